@@ -1,0 +1,283 @@
+//! The command line: `nsinit [OPTION]... [--] COMMAND [ARG]...`.
+//!
+//! A `--config FILE` is applied first, wherever it stands, so that every
+//! other option on the command line overrides or adds to the file's.
+
+use super::Container;
+use super::file;
+use super::options::{At, Builder, Opt, find};
+use super::Payload;
+use crate::error::Error;
+use crate::sys::ZStr;
+use heapless::Vec;
+
+pub enum Action<'a> {
+    Run(Container<'a>),
+    Help,
+    Version,
+}
+
+/// Parses nsinit's argv (`argv[0]` first, the terminating `None` last).
+/// `load` reads a config file into a buffer that ends with a newline.
+pub fn parse<'a>(
+    argv: &'a [Option<ZStr<'a>>],
+    load: &mut dyn FnMut(ZStr<'a>) -> Result<&'a mut [u8], Error>,
+) -> Result<Action<'a>, Error> {
+    let mut config = None;
+    let mut asked = None;
+    let payload_at = walk(argv, &mut |opt, args| {
+        match (opt.name, args) {
+            ("help", _) => asked = asked.or(Some(true)),
+            ("version", _) => asked = asked.or(Some(false)),
+            ("config", [path]) if config.is_none() => config = Some(*path),
+            ("config", _) => return Err(Error::new(b"--config: given twice")),
+            _ => {}
+        }
+        Ok(())
+    })?;
+    match asked {
+        Some(true) => return Ok(Action::Help),
+        Some(false) => return Ok(Action::Version),
+        None => {}
+    }
+
+    let mut builder = Builder::default();
+    if let Some(path) = config {
+        file::apply(&mut builder, path, load(path)?)?;
+    }
+    walk(argv, &mut |opt, args| if opt.name == "config" { Ok(()) } else { builder.apply(opt, args, At::Cli) })?;
+    // A payload on the command line replaces the file's.
+    if argv.get(payload_at).copied().flatten().is_some() {
+        builder.payload = Some(Payload::Argv(&argv[payload_at..]));
+    }
+    builder.finish().map(Action::Run)
+}
+
+const HELP: Opt = Opt { name: "help", args: "", cli_only: true };
+const VERSION: Opt = Opt { name: "version", args: "", cli_only: true };
+
+/// Calls `f` for each option with its words, in order; returns the index in
+/// `argv` where the payload starts.
+fn walk<'a>(
+    argv: &'a [Option<ZStr<'a>>],
+    f: &mut dyn FnMut(&Opt, &[ZStr<'a>]) -> Result<(), Error>,
+) -> Result<usize, Error> {
+    let mut i = 1;
+    while let Some(Some(word)) = argv.get(i) {
+        let word = word.bytes();
+        if word == b"--" {
+            return Ok(i + 1);
+        }
+        if word.first() != Some(&b'-') {
+            return Ok(i);
+        }
+        let opt = match word {
+            b"--help" | b"-h" => &HELP,
+            b"--version" => &VERSION,
+            _ => word
+                .strip_prefix(b"--")
+                .and_then(find)
+                .ok_or_else(|| Error::new(b"unknown option '").push(word).push(b"' (see --help)"))?,
+        };
+        let mut args: Vec<ZStr<'a>, 2> = Vec::new();
+        for _ in 0..opt.arity() {
+            i += 1;
+            match argv.get(i).copied().flatten() {
+                Some(arg) if args.push(arg).is_ok() => {}
+                _ => return Err(At::Cli.wrong_arity(opt)),
+            }
+        }
+        f(opt, &args)?;
+        i += 1;
+    }
+    Ok(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{EnvOp, MountKind};
+    use super::*;
+    use linux_raw_sys::general::*;
+    use std::ffi::CString;
+
+    /// Leaks an argv for a test: ZStrs must outlive the parse.
+    fn argv(words: &[&str]) -> &'static [Option<ZStr<'static>>] {
+        let mut v: std::vec::Vec<Option<ZStr<'static>>> = std::iter::once("nsinit")
+            .chain(words.iter().copied())
+            .map(|w| Some(ZStr::new(Box::leak(CString::new(w).unwrap().into_boxed_c_str()))))
+            .collect();
+        v.push(None);
+        Box::leak(v.into_boxed_slice())
+    }
+
+    fn no_file(_: ZStr<'static>) -> Result<&'static mut [u8], Error> {
+        panic!("no config file expected")
+    }
+
+    fn run(words: &[&str]) -> Result<Container<'static>, String> {
+        match parse(argv(words), &mut no_file) {
+            Ok(Action::Run(c)) => Ok(c),
+            Ok(_) => Err("help or version".into()),
+            Err(e) => Err(String::from_utf8_lossy(e.line.as_bytes()).into_owned()),
+        }
+    }
+
+    fn args_of(c: &Container<'_>) -> std::vec::Vec<String> {
+        c.process.args.argv().iter().flatten().map(|z| String::from_utf8_lossy(z.bytes()).into_owned()).collect()
+    }
+
+    fn dests(c: &Container<'_>) -> std::vec::Vec<(MountKind, String)> {
+        c.mounts.iter().map(|m| (m.kind, String::from_utf8_lossy(m.destination.bytes()).into_owned())).collect()
+    }
+
+    #[test]
+    fn rootfs_alone_gives_the_runc_spec_container() {
+        let c = run(&["--rootfs", "/srv/box", "sh"]).unwrap();
+        assert_eq!(c.namespaces, CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS);
+        assert_eq!(
+            dests(&c),
+            [
+                (MountKind::Proc, "/proc".into()),
+                (MountKind::Dev, "/dev".into()),
+                (MountKind::Mqueue, "/dev/mqueue".into()),
+                (MountKind::Sysfs, "/sys".into())
+            ]
+        );
+        assert!(c.mounts[3].readonly);
+        assert_eq!(c.hostname.map(|h| h.bytes()), Some(&b"nsinit"[..]));
+        assert_eq!(args_of(&c), ["sh"]);
+        assert_eq!(c.process.args.argv().last(), Some(&None));
+    }
+
+    #[test]
+    fn bare_turns_defaults_off() {
+        let c = run(&["--bare", "--rootfs", "/srv/box", "--", "sh", "-c", "x"]).unwrap();
+        assert_eq!(c.namespaces, CLONE_NEWNS);
+        assert!(c.mounts.is_empty());
+        assert!(c.hostname.is_none());
+        assert_eq!(args_of(&c), ["sh", "-c", "x"]);
+    }
+
+    #[test]
+    fn share_and_unshare_adjust_the_defaults_last_word_wins() {
+        let c = run(&["--rootfs", "/r", "--share", "net,ipc", "--unshare", "cgroup", "--unshare", "ipc", "x"]).unwrap();
+        assert_eq!(c.namespaces, CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWCGROUP);
+        let c = run(&["--unshare", "all", "--share", "time,cgroup", "x"]).unwrap();
+        assert_eq!(c.namespaces, CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS);
+    }
+
+    #[test]
+    fn without_rootfs_nothing_is_unshared_unless_asked() {
+        let c = run(&["true"]).unwrap();
+        assert_eq!(c.namespaces, 0);
+        assert!(c.mounts.is_empty());
+        assert!(c.root.is_none());
+    }
+
+    #[test]
+    fn hostname_and_mounts_bring_their_namespace() {
+        let c = run(&["--hostname", "h", "--tmpfs", "/tmp", "x"]).unwrap();
+        assert_eq!(c.namespaces, CLONE_NEWUTS | CLONE_NEWNS);
+        let e = run(&["--share", "uts", "--hostname", "h", "x"]).unwrap_err();
+        assert!(e.contains("need the uts namespace"), "{e}");
+        let e = run(&["--rootfs", "/r", "--share", "mnt", "x"]).unwrap_err();
+        assert!(e.contains("need the mount namespace"), "{e}");
+    }
+
+    #[test]
+    fn mounts_keep_their_order_and_user_mounts_replace_defaults() {
+        let c = run(&[
+            "--rootfs", "/r", "--size", "1M", "--mode", "1777", "--tmpfs", "/tmp", "--bind", "/a", "/b",
+            "--ro-bind", "/c", "/d", "--proc", "/proc", "--tmpfs", "/run", "x",
+        ])
+        .unwrap();
+        let d = dests(&c);
+        assert_eq!(d[0], (MountKind::Dev, "/dev".into()));
+        assert_eq!(d[1], (MountKind::Mqueue, "/dev/mqueue".into()));
+        assert_eq!(d[2], (MountKind::Sysfs, "/sys".into()));
+        assert_eq!(d[3], (MountKind::Tmpfs, "/tmp".into()));
+        assert_eq!((c.mounts[3].size, c.mounts[3].mode), (Some(1 << 20), Some(0o1777)));
+        assert_eq!(d[4], (MountKind::Bind, "/b".into()));
+        assert!(!c.mounts[4].readonly);
+        assert_eq!(c.mounts[4].source.map(|s| s.bytes()), Some(&b"/a"[..]));
+        assert!(c.mounts[5].readonly);
+        assert_eq!(d[6], (MountKind::Proc, "/proc".into()));
+        assert_eq!((c.mounts[7].size, c.mounts[7].mode), (None, None), "size and mode apply to one tmpfs only");
+    }
+
+    #[test]
+    fn environment_operations_keep_their_order() {
+        let c = run(&["--setenv", "A", "1", "--clearenv", "--unsetenv", "B", "--setenv", "C", "x y", "x"]).unwrap();
+        let ops: std::vec::Vec<_> = c.process.env.iter().copied().collect();
+        assert_eq!(
+            ops,
+            [
+                EnvOp::Set(ZStr::new(c"A"), ZStr::new(c"1")),
+                EnvOp::Clear,
+                EnvOp::Unset(ZStr::new(c"B")),
+                EnvOp::Set(ZStr::new(c"C"), ZStr::new(c"x y"))
+            ]
+        );
+    }
+
+    #[test]
+    fn help_and_version_win_over_everything() {
+        assert!(matches!(parse(argv(&["--rootfs", "/r", "--help"]), &mut no_file), Ok(Action::Help)));
+        assert!(matches!(parse(argv(&["-h"]), &mut no_file), Ok(Action::Help)));
+        assert!(matches!(parse(argv(&["--version", "x"]), &mut no_file), Ok(Action::Version)));
+        // After the payload starts, --help is the payload's.
+        assert_eq!(args_of(&run(&["ls", "--help"]).unwrap()), ["ls", "--help"]);
+        assert_eq!(args_of(&run(&["--", "--help"]).unwrap()), ["--help"]);
+    }
+
+    #[test]
+    fn bad_input_says_what_was_expected() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["--frob", "x"], "nsinit: unknown option '--frob' (see --help)"),
+            (&["-x", "y"], "nsinit: unknown option '-x' (see --help)"),
+            (&["--bind", "/a"], "nsinit: --bind: expected SRC DST"),
+            (&["--rootfs"], "nsinit: --rootfs: expected DIR"),
+            (&["--unshare", "uts,usr", "x"], "nsinit: --unshare: expected a comma list of uts,pid,mnt,ipc,net,cgroup,time or all; got 'uts,usr'"),
+            (&["--size", "12q", "--tmpfs", "/t", "x"], "nsinit: --size: expected a size in bytes, with an optional K, M or G suffix; got '12q'"),
+            (&["--mode", "888", "x"], "nsinit: --mode: expected an octal mode such as 0755; got '888'"),
+            (&["--mode", "17777", "x"], "nsinit: --mode: expected an octal mode such as 0755; got '17777'"),
+            (&["--size", "1M", "x"], "nsinit: --size and --mode apply to the next --tmpfs, and none follows"),
+            (&["--tmpfs", "tmp", "x"], "nsinit: --tmpfs: the destination must be an absolute path in the container; got 'tmp'"),
+            (&["--bind", "", "/x", "x"], "nsinit: --bind: the source path is empty"),
+            (&["--hostname", "", "x"], "nsinit: --hostname: expected a name of 1 to 64 bytes; got ''"),
+            (&["--setenv", "A=B", "c", "x"], "nsinit: --setenv: expected a variable name without '='; got 'A=B'"),
+            (&["--rootfs", "/r"], "nsinit: no command given (usage: nsinit [OPTION]... [--] COMMAND [ARG]...; see --help)"),
+            (&["--rootfs", "/r", "--"], "nsinit: no command given (usage: nsinit [OPTION]... [--] COMMAND [ARG]...; see --help)"),
+        ];
+        for (words, want) in cases {
+            assert_eq!(run(words).unwrap_err(), *want, "for {words:?}");
+        }
+        let long = "h".repeat(65);
+        assert!(run(&["--hostname", &long, "x"]).unwrap_err().contains("1 to 64 bytes"));
+    }
+
+    #[test]
+    fn capacities_are_errors_not_truncations() {
+        let mut words = std::vec::Vec::new();
+        for _ in 0..65 {
+            words.extend(["--tmpfs", "/t"]);
+        }
+        words.push("x");
+        assert_eq!(run(&words).unwrap_err(), "nsinit: too many mounts (at most 64, defaults included)");
+        // 61 user mounts fit alone but not with the 4 defaults.
+        let mut words = vec!["--rootfs", "/r"];
+        for _ in 0..61 {
+            words.extend(["--tmpfs", "/t"]);
+        }
+        words.push("x");
+        assert_eq!(run(&words).unwrap_err(), "nsinit: too many mounts (at most 64, defaults included)");
+        let mut words = std::vec::Vec::new();
+        for _ in 0..129 {
+            words.push("--clearenv");
+        }
+        words.push("x");
+        assert!(run(&words).unwrap_err().contains("too many --setenv"));
+        let deep = format!("/{}", "d".repeat(4100));
+        assert!(run(&["--rootfs", "/r", "--tmpfs", &deep, "x"]).unwrap_err().contains("too long"));
+    }
+}

@@ -1,0 +1,254 @@
+//! The compact config file: one option a line in the command line's words
+//! without the leading `--`, `#` comments, and the payload after a line
+//! holding only `--`:
+//!
+//! ```text
+//! # a web server
+//! rootfs /srv/web
+//! hostname web
+//! ro-bind /srv/site /var/www
+//! setenv GREETING "hello world"
+//! --
+//! /bin/httpd -f
+//! ```
+//!
+//! Words are split on blanks; double quotes keep blanks and `#` inside a word,
+//! with `\"` and `\\` as escapes. The file is tokenised in place: each word
+//! is NUL-terminated inside the buffer, so nothing is copied.
+
+use super::options::{At, Builder, find};
+use super::{MAX_FILE_ARGS, Payload};
+use crate::error::Error;
+use crate::sys::ZStr;
+use heapless::Vec;
+
+/// Applies the file's options to `builder`. `text` must end with a newline.
+pub fn apply<'a>(builder: &mut Builder<'a>, path: ZStr<'a>, text: &'a mut [u8]) -> Result<(), Error> {
+    let mut words = Words { rest: text, line: 1, at_line_end: false };
+    let mut payload: Option<Vec<Option<ZStr<'a>>, { MAX_FILE_ARGS + 1 }>> = None;
+    loop {
+        let line = words.line;
+        let at = At::File(path, line);
+        let Some(first) = words.next(path)? else { break };
+        let Some(name) = first else { continue };
+        if let Some(payload) = payload.as_mut() {
+            let mut word = Some(name);
+            while let Some(w) = word {
+                if payload.len() == MAX_FILE_ARGS || payload.push(Some(w)).is_err() {
+                    return Err(too_many_words(at));
+                }
+                word = words.rest_of_line(path)?;
+            }
+            continue;
+        }
+        if name.bytes() == b"--" {
+            if words.rest_of_line(path)?.is_some() {
+                return Err(at.plain().push(b"expected the payload on the lines after '--'"));
+            }
+            payload = Some(Vec::new());
+            continue;
+        }
+        let opt = find(name.bytes())
+            .filter(|o| !o.cli_only)
+            .ok_or_else(|| at.plain().push(b"unknown option '").push(name.bytes()).push(b"'"))?;
+        let mut args: Vec<ZStr<'a>, 2> = Vec::new();
+        while let Some(word) = words.rest_of_line(path)? {
+            args.push(word).map_err(|_| at.wrong_arity(opt))?;
+        }
+        if args.len() != opt.arity() {
+            return Err(at.wrong_arity(opt));
+        }
+        builder.apply(opt, &args, at)?;
+    }
+    if let Some(mut words) = payload {
+        if !words.is_empty() {
+            // The limit on words above kept room for the terminator.
+            let _ = words.push(None);
+            builder.payload = Some(Payload::Words(words));
+        }
+    }
+    Ok(())
+}
+
+fn too_many_words(at: At<'_>) -> Error {
+    at.plain().push(b"too many words in the payload (at most 256)")
+}
+
+/// The file's words, one at a time, NUL-terminated in place.
+struct Words<'a> {
+    rest: &'a mut [u8],
+    line: u32,
+    /// The last word's terminator overwrote a newline.
+    at_line_end: bool,
+}
+
+impl<'a> Words<'a> {
+    /// The next word of the current line, or `None` at its end (the line
+    /// then counts as read).
+    fn rest_of_line(&mut self, path: ZStr<'a>) -> Result<Option<ZStr<'a>>, Error> {
+        match self.next(path)? {
+            Some(Some(word)) => Ok(Some(word)),
+            _ => Ok(None),
+        }
+    }
+
+    /// `None` at the end of the text; `Some(None)` at the end of a line;
+    /// `Some(Some(word))` otherwise.
+    fn next(&mut self, path: ZStr<'a>) -> Result<Option<Option<ZStr<'a>>>, Error> {
+        if self.at_line_end {
+            self.at_line_end = false;
+            self.line += 1;
+            return Ok(Some(None));
+        }
+        let mut start = 0;
+        let mut in_comment = false;
+        loop {
+            match self.rest.get(start) {
+                None => return Ok(None),
+                Some(b'\n') => {
+                    self.rest = &mut core::mem::take(&mut self.rest)[start + 1..];
+                    self.line += 1;
+                    return Ok(Some(None));
+                }
+                Some(_) if in_comment => {}
+                Some(b' ' | b'\t' | b'\r') => {}
+                Some(b'#') => in_comment = true,
+                Some(_) => break,
+            }
+            start += 1;
+        }
+        let text = &mut core::mem::take(&mut self.rest)[start..];
+        let error = || At::File(path, self.line).plain();
+        // Compact the word onto itself: `write` never passes `read`.
+        let (mut read, mut write, mut quoted) = (0, 0, false);
+        let end = loop {
+            let Some(&c) = text.get(read) else {
+                return Err(error().push(b"the last line has no newline"));
+            };
+            match c {
+                b'\n' if quoted => return Err(error().push(b"unterminated quote")),
+                b' ' | b'\t' | b'\r' | b'\n' if !quoted => break read,
+                b'"' => quoted = !quoted,
+                b'\\' if quoted && matches!(text.get(read + 1), Some(b'"' | b'\\')) => {
+                    read += 1;
+                    text[write] = text[read];
+                    write += 1;
+                }
+                _ => {
+                    text[write] = c;
+                    write += 1;
+                }
+            }
+            read += 1;
+        };
+        self.at_line_end = text[end] == b'\n';
+        text[write] = 0;
+        let (word, rest) = text.split_at_mut(end + 1);
+        self.rest = rest;
+        Ok(Some(ZStr::from_bytes_until_nul(word)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Action, Container, EnvOp, MountKind, parse};
+    use super::*;
+    use std::ffi::CString;
+
+    fn leak_argv(words: &[&str]) -> &'static [Option<ZStr<'static>>] {
+        let mut v: std::vec::Vec<Option<ZStr<'static>>> = std::iter::once("nsinit")
+            .chain(words.iter().copied())
+            .map(|w| Some(ZStr::new(Box::leak(CString::new(w).unwrap().into_boxed_c_str()))))
+            .collect();
+        v.push(None);
+        Box::leak(v.into_boxed_slice())
+    }
+
+    fn with_file(text: &str, cli: &[&str]) -> Result<Container<'static>, String> {
+        let mut words = vec!["--config", "box.conf"];
+        words.extend_from_slice(cli);
+        let buf: &'static mut [u8] = Box::leak(text.as_bytes().to_vec().into_boxed_slice());
+        let mut buf = Some(buf);
+        let mut load = |path: ZStr<'static>| {
+            assert_eq!(path.bytes(), b"box.conf");
+            Ok(buf.take().expect("loaded once"))
+        };
+        match parse(leak_argv(&words), &mut load) {
+            Ok(Action::Run(c)) => Ok(c),
+            Ok(_) => Err("help".into()),
+            Err(e) => Err(String::from_utf8_lossy(e.line.as_bytes()).into_owned()),
+        }
+    }
+
+    fn argv_of(c: &Container<'_>) -> std::vec::Vec<String> {
+        c.process.args.argv().iter().flatten().map(|z| String::from_utf8_lossy(z.bytes()).into_owned()).collect()
+    }
+
+    #[test]
+    fn a_full_file() {
+        let c = with_file(
+            "# a box\nrootfs /srv/box\n\nhostname  web   # trailing comment\n\tbind /a /b\n\
+             setenv GREETING \"hello \\\"world\\\" # not a comment\"\nsize 4k\ntmpfs /tmp\n--\n/bin/sh -c\n \"echo hi\" # done\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.root.map(|r| r.bytes()), Some(&b"/srv/box"[..]));
+        assert_eq!(c.hostname.map(|r| r.bytes()), Some(&b"web"[..]));
+        assert_eq!(c.process.env[0], EnvOp::Set(ZStr::new(c"GREETING"), ZStr::new(c"hello \"world\" # not a comment")));
+        let user: std::vec::Vec<_> = c.mounts.iter().filter(|m| matches!(m.kind, MountKind::Bind | MountKind::Tmpfs)).collect();
+        assert_eq!(user[0].source.map(|s| s.bytes()), Some(&b"/a"[..]));
+        assert_eq!(user[1].size, Some(4096));
+        assert_eq!(argv_of(&c), ["/bin/sh", "-c", "echo hi"]);
+        assert_eq!(c.process.args.argv().last(), Some(&None));
+    }
+
+    #[test]
+    fn the_command_line_applies_after_the_file() {
+        let c = with_file("hostname a\nbare\n--\nfrom-file\n", &["--hostname", "b", "from-cli", "x"]).unwrap();
+        assert_eq!(c.hostname.map(|r| r.bytes()), Some(&b"b"[..]));
+        assert_eq!(argv_of(&c), ["from-cli", "x"]);
+        let c = with_file("hostname a\n--\nfrom-file\n", &["--hostname", "b"]).unwrap();
+        assert_eq!(argv_of(&c), ["from-file"]);
+        // --config may stand anywhere; the options before it still win.
+        let mut load = |_| Ok(&mut *Box::leak(b"hostname a\n".to_vec().into_boxed_slice()));
+        let Ok(Action::Run(c)) = parse(leak_argv(&["--hostname", "b", "--config", "f", "x"]), &mut load) else {
+            panic!()
+        };
+        assert_eq!(c.hostname.map(|r| r.bytes()), Some(&b"b"[..]));
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let cases = [
+            ("rootfs /r\nfrob 1\n", "nsinit: box.conf:2: unknown option 'frob'"),
+            ("\n\nbind /a\n", "nsinit: box.conf:3: bind: expected SRC DST"),
+            ("bind /a /b /c\n", "nsinit: box.conf:1: bind: expected SRC DST"),
+            ("bare yes\n", "nsinit: box.conf:1: bare: takes no argument"),
+            ("config other\n", "nsinit: box.conf:1: unknown option 'config'"),
+            ("# c\nunshare foo\n", "nsinit: box.conf:2: unshare: expected a comma list of uts,pid,mnt,ipc,net,cgroup,time or all; got 'foo'"),
+            ("hostname \"abc\n", "nsinit: box.conf:1: unterminated quote"),
+            ("hostname abc", "nsinit: box.conf:1: the last line has no newline"),
+            ("-- x\n", "nsinit: box.conf:1: expected the payload on the lines after '--'"),
+            ("tmpfs rel\n--\nx\n", "nsinit: box.conf:1: tmpfs: the destination must be an absolute path in the container; got 'rel'"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(with_file(text, &["x"]).unwrap_err(), want, "for {text:?}");
+        }
+        let mut big = String::from("--\n");
+        for _ in 0..257 {
+            big.push_str("w ");
+        }
+        big.push('\n');
+        assert_eq!(with_file(&big, &[]).unwrap_err(), "nsinit: box.conf:2: too many words in the payload (at most 256)");
+    }
+
+    #[test]
+    fn the_words_of_lines_stay_on_their_line() {
+        // A word ending a line must not eat the line break.
+        let c = with_file("hostname a\nchdir /w\n--\nx\n", &[]).unwrap();
+        assert_eq!(c.process.cwd.map(|r| r.bytes()), Some(&b"/w"[..]));
+        assert_eq!(c.hostname.map(|r| r.bytes()), Some(&b"a"[..]));
+        let c = with_file("hostname a\r\n--\r\nx\r\n", &[]).unwrap();
+        assert_eq!(argv_of(&c), ["x"]);
+    }
+}

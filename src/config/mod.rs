@@ -1,0 +1,138 @@
+//! The container description, and how the command line and the compact
+//! config file become one. Pure logic: no system calls.
+//!
+//! The description is shaped after the OCI runtime spec (`root`,
+//! `hostname`, `domainname`, `linux.namespaces`, `mounts`, `process`) so that
+//! a `config.json` front end can fill the same structure.
+
+mod cli;
+mod file;
+mod options;
+
+pub use cli::{Action, parse};
+
+use crate::sys::ZStr;
+use heapless::Vec;
+use linux_raw_sys::general::{
+    CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUTS,
+};
+
+/// Most mounts one container can have, defaults included.
+pub const MAX_MOUNTS: usize = 64;
+/// Most `--setenv`, `--unsetenv` and `--clearenv` options.
+pub const MAX_ENV_OPS: usize = 128;
+/// Most words in a payload given in a config file (the command line's payload has no limit).
+pub const MAX_FILE_ARGS: usize = 256;
+/// Longest path the kernel takes, NUL included.
+pub const PATH_MAX: usize = 4096;
+/// Longest host or domain name the kernel takes.
+pub const UTS_NAME_MAX: usize = 64;
+
+/// The namespaces nsinit can create, in the words of `--unshare`.
+pub const NAMESPACES: [(&str, u32); 7] = [
+    ("uts", CLONE_NEWUTS),
+    ("pid", CLONE_NEWPID),
+    ("mnt", CLONE_NEWNS),
+    ("ipc", CLONE_NEWIPC),
+    ("net", CLONE_NEWNET),
+    ("cgroup", CLONE_NEWCGROUP),
+    ("time", CLONE_NEWTIME),
+];
+
+/// The namespaces of the default container, as `runc spec` makes it.
+pub const DEFAULT_NAMESPACES: u32 = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS;
+/// The hostname of the default container.
+pub const DEFAULT_HOSTNAME: &core::ffi::CStr = c"nsinit";
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MountKind {
+    Proc,
+    Sysfs,
+    Tmpfs,
+    Bind,
+    Dev,
+    Mqueue,
+}
+
+/// The mounts of the default container, in the order they are made.
+pub const DEFAULT_MOUNTS: [(MountKind, &core::ffi::CStr); 4] = [
+    (MountKind::Proc, c"/proc"),
+    (MountKind::Dev, c"/dev"),
+    (MountKind::Mqueue, c"/dev/mqueue"),
+    (MountKind::Sysfs, c"/sys"),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Mount<'a> {
+    pub kind: MountKind,
+    pub destination: ZStr<'a>,
+    /// The host path, for binds.
+    pub source: Option<ZStr<'a>>,
+    pub readonly: bool,
+    /// tmpfs size in bytes.
+    pub size: Option<u64>,
+    /// tmpfs permission bits.
+    pub mode: Option<u32>,
+}
+
+impl<'a> Mount<'a> {
+    pub fn new(kind: MountKind, destination: ZStr<'a>) -> Mount<'a> {
+        Mount { kind, destination, source: None, readonly: kind == MountKind::Sysfs, size: None, mode: None }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EnvOp<'a> {
+    Set(ZStr<'a>, ZStr<'a>),
+    Unset(ZStr<'a>),
+    Clear,
+}
+
+/// The payload's argv, always ending with `None` as `execve` wants it.
+#[derive(Debug)]
+pub enum Payload<'a> {
+    /// The tail of nsinit's own argv, used in place.
+    Argv(&'a [Option<ZStr<'a>>]),
+    /// Words read from a config file.
+    Words(Vec<Option<ZStr<'a>>, { MAX_FILE_ARGS + 1 }>),
+}
+
+impl<'a> Payload<'a> {
+    pub fn argv(&self) -> &[Option<ZStr<'a>>] {
+        match self {
+            Payload::Argv(a) => a,
+            Payload::Words(w) => w,
+        }
+    }
+
+    pub fn command(&self) -> Option<ZStr<'a>> {
+        self.argv().first().copied().flatten()
+    }
+}
+
+#[derive(Debug)]
+pub struct Process<'a> {
+    pub args: Payload<'a>,
+    /// Changes to the environment nsinit was started with, in order.
+    pub env: Vec<EnvOp<'a>, MAX_ENV_OPS>,
+    pub cwd: Option<ZStr<'a>>,
+}
+
+/// Everything nsinit needs to start one container.
+#[derive(Debug)]
+pub struct Container<'a> {
+    /// The root filesystem; `None` keeps the host's.
+    pub root: Option<ZStr<'a>>,
+    /// `CLONE_NEW*` bits.
+    pub namespaces: u32,
+    pub hostname: Option<ZStr<'a>>,
+    pub domainname: Option<ZStr<'a>>,
+    pub mounts: Vec<Mount<'a>, MAX_MOUNTS>,
+    pub process: Process<'a>,
+}
+
+impl Container<'_> {
+    pub fn has(&self, namespace: u32) -> bool {
+        self.namespaces & namespace != 0
+    }
+}

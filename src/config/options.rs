@@ -1,0 +1,373 @@
+//! The options, shared by the command line (`--name ARG...`) and the config
+//! file (`name ARG...`), and what each does to the container description.
+
+use super::{
+    Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, MAX_ENV_OPS, MAX_MOUNTS, Mount,
+    MountKind, NAMESPACES, PATH_MAX, Payload, Process, UTS_NAME_MAX,
+};
+use crate::error::Error;
+use crate::sys::ZStr;
+use heapless::Vec;
+use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWUTS};
+
+/// An option's name and the words it takes, as `--help` shows them.
+pub struct Opt {
+    pub name: &'static str,
+    pub args: &'static str,
+    /// Only on the command line, not in a config file.
+    pub cli_only: bool,
+}
+
+impl Opt {
+    pub fn arity(&self) -> usize {
+        self.args.split(' ').filter(|w| !w.is_empty()).count()
+    }
+}
+
+const fn opt(name: &'static str, args: &'static str) -> Opt {
+    Opt { name, args, cli_only: false }
+}
+
+pub const OPTIONS: &[Opt] = &[
+    opt("rootfs", "DIR"),
+    opt("unshare", "LIST"),
+    opt("share", "LIST"),
+    opt("bare", ""),
+    opt("hostname", "NAME"),
+    opt("domainname", "NAME"),
+    opt("proc", "DST"),
+    opt("sysfs", "DST"),
+    opt("tmpfs", "DST"),
+    opt("size", "BYTES"),
+    opt("mode", "OCTAL"),
+    opt("bind", "SRC DST"),
+    opt("ro-bind", "SRC DST"),
+    opt("dev", "DST"),
+    opt("mqueue", "DST"),
+    opt("setenv", "VAR VALUE"),
+    opt("unsetenv", "VAR"),
+    opt("clearenv", ""),
+    opt("chdir", "DIR"),
+    Opt { name: "config", args: "FILE", cli_only: true },
+];
+
+pub fn find(name: &[u8]) -> Option<&'static Opt> {
+    OPTIONS.iter().find(|o| o.name.as_bytes() == name)
+}
+
+/// Where an option came from, for the error messages.
+#[derive(Clone, Copy)]
+pub enum At<'a> {
+    Cli,
+    File(ZStr<'a>, u32),
+}
+
+impl At<'_> {
+    /// `nsinit: --name: ` on the command line, `nsinit: FILE:LINE: name: ` in a file.
+    pub fn error(&self, name: &[u8]) -> Error {
+        match self {
+            At::Cli => Error::new(b"--").push(name).push(b": "),
+            At::File(path, line) => {
+                let mut e = Error::new(path.bytes());
+                e.line.push(b":").push_u64(u64::from(*line)).push(b": ").push(name).push(b": ");
+                e
+            }
+        }
+    }
+
+    /// The same, without an option name.
+    pub fn plain(&self) -> Error {
+        match self {
+            At::Cli => Error::new(b""),
+            At::File(path, line) => {
+                let mut e = Error::new(path.bytes());
+                e.line.push(b":").push_u64(u64::from(*line)).push(b": ");
+                e
+            }
+        }
+    }
+
+    pub fn wrong_arity(&self, opt: &Opt) -> Error {
+        let e = self.error(opt.name.as_bytes());
+        if opt.arity() == 0 { e.push(b"takes no argument") } else { e.push(b"expected ").push(opt.args.as_bytes()) }
+    }
+}
+
+/// The description as options build it, before defaults are filled in.
+#[derive(Default)]
+pub struct Builder<'a> {
+    root: Option<ZStr<'a>>,
+    /// Namespaces asked for and refused, the last word winning.
+    ns_on: u32,
+    ns_off: u32,
+    bare: bool,
+    hostname: Option<ZStr<'a>>,
+    domainname: Option<ZStr<'a>>,
+    mounts: Vec<Mount<'a>, MAX_MOUNTS>,
+    tmpfs_size: Option<u64>,
+    tmpfs_mode: Option<u32>,
+    env: Vec<EnvOp<'a>, MAX_ENV_OPS>,
+    cwd: Option<ZStr<'a>>,
+    pub payload: Option<Payload<'a>>,
+}
+
+impl<'a> Builder<'a> {
+    /// Applies one option with its words; `args` has exactly the option's arity
+    /// when it comes from the walkers, but every count is checked here anyway.
+    pub fn apply(&mut self, opt: &Opt, args: &[ZStr<'a>], at: At<'a>) -> Result<(), Error> {
+        let error = || at.error(opt.name.as_bytes());
+        match (opt.name, args) {
+            ("rootfs", [dir]) => self.root = Some(*dir),
+            ("unshare", [list]) => {
+                let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
+                self.ns_on |= bits;
+                self.ns_off &= !bits;
+            }
+            ("share", [list]) => {
+                let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
+                self.ns_off |= bits;
+                self.ns_on &= !bits;
+            }
+            ("bare", []) => self.bare = true,
+            ("hostname", [name]) => self.hostname = Some(uts_name(*name, error)?),
+            ("domainname", [name]) => self.domainname = Some(uts_name(*name, error)?),
+            ("proc", [dst]) => self.mount(Mount::new(MountKind::Proc, *dst), at)?,
+            ("sysfs", [dst]) => self.mount(Mount::new(MountKind::Sysfs, *dst), at)?,
+            ("dev", [dst]) => self.mount(Mount::new(MountKind::Dev, *dst), at)?,
+            ("mqueue", [dst]) => self.mount(Mount::new(MountKind::Mqueue, *dst), at)?,
+            ("tmpfs", [dst]) => {
+                let mut m = Mount::new(MountKind::Tmpfs, *dst);
+                m.size = self.tmpfs_size.take();
+                m.mode = self.tmpfs_mode.take();
+                self.mount(m, at)?;
+            }
+            ("size", [bytes]) => {
+                let n = parse_size(bytes.bytes()).ok_or_else(|| {
+                    error().push(b"expected a size in bytes, with an optional K, M or G suffix; got '").push(bytes.bytes()).push(b"'")
+                })?;
+                self.tmpfs_size = Some(n);
+            }
+            ("mode", [octal]) => {
+                let mode = parse_octal(octal.bytes()).filter(|m| *m <= 0o7777).ok_or_else(|| {
+                    error().push(b"expected an octal mode such as 0755; got '").push(octal.bytes()).push(b"'")
+                })?;
+                self.tmpfs_mode = Some(mode);
+            }
+            ("bind" | "ro-bind", [src, dst]) => {
+                let mut m = Mount::new(MountKind::Bind, *dst);
+                m.source = Some(*src);
+                m.readonly = opt.name == "ro-bind";
+                self.mount(m, at)?;
+            }
+            ("setenv", [var, value]) => {
+                env_name(*var, error)?;
+                self.env_op(EnvOp::Set(*var, *value), at)?;
+            }
+            ("unsetenv", [var]) => {
+                env_name(*var, error)?;
+                self.env_op(EnvOp::Unset(*var), at)?;
+            }
+            ("clearenv", []) => self.env_op(EnvOp::Clear, at)?,
+            ("chdir", [dir]) => self.cwd = Some(*dir),
+            _ => return Err(at.wrong_arity(opt)),
+        }
+        Ok(())
+    }
+
+    fn mount(&mut self, m: Mount<'a>, at: At<'a>) -> Result<(), Error> {
+        if m.destination.bytes().first() != Some(&b'/') {
+            let kind = kind_name(m.kind);
+            return Err(at
+                .error(kind.as_bytes())
+                .push(b"the destination must be an absolute path in the container; got '")
+                .push(m.destination.bytes())
+                .push(b"'"));
+        }
+        if let Some(src) = m.source {
+            if src.bytes().is_empty() {
+                return Err(at.error(kind_name(m.kind).as_bytes()).push(b"the source path is empty"));
+            }
+        }
+        self.mounts.push(m).map_err(|_| too_many_mounts(at))
+    }
+
+    fn env_op(&mut self, op: EnvOp<'a>, at: At<'a>) -> Result<(), Error> {
+        self.env.push(op).map_err(|_| {
+            at.plain().push(b"too many --setenv, --unsetenv and --clearenv options (at most ").push(b"128)")
+        })
+    }
+
+    /// Fills in the defaults and checks what only the whole can tell.
+    pub fn finish(self) -> Result<Container<'a>, Error> {
+        if self.tmpfs_size.is_some() || self.tmpfs_mode.is_some() {
+            return Err(Error::new(b"--size and --mode apply to the next --tmpfs, and none follows"));
+        }
+        let Some(args) = self.payload else {
+            return Err(Error::new(b"no command given (usage: nsinit [OPTION]... [--] COMMAND [ARG]...; see --help)"));
+        };
+        let defaults = self.root.is_some() && !self.bare;
+        let mut namespaces = (if defaults { DEFAULT_NAMESPACES } else { 0 } | self.ns_on) & !self.ns_off;
+        if self.root.is_some() || !self.mounts.is_empty() {
+            if self.ns_off & CLONE_NEWNS != 0 {
+                return Err(Error::new(b"--rootfs and mounts need the mount namespace; drop '--share mnt'"));
+            }
+            namespaces |= CLONE_NEWNS;
+        }
+        let mut hostname = self.hostname;
+        if hostname.is_some() || self.domainname.is_some() {
+            if self.ns_off & CLONE_NEWUTS != 0 {
+                return Err(Error::new(b"--hostname and --domainname need the uts namespace; drop '--share uts'"));
+            }
+            namespaces |= CLONE_NEWUTS;
+        } else if defaults && namespaces & CLONE_NEWUTS != 0 {
+            hostname = Some(ZStr::new(DEFAULT_HOSTNAME));
+        }
+
+        let mut mounts: Vec<Mount<'a>, MAX_MOUNTS> = Vec::new();
+        if defaults {
+            for (kind, dst) in DEFAULT_MOUNTS {
+                let dst = ZStr::new(dst);
+                if !self.mounts.iter().any(|m| m.destination == dst) {
+                    mounts.push(Mount::new(kind, dst)).map_err(|_| too_many_mounts(At::Cli))?;
+                }
+            }
+        }
+        let root_len = self.root.map_or(0, |r| r.bytes().len());
+        for m in self.mounts {
+            if root_len + m.destination.bytes().len() >= PATH_MAX {
+                return Err(Error::new(b"mount destination too long under the root (at most 4095 bytes): ")
+                    .push(m.destination.bytes()));
+            }
+            mounts.push(m).map_err(|_| too_many_mounts(At::Cli))?;
+        }
+        Ok(Container {
+            root: self.root,
+            namespaces,
+            hostname,
+            domainname: self.domainname,
+            mounts,
+            process: Process { args, env: self.env, cwd: self.cwd },
+        })
+    }
+}
+
+fn too_many_mounts(at: At<'_>) -> Error {
+    at.plain().push(b"too many mounts (at most 64, defaults included)")
+}
+
+fn kind_name(kind: MountKind) -> &'static str {
+    match kind {
+        MountKind::Proc => "proc",
+        MountKind::Sysfs => "sysfs",
+        MountKind::Tmpfs => "tmpfs",
+        MountKind::Bind => "bind",
+        MountKind::Dev => "dev",
+        MountKind::Mqueue => "mqueue",
+    }
+}
+
+fn bad_namespace(e: Error, list: ZStr<'_>) -> Error {
+    e.push(b"expected a comma list of uts,pid,mnt,ipc,net,cgroup,time or all; got '").push(list.bytes()).push(b"'")
+}
+
+/// `uts,pid` -> CLONE_NEWUTS|CLONE_NEWPID; `all` -> every one. `None` on an unknown word.
+pub fn namespace_list(list: ZStr<'_>) -> Option<u32> {
+    let mut bits = 0;
+    for word in list.bytes().split(|&c| c == b',') {
+        bits |= match word {
+            b"all" => NAMESPACES.iter().fold(0, |acc, (_, bit)| acc | bit),
+            _ => NAMESPACES.iter().find(|(name, _)| name.as_bytes() == word)?.1,
+        };
+    }
+    Some(bits)
+}
+
+fn uts_name<'a>(name: ZStr<'a>, error: impl Fn() -> Error) -> Result<ZStr<'a>, Error> {
+    let len = name.bytes().len();
+    if len == 0 || len > UTS_NAME_MAX {
+        return Err(error().push(b"expected a name of 1 to 64 bytes; got '").push(name.bytes()).push(b"'"));
+    }
+    Ok(name)
+}
+
+fn env_name(var: ZStr<'_>, error: impl Fn() -> Error) -> Result<(), Error> {
+    let name = var.bytes();
+    if name.is_empty() || name.contains(&b'=') {
+        return Err(error().push(b"expected a variable name without '='; got '").push(name).push(b"'"));
+    }
+    Ok(())
+}
+
+/// Bytes, with an optional K, M or G suffix (powers of 1024). `None` on bad
+/// input or overflow.
+pub fn parse_size(s: &[u8]) -> Option<u64> {
+    let (digits, scale) = match s.last()? {
+        b'k' | b'K' => (&s[..s.len() - 1], 1u64 << 10),
+        b'm' | b'M' => (&s[..s.len() - 1], 1 << 20),
+        b'g' | b'G' => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    parse_radix(digits, 10)?.checked_mul(scale)
+}
+
+pub fn parse_octal(s: &[u8]) -> Option<u32> {
+    u32::try_from(parse_radix(s, 8)?).ok()
+}
+
+/// Digits only: no sign, no spaces, at least one digit.
+pub fn parse_radix(s: &[u8], radix: u64) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.iter().try_fold(0u64, |n, &c| {
+        let d = (c as char).to_digit(radix as u32)?;
+        n.checked_mul(radix)?.checked_add(u64::from(d))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size(b"4096"), Some(4096));
+        assert_eq!(parse_size(b"64k"), Some(65536));
+        assert_eq!(parse_size(b"2M"), Some(2 << 20));
+        assert_eq!(parse_size(b"1G"), Some(1 << 30));
+        assert_eq!(parse_size(b""), None);
+        assert_eq!(parse_size(b"K"), None);
+        assert_eq!(parse_size(b"12x"), None);
+        assert_eq!(parse_size(b"-1"), None);
+        assert_eq!(parse_size(b"99999999999999999999"), None);
+        assert_eq!(parse_size(b"17179869184G"), None);
+    }
+
+    #[test]
+    fn octal_modes() {
+        assert_eq!(parse_octal(b"0755"), Some(0o755));
+        assert_eq!(parse_octal(b"1777"), Some(0o1777));
+        assert_eq!(parse_octal(b"8"), None);
+        assert_eq!(parse_octal(b""), None);
+    }
+
+    #[test]
+    fn namespace_lists() {
+        use linux_raw_sys::general::*;
+        assert_eq!(namespace_list(ZStr::new(c"uts")), Some(CLONE_NEWUTS));
+        assert_eq!(namespace_list(ZStr::new(c"pid,net")), Some(CLONE_NEWPID | CLONE_NEWNET));
+        let all = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
+        assert_eq!(namespace_list(ZStr::new(c"all")), Some(all));
+        assert_eq!(namespace_list(ZStr::new(c"uts,user")), None);
+        assert_eq!(namespace_list(ZStr::new(c"")), None);
+        assert_eq!(namespace_list(ZStr::new(c"uts,")), None);
+    }
+
+    #[test]
+    fn arity_comes_from_the_usage_words() {
+        assert_eq!(find(b"bind").map(Opt::arity), Some(2));
+        assert_eq!(find(b"bare").map(Opt::arity), Some(0));
+        assert_eq!(find(b"rootfs").map(Opt::arity), Some(1));
+        assert!(find(b"nope").is_none());
+    }
+}

@@ -1,0 +1,28 @@
+//! The root filesystem: keep the container's mounts away from the host's,
+//! and make `--rootfs` the root with `pivot_root` (never `chroot`).
+
+use crate::error::Error;
+use crate::sys::{self, ZStr};
+use linux_raw_sys::general::{MNT_DETACH, MS_BIND, MS_REC, MS_SLAVE};
+
+/// Makes every mount a slave of the host's, as runc's default `rslave`:
+/// host mounts still show inside, but nothing done inside reaches the host.
+pub fn stop_propagation() -> Result<(), Error> {
+    sys::mount(None, ZStr::new(c"/"), None, MS_REC | MS_SLAVE, None)
+        .map_err(|e| Error::sys("mount", b"/ (MS_SLAVE)", e))
+}
+
+/// `pivot_root` needs the new root to be a mount point: bind it onto itself.
+pub fn bind_root(root: ZStr<'_>) -> Result<(), Error> {
+    sys::mount(Some(root), root, None, MS_BIND | MS_REC, None).map_err(|e| Error::sys("bind", root.bytes(), e))
+}
+
+/// Pivots with the new and the old root on the same directory, then detaches
+/// the old one, which is stacked on top: no directory for the old root is
+/// needed inside the rootfs, so a read-only rootfs works.
+pub fn pivot_into(root: ZStr<'_>) -> Result<(), Error> {
+    let dot = ZStr::new(c".");
+    sys::chdir(root).map_err(|e| Error::sys("chdir", root.bytes(), e))?;
+    sys::pivot_root(dot, dot).map_err(|e| Error::sys("pivot_root", root.bytes(), e))?;
+    sys::umount2(dot, MNT_DETACH).map_err(|e| Error::sys("umount", b"old root", e))
+}

@@ -1,0 +1,106 @@
+//! nsinit: a container runtime in one small static binary with no libc.
+//!
+//! Layers, bottom up: `rt` (entry, memory functions, panic), `sys` (one
+//! wrapper per system call; with `rt` the only `unsafe` code), `config`
+//! (command line and config file to a `Container`, pure), `container`
+//! (the setup steps), and `run` here, which ties them together.
+#![cfg_attr(not(test), no_std)]
+#![deny(unsafe_code)]
+
+pub mod config;
+pub mod container;
+pub mod error;
+pub mod rt;
+pub mod sys;
+pub mod text;
+
+use config::Action;
+use error::Error;
+use linux_raw_sys::general::{O_CLOEXEC, O_RDONLY};
+use sys::ZStr;
+
+const HELP: &str = concat!(
+    "usage: nsinit [OPTION]... [--] COMMAND [ARG]...\n",
+    "Start COMMAND in new Linux namespaces, in its own root filesystem.\n",
+    "\n",
+    "  --rootfs DIR         pivot_root into DIR; alone it gives the `runc spec` container:\n",
+    "                       pid, net, ipc, uts and mnt namespaces, /proc, /dev (with pts,\n",
+    "                       shm, mqueue), read-only /sys and the hostname nsinit\n",
+    "  --bare               turn every default off\n",
+    "  --unshare LIST       create these namespaces: uts,pid,mnt,ipc,net,cgroup,time,all\n",
+    "  --share LIST         do not create these namespaces\n",
+    "  --hostname NAME      set the hostname (uts namespace)\n",
+    "  --domainname NAME    set the NIS domain name (uts namespace)\n",
+    "  --proc DST           mount procfs on DST\n",
+    "  --sysfs DST          mount sysfs, read-only, on DST\n",
+    "  --tmpfs DST          mount a tmpfs on DST\n",
+    "  --size BYTES         size of the next --tmpfs (K, M, G suffixes)\n",
+    "  --mode OCTAL         permissions of the next --tmpfs\n",
+    "  --bind SRC DST       bind-mount the host's SRC on DST\n",
+    "  --ro-bind SRC DST    the same, read-only\n",
+    "  --dev DST            a minimal /dev on DST: null zero full random urandom tty,\n",
+    "                       a new devpts on DST/pts, a tmpfs on DST/shm\n",
+    "  --mqueue DST         mount a POSIX message queue filesystem on DST\n",
+    "  --setenv VAR VALUE   set VAR in the payload's environment\n",
+    "  --unsetenv VAR       remove VAR from it\n",
+    "  --clearenv           start it empty\n",
+    "  --chdir DIR          working directory in the container\n",
+    "  --config FILE        read options from FILE first: one a line, without the\n",
+    "                       leading --, # comments, the payload after a line `--`\n",
+    "  --help, --version\n",
+    "\n",
+    "Mounts are made in the order given, destinations inside the container.\n",
+    "Exit status: the payload's, or 128+N when signal N killed it; 125 when\n",
+    "nsinit fails, 126 when COMMAND cannot be executed, 127 when it is not found.\n",
+);
+
+/// nsinit's `main`: runs and exits with the right code; never returns.
+pub fn run(args: rt::Args) -> ! {
+    let code = match start(args) {
+        Ok(code) => code,
+        Err(e) => {
+            e.print(2);
+            e.code
+        }
+    };
+    sys::exit_group(code)
+}
+
+fn start(args: rt::Args) -> Result<i32, Error> {
+    match config::parse(args.argv, &mut load_config)? {
+        Action::Help => {
+            sys::write_all(1, HELP.as_bytes());
+            Ok(0)
+        }
+        Action::Version => {
+            sys::write_all(1, concat!("nsinit ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
+            Ok(0)
+        }
+        Action::Run(container) => container::run(&container, args.envp),
+    }
+}
+
+/// Reads a config file whole into the static buffer, ending it with a newline.
+fn load_config(path: ZStr<'static>) -> Result<&'static mut [u8], Error> {
+    let buf = rt::config_buffer().ok_or_else(|| Error::new(b"--config: given twice"))?;
+    let fd = sys::open(path, O_RDONLY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
+    let mut len = 0;
+    let read = loop {
+        match sys::read(fd, &mut buf[len..]) {
+            Ok(0) => break Ok(()),
+            Ok(n) => len += n,
+            Err(sys::Errno::EINTR) => {}
+            Err(e) => break Err(Error::sys("read", path.bytes(), e)),
+        }
+        if len == buf.len() {
+            break Err(Error::new(path.bytes()).push(b": config file too large (at most 64 KiB)"));
+        }
+    };
+    let _ = sys::close(fd);
+    read?;
+    if len > 0 && buf[len - 1] != b'\n' {
+        buf[len] = b'\n';
+        len += 1;
+    }
+    Ok(&mut buf[..len])
+}

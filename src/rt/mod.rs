@@ -1,0 +1,90 @@
+//! The no-libc runtime: what a static binary needs before and around `main`.
+//!
+//! The kernel leaves this on the initial stack (System V ABI, x86_64):
+//!
+//! ```text
+//!   sp ->  argc
+//!          argv[0] .. argv[argc-1]   pointers to NUL-terminated strings
+//!          NULL
+//!          envp[0] .. envp[n-1]      "NAME=value" strings
+//!          NULL
+//!          auxv pairs ..., AT_NULL
+//! ```
+//!
+//! `argv` and `envp` are used in place: both are already NULL-terminated
+//! arrays of C strings, the very shape `execve` wants, so nothing is copied.
+#![allow(unsafe_code)]
+
+pub mod arch;
+#[cfg(not(test))]
+mod mem;
+
+use crate::sys::ZStr;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// The command line and environment the kernel started us with.
+#[derive(Clone, Copy)]
+pub struct Args {
+    /// `argv[0..argc]` followed by the terminating `None`.
+    pub argv: &'static [Option<ZStr<'static>>],
+    /// The environment, followed by the terminating `None`.
+    pub envp: &'static [Option<ZStr<'static>>],
+}
+
+impl Args {
+    /// # Safety
+    /// `sp` must be the stack pointer the kernel handed to `_start`.
+    pub unsafe fn from_initial_stack(sp: *const usize) -> Args {
+        // SAFETY: the layout above; `Option<ZStr>` has the layout of a
+        // nullable `*const u8` (ZStr is a transparent NonNull), so both
+        // arrays, NULLs included, are valid slices of it.
+        unsafe {
+            let argc = *sp;
+            let argv = sp.add(1) as *const Option<ZStr<'static>>;
+            let envp = argv.add(argc + 1);
+            let mut envc = 0;
+            while (*envp.add(envc)).is_some() {
+                envc += 1;
+            }
+            Args {
+                argv: core::slice::from_raw_parts(argv, argc + 1),
+                envp: core::slice::from_raw_parts(envp, envc + 1),
+            }
+        }
+    }
+
+    /// The arguments without the terminating `None`.
+    pub fn words(&self) -> &'static [Option<ZStr<'static>>] {
+        &self.argv[..self.argv.len() - 1]
+    }
+}
+
+/// Capacity of the buffer a `--config` file is read into.
+pub const CONFIG_FILE_MAX: usize = 64 * 1024;
+
+static CONFIG_BUFFER_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// The buffer for the config file, in `.bss` so that its untouched pages
+/// cost no memory. Handed out once; `None` after that.
+pub fn config_buffer() -> Option<&'static mut [u8; CONFIG_FILE_MAX]> {
+    static mut BUFFER: [u8; CONFIG_FILE_MAX] = [0; CONFIG_FILE_MAX];
+    if CONFIG_BUFFER_TAKEN.swap(true, Ordering::Relaxed) {
+        return None;
+    }
+    // SAFETY: the flag above guarantees this is the only reference ever made.
+    Some(unsafe { &mut *(&raw mut BUFFER) })
+}
+
+/// A panic is a bug in nsinit: say so in one line and fail like any other
+/// nsinit error. The panic message is not printed (and not linked in).
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    crate::sys::write_all(2, b"nsinit: internal error\n");
+    crate::sys::exit_group(125)
+}
+
+/// Referenced by unwinding code in non-LTO builds; never called with `panic = "abort"`.
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+pub extern "C" fn rust_eh_personality() {}

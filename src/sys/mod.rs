@@ -1,0 +1,237 @@
+//! One thin typed wrapper per system call: the only place, with `rt`, that
+//! holds `unsafe`. Wrappers return `Result<_, Errno>` and hold no policy.
+#![allow(unsafe_code)]
+
+mod zstr;
+
+pub use syscalls::Errno;
+pub use zstr::ZStr;
+
+use core::mem::MaybeUninit;
+use linux_raw_sys::general::{AT_FDCWD, clone_args, mount_attr, pollfd, stat, timespec};
+use syscalls::{Sysno, syscall};
+
+/// A raw file descriptor.
+pub type Fd = i32;
+
+fn ptr_or_null(s: Option<ZStr<'_>>) -> usize {
+    s.map_or(0, |s| s.as_ptr() as usize)
+}
+
+pub fn write(fd: Fd, buf: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: `buf` is valid for reads of its length.
+    unsafe { syscall!(Sysno::write, fd, buf.as_ptr(), buf.len()) }
+}
+
+/// Writes all of `buf`, retrying short writes; errors are dropped, because
+/// the callers are the ones reporting errors and have nowhere else to go.
+pub fn write_all(fd: Fd, mut buf: &[u8]) {
+    while !buf.is_empty() {
+        match write(fd, buf) {
+            Ok(0) => return,
+            Ok(n) => buf = &buf[n.min(buf.len())..],
+            Err(e) if e == Errno::EINTR => {}
+            Err(_) => return,
+        }
+    }
+}
+
+pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: `buf` is valid for writes of its length.
+    unsafe { syscall!(Sysno::read, fd, buf.as_mut_ptr(), buf.len()) }
+}
+
+pub fn open(path: ZStr<'_>, flags: u32, mode: u32) -> Result<Fd, Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { syscall!(Sysno::openat, AT_FDCWD, path.as_ptr(), flags, mode) }.map(|fd| fd as Fd)
+}
+
+pub fn close(fd: Fd) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::close, fd) }.map(drop)
+}
+
+pub fn mount(
+    source: Option<ZStr<'_>>,
+    target: ZStr<'_>,
+    fstype: Option<ZStr<'_>>,
+    flags: u32,
+    data: Option<ZStr<'_>>,
+) -> Result<(), Errno> {
+    // SAFETY: every pointer is NULL or a NUL-terminated string.
+    unsafe {
+        syscall!(Sysno::mount, ptr_or_null(source), target.as_ptr(), ptr_or_null(fstype), flags, ptr_or_null(data))
+    }
+    .map(drop)
+}
+
+/// Changes mount attributes, with `AT_RECURSIVE` for a whole subtree.
+pub fn mount_setattr(path: ZStr<'_>, at_flags: u32, attr: &mount_attr) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated; `attr` is a valid mount_attr of the size passed.
+    unsafe {
+        syscall!(Sysno::mount_setattr, AT_FDCWD, path.as_ptr(), at_flags, attr as *const mount_attr, size_of::<mount_attr>())
+    }
+    .map(drop)
+}
+
+pub fn umount2(target: ZStr<'_>, flags: u32) -> Result<(), Errno> {
+    // SAFETY: `target` is NUL-terminated.
+    unsafe { syscall!(Sysno::umount2, target.as_ptr(), flags) }.map(drop)
+}
+
+pub fn pivot_root(new_root: ZStr<'_>, put_old: ZStr<'_>) -> Result<(), Errno> {
+    // SAFETY: both paths are NUL-terminated.
+    unsafe { syscall!(Sysno::pivot_root, new_root.as_ptr(), put_old.as_ptr()) }.map(drop)
+}
+
+pub fn chdir(path: ZStr<'_>) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { syscall!(Sysno::chdir, path.as_ptr()) }.map(drop)
+}
+
+pub fn mkdir(path: ZStr<'_>, mode: u32) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { syscall!(Sysno::mkdirat, AT_FDCWD, path.as_ptr(), mode) }.map(drop)
+}
+
+/// `mknod`; with `S_IFREG` it creates an empty regular file without opening it.
+pub fn mknod(path: ZStr<'_>, mode: u32, dev: u64) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { syscall!(Sysno::mknodat, AT_FDCWD, path.as_ptr(), mode, dev) }.map(drop)
+}
+
+pub fn symlink(target: ZStr<'_>, link: ZStr<'_>) -> Result<(), Errno> {
+    // SAFETY: both paths are NUL-terminated.
+    unsafe { syscall!(Sysno::symlinkat, target.as_ptr(), AT_FDCWD, link.as_ptr()) }.map(drop)
+}
+
+/// The file type and permission bits of `path`, following symlinks.
+pub fn stat_mode(path: ZStr<'_>) -> Result<u32, Errno> {
+    let mut st = MaybeUninit::<stat>::uninit();
+    // SAFETY: `path` is NUL-terminated and `st` has room for a struct stat.
+    unsafe { syscall!(Sysno::newfstatat, AT_FDCWD, path.as_ptr(), st.as_mut_ptr(), 0) }?;
+    // SAFETY: the kernel filled `st` on success.
+    Ok(unsafe { st.assume_init() }.st_mode)
+}
+
+pub fn sethostname(name: &[u8]) -> Result<(), Errno> {
+    // SAFETY: `name` is valid for reads of its length.
+    unsafe { syscall!(Sysno::sethostname, name.as_ptr(), name.len()) }.map(drop)
+}
+
+pub fn setdomainname(name: &[u8]) -> Result<(), Errno> {
+    // SAFETY: `name` is valid for reads of its length.
+    unsafe { syscall!(Sysno::setdomainname, name.as_ptr(), name.len()) }.map(drop)
+}
+
+pub fn prctl(option: u32, arg: usize) -> Result<usize, Errno> {
+    // SAFETY: the options nsinit uses take integer arguments only.
+    unsafe { syscall!(Sysno::prctl, option, arg, 0, 0, 0) }
+}
+
+/// Returns `[read end, write end]`.
+pub fn pipe2(flags: u32) -> Result<[Fd; 2], Errno> {
+    let mut fds = [0 as Fd; 2];
+    // SAFETY: `fds` has room for the two descriptors.
+    unsafe { syscall!(Sysno::pipe2, fds.as_mut_ptr(), flags) }?;
+    Ok(fds)
+}
+
+/// Polls one descriptor; returns its `revents`.
+pub fn poll_one(fd: Fd, events: i16, timeout_ms: i32) -> Result<i16, Errno> {
+    let mut p = pollfd { fd, events, revents: 0 };
+    // SAFETY: one valid pollfd.
+    unsafe { syscall!(Sysno::poll, &mut p as *mut pollfd, 1, timeout_ms) }?;
+    Ok(p.revents)
+}
+
+/// Which side of a `clone3` this is.
+pub enum Forked {
+    Child,
+    Parent(i32),
+}
+
+/// `clone3` without `CLONE_VM` or a stack of its own: the child returns here,
+/// like from `fork`, with a private copy of the address space.
+pub fn clone3(args: &clone_args) -> Result<Forked, Errno> {
+    // SAFETY: `args` is a valid clone_args of the size passed. Without
+    // CLONE_VM the child gets a copy-on-write address space, and nsinit is
+    // single-threaded, so the child's copy of every Rust object is consistent.
+    let pid = unsafe { syscall!(Sysno::clone3, args as *const clone_args, size_of::<clone_args>()) }?;
+    Ok(if pid == 0 { Forked::Child } else { Forked::Parent(pid as i32) })
+}
+
+/// Waits for `pid`; returns the raw wait status.
+pub fn wait4(pid: i32, options: u32) -> Result<(i32, i32), Errno> {
+    let mut status: i32 = 0;
+    // SAFETY: `status` is a valid int; no rusage is asked for.
+    let got = unsafe { syscall!(Sysno::wait4, pid, &mut status as *mut i32, options, 0) }?;
+    Ok((got as i32, status))
+}
+
+/// Replaces the process image; returns only on failure. Both arrays must end
+/// with `None`, as the kernel expects.
+pub fn execve(path: ZStr<'_>, argv: &[Option<ZStr<'_>>], envp: &[Option<ZStr<'_>>]) -> Errno {
+    if argv.last().is_some_and(Option::is_some) || envp.last().is_some_and(Option::is_some) {
+        return Errno::EINVAL;
+    }
+    // SAFETY: `path` is NUL-terminated; both arrays are NULL-terminated arrays
+    // of NUL-terminated strings (checked just above; ZStr's invariant).
+    match unsafe { syscall!(Sysno::execve, path.as_ptr(), argv.as_ptr(), envp.as_ptr()) } {
+        Ok(_) => Errno::EINVAL,
+        Err(e) => e,
+    }
+}
+
+pub fn exit_group(code: i32) -> ! {
+    // SAFETY: exit_group does not return.
+    unsafe {
+        let _ = syscall!(Sysno::exit_group, code);
+    }
+    loop {}
+}
+
+pub fn getpid() -> i32 {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::getpid) }.map_or(0, |p| p as i32)
+}
+
+pub fn kill(pid: i32, sig: u32) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::kill, pid, sig) }.map(drop)
+}
+
+pub fn socket(domain: u32, kind: u32, protocol: u32) -> Result<Fd, Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::socket, domain, kind, protocol) }.map(|fd| fd as Fd)
+}
+
+/// The part of `struct ifreq` that SIOC[GS]IFFLAGS use: a name and the flags.
+#[repr(C)]
+pub struct IfFlags {
+    pub name: [u8; 16],
+    pub flags: i16,
+    _rest: [u8; 22],
+}
+
+impl IfFlags {
+    pub fn new(name: &[u8], flags: i16) -> IfFlags {
+        let mut ifr = IfFlags { name: [0; 16], flags, _rest: [0; 22] };
+        let n = name.len().min(15);
+        ifr.name[..n].copy_from_slice(&name[..n]);
+        ifr
+    }
+}
+
+/// `ioctl` for the interface-flag requests.
+pub fn ioctl_ifflags(fd: Fd, request: u32, ifr: &mut IfFlags) -> Result<(), Errno> {
+    // SAFETY: `ifr` has the size and layout of a struct ifreq.
+    unsafe { syscall!(Sysno::ioctl, fd, request, ifr as *mut IfFlags) }.map(drop)
+}
+
+pub fn clock_monotonic() -> timespec {
+    let mut ts = timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid timespec; CLOCK_MONOTONIC cannot fail.
+    let _ = unsafe { syscall!(Sysno::clock_gettime, linux_raw_sys::general::CLOCK_MONOTONIC, &mut ts as *mut timespec) };
+    ts
+}

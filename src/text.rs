@@ -1,0 +1,239 @@
+//! `Line`: one line of output built without `core::fmt`, which would cost
+//! more code than all of nsinit's messages together.
+
+use crate::sys::{self, Fd, ZStr};
+
+/// Room for one message; a longer one is shown cut, ending in "...".
+pub const LINE_MAX: usize = 1024;
+
+pub struct Line {
+    buf: heapless::Vec<u8, LINE_MAX>,
+    cut: bool,
+}
+
+impl Default for Line {
+    fn default() -> Self {
+        Line::new()
+    }
+}
+
+impl Line {
+    pub const fn new() -> Line {
+        Line { buf: heapless::Vec::new(), cut: false }
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) -> &mut Line {
+        for &b in bytes {
+            if self.buf.push(b).is_err() {
+                self.cut = true;
+                break;
+            }
+        }
+        self
+    }
+
+    pub fn push_u64(&mut self, mut n: u64) -> &mut Line {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.push(&digits[i..])
+    }
+
+    /// A number with a fixed count of fraction digits: `value` is in units
+    /// of 10^-`decimals`, so `push_fixed(1234, 3)` shows `1.234`.
+    pub fn push_fixed(&mut self, value: u64, decimals: u32) -> &mut Line {
+        let scale = 10u64.pow(decimals);
+        self.push_u64(value / scale);
+        if decimals > 0 {
+            self.push(b".");
+            let frac = value % scale;
+            let mut div = scale / 10;
+            while div > 0 {
+                self.push(&[b'0' + (frac / div % 10) as u8]);
+                div /= 10;
+            }
+        }
+        self
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Writes the line and a newline to `fd` in one `write`.
+    pub fn print(&self, fd: Fd) {
+        let mut out: heapless::Vec<u8, { LINE_MAX + 4 }> = heapless::Vec::new();
+        let _ = out.extend_from_slice(&self.buf);
+        if self.cut {
+            let _ = out.extend_from_slice(b"...");
+        }
+        let _ = out.push(b'\n');
+        sys::write_all(fd, &out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        let mut l = Line::new();
+        l.push(b"n=").push_u64(0).push(b" ").push_u64(18446744073709551615);
+        l.push(b" ").push_fixed(1234, 3).push(b" ").push_fixed(5, 2).push(b" ").push_fixed(7, 0);
+        assert_eq!(l.as_bytes(), b"n=0 18446744073709551615 1.234 0.05 7");
+    }
+
+    #[test]
+    fn overflow_is_marked() {
+        let mut l = Line::new();
+        for _ in 0..LINE_MAX + 10 {
+            l.push(b"x");
+        }
+        assert!(l.cut);
+        assert_eq!(l.as_bytes().len(), LINE_MAX);
+    }
+}
+
+/// A NUL-terminated string built in place: paths and mount data. Going over
+/// capacity is an error for the caller to report, never a truncation.
+pub struct ZBuf<const N: usize> {
+    buf: heapless::Vec<u8, N>,
+}
+
+/// A `ZBuf` would have gone over its capacity.
+#[derive(Debug)]
+pub struct TooLong;
+
+impl<const N: usize> Default for ZBuf<N> {
+    fn default() -> Self {
+        ZBuf::new()
+    }
+}
+
+impl<const N: usize> ZBuf<N> {
+    pub const fn new() -> ZBuf<N> {
+        ZBuf { buf: heapless::Vec::new() }
+    }
+
+    pub fn from_parts(parts: &[&[u8]]) -> Result<ZBuf<N>, TooLong> {
+        let mut z = ZBuf::new();
+        for part in parts {
+            z.push(part)?;
+        }
+        Ok(z)
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) -> Result<&mut Self, TooLong> {
+        if self.buf.last() == Some(&0) {
+            self.buf.pop();
+        }
+        // One byte stays free for the NUL.
+        if self.buf.len() + bytes.len() >= N {
+            return Err(TooLong);
+        }
+        let _ = self.buf.extend_from_slice(bytes);
+        Ok(self)
+    }
+
+    pub fn push_num(&mut self, mut n: u64, radix: u64) -> Result<&mut Self, TooLong> {
+        let mut digits = [0u8; 64];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b"0123456789abcdef"[(n % radix) as usize];
+            n /= radix;
+            if n == 0 {
+                break;
+            }
+        }
+        self.push(&digits[i..])
+    }
+
+    pub fn len(&self) -> usize {
+        self.bytes().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn truncate(&mut self, len: usize) {
+        self.buf.truncate(len);
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        self.buf.strip_suffix(&[0]).unwrap_or(&self.buf)
+    }
+
+    pub fn zstr(&mut self) -> ZStr<'_> {
+        if self.buf.last() != Some(&0) {
+            // push() always leaves room for this byte.
+            let _ = self.buf.push(0);
+        }
+        ZStr::from_bytes_until_nul(&self.buf).unwrap_or(ZStr::new(c""))
+    }
+
+    /// Calls `f` with each ancestor of the path that is longer than `from`
+    /// bytes, shortest first (`/a/b/c` from 2: `/a/b`), then gives the path
+    /// back whole. For creating missing parent directories.
+    pub fn for_each_parent<E>(&mut self, from: usize, mut f: impl FnMut(ZStr<'_>) -> Result<(), E>) -> Result<(), E> {
+        let len = self.len();
+        let mut i = from + 1;
+        while i < len {
+            if self.buf[i] == b'/' {
+                self.buf[i] = 0;
+                let r = f(ZStr::from_bytes_until_nul(&self.buf).unwrap_or(ZStr::new(c"")));
+                self.buf[i] = b'/';
+                r?;
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod zbuf_tests {
+    use super::*;
+
+    #[test]
+    fn builds_and_terminates() {
+        let mut z = ZBuf::<16>::from_parts(&[b"/r", b"/dev"]).unwrap();
+        z.push(b"/null").unwrap();
+        assert_eq!(z.zstr().bytes(), b"/r/dev/null");
+        z.push(b"x").unwrap();
+        assert_eq!(z.zstr().bytes(), b"/r/dev/nullx");
+        let mut m = ZBuf::<32>::new();
+        m.push(b"mode=").unwrap().push_num(0o1777, 8).unwrap().push(b",size=").unwrap().push_num(65536, 10).unwrap();
+        assert_eq!(m.zstr().bytes(), b"mode=1777,size=65536");
+    }
+
+    #[test]
+    fn over_capacity_is_an_error() {
+        let mut z = ZBuf::<8>::new();
+        assert!(z.push(b"1234567").is_ok());
+        assert!(z.push(b"8").is_err());
+        assert_eq!(z.zstr().bytes(), b"1234567");
+    }
+
+    #[test]
+    fn parents_shortest_first() {
+        let mut z = ZBuf::<64>::from_parts(&[b"/root/a/b/c"]).unwrap();
+        let mut seen = std::vec::Vec::new();
+        z.for_each_parent(5, |p| -> Result<(), ()> {
+            seen.push(String::from_utf8_lossy(p.bytes()).into_owned());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, ["/root/a", "/root/a/b"]);
+        assert_eq!(z.bytes(), b"/root/a/b/c");
+    }
+}
