@@ -11,6 +11,11 @@ mod options;
 
 pub use cli::{Action, parse};
 
+/// A decimal number, digits only (for the probe and later numeric options).
+pub fn parse_number(s: &[u8]) -> Option<u64> {
+    options::parse_radix(s, 10)
+}
+
 use crate::sys::ZStr;
 use heapless::Vec;
 use linux_raw_sys::general::{

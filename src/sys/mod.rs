@@ -235,3 +235,35 @@ pub fn clock_monotonic() -> timespec {
     let _ = unsafe { syscall!(Sysno::clock_gettime, linux_raw_sys::general::CLOCK_MONOTONIC, &mut ts as *mut timespec) };
     ts
 }
+
+/// `uname`: the six 65-byte fields of `struct new_utsname` (sysname,
+/// nodename, release, version, machine, domainname).
+pub fn uname() -> Result<[[u8; 65]; 6], Errno> {
+    let mut uts = [[0u8; 65]; 6];
+    // SAFETY: `uts` has the size and layout of struct new_utsname.
+    unsafe { syscall!(Sysno::uname, uts.as_mut_ptr()) }?;
+    Ok(uts)
+}
+
+pub fn getppid() -> i32 {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::getppid) }.map_or(0, |p| p as i32)
+}
+
+/// Fills `buf` with the current directory, NUL included; returns its length.
+pub fn getcwd(buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: `buf` is valid for writes of its length.
+    unsafe { syscall!(Sysno::getcwd, buf.as_mut_ptr(), buf.len()) }
+}
+
+/// Reads directory entries (`struct linux_dirent64`) into `buf`.
+pub fn getdents64(fd: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: `buf` is valid for writes of its length.
+    unsafe { syscall!(Sysno::getdents64, fd, buf.as_mut_ptr(), buf.len()) }
+}
+
+pub fn nanosleep(seconds: u64) -> Result<(), Errno> {
+    let ts = timespec { tv_sec: seconds as _, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid timespec; no remainder is asked for.
+    unsafe { syscall!(Sysno::nanosleep, &ts as *const timespec, 0) }.map(drop)
+}

@@ -1,4 +1,253 @@
+//! The probe: the payload the integration tests start in containers, and the
+//! `make run` demo. A static, libc-free program built on nsinit's own
+//! runtime, so a test rootfs needs nothing but this one file.
+//!
+//! `nsinit-probe COMMAND [ARG]...`, one fact a command, printed plainly:
+//! hostname, domainname, pid, ppid, mountinfo, env, args, cwd, fds,
+//! exit N, kill N, sleep SECONDS, cat FILE, ls DIR, write FILE TEXT.
+//! Started as `hello` (argv[0]'s last component), it is the demo.
 #![no_std]
 #![no_main]
+
+use nsinit::rt::Args;
+use nsinit::sys::{self, Errno, ZStr};
+use nsinit::text::Line;
+
 nsinit::entry!(main);
-fn main(_a: nsinit::rt::Args) -> ! { nsinit::sys::exit_group(0) }
+
+const O_RDONLY: u32 = 0;
+const O_WRONLY_CREAT_TRUNC: u32 = 0o1 | 0o100 | 0o1000;
+const O_DIRECTORY: u32 = 0o200000;
+const O_CLOEXEC: u32 = 0o2000000;
+
+fn main(args: Args) -> ! {
+    let words = args.words();
+    let word = |i: usize| words.get(i).copied().flatten();
+    let arg0 = word(0).map_or(&b""[..], |w| w.bytes());
+    let name = arg0.rsplit(|&c| c == b'/').next().unwrap_or(arg0);
+    let code = if name == b"hello" {
+        hello()
+    } else {
+        let cmd = word(1).map_or(&b""[..], |w| w.bytes());
+        match (cmd, word(2), word(3)) {
+            (b"hostname", None, _) => print_uts(1),
+            (b"domainname", None, _) => print_uts(5),
+            (b"pid", None, _) => print_num(sys::getpid() as u64),
+            (b"ppid", None, _) => print_num(sys::getppid() as u64),
+            (b"mountinfo", None, _) => cat(ZStr::new(c"/proc/self/mountinfo")),
+            (b"env", None, _) => print_all(args.envp),
+            (b"args", _, _) => print_all(&args.argv[2.min(args.argv.len())..]),
+            (b"cwd", None, _) => cwd(),
+            (b"fds", None, _) => fds(),
+            (b"exit", Some(n), None) => number(n).map_or(2, |n| n as i32),
+            (b"kill", Some(n), None) => number(n).map_or(2, |n| kill(n as u32)),
+            (b"sleep", Some(n), None) => number(n).map_or(2, |n| sys::nanosleep(n).map_or(1, |_| 0)),
+            (b"cat", Some(path), None) => cat(path),
+            (b"ls", Some(path), None) => ls(path),
+            (b"write", Some(path), Some(text)) => write(path, text),
+            _ => {
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT"]);
+                2
+            }
+        }
+    };
+    sys::exit_group(code)
+}
+
+fn say(parts: &[&[u8]]) {
+    let mut l = Line::new();
+    for p in parts {
+        l.push(p);
+    }
+    l.print(1);
+}
+
+fn fail(what: &[u8], e: Errno) -> i32 {
+    let mut l = Line::new();
+    l.push(b"probe: ").push(what).push(b": ");
+    nsinit::error::push_errno(&mut l, e);
+    l.print(1);
+    1
+}
+
+fn number(w: ZStr<'_>) -> Option<u64> {
+    nsinit::config::parse_number(w.bytes())
+}
+
+fn print_num(n: u64) -> i32 {
+    let mut l = Line::new();
+    l.push_u64(n).print(1);
+    0
+}
+
+fn print_uts(field: usize) -> i32 {
+    match sys::uname() {
+        Ok(uts) => {
+            let f = &uts[field];
+            let len = f.iter().position(|&c| c == 0).unwrap_or(f.len());
+            say(&[&f[..len]]);
+            0
+        }
+        Err(e) => fail(b"uname", e),
+    }
+}
+
+fn print_all(list: &[Option<ZStr<'_>>]) -> i32 {
+    for s in list.iter().flatten() {
+        say(&[s.bytes()]);
+    }
+    0
+}
+
+fn cwd() -> i32 {
+    let mut buf = [0u8; 4096];
+    match sys::getcwd(&mut buf) {
+        Ok(n) => {
+            say(&[&buf[..n.saturating_sub(1)]]);
+            0
+        }
+        Err(e) => fail(b"getcwd", e),
+    }
+}
+
+fn cat(path: ZStr<'_>) -> i32 {
+    let fd = match sys::open(path, O_RDONLY | O_CLOEXEC, 0) {
+        Ok(fd) => fd,
+        Err(e) => return fail(path.bytes(), e),
+    };
+    let mut buf = [0u8; 4096];
+    loop {
+        match sys::read(fd, &mut buf) {
+            Ok(0) => return 0,
+            Ok(n) => sys::write_all(1, &buf[..n]),
+            Err(e) => return fail(path.bytes(), e),
+        }
+    }
+}
+
+/// Calls `f` with each entry name of the directory open at `fd`, but `.` and `..`.
+fn each_entry(fd: sys::Fd, mut f: impl FnMut(&[u8])) -> Result<(), Errno> {
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = sys::getdents64(fd, &mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let mut off = 0;
+        // struct linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name.
+        while off + 19 < n {
+            let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
+            let name = &buf[off + 19..off + reclen];
+            let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
+            if name != b"." && name != b".." {
+                f(name);
+            }
+            off += reclen.max(1);
+        }
+    }
+}
+
+fn ls(path: ZStr<'_>) -> i32 {
+    match sys::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) {
+        Ok(fd) => each_entry(fd, |name| say(&[name])).map_or_else(|e| fail(path.bytes(), e), |_| 0),
+        Err(e) => fail(path.bytes(), e),
+    }
+}
+
+/// The open descriptors, but the one used to list them.
+fn fds() -> i32 {
+    let dir = ZStr::new(c"/proc/self/fd");
+    match sys::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) {
+        Ok(fd) => {
+            let own = Line::new();
+            let mut own = own;
+            own.push_u64(fd as u64);
+            each_entry(fd, |name| {
+                if name != own.as_bytes() {
+                    say(&[name]);
+                }
+            })
+            .map_or_else(|e| fail(b"/proc/self/fd", e), |_| 0)
+        }
+        Err(e) => fail(b"/proc/self/fd", e),
+    }
+}
+
+fn write(path: ZStr<'_>, text: ZStr<'_>) -> i32 {
+    match sys::open(path, O_WRONLY_CREAT_TRUNC | O_CLOEXEC, 0o644) {
+        Ok(fd) => match sys::write(fd, text.bytes()) {
+            Ok(_) => 0,
+            Err(e) => fail(path.bytes(), e),
+        },
+        Err(e) => fail(path.bytes(), e),
+    }
+}
+
+/// Dies of signal `n`. A fault signal is raised by a real fault, which
+/// kills even the PID 1 of a namespace; any other is sent with kill(2),
+/// which such a PID 1 ignores, so say so and exit 99.
+fn kill(n: u32) -> i32 {
+    match n {
+        4 => faults::illegal_instruction(),
+        5 => faults::breakpoint(),
+        11 => faults::segfault(),
+        _ => {}
+    }
+    let _ = sys::kill(sys::getpid(), n);
+    let _ = sys::nanosleep(1);
+    say(&[b"probe: still alive after kill (a PID 1 ignores signals it has no handler for)"]);
+    99
+}
+
+/// Real faults, for the signals the kernel forces on any process.
+mod faults {
+    pub fn illegal_instruction() -> ! {
+        // SAFETY: ud2 raises SIGILL and never returns.
+        unsafe { core::arch::asm!("ud2", options(noreturn)) }
+    }
+    pub fn breakpoint() -> ! {
+        // SAFETY: int3 raises SIGTRAP; nothing after it runs with the default action.
+        unsafe { core::arch::asm!("int3", "ud2", options(noreturn)) }
+    }
+    pub fn segfault() -> ! {
+        // SAFETY: reading address 0 raises SIGSEGV; no Rust reference is involved.
+        unsafe { core::arch::asm!("xor eax, eax", "mov rax, qword ptr [rax]", "ud2", options(noreturn)) }
+    }
+}
+
+/// The demo: the "Hello from container!" of a container tutorial.
+fn hello() -> i32 {
+    say(&[b"Hello from container!"]);
+    let mut l = Line::new();
+    l.push(b"  hostname: ");
+    if let Ok(uts) = sys::uname() {
+        let f = &uts[1];
+        l.push(&f[..f.iter().position(|&c| c == 0).unwrap_or(f.len())]);
+    }
+    l.print(1);
+    let mut l = Line::new();
+    l.push(b"  pid:      ").push_u64(sys::getpid() as u64);
+    l.print(1);
+    say(&[b"  mounts:"]);
+    // Field 5 of each mountinfo line is the mount point.
+    let fd = match sys::open(ZStr::new(c"/proc/self/mountinfo"), O_RDONLY | O_CLOEXEC, 0) {
+        Ok(fd) => fd,
+        Err(e) => return fail(b"/proc/self/mountinfo", e),
+    };
+    let mut buf = [0u8; 16384];
+    let mut len = 0;
+    while let Ok(n) = sys::read(fd, &mut buf[len..]) {
+        if n == 0 || len + n == buf.len() {
+            len += n;
+            break;
+        }
+        len += n;
+    }
+    for line in buf[..len].split(|&c| c == b'\n').filter(|l| !l.is_empty()) {
+        let mut fields = line.split(|&c| c == b' ');
+        let point = fields.nth(4).unwrap_or(b"?");
+        let fstype = line.split(|&c| c == b' ').skip_while(|f| *f != b"-").nth(1).unwrap_or(b"?");
+        say(&[b"    ", point, b" (", fstype, b")"]);
+    }
+    0
+}
