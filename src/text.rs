@@ -22,6 +22,7 @@ impl Line {
         Line { buf: heapless::Vec::new(), cut: false }
     }
 
+    #[inline(never)]
     pub fn push(&mut self, bytes: &[u8]) -> &mut Line {
         for &b in bytes {
             if self.buf.push(b).is_err() {

@@ -12,10 +12,23 @@ use crate::sys::ZStr;
 use heapless::Vec;
 
 pub enum Action<'a> {
-    Run(Container<'a>),
+    Run { container: Container<'a>, mode: Mode },
     Help,
     Version,
 }
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// Start the container once and wait for it; `timings` is `--timings`.
+    Once { timings: bool },
+    /// `nsinit bench`: start it `runs` times, `jobs` at a time.
+    Bench { runs: u32, jobs: u32 },
+}
+
+/// Most starts one `nsinit bench` measures.
+pub const BENCH_MAX_RUNS: u32 = 100_000;
+/// Most containers `nsinit bench` starts at once.
+pub const BENCH_MAX_JOBS: u32 = 64;
 
 /// Parses nsinit's argv (`argv[0]` first, the terminating `None` last).
 /// `load` reads a config file into a buffer that ends with a newline.
@@ -23,12 +36,16 @@ pub fn parse<'a>(
     argv: &'a [Option<ZStr<'a>>],
     load: &mut dyn FnMut(ZStr<'a>) -> Result<&'a mut [u8], Error>,
 ) -> Result<Action<'a>, Error> {
+    let bench = bench_flags(argv)?;
+    let first = bench.map_or(1, |(_, _, first)| first);
     let mut config = None;
     let mut asked = None;
-    let payload_at = walk(argv, &mut |opt, args| {
+    let mut timings = false;
+    let payload_at = walk(argv, first, &mut |opt, args| {
         match (opt.name, args) {
             ("help", _) => asked = asked.or(Some(true)),
             ("version", _) => asked = asked.or(Some(false)),
+            ("timings", _) => timings = true,
             ("config", [path]) if config.is_none() => config = Some(*path),
             ("config", _) => return Err(Error::new(b"--config: given twice")),
             _ => {}
@@ -45,24 +62,53 @@ pub fn parse<'a>(
     if let Some(path) = config {
         file::apply(&mut builder, path, load(path)?)?;
     }
-    walk(argv, &mut |opt, args| if opt.name == "config" { Ok(()) } else { builder.apply(opt, args, At::Cli) })?;
+    walk(argv, first, &mut |opt, args| if opt.cli_only { Ok(()) } else { builder.apply(opt, args, At::Cli) })?;
     // A payload on the command line replaces the file's.
     if argv.get(payload_at).copied().flatten().is_some() {
         builder.payload = Some(Payload::Argv(&argv[payload_at..]));
     }
-    builder.finish().map(Action::Run)
+    let mode = match bench {
+        Some((runs, jobs, _)) if !timings => Mode::Bench { runs, jobs },
+        Some(_) => return Err(Error::new(b"bench: --timings does not go with bench")),
+        None => Mode::Once { timings },
+    };
+    builder.finish().map(|container| Action::Run { container, mode })
+}
+
+/// `nsinit bench [-n N] [-j J] ...`: `None` when the first word is not
+/// `bench`; else the runs, the jobs, and where the options start.
+fn bench_flags(argv: &[Option<ZStr<'_>>]) -> Result<Option<(u32, u32, usize)>, Error> {
+    if argv.get(1).copied().flatten().map(|w| w.bytes()) != Some(b"bench") {
+        return Ok(None);
+    }
+    let (mut runs, mut jobs, mut i) = (200, 1, 2);
+    loop {
+        let flag = argv.get(i).copied().flatten().map(|w| w.bytes());
+        let (target, max, what): (&mut u32, u32, &[u8]) = match flag {
+            Some(b"-n") => (&mut runs, BENCH_MAX_RUNS, b"-n: expected a number of starts from 1 to 100000"),
+            Some(b"-j") => (&mut jobs, BENCH_MAX_JOBS, b"-j: expected a number of parallel starts from 1 to 64"),
+            _ => return Ok(Some((runs, jobs, i))),
+        };
+        let value = argv.get(i + 1).copied().flatten().map(|w| w.bytes()).unwrap_or(b"");
+        *target = super::parse_number(value)
+            .filter(|n| (1..=u64::from(max)).contains(n))
+            .map(|n| n as u32)
+            .ok_or_else(|| Error::new(b"bench ").push(what).push(b"; got '").push(value).push(b"'"))?;
+        i += 2;
+    }
 }
 
 const HELP: Opt = Opt { name: "help", args: "", cli_only: true };
 const VERSION: Opt = Opt { name: "version", args: "", cli_only: true };
 
-/// Calls `f` for each option with its words, in order; returns the index in
-/// `argv` where the payload starts.
+/// Calls `f` for each option with its words, in order, from `argv[first]`;
+/// returns the index in `argv` where the payload starts.
 fn walk<'a>(
     argv: &'a [Option<ZStr<'a>>],
+    first: usize,
     f: &mut dyn FnMut(&Opt, &[ZStr<'a>]) -> Result<(), Error>,
 ) -> Result<usize, Error> {
-    let mut i = 1;
+    let mut i = first;
     while let Some(Some(word)) = argv.get(i) {
         let word = word.bytes();
         if word == b"--" {
@@ -116,7 +162,7 @@ mod tests {
 
     fn run(words: &[&str]) -> Result<Container<'static>, String> {
         match parse(argv(words), &mut no_file) {
-            Ok(Action::Run(c)) => Ok(c),
+            Ok(Action::Run { container, .. }) => Ok(container),
             Ok(_) => Err("help or version".into()),
             Err(e) => Err(String::from_utf8_lossy(e.line.as_bytes()).into_owned()),
         }
@@ -218,6 +264,41 @@ mod tests {
                 EnvOp::Set(ZStr::new(c"C"), ZStr::new(c"x y"))
             ]
         );
+    }
+
+    fn mode(words: &[&str]) -> Result<Mode, String> {
+        match parse(argv(words), &mut no_file) {
+            Ok(Action::Run { mode, .. }) => Ok(mode),
+            Ok(_) => Err("help or version".into()),
+            Err(e) => Err(String::from_utf8_lossy(e.line.as_bytes()).into_owned()),
+        }
+    }
+
+    #[test]
+    fn bench_takes_runs_and_jobs_then_the_usual_options() {
+        assert_eq!(mode(&["bench", "-n", "5", "-j", "2", "--rootfs", "/r", "x"]), Ok(Mode::Bench { runs: 5, jobs: 2 }));
+        assert_eq!(mode(&["bench", "-j", "3", "x"]), Ok(Mode::Bench { runs: 200, jobs: 3 }));
+        assert_eq!(mode(&["bench", "--", "x"]), Ok(Mode::Bench { runs: 200, jobs: 1 }));
+        assert_eq!(mode(&["x", "bench"]), Ok(Mode::Once { timings: false }));
+        assert_eq!(mode(&["--", "bench"]), Ok(Mode::Once { timings: false }), "a payload named bench");
+        let c = run(&["bench", "-n", "5", "--hostname", "h", "x", "y"]).unwrap();
+        assert_eq!(args_of(&c), ["x", "y"]);
+        for (words, want) in [
+            (&["bench", "-n", "0", "x"][..], "nsinit: bench -n: expected a number of starts from 1 to 100000; got '0'"),
+            (&["bench", "-n", "100001", "x"], "nsinit: bench -n: expected a number of starts from 1 to 100000; got '100001'"),
+            (&["bench", "-j", "65", "x"], "nsinit: bench -j: expected a number of parallel starts from 1 to 64; got '65'"),
+            (&["bench", "-j"], "nsinit: bench -j: expected a number of parallel starts from 1 to 64; got ''"),
+            (&["bench", "--timings", "x"], "nsinit: bench: --timings does not go with bench"),
+        ] {
+            assert_eq!(mode(words), Err(want.to_string()), "for {words:?}");
+        }
+    }
+
+    #[test]
+    fn timings_is_a_command_line_switch() {
+        assert_eq!(mode(&["--timings", "x"]), Ok(Mode::Once { timings: true }));
+        assert_eq!(mode(&["x", "--timings"]), Ok(Mode::Once { timings: false }), "the payload's word");
+        assert_eq!(mode(&["--timings", "1", "x"]).map(|_| ()), Ok(()), "takes no argument: '1' is the payload");
     }
 
     #[test]

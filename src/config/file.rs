@@ -174,7 +174,7 @@ mod tests {
             Ok(buf.take().expect("loaded once"))
         };
         match parse(leak_argv(&words), &mut load) {
-            Ok(Action::Run(c)) => Ok(c),
+            Ok(Action::Run { container, .. }) => Ok(container),
             Ok(_) => Err("help".into()),
             Err(e) => Err(String::from_utf8_lossy(e.line.as_bytes()).into_owned()),
         }
@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(argv_of(&c), ["from-file"]);
         // --config may stand anywhere; the options before it still win.
         let mut load = |_| Ok(&mut *Box::leak(b"hostname a\n".to_vec().into_boxed_slice()));
-        let Ok(Action::Run(c)) = parse(leak_argv(&["--hostname", "b", "--config", "f", "x"]), &mut load) else {
+        let Ok(Action::Run { container: c, .. }) = parse(leak_argv(&["--hostname", "b", "--config", "f", "x"]), &mut load) else {
             panic!()
         };
         assert_eq!(c.hostname.map(|r| r.bytes()), Some(&b"b"[..]));
@@ -225,6 +225,7 @@ mod tests {
             ("bind /a /b /c\n", "nsinit: box.conf:1: bind: expected SRC DST"),
             ("bare yes\n", "nsinit: box.conf:1: bare: takes no argument"),
             ("config other\n", "nsinit: box.conf:1: unknown option 'config'"),
+            ("timings\n", "nsinit: box.conf:1: unknown option 'timings'"),
             ("# c\nunshare foo\n", "nsinit: box.conf:2: unshare: expected a comma list of uts,pid,mnt,ipc,net,cgroup,time or all; got 'foo'"),
             ("hostname \"abc\n", "nsinit: box.conf:1: unterminated quote"),
             ("hostname abc", "nsinit: box.conf:1: the last line has no newline"),

@@ -9,7 +9,7 @@ mod cli;
 mod file;
 mod options;
 
-pub use cli::{Action, parse};
+pub use cli::{Action, BENCH_MAX_JOBS, Mode, BENCH_MAX_RUNS, parse};
 
 /// A decimal number, digits only (for the probe and later numeric options).
 pub fn parse_number(s: &[u8]) -> Option<u64> {

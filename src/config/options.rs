@@ -49,6 +49,7 @@ pub const OPTIONS: &[Opt] = &[
     opt("clearenv", ""),
     opt("chdir", "DIR"),
     Opt { name: "config", args: "FILE", cli_only: true },
+    Opt { name: "timings", args: "", cli_only: true },
 ];
 
 pub fn find(name: &[u8]) -> Option<&'static Opt> {

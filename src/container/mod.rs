@@ -7,76 +7,128 @@ mod net;
 mod process;
 mod rootfs;
 
-pub use process::{environment, exit_code};
+pub use process::{EnvArena, environment, exit_code};
 
 use crate::config::Container;
 use crate::error::{EXIT_FAILED, Error};
 use crate::sys::{self, Errno, Forked, ZStr};
+use crate::timings::Timings;
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 use linux_raw_sys::general::{
     CLONE_NEWNET, CLONE_NEWNS, O_CLOEXEC, POLLHUP, SIGCHLD, SIGKILL, clone_args,
 };
 
 /// Starts the container and waits for it; returns the code nsinit exits with.
-pub fn run(c: &Container<'_>, host_env: &[Option<ZStr<'_>>]) -> Result<i32, Error> {
-    let mut arena = process::EnvArena::new();
+pub fn run(c: &Container<'_>, host_env: &[Option<ZStr<'_>>], timings: &mut Timings) -> Result<i32, Error> {
+    let mut arena = EnvArena::new();
     let env = environment(host_env, &c.process.env, &mut arena)?;
-    // The child holds the read end; when nsinit dies, the last write end
-    // closes, which is how the child tells nsinit died before it could ask
-    // for the parent-death signal.
-    let [parent_alive, parent_alive_w] =
-        sys::pipe2(O_CLOEXEC).map_err(|e| Error::sys("pipe2", b"", e))?;
-    let args = clone_args {
-        flags: u64::from(c.namespaces),
-        exit_signal: u64::from(SIGCHLD),
-        ..clone_args_zeroed()
-    };
+    let link = ParentLink::new()?;
+    let report = if timings.is_on() { Some(pipe()?) } else { None };
+    let pid = spawn(c, &env, &link, timings, report.map(|[_, w]| w))?;
+    link.close_read_end();
+    if let Some([r, w]) = report {
+        let _ = sys::close(w);
+        timings.after_exec(r);
+    }
+    wait_for(pid)
+}
+
+/// The link that tells a container nsinit died before the container could
+/// ask for the parent-death signal: each container holds the read end, nsinit
+/// the write end, and the read end sees a hang-up once nsinit is gone.
+pub struct ParentLink {
+    read: sys::Fd,
+    write: sys::Fd,
+}
+
+impl ParentLink {
+    pub fn new() -> Result<ParentLink, Error> {
+        let [read, write] = pipe()?;
+        Ok(ParentLink { read, write })
+    }
+
+    /// Once no more containers will be started.
+    pub fn close_read_end(&self) {
+        let _ = sys::close(self.read);
+    }
+}
+
+fn pipe() -> Result<[sys::Fd; 2], Error> {
+    sys::pipe2(O_CLOEXEC).map_err(|e| Error::sys("pipe2", b"", e))
+}
+
+/// Creates the container's process in all its namespaces at once; the child
+/// sets the container up and execs the payload, and never returns. Returns
+/// the child's PID. `report` is a pipe for `--timings`.
+pub fn spawn(
+    c: &Container<'_>,
+    env: &[Option<ZStr<'_>>],
+    link: &ParentLink,
+    timings: &mut Timings,
+    report: Option<sys::Fd>,
+) -> Result<i32, Error> {
+    let args = clone_args { flags: u64::from(c.namespaces), exit_signal: u64::from(SIGCHLD), ..clone_args_zeroed() };
+    timings.step("prepare", b"");
+    // Printed here, or both sides of the clone would print them.
+    timings.flush();
     match sys::clone3(&args).map_err(|e| Error::sys("clone3", b"", e))? {
+        Forked::Parent(pid) => Ok(pid),
         Forked::Child => {
-            let _ = sys::close(parent_alive_w);
-            let err = match setup(c, parent_alive) {
-                Ok(()) => process::exec(c.process.args.argv(), env.as_slice()),
+            timings.step("clone3", b"");
+            let _ = sys::close(link.write);
+            let err = match setup(c, link.read, timings) {
+                Ok(()) => {
+                    timings.before_exec(report);
+                    process::exec(c.process.args.argv(), env)
+                }
                 Err(e) => e,
             };
+            timings.flush();
             err.print(2);
             sys::exit_group(err.code)
-        }
-        Forked::Parent(pid) => {
-            let _ = sys::close(parent_alive);
-            wait_for(pid)
         }
     }
 }
 
 /// The container side, in order. Each step names itself in its errors.
-fn setup(c: &Container<'_>, parent_alive: sys::Fd) -> Result<(), Error> {
+fn setup(c: &Container<'_>, parent_alive: sys::Fd, t: &mut Timings) -> Result<(), Error> {
     die_with_parent(parent_alive)?;
+    t.step("parent-death signal", b"");
     if c.has(CLONE_NEWNS) {
         rootfs::stop_propagation()?;
+        t.step("mount propagation", b"");
     }
     if let Some(root) = c.root {
         rootfs::bind_root(root)?;
+        t.step("bind rootfs", root.bytes());
     }
     for m in &c.mounts {
         mounts::mount(m, c.root)?;
+        t.step("mount", m.destination.bytes());
     }
     if let Some(root) = c.root {
         rootfs::pivot_into(root)?;
+        t.step("pivot_root", root.bytes());
     }
     if let Some(name) = c.hostname {
         sys::sethostname(name.bytes()).map_err(|e| Error::sys("sethostname", name.bytes(), e))?;
+        t.step("sethostname", name.bytes());
     }
     if let Some(name) = c.domainname {
         sys::setdomainname(name.bytes()).map_err(|e| Error::sys("setdomainname", name.bytes(), e))?;
+        t.step("setdomainname", name.bytes());
     }
     if c.has(CLONE_NEWNET) {
         net::loopback_up()?;
+        t.step("loopback up", b"");
     }
     match (c.process.cwd, c.root) {
-        (Some(dir), _) => sys::chdir(dir).map_err(|e| Error::sys("chdir", dir.bytes(), e)),
-        (None, Some(_)) => sys::chdir(ZStr::new(c"/")).map_err(|e| Error::sys("chdir", b"/", e)),
-        (None, None) => Ok(()),
+        (Some(dir), _) => sys::chdir(dir).map_err(|e| Error::sys("chdir", dir.bytes(), e))?,
+        (None, Some(_)) => sys::chdir(ZStr::new(c"/")).map_err(|e| Error::sys("chdir", b"/", e))?,
+        (None, None) => {}
     }
+    t.step("chdir", b"");
+    Ok(())
 }
 
 /// Asks for SIGKILL when nsinit dies, then checks nsinit did not die before.
@@ -89,7 +141,7 @@ fn die_with_parent(parent_alive: sys::Fd) -> Result<(), Error> {
     }
 }
 
-fn wait_for(pid: i32) -> Result<i32, Error> {
+pub fn wait_for(pid: i32) -> Result<i32, Error> {
     loop {
         match sys::wait4(pid, 0) {
             Ok((got, status)) if got == pid => return Ok(exit_code(status)),

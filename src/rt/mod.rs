@@ -62,17 +62,30 @@ impl Args {
 /// Capacity of the buffer a `--config` file is read into.
 pub const CONFIG_FILE_MAX: usize = 64 * 1024;
 
-static CONFIG_BUFFER_TAKEN: AtomicBool = AtomicBool::new(false);
+/// Most samples `nsinit bench` keeps: one a start.
+pub const BENCH_SAMPLES_MAX: usize = 100_000;
 
 /// The buffer for the config file, in `.bss` so that its untouched pages
 /// cost no memory. Handed out once; `None` after that.
 pub fn config_buffer() -> Option<&'static mut [u8; CONFIG_FILE_MAX]> {
+    static TAKEN: AtomicBool = AtomicBool::new(false);
     static mut BUFFER: [u8; CONFIG_FILE_MAX] = [0; CONFIG_FILE_MAX];
-    if CONFIG_BUFFER_TAKEN.swap(true, Ordering::Relaxed) {
+    if TAKEN.swap(true, Ordering::Relaxed) {
         return None;
     }
     // SAFETY: the flag above guarantees this is the only reference ever made.
     Some(unsafe { &mut *(&raw mut BUFFER) })
+}
+
+/// The start times of `nsinit bench`, in `.bss` like the config buffer.
+pub fn bench_samples() -> Option<&'static mut [u64; BENCH_SAMPLES_MAX]> {
+    static TAKEN: AtomicBool = AtomicBool::new(false);
+    static mut SAMPLES: [u64; BENCH_SAMPLES_MAX] = [0; BENCH_SAMPLES_MAX];
+    if TAKEN.swap(true, Ordering::Relaxed) {
+        return None;
+    }
+    // SAFETY: the flag above guarantees this is the only reference ever made.
+    Some(unsafe { &mut *(&raw mut SAMPLES) })
 }
 
 /// A panic is a bug in nsinit: say so in one line and fail like any other
