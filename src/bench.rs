@@ -3,7 +3,8 @@
 //! that with a no-op payload it is the whole cost of a container.
 
 use crate::config::Container;
-use crate::container::{EnvArena, ParentLink, environment, exit_code, spawn};
+use crate::config::BENCH_MAX_RUNS;
+use crate::container::{EnvStorage, ParentLink, environment, exit_code, spawn};
 use crate::error::Error;
 use crate::rt;
 use crate::sys::{self, ZStr};
@@ -17,11 +18,12 @@ const BUCKETS: u64 = 12;
 /// Width of its longest bar.
 const BAR: u64 = 40;
 
-pub fn run(c: &Container<'_>, host_env: &[Option<ZStr<'_>>], runs: u32, jobs: u32) -> Result<i32, Error> {
-    let samples = rt::bench_samples().ok_or_else(|| Error::new(b"bench: sample buffer taken"))?;
+pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], runs: u32, jobs: u32) -> Result<i32, Error> {
+    static SAMPLES: rt::StaticCell<[u64; BENCH_MAX_RUNS as usize]> = rt::StaticCell::new([0; BENCH_MAX_RUNS as usize]);
+    let samples = SAMPLES.take().ok_or_else(|| Error::new(b"bench: sample buffer taken"))?;
     let samples = samples.get_mut(..runs as usize).ok_or_else(|| Error::new(b"bench: too many runs"))?;
-    let mut arena = EnvArena::new();
-    let env = environment(host_env, &c.process.env, &mut arena)?;
+    let storage = EnvStorage::take_static()?;
+    let env = environment(host_env, &c.process.env, storage)?;
     let link = ParentLink::new()?;
     let warmup = (runs / 10).clamp(1, 20);
     measure(c, &env, &link, warmup, jobs, &mut [])?;

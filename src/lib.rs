@@ -16,7 +16,7 @@ pub mod sys;
 pub mod text;
 pub mod timings;
 
-use config::{Action, Mode};
+use config::{Action, Container, Mode};
 use error::Error;
 use linux_raw_sys::general::{O_CLOEXEC, O_RDONLY};
 use sys::ZStr;
@@ -78,7 +78,9 @@ fn start(args: rt::Args) -> Result<i32, Error> {
     // The clock is read before parsing only when --timings may be asked for;
     // the parser has the last word on whether it was.
     let mut timings = if asks_for_timings(args.argv) { Timings::started() } else { Timings::off() };
-    match config::parse(args.argv, &mut load_config)? {
+    static CONTAINER: rt::StaticCell<Container<'static>> = rt::StaticCell::new(Container::new());
+    let container = CONTAINER.take().ok_or_else(|| Error::new(b"container description taken"))?;
+    match config::parse(args.argv, &mut load_config, container)? {
         Action::Help => {
             sys::write_all(1, HELP.as_bytes());
             Ok(0)
@@ -87,14 +89,12 @@ fn start(args: rt::Args) -> Result<i32, Error> {
             sys::write_all(1, concat!("nsinit ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
             Ok(0)
         }
-        Action::Run { container, mode: Mode::Once { timings: true } } => {
+        Action::Run(Mode::Once { timings: true }) => {
             timings.step("parse", b"");
-            container::run(&container, args.envp, &mut timings)
+            container::run(container, args.envp, &mut timings)
         }
-        Action::Run { container, mode: Mode::Once { timings: false } } => {
-            container::run(&container, args.envp, &mut Timings::off())
-        }
-        Action::Run { container, mode: Mode::Bench { runs, jobs } } => bench::run(&container, args.envp, runs, jobs),
+        Action::Run(Mode::Once { timings: false }) => container::run(container, args.envp, &mut Timings::off()),
+        Action::Run(Mode::Bench { runs, jobs }) => bench::run(container, args.envp, runs, jobs),
     }
 }
 
@@ -103,9 +103,13 @@ fn asks_for_timings(argv: &[Option<ZStr<'_>>]) -> bool {
     argv.iter().flatten().map(|w| w.bytes()).take_while(|w| *w != b"--").any(|w| w == b"--timings")
 }
 
-/// Reads a config file whole into the static buffer, ending it with a newline.
+/// Capacity of the buffer a `--config` file is read into.
+const CONFIG_FILE_MAX: usize = 64 * 1024;
+
+/// Reads a config file whole into a static buffer, ending it with a newline.
 fn load_config(path: ZStr<'static>) -> Result<&'static mut [u8], Error> {
-    let buf = rt::config_buffer().ok_or_else(|| Error::new(b"--config: given twice"))?;
+    static BUFFER: rt::StaticCell<[u8; CONFIG_FILE_MAX]> = rt::StaticCell::new([0; CONFIG_FILE_MAX]);
+    let buf = BUFFER.take().ok_or_else(|| Error::new(b"--config: given twice"))?;
     let fd = sys::open(path, O_RDONLY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
     let mut len = 0;
     let read = loop {

@@ -11,8 +11,9 @@ use crate::error::Error;
 use crate::sys::ZStr;
 use heapless::Vec;
 
-pub enum Action<'a> {
-    Run { container: Container<'a>, mode: Mode },
+pub enum Action {
+    /// Start the container that `parse` described.
+    Run(Mode),
     Help,
     Version,
 }
@@ -30,12 +31,14 @@ pub const BENCH_MAX_RUNS: u32 = 100_000;
 /// Most containers `nsinit bench` starts at once.
 pub const BENCH_MAX_JOBS: u32 = 64;
 
-/// Parses nsinit's argv (`argv[0]` first, the terminating `None` last).
-/// `load` reads a config file into a buffer that ends with a newline.
+/// Parses nsinit's argv (`argv[0]` first, the terminating `None` last) into
+/// `container`. `load` reads a config file into a buffer that ends with a
+/// newline.
 pub fn parse<'a>(
     argv: &'a [Option<ZStr<'a>>],
     load: &mut dyn FnMut(ZStr<'a>) -> Result<&'a mut [u8], Error>,
-) -> Result<Action<'a>, Error> {
+    container: &mut Container<'a>,
+) -> Result<Action, Error> {
     let bench = bench_flags(argv)?;
     let first = bench.map_or(1, |(_, _, first)| first);
     let mut config = None;
@@ -58,21 +61,22 @@ pub fn parse<'a>(
         None => {}
     }
 
-    let mut builder = Builder::default();
+    let mut builder = Builder::new(container);
     if let Some(path) = config {
         file::apply(&mut builder, path, load(path)?)?;
     }
     walk(argv, first, &mut |opt, args| if opt.cli_only { Ok(()) } else { builder.apply(opt, args, At::Cli) })?;
     // A payload on the command line replaces the file's.
     if argv.get(payload_at).copied().flatten().is_some() {
-        builder.payload = Some(Payload::Argv(&argv[payload_at..]));
+        builder.c.process.args = Payload::Argv(&argv[payload_at..]);
     }
     let mode = match bench {
         Some((runs, jobs, _)) if !timings => Mode::Bench { runs, jobs },
         Some(_) => return Err(Error::new(b"bench: --timings does not go with bench")),
         None => Mode::Once { timings },
     };
-    builder.finish().map(|container| Action::Run { container, mode })
+    builder.finish()?;
+    Ok(Action::Run(mode))
 }
 
 /// `nsinit bench [-n N] [-j J] ...`: `None` when the first word is not
@@ -160,11 +164,18 @@ mod tests {
         panic!("no config file expected")
     }
 
-    fn run(words: &[&str]) -> Result<Container<'static>, String> {
-        match parse(argv(words), &mut no_file) {
-            Ok(Action::Run { container, .. }) => Ok(container),
-            Ok(_) => Err("help or version".into()),
+    fn parsed(words: &[&str]) -> Result<(Action, Container<'static>), String> {
+        let mut c = Container::new();
+        match parse(argv(words), &mut no_file, &mut c) {
+            Ok(action) => Ok((action, c)),
             Err(e) => Err(String::from_utf8_lossy(e.line.as_bytes()).into_owned()),
+        }
+    }
+
+    fn run(words: &[&str]) -> Result<Container<'static>, String> {
+        match parsed(words)? {
+            (Action::Run(_), c) => Ok(c),
+            _ => Err("help or version".into()),
         }
     }
 
@@ -267,10 +278,9 @@ mod tests {
     }
 
     fn mode(words: &[&str]) -> Result<Mode, String> {
-        match parse(argv(words), &mut no_file) {
-            Ok(Action::Run { mode, .. }) => Ok(mode),
-            Ok(_) => Err("help or version".into()),
-            Err(e) => Err(String::from_utf8_lossy(e.line.as_bytes()).into_owned()),
+        match parsed(words)? {
+            (Action::Run(mode), _) => Ok(mode),
+            _ => Err("help or version".into()),
         }
     }
 
@@ -303,9 +313,9 @@ mod tests {
 
     #[test]
     fn help_and_version_win_over_everything() {
-        assert!(matches!(parse(argv(&["--rootfs", "/r", "--help"]), &mut no_file), Ok(Action::Help)));
-        assert!(matches!(parse(argv(&["-h"]), &mut no_file), Ok(Action::Help)));
-        assert!(matches!(parse(argv(&["--version", "x"]), &mut no_file), Ok(Action::Version)));
+        assert!(matches!(parsed(&["--rootfs", "/r", "--help"]), Ok((Action::Help, _))));
+        assert!(matches!(parsed(&["-h"]), Ok((Action::Help, _))));
+        assert!(matches!(parsed(&["--version", "x"]), Ok((Action::Version, _))));
         // After the payload starts, --help is the payload's.
         assert_eq!(args_of(&run(&["ls", "--help"]).unwrap()), ["ls", "--help"]);
         assert_eq!(args_of(&run(&["--", "--help"]).unwrap()), ["--help"]);

@@ -23,7 +23,7 @@ use crate::sys::ZStr;
 use heapless::Vec;
 
 /// Applies the file's options to `builder`. `text` must end with a newline.
-pub fn apply<'a>(builder: &mut Builder<'a>, path: ZStr<'a>, text: &'a mut [u8]) -> Result<(), Error> {
+pub fn apply<'a>(builder: &mut Builder<'_, 'a>, path: ZStr<'a>, text: &'a mut [u8]) -> Result<(), Error> {
     let mut words = Words { rest: text, line: 1, at_line_end: false };
     let mut payload: Option<Vec<Option<ZStr<'a>>, { MAX_FILE_ARGS + 1 }>> = None;
     loop {
@@ -60,12 +60,10 @@ pub fn apply<'a>(builder: &mut Builder<'a>, path: ZStr<'a>, text: &'a mut [u8]) 
         }
         builder.apply(opt, &args, at)?;
     }
-    if let Some(mut words) = payload {
-        if !words.is_empty() {
-            // The limit on words above kept room for the terminator.
-            let _ = words.push(None);
-            builder.payload = Some(Payload::Words(words));
-        }
+    if let Some(mut words) = payload.filter(|w| !w.is_empty()) {
+        // The limit on words above kept room for the terminator.
+        let _ = words.push(None);
+        builder.c.process.args = Payload::Words(words);
     }
     Ok(())
 }
@@ -165,6 +163,7 @@ mod tests {
     }
 
     fn with_file(text: &str, cli: &[&str]) -> Result<Container<'static>, String> {
+        let mut c = Container::new();
         let mut words = vec!["--config", "box.conf"];
         words.extend_from_slice(cli);
         let buf: &'static mut [u8] = Box::leak(text.as_bytes().to_vec().into_boxed_slice());
@@ -173,8 +172,8 @@ mod tests {
             assert_eq!(path.bytes(), b"box.conf");
             Ok(buf.take().expect("loaded once"))
         };
-        match parse(leak_argv(&words), &mut load) {
-            Ok(Action::Run { container, .. }) => Ok(container),
+        match parse(leak_argv(&words), &mut load, &mut c) {
+            Ok(Action::Run(_)) => Ok(c),
             Ok(_) => Err("help".into()),
             Err(e) => Err(String::from_utf8_lossy(e.line.as_bytes()).into_owned()),
         }
@@ -211,7 +210,8 @@ mod tests {
         assert_eq!(argv_of(&c), ["from-file"]);
         // --config may stand anywhere; the options before it still win.
         let mut load = |_| Ok(&mut *Box::leak(b"hostname a\n".to_vec().into_boxed_slice()));
-        let Ok(Action::Run { container: c, .. }) = parse(leak_argv(&["--hostname", "b", "--config", "f", "x"]), &mut load) else {
+        let mut c = Container::new();
+        let Ok(Action::Run(_)) = parse(leak_argv(&["--hostname", "b", "--config", "f", "x"]), &mut load, &mut c) else {
             panic!()
         };
         assert_eq!(c.hostname.map(|r| r.bytes()), Some(&b"b"[..]));

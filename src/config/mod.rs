@@ -93,13 +93,16 @@ pub enum EnvOp<'a> {
     Clear,
 }
 
-/// The payload's argv, always ending with `None` as `execve` wants it.
+/// The payload's argv, ending with `None` as `execve` wants it (empty while
+/// there is no payload yet).
 #[derive(Debug)]
 pub enum Payload<'a> {
+    /// Words read from a config file; none yet, in a new description. (First,
+    /// so that an empty description is all zero bytes and its static lives
+    /// in `.bss`, not in the file.)
+    Words(Vec<Option<ZStr<'a>>, { MAX_FILE_ARGS + 1 }>),
     /// The tail of nsinit's own argv, used in place.
     Argv(&'a [Option<ZStr<'a>>]),
-    /// Words read from a config file.
-    Words(Vec<Option<ZStr<'a>>, { MAX_FILE_ARGS + 1 }>),
 }
 
 impl<'a> Payload<'a> {
@@ -136,8 +139,36 @@ pub struct Container<'a> {
     pub process: Process<'a>,
 }
 
-impl Container<'_> {
+impl<'a> Container<'a> {
+    pub const fn new() -> Container<'a> {
+        Container {
+            root: None,
+            namespaces: 0,
+            hostname: None,
+            domainname: None,
+            mounts: Vec::new(),
+            process: Process { args: Payload::Words(Vec::new()), env: Vec::new(), cwd: None },
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.root = None;
+        self.namespaces = 0;
+        self.hostname = None;
+        self.domainname = None;
+        self.mounts.clear();
+        self.process.args = Payload::Words(Vec::new());
+        self.process.env.clear();
+        self.process.cwd = None;
+    }
+
     pub fn has(&self, namespace: u32) -> bool {
         self.namespaces & namespace != 0
+    }
+}
+
+impl Default for Container<'_> {
+    fn default() -> Self {
+        Container::new()
     }
 }

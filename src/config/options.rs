@@ -2,12 +2,11 @@
 //! file (`name ARG...`), and what each does to the container description.
 
 use super::{
-    Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, MAX_ENV_OPS, MAX_MOUNTS, Mount,
-    MountKind, NAMESPACES, PATH_MAX, Payload, Process, UTS_NAME_MAX,
+    Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, Mount, MountKind, NAMESPACES, PATH_MAX,
+    UTS_NAME_MAX,
 };
 use crate::error::Error;
 use crate::sys::ZStr;
-use heapless::Vec;
 use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWUTS};
 
 /// An option's name and the words it takes, as `--help` shows them.
@@ -94,31 +93,32 @@ impl At<'_> {
     }
 }
 
-/// The description as options build it, before defaults are filled in.
-#[derive(Default)]
-pub struct Builder<'a> {
-    root: Option<ZStr<'a>>,
+/// Fills a container description in place, option by option; `finish`
+/// then adds the defaults. In place, because the description is kilobytes
+/// and every copy of it would be stack memory touched on each start.
+pub struct Builder<'c, 'a> {
+    pub c: &'c mut Container<'a>,
     /// Namespaces asked for and refused, the last word winning.
     ns_on: u32,
     ns_off: u32,
     bare: bool,
-    hostname: Option<ZStr<'a>>,
-    domainname: Option<ZStr<'a>>,
-    mounts: Vec<Mount<'a>, MAX_MOUNTS>,
     tmpfs_size: Option<u64>,
     tmpfs_mode: Option<u32>,
-    env: Vec<EnvOp<'a>, MAX_ENV_OPS>,
-    cwd: Option<ZStr<'a>>,
-    pub payload: Option<Payload<'a>>,
 }
 
-impl<'a> Builder<'a> {
+impl<'c, 'a> Builder<'c, 'a> {
+    /// Starts from an empty description.
+    pub fn new(c: &'c mut Container<'a>) -> Builder<'c, 'a> {
+        c.clear();
+        Builder { c, ns_on: 0, ns_off: 0, bare: false, tmpfs_size: None, tmpfs_mode: None }
+    }
+
     /// Applies one option with its words; `args` has exactly the option's arity
     /// when it comes from the walkers, but every count is checked here anyway.
     pub fn apply(&mut self, opt: &Opt, args: &[ZStr<'a>], at: At<'a>) -> Result<(), Error> {
         let error = || at.error(opt.name.as_bytes());
         match (opt.name, args) {
-            ("rootfs", [dir]) => self.root = Some(*dir),
+            ("rootfs", [dir]) => self.c.root = Some(*dir),
             ("unshare", [list]) => {
                 let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
                 self.ns_on |= bits;
@@ -130,8 +130,8 @@ impl<'a> Builder<'a> {
                 self.ns_on &= !bits;
             }
             ("bare", []) => self.bare = true,
-            ("hostname", [name]) => self.hostname = Some(uts_name(*name, error)?),
-            ("domainname", [name]) => self.domainname = Some(uts_name(*name, error)?),
+            ("hostname", [name]) => self.c.hostname = Some(uts_name(*name, error)?),
+            ("domainname", [name]) => self.c.domainname = Some(uts_name(*name, error)?),
             ("proc", [dst]) => self.mount(Mount::new(MountKind::Proc, *dst), at)?,
             ("sysfs", [dst]) => self.mount(Mount::new(MountKind::Sysfs, *dst), at)?,
             ("dev", [dst]) => self.mount(Mount::new(MountKind::Dev, *dst), at)?,
@@ -169,7 +169,7 @@ impl<'a> Builder<'a> {
                 self.env_op(EnvOp::Unset(*var), at)?;
             }
             ("clearenv", []) => self.env_op(EnvOp::Clear, at)?,
-            ("chdir", [dir]) => self.cwd = Some(*dir),
+            ("chdir", [dir]) => self.c.process.cwd = Some(*dir),
             _ => return Err(at.wrong_arity(opt)),
         }
         Ok(())
@@ -189,66 +189,56 @@ impl<'a> Builder<'a> {
                 return Err(at.error(kind_name(m.kind).as_bytes()).push(b"the source path is empty"));
             }
         }
-        self.mounts.push(m).map_err(|_| too_many_mounts(at))
+        self.c.mounts.push(m).map_err(|_| too_many_mounts(at))
     }
 
     fn env_op(&mut self, op: EnvOp<'a>, at: At<'a>) -> Result<(), Error> {
-        self.env.push(op).map_err(|_| {
+        self.c.process.env.push(op).map_err(|_| {
             at.plain().push(b"too many --setenv, --unsetenv and --clearenv options (at most ").push(b"128)")
         })
     }
 
     /// Fills in the defaults and checks what only the whole can tell.
-    pub fn finish(self) -> Result<Container<'a>, Error> {
-        if self.tmpfs_size.is_some() || self.tmpfs_mode.is_some() {
+    pub fn finish(self) -> Result<(), Error> {
+        let Builder { c, ns_on, ns_off, bare, tmpfs_size, tmpfs_mode } = self;
+        if tmpfs_size.is_some() || tmpfs_mode.is_some() {
             return Err(Error::new(b"--size and --mode apply to the next --tmpfs, and none follows"));
         }
-        let Some(args) = self.payload else {
+        if c.process.args.command().is_none() {
             return Err(Error::new(b"no command given (usage: nsinit [OPTION]... [--] COMMAND [ARG]...; see --help)"));
-        };
-        let defaults = self.root.is_some() && !self.bare;
-        let mut namespaces = (if defaults { DEFAULT_NAMESPACES } else { 0 } | self.ns_on) & !self.ns_off;
-        if self.root.is_some() || !self.mounts.is_empty() {
-            if self.ns_off & CLONE_NEWNS != 0 {
+        }
+        let defaults = c.root.is_some() && !bare;
+        c.namespaces = (if defaults { DEFAULT_NAMESPACES } else { 0 } | ns_on) & !ns_off;
+        if c.root.is_some() || !c.mounts.is_empty() {
+            if ns_off & CLONE_NEWNS != 0 {
                 return Err(Error::new(b"--rootfs and mounts need the mount namespace; drop '--share mnt'"));
             }
-            namespaces |= CLONE_NEWNS;
+            c.namespaces |= CLONE_NEWNS;
         }
-        let mut hostname = self.hostname;
-        if hostname.is_some() || self.domainname.is_some() {
-            if self.ns_off & CLONE_NEWUTS != 0 {
+        if c.hostname.is_some() || c.domainname.is_some() {
+            if ns_off & CLONE_NEWUTS != 0 {
                 return Err(Error::new(b"--hostname and --domainname need the uts namespace; drop '--share uts'"));
             }
-            namespaces |= CLONE_NEWUTS;
-        } else if defaults && namespaces & CLONE_NEWUTS != 0 {
-            hostname = Some(ZStr::new(DEFAULT_HOSTNAME));
+            c.namespaces |= CLONE_NEWUTS;
+        } else if defaults && c.has(CLONE_NEWUTS) {
+            c.hostname = Some(ZStr::new(DEFAULT_HOSTNAME));
         }
-
-        let mut mounts: Vec<Mount<'a>, MAX_MOUNTS> = Vec::new();
+        let root_len = c.root.map_or(0, |r| r.bytes().len());
+        if let Some(m) = c.mounts.iter().find(|m| root_len + m.destination.bytes().len() >= PATH_MAX) {
+            return Err(Error::new(b"mount destination too long under the root (at most 4095 bytes): ")
+                .push(m.destination.bytes()));
+        }
         if defaults {
+            let mut at = 0;
             for (kind, dst) in DEFAULT_MOUNTS {
                 let dst = ZStr::new(dst);
-                if !self.mounts.iter().any(|m| m.destination == dst) {
-                    mounts.push(Mount::new(kind, dst)).map_err(|_| too_many_mounts(At::Cli))?;
+                if !c.mounts.iter().any(|m| m.destination == dst) {
+                    c.mounts.insert(at, Mount::new(kind, dst)).map_err(|_| too_many_mounts(At::Cli))?;
+                    at += 1;
                 }
             }
         }
-        let root_len = self.root.map_or(0, |r| r.bytes().len());
-        for m in self.mounts {
-            if root_len + m.destination.bytes().len() >= PATH_MAX {
-                return Err(Error::new(b"mount destination too long under the root (at most 4095 bytes): ")
-                    .push(m.destination.bytes()));
-            }
-            mounts.push(m).map_err(|_| too_many_mounts(At::Cli))?;
-        }
-        Ok(Container {
-            root: self.root,
-            namespaces,
-            hostname,
-            domainname: self.domainname,
-            mounts,
-            process: Process { args, env: self.env, cwd: self.cwd },
-        })
+        Ok(())
     }
 }
 

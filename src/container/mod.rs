@@ -7,7 +7,7 @@ mod net;
 mod process;
 mod rootfs;
 
-pub use process::{EnvArena, environment, exit_code};
+pub use process::{EnvStorage, environment, exit_code};
 
 use crate::config::Container;
 use crate::error::{EXIT_FAILED, Error};
@@ -19,12 +19,11 @@ use linux_raw_sys::general::{
 };
 
 /// Starts the container and waits for it; returns the code nsinit exits with.
-pub fn run(c: &Container<'_>, host_env: &[Option<ZStr<'_>>], timings: &mut Timings) -> Result<i32, Error> {
-    let mut arena = EnvArena::new();
-    let env = environment(host_env, &c.process.env, &mut arena)?;
+pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], timings: &mut Timings) -> Result<i32, Error> {
+    let env = environment(host_env, &c.process.env, EnvStorage::take_static()?)?;
     let link = ParentLink::new()?;
     let report = if timings.is_on() { Some(pipe()?) } else { None };
-    let pid = spawn(c, &env, &link, timings, report.map(|[_, w]| w))?;
+    let pid = spawn(c, env, &link, timings, report.map(|[_, w]| w))?;
     link.close_read_end();
     if let Some([r, w]) = report {
         let _ = sys::close(w);

@@ -5,77 +5,99 @@ use crate::config::EnvOp;
 use crate::error::{EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, Error};
 use crate::sys::{self, Errno, ZStr};
 use crate::text::ZBuf;
+use crate::rt;
 use heapless::Vec;
 
-/// Most variables in the payload's environment.
+/// Most variables in the payload's environment, when it is changed.
 pub const MAX_ENV: usize = 1024;
 /// Room for the `NAME=value` strings that `--setenv` makes.
 pub const ENV_ARENA: usize = 16 * 1024;
 /// `PATH` when the environment has none, as in runc and Docker.
 const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-pub type EnvArena = Vec<u8, ENV_ARENA>;
-pub type Env<'a> = Vec<Option<ZStr<'a>>, { MAX_ENV + 1 }>;
-
-enum Var<'a> {
-    Inherited(ZStr<'a>),
-    Set(ZStr<'a>, ZStr<'a>),
+/// Where a changed environment is built.
+pub struct EnvStorage<'a> {
+    arena: Vec<u8, ENV_ARENA>,
+    env: Vec<Option<ZStr<'a>>, { MAX_ENV + 1 }>,
 }
 
-impl Var<'_> {
-    fn is(&self, name: &[u8]) -> bool {
-        match self {
-            Var::Inherited(s) => s.bytes().strip_prefix(name).is_some_and(|rest| rest.first() == Some(&b'=')),
-            Var::Set(n, _) => n.bytes() == name,
-        }
+impl EnvStorage<'_> {
+    pub const fn new() -> Self {
+        EnvStorage { arena: Vec::new(), env: Vec::new() }
     }
 }
 
-/// The payload's environment: nsinit's own, changed by `ops` in order. The
-/// strings `--setenv` makes go into `arena`; the rest are used in place.
-pub fn environment<'a>(host: &[Option<ZStr<'a>>], ops: &[EnvOp<'a>], arena: &'a mut EnvArena) -> Result<Env<'a>, Error> {
+impl EnvStorage<'static> {
+    /// The process's one static `EnvStorage`.
+    pub fn take_static() -> Result<&'static mut EnvStorage<'static>, Error> {
+        static STORAGE: rt::StaticCell<EnvStorage<'static>> = rt::StaticCell::new(EnvStorage::new());
+        STORAGE.take().ok_or_else(|| Error::new(b"environment: storage taken"))
+    }
+}
+
+impl Default for EnvStorage<'_> {
+    fn default() -> Self {
+        EnvStorage::new()
+    }
+}
+
+/// `NAME=value` names `name`.
+fn names(var: &[u8], name: &[u8]) -> bool {
+    var.strip_prefix(name).is_some_and(|rest| rest.first() == Some(&b'='))
+}
+
+/// The payload's environment: nsinit's own, changed by `ops` in order. With
+/// no changes it is nsinit's own array, as it is. Otherwise the inherited
+/// variables that no change names come first, then each variable set, in
+/// the order of its last `--setenv`; the strings `--setenv` makes go into
+/// `storage`.
+pub fn environment<'a>(
+    host: &'a [Option<ZStr<'a>>],
+    ops: &[EnvOp<'a>],
+    storage: &'a mut EnvStorage<'a>,
+) -> Result<&'a [Option<ZStr<'a>>], Error> {
+    if ops.is_empty() {
+        return Ok(host);
+    }
     let too_many = || Error::new(b"environment too large (at most 1024 variables)");
     let cleared = ops.iter().rposition(|op| *op == EnvOp::Clear);
-    let mut vars: Vec<Var<'a>, MAX_ENV> = Vec::new();
-    if cleared.is_none() {
-        for s in host.iter().flatten() {
-            vars.push(Var::Inherited(*s)).map_err(|_| too_many())?;
-        }
-    }
-    for op in &ops[cleared.map_or(0, |i| i + 1)..] {
-        match *op {
-            EnvOp::Set(name, value) => {
-                vars.retain(|v| !v.is(name.bytes()));
-                vars.push(Var::Set(name, value)).map_err(|_| too_many())?;
+    let ops = &ops[cleared.map_or(0, |i| i + 1)..];
+    let name_of = |op: &EnvOp<'a>| match *op {
+        EnvOp::Set(name, _) | EnvOp::Unset(name) => Some(name.bytes()),
+        EnvOp::Clear => None,
+    };
+    // Write every NAME=value that no later change overrides, then hand out
+    // the strings: the arena is only borrowed shared once it is complete.
+    let EnvStorage { arena, env } = storage;
+    arena.clear();
+    for (i, op) in ops.iter().enumerate() {
+        if let EnvOp::Set(name, value) = *op {
+            if ops[i + 1..].iter().any(|later| name_of(later) == Some(name.bytes())) {
+                continue;
             }
-            EnvOp::Unset(name) => vars.retain(|v| !v.is(name.bytes())),
-            EnvOp::Clear => {}
-        }
-    }
-    // Write every NAME=value first, then hand out the strings: the arena is
-    // only borrowed shared once it is complete.
-    for v in &vars {
-        if let Var::Set(name, value) = v {
-            let parts: [&[u8]; 4] = [name.bytes(), b"=", value.bytes(), b"\0"];
-            for part in parts {
+            for part in [name.bytes(), b"=", value.bytes(), b"\0"] {
                 arena
                     .extend_from_slice(part)
                     .map_err(|_| Error::new(b"--setenv values too large (at most 16 KiB in all)"))?;
             }
         }
     }
-    let mut made: &'a [u8] = arena;
-    let mut env = Env::new();
-    for v in vars {
-        let s = match v {
-            Var::Inherited(s) => s,
-            Var::Set(..) => {
-                let s = ZStr::from_bytes_until_nul(made).ok_or_else(|| Error::new(b"environment: internal error"))?;
-                made = &made[s.bytes().len() + 1..];
-                s
+    let arena: &'a [u8] = arena;
+    env.clear();
+    if cleared.is_none() {
+        for var in host.iter().flatten() {
+            if !ops.iter().any(|op| name_of(op).is_some_and(|n| names(var.bytes(), n))) {
+                env.push(Some(*var)).map_err(|_| too_many())?;
             }
-        };
-        env.push(Some(s)).map_err(|_| too_many())?;
+        }
+    }
+    let mut made = arena;
+    while let Some(var) = ZStr::from_bytes_until_nul(made) {
+        made = &made[var.bytes().len() + 1..];
+        env.push(Some(var)).map_err(|_| too_many())?;
+    }
+    if env.is_full() {
+        return Err(too_many());
     }
     let _ = env.push(None);
     Ok(env)
@@ -132,7 +154,7 @@ mod tests {
         ZStr::new(s)
     }
 
-    fn strings(env: &Env<'_>) -> std::vec::Vec<String> {
+    fn strings(env: &[Option<ZStr<'_>>]) -> std::vec::Vec<String> {
         assert_eq!(env.last(), Some(&None), "NULL-terminated");
         env.iter().flatten().map(|s| String::from_utf8_lossy(s.bytes()).into_owned()).collect()
     }
@@ -149,21 +171,21 @@ mod tests {
     #[test]
     fn environment_inherits_and_applies_ops_in_order() {
         let host = [Some(z(c"PATH=/bin")), Some(z(c"HOME=/root")), Some(z(c"HOMER=x")), None];
-        let mut arena = EnvArena::new();
+        let arena = Box::leak(Box::new(EnvStorage::new()));
         let ops = [EnvOp::Set(z(c"A"), z(c"1")), EnvOp::Unset(z(c"HOME")), EnvOp::Set(z(c"PATH"), z(c"/usr/bin"))];
-        let env = environment(&host, &ops, &mut arena).unwrap();
+        let env = environment(&host, &ops, arena).unwrap();
         assert_eq!(strings(&env), ["HOMER=x", "A=1", "PATH=/usr/bin"]);
     }
 
     #[test]
     fn clearenv_drops_what_came_before_it() {
         let host = [Some(z(c"PATH=/bin")), None];
-        let mut arena = EnvArena::new();
+        let arena = Box::leak(Box::new(EnvStorage::new()));
         let ops = [EnvOp::Set(z(c"A"), z(c"1")), EnvOp::Clear, EnvOp::Set(z(c"B"), z(c"2 3")), EnvOp::Set(z(c"B"), z(c""))];
-        let env = environment(&host, &ops, &mut arena).unwrap();
+        let env = environment(&host, &ops, arena).unwrap();
         assert_eq!(strings(&env), ["B="]);
-        let mut arena = EnvArena::new();
-        assert_eq!(strings(&environment(&host, &[], &mut arena).unwrap()), ["PATH=/bin"]);
+        let arena = Box::leak(Box::new(EnvStorage::new()));
+        assert_eq!(strings(&environment(&host, &[], arena).unwrap()), ["PATH=/bin"]);
     }
 
     #[test]
@@ -171,15 +193,19 @@ mod tests {
         let big = std::ffi::CString::new("v".repeat(9000)).unwrap();
         let big: &'static std::ffi::CStr = Box::leak(big.into_boxed_c_str());
         let ops = [EnvOp::Set(z(c"A"), ZStr::new(big)), EnvOp::Set(z(c"B"), ZStr::new(big))];
-        let mut arena = EnvArena::new();
-        let e = environment(&[None], &ops, &mut arena).err().unwrap();
+        let arena = Box::leak(Box::new(EnvStorage::new()));
+        let e = environment(&[None], &ops, arena).err().unwrap();
         assert_eq!(e.line.as_bytes(), b"nsinit: --setenv values too large (at most 16 KiB in all)");
 
         let many: std::vec::Vec<Option<ZStr<'static>>> = (0..1025)
             .map(|i| Some(ZStr::new(Box::leak(std::ffi::CString::new(format!("V{i}=1")).unwrap().into_boxed_c_str()))))
             .chain([None])
             .collect();
-        let mut arena = EnvArena::new();
-        assert!(environment(&many, &[], &mut arena).is_err());
+        let arena = Box::leak(Box::new(EnvStorage::new()));
+        let many: &'static [Option<ZStr<'static>>] = Box::leak(many.into_boxed_slice());
+        assert_eq!(environment(many, &[], arena).unwrap().len(), 1026, "unchanged: used as it is, any size");
+        let arena = Box::leak(Box::new(EnvStorage::new()));
+        let e = environment(many, &[EnvOp::Unset(z(c"X"))], arena).err().unwrap();
+        assert_eq!(e.line.as_bytes(), b"nsinit: environment too large (at most 1024 variables)");
     }
 }

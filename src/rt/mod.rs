@@ -20,6 +20,7 @@ pub mod arch;
 mod mem;
 
 use crate::sys::ZStr;
+use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 /// The command line and environment the kernel started us with.
@@ -59,33 +60,32 @@ impl Args {
     }
 }
 
-/// Capacity of the buffer a `--config` file is read into.
-pub const CONFIG_FILE_MAX: usize = 64 * 1024;
-
-/// Most samples `nsinit bench` keeps: one a start.
-pub const BENCH_SAMPLES_MAX: usize = 100_000;
-
-/// The buffer for the config file, in `.bss` so that its untouched pages
-/// cost no memory. Handed out once; `None` after that.
-pub fn config_buffer() -> Option<&'static mut [u8; CONFIG_FILE_MAX]> {
-    static TAKEN: AtomicBool = AtomicBool::new(false);
-    static mut BUFFER: [u8; CONFIG_FILE_MAX] = [0; CONFIG_FILE_MAX];
-    if TAKEN.swap(true, Ordering::Relaxed) {
-        return None;
-    }
-    // SAFETY: the flag above guarantees this is the only reference ever made.
-    Some(unsafe { &mut *(&raw mut BUFFER) })
+/// A static that is handed out once, as `&'static mut`. Large buffers live
+/// in such cells rather than on the stack: in `.bss` a page costs memory
+/// only once it is written, while every page of a large stack frame is
+/// touched by the stack probes on entry.
+pub struct StaticCell<T> {
+    taken: AtomicBool,
+    value: UnsafeCell<T>,
 }
 
-/// The start times of `nsinit bench`, in `.bss` like the config buffer.
-pub fn bench_samples() -> Option<&'static mut [u64; BENCH_SAMPLES_MAX]> {
-    static TAKEN: AtomicBool = AtomicBool::new(false);
-    static mut SAMPLES: [u64; BENCH_SAMPLES_MAX] = [0; BENCH_SAMPLES_MAX];
-    if TAKEN.swap(true, Ordering::Relaxed) {
-        return None;
+// SAFETY: `take` hands out the value at most once, so no two references to
+// it ever exist, whichever thread asks.
+unsafe impl<T> Sync for StaticCell<T> {}
+
+impl<T> StaticCell<T> {
+    pub const fn new(value: T) -> StaticCell<T> {
+        StaticCell { taken: AtomicBool::new(false), value: UnsafeCell::new(value) }
     }
-    // SAFETY: the flag above guarantees this is the only reference ever made.
-    Some(unsafe { &mut *(&raw mut SAMPLES) })
+
+    /// The value, the first time; `None` after that.
+    pub fn take(&'static self) -> Option<&'static mut T> {
+        if self.taken.swap(true, Ordering::Relaxed) {
+            return None;
+        }
+        // SAFETY: the flag above guarantees this is the only reference ever made.
+        Some(unsafe { &mut *self.value.get() })
+    }
 }
 
 /// A panic is a bug in nsinit: say so in one line and fail like any other
