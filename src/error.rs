@@ -35,6 +35,14 @@ impl Error {
         e
     }
 
+    /// The same, with `name` in directory `dir` as the object: `dir/name`.
+    pub fn sys_in(step: &str, dir: &[u8], name: &[u8], errno: Errno) -> Error {
+        let mut e = Error::new(step.as_bytes());
+        e.line.push(b" ").push(dir).push(b"/").push(name).push(b": ");
+        push_errno(&mut e.line, errno);
+        e
+    }
+
     pub fn push(mut self, bytes: &[u8]) -> Error {
         self.line.push(bytes);
         self

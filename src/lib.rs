@@ -108,7 +108,9 @@ const CONFIG_FILE_MAX: usize = 64 * 1024;
 
 /// Reads a config file whole into a static buffer, ending it with a newline.
 fn load_config(path: ZStr<'static>) -> Result<&'static mut [u8], Error> {
-    static BUFFER: rt::StaticCell<[u8; CONFIG_FILE_MAX]> = rt::StaticCell::new([0; CONFIG_FILE_MAX]);
+    // One byte more than a file may have: room for a final newline, and a
+    // full buffer means the file was too large.
+    static BUFFER: rt::StaticCell<[u8; CONFIG_FILE_MAX + 1]> = rt::StaticCell::new([0; CONFIG_FILE_MAX + 1]);
     let buf = BUFFER.take().ok_or_else(|| Error::new(b"--config: given twice"))?;
     let fd = sys::open(path, O_RDONLY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
     let mut len = 0;
@@ -119,7 +121,7 @@ fn load_config(path: ZStr<'static>) -> Result<&'static mut [u8], Error> {
             Err(sys::Errno::EINTR) => {}
             Err(e) => break Err(Error::sys("read", path.bytes(), e)),
         }
-        if len == buf.len() {
+        if len > CONFIG_FILE_MAX {
             break Err(Error::new(path.bytes()).push(b": config file too large (at most 64 KiB)"));
         }
     };

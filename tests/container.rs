@@ -1,1 +1,1586 @@
-fn main(){}
+//! End-to-end tests: the real `nsinit` binary starting the real probe
+//! (`tests/probe`) in containers built in scratch directories.
+//!
+//! This file never links the library: `nsinit` is `no_std` with its own
+//! panic handler, which would clash with the test harness. Everything is
+//! observed from outside, through the two binaries Cargo builds for us.
+//!
+//! The tests need root (namespaces, mounts, `pivot_root`) and fail, loudly,
+//! without it: a skipped container test looks exactly like a passing one.
+//!
+//! Every container runs under one global lock, and every run checks that
+//! the host is as it was before it (mount table, hostname, no process left
+//! over from the test's rootfs). Containers that leak into the host are the
+//! bugs that matter most for a runtime, and they are only visible if no
+//! other container is running at the same time.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+const NSINIT: &str = env!("CARGO_BIN_EXE_nsinit");
+const PROBE: &str = env!("CARGO_BIN_EXE_nsinit-probe");
+
+/// The probe's path inside a test rootfs.
+const IN_PROBE: &str = "/bin/probe";
+/// The seven namespaces nsinit knows. The words of `--unshare` are also the
+/// names of the `/proc/PID/ns` links.
+const NAMESPACES: [&str; 7] = ["uts", "pid", "mnt", "ipc", "net", "cgroup", "time"];
+/// What `--rootfs DIR` alone unshares (the `runc spec` default).
+const DEFAULT_NAMESPACES: [&str; 5] = ["ipc", "mnt", "net", "pid", "uts"];
+/// The mount points of the default container.
+const DEFAULT_MOUNT_POINTS: [&str; 13] = [
+    "/", "/proc", "/dev", "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/pts",
+    "/dev/shm", "/dev/mqueue", "/sys",
+];
+/// Longer than any healthy run; a hang fails the test instead of blocking the suite.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+// ---------------------------------------------------------------------------
+// Root, and one container at a time
+// ---------------------------------------------------------------------------
+
+/// Panics unless the effective uid is 0: a container test that cannot run
+/// must fail, never pass by skipping.
+fn require_root() {
+    let status = fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    let euid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1))
+        .expect("a Uid line in /proc/self/status");
+    assert!(
+        euid == "0",
+        "these tests need root: they create namespaces and mounts and pivot_root (effective uid is {euid}); \
+         run them as root, e.g. `sudo -E cargo test --test container`"
+    );
+}
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// The lock every container runs under. A test that failed while holding it
+/// must not fail all the others, so poisoning is ignored.
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+// ---------------------------------------------------------------------------
+// The host, before and after
+// ---------------------------------------------------------------------------
+
+/// One line of a mountinfo file, the fields the tests look at.
+#[derive(Debug)]
+struct MountEntry {
+    id: u64,
+    /// The path inside the mounted filesystem that is the mount's root.
+    root: String,
+    point: String,
+    /// Per-mount options (`ro`, `nosuid`...).
+    opts: String,
+    fstype: String,
+    /// Filesystem options (`size=`, `mode=`...).
+    super_opts: String,
+}
+
+fn parse_mountinfo(text: &str) -> Vec<MountEntry> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let dash = fields.iter().position(|f| *f == "-").unwrap_or_else(|| panic!("no ' - ' in mountinfo line {line:?}"));
+            MountEntry {
+                id: fields[0].parse().unwrap_or_else(|_| panic!("bad mount id in {line:?}")),
+                root: fields[3].to_string(),
+                point: fields[4].to_string(),
+                opts: fields[5].to_string(),
+                fstype: fields.get(dash + 1).unwrap_or(&"").to_string(),
+                super_opts: fields.get(dash + 3).unwrap_or(&"").to_string(),
+            }
+        })
+        .collect()
+}
+
+/// The host's mount points, sorted, duplicates kept: a mount stacked on an
+/// existing mount point is a leak too. Ids and options may change; the set
+/// of mount points may not.
+fn host_mount_points() -> Vec<String> {
+    let text = fs::read_to_string("/proc/self/mountinfo").expect("read /proc/self/mountinfo");
+    let mut points: Vec<String> = parse_mountinfo(&text).into_iter().map(|m| m.point).collect();
+    points.sort();
+    points
+}
+
+fn read_trimmed(path: &str) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}")).trim_end().to_string()
+}
+
+/// What a container must leave as it found it, taken under the lock.
+struct HostState {
+    _lock: MutexGuard<'static, ()>,
+    mounts: Vec<String>,
+    hostname: String,
+    domainname: String,
+}
+
+impl HostState {
+    fn take() -> HostState {
+        require_root();
+        let lock = serial();
+        HostState {
+            _lock: lock,
+            mounts: host_mount_points(),
+            hostname: read_trimmed("/proc/sys/kernel/hostname"),
+            domainname: read_trimmed("/proc/sys/kernel/domainname"),
+        }
+    }
+
+    /// Panics, naming the difference, when the host changed; `rootfs` also
+    /// checks that no process from it is still running.
+    fn check(self, rootfs: Option<&Rootfs>, what: &str) {
+        let now = host_mount_points();
+        if now != self.mounts {
+            let added: Vec<_> = now.iter().filter(|p| !self.mounts.contains(p)).collect();
+            let removed: Vec<_> = self.mounts.iter().filter(|p| !now.contains(p)).collect();
+            panic!(
+                "{what}: the host's mount table changed: added {added:?}, removed {removed:?} \
+                 ({} mount points before, {} after)",
+                self.mounts.len(),
+                now.len()
+            );
+        }
+        assert_eq!(read_trimmed("/proc/sys/kernel/hostname"), self.hostname, "{what}: the host's hostname changed");
+        assert_eq!(read_trimmed("/proc/sys/kernel/domainname"), self.domainname, "{what}: the host's domainname changed");
+        if let Some(r) = rootfs {
+            let left = processes_from(r);
+            assert!(left.is_empty(), "{what}: processes from {} still running: {left:?}", r.root_str());
+        }
+    }
+}
+
+/// The processes running from `r`, as `PID cmdline`.
+///
+/// Paths cannot tell: after `pivot_root` the kernel shows a container's
+/// `/proc/PID/exe` as `/bin/probe`, relative to the container's own root.
+/// Inodes can: a process runs from `r` if its executable is one of the
+/// binaries copied into `r`, or if its root directory is `r`.
+fn processes_from(r: &Rootfs) -> Vec<String> {
+    let me = std::process::id().to_string();
+    let mut found = Vec::new();
+    let Ok(entries) = fs::read_dir("/proc") else { return found };
+    for entry in entries.flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|c| c.is_ascii_digit()) || pid == me {
+            continue;
+        }
+        let id = |link: &str| fs::metadata(format!("/proc/{pid}/{link}")).ok().map(|m| (m.dev(), m.ino()));
+        let from_rootfs = id("exe").is_some_and(|exe| r.binaries.contains(&exe)) || id("root") == Some(r.id);
+        if from_rootfs {
+            let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            found.push(format!("{pid} {}", String::from_utf8_lossy(&cmdline).replace('\0', " ").trim_end()));
+        }
+    }
+    found
+}
+
+/// The PIDs running the probe (or the demo) copied into `r`: the payload
+/// once nsinit has exec'd it, not nsinit's own child before that.
+fn payload_pids(r: &Rootfs) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            fs::metadata(format!("/proc/{pid}/exe")).is_ok_and(|m| r.binaries.contains(&(m.dev(), m.ino())))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Scratch rootfs
+// ---------------------------------------------------------------------------
+
+static SCRATCH_COUNT: AtomicUsize = AtomicUsize::new(0);
+
+/// A scratch directory holding a rootfs (`base/rootfs`) and room beside it
+/// for host-side files the container must not reach unless bound in.
+struct Rootfs {
+    base: PathBuf,
+    root: PathBuf,
+    /// (dev, ino) of the rootfs directory.
+    id: (u64, u64),
+    /// (dev, ino) of every binary copied in.
+    binaries: Vec<(u64, u64)>,
+}
+
+impl Rootfs {
+    /// The usual layout: `bin proc dev sys tmp etc`, the probe as
+    /// `bin/probe` and as `bin/hello` (the demo is the probe under that name).
+    fn new(tag: &str) -> Rootfs {
+        Rootfs::with_dirs(tag, &["bin", "proc", "dev", "sys", "tmp", "etc"])
+    }
+
+    /// Without `proc`, `dev` or `sys`: nsinit must make its mount points.
+    fn without_mount_points(tag: &str) -> Rootfs {
+        Rootfs::with_dirs(tag, &["bin", "tmp", "etc"])
+    }
+
+    fn with_dirs(tag: &str, dirs: &[&str]) -> Rootfs {
+        require_root();
+        // Copying an executable while another thread forks can leave a
+        // writable descriptor in a child and make exec fail with ETXTBSY:
+        // copy under the same lock as every spawn.
+        let _lock = serial();
+        let n = SCRATCH_COUNT.fetch_add(1, Ordering::Relaxed);
+        let base = std::env::temp_dir().join(format!("nsinit-test-{}-{n}-{tag}", std::process::id()));
+        if base.exists() {
+            fs::remove_dir_all(&base).expect("remove a stale scratch directory");
+        }
+        let root = base.join("rootfs");
+        for d in dirs {
+            fs::create_dir_all(root.join(d)).expect("create rootfs directory");
+        }
+        let mut binaries = Vec::new();
+        for name in ["probe", "hello"] {
+            let dst = root.join("bin").join(name);
+            fs::copy(PROBE, &dst).expect("copy the probe into the rootfs");
+            fs::set_permissions(&dst, fs::Permissions::from_mode(0o755)).expect("chmod the probe");
+            let m = fs::metadata(&dst).expect("stat the probe copy");
+            binaries.push((m.dev(), m.ino()));
+        }
+        let m = fs::metadata(&root).expect("stat the rootfs");
+        Rootfs { base, root, id: (m.dev(), m.ino()), binaries }
+    }
+
+    fn root_str(&self) -> &str {
+        self.root.to_str().expect("a UTF-8 temp path")
+    }
+
+    /// A host path inside the rootfs.
+    fn host(&self, inside: &str) -> PathBuf {
+        self.root.join(inside.trim_start_matches('/'))
+    }
+
+    /// A host path beside the rootfs, out of the container's reach.
+    fn outside(&self, name: &str) -> PathBuf {
+        self.base.join(name)
+    }
+
+    /// The probe's host path, to run it without `--rootfs`.
+    fn probe_host_path(&self) -> String {
+        self.host(IN_PROBE).to_str().expect("UTF-8").to_string()
+    }
+
+    /// `nsinit ARGS...`, checking the host afterwards, processes from this rootfs included.
+    fn nsinit(&self, args: &[&str]) -> Out {
+        run(command(args), Some(self))
+    }
+
+    /// `nsinit --rootfs ROOT ARGS...`.
+    fn run(&self, args: &[&str]) -> Out {
+        let mut all = vec!["--rootfs", self.root_str()];
+        all.extend_from_slice(args);
+        self.nsinit(&all)
+    }
+}
+
+impl Drop for Rootfs {
+    /// Removes the scratch directory, unless something is still mounted
+    /// under it: `remove_dir_all` would then walk into a bind of a host
+    /// directory (or a leaked /dev, /sys) and delete real files.
+    fn drop(&mut self) {
+        let base = self.base.to_string_lossy().into_owned();
+        let mounted: Vec<String> = host_mount_points().into_iter().filter(|p| p.starts_with(&base)).collect();
+        if mounted.is_empty() {
+            let _ = fs::remove_dir_all(&self.base);
+        } else {
+            eprintln!("leaving {base} in place: still mounted under it: {mounted:?}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Running nsinit
+// ---------------------------------------------------------------------------
+
+/// What one nsinit run gave back.
+#[derive(Debug)]
+struct Out {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    /// nsinit's exit code; nsinit itself must never die of a signal.
+    fn code(&self) -> i32 {
+        self.status.code().unwrap_or_else(|| panic!("nsinit was killed by a signal: {self:?}"))
+    }
+}
+
+fn command(args: &[&str]) -> Command {
+    let mut c = Command::new(NSINIT);
+    c.args(args);
+    c
+}
+
+/// Reads a pipe to its end on a thread of its own, so that a chatty child
+/// never blocks on a full pipe while we wait for it.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Waits for `child`, killing it and failing after `TIMEOUT`.
+fn wait_with_timeout(child: &mut Child, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {TIMEOUT:?}; killed");
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Runs `cmd` (an nsinit command line) to its end, alone, then checks the
+/// host. Whatever it printed, a panic or an internal error is a bug.
+fn run(mut cmd: Command, rootfs: Option<&Rootfs>) -> Out {
+    let what = format!("{cmd:?}");
+    let host = HostState::take();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {what}: {e}"));
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let status = wait_with_timeout(&mut child, &what);
+    let out = Out { status, stdout: stdout.join().expect("stdout reader"), stderr: stderr.join().expect("stderr reader") };
+    assert_no_internal_failure(&out, &what);
+    host.check(rootfs, &what);
+    out
+}
+
+/// `nsinit ARGS...` with no rootfs of its own to watch.
+fn nsinit(args: &[&str]) -> Out {
+    run(command(args), None)
+}
+
+fn assert_no_internal_failure(out: &Out, what: &str) {
+    for word in ["panicked", "internal error"] {
+        assert!(!out.stderr.contains(word), "{what}: stderr mentions {word:?}: {out:?}");
+        assert!(!out.stdout.contains(word), "{what}: stdout mentions {word:?}: {out:?}");
+    }
+}
+
+/// A container left running so the host can look at it from outside:
+/// its namespaces (`/proc/PID/ns`), its files (`/proc/PID/root`), its
+/// mounts (`/proc/PID/mountinfo`). The payload is `probe cat
+/// /proc/self/fd/0`, which lives exactly as long as we hold its stdin: no
+/// signal is needed to end it.
+struct Running<'r> {
+    rootfs: &'r Rootfs,
+    host: Option<HostState>,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Option<JoinHandle<String>>,
+    stderr: Option<JoinHandle<String>>,
+    /// The payload's PID, as the host sees it.
+    pid: u32,
+    what: String,
+}
+
+/// Starts `nsinit OPTIONS PROBE cat /proc/self/fd/0` and waits until the
+/// probe runs. `probe` is the probe's path as the container sees it.
+fn start<'r>(rootfs: &'r Rootfs, options: &[&str], probe: &str) -> Running<'r> {
+    let mut args = options.to_vec();
+    args.extend_from_slice(&[probe, "cat", "/proc/self/fd/0"]);
+    let mut cmd = command(&args);
+    let what = format!("{cmd:?}");
+    let host = HostState::take();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {what}: {e}"));
+    let stdin = child.stdin.take();
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let pid = loop {
+        if let Some(&pid) = payload_pids(rootfs).first() {
+            break pid;
+        }
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            panic!("{what}: exited ({status}) before the payload ran; stderr: {}", stderr.join().unwrap_or_default());
+        }
+        assert!(Instant::now() < deadline, "{what}: the payload did not start within 10 s");
+        thread::sleep(Duration::from_millis(5));
+    };
+    Running { rootfs, host: Some(host), child, stdin, stdout: Some(stdout), stderr: Some(stderr), pid, what }
+}
+
+impl Running<'_> {
+    /// A path in the container, reached from the host.
+    fn path(&self, inside: &str) -> PathBuf {
+        PathBuf::from(format!("/proc/{}/root{inside}", self.pid))
+    }
+
+    fn mountinfo(&self) -> Vec<MountEntry> {
+        parse_mountinfo(&fs::read_to_string(format!("/proc/{}/mountinfo", self.pid)).expect("read the payload's mountinfo"))
+    }
+
+    /// The namespaces, in `--unshare` words, in which the payload is not
+    /// where the test process is.
+    fn new_namespaces(&self) -> BTreeSet<&'static str> {
+        NAMESPACES
+            .into_iter()
+            .filter(|ns| {
+                let mine = fs::read_link(format!("/proc/self/ns/{ns}")).expect("read my namespace link");
+                let its = fs::read_link(format!("/proc/{}/ns/{ns}", self.pid)).expect("read the payload's namespace link");
+                mine != its
+            })
+            .collect()
+    }
+
+    /// Closes the payload's stdin, so it ends; checks it ended well and
+    /// that the host is as it was.
+    fn finish(mut self) -> Out {
+        drop(self.stdin.take());
+        let status = wait_with_timeout(&mut self.child, &self.what);
+        let out = Out {
+            status,
+            stdout: self.stdout.take().map(|h| h.join().expect("stdout reader")).unwrap_or_default(),
+            stderr: self.stderr.take().map(|h| h.join().expect("stderr reader")).unwrap_or_default(),
+        };
+        assert_no_internal_failure(&out, &self.what);
+        assert_eq!((out.code(), out.stderr.as_str()), (0, ""), "{}: the held payload did not end cleanly", self.what);
+        let host = self.host.take().expect("host state");
+        host.check(Some(self.rootfs), &self.what);
+        out
+    }
+}
+
+impl Drop for Running<'_> {
+    /// After a failed assertion, do not leave the container behind.
+    fn drop(&mut self) {
+        if self.host.is_some() {
+            drop(self.stdin.take());
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Runs a held container just to read which namespaces it got.
+fn namespaces_of(rootfs: &Rootfs, options: &[&str], probe: &str) -> BTreeSet<&'static str> {
+    let running = start(rootfs, options, probe);
+    let ns = running.new_namespaces();
+    running.finish();
+    ns
+}
+
+fn set(words: &[&'static str]) -> BTreeSet<&'static str> {
+    words.iter().copied().collect()
+}
+
+fn all_namespaces() -> BTreeSet<&'static str> {
+    set(&NAMESPACES)
+}
+
+// ---------------------------------------------------------------------------
+// Assertions
+// ---------------------------------------------------------------------------
+
+/// Success: exit 0, nothing on stderr. Returns stdout.
+#[track_caller]
+fn ok(out: Out) -> String {
+    assert_eq!(out.code(), 0, "expected success: {out:?}");
+    assert_eq!(out.stderr, "", "expected nothing on stderr: {out:?}");
+    out.stdout
+}
+
+/// Success, stdout as lines.
+#[track_caller]
+fn ok_lines(out: Out) -> Vec<String> {
+    ok(out).lines().map(str::to_string).collect()
+}
+
+/// A failure of nsinit (not of the payload): exactly one line on stderr,
+/// starting with `nsinit: `, nothing on stdout, exit `code`. Returns the line.
+#[track_caller]
+fn fails(out: Out, code: i32) -> String {
+    assert_eq!(out.code(), code, "expected exit {code}: {out:?}");
+    assert_eq!(out.stdout, "", "expected nothing on stdout: {out:?}");
+    assert!(out.stderr.ends_with('\n') && out.stderr.matches('\n').count() == 1, "expected exactly one line on stderr: {out:?}");
+    let line = out.stderr.trim_end_matches('\n').to_string();
+    assert!(line.starts_with("nsinit: "), "expected the line to start with 'nsinit: ': {line:?}");
+    line
+}
+
+/// Checks a system-call error has the shape `nsinit: <step> <object>: <ERRNO> (<text>)`.
+#[track_caller]
+fn assert_sys_error(line: &str, step: &str, object: &str, errno: &str) {
+    let rest = line.strip_prefix("nsinit: ").unwrap_or_else(|| panic!("no 'nsinit: ' prefix: {line:?}"));
+    let (head, tail) = rest.rsplit_once(": ").unwrap_or_else(|| panic!("no ': ' before the errno: {line:?}"));
+    assert_eq!(head, format!("{step} {object}"), "step and object in {line:?}");
+    let (name, text) = tail.split_once(" (").unwrap_or_else(|| panic!("no ' (' after the errno name: {line:?}"));
+    assert_eq!(name, errno, "errno name in {line:?}");
+    assert!(text.ends_with(')') && text.len() > 1, "errno text in parentheses in {line:?}");
+}
+
+/// The interface names listed in a `/proc/net/dev`.
+fn interfaces(net_dev: &str) -> BTreeSet<String> {
+    net_dev.lines().skip(2).filter_map(|l| l.split_once(':')).map(|(name, _)| name.trim().to_string()).collect()
+}
+
+fn point<'m>(mounts: &'m [MountEntry], at: &str) -> &'m MountEntry {
+    let matching: Vec<_> = mounts.iter().filter(|m| m.point == at).collect();
+    assert_eq!(matching.len(), 1, "expected exactly one mount on {at}: {mounts:#?}");
+    matching[0]
+}
+
+fn sorted(points: impl IntoIterator<Item = impl Into<String>>) -> Vec<String> {
+    let mut v: Vec<String> = points.into_iter().map(Into::into).collect();
+    v.sort();
+    v
+}
+
+fn mount_points(mounts: &[MountEntry]) -> Vec<String> {
+    sorted(mounts.iter().map(|m| m.point.clone()))
+}
+
+fn write_file(path: &Path, text: &str) {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).expect("create parent directory");
+    }
+    fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+// ===========================================================================
+// --help and --version
+// ===========================================================================
+
+#[test]
+fn help_lists_every_option_on_stdout_and_exits_0() {
+    let help = ok(nsinit(&["--help"]));
+    assert!(help.starts_with("usage: nsinit [OPTION]... [--] COMMAND [ARG]...\n"), "{help}");
+    for opt in [
+        "--rootfs", "--bare", "--unshare", "--share", "--hostname", "--domainname", "--proc", "--sysfs", "--tmpfs",
+        "--size", "--mode", "--bind", "--ro-bind", "--dev", "--mqueue", "--setenv", "--unsetenv", "--clearenv",
+        "--chdir", "--config", "--timings", "--help", "--version",
+    ] {
+        // Listed in the synopsis column of a line (`  --bind SRC DST   ...`,
+        // `  --help, --version`), not merely named in another's description.
+        let listed = help.lines().filter(|l| l.starts_with("  --")).any(|l| {
+            let synopsis = l.trim_start().split("  ").next().unwrap_or("");
+            synopsis.split([' ', ',']).any(|w| w == opt)
+        });
+        assert!(listed, "--help does not list {opt}:\n{help}");
+    }
+    assert_eq!(ok(nsinit(&["-h"])), help, "-h is --help");
+    // --help wins over everything else on the command line, even what would fail.
+    assert_eq!(ok(nsinit(&["--rootfs", "/nonexistent", "--help", "probe"])), help);
+}
+
+#[test]
+fn version_prints_name_and_version_on_stdout_and_exits_0() {
+    let version = ok(nsinit(&["--version"]));
+    assert_eq!(version, format!("nsinit {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+// ===========================================================================
+// --rootfs and the default container
+// ===========================================================================
+
+#[test]
+fn rootfs_pivots_into_the_directory_and_hides_the_host() {
+    let r = Rootfs::new("pivot");
+    write_file(&r.host("/etc/marker"), "from the rootfs\n");
+
+    let mounts = parse_mountinfo(&ok(r.run(&[IN_PROBE, "mountinfo"])));
+    // `/` is the bind of the rootfs: its root within the host's filesystem
+    // ends with the scratch directory's unique name.
+    let root = point(&mounts, "/");
+    let unique = r.base.file_name().unwrap().to_str().unwrap();
+    assert!(root.root.ends_with(&format!("/{unique}/rootfs")), "/ must be the rootfs, bound: {root:?}");
+    // Only the container's own mounts: nothing of the host's tree stays visible.
+    assert_eq!(mount_points(&mounts), sorted(DEFAULT_MOUNT_POINTS), "{mounts:#?}");
+    assert!(mounts.iter().all(|m| !m.point.contains(unique)), "the rootfs's host path shows: {mounts:#?}");
+
+    let listing: BTreeSet<String> = ok_lines(r.run(&[IN_PROBE, "ls", "/"])).into_iter().collect();
+    assert_eq!(listing, ["bin", "dev", "etc", "proc", "sys", "tmp"].map(String::from).into(), "ls / in the container");
+    assert_eq!(ok(r.run(&[IN_PROBE, "cat", "/etc/marker"])), "from the rootfs\n");
+
+    // The host's copy of the rootfs path does not exist inside.
+    let out = r.run(&[IN_PROBE, "ls", r.root_str()]);
+    assert_eq!(out.code(), 1, "{out:?}");
+    assert_eq!(out.stdout, format!("probe: {}: ENOENT (No such file or directory)\n", r.root_str()));
+}
+
+#[test]
+fn rootfs_may_be_given_as_a_relative_path() {
+    let r = Rootfs::new("relative");
+    let mut cmd = command(&["--rootfs", "rootfs", IN_PROBE, "cwd"]);
+    cmd.current_dir(&r.base);
+    assert_eq!(ok(run(cmd, Some(&r))), "/\n");
+}
+
+#[test]
+fn default_container_has_the_runc_spec_namespaces() {
+    let r = Rootfs::new("default-ns");
+    assert_eq!(namespaces_of(&r, &["--rootfs", r.root_str()], IN_PROBE), set(&DEFAULT_NAMESPACES));
+}
+
+#[test]
+fn default_container_has_the_runc_spec_mounts() {
+    let r = Rootfs::new("default-mounts");
+    let mounts = parse_mountinfo(&ok(r.run(&[IN_PROBE, "mountinfo"])));
+    assert_eq!(mount_points(&mounts), sorted(DEFAULT_MOUNT_POINTS), "{mounts:#?}");
+    assert_eq!(point(&mounts, "/proc").fstype, "proc");
+    assert_eq!(point(&mounts, "/dev").fstype, "tmpfs");
+    assert_eq!(point(&mounts, "/dev/pts").fstype, "devpts");
+    assert_eq!(point(&mounts, "/dev/shm").fstype, "tmpfs");
+    assert_eq!(point(&mounts, "/dev/mqueue").fstype, "mqueue");
+    let sys = point(&mounts, "/sys");
+    assert_eq!(sys.fstype, "sysfs");
+    assert!(sys.opts.split(',').any(|o| o == "ro"), "/sys must be read-only: {sys:?}");
+    let out = r.run(&[IN_PROBE, "write", "/sys/x", "y"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /sys/x: EROFS (Read-only file system)\n"));
+}
+
+#[test]
+fn default_container_is_pid_1_named_nsinit() {
+    let r = Rootfs::new("default-id");
+    assert_eq!(ok(r.run(&[IN_PROBE, "pid"])), "1\n");
+    assert_eq!(ok(r.run(&[IN_PROBE, "hostname"])), "nsinit\n");
+}
+
+#[test]
+fn hello_demo_runs_in_the_default_container() {
+    let r = Rootfs::new("hello");
+    let out = ok(r.run(&["/bin/hello"]));
+    assert!(out.starts_with("Hello from container!\n"), "{out}");
+    assert!(out.contains("  hostname: nsinit\n"), "{out}");
+    assert!(out.contains("  pid:      1\n"), "{out}");
+    assert!(out.contains("    /proc (proc)\n"), "{out}");
+}
+
+#[test]
+fn missing_mount_points_are_created_inside_the_rootfs() {
+    let r = Rootfs::without_mount_points("no-mount-points");
+    for dir in ["proc", "dev", "sys"] {
+        assert!(!r.host(dir).exists());
+    }
+    let mounts = parse_mountinfo(&ok(r.run(&["--tmpfs", "/deep/er/dir", IN_PROBE, "mountinfo"])));
+    let mut want = sorted(DEFAULT_MOUNT_POINTS);
+    want.push("/deep/er/dir".into());
+    want.sort();
+    assert_eq!(mount_points(&mounts), want, "{mounts:#?}");
+    for dir in ["proc", "dev", "sys", "deep/er/dir"] {
+        assert!(r.host(dir).is_dir(), "{dir} was not created in the rootfs");
+    }
+    // /dev's contents lived on its tmpfs: nothing of them reached the rootfs on disk.
+    let dev: Vec<_> = fs::read_dir(r.host("dev")).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(dev.is_empty(), "the rootfs's /dev on disk is not empty: {dev:?}");
+}
+
+#[test]
+fn mount_points_are_never_created_outside_the_rootfs_through_symlinks() {
+    // A rootfs is untrusted input: a symlink in it must not steer nsinit
+    // into creating directories or files on the host.
+    let r = Rootfs::new("symlink-escape");
+    let outside = r.outside("outside");
+    fs::create_dir_all(&outside).unwrap();
+    symlink(&outside, r.host("/absolute")).unwrap();
+    symlink("../outside", r.host("/relative")).unwrap();
+    write_file(&r.outside("source-file"), "x\n");
+    let source = r.outside("source-file");
+    let out = r.run(&[
+        "--tmpfs", "/absolute/made-by-tmpfs",
+        "--tmpfs", "/relative/made-by-tmpfs-2",
+        "--bind", source.to_str().unwrap(), "/absolute/made-by-bind",
+        IN_PROBE, "exit", "0",
+    ]);
+    let created: Vec<_> = fs::read_dir(&outside).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(created.is_empty(), "nsinit created {created:?} in {} on the host, outside the rootfs ({out:?})", outside.display());
+}
+
+// ===========================================================================
+// Namespaces: --unshare, --share
+// ===========================================================================
+
+/// `--unshare WORD` alone, without a rootfs: exactly that namespace is new.
+fn assert_unshares_only(word: &'static str) {
+    let r = Rootfs::new(&format!("unshare-{word}"));
+    let probe = r.probe_host_path();
+    assert_eq!(namespaces_of(&r, &["--unshare", word], &probe), set(&[word]), "--unshare {word}");
+}
+
+/// `--share WORD`: everything else asked for is new, that one is the host's;
+/// both from `--unshare all` and from the default container.
+fn assert_shares(word: &'static str) {
+    let r = Rootfs::new(&format!("share-{word}"));
+    let probe = r.probe_host_path();
+    let mut want = all_namespaces();
+    want.remove(word);
+    assert_eq!(namespaces_of(&r, &["--unshare", "all", "--share", word], &probe), want, "--unshare all --share {word}");
+    if word == "mnt" {
+        let line = fails(r.run(&["--share", "mnt", IN_PROBE, "exit", "0"]), 125);
+        assert_eq!(line, "nsinit: --rootfs and mounts need the mount namespace; drop '--share mnt'");
+    } else {
+        let mut want = set(&DEFAULT_NAMESPACES);
+        want.remove(word);
+        assert_eq!(namespaces_of(&r, &["--rootfs", r.root_str(), "--share", word], IN_PROBE), want, "--rootfs --share {word}");
+    }
+}
+
+#[test]
+fn unshare_uts_creates_only_a_uts_namespace() {
+    assert_unshares_only("uts");
+}
+
+#[test]
+fn unshare_pid_creates_only_a_pid_namespace_where_the_payload_is_pid_1() {
+    assert_unshares_only("pid");
+    let r = Rootfs::new("unshare-pid-1");
+    assert_eq!(ok(r.nsinit(&["--unshare", "pid", &r.probe_host_path(), "pid"])), "1\n");
+}
+
+#[test]
+fn unshare_mnt_creates_only_a_mount_namespace_with_mounts_of_its_own() {
+    assert_unshares_only("mnt");
+    // A copied mount namespace has the same mount points under new mount ids.
+    let r = Rootfs::new("unshare-mnt-ids");
+    let inside = parse_mountinfo(&ok(r.nsinit(&["--unshare", "mnt", &r.probe_host_path(), "mountinfo"])));
+    let host = parse_mountinfo(&fs::read_to_string("/proc/self/mountinfo").unwrap());
+    assert_eq!(mount_points(&inside), mount_points(&host));
+    let host_ids: BTreeSet<u64> = host.iter().map(|m| m.id).collect();
+    assert!(inside.iter().all(|m| !host_ids.contains(&m.id)), "the payload sees the host's mounts, not copies");
+}
+
+#[test]
+fn unshare_ipc_creates_only_an_ipc_namespace() {
+    // No probe command observes an ipc namespace; the host-side
+    // /proc/PID/ns/ipc comparison is the check.
+    assert_unshares_only("ipc");
+}
+
+#[test]
+fn unshare_net_creates_only_a_net_namespace_with_just_loopback() {
+    assert_unshares_only("net");
+    let r = Rootfs::new("unshare-net-lo");
+    let net_dev = ok(r.nsinit(&["--unshare", "net", &r.probe_host_path(), "cat", "/proc/net/dev"]));
+    assert_eq!(interfaces(&net_dev), ["lo".to_string()].into());
+}
+
+#[test]
+fn unshare_cgroup_creates_only_a_cgroup_namespace_rooted_at_its_cgroup() {
+    assert_unshares_only("cgroup");
+    let r = Rootfs::new("unshare-cgroup-root");
+    let cgroups = ok(r.nsinit(&["--unshare", "cgroup", &r.probe_host_path(), "cat", "/proc/self/cgroup"]));
+    assert!(!cgroups.is_empty());
+    for line in cgroups.lines() {
+        assert!(line.ends_with(":/"), "a new cgroup namespace is rooted at the payload's cgroup: {line:?}");
+    }
+}
+
+#[test]
+fn unshare_time_creates_only_a_time_namespace() {
+    // Without offsets a time namespace shows nothing to the probe; the
+    // host-side /proc/PID/ns/time comparison is the check.
+    assert_unshares_only("time");
+}
+
+#[test]
+fn unshare_all_creates_all_seven_namespaces() {
+    let r = Rootfs::new("unshare-all");
+    assert_eq!(namespaces_of(&r, &["--unshare", "all"], &r.probe_host_path()), all_namespaces());
+    assert_eq!(namespaces_of(&r, &["--rootfs", r.root_str(), "--unshare", "all"], IN_PROBE), all_namespaces());
+    assert_eq!(namespaces_of(&r, &["--unshare", "uts,pid,mnt,ipc,net,cgroup,time"], &r.probe_host_path()), all_namespaces());
+}
+
+#[test]
+fn share_uts_keeps_the_hosts_hostname() {
+    assert_shares("uts");
+    let r = Rootfs::new("share-uts-name");
+    let host = read_trimmed("/proc/sys/kernel/hostname");
+    assert_eq!(ok(r.run(&["--share", "uts", IN_PROBE, "hostname"])), format!("{host}\n"));
+}
+
+#[test]
+fn share_pid_keeps_the_hosts_pid_namespace() {
+    assert_shares("pid");
+    let r = Rootfs::new("share-pid-1");
+    assert_ne!(ok(r.run(&["--share", "pid", IN_PROBE, "pid"])), "1\n");
+}
+
+#[test]
+fn share_mnt_keeps_the_hosts_mounts_and_conflicts_with_rootfs() {
+    assert_shares("mnt");
+}
+
+#[test]
+fn share_ipc_keeps_the_hosts_ipc_namespace() {
+    assert_shares("ipc");
+}
+
+#[test]
+fn share_net_keeps_the_hosts_interfaces() {
+    assert_shares("net");
+    let r = Rootfs::new("share-net-ifs");
+    let host = interfaces(&fs::read_to_string("/proc/net/dev").unwrap());
+    assert_eq!(interfaces(&ok(r.run(&["--share", "net", IN_PROBE, "cat", "/proc/net/dev"]))), host);
+}
+
+#[test]
+fn share_cgroup_keeps_the_hosts_cgroup_namespace() {
+    assert_shares("cgroup");
+}
+
+#[test]
+fn share_time_keeps_the_hosts_time_namespace() {
+    assert_shares("time");
+}
+
+#[test]
+fn share_all_creates_no_namespace() {
+    let r = Rootfs::new("share-all");
+    assert_eq!(namespaces_of(&r, &["--share", "all"], &r.probe_host_path()), set(&[]));
+    assert_eq!(namespaces_of(&r, &["--unshare", "all", "--share", "all"], &r.probe_host_path()), set(&[]));
+    let line = fails(r.run(&["--share", "all", IN_PROBE, "exit", "0"]), 125);
+    assert_eq!(line, "nsinit: --rootfs and mounts need the mount namespace; drop '--share mnt'");
+}
+
+#[test]
+fn without_rootfs_nothing_is_unshared_unless_asked() {
+    let r = Rootfs::new("no-rootfs");
+    assert_eq!(namespaces_of(&r, &[], &r.probe_host_path()), set(&[]));
+}
+
+// ===========================================================================
+// --hostname, --domainname, --bare
+// ===========================================================================
+
+#[test]
+fn hostname_and_domainname_are_set_in_a_uts_namespace_of_their_own() {
+    let r = Rootfs::new("uts-names");
+    assert_eq!(ok(r.run(&["--hostname", "box-one", IN_PROBE, "hostname"])), "box-one\n");
+    assert_eq!(ok(r.run(&["--domainname", "example.test", IN_PROBE, "domainname"])), "example.test\n");
+    // Without --rootfs they bring the uts namespace with them (the host check
+    // after each run proves the host's names were not touched).
+    let probe = r.probe_host_path();
+    assert_eq!(ok(r.nsinit(&["--hostname", "h2", &probe, "hostname"])), "h2\n");
+    assert_eq!(ok(r.nsinit(&["--domainname", "d2", &probe, "domainname"])), "d2\n");
+    assert_eq!(namespaces_of(&r, &["--hostname", "h3", "--domainname", "d3"], &probe), set(&["uts"]));
+    let max = "h".repeat(64);
+    assert_eq!(ok(r.run(&["--hostname", &max, IN_PROBE, "hostname"])), format!("{max}\n"));
+}
+
+#[test]
+fn hostname_with_shared_uts_is_refused() {
+    let line = fails(nsinit(&["--share", "uts", "--hostname", "x", "/bin/true"]), 125);
+    assert_eq!(line, "nsinit: --hostname and --domainname need the uts namespace; drop '--share uts'");
+}
+
+#[test]
+fn bare_turns_every_default_off() {
+    let r = Rootfs::new("bare");
+    assert_eq!(namespaces_of(&r, &["--bare", "--rootfs", r.root_str(), "--proc", "/proc"], IN_PROBE), set(&["mnt"]));
+    let mounts = parse_mountinfo(&ok(r.run(&["--bare", "--proc", "/proc", IN_PROBE, "mountinfo"])));
+    assert_eq!(mount_points(&mounts), sorted(["/", "/proc"]));
+    assert_eq!(ok(r.run(&["--bare", IN_PROBE, "ls", "/dev"])), "", "nothing mounted on /dev");
+    assert_eq!(ok(r.run(&["--bare", IN_PROBE, "ls", "/proc"])), "", "nothing mounted on /proc");
+    let host = read_trimmed("/proc/sys/kernel/hostname");
+    assert_eq!(ok(r.run(&["--bare", IN_PROBE, "hostname"])), format!("{host}\n"));
+    // Asked-for namespaces still come on top of a bare container.
+    assert_eq!(ok(r.run(&["--bare", "--unshare", "pid", "--proc", "/proc", IN_PROBE, "pid"])), "1\n");
+}
+
+// ===========================================================================
+// Mounts
+// ===========================================================================
+
+#[test]
+fn proc_mounts_procfs_where_asked_creating_the_mount_point() {
+    let r = Rootfs::new("proc");
+    let mounts = parse_mountinfo(&ok(r.run(&["--bare", "--proc", "/proc", IN_PROBE, "mountinfo"])));
+    assert_eq!(point(&mounts, "/proc").fstype, "proc");
+    let out = ok(r.run(&["--bare", "--proc", "/elsewhere/proc", IN_PROBE, "cat", "/elsewhere/proc/self/mountinfo"]));
+    assert_eq!(point(&parse_mountinfo(&out), "/elsewhere/proc").fstype, "proc");
+    assert!(r.host("/elsewhere/proc").is_dir());
+}
+
+#[test]
+fn sysfs_is_mounted_read_only() {
+    let r = Rootfs::new("sysfs");
+    let mounts = parse_mountinfo(&ok(r.run(&["--bare", "--proc", "/proc", "--sysfs", "/sys", IN_PROBE, "mountinfo"])));
+    let sys = point(&mounts, "/sys");
+    assert_eq!(sys.fstype, "sysfs");
+    assert!(sys.opts.split(',').any(|o| o == "ro"), "{sys:?}");
+    let out = r.run(&["--bare", "--sysfs", "/sys", IN_PROBE, "write", "/sys/x", "y"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /sys/x: EROFS (Read-only file system)\n"), "{out:?}");
+}
+
+#[test]
+fn tmpfs_takes_size_and_mode_for_the_next_one_only() {
+    let r = Rootfs::new("tmpfs");
+    let out = ok(r.run(&[
+        "--bare", "--proc", "/proc",
+        "--size", "1M", "--mode", "0750", "--tmpfs", "/tmp",
+        "--tmpfs", "/run",
+        "--size", "64k", "--tmpfs", "/k",
+        "--size", "1G", "--tmpfs", "/g",
+        "--mode", "0700", "--tmpfs", "/m",
+        IN_PROBE, "mountinfo",
+    ]));
+    let mounts = parse_mountinfo(&out);
+    let opts = |at: &str| -> BTreeSet<String> {
+        let m = point(&mounts, at);
+        assert_eq!(m.fstype, "tmpfs", "{m:?}");
+        m.super_opts.split(',').map(String::from).collect()
+    };
+    let tmp = opts("/tmp");
+    // (The kernel shows mode= only when it is not tmpfs's default 1777.)
+    assert!(tmp.contains("size=1024k") && tmp.contains("mode=750"), "/tmp: {tmp:?}");
+    let run = opts("/run");
+    assert!(!run.contains("size=1024k") && !run.contains("mode=750"), "size and mode leaked into /run: {run:?}");
+    assert!(opts("/k").contains("size=64k"));
+    assert!(opts("/g").contains("size=1048576k"));
+    assert!(opts("/m").contains("mode=700"));
+    // The tmpfs is the container's: writing to it leaves the rootfs on disk alone.
+    assert_eq!(ok(r.run(&["--bare", "--tmpfs", "/tmp", IN_PROBE, "write", "/tmp/scratch", "x"])), "");
+    assert!(!r.host("/tmp/scratch").exists());
+}
+
+#[test]
+fn bind_is_writable_through_to_the_host() {
+    let r = Rootfs::new("bind");
+    let dir = r.outside("shared");
+    write_file(&dir.join("f"), "before");
+    let src = dir.to_str().unwrap();
+    assert_eq!(ok(r.run(&["--bind", src, "/data", IN_PROBE, "cat", "/data/f"])), "before");
+    assert_eq!(ok(r.run(&["--bind", src, "/data", IN_PROBE, "write", "/data/f", "after"])), "");
+    assert_eq!(fs::read_to_string(dir.join("f")).unwrap(), "after", "the write did not reach the host");
+    // A file onto a missing mount point: nsinit makes an empty file to bind onto.
+    let file = r.outside("single-file");
+    write_file(&file, "one file\n");
+    assert_eq!(ok(r.run(&["--bind", file.to_str().unwrap(), "/etc/deep/file", IN_PROBE, "cat", "/etc/deep/file"])), "one file\n");
+    assert!(r.host("/etc/deep/file").is_file());
+}
+
+#[test]
+fn ro_bind_cannot_be_written_through() {
+    let r = Rootfs::new("ro-bind");
+    let dir = r.outside("shared");
+    write_file(&dir.join("f"), "before");
+    let src = dir.to_str().unwrap();
+    assert_eq!(ok(r.run(&["--ro-bind", src, "/data", IN_PROBE, "cat", "/data/f"])), "before");
+    let out = r.run(&["--ro-bind", src, "/data", IN_PROBE, "write", "/data/f", "after"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /data/f: EROFS (Read-only file system)\n"), "{out:?}");
+    let out = r.run(&["--ro-bind", src, "/data", IN_PROBE, "write", "/data/new", "x"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /data/new: EROFS (Read-only file system)\n"), "{out:?}");
+    assert_eq!(fs::read_to_string(dir.join("f")).unwrap(), "before", "the host file changed");
+    assert!(!dir.join("new").exists());
+}
+
+#[test]
+fn mounts_are_made_in_the_order_given() {
+    let r = Rootfs::new("order");
+    let dir = r.outside("shared");
+    write_file(&dir.join("f"), "bound\n");
+    // The bind's mount point is created on the tmpfs made just before it.
+    let out = ok(r.run(&["--tmpfs", "/data", "--bind", dir.to_str().unwrap(), "/data/sub", IN_PROBE, "cat", "/data/sub/f"]));
+    assert_eq!(out, "bound\n");
+    assert!(!r.host("/data/sub").exists(), "the mount point belongs on the tmpfs, not on the rootfs");
+}
+
+#[test]
+fn dev_is_a_minimal_dev_with_host_devices_links_pts_and_shm() {
+    let r = Rootfs::new("dev");
+    let listing: BTreeSet<String> =
+        ok_lines(r.run(&["--bare", "--dev", "/dev", IN_PROBE, "ls", "/dev"])).into_iter().collect();
+    let want = ["null", "zero", "full", "random", "urandom", "tty", "fd", "stdin", "stdout", "stderr", "ptmx", "pts", "shm"];
+    assert_eq!(listing, want.map(String::from).into());
+
+    let c = start(&r, &["--bare", "--rootfs", r.root_str(), "--proc", "/proc", "--dev", "/dev"], IN_PROBE);
+    for dev in ["null", "zero", "full", "random", "urandom", "tty"] {
+        let inside = fs::metadata(c.path(&format!("/dev/{dev}"))).unwrap();
+        let host = fs::metadata(format!("/dev/{dev}")).unwrap();
+        assert!(inside.file_type().is_char_device(), "/dev/{dev} is not a character device");
+        assert_eq!(inside.rdev(), host.rdev(), "/dev/{dev} is not the host's device");
+    }
+    for (link, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+        ("ptmx", "pts/ptmx"),
+    ] {
+        assert_eq!(fs::read_link(c.path(&format!("/dev/{link}"))).ok(), Some(PathBuf::from(target)), "/dev/{link}");
+    }
+    let mounts = c.mountinfo();
+    assert_eq!(point(&mounts, "/dev").fstype, "tmpfs");
+    assert_eq!(point(&mounts, "/dev/pts").fstype, "devpts");
+    assert_eq!(point(&mounts, "/dev/shm").fstype, "tmpfs");
+    c.finish();
+
+    assert_eq!(ok(r.run(&["--bare", "--dev", "/dev", IN_PROBE, "write", "/dev/null", "x"])), "");
+    assert_eq!(ok(r.run(&["--bare", "--dev", "/dev", IN_PROBE, "cat", "/dev/null"])), "");
+    assert_eq!(ok(r.run(&["--bare", "--dev", "/dev", IN_PROBE, "write", "/dev/shm/x", "y"])), "");
+}
+
+#[test]
+fn mqueue_mounts_a_message_queue_filesystem() {
+    let r = Rootfs::new("mqueue");
+    let mounts = parse_mountinfo(&ok(r.run(&["--bare", "--proc", "/proc", "--mqueue", "/mq", IN_PROBE, "mountinfo"])));
+    assert_eq!(point(&mounts, "/mq").fstype, "mqueue");
+}
+
+#[test]
+fn sixty_four_mounts_defaults_included_is_the_limit() {
+    let r = Rootfs::new("many-mounts");
+    // The default container has four mounts (/proc, /dev, /dev/mqueue, /sys).
+    let names: Vec<String> = (1..=61).map(|i| format!("/m{i}")).collect();
+    let mut args: Vec<&str> = names[..60].iter().flat_map(|n| ["--tmpfs", n.as_str()]).collect();
+    args.extend_from_slice(&[IN_PROBE, "mountinfo"]);
+    let mounts = parse_mountinfo(&ok(r.run(&args)));
+    assert_eq!(mounts.iter().filter(|m| m.point.starts_with("/m")).count(), 60);
+
+    let mut args: Vec<&str> = names.iter().flat_map(|n| ["--tmpfs", n.as_str()]).collect();
+    args.extend_from_slice(&[IN_PROBE, "exit", "0"]);
+    assert_eq!(fails(r.run(&args), 125), "nsinit: too many mounts (at most 64, defaults included)");
+}
+
+// ===========================================================================
+// The network namespace
+// ===========================================================================
+
+#[test]
+fn new_net_namespace_has_only_loopback_and_it_is_up() {
+    let r = Rootfs::new("loopback");
+    assert_eq!(interfaces(&ok(r.run(&[IN_PROBE, "cat", "/proc/net/dev"]))), ["lo".to_string()].into());
+    assert_eq!(ok(r.run(&[IN_PROBE, "ls", "/sys/class/net"])), "lo\n");
+    // 0x9: IFF_UP | IFF_LOOPBACK.
+    assert_eq!(ok(r.run(&[IN_PROBE, "cat", "/sys/class/net/lo/flags"])), "0x9\n");
+    assert_eq!(ok(r.run(&["--bare", "--unshare", "net", "--sysfs", "/sys", IN_PROBE, "cat", "/sys/class/net/lo/flags"])), "0x9\n");
+}
+
+// ===========================================================================
+// The payload's process: environment, directory, PATH, descriptors
+// ===========================================================================
+
+#[test]
+fn setenv_and_unsetenv_change_the_inherited_environment() {
+    let r = Rootfs::new("env");
+    let mut cmd = command(&[
+        "--rootfs", r.root_str(),
+        "--unsetenv", "NSINIT_TEST_DROP",
+        "--setenv", "NSINIT_TEST_KEEP", "changed",
+        "--setenv", "NSINIT_TEST_NEW", "a b=c",
+        IN_PROBE, "env",
+    ]);
+    cmd.env("NSINIT_TEST_KEEP", "kept").env("NSINIT_TEST_DROP", "dropped").env("NSINIT_TEST_OTHER", "inherited");
+    let env = ok_lines(run(cmd, Some(&r)));
+    let ours: Vec<&str> = env.iter().map(String::as_str).filter(|v| v.starts_with("NSINIT_TEST_")).collect();
+    assert_eq!(
+        sorted(ours),
+        sorted(["NSINIT_TEST_KEEP=changed", "NSINIT_TEST_NEW=a b=c", "NSINIT_TEST_OTHER=inherited"])
+    );
+}
+
+#[test]
+fn clearenv_starts_the_environment_empty() {
+    let r = Rootfs::new("clearenv");
+    assert_eq!(ok(r.run(&["--clearenv", IN_PROBE, "env"])), "");
+    assert_eq!(ok(r.run(&["--clearenv", "--setenv", "ONLY", "1", IN_PROBE, "env"])), "ONLY=1\n");
+    // Operations apply in order: what came before --clearenv is gone.
+    assert_eq!(ok(r.run(&["--setenv", "A", "1", "--clearenv", "--setenv", "B", "2", IN_PROBE, "env"])), "B=2\n");
+}
+
+#[test]
+fn chdir_sets_the_working_directory() {
+    let r = Rootfs::new("chdir");
+    assert_eq!(ok(r.run(&["--chdir", "/tmp", IN_PROBE, "cwd"])), "/tmp\n");
+    assert_eq!(ok(r.run(&[IN_PROBE, "cwd"])), "/\n", "with --rootfs the default is /");
+    // Without --rootfs the directory nsinit was started in is kept.
+    let mut cmd = command(&[&r.probe_host_path(), "cwd"]);
+    cmd.current_dir(&r.base);
+    assert_eq!(ok(run(cmd, Some(&r))), format!("{}\n", fs::canonicalize(&r.base).unwrap().display()));
+    let line = fails(r.run(&["--chdir", "/nonexistent", IN_PROBE, "cwd"]), 125);
+    assert_sys_error(&line, "chdir", "/nonexistent", "ENOENT");
+}
+
+#[test]
+fn command_without_slash_is_looked_up_in_path() {
+    let r = Rootfs::new("path");
+    assert_eq!(ok(r.run(&["--setenv", "PATH", "/bin", "probe", "args", "x"])), "x\n");
+    // No PATH at all: the runc default, which has /bin.
+    assert_eq!(ok(r.run(&["--unsetenv", "PATH", "probe", "args", "y"])), "y\n");
+    assert_eq!(ok(r.run(&["--clearenv", "probe", "env"])), "");
+    // Like execvp: a candidate that cannot run is skipped for a later one that can.
+    write_file(&r.host("/etc/probe"), "not a program\n");
+    assert_eq!(ok(r.run(&["--setenv", "PATH", "/etc:/bin", "probe", "args", "z"])), "z\n");
+    assert_eq!(ok(r.run(&["--setenv", "PATH", "/tmp:/bin", "hello"])).lines().next(), Some("Hello from container!"));
+}
+
+#[test]
+fn payload_inherits_no_descriptor_from_nsinit() {
+    let r = Rootfs::new("fds");
+    // Whatever this test process lets its children inherit (nothing, when
+    // run from a clean shell), the payload gets too; nsinit adds nothing.
+    let mut want: BTreeSet<String> = ["0", "1", "2"].map(String::from).into();
+    for entry in fs::read_dir("/proc/self/fdinfo").unwrap().flatten() {
+        let info = fs::read_to_string(entry.path()).unwrap_or_default();
+        let flags = info.lines().find_map(|l| l.strip_prefix("flags:")).map(str::trim);
+        if flags.and_then(|f| u32::from_str_radix(f, 8).ok()).is_some_and(|f| f & 0o2000000 == 0) {
+            want.insert(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    let got: BTreeSet<String> = ok_lines(r.run(&[IN_PROBE, "fds"])).into_iter().collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn payload_gets_its_arguments_verbatim() {
+    let r = Rootfs::new("args");
+    let out = ok(r.run(&["--", IN_PROBE, "args", "--help", "a b", "", "--rootfs"]));
+    assert_eq!(out, "--help\na b\n\n--rootfs\n");
+}
+
+// ===========================================================================
+// Exit codes
+// ===========================================================================
+
+#[test]
+fn payload_exit_code_passes_through() {
+    let r = Rootfs::new("exit");
+    for code in [0, 3, 125, 255] {
+        let out = r.run(&[IN_PROBE, "exit", &code.to_string()]);
+        assert_eq!((out.code(), out.stderr.as_str()), (code, ""), "probe exit {code}: {out:?}");
+    }
+}
+
+#[test]
+fn payload_killed_by_signal_n_gives_128_plus_n() {
+    let r = Rootfs::new("signal");
+    // Faults kill even a PID 1.
+    for (signal, code) in [("4", 132), ("5", 133), ("11", 139)] {
+        let out = r.run(&[IN_PROBE, "kill", signal]);
+        assert_eq!((out.code(), out.stderr.as_str()), (code, ""), "probe kill {signal} as PID 1: {out:?}");
+    }
+    // A plain kill(2) needs a payload that is not PID 1.
+    for (signal, code) in [("15", 143), ("9", 137), ("11", 139)] {
+        let out = r.run(&["--share", "pid", IN_PROBE, "kill", signal]);
+        assert_eq!((out.code(), out.stderr.as_str()), (code, ""), "probe kill {signal} with --share pid: {out:?}");
+    }
+}
+
+#[test]
+fn command_not_found_exits_127() {
+    let r = Rootfs::new("not-found");
+    let line = fails(r.run(&["/bin/nonexistent"]), 127);
+    assert_sys_error(&line, "execve", "/bin/nonexistent", "ENOENT");
+    let line = fails(r.run(&["--setenv", "PATH", "/bin:/etc", "nonexistent"]), 127);
+    assert_sys_error(&line, "execve", "nonexistent", "ENOENT");
+    let line = fails(r.run(&["/bin/probe/below-a-file"]), 127);
+    assert_sys_error(&line, "execve", "/bin/probe/below-a-file", "ENOTDIR");
+}
+
+#[test]
+fn command_found_but_not_executable_exits_126() {
+    let r = Rootfs::new("not-executable");
+    write_file(&r.host("/etc/data"), "plain data\n");
+    write_file(&r.host("/bin/garbage"), "not a program\n");
+    fs::set_permissions(r.host("/bin/garbage"), fs::Permissions::from_mode(0o755)).unwrap();
+
+    let line = fails(r.run(&["/etc/data"]), 126);
+    assert_sys_error(&line, "execve", "/etc/data", "EACCES");
+    let line = fails(r.run(&["/etc"]), 126);
+    assert_sys_error(&line, "execve", "/etc", "EACCES");
+    let line = fails(r.run(&["--setenv", "PATH", "/etc", "data"]), 126);
+    assert_sys_error(&line, "execve", "data", "EACCES");
+    let line = fails(r.run(&["/bin/garbage"]), 126);
+    assert_sys_error(&line, "execve", "/bin/garbage", "ENOEXEC");
+}
+
+// ===========================================================================
+// Errors: one line, `nsinit: ` first, exit 125
+// ===========================================================================
+
+#[test]
+fn unknown_option_is_an_error() {
+    assert_eq!(fails(nsinit(&["--frobnicate", "x"]), 125), "nsinit: unknown option '--frobnicate' (see --help)");
+    assert_eq!(fails(nsinit(&["-x", "y"]), 125), "nsinit: unknown option '-x' (see --help)");
+}
+
+#[test]
+fn missing_option_argument_is_an_error() {
+    assert_eq!(fails(nsinit(&["--rootfs"]), 125), "nsinit: --rootfs: expected DIR");
+    assert_eq!(fails(nsinit(&["--bind", "/a"]), 125), "nsinit: --bind: expected SRC DST");
+    assert_eq!(fails(nsinit(&["--setenv", "A"]), 125), "nsinit: --setenv: expected VAR VALUE");
+    assert_eq!(fails(nsinit(&["--config"]), 125), "nsinit: --config: expected FILE");
+}
+
+#[test]
+fn missing_command_is_an_error() {
+    let want = "nsinit: no command given (usage: nsinit [OPTION]... [--] COMMAND [ARG]...; see --help)";
+    assert_eq!(fails(nsinit(&[]), 125), want);
+    assert_eq!(fails(nsinit(&["--rootfs", "/nonexistent", "--"]), 125), want);
+}
+
+#[test]
+fn bad_namespace_list_is_an_error() {
+    let list = "expected a comma list of uts,pid,mnt,ipc,net,cgroup,time or all";
+    assert_eq!(fails(nsinit(&["--unshare", "user", "x"]), 125), format!("nsinit: --unshare: {list}; got 'user'"));
+    assert_eq!(fails(nsinit(&["--share", "uts,", "x"]), 125), format!("nsinit: --share: {list}; got 'uts,'"));
+    assert_eq!(fails(nsinit(&["--unshare", "", "x"]), 125), format!("nsinit: --unshare: {list}; got ''"));
+}
+
+#[test]
+fn bad_size_or_mode_is_an_error() {
+    let size = "nsinit: --size: expected a size in bytes, with an optional K, M or G suffix; got";
+    assert_eq!(fails(nsinit(&["--size", "1Q", "--tmpfs", "/t", "x"]), 125), format!("{size} '1Q'"));
+    assert_eq!(fails(nsinit(&["--size", "-1", "--tmpfs", "/t", "x"]), 125), format!("{size} '-1'"));
+    assert_eq!(fails(nsinit(&["--size", "99999999999G", "--tmpfs", "/t", "x"]), 125), format!("{size} '99999999999G'"));
+    let mode = "nsinit: --mode: expected an octal mode such as 0755; got";
+    assert_eq!(fails(nsinit(&["--mode", "9", "--tmpfs", "/t", "x"]), 125), format!("{mode} '9'"));
+    assert_eq!(fails(nsinit(&["--mode", "17777", "--tmpfs", "/t", "x"]), 125), format!("{mode} '17777'"));
+    assert_eq!(
+        fails(nsinit(&["--size", "1M", "x"]), 125),
+        "nsinit: --size and --mode apply to the next --tmpfs, and none follows"
+    );
+}
+
+#[test]
+fn bad_names_are_errors() {
+    let long = "h".repeat(65);
+    assert_eq!(
+        fails(nsinit(&["--hostname", &long, "x"]), 125),
+        format!("nsinit: --hostname: expected a name of 1 to 64 bytes; got '{long}'")
+    );
+    assert_eq!(fails(nsinit(&["--domainname", "", "x"]), 125), "nsinit: --domainname: expected a name of 1 to 64 bytes; got ''");
+    assert_eq!(
+        fails(nsinit(&["--setenv", "A=B", "c", "x"]), 125),
+        "nsinit: --setenv: expected a variable name without '='; got 'A=B'"
+    );
+}
+
+#[test]
+fn relative_mount_destination_is_an_error() {
+    let mut wrong = Vec::new();
+    for (opt, extra) in [
+        ("--proc", None),
+        ("--sysfs", None),
+        ("--tmpfs", None),
+        ("--dev", None),
+        ("--mqueue", None),
+        ("--bind", Some("/src")),
+        ("--ro-bind", Some("/src")),
+    ] {
+        let mut args = vec![opt];
+        args.extend(extra);
+        args.extend_from_slice(&["rel/dst", "x"]);
+        // The error names the option as given: `--ro-bind`, not `--bind`.
+        let want = format!("nsinit: {opt}: the destination must be an absolute path in the container; got 'rel/dst'");
+        let got = fails(nsinit(&args), 125);
+        if got != want {
+            wrong.push(format!("{opt}: got {got:?}, want {want:?}"));
+        }
+    }
+    // The same in a config file, where the option has no leading --.
+    let r = Rootfs::new("relative-dst-config");
+    for opt in ["tmpfs", "ro-bind /src"] {
+        let conf = r.outside("dst.conf");
+        fs::write(&conf, format!("{opt} rel\n")).unwrap();
+        let conf = conf.to_str().unwrap();
+        let name = opt.split(' ').next().unwrap();
+        let want = format!("nsinit: {conf}:1: {name}: the destination must be an absolute path in the container; got 'rel'");
+        let got = fails(nsinit(&["--config", conf, "x"]), 125);
+        if got != want {
+            wrong.push(format!("config {name}: got {got:?}, want {want:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "wrong messages:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn too_many_mounts_is_an_error() {
+    let names: Vec<String> = (1..=65).map(|i| format!("/t{i}")).collect();
+    let mut args: Vec<&str> = names.iter().flat_map(|n| ["--tmpfs", n.as_str()]).collect();
+    args.push("x");
+    assert_eq!(fails(nsinit(&args), 125), "nsinit: too many mounts (at most 64, defaults included)");
+}
+
+#[test]
+fn path_too_long_is_an_error() {
+    let long = format!("/{}", "a".repeat(4095));
+    let line = fails(nsinit(&["--tmpfs", &long, "x"]), 125);
+    assert!(line.starts_with("nsinit: mount destination too long under the root (at most 4095 bytes): /aaa"), "{line}");
+    // The rootfs's length counts too.
+    let r = Rootfs::new("long-dest");
+    let fill = format!("/{}", "b".repeat(4095 - r.root_str().len()));
+    let line = fails(r.run(&["--tmpfs", &fill, IN_PROBE, "exit", "0"]), 125);
+    assert!(line.starts_with("nsinit: mount destination too long under the root"), "{line}");
+    // A rootfs path the kernel refuses.
+    let line = fails(nsinit(&["--rootfs", &long, "x"]), 125);
+    assert!(line.starts_with("nsinit: bind /aaa"), "{line}");
+}
+
+#[test]
+fn nonexistent_rootfs_is_an_error_naming_step_path_and_errno() {
+    let r = Rootfs::new("no-rootfs-dir");
+    let missing = r.outside("nonexistent");
+    let missing = missing.to_str().unwrap();
+    let line = fails(r.nsinit(&["--rootfs", missing, IN_PROBE, "exit", "0"]), 125);
+    assert_eq!(line, format!("nsinit: bind {missing}: ENOENT (No such file or directory)"));
+    assert_sys_error(&line, "bind", missing, "ENOENT");
+}
+
+#[test]
+fn nonexistent_bind_source_is_an_error_naming_it() {
+    let r = Rootfs::new("no-bind-source");
+    let missing = r.outside("nonexistent");
+    let missing = missing.to_str().unwrap();
+    for opt in ["--bind", "--ro-bind"] {
+        let line = fails(r.run(&[opt, missing, "/x", IN_PROBE, "exit", "0"]), 125);
+        assert_sys_error(&line, "bind", missing, "ENOENT");
+    }
+    assert!(!r.host("/x").exists(), "no mount point is made for a source that does not exist");
+}
+
+#[test]
+fn conflicting_options_are_errors() {
+    let r = Rootfs::new("conflicts");
+    assert_eq!(
+        fails(nsinit(&["--share", "mnt", "--tmpfs", "/t", "x"]), 125),
+        "nsinit: --rootfs and mounts need the mount namespace; drop '--share mnt'"
+    );
+    let f = r.outside("c.conf");
+    write_file(&f, "hostname a\n");
+    let f = f.to_str().unwrap();
+    assert_eq!(fails(nsinit(&["--config", f, "--config", f, "x"]), 125), "nsinit: --config: given twice");
+}
+
+// ===========================================================================
+// --config FILE
+// ===========================================================================
+
+#[test]
+fn config_file_gives_options_comments_quoted_words_and_payload() {
+    let r = Rootfs::new("config");
+    let conf = r.outside("box.conf");
+    write_file(
+        &conf,
+        &format!(
+            "# a test box\n\
+             rootfs {root}   # a trailing comment\n\
+             \n\
+             \thostname \"box one\"\n\
+             setenv GREETING \"hello \\\"world\\\" # not a comment\"\n\
+             chdir /tmp\n\
+             --\n\
+             {IN_PROBE} args \"two words\"\n\
+             \x20 plain # a comment after the payload\n",
+            root = r.root_str()
+        ),
+    );
+    let conf = conf.to_str().unwrap();
+    assert_eq!(ok(r.nsinit(&["--config", conf])), "two words\nplain\n");
+    // A payload on the command line replaces the file's; the options stay.
+    assert_eq!(ok(r.nsinit(&["--config", conf, IN_PROBE, "hostname"])), "box one\n");
+    assert_eq!(ok(r.nsinit(&["--config", conf, IN_PROBE, "cwd"])), "/tmp\n");
+    let env = ok_lines(r.nsinit(&["--config", conf, IN_PROBE, "env"]));
+    assert!(env.contains(&"GREETING=hello \"world\" # not a comment".to_string()), "{env:?}");
+    // The defaults of --rootfs apply to a rootfs from a file too.
+    assert_eq!(ok(r.nsinit(&["--config", conf, IN_PROBE, "pid"])), "1\n");
+}
+
+#[test]
+fn command_line_overrides_the_config_file() {
+    let r = Rootfs::new("config-override");
+    let conf = r.outside("box.conf");
+    write_file(&conf, &format!("rootfs {}\nhostname from-file\n--\n{IN_PROBE} hostname\n", r.root_str()));
+    let conf = conf.to_str().unwrap();
+    assert_eq!(ok(r.nsinit(&["--config", conf])), "from-file\n");
+    assert_eq!(ok(r.nsinit(&["--config", conf, "--hostname", "from-cli"])), "from-cli\n");
+    // The file is read first wherever --config stands.
+    assert_eq!(ok(r.nsinit(&["--hostname", "from-cli", "--config", conf])), "from-cli\n");
+    // An empty payload after `--` keeps the file's.
+    assert_eq!(ok(r.nsinit(&["--config", conf, "--"])), "from-file\n");
+}
+
+#[test]
+fn config_file_errors_name_file_and_line() {
+    let r = Rootfs::new("config-errors");
+    let cases = [
+        ("rootfs /r\n\nfrob 1\n", "3: unknown option 'frob'"),
+        ("# c\nbind /a\n", "2: bind: expected SRC DST"),
+        ("bare yes\n", "1: bare: takes no argument"),
+        ("unshare user\n", "1: unshare: expected a comma list of uts,pid,mnt,ipc,net,cgroup,time or all; got 'user'"),
+        ("hostname \"open\n", "1: unterminated quote"),
+        ("hostname a\nrootfs\n", "2: rootfs: expected DIR"),
+        ("tmpfs rel\n", "1: tmpfs: the destination must be an absolute path in the container; got 'rel'"),
+        ("config other\n", "1: unknown option 'config'"),
+        ("-- x\n", "1: expected the payload on the lines after '--'"),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let conf = r.outside(&format!("bad{i}.conf"));
+        fs::write(&conf, text).unwrap();
+        let conf = conf.to_str().unwrap();
+        assert_eq!(fails(nsinit(&["--config", conf, "x"]), 125), format!("nsinit: {conf}:{want}"), "for {text:?}");
+    }
+}
+
+#[test]
+fn missing_config_file_is_an_error_naming_it() {
+    let r = Rootfs::new("config-missing");
+    let missing = r.outside("nonexistent.conf");
+    let missing = missing.to_str().unwrap();
+    let line = fails(nsinit(&["--config", missing, "x"]), 125);
+    assert_sys_error(&line, "open", missing, "ENOENT");
+}
+
+#[test]
+fn config_file_of_64_kib_is_accepted_and_one_byte_more_is_not() {
+    let r = Rootfs::new("config-size");
+    let body = format!("rootfs {}\n--\n{IN_PROBE} hostname\n", r.root_str());
+    // Comment lines fill the file to an exact size; the options come last.
+    let padded = |total: usize| {
+        let mut text = String::new();
+        while text.len() + body.len() + 200 <= total {
+            text.push_str(&format!("#{}\n", "x".repeat(98)));
+        }
+        let rest = total - body.len() - text.len();
+        text.push_str(&format!("#{}\n", "y".repeat(rest - 2)));
+        text.push_str(&body);
+        assert_eq!(text.len(), total);
+        text
+    };
+    let over = r.outside("64k+1.conf");
+    fs::write(&over, padded(64 * 1024 + 1)).unwrap();
+    let over = over.to_str().unwrap();
+    assert_eq!(fails(r.nsinit(&["--config", over]), 125), format!("nsinit: {over}: config file too large (at most 64 KiB)"));
+    let under = r.outside("64k-1.conf");
+    fs::write(&under, padded(64 * 1024 - 1)).unwrap();
+    assert_eq!(ok(r.nsinit(&["--config", under.to_str().unwrap()])), "nsinit\n");
+    let exact = r.outside("64k.conf");
+    fs::write(&exact, padded(64 * 1024)).unwrap();
+    let out = r.nsinit(&["--config", exact.to_str().unwrap()]);
+    assert_eq!(ok(out), "nsinit\n", "a config file of exactly 64 KiB must be accepted: the limit says 'at most 64 KiB'");
+}
+
+// ===========================================================================
+// --timings and nsinit bench
+// ===========================================================================
+
+#[test]
+fn timings_reports_each_start_step_on_stderr_and_keeps_the_exit_code() {
+    let r = Rootfs::new("timings");
+    let out = r.run(&["--timings", IN_PROBE, "exit", "3"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (3, ""), "{out:?}");
+    let steps: Vec<&str> = out
+        .stderr
+        .lines()
+        .map(|l| {
+            let step = l.strip_prefix("nsinit: timing: ").and_then(|l| l.strip_suffix(" us"));
+            step.unwrap_or_else(|| panic!("not a timing line: {l:?}"))
+        })
+        .collect();
+    for want in ["clone3", "pivot_root", "execve", "total"] {
+        assert!(steps.iter().any(|s| s.starts_with(want)), "no {want} step in {steps:?}");
+    }
+    // A config file cannot turn it on: it is about one invocation.
+    let conf = r.outside("t.conf");
+    write_file(&conf, "timings\n");
+    let conf = conf.to_str().unwrap();
+    assert_eq!(fails(nsinit(&["--config", conf, "x"]), 125), format!("nsinit: {conf}:1: unknown option 'timings'"));
+}
+
+#[test]
+fn bench_starts_the_container_n_times_and_reports() {
+    let r = Rootfs::new("bench");
+    let report = ok(r.nsinit(&["bench", "-n", "5", "-j", "2", "--rootfs", r.root_str(), IN_PROBE, "exit", "0"]));
+    assert!(report.starts_with("nsinit bench: 5 starts of /bin/probe, 2 at a time"), "{report}");
+    assert!(report.contains(" median ") && report.contains(" starts/s "), "{report}");
+    assert_eq!(
+        fails(nsinit(&["bench", "-n", "0", "x"]), 125),
+        "nsinit: bench -n: expected a number of starts from 1 to 100000; got '0'"
+    );
+    assert_eq!(fails(nsinit(&["bench", "--timings", "x"]), 125), "nsinit: bench: --timings does not go with bench");
+}
+
+// ===========================================================================
+// Parent death
+// ===========================================================================
+
+/// Starts `nsinit OPTIONS /bin/probe sleep 100`, kills nsinit with SIGKILL
+/// once the probe runs, and expects the container gone within seconds and
+/// the host's mounts untouched.
+fn assert_container_dies_with_nsinit(tag: &str, options: &[&str]) {
+    let r = Rootfs::new(tag);
+    let mut args = vec!["--rootfs", r.root_str()];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&[IN_PROBE, "sleep", "100"]);
+    let host = HostState::take();
+    let mut child = command(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn nsinit");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let payload = loop {
+        if let Some(&pid) = payload_pids(&r).first() {
+            break pid;
+        }
+        if Instant::now() > deadline || child.try_wait().expect("try_wait").is_some() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the probe never ran");
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    child.kill().expect("SIGKILL nsinit");
+    child.wait().expect("reap nsinit");
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = processes_from(&r);
+        if left.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "5 s after nsinit was killed, still running: {left:?} (payload was {payload})");
+        thread::sleep(Duration::from_millis(20));
+    }
+    host.check(Some(&r), &format!("nsinit {args:?} killed"));
+}
+
+#[test]
+fn container_dies_with_nsinit() {
+    assert_container_dies_with_nsinit("parent-death", &[]);
+}
+
+#[test]
+fn container_dies_with_nsinit_when_the_payload_is_not_pid_1() {
+    // Without a pid namespace nothing but the parent-death signal ends it.
+    assert_container_dies_with_nsinit("parent-death-shared-pid", &["--share", "pid"]);
+}

@@ -132,15 +132,15 @@ impl<'c, 'a> Builder<'c, 'a> {
             ("bare", []) => self.bare = true,
             ("hostname", [name]) => self.c.hostname = Some(uts_name(*name, error)?),
             ("domainname", [name]) => self.c.domainname = Some(uts_name(*name, error)?),
-            ("proc", [dst]) => self.mount(Mount::new(MountKind::Proc, *dst), at)?,
-            ("sysfs", [dst]) => self.mount(Mount::new(MountKind::Sysfs, *dst), at)?,
-            ("dev", [dst]) => self.mount(Mount::new(MountKind::Dev, *dst), at)?,
-            ("mqueue", [dst]) => self.mount(Mount::new(MountKind::Mqueue, *dst), at)?,
+            ("proc", [dst]) => self.mount(Mount::new(MountKind::Proc, *dst), opt, at)?,
+            ("sysfs", [dst]) => self.mount(Mount::new(MountKind::Sysfs, *dst), opt, at)?,
+            ("dev", [dst]) => self.mount(Mount::new(MountKind::Dev, *dst), opt, at)?,
+            ("mqueue", [dst]) => self.mount(Mount::new(MountKind::Mqueue, *dst), opt, at)?,
             ("tmpfs", [dst]) => {
                 let mut m = Mount::new(MountKind::Tmpfs, *dst);
                 m.size = self.tmpfs_size.take();
                 m.mode = self.tmpfs_mode.take();
-                self.mount(m, at)?;
+                self.mount(m, opt, at)?;
             }
             ("size", [bytes]) => {
                 let n = parse_size(bytes.bytes()).ok_or_else(|| {
@@ -158,7 +158,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 let mut m = Mount::new(MountKind::Bind, *dst);
                 m.source = Some(*src);
                 m.readonly = opt.name == "ro-bind";
-                self.mount(m, at)?;
+                self.mount(m, opt, at)?;
             }
             ("setenv", [var, value]) => {
                 env_name(*var, error)?;
@@ -175,19 +175,17 @@ impl<'c, 'a> Builder<'c, 'a> {
         Ok(())
     }
 
-    fn mount(&mut self, m: Mount<'a>, at: At<'a>) -> Result<(), Error> {
-        if m.destination.bytes().first() != Some(&b'/') {
-            let kind = kind_name(m.kind);
-            return Err(at
-                .error(kind.as_bytes())
-                .push(b"the destination must be an absolute path in the container; got '")
-                .push(m.destination.bytes())
-                .push(b"'"));
+    fn mount(&mut self, m: Mount<'a>, opt: &Opt, at: At<'a>) -> Result<(), Error> {
+        let error = || at.error(opt.name.as_bytes());
+        let dst = m.destination.bytes();
+        if dst.first() != Some(&b'/') {
+            return Err(error().push(b"the destination must be an absolute path in the container; got '").push(dst).push(b"'"));
         }
-        if let Some(src) = m.source {
-            if src.bytes().is_empty() {
-                return Err(at.error(kind_name(m.kind).as_bytes()).push(b"the source path is empty"));
-            }
+        if dst.split(|&c| c == b'/').any(|part| part == b"..") {
+            return Err(error().push(b"the destination must not contain '..'; got '").push(dst).push(b"'"));
+        }
+        if m.source.is_some_and(|src| src.bytes().is_empty()) {
+            return Err(error().push(b"the source path is empty"));
         }
         self.c.mounts.push(m).map_err(|_| too_many_mounts(at))
     }
@@ -244,17 +242,6 @@ impl<'c, 'a> Builder<'c, 'a> {
 
 fn too_many_mounts(at: At<'_>) -> Error {
     at.plain().push(b"too many mounts (at most 64, defaults included)")
-}
-
-fn kind_name(kind: MountKind) -> &'static str {
-    match kind {
-        MountKind::Proc => "proc",
-        MountKind::Sysfs => "sysfs",
-        MountKind::Tmpfs => "tmpfs",
-        MountKind::Bind => "bind",
-        MountKind::Dev => "dev",
-        MountKind::Mqueue => "mqueue",
-    }
 }
 
 fn bad_namespace(e: Error, list: ZStr<'_>) -> Error {

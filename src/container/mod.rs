@@ -97,17 +97,18 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, t: &mut Timings) -> Result<()
         rootfs::stop_propagation()?;
         t.step("mount propagation", b"");
     }
-    if let Some(root) = c.root {
-        rootfs::bind_root(root)?;
-        t.step("bind rootfs", root.bytes());
-    }
+    let root = match c.root {
+        Some(path) => Some(rootfs::bind_root(path)?),
+        None => None,
+    };
+    t.step("bind rootfs", b"");
     for m in &c.mounts {
-        mounts::mount(m, c.root)?;
+        mounts::mount(m, root.as_ref())?;
         t.step("mount", m.destination.bytes());
     }
-    if let Some(root) = c.root {
+    if let Some(root) = &root {
         rootfs::pivot_into(root)?;
-        t.step("pivot_root", root.bytes());
+        t.step("pivot_root", root.path.bytes());
     }
     if let Some(name) = c.hostname {
         sys::sethostname(name.bytes()).map_err(|e| Error::sys("sethostname", name.bytes(), e))?;

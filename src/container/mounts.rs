@@ -1,40 +1,63 @@
 //! The mounts of `--proc`, `--sysfs`, `--tmpfs`, `--bind`, `--ro-bind`,
 //! `--dev` and `--mqueue`, made under the new root before `pivot_root`.
 //!
-//! A missing mount point is created only inside a `--rootfs`: without one it
-//! would be created on the host and outlive the container.
+//! Inside a rootfs, every mount point is looked up from the rootfs with
+//! `openat2(RESOLVE_IN_ROOT)` and the mount is made on the descriptor, through
+//! `/proc/self/fd`: a symlink in the rootfs resolves as it would inside the
+//! container, and can never lead a mount, or a created mount point, onto the
+//! host (the runc CVE-2019-16884 and CVE-2021-30465 classes). A missing mount
+//! point is created only inside a rootfs: without one it would be created on
+//! the host and outlive the container.
 
 use crate::config::{Mount, MountKind, PATH_MAX};
 use crate::error::Error;
-use crate::sys::{self, Errno, ZStr};
+use crate::sys::{self, Errno, Fd, OwnedFd, ZStr};
 use crate::text::ZBuf;
+use core::ffi::CStr;
 use linux_raw_sys::general::{
-    AT_RECURSIVE, MOUNT_ATTR_RDONLY, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, S_IFDIR, S_IFMT,
-    S_IFREG, mount_attr,
+    AT_EMPTY_PATH, AT_RECURSIVE, MOUNT_ATTR_RDONLY, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC,
+    O_CLOEXEC, O_PATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, S_IFDIR, S_IFMT, S_IFREG, mount_attr,
 };
 
-type Path = ZBuf<PATH_MAX>;
+/// The rootfs, bound onto itself and opened.
+pub struct Root<'a> {
+    pub path: ZStr<'a>,
+    pub fd: Fd,
+}
 
-/// Files bind-mounted from the host's `/dev` into `--dev`.
-const DEVICES: [&[u8]; 6] = [b"null", b"zero", b"full", b"random", b"urandom", b"tty"];
+/// What to create for a missing mount point.
+#[derive(Clone, Copy, PartialEq)]
+enum Point {
+    Dir,
+    File,
+}
+
+/// Host devices bound into `--dev`: (name in DST, host path).
+const DEVICES: [(&CStr, &CStr); 6] = [
+    (c"null", c"/dev/null"),
+    (c"zero", c"/dev/zero"),
+    (c"full", c"/dev/full"),
+    (c"random", c"/dev/random"),
+    (c"urandom", c"/dev/urandom"),
+    (c"tty", c"/dev/tty"),
+];
 /// Symlinks in `--dev`: (name, target).
-const DEV_LINKS: [(&[u8], &core::ffi::CStr); 5] = [
-    (b"fd", c"/proc/self/fd"),
-    (b"stdin", c"/proc/self/fd/0"),
-    (b"stdout", c"/proc/self/fd/1"),
-    (b"stderr", c"/proc/self/fd/2"),
-    (b"ptmx", c"pts/ptmx"),
+const DEV_LINKS: [(&CStr, &CStr); 5] = [
+    (c"fd", c"/proc/self/fd"),
+    (c"stdin", c"/proc/self/fd/0"),
+    (c"stdout", c"/proc/self/fd/1"),
+    (c"stderr", c"/proc/self/fd/2"),
+    (c"ptmx", c"pts/ptmx"),
 ];
 
-pub fn mount(m: &Mount<'_>, root: Option<ZStr<'_>>) -> Result<(), Error> {
-    let root_len = root.map(|r| r.bytes().len());
-    let mut target = Path::from_parts(&[root.map_or(&b""[..], |r| r.bytes()), m.destination.bytes()])
-        .map_err(|_| Error::new(b"mount destination too long: ").push(m.destination.bytes()))?;
+pub fn mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
+    let dst = m.destination;
     let nodev = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    let ro = if m.readonly { MS_RDONLY } else { 0 };
     match m.kind {
-        MountKind::Proc => filesystem(c"proc", &mut target, root_len, nodev, None),
-        MountKind::Sysfs => filesystem(c"sysfs", &mut target, root_len, nodev | readonly(m), None),
-        MountKind::Mqueue => filesystem(c"mqueue", &mut target, root_len, nodev, None),
+        MountKind::Proc => filesystem(c"proc", dst, root, nodev, None),
+        MountKind::Sysfs => filesystem(c"sysfs", dst, root, nodev | ro, None),
+        MountKind::Mqueue => filesystem(c"mqueue", dst, root, nodev, None),
         MountKind::Tmpfs => {
             let mut data = ZBuf::<64>::new();
             if let Some(size) = m.size {
@@ -45,112 +68,149 @@ pub fn mount(m: &Mount<'_>, root: Option<ZStr<'_>>) -> Result<(), Error> {
                 let _ = data.push(sep).and_then(|d| d.push_num(u64::from(mode), 8));
             }
             let data = if data.is_empty() { None } else { Some(data.zstr()) };
-            filesystem(c"tmpfs", &mut target, root_len, MS_NOSUID | MS_NODEV | readonly(m), data)
+            filesystem(c"tmpfs", dst, root, MS_NOSUID | MS_NODEV | ro, data)
         }
         MountKind::Bind => match m.source {
-            Some(source) => bind(source, &mut target, root_len, m.readonly),
-            None => Err(Error::new(b"bind without a source: ").push(m.destination.bytes())),
+            Some(source) => bind(source, dst, root, m.readonly),
+            None => Err(Error::new(b"bind without a source: ").push(dst.bytes())),
         },
-        MountKind::Dev => dev(&mut target, root_len),
+        MountKind::Dev => dev(dst, root),
     }
 }
 
-fn readonly(m: &Mount<'_>) -> u32 {
-    if m.readonly { MS_RDONLY } else { 0 }
-}
-
-/// Mounts a filesystem of `fstype`, creating a missing mount point when it
-/// is inside the rootfs (`root_len` bytes of `target` are the rootfs).
+/// Mounts a filesystem of `fstype` on `dst`.
 fn filesystem(
-    fstype: &'static core::ffi::CStr,
-    target: &mut Path,
-    root_len: Option<usize>,
+    fstype: &'static CStr,
+    dst: ZStr<'_>,
+    root: Option<&Root<'_>>,
     flags: u32,
     data: Option<ZStr<'_>>,
 ) -> Result<(), Error> {
+    let target = open_point(dst, root, Some(Point::Dir))?;
     let fs = ZStr::new(fstype);
-    let attempt = |target: &mut Path| sys::mount(Some(fs), target.zstr(), Some(fs), flags, data);
-    match attempt(target) {
-        Err(Errno::ENOENT) if root_len.is_some() => {
-            create_dirs(target, root_len.unwrap_or(0), true)?;
-            attempt(target)
-        }
-        r => r,
-    }
-    .map_err(|e| Error::sys("mount", fstype.to_bytes(), e).push(b" on ").push(target.bytes()))
+    sys::mount(Some(fs), fd_path(target.0, None).zstr(), Some(fs), flags, data)
+        .map_err(|e| Error::sys("mount", fstype.to_bytes(), e).push(b" on ").push(dst.bytes()))
 }
 
-/// Bind-mounts the host's `source`, recursively; `readonly` makes the whole
-/// tree read-only at once with `mount_setattr`.
-fn bind(source: ZStr<'_>, target: &mut Path, root_len: Option<usize>, readonly: bool) -> Result<(), Error> {
-    let attempt = |target: &mut Path| sys::mount(Some(source), target.zstr(), None, MS_BIND | MS_REC, None);
-    let bound = match attempt(target) {
-        Err(Errno::ENOENT) => {
-            // Tell a missing source from a missing mount point.
+/// Bind-mounts the host's `source` on `dst`, recursively; `readonly` makes
+/// the whole tree read-only at once with `mount_setattr`.
+fn bind(source: ZStr<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool) -> Result<(), Error> {
+    let point = match open_point(dst, root, None) {
+        Ok(fd) => fd,
+        Err(missing) => {
+            // Only now is the source's type needed, for what to create.
             let mode = sys::stat_mode(source).map_err(|e| Error::sys("bind", source.bytes(), e))?;
-            match root_len {
-                Some(from) => {
-                    create_dirs(target, from, mode & S_IFMT == S_IFDIR)?;
-                    attempt(target)
-                }
-                None => Err(Errno::ENOENT),
+            let point = if mode & S_IFMT == S_IFDIR { Point::Dir } else { Point::File };
+            if root.is_none() {
+                return Err(missing);
             }
+            open_point(dst, root, Some(point))?
         }
-        r => r,
     };
-    bound.map_err(|e| Error::sys("bind", source.bytes(), e).push(b" on ").push(target.bytes()))?;
+    sys::mount(Some(source), fd_path(point.0, None).zstr(), None, MS_BIND | MS_REC, None)
+        .map_err(|e| Error::sys("bind", source.bytes(), e).push(b" on ").push(dst.bytes()))?;
     if readonly {
+        let mounted = open_point(dst, root, None)?;
         let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
-        sys::mount_setattr(target.zstr(), AT_RECURSIVE, &attr)
-            .map_err(|e| Error::sys("mount_setattr", target.bytes(), e).push(b" (read-only)"))?;
+        sys::mount_setattr(mounted.0, ZStr::new(c""), AT_EMPTY_PATH | AT_RECURSIVE, &attr)
+            .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (read-only)"))?;
     }
     Ok(())
 }
 
 /// A minimal `/dev`: a tmpfs with the host's harmless devices bound in, the
 /// usual symlinks, a private devpts and a tmpfs for shared memory.
-fn dev(target: &mut Path, root_len: Option<usize>) -> Result<(), Error> {
-    filesystem(c"tmpfs", target, root_len, MS_NOSUID, Some(ZStr::new(c"mode=755,size=65536k")))?;
-    let dir_len = target.len();
-    let too_long = |_| Error::new(b"path too long under ").push(b"/dev");
-    for name in DEVICES {
-        target.truncate(dir_len);
-        target.push(b"/").and_then(|t| t.push(name)).map_err(too_long)?;
-        sys::mknod(target.zstr(), S_IFREG | 0o666, 0).map_err(|e| Error::sys("mknod", target.bytes(), e))?;
-        let mut host = ZBuf::<32>::from_parts(&[b"/dev/", name]).map_err(too_long)?;
-        bind(host.zstr(), target, None, false)?;
+fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
+    filesystem(c"tmpfs", dst, root, MS_NOSUID, Some(ZStr::new(c"mode=755,size=65536k")))?;
+    // The new tmpfs: nothing in it but what is made here.
+    let dev = open_point(dst, root, None)?;
+    let at = |name: &CStr| fd_path(dev.0, Some(name));
+    for (name, host) in DEVICES {
+        let name_z = ZStr::new(name);
+        sys::mknodat(dev.0, name_z, S_IFREG | 0o666, 0)
+            .map_err(|e| Error::sys_in("mknod", dst.bytes(), name.to_bytes(), e))?;
+        sys::mount(Some(ZStr::new(host)), at(name).zstr(), None, MS_BIND, None)
+            .map_err(|e| Error::sys("bind", host.to_bytes(), e).push(b" on ").push(dst.bytes()))?;
     }
     for (name, points_to) in DEV_LINKS {
-        target.truncate(dir_len);
-        target.push(b"/").and_then(|t| t.push(name)).map_err(too_long)?;
-        sys::symlink(ZStr::new(points_to), target.zstr()).map_err(|e| Error::sys("symlink", target.bytes(), e))?;
+        sys::symlinkat(ZStr::new(points_to), dev.0, ZStr::new(name))
+            .map_err(|e| Error::sys_in("symlink", dst.bytes(), name.to_bytes(), e))?;
     }
-    target.truncate(dir_len);
-    target.push(b"/pts").map_err(too_long)?;
     let pts = ZStr::new(c"devpts");
-    sys::mkdir(target.zstr(), 0o755).map_err(|e| Error::sys("mkdir", target.bytes(), e))?;
-    sys::mount(Some(pts), target.zstr(), Some(pts), MS_NOSUID | MS_NOEXEC, Some(ZStr::new(c"newinstance,ptmxmode=0666,mode=0620,gid=5")))
-        .map_err(|e| Error::sys("mount", b"devpts", e).push(b" on ").push(target.bytes()))?;
-    target.truncate(dir_len);
-    target.push(b"/shm").map_err(too_long)?;
-    sys::mkdir(target.zstr(), 0o1777).map_err(|e| Error::sys("mkdir", target.bytes(), e))?;
-    filesystem(c"tmpfs", target, None, MS_NOSUID | MS_NODEV | MS_NOEXEC, Some(ZStr::new(c"mode=1777,size=65536k")))
+    sys::mkdirat(dev.0, ZStr::new(c"pts"), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"pts", e))?;
+    sys::mount(Some(pts), at(c"pts").zstr(), Some(pts), MS_NOSUID | MS_NOEXEC, Some(ZStr::new(c"newinstance,ptmxmode=0666,mode=0620,gid=5")))
+        .map_err(|e| Error::sys("mount", b"devpts", e).push(b" on ").push(dst.bytes()).push(b"/pts"))?;
+    let tmpfs = ZStr::new(c"tmpfs");
+    sys::mkdirat(dev.0, ZStr::new(c"shm"), 0o1777).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"shm", e))?;
+    sys::mount(Some(tmpfs), at(c"shm").zstr(), Some(tmpfs), MS_NOSUID | MS_NODEV | MS_NOEXEC, Some(ZStr::new(c"mode=1777,size=65536k")))
+        .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()).push(b"/shm"))
 }
 
-/// Creates the missing directories of `target` below its first `from` bytes,
-/// and `target` itself: a directory, or an empty file for a file bind.
-fn create_dirs(target: &mut Path, from: usize, dir: bool) -> Result<(), Error> {
-    let mkdir = |p: ZStr<'_>| match sys::mkdir(p, 0o755) {
-        Ok(()) | Err(Errno::EEXIST) => Ok(()),
-        Err(e) => Err(Error::sys("mkdir", p.bytes(), e)),
+/// `/proc/self/fd/N`, or `/proc/self/fd/N/name`: a path for mount(2) that
+/// is exactly the opened mount point.
+fn fd_path(fd: Fd, name: Option<&CStr>) -> ZBuf<64> {
+    let mut path = ZBuf::new();
+    // Short enough for the buffer: the number has at most 10 digits and the
+    // names are this module's own.
+    let _ = path.push(b"/proc/self/fd/").and_then(|p| p.push_num(fd as u64, 10));
+    if let Some(name) = name {
+        let _ = path.push(b"/").and_then(|p| p.push(name.to_bytes()));
+    }
+    path
+}
+
+/// Opens the mount point `dst` (`O_PATH`). Inside a rootfs it is looked up
+/// confined to it, and a missing one is created as `create` says; without
+/// a rootfs it is the host's own path, never created.
+fn open_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>) -> Result<OwnedFd, Error> {
+    let Some(root) = root else {
+        return sys::open(dst, O_PATH | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| {
+            let e = Error::sys("open", dst.bytes(), e);
+            if create.is_some() { e.push(b" (mount points are created only inside --rootfs)") } else { e }
+        });
     };
-    target.for_each_parent(from, mkdir)?;
-    if dir {
-        mkdir(target.zstr())
-    } else {
-        match sys::mknod(target.zstr(), S_IFREG | 0o644, 0) {
-            Ok(()) | Err(Errno::EEXIST) => Ok(()),
-            Err(e) => Err(Error::sys("mknod", target.bytes(), e)),
-        }
+    let relative = dst.skip(dst.bytes().iter().take_while(|&&c| c == b'/').count());
+    match in_root(root, relative) {
+        Err(Errno::ENOENT) if create.is_some() => {}
+        r => return r.map_err(|e| Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes())),
+    }
+    let mut path = ZBuf::<PATH_MAX>::from_parts(&[relative.bytes()])
+        .map_err(|_| Error::new(b"mount destination too long: ").push(dst.bytes()))?;
+    // Each missing directory on the way, then the mount point itself, is
+    // made in its parent as opened from the root, never through a path.
+    let mut parent: Option<OwnedFd> = None;
+    path.for_each_parent(0, |prefix| {
+        let fd = match in_root(root, prefix) {
+            Err(Errno::ENOENT) => {
+                make(parent.as_ref().map_or(root.fd, |p| p.0), prefix, Point::Dir, dst)?;
+                in_root(root, prefix)
+            }
+            r => r,
+        };
+        parent = Some(fd.map_err(|e| Error::sys("open", prefix.bytes(), e).push(b" in ").push(root.path.bytes()))?);
+        Ok::<(), Error>(())
+    })?;
+    make(parent.as_ref().map_or(root.fd, |p| p.0), path.zstr(), create.unwrap_or(Point::Dir), dst)?;
+    in_root(root, path.zstr()).map_err(|e| Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes()))
+}
+
+fn in_root(root: &Root<'_>, relative: ZStr<'_>) -> Result<OwnedFd, Errno> {
+    let path = if relative.bytes().is_empty() { ZStr::new(c".") } else { relative };
+    sys::openat2(root.fd, path, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS).map(OwnedFd)
+}
+
+/// Creates the last component of `path` in the directory `parent`.
+fn make(parent: Fd, path: ZStr<'_>, point: Point, dst: ZStr<'_>) -> Result<(), Error> {
+    let name = path.skip(path.bytes().iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1));
+    let made = match point {
+        Point::Dir => sys::mkdirat(parent, name, 0o755),
+        Point::File => sys::mknodat(parent, name, S_IFREG | 0o644, 0),
+    };
+    match made {
+        Ok(()) | Err(Errno::EEXIST) => Ok(()),
+        Err(e) => Err(Error::sys(if point == Point::Dir { "mkdir" } else { "mknod" }, path.bytes(), e)
+            .push(b" (for ")
+            .push(dst.bytes())
+            .push(b")")),
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::error::Error;
 use crate::sys::{self, ZStr};
-use linux_raw_sys::general::{MNT_DETACH, MS_BIND, MS_REC, MS_SLAVE};
+use super::mounts::Root;
+use linux_raw_sys::general::{MNT_DETACH, MS_BIND, MS_REC, MS_SLAVE, O_CLOEXEC, O_DIRECTORY, O_PATH};
 
 /// Makes every mount a slave of the host's, as runc's default `rslave`:
 /// host mounts still show inside, but nothing done inside reaches the host.
@@ -12,17 +13,20 @@ pub fn stop_propagation() -> Result<(), Error> {
         .map_err(|e| Error::sys("mount", b"/ (MS_SLAVE)", e))
 }
 
-/// `pivot_root` needs the new root to be a mount point: bind it onto itself.
-pub fn bind_root(root: ZStr<'_>) -> Result<(), Error> {
-    sys::mount(Some(root), root, None, MS_BIND | MS_REC, None).map_err(|e| Error::sys("bind", root.bytes(), e))
+/// `pivot_root` needs the new root to be a mount point: bind it onto itself,
+/// then open it, so that every later step finds it by descriptor.
+pub fn bind_root(path: ZStr<'_>) -> Result<Root<'_>, Error> {
+    sys::mount(Some(path), path, None, MS_BIND | MS_REC, None).map_err(|e| Error::sys("bind", path.bytes(), e))?;
+    let fd = sys::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
+    Ok(Root { path, fd })
 }
 
 /// Pivots with the new and the old root on the same directory, then detaches
 /// the old one, which is stacked on top: no directory for the old root is
 /// needed inside the rootfs, so a read-only rootfs works.
-pub fn pivot_into(root: ZStr<'_>) -> Result<(), Error> {
+pub fn pivot_into(root: &Root<'_>) -> Result<(), Error> {
     let dot = ZStr::new(c".");
-    sys::chdir(root).map_err(|e| Error::sys("chdir", root.bytes(), e))?;
-    sys::pivot_root(dot, dot).map_err(|e| Error::sys("pivot_root", root.bytes(), e))?;
+    sys::fchdir(root.fd).map_err(|e| Error::sys("chdir", root.path.bytes(), e))?;
+    sys::pivot_root(dot, dot).map_err(|e| Error::sys("pivot_root", root.path.bytes(), e))?;
     sys::umount2(dot, MNT_DETACH).map_err(|e| Error::sys("umount", b"old root", e))
 }

@@ -8,11 +8,14 @@ pub use syscalls::Errno;
 pub use zstr::ZStr;
 
 use core::mem::MaybeUninit;
-use linux_raw_sys::general::{AT_FDCWD, clone_args, mount_attr, pollfd, stat, timespec};
+use linux_raw_sys::general::{AT_FDCWD, clone_args, mount_attr, open_how, pollfd, stat, timespec};
 use syscalls::{Sysno, syscall};
 
 /// A raw file descriptor.
 pub type Fd = i32;
+
+/// The `dirfd` that means the current directory.
+pub const CWD: Fd = AT_FDCWD;
 
 fn ptr_or_null(s: Option<ZStr<'_>>) -> usize {
     s.map_or(0, |s| s.as_ptr() as usize)
@@ -66,12 +69,25 @@ pub fn mount(
 }
 
 /// Changes mount attributes, with `AT_RECURSIVE` for a whole subtree.
-pub fn mount_setattr(path: ZStr<'_>, at_flags: u32, attr: &mount_attr) -> Result<(), Errno> {
+pub fn mount_setattr(dir: Fd, path: ZStr<'_>, at_flags: u32, attr: &mount_attr) -> Result<(), Errno> {
     // SAFETY: `path` is NUL-terminated; `attr` is a valid mount_attr of the size passed.
     unsafe {
-        syscall!(Sysno::mount_setattr, AT_FDCWD, path.as_ptr(), at_flags, attr as *const mount_attr, size_of::<mount_attr>())
+        syscall!(Sysno::mount_setattr, dir, path.as_ptr(), at_flags, attr as *const mount_attr, size_of::<mount_attr>())
     }
     .map(drop)
+}
+
+/// `openat2`: `resolve` holds the `RESOLVE_*` flags that confine the lookup.
+pub fn openat2(dir: Fd, path: ZStr<'_>, flags: u32, resolve: u32) -> Result<Fd, Errno> {
+    let how = open_how { flags: u64::from(flags), mode: 0, resolve: u64::from(resolve) };
+    // SAFETY: `path` is NUL-terminated; `how` is a valid open_how of the size passed.
+    unsafe { syscall!(Sysno::openat2, dir, path.as_ptr(), &how as *const open_how, size_of::<open_how>()) }
+        .map(|fd| fd as Fd)
+}
+
+pub fn fchdir(fd: Fd) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::fchdir, fd) }.map(drop)
 }
 
 pub fn umount2(target: ZStr<'_>, flags: u32) -> Result<(), Errno> {
@@ -89,20 +105,20 @@ pub fn chdir(path: ZStr<'_>) -> Result<(), Errno> {
     unsafe { syscall!(Sysno::chdir, path.as_ptr()) }.map(drop)
 }
 
-pub fn mkdir(path: ZStr<'_>, mode: u32) -> Result<(), Errno> {
+pub fn mkdirat(dir: Fd, path: ZStr<'_>, mode: u32) -> Result<(), Errno> {
     // SAFETY: `path` is NUL-terminated.
-    unsafe { syscall!(Sysno::mkdirat, AT_FDCWD, path.as_ptr(), mode) }.map(drop)
+    unsafe { syscall!(Sysno::mkdirat, dir, path.as_ptr(), mode) }.map(drop)
 }
 
-/// `mknod`; with `S_IFREG` it creates an empty regular file without opening it.
-pub fn mknod(path: ZStr<'_>, mode: u32, dev: u64) -> Result<(), Errno> {
+/// `mknodat`; with `S_IFREG` it creates an empty regular file without opening it.
+pub fn mknodat(dir: Fd, path: ZStr<'_>, mode: u32, dev: u64) -> Result<(), Errno> {
     // SAFETY: `path` is NUL-terminated.
-    unsafe { syscall!(Sysno::mknodat, AT_FDCWD, path.as_ptr(), mode, dev) }.map(drop)
+    unsafe { syscall!(Sysno::mknodat, dir, path.as_ptr(), mode, dev) }.map(drop)
 }
 
-pub fn symlink(target: ZStr<'_>, link: ZStr<'_>) -> Result<(), Errno> {
+pub fn symlinkat(target: ZStr<'_>, dir: Fd, link: ZStr<'_>) -> Result<(), Errno> {
     // SAFETY: both paths are NUL-terminated.
-    unsafe { syscall!(Sysno::symlinkat, target.as_ptr(), AT_FDCWD, link.as_ptr()) }.map(drop)
+    unsafe { syscall!(Sysno::symlinkat, target.as_ptr(), dir, link.as_ptr()) }.map(drop)
 }
 
 /// The file type and permission bits of `path`, following symlinks.
@@ -266,4 +282,13 @@ pub fn nanosleep(seconds: u64) -> Result<(), Errno> {
     let ts = timespec { tv_sec: seconds as _, tv_nsec: 0 };
     // SAFETY: `ts` is a valid timespec; no remainder is asked for.
     unsafe { syscall!(Sysno::nanosleep, &ts as *const timespec, 0) }.map(drop)
+}
+
+/// A descriptor that is closed when dropped.
+pub struct OwnedFd(pub Fd);
+
+impl Drop for OwnedFd {
+    fn drop(&mut self) {
+        let _ = close(self.0);
+    }
 }

@@ -43,6 +43,13 @@ impl<'a> ZStr<'a> {
         }
     }
 
+    /// The string without its first `n` bytes (all of them, at most).
+    pub fn skip(self, n: usize) -> ZStr<'a> {
+        let n = n.min(self.bytes().len());
+        // SAFETY: n is within the string, so the result still ends at its NUL.
+        unsafe { ZStr::from_ptr(self.ptr.add(n)) }
+    }
+
     pub fn as_ptr(self) -> *const u8 {
         self.ptr.as_ptr()
     }
