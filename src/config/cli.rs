@@ -147,18 +147,8 @@ fn walk<'a>(
 mod tests {
     use super::super::{EnvOp, MountKind};
     use super::*;
+    use super::super::test_argv as argv;
     use linux_raw_sys::general::*;
-    use std::ffi::CString;
-
-    /// Leaks an argv for a test: ZStrs must outlive the parse.
-    fn argv(words: &[&str]) -> &'static [Option<ZStr<'static>>] {
-        let mut v: std::vec::Vec<Option<ZStr<'static>>> = std::iter::once("nsinit")
-            .chain(words.iter().copied())
-            .map(|w| Some(ZStr::new(Box::leak(CString::new(w).unwrap().into_boxed_c_str()))))
-            .collect();
-        v.push(None);
-        Box::leak(v.into_boxed_slice())
-    }
 
     fn no_file(_: ZStr<'static>) -> Result<&'static mut [u8], Error> {
         panic!("no config file expected")

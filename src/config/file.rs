@@ -149,18 +149,9 @@ impl<'a> Words<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_argv as leak_argv;
     use super::super::{Action, Container, EnvOp, MountKind, parse};
     use super::*;
-    use std::ffi::CString;
-
-    fn leak_argv(words: &[&str]) -> &'static [Option<ZStr<'static>>] {
-        let mut v: std::vec::Vec<Option<ZStr<'static>>> = std::iter::once("nsinit")
-            .chain(words.iter().copied())
-            .map(|w| Some(ZStr::new(Box::leak(CString::new(w).unwrap().into_boxed_c_str()))))
-            .collect();
-        v.push(None);
-        Box::leak(v.into_boxed_slice())
-    }
 
     fn with_file(text: &str, cli: &[&str]) -> Result<Container<'static>, String> {
         let mut c = Container::new();

@@ -172,3 +172,15 @@ impl Default for Container<'_> {
         Container::new()
     }
 }
+
+/// An argv for a test, `nsinit` and `words`, leaked: the strings must
+/// outlive the parse.
+#[cfg(test)]
+fn test_argv(words: &[&str]) -> &'static [Option<ZStr<'static>>] {
+    let mut v: std::vec::Vec<Option<ZStr<'static>>> = std::iter::once("nsinit")
+        .chain(words.iter().copied())
+        .map(|w| Some(ZStr::new(Box::leak(std::ffi::CString::new(w).unwrap().into_boxed_c_str()))))
+        .collect();
+    v.push(None);
+    Box::leak(v.into_boxed_slice())
+}
