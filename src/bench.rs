@@ -4,7 +4,7 @@
 
 use crate::config::Container;
 use crate::config::BENCH_MAX_RUNS;
-use crate::container::{EnvStorage, ParentLink, environment, exit_code, spawn};
+use crate::container::{ChildStack, EnvStorage, ParentLink, environment, exit_code, spawn};
 use crate::error::Error;
 use crate::rt;
 use crate::sys::{self, ZStr};
@@ -25,10 +25,11 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], r
     let storage = EnvStorage::take_static()?;
     let env = environment(host_env, &c.process.env, storage)?;
     let link = ParentLink::new()?;
+    let stack = ChildStack::take()?;
     let warmup = (runs / 10).clamp(1, 20);
-    measure(c, &env, &link, warmup, jobs, &mut [])?;
+    measure(c, env, &link, stack, warmup, jobs, &mut [])?;
     let began = now_ns();
-    measure(c, &env, &link, runs, jobs, samples)?;
+    measure(c, env, &link, stack, runs, jobs, samples)?;
     let wall = now_ns() - began;
     samples.sort_unstable();
     report(c, samples, jobs, warmup, wall);
@@ -41,6 +42,7 @@ fn measure(
     c: &Container<'_>,
     env: &[Option<ZStr<'_>>],
     link: &ParentLink,
+    stack: &mut ChildStack,
     n: u32,
     jobs: u32,
     out: &mut [u64],
@@ -50,7 +52,7 @@ fn measure(
     while done < n {
         while started < n && running.len() < jobs as usize {
             let t = now_ns();
-            let pid = match spawn(c, env, link, &mut Timings::off(), None) {
+            let pid = match spawn(c, env, link, stack, &mut Timings::off()) {
                 Ok(pid) => pid,
                 Err(e) => {
                     stop_all(&running);
@@ -74,9 +76,8 @@ fn measure(
         if status != 0 {
             stop_all(&running);
             let code = exit_code(status);
-            let mut e = Error::new(b"bench: start ");
-            e.line.push_u64(u64::from(done) + 1).push(b" failed: exit status ").push_u64(code as u64);
-            return Err(e.with_code(code));
+            let e = Error::new(b"bench: start ").push_u64(u64::from(done) + 1).push(b" failed: exit status ");
+            return Err(e.push_u64(code as u64).with_code(code));
         }
         if let Some(slot) = out.get_mut(done as usize) {
             *slot = ended - t;

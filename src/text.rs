@@ -4,7 +4,10 @@
 use crate::sys::{self, Fd, ZStr};
 
 /// Room for one message; a longer one is shown cut, ending in "...".
-pub const LINE_MAX: usize = 1024;
+pub const LINE_MAX: usize = 512;
+/// Longest object (a path, mostly) shown whole in a message; a longer one
+/// is shown as its start and its end, so that what follows it still fits.
+pub const OBJECT_MAX: usize = 200;
 
 pub struct Line {
     buf: heapless::Vec<u8, LINE_MAX>,
@@ -22,6 +25,11 @@ impl Line {
         Line { buf: heapless::Vec::new(), cut: false }
     }
 
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.cut = false;
+    }
+
     #[inline(never)]
     pub fn push(&mut self, bytes: &[u8]) -> &mut Line {
         for &b in bytes {
@@ -31,6 +39,16 @@ impl Line {
             }
         }
         self
+    }
+
+    /// `bytes`, or its first and last bytes around "..." when it is longer
+    /// than `OBJECT_MAX`.
+    pub fn push_object(&mut self, bytes: &[u8]) -> &mut Line {
+        if bytes.len() <= OBJECT_MAX {
+            return self.push(bytes);
+        }
+        let half = (OBJECT_MAX - 3) / 2;
+        self.push(&bytes[..half]).push(b"...").push(&bytes[bytes.len() - half..])
     }
 
     pub fn push_u64(&mut self, mut n: u64) -> &mut Line {
@@ -90,6 +108,21 @@ mod tests {
         l.push(b"n=").push_u64(0).push(b" ").push_u64(18446744073709551615);
         l.push(b" ").push_fixed(1234, 3).push(b" ").push_fixed(5, 2).push(b" ").push_fixed(7, 0);
         assert_eq!(l.as_bytes(), b"n=0 18446744073709551615 1.234 0.05 7");
+    }
+
+    #[test]
+    fn long_objects_keep_their_start_and_end() {
+        let long: std::vec::Vec<u8> = (0..1000).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut l = Line::new();
+        l.push_object(&long).push(b": end");
+        let shown = l.as_bytes();
+        assert!(shown.len() < OBJECT_MAX + 10);
+        assert!(shown.starts_with(&long[..50]));
+        assert!(shown.ends_with(b": end"));
+        assert!(shown.windows(3).any(|w| w == b"..."));
+        let mut l = Line::new();
+        l.push_object(b"/short");
+        assert_eq!(l.as_bytes(), b"/short");
     }
 
     #[test]

@@ -2,15 +2,18 @@
 //! microseconds from CLOCK_MONOTONIC. Off, a step costs one branch and no
 //! system call.
 
-use crate::sys::{self, Fd};
+use crate::rt;
+use crate::sys;
 use heapless::Vec;
 
 pub struct Timings {
     on: bool,
     start_ns: u64,
     last_ns: u64,
-    out: Vec<u8, 4096>,
 }
+
+/// The lines not yet printed, kept off the stack (see `rt::Global`).
+static OUT: rt::Global<Vec<u8, 4096>> = rt::Global::new(Vec::new());
 
 pub fn now_ns() -> u64 {
     let ts = sys::clock_monotonic();
@@ -19,13 +22,13 @@ pub fn now_ns() -> u64 {
 
 impl Timings {
     pub const fn off() -> Timings {
-        Timings { on: false, start_ns: 0, last_ns: 0, out: Vec::new() }
+        Timings { on: false, start_ns: 0, last_ns: 0 }
     }
 
     /// Starts the clock now.
     pub fn started() -> Timings {
         let now = now_ns();
-        Timings { on: true, start_ns: now, last_ns: now, out: Vec::new() }
+        Timings { on: true, start_ns: now, last_ns: now }
     }
 
     pub fn is_on(&self) -> bool {
@@ -50,46 +53,30 @@ impl Timings {
             line.push(b" ").push(object);
         }
         line.push(b" ").push_fixed(ns / 100, 1).push(b" us\n");
-        // A full buffer is written out rather than dropped.
-        if self.out.len() + line.as_bytes().len() > self.out.capacity() {
-            self.flush();
-        }
-        let _ = self.out.extend_from_slice(line.as_bytes());
+        OUT.with(|out| {
+            // A full buffer is written out rather than dropped.
+            if out.len() + line.as_bytes().len() > out.capacity() {
+                sys::write_all(2, out);
+                out.clear();
+            }
+            let _ = out.extend_from_slice(line.as_bytes());
+        });
     }
 
     pub fn flush(&mut self) {
-        if !self.out.is_empty() {
-            sys::write_all(2, &self.out);
-            self.out.clear();
+        if self.on {
+            OUT.with(|out| {
+                sys::write_all(2, out);
+                out.clear();
+            });
         }
     }
 
-    /// In the container, just before `execve`: prints the steps so far and
-    /// tells the host side, through `report`, when `execve` began.
-    pub fn before_exec(&mut self, report: Option<Fd>) {
-        if let (true, Some(fd)) = (self.on, report) {
+    /// The time since the clock started.
+    pub fn total(&mut self) {
+        if self.on {
+            self.record("total", b"", now_ns() - self.start_ns);
             self.flush();
-            let _ = sys::write(fd, &now_ns().to_ne_bytes());
         }
-    }
-
-    /// On the host side: waits for the container's `execve` to finish (the
-    /// close-on-exec `report` pipe reaches end of file) and prints its time
-    /// and the total.
-    pub fn after_exec(&mut self, report: Fd) {
-        let mut began = [0u8; 8];
-        let got = sys::read(report, &mut began);
-        let mut rest = [0u8; 8];
-        while let Ok(n) = sys::read(report, &mut rest) {
-            if n == 0 {
-                break;
-            }
-        }
-        let now = now_ns();
-        if got == Ok(8) {
-            self.record("execve", b"", now.saturating_sub(u64::from_ne_bytes(began)));
-        }
-        self.record("total", b"", now - self.start_ns);
-        self.flush();
     }
 }

@@ -158,7 +158,7 @@ mod tests {
         let mut c = Container::new();
         match parse(argv(words), &mut no_file, &mut c) {
             Ok(action) => Ok((action, c)),
-            Err(e) => Err(String::from_utf8_lossy(e.line.as_bytes()).into_owned()),
+            Err(e) => Err(e.text()),
         }
     }
 

@@ -166,7 +166,7 @@ mod tests {
         match parse(leak_argv(&words), &mut load, &mut c) {
             Ok(Action::Run(_)) => Ok(c),
             Ok(_) => Err("help".into()),
-            Err(e) => Err(String::from_utf8_lossy(e.line.as_bytes()).into_owned()),
+            Err(e) => Err(e.text()),
         }
     }
 

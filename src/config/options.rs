@@ -68,9 +68,7 @@ impl At<'_> {
         match self {
             At::Cli => Error::new(b"--").push(name).push(b": "),
             At::File(path, line) => {
-                let mut e = Error::new(path.bytes());
-                e.line.push(b":").push_u64(u64::from(*line)).push(b": ").push(name).push(b": ");
-                e
+                Error::new(path.bytes()).push(b":").push_u64(u64::from(*line)).push(b": ").push(name).push(b": ")
             }
         }
     }
@@ -79,11 +77,7 @@ impl At<'_> {
     pub fn plain(&self) -> Error {
         match self {
             At::Cli => Error::new(b""),
-            At::File(path, line) => {
-                let mut e = Error::new(path.bytes());
-                e.line.push(b":").push_u64(u64::from(*line)).push(b": ");
-                e
-            }
+            At::File(path, line) => Error::new(path.bytes()).push(b":").push_u64(u64::from(*line)).push(b": "),
         }
     }
 

@@ -11,24 +11,18 @@ pub use process::{EnvStorage, environment, exit_code};
 
 use crate::config::Container;
 use crate::error::{EXIT_FAILED, Error};
-use crate::sys::{self, Errno, Forked, ZStr};
+use crate::sys::{self, Errno, ZStr};
+use crate::rt;
 use crate::timings::Timings;
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
-use linux_raw_sys::general::{
-    CLONE_NEWNET, CLONE_NEWNS, O_CLOEXEC, POLLHUP, SIGCHLD, SIGKILL, clone_args,
-};
+use linux_raw_sys::general::{CLONE_NEWNET, CLONE_NEWNS, O_CLOEXEC, POLLHUP, SIGKILL};
 
 /// Starts the container and waits for it; returns the code nsinit exits with.
 pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], timings: &mut Timings) -> Result<i32, Error> {
     let env = environment(host_env, &c.process.env, EnvStorage::take_static()?)?;
     let link = ParentLink::new()?;
-    let report = if timings.is_on() { Some(pipe()?) } else { None };
-    let pid = spawn(c, env, &link, timings, report.map(|[_, w]| w))?;
+    let pid = spawn(c, env, &link, ChildStack::take()?, timings)?;
     link.close_read_end();
-    if let Some([r, w]) = report {
-        let _ = sys::close(w);
-        timings.after_exec(r);
-    }
     wait_for(pid)
 }
 
@@ -56,37 +50,55 @@ fn pipe() -> Result<[sys::Fd; 2], Error> {
     sys::pipe2(O_CLOEXEC).map_err(|e| Error::sys("pipe2", b"", e))
 }
 
-/// Creates the container's process in all its namespaces at once; the child
-/// sets the container up and execs the payload, and never returns. Returns
-/// the child's PID. `report` is a pipe for `--timings`.
+/// Where the container's process runs until it execs the payload: it
+/// shares nsinit's memory, so it needs a stack of its own. One is enough:
+/// nsinit waits for each container to exec before it starts another.
+pub struct ChildStack(&'static mut [u8; CHILD_STACK]);
+
+/// The child's stack; its deepest path (a bind with its paths and an error
+/// message) uses a small part of it.
+const CHILD_STACK: usize = 64 * 1024;
+
+impl ChildStack {
+    pub fn take() -> Result<&'static mut ChildStack, Error> {
+        static STACK: rt::StaticCell<[u8; CHILD_STACK]> = rt::StaticCell::new([0; CHILD_STACK]);
+        static CELL: rt::StaticCell<Option<ChildStack>> = rt::StaticCell::new(None);
+        let (stack, cell) = STACK.take().zip(CELL.take()).ok_or_else(|| Error::new(b"child stack taken"))?;
+        Ok(cell.insert(ChildStack(stack)))
+    }
+}
+
+/// Creates the container's process in all its namespaces at once; the
+/// child sets the container up and execs the payload. Returns the child's
+/// PID once it has exec'd (or failed and exited).
 pub fn spawn(
     c: &Container<'_>,
     env: &[Option<ZStr<'_>>],
     link: &ParentLink,
+    stack: &mut ChildStack,
     timings: &mut Timings,
-    report: Option<sys::Fd>,
 ) -> Result<i32, Error> {
-    let args = clone_args { flags: u64::from(c.namespaces), exit_signal: u64::from(SIGCHLD), ..clone_args_zeroed() };
     timings.step("prepare", b"");
-    // Printed here, or both sides of the clone would print them.
     timings.flush();
-    match sys::clone3(&args).map_err(|e| Error::sys("clone3", b"", e))? {
-        Forked::Parent(pid) => Ok(pid),
-        Forked::Child => {
-            timings.step("clone3", b"");
-            let _ = sys::close(link.write);
-            let err = match setup(c, link.read, timings) {
-                Ok(()) => {
-                    timings.before_exec(report);
-                    process::exec(c.process.args.argv(), env)
-                }
-                Err(e) => e,
-            };
-            timings.flush();
-            err.print(2);
-            sys::exit_group(err.code)
-        }
-    }
+    let pid = sys::clone3_vfork(u64::from(c.namespaces), &mut stack.0[..], &mut || {
+        timings.step("clone3", b"");
+        let _ = sys::close(link.write);
+        let err = match setup(c, link.read, timings) {
+            Ok(()) => {
+                timings.flush();
+                process::exec(c.process.args.argv(), env)
+            }
+            Err(e) => e,
+        };
+        timings.flush();
+        err.print(2);
+        sys::exit_group(err.code)
+    })
+    .map_err(|e| Error::sys("clone3", b"", e))?;
+    // The child stamped the time just before its execve.
+    timings.step("execve", b"");
+    timings.total();
+    Ok(pid)
 }
 
 /// The container side, in order. Each step names itself in its errors.
@@ -149,21 +161,5 @@ pub fn wait_for(pid: i32) -> Result<i32, Error> {
             Err(e) if e == Errno::EINTR => {}
             Err(e) => return Err(Error::sys("wait4", b"", e)),
         }
-    }
-}
-
-const fn clone_args_zeroed() -> clone_args {
-    clone_args {
-        flags: 0,
-        pidfd: 0,
-        child_tid: 0,
-        parent_tid: 0,
-        exit_signal: 0,
-        stack: 0,
-        stack_size: 0,
-        tls: 0,
-        set_tid: 0,
-        set_tid_size: 0,
-        cgroup: 0,
     }
 }

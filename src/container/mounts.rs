@@ -170,10 +170,17 @@ fn open_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>) -> 
         });
     };
     let relative = dst.skip(dst.bytes().iter().take_while(|&&c| c == b'/').count());
-    match in_root(root, relative) {
-        Err(Errno::ENOENT) if create.is_some() => {}
-        r => return r.map_err(|e| Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes())),
+    match (in_root(root, relative), create) {
+        (Err(Errno::ENOENT), Some(point)) => create_point(dst, relative, root, point),
+        (r, _) => r.map_err(|e| Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes())),
     }
+}
+
+/// Creates the missing mount point `dst` (`relative` to the root) and opens
+/// it. Apart, because it is rare and its path buffer large.
+#[cold]
+#[inline(never)]
+fn create_point(dst: ZStr<'_>, relative: ZStr<'_>, root: &Root<'_>, create: Point) -> Result<OwnedFd, Error> {
     let mut path = ZBuf::<PATH_MAX>::from_parts(&[relative.bytes()])
         .map_err(|_| Error::new(b"mount destination too long: ").push(dst.bytes()))?;
     // Each missing directory on the way, then the mount point itself, is
@@ -190,7 +197,7 @@ fn open_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>) -> 
         parent = Some(fd.map_err(|e| Error::sys("open", prefix.bytes(), e).push(b" in ").push(root.path.bytes()))?);
         Ok::<(), Error>(())
     })?;
-    make(parent.as_ref().map_or(root.fd, |p| p.0), path.zstr(), create.unwrap_or(Point::Dir), dst)?;
+    make(parent.as_ref().map_or(root.fd, |p| p.0), path.zstr(), create, dst)?;
     in_root(root, path.zstr()).map_err(|e| Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes()))
 }
 

@@ -1,7 +1,7 @@
 //! The payload: its environment, finding it in `PATH`, `execve`, and what
 //! its wait status means as an exit code.
 
-use crate::config::EnvOp;
+use crate::config::{EnvOp, PATH_MAX};
 use crate::error::{EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, Error};
 use crate::sys::{self, Errno, ZStr};
 use crate::text::ZBuf;
@@ -122,18 +122,22 @@ pub fn exec(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>]) -> Error {
         .flatten()
         .find_map(|s| s.bytes().strip_prefix(b"PATH="))
         .unwrap_or(DEFAULT_PATH);
+    // The candidate paths are built in a static buffer, off the stack.
+    static CANDIDATE: rt::Global<ZBuf<PATH_MAX>> = rt::Global::new(ZBuf::new());
     let mut denied = None;
     for dir in path.split(|&c| c == b':') {
         let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
-        let Ok(mut candidate) = ZBuf::<{ crate::config::PATH_MAX }>::from_parts(&[dir, b"/", command.bytes()]) else {
-            continue;
-        };
-        match sys::execve(candidate.zstr(), argv, env) {
-            Errno::ENOENT | Errno::ENOTDIR | Errno::ENAMETOOLONG | Errno::ELOOP => {}
+        let tried = CANDIDATE.with(|candidate| {
+            candidate.truncate(0);
+            candidate.push(dir).and_then(|c| c.push(b"/")).and_then(|c| c.push(command.bytes())).ok()?;
+            Some(sys::execve(candidate.zstr(), argv, env))
+        });
+        match tried.flatten() {
+            None | Some(Errno::ENOENT | Errno::ENOTDIR | Errno::ENAMETOOLONG | Errno::ELOOP) => {}
             // Found but not runnable: go on looking, as execvp does, and
             // report this if nothing runnable turns up.
-            Errno::EACCES => denied = Some(Errno::EACCES),
-            e => return failed(e),
+            Some(Errno::EACCES) => denied = Some(Errno::EACCES),
+            Some(e) => return failed(e),
         }
     }
     failed(denied.unwrap_or(Errno::ENOENT))
@@ -195,7 +199,7 @@ mod tests {
         let ops = [EnvOp::Set(z(c"A"), ZStr::new(big)), EnvOp::Set(z(c"B"), ZStr::new(big))];
         let arena = Box::leak(Box::new(EnvStorage::new()));
         let e = environment(&[None], &ops, arena).err().unwrap();
-        assert_eq!(e.line.as_bytes(), b"nsinit: --setenv values too large (at most 16 KiB in all)");
+        assert_eq!(e.text(), "nsinit: --setenv values too large (at most 16 KiB in all)");
 
         let many: std::vec::Vec<Option<ZStr<'static>>> = (0..1025)
             .map(|i| Some(ZStr::new(Box::leak(std::ffi::CString::new(format!("V{i}=1")).unwrap().into_boxed_c_str()))))
@@ -206,6 +210,6 @@ mod tests {
         assert_eq!(environment(many, &[], arena).unwrap().len(), 1026, "unchanged: used as it is, any size");
         let arena = Box::leak(Box::new(EnvStorage::new()));
         let e = environment(many, &[EnvOp::Unset(z(c"X"))], arena).err().unwrap();
-        assert_eq!(e.line.as_bytes(), b"nsinit: environment too large (at most 1024 variables)");
+        assert_eq!(e.text(), "nsinit: environment too large (at most 1024 variables)");
     }
 }

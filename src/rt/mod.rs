@@ -88,6 +88,35 @@ impl<T> StaticCell<T> {
     }
 }
 
+/// A static for state that must not live on the stack and is used again
+/// and again, through short borrows that never nest.
+pub struct Global<T> {
+    busy: AtomicBool,
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: `with` hands out the value only while no other borrow of it is
+// live, which the `busy` flag checks.
+unsafe impl<T> Sync for Global<T> {}
+
+impl<T> Global<T> {
+    pub const fn new(value: T) -> Global<T> {
+        Global { busy: AtomicBool::new(false), value: UnsafeCell::new(value) }
+    }
+
+    /// Runs `f` on the value; `None`, without running it, when called from
+    /// inside another `with` on the same value.
+    pub fn with<R>(&'static self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        if self.busy.swap(true, Ordering::Acquire) {
+            return None;
+        }
+        // SAFETY: the flag shows no other borrow of the value is live.
+        let r = f(unsafe { &mut *self.value.get() });
+        self.busy.store(false, Ordering::Release);
+        Some(r)
+    }
+}
+
 /// A panic is a bug in nsinit: say so in one line and fail like any other
 /// nsinit error. The panic message is not printed (and not linked in).
 #[cfg(not(test))]

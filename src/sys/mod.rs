@@ -8,7 +8,9 @@ pub use syscalls::Errno;
 pub use zstr::ZStr;
 
 use core::mem::MaybeUninit;
-use linux_raw_sys::general::{AT_FDCWD, clone_args, mount_attr, open_how, pollfd, stat, timespec};
+use linux_raw_sys::general::{
+    AT_FDCWD, CLONE_VFORK, CLONE_VM, SIGCHLD, clone_args, mount_attr, open_how, pollfd, stat, timespec,
+};
 use syscalls::{Sysno, syscall};
 
 /// A raw file descriptor.
@@ -161,20 +163,66 @@ pub fn poll_one(fd: Fd, events: i16, timeout_ms: i32) -> Result<i16, Errno> {
     Ok(p.revents)
 }
 
-/// Which side of a `clone3` this is.
-pub enum Forked {
-    Child,
-    Parent(i32),
+/// Starts a child in new namespaces (`flags`) the way `posix_spawn` starts
+/// one: it shares this process's memory (`CLONE_VM`), runs `child` on
+/// `stack`, and this process is suspended until the child has called
+/// `execve` or exited (`CLONE_VFORK`); `child` must end in one of them. No page table is copied and no page is
+/// copied on write, which a fork-style clone pays for in every start.
+/// Returns the child's PID.
+pub fn clone3_vfork(flags: u64, stack: &mut [u8], child: &mut dyn FnMut()) -> Result<i32, Errno> {
+    // The stack grows down from its 16-byte aligned top.
+    let base = stack.as_mut_ptr() as u64;
+    let top = (base + stack.len() as u64) & !15;
+    let args = clone_args {
+        flags: flags | u64::from(CLONE_VM | CLONE_VFORK),
+        pidfd: 0,
+        child_tid: 0,
+        parent_tid: 0,
+        exit_signal: u64::from(SIGCHLD),
+        stack: base,
+        stack_size: top - base,
+        tls: 0,
+        set_tid: 0,
+        set_tid_size: 0,
+        cgroup: 0,
+    };
+    let mut child: &mut dyn FnMut() = child;
+    let ret: usize;
+    // SAFETY: the child starts on its own stack with the parent's registers;
+    // it calls `run_child` with the address of `child` (r12, r13 survive the
+    // syscall) and never comes back into this frame. The parent is suspended
+    // until the child has left this memory (execve) or exited, so the child
+    // has sole use of it, as in a call; and the asm declares that it may
+    // change any memory, which the child's work does.
+    unsafe {
+        core::arch::asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 2f",
+            "xor ebp, ebp",
+            "mov rdi, r13",
+            "call r12",
+            "ud2",
+            "2:",
+            inlateout("rax") Sysno::clone3 as usize => ret,
+            in("rdi") &args as *const clone_args,
+            in("rsi") size_of::<clone_args>(),
+            in("r12") run_child as *const () as usize,
+            in("r13") &mut child as *mut &mut dyn FnMut(),
+            lateout("rcx") _,
+            lateout("r11") _,
+        );
+    }
+    Errno::from_ret(ret).map(|pid| pid as i32)
 }
 
-/// `clone3` without `CLONE_VM` or a stack of its own: the child returns here,
-/// like from `fork`, with a private copy of the address space.
-pub fn clone3(args: &clone_args) -> Result<Forked, Errno> {
-    // SAFETY: `args` is a valid clone_args of the size passed. Without
-    // CLONE_VM the child gets a copy-on-write address space, and nsinit is
-    // single-threaded, so the child's copy of every Rust object is consistent.
-    let pid = unsafe { syscall!(Sysno::clone3, args as *const clone_args, size_of::<clone_args>()) }?;
-    Ok(if pid == 0 { Forked::Child } else { Forked::Parent(pid as i32) })
+/// The child's first Rust frame, on its own stack. `child` is to exec or
+/// exit; should it return, the child exits as nsinit does on failure.
+extern "C" fn run_child(child: *mut &mut dyn FnMut()) -> ! {
+    // SAFETY: `child` points into the suspended parent's frame, which stays
+    // alive and untouched until this child execs or exits.
+    unsafe { (*child)() };
+    exit_group(125)
 }
 
 /// Waits for `pid`; returns the raw wait status.
