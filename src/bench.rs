@@ -4,7 +4,7 @@
 
 use crate::config::Container;
 use crate::config::BENCH_MAX_RUNS;
-use crate::container::{ChildStack, EnvStorage, ParentLink, environment, exit_code, spawn};
+use crate::container::{ChildMemory, EnvStorage, ParentLink, environment, exit_code, spawn};
 use crate::error::Error;
 use crate::rt;
 use crate::sys::{self, ZStr};
@@ -25,11 +25,11 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], r
     let storage = EnvStorage::take_static()?;
     let env = environment(host_env, &c.process.env, storage)?;
     let link = ParentLink::new()?;
-    let stack = ChildStack::take()?;
+    let memory = ChildMemory::take()?;
     let warmup = (runs / 10).clamp(1, 20);
-    measure(c, env, &link, stack, warmup, jobs, &mut [])?;
+    measure(c, env, &link, memory, warmup, jobs, &mut [])?;
     let began = now_ns();
-    measure(c, env, &link, stack, runs, jobs, samples)?;
+    measure(c, env, &link, memory, runs, jobs, samples)?;
     let wall = now_ns() - began;
     samples.sort_unstable();
     report(c, samples, jobs, warmup, wall);
@@ -42,7 +42,7 @@ fn measure(
     c: &Container<'_>,
     env: &[Option<ZStr<'_>>],
     link: &ParentLink,
-    stack: &mut ChildStack,
+    memory: &mut ChildMemory,
     n: u32,
     jobs: u32,
     out: &mut [u64],
@@ -52,7 +52,7 @@ fn measure(
     while done < n {
         while started < n && running.len() < jobs as usize {
             let t = now_ns();
-            let pid = match spawn(c, env, link, stack, &mut Timings::off()) {
+            let pid = match spawn(c, env, link, memory, &mut Timings::off()) {
                 Ok(pid) => pid,
                 Err(e) => {
                     stop_all(&running);

@@ -1521,6 +1521,12 @@ fn bench_starts_the_container_n_times_and_reports() {
     let report = ok(r.nsinit(&["bench", "-n", "5", "-j", "2", "--rootfs", r.root_str(), IN_PROBE, "exit", "0"]));
     assert!(report.starts_with("nsinit bench: 5 starts of /bin/probe, 2 at a time"), "{report}");
     assert!(report.contains(" median ") && report.contains(" starts/s "), "{report}");
+    // Every start looks the payload up in PATH afresh: the containers share
+    // nsinit's memory until they exec, and none may leave it changed.
+    let report = ok(r.nsinit(&["bench", "-n", "30", "--rootfs", r.root_str(), "--setenv", "PATH", "/bin", "probe", "exit", "0"]));
+    assert!(report.starts_with("nsinit bench: 30 starts of probe, 1 at a time"), "{report}");
+    let failed = r.nsinit(&["bench", "-n", "30", "--rootfs", r.root_str(), IN_PROBE, "exit", "3"]);
+    assert_eq!(failed.status.code(), Some(3), "a failing start stops the bench with the payload's status");
     assert_eq!(
         fails(nsinit(&["bench", "-n", "0", "x"]), 125),
         "nsinit: bench -n: expected a number of starts from 1 to 100000; got '0'"

@@ -9,10 +9,11 @@ mod rootfs;
 
 pub use process::{EnvStorage, environment, exit_code};
 
-use crate::config::Container;
+use crate::config::{Container, PATH_MAX};
 use crate::error::{EXIT_FAILED, Error};
 use crate::sys::{self, Errno, ZStr};
 use crate::rt;
+use crate::text::ZBuf;
 use crate::timings::Timings;
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 use linux_raw_sys::general::{CLONE_NEWNET, CLONE_NEWNS, O_CLOEXEC, POLLHUP, SIGKILL};
@@ -21,7 +22,7 @@ use linux_raw_sys::general::{CLONE_NEWNET, CLONE_NEWNS, O_CLOEXEC, POLLHUP, SIGK
 pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], timings: &mut Timings) -> Result<i32, Error> {
     let env = environment(host_env, &c.process.env, EnvStorage::take_static()?)?;
     let link = ParentLink::new()?;
-    let pid = spawn(c, env, &link, ChildStack::take()?, timings)?;
+    let pid = spawn(c, env, &link, ChildMemory::take()?, timings)?;
     link.close_read_end();
     wait_for(pid)
 }
@@ -50,21 +51,25 @@ fn pipe() -> Result<[sys::Fd; 2], Error> {
     sys::pipe2(O_CLOEXEC).map_err(|e| Error::sys("pipe2", b"", e))
 }
 
-/// Where the container's process runs until it execs the payload: it
-/// shares nsinit's memory, so it needs a stack of its own. One is enough:
-/// nsinit waits for each container to exec before it starts another.
-pub struct ChildStack(&'static mut [u8; CHILD_STACK]);
+/// The memory the container's process works in until it execs the
+/// payload: it shares nsinit's memory, so it needs a stack of its own, and
+/// its larger buffers are kept here rather than on that stack. One is
+/// enough: nsinit waits for each container to exec before it starts another.
+pub struct ChildMemory {
+    stack: [u8; CHILD_STACK],
+    /// Where the payload's candidate paths in `PATH` are built.
+    path: ZBuf<PATH_MAX>,
+}
 
-/// The child's stack; its deepest path (a bind with its paths and an error
-/// message) uses a small part of it.
+/// The child's stack; its deepest path (creating a mount point) uses a
+/// fraction of it.
 const CHILD_STACK: usize = 64 * 1024;
 
-impl ChildStack {
-    pub fn take() -> Result<&'static mut ChildStack, Error> {
-        static STACK: rt::StaticCell<[u8; CHILD_STACK]> = rt::StaticCell::new([0; CHILD_STACK]);
-        static CELL: rt::StaticCell<Option<ChildStack>> = rt::StaticCell::new(None);
-        let (stack, cell) = STACK.take().zip(CELL.take()).ok_or_else(|| Error::new(b"child stack taken"))?;
-        Ok(cell.insert(ChildStack(stack)))
+impl ChildMemory {
+    pub fn take() -> Result<&'static mut ChildMemory, Error> {
+        static MEMORY: rt::StaticCell<ChildMemory> =
+            rt::StaticCell::new(ChildMemory { stack: [0; CHILD_STACK], path: ZBuf::new() });
+        MEMORY.take().ok_or_else(|| Error::new(b"child memory taken"))
     }
 }
 
@@ -75,18 +80,19 @@ pub fn spawn(
     c: &Container<'_>,
     env: &[Option<ZStr<'_>>],
     link: &ParentLink,
-    stack: &mut ChildStack,
+    memory: &mut ChildMemory,
     timings: &mut Timings,
 ) -> Result<i32, Error> {
     timings.step("prepare", b"");
     timings.flush();
-    let pid = sys::clone3_vfork(u64::from(c.namespaces), &mut stack.0[..], &mut || {
+    let ChildMemory { stack, path } = memory;
+    let pid = sys::clone3_vfork(u64::from(c.namespaces), &mut stack[..], &mut || {
         timings.step("clone3", b"");
         let _ = sys::close(link.write);
         let err = match setup(c, link.read, timings) {
             Ok(()) => {
                 timings.flush();
-                process::exec(c.process.args.argv(), env)
+                process::exec(c.process.args.argv(), env, path)
             }
             Err(e) => e,
         };

@@ -104,9 +104,9 @@ pub fn environment<'a>(
 }
 
 /// Execs the payload, searching `PATH` in `env` for a command without a
-/// `/`. Returns only on failure: 127 when nothing was found, 126 when
+/// `/` (each candidate path built in `candidate`). Returns only on failure: 127 when nothing was found, 126 when
 /// something was found but could not be executed.
-pub fn exec(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>]) -> Error {
+pub fn exec(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>], candidate: &mut ZBuf<PATH_MAX>) -> Error {
     let Some(command) = argv.first().copied().flatten() else {
         return Error::new(b"no command given");
     };
@@ -122,22 +122,19 @@ pub fn exec(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>]) -> Error {
         .flatten()
         .find_map(|s| s.bytes().strip_prefix(b"PATH="))
         .unwrap_or(DEFAULT_PATH);
-    // The candidate paths are built in a static buffer, off the stack.
-    static CANDIDATE: rt::Global<ZBuf<PATH_MAX>> = rt::Global::new(ZBuf::new());
     let mut denied = None;
     for dir in path.split(|&c| c == b':') {
         let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
-        let tried = CANDIDATE.with(|candidate| {
-            candidate.truncate(0);
-            candidate.push(dir).and_then(|c| c.push(b"/")).and_then(|c| c.push(command.bytes())).ok()?;
-            Some(sys::execve(candidate.zstr(), argv, env))
-        });
-        match tried.flatten() {
-            None | Some(Errno::ENOENT | Errno::ENOTDIR | Errno::ENAMETOOLONG | Errno::ELOOP) => {}
+        candidate.truncate(0);
+        if candidate.push(dir).and_then(|c| c.push(b"/")).and_then(|c| c.push(command.bytes())).is_err() {
+            continue;
+        }
+        match sys::execve(candidate.zstr(), argv, env) {
+            Errno::ENOENT | Errno::ENOTDIR | Errno::ENAMETOOLONG | Errno::ELOOP => {}
             // Found but not runnable: go on looking, as execvp does, and
             // report this if nothing runnable turns up.
-            Some(Errno::EACCES) => denied = Some(Errno::EACCES),
-            Some(e) => return failed(e),
+            Errno::EACCES => denied = Some(Errno::EACCES),
+            e => return failed(e),
         }
     }
     failed(denied.unwrap_or(Errno::ENOENT))
