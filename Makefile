@@ -49,3 +49,9 @@ shell: build
 
 clean:
 	$(CARGO) clean
+
+# Start latency side by side with crun, runc, bwrap, unshare and a raw-syscall
+# baseline; writes bench/RESULTS.md and its plots. Root; about 10 minutes.
+.PHONY: bench
+bench: build
+	NSINIT=$(NSINIT) bench/run.sh

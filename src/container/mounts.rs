@@ -89,7 +89,17 @@ fn filesystem(
     let target = open_point(dst, root, Some(Point::Dir))?;
     let fs = ZStr::new(fstype);
     sys::mount(Some(fs), fd_path(target.0, None).zstr(), Some(fs), flags, data)
-        .map_err(|e| Error::sys("mount", fstype.to_bytes(), e).push(b" on ").push(dst.bytes()))
+        .map_err(|e| mount_error(Error::sys("mount", fstype.to_bytes(), e).push(b" on ").push(dst.bytes()), e))
+}
+
+/// Adds the likely cause to a mount that failed with ENOENT on an opened
+/// mount point: without the host's /proc, /proc/self/fd cannot name it.
+#[cold]
+fn mount_error(e: Error, errno: Errno) -> Error {
+    if errno == Errno::ENOENT && sys::stat_mode(ZStr::new(c"/proc/self/fd")).is_err() {
+        return e.push(b" (nsinit needs /proc mounted where it runs: mount -t proc proc /proc)");
+    }
+    e
 }
 
 /// Bind-mounts the host's `source` on `dst`, recursively; `readonly` makes
@@ -108,7 +118,7 @@ fn bind(source: ZStr<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool
         }
     };
     sys::mount(Some(source), fd_path(point.0, None).zstr(), None, MS_BIND | MS_REC, None)
-        .map_err(|e| Error::sys("bind", source.bytes(), e).push(b" on ").push(dst.bytes()))?;
+        .map_err(|e| mount_error(Error::sys("bind", source.bytes(), e).push(b" on ").push(dst.bytes()), e))?;
     if readonly {
         let mounted = open_point(dst, root, None)?;
         let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
@@ -119,7 +129,8 @@ fn bind(source: ZStr<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool
 }
 
 /// A minimal `/dev`: a tmpfs with the host's harmless devices bound in, the
-/// usual symlinks, a private devpts and a tmpfs for shared memory.
+/// usual symlinks, a private devpts, a tmpfs for shared memory and an empty
+/// `mqueue` directory.
 fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     filesystem(c"tmpfs", dst, root, MS_NOSUID, Some(ZStr::new(c"mode=755,size=65536k")))?;
     // The new tmpfs: nothing in it but what is made here.
@@ -140,6 +151,9 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     sys::mkdirat(dev.0, ZStr::new(c"pts"), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"pts", e))?;
     sys::mount(Some(pts), at(c"pts").zstr(), Some(pts), MS_NOSUID | MS_NOEXEC, Some(ZStr::new(c"newinstance,ptmxmode=0666,mode=0620,gid=5")))
         .map_err(|e| Error::sys("mount", b"devpts", e).push(b" on ").push(dst.bytes()).push(b"/pts"))?;
+    // Where the default container's (and Docker's) message queues go: made
+    // here, in one call, rather than found missing and created later.
+    sys::mkdirat(dev.0, ZStr::new(c"mqueue"), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"mqueue", e))?;
     let tmpfs = ZStr::new(c"tmpfs");
     sys::mkdirat(dev.0, ZStr::new(c"shm"), 0o1777).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"shm", e))?;
     sys::mount(Some(tmpfs), at(c"shm").zstr(), Some(tmpfs), MS_NOSUID | MS_NODEV | MS_NOEXEC, Some(ZStr::new(c"mode=1777,size=65536k")))

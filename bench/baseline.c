@@ -1,0 +1,266 @@
+/*
+ * baseline: the kernel work of starting a container and nothing more, the
+ * lower bound the runtimes are compared with.
+ *
+ *   baseline MODE ROOTFS PAYLOAD [ARG]...
+ *
+ * MODE is
+ *   min          uts, pid, ipc and mnt namespaces, /proc only (case a)
+ *   default      what nsinit's default container does without a net
+ *                namespace: /proc, /dev (devices bound from the host,
+ *                symlinks, devpts, shm), /dev/mqueue, read-only /sys and
+ *                the hostname (case b)
+ *   default-net  the same in a new net namespace with lo brought up (case c)
+ *
+ * The mounts and their flags mirror `strace -f nsinit --rootfs R /noop`; what
+ * nsinit does on top is left out on purpose: a pipe and PR_SET_PDEATHSIG so
+ * the container dies with it, looking each mount point up with
+ * openat2(RESOLVE_IN_ROOT) and mounting on /proc/self/fd/N, retrying after
+ * creating a missing mount point. Mount points here are plain paths under
+ * ROOTFS. No libc: raw system calls from a naked _start, so that process
+ * start-up costs no more than nsinit's own.
+ *
+ * Exit status: the payload's, 128+N if signal N killed it, 125 if a step
+ * failed (the step and errno go to stderr).
+ *
+ * Build: gcc -nostdlib -static -O2 -fno-stack-protector -o baseline baseline.c
+ */
+#include <asm/unistd.h>
+#include <linux/sched.h> /* struct clone_args, CLONE_NEW* */
+
+#define MS_RDONLY 1UL
+#define MS_NOSUID 2UL
+#define MS_NODEV 4UL
+#define MS_NOEXEC 8UL
+#define MS_BIND 4096UL
+#define MS_REC 16384UL
+#define MS_SLAVE (1UL << 19)
+#define MNT_DETACH 2
+#define AT_FDCWD (-100)
+#define S_IFREG 0100000
+#define AF_INET 2
+#define SOCK_DGRAM 2
+#define SOCK_CLOEXEC 02000000
+#define SIOCSIFFLAGS 0x8914
+#define IFF_UP 1
+#define SIGCHLD 17
+
+#define PATH_LEN 4096
+
+/* ---- system calls ---------------------------------------------------- */
+
+static long sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    long ret;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+#define SYS(n, a, b, c, d, e) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+
+/* gcc may turn loops and struct copies into calls to these. */
+void *memset(void *dst, int c, unsigned long n)
+{
+    unsigned char *d = dst;
+    while (n--)
+        *d++ = (unsigned char)c;
+    return dst;
+}
+
+void *memcpy(void *dst, const void *src, unsigned long n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    while (n--)
+        *d++ = *s++;
+    return dst;
+}
+
+unsigned long strlen(const char *s)
+{
+    unsigned long n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+static int same(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+static __attribute__((noreturn)) void exit_group(int code)
+{
+    sys6(__NR_exit_group, code, 0, 0, 0, 0, 0);
+    __builtin_unreachable();
+}
+
+/* Writes "baseline: STEP WHAT: errno N" and exits 125. */
+static __attribute__((noreturn)) void fail(const char *step, const char *what, long err)
+{
+    char buf[PATH_LEN + 128];
+    unsigned long n = 0;
+    const char *parts[] = {"baseline: ", step, " ", what, ": errno "};
+    for (unsigned i = 0; i < sizeof parts / sizeof *parts; i++)
+        for (const char *p = parts[i]; *p && n < sizeof buf - 16; p++)
+            buf[n++] = *p;
+    char digits[20];
+    int d = 0;
+    for (unsigned long e = (unsigned long)-err; d == 0 || e; e /= 10)
+        digits[d++] = (char)('0' + e % 10);
+    while (d)
+        buf[n++] = digits[--d];
+    buf[n++] = '\n';
+    SYS(__NR_write, 2, buf, n, 0, 0);
+    exit_group(125);
+}
+
+static void check(long ret, const char *step, const char *what)
+{
+    if (ret < 0)
+        fail(step, what, ret);
+}
+
+/* ---- the container side ------------------------------------------------ */
+
+static char path[PATH_LEN];
+
+/* path = ROOTFS + suffix; the rootfs part is kept between calls. */
+static const char *under(unsigned long root_len, const char *suffix)
+{
+    unsigned long n = strlen(suffix);
+    if (root_len + n + 1 > PATH_LEN)
+        fail("path", suffix, -36 /* ENAMETOOLONG */);
+    memcpy(path + root_len, suffix, n + 1);
+    return path;
+}
+
+static void mount_fs(const char *type, const char *target, unsigned long flags, const char *data)
+{
+    check(SYS(__NR_mount, type, target, type, flags, data), "mount", target);
+}
+
+static void bind(const char *source, const char *target, unsigned long flags)
+{
+    check(SYS(__NR_mount, source, target, 0, MS_BIND | flags, 0), "bind", target);
+}
+
+/* nsinit's /dev: a tmpfs, host devices bound onto empty files, the usual
+ * symlinks, a new devpts instance, a tmpfs for shm, then /dev/mqueue. */
+static void make_dev(unsigned long r)
+{
+    static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+    static const char *const links[][2] = {
+        {"/dev/fd", "/proc/self/fd"},         {"/dev/stdin", "/proc/self/fd/0"},
+        {"/dev/stdout", "/proc/self/fd/1"},   {"/dev/stderr", "/proc/self/fd/2"},
+        {"/dev/ptmx", "pts/ptmx"},
+    };
+    mount_fs("tmpfs", under(r, "/dev"), MS_NOSUID, "mode=755,size=65536k");
+    for (unsigned i = 0; i < sizeof devices / sizeof *devices; i++) {
+        char host[32] = "/dev/";
+        memcpy(host + 5, devices[i], strlen(devices[i]) + 1);
+        under(r, host); /* the same name inside the rootfs */
+        check(SYS(__NR_mknodat, AT_FDCWD, path, S_IFREG | 0666, 0, 0), "mknod", path);
+        bind(host, path, 0);
+    }
+    for (unsigned i = 0; i < sizeof links / sizeof *links; i++)
+        check(SYS(__NR_symlinkat, links[i][1], AT_FDCWD, under(r, links[i][0]), 0, 0), "symlink", path);
+    check(SYS(__NR_mkdirat, AT_FDCWD, under(r, "/dev/pts"), 0755, 0, 0), "mkdir", path);
+    mount_fs("devpts", path, MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+    check(SYS(__NR_mkdirat, AT_FDCWD, under(r, "/dev/shm"), 01777, 0, 0), "mkdir", path);
+    mount_fs("tmpfs", path, MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+    check(SYS(__NR_mkdirat, AT_FDCWD, under(r, "/dev/mqueue"), 0755, 0, 0), "mkdir", path);
+    mount_fs("mqueue", path, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
+}
+
+/* A new net namespace has lo, down: SIOCSIFFLAGS on any socket raises it. */
+static void loopback_up(void)
+{
+    struct {
+        char name[16];
+        short flags;
+        char pad[22];
+    } ifr = {"lo", IFF_UP, {0}};
+    long fd = SYS(__NR_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0, 0);
+    check(fd, "socket", "AF_INET");
+    check(SYS(__NR_ioctl, fd, SIOCSIFFLAGS, &ifr, 0, 0), "SIOCSIFFLAGS", "lo");
+    SYS(__NR_close, fd, 0, 0, 0, 0);
+}
+
+static __attribute__((noreturn)) void container(int full, int net, const char *root, char **argv, char **envp)
+{
+    unsigned long r = strlen(root);
+    if (r + 1 > PATH_LEN)
+        fail("path", root, -36);
+    memcpy(path, root, r + 1);
+
+    check(SYS(__NR_mount, 0, "/", 0, MS_REC | MS_SLAVE, 0), "mount", "/ (rslave)");
+    bind(root, root, MS_REC);
+    mount_fs("proc", under(r, "/proc"), MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
+    if (full) {
+        make_dev(r);
+        mount_fs("sysfs", under(r, "/sys"), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
+    }
+    check(SYS(__NR_chdir, root, 0, 0, 0, 0), "chdir", root);
+    check(SYS(__NR_pivot_root, ".", ".", 0, 0, 0), "pivot_root", root);
+    check(SYS(__NR_umount2, ".", MNT_DETACH, 0, 0, 0), "umount", "old root");
+    if (full)
+        check(SYS(__NR_sethostname, "nsinit", 6, 0, 0, 0), "sethostname", "nsinit");
+    if (net)
+        loopback_up();
+    check(SYS(__NR_chdir, "/", 0, 0, 0, 0), "chdir", "/");
+    long err = SYS(__NR_execve, argv[0], argv, envp, 0, 0);
+    fail("execve", argv[0], err);
+}
+
+/* ---- the host side ------------------------------------------------------ */
+
+__attribute__((used)) static void start_c(long *sp)
+{
+    int argc = (int)sp[0];
+    char **argv = (char **)(sp + 1);
+    char **envp = argv + argc + 1;
+    if (argc < 4) {
+        static const char usage[] = "usage: baseline min|default|default-net ROOTFS PAYLOAD [ARG]...\n";
+        SYS(__NR_write, 2, usage, sizeof usage - 1, 0, 0);
+        exit_group(125);
+    }
+    const char *mode = argv[1];
+    int full = !same(mode, "min");
+    int net = same(mode, "default-net");
+    if (full && !net && !same(mode, "default"))
+        fail("mode", mode, -22 /* EINVAL */);
+
+    struct clone_args args = {0};
+    args.flags = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | (net ? CLONE_NEWNET : 0);
+    args.exit_signal = SIGCHLD;
+    /* No stack given: the child goes on from here on a copy of ours, as after fork. */
+    long pid = SYS(__NR_clone3, &args, sizeof args, 0, 0, 0);
+    check(pid, "clone3", mode);
+    if (pid == 0)
+        container(full, net, argv[2], argv + 3, envp);
+
+    int status = 0;
+    long got;
+    do
+        got = SYS(__NR_wait4, pid, &status, 0, 0, 0);
+    while (got == -4 /* EINTR */);
+    check(got, "wait4", "payload");
+    exit_group((status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff);
+}
+
+__asm__(".globl _start\n"
+        "_start:\n"
+        "  xor %ebp, %ebp\n"
+        "  mov %rsp, %rdi\n"
+        "  and $-16, %rsp\n"
+        "  call start_c\n"
+        "  hlt\n");
