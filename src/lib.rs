@@ -42,7 +42,7 @@ const HELP: &str = concat!(
     "  --bind SRC DST       bind-mount the host's SRC on DST\n",
     "  --ro-bind SRC DST    the same, read-only\n",
     "  --dev DST            a minimal /dev on DST: null zero full random urandom tty,\n",
-    "                       a new devpts on DST/pts, a tmpfs on DST/shm\n",
+    "                       a new devpts on DST/pts, a tmpfs on DST/shm, DST/mqueue\n",
     "  --mqueue DST         mount a POSIX message queue filesystem on DST\n",
     "  --setenv VAR VALUE   set VAR in the payload's environment\n",
     "  --unsetenv VAR       remove VAR from it\n",

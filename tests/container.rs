@@ -1018,7 +1018,8 @@ fn dev_is_a_minimal_dev_with_host_devices_links_pts_and_shm() {
     let r = Rootfs::new("dev");
     let listing: BTreeSet<String> =
         ok_lines(r.run(&["--bare", "--dev", "/dev", IN_PROBE, "ls", "/dev"])).into_iter().collect();
-    let want = ["null", "zero", "full", "random", "urandom", "tty", "fd", "stdin", "stdout", "stderr", "ptmx", "pts", "shm"];
+    let want =
+        ["null", "zero", "full", "random", "urandom", "tty", "fd", "stdin", "stdout", "stderr", "ptmx", "pts", "shm", "mqueue"];
     assert_eq!(listing, want.map(String::from).into());
 
     let c = start(&r, &["--bare", "--rootfs", r.root_str(), "--proc", "/proc", "--dev", "/dev"], IN_PROBE);
