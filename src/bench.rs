@@ -4,7 +4,7 @@
 
 use crate::config::Container;
 use crate::config::BENCH_MAX_RUNS;
-use crate::container::{ChildMemory, EnvStorage, ParentLink, environment, exit_code, spawn};
+use crate::container::{ChildMemory, EnvStorage, Launch, ParentLink, environment, exit_code, spawn};
 use crate::error::Error;
 use crate::rt;
 use crate::sys::{self, ZStr};
@@ -52,7 +52,7 @@ fn measure(
     while done < n {
         while started < n && running.len() < jobs as usize {
             let t = now_ns();
-            let pid = match spawn(c, env, link, memory, &mut Timings::off()) {
+            let pid = match spawn(c, env, link, memory, &Launch { mask: None, init_image: None }, &mut Timings::off()) {
                 Ok(pid) => pid,
                 Err(e) => {
                     stop_all(&running);

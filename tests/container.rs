@@ -1591,3 +1591,114 @@ fn container_dies_with_nsinit_when_the_payload_is_not_pid_1() {
     // Without a pid namespace nothing but the parent-death signal ends it.
     assert_container_dies_with_nsinit("parent-death-shared-pid", &["--share", "pid"]);
 }
+
+// ===========================================================================
+// PID 1: --init
+// ===========================================================================
+
+#[test]
+fn init_reaps_orphans_and_a_payload_as_pid_1_does_not() {
+    let r = Rootfs::new("init-orphans");
+    assert_eq!(ok(r.run(&["--init", IN_PROBE, "orphans", "5"])), "zombies: 0\n");
+    // The contrast that shows the probe can see zombies at all.
+    assert_eq!(ok(r.run(&[IN_PROBE, "orphans", "5"])), "zombies: 5\n");
+}
+
+#[test]
+fn init_without_a_pid_namespace_is_a_subreaper() {
+    let r = Rootfs::new("init-subreaper");
+    assert_eq!(ok(r.run(&["--init", "--share", "pid", IN_PROBE, "orphans", "3"])), "zombies: 0\n");
+    // Without any container at all: nsinit as an image's entrypoint, like tini.
+    assert_eq!(ok(r.nsinit(&["--init", &r.probe_host_path(), "orphans", "3"])), "zombies: 0\n");
+}
+
+/// Starts `nsinit OPTIONS /bin/probe signals`, waits for the probe's
+/// `ready`, sends `signal` to nsinit on the host, and returns what the
+/// probe printed and nsinit's exit code.
+fn signal_through_nsinit(r: &Rootfs, options: &[&str], signal: &str) -> (String, i32) {
+    use std::io::{BufRead, BufReader};
+    let mut args = vec!["--rootfs", r.root_str()];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&[IN_PROBE, "signals"]);
+    let host = HostState::take();
+    let mut child = command(&args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("read the probe's first line");
+    assert_eq!(first, "ready\n", "{args:?}");
+    let sent = Command::new("kill").args(["-s", signal, &child.id().to_string()]).status().expect("run kill(1)");
+    assert!(sent.success(), "kill -s {signal} failed");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("read the probe's output");
+    let status = wait_with_timeout(&mut child, &format!("{args:?}"));
+    host.check(Some(r), &format!("{args:?} with {signal}"));
+    (rest, status.code().expect("nsinit exits, not killed"))
+}
+
+#[test]
+fn signals_to_nsinit_reach_the_payload_and_its_status_comes_back() {
+    let r = Rootfs::new("init-signals");
+    for (signal, n) in [("TERM", 15), ("INT", 2), ("HUP", 1), ("USR1", 10)] {
+        for options in [&["--init"][..], &["--init", "--init-pgroup"], &["--share", "pid"]] {
+            let (out, code) = signal_through_nsinit(&r, options, signal);
+            assert_eq!(out, format!("got {n}\n"), "SIG{signal} with {options:?}");
+            assert_eq!(code, 128 + n, "SIG{signal} with {options:?}: the payload died of it");
+        }
+    }
+}
+
+#[test]
+fn init_stops_what_the_payload_leaves_behind() {
+    let r = Rootfs::new("init-leftovers");
+    let began = Instant::now();
+    // One child ends at SIGTERM; one blocks it and needs the SIGKILL that
+    // follows --stop-timeout. The run helper checks nothing is left.
+    let out = ok(r.run(&["--init", "--stop-timeout", "2", IN_PROBE, "leftovers"]));
+    let took = began.elapsed();
+    assert_eq!(out.lines().filter(|l| l.starts_with("left ")).count(), 2, "{out}");
+    assert!(took >= Duration::from_millis(1900), "SIGKILL came before the stop timeout: {took:?}");
+    assert!(took < Duration::from_secs(10), "the leftovers were not stopped: {took:?}");
+    let began = Instant::now();
+    ok(r.run(&["--init", IN_PROBE, "leftovers"]));
+    assert!(began.elapsed() < Duration::from_secs(5), "the default stop timeout is 1 s");
+}
+
+#[test]
+fn init_gives_exec_failures_and_exit_codes_through() {
+    let r = Rootfs::new("init-codes");
+    assert_eq!(r.run(&["--init", IN_PROBE, "exit", "7"]).code(), 7);
+    assert_eq!(fails(r.run(&["--init", "/bin/nonexistent"]), 127), "nsinit: execve /bin/nonexistent: ENOENT (No such file or directory)");
+    assert_eq!(fails(r.run(&["--init", "/etc"]), 126), "nsinit: execve /etc: EACCES (Permission denied)");
+    assert_eq!(r.run(&["--init", IN_PROBE, "kill", "11"]).code(), 139);
+    assert_eq!(
+        fails(nsinit(&["--stop-timeout", "3", "true"]), 125),
+        "nsinit: --stop-timeout applies to --init, which is not given"
+    );
+    assert_eq!(
+        fails(nsinit(&["--init", "--stop-timeout", "x", "true"]), 125),
+        "nsinit: --stop-timeout: expected whole seconds from 0 to 3600; got 'x'"
+    );
+}
+
+#[test]
+fn the_container_cannot_reach_nsinits_binary_through_proc_1_exe() {
+    let r = Rootfs::new("init-exe");
+    let before = fs::read(NSINIT).expect("read nsinit");
+    let link = ok(r.run(&["--init", IN_PROBE, "readlink", "/proc/1/exe"]));
+    assert!(link.starts_with("/memfd:nsinit"), "PID 1 runs from {link:?}, not a sealed copy");
+    let out = r.run(&["--init", IN_PROBE, "write", "/proc/1/exe", "pwned"]);
+    assert_eq!(out.code(), 1, "writing /proc/1/exe must fail: {out:?}");
+    assert!(out.stdout.starts_with("probe: /proc/1/exe: E"), "{out:?}");
+    assert_eq!(fs::read(NSINIT).expect("read nsinit"), before, "nsinit's binary changed");
+}
+
+#[test]
+fn nsinit_init_runs_nested_inside_a_container() {
+    let r = Rootfs::new("init-nested");
+    let inner = r.host("/bin/nsinit");
+    fs::copy(NSINIT, &inner).expect("copy nsinit into the rootfs");
+    let out = ok(r.run(&["/bin/nsinit", "--init", "--unshare", "pid,mnt", "--proc", "/proc", IN_PROBE, "orphans", "3"]));
+    assert_eq!(out, "zombies: 0\n");
+    let out = ok(r.run(&["/bin/nsinit", "--init", "--unshare", "pid,mnt,uts", "--hostname", "inner", "--proc", "/proc", IN_PROBE, "hostname"]));
+    assert_eq!(out, "inner\n");
+}

@@ -126,6 +126,24 @@ pub struct Process<'a> {
     pub cwd: Option<ZStr<'a>>,
 }
 
+/// `--init`: nsinit stays the container's PID 1 and runs the payload as its child.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Init {
+    /// Signals go to the payload's process group, which gets the terminal.
+    pub pgroup: bool,
+    /// Seconds between SIGTERM and SIGKILL for what is left after the payload.
+    pub stop_timeout: u32,
+}
+
+/// What the machine does when nsinit, as its init, sees the payload exit.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum OnExit {
+    #[default]
+    PowerOff,
+    Reboot,
+    Halt,
+}
+
 /// Everything nsinit needs to start one container.
 #[derive(Debug)]
 pub struct Container<'a> {
@@ -137,6 +155,8 @@ pub struct Container<'a> {
     pub domainname: Option<ZStr<'a>>,
     pub mounts: Vec<Mount<'a>, MAX_MOUNTS>,
     pub process: Process<'a>,
+    pub init: Option<Init>,
+    pub on_exit: OnExit,
 }
 
 impl<'a> Container<'a> {
@@ -148,6 +168,8 @@ impl<'a> Container<'a> {
             domainname: None,
             mounts: Vec::new(),
             process: Process { args: Payload::Words(Vec::new()), env: Vec::new(), cwd: None },
+            init: None,
+            on_exit: OnExit::PowerOff,
         }
     }
 
@@ -160,6 +182,18 @@ impl<'a> Container<'a> {
         self.process.args = Payload::Words(Vec::new());
         self.process.env.clear();
         self.process.cwd = None;
+        self.init = None;
+        self.on_exit = OnExit::PowerOff;
+    }
+
+    /// Whether starting it needs no new process, no namespace and no mount:
+    /// then `--init` makes nsinit itself the init, as tini would be.
+    pub fn is_trivial(&self) -> bool {
+        self.root.is_none()
+            && self.namespaces == 0
+            && self.mounts.is_empty()
+            && self.hostname.is_none()
+            && self.domainname.is_none()
     }
 
     pub fn has(&self, namespace: u32) -> bool {

@@ -2,9 +2,13 @@
 //! file (`name ARG...`), and what each does to the container description.
 
 use super::{
-    Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, Mount, MountKind, NAMESPACES, PATH_MAX,
-    UTS_NAME_MAX,
+    Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, Init, Mount, MountKind, NAMESPACES,
+    OnExit, PATH_MAX, UTS_NAME_MAX,
 };
+
+/// `--stop-timeout` by default, as tini's and Docker's grace is short.
+pub const DEFAULT_STOP_TIMEOUT: u32 = 1;
+const MAX_STOP_TIMEOUT: u64 = 3600;
 use crate::error::Error;
 use crate::sys::ZStr;
 use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWUTS};
@@ -47,6 +51,10 @@ pub const OPTIONS: &[Opt] = &[
     opt("unsetenv", "VAR"),
     opt("clearenv", ""),
     opt("chdir", "DIR"),
+    opt("init", ""),
+    opt("init-pgroup", ""),
+    opt("stop-timeout", "SECONDS"),
+    opt("on-exit", "ACTION"),
     Opt { name: "config", args: "FILE", cli_only: true },
     Opt { name: "timings", args: "", cli_only: true },
 ];
@@ -98,13 +106,14 @@ pub struct Builder<'c, 'a> {
     bare: bool,
     tmpfs_size: Option<u64>,
     tmpfs_mode: Option<u32>,
+    stop_timeout: Option<u32>,
 }
 
 impl<'c, 'a> Builder<'c, 'a> {
     /// Starts from an empty description.
     pub fn new(c: &'c mut Container<'a>) -> Builder<'c, 'a> {
         c.clear();
-        Builder { c, ns_on: 0, ns_off: 0, bare: false, tmpfs_size: None, tmpfs_mode: None }
+        Builder { c, ns_on: 0, ns_off: 0, bare: false, tmpfs_size: None, tmpfs_mode: None, stop_timeout: None }
     }
 
     /// Applies one option with its words; `args` has exactly the option's arity
@@ -164,6 +173,26 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             ("clearenv", []) => self.env_op(EnvOp::Clear, at)?,
             ("chdir", [dir]) => self.c.process.cwd = Some(*dir),
+            ("init", []) => {
+                self.c.init.get_or_insert(Init { pgroup: false, stop_timeout: DEFAULT_STOP_TIMEOUT });
+            }
+            ("init-pgroup", []) => {
+                self.c.init.get_or_insert(Init { pgroup: false, stop_timeout: DEFAULT_STOP_TIMEOUT }).pgroup = true;
+            }
+            ("stop-timeout", [seconds]) => {
+                let n = parse_radix(seconds.bytes(), 10).filter(|n| *n <= MAX_STOP_TIMEOUT).ok_or_else(|| {
+                    error().push(b"expected whole seconds from 0 to 3600; got '").push(seconds.bytes()).push(b"'")
+                })?;
+                self.stop_timeout = Some(n as u32);
+            }
+            ("on-exit", [action]) => {
+                self.c.on_exit = match action.bytes() {
+                    b"poweroff" => OnExit::PowerOff,
+                    b"reboot" => OnExit::Reboot,
+                    b"halt" => OnExit::Halt,
+                    other => return Err(error().push(b"expected poweroff, reboot or halt; got '").push(other).push(b"'")),
+                };
+            }
             _ => return Err(at.wrong_arity(opt)),
         }
         Ok(())
@@ -192,9 +221,14 @@ impl<'c, 'a> Builder<'c, 'a> {
 
     /// Fills in the defaults and checks what only the whole can tell.
     pub fn finish(self) -> Result<(), Error> {
-        let Builder { c, ns_on, ns_off, bare, tmpfs_size, tmpfs_mode } = self;
+        let Builder { c, ns_on, ns_off, bare, tmpfs_size, tmpfs_mode, stop_timeout } = self;
         if tmpfs_size.is_some() || tmpfs_mode.is_some() {
             return Err(Error::new(b"--size and --mode apply to the next --tmpfs, and none follows"));
+        }
+        match (c.init.as_mut(), stop_timeout) {
+            (Some(init), Some(seconds)) => init.stop_timeout = seconds,
+            (None, Some(_)) => return Err(Error::new(b"--stop-timeout applies to --init, which is not given")),
+            _ => {}
         }
         if c.process.args.command().is_none() {
             return Err(Error::new(b"no command given (usage: nsinit [OPTION]... [--] COMMAND [ARG]...; see --help)"));

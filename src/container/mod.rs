@@ -4,10 +4,10 @@
 
 mod mounts;
 mod net;
-mod process;
+pub mod process;
 mod rootfs;
 
-pub use process::{EnvStorage, environment, exit_code};
+pub use process::{EnvStorage, environment, exec, exit_code};
 
 use crate::config::{Container, PATH_MAX};
 use crate::error::{EXIT_FAILED, Error};
@@ -16,15 +16,61 @@ use crate::rt;
 use crate::text::ZBuf;
 use crate::timings::Timings;
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
-use linux_raw_sys::general::{CLONE_NEWNET, CLONE_NEWNS, O_CLOEXEC, POLLHUP, SIGKILL};
+use crate::init;
+use linux_raw_sys::general::{CLONE_NEWNET, CLONE_NEWNS, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGKILL, WNOHANG};
 
-/// Starts the container and waits for it; returns the code nsinit exits with.
+/// Starts the container and waits for it, forwarding every signal nsinit
+/// gets to the container's PID 1, as `runc run` does; returns the code
+/// nsinit exits with.
 pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], timings: &mut Timings) -> Result<i32, Error> {
     let env = environment(host_env, &c.process.env, EnvStorage::take_static()?)?;
     let link = ParentLink::new()?;
-    let pid = spawn(c, env, &link, ChildMemory::take()?, timings)?;
+    let image = match c.init {
+        Some(_) => Some(init::own_image()?),
+        None => None,
+    };
+    let (signals, mask) = init::catch_signals()?;
+    let launch = Launch { mask: Some(mask), init_image: image };
+    let pid = spawn(c, env, &link, ChildMemory::take()?, &launch, timings)?;
     link.close_read_end();
-    wait_for(pid)
+    if let Some(fd) = image {
+        let _ = sys::close(fd);
+    }
+    forward_until_exit(signals, pid)
+}
+
+/// Passes each signal on to `pid` until it exits; returns its exit code.
+/// Reaps any other child too, for when nsinit is the system's PID 1.
+fn forward_until_exit(signals: sys::Fd, pid: i32) -> Result<i32, Error> {
+    loop {
+        match sys::read_signal(signals) {
+            Ok(SIGCHLD) => loop {
+                match sys::wait4(-1, WNOHANG) {
+                    Ok((got, status)) if got == pid => return Ok(exit_code(status)),
+                    Ok((0, _)) => break,
+                    Ok(_) | Err(Errno::EINTR) => {}
+                    Err(e) => return Err(Error::sys("wait4", b"", e)),
+                }
+            },
+            Ok(sig) => {
+                let _ = sys::kill(pid, sig);
+            }
+            Err(Errno::EINTR) => {}
+            Err(e) => {
+                // Without the signalfd, at least wait.
+                Error::sys("read", b"signalfd", e).push(b" (waiting without forwarding signals)").print(2);
+                return wait_for(pid);
+            }
+        }
+    }
+}
+
+/// How the container's process ends its setup.
+pub struct Launch {
+    /// The signal mask to restore before exec, when nsinit blocked signals.
+    pub mask: Option<sys::SigSet>,
+    /// With `--init`: nsinit's own sealed image, to exec as PID 1.
+    pub init_image: Option<sys::Fd>,
 }
 
 /// The link that tells a container nsinit died before the container could
@@ -66,6 +112,10 @@ pub struct ChildMemory {
 const CHILD_STACK: usize = 64 * 1024;
 
 impl ChildMemory {
+    pub fn parts(&mut self) -> (&mut [u8], &mut ZBuf<PATH_MAX>) {
+        (&mut self.stack, &mut self.path)
+    }
+
     pub fn take() -> Result<&'static mut ChildMemory, Error> {
         static MEMORY: rt::StaticCell<ChildMemory> =
             rt::StaticCell::new(ChildMemory { stack: [0; CHILD_STACK], path: ZBuf::new() });
@@ -81,18 +131,25 @@ pub fn spawn(
     env: &[Option<ZStr<'_>>],
     link: &ParentLink,
     memory: &mut ChildMemory,
+    launch: &Launch,
     timings: &mut Timings,
 ) -> Result<i32, Error> {
     timings.step("prepare", b"");
     timings.flush();
-    let ChildMemory { stack, path } = memory;
-    let pid = sys::clone3_vfork(u64::from(c.namespaces), &mut stack[..], &mut || {
+    let (stack, path) = memory.parts();
+    let pid = sys::clone3_vfork(u64::from(c.namespaces), stack, &mut || {
         timings.step("clone3", b"");
         let _ = sys::close(link.write);
         let err = match setup(c, link.read, timings) {
             Ok(()) => {
+                if let Some(mask) = launch.mask {
+                    let _ = sys::sigprocmask(SIG_SETMASK, mask);
+                }
                 timings.flush();
-                process::exec(c.process.args.argv(), env, path)
+                match (c.init, launch.init_image) {
+                    (Some(init), Some(image)) => init::exec_as_init(image, init, c.process.args.argv(), env),
+                    _ => process::exec(c.process.args.argv(), env, path),
+                }
             }
             Err(e) => e,
         };

@@ -327,7 +327,11 @@ pub fn getdents64(fd: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
 }
 
 pub fn nanosleep(seconds: u64) -> Result<(), Errno> {
-    let ts = timespec { tv_sec: seconds as _, tv_nsec: 0 };
+    nanosleep_ms(seconds * 1000)
+}
+
+pub fn nanosleep_ms(ms: u64) -> Result<(), Errno> {
+    let ts = timespec { tv_sec: (ms / 1000) as _, tv_nsec: ((ms % 1000) * 1_000_000) as _ };
     // SAFETY: `ts` is a valid timespec; no remainder is asked for.
     unsafe { syscall!(Sysno::nanosleep, &ts as *const timespec, 0) }.map(drop)
 }
@@ -339,4 +343,145 @@ impl Drop for OwnedFd {
     fn drop(&mut self) {
         let _ = close(self.0);
     }
+}
+
+/// A set of signals as the kernel takes it: bit N-1 for signal N.
+pub type SigSet = u64;
+
+/// `rt_sigprocmask`; returns the previous mask.
+pub fn sigprocmask(how: u32, set: SigSet) -> Result<SigSet, Errno> {
+    let mut old: SigSet = 0;
+    // SAFETY: both sets are valid 8-byte kernel sigsets.
+    unsafe { syscall!(Sysno::rt_sigprocmask, how, &set as *const SigSet, &mut old as *mut SigSet, size_of::<SigSet>()) }?;
+    Ok(old)
+}
+
+/// A signalfd for `mask` (close-on-exec).
+pub fn signalfd(mask: SigSet) -> Result<Fd, Errno> {
+    // SAFETY: `mask` is a valid 8-byte kernel sigset.
+    unsafe { syscall!(Sysno::signalfd4, -1i32, &mask as *const SigSet, size_of::<SigSet>(), linux_raw_sys::general::O_CLOEXEC) }
+        .map(|fd| fd as Fd)
+}
+
+/// Reads one signal from a signalfd: its number.
+pub fn read_signal(fd: Fd) -> Result<u32, Errno> {
+    // struct signalfd_siginfo is 128 bytes; ssi_signo is its first field.
+    let mut info = [0u8; 128];
+    read(fd, &mut info)?;
+    Ok(u32::from_ne_bytes([info[0], info[1], info[2], info[3]]))
+}
+
+pub fn setpgid(pid: i32, pgid: i32) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::setpgid, pid, pgid) }.map(drop)
+}
+
+pub fn setsid() -> Result<i32, Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::setsid) }.map(|s| s as i32)
+}
+
+/// `ioctl` for requests that take a pointer to an int (TIOCSPGRP) or none
+/// that matters (TIOCSCTTY takes an int by value; pass `arg`).
+pub fn ioctl_int(fd: Fd, request: u32, arg: usize) -> Result<(), Errno> {
+    // SAFETY: the requests used with this take an int or a pointer to one
+    // that the caller keeps alive for the call.
+    unsafe { syscall!(Sysno::ioctl, fd, request, arg) }.map(drop)
+}
+
+/// Whether `fd` is a terminal.
+pub fn isatty(fd: Fd) -> bool {
+    let mut termios = [0u8; 64];
+    // SAFETY: TCGETS writes a struct termios (60 bytes) into the buffer.
+    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TCGETS, termios.as_mut_ptr()) }.is_ok()
+}
+
+pub fn dup3(old: Fd, new: Fd) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::dup3, old, new, 0) }.map(drop)
+}
+
+pub fn memfd_create(name: ZStr<'_>, flags: u32) -> Result<Fd, Errno> {
+    // SAFETY: `name` is NUL-terminated.
+    unsafe { syscall!(Sysno::memfd_create, name.as_ptr(), flags) }.map(|fd| fd as Fd)
+}
+
+/// Copies up to `count` bytes from `from` to `to` in the kernel.
+pub fn sendfile(to: Fd, from: Fd, count: usize) -> Result<usize, Errno> {
+    // SAFETY: no offset pointer is passed.
+    unsafe { syscall!(Sysno::sendfile, to, from, 0, count) }
+}
+
+pub fn fcntl(fd: Fd, cmd: u32, arg: usize) -> Result<usize, Errno> {
+    // SAFETY: the commands used take an integer argument.
+    unsafe { syscall!(Sysno::fcntl, fd, cmd, arg) }
+}
+
+/// `execveat(fd, "", ..., AT_EMPTY_PATH)`: runs the program open at `fd`.
+/// Returns only on failure.
+pub fn fexecve(fd: Fd, argv: &[Option<ZStr<'_>>], envp: &[Option<ZStr<'_>>]) -> Errno {
+    if argv.last().is_some_and(Option::is_some) || envp.last().is_some_and(Option::is_some) {
+        return Errno::EINVAL;
+    }
+    let empty = ZStr::new(c"");
+    // SAFETY: as for execve; the path is the empty string.
+    match unsafe {
+        syscall!(Sysno::execveat, fd, empty.as_ptr(), argv.as_ptr(), envp.as_ptr(), linux_raw_sys::general::AT_EMPTY_PATH)
+    } {
+        Ok(_) => Errno::EINVAL,
+        Err(e) => e,
+    }
+}
+
+pub fn chroot(path: ZStr<'_>) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { syscall!(Sysno::chroot, path.as_ptr()) }.map(drop)
+}
+
+pub fn sync() {
+    // SAFETY: no arguments.
+    let _ = unsafe { syscall!(Sysno::sync) };
+}
+
+/// `reboot(2)` with one of the LINUX_REBOOT_CMD_* commands.
+pub fn reboot(cmd: u32) -> Result<(), Errno> {
+    use linux_raw_sys::general::{LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2};
+    // SAFETY: no memory is passed for these commands.
+    unsafe { syscall!(Sysno::reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, cmd, 0) }.map(drop)
+}
+
+/// The filesystem type (`f_type`) of the filesystem holding `path`.
+pub fn statfs_type(path: ZStr<'_>) -> Result<u64, Errno> {
+    // struct statfs on x86_64: f_type is the first 8 bytes of 120.
+    let mut buf = [0u64; 15];
+    // SAFETY: `buf` has room for a struct statfs.
+    unsafe { syscall!(Sysno::statfs, path.as_ptr(), buf.as_mut_ptr()) }?;
+    Ok(buf[0])
+}
+
+/// A plain fork: `clone3` without shared memory; the child returns 0.
+pub fn fork() -> Result<i32, Errno> {
+    let args = clone_args {
+        flags: 0,
+        pidfd: 0,
+        child_tid: 0,
+        parent_tid: 0,
+        exit_signal: u64::from(SIGCHLD),
+        stack: 0,
+        stack_size: 0,
+        tls: 0,
+        set_tid: 0,
+        set_tid_size: 0,
+        cgroup: 0,
+    };
+    // SAFETY: without CLONE_VM the child gets a copy-on-write copy of the
+    // address space and returns here like from fork(2); the programs that
+    // use this are single-threaded, so every copied object is consistent.
+    unsafe { syscall!(Sysno::clone3, &args as *const clone_args, size_of::<clone_args>()) }.map(|p| p as i32)
+}
+
+/// `readlink` into `buf`; returns the length.
+pub fn readlink(path: ZStr<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: `path` is NUL-terminated; `buf` is valid for writes of its length.
+    unsafe { syscall!(Sysno::readlinkat, AT_FDCWD, path.as_ptr(), buf.as_mut_ptr(), buf.len()) }
 }

@@ -4,7 +4,8 @@
 //!
 //! `nsinit-probe COMMAND [ARG]...`, one fact a command, printed plainly:
 //! hostname, domainname, pid, ppid, mountinfo, env, args, cwd, fds,
-//! exit N, kill N, sleep SECONDS, cat FILE, ls DIR, write FILE TEXT.
+//! exit N, kill N, sleep SECONDS, cat FILE, ls DIR, write FILE TEXT,
+//! readlink PATH, and for the PID 1 tests: orphans N, signals, leftovers.
 //! Started as `hello` (argv[0]'s last component), it is the demo.
 #![no_std]
 #![no_main]
@@ -45,8 +46,12 @@ fn main(args: Args) -> ! {
             (b"cat", Some(path), None) => cat(path),
             (b"ls", Some(path), None) => ls(path),
             (b"write", Some(path), Some(text)) => write(path, text),
+            (b"readlink", Some(path), None) => readlink(path),
+            (b"orphans", Some(n), None) => number(n).map_or(2, orphans),
+            (b"signals", None, _) => signals(),
+            (b"leftovers", None, _) => leftovers(),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT"]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers"]);
                 2
             }
         }
@@ -248,6 +253,119 @@ fn hello() -> i32 {
         let point = fields.nth(4).unwrap_or(b"?");
         let fstype = line.split(|&c| c == b' ').skip_while(|f| *f != b"-").nth(1).unwrap_or(b"?");
         say(&[b"    ", point, b" (", fstype, b")"]);
+    }
+    0
+}
+
+fn readlink(path: ZStr<'_>) -> i32 {
+    let mut buf = [0u8; 4096];
+    match sys::readlink(path, &mut buf) {
+        Ok(n) => {
+            say(&[&buf[..n]]);
+            0
+        }
+        Err(e) => fail(path.bytes(), e),
+    }
+}
+
+/// Leaves `n` orphans that exit 100 ms later, waits for them to be gone,
+/// then prints how many zombies the pid namespace holds: `zombies: K`.
+fn orphans(n: u64) -> i32 {
+    match sys::fork() {
+        Ok(0) => {
+            for _ in 0..n {
+                if let Ok(0) = sys::fork() {
+                    let _ = sys::nanosleep_ms(100);
+                    sys::exit_group(0);
+                }
+            }
+            // Exit at once: the grandchildren are now orphans.
+            sys::exit_group(0)
+        }
+        Ok(child) => {
+            let _ = sys::wait4(child, 0);
+        }
+        Err(e) => return fail(b"fork", e),
+    }
+    let _ = sys::nanosleep_ms(600);
+    let mut zombies = 0u64;
+    let proc_fd = match sys::open(ZStr::new(c"/proc"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) {
+        Ok(fd) => fd,
+        Err(e) => return fail(b"/proc", e),
+    };
+    // Only the zombies that were ours to reap, or our init's: with a shared
+    // pid namespace, /proc also shows the host's processes.
+    let parents = [sys::getpid() as u64, sys::getppid() as u64];
+    let _ = each_entry(proc_fd, |name| {
+        if name.iter().all(u8::is_ascii_digit) && zombie_parent(name).is_some_and(|p| parents.contains(&p)) {
+            zombies += 1;
+        }
+    });
+    let mut l = Line::new();
+    l.push(b"zombies: ").push_u64(zombies).print(1);
+    0
+}
+
+/// The parent of PID when /proc/PID/stat says it is a zombie.
+fn zombie_parent(pid: &[u8]) -> Option<u64> {
+    let mut path = nsinit::text::ZBuf::<64>::new();
+    path.push(b"/proc/").and_then(|p| p.push(pid)).and_then(|p| p.push(b"/stat")).ok()?;
+    let fd = sys::open(path.zstr(), O_RDONLY | O_CLOEXEC, 0).ok()?;
+    let mut buf = [0u8; 512];
+    let n = sys::read(fd, &mut buf).unwrap_or(0);
+    let _ = sys::close(fd);
+    // "PID (comm) S PPID ...": the fields after the last ')'.
+    let stat = &buf[..n];
+    let rest = &stat[stat.iter().rposition(|&c| c == b')')? + 2..];
+    let mut fields = rest.split(|&c| c == b' ');
+    if fields.next()? != b"Z" {
+        return None;
+    }
+    nsinit::config::parse_number(fields.next()?)
+}
+
+/// Waits for SIGTERM, SIGINT, SIGHUP, SIGUSR1 or SIGUSR2, prints `got N`,
+/// then dies of that signal, so that its waiter sees it killed by N.
+fn signals() -> i32 {
+    let wanted: sys::SigSet = [15u32, 2, 1, 10, 12].iter().fold(0, |set, s| set | 1 << (s - 1));
+    let Ok(_) = sys::sigprocmask(0, wanted) else { return 1 };
+    let fd = match sys::signalfd(wanted) {
+        Ok(fd) => fd,
+        Err(e) => return fail(b"signalfd", e),
+    };
+    say(&[b"ready"]);
+    let sig = match sys::read_signal(fd) {
+        Ok(sig) => sig,
+        Err(e) => return fail(b"read signalfd", e),
+    };
+    let mut l = Line::new();
+    l.push(b"got ").push_u64(u64::from(sig)).print(1);
+    let _ = sys::sigprocmask(2, 0);
+    let _ = sys::kill(sys::getpid(), sig);
+    let _ = sys::nanosleep(1);
+    99
+}
+
+/// Leaves two children behind and exits: one that SIGTERM ends, one that
+/// blocks it and only SIGKILL ends. Prints their PIDs.
+fn leftovers() -> i32 {
+    for blocks_term in [false, true] {
+        // Blocked before the fork, so the child has it blocked from its first
+        // instruction, before anyone can send it SIGTERM.
+        let mask = if blocks_term { 1 << (15 - 1) } else { 0 };
+        let Ok(old) = sys::sigprocmask(0, mask) else { return 1 };
+        match sys::fork() {
+            Ok(0) => {
+                let _ = sys::nanosleep(100);
+                sys::exit_group(0)
+            }
+            Ok(pid) => {
+                let _ = sys::sigprocmask(2, old);
+                let mut l = Line::new();
+                l.push(b"left ").push_u64(pid as u64).print(1);
+            }
+            Err(e) => return fail(b"fork", e),
+        }
     }
     0
 }
