@@ -14,6 +14,7 @@ pub mod error;
 pub mod init;
 pub mod rt;
 pub mod sys;
+pub mod sysinit;
 pub mod text;
 pub mod timings;
 
@@ -65,6 +66,9 @@ const HELP: &str = concat!(
 
 /// nsinit's `main`: runs and exits with the right code; never returns.
 pub fn run(args: rt::Args) -> ! {
+    if sysinit::is_system_init(&args) {
+        sysinit::run(args);
+    }
     let code = match start(args) {
         Ok(code) => code,
         Err(e) => {
@@ -115,7 +119,7 @@ fn asks_for_timings(argv: &[Option<ZStr<'_>>]) -> bool {
 const CONFIG_FILE_MAX: usize = 64 * 1024;
 
 /// Reads a config file whole into a static buffer, ending it with a newline.
-fn load_config(path: ZStr<'static>) -> Result<&'static mut [u8], Error> {
+pub(crate) fn load_config(path: ZStr<'static>) -> Result<&'static mut [u8], Error> {
     // One byte more than a file may have: room for a final newline, and a
     // full buffer means the file was too large.
     static BUFFER: rt::StaticCell<[u8; CONFIG_FILE_MAX + 1]> = rt::StaticCell::new([0; CONFIG_FILE_MAX + 1]);

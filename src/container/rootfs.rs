@@ -2,9 +2,9 @@
 //! and make `--rootfs` the root with `pivot_root` (never `chroot`).
 
 use crate::error::Error;
-use crate::sys::{self, ZStr};
+use crate::sys::{self, Errno, ZStr};
 use super::mounts::Root;
-use linux_raw_sys::general::{MNT_DETACH, MS_BIND, MS_REC, MS_SLAVE, O_CLOEXEC, O_DIRECTORY, O_PATH};
+use linux_raw_sys::general::{MNT_DETACH, MS_BIND, MS_MOVE, MS_REC, MS_SLAVE, O_CLOEXEC, O_DIRECTORY, O_PATH};
 
 /// Makes every mount a slave of the host's, as runc's default `rslave`:
 /// host mounts still show inside, but nothing done inside reaches the host.
@@ -27,6 +27,20 @@ pub fn bind_root(path: ZStr<'_>) -> Result<Root<'_>, Error> {
 pub fn pivot_into(root: &Root<'_>) -> Result<(), Error> {
     let dot = ZStr::new(c".");
     sys::fchdir(root.fd).map_err(|e| Error::sys("chdir", root.path.bytes(), e))?;
-    sys::pivot_root(dot, dot).map_err(|e| Error::sys("pivot_root", root.path.bytes(), e))?;
+    match sys::pivot_root(dot, dot) {
+        // The initramfs cannot be pivoted away from; there, do what
+        // switch_root does.
+        Err(Errno::EINVAL) => return switch_root(root),
+        r => r.map_err(|e| Error::sys("pivot_root", root.path.bytes(), e))?,
+    }
     sys::umount2(dot, MNT_DETACH).map_err(|e| Error::sys("umount", b"old root", e))
+}
+
+/// Moves the new root onto `/` and chroots into it: for an initramfs,
+/// whose root no `pivot_root` can move.
+fn switch_root(root: &Root<'_>) -> Result<(), Error> {
+    let dot = ZStr::new(c".");
+    sys::mount(Some(dot), ZStr::new(c"/"), None, MS_MOVE, None)
+        .map_err(|e| Error::sys("mount", root.path.bytes(), e).push(b" (MS_MOVE onto /, as pivot_root failed)"))?;
+    sys::chroot(dot).map_err(|e| Error::sys("chroot", root.path.bytes(), e))
 }

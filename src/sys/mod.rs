@@ -123,13 +123,18 @@ pub fn symlinkat(target: ZStr<'_>, dir: Fd, link: ZStr<'_>) -> Result<(), Errno>
     unsafe { syscall!(Sysno::symlinkat, target.as_ptr(), dir, link.as_ptr()) }.map(drop)
 }
 
-/// The file type and permission bits of `path`, following symlinks.
-pub fn stat_mode(path: ZStr<'_>) -> Result<u32, Errno> {
+/// `stat`, following symlinks.
+pub fn stat(path: ZStr<'_>) -> Result<stat, Errno> {
     let mut st = MaybeUninit::<stat>::uninit();
     // SAFETY: `path` is NUL-terminated and `st` has room for a struct stat.
     unsafe { syscall!(Sysno::newfstatat, AT_FDCWD, path.as_ptr(), st.as_mut_ptr(), 0) }?;
     // SAFETY: the kernel filled `st` on success.
-    Ok(unsafe { st.assume_init() }.st_mode)
+    Ok(unsafe { st.assume_init() })
+}
+
+/// The file type and permission bits of `path`, following symlinks.
+pub fn stat_mode(path: ZStr<'_>) -> Result<u32, Errno> {
+    stat(path).map(|st| st.st_mode)
 }
 
 pub fn sethostname(name: &[u8]) -> Result<(), Errno> {
