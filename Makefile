@@ -6,8 +6,10 @@ PROBE   := target/release/nsinit-probe
 DEMO    := target/demo-rootfs
 SHELLFS := target/shell-rootfs
 BUSYBOX ?= /bin/busybox
+INITRAMFS := target/initramfs.cpio.gz
+BOOT_APPEND ?=
 
-.PHONY: all build test size run shell clean help
+.PHONY: all build test size run shell clean help initramfs boot
 
 all: build
 
@@ -17,6 +19,8 @@ help:
 	@echo "make size    print the stripped size of the binary"
 	@echo "make run     start the demo container: hostname, PID 1, its mounts"
 	@echo "make shell   an interactive busybox shell in a container (needs busybox-static)"
+	@echo "make initramfs  target/initramfs.cpio.gz: nsinit as /init, starting the demo container"
+	@echo "make boot    boot that initramfs in qemu (TCG); ends when nsinit powers the VM off"
 
 build:
 	$(CARGO) build --release
@@ -46,6 +50,21 @@ shell: build
 	$(NSINIT) --rootfs $(SHELLFS) --hostname box --tmpfs /tmp --clearenv \
 		--setenv PATH /bin --setenv HOME /root --setenv TERM "$${TERM:-xterm}" --setenv PS1 '\h:\w\$$ ' \
 		--chdir /root -- /bin/sh
+
+# An initramfs whose /init is nsinit itself (its system-init mode): it reads
+# /etc/nsinit.conf (boot/nsinit.conf) and starts the demo container, rootfs
+# /demo, whose only file is the probe as /bin/hello. The generator adds /init,
+# /dev/console and the mount points /proc, /sys, /dev, /run and /etc itself.
+initramfs: build
+	python3 tools/mkinitramfs.py -o $(INITRAMFS) --init $(NSINIT) \
+		--file /etc/nsinit.conf=boot/nsinit.conf --file /demo/bin/hello=$(PROBE) \
+		--dir /demo/proc --dir /demo/dev --dir /demo/sys
+	@echo "wrote $(INITRAMFS)"
+
+# Boots it under qemu with Debian's kernel (qemu-system-x86, linux-image-amd64);
+# BOOT_APPEND adds kernel arguments, e.g. BOOT_APPEND=nsinit.config=/etc/x.conf.
+boot: initramfs
+	boot/qemu.sh $(INITRAMFS) $(BOOT_APPEND)
 
 clean:
 	$(CARGO) clean

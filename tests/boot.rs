@@ -1,0 +1,267 @@
+//! Boot tests: nsinit as the `/init` of an initramfs, PID 1 of a real kernel
+//! booted in qemu (software emulation, no KVM), observed through the serial
+//! console.
+//!
+//! The initramfs is the one `make initramfs` builds (tools/mkinitramfs.py:
+//! nsinit as /init, boot/nsinit.conf as /etc/nsinit.conf, the probe as
+//! /demo/bin/hello), plus a second config, /etc/other.conf, whose payload
+//! exits 3, and the probe under its own name as /demo/bin/probe. Each test
+//! boots it with boot/qemu.sh, the one place that knows how to start a VM.
+//!
+//! Like the container tests, these fail, never skip, when something they
+//! need is missing: a skipped boot test would look exactly like a passing
+//! one. They need qemu-system-x86_64 and a kernel in /boot (Debian:
+//! qemu-system-x86, linux-image-amd64) and python3 for the generator.
+//!
+//! One VM at a time: two TCG guests on a small machine would each take
+//! twice as long, and a noisy neighbour is what the timeout must not meet.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+const NSINIT: &str = env!("CARGO_BIN_EXE_nsinit");
+const PROBE: &str = env!("CARGO_BIN_EXE_nsinit-probe");
+const QEMU_SH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/boot/qemu.sh");
+const MKINITRAMFS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/mkinitramfs.py");
+/// The demo config, the same file `make initramfs` embeds.
+const DEMO_CONF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/boot/nsinit.conf");
+/// The hostname boot/nsinit.conf gives the demo container.
+const DEMO_HOSTNAME: &str = "nsinit-vm";
+
+/// A second container in the same initramfs, chosen on the kernel command
+/// line: same rootfs, its own hostname, a payload that exits 3.
+const OTHER_CONF_PATH: &str = "/etc/other.conf";
+const OTHER_CONF: &str = "\
+# The boot test's second config: a payload that fails.
+rootfs /demo
+hostname other-vm
+--
+/bin/probe exit 3
+";
+
+/// A boot takes about 5 s here under TCG; 120 s leaves room for a loaded
+/// CI machine, and still fails a hung guest long before CI's own limit.
+const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
+
+// ---------------------------------------------------------------------------
+// What the tests need
+// ---------------------------------------------------------------------------
+
+/// Panics, naming the Debian packages, unless qemu and a kernel are there.
+/// boot/qemu.sh does the looking, so the test and `make boot` agree on what
+/// "a kernel" is.
+fn require_qemu_and_kernel() {
+    let out = Command::new(QEMU_SH).arg("--check").output().unwrap_or_else(|e| panic!("cannot run {QEMU_SH}: {e}"));
+    assert!(
+        out.status.success(),
+        "the boot tests need qemu-system-x86_64 and a kernel in /boot/vmlinuz-*: \
+         apt-get install qemu-system-x86 linux-image-amd64\n{QEMU_SH} --check said: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+}
+
+/// Where this test binary keeps its files: Cargo's scratch directory for
+/// integration tests, inside target/.
+fn scratch() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("boot");
+    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+    dir
+}
+
+/// The initramfs, built once per test run from the binaries Cargo just built
+/// (not through `make initramfs`: a nested `cargo build` would wait on the
+/// lock the running `cargo test` holds).
+fn initramfs() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(build_initramfs)
+}
+
+fn build_initramfs() -> PathBuf {
+    let dir = scratch();
+    let other = dir.join("other.conf");
+    fs::write(&other, OTHER_CONF).unwrap_or_else(|e| panic!("write {}: {e}", other.display()));
+    let out = dir.join("initramfs.cpio.gz");
+    let file = |dest: &str, src: &Path| format!("{dest}={}", src.display());
+    let status = Command::new("python3")
+        .arg(MKINITRAMFS)
+        .arg("-o")
+        .arg(&out)
+        .args(["--init", NSINIT])
+        .args(["--file", &file("/etc/nsinit.conf", DEMO_CONF.as_ref())])
+        .args(["--file", &file(OTHER_CONF_PATH, &other)])
+        .args(["--file", &file("/demo/bin/hello", PROBE.as_ref())])
+        .args(["--file", &file("/demo/bin/probe", PROBE.as_ref())])
+        .args(["--dir", "/demo/proc", "--dir", "/demo/dev", "--dir", "/demo/sys"])
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run python3 {MKINITRAMFS} (apt-get install python3): {e}"));
+    assert!(status.success(), "{MKINITRAMFS} failed: {status}");
+    out
+}
+
+static ONE_VM: Mutex<()> = Mutex::new(());
+
+/// The lock every boot runs under. A failed boot must not fail the next
+/// one too, so poisoning is ignored.
+fn one_vm() -> MutexGuard<'static, ()> {
+    ONE_VM.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+// ---------------------------------------------------------------------------
+// Booting
+// ---------------------------------------------------------------------------
+
+/// What a finished boot left: the serial console's lines and qemu's exit.
+struct Boot {
+    what: String,
+    /// The console with `\r\n` as `\n`; qemu's own stderr after it.
+    console: String,
+    status: ExitStatus,
+    took: Duration,
+}
+
+/// Boots the test initramfs with `args` added to the kernel command line,
+/// and waits for the guest to end qemu by powering off. Panics, with the
+/// whole console, if it has not after `BOOT_TIMEOUT`.
+fn boot(args: &[&str]) -> Boot {
+    require_qemu_and_kernel();
+    let initramfs = initramfs();
+    let _vm = one_vm();
+    let mut what = format!("boot/qemu.sh {}", initramfs.display());
+    for arg in args {
+        what = what + " " + arg;
+    }
+    let started = Instant::now();
+    // qemu.sh execs qemu, so the child is qemu itself and kill() reaches it.
+    let mut child = Command::new(QEMU_SH)
+        .arg(initramfs)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let status = wait_for(&mut child, BOOT_TIMEOUT);
+    let took = started.elapsed();
+    let console = join(stdout).replace("\r\n", "\n") + &join(stderr);
+    let Some(status) = status else {
+        panic!("{what}: the guest was still running after {BOOT_TIMEOUT:?}; killed qemu. Console:\n{console}");
+    };
+    eprintln!("{what}: qemu exited ({status}) after {:.1} s", took.as_secs_f64());
+    Boot { what, console, status, took }
+}
+
+/// Reads a pipe to its end on a thread of its own, so that neither of
+/// qemu's outputs can fill up and stall it.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
+    let mut pipe = pipe.expect("a piped output");
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+fn join(reader: JoinHandle<String>) -> String {
+    reader.join().expect("the output reader panicked")
+}
+
+/// Waits up to `timeout` for `child`; `None`, with the child killed and
+/// reaped, when it was still running.
+fn wait_for(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for qemu") {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+impl Boot {
+    fn lines(&self) -> impl Iterator<Item = &str> {
+        self.console.lines().map(str::trim)
+    }
+
+    /// Whether a console line is `expected`, blanks aside.
+    fn has_line(&self, expected: &str) -> bool {
+        self.lines().any(|l| l == expected)
+    }
+
+    /// Whether a console line has exactly these words: the probe aligns its
+    /// values with runs of blanks (`pid:      1`).
+    fn has_words(&self, words: &[&str]) -> bool {
+        self.lines().any(|l| l.split_whitespace().eq(words.iter().copied()))
+    }
+
+    fn assert_line(&self, expected: &str) {
+        assert!(self.has_line(expected), "{}: no line {expected:?} on the console:\n{}", self.what, self.console);
+    }
+
+    fn assert_words(&self, words: &[&str]) {
+        assert!(
+            self.has_words(words),
+            "{}: no line {:?} on the console:\n{}",
+            self.what,
+            words.join(" "),
+            self.console
+        );
+    }
+
+    /// A panic ends qemu too (panic=-1 and -no-reboot), so the exit status
+    /// alone cannot tell it from a poweroff; its message on the console can.
+    /// PID 1 exiting instead of powering off is the likely cause.
+    fn assert_no_kernel_panic(&self) {
+        assert!(
+            !self.console.contains("Kernel panic"),
+            "{}: the kernel panicked (did /init exit?):\n{}",
+            self.what,
+            self.console
+        );
+    }
+
+    /// The guest ended qemu itself (poweroff, or a reboot with -no-reboot),
+    /// before the timeout, and qemu exited 0 as it does then.
+    fn assert_powered_off(&self) {
+        self.assert_no_kernel_panic();
+        assert!(self.status.success(), "{}: qemu exited with {}:\n{}", self.what, self.status, self.console);
+        assert!(self.took < BOOT_TIMEOUT, "{}: took {:?}", self.what, self.took);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The tests
+// ---------------------------------------------------------------------------
+
+#[test]
+fn boots_the_demo_container_as_pid_1_and_powers_off() {
+    let boot = boot(&[]);
+    boot.assert_no_kernel_panic();
+    boot.assert_line("Hello from container!");
+    boot.assert_words(&["hostname:", DEMO_HOSTNAME]);
+    boot.assert_words(&["pid:", "1"]);
+    boot.assert_line("nsinit: payload exited with status 0");
+    boot.assert_powered_off();
+}
+
+#[test]
+fn a_config_named_on_the_kernel_command_line_and_a_failing_payload() {
+    let boot = boot(&[&format!("nsinit.config={OTHER_CONF_PATH}")]);
+    boot.assert_no_kernel_panic();
+    boot.assert_line("nsinit: payload exited with status 3");
+    // The demo's payload never ran: the command line's config replaced
+    // /etc/nsinit.conf rather than adding to it.
+    assert!(!boot.has_line("Hello from container!"), "{}: the demo ran too:\n{}", boot.what, boot.console);
+    boot.assert_powered_off();
+}
