@@ -4,6 +4,7 @@
 
 use crate::config::Container;
 use crate::config::BENCH_MAX_RUNS;
+use crate::container::cgroup::Cgroup;
 use crate::container::{ChildMemory, EnvStorage, Launch, ParentLink, environment, exit_code, spawn};
 use crate::error::Error;
 use crate::rt;
@@ -26,11 +27,21 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], r
     let env = environment(host_env, &c.process.env, storage)?;
     let link = ParentLink::new()?;
     let memory = ChildMemory::take()?;
+    // Every container goes in one cgroup, which the limits then hold together.
+    let cgroup = if c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
+    let launch = Launch { mask: None, init_image: None, cgroup };
     let warmup = (runs / 10).clamp(1, 20);
-    measure(c, env, &link, memory, warmup, jobs, &mut [])?;
-    let began = now_ns();
-    measure(c, env, &link, memory, runs, jobs, samples)?;
-    let wall = now_ns() - began;
+    let mut wall = 0;
+    let measured = measure(c, env, &link, memory, &launch, warmup, jobs, &mut []).and_then(|()| {
+        let began = now_ns();
+        let r = measure(c, env, &link, memory, &launch, runs, jobs, samples);
+        wall = now_ns() - began;
+        r
+    });
+    if let Some(cg) = cgroup {
+        cg.remove();
+    }
+    measured?;
     samples.sort_unstable();
     report(c, samples, jobs, warmup, wall);
     Ok(0)
@@ -43,6 +54,7 @@ fn measure(
     env: &[Option<ZStr<'_>>],
     link: &ParentLink,
     memory: &mut ChildMemory,
+    launch: &Launch,
     n: u32,
     jobs: u32,
     out: &mut [u64],
@@ -52,7 +64,7 @@ fn measure(
     while done < n {
         while started < n && running.len() < jobs as usize {
             let t = now_ns();
-            let pid = match spawn(c, env, link, memory, &Launch { mask: None, init_image: None }, &mut Timings::off()) {
+            let pid = match spawn(c, env, link, memory, launch, &mut Timings::off()) {
                 Ok(pid) => pid,
                 Err(e) => {
                     stop_all(&running);

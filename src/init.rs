@@ -103,7 +103,7 @@ fn start_payload(
     memory: &mut ChildMemory,
 ) -> Result<i32, Error> {
     let (stack, path) = memory.parts();
-    sys::clone3_vfork(0, stack, &mut || {
+    sys::clone3_vfork(0, None, stack, &mut || {
         if init.pgroup {
             let _ = sys::setpgid(0, 0);
             if sys::isatty(0) {

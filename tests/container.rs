@@ -1703,3 +1703,172 @@ fn nsinit_init_runs_nested_inside_a_container() {
     let out = ok(r.run(&["/bin/nsinit", "--init", "--unshare", "pid,mnt,uts", "--hostname", "inner", "--proc", "/proc", IN_PROBE, "hostname"]));
     assert_eq!(out, "inner\n");
 }
+
+// ===========================================================================
+// Resource limits: cgroups (v1 on this machine; v2 in tests/boot.rs) and rlimits
+// ===========================================================================
+
+/// The v1 hierarchies nsinit places containers in.
+const V1_CONTROLLERS: [&str; 4] = ["pids", "memory", "cpu", "cpuset"];
+
+/// The cgroup directories under `nsinit/` (the default parent) in every
+/// v1 hierarchy, and under `extra` when given.
+fn nsinit_cgroups(extra: Option<&str>) -> Vec<String> {
+    let mut found = Vec::new();
+    for controller in V1_CONTROLLERS {
+        for parent in ["nsinit"].into_iter().chain(extra) {
+            let dir = format!("/sys/fs/cgroup/{controller}/{parent}");
+            if let Ok(entries) = fs::read_dir(&dir) {
+                for e in entries.flatten() {
+                    if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                        found.push(e.path().display().to_string());
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn pids_max_holds_a_fork_bomb() {
+    let r = Rootfs::new("cg-pids");
+    let out = ok(r.run(&["--pids-max", "20", IN_PROBE, "forkbomb"]));
+    let forked: u64 = out.split_whitespace().nth(1).and_then(|n| n.trim_end_matches(',').parse().ok()).expect(&out);
+    // The probe itself is one of the 20.
+    assert_eq!(forked, 19, "{out}");
+    assert!(out.contains("EAGAIN"), "{out}");
+    assert_eq!(nsinit_cgroups(None), Vec::<String>::new(), "a cgroup was left behind");
+}
+
+#[test]
+fn the_oom_killer_is_reported_with_exit_137() {
+    let r = Rootfs::new("cg-oom");
+    let out = r.run(&["--memory-max", "16M", IN_PROBE, "hog", "256"]);
+    assert_eq!(out.code(), 137, "{out:?}");
+    assert_eq!(out.stderr, "nsinit: container killed by the OOM killer (memory.max=16777216)\n");
+    assert!(!out.stdout.contains("hog done"), "{out:?}");
+    // Under the limit, no report.
+    let out = r.run(&["--memory-max", "64M", IN_PROBE, "hog", "16"]);
+    assert_eq!((out.code(), out.stderr.as_str()), (0, ""), "{out:?}");
+    assert_eq!(nsinit_cgroups(None), Vec::<String>::new());
+}
+
+#[test]
+fn cpus_throttles_a_cpu_bound_payload() {
+    let r = Rootfs::new("cg-cpu");
+    let path = "nsinit-test-cpu";
+    let stat = format!("/sys/fs/cgroup/cpu/{path}/cpu.stat");
+    let host = HostState::take();
+    let mut child = command(&["--rootfs", r.root_str(), "--cgroup", path, "--cpus", "0.2", IN_PROBE, "spin", "2"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    thread::sleep(Duration::from_millis(1200));
+    let text = fs::read_to_string(&stat).unwrap_or_else(|e| panic!("read {stat}: {e}"));
+    let quota = fs::read_to_string(format!("/sys/fs/cgroup/cpu/{path}/cpu.cfs_quota_us")).expect("quota");
+    let status = wait_with_timeout(&mut child, "spin");
+    host.check(Some(&r), "--cpus 0.2");
+    assert!(status.success());
+    assert_eq!(quota.trim(), "20000");
+    let throttled: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("nr_throttled "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no nr_throttled in {text}"));
+    assert!(throttled > 0, "not throttled: {text}");
+    assert!(!Path::new(&format!("/sys/fs/cgroup/cpu/{path}")).exists(), "the cgroup was left behind");
+}
+
+#[test]
+fn the_cgroup_namespace_shows_the_container_its_own_cgroup_as_root() {
+    let r = Rootfs::new("cg-ns");
+    let out = ok(r.run(&["--unshare", "cgroup", "--pids-max", "50", IN_PROBE, "cat", "/proc/self/cgroup"]));
+    assert!(out.lines().any(|l| l == "8:pids:/" || l.ends_with(":pids:/")), "{out}");
+    // Without the namespace, the container sees where nsinit put it.
+    let out = ok(r.run(&["--cgroup", "nsinit-test-ns/box", "--pids-max", "50", IN_PROBE, "cat", "/proc/self/cgroup"]));
+    assert!(out.lines().any(|l| l.ends_with(":pids:/nsinit-test-ns/box")), "{out}");
+    let _ = fs::remove_dir_all("/sys/fs/cgroup/pids/nsinit-test-ns");
+    for c in V1_CONTROLLERS {
+        let _ = fs::remove_dir(format!("/sys/fs/cgroup/{c}/nsinit-test-ns"));
+    }
+}
+
+#[test]
+fn rlimits_and_oom_score_adj_are_seen_inside() {
+    let r = Rootfs::new("rlimits");
+    let limits = ok(r.run(&["--rlimit", "nofile=64:128", "--rlimit", "core=0:unlimited", IN_PROBE, "cat", "/proc/self/limits"]));
+    let row = |name: &str| -> Vec<String> {
+        let line = limits.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("no {name} in {limits}"));
+        line[name.len()..].split_whitespace().take(2).map(String::from).collect()
+    };
+    assert_eq!(row("Max open files"), ["64", "128"]);
+    assert_eq!(row("Max core file size"), ["0", "unlimited"]);
+    // Raising needs no privilege (lowering needs CAP_SYS_RESOURCE, which
+    // these machines' root lacks).
+    assert_eq!(ok(r.run(&["--oom-score-adj", "500", IN_PROBE, "cat", "/proc/self/oom_score_adj"])), "500\n");
+    assert_eq!(
+        fails(nsinit(&["--rlimit", "nofile=10:5", "true"]), 125),
+        "nsinit: --rlimit: expected NAME=SOFT[:HARD], NAME one of cpu, fsize, data, stack, core, rss, nproc, nofile, \
+         memlock, as, locks, sigpending, msgqueue, nice, rtprio, rttime, values numbers or 'unlimited'; got 'nofile=10:5'"
+    );
+    assert_eq!(
+        fails(nsinit(&["--cpus", "0", "true"]), 125),
+        "nsinit: --cpus: expected a number of CPUs such as 0.5 or 2; got '0'"
+    );
+}
+
+#[test]
+fn cgroups_are_removed_after_failed_starts_and_killed_runs() {
+    let r = Rootfs::new("cg-cleanup");
+    assert_eq!(r.run(&["--pids-max", "10", "/bin/nonexistent"]).code(), 127);
+    assert_eq!(r.run(&["--pids-max", "10", "--bind", "/nonexistent", "/x", IN_PROBE, "exit", "0"]).code(), 125);
+    assert_eq!(r.run(&["--pids-max", "10", IN_PROBE, "kill", "11"]).code(), 139);
+    assert_eq!(nsinit_cgroups(None), Vec::<String>::new());
+
+    // nsinit killed outright cannot clean up; the next nsinit removes what
+    // it left, once its processes are gone.
+    let host = HostState::take();
+    let mut child = command(&["--rootfs", r.root_str(), "--pids-max", "10", IN_PROBE, "sleep", "100"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while payload_pids(&r).is_empty() {
+        assert!(Instant::now() < deadline, "the probe never ran");
+        thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL nsinit");
+    child.wait().expect("reap");
+    while !processes_from(&r).is_empty() {
+        assert!(Instant::now() < deadline + Duration::from_secs(5), "the container outlived nsinit");
+        thread::sleep(Duration::from_millis(5));
+    }
+    host.check(Some(&r), "nsinit killed");
+    assert_eq!(nsinit_cgroups(None).len(), V1_CONTROLLERS.len(), "the killed run's cgroups should be there until the next run");
+    ok(r.run(&["--pids-max", "10", IN_PROBE, "exit", "0"]));
+    assert_eq!(nsinit_cgroups(None), Vec::<String>::new(), "the next run removes a killed run's cgroups");
+}
+
+#[test]
+fn a_thousand_runs_leave_no_cgroup_behind() {
+    let r = Rootfs::new("cg-thousand");
+    let host = HostState::take();
+    for i in 0..1000 {
+        let status = command(&["--rootfs", r.root_str(), "--pids-max", "10", "--memory-max", "64M", "--cpus", "1", IN_PROBE, "exit", "0"])
+            .stdin(Stdio::null())
+            .status()
+            .expect("run nsinit");
+        assert!(status.success(), "run {i}: {status:?}");
+    }
+    host.check(Some(&r), "1000 runs with cgroups");
+    assert_eq!(nsinit_cgroups(None), Vec::<String>::new());
+    // nsinit bench puts its containers in one cgroup, removed at the end.
+    let out = ok(r.nsinit(&["bench", "-n", "50", "--rootfs", r.root_str(), "--pids-max", "10", IN_PROBE, "exit", "0"]));
+    assert!(out.starts_with("nsinit bench: 50 starts"), "{out}");
+    assert_eq!(nsinit_cgroups(None), Vec::<String>::new());
+}

@@ -144,6 +144,38 @@ pub enum OnExit {
     Halt,
 }
 
+/// Most `--rlimit` options.
+pub const MAX_RLIMITS: usize = 16;
+
+/// Limits on the container's cgroup (OCI `linux.resources`). `None` leaves
+/// a limit as the kernel has it; `u64::MAX` is "max", no limit.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Resources<'a> {
+    pub pids_max: Option<u64>,
+    pub memory_max: Option<u64>,
+    pub memory_swap_max: Option<u64>,
+    /// CPU time per period, in microseconds: (quota or max, period).
+    pub cpu_max: Option<(u64, u64)>,
+    /// Relative CPU share, 1 to 10000 (cgroup v2 `cpu.weight`).
+    pub cpu_weight: Option<u64>,
+    /// The CPUs it may run on, as `cpuset.cpus` spells them (`0-1,3`).
+    pub cpuset: Option<ZStr<'a>>,
+}
+
+impl Resources<'_> {
+    pub fn any(&self) -> bool {
+        *self != Resources::default()
+    }
+}
+
+/// A resource limit of the payload (`setrlimit`), OCI `process.rlimits`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Rlimit {
+    pub resource: u32,
+    pub soft: u64,
+    pub hard: u64,
+}
+
 /// Everything nsinit needs to start one container.
 #[derive(Debug)]
 pub struct Container<'a> {
@@ -157,6 +189,12 @@ pub struct Container<'a> {
     pub process: Process<'a>,
     pub init: Option<Init>,
     pub on_exit: OnExit,
+    /// Where the container's cgroup goes, relative to each hierarchy's root;
+    /// by default `nsinit/<PID of nsinit>` when there are limits.
+    pub cgroup: Option<ZStr<'a>>,
+    pub resources: Resources<'a>,
+    pub rlimits: Vec<Rlimit, MAX_RLIMITS>,
+    pub oom_score_adj: Option<i32>,
 }
 
 impl<'a> Container<'a> {
@@ -170,7 +208,23 @@ impl<'a> Container<'a> {
             process: Process { args: Payload::Words(Vec::new()), env: Vec::new(), cwd: None },
             init: None,
             on_exit: OnExit::PowerOff,
+            cgroup: None,
+            resources: Resources {
+                pids_max: None,
+                memory_max: None,
+                memory_swap_max: None,
+                cpu_max: None,
+                cpu_weight: None,
+                cpuset: None,
+            },
+            rlimits: Vec::new(),
+            oom_score_adj: None,
         }
+    }
+
+    /// Whether the container gets a cgroup of its own.
+    pub fn wants_cgroup(&self) -> bool {
+        self.cgroup.is_some() || self.resources.any()
     }
 
     pub fn clear(&mut self) {
@@ -184,6 +238,10 @@ impl<'a> Container<'a> {
         self.process.cwd = None;
         self.init = None;
         self.on_exit = OnExit::PowerOff;
+        self.cgroup = None;
+        self.resources = Resources::default();
+        self.rlimits.clear();
+        self.oom_score_adj = None;
     }
 
     /// Whether starting it needs no new process, no namespace and no mount:

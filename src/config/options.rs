@@ -3,7 +3,7 @@
 
 use super::{
     Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, Init, Mount, MountKind, NAMESPACES,
-    OnExit, PATH_MAX, UTS_NAME_MAX,
+    OnExit, PATH_MAX, Rlimit, UTS_NAME_MAX,
 };
 
 /// `--stop-timeout` by default, as tini's and Docker's grace is short.
@@ -55,6 +55,16 @@ pub const OPTIONS: &[Opt] = &[
     opt("init-pgroup", ""),
     opt("stop-timeout", "SECONDS"),
     opt("on-exit", "ACTION"),
+    opt("cgroup", "PATH"),
+    opt("pids-max", "N"),
+    opt("memory-max", "BYTES"),
+    opt("memory-swap-max", "BYTES"),
+    opt("cpu-max", "QUOTA[/PERIOD]"),
+    opt("cpus", "CPUS"),
+    opt("cpu-weight", "N"),
+    opt("cpuset", "CPUS"),
+    opt("rlimit", "NAME=SOFT[:HARD]"),
+    opt("oom-score-adj", "N"),
     Opt { name: "config", args: "FILE", cli_only: true },
     Opt { name: "timings", args: "", cli_only: true },
 ];
@@ -185,6 +195,73 @@ impl<'c, 'a> Builder<'c, 'a> {
                 })?;
                 self.stop_timeout = Some(n as u32);
             }
+            ("cgroup", [path]) => {
+                let p = path.bytes();
+                if p.is_empty() || p.split(|&c| c == b'/').any(|part| part == b"..") {
+                    return Err(error().push(b"expected a cgroup path without '..'; got '").push(p).push(b"'"));
+                }
+                self.c.cgroup = Some(*path);
+            }
+            ("pids-max", [n]) => {
+                self.c.resources.pids_max = Some(limit(n.bytes(), |s| parse_radix(s, 10)).ok_or_else(|| {
+                    error().push(b"expected a number of processes or 'max'; got '").push(n.bytes()).push(b"'")
+                })?);
+            }
+            ("memory-max" | "memory-swap-max", [bytes]) => {
+                let v = limit(bytes.bytes(), parse_size).ok_or_else(|| {
+                    error().push(b"expected bytes with an optional K, M or G suffix, or 'max'; got '").push(bytes.bytes()).push(b"'")
+                })?;
+                match opt.name {
+                    "memory-max" => self.c.resources.memory_max = Some(v),
+                    _ => self.c.resources.memory_swap_max = Some(v),
+                }
+            }
+            ("cpu-max", [spec]) => {
+                self.c.resources.cpu_max = Some(parse_cpu_max(spec.bytes()).ok_or_else(|| {
+                    error().push(b"expected QUOTA[/PERIOD] in microseconds (QUOTA may be 'max'); got '").push(spec.bytes()).push(b"'")
+                })?);
+            }
+            ("cpus", [cpus]) => {
+                let quota = parse_cpus(cpus.bytes()).ok_or_else(|| {
+                    error().push(b"expected a number of CPUs such as 0.5 or 2; got '").push(cpus.bytes()).push(b"'")
+                })?;
+                self.c.resources.cpu_max = Some((quota, CPU_PERIOD_US));
+            }
+            ("cpu-weight", [n]) => {
+                let w = parse_radix(n.bytes(), 10).filter(|w| (1..=10_000).contains(w)).ok_or_else(|| {
+                    error().push(b"expected a weight from 1 to 10000; got '").push(n.bytes()).push(b"'")
+                })?;
+                self.c.resources.cpu_weight = Some(w);
+            }
+            ("cpuset", [cpus]) => {
+                let ok = !cpus.bytes().is_empty() && cpus.bytes().iter().all(|c| c.is_ascii_digit() || b",-".contains(c));
+                if !ok {
+                    return Err(error().push(b"expected CPUs such as 0-1,3; got '").push(cpus.bytes()).push(b"'"));
+                }
+                self.c.resources.cpuset = Some(*cpus);
+            }
+            ("rlimit", [spec]) => {
+                let r = parse_rlimit(spec.bytes()).ok_or_else(|| {
+                    error()
+                        .push(b"expected NAME=SOFT[:HARD], NAME one of ")
+                        .push(RLIMIT_NAMES_HELP)
+                        .push(b", values numbers or 'unlimited'; got '")
+                        .push(spec.bytes())
+                        .push(b"'")
+                })?;
+                self.c.rlimits.retain(|old| old.resource != r.resource);
+                self.c.rlimits.push(r).map_err(|_| error().push(b"too many rlimits (at most 16)"))?;
+            }
+            ("oom-score-adj", [n]) => {
+                let (negative, digits) = match n.bytes().strip_prefix(b"-") {
+                    Some(rest) => (true, rest),
+                    None => (false, n.bytes()),
+                };
+                let v = parse_radix(digits, 10).filter(|v| *v <= 1000).ok_or_else(|| {
+                    error().push(b"expected a number from -1000 to 1000; got '").push(n.bytes()).push(b"'")
+                })? as i32;
+                self.c.oom_score_adj = Some(if negative { -v } else { v });
+            }
             ("on-exit", [action]) => {
                 self.c.on_exit = match action.bytes() {
                     b"poweroff" => OnExit::PowerOff,
@@ -304,6 +381,81 @@ fn env_name(var: ZStr<'_>, error: impl Fn() -> Error) -> Result<(), Error> {
     Ok(())
 }
 
+/// The period of `--cpus`, as runc and Docker use it.
+pub const CPU_PERIOD_US: u64 = 100_000;
+
+/// `max` as `u64::MAX`, or a value `parse` reads.
+fn limit(s: &[u8], parse: impl Fn(&[u8]) -> Option<u64>) -> Option<u64> {
+    if s == b"max" { Some(u64::MAX) } else { parse(s) }
+}
+
+/// `QUOTA[/PERIOD]` in microseconds; QUOTA may be `max`; PERIOD defaults
+/// to 100000 and, as the kernel wants, lies between 1 ms and 1 s.
+pub fn parse_cpu_max(s: &[u8]) -> Option<(u64, u64)> {
+    let (quota, period) = match s.iter().position(|&c| c == b'/') {
+        Some(i) => (&s[..i], parse_radix(&s[i + 1..], 10)?),
+        None => (s, CPU_PERIOD_US),
+    };
+    let quota = limit(quota, |q| parse_radix(q, 10))?;
+    ((1000..=1_000_000).contains(&period) && quota >= 1000).then_some((quota, period))
+}
+
+/// `0.5`, `2`, `1.25`: CPUs as a quota per 100 ms period.
+pub fn parse_cpus(s: &[u8]) -> Option<u64> {
+    let (whole, frac) = match s.iter().position(|&c| c == b'.') {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, &b""[..]),
+    };
+    if frac.len() > 5 || (whole.is_empty() && frac.is_empty()) {
+        return None;
+    }
+    let whole = if whole.is_empty() { 0 } else { parse_radix(whole, 10)? };
+    let mut micros = whole.checked_mul(CPU_PERIOD_US)?;
+    let mut scale = CPU_PERIOD_US / 10;
+    for &d in frac {
+        micros += u64::from((d as char).to_digit(10)?) * scale;
+        scale /= 10;
+    }
+    // The kernel's smallest quota is 1 ms.
+    (micros >= 1000).then_some(micros)
+}
+
+/// The `--rlimit` names, as `prlimit(1)` spells them.
+const RLIMITS: [(&[u8], u32); 16] = [
+    (b"cpu", 0),
+    (b"fsize", 1),
+    (b"data", 2),
+    (b"stack", 3),
+    (b"core", 4),
+    (b"rss", 5),
+    (b"nproc", 6),
+    (b"nofile", 7),
+    (b"memlock", 8),
+    (b"as", 9),
+    (b"locks", 10),
+    (b"sigpending", 11),
+    (b"msgqueue", 12),
+    (b"nice", 13),
+    (b"rtprio", 14),
+    (b"rttime", 15),
+];
+const RLIMIT_NAMES_HELP: &[u8] =
+    b"cpu, fsize, data, stack, core, rss, nproc, nofile, memlock, as, locks, sigpending, msgqueue, nice, rtprio, rttime";
+
+/// `NAME=SOFT[:HARD]`, a value a number or `unlimited`; HARD defaults to SOFT.
+pub fn parse_rlimit(s: &[u8]) -> Option<Rlimit> {
+    let eq = s.iter().position(|&c| c == b'=')?;
+    let name = s[..eq].strip_prefix(b"RLIMIT_").unwrap_or(&s[..eq]);
+    let resource = RLIMITS.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))?.1;
+    let value = |v: &[u8]| if v == b"unlimited" { Some(u64::MAX) } else { parse_radix(v, 10) };
+    let values = &s[eq + 1..];
+    let (soft, hard) = match values.iter().position(|&c| c == b':') {
+        Some(i) => (value(&values[..i])?, value(&values[i + 1..])?),
+        None => (value(values)?, value(values)?),
+    };
+    (soft <= hard).then_some(Rlimit { resource, soft, hard })
+}
+
 /// Bytes, with an optional K, M or G suffix (powers of 1024). `None` on bad
 /// input or overflow.
 pub fn parse_size(s: &[u8]) -> Option<u64> {
@@ -347,6 +499,36 @@ mod tests {
         assert_eq!(parse_size(b"-1"), None);
         assert_eq!(parse_size(b"99999999999999999999"), None);
         assert_eq!(parse_size(b"17179869184G"), None);
+    }
+
+    #[test]
+    fn cpu_limits() {
+        assert_eq!(parse_cpu_max(b"50000"), Some((50000, 100000)));
+        assert_eq!(parse_cpu_max(b"20000/50000"), Some((20000, 50000)));
+        assert_eq!(parse_cpu_max(b"max"), Some((u64::MAX, 100000)));
+        assert_eq!(parse_cpu_max(b"max/200000"), Some((u64::MAX, 200000)));
+        assert_eq!(parse_cpu_max(b"500"), None, "under the kernel's 1 ms");
+        assert_eq!(parse_cpu_max(b"50000/10"), None);
+        assert_eq!(parse_cpu_max(b"x"), None);
+        assert_eq!(parse_cpus(b"0.5"), Some(50000));
+        assert_eq!(parse_cpus(b"2"), Some(200000));
+        assert_eq!(parse_cpus(b"1.25"), Some(125000));
+        assert_eq!(parse_cpus(b".2"), Some(20000));
+        assert_eq!(parse_cpus(b"0.001"), None, "under 1 ms a period");
+        assert_eq!(parse_cpus(b"0"), None);
+        assert_eq!(parse_cpus(b"1.x"), None);
+        assert_eq!(parse_cpus(b""), None);
+    }
+
+    #[test]
+    fn rlimits() {
+        assert_eq!(parse_rlimit(b"nofile=1024:4096"), Some(Rlimit { resource: 7, soft: 1024, hard: 4096 }));
+        assert_eq!(parse_rlimit(b"NOFILE=64"), Some(Rlimit { resource: 7, soft: 64, hard: 64 }));
+        assert_eq!(parse_rlimit(b"RLIMIT_CORE=0:unlimited"), Some(Rlimit { resource: 4, soft: 0, hard: u64::MAX }));
+        assert_eq!(parse_rlimit(b"nofile=10:5"), None, "soft over hard");
+        assert_eq!(parse_rlimit(b"files=10"), None);
+        assert_eq!(parse_rlimit(b"nofile"), None);
+        assert_eq!(parse_rlimit(b"nofile=x"), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `setup`, the container side, one step a line in the order the kernel
 //! sees them.
 
+pub mod cgroup;
 mod mounts;
 mod net;
 pub mod process;
@@ -17,7 +18,10 @@ use crate::text::ZBuf;
 use crate::timings::Timings;
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 use crate::init;
-use linux_raw_sys::general::{CLONE_NEWNET, CLONE_NEWNS, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGKILL, WNOHANG};
+use cgroup::Cgroup;
+use linux_raw_sys::general::{
+    CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGKILL, WNOHANG,
+};
 
 /// Starts the container and waits for it, forwarding every signal nsinit
 /// gets to the container's PID 1, as `runc run` does; returns the code
@@ -30,13 +34,31 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
         None => None,
     };
     let (signals, mask) = init::catch_signals()?;
-    let launch = Launch { mask: Some(mask), init_image: image };
-    let pid = spawn(c, env, &link, ChildMemory::take()?, &launch, timings)?;
+    let cgroup = if c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
+    let launch = Launch { mask: Some(mask), init_image: image, cgroup };
+    let started = ChildMemory::take().and_then(|memory| spawn(c, env, &link, memory, &launch, timings));
     link.close_read_end();
     if let Some(fd) = image {
         let _ = sys::close(fd);
     }
-    forward_until_exit(signals, pid)
+    let code = started.and_then(|pid| forward_until_exit(signals, pid));
+    if let Some(cg) = cgroup {
+        if code.as_ref().is_ok_and(|c| *c == 128 + SIGKILL as i32) && cg.oom_kills() > 0 {
+            report_oom(cg);
+        }
+        cg.remove();
+    }
+    code
+}
+
+/// `nsinit: container killed by the OOM killer (memory.max=N)`.
+fn report_oom(cg: &Cgroup) {
+    let mut e = Error::new(b"container killed by the OOM killer (memory.max=");
+    e = match cg.memory_max() {
+        Some(n) if n != u64::MAX => e.push_u64(n),
+        _ => e.push(b"max"),
+    };
+    e.push(b")").print(2);
 }
 
 /// Passes each signal on to `pid` until it exits; returns its exit code.
@@ -71,6 +93,8 @@ pub struct Launch {
     pub mask: Option<sys::SigSet>,
     /// With `--init`: nsinit's own sealed image, to exec as PID 1.
     pub init_image: Option<sys::Fd>,
+    /// The cgroup to start in.
+    pub cgroup: Option<&'static Cgroup>,
 }
 
 /// The link that tells a container nsinit died before the container could
@@ -137,10 +161,14 @@ pub fn spawn(
     timings.step("prepare", b"");
     timings.flush();
     let (stack, path) = memory.parts();
-    let pid = sys::clone3_vfork(u64::from(c.namespaces), stack, &mut || {
+    // A cgroup namespace is made once the process is in its cgroup, so that
+    // it is the namespace's root.
+    let later = if launch.cgroup.is_some() { CLONE_NEWCGROUP } else { 0 };
+    let flags = u64::from(c.namespaces & !later);
+    let pid = sys::clone3_vfork(flags, launch.cgroup.and_then(|cg| cg.fd), stack, &mut || {
         timings.step("clone3", b"");
         let _ = sys::close(link.write);
-        let err = match setup(c, link.read, timings) {
+        let err = match setup(c, link.read, launch.cgroup, timings) {
             Ok(()) => {
                 if let Some(mask) = launch.mask {
                     let _ = sys::sigprocmask(SIG_SETMASK, mask);
@@ -165,9 +193,17 @@ pub fn spawn(
 }
 
 /// The container side, in order. Each step names itself in its errors.
-fn setup(c: &Container<'_>, parent_alive: sys::Fd, t: &mut Timings) -> Result<(), Error> {
+fn setup(c: &Container<'_>, parent_alive: sys::Fd, cgroup: Option<&Cgroup>, t: &mut Timings) -> Result<(), Error> {
     die_with_parent(parent_alive)?;
     t.step("parent-death signal", b"");
+    if let Some(cg) = cgroup {
+        cg.join()?;
+        if c.has(CLONE_NEWCGROUP) {
+            sys::unshare(CLONE_NEWCGROUP).map_err(|e| Error::sys("unshare", b"cgroup", e))?;
+        }
+        t.step("cgroup", b"");
+    }
+    process::limit(c)?;
     if c.has(CLONE_NEWNS) {
         rootfs::stop_propagation()?;
         t.step("mount propagation", b"");

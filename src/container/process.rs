@@ -140,6 +140,24 @@ pub fn exec(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>], candidate: &mut
     failed(denied.unwrap_or(Errno::ENOENT))
 }
 
+/// The payload's process limits: `--rlimit` and `--oom-score-adj`.
+pub fn limit(c: &crate::config::Container<'_>) -> Result<(), Error> {
+    for r in &c.rlimits {
+        sys::setrlimit(r.resource, r.soft, r.hard).map_err(|e| Error::sys("setrlimit", b"", e).push(b" (--rlimit)"))?;
+    }
+    if let Some(adj) = c.oom_score_adj {
+        let mut value = ZBuf::<16>::new();
+        let _ = if adj < 0 { value.push(b"-") } else { Ok(&mut value) }.and_then(|v| v.push_num(u64::from(adj.unsigned_abs()), 10));
+        let path = ZStr::new(c"/proc/self/oom_score_adj");
+        let fd = sys::open(path, linux_raw_sys::general::O_WRONLY | linux_raw_sys::general::O_CLOEXEC, 0)
+            .map_err(|e| Error::sys("open", path.bytes(), e))?;
+        let written = sys::write(fd, value.bytes());
+        let _ = sys::close(fd);
+        written.map_err(|e| Error::sys("write", path.bytes(), e))?;
+    }
+    Ok(())
+}
+
 /// The exit code for a wait status: the payload's own code, or 128+N when
 /// signal N killed it, as shells report it.
 pub fn exit_code(status: i32) -> i32 {

@@ -9,7 +9,8 @@ pub use zstr::ZStr;
 
 use core::mem::MaybeUninit;
 use linux_raw_sys::general::{
-    AT_FDCWD, CLONE_VFORK, CLONE_VM, SIGCHLD, clone_args, mount_attr, open_how, pollfd, stat, timespec,
+    AT_FDCWD, CLONE_INTO_CGROUP, CLONE_VFORK, CLONE_VM, SIGCHLD, clone_args, mount_attr, open_how, pollfd, rlimit64,
+    stat, timespec,
 };
 use syscalls::{Sysno, syscall};
 
@@ -174,12 +175,13 @@ pub fn poll_one(fd: Fd, events: i16, timeout_ms: i32) -> Result<i16, Errno> {
 /// `execve` or exited (`CLONE_VFORK`); `child` must end in one of them. No page table is copied and no page is
 /// copied on write, which a fork-style clone pays for in every start.
 /// Returns the child's PID.
-pub fn clone3_vfork(flags: u64, stack: &mut [u8], child: &mut dyn FnMut()) -> Result<i32, Errno> {
+/// With `cgroup`, the child starts in that cgroup (v2, `CLONE_INTO_CGROUP`).
+pub fn clone3_vfork(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut dyn FnMut()) -> Result<i32, Errno> {
     // The stack grows down from its 16-byte aligned top.
     let base = stack.as_mut_ptr() as u64;
     let top = (base + stack.len() as u64) & !15;
     let args = clone_args {
-        flags: flags | u64::from(CLONE_VM | CLONE_VFORK),
+        flags: flags | u64::from(CLONE_VM | CLONE_VFORK) | cgroup.map_or(0, |_| CLONE_INTO_CGROUP),
         pidfd: 0,
         child_tid: 0,
         parent_tid: 0,
@@ -189,7 +191,7 @@ pub fn clone3_vfork(flags: u64, stack: &mut [u8], child: &mut dyn FnMut()) -> Re
         tls: 0,
         set_tid: 0,
         set_tid_size: 0,
-        cgroup: 0,
+        cgroup: cgroup.map_or(0, |fd| fd as u64),
     };
     let mut child: &mut dyn FnMut() = child;
     let ret: usize;
@@ -489,4 +491,40 @@ pub fn fork() -> Result<i32, Errno> {
 pub fn readlink(path: ZStr<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: `path` is NUL-terminated; `buf` is valid for writes of its length.
     unsafe { syscall!(Sysno::readlinkat, AT_FDCWD, path.as_ptr(), buf.as_mut_ptr(), buf.len()) }
+}
+
+/// `prlimit64` on this process: sets `resource` to (soft, hard).
+pub fn setrlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Errno> {
+    let new = rlimit64 { rlim_cur: soft, rlim_max: hard };
+    // SAFETY: `new` is a valid rlimit64; no old value is asked for.
+    unsafe { syscall!(Sysno::prlimit64, 0, resource, &new as *const rlimit64, 0) }.map(drop)
+}
+
+pub fn unshare(flags: u32) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::unshare, flags) }.map(drop)
+}
+
+pub fn rmdir(path: ZStr<'_>) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { syscall!(Sysno::unlinkat, AT_FDCWD, path.as_ptr(), linux_raw_sys::general::AT_REMOVEDIR) }.map(drop)
+}
+
+/// Anonymous private memory of `len` bytes, read-write.
+pub fn mmap_anonymous(len: usize) -> Result<*mut u8, Errno> {
+    use linux_raw_sys::general::{MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE};
+    // SAFETY: a new anonymous mapping touches no existing memory.
+    unsafe { syscall!(Sysno::mmap, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1i32, 0) }
+        .map(|p| p as *mut u8)
+}
+
+/// Writes 1 to every `page`th byte of `len` bytes at `p`, so each page is
+/// really allocated.
+pub fn touch_pages(p: *mut u8, len: usize, page: usize) {
+    let mut i = 0;
+    while i < len {
+        // SAFETY: the caller mapped `len` writable bytes at `p`.
+        unsafe { core::ptr::write_volatile(p.add(i), 1) };
+        i += page;
+    }
 }

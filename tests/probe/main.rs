@@ -5,7 +5,8 @@
 //! `nsinit-probe COMMAND [ARG]...`, one fact a command, printed plainly:
 //! hostname, domainname, pid, ppid, mountinfo, env, args, cwd, fds,
 //! exit N, kill N, sleep SECONDS, cat FILE, ls DIR, write FILE TEXT,
-//! readlink PATH, and for the PID 1 tests: orphans N, signals, leftovers.
+//! readlink PATH, for the PID 1 tests: orphans N, signals, leftovers, and
+//! for the limits: forkbomb, hog MIB, spin SECONDS.
 //! Started as `hello` (argv[0]'s last component), it is the demo.
 #![no_std]
 #![no_main]
@@ -50,8 +51,11 @@ fn main(args: Args) -> ! {
             (b"orphans", Some(n), None) => number(n).map_or(2, orphans),
             (b"signals", None, _) => signals(),
             (b"leftovers", None, _) => leftovers(),
+            (b"forkbomb", None, _) => forkbomb(),
+            (b"hog", Some(mb), None) => number(mb).map_or(2, hog),
+            (b"spin", Some(s), None) => number(s).map_or(2, spin),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers"]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S"]);
                 2
             }
         }
@@ -365,6 +369,60 @@ fn leftovers() -> i32 {
                 l.push(b"left ").push_u64(pid as u64).print(1);
             }
             Err(e) => return fail(b"fork", e),
+        }
+    }
+    0
+}
+
+/// Forks sleeping children until the kernel refuses one; prints
+/// `forked N` and the error. The children die with the container.
+fn forkbomb() -> i32 {
+    let mut forked = 0u64;
+    let err = loop {
+        match sys::fork() {
+            Ok(0) => {
+                let _ = sys::nanosleep(30);
+                sys::exit_group(0)
+            }
+            Ok(_) => forked += 1,
+            Err(e) => break e,
+        }
+        if forked == 100_000 {
+            break Errno::EINVAL;
+        }
+    };
+    let mut l = Line::new();
+    l.push(b"forked ").push_u64(forked).push(b", then ");
+    nsinit::error::push_errno(&mut l, err);
+    l.print(1);
+    0
+}
+
+/// Allocates and touches `mib` MiB, printing progress every 16 MiB.
+fn hog(mib: u64) -> i32 {
+    const CHUNK: usize = 1 << 20;
+    for i in 0..mib {
+        let p = match sys::mmap_anonymous(CHUNK) {
+            Ok(p) => p,
+            Err(e) => return fail(b"mmap", e),
+        };
+        sys::touch_pages(p, CHUNK, 4096);
+        if (i + 1) % 16 == 0 {
+            let mut l = Line::new();
+            l.push(b"touched ").push_u64(i + 1).push(b" MiB").print(1);
+        }
+    }
+    say(&[b"hog done"]);
+    0
+}
+
+/// Burns CPU for `seconds`.
+fn spin(seconds: u64) -> i32 {
+    let end = nsinit::timings::now_ns() + seconds * 1_000_000_000;
+    let mut n: u64 = 0;
+    while nsinit::timings::now_ns() < end {
+        for _ in 0..10_000 {
+            n = core::hint::black_box(n.wrapping_add(1));
         }
     }
     0
