@@ -49,24 +49,27 @@ pub fn run(args: rt::Args) -> ! {
     }
 }
 
-/// /proc, /sys, /dev (devtmpfs) and /run, each where nothing is mounted yet.
+/// /proc, /sys, the cgroup v2 tree, /dev (devtmpfs) and /run, each where
+/// nothing is mounted yet.
 fn mount_system() {
     let nodev = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    let mounts: [(&core::ffi::CStr, &core::ffi::CStr, u32); 4] = [
+    let mounts: [(&core::ffi::CStr, &core::ffi::CStr, u32); 5] = [
         (c"/proc", c"proc", nodev),
         (c"/sys", c"sysfs", nodev),
+        (c"/sys/fs/cgroup", c"cgroup2", nodev),
         (c"/dev", c"devtmpfs", MS_NOSUID),
         (c"/run", c"tmpfs", MS_NOSUID | MS_NODEV),
     ];
-    let root_dev = sys::stat(ZStr::new(c"/")).map(|st| st.st_dev).ok();
     for (path, fstype, flags) in mounts {
         let (path, fstype) = (ZStr::new(path), ZStr::new(fstype));
         match sys::mkdirat(sys::CWD, path, 0o755) {
             Ok(()) | Err(Errno::EEXIST) => {}
             Err(e) => Error::sys("mkdir", path.bytes(), e).print(2),
         }
-        // A mount point has a device of its own.
-        if sys::stat(path).map(|st| st.st_dev).ok() != root_dev {
+        // A mount point has a device other than its parent's.
+        let parent = path.bytes().iter().rposition(|&c| c == b'/').map_or(&b"/"[..], |i| &path.bytes()[..i.max(1)]);
+        let parent_dev = crate::text::ZBuf::<64>::from_parts(&[parent]).ok().and_then(|mut p| sys::stat(p.zstr()).ok()).map(|st| st.st_dev);
+        if sys::stat(path).map(|st| st.st_dev).ok() != parent_dev {
             continue;
         }
         if let Err(e) = sys::mount(Some(fstype), path, Some(fstype), flags, None) {

@@ -44,6 +44,15 @@ hostname other-vm
 /bin/probe exit 3
 ";
 
+/// Configs for cgroup v2, which the booted kernel has alone: nsinit mounts
+/// cgroup2 on /sys/fs/cgroup as the system's init, and creates containers
+/// straight into their cgroup (CLONE_INTO_CGROUP).
+const V2_CONFS: [(&str, &str); 3] = [
+    ("/etc/v2-pids.conf", "rootfs /demo\npids-max 20\n--\n/bin/probe forkbomb\n"),
+    ("/etc/v2-oom.conf", "rootfs /demo\nmemory-max 16M\n--\n/bin/probe hog 256\n"),
+    ("/etc/v2-place.conf", "rootfs /demo\ncgroup box\ncpus 0.5\n--\n/bin/probe cat /proc/self/cgroup\n"),
+];
+
 /// A boot takes about 5 s here under TCG; 120 s leaves room for a loaded
 /// CI machine, and still fails a hung guest long before CI's own limit.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -87,8 +96,16 @@ fn build_initramfs() -> PathBuf {
     fs::write(&other, OTHER_CONF).unwrap_or_else(|e| panic!("write {}: {e}", other.display()));
     let out = dir.join("initramfs.cpio.gz");
     let file = |dest: &str, src: &Path| format!("{dest}={}", src.display());
+    let mut v2 = Vec::new();
+    for (dest, text) in V2_CONFS {
+        let src = dir.join(dest.trim_start_matches("/etc/"));
+        fs::write(&src, text).unwrap_or_else(|e| panic!("write {}: {e}", src.display()));
+        v2.push("--file".to_string());
+        v2.push(file(dest, &src));
+    }
     let status = Command::new("python3")
         .arg(MKINITRAMFS)
+        .args(&v2)
         .arg("-o")
         .arg(&out)
         .args(["--init", NSINIT])
@@ -264,4 +281,25 @@ fn a_config_named_on_the_kernel_command_line_and_a_failing_payload() {
     // /etc/nsinit.conf rather than adding to it.
     assert!(!boot.has_line("Hello from container!"), "{}: the demo ran too:\n{}", boot.what, boot.console);
     boot.assert_powered_off();
+}
+
+#[test]
+fn cgroup_v2_limits_hold_in_a_v2_only_system() {
+    let pids = boot(&["nsinit.config=/etc/v2-pids.conf"]);
+    pids.assert_no_kernel_panic();
+    // 20 processes: the probe and 19 children.
+    pids.assert_line("forked 19, then EAGAIN (Try again)");
+    pids.assert_line("nsinit: payload exited with status 0");
+    pids.assert_powered_off();
+
+    let oom = boot(&["nsinit.config=/etc/v2-oom.conf"]);
+    oom.assert_line("nsinit: container killed by the OOM killer (memory.max=16777216)");
+    oom.assert_line("nsinit: payload exited with status 137");
+    oom.assert_powered_off();
+
+    // Created straight into /box: the payload's first look at its cgroup.
+    let place = boot(&["nsinit.config=/etc/v2-place.conf"]);
+    place.assert_line("0::/box");
+    place.assert_line("nsinit: payload exited with status 0");
+    place.assert_powered_off();
 }
