@@ -586,8 +586,9 @@ fn help_lists_every_option_on_stdout_and_exits_0() {
     for opt in [
         "--rootfs", "--bare", "--unshare", "--share", "--hostname", "--domainname", "--proc", "--sysfs", "--tmpfs",
         "--size", "--mode", "--bind", "--ro-bind", "--dev", "--mqueue", "--setenv", "--unsetenv", "--clearenv",
-        "--chdir", "--config", "--init", "--init-pgroup", "--stop-timeout", "--on-exit", "--timings", "--help",
-        "--version",
+        "--chdir", "--config", "--init", "--init-pgroup", "--stop-timeout", "--on-exit", "--cgroup", "--pids-max",
+        "--memory-max", "--memory-swap-max", "--cpu-max", "--cpus", "--cpu-weight", "--cpuset", "--rlimit",
+        "--oom-score-adj", "--timings", "--help", "--version",
     ] {
         // Listed in the synopsis column of a line (`  --bind SRC DST   ...`,
         // `  --help, --version`), not merely named in another's description.
