@@ -118,14 +118,12 @@ fn start(args: rt::Args) -> Result<i32, Error> {
             timings.step("parse", b"");
             container::run(container, args.envp, &mut timings)
         }
-        Action::Run(Mode::Once { timings: false }) => match container.init {
-            // Nothing to set up: this process is the init, as tini would be.
-            Some(init) if container.is_trivial() => {
-                let env = container::environment(args.envp, &container.process.env, container::EnvStorage::take_static()?)?;
-                Ok(init::run(container.process.args.argv(), env, init, container::ChildMemory::take()?))
-            }
-            _ => container::run(container, args.envp, &mut Timings::off()),
-        },
+        // Nothing to set up: this process is the init, as tini would be.
+        Action::Run(Mode::Once { timings: false }) if container.init.enabled && container.is_trivial() => {
+            let env = container::environment(args.envp, &container.process.env, container::EnvStorage::take_static()?)?;
+            Ok(init::run(container.process.args.argv(), env, container.init, container::ChildMemory::take()?))
+        }
+        Action::Run(Mode::Once { timings: false }) => container::run(container, args.envp, &mut Timings::off()),
         Action::Run(Mode::Bench { runs, jobs }) => bench::run(container, args.envp, runs, jobs),
     }
 }

@@ -126,9 +126,13 @@ pub struct Process<'a> {
     pub cwd: Option<ZStr<'a>>,
 }
 
-/// `--init`: nsinit stays the container's PID 1 and runs the payload as its child.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// `--init`: nsinit stays the container's PID 1 and runs the payload as its
+/// child. Not an `Option`: all zeros must mean "off", so that an empty
+/// description lives in `.bss` (an `Option` here would take its niche in a
+/// bool and make `None` a non-zero byte).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Init {
+    pub enabled: bool,
     /// Signals go to the payload's process group, which gets the terminal.
     pub pgroup: bool,
     /// Seconds between SIGTERM and SIGKILL for what is left after the payload.
@@ -187,7 +191,7 @@ pub struct Container<'a> {
     pub domainname: Option<ZStr<'a>>,
     pub mounts: Vec<Mount<'a>, MAX_MOUNTS>,
     pub process: Process<'a>,
-    pub init: Option<Init>,
+    pub init: Init,
     pub on_exit: OnExit,
     /// Where the container's cgroup goes, relative to each hierarchy's root;
     /// by default `nsinit/<PID of nsinit>` when there are limits.
@@ -206,7 +210,7 @@ impl<'a> Container<'a> {
             domainname: None,
             mounts: Vec::new(),
             process: Process { args: Payload::Words(Vec::new()), env: Vec::new(), cwd: None },
-            init: None,
+            init: Init { enabled: false, pgroup: false, stop_timeout: 0 },
             on_exit: OnExit::PowerOff,
             cgroup: None,
             resources: Resources {
@@ -236,7 +240,7 @@ impl<'a> Container<'a> {
         self.process.args = Payload::Words(Vec::new());
         self.process.env.clear();
         self.process.cwd = None;
-        self.init = None;
+        self.init = Init::default();
         self.on_exit = OnExit::PowerOff;
         self.cgroup = None;
         self.resources = Resources::default();

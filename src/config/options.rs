@@ -2,7 +2,7 @@
 //! file (`name ARG...`), and what each does to the container description.
 
 use super::{
-    Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, Init, Mount, MountKind, NAMESPACES,
+    Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, Mount, MountKind, NAMESPACES,
     OnExit, PATH_MAX, Rlimit, UTS_NAME_MAX,
 };
 
@@ -183,11 +183,10 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             ("clearenv", []) => self.env_op(EnvOp::Clear, at)?,
             ("chdir", [dir]) => self.c.process.cwd = Some(*dir),
-            ("init", []) => {
-                self.c.init.get_or_insert(Init { pgroup: false, stop_timeout: DEFAULT_STOP_TIMEOUT });
-            }
+            ("init", []) => self.c.init.enabled = true,
             ("init-pgroup", []) => {
-                self.c.init.get_or_insert(Init { pgroup: false, stop_timeout: DEFAULT_STOP_TIMEOUT }).pgroup = true;
+                self.c.init.enabled = true;
+                self.c.init.pgroup = true;
             }
             ("stop-timeout", [seconds]) => {
                 let n = parse_radix(seconds.bytes(), 10).filter(|n| *n <= MAX_STOP_TIMEOUT).ok_or_else(|| {
@@ -302,10 +301,11 @@ impl<'c, 'a> Builder<'c, 'a> {
         if tmpfs_size.is_some() || tmpfs_mode.is_some() {
             return Err(Error::new(b"--size and --mode apply to the next --tmpfs, and none follows"));
         }
-        match (c.init.as_mut(), stop_timeout) {
-            (Some(init), Some(seconds)) => init.stop_timeout = seconds,
-            (None, Some(_)) => return Err(Error::new(b"--stop-timeout applies to --init, which is not given")),
-            _ => {}
+        if stop_timeout.is_some() && !c.init.enabled {
+            return Err(Error::new(b"--stop-timeout applies to --init, which is not given"));
+        }
+        if c.init.enabled {
+            c.init.stop_timeout = stop_timeout.unwrap_or(DEFAULT_STOP_TIMEOUT);
         }
         if c.process.args.command().is_none() {
             return Err(Error::new(b"no command given (usage: nsinit [OPTION]... [--] COMMAND [ARG]...; see --help)"));

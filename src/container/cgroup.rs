@@ -57,7 +57,7 @@ impl Cgroup {
     /// memory until it execs.
     pub fn create(c: &Container<'_>) -> Result<&'static Cgroup, Error> {
         static CGROUP: StaticCell<Cgroup> =
-            StaticCell::new(Cgroup { layout: Layout::Legacy, dirs: Vec::new(), fd: None, memory_max: None });
+            StaticCell::new(Cgroup { layout: Layout::Unified, dirs: Vec::new(), fd: None, memory_max: None });
         let cg = CGROUP.take().ok_or_else(|| Error::new(b"cgroup taken"))?;
         cg.layout = layout();
         cg.memory_max = c.resources.memory_max;

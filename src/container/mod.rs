@@ -29,10 +29,7 @@ use linux_raw_sys::general::{
 pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], timings: &mut Timings) -> Result<i32, Error> {
     let env = environment(host_env, &c.process.env, EnvStorage::take_static()?)?;
     let link = ParentLink::new()?;
-    let image = match c.init {
-        Some(_) => Some(init::own_image()?),
-        None => None,
-    };
+    let image = if c.init.enabled { Some(init::own_image()?) } else { None };
     let (signals, mask) = init::catch_signals()?;
     let cgroup = if c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
     let launch = Launch { mask: Some(mask), init_image: image, cgroup };
@@ -174,8 +171,8 @@ pub fn spawn(
                     let _ = sys::sigprocmask(SIG_SETMASK, mask);
                 }
                 timings.flush();
-                match (c.init, launch.init_image) {
-                    (Some(init), Some(image)) => init::exec_as_init(image, init, c.process.args.argv(), env),
+                match launch.init_image {
+                    Some(image) if c.init.enabled => init::exec_as_init(image, c.init, c.process.args.argv(), env),
                     _ => process::exec(c.process.args.argv(), env, path),
                 }
             }
