@@ -25,7 +25,9 @@ const CONFIG_PARAM: &[u8] = b"nsinit.config=";
 
 /// Whether nsinit was started as a system's init: PID 1, with no arguments.
 pub fn is_system_init(args: &rt::Args) -> bool {
-    sys::getpid() == 1 && args.words().len() <= 1
+    // The cheap test first: an ordinary start has arguments, and pays no
+    // getpid for this.
+    args.words().len() <= 1 && sys::getpid() == 1
 }
 
 pub fn run(args: rt::Args) -> ! {

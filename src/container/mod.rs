@@ -12,16 +12,16 @@ pub use process::{EnvStorage, environment, exec, exit_code};
 
 use crate::config::{Container, PATH_MAX};
 use crate::error::{EXIT_FAILED, Error};
-use crate::sys::{self, Errno, ZStr};
+use crate::init;
 use crate::rt;
+use crate::sys::{self, Errno, ZStr};
 use crate::text::ZBuf;
 use crate::timings::Timings;
-use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
-use crate::init;
 use cgroup::Cgroup;
 use linux_raw_sys::general::{
     CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGKILL, WNOHANG,
 };
+use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 
 /// Starts the container and waits for it, forwarding every signal nsinit
 /// gets to the container's PID 1, as `runc run` does; returns the code
