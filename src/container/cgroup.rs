@@ -255,28 +255,16 @@ fn remove_stale(layout: Layout) {
     for parent in parents {
         let Ok(mut dir) = Path::from_parts(&[parent]) else { continue };
         let Ok(fd) = sys::open(dir.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) else { continue };
-        let mut buf = [0u8; 2048];
-        while let Ok(n) = sys::getdents64(fd, &mut buf) {
-            if n == 0 {
-                break;
-            }
-            let mut off = 0;
-            while off + 19 < n {
-                let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
-                let name = &buf[off + 19..(off + reclen).min(n)];
-                let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
-                if let Some(pid) = crate::config::parse_number(name) {
-                    if sys::kill(pid as i32, 0) == Err(Errno::ESRCH) {
-                        let len = dir.len();
-                        if dir.push(b"/").and_then(|d| d.push(name)).is_ok() {
-                            let _ = sys::rmdir(dir.zstr());
-                        }
-                        dir.truncate(len);
-                    }
+        let _ = sys::each_dir_entry(fd, |name| {
+            let Some(pid) = crate::config::parse_number(name) else { return };
+            if sys::kill(pid as i32, 0) == Err(Errno::ESRCH) {
+                let len = dir.len();
+                if dir.push(b"/").and_then(|d| d.push(name)).is_ok() {
+                    let _ = sys::rmdir(dir.zstr());
                 }
-                off += reclen.max(1);
+                dir.truncate(len);
             }
-        }
+        });
         let _ = sys::close(fd);
     }
 }

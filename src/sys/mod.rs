@@ -333,6 +333,29 @@ pub fn getdents64(fd: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
     unsafe { syscall!(Sysno::getdents64, fd, buf.as_mut_ptr(), buf.len()) }
 }
 
+/// Calls `f` with the name of each entry of the directory open at `fd`,
+/// but `.` and `..`.
+pub fn each_dir_entry(fd: Fd, mut f: impl FnMut(&[u8])) -> Result<(), Errno> {
+    let mut buf = [0u8; 2048];
+    loop {
+        let n = getdents64(fd, &mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let mut off = 0;
+        // struct linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name.
+        while off + 19 < n {
+            let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
+            let name = &buf[off + 19..(off + reclen).min(n)];
+            let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
+            if name != b"." && name != b".." {
+                f(name);
+            }
+            off += reclen.max(1);
+        }
+    }
+}
+
 pub fn nanosleep(seconds: u64) -> Result<(), Errno> {
     nanosleep_ms(seconds * 1000)
 }

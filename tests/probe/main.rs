@@ -134,31 +134,9 @@ fn cat(path: ZStr<'_>) -> i32 {
     }
 }
 
-/// Calls `f` with each entry name of the directory open at `fd`, but `.` and `..`.
-fn each_entry(fd: sys::Fd, mut f: impl FnMut(&[u8])) -> Result<(), Errno> {
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = sys::getdents64(fd, &mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        let mut off = 0;
-        // struct linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name.
-        while off + 19 < n {
-            let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
-            let name = &buf[off + 19..off + reclen];
-            let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
-            if name != b"." && name != b".." {
-                f(name);
-            }
-            off += reclen.max(1);
-        }
-    }
-}
-
 fn ls(path: ZStr<'_>) -> i32 {
     match sys::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) {
-        Ok(fd) => each_entry(fd, |name| say(&[name])).map_or_else(|e| fail(path.bytes(), e), |_| 0),
+        Ok(fd) => sys::each_dir_entry(fd, |name| say(&[name])).map_or_else(|e| fail(path.bytes(), e), |_| 0),
         Err(e) => fail(path.bytes(), e),
     }
 }
@@ -171,7 +149,7 @@ fn fds() -> i32 {
             let own = Line::new();
             let mut own = own;
             own.push_u64(fd as u64);
-            each_entry(fd, |name| {
+            sys::each_dir_entry(fd, |name| {
                 if name != own.as_bytes() {
                     say(&[name]);
                 }
@@ -300,7 +278,7 @@ fn orphans(n: u64) -> i32 {
     // Only the zombies that were ours to reap, or our init's: with a shared
     // pid namespace, /proc also shows the host's processes.
     let parents = [sys::getpid() as u64, sys::getppid() as u64];
-    let _ = each_entry(proc_fd, |name| {
+    let _ = sys::each_dir_entry(proc_fd, |name| {
         if name.iter().all(u8::is_ascii_digit) && zombie_parent(name).is_some_and(|p| parents.contains(&p)) {
             zombies += 1;
         }
