@@ -1873,3 +1873,21 @@ fn a_thousand_runs_leave_no_cgroup_behind() {
     assert!(out.starts_with("nsinit bench: 50 starts"), "{out}");
     assert_eq!(nsinit_cgroups(None), Vec::<String>::new());
 }
+
+#[test]
+fn init_pgroup_gives_the_payloads_group_the_terminal() {
+    let r = Rootfs::new("init-pgroup");
+    // script(1) runs nsinit on a pseudo-terminal of its own.
+    let on_a_tty = |options: &str| -> String {
+        let line = format!("{NSINIT} {options} --rootfs {} {IN_PROBE} pgrp", r.root_str());
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"]);
+        let out = run(cmd, Some(&r));
+        assert_eq!(out.code(), 0, "{out:?}");
+        out.stdout.replace('\r', "")
+    };
+    // The payload is PID 2 under the init; its group is its own, and the terminal's.
+    assert_eq!(on_a_tty("--init-pgroup"), "pid=2 pgrp=2 fg=2\n");
+    // Plain --init leaves it in nsinit's group, outside the container's pid namespace.
+    assert_eq!(on_a_tty("--init"), "pid=2 pgrp=0 fg=0\n");
+}

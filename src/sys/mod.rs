@@ -406,6 +406,12 @@ pub fn setpgid(pid: i32, pgid: i32) -> Result<(), Errno> {
     unsafe { syscall!(Sysno::setpgid, pid, pgid) }.map(drop)
 }
 
+/// This process's process group.
+pub fn getpgid() -> i32 {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::getpgid, 0) }.map_or(0, |p| p as i32)
+}
+
 pub fn setsid() -> Result<i32, Errno> {
     // SAFETY: no memory is passed.
     unsafe { syscall!(Sysno::setsid) }.map(|s| s as i32)

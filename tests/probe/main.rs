@@ -6,7 +6,8 @@
 //! hostname, domainname, pid, ppid, mountinfo, env, args, cwd, fds,
 //! exit N, kill N, sleep SECONDS, cat FILE, ls DIR, write FILE TEXT,
 //! readlink PATH, for the PID 1 tests: orphans N, signals, leftovers, and
-//! for the limits: forkbomb, hog MIB, spin SECONDS.
+//! for the limits: forkbomb, hog MIB, spin SECONDS; pgrp (own process group
+//! and the terminal's foreground one).
 //! Started as `hello` (argv[0]'s last component), it is the demo.
 #![no_std]
 #![no_main]
@@ -54,8 +55,9 @@ fn main(args: Args) -> ! {
             (b"forkbomb", None, _) => forkbomb(),
             (b"hog", Some(mb), None) => number(mb).map_or(2, hog),
             (b"spin", Some(s), None) => number(s).map_or(2, spin),
+            (b"pgrp", None, _) => pgrp(),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S"]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp"]);
                 2
             }
         }
@@ -403,5 +405,18 @@ fn spin(seconds: u64) -> i32 {
             n = core::hint::black_box(n.wrapping_add(1));
         }
     }
+    0
+}
+
+/// `pid=P pgrp=G fg=F`: whether this process's group has the terminal.
+fn pgrp() -> i32 {
+    let mut fg: i32 = -1;
+    // TIOCGPGRP: the terminal's foreground process group, into `fg`.
+    let _ = sys::ioctl_int(0, 21519, &mut fg as *mut i32 as usize);
+    let mut l = Line::new();
+    l.push(b"pid=").push_u64(sys::getpid() as u64).push(b" pgrp=");
+    l.push_u64(sys::getpgid() as u64).push(b" fg=");
+    if fg < 0 { l.push(b"none") } else { l.push_u64(fg as u64) };
+    l.print(1);
     0
 }
