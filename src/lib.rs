@@ -105,7 +105,13 @@ fn start(args: rt::Args) -> Result<i32, Error> {
     let mut timings = if asks_for_timings(args.argv) { Timings::started() } else { Timings::off() };
     static CONTAINER: rt::StaticCell<Container<'static>> = rt::StaticCell::new(Container::new());
     let container = CONTAINER.take().ok_or_else(|| Error::new(b"container description taken"))?;
-    match config::parse(args.argv, &mut load_config, container)? {
+    let action = config::parse(args.argv, &mut load_config, container)?;
+    // Without root, namespaces need a user namespace to own them: made for
+    // the caller, mapped to 0, unless --share user says otherwise.
+    if container.namespaces != 0 && !container.user_ns_refused && sys::geteuid() != 0 {
+        container.namespaces |= linux_raw_sys::general::CLONE_NEWUSER;
+    }
+    match action {
         Action::Help => {
             sys::write_all(1, HELP.as_bytes());
             Ok(0)

@@ -1252,8 +1252,8 @@ fn missing_command_is_an_error() {
 
 #[test]
 fn bad_namespace_list_is_an_error() {
-    let list = "expected a comma list of uts,pid,mnt,ipc,net,cgroup,time or all";
-    assert_eq!(fails(nsinit(&["--unshare", "user", "x"]), 125), format!("nsinit: --unshare: {list}; got 'user'"));
+    let list = "expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all";
+    assert_eq!(fails(nsinit(&["--unshare", "usr", "x"]), 125), format!("nsinit: --unshare: {list}; got 'usr'"));
     assert_eq!(fails(nsinit(&["--share", "uts,", "x"]), 125), format!("nsinit: --share: {list}; got 'uts,'"));
     assert_eq!(fails(nsinit(&["--unshare", "", "x"]), 125), format!("nsinit: --unshare: {list}; got ''"));
 }
@@ -1438,7 +1438,7 @@ fn config_file_errors_name_file_and_line() {
         ("rootfs /r\n\nfrob 1\n", "3: unknown option 'frob'"),
         ("# c\nbind /a\n", "2: bind: expected SRC DST"),
         ("bare yes\n", "1: bare: takes no argument"),
-        ("unshare user\n", "1: unshare: expected a comma list of uts,pid,mnt,ipc,net,cgroup,time or all; got 'user'"),
+        ("unshare usr\n", "1: unshare: expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all; got 'usr'"),
         ("hostname \"open\n", "1: unterminated quote"),
         ("hostname a\nrootfs\n", "2: rootfs: expected DIR"),
         ("tmpfs rel\n", "1: tmpfs: the destination must be an absolute path in the container; got 'rel'"),

@@ -318,7 +318,7 @@ mod tests {
             (&["-x", "y"], "nsinit: unknown option '-x' (see --help)"),
             (&["--bind", "/a"], "nsinit: --bind: expected SRC DST"),
             (&["--rootfs"], "nsinit: --rootfs: expected DIR"),
-            (&["--unshare", "uts,usr", "x"], "nsinit: --unshare: expected a comma list of uts,pid,mnt,ipc,net,cgroup,time or all; got 'uts,usr'"),
+            (&["--unshare", "uts,usr", "x"], "nsinit: --unshare: expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all; got 'uts,usr'"),
             (&["--size", "12q", "--tmpfs", "/t", "x"], "nsinit: --size: expected a size in bytes, with an optional K, M or G suffix; got '12q'"),
             (&["--mode", "888", "x"], "nsinit: --mode: expected an octal mode such as 0755; got '888'"),
             (&["--mode", "17777", "x"], "nsinit: --mode: expected an octal mode such as 0755; got '17777'"),

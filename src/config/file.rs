@@ -217,7 +217,7 @@ mod tests {
             ("bare yes\n", "nsinit: box.conf:1: bare: takes no argument"),
             ("config other\n", "nsinit: box.conf:1: unknown option 'config'"),
             ("timings\n", "nsinit: box.conf:1: unknown option 'timings'"),
-            ("# c\nunshare foo\n", "nsinit: box.conf:2: unshare: expected a comma list of uts,pid,mnt,ipc,net,cgroup,time or all; got 'foo'"),
+            ("# c\nunshare foo\n", "nsinit: box.conf:2: unshare: expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all; got 'foo'"),
             ("hostname \"abc\n", "nsinit: box.conf:1: unterminated quote"),
             ("hostname abc", "nsinit: box.conf:1: the last line has no newline"),
             ("-- x\n", "nsinit: box.conf:1: expected the payload on the lines after '--'"),

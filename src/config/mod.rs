@@ -19,7 +19,7 @@ pub fn parse_number(s: &[u8]) -> Option<u64> {
 use crate::sys::ZStr;
 use heapless::Vec;
 use linux_raw_sys::general::{
-    CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUTS,
+    CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
 };
 
 /// Most mounts one container can have, defaults included.
@@ -43,6 +43,24 @@ pub const NAMESPACES: [(&str, u32); 7] = [
     ("cgroup", CLONE_NEWCGROUP),
     ("time", CLONE_NEWTIME),
 ];
+
+/// `--unshare user`: not part of `all`, which keeps to the namespaces a
+/// root-run container has by default.
+pub const USER_NAMESPACE: (&str, u32) = ("user", CLONE_NEWUSER);
+
+/// Most lines in a uid or gid map.
+pub const MAX_ID_MAPS: usize = 8;
+/// Most supplementary groups for `--groups`.
+pub const MAX_GROUPS: usize = 32;
+
+/// One line of a user namespace's uid or gid map: `count` ids from
+/// `inside` in the container are `outside` on the host.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct IdMap {
+    pub inside: u32,
+    pub outside: u32,
+    pub count: u32,
+}
 
 /// The namespaces of the default container, as `runc spec` makes it.
 pub const DEFAULT_NAMESPACES: u32 = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS;
@@ -124,6 +142,10 @@ pub struct Process<'a> {
     /// Changes to the environment nsinit was started with, in order.
     pub env: Vec<EnvOp<'a>, MAX_ENV_OPS>,
     pub cwd: Option<ZStr<'a>>,
+    /// `--user UID[:GID]`: who the payload runs as, inside.
+    pub user: Option<(u32, u32)>,
+    /// `--groups`: its supplementary groups.
+    pub groups: Option<Vec<u32, MAX_GROUPS>>,
 }
 
 /// `--init`: nsinit stays the container's PID 1 and runs the payload as its
@@ -199,6 +221,12 @@ pub struct Container<'a> {
     pub resources: Resources<'a>,
     pub rlimits: Vec<Rlimit, MAX_RLIMITS>,
     pub oom_score_adj: Option<i32>,
+    /// The user namespace's maps; empty, the caller is mapped to 0.
+    pub uid_maps: Vec<IdMap, MAX_ID_MAPS>,
+    pub gid_maps: Vec<IdMap, MAX_ID_MAPS>,
+    /// `--share user` was given: a non-root caller gets no user namespace
+    /// of its own accord.
+    pub user_ns_refused: bool,
 }
 
 impl<'a> Container<'a> {
@@ -209,7 +237,7 @@ impl<'a> Container<'a> {
             hostname: None,
             domainname: None,
             mounts: Vec::new(),
-            process: Process { args: Payload::Words(Vec::new()), env: Vec::new(), cwd: None },
+            process: Process { args: Payload::Words(Vec::new()), env: Vec::new(), cwd: None, user: None, groups: None },
             init: Init { enabled: false, pgroup: false, stop_timeout: 0 },
             on_exit: OnExit::PowerOff,
             cgroup: None,
@@ -223,6 +251,9 @@ impl<'a> Container<'a> {
             },
             rlimits: Vec::new(),
             oom_score_adj: None,
+            uid_maps: Vec::new(),
+            gid_maps: Vec::new(),
+            user_ns_refused: false,
         }
     }
 
@@ -246,6 +277,11 @@ impl<'a> Container<'a> {
         self.resources = Resources::default();
         self.rlimits.clear();
         self.oom_score_adj = None;
+        self.process.user = None;
+        self.process.groups = None;
+        self.uid_maps.clear();
+        self.gid_maps.clear();
+        self.user_ns_refused = false;
     }
 
     /// Whether starting it needs no new process, no namespace and no mount:

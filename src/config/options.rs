@@ -2,8 +2,8 @@
 //! file (`name ARG...`), and what each does to the container description.
 
 use super::{
-    Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, Mount, MountKind, NAMESPACES,
-    OnExit, PATH_MAX, Rlimit, UTS_NAME_MAX,
+    Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, IdMap, Mount, MountKind, NAMESPACES,
+    OnExit, PATH_MAX, Rlimit, USER_NAMESPACE, UTS_NAME_MAX,
 };
 
 /// `--stop-timeout` by default, as tini's and Docker's grace is short.
@@ -11,7 +11,7 @@ pub const DEFAULT_STOP_TIMEOUT: u32 = 1;
 const MAX_STOP_TIMEOUT: u64 = 3600;
 use crate::error::Error;
 use crate::sys::ZStr;
-use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWUTS};
+use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWUTS};
 
 /// An option's name and the words it takes, as `--help` shows them.
 pub struct Opt {
@@ -55,6 +55,10 @@ pub const OPTIONS: &[Opt] = &[
     opt("init-pgroup", ""),
     opt("stop-timeout", "SECONDS"),
     opt("on-exit", "ACTION"),
+    opt("uid-map", "INSIDE:OUTSIDE:COUNT"),
+    opt("gid-map", "INSIDE:OUTSIDE:COUNT"),
+    opt("user", "UID[:GID]"),
+    opt("groups", "GID,..."),
     opt("cgroup", "PATH"),
     opt("pids-max", "N"),
     opt("memory-max", "BYTES"),
@@ -134,11 +138,17 @@ impl<'c, 'a> Builder<'c, 'a> {
             ("rootfs", [dir]) => self.c.root = Some(*dir),
             ("unshare", [list]) => {
                 let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
+                if bits & CLONE_NEWUSER != 0 {
+                    self.c.user_ns_refused = false;
+                }
                 self.ns_on |= bits;
                 self.ns_off &= !bits;
             }
             ("share", [list]) => {
                 let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
+                if bits & CLONE_NEWUSER != 0 {
+                    self.c.user_ns_refused = true;
+                }
                 self.ns_off |= bits;
                 self.ns_on &= !bits;
             }
@@ -193,6 +203,34 @@ impl<'c, 'a> Builder<'c, 'a> {
                     error().push(b"expected whole seconds from 0 to 3600; got '").push(seconds.bytes()).push(b"'")
                 })?;
                 self.stop_timeout = Some(n as u32);
+            }
+            ("uid-map" | "gid-map", [spec]) => {
+                let map = parse_id_map(spec.bytes()).ok_or_else(|| {
+                    error().push(b"expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1; got '").push(spec.bytes()).push(b"'")
+                })?;
+                let maps = if opt.name == "uid-map" { &mut self.c.uid_maps } else { &mut self.c.gid_maps };
+                maps.push(map).map_err(|_| error().push(b"too many map lines (at most 8)"))?;
+                self.ns_on |= CLONE_NEWUSER;
+                self.ns_off &= !CLONE_NEWUSER;
+            }
+            ("user", [spec]) => {
+                let b = spec.bytes();
+                let (uid, gid) = match b.iter().position(|&c| c == b':') {
+                    Some(i) => (id(&b[..i]), id(&b[i + 1..])),
+                    None => (id(b), id(b)),
+                };
+                let (Some(uid), Some(gid)) = (uid, gid) else {
+                    return Err(error().push(b"expected UID[:GID], numbers; got '").push(b).push(b"'"));
+                };
+                self.c.process.user = Some((uid, gid));
+            }
+            ("groups", [list]) => {
+                let mut groups = heapless::Vec::new();
+                for word in list.bytes().split(|&c| c == b',').filter(|w| !w.is_empty()) {
+                    let gid = id(word).ok_or_else(|| error().push(b"expected a comma list of numeric gids; got '").push(list.bytes()).push(b"'"))?;
+                    groups.push(gid).map_err(|_| error().push(b"too many groups (at most 32)"))?;
+                }
+                self.c.process.groups = Some(groups);
             }
             ("cgroup", [path]) => {
                 let p = path.bytes();
@@ -350,7 +388,19 @@ fn too_many_mounts(at: At<'_>) -> Error {
 }
 
 fn bad_namespace(e: Error, list: ZStr<'_>) -> Error {
-    e.push(b"expected a comma list of uts,pid,mnt,ipc,net,cgroup,time or all; got '").push(list.bytes()).push(b"'")
+    e.push(b"expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all; got '").push(list.bytes()).push(b"'")
+}
+
+/// A numeric uid or gid.
+fn id(s: &[u8]) -> Option<u32> {
+    parse_radix(s, 10).and_then(|n| u32::try_from(n).ok())
+}
+
+/// `INSIDE:OUTSIDE:COUNT`.
+pub fn parse_id_map(s: &[u8]) -> Option<IdMap> {
+    let mut parts = s.split(|&c| c == b':');
+    let (inside, outside, count) = (id(parts.next()?)?, id(parts.next()?)?, id(parts.next()?)?);
+    (parts.next().is_none() && count > 0).then_some(IdMap { inside, outside, count })
 }
 
 /// `uts,pid` -> CLONE_NEWUTS|CLONE_NEWPID; `all` -> every one. `None` on an unknown word.
@@ -359,6 +409,7 @@ pub fn namespace_list(list: ZStr<'_>) -> Option<u32> {
     for word in list.bytes().split(|&c| c == b',') {
         bits |= match word {
             b"all" => NAMESPACES.iter().fold(0, |acc, (_, bit)| acc | bit),
+            b"user" => USER_NAMESPACE.1,
             _ => NAMESPACES.iter().find(|(name, _)| name.as_bytes() == word)?.1,
         };
     }
@@ -521,6 +572,15 @@ mod tests {
     }
 
     #[test]
+    fn id_maps() {
+        assert_eq!(parse_id_map(b"0:100000:65536"), Some(IdMap { inside: 0, outside: 100000, count: 65536 }));
+        assert_eq!(parse_id_map(b"0:1000:0"), None);
+        assert_eq!(parse_id_map(b"0:1000"), None);
+        assert_eq!(parse_id_map(b"0:1000:1:2"), None);
+        assert_eq!(parse_id_map(b"a:1:1"), None);
+    }
+
+    #[test]
     fn rlimits() {
         assert_eq!(parse_rlimit(b"nofile=1024:4096"), Some(Rlimit { resource: 7, soft: 1024, hard: 4096 }));
         assert_eq!(parse_rlimit(b"NOFILE=64"), Some(Rlimit { resource: 7, soft: 64, hard: 64 }));
@@ -546,7 +606,8 @@ mod tests {
         assert_eq!(namespace_list(ZStr::new(c"pid,net")), Some(CLONE_NEWPID | CLONE_NEWNET));
         let all = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
         assert_eq!(namespace_list(ZStr::new(c"all")), Some(all));
-        assert_eq!(namespace_list(ZStr::new(c"uts,user")), None);
+        assert_eq!(namespace_list(ZStr::new(c"uts,user")), Some(CLONE_NEWUTS | CLONE_NEWUSER), "user is known, but not in all");
+        assert_eq!(namespace_list(ZStr::new(c"uts,usr")), None);
         assert_eq!(namespace_list(ZStr::new(c"")), None);
         assert_eq!(namespace_list(ZStr::new(c"uts,")), None);
     }

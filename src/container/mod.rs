@@ -7,6 +7,7 @@ mod mounts;
 mod net;
 pub mod process;
 mod rootfs;
+mod user;
 
 pub use process::{EnvStorage, environment, exec, exit_code};
 
@@ -19,7 +20,8 @@ use crate::text::ZBuf;
 use crate::timings::Timings;
 use cgroup::Cgroup;
 use linux_raw_sys::general::{
-    CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGKILL, WNOHANG,
+    CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGKILL,
+    WNOHANG,
 };
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 
@@ -162,30 +164,114 @@ pub fn spawn(
     // it is the namespace's root.
     let later = if launch.cgroup.is_some() { CLONE_NEWCGROUP } else { 0 };
     let flags = u64::from(c.namespaces & !later);
-    let pid = sys::clone3_vfork(flags, launch.cgroup.and_then(|cg| cg.fd), stack, &mut || {
-        timings.step("clone3", b"");
-        let _ = sys::close(link.write);
-        let err = match setup(c, link.read, launch.cgroup, timings) {
-            Ok(()) => {
-                if let Some(mask) = launch.mask {
-                    let _ = sys::sigprocmask(SIG_SETMASK, mask);
-                }
-                timings.flush();
-                match launch.init_image {
-                    Some(image) if c.init.enabled => init::exec_as_init(image, c.init, c.process.args.argv(), env),
-                    _ => process::exec(c.process.args.argv(), env, path),
-                }
-            }
-            Err(e) => e,
-        };
-        timings.flush();
-        err.print(2);
-        sys::exit_group(err.code)
-    })
-    .map_err(|e| Error::sys("clone3", b"", e))?;
+    let cgroup_fd = launch.cgroup.and_then(|cg| cg.fd);
+    let pid = if c.has(CLONE_NEWUSER) {
+        spawn_in_user_namespace(c, flags, cgroup_fd, stack, &mut |go| {
+            container_process(c, env, link, launch, timings, path, Some(go))
+        })?
+    } else {
+        sys::clone3_vfork(flags, cgroup_fd, stack, &mut || container_process(c, env, link, launch, timings, path, None))
+            .map_err(|e| Error::sys("clone3", b"", e))?
+    };
     // The child stamped the time just before its execve.
     timings.step("execve", b"");
     timings.total();
+    Ok(pid)
+}
+
+/// The container's process, from clone3 to exec. `go`, with a user
+/// namespace: the pipe to wait on until nsinit has written its maps.
+fn container_process(
+    c: &Container<'_>,
+    env: &[Option<ZStr<'_>>],
+    link: &ParentLink,
+    launch: &Launch,
+    timings: &mut Timings,
+    path: &mut ZBuf<PATH_MAX>,
+    go: Option<sys::Fd>,
+) -> ! {
+    timings.step("clone3", b"");
+    let _ = sys::close(link.write);
+    if let Some(go) = go {
+        let mut byte = [0u8; 1];
+        // Nothing comes when nsinit failed to write the maps, or died.
+        if sys::read(go, &mut byte) != Ok(1) {
+            sys::exit_group(EXIT_FAILED);
+        }
+        // Become the namespace's root: with maps that do not map nsinit's
+        // own ids, the process is nobody until it does.
+        if let Err(e) = sys::setresgid(0).and_then(|()| sys::setresuid(0)) {
+            Error::sys("setuid", b"0", e).push(b" in the user namespace (is 0 mapped?)").print(2);
+            sys::exit_group(EXIT_FAILED);
+        }
+        timings.step("user namespace maps", b"");
+    }
+    let err = match setup(c, link.read, launch.cgroup, timings) {
+        Ok(()) => {
+            if let Some(mask) = launch.mask {
+                let _ = sys::sigprocmask(SIG_SETMASK, mask);
+            }
+            timings.flush();
+            match launch.init_image {
+                Some(image) if c.init.enabled => init::exec_as_init(image, c.init, c.process.args.argv(), env),
+                _ => process::exec(c.process.args.argv(), env, path),
+            }
+        }
+        Err(e) => e,
+    };
+    timings.flush();
+    err.print(2);
+    sys::exit_group(err.code)
+}
+
+/// With a user namespace nsinit must write the child's uid and gid maps
+/// while the child waits, so the child is not started with CLONE_VFORK;
+/// nsinit then waits here for it to exec, as CLONE_VFORK would have, since
+/// the child runs on what this frame holds.
+fn spawn_in_user_namespace(
+    c: &Container<'_>,
+    flags: u64,
+    cgroup_fd: Option<sys::Fd>,
+    stack: &mut [u8],
+    child: &mut dyn FnMut(sys::Fd),
+) -> Result<i32, Error> {
+    let [go_r, go_w] = pipe()?;
+    let [exec_r, exec_w] = match pipe() {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = (sys::close(go_r), sys::close(go_w));
+            return Err(e);
+        }
+    };
+    let mut run = move || {
+        let _ = (sys::close(go_w), sys::close(exec_r));
+        // exec_w stays open, close-on-exec: its end of file is the exec.
+        child(go_r)
+    };
+    let started = sys::clone3_vm(flags, cgroup_fd, stack, &mut run).map_err(|e| Error::sys("clone3", b"", e));
+    let _ = (sys::close(go_r), sys::close(exec_w));
+    let written = started.as_ref().map_err(|_| ()).ok().map(|&pid| user::write_maps(pid, c));
+    if let Some(Ok(())) = written {
+        let _ = sys::write(go_w, b"1");
+    }
+    let _ = sys::close(go_w);
+    if started.is_ok() {
+        let mut buf = [0u8; 8];
+        while let Ok(n) = sys::read(exec_r, &mut buf) {
+            if n == 0 {
+                break;
+            }
+        }
+    }
+    let _ = sys::close(exec_r);
+    // The child ran `run` until now: its memory must not be reused before.
+    core::hint::black_box(&mut run);
+    let pid = started?;
+    if let Some(Err(e)) = written {
+        // The child has exited on the closed pipe; reap it before failing.
+        let _ = sys::wait4(pid, 0);
+        return Err(e);
+    }
     Ok(pid)
 }
 
@@ -236,6 +322,7 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, cgroup: Option<&Cgroup>, t: &
         (None, None) => {}
     }
     t.step("chdir", b"");
+    user::switch(c)?;
     Ok(())
 }
 

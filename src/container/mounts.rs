@@ -149,7 +149,10 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     }
     let pts = ZStr::new(c"devpts");
     sys::mkdirat(dev.0, ZStr::new(c"pts"), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"pts", e))?;
-    sys::mount(Some(pts), at(c"pts").zstr(), Some(pts), MS_NOSUID | MS_NOEXEC, Some(ZStr::new(c"newinstance,ptmxmode=0666,mode=0620,gid=5")))
+    let devpts = |data: &'static CStr| sys::mount(Some(pts), at(c"pts").zstr(), Some(pts), MS_NOSUID | MS_NOEXEC, Some(ZStr::new(data)));
+    // gid 5 (tty) may not be mapped in a user namespace; then without it.
+    devpts(c"newinstance,ptmxmode=0666,mode=0620,gid=5")
+        .or_else(|e| if e == Errno::EINVAL { devpts(c"newinstance,ptmxmode=0666,mode=0620") } else { Err(e) })
         .map_err(|e| Error::sys("mount", b"devpts", e).push(b" on ").push(dst.bytes()).push(b"/pts"))?;
     // Where the default container's (and Docker's) message queues go: made
     // here, in one call, rather than found missing and created later.

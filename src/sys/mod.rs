@@ -177,11 +177,26 @@ pub fn poll_one(fd: Fd, events: i16, timeout_ms: i32) -> Result<i16, Errno> {
 /// Returns the child's PID.
 /// With `cgroup`, the child starts in that cgroup (v2, `CLONE_INTO_CGROUP`).
 pub fn clone3_vfork(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut dyn FnMut()) -> Result<i32, Errno> {
-    // The stack grows down from its 16-byte aligned top.
+    clone3_vm(flags | u64::from(CLONE_VFORK), cgroup, stack, child)
+}
+
+/// The same without `CLONE_VFORK`, for a parent that has work to do for
+/// the child while it runs (writing a user namespace's maps). The caller
+/// must then keep `child` and all it borrows alive, and leave them alone,
+/// until the child has exec'd or exited (`core::hint::black_box` on them
+/// after that wait keeps the compiler from reusing their memory before).
+pub fn clone3_vm(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut dyn FnMut()) -> Result<i32, Errno> {
+    // The stack grows down from its 16-byte aligned top, under a slot that
+    // holds the (fat) pointer to `child`: in the child's own memory, so that
+    // the parent may go on, and reuse its own stack, while the child reads it.
     let base = stack.as_mut_ptr() as u64;
-    let top = (base + stack.len() as u64) & !15;
+    let top = ((base + stack.len() as u64) & !15) - 16;
+    let slot = top as *mut &mut dyn FnMut();
+    // SAFETY: `slot` is 16 bytes inside `stack`, 8-aligned, and `stack` is
+    // ours for the call; nothing else refers to that memory.
+    unsafe { slot.write(child) };
     let args = clone_args {
-        flags: flags | u64::from(CLONE_VM | CLONE_VFORK) | cgroup.map_or(0, |_| CLONE_INTO_CGROUP),
+        flags: flags | u64::from(CLONE_VM) | cgroup.map_or(0, |_| CLONE_INTO_CGROUP),
         pidfd: 0,
         child_tid: 0,
         parent_tid: 0,
@@ -193,14 +208,14 @@ pub fn clone3_vfork(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mu
         set_tid_size: 0,
         cgroup: cgroup.map_or(0, |fd| fd as u64),
     };
-    let mut child: &mut dyn FnMut() = child;
     let ret: usize;
     // SAFETY: the child starts on its own stack with the parent's registers;
-    // it calls `run_child` with the address of `child` (r12, r13 survive the
-    // syscall) and never comes back into this frame. The parent is suspended
-    // until the child has left this memory (execve) or exited, so the child
-    // has sole use of it, as in a call; and the asm declares that it may
-    // change any memory, which the child's work does.
+    // it calls `run_child` with `slot` (r12, r13 survive the syscall) and
+    // never comes back into this frame. With CLONE_VFORK the parent is
+    // suspended until the child has left this memory (execve) or exited, so
+    // the child has sole use of it, as in a call; without it the caller
+    // keeps that promise (see above). The asm declares that it may change
+    // any memory, which the child's work does.
     unsafe {
         core::arch::asm!(
             "syscall",
@@ -215,7 +230,7 @@ pub fn clone3_vfork(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mu
             in("rdi") &args as *const clone_args,
             in("rsi") size_of::<clone_args>(),
             in("r12") run_child as *const () as usize,
-            in("r13") &mut child as *mut &mut dyn FnMut(),
+            in("r13") slot,
             lateout("rcx") _,
             lateout("r11") _,
         );
@@ -556,4 +571,45 @@ pub fn touch_pages(p: *mut u8, len: usize, page: usize) {
         unsafe { core::ptr::write_volatile(p.add(i), 1) };
         i += page;
     }
+}
+
+pub fn geteuid() -> u32 {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::geteuid) }.map_or(0, |u| u as u32)
+}
+
+pub fn getegid() -> u32 {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::getegid) }.map_or(0, |g| g as u32)
+}
+
+pub fn setgroups(groups: &[u32]) -> Result<(), Errno> {
+    // SAFETY: `groups` is valid for reads of its length.
+    unsafe { syscall!(Sysno::setgroups, groups.len(), groups.as_ptr()) }.map(drop)
+}
+
+pub fn setresgid(gid: u32) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::setresgid, gid, gid, gid) }.map(drop)
+}
+
+pub fn setresuid(uid: u32) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::setresuid, uid, uid, uid) }.map(drop)
+}
+
+pub fn getuid() -> u32 {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::getuid) }.map_or(0, |u| u as u32)
+}
+
+pub fn getgid() -> u32 {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::getgid) }.map_or(0, |g| g as u32)
+}
+
+/// The supplementary groups, into `buf`; returns how many.
+pub fn getgroups(buf: &mut [u32]) -> Result<usize, Errno> {
+    // SAFETY: `buf` is valid for writes of its length.
+    unsafe { syscall!(Sysno::getgroups, buf.len(), buf.as_mut_ptr()) }
 }

@@ -7,7 +7,7 @@
 //! exit N, kill N, sleep SECONDS, cat FILE, ls DIR, write FILE TEXT,
 //! readlink PATH, for the PID 1 tests: orphans N, signals, leftovers, and
 //! for the limits: forkbomb, hog MIB, spin SECONDS; pgrp (own process group
-//! and the terminal's foreground one).
+//! and the terminal's foreground one); id (uid, gid, groups).
 //! Started as `hello` (argv[0]'s last component), it is the demo.
 #![no_std]
 #![no_main]
@@ -56,8 +56,9 @@ fn main(args: Args) -> ! {
             (b"hog", Some(mb), None) => number(mb).map_or(2, hog),
             (b"spin", Some(s), None) => number(s).map_or(2, spin),
             (b"pgrp", None, _) => pgrp(),
+            (b"id", None, _) => ids(),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp"]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|id"]);
                 2
             }
         }
@@ -417,6 +418,23 @@ fn pgrp() -> i32 {
     l.push(b"pid=").push_u64(sys::getpid() as u64).push(b" pgrp=");
     l.push_u64(sys::getpgid() as u64).push(b" fg=");
     if fg < 0 { l.push(b"none") } else { l.push_u64(fg as u64) };
+    l.print(1);
+    0
+}
+
+/// `uid=U gid=G groups=A,B`: who this process is, as its namespace sees it.
+fn ids() -> i32 {
+    let mut groups = [0u32; 64];
+    let n = sys::getgroups(&mut groups).unwrap_or(0);
+    let mut l = Line::new();
+    l.push(b"uid=").push_u64(u64::from(sys::getuid())).push(b" gid=").push_u64(u64::from(sys::getgid()));
+    l.push(b" groups=");
+    for (i, g) in groups[..n].iter().enumerate() {
+        if i > 0 {
+            l.push(b",");
+        }
+        l.push_u64(u64::from(*g));
+    }
     l.print(1);
     0
 }
