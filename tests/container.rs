@@ -1891,3 +1891,151 @@ fn init_pgroup_gives_the_payloads_group_the_terminal() {
     // Plain --init leaves it in nsinit's group, outside the container's pid namespace.
     assert_eq!(on_a_tty("--init"), "pid=2 pgrp=0 fg=0\n");
 }
+
+// ===========================================================================
+// User namespaces, rootless, and the copy-on-write root
+// ===========================================================================
+
+/// The unprivileged user the rootless tests run nsinit as: `nobody`, which
+/// every Debian system has.
+const NOBODY: u32 = 65534;
+
+/// `nsinit ARGS...` run as `nobody`, with no supplementary groups.
+fn as_nobody(r: &Rootfs, args: &[&str]) -> Out {
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups", "--", NSINIT]).args(args);
+    run(cmd, Some(r))
+}
+
+/// A directory beside the rootfs, owned by `uid`.
+fn owned_dir(r: &Rootfs, name: &str, uid: u32) -> PathBuf {
+    let dir = r.outside(name);
+    fs::create_dir_all(&dir).expect("create the directory");
+    std::os::unix::fs::chown(&dir, Some(uid), Some(uid)).expect("chown");
+    dir
+}
+
+#[test]
+fn rootless_default_container_is_root_inside_and_nobody_outside() {
+    let r = Rootfs::new("rootless");
+    let root = r.root_str();
+    assert_eq!(ok(as_nobody(&r, &["--rootfs", root, IN_PROBE, "id"])), "uid=0 gid=0 groups=\n");
+    let maps = ok(as_nobody(&r, &["--rootfs", root, IN_PROBE, "cat", "/proc/self/uid_map"]));
+    assert_eq!(maps.split_whitespace().collect::<Vec<_>>(), ["0", "65534", "1"]);
+    let maps = ok(as_nobody(&r, &["--rootfs", root, IN_PROBE, "cat", "/proc/self/gid_map"]));
+    assert_eq!(maps.split_whitespace().collect::<Vec<_>>(), ["0", "65534", "1"]);
+    // The default container entire: hostname, PID 1, /proc, /dev, /sys (with its own net namespace).
+    assert_eq!(ok(as_nobody(&r, &["--rootfs", root, IN_PROBE, "hostname"])), "nsinit\n");
+    assert_eq!(ok(as_nobody(&r, &["--rootfs", root, IN_PROBE, "pid"])), "1\n");
+    let mounts = ok(as_nobody(&r, &["--rootfs", root, IN_PROBE, "mountinfo"]));
+    for point in ["/proc", "/dev", "/dev/pts", "/dev/null", "/sys"] {
+        assert!(mounts.lines().any(|l| l.split(' ').nth(4) == Some(point)), "no {point} rootless:\n{mounts}");
+    }
+    assert_eq!(ok(as_nobody(&r, &["--rootfs", root, "--init", IN_PROBE, "orphans", "2"])), "zombies: 0\n");
+}
+
+#[test]
+fn rootless_writes_through_a_bind_belong_to_the_caller() {
+    let r = Rootfs::new("rootless-bind");
+    let dir = owned_dir(&r, "data", NOBODY);
+    // Made beforehand: inside, nobody may write the root-owned image.
+    fs::create_dir(r.host("/data")).unwrap();
+    let out = as_nobody(&r, &["--rootfs", r.root_str(), "--bind", dir.to_str().unwrap(), "/data", IN_PROBE, "write", "/data/f", "x"]);
+    assert_eq!(out.code(), 0, "{out:?}");
+    assert_eq!(fs::metadata(dir.join("f")).expect("the file").uid(), NOBODY);
+}
+
+#[test]
+fn root_maps_ids_as_asked_and_user_switches_inside() {
+    let r = Rootfs::new("userns-maps");
+    let maps = ["--uid-map", "0:100000:65536", "--gid-map", "0:100000:65536"];
+    let mut args: Vec<&str> = maps.to_vec();
+    args.extend([IN_PROBE, "cat", "/proc/self/uid_map"]);
+    assert_eq!(ok(r.run(&args)).split_whitespace().collect::<Vec<_>>(), ["0", "100000", "65536"]);
+    let mut args: Vec<&str> = maps.to_vec();
+    args.extend(["--user", "1000:1000", "--groups", "5,6", IN_PROBE, "id"]);
+    assert_eq!(ok(r.run(&args)), "uid=1000 gid=1000 groups=5,6\n");
+    // Inside 1000 is 101000 outside. The mount point is made beforehand:
+    // the image's owner, host root, is not in the maps.
+    let dir = owned_dir(&r, "shared", 101000);
+    fs::create_dir(r.host("/shared")).unwrap();
+    let mut args: Vec<&str> = maps.to_vec();
+    args.extend(["--user", "1000", "--bind", dir.to_str().unwrap(), "/shared", IN_PROBE, "write", "/shared/f", "x"]);
+    ok(r.run(&args));
+    assert_eq!(fs::metadata(dir.join("f")).expect("the file").uid(), 101000);
+}
+
+#[test]
+fn user_namespace_errors_say_what_to_do() {
+    let r = Rootfs::new("userns-errors");
+    let out = as_nobody(&r, &["--rootfs", r.root_str(), "--uid-map", "0:0:1", IN_PROBE, "id"]);
+    assert_eq!(out.code(), 125, "{out:?}");
+    assert!(out.stderr.starts_with("nsinit: write /proc/"), "{out:?}");
+    assert!(out.stderr.contains("without root, only your own uid and gid can be mapped"), "{out:?}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+    assert_eq!(
+        fails(r.run(&["--user", "x", IN_PROBE, "id"]), 125),
+        "nsinit: --user: expected UID[:GID], numbers; got 'x'"
+    );
+    assert_eq!(
+        fails(r.run(&["--uid-map", "0:1:0", IN_PROBE, "id"]), 125),
+        "nsinit: --uid-map: expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1; got '0:1:0'"
+    );
+    // An id the maps do not cover.
+    let out = r.run(&["--uid-map", "0:100000:10", "--gid-map", "0:100000:10", "--user", "50", IN_PROBE, "id"]);
+    assert_eq!(out.code(), 125, "{out:?}");
+    assert_eq!(out.stderr, "nsinit: setgid: EINVAL (Invalid argument) (is the gid mapped in the user namespace?)\n");
+}
+
+#[test]
+fn overlay_writes_go_to_the_upper_layer_and_the_image_stays_pristine() {
+    let r = Rootfs::new("overlay");
+    write_file(&r.host("/etc/f"), "image\n");
+    let lower = r.root_str();
+    // A throwaway upper: each run starts from the image.
+    assert_eq!(ok(r.nsinit(&["--overlay", lower, IN_PROBE, "write", "/etc/f", "changed"])), "");
+    assert_eq!(ok(r.nsinit(&["--overlay", lower, IN_PROBE, "cat", "/etc/f"])), "image\n");
+    assert_eq!(fs::read_to_string(r.host("/etc/f")).unwrap(), "image\n", "the lower layer changed");
+    // A named upper keeps the writes, beside the image.
+    let upper = r.outside("upper");
+    let upper_s = upper.to_str().unwrap();
+    ok(r.nsinit(&["--overlay", lower, "--overlay-upper", upper_s, IN_PROBE, "write", "/etc/g", "kept"]));
+    assert_eq!(fs::read_to_string(upper.join("etc/g")).unwrap(), "kept");
+    assert_eq!(ok(r.nsinit(&["--overlay", lower, "--overlay-upper", upper_s, IN_PROBE, "cat", "/etc/g"])), "kept");
+    assert!(!r.host("/etc/g").exists(), "the write reached the lower layer");
+    // Two layers: the first on top.
+    let top = r.outside("top");
+    write_file(&top.join("etc/f"), "top\n");
+    let layers = format!("{}:{lower}", top.display());
+    assert_eq!(ok(r.nsinit(&["--overlay", &layers, IN_PROBE, "cat", "/etc/f"])), "top\n");
+}
+
+#[test]
+fn rootless_overlay_and_read_only_root() {
+    let r = Rootfs::new("overlay-rootless");
+    let image = r.outside("image");
+    fs::create_dir_all(image.join("bin")).unwrap();
+    fs::copy(PROBE, image.join("bin/probe")).unwrap();
+    write_file(&image.join("etc/f"), "image\n");
+    Command::new("chown").args(["-R", "65534:65534", image.to_str().unwrap()]).status().expect("chown");
+    let image_s = image.to_str().unwrap();
+    assert_eq!(ok(as_nobody(&r, &["--overlay", image_s, IN_PROBE, "write", "/etc/f", "changed"])), "");
+    assert_eq!(ok(as_nobody(&r, &["--overlay", image_s, IN_PROBE, "cat", "/etc/f"])), "image\n");
+    assert_eq!(fs::read_to_string(image.join("etc/f")).unwrap(), "image\n");
+
+    let out = r.run(&["--read-only", IN_PROBE, "write", "/etc/x", "y"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /etc/x: EROFS (Read-only file system)\n"), "{out:?}");
+    let out = as_nobody(&r, &["--overlay", image_s, "--read-only", IN_PROBE, "write", "/etc/f", "y"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /etc/f: EROFS (Read-only file system)\n"), "{out:?}");
+    // The mounts on a read-only root stay writable.
+    assert_eq!(r.run(&["--read-only", "--tmpfs", "/tmp", IN_PROBE, "write", "/tmp/x", "y"]).code(), 0);
+    assert_eq!(
+        fails(nsinit(&["--overlay", "/a", "--rootfs", "/b", "x"]), 125),
+        "nsinit: --overlay and --rootfs both name the root; give one"
+    );
+    assert_eq!(fails(nsinit(&["--read-only", "x"]), 125), "nsinit: --read-only applies to --rootfs or --overlay, and neither is given");
+    assert_eq!(
+        fails(nsinit(&["--overlay-upper", "/u", "x"]), 125),
+        "nsinit: --overlay-upper applies to --overlay, which is not given"
+    );
+}

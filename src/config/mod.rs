@@ -10,6 +10,7 @@ mod file;
 mod options;
 
 pub use cli::{Action, BENCH_MAX_JOBS, Mode, BENCH_MAX_RUNS, parse};
+pub use options::MAX_LOWERS;
 
 /// A decimal number, digits only (for the probe and later numeric options).
 pub fn parse_number(s: &[u8]) -> Option<u64> {
@@ -227,6 +228,13 @@ pub struct Container<'a> {
     /// `--share user` was given: a non-root caller gets no user namespace
     /// of its own accord.
     pub user_ns_refused: bool,
+    /// `--overlay LOWER[:LOWER...]`: the root is these read-only layers
+    /// (the first on top) under a writable one.
+    pub overlay: Option<ZStr<'a>>,
+    /// `--overlay-upper DIR`: the writable layer; `None` is a throwaway tmpfs.
+    pub overlay_upper: Option<ZStr<'a>>,
+    /// `--read-only`: the root mount is read-only.
+    pub read_only: bool,
 }
 
 impl<'a> Container<'a> {
@@ -254,6 +262,9 @@ impl<'a> Container<'a> {
             uid_maps: Vec::new(),
             gid_maps: Vec::new(),
             user_ns_refused: false,
+            overlay: None,
+            overlay_upper: None,
+            read_only: false,
         }
     }
 
@@ -282,12 +293,16 @@ impl<'a> Container<'a> {
         self.uid_maps.clear();
         self.gid_maps.clear();
         self.user_ns_refused = false;
+        self.overlay = None;
+        self.overlay_upper = None;
+        self.read_only = false;
     }
 
     /// Whether starting it needs no new process, no namespace and no mount:
     /// then `--init` makes nsinit itself the init, as tini would be.
     pub fn is_trivial(&self) -> bool {
         self.root.is_none()
+            && self.overlay.is_none()
             && self.namespaces == 0
             && self.mounts.is_empty()
             && self.hostname.is_none()

@@ -55,6 +55,9 @@ pub const OPTIONS: &[Opt] = &[
     opt("init-pgroup", ""),
     opt("stop-timeout", "SECONDS"),
     opt("on-exit", "ACTION"),
+    opt("overlay", "LOWER[:LOWER...]"),
+    opt("overlay-upper", "DIR|tmpfs"),
+    opt("read-only", ""),
     opt("uid-map", "INSIDE:OUTSIDE:COUNT"),
     opt("gid-map", "INSIDE:OUTSIDE:COUNT"),
     opt("user", "UID[:GID]"),
@@ -121,13 +124,14 @@ pub struct Builder<'c, 'a> {
     tmpfs_size: Option<u64>,
     tmpfs_mode: Option<u32>,
     stop_timeout: Option<u32>,
+    upper_given: bool,
 }
 
 impl<'c, 'a> Builder<'c, 'a> {
     /// Starts from an empty description.
     pub fn new(c: &'c mut Container<'a>) -> Builder<'c, 'a> {
         c.clear();
-        Builder { c, ns_on: 0, ns_off: 0, bare: false, tmpfs_size: None, tmpfs_mode: None, stop_timeout: None }
+        Builder { c, ns_on: 0, ns_off: 0, bare: false, tmpfs_size: None, tmpfs_mode: None, stop_timeout: None, upper_given: false }
     }
 
     /// Applies one option with its words; `args` has exactly the option's arity
@@ -204,6 +208,18 @@ impl<'c, 'a> Builder<'c, 'a> {
                 })?;
                 self.stop_timeout = Some(n as u32);
             }
+            ("overlay", [lowers]) => {
+                let b = lowers.bytes();
+                if b.is_empty() || b.split(|&c| c == b':').any(|l| l.is_empty()) || b.split(|&c| c == b':').count() > MAX_LOWERS {
+                    return Err(error().push(b"expected 1 to 8 directories separated by ':'; got '").push(b).push(b"'"));
+                }
+                self.c.overlay = Some(*lowers);
+            }
+            ("overlay-upper", [dir]) => {
+                self.c.overlay_upper = if dir.bytes() == b"tmpfs" { None } else { Some(*dir) };
+                self.upper_given = true;
+            }
+            ("read-only", []) => self.c.read_only = true,
             ("uid-map" | "gid-map", [spec]) => {
                 let map = parse_id_map(spec.bytes()).ok_or_else(|| {
                     error().push(b"expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1; got '").push(spec.bytes()).push(b"'")
@@ -335,7 +351,16 @@ impl<'c, 'a> Builder<'c, 'a> {
 
     /// Fills in the defaults and checks what only the whole can tell.
     pub fn finish(self) -> Result<(), Error> {
-        let Builder { c, ns_on, ns_off, bare, tmpfs_size, tmpfs_mode, stop_timeout } = self;
+        let Builder { c, ns_on, ns_off, bare, tmpfs_size, tmpfs_mode, stop_timeout, upper_given } = self;
+        if c.overlay.is_some() && c.root.is_some() {
+            return Err(Error::new(b"--overlay and --rootfs both name the root; give one"));
+        }
+        if upper_given && c.overlay.is_none() {
+            return Err(Error::new(b"--overlay-upper applies to --overlay, which is not given"));
+        }
+        if c.read_only && c.root.is_none() && c.overlay.is_none() {
+            return Err(Error::new(b"--read-only applies to --rootfs or --overlay, and neither is given"));
+        }
         if tmpfs_size.is_some() || tmpfs_mode.is_some() {
             return Err(Error::new(b"--size and --mode apply to the next --tmpfs, and none follows"));
         }
@@ -348,9 +373,10 @@ impl<'c, 'a> Builder<'c, 'a> {
         if c.process.args.command().is_none() {
             return Err(Error::new(b"no command given (usage: nsinit [OPTION]... [--] COMMAND [ARG]...; see --help)"));
         }
-        let defaults = c.root.is_some() && !bare;
+        let has_root = c.root.is_some() || c.overlay.is_some();
+        let defaults = has_root && !bare;
         c.namespaces = (if defaults { DEFAULT_NAMESPACES } else { 0 } | ns_on) & !ns_off;
-        if c.root.is_some() || !c.mounts.is_empty() {
+        if has_root || !c.mounts.is_empty() {
             if ns_off & CLONE_NEWNS != 0 {
                 return Err(Error::new(b"--rootfs and mounts need the mount namespace; drop '--share mnt'"));
             }
@@ -431,6 +457,9 @@ fn env_name(var: ZStr<'_>, error: impl Fn() -> Error) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Most layers of `--overlay`.
+pub const MAX_LOWERS: usize = 8;
 
 /// The period of `--cpus`, as runc and Docker use it.
 pub const CPU_PERIOD_US: u64 = 100_000;

@@ -285,6 +285,9 @@ fn make_dir(dir: &mut Path) -> Result<bool, Error> {
     match sys::mkdirat(sys::CWD, dir.zstr(), 0o755) {
         Ok(()) => Ok(true),
         Err(Errno::EEXIST) => Ok(false),
+        Err(e) if e == Errno::EACCES || e == Errno::EPERM || e == Errno::EROFS => {
+            Err(Error::sys("mkdir", dir.bytes(), e).push(b" (cgroup limits need root, or --cgroup naming a cgroup delegated to you)"))
+        }
         Err(e) => Err(Error::sys("mkdir", dir.bytes(), e)),
     }
 }

@@ -291,14 +291,18 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, cgroup: Option<&Cgroup>, t: &
         rootfs::stop_propagation()?;
         t.step("mount propagation", b"");
     }
-    let root = match c.root {
-        Some(path) => Some(rootfs::bind_root(path)?),
-        None => None,
+    let root = match (c.overlay, c.root) {
+        (Some(lowers), _) => Some(rootfs::overlay_root(lowers, c.overlay_upper)?),
+        (None, Some(path)) => Some(rootfs::bind_root(path)?),
+        (None, None) => None,
     };
     t.step("bind rootfs", b"");
     for m in &c.mounts {
         mounts::mount(m, root.as_ref())?;
         t.step("mount", m.destination.bytes());
+    }
+    if let (true, Some(root)) = (c.read_only, &root) {
+        rootfs::make_read_only(root)?;
     }
     if let Some(root) = &root {
         rootfs::pivot_into(root)?;
@@ -316,7 +320,7 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, cgroup: Option<&Cgroup>, t: &
         net::loopback_up()?;
         t.step("loopback up", b"");
     }
-    match (c.process.cwd, c.root) {
+    match (c.process.cwd, &root) {
         (Some(dir), _) => sys::chdir(dir).map_err(|e| Error::sys("chdir", dir.bytes(), e))?,
         (None, Some(_)) => sys::chdir(ZStr::new(c"/")).map_err(|e| Error::sys("chdir", b"/", e))?,
         (None, None) => {}

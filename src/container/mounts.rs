@@ -232,9 +232,16 @@ fn make(parent: Fd, path: ZStr<'_>, point: Point, dst: ZStr<'_>) -> Result<(), E
     };
     match made {
         Ok(()) | Err(Errno::EEXIST) => Ok(()),
-        Err(e) => Err(Error::sys(if point == Point::Dir { "mkdir" } else { "mknod" }, path.bytes(), e)
-            .push(b" (for ")
-            .push(dst.bytes())
-            .push(b")")),
+        Err(e) => {
+            let e2 = Error::sys(if point == Point::Dir { "mkdir" } else { "mknod" }, path.bytes(), e)
+                .push(b" (for ")
+                .push(dst.bytes())
+                .push(b")");
+            Err(if e == Errno::EACCES || e == Errno::EPERM {
+                e2.push(b"; the container may not write the image: make the mount point there beforehand")
+            } else {
+                e2
+            })
+        }
     }
 }
