@@ -588,7 +588,8 @@ fn help_lists_every_option_on_stdout_and_exits_0() {
         "--size", "--mode", "--bind", "--ro-bind", "--dev", "--mqueue", "--setenv", "--unsetenv", "--clearenv",
         "--chdir", "--config", "--init", "--init-pgroup", "--stop-timeout", "--on-exit", "--cgroup", "--pids-max",
         "--memory-max", "--memory-swap-max", "--cpu-max", "--cpus", "--cpu-weight", "--cpuset", "--rlimit",
-        "--oom-score-adj", "--timings", "--help", "--version",
+        "--oom-score-adj", "--uid-map", "--gid-map", "--user", "--groups", "--overlay", "--overlay-upper",
+        "--read-only", "--timings", "--help", "--version",
     ] {
         // Listed in the synopsis column of a line (`  --bind SRC DST   ...`,
         // `  --help, --version`), not merely named in another's description.
