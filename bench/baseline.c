@@ -257,10 +257,4 @@ __attribute__((used)) static void start_c(long *sp)
     exit_group((status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff);
 }
 
-__asm__(".globl _start\n"
-        "_start:\n"
-        "  xor %ebp, %ebp\n"
-        "  mov %rsp, %rdi\n"
-        "  and $-16, %rsp\n"
-        "  call start_c\n"
-        "  hlt\n");
+#include "start.h"

@@ -37,10 +37,4 @@ __attribute__((used)) static void start_c(long *sp)
     __builtin_unreachable();
 }
 
-__asm__(".globl _start\n"
-        "_start:\n"
-        "  xor %ebp, %ebp\n"
-        "  mov %rsp, %rdi\n"
-        "  and $-16, %rsp\n"
-        "  call start_c\n"
-        "  hlt\n");
+#include "start.h"

@@ -121,7 +121,7 @@ fn start_payload(
 }
 
 /// Reaps every child that has exited; notes the payload's status.
-fn reap(payload: i32, status: &mut Option<i32>) {
+pub fn reap(payload: i32, status: &mut Option<i32>) {
     loop {
         match sys::wait4(-1, WNOHANG) {
             Ok((0, _)) | Err(Errno::ECHILD) => return,

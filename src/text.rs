@@ -51,18 +51,9 @@ impl Line {
         self.push(&bytes[..half]).push(b"...").push(&bytes[bytes.len() - half..])
     }
 
-    pub fn push_u64(&mut self, mut n: u64) -> &mut Line {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.push(&digits[i..])
+    pub fn push_u64(&mut self, n: u64) -> &mut Line {
+        let mut buf = [0u8; 64];
+        self.push(digits(n, 10, &mut buf))
     }
 
     /// A number with a fixed count of fraction digits: `value` is in units
@@ -136,6 +127,19 @@ mod tests {
     }
 }
 
+/// The digits of `n` in `radix` (2 to 16), written at the end of `buf`.
+fn digits(mut n: u64, radix: u64, buf: &mut [u8; 64]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b"0123456789abcdef"[(n % radix) as usize];
+        n /= radix;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
 /// A NUL-terminated string built in place: paths and mount data. Going over
 /// capacity is an error for the caller to report, never a truncation.
 pub struct ZBuf<const N: usize> {
@@ -177,18 +181,9 @@ impl<const N: usize> ZBuf<N> {
         Ok(self)
     }
 
-    pub fn push_num(&mut self, mut n: u64, radix: u64) -> Result<&mut Self, TooLong> {
-        let mut digits = [0u8; 64];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b"0123456789abcdef"[(n % radix) as usize];
-            n /= radix;
-            if n == 0 {
-                break;
-            }
-        }
-        self.push(&digits[i..])
+    pub fn push_num(&mut self, n: u64, radix: u64) -> Result<&mut Self, TooLong> {
+        let mut buf = [0u8; 64];
+        self.push(digits(n, radix, &mut buf))
     }
 
     pub fn len(&self) -> usize {

@@ -31,10 +31,6 @@ impl Timings {
         Timings { on: true, start_ns: now, last_ns: now }
     }
 
-    pub fn is_on(&self) -> bool {
-        self.on
-    }
-
     /// Ends a step: records the time since the previous one.
     #[inline]
     pub fn step(&mut self, what: &str, object: &[u8]) {

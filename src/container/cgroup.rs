@@ -11,7 +11,7 @@ use crate::sys::{self, Errno, Fd, ZStr};
 use crate::text::ZBuf;
 use heapless::Vec;
 use linux_raw_sys::general::{
-    CGROUP2_SUPER_MAGIC, O_CLOEXEC, O_DIRECTORY, O_RDONLY, O_WRONLY, S_IFDIR, S_IFMT, SIGKILL,
+    CGROUP2_SUPER_MAGIC, O_CLOEXEC, O_DIRECTORY, O_RDONLY, S_IFDIR, S_IFMT, SIGKILL,
 };
 
 /// Longest cgroup directory path, `/sys/fs/cgroup/<controller>/<PATH>`.
@@ -310,15 +310,8 @@ fn inherit_cpuset(dir: &mut Path, parent_len: usize) -> Result<(), Error> {
 fn write_in(dir: &mut Path, name: &[u8], value: &[u8]) -> Result<(), Error> {
     let len = dir.len();
     dir.push(b"/").and_then(|d| d.push(name)).map_err(too_long)?;
-    let r = match sys::open(dir.zstr(), O_WRONLY | O_CLOEXEC, 0) {
-        Ok(fd) => {
-            let w = sys::write(fd, value);
-            let _ = sys::close(fd);
-            w.map(drop)
-        }
-        Err(e) => Err(e),
-    };
-    let r = r.map_err(|e| Error::sys("write", dir.bytes(), e).push(b" (").push(value).push(b")"));
+    let r = sys::write_file(dir.zstr(), value)
+        .map_err(|e| Error::sys("write", dir.bytes(), e).push(b" (").push(value).push(b")"));
     dir.truncate(len);
     r
 }

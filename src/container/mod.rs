@@ -21,7 +21,6 @@ use crate::timings::Timings;
 use cgroup::Cgroup;
 use linux_raw_sys::general::{
     CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGKILL,
-    WNOHANG,
 };
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 
@@ -65,14 +64,13 @@ fn report_oom(cg: &Cgroup) {
 fn forward_until_exit(signals: sys::Fd, pid: i32) -> Result<i32, Error> {
     loop {
         match sys::read_signal(signals) {
-            Ok(SIGCHLD) => loop {
-                match sys::wait4(-1, WNOHANG) {
-                    Ok((got, status)) if got == pid => return Ok(exit_code(status)),
-                    Ok((0, _)) => break,
-                    Ok(_) | Err(Errno::EINTR) => {}
-                    Err(e) => return Err(Error::sys("wait4", b"", e)),
+            Ok(SIGCHLD) => {
+                let mut status = None;
+                init::reap(pid, &mut status);
+                if let Some(status) = status {
+                    return Ok(exit_code(status));
                 }
-            },
+            }
             Ok(sig) => {
                 let _ = sys::kill(pid, sig);
             }
@@ -340,7 +338,7 @@ fn die_with_parent(parent_alive: sys::Fd) -> Result<(), Error> {
     }
 }
 
-pub fn wait_for(pid: i32) -> Result<i32, Error> {
+fn wait_for(pid: i32) -> Result<i32, Error> {
     loop {
         match sys::wait4(pid, 0) {
             Ok((got, status)) if got == pid => return Ok(exit_code(status)),

@@ -149,11 +149,7 @@ pub fn limit(c: &crate::config::Container<'_>) -> Result<(), Error> {
         let mut value = ZBuf::<16>::new();
         let _ = if adj < 0 { value.push(b"-") } else { Ok(&mut value) }.and_then(|v| v.push_num(u64::from(adj.unsigned_abs()), 10));
         let path = ZStr::new(c"/proc/self/oom_score_adj");
-        let fd = sys::open(path, linux_raw_sys::general::O_WRONLY | linux_raw_sys::general::O_CLOEXEC, 0)
-            .map_err(|e| Error::sys("open", path.bytes(), e))?;
-        let written = sys::write(fd, value.bytes());
-        let _ = sys::close(fd);
-        written.map_err(|e| Error::sys("write", path.bytes(), e))?;
+        sys::write_file(path, value.bytes()).map_err(|e| Error::sys("write", path.bytes(), e))?;
     }
     Ok(())
 }

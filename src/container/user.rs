@@ -5,7 +5,6 @@ use crate::config::{Container, IdMap};
 use crate::error::Error;
 use crate::sys::{self, Errno};
 use crate::text::{Line, ZBuf};
-use linux_raw_sys::general::{O_CLOEXEC, O_WRONLY};
 
 /// Writes `/proc/PID/uid_map` and `gid_map`. With no map given the caller
 /// is mapped to 0, which any user may do once `setgroups` is denied.
@@ -42,10 +41,7 @@ fn write_map(pid: i32, file: &[u8], maps: &[IdMap]) -> Result<(), Error> {
 fn write_proc(pid: i32, file: &[u8], value: &[u8]) -> Result<(), Error> {
     let mut path = ZBuf::<64>::new();
     let _ = path.push(b"/proc/").and_then(|p| p.push_num(pid as u64, 10)).and_then(|p| p.push(b"/")).and_then(|p| p.push(file));
-    let fd = sys::open(path.zstr(), O_WRONLY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
-    let written = sys::write(fd, value);
-    let _ = sys::close(fd);
-    written.map(drop).map_err(|e| Error::sys("write", path.bytes(), e))
+    sys::write_file(path.zstr(), value).map_err(|e| Error::sys("write", path.bytes(), e))
 }
 
 /// `--user` and `--groups`, the last step before exec: groups, then gid,

@@ -52,6 +52,15 @@ pub fn open(path: ZStr<'_>, flags: u32, mode: u32) -> Result<Fd, Errno> {
     unsafe { syscall!(Sysno::openat, AT_FDCWD, path.as_ptr(), flags, mode) }.map(|fd| fd as Fd)
 }
 
+/// Writes `value` to the file at `path` in one `write`: the way to set a
+/// kernel knob (cgroup files, /proc/PID/uid_map, oom_score_adj).
+pub fn write_file(path: ZStr<'_>, value: &[u8]) -> Result<(), Errno> {
+    let fd = open(path, linux_raw_sys::general::O_WRONLY | linux_raw_sys::general::O_CLOEXEC, 0)?;
+    let written = write(fd, value);
+    let _ = close(fd);
+    written.map(drop)
+}
+
 pub fn close(fd: Fd) -> Result<(), Errno> {
     // SAFETY: no memory is passed.
     unsafe { syscall!(Sysno::close, fd) }.map(drop)
