@@ -12,6 +12,8 @@ use linux_raw_sys::general::{
     AT_FDCWD, CLONE_INTO_CGROUP, CLONE_VFORK, CLONE_VM, SIGCHLD, clone_args, mount_attr, open_how, pollfd, rlimit64,
     stat, timespec,
 };
+use linux_raw_sys::general::{_LINUX_CAPABILITY_VERSION_3, __user_cap_data_struct, __user_cap_header_struct};
+use linux_raw_sys::ptrace::{SECCOMP_SET_MODE_FILTER, sock_filter, sock_fprog};
 use syscalls::{Sysno, syscall};
 
 /// A raw file descriptor.
@@ -158,8 +160,58 @@ pub fn setdomainname(name: &[u8]) -> Result<(), Errno> {
 }
 
 pub fn prctl(option: u32, arg: usize) -> Result<usize, Errno> {
+    prctl3(option, arg, 0)
+}
+
+/// `prctl` with a third argument (`PR_CAP_AMBIENT`'s capability).
+pub fn prctl3(option: u32, arg: usize, arg3: usize) -> Result<usize, Errno> {
     // SAFETY: the options nsinit uses take integer arguments only.
-    unsafe { syscall!(Sysno::prctl, option, arg, 0, 0, 0) }
+    unsafe { syscall!(Sysno::prctl, option, arg, arg3, 0, 0) }
+}
+
+/// This process's capability sets, `[effective, permitted, inheritable]`.
+pub fn capget() -> Result<[u64; 3], Errno> {
+    let mut header = __user_cap_header_struct { version: _LINUX_CAPABILITY_VERSION_3, pid: 0 };
+    let mut data = [__user_cap_data_struct { effective: 0, permitted: 0, inheritable: 0 }; 2];
+    // SAFETY: version 3 reads two data structs, which `data` holds.
+    unsafe { syscall!(Sysno::capget, &mut header as *mut _, data.as_mut_ptr()) }?;
+    let join = |low: u32, high: u32| u64::from(low) | u64::from(high) << 32;
+    Ok([
+        join(data[0].effective, data[1].effective),
+        join(data[0].permitted, data[1].permitted),
+        join(data[0].inheritable, data[1].inheritable),
+    ])
+}
+
+/// Sets this process's `[effective, permitted, inheritable]` capabilities.
+pub fn capset(sets: [u64; 3]) -> Result<(), Errno> {
+    let mut header = __user_cap_header_struct { version: _LINUX_CAPABILITY_VERSION_3, pid: 0 };
+    let half = |set: u64, high: bool| (if high { set >> 32 } else { set }) as u32;
+    let data = [false, true].map(|high| __user_cap_data_struct {
+        effective: half(sets[0], high),
+        permitted: half(sets[1], high),
+        inheritable: half(sets[2], high),
+    });
+    // SAFETY: version 3 takes two data structs, which `data` holds.
+    unsafe { syscall!(Sysno::capset, &mut header as *mut _, data.as_ptr()) }.map(drop)
+}
+
+/// Installs a seccomp filter on this thread (`SECCOMP_SET_MODE_FILTER`).
+pub fn seccomp_set_filter(program: &[sock_filter]) -> Result<(), Errno> {
+    let prog = sock_fprog { len: program.len() as u16, filter: program.as_ptr() as *mut sock_filter };
+    // SAFETY: `prog` points at `program`, whose length it gives; the
+    // kernel copies it.
+    unsafe { syscall!(Sysno::seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog as *const sock_fprog) }.map(drop)
+}
+
+/// `close_range`'s flag to mark the range close-on-exec rather than close
+/// it (include/uapi/linux/close_range.h; not in linux-raw-sys).
+pub const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
+
+/// `close_range(first, last, flags)`.
+pub fn close_range(first: u32, last: u32, flags: u32) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::close_range, first, last, flags) }.map(drop)
 }
 
 /// Returns `[read end, write end]`.
@@ -217,14 +269,34 @@ pub fn clone3_vm(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut d
         set_tid_size: 0,
         cgroup: cgroup.map_or(0, |fd| fd as u64),
     };
+    // SAFETY: `args` describes `stack`, whose top holds `slot` (above).
+    let mut ret = unsafe { clone_onto(Sysno::clone3, &args as *const clone_args as usize, size_of::<clone_args>(), slot) };
+    if ret as isize == -(Errno::ENOSYS.into_raw() as isize) && cgroup.is_none() {
+        // A seccomp filter may refuse clone3, whose flags it cannot read
+        // (Docker's profile and nsinit's own do), so that clone(2) is used.
+        let flags = args.flags | u64::from(SIGCHLD);
+        // SAFETY: as above; clone(2) starts the child with its stack pointer
+        // at `top`, as clone3 does.
+        ret = unsafe { clone_onto(Sysno::clone, flags as usize, top as usize, slot) };
+    }
+    Errno::from_ret(ret).map(|pid| pid as i32)
+}
+
+/// The clone system call `nr` with its first two arguments (the others 0):
+/// the child calls `run_child(slot)` on the stack it was given.
+///
+/// # Safety
+/// The arguments must give the child a stack of its own, whose top is at or
+/// above `slot`, and `slot` must hold a valid `&mut dyn FnMut()`.
+unsafe fn clone_onto(nr: Sysno, a1: usize, a2: usize, slot: *mut &mut dyn FnMut()) -> usize {
     let ret: usize;
     // SAFETY: the child starts on its own stack with the parent's registers;
     // it calls `run_child` with `slot` (r12, r13 survive the syscall) and
     // never comes back into this frame. With CLONE_VFORK the parent is
     // suspended until the child has left this memory (execve) or exited, so
     // the child has sole use of it, as in a call; without it the caller
-    // keeps that promise (see above). The asm declares that it may change
-    // any memory, which the child's work does.
+    // keeps that promise (see `clone3_vm`). The asm declares that it may
+    // change any memory, which the child's work does.
     unsafe {
         core::arch::asm!(
             "syscall",
@@ -235,16 +307,19 @@ pub fn clone3_vm(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut d
             "call r12",
             "ud2",
             "2:",
-            inlateout("rax") Sysno::clone3 as usize => ret,
-            in("rdi") &args as *const clone_args,
-            in("rsi") size_of::<clone_args>(),
+            inlateout("rax") nr as usize => ret,
+            in("rdi") a1,
+            in("rsi") a2,
+            in("rdx") 0usize,
+            in("r10") 0usize,
+            in("r8") 0usize,
             in("r12") run_child as *const () as usize,
             in("r13") slot,
             lateout("rcx") _,
             lateout("r11") _,
         );
     }
-    Errno::from_ret(ret).map(|pid| pid as i32)
+    ret
 }
 
 /// The child's first Rust frame, on its own stack. `child` is to exec or
@@ -519,25 +594,14 @@ pub fn statfs_type(path: ZStr<'_>) -> Result<u64, Errno> {
     Ok(buf[0])
 }
 
-/// A plain fork: `clone3` without shared memory; the child returns 0.
+/// A plain fork: the child returns 0.
 pub fn fork() -> Result<i32, Errno> {
-    let args = clone_args {
-        flags: 0,
-        pidfd: 0,
-        child_tid: 0,
-        parent_tid: 0,
-        exit_signal: u64::from(SIGCHLD),
-        stack: 0,
-        stack_size: 0,
-        tls: 0,
-        set_tid: 0,
-        set_tid_size: 0,
-        cgroup: 0,
-    };
+    // clone(2), not clone3: seccomp filters (Docker's, nsinit's) make
+    // clone3 fail with ENOSYS, and clone(2) does all fork needs.
     // SAFETY: without CLONE_VM the child gets a copy-on-write copy of the
     // address space and returns here like from fork(2); the programs that
     // use this are single-threaded, so every copied object is consistent.
-    unsafe { syscall!(Sysno::clone3, &args as *const clone_args, size_of::<clone_args>()) }.map(|p| p as i32)
+    unsafe { syscall!(Sysno::clone, SIGCHLD, 0, 0, 0, 0) }.map(|p| p as i32)
 }
 
 /// `readlink` into `buf`; returns the length.
