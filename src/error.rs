@@ -178,6 +178,12 @@ fn errno_line(errno: i32) -> Option<&'static str> {
     }
 }
 
+/// The errno named `name` (`b"EPERM"`), when it is in the tables above.
+pub fn errno_number(name: &[u8]) -> Option<i32> {
+    let last = MORE_ERRNOS.last().map_or(40, |(n, _)| *n);
+    let is_named = |line: &str| line.split_once(' ').is_some_and(|(named, _)| named.as_bytes() == name);
+    (1..=last).find(|&n| errno_line(n).is_some_and(is_named))
+}
 
 #[cfg(test)]
 mod tests {
@@ -207,6 +213,18 @@ mod tests {
         for n in 1..=40 {
             let name = errno_line(n).and_then(|l| l.split_once(' ')).map(|(name, _)| name);
             assert_eq!(name, Errno::new(n).name(), "errno {n}");
+        }
+    }
+
+    #[test]
+    fn errnos_by_name() {
+        for (name, errno) in
+            [("EPERM", Errno::EPERM), ("ENOSYS", Errno::ENOSYS), ("ELOOP", Errno::ELOOP), ("ENOKEY", Errno::ENOKEY)]
+        {
+            assert_eq!(errno_number(name.as_bytes()), Some(errno.into_raw()), "{name}");
+        }
+        for bad in ["", "EFOO", "eperm", "EPERM ", "Operation", "75"] {
+            assert_eq!(errno_number(bad.as_bytes()), None, "{bad:?}");
         }
     }
 

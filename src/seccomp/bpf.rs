@@ -1,0 +1,519 @@
+//! The assembler: a profile to the classic BPF program that
+//! `seccomp(SECCOMP_SET_MODE_FILTER)` loads, for x86_64.
+//!
+//! The program runs on every call the payload makes, so it finds a call's
+//! rule by binary search on its number, not by one compare per rule:
+//!
+//! ```text
+//!     ld   arch                 not x86_64: kill
+//!     jeq  AUDIT_ARCH_X86_64
+//!     ld   nr                   x32 ABI (bit 30 set): kill, but -1
+//!     jge  0x40000000
+//!     jeq  -1
+//!     jge  START                the search: one jge per level, on where a
+//!     ...                       run of numbers with one action starts,
+//!     ret  ACTION               down to the run's ret;
+//!     ld   args[0]              or, for a call with rules on its argument,
+//!     jset MASK / jeq VALUE     one test a rule
+//!     ...
+//! ```
+//!
+//! Classic BPF jumps forward only, and a conditional jump at most 255
+//! instructions. The program is built from its end: every jump's targets
+//! are already placed when it is written, so it knows how far they are. A
+//! target out of reach gets, just before the jump, a copy of its `ret` or
+//! a `ja`, which reaches anywhere. A `ret` serves every jump it is in
+//! reach of.
+
+use super::{Action, Condition, MAX_INSNS, MAX_RULES, Profile, Rule, sock_filter};
+use crate::error::Error;
+use core::mem::offset_of;
+use heapless::{Vec, VecView};
+use linux_raw_sys::ptrace::{
+    AUDIT_ARCH_X86_64, BPF_ABS, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_RET, BPF_W,
+    SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, seccomp_data,
+};
+
+const LD: u16 = (BPF_LD | BPF_W | BPF_ABS) as u16;
+const JEQ: u16 = (BPF_JMP | BPF_JEQ | BPF_K) as u16;
+const JGE: u16 = (BPF_JMP | BPF_JGE | BPF_K) as u16;
+const JSET: u16 = (BPF_JMP | BPF_JSET | BPF_K) as u16;
+const JA: u16 = (BPF_JMP | BPF_JA) as u16;
+const RET: u16 = (BPF_RET | BPF_K) as u16;
+
+const ARCH: u32 = offset_of!(seccomp_data, arch) as u32;
+const NR: u32 = offset_of!(seccomp_data, nr) as u32;
+/// The low half of the first argument: x86_64 is little-endian.
+const ARG0: u32 = offset_of!(seccomp_data, args) as u32;
+
+/// Numbers with this bit are the x32 ABI's: the same calls under other
+/// numbers, which a filter written for x86_64 numbers would let through.
+const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+/// The number a tracer sets to skip a call. From Linux 4.8 on, seccomp
+/// checks a call after a tracer has seen it, so -1 must not be killed as
+/// an x32 number (libseccomp makes the same exception).
+const SKIPPED: u32 = u32::MAX;
+/// The farthest a conditional jump reaches.
+const REACH: usize = u8::MAX as usize;
+
+/// The rules' places are kept as `u16`.
+const _: () = assert!(MAX_RULES <= u16::MAX as usize);
+
+impl Action {
+    /// The filter's return value for it.
+    const fn ret(self) -> u32 {
+        match self {
+            Action::Allow => SECCOMP_RET_ALLOW,
+            Action::Errno(errno) => SECCOMP_RET_ERRNO | errno as u32,
+            Action::Kill => SECCOMP_RET_KILL_PROCESS,
+        }
+    }
+}
+
+/// Assembles `p` into `out`, replacing what `out` held.
+pub fn assemble(p: &Profile, out: &mut Vec<sock_filter, MAX_INSNS>) -> Result<(), Error> {
+    assemble_into(p, out.as_mut_view())
+}
+
+/// The same into any room: the tests' is small.
+fn assemble_into(p: &Profile, out: &mut VecView<sock_filter>) -> Result<(), Error> {
+    let nr = |i: u16| p.rules.get(usize::from(i)).map_or(0, |r| r.nr);
+    // The rules' places by their numbers, rules of one number in the
+    // profile's order. Insertion sort: profiles are short, and it is the
+    // least code. Places rather than rules, to keep the stack small.
+    let mut order: Vec<u16, MAX_RULES> = Vec::new();
+    for i in 0..p.rules.len() {
+        let _ = order.push(i as u16);
+        for j in (1..order.len()).rev() {
+            match order.get_mut(j - 1..=j) {
+                Some([a, b]) if nr(*a) > nr(*b) => core::mem::swap(a, b),
+                _ => break,
+            }
+        }
+    }
+    let mut runs = Runs { p, order: &order, unread: order.len(), end: 1 << 32 };
+    let count = runs.count();
+    out.clear();
+    let mut program = Backwards { insns: out, rules: &p.rules, full: false };
+    let kill = Target::Ret(SECCOMP_RET_KILL_PROCESS);
+    let (search, _) = program.search(&mut runs, count);
+    let skipped = program.jump(JEQ, SKIPPED, search, kill);
+    program.jump(JGE, X32_SYSCALL_BIT, skipped, search);
+    let load_nr = program.push(LD, 0, 0, NR);
+    program.jump(JEQ, AUDIT_ARCH_X86_64, load_nr, kill);
+    program.push(LD, 0, 0, ARCH);
+    if program.full {
+        out.clear();
+        return Err(Error::new(b"seccomp: the filter is longer than ")
+            .push_u64(out.capacity() as u64)
+            .push(b" instructions"));
+    }
+    // Every jump had its targets placed first, so the first instruction
+    // placed, now the last, is a `ret`, as the kernel requires.
+    out.reverse();
+    Ok(())
+}
+
+/// Numbers the filter treats alike, from `start` up to the next run: the
+/// rules `args` (places in the profile) are tried on the first argument,
+/// and if none holds, the filter returns `ret`. Most runs have no `args`.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    start: u32,
+    ret: u32,
+    args: &'a [u16],
+}
+
+/// The runs that cover all numbers, from the highest down, made as they
+/// are needed rather than kept.
+#[derive(Clone, Copy)]
+struct Runs<'a> {
+    p: &'a Profile,
+    /// The rules' places, sorted by number.
+    order: &'a [u16],
+    /// `order[..unread]` are the rules not read yet.
+    unread: usize,
+    /// The numbers still to come are those below `end`.
+    end: u64,
+}
+
+impl<'a> Runs<'a> {
+    /// The highest piece still to come: a number that has rules, or the
+    /// gap below the last such number down to the next one.
+    fn piece(&mut self) -> Option<Run<'a>> {
+        let top = self.end.checked_sub(1)?;
+        let (p, order) = (self.p, self.order);
+        let nr_at = |i: usize| order.get(i).and_then(|&r| p.rules.get(usize::from(r))).map(|r| r.nr);
+        let default = p.default.ret();
+        match self.unread.checked_sub(1).and_then(nr_at) {
+            Some(nr) if u64::from(nr) == top => {
+                let mut first = self.unread;
+                while first > 0 && nr_at(first - 1) == Some(nr) {
+                    first -= 1;
+                }
+                let args = order.get(first..self.unread).unwrap_or_default();
+                (self.unread, self.end) = (first, u64::from(nr));
+                let (mut ret, mut on_args) = (default, false);
+                for rule in args.iter().filter_map(|&r| p.rules.get(usize::from(r))) {
+                    match rule.when {
+                        Condition::Always => ret = rule.action.ret(),
+                        _ => on_args = true,
+                    }
+                }
+                Some(Run { start: nr, ret, args: if on_args { args } else { &[] } })
+            }
+            below => {
+                // Below `top`, so the start fits.
+                let start = below.map_or(0, |nr| nr + 1);
+                self.end = u64::from(start);
+                Some(Run { start, ret: default, args: &[] })
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for Runs<'a> {
+    type Item = Run<'a>;
+
+    /// The next run down: a piece, and the pieces below it that return
+    /// the same.
+    fn next(&mut self) -> Option<Run<'a>> {
+        let mut run = self.piece()?;
+        while run.args.is_empty() {
+            let mut ahead = *self;
+            match ahead.piece() {
+                Some(below) if below.args.is_empty() && below.ret == run.ret => {
+                    run.start = below.start;
+                    *self = ahead;
+                }
+                _ => break,
+            }
+        }
+        Some(run)
+    }
+}
+
+/// Where a jump goes: to an instruction, by its place from the end of the
+/// program, or to any `ret` of this value.
+#[derive(Clone, Copy)]
+enum Target {
+    At(usize),
+    Ret(u32),
+}
+
+/// The program being built from its end: `insns[0]` is its last
+/// instruction. When it does not fit, `full` notes it, and what is built
+/// is thrown away.
+struct Backwards<'a> {
+    insns: &'a mut VecView<sock_filter>,
+    rules: &'a [Rule],
+    full: bool,
+}
+
+impl Backwards<'_> {
+    fn push(&mut self, code: u16, jt: u8, jf: u8, k: u32) -> Target {
+        self.full |= self.insns.push(sock_filter { code, jt, jf, k }).is_err();
+        Target::At(self.insns.len().saturating_sub(1))
+    }
+
+    /// The offset of `to` from the next instruction, if a conditional
+    /// jump reaches it.
+    fn offset(&self, to: Target) -> Option<u8> {
+        if self.full {
+            // What is built will be thrown away: end the jumps' rounds.
+            return Some(0);
+        }
+        let next = self.insns.len();
+        let at = match to {
+            Target::At(at) => at,
+            Target::Ret(k) => (next.saturating_sub(REACH + 1)..next)
+                .rev()
+                .find(|&at| self.insns.get(at).is_some_and(|i| i.code == RET && i.k == k))?,
+        };
+        u8::try_from(next.checked_sub(at + 1)?).ok()
+    }
+
+    /// Places a way to `to` just before the next instruction.
+    fn bring_near(&mut self, to: Target) -> Target {
+        match to {
+            Target::Ret(k) => self.push(RET, 0, 0, k),
+            Target::At(at) => {
+                let offset = self.insns.len().saturating_sub(at + 1);
+                self.push(JA, 0, 0, offset as u32)
+            }
+        }
+    }
+
+    /// A conditional jump: to `yes` if `A` compared with `k` holds, else
+    /// to `no`.
+    fn jump(&mut self, code: u16, k: u32, mut yes: Target, mut no: Target) -> Target {
+        // At most three rounds: bringing one target near may push the
+        // other, which was just in reach, out of it.
+        loop {
+            match (self.offset(yes), self.offset(no)) {
+                (Some(jt), Some(jf)) => return self.push(code, jt, jf, k),
+                (None, _) => yes = self.bring_near(yes),
+                (_, None) => no = self.bring_near(no),
+            }
+        }
+    }
+
+    /// The search for the number in `A` among the next `count` runs;
+    /// returns where it starts and the lowest number it covers. Its depth
+    /// is the log of the number of runs.
+    fn search(&mut self, runs: &mut Runs<'_>, count: usize) -> (Target, u32) {
+        if count > 1 {
+            // The program runs the low half right after the jump and the
+            // high half after that; built from the end, the high half
+            // comes first.
+            let (high, middle) = self.search(runs, count - count / 2);
+            let (low, start) = self.search(runs, count / 2);
+            return (self.jump(JGE, middle, high, low), start);
+        }
+        match runs.next() {
+            Some(run) => (self.leaf(run), run.start),
+            // Never: there are `count` runs.
+            None => (Target::Ret(SECCOMP_RET_KILL_PROCESS), 0),
+        }
+    }
+
+    /// A run's tests on the first argument, if it has any, down to its `ret`.
+    fn leaf(&mut self, run: Run<'_>) -> Target {
+        let mut next = Target::Ret(run.ret);
+        if run.args.is_empty() {
+            return next;
+        }
+        for rule in run.args.iter().rev().filter_map(|&r| self.rules.get(usize::from(r))) {
+            let (code, k) = match rule.when {
+                Condition::Always => continue,
+                Condition::Arg0HasAnyOf(mask) => (JSET, mask),
+                Condition::Arg0Equals(value) => (JEQ, value),
+            };
+            next = self.jump(code, k, Target::Ret(rule.action.ret()), next);
+        }
+        self.push(LD, 0, 0, ARG0)
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use linux_raw_sys::general::{CLONE_FS, CLONE_NEWNET, CLONE_NEWUSER, CLONE_SETTLS, CLONE_THREAD, CLONE_VM};
+    use linux_raw_sys::ptrace::{AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, BPF_MAXINSNS};
+
+    const ALLOW: u32 = SECCOMP_RET_ALLOW;
+    const KILL: u32 = SECCOMP_RET_KILL_PROCESS;
+
+    /// Fails the test where the kernel would refuse to load `program`
+    /// (bpf_check_classic and seccomp_check_filter).
+    fn check_loadable(program: &[sock_filter]) {
+        assert!(!program.is_empty() && program.len() <= BPF_MAXINSNS as usize, "length {}", program.len());
+        assert_eq!(program.last().map(|i| i.code), Some(RET), "the last instruction must be a ret");
+        for (pc, i) in program.iter().enumerate() {
+            let after = program.len() - pc - 1;
+            match i.code {
+                LD => assert!(i.k % 4 == 0 && (i.k as usize) < size_of::<seccomp_data>(), "ld {} at {pc}", i.k),
+                JA => assert!((i.k as usize) < after, "ja {} at {pc}", i.k),
+                JEQ | JGE | JSET => {
+                    assert!((i.jt as usize) < after && (i.jf as usize) < after, "jump out at {pc}")
+                }
+                RET => {}
+                code => panic!("unexpected instruction {code:#x} at {pc}"),
+            }
+        }
+    }
+
+    /// The word of `data` at offset `k`, as `ld [k]` loads it.
+    fn word(data: &seccomp_data, k: u32) -> u32 {
+        match k {
+            0 => data.nr as u32,
+            4 => data.arch,
+            8 | 12 => (data.instruction_pointer >> ((k - 8) * 8)) as u32,
+            _ => (data.args[(k as usize - 16) / 8] >> ((k % 8) * 8)) as u32,
+        }
+    }
+
+    /// Runs `program` on a call, as the kernel does.
+    pub(crate) fn run(program: &[sock_filter], data: &seccomp_data) -> u32 {
+        let (mut a, mut pc) = (0u32, 0usize);
+        loop {
+            let i = program[pc];
+            pc += 1;
+            let (jt, jf) = (usize::from(i.jt), usize::from(i.jf));
+            match i.code {
+                LD => a = word(data, i.k),
+                JA => pc += i.k as usize,
+                JEQ => pc += if a == i.k { jt } else { jf },
+                JGE => pc += if a >= i.k { jt } else { jf },
+                JSET => pc += if a & i.k != 0 { jt } else { jf },
+                RET => return i.k,
+                code => panic!("unexpected instruction {code:#x}"),
+            }
+        }
+    }
+
+    pub(crate) fn call(arch: u32, nr: u32, arg0: u64) -> seccomp_data {
+        seccomp_data { nr: nr as i32, arch, instruction_pointer: 0x7fff_1234_5678, args: [arg0, 1, 2, 3, 4, 5] }
+    }
+
+    /// What the profile says a call gets, by the rules of `Rule`'s doc.
+    fn expected(p: &Profile, arch: u32, nr: u32, arg0: u64) -> u32 {
+        if arch != AUDIT_ARCH_X86_64 || (nr >= X32_SYSCALL_BIT && nr != u32::MAX) {
+            return KILL;
+        }
+        let rules = p.rules.iter().filter(|r| r.nr == nr);
+        let low = arg0 as u32;
+        let holds = |r: &&Rule| match r.when {
+            Condition::Always => false,
+            Condition::Arg0HasAnyOf(mask) => low & mask != 0,
+            Condition::Arg0Equals(value) => low == value,
+        };
+        if let Some(rule) = rules.clone().find(holds) {
+            return rule.action.ret();
+        }
+        rules.filter(|r| r.when == Condition::Always).last().map_or(p.default, |r| r.action).ret()
+    }
+
+    /// Assembles `p`, checks that the kernel would load the program, and
+    /// that it does what `p` says for every number up to past the last
+    /// rule's, the x32 and -1 numbers, other architectures, and first
+    /// arguments that the conditions test and that they do not.
+    pub(crate) fn assemble_and_check(p: &Profile) -> std::vec::Vec<sock_filter> {
+        let mut out = Vec::new();
+        if let Err(e) = assemble(p, &mut out) {
+            panic!("{}", e.text());
+        }
+        check_loadable(&out);
+        let mut args: std::vec::Vec<u64> =
+            vec![0, 1, 8, 38, 39, 40, 0x20000, 0x20008, 0x40000, 0xffff_ffff, 1 << 32 | 40];
+        args.extend(
+            [CLONE_NEWUSER, CLONE_NEWNET | CLONE_VM, CLONE_VM | CLONE_FS | CLONE_THREAD | CLONE_SETTLS | 17]
+                .map(u64::from),
+        );
+        for rule in &p.rules {
+            if let Condition::Arg0HasAnyOf(k) | Condition::Arg0Equals(k) = rule.when {
+                args.extend([k, k.wrapping_add(1), k.wrapping_sub(1), !k].map(u64::from));
+            }
+        }
+        let last = p.rules.iter().map(|r| r.nr.min(X32_SYSCALL_BIT)).max().unwrap_or(0).max(600);
+        let odd = [
+            X32_SYSCALL_BIT,
+            X32_SYSCALL_BIT + 1,
+            X32_SYSCALL_BIT + 435,
+            0x7fff_ffff,
+            0x8000_0000,
+            u32::MAX - 1,
+            u32::MAX,
+        ];
+        for nr in (0..=last + 1).chain(odd) {
+            for &arg0 in &args {
+                for arch in [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64] {
+                    let got = run(&out, &call(arch, nr, arg0));
+                    assert_eq!(got, expected(p, arch, nr, arg0), "nr {nr}, arch {arch:#x}, arg0 {arg0:#x}");
+                }
+            }
+        }
+        out.to_vec()
+    }
+
+    fn rule(nr: u32, action: Action, when: Condition) -> Rule {
+        Rule { nr, action, when }
+    }
+
+    #[test]
+    fn an_empty_profile_checks_only_the_abi() {
+        let mut p = Profile::new();
+        let out = assemble_and_check(&p);
+        // ld, jeq, ld, jge, jeq, and the rets for kill and allow.
+        assert_eq!(out.len(), 7, "{out:?}");
+        p.default = Action::Errno(1);
+        assemble_and_check(&p);
+        p.default = Action::Kill;
+        assemble_and_check(&p);
+    }
+
+    #[test]
+    fn runs_are_merged_and_searched() {
+        let mut p = Profile::new();
+        for nr in [3, 4, 5, 9, 10, 0, 600, 601, 12] {
+            p.rules.push(rule(nr, Action::Errno(1), Condition::Always)).unwrap();
+        }
+        // Allowed anyway: merges with its neighbours.
+        p.rules.push(rule(7, Action::Allow, Condition::Always)).unwrap();
+        p.rules.push(rule(11, Action::Kill, Condition::Always)).unwrap();
+        let out = assemble_and_check(&p);
+        // Runs: 0, 1-2, 3-5, 6-8, 9-10, 11, 12, 13-599, 600-601, 602-: nine
+        // jge, the five instructions of the ABI checks, and three rets.
+        assert_eq!(out.len(), 9 + 5 + 3, "{out:?}");
+    }
+
+    #[test]
+    fn rules_on_arguments_are_tried_in_order_then_the_unconditional_one() {
+        let mut p = Profile::new();
+        p.rules.push(rule(5, Action::Errno(3), Condition::Always)).unwrap();
+        p.rules.push(rule(5, Action::Kill, Condition::Arg0HasAnyOf(0x11))).unwrap();
+        p.rules.push(rule(5, Action::Allow, Condition::Arg0Equals(0x10))).unwrap();
+        p.rules.push(rule(6, Action::Errno(4), Condition::Arg0Equals(40))).unwrap();
+        p.rules.push(rule(6, Action::Errno(5), Condition::Arg0Equals(38))).unwrap();
+        let out = assemble_and_check(&p);
+        let decide = |nr, arg0| run(&out, &call(AUDIT_ARCH_X86_64, nr, arg0));
+        assert_eq!(decide(5, 0x10), KILL);
+        assert_eq!(decide(5, 0x2), SECCOMP_RET_ERRNO | 3);
+        assert_eq!(decide(6, 40), SECCOMP_RET_ERRNO | 4);
+        assert_eq!(decide(6, 1 << 32 | 38), SECCOMP_RET_ERRNO | 5);
+        assert_eq!(decide(6, 41), ALLOW);
+    }
+
+    #[test]
+    fn long_programs_get_trampolines_and_copies_of_rets() {
+        let mut p = Profile::new();
+        p.default = Action::Errno(1);
+        for i in 0..400u32 {
+            let action = match i % 3 {
+                0 => Action::Allow,
+                1 => Action::Kill,
+                _ => Action::Errno((i % 50 + 2) as u16),
+            };
+            let when = match i % 7 {
+                0 => Condition::Arg0HasAnyOf(1 << (i % 32)),
+                3 => Condition::Arg0Equals(i),
+                _ => Condition::Always,
+            };
+            p.rules.push(rule(2 * i + i % 2, action, when)).unwrap();
+        }
+        let out = assemble_and_check(&p);
+        assert!(out.iter().any(|i| i.code == JA), "no trampoline");
+        assert!(out.iter().filter(|i| i.code == RET && i.k == KILL).count() > 1, "no copy of a ret");
+        println!("400 rules: {} instructions", out.len());
+    }
+
+    #[test]
+    fn the_largest_profiles_fit() {
+        // Every rule its own run and its own errno, all or half of them on
+        // the argument, with gaps between the numbers or without.
+        for (on_args, step) in [(1, 2), (2, 2), (1, 1), (3, 1)] {
+            let mut p = Profile::new();
+            for i in 0..MAX_RULES as u32 {
+                let when = if i % on_args == 0 { Condition::Arg0Equals(i) } else { Condition::Always };
+                p.rules.push(rule(i * step, Action::Errno(i as u16 + 1), when)).unwrap();
+            }
+            let out = assemble_and_check(&p);
+            println!(
+                "{MAX_RULES} rules, 1 in {on_args} on the argument, numbers {step} apart: {} instructions",
+                out.len()
+            );
+            assert!(out.len() <= MAX_INSNS * 3 / 4);
+        }
+    }
+
+    #[test]
+    fn too_long_is_an_error() {
+        let mut p = Profile::new();
+        for i in 0..40 {
+            p.rules.push(rule(i * 2, Action::Errno(1), Condition::Always)).unwrap();
+        }
+        let mut small: Vec<sock_filter, 64> = Vec::new();
+        let e = assemble_into(&p, small.as_mut_view()).unwrap_err();
+        assert_eq!(e.text(), "nsinit: seccomp: the filter is longer than 64 instructions");
+    }
+}
