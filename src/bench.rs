@@ -5,7 +5,7 @@
 use crate::config::Container;
 use crate::config::BENCH_MAX_RUNS;
 use crate::container::cgroup::Cgroup;
-use crate::container::{ChildMemory, EnvStorage, Launch, ParentLink, environment, exit_code, spawn};
+use crate::container::{ChildMemory, EnvStorage, Launch, ParentLink, environment, exit_code, security, spawn};
 use crate::error::Error;
 use crate::rt;
 use crate::sys::{self, ZStr};
@@ -23,13 +23,15 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], r
     static SAMPLES: rt::StaticCell<[u64; BENCH_MAX_RUNS as usize]> = rt::StaticCell::new([0; BENCH_MAX_RUNS as usize]);
     let samples = SAMPLES.take().ok_or_else(|| Error::new(b"bench: sample buffer taken"))?;
     let samples = samples.get_mut(..runs as usize).ok_or_else(|| Error::new(b"bench: too many runs"))?;
+    security::check_passed_fds(&c.process.pass_fds)?;
     let storage = EnvStorage::take_static()?;
     let env = environment(host_env, &c.process.env, storage)?;
     let link = ParentLink::new()?;
     let memory = ChildMemory::take()?;
     // Every container goes in one cgroup, which the limits then hold together.
     let cgroup = if c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
-    let launch = Launch { mask: None, init_image: None, cgroup };
+    let filter = security::filter(c)?;
+    let launch = Launch { mask: None, init_image: None, cgroup, filter };
     let warmup = (runs / 10).clamp(1, 20);
     let mut wall = 0;
     let measured = measure(c, env, &link, memory, &launch, warmup, jobs, &mut []).and_then(|()| {

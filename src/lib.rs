@@ -13,6 +13,7 @@ pub mod container;
 pub mod error;
 pub mod init;
 pub mod rt;
+pub mod seccomp;
 pub mod sys;
 pub mod sysinit;
 pub mod text;
@@ -30,7 +31,9 @@ const HELP: &str = concat!(
     "\n",
     "  --rootfs DIR         pivot_root into DIR; alone it gives the `runc spec` container:\n",
     "                       pid, net, ipc, uts and mnt namespaces, /proc, /dev (with pts,\n",
-    "                       shm, mqueue), read-only /sys and the hostname nsinit\n",
+    "                       shm, mqueue), read-only /sys, the hostname nsinit, runc's\n",
+    "                       capabilities, no_new_privs, a seccomp filter, masked and\n",
+    "                       read-only /proc and /sys paths\n",
     "  --bare               turn every default off\n",
     "  --unshare LIST       create these namespaces: uts,pid,mnt,ipc,net,cgroup,time,all\n",
     "                       (all but user), and user; without root, a user namespace\n",
@@ -78,6 +81,14 @@ const HELP: &str = concat!(
     "  --cpuset CPUS        the CPUs it may run on, such as 0-1,3\n",
     "  --rlimit NAME=SOFT[:HARD]  a resource limit: nofile, nproc, core, stack, as...\n",
     "  --oom-score-adj N    the payload's OOM score adjustment, -1000 to 1000\n",
+    "  --cap-add CAP        keep this capability too (NET_ADMIN or CAP_NET_ADMIN; ALL)\n",
+    "  --cap-drop CAP       drop it (ALL: every one); the last word on a capability wins\n",
+    "  --allow-new-privs    let setuid binaries and file capabilities raise privileges\n",
+    "  --seccomp FILE|off|default  the filter: a profile of lines `default allow|deny|kill`,\n",
+    "                       `allow NAME`, `deny NAME [ERRNO]`, `kill NAME`; off for none\n",
+    "  --mask PATH          hide PATH in the container (an empty read-only file or dir)\n",
+    "  --ro-path PATH       make PATH read-only in the container\n",
+    "  --pass-fd N          let the payload inherit descriptor N (else only 0, 1, 2)\n",
     "  --timings            print how long each start step took, in microseconds\n",
     "  --help, --version\n",
     "\n",
@@ -157,6 +168,12 @@ pub(crate) fn load_config(path: ZStr<'static>) -> Result<&'static mut [u8], Erro
     // full buffer means the file was too large.
     static BUFFER: rt::StaticCell<[u8; CONFIG_FILE_MAX + 1]> = rt::StaticCell::new([0; CONFIG_FILE_MAX + 1]);
     let buf = BUFFER.take().ok_or_else(|| Error::new(b"--config: given twice"))?;
+    read_file(path, buf, b"config file")
+}
+
+/// Reads the file at `path` (a `what`) whole into `buf`, which must be one
+/// byte larger than the largest file taken, ending it with a newline.
+pub(crate) fn read_file<'b>(path: ZStr<'_>, buf: &'b mut [u8], what: &[u8]) -> Result<&'b mut [u8], Error> {
     let fd = sys::open(path, O_RDONLY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
     let mut len = 0;
     let read = loop {
@@ -166,8 +183,9 @@ pub(crate) fn load_config(path: ZStr<'static>) -> Result<&'static mut [u8], Erro
             Err(sys::Errno::EINTR) => {}
             Err(e) => break Err(Error::sys("read", path.bytes(), e)),
         }
-        if len > CONFIG_FILE_MAX {
-            break Err(Error::new(path.bytes()).push(b": config file too large (at most 64 KiB)"));
+        if len == buf.len() {
+            let max = (buf.len() - 1) as u64 / 1024;
+            break Err(Error::new(path.bytes()).push(b": ").push(what).push(b" too large (at most ").push_u64(max).push(b" KiB)"));
         }
     };
     let _ = sys::close(fd);

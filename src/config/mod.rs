@@ -20,7 +20,8 @@ pub fn parse_number(s: &[u8]) -> Option<u64> {
 use crate::sys::ZStr;
 use heapless::Vec;
 use linux_raw_sys::general::{
-    CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
+    CAP_AUDIT_WRITE, CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_LAST_CAP, CAP_MKNOD,
+    CAP_NET_BIND_SERVICE, CAP_NET_RAW, CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
 };
 
 /// Most mounts one container can have, defaults included.
@@ -137,6 +138,77 @@ impl<'a> Payload<'a> {
     }
 }
 
+/// Capability names as `capabilities(7)` spells them, less `CAP_`, in
+/// number order: capability N is the Nth word.
+pub const CAPABILITY_NAMES: &str = "chown dac_override dac_read_search fowner fsetid kill setgid setuid setpcap \
+linux_immutable net_bind_service net_broadcast net_admin net_raw ipc_lock ipc_owner sys_module sys_rawio \
+sys_chroot sys_ptrace sys_pacct sys_admin sys_boot sys_nice sys_resource sys_time sys_tty_config mknod lease \
+audit_write audit_control setfcap mac_override mac_admin syslog wake_alarm block_suspend audit_read perfmon bpf \
+checkpoint_restore";
+
+/// Every capability nsinit knows: `--cap-add ALL`, and a `--bare`
+/// container's starting set.
+pub const ALL_CAPABILITIES: u64 = (1 << (CAP_LAST_CAP + 1)) - 1;
+
+/// The capabilities of the default container: those runc and Docker keep.
+pub const DEFAULT_CAPABILITIES: u64 = {
+    let kept = [
+        CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD, CAP_NET_RAW, CAP_SETGID, CAP_SETUID,
+        CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE,
+    ];
+    let mut set = 0;
+    let mut i = 0;
+    while i < kept.len() {
+        set |= 1 << kept[i];
+        i += 1;
+    }
+    set
+};
+
+/// The payload's capability sets (OCI `process.capabilities`), one bit a
+/// capability.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Capabilities {
+    pub bounding: u64,
+    pub effective: u64,
+    pub inheritable: u64,
+    pub permitted: u64,
+    pub ambient: u64,
+}
+
+/// The system-call filter (OCI `linux.seccomp`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Seccomp<'a> {
+    #[default]
+    Off,
+    /// nsinit's default: what Docker's default profile denies, denied.
+    Default,
+    /// `--seccomp FILE`: a profile in nsinit's text form.
+    Profile(ZStr<'a>),
+}
+
+/// The paths the default container hides (OCI `linux.maskedPaths`, as in
+/// `runc spec`): kernel state a container has no business reading.
+pub const DEFAULT_MASKED_PATHS: [&core::ffi::CStr; 10] = [
+    c"/proc/acpi",
+    c"/proc/kcore",
+    c"/proc/keys",
+    c"/proc/latency_stats",
+    c"/proc/timer_list",
+    c"/proc/timer_stats",
+    c"/proc/sched_debug",
+    c"/proc/scsi",
+    c"/sys/firmware",
+    c"/sys/devices/virtual/powercap",
+];
+/// The paths it makes read-only (OCI `linux.readonlyPaths`): kernel knobs.
+pub const DEFAULT_READONLY_PATHS: [&core::ffi::CStr; 5] =
+    [c"/proc/bus", c"/proc/fs", c"/proc/irq", c"/proc/sys", c"/proc/sysrq-trigger"];
+/// Most masked paths, and most read-only paths, defaults included.
+pub const MAX_PATH_RULES: usize = 32;
+/// Most `--pass-fd` options.
+pub const MAX_PASS_FDS: usize = 16;
+
 #[derive(Debug)]
 pub struct Process<'a> {
     pub args: Payload<'a>,
@@ -147,6 +219,13 @@ pub struct Process<'a> {
     pub user: Option<(u32, u32)>,
     /// `--groups`: its supplementary groups.
     pub groups: Option<Vec<u32, MAX_GROUPS>>,
+    /// `None` leaves the capabilities as nsinit has them.
+    pub capabilities: Option<Capabilities>,
+    /// `PR_SET_NO_NEW_PRIVS`: no setuid bit or file capability can raise
+    /// the payload's privileges.
+    pub no_new_privileges: bool,
+    /// Descriptors beyond 0, 1 and 2 that the payload inherits (`--pass-fd`).
+    pub pass_fds: Vec<u32, MAX_PASS_FDS>,
 }
 
 /// `--init`: nsinit stays the container's PID 1 and runs the payload as its
@@ -235,6 +314,11 @@ pub struct Container<'a> {
     pub overlay_upper: Option<ZStr<'a>>,
     /// `--read-only`: the root mount is read-only.
     pub read_only: bool,
+    pub seccomp: Seccomp<'a>,
+    /// Covered with an empty read-only file or directory, where they exist.
+    pub masked_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
+    /// Bound read-only onto themselves, where they exist.
+    pub readonly_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
 }
 
 impl<'a> Container<'a> {
@@ -245,7 +329,16 @@ impl<'a> Container<'a> {
             hostname: None,
             domainname: None,
             mounts: Vec::new(),
-            process: Process { args: Payload::Words(Vec::new()), env: Vec::new(), cwd: None, user: None, groups: None },
+            process: Process {
+                args: Payload::Words(Vec::new()),
+                env: Vec::new(),
+                cwd: None,
+                user: None,
+                groups: None,
+                capabilities: None,
+                no_new_privileges: false,
+                pass_fds: Vec::new(),
+            },
             init: Init { enabled: false, pgroup: false, stop_timeout: 0 },
             on_exit: OnExit::PowerOff,
             cgroup: None,
@@ -265,6 +358,9 @@ impl<'a> Container<'a> {
             overlay: None,
             overlay_upper: None,
             read_only: false,
+            seccomp: Seccomp::Off,
+            masked_paths: Vec::new(),
+            readonly_paths: Vec::new(),
         }
     }
 
@@ -296,6 +392,12 @@ impl<'a> Container<'a> {
         self.overlay = None;
         self.overlay_upper = None;
         self.read_only = false;
+        self.process.capabilities = None;
+        self.process.no_new_privileges = false;
+        self.process.pass_fds.clear();
+        self.seccomp = Seccomp::Off;
+        self.masked_paths.clear();
+        self.readonly_paths.clear();
     }
 
     /// Whether starting it needs no new process, no namespace and no mount:
@@ -307,6 +409,9 @@ impl<'a> Container<'a> {
             && self.mounts.is_empty()
             && self.hostname.is_none()
             && self.domainname.is_none()
+            && self.process.capabilities.is_none()
+            && !self.process.no_new_privileges
+            && self.seccomp == Seccomp::Off
     }
 
     pub fn has(&self, namespace: u32) -> bool {

@@ -2,7 +2,8 @@
 //! file (`name ARG...`), and what each does to the container description.
 
 use super::{
-    Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, IdMap, Mount, MountKind, NAMESPACES,
+    ALL_CAPABILITIES, CAPABILITY_NAMES, Capabilities, DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS,
+    Seccomp, Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, IdMap, Mount, MountKind, NAMESPACES,
     OnExit, PATH_MAX, Rlimit, USER_NAMESPACE, UTS_NAME_MAX,
 };
 
@@ -72,6 +73,13 @@ pub const OPTIONS: &[Opt] = &[
     opt("cpuset", "CPUS"),
     opt("rlimit", "NAME=SOFT[:HARD]"),
     opt("oom-score-adj", "N"),
+    opt("cap-add", "CAP"),
+    opt("cap-drop", "CAP"),
+    opt("allow-new-privs", ""),
+    opt("seccomp", "FILE|off|default"),
+    opt("mask", "PATH"),
+    opt("ro-path", "PATH"),
+    opt("pass-fd", "N"),
     Opt { name: "config", args: "FILE", cli_only: true },
     Opt { name: "timings", args: "", cli_only: true },
 ];
@@ -125,13 +133,32 @@ pub struct Builder<'c, 'a> {
     tmpfs_mode: Option<u32>,
     stop_timeout: Option<u32>,
     upper_given: bool,
+    /// `--cap-add` and `--cap-drop` so far, the last word on each
+    /// capability winning: the set is (start & !cap_drop) | cap_add.
+    cap_add: u64,
+    cap_drop: u64,
+    new_privs_allowed: bool,
+    seccomp: Option<Seccomp<'a>>,
 }
 
 impl<'c, 'a> Builder<'c, 'a> {
     /// Starts from an empty description.
     pub fn new(c: &'c mut Container<'a>) -> Builder<'c, 'a> {
         c.clear();
-        Builder { c, ns_on: 0, ns_off: 0, bare: false, tmpfs_size: None, tmpfs_mode: None, stop_timeout: None, upper_given: false }
+        Builder {
+            c,
+            ns_on: 0,
+            ns_off: 0,
+            bare: false,
+            tmpfs_size: None,
+            tmpfs_mode: None,
+            stop_timeout: None,
+            upper_given: false,
+            cap_add: 0,
+            cap_drop: 0,
+            new_privs_allowed: false,
+            seccomp: None,
+        }
     }
 
     /// Applies one option with its words; `args` has exactly the option's arity
@@ -315,6 +342,35 @@ impl<'c, 'a> Builder<'c, 'a> {
                 })? as i32;
                 self.c.oom_score_adj = Some(if negative { -v } else { v });
             }
+            ("cap-add" | "cap-drop", [name]) => {
+                let caps = capability(name.bytes()).ok_or_else(|| {
+                    error().push(b"expected a capability as capabilities(7) names it, such as NET_ADMIN or CAP_NET_ADMIN, or ALL; got '")
+                        .push(name.bytes())
+                        .push(b"'")
+                })?;
+                let (more, less) = if opt.name == "cap-add" { (&mut self.cap_add, &mut self.cap_drop) } else { (&mut self.cap_drop, &mut self.cap_add) };
+                *more |= caps;
+                *less &= !caps;
+            }
+            ("allow-new-privs", []) => self.new_privs_allowed = true,
+            ("seccomp", [file]) => {
+                self.seccomp = Some(match file.bytes() {
+                    b"off" => Seccomp::Off,
+                    b"default" => Seccomp::Default,
+                    _ => Seccomp::Profile(*file),
+                });
+            }
+            ("mask" | "ro-path", [path]) => {
+                absolute_path(path.bytes()).map_err(|what| error().push(what).push(path.bytes()).push(b"'"))?;
+                let paths = if opt.name == "mask" { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
+                paths.push(*path).map_err(|_| too_many_paths(error()))?;
+            }
+            ("pass-fd", [n]) => {
+                let fd = parse_radix(n.bytes(), 10).filter(|fd| *fd <= i32::MAX as u64).ok_or_else(|| {
+                    error().push(b"expected a descriptor number; got '").push(n.bytes()).push(b"'")
+                })?;
+                self.c.process.pass_fds.push(fd as u32).map_err(|_| error().push(b"too many descriptors (at most 16)"))?;
+            }
             ("on-exit", [action]) => {
                 self.c.on_exit = match action.bytes() {
                     b"poweroff" => OnExit::PowerOff,
@@ -331,12 +387,7 @@ impl<'c, 'a> Builder<'c, 'a> {
     fn mount(&mut self, m: Mount<'a>, opt: &Opt, at: At<'a>) -> Result<(), Error> {
         let error = || at.error(opt.name.as_bytes());
         let dst = m.destination.bytes();
-        if dst.first() != Some(&b'/') {
-            return Err(error().push(b"the destination must be an absolute path in the container; got '").push(dst).push(b"'"));
-        }
-        if dst.split(|&c| c == b'/').any(|part| part == b"..") {
-            return Err(error().push(b"the destination must not contain '..'; got '").push(dst).push(b"'"));
-        }
+        absolute_path(dst).map_err(|what| error().push(b"the destination ").push(what).push(dst).push(b"'"))?;
         if m.source.is_some_and(|src| src.bytes().is_empty()) {
             return Err(error().push(b"the source path is empty"));
         }
@@ -351,7 +402,20 @@ impl<'c, 'a> Builder<'c, 'a> {
 
     /// Fills in the defaults and checks what only the whole can tell.
     pub fn finish(self) -> Result<(), Error> {
-        let Builder { c, ns_on, ns_off, bare, tmpfs_size, tmpfs_mode, stop_timeout, upper_given } = self;
+        let Builder {
+            c,
+            ns_on,
+            ns_off,
+            bare,
+            tmpfs_size,
+            tmpfs_mode,
+            stop_timeout,
+            upper_given,
+            cap_add,
+            cap_drop,
+            new_privs_allowed,
+            seccomp,
+        } = self;
         if c.overlay.is_some() && c.root.is_some() {
             return Err(Error::new(b"--overlay and --rootfs both name the root; give one"));
         }
@@ -376,9 +440,11 @@ impl<'c, 'a> Builder<'c, 'a> {
         let has_root = c.root.is_some() || c.overlay.is_some();
         let defaults = has_root && !bare;
         c.namespaces = (if defaults { DEFAULT_NAMESPACES } else { 0 } | ns_on) & !ns_off;
-        if has_root || !c.mounts.is_empty() {
+        let hides = !c.masked_paths.is_empty() || !c.readonly_paths.is_empty();
+        if has_root || !c.mounts.is_empty() || hides {
             if ns_off & CLONE_NEWNS != 0 {
-                return Err(Error::new(b"--rootfs and mounts need the mount namespace; drop '--share mnt'"));
+                let what: &[u8] = if hides && !has_root && c.mounts.is_empty() { b"--mask and --ro-path" } else { b"--rootfs and mounts" };
+                return Err(Error::new(what).push(b" need the mount namespace; drop '--share mnt'"));
             }
             c.namespaces |= CLONE_NEWNS;
         }
@@ -395,7 +461,22 @@ impl<'c, 'a> Builder<'c, 'a> {
             return Err(Error::new(b"mount destination too long under the root (at most 4095 bytes): ")
                 .push(m.destination.bytes()));
         }
+        // Least privilege, as runc and Docker give it by default.
+        let start = if defaults { Some(DEFAULT_CAPABILITIES) } else if cap_add | cap_drop != 0 { Some(ALL_CAPABILITIES) } else { None };
+        c.process.capabilities = start.map(|start| {
+            let set = (start & !cap_drop) | cap_add;
+            // Without the ambient set a non-root payload would lose them all at execve.
+            let ambient = if c.process.user.is_some_and(|(uid, _)| uid != 0) { set } else { 0 };
+            Capabilities { bounding: set, effective: set, inheritable: set, permitted: set, ambient }
+        });
+        c.process.no_new_privileges = defaults && !new_privs_allowed;
+        c.seccomp = seccomp.unwrap_or(if defaults { Seccomp::Default } else { Seccomp::Off });
         if defaults {
+            for (defaults, paths) in [(&DEFAULT_MASKED_PATHS[..], &mut c.masked_paths), (&DEFAULT_READONLY_PATHS, &mut c.readonly_paths)] {
+                for (at, path) in defaults.iter().enumerate() {
+                    paths.insert(at, ZStr::new(path)).map_err(|_| too_many_paths(Error::new(b"")))?;
+                }
+            }
             let mut at = 0;
             for (kind, dst) in DEFAULT_MOUNTS {
                 let dst = ZStr::new(dst);
@@ -407,6 +488,38 @@ impl<'c, 'a> Builder<'c, 'a> {
         }
         Ok(())
     }
+}
+
+/// Checks a path in the container: absolute, without `..`. The error says
+/// what is wrong, up to the quoted path.
+fn absolute_path(path: &[u8]) -> Result<(), &'static [u8]> {
+    if path.first() != Some(&b'/') {
+        return Err(b"must be an absolute path in the container; got '");
+    }
+    if path.split(|&c| c == b'/').any(|part| part == b"..") {
+        return Err(b"must not contain '..'; got '");
+    }
+    Ok(())
+}
+
+/// The capabilities `name` stands for: one as `capabilities(7)` spells it,
+/// in either case, with or without `CAP_`, or `ALL`.
+pub fn capability(name: &[u8]) -> Option<u64> {
+    let mut lower = [0u8; 32];
+    let name = lower.get_mut(..name.len()).map(|l| {
+        l.copy_from_slice(name);
+        l.make_ascii_lowercase();
+        &*l
+    })?;
+    let name = name.strip_prefix(b"cap_").unwrap_or(name);
+    if name == b"all" {
+        return Some(ALL_CAPABILITIES);
+    }
+    CAPABILITY_NAMES.split(' ').position(|n| n.as_bytes() == name).map(|bit| 1 << bit)
+}
+
+fn too_many_paths(e: Error) -> Error {
+    e.push(b"too many paths (at most 32, defaults included)")
 }
 
 fn too_many_mounts(at: At<'_>) -> Error {

@@ -7,6 +7,7 @@ mod mounts;
 mod net;
 pub mod process;
 mod rootfs;
+pub mod security;
 mod user;
 
 pub use process::{EnvStorage, environment, exec, exit_code};
@@ -23,17 +24,20 @@ use linux_raw_sys::general::{
     CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGKILL,
 };
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
+use linux_raw_sys::ptrace::sock_filter;
 
 /// Starts the container and waits for it, forwarding every signal nsinit
 /// gets to the container's PID 1, as `runc run` does; returns the code
 /// nsinit exits with.
 pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], timings: &mut Timings) -> Result<i32, Error> {
+    security::check_passed_fds(&c.process.pass_fds)?;
     let env = environment(host_env, &c.process.env, EnvStorage::take_static()?)?;
     let link = ParentLink::new()?;
     let image = if c.init.enabled { Some(init::own_image()?) } else { None };
     let (signals, mask) = init::catch_signals()?;
     let cgroup = if c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
-    let launch = Launch { mask: Some(mask), init_image: image, cgroup };
+    let filter = security::filter(c)?;
+    let launch = Launch { mask: Some(mask), init_image: image, cgroup, filter };
     let started = ChildMemory::take().and_then(|memory| spawn(c, env, &link, memory, &launch, timings));
     link.close_read_end();
     if let Some(fd) = image {
@@ -92,6 +96,8 @@ pub struct Launch {
     pub init_image: Option<sys::Fd>,
     /// The cgroup to start in.
     pub cgroup: Option<&'static Cgroup>,
+    /// The seccomp filter to install last.
+    pub filter: Option<&'static [sock_filter]>,
 }
 
 /// The link that tells a container nsinit died before the container could
@@ -204,7 +210,7 @@ fn container_process(
         }
         timings.step("user namespace maps", b"");
     }
-    let err = match setup(c, link.read, launch.cgroup, timings) {
+    let err = match setup(c, link.read, launch, timings) {
         Ok(()) => {
             if let Some(mask) = launch.mask {
                 let _ = sys::sigprocmask(SIG_SETMASK, mask);
@@ -274,10 +280,10 @@ fn spawn_in_user_namespace(
 }
 
 /// The container side, in order. Each step names itself in its errors.
-fn setup(c: &Container<'_>, parent_alive: sys::Fd, cgroup: Option<&Cgroup>, t: &mut Timings) -> Result<(), Error> {
+fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, t: &mut Timings) -> Result<(), Error> {
     die_with_parent(parent_alive)?;
     t.step("parent-death signal", b"");
-    if let Some(cg) = cgroup {
+    if let Some(cg) = launch.cgroup {
         cg.join()?;
         if c.has(CLONE_NEWCGROUP) {
             sys::unshare(CLONE_NEWCGROUP).map_err(|e| Error::sys("unshare", b"cgroup", e))?;
@@ -299,6 +305,13 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, cgroup: Option<&Cgroup>, t: &
         mounts::mount(m, root.as_ref())?;
         t.step("mount", m.destination.bytes());
     }
+    for path in &c.masked_paths {
+        mounts::mask(*path, root.as_ref())?;
+    }
+    for path in &c.readonly_paths {
+        mounts::make_path_read_only(*path, root.as_ref())?;
+    }
+    t.step("masked and read-only paths", b"");
     if let (true, Some(root)) = (c.read_only, &root) {
         rootfs::make_read_only(root)?;
     }
@@ -324,7 +337,33 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, cgroup: Option<&Cgroup>, t: &
         (None, None) => {}
     }
     t.step("chdir", b"");
+    // Privileges last, in an order that keeps what each step needs.
+    let caps = c.process.capabilities;
+    if let Some(caps) = caps {
+        security::limit_bounding_set(caps.bounding)?;
+    }
+    let nnp = c.process.no_new_privileges;
+    if let (false, Some(filter)) = (nnp, launch.filter) {
+        // Without no_new_privs the filter needs CAP_SYS_ADMIN, which the
+        // capabilities set below may not keep.
+        security::install_filter(filter)?;
+    }
+    if caps.is_some() && c.process.user.is_some_and(|(uid, _)| uid != 0) {
+        security::keep_capabilities_across_setuid()?;
+    }
     user::switch(c)?;
+    if let Some(caps) = caps {
+        security::set_capabilities(&caps)?;
+        t.step("capabilities", b"");
+    }
+    security::close_stray_fds(&c.process.pass_fds)?;
+    if nnp {
+        security::forbid_new_privileges()?;
+    }
+    if let (true, Some(filter)) = (nnp, launch.filter) {
+        security::install_filter(filter)?;
+        t.step("seccomp", b"");
+    }
     Ok(())
 }
 

@@ -102,6 +102,45 @@ fn mount_error(e: Error, errno: Errno) -> Error {
     e
 }
 
+/// Hides `path` (a masked path): covers a directory with an empty
+/// read-only tmpfs and a file with `/dev/null`, as runc does. A path that
+/// does not exist is left alone: there is nothing to hide.
+pub fn mask(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
+    let Some(point) = existing(path, root)? else { return Ok(()) };
+    let mut target = fd_path(point.0, None);
+    let tmpfs = ZStr::new(c"tmpfs");
+    let flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    // A filesystem cannot be mounted on a file: ENOTDIR says it is one.
+    match sys::mount(Some(tmpfs), target.zstr(), Some(tmpfs), flags, Some(ZStr::new(c"size=0"))) {
+        Err(Errno::ENOTDIR) => {
+            let null = ZStr::new(c"/dev/null");
+            sys::mount(Some(null), target.zstr(), None, MS_BIND, None)
+                .map_err(|e| Error::sys("bind", null.bytes(), e).push(b" on ").push(path.bytes()).push(b" (--mask)"))
+        }
+        r => r.map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(path.bytes()).push(b" (--mask)")),
+    }
+}
+
+/// Makes `path` read-only (a read-only path) by binding it onto itself
+/// read-only; one that does not exist is left alone.
+pub fn make_path_read_only(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
+    let Some(point) = existing(path, root)? else { return Ok(()) };
+    bind_onto(fd_path(point.0, None).zstr(), &point, path, root, true)
+}
+
+/// Opens `path` as `open_point` does, or `None` where nothing is there.
+fn existing(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<Option<OwnedFd>, Error> {
+    let found = match root {
+        Some(root) => in_root(root, relative(path)),
+        None => sys::open(path, O_PATH | O_CLOEXEC, 0).map(OwnedFd),
+    };
+    match found {
+        Ok(fd) => Ok(Some(fd)),
+        Err(Errno::ENOENT) => Ok(None),
+        Err(e) => Err(Error::sys("open", path.bytes(), e)),
+    }
+}
+
 /// Bind-mounts the host's `source` on `dst`, recursively; `readonly` makes
 /// the whole tree read-only at once with `mount_setattr`.
 fn bind(source: ZStr<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool) -> Result<(), Error> {
@@ -117,9 +156,15 @@ fn bind(source: ZStr<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool
             open_point(dst, root, Some(point))?
         }
     };
+    bind_onto(source, &point, dst, root, readonly)
+}
+
+/// Binds `source` on the opened mount point `point` (`dst`).
+fn bind_onto(source: ZStr<'_>, point: &OwnedFd, dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool) -> Result<(), Error> {
     sys::mount(Some(source), fd_path(point.0, None).zstr(), None, MS_BIND | MS_REC, None)
         .map_err(|e| mount_error(Error::sys("bind", source.bytes(), e).push(b" on ").push(dst.bytes()), e))?;
     if readonly {
+        // The new mount, on top of the one `point` is in.
         let mounted = open_point(dst, root, None)?;
         let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
         sys::mount_setattr(mounted.0, ZStr::new(c""), AT_EMPTY_PATH | AT_RECURSIVE, &attr)
@@ -186,7 +231,7 @@ fn open_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>) -> 
             if create.is_some() { e.push(b" (mount points are created only inside --rootfs)") } else { e }
         });
     };
-    let relative = dst.skip(dst.bytes().iter().take_while(|&&c| c == b'/').count());
+    let relative = relative(dst);
     match (in_root(root, relative), create) {
         (Err(Errno::ENOENT), Some(point)) => create_point(dst, relative, root, point),
         (r, _) => r.map_err(|e| Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes())),
@@ -216,6 +261,11 @@ fn create_point(dst: ZStr<'_>, relative: ZStr<'_>, root: &Root<'_>, create: Poin
     })?;
     make(parent.as_ref().map_or(root.fd, |p| p.0), path.zstr(), create, dst)?;
     in_root(root, path.zstr()).map_err(|e| Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes()))
+}
+
+/// An absolute path in the container as one relative to its root.
+fn relative(path: ZStr<'_>) -> ZStr<'_> {
+    path.skip(path.bytes().iter().take_while(|&&c| c == b'/').count())
 }
 
 fn in_root(root: &Root<'_>, relative: ZStr<'_>) -> Result<OwnedFd, Errno> {

@@ -1,0 +1,113 @@
+//! Least privilege for the payload, the last steps before `execve`: the
+//! capability sets, `no_new_privs`, the seccomp filter, and which
+//! descriptors it inherits.
+
+use crate::config::{ALL_CAPABILITIES, Capabilities, Container, Seccomp};
+use crate::error::Error;
+use crate::rt;
+use crate::seccomp::{self, MAX_INSNS, Profile, sock_filter};
+use crate::sys::{self, Errno};
+use linux_raw_sys::prctl::{PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS};
+
+/// Capacity of the buffer a `--seccomp` profile is read into.
+const PROFILE_FILE_MAX: usize = 64 * 1024;
+
+/// The container's seccomp filter, assembled once by nsinit before any
+/// container starts (its process shares nsinit's memory, so it finds it
+/// ready); `None` without one.
+pub fn filter(c: &Container<'_>) -> Result<Option<&'static [sock_filter]>, Error> {
+    static PROFILE: rt::StaticCell<Profile> = rt::StaticCell::new(Profile::new());
+    static PROGRAM: rt::StaticCell<heapless::Vec<sock_filter, MAX_INSNS>> = rt::StaticCell::new(heapless::Vec::new());
+    let profile = match c.seccomp {
+        Seccomp::Off => return Ok(None),
+        _ => PROFILE.take().ok_or_else(|| Error::new(b"seccomp profile taken"))?,
+    };
+    match c.seccomp {
+        Seccomp::Profile(path) => {
+            static TEXT: rt::StaticCell<[u8; PROFILE_FILE_MAX + 1]> = rt::StaticCell::new([0; PROFILE_FILE_MAX + 1]);
+            let buf = TEXT.take().ok_or_else(|| Error::new(b"seccomp profile buffer taken"))?;
+            let text = crate::read_file(path, buf, b"seccomp profile")?;
+            profile.parse(text, path.bytes())?;
+        }
+        _ => profile.set_default(c.process.capabilities.map_or(ALL_CAPABILITIES, |caps| caps.effective)),
+    }
+    let program = PROGRAM.take().ok_or_else(|| Error::new(b"seccomp program taken"))?;
+    seccomp::assemble(profile, program)?;
+    Ok(Some(program))
+}
+
+/// Takes every capability but `keep` out of the bounding set, for good:
+/// nothing the payload runs can gain them back.
+pub fn limit_bounding_set(keep: u64) -> Result<(), Error> {
+    for cap in (0..64).filter(|cap| keep & 1 << cap == 0) {
+        match sys::prctl(PR_CAPBSET_DROP, cap) {
+            Ok(_) => {}
+            // Past the running kernel's last capability.
+            Err(Errno::EINVAL) => break,
+            Err(e) => return Err(Error::sys("prctl", b"PR_CAPBSET_DROP", e)),
+        }
+    }
+    Ok(())
+}
+
+/// Keeps the permitted capabilities through the switch to a non-root
+/// `--user`, which would otherwise clear them.
+pub fn keep_capabilities_across_setuid() -> Result<(), Error> {
+    sys::prctl(PR_SET_KEEPCAPS, 1).map(drop).map_err(|e| Error::sys("prctl", b"PR_SET_KEEPCAPS", e))
+}
+
+/// Sets the effective, permitted, inheritable and ambient sets. A
+/// capability nsinit does not have itself cannot be given: the sets are
+/// cut down to nsinit's permitted set.
+pub fn set_capabilities(caps: &Capabilities) -> Result<(), Error> {
+    let [_, have, _] = sys::capget().map_err(|e| Error::sys("capget", b"", e))?;
+    sys::capset([caps.effective & have, caps.permitted & have, caps.inheritable & have])
+        .map_err(|e| Error::sys("capset", b"", e))?;
+    for cap in (0..64).filter(|cap| caps.ambient & have & 1 << cap != 0) {
+        sys::prctl3(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE as usize, cap)
+            .map_err(|e| Error::sys("prctl", b"PR_CAP_AMBIENT_RAISE", e))?;
+    }
+    Ok(())
+}
+
+/// `no_new_privs`: no setuid bit or file capability raises what the
+/// payload may do; it also lets an unprivileged process install a filter.
+pub fn forbid_new_privileges() -> Result<(), Error> {
+    sys::prctl(PR_SET_NO_NEW_PRIVS, 1).map(drop).map_err(|e| Error::sys("prctl", b"PR_SET_NO_NEW_PRIVS", e))
+}
+
+pub fn install_filter(program: &[sock_filter]) -> Result<(), Error> {
+    sys::seccomp_set_filter(program).map_err(|e| {
+        let e2 = Error::sys("seccomp", b"", e);
+        if e == Errno::EACCES { e2.push(b" (with --allow-new-privs the filter needs CAP_SYS_ADMIN)") } else { e2 }
+    })
+}
+
+/// Marks every descriptor but 0, 1, 2 and `pass` close-on-exec: the
+/// payload inherits no more. (nsinit's own still serve until the exec.)
+pub fn close_stray_fds(pass: &[u32]) -> Result<(), Error> {
+    let mut first = 3;
+    loop {
+        // The lowest passed descriptor at or above `first` ends this range.
+        let next = pass.iter().copied().filter(|&fd| fd >= first).min();
+        let last = next.map_or(u32::MAX, |fd| fd.wrapping_sub(1));
+        if next != Some(first) {
+            sys::close_range(first, last, sys::CLOSE_RANGE_CLOEXEC).map_err(|e| Error::sys("close_range", b"", e))?;
+        }
+        match next {
+            Some(fd) if fd < u32::MAX => first = fd + 1,
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// Checks, before nsinit opens anything, that each `--pass-fd` is open:
+/// were it not, a descriptor of nsinit's own could take its number.
+pub fn check_passed_fds(pass: &[u32]) -> Result<(), Error> {
+    for &fd in pass {
+        sys::fcntl(fd as i32, linux_raw_sys::general::F_GETFD, 0)
+            .map_err(|e| Error::sys("--pass-fd", b"", e).push(b" (descriptor ").push_u64(u64::from(fd)).push(b" is not open)"))?;
+    }
+    Ok(())
+}
+
