@@ -40,6 +40,21 @@ const DEFAULT_MOUNT_POINTS: [&str; 13] = [
     "/", "/proc", "/dev", "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/pts",
     "/dev/shm", "/dev/mqueue", "/sys",
 ];
+/// The paths the default container masks and makes read-only (`runc spec`'s).
+const MASKED_PATHS: [&str; 10] = [
+    "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+    "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+];
+const READONLY_PATHS: [&str; 5] = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
+
+/// The mount points of the default container on this kernel: its mounts,
+/// and each masked or read-only path that the kernel has (the container's
+/// /proc and /sys show what the host's do).
+fn default_mount_points() -> Vec<String> {
+    let present = MASKED_PATHS.iter().chain(&READONLY_PATHS).filter(|p| Path::new(p).exists());
+    sorted(DEFAULT_MOUNT_POINTS.iter().chain(present).copied())
+}
+
 /// Longer than any healthy run; a hang fails the test instead of blocking the suite.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -589,7 +604,8 @@ fn help_lists_every_option_on_stdout_and_exits_0() {
         "--chdir", "--config", "--init", "--init-pgroup", "--stop-timeout", "--on-exit", "--cgroup", "--pids-max",
         "--memory-max", "--memory-swap-max", "--cpu-max", "--cpus", "--cpu-weight", "--cpuset", "--rlimit",
         "--oom-score-adj", "--uid-map", "--gid-map", "--user", "--groups", "--overlay", "--overlay-upper",
-        "--read-only", "--timings", "--help", "--version",
+        "--read-only", "--cap-add", "--cap-drop", "--allow-new-privs", "--seccomp", "--mask", "--ro-path", "--pass-fd",
+        "--timings", "--help", "--version",
     ] {
         // Listed in the synopsis column of a line (`  --bind SRC DST   ...`,
         // `  --help, --version`), not merely named in another's description.
@@ -626,7 +642,7 @@ fn rootfs_pivots_into_the_directory_and_hides_the_host() {
     let unique = r.base.file_name().unwrap().to_str().unwrap();
     assert!(root.root.ends_with(&format!("/{unique}/rootfs")), "/ must be the rootfs, bound: {root:?}");
     // Only the container's own mounts: nothing of the host's tree stays visible.
-    assert_eq!(mount_points(&mounts), sorted(DEFAULT_MOUNT_POINTS), "{mounts:#?}");
+    assert_eq!(mount_points(&mounts), default_mount_points(), "{mounts:#?}");
     assert!(mounts.iter().all(|m| !m.point.contains(unique)), "the rootfs's host path shows: {mounts:#?}");
 
     let listing: BTreeSet<String> = ok_lines(r.run(&[IN_PROBE, "ls", "/"])).into_iter().collect();
@@ -657,7 +673,7 @@ fn default_container_has_the_runc_spec_namespaces() {
 fn default_container_has_the_runc_spec_mounts() {
     let r = Rootfs::new("default-mounts");
     let mounts = parse_mountinfo(&ok(r.run(&[IN_PROBE, "mountinfo"])));
-    assert_eq!(mount_points(&mounts), sorted(DEFAULT_MOUNT_POINTS), "{mounts:#?}");
+    assert_eq!(mount_points(&mounts), default_mount_points(), "{mounts:#?}");
     assert_eq!(point(&mounts, "/proc").fstype, "proc");
     assert_eq!(point(&mounts, "/dev").fstype, "tmpfs");
     assert_eq!(point(&mounts, "/dev/pts").fstype, "devpts");
@@ -694,7 +710,7 @@ fn missing_mount_points_are_created_inside_the_rootfs() {
         assert!(!r.host(dir).exists());
     }
     let mounts = parse_mountinfo(&ok(r.run(&["--tmpfs", "/deep/er/dir", IN_PROBE, "mountinfo"])));
-    let mut want = sorted(DEFAULT_MOUNT_POINTS);
+    let mut want = default_mount_points();
     want.push("/deep/er/dir".into());
     want.sort();
     assert_eq!(mount_points(&mounts), want, "{mounts:#?}");
@@ -1147,20 +1163,26 @@ fn command_without_slash_is_looked_up_in_path() {
 }
 
 #[test]
-fn payload_inherits_no_descriptor_from_nsinit() {
+fn payload_inherits_only_stdio_and_passed_descriptors() {
     let r = Rootfs::new("fds");
-    // Whatever this test process lets its children inherit (nothing, when
-    // run from a clean shell), the payload gets too; nsinit adds nothing.
-    let mut want: BTreeSet<String> = ["0", "1", "2"].map(String::from).into();
-    for entry in fs::read_dir("/proc/self/fdinfo").unwrap().flatten() {
-        let info = fs::read_to_string(entry.path()).unwrap_or_default();
-        let flags = info.lines().find_map(|l| l.strip_prefix("flags:")).map(str::trim);
-        if flags.and_then(|f| u32::from_str_radix(f, 8).ok()).is_some_and(|f| f & 0o2000000 == 0) {
-            want.insert(entry.file_name().to_string_lossy().into_owned());
-        }
-    }
-    let got: BTreeSet<String> = ok_lines(r.run(&[IN_PROBE, "fds"])).into_iter().collect();
-    assert_eq!(got, want);
+    // Descriptors 7 and 9 open without close-on-exec in nsinit's caller:
+    // neither reaches the payload unless passed, nor does any of nsinit's own.
+    let shell = |extra: &str| {
+        let script = format!("exec 7</etc/hostname 9</etc/hostname; exec {NSINIT} --rootfs {} {extra} {IN_PROBE} fds", r.root_str());
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &script]);
+        let got: BTreeSet<String> = ok_lines(run(cmd, Some(&r))).into_iter().collect();
+        got
+    };
+    assert_eq!(shell(""), ["0", "1", "2"].map(String::from).into());
+    assert_eq!(shell("--pass-fd 9"), ["0", "1", "2", "9"].map(String::from).into());
+    assert_eq!(shell("--pass-fd 7 --pass-fd 9"), ["0", "1", "2", "7", "9"].map(String::from).into());
+    assert_eq!(shell("--bare --unshare mnt,pid --proc /proc --pass-fd 7"), ["0", "1", "2", "7"].map(String::from).into());
+    assert_eq!(shell("--init --pass-fd 7"), ["0", "1", "2", "7"].map(String::from).into());
+    let line = fails(r.run(&["--pass-fd", "37", IN_PROBE, "exit", "0"]), 125);
+    assert_eq!(line, "nsinit: --pass-fd: EBADF (Bad file number) (descriptor 37 is not open)");
+    let line = fails(r.run(&["--pass-fd", "x", IN_PROBE, "exit", "0"]), 125);
+    assert_eq!(line, "nsinit: --pass-fd: expected a descriptor number; got 'x'");
 }
 
 #[test]
@@ -1700,9 +1722,12 @@ fn nsinit_init_runs_nested_inside_a_container() {
     let r = Rootfs::new("init-nested");
     let inner = r.host("/bin/nsinit");
     fs::copy(NSINIT, &inner).expect("copy nsinit into the rootfs");
-    let out = ok(r.run(&["/bin/nsinit", "--init", "--unshare", "pid,mnt", "--proc", "/proc", IN_PROBE, "orphans", "3"]));
+    // Making namespaces takes CAP_SYS_ADMIN, which a default container
+    // lacks (as in Docker); given it, the seccomp filter lets them through.
+    let admin = ["--cap-add", "SYS_ADMIN"];
+    let out = ok(r.run(&[&admin[..], &["/bin/nsinit", "--init", "--unshare", "pid,mnt", "--proc", "/proc", IN_PROBE, "orphans", "3"]].concat()));
     assert_eq!(out, "zombies: 0\n");
-    let out = ok(r.run(&["/bin/nsinit", "--init", "--unshare", "pid,mnt,uts", "--hostname", "inner", "--proc", "/proc", IN_PROBE, "hostname"]));
+    let out = ok(r.run(&[&admin[..], &["/bin/nsinit", "--init", "--unshare", "pid,mnt,uts", "--hostname", "inner", "--proc", "/proc", IN_PROBE, "hostname"]].concat()));
     assert_eq!(out, "inner\n");
 }
 
@@ -2039,4 +2064,305 @@ fn rootless_overlay_and_read_only_root() {
         fails(nsinit(&["--overlay-upper", "/u", "x"]), 125),
         "nsinit: --overlay-upper applies to --overlay, which is not given"
     );
+}
+
+// ===========================================================================
+// Least privilege: capabilities, no_new_privs, seccomp, masked and
+// read-only paths, and mounts on a hostile rootfs
+// ===========================================================================
+
+/// The capabilities runc and Docker keep, by number (capabilities(7)):
+/// CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
+/// NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP.
+const RUNC_CAPS: [u32; 14] = [0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31];
+const CAP_SYS_ADMIN: u32 = 21;
+
+fn caps(bits: &[u32]) -> u64 {
+    bits.iter().fold(0, |set, bit| set | 1 << bit)
+}
+
+/// `/proc/self/status` as fields: the payload's when `out` is the probe's
+/// `cat /proc/self/status`.
+fn status_fields(text: &str) -> std::collections::BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+        .collect()
+}
+
+/// The payload's capability sets and the rest of what it may do:
+/// `[CapBnd, CapPrm, CapEff, CapInh, CapAmb]` as numbers, NoNewPrivs, Seccomp.
+fn privileges(out: Out) -> ([u64; 5], String, String) {
+    let f = status_fields(&ok(out));
+    let set = |name: &str| u64::from_str_radix(&f[name], 16).unwrap_or_else(|_| panic!("{name}: {:?}", f[name]));
+    (
+        [set("CapBnd"), set("CapPrm"), set("CapEff"), set("CapInh"), set("CapAmb")],
+        f["NoNewPrivs"].clone(),
+        f["Seccomp"].clone(),
+    )
+}
+
+const STATUS: [&str; 3] = [IN_PROBE, "cat", "/proc/self/status"];
+
+#[test]
+fn default_container_keeps_only_runcs_capabilities_with_no_new_privs_and_seccomp() {
+    let r = Rootfs::new("caps-default");
+    let runc = caps(&RUNC_CAPS);
+    assert_eq!(runc, 0xa80425fb, "runc's default set, as `runc spec` gives it");
+    let (sets, nnp, seccomp) = privileges(r.run(&STATUS));
+    assert_eq!(sets, [runc, runc, runc, runc, 0], "CapBnd CapPrm CapEff CapInh CapAmb");
+    assert_eq!((nnp.as_str(), seccomp.as_str()), ("1", "2"), "NoNewPrivs, Seccomp");
+}
+
+#[test]
+fn cap_add_and_cap_drop_change_every_set() {
+    let r = Rootfs::new("caps-add-drop");
+    let runc = caps(&RUNC_CAPS);
+    for (options, want) in [
+        (&["--cap-drop", "ALL", "--cap-add", "net_admin"][..], 1 << 12),
+        (&["--cap-drop", "CAP_CHOWN", "--cap-drop", "kill"], runc & !caps(&[0, 5])),
+        (&["--cap-add", "SYS_ADMIN", "--cap-add", "cap_sys_ptrace"], runc | caps(&[CAP_SYS_ADMIN, 19])),
+        (&["--cap-drop", "all"], 0),
+        // The last word on a capability wins.
+        (&["--cap-add", "NET_ADMIN", "--cap-drop", "NET_ADMIN"], runc),
+        (&["--cap-drop", "ALL", "--cap-add", "CAP_NET_ADMIN", "--cap-add", "chown"], caps(&[12, 0])),
+    ] {
+        let (sets, _, _) = privileges(r.run(&[options, &STATUS[..]].concat()));
+        assert_eq!(sets, [want, want, want, want, 0], "{options:?}: CapBnd CapPrm CapEff CapInh CapAmb");
+    }
+    let line = fails(r.run(&["--cap-add", "CAP_FLY", IN_PROBE, "exit", "0"]), 125);
+    assert_eq!(
+        line,
+        "nsinit: --cap-add: expected a capability as capabilities(7) names it, such as NET_ADMIN or CAP_NET_ADMIN, or ALL; got 'CAP_FLY'"
+    );
+}
+
+#[test]
+fn bare_container_keeps_nsincts_privileges_unless_told() {
+    let r = Rootfs::new("caps-bare");
+    let host = status_fields(&fs::read_to_string("/proc/self/status").unwrap());
+    let host_bnd = u64::from_str_radix(&host["CapBnd"], 16).unwrap();
+    let host_eff = u64::from_str_radix(&host["CapEff"], 16).unwrap();
+    let bare = ["--bare", "--unshare", "mnt,pid", "--proc", "/proc"];
+    let (sets, nnp, seccomp) = privileges(r.run(&[&bare[..], &STATUS[..]].concat()));
+    assert_eq!((sets[0], sets[2]), (host_bnd, host_eff), "--bare leaves the bounding and effective sets alone");
+    assert_eq!((nnp.as_str(), seccomp.as_str()), ("0", "0"));
+    let (sets, _, _) = privileges(r.run(&[&bare[..], &["--cap-drop", "NET_RAW"], &STATUS[..]].concat()));
+    assert_eq!((sets[0], sets[2]), (host_bnd & !(1 << 13), host_eff & !(1 << 13)), "--bare --cap-drop NET_RAW");
+    let mountinfo = ok(r.run(&[&bare[..], &[IN_PROBE, "mountinfo"]].concat()));
+    assert!(!mountinfo.contains(" /proc/sys "), "--bare makes no path read-only: {mountinfo}");
+}
+
+#[test]
+fn a_non_root_user_gets_the_capabilities_as_ambient_ones() {
+    let r = Rootfs::new("caps-ambient");
+    let runc = caps(&RUNC_CAPS);
+    let (sets, _, _) = privileges(r.run(&[&["--user", "1000"][..], &STATUS[..]].concat()));
+    assert_eq!(sets, [runc, runc, runc, runc, runc], "--user 1000: CapBnd CapPrm CapEff CapInh CapAmb");
+    let bind = 1 << 10;
+    let options = ["--user", "1000:1000", "--cap-drop", "ALL", "--cap-add", "NET_BIND_SERVICE"];
+    let (sets, _, _) = privileges(r.run(&[&options[..], &STATUS[..]].concat()));
+    assert_eq!(sets, [bind, bind, bind, bind, bind], "{options:?}");
+    let (sets, _, _) = privileges(r.run(&[&["--user", "0"][..], &STATUS[..]].concat()));
+    assert_eq!(sets[4], 0, "root needs no ambient set");
+}
+
+#[test]
+fn allow_new_privs_turns_no_new_privs_off_and_keeps_the_filter() {
+    let r = Rootfs::new("nnp-off");
+    let (sets, nnp, seccomp) = privileges(r.run(&[&["--allow-new-privs"][..], &STATUS[..]].concat()));
+    assert_eq!((nnp.as_str(), seccomp.as_str()), ("0", "2"), "NoNewPrivs, Seccomp");
+    assert_eq!(sets[2], caps(&RUNC_CAPS), "the filter went in before the capabilities went");
+}
+
+/// What each of the probe's `syscalls` calls returned.
+fn syscall_results(out: Out) -> std::collections::BTreeMap<String, String> {
+    ok(out).lines().filter_map(|l| l.split_once(' ')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// What the kernel itself answers the probe's `syscalls` in a default
+/// container with no filter: never EPERM, so an EPERM is the filter's.
+const UNFILTERED: [(&str, &str); 13] = [
+    ("mount", "EFAULT"),
+    ("unshare", "ok"),
+    ("setns", "EBADF"),
+    ("clone-newuser", "EINVAL"),
+    ("clone3", "EINVAL"),
+    ("keyctl", "ENOKEY"),
+    ("add_key", "EFAULT"),
+    ("request_key", "EFAULT"),
+    ("perf_event_open", "EFAULT"),
+    ("userfaultfd", "EINVAL"),
+    ("clock_settime", "EFAULT"),
+    ("getpid", "ok"),
+    ("uname", "EFAULT"),
+];
+
+fn results(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[test]
+fn default_filter_denies_what_dockers_denies_and_allows_the_rest() {
+    let r = Rootfs::new("seccomp-default");
+    let probe = [IN_PROBE, "syscalls"];
+    assert_eq!(syscall_results(r.run(&[&["--seccomp", "off"][..], &probe[..]].concat())), results(&UNFILTERED), "--seccomp off");
+    let mut want = results(&UNFILTERED);
+    for denied in ["mount", "unshare", "setns", "clone-newuser", "keyctl", "add_key", "request_key", "perf_event_open", "userfaultfd", "clock_settime"] {
+        want.insert(denied.into(), "EPERM".into());
+    }
+    // clone3's flags are out of the filter's sight: ENOSYS sends libc to clone(2).
+    want.insert("clone3".into(), "ENOSYS".into());
+    assert_eq!(syscall_results(r.run(&probe)), want, "the default filter");
+    // With CAP_SYS_ADMIN, as in Docker, mounts and namespaces are allowed.
+    let mut admin = results(&UNFILTERED);
+    for denied in ["keyctl", "add_key", "request_key", "userfaultfd", "clock_settime"] {
+        admin.insert(denied.into(), "EPERM".into());
+    }
+    let got = syscall_results(r.run(&[&["--cap-add", "SYS_ADMIN"][..], &probe[..]].concat()));
+    assert_eq!(got, admin, "the default filter with --cap-add SYS_ADMIN");
+}
+
+#[test]
+fn default_filter_kills_a_call_through_another_abi() {
+    let r = Rootfs::new("seccomp-abi");
+    const SIGSYS: i32 = 31;
+    for abi in ["x32", "i386"] {
+        let out = r.run(&[IN_PROBE, abi]);
+        assert_eq!((out.code(), out.stdout.as_str(), out.stderr.as_str()), (128 + SIGSYS, "", ""), "{abi}: {out:?}");
+        let out = ok(r.run(&["--seccomp", "off", IN_PROBE, abi]));
+        assert!(out.starts_with("returned "), "{abi} without a filter: {out:?}");
+    }
+}
+
+#[test]
+fn seccomp_profile_file_sets_the_filter() {
+    let r = Rootfs::new("seccomp-file");
+    let profile = r.outside("profile");
+    write_file(
+        &profile,
+        "# only what the probe needs, and getpid\ndefault deny\nallow execve\nallow exit_group\nallow write\n\
+         allow\tgetpid\ndeny uname ENOSYS\n",
+    );
+    let p = profile.to_str().unwrap();
+    let mut want: std::collections::BTreeMap<String, String> = UNFILTERED.iter().map(|(k, _)| (k.to_string(), "EPERM".to_string())).collect();
+    want.insert("getpid".into(), "ok".into());
+    want.insert("uname".into(), "ENOSYS".into());
+    assert_eq!(syscall_results(r.run(&["--seccomp", p, IN_PROBE, "syscalls"])), want, "default deny");
+
+    write_file(&profile, "default allow\ndeny getpid 13\nkill uname\nallow getpid\ndeny getpid EACCES\n");
+    let out = r.run(&["--seccomp", p, IN_PROBE, "syscalls"]);
+    assert_eq!(out.code(), 128 + 31, "uname kills: {out:?}");
+    assert!(out.stdout.contains("getpid EACCES\n"), "the later rule for getpid wins: {out:?}");
+    assert!(out.stdout.contains("mount EFAULT\n"), "the rest is allowed: {out:?}");
+    // The filter goes in with no_new_privs, or before the capabilities go without it.
+    let (_, nnp, seccomp) = privileges(r.run(&[&["--seccomp", p, "--allow-new-privs", "--cap-drop", "ALL"][..], &STATUS[..]].concat()));
+    assert_eq!((nnp.as_str(), seccomp.as_str()), ("0", "2"));
+    let (_, _, seccomp) = privileges(r.run(&[&["--bare", "--unshare", "mnt,pid", "--proc", "/proc", "--seccomp", p][..], &STATUS[..]].concat()));
+    assert_eq!(seccomp, "2", "--bare with a profile");
+}
+
+#[test]
+fn seccomp_profile_errors_name_the_file_and_line() {
+    let r = Rootfs::new("seccomp-errors");
+    let profile = r.outside("bad");
+    let p = profile.to_str().unwrap();
+    for (text, what) in [
+        ("allow getpid\n\ndeny fooo\n", "3: unknown system call 'fooo'"),
+        ("deny getpid EWHAT\n", "1: "),
+        ("deny getpid 0\n", "1: "),
+        ("default maybe\n", "1: "),
+        ("permit getpid\n", "1: "),
+        ("allow\n", "1: "),
+        ("allow getpid getppid\n", "1: "),
+    ] {
+        write_file(&profile, text);
+        let line = fails(r.run(&["--seccomp", p, IN_PROBE, "exit", "0"]), 125);
+        assert!(line.starts_with(&format!("nsinit: {p}:{what}")), "{text:?} gave {line:?}");
+    }
+    let line = fails(r.run(&["--seccomp", "/nonexistent/profile", IN_PROBE, "exit", "0"]), 125);
+    assert_sys_error(&line, "open", "/nonexistent/profile", "ENOENT");
+}
+
+#[test]
+fn masked_paths_read_as_empty_and_read_only_paths_refuse_writes() {
+    let r = Rootfs::new("masked");
+    for path in MASKED_PATHS.iter().filter(|p| Path::new(p).exists()) {
+        let out = if Path::new(path).is_dir() { r.run(&[IN_PROBE, "ls", path]) } else { r.run(&[IN_PROBE, "cat", path]) };
+        assert_eq!(ok(out), "", "{path} is not masked");
+    }
+    let writable = [("/proc/sysrq-trigger", "h"), ("/proc/sys/kernel/hostname", "x"), ("/proc/sys/vm/drop_caches", "1")];
+    for (path, text) in writable.into_iter().filter(|(p, _)| Path::new(p).exists()) {
+        let out = r.run(&[IN_PROBE, "write", path, text]);
+        assert_eq!((out.code(), out.stdout), (1, format!("probe: {path}: EROFS (Read-only file system)\n")), "{path}");
+    }
+    // Without the defaults /proc/sys is writable where the namespace owns it.
+    assert_eq!(ok(r.run(&["--bare", "--unshare", "mnt,uts,pid", "--proc", "/proc", IN_PROBE, "write", "/proc/sys/kernel/hostname", "x"])), "");
+
+    write_file(&r.host("/etc/secret"), "secret\n");
+    write_file(&r.host("/etc/dir/file"), "in a directory\n");
+    let more = ["--mask", "/etc/secret", "--mask", "/etc/dir", "--mask", "/not/there", "--ro-path", "/tmp", "--ro-path", "/nope"];
+    assert_eq!(ok(r.run(&[&more[..], &[IN_PROBE, "cat", "/etc/secret"]].concat())), "");
+    assert_eq!(ok(r.run(&[&more[..], &[IN_PROBE, "ls", "/etc/dir"]].concat())), "");
+    let out = r.run(&[&more[..], &[IN_PROBE, "write", "/tmp/x", "y"]].concat());
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /tmp/x: EROFS (Read-only file system)\n"));
+    let out = r.run(&[&more[..], &[IN_PROBE, "write", "/etc/dir/file", "y"]].concat());
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /etc/dir/file: EROFS (Read-only file system)\n"));
+    assert_eq!(fs::read_to_string(r.host("/etc/secret")).unwrap(), "secret\n");
+
+    assert_eq!(
+        fails(r.run(&["--mask", "etc", IN_PROBE, "exit", "0"]), 125),
+        "nsinit: --mask: must be an absolute path in the container; got 'etc'"
+    );
+    assert_eq!(
+        fails(nsinit(&["--ro-path", "/a/../b", "x"]), 125),
+        "nsinit: --ro-path: must not contain '..'; got '/a/../b'"
+    );
+    assert_eq!(
+        fails(nsinit(&["--share", "mnt", "--mask", "/proc/keys", "x"]), 125),
+        "nsinit: --mask and --ro-path need the mount namespace; drop '--share mnt'"
+    );
+}
+
+#[test]
+fn hostile_rootfs_symlinks_keep_every_mount_inside_it() {
+    // The runc CVE-2019-16884 and CVE-2021-30465 classes: a rootfs whose
+    // mount points are symlinks to host paths. Each run below checks that
+    // the host's mount table is as it was (HostState); here, that the host
+    // paths the links name are untouched too.
+    let r = Rootfs::with_dirs("hostile", &["bin", "tmp", "etc", "sys"]);
+    let victim = r.outside("victim");
+    fs::create_dir_all(&victim).unwrap();
+    write_file(&victim.join("file"), "host data\n");
+    let victim_s = victim.to_str().unwrap().to_string();
+    // /proc is an absolute link to a host directory; /dev one to the host's /dev.
+    symlink(&victim, r.host("/proc")).unwrap();
+    symlink("/dev", r.host("/dev")).unwrap();
+    let out = r.run(&[IN_PROBE, "mountinfo"]);
+    if out.code() == 0 {
+        let mounts = parse_mountinfo(&out.stdout);
+        assert!(mounts.iter().all(|m| !m.point.starts_with(&victim_s)), "{mounts:#?}");
+    } else {
+        let line = fails(out, 125);
+        assert!(line.contains("/proc") || line.contains("/dev"), "a clear error naming the mount point: {line}");
+    }
+    // A bind and a mask through links that climb out: both land inside.
+    symlink("../../../../../../../..", r.host("/etc/up")).unwrap();
+    symlink(&victim, r.host("/etc/abs")).unwrap();
+    let host_passwd = fs::read("/etc/passwd").unwrap();
+    let source = r.outside("source");
+    write_file(&source, "from the bind\n");
+    write_file(&r.host("/etc/passwd"), "the rootfs's own\n");
+    let out = r.run(&[
+        "--bare", "--unshare", "mnt",
+        "--bind", source.to_str().unwrap(), &format!("/etc/up{victim_s}/file"),
+        "--mask", "/etc/up/etc/passwd",
+        "--ro-path", "/etc/abs",
+        IN_PROBE, "cat", "/etc/up/etc/passwd",
+    ]);
+    assert_eq!(ok(out), "", "the mask covers the rootfs's /etc/passwd");
+    assert_eq!(fs::read_to_string(r.host(&format!("{victim_s}/file"))).unwrap(), "", "the bind's mount point, made inside");
+    assert_eq!(fs::read_to_string(victim.join("file")).unwrap(), "host data\n");
+    assert_eq!(fs::read("/etc/passwd").unwrap(), host_passwd);
+    fs::write(victim.join("file"), "still writable\n").expect("the host's directory stays writable");
 }

@@ -7,7 +7,9 @@
 //! exit N, kill N, sleep SECONDS, cat FILE, ls DIR, write FILE TEXT,
 //! readlink PATH, for the PID 1 tests: orphans N, signals, leftovers, and
 //! for the limits: forkbomb, hog MIB, spin SECONDS; pgrp (own process group
-//! and the terminal's foreground one); id (uid, gid, groups).
+//! and the terminal's foreground one); id (uid, gid, groups); for the
+//! seccomp tests: syscalls (tries the calls a filter may deny, printing
+//! what each returned), x32 and i386 (a system call of another ABI).
 //! Started as `hello` (argv[0]'s last component), it is the demo.
 #![no_std]
 #![no_main]
@@ -57,8 +59,11 @@ fn main(args: Args) -> ! {
             (b"spin", Some(s), None) => number(s).map_or(2, spin),
             (b"pgrp", None, _) => pgrp(),
             (b"id", None, _) => ids(),
+            (b"syscalls", None, _) => try_syscalls(),
+            (b"x32", None, _) => other_abi(false),
+            (b"i386", None, _) => other_abi(true),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|id"]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|id|syscalls|x32|i386"]);
                 2
             }
         }
@@ -434,6 +439,69 @@ fn ids() -> i32 {
             l.push(b",");
         }
         l.push_u64(u64::from(*g));
+    }
+    l.print(1);
+    0
+}
+
+/// Calls that nsinit's default filter denies, each with arguments the
+/// kernel itself refuses with something other than EPERM, so that an
+/// EPERM can only be the filter's; then calls it allows. One line each:
+/// `NAME ok` or `NAME ERRNO`.
+fn try_syscalls() -> i32 {
+    use syscalls::Sysno;
+    const CLONE_NEWUSER_FS: usize = 0x1000_0000 | 0x200; // refused together: EINVAL
+    const UFFD_USER_MODE_ONLY_BAD: usize = 1 | 0x1000_0000; // an unknown flag: EINVAL
+    const KEYCTL_GET_KEYRING_ID: usize = 0;
+    let calls: [(&[u8], Sysno, [usize; 5]); 13] = [
+        (b"mount", Sysno::mount, [0; 5]),
+        (b"unshare", Sysno::unshare, [0; 5]),
+        (b"setns", Sysno::setns, [usize::MAX, 0, 0, 0, 0]),
+        (b"clone-newuser", Sysno::clone, [CLONE_NEWUSER_FS, 0, 0, 0, 0]),
+        (b"clone3", Sysno::clone3, [0; 5]),
+        (b"keyctl", Sysno::keyctl, [KEYCTL_GET_KEYRING_ID, 0x7fff_ffff, 0, 0, 0]),
+        (b"add_key", Sysno::add_key, [0; 5]),
+        (b"request_key", Sysno::request_key, [0; 5]),
+        (b"perf_event_open", Sysno::perf_event_open, [0, 0, usize::MAX, usize::MAX, 0]),
+        (b"userfaultfd", Sysno::userfaultfd, [UFFD_USER_MODE_ONLY_BAD, 0, 0, 0, 0]),
+        (b"clock_settime", Sysno::clock_settime, [0; 5]),
+        (b"getpid", Sysno::getpid, [0; 5]),
+        (b"uname", Sysno::uname, [0; 5]),
+    ];
+    for (name, nr, a) in calls {
+        // SAFETY: every pointer argument is NULL, which the kernel checks;
+        // no call here can succeed in changing anything (see above).
+        let r = unsafe { syscalls::syscall!(nr, a[0], a[1], a[2], a[3], a[4]) };
+        match r {
+            Ok(_) => say(&[name, b" ok"]),
+            Err(e) => {
+                let mut l = Line::new();
+                l.push(name).push(b" ").push(e.name().unwrap_or("?").as_bytes());
+                l.print(1);
+            }
+        }
+    }
+    0
+}
+
+/// getpid through the x32 ABI (the x32 bit on the x86_64 number) or the
+/// i386 one (`int 0x80`, number 20): a filter that checks the ABI kills
+/// the process; without one it prints what the call returned.
+fn other_abi(i386: bool) -> i32 {
+    let ret: isize;
+    // SAFETY: getpid takes no argument and touches no memory.
+    unsafe {
+        if i386 {
+            core::arch::asm!("int 0x80", inlateout("rax") 20isize => ret, lateout("rcx") _, lateout("r11") _);
+        } else {
+            core::arch::asm!("syscall", inlateout("rax") (0x4000_0000 + 39) as isize => ret, lateout("rcx") _, lateout("r11") _);
+        }
+    }
+    let mut l = Line::new();
+    if ret < 0 {
+        l.push(b"returned -").push_u64(ret.unsigned_abs() as u64);
+    } else {
+        l.push(b"returned ").push_u64(ret as u64);
     }
     l.print(1);
     0
