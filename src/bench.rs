@@ -19,6 +19,8 @@ const BUCKETS: u64 = 12;
 /// Width of its longest bar.
 const BAR: u64 = 40;
 
+#[inline(never)]
+#[cold]
 pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], runs: u32, jobs: u32) -> Result<i32, Error> {
     static SAMPLES: rt::StaticCell<[u64; BENCH_MAX_RUNS as usize]> = rt::StaticCell::new([0; BENCH_MAX_RUNS as usize]);
     let samples = SAMPLES.take().ok_or_else(|| Error::new(b"bench: sample buffer taken"))?;
@@ -51,6 +53,7 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], r
 
 /// Starts `n` containers, `jobs` at a time, writing each one's time from
 /// clone3 to exit into `out` (when it has room).
+#[cold]
 fn measure(
     c: &Container<'_>,
     env: &[Option<ZStr<'_>>],
@@ -101,6 +104,7 @@ fn measure(
     Ok(())
 }
 
+#[cold]
 fn stop_all(running: &[(i32, u64)]) {
     for (pid, _) in running {
         let _ = sys::kill(*pid, SIGKILL);
@@ -110,6 +114,7 @@ fn stop_all(running: &[(i32, u64)]) {
 
 /// Sorts in place: a heapsort, a few hundred bytes of code where core's
 /// sort takes kilobytes, and with no worst case to fear at 100000 samples.
+#[cold]
 fn heapsort(s: &mut [u64]) {
     fn sift_down(s: &mut [u64], mut root: usize, end: usize) {
         loop {
@@ -138,16 +143,19 @@ fn heapsort(s: &mut [u64]) {
 }
 
 /// The value at or under which `pct` percent of the sorted `s` lie (nearest rank).
+#[cold]
 fn percentile(s: &[u64], pct: u64) -> u64 {
     let n = s.len() as u64;
     let rank = (pct * n).div_ceil(100).max(1);
     s.get(rank as usize - 1).copied().unwrap_or(0)
 }
 
+#[cold]
 fn micros(line: &mut Line, ns: u64) {
     line.push_fixed(ns / 100, 1).push(b" us");
 }
 
+#[cold]
 fn report(c: &Container<'_>, sorted: &[u64], jobs: u32, warmup: u32, wall_ns: u64) {
     let mut l = Line::new();
     l.push(b"nsinit bench: ").push_u64(sorted.len() as u64).push(b" starts of ");
@@ -177,6 +185,7 @@ fn report(c: &Container<'_>, sorted: &[u64], jobs: u32, warmup: u32, wall_ns: u6
 }
 
 /// Equal-width rows from the minimum to p99; the slowest 1% get a row of their own.
+#[cold]
 fn histogram(sorted: &[u64]) {
     let (low, high) = (percentile(sorted, 0), percentile(sorted, 99));
     let width = ((high - low) / BUCKETS).max(1);

@@ -42,6 +42,8 @@ pub fn catch_signals() -> Result<(Fd, SigSet), Error> {
 }
 
 /// Runs `argv` as PID 1 would; returns the code to exit with.
+#[inline(never)]
+#[cold]
 pub fn run(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>], init: Init, memory: &mut ChildMemory) -> i32 {
     let (signals, old_mask) = match catch_signals() {
         Ok(s) => s,

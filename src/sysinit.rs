@@ -30,6 +30,8 @@ pub fn is_system_init(args: &rt::Args) -> bool {
     args.words().len() <= 1 && sys::getpid() == 1
 }
 
+#[inline(never)]
+#[cold]
 pub fn run(args: rt::Args) -> ! {
     mount_system();
     use_console();
@@ -53,6 +55,7 @@ pub fn run(args: rt::Args) -> ! {
 
 /// /proc, /sys, the cgroup v2 tree, /dev (devtmpfs) and /run, each where
 /// nothing is mounted yet.
+#[cold]
 fn mount_system() {
     let nodev = MS_NOSUID | MS_NODEV | MS_NOEXEC;
     let mounts: [(&core::ffi::CStr, &core::ffi::CStr, u32); 5] = [
@@ -82,9 +85,10 @@ fn mount_system() {
 
 /// Standard input, output and error on /dev/console, which becomes the
 /// controlling terminal.
+#[cold]
 fn use_console() {
     let console = ZStr::new(c"/dev/console");
-    let fd = match sys::open(console, O_RDWR, 0) {
+    let fd = match sys::open(console, O_RDWR | O_CLOEXEC, 0) {
         Ok(fd) => fd,
         Err(e) => return Error::sys("open", console.bytes(), e).print(2),
     };
@@ -102,6 +106,7 @@ fn use_console() {
 
 /// Starts the configured container and waits for it: its exit code, and
 /// what to do next.
+#[cold]
 fn start_container(args: rt::Args) -> (i32, OnExit) {
     static ARGV: StaticCell<[Option<ZStr<'static>>; 4]> = StaticCell::new([None; 4]);
     static CONTAINER: StaticCell<Container<'static>> = StaticCell::new(Container::new());
@@ -124,6 +129,7 @@ fn start_container(args: rt::Args) -> (i32, OnExit) {
 }
 
 /// `nsinit.config=PATH` from the kernel command line, or the default.
+#[cold]
 fn config_path() -> ZStr<'static> {
     static CMDLINE: StaticCell<[u8; 4096]> = StaticCell::new([0; 4096]);
     let Some(buf) = CMDLINE.take() else { return ZStr::new(DEFAULT_CONFIG) };

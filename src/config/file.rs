@@ -23,6 +23,10 @@ use crate::sys::ZStr;
 use heapless::Vec;
 
 /// Applies the file's options to `builder`. `text` must end with a newline.
+// Not inlined: its payload buffer (2 KiB) would sit in the frame of every
+// parse, config file or not.
+#[inline(never)]
+#[cold]
 pub fn apply<'a>(builder: &mut Builder<'_, 'a>, path: ZStr<'a>, text: &'a mut [u8]) -> Result<(), Error> {
     let mut words = Words { rest: text, line: 1, at_line_end: false };
     let mut payload: Option<Vec<Option<ZStr<'a>>, { MAX_FILE_ARGS + 1 }>> = None;

@@ -375,7 +375,11 @@ impl<'a> Container<'a> {
         self.hostname = None;
         self.domainname = None;
         self.mounts.clear();
-        self.process.args = Payload::Words(Vec::new());
+        // In place: a new `Payload` would be built on the stack, 2 KiB of it.
+        match &mut self.process.args {
+            Payload::Words(words) => words.clear(),
+            args => *args = Payload::Words(Vec::new()),
+        }
         self.process.env.clear();
         self.process.cwd = None;
         self.init = Init::default();

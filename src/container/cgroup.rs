@@ -55,6 +55,7 @@ impl Cgroup {
     /// Creates the container's cgroup with its limits. Held in static
     /// memory: it is read by the container's process, which shares nsinit's
     /// memory until it execs.
+    #[cold]
     pub fn create(c: &Container<'_>) -> Result<&'static Cgroup, Error> {
         static CGROUP: StaticCell<Cgroup> =
             StaticCell::new(Cgroup { layout: Layout::Unified, dirs: Vec::new(), fd: None, memory_max: None });
@@ -179,6 +180,7 @@ impl Cgroup {
 
     /// In the container's process, before anything else: joins the v1
     /// cgroups (on v2 `clone3` has already put it in place).
+    #[cold]
     pub fn join(&self) -> Result<(), Error> {
         if self.fd.is_some() {
             return Ok(());
@@ -191,6 +193,7 @@ impl Cgroup {
     }
 
     /// How many times the OOM killer killed in the cgroup.
+    #[cold]
     pub fn oom_kills(&self) -> u64 {
         let (file, dir) = match self.layout {
             Layout::Unified => (&b"memory.events"[..], self.dirs.first().map(|(_, d)| d)),
@@ -206,11 +209,13 @@ impl Cgroup {
     }
 
     /// The memory limit, for the OOM report.
+    #[cold]
     pub fn memory_max(&self) -> Option<u64> {
         self.memory_max
     }
 
     /// Kills what is left in the cgroup and removes its directories.
+    #[cold]
     pub fn remove(&self) {
         if let Some(fd) = self.fd {
             let _ = sys::close(fd);
@@ -317,6 +322,7 @@ fn write_in(dir: &mut Path, name: &[u8], value: &[u8]) -> Result<(), Error> {
 }
 
 /// Reads the file `name` in `dir` into `buf`.
+#[cold]
 fn read_in<'b>(dir: &Path, name: &[u8], buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
     let mut path = Path::from_parts(&[dir.bytes(), b"/", name]).map_err(too_long)?;
     let fd = sys::open(path.zstr(), O_RDONLY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;

@@ -64,6 +64,9 @@ impl Args {
 /// in such cells rather than on the stack: in `.bss` a page costs memory
 /// only once it is written, while every page of a large stack frame is
 /// touched by the stack probes on entry.
+// repr(C): the flag first, on the page where the value starts, which a
+// take touches anyway; after a large value it would cost a page of its own.
+#[repr(C)]
 pub struct StaticCell<T> {
     taken: AtomicBool,
     value: UnsafeCell<T>,
