@@ -2,7 +2,8 @@
 # make bench: the side-by-side start-latency benchmark of nsinit against
 # crun, runc, bubblewrap, unshare(1) and a raw-syscall baseline.
 #
-#   bench/run.sh [--quick]        (as root; NSINIT=path overrides the binary)
+#   bench/run.sh [--quick]        (as root; NSINIT=path overrides the binary,
+#                                  NSINIT_CORE=path gives the core build's size)
 #
 # Installs what it needs (Debian packages) when missing, then runs
 # bench/bench.py, which writes bench/RESULTS.md, bench/*.png and
@@ -54,7 +55,7 @@ main() {
     fi
     local before after status=0
     before=$(mounts)
-    python3 bench/bench.py --nsinit "$NSINIT" "$@" || status=$?
+    python3 bench/bench.py --nsinit "$NSINIT" ${NSINIT_CORE:+--core "$NSINIT_CORE"} "$@" || status=$?
     after=$(mounts)
     if [ "$before" != "$after" ]; then
         echo "bench: WARNING: the host's mount table changed during the bench:" >&2

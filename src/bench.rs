@@ -31,8 +31,8 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], r
     let link = ParentLink::new()?;
     let memory = ChildMemory::take()?;
     // Every container goes in one cgroup, which the limits then hold together.
-    let cgroup = if c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
-    let filter = security::filter(c)?;
+    let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
+    let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
     let launch = Launch { mask: None, init_image: None, cgroup, filter };
     let warmup = (runs / 10).clamp(1, 20);
     let mut wall = 0;

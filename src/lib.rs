@@ -6,6 +6,11 @@
 //! (the setup steps), and `run` here, which ties them together.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
+// A build without some features leaves what only they use unused.
+#![cfg_attr(
+    not(all(feature = "init", feature = "cgroups", feature = "userns", feature = "security", feature = "bench")),
+    allow(dead_code, unused_imports)
+)]
 
 pub mod bench;
 pub mod config;
@@ -106,7 +111,7 @@ const HELP: &str = concat!(
 
 /// nsinit's `main`: runs and exits with the right code; never returns.
 pub fn run(args: rt::Args) -> ! {
-    if sysinit::is_system_init(&args) {
+    if cfg!(feature = "init") && sysinit::is_system_init(&args) {
         sysinit::run(args);
     }
     let code = match start(args) {
@@ -128,7 +133,7 @@ fn start(args: rt::Args) -> Result<i32, Error> {
     let action = config::parse(args.argv, &mut load_config, container)?;
     // Without root, namespaces need a user namespace to own them: made for
     // the caller, mapped to 0, unless --share user says otherwise.
-    if container.namespaces != 0 && !container.user_ns_refused && sys::geteuid() != 0 {
+    if cfg!(feature = "userns") && container.namespaces != 0 && !container.user_ns_refused && sys::geteuid() != 0 {
         container.namespaces |= linux_raw_sys::general::CLONE_NEWUSER;
     }
     match action {
@@ -145,12 +150,13 @@ fn start(args: rt::Args) -> Result<i32, Error> {
             container::run(container, args.envp, &mut timings)
         }
         // Nothing to set up: this process is the init, as tini would be.
-        Action::Run(Mode::Once { timings: false }) if container.init.enabled && container.is_trivial() => {
+        Action::Run(Mode::Once { timings: false }) if cfg!(feature = "init") && container.init.enabled && container.is_trivial() => {
             let env = container::environment(args.envp, &container.process.env, container::EnvStorage::take_static()?)?;
             Ok(init::run(container.process.args.argv(), env, container.init, container::ChildMemory::take()?))
         }
         Action::Run(Mode::Once { timings: false }) => container::run(container, args.envp, &mut Timings::off()),
-        Action::Run(Mode::Bench { runs, jobs }) => bench::run(container, args.envp, runs, jobs),
+        Action::Run(Mode::Bench { runs, jobs }) if cfg!(feature = "bench") => bench::run(container, args.envp, runs, jobs),
+        Action::Run(Mode::Bench { .. }) => Err(Error::new(b"bench: not in this build (cargo feature bench)")),
     }
 }
 

@@ -52,32 +52,54 @@ pub const OPTIONS: &[Opt] = &[
     opt("unsetenv", "VAR"),
     opt("clearenv", ""),
     opt("chdir", "DIR"),
+    #[cfg(feature = "init")]
     opt("init", ""),
+    #[cfg(feature = "init")]
     opt("init-pgroup", ""),
+    #[cfg(feature = "init")]
     opt("stop-timeout", "SECONDS"),
+    #[cfg(feature = "init")]
     opt("on-exit", "ACTION"),
+    #[cfg(feature = "userns")]
     opt("overlay", "LOWER[:LOWER...]"),
+    #[cfg(feature = "userns")]
     opt("overlay-upper", "DIR|tmpfs"),
     opt("read-only", ""),
+    #[cfg(feature = "userns")]
     opt("uid-map", "INSIDE:OUTSIDE:COUNT"),
+    #[cfg(feature = "userns")]
     opt("gid-map", "INSIDE:OUTSIDE:COUNT"),
     opt("user", "UID[:GID]"),
     opt("groups", "GID,..."),
+    #[cfg(feature = "cgroups")]
     opt("cgroup", "PATH"),
+    #[cfg(feature = "cgroups")]
     opt("pids-max", "N"),
+    #[cfg(feature = "cgroups")]
     opt("memory-max", "BYTES"),
+    #[cfg(feature = "cgroups")]
     opt("memory-swap-max", "BYTES"),
+    #[cfg(feature = "cgroups")]
     opt("cpu-max", "QUOTA[/PERIOD]"),
+    #[cfg(feature = "cgroups")]
     opt("cpus", "CPUS"),
+    #[cfg(feature = "cgroups")]
     opt("cpu-weight", "N"),
+    #[cfg(feature = "cgroups")]
     opt("cpuset", "CPUS"),
     opt("rlimit", "NAME=SOFT[:HARD]"),
     opt("oom-score-adj", "N"),
+    #[cfg(feature = "security")]
     opt("cap-add", "CAP"),
+    #[cfg(feature = "security")]
     opt("cap-drop", "CAP"),
+    #[cfg(feature = "security")]
     opt("allow-new-privs", ""),
+    #[cfg(feature = "security")]
     opt("seccomp", "FILE|off|default"),
+    #[cfg(feature = "security")]
     opt("mask", "PATH"),
+    #[cfg(feature = "security")]
     opt("ro-path", "PATH"),
     opt("pass-fd", "N"),
     Opt { name: "config", args: "FILE", cli_only: true },
@@ -224,17 +246,21 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             ("clearenv", []) => self.env_op(EnvOp::Clear, at)?,
             ("chdir", [dir]) => self.c.process.cwd = Some(*dir),
+            #[cfg(feature = "init")]
             ("init", []) => self.c.init.enabled = true,
+            #[cfg(feature = "init")]
             ("init-pgroup", []) => {
                 self.c.init.enabled = true;
                 self.c.init.pgroup = true;
             }
+            #[cfg(feature = "init")]
             ("stop-timeout", [seconds]) => {
                 let n = parse_radix(seconds.bytes(), 10).filter(|n| *n <= MAX_STOP_TIMEOUT).ok_or_else(|| {
                     error().push(b"expected whole seconds from 0 to 3600; got '").push(seconds.bytes()).push(b"'")
                 })?;
                 self.stop_timeout = Some(n as u32);
             }
+            #[cfg(feature = "userns")]
             ("overlay", [lowers]) => {
                 let b = lowers.bytes();
                 if b.is_empty() || b.split(|&c| c == b':').any(|l| l.is_empty()) || b.split(|&c| c == b':').count() > MAX_LOWERS {
@@ -242,11 +268,13 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 self.c.overlay = Some(*lowers);
             }
+            #[cfg(feature = "userns")]
             ("overlay-upper", [dir]) => {
                 self.c.overlay_upper = if dir.bytes() == b"tmpfs" { None } else { Some(*dir) };
                 self.upper_given = true;
             }
             ("read-only", []) => self.c.read_only = true,
+            #[cfg(feature = "userns")]
             ("uid-map" | "gid-map", [spec]) => {
                 let map = parse_id_map(spec.bytes()).ok_or_else(|| {
                     error().push(b"expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1; got '").push(spec.bytes()).push(b"'")
@@ -275,6 +303,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 self.c.process.groups = Some(groups);
             }
+            #[cfg(feature = "cgroups")]
             ("cgroup", [path]) => {
                 let p = path.bytes();
                 if p.is_empty() || p.split(|&c| c == b'/').any(|part| part == b"..") {
@@ -282,11 +311,13 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 self.c.cgroup = Some(*path);
             }
+            #[cfg(feature = "cgroups")]
             ("pids-max", [n]) => {
                 self.c.resources.pids_max = Some(limit(n.bytes(), |s| parse_radix(s, 10)).ok_or_else(|| {
                     error().push(b"expected a number of processes or 'max'; got '").push(n.bytes()).push(b"'")
                 })?);
             }
+            #[cfg(feature = "cgroups")]
             ("memory-max" | "memory-swap-max", [bytes]) => {
                 let v = limit(bytes.bytes(), parse_size).ok_or_else(|| {
                     error().push(b"expected bytes with an optional K, M or G suffix, or 'max'; got '").push(bytes.bytes()).push(b"'")
@@ -296,23 +327,27 @@ impl<'c, 'a> Builder<'c, 'a> {
                     _ => self.c.resources.memory_swap_max = Some(v),
                 }
             }
+            #[cfg(feature = "cgroups")]
             ("cpu-max", [spec]) => {
                 self.c.resources.cpu_max = Some(parse_cpu_max(spec.bytes()).ok_or_else(|| {
                     error().push(b"expected QUOTA[/PERIOD] in microseconds (QUOTA may be 'max'); got '").push(spec.bytes()).push(b"'")
                 })?);
             }
+            #[cfg(feature = "cgroups")]
             ("cpus", [cpus]) => {
                 let quota = parse_cpus(cpus.bytes()).ok_or_else(|| {
                     error().push(b"expected a number of CPUs such as 0.5 or 2; got '").push(cpus.bytes()).push(b"'")
                 })?;
                 self.c.resources.cpu_max = Some((quota, CPU_PERIOD_US));
             }
+            #[cfg(feature = "cgroups")]
             ("cpu-weight", [n]) => {
                 let w = parse_radix(n.bytes(), 10).filter(|w| (1..=10_000).contains(w)).ok_or_else(|| {
                     error().push(b"expected a weight from 1 to 10000; got '").push(n.bytes()).push(b"'")
                 })?;
                 self.c.resources.cpu_weight = Some(w);
             }
+            #[cfg(feature = "cgroups")]
             ("cpuset", [cpus]) => {
                 let ok = !cpus.bytes().is_empty() && cpus.bytes().iter().all(|c| c.is_ascii_digit() || b",-".contains(c));
                 if !ok {
@@ -342,6 +377,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 })? as i32;
                 self.c.oom_score_adj = Some(if negative { -v } else { v });
             }
+            #[cfg(feature = "security")]
             ("cap-add" | "cap-drop", [name]) => {
                 let caps = capability(name.bytes()).ok_or_else(|| {
                     error().push(b"expected a capability as capabilities(7) names it, such as NET_ADMIN or CAP_NET_ADMIN, or ALL; got '")
@@ -352,7 +388,9 @@ impl<'c, 'a> Builder<'c, 'a> {
                 *more |= caps;
                 *less &= !caps;
             }
+            #[cfg(feature = "security")]
             ("allow-new-privs", []) => self.new_privs_allowed = true,
+            #[cfg(feature = "security")]
             ("seccomp", [file]) => {
                 self.seccomp = Some(match file.bytes() {
                     b"off" => Seccomp::Off,
@@ -360,6 +398,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                     _ => Seccomp::Profile(*file),
                 });
             }
+            #[cfg(feature = "security")]
             ("mask" | "ro-path", [path]) => {
                 absolute_path(path.bytes()).map_err(|what| error().push(what).push(path.bytes()).push(b"'"))?;
                 let paths = if opt.name == "mask" { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
@@ -371,6 +410,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 })?;
                 self.c.process.pass_fds.push(fd as u32).map_err(|_| error().push(b"too many descriptors (at most 16)"))?;
             }
+            #[cfg(feature = "init")]
             ("on-exit", [action]) => {
                 self.c.on_exit = match action.bytes() {
                     b"poweroff" => OnExit::PowerOff,
@@ -448,6 +488,9 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             c.namespaces |= CLONE_NEWNS;
         }
+        if !cfg!(feature = "userns") && c.has(CLONE_NEWUSER) {
+            return Err(Error::new(b"user namespaces are not in this build (cargo feature userns)"));
+        }
         if c.hostname.is_some() || c.domainname.is_some() {
             if ns_off & CLONE_NEWUTS != 0 {
                 return Err(Error::new(b"--hostname and --domainname need the uts namespace; drop '--share uts'"));
@@ -462,21 +505,24 @@ impl<'c, 'a> Builder<'c, 'a> {
                 .push(m.destination.bytes()));
         }
         // Least privilege, as runc and Docker give it by default.
-        let start = if defaults { Some(DEFAULT_CAPABILITIES) } else if cap_add | cap_drop != 0 { Some(ALL_CAPABILITIES) } else { None };
+        let secure = defaults && cfg!(feature = "security");
+        let start = if secure { Some(DEFAULT_CAPABILITIES) } else if cap_add | cap_drop != 0 { Some(ALL_CAPABILITIES) } else { None };
         c.process.capabilities = start.map(|start| {
             let set = (start & !cap_drop) | cap_add;
             // Without the ambient set a non-root payload would lose them all at execve.
             let ambient = if c.process.user.is_some_and(|(uid, _)| uid != 0) { set } else { 0 };
             Capabilities { bounding: set, effective: set, inheritable: set, permitted: set, ambient }
         });
-        c.process.no_new_privileges = defaults && !new_privs_allowed;
-        c.seccomp = seccomp.unwrap_or(if defaults { Seccomp::Default } else { Seccomp::Off });
-        if defaults {
+        c.process.no_new_privileges = secure && !new_privs_allowed;
+        c.seccomp = seccomp.unwrap_or(if secure { Seccomp::Default } else { Seccomp::Off });
+        if secure {
             for (defaults, paths) in [(&DEFAULT_MASKED_PATHS[..], &mut c.masked_paths), (&DEFAULT_READONLY_PATHS, &mut c.readonly_paths)] {
                 for (at, path) in defaults.iter().enumerate() {
                     paths.insert(at, ZStr::new(path)).map_err(|_| too_many_paths(Error::new(b"")))?;
                 }
             }
+        }
+        if defaults {
             let mut at = 0;
             for (kind, dst) in DEFAULT_MOUNTS {
                 let dst = ZStr::new(dst);

@@ -33,10 +33,10 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
     security::check_passed_fds(&c.process.pass_fds)?;
     let env = environment(host_env, &c.process.env, EnvStorage::take_static()?)?;
     let link = ParentLink::new()?;
-    let image = if c.init.enabled { Some(init::own_image()?) } else { None };
+    let image = if cfg!(feature = "init") && c.init.enabled { Some(init::own_image()?) } else { None };
     let (signals, mask) = init::catch_signals()?;
-    let cgroup = if c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
-    let filter = security::filter(c)?;
+    let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
+    let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
     let launch = Launch { mask: Some(mask), init_image: image, cgroup, filter };
     let started = ChildMemory::take().and_then(|memory| spawn(c, env, &link, memory, &launch, timings));
     link.close_read_end();
@@ -169,7 +169,7 @@ pub fn spawn(
     let later = if launch.cgroup.is_some() { CLONE_NEWCGROUP } else { 0 };
     let flags = u64::from(c.namespaces & !later);
     let cgroup_fd = launch.cgroup.and_then(|cg| cg.fd);
-    let pid = if c.has(CLONE_NEWUSER) {
+    let pid = if cfg!(feature = "userns") && c.has(CLONE_NEWUSER) {
         spawn_in_user_namespace(c, flags, cgroup_fd, stack, &mut |go| {
             container_process(c, env, link, launch, timings, path, Some(go))
         })?
@@ -283,7 +283,7 @@ fn spawn_in_user_namespace(
 fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, t: &mut Timings) -> Result<(), Error> {
     die_with_parent(parent_alive)?;
     t.step("parent-death signal", b"");
-    if let Some(cg) = launch.cgroup {
+    if let (true, Some(cg)) = (cfg!(feature = "cgroups"), launch.cgroup) {
         cg.join()?;
         if c.has(CLONE_NEWCGROUP) {
             sys::unshare(CLONE_NEWCGROUP).map_err(|e| Error::sys("unshare", b"cgroup", e))?;
@@ -296,22 +296,24 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, t: &mut Timi
         t.step("mount propagation", b"");
     }
     let root = match (c.overlay, c.root) {
-        (Some(lowers), _) => Some(rootfs::overlay_root(lowers, c.overlay_upper)?),
-        (None, Some(path)) => Some(rootfs::bind_root(path)?),
-        (None, None) => None,
+        (Some(lowers), _) if cfg!(feature = "userns") => Some(rootfs::overlay_root(lowers, c.overlay_upper)?),
+        (_, Some(path)) => Some(rootfs::bind_root(path)?),
+        _ => None,
     };
     t.step("bind rootfs", b"");
     for m in &c.mounts {
         mounts::mount(m, root.as_ref())?;
         t.step("mount", m.destination.bytes());
     }
-    for path in &c.masked_paths {
-        mounts::mask(*path, root.as_ref())?;
+    if cfg!(feature = "security") {
+        for path in &c.masked_paths {
+            mounts::mask(*path, root.as_ref())?;
+        }
+        for path in &c.readonly_paths {
+            mounts::make_path_read_only(*path, root.as_ref())?;
+        }
+        t.step("masked and read-only paths", b"");
     }
-    for path in &c.readonly_paths {
-        mounts::make_path_read_only(*path, root.as_ref())?;
-    }
-    t.step("masked and read-only paths", b"");
     if let (true, Some(root)) = (c.read_only, &root) {
         rootfs::make_read_only(root)?;
     }
@@ -338,11 +340,11 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, t: &mut Timi
     }
     t.step("chdir", b"");
     // Privileges last, in an order that keeps what each step needs.
-    let caps = c.process.capabilities;
+    let caps = c.process.capabilities.filter(|_| cfg!(feature = "security"));
     if let Some(caps) = caps {
         security::limit_bounding_set(caps.bounding)?;
     }
-    let nnp = c.process.no_new_privileges;
+    let nnp = cfg!(feature = "security") && c.process.no_new_privileges;
     if let (false, Some(filter)) = (nnp, launch.filter) {
         // Without no_new_privs the filter needs CAP_SYS_ADMIN, which the
         // capabilities set below may not keep.
