@@ -8,8 +8,10 @@
  *   min          uts, pid, ipc and mnt namespaces, /proc only (case a)
  *   default      what nsinit's default container does without a net
  *                namespace: /proc, /dev (devices bound from the host,
- *                symlinks, devpts, shm), /dev/mqueue, read-only /sys and
- *                the hostname (case b)
+ *                symlinks, devpts, shm), /dev/mqueue, read-only /sys,
+ *                masked and read-only /proc and /sys paths, the hostname,
+ *                runc's capabilities, no_new_privs and a seccomp filter
+ *                making the same decisions as nsinit's (case b)
  *   default-net  the same in a new net namespace with lo brought up (case c)
  *
  * The mounts and their flags mirror `strace -f nsinit --rootfs R /noop`; what
@@ -26,6 +28,7 @@
  * Build: gcc -nostdlib -static -O2 -fno-stack-protector -o baseline baseline.c
  */
 #include <asm/unistd.h>
+#include <linux/filter.h> /* struct sock_filter, BPF_* */
 #include <linux/sched.h> /* struct clone_args, CLONE_NEW* */
 
 #define MS_RDONLY 1UL
@@ -44,6 +47,15 @@
 #define SIOCSIFFLAGS 0x8914
 #define IFF_UP 1
 #define SIGCHLD 17
+#define ENOENT 2
+#define ENOTDIR 20
+#define EINVAL 22
+#define AT_RECURSIVE 0x8000
+#define MOUNT_ATTR_RDONLY 1
+#define PR_CAPBSET_DROP 24
+#define PR_SET_NO_NEW_PRIVS 38
+#define CLOSE_RANGE_CLOEXEC 4
+#define SECCOMP_SET_MODE_FILTER 1
 
 #define PATH_LEN 4096
 
@@ -181,6 +193,107 @@ static void make_dev(unsigned long r)
     mount_fs("mqueue", path, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
 }
 
+/* runc's masked paths: an empty read-only tmpfs on a directory, /dev/null
+ * on a file (the tmpfs mount fails with ENOTDIR on one), nothing where the
+ * kernel has no such path; then its read-only paths, bound onto
+ * themselves and made read-only. */
+static void hide_paths(unsigned long r)
+{
+    static const char *const masked[] = {
+        "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+    };
+    static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+    for (unsigned i = 0; i < sizeof masked / sizeof *masked; i++) {
+        long err = SYS(__NR_mount, "tmpfs", under(r, masked[i]), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
+        if (err == -ENOTDIR)
+            err = SYS(__NR_mount, "/dev/null", path, 0, MS_BIND, 0);
+        if (err != -ENOENT)
+            check(err, "mask", path);
+    }
+    for (unsigned i = 0; i < sizeof readonly / sizeof *readonly; i++) {
+        long err = SYS(__NR_mount, under(r, readonly[i]), path, 0, MS_BIND | MS_REC, 0);
+        if (err == -ENOENT)
+            continue;
+        check(err, "bind", path);
+        struct { unsigned long long set, clr, propagation, userns; } attr = {MOUNT_ATTR_RDONLY, 0, 0, 0};
+        check(SYS(__NR_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr), "mount_setattr", path);
+    }
+}
+
+/* runc's capabilities (0xa80425fb) in every set, all others out of the
+ * bounding set, one prctl each, up to the kernel's last. */
+static void limit_capabilities(void)
+{
+    const unsigned long long keep = 0xa80425fbULL;
+    for (int cap = 0; cap < 64; cap++) {
+        if (keep & (1ULL << cap))
+            continue;
+        long err = SYS(__NR_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
+        if (err == -EINVAL)
+            break;
+        check(err, "prctl", "PR_CAPBSET_DROP");
+    }
+    struct { unsigned version; int pid; } header = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
+    struct { unsigned effective, permitted, inheritable; } data[2] = {{0}};
+    check(SYS(__NR_capget, &header, data, 0, 0, 0), "capget", "");
+    data[0].effective = data[0].permitted = data[0].inheritable = (unsigned)keep;
+    data[1].effective = data[1].permitted = data[1].inheritable = 0;
+    check(SYS(__NR_capset, &header, data, 0, 0, 0), "capset", "");
+}
+
+/* A classic BPF filter with the decisions of nsinit's default one: kill
+ * another ABI, EPERM for the listed calls, ENOSYS for clone3, the rules on
+ * clone's, socket's and personality's first argument, allow the rest; as
+ * a linear list, where nsinit's is a binary search. */
+#include "filter.h"
+
+#define LD(offset) ((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset))
+#define RET(value) ((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, value))
+#define IF(op, k, jt, jf) ((struct sock_filter)BPF_JUMP(BPF_JMP | op | BPF_K, k, jt, jf))
+#define KILL 0x80000000u /* SECCOMP_RET_KILL_PROCESS */
+#define ALLOW 0x7fff0000u
+#define EPERM_RET 0x00050001u
+
+static void install_filter(void)
+{
+    static struct sock_filter prog[64 + 2 * sizeof denied / sizeof *denied];
+    unsigned n = 0;
+    prog[n++] = LD(4 /* arch */);
+    prog[n++] = IF(BPF_JEQ, 0xc000003e /* AUDIT_ARCH_X86_64 */, 1, 0);
+    prog[n++] = RET(KILL);
+    prog[n++] = LD(0 /* nr */);
+    prog[n++] = IF(BPF_JGE, 0x40000000 /* x32 */, 0, 1);
+    prog[n++] = RET(KILL);
+    for (unsigned i = 0; i < sizeof denied / sizeof *denied; i++) {
+        prog[n++] = IF(BPF_JEQ, denied[i].nr, 0, 1);
+        prog[n++] = RET(0x00050000u /* ERRNO */ | denied[i].errno_);
+    }
+    /* clone with a namespace flag */
+    prog[n++] = IF(BPF_JEQ, NR_CLONE, 0, 4);
+    prog[n++] = LD(16 /* args[0] */);
+    prog[n++] = IF(BPF_JSET, CLONE_NAMESPACES, 0, 1);
+    prog[n++] = RET(EPERM_RET);
+    prog[n++] = RET(ALLOW);
+    /* socket for AF_VSOCK or AF_ALG */
+    prog[n++] = IF(BPF_JEQ, NR_SOCKET, 0, 5);
+    prog[n++] = LD(16);
+    prog[n++] = IF(BPF_JEQ, sockets_denied[0], 1, 0);
+    prog[n++] = IF(BPF_JEQ, sockets_denied[1], 0, 1);
+    prog[n++] = RET(EPERM_RET);
+    prog[n++] = RET(ALLOW);
+    /* personality but for Docker's personas */
+    prog[n++] = IF(BPF_JEQ, NR_PERSONALITY, 0, 7);
+    prog[n++] = LD(16);
+    for (unsigned i = 0; i < sizeof personas / sizeof *personas; i++)
+        prog[n++] = IF(BPF_JEQ, personas[i], (unsigned char)(sizeof personas / sizeof *personas - i), 0);
+    prog[n++] = RET(EPERM_RET);
+    prog[n++] = RET(ALLOW);
+    struct sock_fprog fprog = {(unsigned short)n, prog};
+    check(SYS(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl", "PR_SET_NO_NEW_PRIVS");
+    check(SYS(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog, 0, 0), "seccomp", "");
+}
+
 /* A new net namespace has lo, down: SIOCSIFFLAGS on any socket raises it. */
 static void loopback_up(void)
 {
@@ -208,6 +321,7 @@ static __attribute__((noreturn)) void container(int full, int net, const char *r
     if (full) {
         make_dev(r);
         mount_fs("sysfs", under(r, "/sys"), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
+        hide_paths(r);
     }
     check(SYS(__NR_chdir, root, 0, 0, 0, 0), "chdir", root);
     check(SYS(__NR_pivot_root, ".", ".", 0, 0, 0), "pivot_root", root);
@@ -217,6 +331,11 @@ static __attribute__((noreturn)) void container(int full, int net, const char *r
     if (net)
         loopback_up();
     check(SYS(__NR_chdir, "/", 0, 0, 0, 0), "chdir", "/");
+    if (full) {
+        limit_capabilities();
+        check(SYS(__NR_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC, 0, 0), "close_range", "");
+        install_filter();
+    }
     long err = SYS(__NR_execve, argv[0], argv, envp, 0, 0);
     fail("execve", argv[0], err);
 }
