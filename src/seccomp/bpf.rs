@@ -94,7 +94,7 @@ fn assemble_into(p: &Profile, out: &mut VecView<sock_filter>) -> Result<(), Erro
     let mut runs = Runs { p, order: &order, unread: order.len(), end: 1 << 32 };
     let count = runs.count();
     out.clear();
-    let mut program = Backwards { insns: out, rules: &p.rules, full: false };
+    let mut program = Backwards { insns: out, rules: &p.rules, full: false, rets: Vec::new() };
     let kill = Target::Ret(SECCOMP_RET_KILL_PROCESS);
     let (search, _) = program.search(&mut runs, count);
     let skipped = program.jump(JEQ, SKIPPED, search, kill);
@@ -208,12 +208,40 @@ struct Backwards<'a> {
     insns: &'a mut VecView<sock_filter>,
     rules: &'a [Rule],
     full: bool,
+    /// The latest `ret` placed for each value, while there is room: the
+    /// nearest to the next instruction, found without a scan.
+    rets: Vec<(u32, usize), LATEST_RETS>,
 }
+
+/// Values whose latest `ret` is remembered; a profile has a few (allow,
+/// kill, an errno or two), and the others are found by a scan.
+const LATEST_RETS: usize = 8;
 
 impl Backwards<'_> {
     fn push(&mut self, code: u16, jt: u8, jf: u8, k: u32) -> Target {
         self.full |= self.insns.push(sock_filter { code, jt, jf, k }).is_err();
-        Target::At(self.insns.len().saturating_sub(1))
+        let at = self.insns.len().saturating_sub(1);
+        if code == RET {
+            match self.rets.iter_mut().find(|(value, _)| *value == k) {
+                Some(latest) => latest.1 = at,
+                None => {
+                    let _ = self.rets.push((k, at));
+                }
+            }
+        }
+        Target::At(at)
+    }
+
+    /// Where the nearest `ret` of `k` within a conditional jump's reach is.
+    fn ret_in_reach(&self, k: u32) -> Option<usize> {
+        let next = self.insns.len();
+        let in_reach = |at: &usize| next - at <= REACH + 1;
+        match self.rets.iter().find(|(value, _)| *value == k) {
+            Some((_, at)) => Some(*at).filter(in_reach),
+            None => (next.saturating_sub(REACH + 1)..next)
+                .rev()
+                .find(|&at| self.insns.get(at).is_some_and(|i| i.code == RET && i.k == k)),
+        }
     }
 
     /// The offset of `to` from the next instruction, if a conditional
@@ -226,9 +254,7 @@ impl Backwards<'_> {
         let next = self.insns.len();
         let at = match to {
             Target::At(at) => at,
-            Target::Ret(k) => (next.saturating_sub(REACH + 1)..next)
-                .rev()
-                .find(|&at| self.insns.get(at).is_some_and(|i| i.code == RET && i.k == k))?,
+            Target::Ret(k) => self.ret_in_reach(k)?,
         };
         u8::try_from(next.checked_sub(at + 1)?).ok()
     }
