@@ -82,6 +82,8 @@ impl<T> StaticCell<T> {
     }
 
     /// The value, the first time; `None` after that.
+    // A `&mut` from a shared reference is the point: the flag makes it unique.
+    #[allow(clippy::mut_from_ref)]
     pub fn take(&'static self) -> Option<&'static mut T> {
         if self.taken.swap(true, Ordering::Relaxed) {
             return None;

@@ -627,22 +627,22 @@ pub fn rmdir(path: ZStr<'_>) -> Result<(), Errno> {
     unsafe { syscall!(Sysno::unlinkat, AT_FDCWD, path.as_ptr(), linux_raw_sys::general::AT_REMOVEDIR) }.map(drop)
 }
 
-/// Anonymous private memory of `len` bytes, read-write.
-pub fn mmap_anonymous(len: usize) -> Result<*mut u8, Errno> {
+/// Anonymous private memory of `len` bytes, read-write, never unmapped.
+pub fn mmap_anonymous(len: usize) -> Result<&'static mut [u8], Errno> {
     use linux_raw_sys::general::{MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE};
     // SAFETY: a new anonymous mapping touches no existing memory.
-    unsafe { syscall!(Sysno::mmap, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1i32, 0) }
-        .map(|p| p as *mut u8)
+    let p = unsafe { syscall!(Sysno::mmap, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1i32, 0) }?;
+    // SAFETY: the kernel mapped `len` zeroed, writable bytes at `p`, which
+    // nothing else refers to and which stay mapped for good.
+    Ok(unsafe { core::slice::from_raw_parts_mut(p as *mut u8, len) })
 }
 
-/// Writes 1 to every `page`th byte of `len` bytes at `p`, so each page is
-/// really allocated.
-pub fn touch_pages(p: *mut u8, len: usize, page: usize) {
-    let mut i = 0;
-    while i < len {
-        // SAFETY: the caller mapped `len` writable bytes at `p`.
-        unsafe { core::ptr::write_volatile(p.add(i), 1) };
-        i += page;
+/// Writes 1 to every `page`th byte of `memory`, so that each page is
+/// really allocated (a volatile write: one the compiler cannot drop).
+pub fn touch_pages(memory: &mut [u8], page: usize) {
+    for byte in memory.iter_mut().step_by(page) {
+        // SAFETY: `byte` is a valid, exclusive reference.
+        unsafe { core::ptr::write_volatile(byte, 1) };
     }
 }
 

@@ -392,7 +392,7 @@ fn hog(mib: u64) -> i32 {
             Ok(p) => p,
             Err(e) => return fail(b"mmap", e),
         };
-        sys::touch_pages(p, CHUNK, 4096);
+        sys::touch_pages(p, 4096);
         if (i + 1) % 16 == 0 {
             let mut l = Line::new();
             l.push(b"touched ").push_u64(i + 1).push(b" MiB").print(1);
