@@ -295,6 +295,70 @@ mod tests {
     }
 
     #[test]
+    fn the_default_container_is_least_privilege_and_bare_leaves_privileges_alone() {
+        use super::super::{ALL_CAPABILITIES, DEFAULT_CAPABILITIES, Seccomp};
+        let c = run(&["--rootfs", "/r", "x"]).unwrap();
+        let caps = c.process.capabilities.unwrap();
+        let d = DEFAULT_CAPABILITIES;
+        assert_eq!([caps.bounding, caps.effective, caps.inheritable, caps.permitted, caps.ambient], [d, d, d, d, 0]);
+        assert_eq!(d.count_ones(), 14);
+        assert!(c.process.no_new_privileges);
+        assert_eq!(c.seccomp, Seccomp::Default);
+        assert_eq!((c.masked_paths.len(), c.readonly_paths.len()), (10, 5));
+
+        let c = run(&["--bare", "--rootfs", "/r", "x"]).unwrap();
+        assert_eq!(c.process.capabilities, None, "--bare: left as they are");
+        assert!(!c.process.no_new_privileges);
+        assert_eq!(c.seccomp, Seccomp::Off);
+        assert!(c.masked_paths.is_empty() && c.readonly_paths.is_empty());
+        // Without a root nothing is confined either, unless asked.
+        assert_eq!(run(&["--unshare", "pid", "x"]).unwrap().process.capabilities, None);
+
+        let set = |words: &[&str]| run(words).unwrap().process.capabilities.map(|c| c.effective);
+        let chown = 1 << CAP_CHOWN;
+        assert_eq!(set(&["--bare", "--cap-drop", "CHOWN", "x"]), Some(ALL_CAPABILITIES & !chown), "from all");
+        assert_eq!(set(&["--rootfs", "/r", "--cap-drop", "ALL", "--cap-add", "cap_chown", "x"]), Some(chown));
+        assert_eq!(set(&["--rootfs", "/r", "--cap-add", "Chown", "--cap-drop", "all", "x"]), Some(0), "the last word wins");
+        assert_eq!(set(&["--rootfs", "/r", "--cap-add", "SYS_ADMIN", "x"]), Some(d | 1 << CAP_SYS_ADMIN));
+
+        let ambient = |words: &[&str]| run(words).unwrap().process.capabilities.map(|c| c.ambient);
+        assert_eq!(ambient(&["--rootfs", "/r", "--user", "1000", "x"]), Some(d));
+        assert_eq!(ambient(&["--rootfs", "/r", "--user", "0:1000", "x"]), Some(0));
+
+        assert!(!run(&["--rootfs", "/r", "--allow-new-privs", "x"]).unwrap().process.no_new_privileges);
+        let seccomp = |word: &str| run(&["--rootfs", "/r", "--seccomp", word, "x"]).unwrap().seccomp;
+        assert_eq!(seccomp("off"), Seccomp::Off);
+        assert_eq!(seccomp("default"), Seccomp::Default);
+        assert!(matches!(seccomp("./p"), Seccomp::Profile(p) if p.bytes() == b"./p"));
+        assert_eq!(run(&["--bare", "--seccomp", "default", "x"]).unwrap().seccomp, Seccomp::Default);
+
+        let c = run(&["--rootfs", "/r", "--mask", "/a", "--ro-path", "/b", "--pass-fd", "5", "x"]).unwrap();
+        assert_eq!(c.masked_paths.last().map(|p| p.bytes()), Some(&b"/a"[..]), "after the defaults");
+        assert_eq!(c.masked_paths.first().map(|p| p.bytes()), Some(&b"/proc/acpi"[..]));
+        assert_eq!(c.readonly_paths.len(), 6);
+        assert_eq!(&c.process.pass_fds[..], &[5]);
+        let c = run(&["--mask", "/proc/kcore", "x"]).unwrap();
+        assert!(c.has(CLONE_NEWNS), "a mask brings the mount namespace it needs");
+    }
+
+    #[test]
+    fn capabilities_are_named_as_capabilities_7_does() {
+        use super::super::options::capability;
+        assert_eq!(capability(b"CAP_NET_ADMIN"), Some(1 << CAP_NET_ADMIN));
+        assert_eq!(capability(b"net_admin"), Some(1 << CAP_NET_ADMIN));
+        assert_eq!(capability(b"Cap_Chown"), Some(1 << CAP_CHOWN));
+        assert_eq!(capability(b"checkpoint_restore"), Some(1 << CAP_CHECKPOINT_RESTORE));
+        assert_eq!(capability(b"ALL"), Some(super::super::ALL_CAPABILITIES));
+        for bad in [&b""[..], b"CAP_", b"NET", b"net_admin ", b"CAP_CAP_CHOWN", &[b'a'; 40]] {
+            assert_eq!(capability(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+        // Every name stands at its capability's number.
+        let names: std::vec::Vec<&str> = super::super::CAPABILITY_NAMES.split(' ').collect();
+        assert_eq!(names.len() as u32, CAP_LAST_CAP + 1);
+        assert_eq!((names[CAP_SYS_ADMIN as usize], names[CAP_AUDIT_WRITE as usize], names[CAP_BPF as usize]), ("sys_admin", "audit_write", "bpf"));
+    }
+
+    #[test]
     fn timings_is_a_command_line_switch() {
         assert_eq!(mode(&["--timings", "x"]), Ok(Mode::Once { timings: true }));
         assert_eq!(mode(&["x", "--timings"]), Ok(Mode::Once { timings: false }), "the payload's word");
