@@ -4,7 +4,6 @@
 
 use crate::config::Container;
 use crate::config::BENCH_MAX_RUNS;
-use crate::container::cgroup::Cgroup;
 use crate::container::{ChildMemory, EnvStorage, Launch, ParentLink, environment, exit_code, security, spawn};
 use crate::error::Error;
 use crate::rt;
@@ -31,9 +30,7 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], r
     let link = ParentLink::new()?;
     let memory = ChildMemory::take()?;
     // Every container goes in one cgroup, which the limits then hold together.
-    let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
-    let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
-    let launch = Launch { mask: None, init_image: None, cgroup, filter };
+    let launch = Launch::new(c, None, None)?;
     let warmup = (runs / 10).clamp(1, 20);
     let mut wall = 0;
     let measured = measure(c, env, &link, memory, &launch, warmup, jobs, &mut []).and_then(|()| {
@@ -42,7 +39,7 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], r
         wall = now_ns() - began;
         r
     });
-    if let Some(cg) = cgroup {
+    if let Some(cg) = launch.cgroup {
         cg.remove();
     }
     measured?;

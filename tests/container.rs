@@ -1853,6 +1853,9 @@ fn cgroups_are_removed_after_failed_starts_and_killed_runs() {
     assert_eq!(r.run(&["--pids-max", "10", "/bin/nonexistent"]).code(), 127);
     assert_eq!(r.run(&["--pids-max", "10", "--bind", "/nonexistent", "/x", IN_PROBE, "exit", "0"]).code(), 125);
     assert_eq!(r.run(&["--pids-max", "10", IN_PROBE, "kill", "11"]).code(), 139);
+    let profile = r.outside("bad-profile");
+    write_file(&profile, "allow fooo\n");
+    assert_eq!(r.run(&["--pids-max", "10", "--seccomp", profile.to_str().unwrap(), IN_PROBE, "exit", "0"]).code(), 125);
     assert_eq!(nsinit_cgroups(None), Vec::<String>::new());
 
     // nsinit killed outright cannot clean up; the next nsinit removes what

@@ -35,16 +35,14 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
     let link = ParentLink::new()?;
     let image = if cfg!(feature = "init") && c.init.enabled { Some(init::own_image()?) } else { None };
     let (signals, mask) = init::catch_signals()?;
-    let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
-    let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
-    let launch = Launch { mask: Some(mask), init_image: image, cgroup, filter };
+    let launch = Launch::new(c, Some(mask), image)?;
     let started = ChildMemory::take().and_then(|memory| spawn(c, env, &link, memory, &launch, timings));
     link.close_read_end();
     if let Some(fd) = image {
         let _ = sys::close(fd);
     }
     let code = started.and_then(|pid| forward_until_exit(signals, pid));
-    if let Some(cg) = cgroup {
+    if let Some(cg) = launch.cgroup {
         if code.as_ref().is_ok_and(|c| *c == 128 + SIGKILL as i32) && cg.oom_kills() > 0 {
             report_oom(cg);
         }
@@ -98,6 +96,17 @@ pub struct Launch {
     pub cgroup: Option<&'static Cgroup>,
     /// The seccomp filter to install last.
     pub filter: Option<&'static [sock_filter]>,
+}
+
+impl Launch {
+    /// What every container of this run shares, made before the first
+    /// starts: the seccomp filter, then the cgroup, last, since it is what
+    /// is left on the host should a step after it fail.
+    pub fn new(c: &Container<'_>, mask: Option<sys::SigSet>, init_image: Option<sys::Fd>) -> Result<Launch, Error> {
+        let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
+        let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
+        Ok(Launch { mask, init_image, cgroup, filter })
+    }
 }
 
 /// The link that tells a container nsinit died before the container could
