@@ -26,7 +26,7 @@ pub mod timings;
 
 use config::{Action, Container, Mode};
 use error::Error;
-use linux_raw_sys::general::{O_CLOEXEC, O_RDONLY};
+use linux_raw_sys::general::{O_CLOEXEC, O_NONBLOCK, O_RDONLY, S_IFMT, S_IFREG};
 use sys::ZStr;
 use timings::Timings;
 
@@ -179,8 +179,20 @@ pub(crate) fn load_config(path: ZStr<'static>) -> Result<&'static mut [u8], Erro
 
 /// Reads the file at `path` (a `what`) whole into `buf`, which must be one
 /// byte larger than the largest file taken, ending it with a newline.
+/// Only a regular file is read: a FIFO or a device could block forever or
+/// never end. A NUL byte is an error naming its line, since the text is
+/// used as NUL-terminated words that it would silently cut.
 pub(crate) fn read_file<'b>(path: ZStr<'_>, buf: &'b mut [u8], what: &[u8]) -> Result<&'b mut [u8], Error> {
-    let fd = sys::open(path, O_RDONLY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
+    // O_NONBLOCK: opening a FIFO would otherwise wait for a writer.
+    let fd = sys::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
+    let mode = sys::fstat(fd).map(|st| st.st_mode & S_IFMT);
+    if mode != Ok(S_IFREG) {
+        let _ = sys::close(fd);
+        return Err(match mode {
+            Err(e) => Error::sys("fstat", path.bytes(), e),
+            Ok(_) => Error::new(path.bytes()).push(b": not a regular file (").push(what).push(b")"),
+        });
+    }
     let mut len = 0;
     let read = loop {
         match sys::read(fd, &mut buf[len..]) {
@@ -196,6 +208,10 @@ pub(crate) fn read_file<'b>(path: ZStr<'_>, buf: &'b mut [u8], what: &[u8]) -> R
     };
     let _ = sys::close(fd);
     read?;
+    if let Some(at) = buf[..len].iter().position(|&c| c == 0) {
+        let line = buf[..at].iter().filter(|&&c| c == b'\n').count() as u64 + 1;
+        return Err(Error::new(path.bytes()).push(b":").push_u64(line).push(b": a NUL byte in the ").push(what));
+    }
     if len > 0 && buf[len - 1] != b'\n' {
         buf[len] = b'\n';
         len += 1;
