@@ -25,7 +25,7 @@ impl Error {
     pub fn new(what: &[u8]) -> Error {
         with_message(|line| {
             line.clear();
-            line.push(b"nsinit: ").push(what);
+            line.push(b"nsinit: ").push_escaped(what);
         });
         Error { code: EXIT_FAILED }
     }
@@ -47,15 +47,23 @@ impl Error {
     pub fn sys_in(step: &str, dir: &[u8], name: &[u8], errno: Errno) -> Error {
         let e = Error::new(step.as_bytes());
         with_message(|line| {
-            line.push(b" ").push_object(dir).push(b"/").push(name).push(b": ");
+            line.push(b" ").push_object(dir).push(b"/").push_escaped(name).push(b": ");
             push_errno(line, errno);
         });
         e
     }
 
+    /// An error whose message is already written: by the container's
+    /// process, which shares this memory until it execs.
+    pub fn written(code: i32) -> Error {
+        Error { code }
+    }
+
+    /// Adds `bytes` to the message, control bytes escaped (`Line::push_escaped`):
+    /// a message is always one line, whatever the input it quotes.
     pub fn push(self, bytes: &[u8]) -> Error {
         with_message(|line| {
-            line.push(bytes);
+            line.push_escaped(bytes);
         });
         self
     }

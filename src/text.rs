@@ -41,14 +41,41 @@ impl Line {
         self
     }
 
-    /// `bytes`, or its first and last bytes around "..." when it is longer
-    /// than `OBJECT_MAX`.
+    /// `bytes` as text that stays on one line and shows what it holds:
+    /// `\n`, `\t`, `\r` and `\\` for those bytes, `\xHH` for the other
+    /// control bytes (below 0x20, and 0x7f); the rest, UTF-8 included, as
+    /// it is. For whatever came from the command line, a file or the
+    /// rootfs, which may hold anything but NUL.
+    #[inline(never)]
+    pub fn push_escaped(&mut self, bytes: &[u8]) -> &mut Line {
+        for &b in bytes {
+            let named = match b {
+                b'\n' => b'n',
+                b'\t' => b't',
+                b'\r' => b'r',
+                b'\\' => b'\\',
+                _ => 0,
+            };
+            if named != 0 {
+                self.push(&[b'\\', named]);
+            } else if b < 0x20 || b == 0x7f {
+                let hex = b"0123456789abcdef";
+                self.push(&[b'\\', b'x', hex[usize::from(b >> 4)], hex[usize::from(b & 15)]]);
+            } else {
+                self.push(&[b]);
+            }
+        }
+        self
+    }
+
+    /// `bytes` escaped as `push_escaped` does, or its first and last bytes
+    /// around "..." when it is longer than `OBJECT_MAX`.
     pub fn push_object(&mut self, bytes: &[u8]) -> &mut Line {
         if bytes.len() <= OBJECT_MAX {
-            return self.push(bytes);
+            return self.push_escaped(bytes);
         }
         let half = (OBJECT_MAX - 3) / 2;
-        self.push(&bytes[..half]).push(b"...").push(&bytes[bytes.len() - half..])
+        self.push_escaped(&bytes[..half]).push(b"...").push_escaped(&bytes[bytes.len() - half..])
     }
 
     pub fn push_u64(&mut self, n: u64) -> &mut Line {
@@ -114,6 +141,20 @@ mod tests {
         let mut l = Line::new();
         l.push_object(b"/short");
         assert_eq!(l.as_bytes(), b"/short");
+    }
+
+    #[test]
+    fn escaped_text_stays_on_one_line() {
+        let mut l = Line::new();
+        l.push_escaped(b"a\nb\tc\rd\\e\x1b[31m\x7f\x01 \xc3\xa9 ok");
+        assert_eq!(l.as_bytes(), b"a\\nb\\tc\\rd\\\\e\\x1b[31m\\x7f\\x01 \xc3\xa9 ok");
+        let mut l = Line::new();
+        l.push_object(b"/x\ny");
+        assert_eq!(l.as_bytes(), b"/x\\ny");
+        let printable: std::vec::Vec<u8> = (0x20..0x7f).filter(|&b| b != b'\\').collect();
+        let mut l = Line::new();
+        l.push_escaped(&printable);
+        assert_eq!(l.as_bytes(), &printable[..], "printable ASCII but the backslash is kept as it is");
     }
 
     #[test]

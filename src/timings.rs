@@ -46,7 +46,7 @@ impl Timings {
         let mut line = crate::text::Line::new();
         line.push(b"nsinit: timing: ").push(what.as_bytes());
         if !object.is_empty() {
-            line.push(b" ").push(object);
+            line.push(b" ").push_object(object);
         }
         line.push(b" ").push_fixed(ns / 100, 1).push(b" us\n");
         OUT.with(|out| {
