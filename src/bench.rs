@@ -79,7 +79,7 @@ fn measure(
             }
             started += 1;
         }
-        let (pid, status) = match sys::wait4(-1, 0) {
+        let (pid, status) = match crate::container::wait_end(-1, 0) {
             Ok(r) => r,
             Err(sys::Errno::EINTR) => continue,
             Err(e) => return Err(Error::sys("wait4", b"", e)),
@@ -105,7 +105,7 @@ fn measure(
 fn stop_all(running: &[(i32, u64)]) {
     for (pid, _) in running {
         let _ = sys::kill(*pid, SIGKILL);
-        let _ = sys::wait4(*pid, 0);
+        let _ = crate::container::wait_end(*pid, 0);
     }
 }
 

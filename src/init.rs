@@ -10,7 +10,7 @@
 //! and the loop carries on.
 
 use crate::config::Init;
-use crate::container::{ChildMemory, exec, exit_code};
+use crate::container::{ChildMemory, exec, exit_code, wait_end};
 use crate::error::{EXIT_FAILED, Error};
 use crate::sys::{self, Errno, Fd, SigSet, ZStr};
 use crate::text::ZBuf;
@@ -82,7 +82,7 @@ pub fn run(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>], init: Init, memo
             Err(e) => {
                 // Without the signalfd, still wait and reap.
                 warn(Error::sys("read", b"signalfd", e));
-                match sys::wait4(-1, 0) {
+                match wait_end(-1, 0) {
                     Ok((pid, st)) if pid == payload => status = Some(st),
                     Ok(_) | Err(Errno::EINTR) => {}
                     Err(_) => break,
@@ -125,7 +125,7 @@ fn start_payload(
 /// Reaps every child that has exited; notes the payload's status.
 pub fn reap(payload: i32, status: &mut Option<i32>) {
     loop {
-        match sys::wait4(-1, WNOHANG) {
+        match wait_end(-1, WNOHANG) {
             Ok((0, _)) | Err(Errno::ECHILD) => return,
             Ok((pid, st)) if pid == payload => *status = Some(st),
             Ok(_) | Err(Errno::EINTR) => {}
@@ -164,7 +164,7 @@ fn stop_the_rest(signals: Fd, pid1: bool, timeout: u32) {
             return;
         }
         signal_the_rest(pid1, SIGKILL);
-        while let Ok((pid, _)) = sys::wait4(-1, 0) {
+        while let Ok((pid, _)) = wait_end(-1, 0) {
             if pid <= 0 {
                 break;
             }
@@ -175,7 +175,7 @@ fn stop_the_rest(signals: Fd, pid1: bool, timeout: u32) {
 /// Reaps what has exited; whether any child is left.
 fn has_children() -> bool {
     loop {
-        match sys::wait4(-1, WNOHANG) {
+        match wait_end(-1, WNOHANG) {
             Ok((0, _)) => return true,
             Ok(_) | Err(Errno::EINTR) => {}
             Err(_) => return false,

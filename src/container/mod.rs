@@ -10,12 +10,13 @@ mod rootfs;
 pub mod security;
 mod user;
 
-pub use process::{EnvStorage, environment, exec, exit_code};
+pub use process::{EnvStorage, environment, exec, exit_code, wait_end};
 
 use crate::config::{Container, PATH_MAX};
 use crate::error::{EXIT_FAILED, Error};
 use crate::init;
 use crate::rt;
+use core::sync::atomic::{AtomicI32, Ordering};
 use crate::sys::{self, Errno, ZStr};
 use crate::text::ZBuf;
 use crate::timings::Timings;
@@ -178,6 +179,7 @@ pub fn spawn(
     let later = if launch.cgroup.is_some() { CLONE_NEWCGROUP } else { 0 };
     let flags = u64::from(c.namespaces & !later);
     let cgroup_fd = launch.cgroup.and_then(|cg| cg.fd);
+    SETUP_FAILED.store(0, Ordering::Relaxed);
     let pid = if cfg!(feature = "userns") && c.has(CLONE_NEWUSER) {
         spawn_in_user_namespace(c, flags, cgroup_fd, stack, &mut |go| {
             container_process(c, env, link, launch, timings, path, Some(go))
@@ -186,10 +188,30 @@ pub fn spawn(
         sys::clone3_vfork(flags, cgroup_fd, stack, &mut || container_process(c, env, link, launch, timings, path, None))
             .map_err(|e| Error::sys("clone3", b"", e))?
     };
+    let failed = SETUP_FAILED.swap(0, Ordering::Acquire);
+    if failed != 0 {
+        // It has ended (or is ending): its exit or death woke us.
+        let _ = wait_end(pid, 0);
+        return Err(Error::written(failed));
+    }
     // The child stamped the time just before its execve.
     timings.step("execve", b"");
     timings.total();
     Ok(pid)
+}
+
+/// The exit code of a container's process that failed before its payload
+/// ran; 0 while none has. That process shares nsinit's memory until it
+/// execs, so nsinit finds this code here and the message where `Error`
+/// keeps it, and prints it itself: the failing process may be unable to
+/// (a memory limit of a few pages, a seccomp profile that denies `write`).
+static SETUP_FAILED: AtomicI32 = AtomicI32::new(0);
+
+/// In the container's process: leaves the failure for nsinit to report,
+/// and ends.
+fn fail(err: Error) -> ! {
+    SETUP_FAILED.store(err.code, Ordering::Release);
+    sys::exit_group(err.code)
 }
 
 /// The container's process, from clone3 to exec. `go`, with a user
@@ -214,16 +236,12 @@ fn container_process(
         // Become the namespace's root: with maps that do not map nsinit's
         // own ids, the process is nobody until it does.
         if let Err(e) = sys::setresgid(0).and_then(|()| sys::setresuid(0)) {
-            Error::sys("setuid", b"0", e).push(b" in the user namespace (is 0 mapped?)").print(2);
-            sys::exit_group(EXIT_FAILED);
+            fail(Error::sys("setuid", b"0", e).push(b" in the user namespace (is 0 mapped?)"));
         }
         timings.step("user namespace maps", b"");
     }
     let err = match setup(c, link.read, launch, timings) {
         Ok(()) => {
-            if let Some(mask) = launch.mask {
-                let _ = sys::sigprocmask(SIG_SETMASK, mask);
-            }
             timings.flush();
             match launch.init_image {
                 Some(image) if c.init.enabled => init::exec_as_init(image, c.init, c.process.args.argv(), env),
@@ -233,8 +251,7 @@ fn container_process(
         Err(e) => e,
     };
     timings.flush();
-    err.print(2);
-    sys::exit_group(err.code)
+    fail(err)
 }
 
 /// With a user namespace nsinit must write the child's uid and gid maps
@@ -282,7 +299,7 @@ fn spawn_in_user_namespace(
     let pid = started?;
     if let Some(Err(e)) = written {
         // The child has exited on the closed pipe; reap it before failing.
-        let _ = sys::wait4(pid, 0);
+        let _ = wait_end(pid, 0);
         return Err(e);
     }
     Ok(pid)
@@ -353,6 +370,11 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, t: &mut Timi
     if let Some(caps) = caps {
         security::limit_bounding_set(caps.bounding)?;
     }
+    // The signal mask nsinit started with, before any filter: a profile
+    // need not allow rt_sigprocmask.
+    if let Some(mask) = launch.mask {
+        let _ = sys::sigprocmask(SIG_SETMASK, mask);
+    }
     let nnp = cfg!(feature = "security") && c.process.no_new_privileges;
     if let (false, Some(filter)) = (nnp, launch.filter) {
         // Without no_new_privs the filter needs CAP_SYS_ADMIN, which the
@@ -390,7 +412,7 @@ fn die_with_parent(parent_alive: sys::Fd) -> Result<(), Error> {
 
 fn wait_for(pid: i32) -> Result<i32, Error> {
     loop {
-        match sys::wait4(pid, 0) {
+        match wait_end(pid, 0) {
             Ok((got, status)) if got == pid => return Ok(exit_code(status)),
             Ok(_) => {}
             Err(e) if e == Errno::EINTR => {}

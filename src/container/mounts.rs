@@ -93,13 +93,18 @@ fn filesystem(
 }
 
 /// Adds the likely cause to a mount that failed with ENOENT on an opened
-/// mount point: without the host's /proc, /proc/self/fd cannot name it.
+/// mount point: /proc/self/fd cannot name it without the host's /proc, nor
+/// when the container's memory limit leaves procfs no room.
 #[cold]
 fn mount_error(e: Error, errno: Errno) -> Error {
-    if errno == Errno::ENOENT && sys::stat_mode(ZStr::new(c"/proc/self/fd")).is_err() {
-        return e.push(b" (nsinit needs /proc mounted where it runs: mount -t proc proc /proc)");
+    if errno != Errno::ENOENT {
+        return e;
     }
-    e
+    match sys::stat_mode(ZStr::new(c"/proc/self/fd")) {
+        Err(Errno::ENOMEM) => e.push(b" (out of memory: the cgroup's memory limit is too small for the setup)"),
+        Err(_) => e.push(b" (nsinit needs /proc mounted where it runs: mount -t proc proc /proc)"),
+        Ok(_) => e,
+    }
 }
 
 /// Hides `path` (a masked path): covers a directory with an empty

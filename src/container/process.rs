@@ -7,6 +7,7 @@ use crate::sys::{self, Errno, ZStr};
 use crate::text::ZBuf;
 use crate::rt;
 use heapless::Vec;
+use linux_raw_sys::general::SIGTRAP;
 
 /// Most variables in the payload's environment, when it is changed.
 pub const MAX_ENV: usize = 1024;
@@ -154,6 +155,32 @@ pub fn limit(c: &crate::config::Container<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+/// `wait4(pid, options)`, but for an end only: `(pid, status)` of a child
+/// that exited or was killed (`(0, _)` under `WNOHANG` when none has).
+///
+/// A wait also reports a traced child that stopped, and nsinit is the
+/// tracer of any child that asked for it (`PTRACE_TRACEME`, then `execve`,
+/// stops it with SIGTRAP). nsinit is no debugger: such a child is let go
+/// untraced (`PTRACE_DETACH`), with the signal that stopped it unless it
+/// was the trap, and the wait goes on. A stop is never taken for an exit.
+pub fn wait_end(pid: i32, options: u32) -> Result<(i32, i32), Errno> {
+    loop {
+        let (got, status) = sys::wait4(pid, options)?;
+        match stop_signal(status) {
+            Some(signal) if got > 0 => {
+                let _ = sys::ptrace_detach(got, if signal == SIGTRAP { 0 } else { signal });
+            }
+            _ => return Ok((got, status)),
+        }
+    }
+}
+
+/// The signal that stopped a child, when `status` reports a stop
+/// (`WIFSTOPPED`: low byte 0x7f) rather than an end.
+pub fn stop_signal(status: i32) -> Option<u32> {
+    (status & 0xff == 0x7f).then_some(((status >> 8) & 0xff) as u32)
+}
+
 /// The exit code for a wait status: the payload's own code, or 128+N when
 /// signal N killed it, as shells report it.
 pub fn exit_code(status: i32) -> i32 {
@@ -181,6 +208,17 @@ mod tests {
         assert_eq!(exit_code(255 << 8), 255);
         assert_eq!(exit_code(9), 137); // SIGKILL
         assert_eq!(exit_code(15 | 0x80), 143); // SIGTERM with a core dump
+    }
+
+    #[test]
+    fn stops_are_not_ends() {
+        assert_eq!(stop_signal(0x057f), Some(5), "SIGTRAP stop, as after PTRACE_TRACEME + execve");
+        assert_eq!(stop_signal(0x137f), Some(19), "SIGSTOP stop");
+        assert_eq!(stop_signal(0x857f), Some(5 | 0x80), "syscall stop with TRACESYSGOOD");
+        assert_eq!(stop_signal(0x3_057f), Some(5), "event stop: the signal is still SIGTRAP");
+        for end in [0, 3 << 8, 255 << 8, 9, 15 | 0x80] {
+            assert_eq!(stop_signal(end), None, "{end:#x} is an end");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! descriptors it inherits.
 
 use crate::config::{ALL_CAPABILITIES, Capabilities, Container, Seccomp};
-use crate::error::Error;
+use crate::error::{EXIT_CANNOT_EXEC, Error};
 use crate::rt;
 use crate::seccomp::{self, MAX_INSNS, Profile, sock_filter};
 use crate::sys::{self, Errno, ZStr};
@@ -27,21 +27,34 @@ pub fn filter(c: &Container<'_>) -> Result<Option<&'static [sock_filter]>, Error
     }
     let (profile, program) = WORK.0.take().ok_or_else(|| Error::new(b"seccomp filter taken"))?;
     match c.seccomp {
-        Seccomp::Profile(path) => load_profile(path, profile)?,
+        Seccomp::Profile(path) => load_profile(path, profile, c.init.enabled)?,
         _ => profile.set_default(c.process.capabilities.map_or(ALL_CAPABILITIES, |caps| caps.effective)),
     }
     seccomp::assemble(profile, program)?;
     Ok(Some(program))
 }
 
-/// `--seccomp FILE`. Not inlined, to keep its frame off the default's path.
+/// `--seccomp FILE`; one that would stop the payload's exec (`init`: and
+/// nsinit's own as PID 1) is refused, exit 126. Not inlined, to keep its
+/// frame off the default's path.
 #[inline(never)]
 #[cold]
-fn load_profile(path: ZStr<'_>, profile: &mut Profile) -> Result<(), Error> {
+fn load_profile(path: ZStr<'_>, profile: &mut Profile, init: bool) -> Result<(), Error> {
     static TEXT: rt::StaticCell<[u8; PROFILE_FILE_MAX + 1]> = rt::StaticCell::new([0; PROFILE_FILE_MAX + 1]);
     let buf = TEXT.take().ok_or_else(|| Error::new(b"seccomp profile buffer taken"))?;
     let text = crate::read_file(path, buf, b"seccomp profile")?;
-    profile.parse(text, path.bytes())
+    profile.parse(text, path.bytes())?;
+    // The filter is in place before the payload's exec (and, with --init,
+    // nsinit's own execveat as PID 1): were either refused, the container's
+    // process would fail or be killed before anything ran.
+    let execs: &[&[u8]] = if init { &[b"execveat", b"execve"] } else { &[b"execve"] };
+    for exec in execs {
+        if !seccomp::syscall_number(exec).is_some_and(|nr| profile.action_for(nr) == seccomp::Action::Allow) {
+            let e = Error::new(path.bytes()).push(b": the seccomp profile does not allow ").push(exec);
+            return Err(e.push(b", so the payload can never start").with_code(EXIT_CANNOT_EXEC));
+        }
+    }
+    Ok(())
 }
 
 /// Takes every capability but `keep` out of the bounding set, for good:

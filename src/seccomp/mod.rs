@@ -79,6 +79,13 @@ impl Profile {
         Profile { default: Action::Allow, rules: heapless::Vec::new() }
     }
 
+    /// What the profile does with the call `nr` when no rule with a
+    /// condition holds: its unconditional rule, or the default.
+    pub fn action_for(&self, nr: u32) -> Action {
+        let rule = self.rules.iter().rev().find(|r| r.nr == nr && r.when == Condition::Always);
+        rule.map_or(self.default, |r| r.action)
+    }
+
     /// Sets `nr`'s unconditional rule to `action`: a later rule for a call
     /// replaces an earlier one. `Err` when the profile is full.
     fn set(&mut self, nr: u32, action: Action) -> Result<(), Rule> {

@@ -144,6 +144,15 @@ pub fn stat(path: ZStr<'_>) -> Result<stat, Errno> {
     Ok(unsafe { st.assume_init() })
 }
 
+/// `fstat`: what the open descriptor `fd` is.
+pub fn fstat(fd: Fd) -> Result<stat, Errno> {
+    let mut st = MaybeUninit::<stat>::uninit();
+    // SAFETY: `st` has room for a struct stat.
+    unsafe { syscall!(Sysno::fstat, fd, st.as_mut_ptr()) }?;
+    // SAFETY: the kernel filled `st` on success.
+    Ok(unsafe { st.assume_init() })
+}
+
 /// The file type and permission bits of `path`, following symlinks.
 pub fn stat_mode(path: ZStr<'_>) -> Result<u32, Errno> {
     stat(path).map(|st| st.st_mode)
@@ -331,6 +340,13 @@ extern "C" fn run_child(child: *mut &mut dyn FnMut()) -> ! {
     exit_group(125)
 }
 
+/// `ptrace(PTRACE_DETACH, pid, 0, signal)`: lets a tracee that stopped
+/// for us go on untraced, delivering `signal` (0 for none).
+pub fn ptrace_detach(pid: i32, signal: u32) -> Result<(), Errno> {
+    // SAFETY: PTRACE_DETACH reads no memory of ours.
+    unsafe { syscall!(Sysno::ptrace, linux_raw_sys::ptrace::PTRACE_DETACH, pid, 0, signal) }.map(drop)
+}
+
 /// Waits for `pid`; returns the raw wait status.
 pub fn wait4(pid: i32, options: u32) -> Result<(i32, i32), Errno> {
     let mut status: i32 = 0;
@@ -353,12 +369,19 @@ pub fn execve(path: ZStr<'_>, argv: &[Option<ZStr<'_>>], envp: &[Option<ZStr<'_>
     }
 }
 
+/// Ends the process with `code`. Should a seccomp filter deny
+/// `exit_group` and `exit` (a profile may), the process dies of SIGILL from
+/// an undefined instruction instead: a fault signal the kernel delivers
+/// even when blocked or ignored, so this never spins or returns.
 pub fn exit_group(code: i32) -> ! {
-    // SAFETY: exit_group does not return.
+    // SAFETY: exit_group and exit take no memory; ud2 only raises SIGILL.
     unsafe {
         let _ = syscall!(Sysno::exit_group, code);
+        let _ = syscall!(Sysno::exit, code);
+        loop {
+            core::arch::asm!("ud2", options(nomem, nostack));
+        }
     }
-    loop {}
 }
 
 pub fn getpid() -> i32 {
