@@ -9,7 +9,9 @@
 //! for the limits: forkbomb, hog MIB, spin SECONDS; pgrp (own process group
 //! and the terminal's foreground one); id (uid, gid, groups); for the
 //! seccomp tests: syscalls (tries the calls a filter may deny, printing
-//! what each returned), x32 and i386 (a system call of another ABI).
+//! what each returned), x32 and i386 (a system call of another ABI);
+//! traceme PROGRAM [ARG]... (asks its parent to trace it, then execs
+//! PROGRAM, which stops it at once with SIGTRAP, as under a debugger).
 //! Started as `hello` (argv[0]'s last component), it is the demo.
 #![no_std]
 #![no_main]
@@ -60,6 +62,7 @@ fn main(args: Args) -> ! {
             (b"pgrp", None, _) => pgrp(),
             (b"id", None, _) => ids(),
             (b"syscalls", None, _) => try_syscalls(),
+            (b"traceme", Some(_), _) => traceme_exec(&args.argv[2..], args.envp),
             (b"x32", None, _) => other_abi(false),
             (b"i386", None, _) => other_abi(true),
             _ => {
@@ -505,4 +508,16 @@ fn other_abi(i386: bool) -> i32 {
     }
     l.print(1);
     0
+}
+
+/// `ptrace(PTRACE_TRACEME)`, then `execve(argv)`: the exec stops the
+/// process with SIGTRAP, reported to the parent as a stop, not an end.
+fn traceme_exec(argv: &[Option<ZStr<'_>>], envp: &[Option<ZStr<'_>>]) -> i32 {
+    const PTRACE_TRACEME: usize = 0;
+    // SAFETY: PTRACE_TRACEME takes no memory.
+    if let Err(e) = unsafe { syscalls::syscall!(syscalls::Sysno::ptrace, PTRACE_TRACEME, 0, 0, 0) } {
+        return fail(b"ptrace", e);
+    }
+    let Some(path) = argv.first().copied().flatten() else { return 2 };
+    fail(path.bytes(), sys::execve(path, argv, envp))
 }
