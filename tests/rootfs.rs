@@ -266,9 +266,11 @@ fn overlay_never_writes_into_a_lower_layer() {
     let write = [IN_PROBE, "write", "/etc/new", "x"];
     // The image by path, as `.`, through a symlink.
     ok(r.nsinit(&[&["--overlay", img][..], &write].concat()));
+    assert_eq!(tree(&image), before, "--overlay PATH changed the lower layer");
     let mut cmd = command(&[&["--overlay", "."][..], &write].concat());
     cmd.current_dir(&image);
     ok(run(cmd, Some(&r)));
+    assert_eq!(tree(&image), before, "--overlay . changed the lower layer");
     let link = r.outside("link");
     symlink(&image, &link).unwrap();
     ok(r.nsinit(&[&["--overlay", link.to_str().unwrap()][..], &write].concat()));

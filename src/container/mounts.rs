@@ -386,3 +386,18 @@ fn make(parent: Fd, path: ZStr<'_>, point: Point, dst: ZStr<'_>) -> Result<(), E
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_root;
+
+    #[test]
+    fn only_slashes_and_dots_name_the_root() {
+        for root in ["/", "//", "/.", "/./", "/.//.", "."] {
+            assert!(is_root(root.as_bytes()), "{root}");
+        }
+        for other in ["/a", "/..", "/.a", "/a/..", "/./b"] {
+            assert!(!is_root(other.as_bytes()), "{other}");
+        }
+    }
+}
