@@ -215,7 +215,8 @@ fn fail(err: Error) -> ! {
 }
 
 /// The container's process, from clone3 to exec. `go`, with a user
-/// namespace: the pipe to wait on until nsinit has written its maps.
+/// namespace: the pipe to wait on until nsinit has written its maps, and
+/// the one to hold open until the exec.
 fn container_process(
     c: &Container<'_>,
     env: &[Option<ZStr<'_>>],
@@ -223,11 +224,11 @@ fn container_process(
     launch: &Launch,
     timings: &mut Timings,
     path: &mut ZBuf<PATH_MAX>,
-    go: Option<sys::Fd>,
+    go: Option<(sys::Fd, sys::Fd)>,
 ) -> ! {
     timings.step("clone3", b"");
     let _ = sys::close(link.write);
-    if let Some(go) = go {
+    if let Some((go, _)) = go {
         let mut byte = [0u8; 1];
         // Nothing comes when nsinit failed to write the maps, or died.
         if sys::read(go, &mut byte) != Ok(1) {
@@ -240,7 +241,7 @@ fn container_process(
         }
         timings.step("user namespace maps", b"");
     }
-    let err = match setup(c, link.read, launch, timings) {
+    let err = match setup(c, link.read, launch, go.map(|(_, exec)| exec), timings) {
         Ok(()) => {
             timings.flush();
             match launch.init_image {
@@ -263,7 +264,7 @@ fn spawn_in_user_namespace(
     flags: u64,
     cgroup_fd: Option<sys::Fd>,
     stack: &mut [u8],
-    child: &mut dyn FnMut(sys::Fd),
+    child: &mut dyn FnMut((sys::Fd, sys::Fd)),
 ) -> Result<i32, Error> {
     let [go_r, go_w] = pipe()?;
     let [exec_r, exec_w] = match pipe() {
@@ -276,7 +277,7 @@ fn spawn_in_user_namespace(
     let mut run = move || {
         let _ = (sys::close(go_w), sys::close(exec_r));
         // exec_w stays open, close-on-exec: its end of file is the exec.
-        child(go_r)
+        child((go_r, exec_w))
     };
     let started = sys::clone3_vm(flags, cgroup_fd, stack, &mut run).map_err(|e| Error::sys("clone3", b"", e));
     let _ = (sys::close(go_r), sys::close(exec_w));
@@ -306,7 +307,8 @@ fn spawn_in_user_namespace(
 }
 
 /// The container side, in order. Each step names itself in its errors.
-fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, t: &mut Timings) -> Result<(), Error> {
+/// `exec_pipe`: a descriptor nsinit needs open until the exec.
+fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: Option<sys::Fd>, t: &mut Timings) -> Result<(), Error> {
     die_with_parent(parent_alive)?;
     t.step("parent-death signal", b"");
     if let (true, Some(cg)) = (cfg!(feature = "cgroups"), launch.cgroup) {
@@ -321,22 +323,22 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, t: &mut Timi
         rootfs::stop_propagation()?;
         t.step("mount propagation", b"");
     }
-    let root = match (c.overlay, c.root) {
+    let mut root = match (c.overlay, c.root) {
         (Some(lowers), _) if cfg!(feature = "userns") => Some(rootfs::overlay_root(lowers, c.overlay_upper)?),
         (_, Some(path)) => Some(rootfs::bind_root(path)?),
         _ => None,
     };
     t.step("bind rootfs", b"");
     for m in &c.mounts {
-        mounts::mount(m, root.as_ref())?;
+        mounts::mount(m, &mut root)?;
         t.step("mount", m.destination.bytes());
     }
     if cfg!(feature = "security") {
         for path in &c.masked_paths {
-            mounts::mask(*path, root.as_ref())?;
+            mounts::mask(*path, &mut root)?;
         }
         for path in &c.readonly_paths {
-            mounts::make_path_read_only(*path, root.as_ref())?;
+            mounts::make_path_read_only(*path, &mut root)?;
         }
         t.step("masked and read-only paths", b"");
     }
@@ -359,11 +361,18 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, t: &mut Timi
         net::loopback_up()?;
         t.step("loopback up", b"");
     }
+    // None of nsinit's own descriptors (the cgroup's, the signalfd, the
+    // parent link, the overlay's layers, ones it inherited) is open when the
+    // working directory is entered: none can be the way out of the root.
+    let image = launch.init_image.filter(|_| c.init.enabled);
+    security::close_own_fds(&c.process.pass_fds, &[image, exec_pipe, root.as_ref().map(|r| r.fd.0)])?;
     match (c.process.cwd, &root) {
-        (Some(dir), _) => sys::chdir(dir).map_err(|e| Error::sys("chdir", dir.bytes(), e))?,
+        (Some(dir), Some(root)) => rootfs::enter_workdir(dir, root)?,
+        (Some(dir), None) => sys::chdir(dir).map_err(|e| Error::sys("chdir", dir.bytes(), e))?,
         (None, Some(_)) => sys::chdir(ZStr::new(c"/")).map_err(|e| Error::sys("chdir", b"/", e))?,
         (None, None) => {}
     }
+    drop(root);
     t.step("chdir", b"");
     // Privileges last, in an order that keeps what each step needs.
     let caps = c.process.capabilities.filter(|_| cfg!(feature = "security"));

@@ -8,21 +8,82 @@
 //! host (the runc CVE-2019-16884 and CVE-2021-30465 classes). A missing mount
 //! point is created only inside a rootfs: without one it would be created on
 //! the host and outlive the container.
+//!
+//! A mount on the root (`/`, `//`, `/.`, or a symlink in the image that
+//! leads there) is stacked on top of it, where no lookup that starts at the
+//! root would see it: after every mount the root is found again from the
+//! top, so each later step sees the mounts made before it. Without a rootfs,
+//! a mount on `/` makes the container's root, as bubblewrap's do: later
+//! mounts go on top of it, mount points are created in it, and nsinit pivots
+//! into it (`--bind SRC /` is `--rootfs SRC --bare`, `--ro-bind SRC /` also
+//! `--read-only`).
 
 use crate::config::{Mount, MountKind, PATH_MAX};
+use linux_raw_sys::general::{
+    AT_EMPTY_PATH, AT_RECURSIVE, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND,
+    MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, O_CLOEXEC, O_DIRECTORY, O_PATH, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
+    RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, S_IFDIR, S_IFMT, S_IFREG, mount_attr,
+};
 use crate::error::Error;
 use crate::sys::{self, Errno, Fd, OwnedFd, ZStr};
 use crate::text::ZBuf;
 use core::ffi::CStr;
-use linux_raw_sys::general::{
-    AT_EMPTY_PATH, AT_RECURSIVE, MOUNT_ATTR_RDONLY, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC,
-    O_CLOEXEC, O_PATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, S_IFDIR, S_IFMT, S_IFREG, mount_attr,
-};
 
-/// The rootfs, bound onto itself and opened.
+/// The container's root before `pivot_root`: the mount on top at the
+/// rootfs's place. `path` names it in errors.
 pub struct Root<'a> {
     pub path: ZStr<'a>,
-    pub fd: Fd,
+    pub fd: OwnedFd,
+}
+
+/// How often a lookup of `..` is retried when the kernel cannot tell it
+/// stayed in the root because a mount or rename ran at the same time.
+const DOTDOT_RETRIES: usize = 16;
+
+impl Root<'_> {
+    /// Finds the root again from the top of its place, so that a mount just
+    /// made on it is seen. `..` from the root stays at the root
+    /// (`RESOLVE_IN_ROOT`) and then, as every step of a lookup does, crosses
+    /// onto whatever is mounted there: the kernel's `follow_dotdot`.
+    pub fn follow_mounts(&mut self) -> Result<(), Error> {
+        let top = top_of(self.fd.0).map_err(|e| Error::sys("open", self.path.bytes(), e).push(b" (the root, after a mount on it)"))?;
+        self.fd = top;
+        Ok(())
+    }
+}
+
+/// The mount on top of the root directory `root`, from `..` in it.
+fn top_of(root: Fd) -> Result<OwnedFd, Errno> {
+    let dotdot = ZStr::new(c"..");
+    let mut tries = 0;
+    loop {
+        match sys::openat2(root, dotdot, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) {
+            Err(Errno::EAGAIN) if tries < DOTDOT_RETRIES => tries += 1,
+            r => return r.map(OwnedFd),
+        }
+    }
+}
+
+/// Whether `path` names the root itself: only `/` and `.` in it.
+pub fn is_root(path: &[u8]) -> bool {
+    path.split(|&c| c == b'/').all(|part| part.is_empty() || part == b".")
+}
+
+/// After a mount on `dst`: inside a root, find the root again from the top;
+/// without one, a mount on `/` becomes the container's root.
+fn after_mount<'a>(dst: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Error> {
+    match root {
+        Some(root) => root.follow_mounts(),
+        None if is_root(dst.bytes()) => {
+            let host = sys::open(ZStr::new(c"/"), O_PATH | O_DIRECTORY | O_CLOEXEC, 0)
+                .map(OwnedFd)
+                .map_err(|e| Error::sys("open", b"/", e))?;
+            let top = top_of(host.0).map_err(|e| Error::sys("open", b"/", e).push(b" (the mount on it)"))?;
+            *root = Some(Root { path: ZStr::new(c"/"), fd: top });
+            Ok(())
+        }
+        None => Ok(()),
+    }
 }
 
 /// What to create for a missing mount point.
@@ -50,7 +111,13 @@ const DEV_LINKS: [(&CStr, &CStr); 5] = [
     (c"ptmx", c"pts/ptmx"),
 ];
 
-pub fn mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
+/// Makes the mount `m`; see the module's text for the root.
+pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>) -> Result<(), Error> {
+    make_mount(m, root.as_ref())?;
+    after_mount(m.destination, root)
+}
+
+fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let dst = m.destination;
     let nodev = MS_NOSUID | MS_NODEV | MS_NOEXEC;
     let ro = if m.readonly { MS_RDONLY } else { 0 };
@@ -110,8 +177,8 @@ fn mount_error(e: Error, errno: Errno) -> Error {
 /// Hides `path` (a masked path): covers a directory with an empty
 /// read-only tmpfs and a file with `/dev/null`, as runc does. A path that
 /// does not exist is left alone: there is nothing to hide.
-pub fn mask(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
-    let Some(point) = existing(path, root)? else { return Ok(()) };
+pub fn mask<'a>(path: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Error> {
+    let Some(point) = existing(path, root.as_ref())? else { return Ok(()) };
     let mut target = fd_path(point.0, None);
     let tmpfs = ZStr::new(c"tmpfs");
     let flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -123,14 +190,19 @@ pub fn mask(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
                 .map_err(|e| Error::sys("bind", null.bytes(), e).push(b" on ").push(path.bytes()).push(b" (--mask)"))
         }
         r => r.map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(path.bytes()).push(b" (--mask)")),
-    }
+    }?;
+    after_mount(path, root)
 }
 
 /// Makes `path` read-only (a read-only path) by binding it onto itself
 /// read-only; one that does not exist is left alone.
-pub fn make_path_read_only(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
-    let Some(point) = existing(path, root)? else { return Ok(()) };
-    bind_onto(fd_path(point.0, None).zstr(), &point, path, root, true)
+pub fn make_path_read_only<'a>(path: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Error> {
+    let Some(point) = existing(path, root.as_ref())? else { return Ok(()) };
+    let tree = sys::open_tree(point.0, ZStr::new(c""), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH)
+        .map(OwnedFd)
+        .map_err(|e| Error::sys("bind", path.bytes(), e).push(b" (read-only path)"))?;
+    bind_onto(tree, &point, path.bytes(), path, true)?;
+    after_mount(path, root)
 }
 
 /// Opens `path` as `open_point` does, or `None` where nothing is there.
@@ -161,56 +233,75 @@ fn bind(source: ZStr<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool
             open_point(dst, root, Some(point))?
         }
     };
-    bind_onto(source, &point, dst, root, readonly)
+    let tree = sys::open_tree(sys::CWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
+        .map(OwnedFd)
+        .map_err(|e| Error::sys("bind", source.bytes(), e).push(b" on ").push(dst.bytes()))?;
+    bind_onto(tree, &point, source.bytes(), dst, readonly)
 }
 
-/// Binds `source` on the opened mount point `point` (`dst`).
-fn bind_onto(source: ZStr<'_>, point: &OwnedFd, dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool) -> Result<(), Error> {
-    sys::mount(Some(source), fd_path(point.0, None).zstr(), None, MS_BIND | MS_REC, None)
-        .map_err(|e| mount_error(Error::sys("bind", source.bytes(), e).push(b" on ").push(dst.bytes()), e))?;
+/// Attaches `tree`, a detached copy of `source`'s mounts (`open_tree`), on
+/// the opened mount point `point` (`dst`); `readonly` makes the whole copy
+/// read-only first, so it is never writable where the container can see it.
+fn bind_onto(tree: OwnedFd, point: &OwnedFd, source: &[u8], dst: ZStr<'_>, readonly: bool) -> Result<(), Error> {
     if readonly {
-        // The new mount, on top of the one `point` is in.
-        let mounted = open_point(dst, root, None)?;
         let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
-        sys::mount_setattr(mounted.0, ZStr::new(c""), AT_EMPTY_PATH | AT_RECURSIVE, &attr)
+        sys::mount_setattr(tree.0, ZStr::new(c""), AT_EMPTY_PATH | AT_RECURSIVE, &attr)
             .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (read-only)"))?;
     }
-    Ok(())
+    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys("bind", source, e).push(b" on ").push(dst.bytes()))
 }
 
 /// A minimal `/dev`: a tmpfs with the host's harmless devices bound in, the
 /// usual symlinks, a private devpts, a tmpfs for shared memory and an empty
 /// `mqueue` directory.
 fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
-    filesystem(c"tmpfs", dst, root, MS_NOSUID, Some(ZStr::new(c"mode=755,size=65536k")))?;
-    // The new tmpfs: nothing in it but what is made here.
-    let dev = open_point(dst, root, None)?;
+    let point = open_point(dst, root, Some(Point::Dir))?;
+    // The new tmpfs, by its own descriptor: filled while detached, where
+    // nothing can see it, then attached.
+    let dev = new_tmpfs(ZStr::new(c"755"), ZStr::new(c"65536k"), MOUNT_ATTR_NOSUID)
+        .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()))?;
     let at = |name: &CStr| fd_path(dev.0, Some(name));
-    for (name, host) in DEVICES {
-        let name_z = ZStr::new(name);
-        sys::mknodat(dev.0, name_z, S_IFREG | 0o666, 0)
+    for (name, _) in DEVICES {
+        sys::mknodat(dev.0, ZStr::new(name), S_IFREG | 0o666, 0)
             .map_err(|e| Error::sys_in("mknod", dst.bytes(), name.to_bytes(), e))?;
-        sys::mount(Some(ZStr::new(host)), at(name).zstr(), None, MS_BIND, None)
-            .map_err(|e| Error::sys("bind", host.to_bytes(), e).push(b" on ").push(dst.bytes()))?;
     }
     for (name, points_to) in DEV_LINKS {
         sys::symlinkat(ZStr::new(points_to), dev.0, ZStr::new(name))
             .map_err(|e| Error::sys_in("symlink", dst.bytes(), name.to_bytes(), e))?;
     }
+    for dir in [c"pts", c"mqueue"] {
+        sys::mkdirat(dev.0, ZStr::new(dir), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), dir.to_bytes(), e))?;
+    }
+    sys::mkdirat(dev.0, ZStr::new(c"shm"), 0o1777).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"shm", e))?;
+    sys::move_mount(dev.0, point.0).map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()))?;
+    for (name, host) in DEVICES {
+        sys::mount(Some(ZStr::new(host)), at(name).zstr(), None, MS_BIND, None)
+            .map_err(|e| mount_error(Error::sys("bind", host.to_bytes(), e).push(b" on ").push(dst.bytes()), e))?;
+    }
     let pts = ZStr::new(c"devpts");
-    sys::mkdirat(dev.0, ZStr::new(c"pts"), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"pts", e))?;
     let devpts = |data: &'static CStr| sys::mount(Some(pts), at(c"pts").zstr(), Some(pts), MS_NOSUID | MS_NOEXEC, Some(ZStr::new(data)));
     // gid 5 (tty) may not be mapped in a user namespace; then without it.
     devpts(c"newinstance,ptmxmode=0666,mode=0620,gid=5")
         .or_else(|e| if e == Errno::EINVAL { devpts(c"newinstance,ptmxmode=0666,mode=0620") } else { Err(e) })
         .map_err(|e| Error::sys("mount", b"devpts", e).push(b" on ").push(dst.bytes()).push(b"/pts"))?;
-    // Where the default container's (and Docker's) message queues go: made
-    // here, in one call, rather than found missing and created later.
-    sys::mkdirat(dev.0, ZStr::new(c"mqueue"), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"mqueue", e))?;
+    // `mqueue` is where the default container's (and Docker's) message
+    // queues go: made above, rather than found missing and created later.
     let tmpfs = ZStr::new(c"tmpfs");
-    sys::mkdirat(dev.0, ZStr::new(c"shm"), 0o1777).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"shm", e))?;
     sys::mount(Some(tmpfs), at(c"shm").zstr(), Some(tmpfs), MS_NOSUID | MS_NODEV | MS_NOEXEC, Some(ZStr::new(c"mode=1777,size=65536k")))
         .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()).push(b"/shm"))
+}
+
+/// A detached tmpfs (`fsopen`, `fsmount`) with `mode` and `size`: the
+/// descriptor is the mount itself, so what is made in it never lands
+/// anywhere else, whatever is mounted where it is attached later.
+pub fn new_tmpfs(mode: ZStr<'_>, size: ZStr<'_>, attrs: u32) -> Result<OwnedFd, Errno> {
+    let fs = sys::fsopen(ZStr::new(c"tmpfs"), FSOPEN_CLOEXEC).map(OwnedFd)?;
+    sys::fsconfig_string(fs.0, ZStr::new(c"mode"), mode)?;
+    if !size.bytes().is_empty() {
+        sys::fsconfig_string(fs.0, ZStr::new(c"size"), size)?;
+    }
+    sys::fsconfig_create(fs.0)?;
+    sys::fsmount(fs.0, FSMOUNT_CLOEXEC, attrs).map(OwnedFd)
 }
 
 /// `/proc/self/fd/N`, or `/proc/self/fd/N/name`: a path for mount(2) that
@@ -256,7 +347,7 @@ fn create_point(dst: ZStr<'_>, relative: ZStr<'_>, root: &Root<'_>, create: Poin
     path.for_each_parent(0, |prefix| {
         let fd = match in_root(root, prefix) {
             Err(Errno::ENOENT) => {
-                make(parent.as_ref().map_or(root.fd, |p| p.0), prefix, Point::Dir, dst)?;
+                make(parent.as_ref().map_or(root.fd.0, |p| p.0), prefix, Point::Dir, dst)?;
                 in_root(root, prefix)
             }
             r => r,
@@ -264,7 +355,7 @@ fn create_point(dst: ZStr<'_>, relative: ZStr<'_>, root: &Root<'_>, create: Poin
         parent = Some(fd.map_err(|e| Error::sys("open", prefix.bytes(), e).push(b" in ").push(root.path.bytes()))?);
         Ok::<(), Error>(())
     })?;
-    make(parent.as_ref().map_or(root.fd, |p| p.0), path.zstr(), create, dst)?;
+    make(parent.as_ref().map_or(root.fd.0, |p| p.0), path.zstr(), create, dst)?;
     in_root(root, path.zstr()).map_err(|e| Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes()))
 }
 
@@ -275,7 +366,7 @@ fn relative(path: ZStr<'_>) -> ZStr<'_> {
 
 fn in_root(root: &Root<'_>, relative: ZStr<'_>) -> Result<OwnedFd, Errno> {
     let path = if relative.bytes().is_empty() { ZStr::new(c".") } else { relative };
-    sys::openat2(root.fd, path, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS).map(OwnedFd)
+    sys::openat2(root.fd.0, path, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS).map(OwnedFd)
 }
 
 /// Creates the last component of `path` in the directory `parent`.
@@ -297,6 +388,21 @@ fn make(parent: Fd, path: ZStr<'_>, point: Point, dst: ZStr<'_>) -> Result<(), E
             } else {
                 e2
             })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_root;
+
+    #[test]
+    fn only_slashes_and_dots_name_the_root() {
+        for root in ["/", "//", "/.", "/./", "/.//.", "."] {
+            assert!(is_root(root.as_bytes()), "{root}");
+        }
+        for other in ["/a", "/..", "/.a", "/a/..", "/./b"] {
+            assert!(!is_root(other.as_bytes()), "{other}");
         }
     }
 }

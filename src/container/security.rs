@@ -2,7 +2,7 @@
 //! capability sets, `no_new_privs`, the seccomp filter, and which
 //! descriptors it inherits.
 
-use crate::config::{ALL_CAPABILITIES, Capabilities, Container, Seccomp};
+use crate::config::{ALL_CAPABILITIES, Capabilities, Container, MAX_PASS_FDS, Seccomp};
 use crate::error::{EXIT_CANNOT_EXEC, Error};
 use crate::rt;
 use crate::seccomp::{self, MAX_INSNS, Profile, sock_filter};
@@ -107,13 +107,34 @@ pub fn install_filter(program: &[sock_filter]) -> Result<(), Error> {
 /// Marks every descriptor but 0, 1, 2 and `pass` close-on-exec: the
 /// payload inherits no more. (nsinit's own still serve until the exec.)
 pub fn close_stray_fds(pass: &[u32]) -> Result<(), Error> {
+    close_all_but(pass, sys::CLOSE_RANGE_CLOEXEC)
+}
+
+/// Most descriptors nsinit keeps open in the container's process until
+/// the exec besides the passed ones.
+const MAX_OWN_FDS: usize = 4;
+
+/// Closes every descriptor but 0, 1, 2, `pass` and the `keep` ones that
+/// nsinit still needs before the exec: the cgroup's, the signalfd, the
+/// parent link and any it inherited without `--pass-fd` are gone.
+pub fn close_own_fds(pass: &[u32], keep: &[Option<sys::Fd>]) -> Result<(), Error> {
+    let mut all: heapless::Vec<u32, { MAX_PASS_FDS + MAX_OWN_FDS }> = heapless::Vec::new();
+    let kept = keep.iter().flatten().filter_map(|&fd| u32::try_from(fd).ok());
+    for fd in pass.iter().copied().chain(kept) {
+        all.push(fd).map_err(|_| Error::new(b"too many descriptors to keep"))?;
+    }
+    close_all_but(&all, 0)
+}
+
+/// `close_range` with `flags` over every descriptor from 3 up but `pass`.
+fn close_all_but(pass: &[u32], flags: u32) -> Result<(), Error> {
     let mut first = 3;
     loop {
         // The lowest passed descriptor at or above `first` ends this range.
         let next = pass.iter().copied().filter(|&fd| fd >= first).min();
         let last = next.map_or(u32::MAX, |fd| fd.wrapping_sub(1));
         if next != Some(first) {
-            sys::close_range(first, last, sys::CLOSE_RANGE_CLOEXEC).map_err(|e| Error::sys("close_range", b"", e))?;
+            sys::close_range(first, last, flags).map_err(|e| Error::sys("close_range", b"", e))?;
         }
         match next {
             Some(fd) if fd < u32::MAX => first = fd + 1,

@@ -91,6 +91,50 @@ pub fn mount_setattr(dir: Fd, path: ZStr<'_>, at_flags: u32, attr: &mount_attr) 
     .map(drop)
 }
 
+/// `open_tree`: with `OPEN_TREE_CLONE`, a detached copy of the mount (tree,
+/// with `AT_RECURSIVE`) at `path`; the descriptor is that mount itself.
+pub fn open_tree(dir: Fd, path: ZStr<'_>, flags: u32) -> Result<Fd, Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { syscall!(Sysno::open_tree, dir, path.as_ptr(), flags) }.map(|fd| fd as Fd)
+}
+
+/// `move_mount`: attaches the mount `from` (a detached one from `open_tree`
+/// or `fsmount`) on top of the opened place `to`, both given by descriptor
+/// (`MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH`).
+pub fn move_mount(from: Fd, to: Fd) -> Result<(), Errno> {
+    let flags = linux_raw_sys::general::MOVE_MOUNT_F_EMPTY_PATH | linux_raw_sys::general::MOVE_MOUNT_T_EMPTY_PATH;
+    let empty = c"";
+    // SAFETY: both paths are the same NUL-terminated empty string.
+    unsafe { syscall!(Sysno::move_mount, from, empty.as_ptr(), to, empty.as_ptr(), flags) }.map(drop)
+}
+
+/// `fsopen`: a filesystem context for `fstype`, configured with `fsconfig_*`.
+pub fn fsopen(fstype: ZStr<'_>, flags: u32) -> Result<Fd, Errno> {
+    // SAFETY: `fstype` is NUL-terminated.
+    unsafe { syscall!(Sysno::fsopen, fstype.as_ptr(), flags) }.map(|fd| fd as Fd)
+}
+
+/// `fsconfig(FSCONFIG_SET_STRING)`: one `key=value` mount option.
+pub fn fsconfig_string(fs: Fd, key: ZStr<'_>, value: ZStr<'_>) -> Result<(), Errno> {
+    let cmd = linux_raw_sys::general::fsconfig_command::FSCONFIG_SET_STRING as u32;
+    // SAFETY: `key` and `value` are NUL-terminated.
+    unsafe { syscall!(Sysno::fsconfig, fs, cmd, key.as_ptr(), value.as_ptr(), 0) }.map(drop)
+}
+
+/// `fsconfig(FSCONFIG_CMD_CREATE)`: makes the filesystem (the superblock).
+pub fn fsconfig_create(fs: Fd) -> Result<(), Errno> {
+    let cmd = linux_raw_sys::general::fsconfig_command::FSCONFIG_CMD_CREATE as u32;
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::fsconfig, fs, cmd, 0, 0, 0) }.map(drop)
+}
+
+/// `fsmount`: a detached mount of the created filesystem; `attrs` holds
+/// `MOUNT_ATTR_*` flags.
+pub fn fsmount(fs: Fd, flags: u32, attrs: u32) -> Result<Fd, Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::fsmount, fs, flags, attrs) }.map(|fd| fd as Fd)
+}
+
 /// `openat2`: `resolve` holds the `RESOLVE_*` flags that confine the lookup.
 pub fn openat2(dir: Fd, path: ZStr<'_>, flags: u32, resolve: u32) -> Result<Fd, Errno> {
     let how = open_how { flags: u64::from(flags), mode: 0, resolve: u64::from(resolve) };
@@ -144,11 +188,13 @@ pub fn stat(path: ZStr<'_>) -> Result<stat, Errno> {
     Ok(unsafe { st.assume_init() })
 }
 
-/// `fstat`: what the open descriptor `fd` is.
+/// `fstat` (`newfstatat` with `AT_EMPTY_PATH`): works on `O_PATH` descriptors too.
 pub fn fstat(fd: Fd) -> Result<stat, Errno> {
     let mut st = MaybeUninit::<stat>::uninit();
-    // SAFETY: `st` has room for a struct stat.
-    unsafe { syscall!(Sysno::fstat, fd, st.as_mut_ptr()) }?;
+    let empty = c"";
+    let flags = linux_raw_sys::general::AT_EMPTY_PATH;
+    // SAFETY: the path is NUL-terminated and `st` has room for a struct stat.
+    unsafe { syscall!(Sysno::newfstatat, fd, empty.as_ptr(), st.as_mut_ptr(), flags) }?;
     // SAFETY: the kernel filled `st` on success.
     Ok(unsafe { st.assume_init() })
 }
