@@ -21,7 +21,7 @@ use linux_raw_sys::general::{
     SIGTERM, SIGTRAP, WNOHANG,
 };
 use linux_raw_sys::ioctl::TIOCSPGRP;
-use linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER;
+use linux_raw_sys::prctl::{PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG};
 
 const fn bit(sig: u32) -> SigSet {
     1 << (sig - 1)
@@ -105,7 +105,14 @@ fn start_payload(
     memory: &mut ChildMemory,
 ) -> Result<i32, Error> {
     let (stack, path) = memory.parts();
+    let init_pid = sys::getpid();
     sys::clone3_vfork(0, None, stack, &mut || {
+        // Without a pid namespace nothing else ends the payload with us
+        // (and so with nsinit, whose death ends us): ask for SIGKILL, then
+        // check we did not die before it was asked.
+        if sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).is_err() || sys::getppid() != init_pid {
+            sys::exit_group(EXIT_FAILED);
+        }
         if init.pgroup {
             let _ = sys::setpgid(0, 0);
             if sys::isatty(0) {

@@ -9,7 +9,7 @@ use harness::*;
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -109,4 +109,98 @@ fn a_non_root_user_in_a_user_namespace_gets_no_capabilities_either() {
     let options = [&maps[..], &["--user", "1000", "--cap-add", "NET_BIND_SERVICE"]].concat();
     assert_eq!(sets_with(&r, &options), [RUNC_CAPS, bind, bind, bind, bind]);
     assert_eq!(probe_says(&r, &options, &["bind", "80"]), "bind ok\n");
+}
+
+// ===========================================================================
+// Item 5: the container dies with nsinit, whoever the payload is
+// ===========================================================================
+
+/// Starts `nsinit --rootfs R OPTIONS probe sleep 100`, SIGKILLs nsinit
+/// `after` its start (or, with `None`, once the probe runs), and checks
+/// that within 5 s no process runs from the rootfs and the host is as it
+/// was.
+fn dies_with_nsinit(r: &Rootfs, options: &[&str], after: Option<Duration>) {
+    let mut args = vec!["--rootfs", r.root_str()];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&[IN_PROBE, "sleep", "100"]);
+    let what = format!("{args:?} killed {after:?} after its start");
+    let host = HostState::take();
+    let mut child = command(&args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn nsinit");
+    match after {
+        Some(delay) => thread::sleep(delay),
+        None => {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while payload_pids(r).is_empty() {
+                if Instant::now() > deadline || child.try_wait().expect("try_wait").is_some() {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("{what}: the probe never ran");
+                }
+                thread::sleep(Duration::from_millis(2));
+            }
+        }
+    }
+    child.kill().expect("SIGKILL nsinit");
+    child.wait().expect("reap nsinit");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = processes_from(r);
+        if left.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{what}: 5 s later, still running: {left:?}");
+        thread::sleep(Duration::from_millis(20));
+    }
+    host.check(Some(r), &what);
+}
+
+const USERNS: [&str; 6] = ["--unshare", "user", "--uid-map", "0:100000:65536", "--gid-map", "0:100000:65536"];
+
+/// Every identity, with and without --init, with and without a pid
+/// namespace.
+fn identities() -> Vec<Vec<&'static str>> {
+    let ids: [&[&str]; 7] = [
+        &["--user", "1000"],
+        &["--user", "1000:1000", "--groups", "1000,5"],
+        &["--user", "1000", "--cap-add", "NET_BIND_SERVICE"],
+        &["--user", "0:1000", "--cap-drop", "ALL"],
+        &["--cap-add", "SYS_ADMIN", "--cap-drop", "CHOWN"],
+        &USERNS,
+        &[],
+    ];
+    let mut all = Vec::new();
+    for id in ids {
+        for more in [&[][..], &["--init"], &["--share", "pid"], &["--init", "--share", "pid"]] {
+            // A user namespace's root cannot mount the host pid namespace's /proc.
+            if id != USERNS || !more.contains(&"pid") {
+                all.push([id, more].concat());
+            }
+        }
+    }
+    all.push([&USERNS[..], &["--user", "1000", "--init"]].concat());
+    all
+}
+
+#[test]
+fn the_container_dies_with_nsinit_whoever_the_payload_is() {
+    let r = Rootfs::new("pdeath-identities");
+    for options in identities() {
+        dies_with_nsinit(&r, &options, None);
+    }
+}
+
+#[test]
+fn the_container_dies_with_nsinit_killed_at_any_moment_of_its_start() {
+    let r = Rootfs::new("pdeath-moments");
+    let options: [&[&str]; 4] = [
+        &["--user", "1000:1000", "--groups", "5"],
+        &["--user", "1000", "--init", "--share", "pid"],
+        &["--share", "pid", "--user", "1000", "--cap-add", "KILL"],
+        &[&USERNS[..], &["--user", "1000:1000", "--init"]].concat().leak(),
+    ];
+    for options in options {
+        for micros in [0, 200, 500, 1000, 1500, 2000, 3000, 5000, 8000, 12000, 20000] {
+            dies_with_nsinit(&r, options, Some(Duration::from_micros(micros)));
+        }
+    }
 }

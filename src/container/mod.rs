@@ -375,7 +375,9 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, t: &mut Timi
         security::install_filter(filter)?;
         t.step("seccomp", b"");
     }
-    Ok(())
+    // The kernel forgets the parent-death signal at each change of
+    // credentials (setuid, setgid, capset): ask again after the last.
+    die_with_parent(parent_alive)
 }
 
 /// Asks for SIGKILL when nsinit dies, then checks nsinit did not die before.
