@@ -21,7 +21,7 @@ use linux_raw_sys::general::{
     SIGTERM, SIGTRAP, WNOHANG,
 };
 use linux_raw_sys::ioctl::TIOCSPGRP;
-use linux_raw_sys::prctl::{PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG};
+use linux_raw_sys::prctl::{PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_PDEATHSIG};
 
 const fn bit(sig: u32) -> SigSet {
     1 << (sig - 1)
@@ -52,6 +52,12 @@ pub fn run(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>], init: Init, memo
             return EXIT_FAILED;
         }
     };
+    // Not attachable with ptrace, nor its memory readable, by the payload,
+    // which runs as the same user: a payload that stopped us would hang
+    // the container. (Its exec makes the payload dumpable again.)
+    if let Err(e) = sys::prctl(PR_SET_DUMPABLE, 0) {
+        warn(Error::sys("prctl", b"PR_SET_DUMPABLE", e));
+    }
     // Not the PID 1 of a namespace: orphans would go past us, so ask for them.
     let pid1 = sys::getpid() == 1;
     if !pid1 {

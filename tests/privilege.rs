@@ -204,3 +204,26 @@ fn the_container_dies_with_nsinit_killed_at_any_moment_of_its_start() {
         }
     }
 }
+
+// ===========================================================================
+// Item 10: ptrace is allowed, as in Docker, but not on --init's PID 1
+// ===========================================================================
+
+#[test]
+fn the_payload_cannot_attach_to_the_init_but_can_trace_its_own() {
+    let r = Rootfs::new("ptrace-init");
+    for options in [&["--init"][..], &["--init", "--user", "1000"], &["--init", "--init-pgroup"], &["--init", "--unshare", "user"]] {
+        assert_eq!(probe_says(&r, options, &["ptrace", "1"]), "ptrace EPERM\n", "{options:?}");
+    }
+    for options in [&["--init", "--share", "pid"][..], &["--init", "--share", "pid", "--user", "1000:1000"]] {
+        assert_eq!(probe_says(&r, options, &["ptrace", "parent"]), "ptrace EPERM\n", "{options:?}");
+    }
+    // The init still works after: the payload's status comes back.
+    let out = r.run(&["--init", IN_PROBE, "exit", "7"]);
+    assert_eq!((out.code(), out.stderr.as_str()), (7, ""));
+    // ptrace itself is allowed, as in Docker: the kernel, not the filter,
+    // answers (no process 0).
+    assert_eq!(probe_says(&r, &[], &["ptrace", "0"]), "ptrace ESRCH\n", "allowed by the filter: the kernel answers");
+    // CAP_SYS_PTRACE, asked for, attaches to anything, as on the host.
+    assert_eq!(probe_says(&r, &["--init", "--cap-add", "SYS_PTRACE"], &["ptrace", "1"]), "ptrace ok\n");
+}

@@ -13,8 +13,8 @@
 //! `x32 syscalls`, `i386 syscalls` (denied and allowed calls through those
 //! ABIs); for the privilege tests: setuid0, bind PORT, tiocsti TEXT,
 //! tiocsti-high TEXT (the same with high bits in the request), tioclinux,
-//! ctty (opens /dev/tty), session (sid and whether it leads it), ptrace PID
-//! (attach and detach). Each prints `NAME ok` or `NAME ERRNO`.
+//! ctty (opens /dev/tty), session (whether it leads its session), ptrace
+//! PID|parent (attach and detach). Each prints `NAME ok` or `NAME ERRNO`.
 //! Started as `hello` (argv[0]'s last component), it is the demo.
 #![no_std]
 #![no_main]
@@ -76,9 +76,10 @@ fn main(args: Args) -> ! {
             (b"tioclinux", None, _) => tioclinux(),
             (b"ctty", None, _) => ctty(),
             (b"session", None, _) => session(),
+            (b"ptrace", Some(w), None) if w.bytes() == b"parent" => ptrace_attach(sys::getppid()),
             (b"ptrace", Some(pid), None) => number(pid).map_or(2, |p| ptrace_attach(p as i32)),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID"]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent"]);
                 2
             }
         }
