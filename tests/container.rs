@@ -1133,8 +1133,16 @@ fn init_gives_exec_failures_and_exit_codes_through() {
 fn the_container_cannot_reach_nsinits_binary_through_proc_1_exe() {
     let r = Rootfs::new("init-exe");
     let before = fs::read(NSINIT).expect("read nsinit");
-    let link = ok(r.run(&["--init", IN_PROBE, "readlink", "/proc/1/exe"]));
-    assert!(link.starts_with("/memfd:nsinit"), "PID 1 runs from {link:?}, not a sealed copy");
+    // PID 1 is not dumpable: the payload cannot even read the link. The
+    // host sees it run from the sealed copy.
+    let out = r.run(&["--init", IN_PROBE, "readlink", "/proc/1/exe"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /proc/1/exe: EACCES (Permission denied)\n"), "{out:?}");
+    let running = start(&r, &["--rootfs", r.root_str(), "--init"], IN_PROBE);
+    let stat = fs::read_to_string(format!("/proc/{}/stat", running.pid)).expect("read the payload's stat");
+    let init = stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').nth(1)).expect("the payload's parent");
+    let link = fs::read_link(format!("/proc/{init}/exe")).expect("read PID 1's exe link");
+    assert!(link.to_string_lossy().starts_with("/memfd:nsinit"), "PID 1 runs from {link:?}, not a sealed copy");
+    running.finish();
     let out = r.run(&["--init", IN_PROBE, "write", "/proc/1/exe", "pwned"]);
     assert_eq!(out.code(), 1, "writing /proc/1/exe must fail: {out:?}");
     assert!(out.stdout.starts_with("probe: /proc/1/exe: E"), "{out:?}");
@@ -1643,15 +1651,21 @@ fn default_filter_denies_what_dockers_denies_and_allows_the_rest() {
 }
 
 #[test]
-fn default_filter_kills_a_call_through_another_abi() {
+fn a_profile_file_kills_a_call_through_another_abi_unless_it_says_abi_all() {
+    // The default filter decides them as Docker's does: tests/privilege.rs.
     let r = Rootfs::new("seccomp-abi");
     const SIGSYS: i32 = 31;
+    let profile = r.outside("profile");
+    write_file(&profile, "deny mount\n");
+    let p = profile.to_str().unwrap();
     for abi in ["x32", "i386"] {
-        let out = r.run(&[IN_PROBE, abi]);
+        let out = r.run(&["--seccomp", p, IN_PROBE, abi]);
         assert_eq!((out.code(), out.stdout.as_str(), out.stderr.as_str()), (128 + SIGSYS, "", ""), "{abi}: {out:?}");
         let out = ok(r.run(&["--seccomp", "off", IN_PROBE, abi]));
         assert!(out.starts_with("returned "), "{abi} without a filter: {out:?}");
     }
+    write_file(&profile, "deny mount\nabi all\n");
+    assert_eq!(ok(r.run(&["--seccomp", p, IN_PROBE, "i386"])), ok(r.run(&["--seccomp", "off", IN_PROBE, "i386"])));
 }
 
 #[test]

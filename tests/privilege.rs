@@ -227,3 +227,91 @@ fn the_payload_cannot_attach_to_the_init_but_can_trace_its_own() {
     // CAP_SYS_PTRACE, asked for, attaches to anything, as on the host.
     assert_eq!(probe_says(&r, &["--init", "--cap-add", "SYS_PTRACE"], &["ptrace", "1"]), "ptrace ok\n");
 }
+
+// ===========================================================================
+// Item 6: the container cannot type into the caller's terminal
+// ===========================================================================
+
+/// Runs `nsinit ARGS...` in a session of its own whose controlling terminal
+/// is a new pty, with that pty (`stdin` "tty") or /dev/null ("null") as
+/// standard input; afterwards reads what waits in the terminal's input,
+/// which the caller's shell would read next. Prints `code N`, `injected
+/// HEX`, then nsinit's stdout; nsinit's stderr goes to its stderr.
+const IN_A_TERMINAL: &str = r#"
+import fcntl, os, subprocess, sys, termios, tty
+master, slave = os.openpty()
+tty.setraw(slave)
+def take_the_terminal():
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+stdin = slave if sys.argv[1] == "tty" else subprocess.DEVNULL
+p = subprocess.run(sys.argv[2:], stdin=stdin, stdout=subprocess.PIPE, start_new_session=True, preexec_fn=take_the_terminal)
+os.set_blocking(slave, False)
+try:
+    injected = os.read(slave, 4096)
+except BlockingIOError:
+    injected = b""
+sys.stdout.write("code %d\ninjected %s\n" % (p.returncode, injected.hex()))
+sys.stdout.buffer.write(p.stdout)
+"#;
+
+/// `(exit code, what was typed into the terminal, the probe's stdout)`.
+fn in_a_terminal(r: &Rootfs, stdin: &str, options: &[&str], probe: &[&str]) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new("python3");
+    cmd.args(["-c", IN_A_TERMINAL, stdin, NSINIT, "--rootfs", r.root_str()]).args(options).arg(IN_PROBE).args(probe);
+    let what = format!("{options:?} {probe:?} with {stdin} on stdin");
+    let out = run(cmd, Some(r));
+    assert!(out.status.success(), "python3 (its pty module) is needed: apt-get install python3; {what}: {out:?}");
+    assert_eq!(out.stderr, "", "{what}");
+    let mut lines = out.stdout.splitn(3, '\n');
+    let code = lines.next().and_then(|l| l.strip_prefix("code ")).and_then(|n| n.parse().ok()).expect("code");
+    let hex = lines.next().and_then(|l| l.strip_prefix("injected ")).expect("injected").to_string();
+    let bytes: Vec<u8> = (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex")).collect();
+    (code, String::from_utf8_lossy(&bytes).into_owned(), lines.next().unwrap_or_default().to_string())
+}
+
+#[test]
+fn the_payload_cannot_push_input_into_the_callers_terminal() {
+    let r = Rootfs::new("tiocsti");
+    let typed = "echo pwned\n";
+    // Without the filter it can: what this test would miss otherwise.
+    for cmd in ["tiocsti", "tiocsti-high"] {
+        let got = in_a_terminal(&r, "tty", &["--seccomp", "off"], &[cmd, typed]);
+        assert_eq!(got, (0, typed.to_string(), "TIOCSTI ok\n".to_string()), "{cmd} without a filter");
+    }
+    for options in [
+        &[][..],
+        &["--user", "1000"],
+        &["--init"],
+        &["--init", "--init-pgroup"],
+        &["--cap-add", "ALL"],
+        &["--share", "pid"],
+        &["--unshare", "user"],
+        &["--bare", "--unshare", "mnt,pid", "--proc", "/proc", "--seccomp", "default"],
+    ] {
+        for cmd in ["tiocsti", "tiocsti-high"] {
+            let got = in_a_terminal(&r, "tty", options, &[cmd, typed]);
+            assert_eq!(got, (0, String::new(), "TIOCSTI EPERM\n".to_string()), "{cmd} with {options:?}");
+        }
+        let got = in_a_terminal(&r, "tty", options, &["tioclinux"]);
+        assert_eq!(got, (0, String::new(), "TIOCLINUX EPERM\n".to_string()), "tioclinux with {options:?}");
+    }
+    // The kernel's own answer on a pty, without the filter.
+    assert_eq!(in_a_terminal(&r, "tty", &["--seccomp", "off"], &["tioclinux"]).2, "TIOCLINUX ENOTTY\n");
+}
+
+#[test]
+fn without_a_terminal_on_stdin_the_payload_runs_in_a_session_of_its_own() {
+    let r = Rootfs::new("setsid");
+    for options in [&[][..], &["--seccomp", "off"], &["--user", "1000:1000"], &["--share", "pid"], &["--bare", "--unshare", "mnt", "--dev", "/dev"]] {
+        // The caller's terminal is not its controlling terminal any more.
+        assert_eq!(in_a_terminal(&r, "null", options, &["ctty"]), (0, String::new(), "ctty ENXIO\n".to_string()), "{options:?}");
+        assert_eq!(in_a_terminal(&r, "null", options, &["session"]).2, "leader\n", "{options:?}");
+    }
+    assert_eq!(in_a_terminal(&r, "null", &["--init"], &["session"]).2, "member\n", "--init's payload is in --init's session");
+    assert_eq!(in_a_terminal(&r, "null", &["--init"], &["ctty"]).2, "ctty ENXIO\n");
+    // With the terminal on stdin it stays in the caller's session, for job control.
+    for options in [&[][..], &["--init", "--init-pgroup"]] {
+        assert_eq!(in_a_terminal(&r, "tty", options, &["session"]).2, "member\n", "{options:?}");
+        assert_eq!(in_a_terminal(&r, "tty", options, &["ctty"]).2, "ctty ok\n", "{options:?}");
+    }
+}

@@ -367,7 +367,14 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, t: &mut Timi
         security::set_capabilities(&caps)?;
         t.step("capabilities", b"");
     }
+    if cfg!(feature = "security") {
+        security::leave_terminal_session()?;
+    }
     security::close_stray_fds(&c.process.pass_fds)?;
+    // The kernel forgets the parent-death signal at each change of
+    // credentials (setuid, setgid, capset): ask again after the last, and
+    // before a filter that may deny prctl.
+    die_with_parent(parent_alive)?;
     if nnp {
         security::forbid_new_privileges()?;
     }
@@ -375,9 +382,7 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, t: &mut Timi
         security::install_filter(filter)?;
         t.step("seccomp", b"");
     }
-    // The kernel forgets the parent-death signal at each change of
-    // credentials (setuid, setgid, capset): ask again after the last.
-    die_with_parent(parent_alive)
+    Ok(())
 }
 
 /// Asks for SIGKILL when nsinit dies, then checks nsinit did not die before.
