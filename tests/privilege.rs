@@ -315,3 +315,51 @@ fn without_a_terminal_on_stdin_the_payload_runs_in_a_session_of_its_own() {
         assert_eq!(in_a_terminal(&r, "tty", options, &["ctty"]).2, "ctty ok\n", "{options:?}");
     }
 }
+
+// ===========================================================================
+// Item 9: i386 and x32 calls get the x86_64 decisions
+// ===========================================================================
+
+/// What the probe's `i386 syscalls` or `x32 syscalls` got, as one string.
+fn abi_results(r: &Rootfs, options: &[&str], abi: &str) -> String {
+    probe_says(r, options, &[abi, "syscalls"])
+}
+
+#[test]
+fn i386_and_x32_calls_are_decided_as_the_x86_64_ones() {
+    let r = Rootfs::new("seccomp-abis");
+    // The kernel's answers without a filter: never EPERM. x32 may be off
+    // in the kernel (Debian's is, unless booted with syscall.x32=y).
+    let i386_unfiltered = "unshare EINVAL\nkeyctl ENOKEY\nmount EFAULT\nioctl-tiocsti EBADF\nclone3 EINVAL\ngetpid ok\n";
+    assert_eq!(abi_results(&r, &["--seccomp", "off"], "i386"), i386_unfiltered);
+    let x32_unfiltered = abi_results(&r, &["--seccomp", "off"], "x32");
+    assert!(!x32_unfiltered.contains("EPERM"), "{x32_unfiltered}");
+    let x32_on = !x32_unfiltered.contains("getpid ENOSYS");
+    // The default filter: as the x86_64 calls (see tests/container.rs).
+    let denied = "unshare EPERM\nkeyctl EPERM\nmount EPERM\nioctl-tiocsti EPERM\nclone3 ENOSYS\n";
+    for options in [&[][..], &["--user", "1000"], &["--unshare", "user"]] {
+        assert_eq!(abi_results(&r, options, "i386"), format!("{denied}getpid ok\n"), "{options:?}");
+        let getpid = if x32_on { "getpid ok\n" } else { "getpid ENOSYS\n" };
+        assert_eq!(abi_results(&r, options, "x32"), format!("{denied}{getpid}"), "{options:?}");
+    }
+    // CAP_SYS_ADMIN opens mounts and namespaces for every ABI alike.
+    let admin = abi_results(&r, &["--cap-add", "SYS_ADMIN"], "i386");
+    assert_eq!(admin, "unshare EINVAL\nkeyctl EPERM\nmount EFAULT\nioctl-tiocsti EPERM\nclone3 EINVAL\ngetpid ok\n");
+    // The old probe test: getpid through i386 runs.
+    assert_eq!(probe_says(&r, &[], &["i386"]), "returned 1\n");
+}
+
+#[test]
+fn a_profile_file_decides_other_abis_only_when_it_says_abi_all() {
+    let r = Rootfs::new("seccomp-abis-file");
+    let profile = r.outside("profile");
+    let p = profile.to_str().expect("UTF-8");
+    write_file(&profile, "deny unshare\nabi all\n");
+    assert_eq!(abi_results(&r, &["--seccomp", p], "i386"), "unshare EPERM\nkeyctl ENOKEY\nmount EFAULT\nioctl-tiocsti EBADF\nclone3 EINVAL\ngetpid ok\n");
+    write_file(&profile, "deny unshare\nabi all\nabi x86_64\n");
+    let out = r.run(&["--seccomp", p, IN_PROBE, "i386", "syscalls"]);
+    assert_eq!((out.code(), out.stdout.as_str(), out.stderr.as_str()), (128 + 31, "", ""), "killed by SIGSYS");
+    write_file(&profile, "abi x32\n");
+    let line = fails(r.run(&["--seccomp", p, IN_PROBE, "i386"]), 125);
+    assert_eq!(line, format!("nsinit: {p}:1: expected all or x86_64, not 'x32'"));
+}
