@@ -21,7 +21,7 @@ use linux_raw_sys::general::{
     SIGTERM, SIGTRAP, WNOHANG,
 };
 use linux_raw_sys::ioctl::TIOCSPGRP;
-use linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER;
+use linux_raw_sys::prctl::{PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_PDEATHSIG};
 
 const fn bit(sig: u32) -> SigSet {
     1 << (sig - 1)
@@ -52,6 +52,12 @@ pub fn run(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>], init: Init, memo
             return EXIT_FAILED;
         }
     };
+    // Not attachable with ptrace, nor its memory readable, by the payload,
+    // which runs as the same user: a payload that stopped us would hang
+    // the container. (Its exec makes the payload dumpable again.)
+    if let Err(e) = sys::prctl(PR_SET_DUMPABLE, 0) {
+        warn(Error::sys("prctl", b"PR_SET_DUMPABLE", e));
+    }
     // Not the PID 1 of a namespace: orphans would go past us, so ask for them.
     let pid1 = sys::getpid() == 1;
     if !pid1 {
@@ -105,7 +111,14 @@ fn start_payload(
     memory: &mut ChildMemory,
 ) -> Result<i32, Error> {
     let (stack, path) = memory.parts();
+    let init_pid = sys::getpid();
     sys::clone3_vfork(0, None, stack, &mut || {
+        // Without a pid namespace nothing else ends the payload with us
+        // (and so with nsinit, whose death ends us): ask for SIGKILL, then
+        // check we did not die before it was asked.
+        if sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).is_err() || sys::getppid() != init_pid {
+            sys::exit_group(EXIT_FAILED);
+        }
         if init.pgroup {
             let _ = sys::setpgid(0, 0);
             if sys::isatty(0) {

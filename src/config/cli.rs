@@ -300,7 +300,7 @@ mod tests {
         let c = run(&["--rootfs", "/r", "x"]).unwrap();
         let caps = c.process.capabilities.unwrap();
         let d = DEFAULT_CAPABILITIES;
-        assert_eq!([caps.bounding, caps.effective, caps.inheritable, caps.permitted, caps.ambient], [d, d, d, d, 0]);
+        assert_eq!([caps.bounding, caps.effective, caps.inheritable, caps.permitted, caps.ambient], [d, d, 0, d, 0]);
         assert_eq!(d.count_ones(), 14);
         assert!(c.process.no_new_privileges);
         assert_eq!(c.seccomp, Seccomp::Default);
@@ -321,9 +321,23 @@ mod tests {
         assert_eq!(set(&["--rootfs", "/r", "--cap-add", "Chown", "--cap-drop", "all", "x"]), Some(0), "the last word wins");
         assert_eq!(set(&["--rootfs", "/r", "--cap-add", "SYS_ADMIN", "x"]), Some(d | 1 << CAP_SYS_ADMIN));
 
-        let ambient = |words: &[&str]| run(words).unwrap().process.capabilities.map(|c| c.ambient);
-        assert_eq!(ambient(&["--rootfs", "/r", "--user", "1000", "x"]), Some(d));
-        assert_eq!(ambient(&["--rootfs", "/r", "--user", "0:1000", "x"]), Some(0));
+        // [bounding, effective, inheritable, permitted, ambient]: root's
+        // inheritable set is empty; a non-root user has only what is added.
+        let sets = |words: &[&str]| {
+            run(words).unwrap().process.capabilities.map(|c| [c.bounding, c.effective, c.inheritable, c.permitted, c.ambient])
+        };
+        let bind = 1 << CAP_NET_BIND_SERVICE;
+        assert_eq!(sets(&["--rootfs", "/r", "--user", "1000", "x"]), Some([d, 0, 0, 0, 0]));
+        assert_eq!(sets(&["--rootfs", "/r", "--user", "0:1000", "x"]), Some([d, d, 0, d, 0]));
+        assert_eq!(sets(&["--rootfs", "/r", "--user", "1000", "--cap-add", "NET_BIND_SERVICE", "x"]), Some([d, bind, bind, bind, bind]));
+        assert_eq!(
+            sets(&["--rootfs", "/r", "--user", "1000", "--cap-add", "NET_BIND_SERVICE", "--cap-drop", "net_bind_service", "x"]),
+            Some([d & !bind, 0, 0, 0, 0]),
+            "the last word wins"
+        );
+        assert_eq!(sets(&["--rootfs", "/r", "--user", "1000", "--cap-add", "ALL", "x"]).map(|s| s[4]), Some(ALL_CAPABILITIES));
+        assert_eq!(sets(&["--bare", "--user", "1000", "--cap-drop", "CHOWN", "x"]), Some([ALL_CAPABILITIES & !1, 0, 0, 0, 0]));
+        assert_eq!(sets(&["--bare", "--user", "1000", "x"]), None, "--bare: the kernel's rule, nothing kept");
 
         assert!(!run(&["--rootfs", "/r", "--allow-new-privs", "x"]).unwrap().process.no_new_privileges);
         let seccomp = |word: &str| run(&["--rootfs", "/r", "--seccomp", word, "x"]).unwrap().seccomp;

@@ -507,12 +507,8 @@ impl<'c, 'a> Builder<'c, 'a> {
         // Least privilege, as runc and Docker give it by default.
         let secure = defaults && cfg!(feature = "security");
         let start = if secure { Some(DEFAULT_CAPABILITIES) } else if cap_add | cap_drop != 0 { Some(ALL_CAPABILITIES) } else { None };
-        c.process.capabilities = start.map(|start| {
-            let set = (start & !cap_drop) | cap_add;
-            // Without the ambient set a non-root payload would lose them all at execve.
-            let ambient = if c.process.user.is_some_and(|(uid, _)| uid != 0) { set } else { 0 };
-            Capabilities { bounding: set, effective: set, inheritable: set, permitted: set, ambient }
-        });
+        let non_root = c.process.user.is_some_and(|(uid, _)| uid != 0);
+        c.process.capabilities = start.map(|start| capabilities((start & !cap_drop) | cap_add, cap_add, non_root));
         c.process.no_new_privileges = secure && !new_privs_allowed;
         c.seccomp = seccomp.unwrap_or(if secure { Seccomp::Default } else { Seccomp::Off });
         if secure {
@@ -534,6 +530,22 @@ impl<'c, 'a> Builder<'c, 'a> {
         }
         Ok(())
     }
+}
+
+/// The payload's sets from the container's set `set` (the bounding set)
+/// and what `--cap-add` named, as runc and Docker (23 on) give them, after
+/// CVE-2022-29162: the inheritable set is empty, so that no file's
+/// inheritable capabilities gain anything at execve; a non-root `--user`
+/// starts with nothing, as it would on the host, and gets only what
+/// `--cap-add` names, in every set (the ambient set needs the inheritable
+/// one), so that they last through the execve of a file without
+/// capabilities.
+pub fn capabilities(set: u64, added: u64, non_root: bool) -> Capabilities {
+    if non_root {
+        let added = added & set;
+        return Capabilities { bounding: set, effective: added, inheritable: added, permitted: added, ambient: added };
+    }
+    Capabilities { bounding: set, effective: set, inheritable: 0, permitted: set, ambient: 0 }
 }
 
 /// Checks a path in the container: absolute, without `..`. The error says

@@ -362,10 +362,13 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: O
         t.step("loopback up", b"");
     }
     // None of nsinit's own descriptors (the cgroup's, the signalfd, the
-    // parent link, the overlay's layers, ones it inherited) is open when the
-    // working directory is entered: none can be the way out of the root.
+    // overlay's layers, ones it inherited) is open when the working
+    // directory is entered: none can be the way out of the root. The parent
+    // link (a pipe, close-on-exec) stays: the parent-death check after the
+    // last credential change reads it.
     let image = launch.init_image.filter(|_| c.init.enabled);
-    security::close_own_fds(&c.process.pass_fds, &[image, exec_pipe, root.as_ref().map(|r| r.fd.0)])?;
+    let keep = [image, exec_pipe, root.as_ref().map(|r| r.fd.0), Some(parent_alive)];
+    security::close_own_fds(&c.process.pass_fds, &keep)?;
     match (c.process.cwd, &root) {
         (Some(dir), Some(root)) => rootfs::enter_workdir(dir, root)?,
         (Some(dir), None) => sys::chdir(dir).map_err(|e| Error::sys("chdir", dir.bytes(), e))?,
@@ -398,7 +401,14 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: O
         security::set_capabilities(&caps)?;
         t.step("capabilities", b"");
     }
+    if cfg!(feature = "security") {
+        security::leave_terminal_session()?;
+    }
     security::close_stray_fds(&c.process.pass_fds)?;
+    // The kernel forgets the parent-death signal at each change of
+    // credentials (setuid, setgid, capset): ask again after the last, and
+    // before a filter that may deny prctl.
+    die_with_parent(parent_alive)?;
     if nnp {
         security::forbid_new_privileges()?;
     }

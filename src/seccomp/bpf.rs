@@ -1,19 +1,23 @@
 //! The assembler: a profile to the classic BPF program that
-//! `seccomp(SECCOMP_SET_MODE_FILTER)` loads, for x86_64.
+//! `seccomp(SECCOMP_SET_MODE_FILTER)` loads, for x86_64 and, when the
+//! profile covers them, its i386 and x32 ABIs.
 //!
 //! The program runs on every call the payload makes, so it finds a call's
-//! rule by binary search on its number, not by one compare per rule:
+//! rule by binary search on its number, not by one compare per rule; each
+//! ABI has its search, over its own numbers (x32's are above x86_64's, in
+//! the same search):
 //!
 //! ```text
-//!     ld   arch                 not x86_64: kill
-//!     jeq  AUDIT_ARCH_X86_64
-//!     ld   nr                   x32 ABI (bit 30 set): kill, but -1
-//!     jge  0x40000000
+//!     ld   arch                 x86_64: its search; i386: its own;
+//!     jeq  AUDIT_ARCH_X86_64    anything else: kill
+//!     jeq  AUDIT_ARCH_I386
+//!     ld   nr                   without the other ABIs: x32 (bit 30
+//!     jge  0x40000000           set) is killed, but -1
 //!     jeq  -1
 //!     jge  START                the search: one jge per level, on where a
 //!     ...                       run of numbers with one action starts,
 //!     ret  ACTION               down to the run's ret;
-//!     ld   args[0]              or, for a call with rules on its argument,
+//!     ld   args[N]              or, for a call with rules on its arguments,
 //!     jset MASK / jeq VALUE     one test a rule
 //!     ...
 //! ```
@@ -25,12 +29,13 @@
 //! a `ja`, which reaches anywhere. A `ret` serves every jump it is in
 //! reach of.
 
-use super::{Action, Condition, MAX_INSNS, MAX_RULES, Profile, Rule, sock_filter};
+use super::abi::{X32_SYSCALL_BIT, i386_number, x32_number};
+use super::{Abi, Action, Condition, MAX_INSNS, MAX_RULES, Profile, Rule, sock_filter};
 use crate::error::Error;
 use core::mem::offset_of;
 use heapless::{Vec, VecView};
 use linux_raw_sys::ptrace::{
-    AUDIT_ARCH_X86_64, BPF_ABS, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_RET, BPF_W,
+    AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF_ABS, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_RET, BPF_W,
     SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, seccomp_data,
 };
 
@@ -45,10 +50,8 @@ const ARCH: u32 = offset_of!(seccomp_data, arch) as u32;
 const NR: u32 = offset_of!(seccomp_data, nr) as u32;
 /// The low half of the first argument: x86_64 is little-endian.
 const ARG0: u32 = offset_of!(seccomp_data, args) as u32;
-
-/// Numbers with this bit are the x32 ABI's: the same calls under other
-/// numbers, which a filter written for x86_64 numbers would let through.
-const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+/// From one argument to the next.
+const ARG_SIZE: u32 = 8;
 /// The number a tracer sets to skip a call. From Linux 4.8 on, seccomp
 /// checks a call after a tracer has seen it, so -1 must not be killed as
 /// an x32 number (libseccomp makes the same exception).
@@ -58,6 +61,12 @@ const REACH: usize = u8::MAX as usize;
 
 /// The rules' places are kept as `u16`.
 const _: () = assert!(MAX_RULES <= u16::MAX as usize);
+
+/// Most numbers one search covers: each rule's x86_64 and x32 numbers.
+const MAX_ENTRIES: usize = 2 * MAX_RULES;
+
+/// A number in one ABI's search, and the place of the rule for it.
+type Entry = (u32, u16);
 
 impl Action {
     /// The filter's return value for it.
@@ -77,30 +86,20 @@ pub fn assemble(p: &Profile, out: &mut Vec<sock_filter, MAX_INSNS>) -> Result<()
 
 /// The same into any room: the tests' is small.
 fn assemble_into(p: &Profile, out: &mut VecView<sock_filter>) -> Result<(), Error> {
-    let nr = |i: u16| p.rules.get(usize::from(i)).map_or(0, |r| r.nr);
-    // The rules' places by their numbers, rules of one number in the
-    // profile's order. Insertion sort: profiles are short, and it is the
-    // least code. Places rather than rules, to keep the stack small.
-    let mut order: Vec<u16, MAX_RULES> = Vec::new();
-    for i in 0..p.rules.len() {
-        let _ = order.push(i as u16);
-        for j in (1..order.len()).rev() {
-            match order.get_mut(j - 1..=j) {
-                Some([a, b]) if nr(*a) > nr(*b) => core::mem::swap(a, b),
-                _ => break,
-            }
-        }
-    }
-    let mut runs = Runs { p, order: &order, unread: order.len(), end: 1 << 32 };
-    let count = runs.count();
     out.clear();
     let mut program = Backwards { insns: out, rules: &p.rules, full: false, rets: Vec::new() };
     let kill = Target::Ret(SECCOMP_RET_KILL_PROCESS);
-    let (search, _) = program.search(&mut runs, count);
-    let skipped = program.jump(JEQ, SKIPPED, search, kill);
-    program.jump(JGE, X32_SYSCALL_BIT, skipped, search);
-    let load_nr = program.push(LD, 0, 0, NR);
-    program.jump(JEQ, AUDIT_ARCH_X86_64, load_nr, kill);
+    // Built from the end: i386's search last, x86_64's before it.
+    let not_x86_64 = match p.other_abis {
+        true => {
+            let i386 = program.abi_search(p, AUDIT_ARCH_I386);
+            let x86_64 = program.abi_search(p, AUDIT_ARCH_X86_64);
+            (program.jump(JEQ, AUDIT_ARCH_I386, i386, kill), x86_64)
+        }
+        false => (kill, program.abi_search(p, AUDIT_ARCH_X86_64)),
+    };
+    let (no, x86_64) = not_x86_64;
+    program.jump(JEQ, AUDIT_ARCH_X86_64, x86_64, no);
     program.push(LD, 0, 0, ARCH);
     if program.full {
         out.clear();
@@ -114,6 +113,35 @@ fn assemble_into(p: &Profile, out: &mut VecView<sock_filter>) -> Result<(), Erro
     Ok(())
 }
 
+/// The numbers the search for `arch` covers: each rule's number in that
+/// ABI (x86_64's search also holds x32's when the profile covers it),
+/// sorted, the rules of one number in the profile's order.
+fn entries(p: &Profile, arch: u32, into: &mut Vec<Entry, MAX_ENTRIES>) {
+    into.clear();
+    let x32 = p.other_abis && arch == AUDIT_ARCH_X86_64;
+    for (i, rule) in p.rules.iter().enumerate() {
+        let (own, other) = match (rule.abi, arch) {
+            (Abi::X86_64, AUDIT_ARCH_X86_64) => (Some(rule.nr), x32.then(|| x32_number(rule.nr))),
+            (Abi::X86_64, _) => (i386_number(rule.nr), None),
+            (Abi::I386, AUDIT_ARCH_I386) => (Some(rule.nr), None),
+            (Abi::I386, _) => (None, None),
+        };
+        // Fits: two entries a rule at most.
+        for nr in [own, other].into_iter().flatten() {
+            let _ = into.push((nr, i as u16));
+        }
+    }
+    // Insertion sort, stable: profiles are short, and it is the least code.
+    for i in 1..into.len() {
+        for j in (1..=i).rev() {
+            match into.get_mut(j - 1..=j) {
+                Some([a, b]) if a.0 > b.0 => core::mem::swap(a, b),
+                _ => break,
+            }
+        }
+    }
+}
+
 /// Numbers the filter treats alike, from `start` up to the next run: the
 /// rules `args` (places in the profile) are tried on the first argument,
 /// and if none holds, the filter returns `ret`. Most runs have no `args`.
@@ -121,7 +149,7 @@ fn assemble_into(p: &Profile, out: &mut VecView<sock_filter>) -> Result<(), Erro
 struct Run<'a> {
     start: u32,
     ret: u32,
-    args: &'a [u16],
+    args: &'a [Entry],
 }
 
 /// The runs that cover all numbers, from the highest down, made as they
@@ -129,8 +157,8 @@ struct Run<'a> {
 #[derive(Clone, Copy)]
 struct Runs<'a> {
     p: &'a Profile,
-    /// The rules' places, sorted by number.
-    order: &'a [u16],
+    /// The numbers and their rules' places, sorted by number.
+    order: &'a [Entry],
     /// `order[..unread]` are the rules not read yet.
     unread: usize,
     /// The numbers still to come are those below `end`.
@@ -143,7 +171,7 @@ impl<'a> Runs<'a> {
     fn piece(&mut self) -> Option<Run<'a>> {
         let top = self.end.checked_sub(1)?;
         let (p, order) = (self.p, self.order);
-        let nr_at = |i: usize| order.get(i).and_then(|&r| p.rules.get(usize::from(r))).map(|r| r.nr);
+        let nr_at = |i: usize| order.get(i).map(|&(nr, _)| nr);
         let default = p.default.ret();
         match self.unread.checked_sub(1).and_then(nr_at) {
             Some(nr) if u64::from(nr) == top => {
@@ -154,7 +182,7 @@ impl<'a> Runs<'a> {
                 let args = order.get(first..self.unread).unwrap_or_default();
                 (self.unread, self.end) = (first, u64::from(nr));
                 let (mut ret, mut on_args) = (default, false);
-                for rule in args.iter().filter_map(|&r| p.rules.get(usize::from(r))) {
+                for rule in args.iter().filter_map(|&(_, r)| p.rules.get(usize::from(r))) {
                     match rule.when {
                         Condition::Always => ret = rule.action.ret(),
                         _ => on_args = true,
@@ -284,6 +312,22 @@ impl Backwards<'_> {
         }
     }
 
+    /// The calls of `arch`: load the number, then search it (for x86_64
+    /// without the other ABIs, kill x32 numbers but -1 first).
+    fn abi_search(&mut self, p: &Profile, arch: u32) -> Target {
+        let mut order: Vec<Entry, MAX_ENTRIES> = Vec::new();
+        entries(p, arch, &mut order);
+        let mut runs = Runs { p, order: &order, unread: order.len(), end: 1 << 32 };
+        let count = runs.count();
+        let (search, _) = self.search(&mut runs, count);
+        if arch == AUDIT_ARCH_X86_64 && !p.other_abis {
+            let kill = Target::Ret(SECCOMP_RET_KILL_PROCESS);
+            let skipped = self.jump(JEQ, SKIPPED, search, kill);
+            self.jump(JGE, X32_SYSCALL_BIT, skipped, search);
+        }
+        self.push(LD, 0, 0, NR)
+    }
+
     /// The search for the number in `A` among the next `count` runs;
     /// returns where it starts and the lowest number it covers. Its depth
     /// is the log of the number of runs.
@@ -303,21 +347,31 @@ impl Backwards<'_> {
         }
     }
 
-    /// A run's tests on the first argument, if it has any, down to its `ret`.
+    /// A run's tests on the arguments, if it has any, down to its `ret`:
+    /// each loads its argument unless the test before it loaded the same.
     fn leaf(&mut self, run: Run<'_>) -> Target {
         let mut next = Target::Ret(run.ret);
-        if run.args.is_empty() {
-            return next;
+        let rules = self.rules;
+        // (argument, jump, constant, action) of each test, last first.
+        let mut tests = run
+            .args
+            .iter()
+            .filter_map(|&(_, r)| rules.get(usize::from(r)))
+            .filter_map(|r| match r.when {
+                Condition::Always => None,
+                Condition::HasAnyOf { arg, mask } => Some((arg, JSET, mask, r.action)),
+                Condition::Equals { arg, value } => Some((arg, JEQ, value, r.action)),
+            })
+            .rev()
+            .peekable();
+        while let Some((arg, code, k, action)) = tests.next() {
+            next = self.jump(code, k, Target::Ret(action.ret()), next);
+            if tests.peek().is_none_or(|before| before.0 != arg) {
+                // seccomp_data holds six arguments.
+                next = self.push(LD, 0, 0, ARG0 + u32::from(arg.min(5)) * ARG_SIZE);
+            }
         }
-        for rule in run.args.iter().rev().filter_map(|&r| self.rules.get(usize::from(r))) {
-            let (code, k) = match rule.when {
-                Condition::Always => continue,
-                Condition::Arg0HasAnyOf(mask) => (JSET, mask),
-                Condition::Arg0Equals(value) => (JEQ, value),
-            };
-            next = self.jump(code, k, Target::Ret(rule.action.ret()), next);
-        }
-        self.push(LD, 0, 0, ARG0)
+        next
     }
 }
 
@@ -379,20 +433,36 @@ pub(super) mod tests {
     }
 
     pub(crate) fn call(arch: u32, nr: u32, arg0: u64) -> seccomp_data {
-        seccomp_data { nr: nr as i32, arch, instruction_pointer: 0x7fff_1234_5678, args: [arg0, 1, 2, 3, 4, 5] }
+        call2(arch, nr, arg0, 1)
     }
 
-    /// What the profile says a call gets, by the rules of `Rule`'s doc.
-    fn expected(p: &Profile, arch: u32, nr: u32, arg0: u64) -> u32 {
-        if arch != AUDIT_ARCH_X86_64 || (nr >= X32_SYSCALL_BIT && nr != u32::MAX) {
+    pub(crate) fn call2(arch: u32, nr: u32, arg0: u64, arg1: u64) -> seccomp_data {
+        seccomp_data { nr: nr as i32, arch, instruction_pointer: 0x7fff_1234_5678, args: [arg0, arg1, 2, 3, 4, 5] }
+    }
+
+    /// What the profile says a call gets, by the rules of `Rule`'s doc,
+    /// and `Profile::other_abis`'s.
+    fn expected(p: &Profile, data: &seccomp_data) -> u32 {
+        let (arch, nr) = (data.arch, data.nr as u32);
+        let x32 = arch == AUDIT_ARCH_X86_64 && nr >= X32_SYSCALL_BIT && nr != u32::MAX;
+        let covered = arch == AUDIT_ARCH_X86_64 || (arch == AUDIT_ARCH_I386 && p.other_abis);
+        if !covered || (x32 && !p.other_abis) {
             return KILL;
         }
-        let rules = p.rules.iter().filter(|r| r.nr == nr);
-        let low = arg0 as u32;
+        // A rule's number in the call's ABI.
+        let number = |r: &Rule| match (r.abi, arch) {
+            (Abi::X86_64, AUDIT_ARCH_I386) => i386_number(r.nr),
+            (Abi::X86_64, _) if x32 => Some(x32_number(r.nr)),
+            (Abi::X86_64, _) => Some(r.nr),
+            (Abi::I386, AUDIT_ARCH_I386) => Some(r.nr),
+            (Abi::I386, _) => None,
+        };
+        let rules = p.rules.iter().filter(|r| number(r) == Some(nr));
+        let low = |arg: u8| data.args[usize::from(arg)] as u32;
         let holds = |r: &&Rule| match r.when {
             Condition::Always => false,
-            Condition::Arg0HasAnyOf(mask) => low & mask != 0,
-            Condition::Arg0Equals(value) => low == value,
+            Condition::HasAnyOf { arg, mask } => low(arg) & mask != 0,
+            Condition::Equals { arg, value } => low(arg) == value,
         };
         if let Some(rule) = rules.clone().find(holds) {
             return rule.action.ret();
@@ -402,25 +472,34 @@ pub(super) mod tests {
 
     /// Assembles `p`, checks that the kernel would load the program, and
     /// that it does what `p` says for every number up to past the last
-    /// rule's, the x32 and -1 numbers, other architectures, and first
-    /// arguments that the conditions test and that they do not.
+    /// rule's, in each ABI, the x32 and -1 numbers, other architectures,
+    /// and arguments that the conditions test and that they do not.
     pub(crate) fn assemble_and_check(p: &Profile) -> std::vec::Vec<sock_filter> {
         let mut out = Vec::new();
         if let Err(e) = assemble(p, &mut out) {
             panic!("{}", e.text());
         }
         check_loadable(&out);
-        let mut args: std::vec::Vec<u64> =
+        let mut values: std::vec::Vec<u64> =
             vec![0, 1, 8, 38, 39, 40, 0x20000, 0x20008, 0x40000, 0xffff_ffff, 1 << 32 | 40];
-        args.extend(
+        values.extend(
             [CLONE_NEWUSER, CLONE_NEWNET | CLONE_VM, CLONE_VM | CLONE_FS | CLONE_THREAD | CLONE_SETTLS | 17]
                 .map(u64::from),
         );
+        // The values the rules test, and next to them, as the first
+        // argument, or the second for the rules on the second.
+        let mut second = std::vec::Vec::new();
         for rule in &p.rules {
-            if let Condition::Arg0HasAnyOf(k) | Condition::Arg0Equals(k) = rule.when {
-                args.extend([k, k.wrapping_add(1), k.wrapping_sub(1), !k].map(u64::from));
+            if let Condition::HasAnyOf { arg, mask: k } | Condition::Equals { arg, value: k } = rule.when {
+                let near = [k, k.wrapping_add(1), k.wrapping_sub(1), !k].map(u64::from);
+                let list = if arg == 0 { &mut values } else { &mut second };
+                list.extend(near);
+                list.push(0xdead_0000_0000 | u64::from(k));
             }
         }
+        second.sort();
+        second.dedup();
+        let args: std::vec::Vec<(u64, u64)> = values.iter().map(|&v| (v, 1)).chain(second.iter().map(|&v| (0, v))).collect();
         let last = p.rules.iter().map(|r| r.nr.min(X32_SYSCALL_BIT)).max().unwrap_or(0).max(600);
         let odd = [
             X32_SYSCALL_BIT,
@@ -431,11 +510,13 @@ pub(super) mod tests {
             u32::MAX - 1,
             u32::MAX,
         ];
-        for nr in (0..=last + 1).chain(odd) {
-            for &arg0 in &args {
+        let x32 = if p.other_abis { X32_SYSCALL_BIT..=X32_SYSCALL_BIT + 600 } else { 1..=0 };
+        for nr in (0..=last + 1).chain(odd).chain(x32) {
+            for &(arg0, arg1) in &args {
                 for arch in [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64] {
-                    let got = run(&out, &call(arch, nr, arg0));
-                    assert_eq!(got, expected(p, arch, nr, arg0), "nr {nr}, arch {arch:#x}, arg0 {arg0:#x}");
+                    let data = call2(arch, nr, arg0, arg1);
+                    let got = run(&out, &data);
+                    assert_eq!(got, expected(p, &data), "nr {nr:#x}, arch {arch:#x}, args {arg0:#x} {arg1:#x}");
                 }
             }
         }
@@ -443,7 +524,7 @@ pub(super) mod tests {
     }
 
     fn rule(nr: u32, action: Action, when: Condition) -> Rule {
-        Rule { nr, action, when }
+        Rule { nr, action, when, abi: Abi::X86_64 }
     }
 
     #[test]
@@ -477,10 +558,10 @@ pub(super) mod tests {
     fn rules_on_arguments_are_tried_in_order_then_the_unconditional_one() {
         let mut p = Profile::new();
         p.rules.push(rule(5, Action::Errno(3), Condition::Always)).unwrap();
-        p.rules.push(rule(5, Action::Kill, Condition::Arg0HasAnyOf(0x11))).unwrap();
-        p.rules.push(rule(5, Action::Allow, Condition::Arg0Equals(0x10))).unwrap();
-        p.rules.push(rule(6, Action::Errno(4), Condition::Arg0Equals(40))).unwrap();
-        p.rules.push(rule(6, Action::Errno(5), Condition::Arg0Equals(38))).unwrap();
+        p.rules.push(rule(5, Action::Kill, Condition::HasAnyOf { arg: 0, mask: 0x11 })).unwrap();
+        p.rules.push(rule(5, Action::Allow, Condition::Equals { arg: 0, value: 0x10 })).unwrap();
+        p.rules.push(rule(6, Action::Errno(4), Condition::Equals { arg: 0, value: 40 })).unwrap();
+        p.rules.push(rule(6, Action::Errno(5), Condition::Equals { arg: 0, value: 38 })).unwrap();
         let out = assemble_and_check(&p);
         let decide = |nr, arg0| run(&out, &call(AUDIT_ARCH_X86_64, nr, arg0));
         assert_eq!(decide(5, 0x10), KILL);
@@ -501,8 +582,8 @@ pub(super) mod tests {
                 _ => Action::Errno((i % 50 + 2) as u16),
             };
             let when = match i % 7 {
-                0 => Condition::Arg0HasAnyOf(1 << (i % 32)),
-                3 => Condition::Arg0Equals(i),
+                0 => Condition::HasAnyOf { arg: 0, mask: 1 << (i % 32) },
+                3 => Condition::Equals { arg: 0, value: i },
                 _ => Condition::Always,
             };
             p.rules.push(rule(2 * i + i % 2, action, when)).unwrap();
@@ -520,7 +601,7 @@ pub(super) mod tests {
         for (on_args, step) in [(1, 2), (2, 2), (1, 1), (3, 1)] {
             let mut p = Profile::new();
             for i in 0..MAX_RULES as u32 {
-                let when = if i % on_args == 0 { Condition::Arg0Equals(i) } else { Condition::Always };
+                let when = if i % on_args == 0 { Condition::Equals { arg: 0, value: i } } else { Condition::Always };
                 p.rules.push(rule(i * step, Action::Errno(i as u16 + 1), when)).unwrap();
             }
             let out = assemble_and_check(&p);

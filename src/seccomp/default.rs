@@ -5,10 +5,15 @@
 //! everything but the calls below. For the x86_64 calls Docker's list
 //! knows, the two agree, capabilities and arguments included. Calls newer
 //! than the list are allowed (uprobe, file_getattr, file_setattr), but
-//! open_tree_attr, a mount call like open_tree. Calls of the 32-bit ABIs,
-//! which Docker allows, are killed (see `bpf.rs`).
+//! open_tree_attr, a mount call like open_tree. As in Docker, the i386 and
+//! x32 ABIs get the same decisions, each call by its own number there;
+//! their calls x86_64 lacks are in `I386_ONLY`.
+//!
+//! Beyond Docker's: the terminal ioctls that type into or paste onto the
+//! caller's terminal (bubblewrap's CVE-2017-5226), and AF_VSOCK and AF_ALG
+//! sockets.
 
-use super::{Action, Condition, MAX_RULES, Profile, Rule};
+use super::{Abi, Action, Condition, MAX_RULES, Profile, Rule};
 use linux_raw_sys::general::{
     CAP_BPF, CAP_DAC_READ_SEARCH, CAP_PERFMON, CAP_SYS_ADMIN, CAP_SYS_BOOT, CAP_SYS_CHROOT, CAP_SYS_MODULE,
     CAP_SYS_NICE, CAP_SYS_PACCT, CAP_SYS_PTRACE, CAP_SYS_RAWIO, CAP_SYS_TIME, CAP_SYS_TTY_CONFIG, CAP_SYSLOG,
@@ -163,8 +168,12 @@ struct Gated {
     unless: u8,
 }
 
-const fn on_arg0(nr: S, action: Action, when: Condition) -> Gated {
-    Gated { rule: Rule { nr: nr as u32, action, when }, unless: NO_CAP }
+const fn on_arg(nr: S, action: Action, when: Condition) -> Gated {
+    Gated { rule: Rule { nr: nr as u32, action, when, abi: Abi::X86_64 }, unless: NO_CAP }
+}
+
+const fn arg0_is(value: u32) -> Condition {
+    Condition::Equals { arg: 0, value }
 }
 
 const DENY: Action = Action::Errno(EPERM as u16);
@@ -182,25 +191,44 @@ const UNAME26: u32 = 0x0020000;
 /// Asks for the current persona, changing nothing.
 const PERSONALITY_QUERY: u32 = 0xffff_ffff;
 
+// The terminal ioctls (asm-generic/ioctls.h).
+const TIOCSTI: u32 = 0x5412;
+const TIOCLINUX: u32 = 0x541C;
+
 /// The default profile's rules on arguments, in the order they are tried.
 const ARGUMENT_RULES: &[Gated] = &[
     // Making namespaces needs CAP_SYS_ADMIN, as with unshare.
-    Gated { unless: CAP_SYS_ADMIN as u8, ..on_arg0(S::clone, DENY, Condition::Arg0HasAnyOf(NAMESPACE_FLAGS)) },
+    Gated { unless: CAP_SYS_ADMIN as u8, ..on_arg(S::clone, DENY, Condition::HasAnyOf { arg: 0, mask: NAMESPACE_FLAGS }) },
     // AF_VSOCK sockets reach the hypervisor's host past any network
     // namespace; AF_ALG ones reach the kernel's crypto code, a frequent
     // target of exploits.
-    on_arg0(S::socket, DENY, Condition::Arg0Equals(AF_VSOCK)),
-    on_arg0(S::socket, DENY, Condition::Arg0Equals(AF_ALG)),
+    on_arg(S::socket, DENY, arg0_is(AF_VSOCK)),
+    on_arg(S::socket, DENY, arg0_is(AF_ALG)),
+    // Characters pushed into the terminal's input, or the selection pasted
+    // there, are read by the caller's shell once the container is gone.
+    on_arg(S::ioctl, DENY, Condition::Equals { arg: 1, value: TIOCSTI }),
+    on_arg(S::ioctl, DENY, Condition::Equals { arg: 1, value: TIOCLINUX }),
     // The personas Docker allows: Linux and 32-bit Linux, each also with
     // a 2.6 version in uname, and the query of the current one.
-    on_arg0(S::personality, Action::Allow, Condition::Arg0Equals(PER_LINUX)),
-    on_arg0(S::personality, Action::Allow, Condition::Arg0Equals(PER_LINUX32)),
-    on_arg0(S::personality, Action::Allow, Condition::Arg0Equals(UNAME26)),
-    on_arg0(S::personality, Action::Allow, Condition::Arg0Equals(UNAME26 | PER_LINUX32)),
-    on_arg0(S::personality, Action::Allow, Condition::Arg0Equals(PERSONALITY_QUERY)),
+    on_arg(S::personality, Action::Allow, arg0_is(PER_LINUX)),
+    on_arg(S::personality, Action::Allow, arg0_is(PER_LINUX32)),
+    on_arg(S::personality, Action::Allow, arg0_is(UNAME26)),
+    on_arg(S::personality, Action::Allow, arg0_is(UNAME26 | PER_LINUX32)),
+    on_arg(S::personality, Action::Allow, arg0_is(PERSONALITY_QUERY)),
 ];
 
-const _: () = assert!(DENIED.len() + ARGUMENT_RULES.len() <= MAX_RULES);
+/// The calls only i386 has that Docker denies, by their i386 numbers
+/// (arch/x86/entry/syscalls/syscall_32.tbl), with the capability that
+/// allows each, as in `DENIED`.
+const I386_ONLY: &[(u32, u8)] = &[
+    (22, CAP_SYS_ADMIN as u8), // umount
+    (25, CAP_SYS_TIME as u8),  // stime
+    (113, NO_CAP),             // vm86old
+    (166, NO_CAP),             // vm86
+    (404, CAP_SYS_TIME as u8), // clock_settime64
+];
+
+const _: () = assert!(DENIED.len() + ARGUMENT_RULES.len() + I386_ONLY.len() <= MAX_RULES);
 
 impl Profile {
     /// Fills the profile with the default: Docker's, as a deny list. `caps`
@@ -209,6 +237,7 @@ impl Profile {
     pub fn set_default(&mut self, caps: u64) {
         let has = |cap: u8| cap < 64 && caps & 1 << cap != 0;
         self.default = Action::Allow;
+        self.other_abis = true;
         self.rules.clear();
         // Pushing cannot fail: the tables fit (asserted above).
         for gated in ARGUMENT_RULES.iter().filter(|g| !has(g.unless)) {
@@ -216,7 +245,10 @@ impl Profile {
         }
         for denial in DENIED.iter().filter(|d| !d.unless.iter().any(|&cap| has(cap))) {
             let action = Action::Errno(u16::from(denial.errno));
-            let _ = self.rules.push(Rule { nr: u32::from(denial.nr), action, when: Condition::Always });
+            let _ = self.rules.push(Rule { nr: u32::from(denial.nr), action, when: Condition::Always, abi: Abi::X86_64 });
+        }
+        for &(nr, _) in I386_ONLY.iter().filter(|(_, cap)| !has(*cap)) {
+            let _ = self.rules.push(Rule { nr, action: DENY, when: Condition::Always, abi: Abi::I386 });
         }
     }
 }
@@ -224,11 +256,11 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seccomp::bpf::tests::{assemble_and_check, call, run};
+    use crate::seccomp::bpf::tests::{assemble_and_check, call, call2, run};
     use crate::seccomp::syscall_number;
     use crate::sys::Errno;
     use linux_raw_sys::general::{CLONE_NEWTIME, CLONE_VM, SIGCHLD};
-    use linux_raw_sys::ptrace::{AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO};
+    use linux_raw_sys::ptrace::{AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO};
     use std::collections::BTreeSet;
 
     /// The x86_64 calls Docker's default profile denies to a container
@@ -260,7 +292,7 @@ mod tests {
         let name = |nr| S::new(nr as usize).map_or("?", |s| s.name());
         p.rules
             .iter()
-            .filter(|r| r.when == Condition::Always && r.action != Action::Allow)
+            .filter(|r| r.when == Condition::Always && r.action != Action::Allow && r.abi == Abi::X86_64)
             .map(|r| name(r.nr))
             .collect()
     }
@@ -284,7 +316,8 @@ mod tests {
     fn without_capabilities() {
         let out = assemble_and_check(&default_profile(0));
         println!("the default filter without capabilities: {} instructions", out.len());
-        assert!(out.len() < 120, "{} instructions", out.len());
+        // One level of search more than for x86_64 alone, and i386's search.
+        assert!(out.len() < 300, "{} instructions", out.len());
         let clone_flags = u64::from(CLONE_VM | SIGCHLD);
         for (name, arg0, want) in [
             ("read", 0, ALLOW),
@@ -312,6 +345,58 @@ mod tests {
         ] {
             assert_eq!(decide(&out, name, arg0), want, "{name}({arg0:#x})");
         }
+    }
+
+    #[test]
+    fn terminal_ioctls_are_denied_whatever_the_high_bits() {
+        let out = assemble_and_check(&default_profile(u64::MAX));
+        let ioctl = syscall_number(b"ioctl").unwrap();
+        let x32_ioctl = 0x4000_0000 | 514;
+        for (arch, nr) in [(AUDIT_ARCH_X86_64, ioctl), (AUDIT_ARCH_I386, 54), (AUDIT_ARCH_X86_64, x32_ioctl)] {
+            for (request, want) in [
+                (u64::from(TIOCSTI), EPERM_RET),
+                (u64::from(TIOCLINUX), EPERM_RET),
+                (0xdead_0000_0000 | u64::from(TIOCSTI), EPERM_RET),
+                (0xffff_ffff_0000_0000 | u64::from(TIOCLINUX), EPERM_RET),
+                (0x5401, ALLOW), // TCGETS
+                (0x540F, ALLOW), // TIOCGPGRP
+                (u64::from(TIOCSTI) + 1, ALLOW),
+            ] {
+                assert_eq!(run(&out, &call2(arch, nr, 0, request)), want, "arch {arch:#x} nr {nr:#x} request {request:#x}");
+            }
+            // The request is the second argument, not the first.
+            assert_eq!(run(&out, &call2(arch, nr, u64::from(TIOCSTI), 0x5401)), ALLOW);
+        }
+    }
+
+    #[test]
+    fn i386_and_x32_calls_get_the_x86_64_decisions_by_their_own_numbers() {
+        for caps in [0, 1 << CAP_SYS_ADMIN, 1 << CAP_SYS_TIME, u64::MAX] {
+            let p = default_profile(caps);
+            assert!(p.other_abis);
+            let out = assemble_and_check(&p);
+            for name in ["unshare", "mount", "keyctl", "clock_settime", "getpid", "read", "kexec_load", "ptrace"] {
+                let nr = syscall_number(name.as_bytes()).unwrap();
+                let native = run(&out, &call(AUDIT_ARCH_X86_64, nr, 0));
+                let i386 = crate::seccomp::abi::i386_number(nr).unwrap();
+                assert_eq!(run(&out, &call(AUDIT_ARCH_I386, i386, 0)), native, "i386 {name}, caps {caps:#x}");
+                let x32 = crate::seccomp::abi::x32_number(nr);
+                assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, x32, 0)), native, "x32 {name}, caps {caps:#x}");
+            }
+            // i386's own calls: umount and stime as mount and settimeofday, vm86 never.
+            let mount = run(&out, &call(AUDIT_ARCH_X86_64, syscall_number(b"mount").unwrap(), 0));
+            let settime = run(&out, &call(AUDIT_ARCH_X86_64, syscall_number(b"settimeofday").unwrap(), 0));
+            for (nr, want) in [(22, mount), (25, settime), (404, settime), (113, EPERM_RET), (166, EPERM_RET), (102, ALLOW)] {
+                assert_eq!(run(&out, &call(AUDIT_ARCH_I386, nr, 0)), want, "i386 {nr}, caps {caps:#x}");
+            }
+        }
+        // The same numbers in the wrong ABI are other calls: i386's 310 is
+        // unshare, x86_64's 310 process_vm_readv.
+        let out = assemble_and_check(&default_profile(0));
+        assert_eq!(run(&out, &call(AUDIT_ARCH_I386, 310, 0)), EPERM_RET);
+        assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 310, 0)), ALLOW);
+        // ioctl's x86_64 number with the x32 bit is no x32 call: the kernel answers.
+        assert_eq!(run(&out, &call2(AUDIT_ARCH_X86_64, 0x4000_0000 | 16, 0, u64::from(TIOCSTI))), ALLOW);
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! A profile is a default action and rules for single calls. nsinit's
 //! default profile (`default.rs`) is Docker's, written as the calls it
 //! denies; `--seccomp FILE` reads one in the text form of `parse.rs`;
-//! `bpf.rs` assembles either; `names.rs` knows the calls by name.
+//! `bpf.rs` assembles either; `names.rs` knows the calls by name, `abi.rs`
+//! their numbers in the i386 and x32 ABIs.
 
+mod abi;
 mod bpf;
 mod default;
 mod names;
@@ -35,16 +37,28 @@ pub enum Action {
     Kill,
 }
 
-/// When a rule applies, by the call's first argument. Only its low 32 bits
-/// are looked at: every argument tested here is an `int` or flags that fit.
+/// When a rule applies, by one of the call's arguments (0 to 5). Only its
+/// low 32 bits are looked at: every argument tested here is an `int`, or
+/// flags or a request the kernel takes as an `unsigned int`, so that its
+/// high bits cannot slip a value past the test.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Condition {
     /// Whatever the arguments.
     Always,
-    /// `(arg0 & mask) != 0`.
-    Arg0HasAnyOf(u32),
-    /// `arg0 == value`.
-    Arg0Equals(u32),
+    /// `(args[arg] & mask) != 0`.
+    HasAnyOf { arg: u8, mask: u32 },
+    /// `args[arg] == value`.
+    Equals { arg: u8, value: u32 },
+}
+
+/// Which numbering a rule's `nr` is in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Abi {
+    /// The x86_64 number of a call; the rule applies to the same call in
+    /// the i386 and x32 ABIs too when the profile covers them.
+    X86_64,
+    /// The i386 number of a call only i386 has (stime, vm86...).
+    I386,
 }
 
 /// What to do with the call numbered `nr`.
@@ -57,6 +71,7 @@ pub struct Rule {
     pub nr: u32,
     pub action: Action,
     pub when: Condition,
+    pub abi: Abi,
 }
 
 /// What a container may call: `new`, `set_default` or `parse` fill it,
@@ -64,6 +79,10 @@ pub struct Rule {
 pub struct Profile {
     pub default: Action,
     pub rules: heapless::Vec<Rule, MAX_RULES>,
+    /// Whether the rules and the default decide the calls of the i386 and
+    /// x32 ABIs too, each by its own numbers, as Docker's profile does;
+    /// when not, the filter kills a process making one.
+    pub other_abis: bool,
 }
 
 impl Default for Profile {
@@ -76,7 +95,7 @@ impl Profile {
     /// Allows everything. All zeros, so that a `static` of it costs no file
     /// space.
     pub const fn new() -> Profile {
-        Profile { default: Action::Allow, rules: heapless::Vec::new() }
+        Profile { default: Action::Allow, rules: heapless::Vec::new(), other_abis: false }
     }
 
     /// What the profile does with the call `nr` when no rule with a
@@ -89,7 +108,7 @@ impl Profile {
     /// Sets `nr`'s unconditional rule to `action`: a later rule for a call
     /// replaces an earlier one. `Err` when the profile is full.
     fn set(&mut self, nr: u32, action: Action) -> Result<(), Rule> {
-        let rule = Rule { nr, action, when: Condition::Always };
+        let rule = Rule { nr, action, when: Condition::Always, abi: Abi::X86_64 };
         match self.rules.iter_mut().find(|r| r.nr == nr && r.when == Condition::Always) {
             Some(old) => {
                 *old = rule;

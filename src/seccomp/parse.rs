@@ -10,7 +10,10 @@
 //! ```
 //!
 //! `allow NAME` completes the three. A later line for a call replaces an
-//! earlier one.
+//! earlier one. The names are x86_64's, and calls of the i386 and x32
+//! ABIs are killed, unless the profile says `abi all`: then each is
+//! decided as the x86_64 call of the same name, as in the default profile
+//! (`abi x86_64` goes back).
 
 use super::{Action, Profile, syscall_number};
 use crate::error::{Error, errno_number};
@@ -29,6 +32,7 @@ impl Profile {
     pub fn parse(&mut self, text: &[u8], path: &[u8]) -> Result<(), Error> {
         self.default = Action::Allow;
         self.rules.clear();
+        self.other_abis = false;
         for (index, line) in text.split(|&c| c == b'\n').enumerate() {
             let code = line.split(|&c| c == b'#').next().unwrap_or_default();
             let mut words: Vec<&[u8], MAX_WORDS> = Vec::new();
@@ -49,6 +53,18 @@ impl Profile {
     fn statement<'t>(&mut self, words: &[&'t [u8]]) -> Result<(), Wrong<'t>> {
         let mut words = words.iter().copied();
         let Some(first) = words.next() else { return Ok(()) };
+        if first == b"abi" {
+            let word = words.next().ok_or(Wrong(b"expected all or x86_64 after", first))?;
+            self.other_abis = match word {
+                b"all" => true,
+                b"x86_64" => false,
+                _ => return Err(Wrong(b"expected all or x86_64, not", word)),
+            };
+            return match words.next() {
+                Some(extra) => Err(Wrong(b"unexpected word", extra)),
+                None => Ok(()),
+            };
+        }
         // `default VERB...`, or `VERB NAME...`.
         let (verb, name) = match verb_number(first) {
             Some(DEFAULT) => {
@@ -57,7 +73,7 @@ impl Profile {
                 (verb.ok_or(Wrong(b"expected allow, deny or kill, not", word))?, None)
             }
             Some(verb) => (verb, Some(words.next().ok_or(Wrong(b"expected a system call after", first))?)),
-            None => return Err(Wrong(b"expected default, allow, deny or kill, not", first)),
+            None => return Err(Wrong(b"expected default, allow, deny, kill or abi, not", first)),
         };
         let action = match verb {
             ALLOW => Action::Allow,
@@ -113,7 +129,7 @@ fn errno(word: &[u8]) -> Option<u16> {
 mod tests {
     use super::*;
     use crate::seccomp::bpf::tests::{assemble_and_check, call, run};
-    use crate::seccomp::{Condition, MAX_RULES, Rule};
+    use crate::seccomp::{Abi, Condition, MAX_RULES, Rule};
     use linux_raw_sys::ptrace::{AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS};
     use syscalls::Sysno;
 
@@ -124,7 +140,7 @@ mod tests {
     }
 
     fn deny(nr: Sysno, errno: u16) -> Rule {
-        Rule { nr: nr as u32, action: Action::Errno(errno), when: Condition::Always }
+        Rule { nr: nr as u32, action: Action::Errno(errno), when: Condition::Always, abi: Abi::X86_64 }
     }
 
     #[test]
@@ -142,6 +158,24 @@ mod tests {
         assert_eq!(decide(Sysno::openat), SECCOMP_RET_ERRNO | 2);
         assert_eq!(decide(Sysno::ptrace), SECCOMP_RET_KILL_PROCESS);
         assert_eq!(decide(Sysno::mmap), SECCOMP_RET_ERRNO | 1);
+    }
+
+    #[test]
+    fn abi_all_decides_i386_and_x32_calls_by_name() {
+        use linux_raw_sys::ptrace::AUDIT_ARCH_I386;
+        let text = "default deny\nallow getpid\nkill unshare\n";
+        let p = parse(text).unwrap();
+        assert!(!p.other_abis, "x86_64 only unless asked");
+        let out = assemble_and_check(&p);
+        assert_eq!(run(&out, &call(AUDIT_ARCH_I386, 20, 0)), SECCOMP_RET_KILL_PROCESS, "i386 getpid");
+        let p = parse(&format!("{text}abi all")).unwrap();
+        assert!(p.other_abis);
+        let out = assemble_and_check(&p);
+        assert_eq!(run(&out, &call(AUDIT_ARCH_I386, 20, 0)), SECCOMP_RET_ALLOW, "i386 getpid");
+        assert_eq!(run(&out, &call(AUDIT_ARCH_I386, 310, 0)), SECCOMP_RET_KILL_PROCESS, "i386 unshare");
+        assert_eq!(run(&out, &call(AUDIT_ARCH_I386, 3, 0)), SECCOMP_RET_ERRNO | 1, "i386 read");
+        assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 0x4000_0000 | 39, 0)), SECCOMP_RET_ALLOW, "x32 getpid");
+        assert!(!parse(&format!("{text}abi all\nabi x86_64")).unwrap().other_abis, "the last word wins");
     }
 
     #[test]
@@ -170,7 +204,7 @@ mod tests {
     #[test]
     fn a_later_line_replaces_an_earlier_one() {
         let p = parse("deny mount\nallow read\ndeny mount EBUSY\nkill read\ndeny mount 7").unwrap();
-        assert_eq!(p.rules[..], [deny(Sysno::mount, 7), Rule { nr: 0, action: Action::Kill, when: Condition::Always }]);
+        assert_eq!(p.rules[..], [deny(Sysno::mount, 7), Rule { nr: 0, action: Action::Kill, when: Condition::Always, abi: Abi::X86_64 }]);
         // Parsing again starts afresh.
         let mut p = p;
         p.parse(b"allow write", b"x").unwrap();
@@ -182,8 +216,8 @@ mod tests {
     fn errors_name_the_line_and_the_word() {
         for (text, want) in [
             ("allow read\n\ndeny fooo\n", "3: unknown system call 'fooo'"),
-            ("frobnicate read", "1: expected default, allow, deny or kill, not 'frobnicate'"),
-            ("Allow read", "1: expected default, allow, deny or kill, not 'Allow'"),
+            ("frobnicate read", "1: expected default, allow, deny, kill or abi, not 'frobnicate'"),
+            ("Allow read", "1: expected default, allow, deny, kill or abi, not 'Allow'"),
             ("default", "1: expected allow, deny or kill after 'default'"),
             ("default maybe", "1: expected allow, deny or kill, not 'maybe'"),
             ("default default", "1: expected allow, deny or kill, not 'default'"),
@@ -200,6 +234,9 @@ mod tests {
             ("deny read -1", "1: unknown errno '-1'"),
             ("deny read eperm", "1: unknown errno 'eperm'"),
             ("deny READ", "1: unknown system call 'READ'"),
+            ("abi", "1: expected all or x86_64 after 'abi'"),
+            ("abi i386", "1: expected all or x86_64, not 'i386'"),
+            ("abi all x32", "1: unexpected word 'x32'"),
         ] {
             assert_eq!(parse(text).err().as_deref(), Some(&*format!("nsinit: prof.txt:{want}")), "{text:?}");
         }

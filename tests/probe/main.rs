@@ -9,9 +9,14 @@
 //! for the limits: forkbomb, hog MIB, spin SECONDS; pgrp (own process group
 //! and the terminal's foreground one); id (uid, gid, groups); for the
 //! seccomp tests: syscalls (tries the calls a filter may deny, printing
-//! what each returned), x32 and i386 (a system call of another ABI);
-//! traceme PROGRAM [ARG]... (asks its parent to trace it, then execs
-//! PROGRAM, which stops it at once with SIGTRAP, as under a debugger).
+//! what each returned), x32 and i386 (a system call of another ABI), and
+//! `x32 syscalls`, `i386 syscalls` (denied and allowed calls through those
+//! ABIs); for the privilege tests: setuid0, bind PORT, tiocsti TEXT,
+//! tiocsti-high TEXT (the same with high bits in the request), tioclinux,
+//! ctty (opens /dev/tty), session (whether it leads its session), ptrace
+//! PID|parent (attach and detach). Each prints `NAME ok` or `NAME ERRNO`.
+//! traceme PROGRAM [ARG]... asks its parent to trace it, then execs
+//! PROGRAM, which stops it at once with SIGTRAP, as under a debugger.
 //! Started as `hello` (argv[0]'s last component), it is the demo.
 #![no_std]
 #![no_main]
@@ -65,8 +70,19 @@ fn main(args: Args) -> ! {
             (b"traceme", Some(_), _) => traceme_exec(&args.argv[2..], args.envp),
             (b"x32", None, _) => other_abi(false),
             (b"i386", None, _) => other_abi(true),
+            (b"x32", Some(w), None) if w.bytes() == b"syscalls" => abi_syscalls(false),
+            (b"i386", Some(w), None) if w.bytes() == b"syscalls" => abi_syscalls(true),
+            (b"setuid0", None, _) => setuid0(),
+            (b"bind", Some(port), None) => number(port).map_or(2, |p| bind(p as u16)),
+            (b"tiocsti", Some(text), None) => tiocsti(text, 0),
+            (b"tiocsti-high", Some(text), None) => tiocsti(text, 0xdead_0000_0000),
+            (b"tioclinux", None, _) => tioclinux(),
+            (b"ctty", None, _) => ctty(),
+            (b"session", None, _) => session(),
+            (b"ptrace", Some(w), None) if w.bytes() == b"parent" => ptrace_attach(sys::getppid()),
+            (b"ptrace", Some(pid), None) => number(pid).map_or(2, |p| ptrace_attach(p as i32)),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|id|syscalls|x32|i386"]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent"]);
                 2
             }
         }
@@ -520,4 +536,124 @@ fn traceme_exec(argv: &[Option<ZStr<'_>>], envp: &[Option<ZStr<'_>>]) -> i32 {
     }
     let Some(path) = argv.first().copied().flatten() else { return 2 };
     fail(path.bytes(), sys::execve(path, argv, envp))
+}
+
+/// `NAME ok` or `NAME ERRNO` for a call's result.
+fn report<T>(name: &[u8], r: Result<T, Errno>) -> i32 {
+    let mut l = Line::new();
+    l.push(name);
+    match r {
+        Ok(_) => l.push(b" ok"),
+        Err(e) => l.push(b" ").push(e.name().unwrap_or("?").as_bytes()),
+    };
+    l.print(1);
+    0
+}
+
+/// Calls through the i386 ABI (`int 0x80`, i386 numbers) or the x32 one
+/// (x86_64 numbers, or x32's own, with bit 30), with arguments the kernel
+/// refuses with something other than EPERM, as `syscalls` does.
+fn abi_syscalls(i386: bool) -> i32 {
+    const X32: usize = 0x4000_0000;
+    const TIOCSTI: usize = 0x5412;
+    // (name, i386 number, x32 number, arguments)
+    let calls: [(&[u8], usize, usize, [usize; 3]); 6] = [
+        (b"unshare", 310, X32 | 272, [1, 0, 0]),
+        (b"keyctl", 288, X32 | 250, [0, 0x7fff_ffff, 0]),
+        (b"mount", 21, X32 | 165, [0; 3]),
+        (b"ioctl-tiocsti", 54, X32 | 514, [usize::MAX >> 33, TIOCSTI, 0]),
+        (b"clone3", 435, X32 | 435, [0; 3]),
+        (b"getpid", 20, X32 | 39, [0; 3]),
+    ];
+    for (name, nr_i386, nr_x32, a) in calls {
+        let ret: isize;
+        // SAFETY: every pointer argument is NULL and every descriptor
+        // invalid: no call here can change anything (see `try_syscalls`).
+        unsafe {
+            if i386 {
+                // rbx is LLVM's: swap the first argument in and out of it.
+                core::arch::asm!("xchg rbx, {a0}", "int 0x80", "xchg rbx, {a0}", a0 = inout(reg) a[0] => _, inlateout("rax") nr_i386 as isize => ret, in("rcx") a[1], in("rdx") a[2], lateout("r11") _);
+            } else {
+                core::arch::asm!("syscall", inlateout("rax") nr_x32 as isize => ret, in("rdi") a[0], in("rsi") a[1], in("rdx") a[2], lateout("rcx") _, lateout("r11") _);
+            }
+        }
+        let r = if (-4095..0).contains(&ret) { Err(Errno::new(-ret as i32)) } else { Ok(()) };
+        report(name, r);
+    }
+    0
+}
+
+/// setuid(0): EPERM without CAP_SETUID.
+fn setuid0() -> i32 {
+    // SAFETY: no memory is passed.
+    report(b"setuid", unsafe { syscalls::syscall!(syscalls::Sysno::setuid, 0) })
+}
+
+/// Binds a TCP socket to PORT on every address: EACCES below 1024
+/// without CAP_NET_BIND_SERVICE.
+fn bind(port: u16) -> i32 {
+    let fd = match sys::socket(2, 1 | 0o2000000, 0) {
+        Ok(fd) => fd,
+        Err(e) => return fail(b"socket", e),
+    };
+    // struct sockaddr_in: family, port (big-endian), address 0.0.0.0.
+    let mut addr = [0u8; 16];
+    addr[0] = 2;
+    addr[2..4].copy_from_slice(&port.to_be_bytes());
+    // SAFETY: `addr` is a sockaddr_in of the length given, alive for the call.
+    report(b"bind", unsafe { syscalls::syscall!(syscalls::Sysno::bind, fd, addr.as_ptr(), addr.len()) })
+}
+
+/// Pushes TEXT into the terminal on fd 0 with TIOCSTI, a byte a call,
+/// `high` or'd into the request; stops at the first failure.
+fn tiocsti(text: ZStr<'_>, high: usize) -> i32 {
+    const TIOCSTI: usize = 0x5412;
+    let mut r = Ok(0);
+    for b in text.bytes() {
+        // SAFETY: TIOCSTI reads one byte at the pointer, alive for the call.
+        r = unsafe { syscalls::syscall!(syscalls::Sysno::ioctl, 0, TIOCSTI | high, b as *const u8) };
+        if r.is_err() {
+            break;
+        }
+    }
+    report(b"TIOCSTI", r)
+}
+
+/// TIOCLINUX's TIOCL_GETSHIFTSTATE on fd 0: ENOTTY on anything but a
+/// virtual console.
+fn tioclinux() -> i32 {
+    const TIOCLINUX: usize = 0x541C;
+    let mut arg = [6u8; 4];
+    // SAFETY: TIOCLINUX reads and writes a byte or two at the pointer.
+    report(b"TIOCLINUX", unsafe { syscalls::syscall!(syscalls::Sysno::ioctl, 0, TIOCLINUX, arg.as_mut_ptr()) })
+}
+
+/// Opens the controlling terminal: ENXIO without one.
+fn ctty() -> i32 {
+    report(b"ctty", sys::open(ZStr::new(c"/dev/tty"), 0o2 | O_CLOEXEC, 0))
+}
+
+/// `leader` when this process leads its own session, else `member`.
+fn session() -> i32 {
+    // SAFETY: no memory is passed.
+    let sid = unsafe { syscalls::syscall!(syscalls::Sysno::getsid, 0) };
+    say(&[if sid == Ok(sys::getpid() as usize) { b"leader" } else { b"member" }]);
+    0
+}
+
+/// PTRACE_ATTACH to PID, then, if it worked, waits for it to stop and
+/// detaches, leaving it running.
+fn ptrace_attach(pid: i32) -> i32 {
+    use syscalls::Sysno::ptrace;
+    const PTRACE_ATTACH: usize = 16;
+    const PTRACE_DETACH: usize = 17;
+    const WALL: u32 = 0x4000_0000;
+    // SAFETY: no memory is passed.
+    let r = unsafe { syscalls::syscall!(ptrace, PTRACE_ATTACH, pid, 0, 0) };
+    if r.is_ok() {
+        let _ = sys::wait4(pid, WALL);
+        // SAFETY: as above.
+        let _ = unsafe { syscalls::syscall!(ptrace, PTRACE_DETACH, pid, 0, 0) };
+    }
+    report(b"ptrace", r)
 }
