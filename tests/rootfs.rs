@@ -337,3 +337,42 @@ fn overlay_upper_inside_or_around_a_lower_layer_is_refused() {
     assert_eq!(line, format!("nsinit: --overlay-upper {outer_s}: holds the lower layer {nested_s}; the container would write into it"));
     assert_eq!(tree(&nested), before, "the lower layer changed");
 }
+
+// ===========================================================================
+// Device nodes: root in the container keeps CAP_MKNOD (as in Docker), and
+// nsinit has no device cgroup, so every filesystem the container can write
+// and nsinit mounted or bound is nodev
+// ===========================================================================
+
+#[test]
+fn device_nodes_made_in_the_container_cannot_be_opened() {
+    let r = Rootfs::new("nodev");
+    let bound = r.outside("bound");
+    fs::create_dir_all(&bound).unwrap();
+    let bound = bound.to_str().unwrap();
+    let upper = r.outside("upper");
+    let upper = upper.to_str().unwrap();
+    for (options, path) in [
+        (&["--rootfs", r.root_str()][..], "/tmp/node"),
+        (&["--rootfs", r.root_str()], "/dev/node"),
+        (&["--rootfs", r.root_str(), "--bind", bound, "/mnt"], "/mnt/node"),
+        (&["--rootfs", r.root_str(), "--ro-bind", bound, "/ro", "--bind", bound, "/rw"], "/rw/node"),
+        (&["--rootfs", r.root_str(), "--tmpfs", "/run"], "/run/node"),
+        (&["--overlay", r.root_str(), "--overlay-upper", upper], "/tmp/node"),
+        (&["--rootfs", r.root_str(), "--unshare", "user"], "/tmp/node"),
+    ] {
+        let mut args = options.to_vec();
+        args.extend_from_slice(&[IN_PROBE, "mknod", path]);
+        let seen = ok(r.nsinit(&args));
+        let made_here = !options.contains(&"--unshare");
+        let want = if made_here { "mknod ok\nopen EACCES\n" } else { "mknod EPERM\nopen ENOENT\n" };
+        assert_eq!(seen, want, "{options:?}");
+        let _ = fs::remove_file(r.host(path));
+        let _ = fs::remove_file(Path::new(bound).join("node"));
+        let _ = fs::remove_file(Path::new(upper).join("tmp/node"));
+    }
+    // The host's devices are still devices; a device bound on its own is
+    // what was asked for, and works.
+    assert_eq!(ok(r.run(&["--bind", bound, "/mnt", IN_PROBE, "write", "/dev/null", "x"])), "");
+    assert_eq!(ok(r.run(&["--bind", "/dev/null", "/null", IN_PROBE, "write", "/null", "x"])), "");
+}

@@ -20,7 +20,7 @@
 
 use crate::config::{Mount, MountKind, PATH_MAX};
 use linux_raw_sys::general::{
-    AT_EMPTY_PATH, AT_RECURSIVE, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND,
+    AT_EMPTY_PATH, AT_RECURSIVE, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND,
     MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, O_CLOEXEC, O_DIRECTORY, O_PATH, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
     RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, S_IFDIR, S_IFMT, S_IFREG, mount_attr,
 };
@@ -236,7 +236,19 @@ fn bind(source: ZStr<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool
     let tree = sys::open_tree(sys::CWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
         .map(OwnedFd)
         .map_err(|e| Error::sys("bind", source.bytes(), e).push(b" on ").push(dst.bytes()))?;
+    // nodev, as bubblewrap's --bind: a device node made in a bound directory
+    // cannot be opened. A device bound on its own is what was asked for.
+    if sys::fstat(tree.0).is_ok_and(|st| st.st_mode & S_IFMT == S_IFDIR) {
+        set_attributes(&tree, MOUNT_ATTR_NODEV)
+            .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (nodev)"))?;
+    }
     bind_onto(tree, &point, source.bytes(), dst, readonly)
+}
+
+/// Sets `attrs` (`MOUNT_ATTR_*`) on every mount of the tree `tree`.
+pub fn set_attributes(tree: &OwnedFd, attrs: u32) -> Result<(), Errno> {
+    let attr = mount_attr { attr_set: u64::from(attrs), attr_clr: 0, propagation: 0, userns_fd: 0 };
+    sys::mount_setattr(tree.0, ZStr::new(c""), AT_EMPTY_PATH | AT_RECURSIVE, &attr)
 }
 
 /// Attaches `tree`, a detached copy of `source`'s mounts (`open_tree`), on
@@ -258,7 +270,9 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let point = open_point(dst, root, Some(Point::Dir))?;
     // The new tmpfs, by its own descriptor: filled while detached, where
     // nothing can see it, then attached.
-    let dev = new_tmpfs(ZStr::new(c"755"), ZStr::new(c"65536k"), MOUNT_ATTR_NOSUID)
+    // nodev: the host's devices are bound in as mounts of their own; a node
+    // made in the tmpfs itself cannot be opened.
+    let dev = new_tmpfs(ZStr::new(c"755"), ZStr::new(c"65536k"), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
         .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()))?;
     let at = |name: &CStr| fd_path(dev.0, Some(name));
     for (name, _) in DEVICES {

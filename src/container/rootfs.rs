@@ -9,7 +9,7 @@ use crate::config::{MAX_LOWERS, PATH_MAX};
 use crate::sys::OwnedFd;
 use crate::text::ZBuf;
 use linux_raw_sys::general::{
-    AT_EMPTY_PATH, AT_RECURSIVE, MNT_DETACH, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_MOVE, MS_REC,
+    AT_EMPTY_PATH, AT_RECURSIVE, MNT_DETACH, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_MOVE, MS_NODEV, MS_REC,
     MS_SLAVE, O_CLOEXEC, O_DIRECTORY, O_PATH, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS,
     mount_attr,
 };
@@ -25,10 +25,15 @@ pub fn stop_propagation() -> Result<(), Error> {
 /// rootfs's mounts (`open_tree`), attached on top of the rootfs. The copy's
 /// descriptor is the new mount itself, so `.`, `/` or any path whose lookup
 /// would not cross onto it still gives the new root.
+///
+/// The copy is `nodev`, all its mounts: a device node made in the image
+/// (root in the container keeps `CAP_MKNOD`, as in Docker) cannot be
+/// opened, so the host's disks stay out of reach without a device cgroup.
 pub fn bind_root(path: ZStr<'_>) -> Result<Root<'_>, Error> {
     let tree = sys::open_tree(sys::CWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
         .map(OwnedFd)
         .map_err(|e| Error::sys("bind", path.bytes(), e))?;
+    mounts::set_attributes(&tree, MOUNT_ATTR_NODEV).map_err(|e| Error::sys("mount_setattr", path.bytes(), e).push(b" (nodev)"))?;
     let place = sys::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::sys("open", path.bytes(), e))?;
     sys::move_mount(tree.0, place.0).map_err(|e| Error::sys("bind", path.bytes(), e))?;
     Ok(Root { path, fd: tree })
@@ -153,11 +158,12 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>) -> Result<Roo
     let target = fd_path(staging.0, c"root");
     let mut target = target.map_err(too_long)?;
     let overlay = ZStr::new(c"overlay");
-    let mut mounted = sys::mount(Some(overlay), target.zstr(), Some(overlay), 0, Some(data.zstr()));
+    // nodev, as the root of `--rootfs` (`bind_root`).
+    let mut mounted = sys::mount(Some(overlay), target.zstr(), Some(overlay), MS_NODEV, Some(data.zstr()));
     if mounted == Err(Errno::EINVAL) {
         // In a user namespace overlayfs wants its attributes in user.* xattrs.
         data.push(b",userxattr").map_err(too_long)?;
-        mounted = sys::mount(Some(overlay), target.zstr(), Some(overlay), 0, Some(data.zstr()));
+        mounted = sys::mount(Some(overlay), target.zstr(), Some(overlay), MS_NODEV, Some(data.zstr()));
     }
     mounted.map_err(|e| Error::sys("mount", b"overlay", e).push(b" on ").push(lower_path(0)))?;
     // Looked up from the staging tmpfs, `root` crosses onto the overlay.

@@ -15,6 +15,8 @@
 //! tiocsti-high TEXT (the same with high bits in the request), tioclinux,
 //! ctty (opens /dev/tty), session (whether it leads its session), ptrace
 //! PID|parent (attach and detach). Each prints `NAME ok` or `NAME ERRNO`.
+//! mknod PATH makes a character device there, the same as /dev/null (1:3),
+//! and opens it for writing: `mknod ok|ERRNO`, then `open ok|ERRNO`.
 //! traceme PROGRAM [ARG]... asks its parent to trace it, then execs
 //! PROGRAM, which stops it at once with SIGTRAP, as under a debugger.
 //! Started as `hello` (argv[0]'s last component), it is the demo.
@@ -57,6 +59,7 @@ fn main(args: Args) -> ! {
             (b"cat", Some(path), None) => cat(path),
             (b"ls", Some(path), None) => ls(path),
             (b"write", Some(path), Some(text)) => write(path, text),
+            (b"mknod", Some(path), None) => mknod_and_open(path),
             (b"readlink", Some(path), None) => readlink(path),
             (b"orphans", Some(n), None) => number(n).map_or(2, orphans),
             (b"signals", None, _) => signals(),
@@ -82,7 +85,7 @@ fn main(args: Args) -> ! {
             (b"ptrace", Some(w), None) if w.bytes() == b"parent" => ptrace_attach(sys::getppid()),
             (b"ptrace", Some(pid), None) => number(pid).map_or(2, |p| ptrace_attach(p as i32)),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent"]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH|traceme PROGRAM [ARG]..."]);
                 2
             }
         }
@@ -656,4 +659,12 @@ fn ptrace_attach(pid: i32) -> i32 {
         let _ = unsafe { syscalls::syscall!(ptrace, PTRACE_DETACH, pid, 0, 0) };
     }
     report(b"ptrace", r)
+}
+
+/// `mknod PATH`: a character device 1:3 (what /dev/null is), then an open
+/// of it for writing, each reported.
+fn mknod_and_open(path: ZStr<'_>) -> i32 {
+    const S_IFCHR: u32 = 0o020000;
+    report(b"mknod", sys::mknodat(sys::CWD, path, S_IFCHR | 0o666, (1 << 8) | 3));
+    report(b"open", sys::open(path, 0o1 | O_CLOEXEC, 0).map(|fd| sys::close(fd)))
 }
