@@ -450,13 +450,12 @@ fn push_path(dir: &mut Path, path: &[u8]) -> Result<(), Error> {
 /// Makes the child `part` of `dir` and goes into it; whether it was made now.
 fn make_child(dir: &mut Dir, part: &[u8]) -> Result<bool, Error> {
     let parent_len = dir.path.len();
+    let below_made = dir.made();
     dir.path.push(b"/").and_then(|d| d.push(part)).map_err(too_long)?;
     let made = make_dir(&mut dir.path)?;
-    if made && !dir.made() {
-        dir.existed = parent_len;
-    }
-    if !made && !dir.made() {
-        dir.existed = dir.path.len();
+    if !below_made {
+        // Still in what was there: it ends here, or below this one.
+        dir.existed = if made { parent_len } else { dir.path.len() };
     }
     Ok(made)
 }
