@@ -333,3 +333,65 @@ fn a_killed_nsinits_cgroup_below_the_callers_is_swept_by_the_next_run() {
     // The other hierarchies' were swept too.
     assert_eq!(default_cgroups(), Vec::<String>::new());
 }
+
+// ---------------------------------------------------------------------------
+// The default container's /sys/fs/cgroup
+// ---------------------------------------------------------------------------
+
+/// The host's mounts under /sys/fs/cgroup (its v1 hierarchies and the empty v2 one).
+fn host_hierarchies() -> Vec<String> {
+    host_mount_points().into_iter().filter(|p| p.starts_with("/sys/fs/cgroup/")).collect()
+}
+
+#[test]
+fn the_default_container_sees_its_cgroup_limits_read_only_in_sys_fs_cgroup() {
+    let r = Rootfs::new("cg-fs");
+    let path = format!("/nsinit-test-fs-{}", std::process::id());
+    let mounts = parse_mountinfo(&ok(r.run(&[IN_PROBE, "mountinfo"])));
+    let fs_root = point(&mounts, "/sys/fs/cgroup");
+    assert!(fs_root.opts.split(',').any(|o| o == "ro"), "{fs_root:?}");
+    let hierarchies = host_hierarchies();
+    assert!(hierarchies.iter().any(|h| h == "/sys/fs/cgroup/memory"), "this host has cgroup v1: {hierarchies:?}");
+    for h in &hierarchies {
+        let m = point(&mounts, h);
+        assert!(m.fstype == "cgroup" || m.fstype == "cgroup2", "{m:?}");
+        assert!(m.opts.split(',').any(|o| o == "ro"), "{h} is not read-only: {m:?}");
+    }
+    // Its own limit, where /proc/self/cgroup says its cgroup is.
+    let limit = format!("/sys/fs/cgroup/memory{path}/memory.limit_in_bytes");
+    assert_eq!(ok(r.run(&["--cgroup", &path, "--memory-max", "32M", IN_PROBE, "cat", &limit])), "33554432\n");
+    // Read-only: not even root in the container can move a process or lift a limit.
+    let out = r.run(&["--cgroup", &path, "--memory-max", "32M", IN_PROBE, "write", &limit, "-1"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, format!("probe: {limit}: EROFS (Read-only file system)\n").as_str()), "{out:?}");
+    for c in V1_CONTROLLERS {
+        assert!(!Path::new(&dir(c, &path)).exists(), "{c}: {path} left behind");
+    }
+}
+
+#[test]
+fn with_a_cgroup_namespace_sys_fs_cgroup_is_rooted_at_the_containers_cgroup() {
+    let r = Rootfs::new("cg-fs-ns");
+    let mounts = parse_mountinfo(&ok(r.run(&["--unshare", "cgroup", "--memory-max", "32M", IN_PROBE, "mountinfo"])));
+    let fs_root = point(&mounts, "/sys/fs/cgroup");
+    assert_eq!(fs_root.fstype, "tmpfs");
+    assert!(fs_root.opts.split(',').any(|o| o == "ro"), "{fs_root:?}");
+    for h in host_hierarchies() {
+        let m = point(&mounts, &h);
+        assert_eq!(m.root, "/", "{m:?}");
+        assert!(m.opts.split(',').any(|o| o == "ro"), "{h} is not read-only: {m:?}");
+    }
+    // The namespace's root is the container's cgroup, with its limit.
+    let out = ok(r.run(&["--unshare", "cgroup", "--memory-max", "32M", IN_PROBE, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]));
+    assert_eq!(out, "33554432\n");
+    let out = ok(r.run(&["--unshare", "cgroup", "--pids-max", "7", IN_PROBE, "cat", "/sys/fs/cgroup/pids/pids.max"]));
+    assert_eq!(out, "7\n");
+    // Links like the host's (cpu -> cpu,cpuacct where they are co-mounted).
+    for e in fs::read_dir("/sys/fs/cgroup").expect("read /sys/fs/cgroup").flatten() {
+        if e.file_type().expect("type").is_symlink() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let target = fs::read_link(e.path()).expect("readlink");
+            let out = ok(r.run(&["--unshare", "cgroup", "--pids-max", "7", IN_PROBE, "readlink", &format!("/sys/fs/cgroup/{name}")]));
+            assert_eq!(out.trim_end(), target.to_str().expect("UTF-8"));
+        }
+    }
+}

@@ -77,14 +77,19 @@ pub enum MountKind {
     Bind,
     Dev,
     Mqueue,
+    /// The cgroup filesystem, read-only (OCI's `cgroup` mount type).
+    Cgroup,
 }
 
 /// The mounts of the default container, in the order they are made.
-pub const DEFAULT_MOUNTS: [(MountKind, &core::ffi::CStr); 4] = [
+pub const DEFAULT_MOUNTS: [(MountKind, &core::ffi::CStr); 5] = [
     (MountKind::Proc, c"/proc"),
     (MountKind::Dev, c"/dev"),
     (MountKind::Mqueue, c"/dev/mqueue"),
     (MountKind::Sysfs, c"/sys"),
+    // As `runc spec`'s: runtimes that size themselves from their cgroup's
+    // limits (the JVM, Go, .NET) look for them here.
+    (MountKind::Cgroup, c"/sys/fs/cgroup"),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -102,7 +107,7 @@ pub struct Mount<'a> {
 
 impl<'a> Mount<'a> {
     pub fn new(kind: MountKind, destination: ZStr<'a>) -> Mount<'a> {
-        Mount { kind, destination, source: None, readonly: kind == MountKind::Sysfs, size: None, mode: None }
+        Mount { kind, destination, source: None, readonly: matches!(kind, MountKind::Sysfs | MountKind::Cgroup), size: None, mode: None }
     }
 }
 

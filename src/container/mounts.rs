@@ -15,7 +15,7 @@ use crate::sys::{self, Errno, Fd, OwnedFd, ZStr};
 use crate::text::ZBuf;
 use core::ffi::CStr;
 use linux_raw_sys::general::{
-    AT_EMPTY_PATH, AT_RECURSIVE, MOUNT_ATTR_RDONLY, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC,
+    AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, MOUNT_ATTR_RDONLY, O_DIRECTORY, O_RDONLY, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC,
     O_CLOEXEC, O_PATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, S_IFDIR, S_IFMT, S_IFREG, mount_attr,
 };
 
@@ -75,6 +75,7 @@ pub fn mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
             None => Err(Error::new(b"bind without a source: ").push(dst.bytes())),
         },
         MountKind::Dev => dev(dst, root),
+        MountKind::Cgroup => cgroup_fs(dst, root, m.readonly),
     }
 }
 
@@ -206,6 +207,105 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     sys::mkdirat(dev.0, ZStr::new(c"shm"), 0o1777).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"shm", e))?;
     sys::mount(Some(tmpfs), at(c"shm").zstr(), Some(tmpfs), MS_NOSUID | MS_NODEV | MS_NOEXEC, Some(ZStr::new(c"mode=1777,size=65536k")))
         .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()).push(b"/shm"))
+}
+
+/// The cgroup filesystem on `dst` (`runc spec`'s `/sys/fs/cgroup`), so that
+/// runtimes that size themselves from their cgroup's limits (the JVM, Go,
+/// .NET) find them. A new mount's root is the root of the container's
+/// cgroup namespace, which its `/proc/self/cgroup` paths start from, with a
+/// namespace of its own or not: on cgroup v2 alone, one new cgroup2 mount;
+/// on v1 (hybrid or legacy), with a cgroup namespace, a tmpfs holding each
+/// of the host's hierarchies mounted anew and its links (`cpu` to
+/// `cpu,cpuacct`), as runc does. Without one, the host's own
+/// `/sys/fs/cgroup` is that same view: it is bound, one call for a dozen;
+/// so it is where the kernel refuses a new mount (a user namespace without
+/// a cgroup namespace of its own).
+fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool) -> Result<(), Error> {
+    let host = ZStr::new(c"/sys/fs/cgroup");
+    let flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | if readonly { MS_RDONLY } else { 0 };
+    if sys::statfs_type(host) == Ok(u64::from(CGROUP2_SUPER_MAGIC)) {
+        let point = open_point(dst, root, Some(Point::Dir))?;
+        let fs = ZStr::new(c"cgroup2");
+        match sys::mount(Some(fs), fd_path(point.0, None).zstr(), Some(fs), flags, None) {
+            Err(Errno::EPERM) => bind_onto(host, &point, dst, root, readonly),
+            r => r.map_err(|e| mount_error(Error::sys("mount", b"cgroup2", e).push(b" on ").push(dst.bytes()), e)),
+        }
+    } else if own_cgroup_namespace() {
+        cgroup_v1_fs(dst, root, flags)
+    } else {
+        let point = open_point(dst, root, Some(Point::Dir))?;
+        bind_onto(host, &point, dst, root, readonly)
+    }
+}
+
+/// Whether this process has a cgroup namespace other than PID 1's (that of
+/// the `/proc` it sees). Where it cannot tell, it says yes: a new mount is
+/// right either way, only dearer.
+fn own_cgroup_namespace() -> bool {
+    let ns = |p: &CStr| sys::stat(ZStr::new(p)).map(|st| (st.st_dev, st.st_ino));
+    !matches!((ns(c"/proc/self/ns/cgroup"), ns(c"/proc/1/ns/cgroup")), (Ok(a), Ok(b)) if a == b)
+}
+
+/// cgroup v1 in a cgroup namespace: a tmpfs on `dst` with each of the
+/// host's hierarchies (the mounts under its `/sys/fs/cgroup`, named after
+/// their controllers, or `name=`) mounted anew, and the host's links copied.
+#[cold]
+fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), Error> {
+    filesystem(c"tmpfs", dst, root, flags & !MS_RDONLY, Some(ZStr::new(c"mode=755")))?;
+    let dir = open_point(dst, root, None)?;
+    let host = sys::open(ZStr::new(c"/sys/fs/cgroup"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
+        .map(OwnedFd)
+        .map_err(|e| Error::sys("open", b"/sys/fs/cgroup", e))?;
+    let mut failed = None;
+    let listed = sys::each_dir_entry(host.0, |name| {
+        if failed.is_none() {
+            failed = cgroup_v1_hierarchy(dir.0, dst, name, flags).err();
+        }
+    });
+    listed.map_err(|e| Error::sys("getdents", b"/sys/fs/cgroup", e))?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if flags & MS_RDONLY != 0 {
+        let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
+        sys::mount_setattr(dir.0, ZStr::new(c""), AT_EMPTY_PATH, &attr)
+            .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (read-only)"))?;
+    }
+    Ok(())
+}
+
+/// One entry of the host's `/sys/fs/cgroup` in the tmpfs `dir` (`dst`).
+#[cold]
+fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], flags: u32) -> Result<(), Error> {
+    let too_long = |_| Error::new(b"cgroup hierarchy name too long: ").push(name);
+    let mut host = ZBuf::<128>::from_parts(&[b"/sys/fs/cgroup/", name]).map_err(too_long)?;
+    let mut zname = ZBuf::<96>::from_parts(&[name]).map_err(too_long)?;
+    let mut link = [0u8; 96];
+    if let Ok(n) = sys::readlink(host.zstr(), &mut link) {
+        let mut target = ZBuf::<96>::from_parts(&[link.get(..n).unwrap_or_default()]).map_err(too_long)?;
+        return sys::symlinkat(target.zstr(), dir, zname.zstr()).map_err(|e| Error::sys_in("symlink", dst.bytes(), name, e));
+    }
+    let (fstype, data) = match sys::statfs_type(host.zstr()) {
+        Ok(t) if t == u64::from(CGROUP2_SUPER_MAGIC) => (c"cgroup2", None),
+        Ok(t) if t == u64::from(CGROUP_SUPER_MAGIC) => (c"cgroup", Some(name)),
+        _ => return Ok(()),
+    };
+    sys::mkdirat(dir, zname.zstr(), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), name, e))?;
+    let mut target = fd_path(dir, None);
+    target.push(b"/").and_then(|t| t.push(name)).map_err(too_long)?;
+    let fs = ZStr::new(fstype);
+    let mounted = |data: &[&[u8]]| -> Result<(), Errno> {
+        let mut d = ZBuf::<128>::from_parts(data).map_err(|_| Errno::ENAMETOOLONG)?;
+        let data = if data.is_empty() { None } else { Some(d.zstr()) };
+        let mut t = ZBuf::<128>::from_parts(&[target.bytes()]).map_err(|_| Errno::ENAMETOOLONG)?;
+        sys::mount(Some(fs), t.zstr(), Some(fs), flags, data)
+    };
+    let result = match data {
+        None => mounted(&[]),
+        // A named hierarchy (`systemd`) has no controller of that name.
+        Some(name) => mounted(&[name]).or_else(|e| if e == Errno::EINVAL || e == Errno::ENOENT { mounted(&[b"none,name=", name]) } else { Err(e) }),
+    };
+    result.map_err(|e| Error::sys("mount", fstype.to_bytes(), e).push(b" on ").push(dst.bytes()).push(b"/").push(name))
 }
 
 /// `/proc/self/fd/N`, or `/proc/self/fd/N/name`: a path for mount(2) that
