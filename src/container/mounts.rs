@@ -239,11 +239,13 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool) -> Result<(
 }
 
 /// Whether this process has a cgroup namespace other than PID 1's (that of
-/// the `/proc` it sees). Where it cannot tell, it says yes: a new mount is
-/// right either way, only dearer.
+/// the `/proc` it sees). Where it cannot tell (in a user namespace PID 1's
+/// links are out of reach), it says no: the host's tree is then bound,
+/// which the kernel allows where a new v1 mount outside a cgroup namespace
+/// of the user namespace's is refused.
 fn own_cgroup_namespace() -> bool {
     let ns = |p: &CStr| sys::stat(ZStr::new(p)).map(|st| (st.st_dev, st.st_ino));
-    !matches!((ns(c"/proc/self/ns/cgroup"), ns(c"/proc/1/ns/cgroup")), (Ok(a), Ok(b)) if a == b)
+    matches!((ns(c"/proc/self/ns/cgroup"), ns(c"/proc/1/ns/cgroup")), (Ok(a), Ok(b)) if a != b)
 }
 
 /// cgroup v1 in a cgroup namespace: a tmpfs on `dst` with each of the
