@@ -230,55 +230,69 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool) -> Result<(
             Err(Errno::EPERM) => bind_onto(host, &point, dst, root, readonly),
             r => r.map_err(|e| mount_error(Error::sys("mount", b"cgroup2", e).push(b" on ").push(dst.bytes()), e)),
         }
-    } else if own_cgroup_namespace() {
-        cgroup_v1_fs(dst, root, flags)
+    } else if at_cgroup_roots() {
+        if cgroup_v1_fs(dst, root, flags)? {
+            return Ok(());
+        }
+        // No new v1 mount outside a cgroup namespace of a user namespace's
+        // own: the host's tree, over the tmpfs.
+        let point = open_point(dst, root, None)?;
+        bind_onto(host, &point, dst, root, readonly)
     } else {
         let point = open_point(dst, root, Some(Point::Dir))?;
         bind_onto(host, &point, dst, root, readonly)
     }
 }
 
-/// Whether this process has a cgroup namespace other than PID 1's (that of
-/// the `/proc` it sees). Where it cannot tell (in a user namespace PID 1's
-/// links are out of reach), it says no: the host's tree is then bound,
-/// which the kernel allows where a new v1 mount outside a cgroup namespace
-/// of the user namespace's is refused.
-fn own_cgroup_namespace() -> bool {
-    let ns = |p: &CStr| sys::stat(ZStr::new(p)).map(|st| (st.st_dev, st.st_ino));
-    matches!((ns(c"/proc/self/ns/cgroup"), ns(c"/proc/1/ns/cgroup")), (Ok(a), Ok(b)) if a != b)
+/// Whether every line of `/proc/self/cgroup` is at its root (`ID:...:/`).
+/// In a cgroup namespace nsinit made it is, and a new mount of each
+/// hierarchy is needed for the container's paths to lead to its cgroups;
+/// outside one, the host's tree leads there (and where every path is `/`
+/// the two views are the same). Where it cannot tell, the host's tree.
+fn at_cgroup_roots() -> bool {
+    let Ok(fd) = sys::open(ZStr::new(c"/proc/self/cgroup"), O_RDONLY | O_CLOEXEC, 0).map(OwnedFd) else { return false };
+    let mut buf = [0u8; 4096];
+    match sys::read(fd.0, &mut buf) {
+        Ok(n) if n < buf.len() => buf[..n].split(|&c| c == b'\n').filter(|l| !l.is_empty()).all(|l| l.ends_with(b":/")),
+        _ => false,
+    }
 }
 
 /// cgroup v1 in a cgroup namespace: a tmpfs on `dst` with each of the
 /// host's hierarchies (the mounts under its `/sys/fs/cgroup`, named after
 /// their controllers, or `name=`) mounted anew, and the host's links copied.
 #[cold]
-fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), Error> {
+/// `false` when the kernel refused a new mount (EPERM), with only the tmpfs made.
+fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<bool, Error> {
     filesystem(c"tmpfs", dst, root, flags & !MS_RDONLY, Some(ZStr::new(c"mode=755")))?;
     let dir = open_point(dst, root, None)?;
     let host = sys::open(ZStr::new(c"/sys/fs/cgroup"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
         .map(OwnedFd)
         .map_err(|e| Error::sys("open", b"/sys/fs/cgroup", e))?;
-    let mut failed = None;
+    let (mut failed, mut refused) = (None, false);
     let listed = sys::each_dir_entry(host.0, |name| {
-        if failed.is_none() {
-            failed = cgroup_v1_hierarchy(dir.0, dst, name, flags).err();
+        if failed.is_none() && !refused {
+            failed = cgroup_v1_hierarchy(dir.0, dst, name, flags, &mut refused).err();
         }
     });
     listed.map_err(|e| Error::sys("getdents", b"/sys/fs/cgroup", e))?;
     if let Some(e) = failed {
         return Err(e);
     }
+    if refused {
+        return Ok(false);
+    }
     if flags & MS_RDONLY != 0 {
         let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
         sys::mount_setattr(dir.0, ZStr::new(c""), AT_EMPTY_PATH, &attr)
             .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (read-only)"))?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// One entry of the host's `/sys/fs/cgroup` in the tmpfs `dir` (`dst`).
 #[cold]
-fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], flags: u32) -> Result<(), Error> {
+fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], flags: u32, refused: &mut bool) -> Result<(), Error> {
     let too_long = |_| Error::new(b"cgroup hierarchy name too long: ").push(name);
     let mut host = ZBuf::<128>::from_parts(&[b"/sys/fs/cgroup/", name]).map_err(too_long)?;
     let mut zname = ZBuf::<96>::from_parts(&[name]).map_err(too_long)?;
@@ -307,7 +321,13 @@ fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], flags: u32) -> Resul
         // A named hierarchy (`systemd`) has no controller of that name.
         Some(name) => mounted(&[name]).or_else(|e| if e == Errno::EINVAL || e == Errno::ENOENT { mounted(&[b"none,name=", name]) } else { Err(e) }),
     };
-    result.map_err(|e| Error::sys("mount", fstype.to_bytes(), e).push(b" on ").push(dst.bytes()).push(b"/").push(name))
+    match result {
+        Err(Errno::EPERM) => {
+            *refused = true;
+            Ok(())
+        }
+        r => r.map_err(|e| Error::sys("mount", fstype.to_bytes(), e).push(b" on ").push(dst.bytes()).push(b"/").push(name)),
+    }
 }
 
 /// `/proc/self/fd/N`, or `/proc/self/fd/N/name`: a path for mount(2) that
