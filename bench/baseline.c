@@ -8,8 +8,8 @@
  *   min          uts, pid, ipc and mnt namespaces, /proc only (case a)
  *   default      what nsinit's default container does without a net
  *                namespace: /proc, /dev (devices bound from the host,
- *                symlinks, devpts, shm), /dev/mqueue, read-only /sys,
- *                masked and read-only /proc and /sys paths, the hostname,
+ *                symlinks, devpts, shm), /dev/mqueue, read-only /sys
+ *                and /sys/fs/cgroup, masked and read-only /proc and /sys paths, the hostname,
  *                runc's capabilities, no_new_privs and a seccomp filter
  *                making the same decisions as nsinit's (case b)
  *   default-net  the same in a new net namespace with lo brought up (case c)
@@ -52,6 +52,7 @@
 #define EINVAL 22
 #define AT_RECURSIVE 0x8000
 #define MOUNT_ATTR_RDONLY 1
+#define CGROUP2_SUPER_MAGIC 0x63677270
 #define PR_CAPBSET_DROP 24
 #define PR_SET_NO_NEW_PRIVS 38
 #define CLOSE_RANGE_CLOEXEC 4
@@ -193,6 +194,22 @@ static void make_dev(unsigned long r)
     mount_fs("mqueue", path, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
 }
 
+/* runc spec's read-only /sys/fs/cgroup, as nsinit makes it without a
+ * cgroup namespace: a new cgroup2 mount on a cgroup v2 host, else the
+ * host's v1 tree bound recursively and made read-only. */
+static void mount_cgroup(unsigned long r)
+{
+    unsigned long long st[15];
+    check(SYS(__NR_statfs, "/sys/fs/cgroup", st, 0, 0, 0), "statfs", "/sys/fs/cgroup");
+    if (st[0] == CGROUP2_SUPER_MAGIC) {
+        mount_fs("cgroup2", under(r, "/sys/fs/cgroup"), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
+        return;
+    }
+    bind("/sys/fs/cgroup", under(r, "/sys/fs/cgroup"), MS_REC);
+    struct { unsigned long long set, clr, propagation, userns; } attr = {MOUNT_ATTR_RDONLY, 0, 0, 0};
+    check(SYS(__NR_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr), "mount_setattr", path);
+}
+
 /* runc's masked paths: an empty read-only tmpfs on a directory, /dev/null
  * on a file (the tmpfs mount fails with ENOTDIR on one), nothing where the
  * kernel has no such path; then its read-only paths, bound onto
@@ -321,6 +338,7 @@ static __attribute__((noreturn)) void container(int full, int net, const char *r
     if (full) {
         make_dev(r);
         mount_fs("sysfs", under(r, "/sys"), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
+        mount_cgroup(r);
         hide_paths(r);
     }
     check(SYS(__NR_chdir, root, 0, 0, 0, 0), "chdir", root);

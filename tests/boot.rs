@@ -47,10 +47,26 @@ hostname other-vm
 /// Configs for cgroup v2, which the booted kernel has alone: nsinit mounts
 /// cgroup2 on /sys/fs/cgroup as the system's init, and creates containers
 /// straight into their cgroup (CLONE_INTO_CGROUP).
-const V2_CONFS: [(&str, &str); 3] = [
+const V2_CONFS: [(&str, &str); 5] = [
     ("/etc/v2-pids.conf", "rootfs /demo\npids-max 20\n--\n/bin/probe forkbomb\n"),
     ("/etc/v2-oom.conf", "rootfs /demo\nmemory-max 16M\n--\n/bin/probe hog 256\n"),
     ("/etc/v2-place.conf", "rootfs /demo\ncgroup box\ncpus 0.5\n--\n/bin/probe cat /proc/self/cgroup\n"),
+    // A caller limited to 32 MiB (the outer container, in /outer) runs nsinit
+    // (/demo/bin/nsinit) with a pids limit only: the inner container must
+    // nest below /outer, so 96 MiB is too much for it. The outer container
+    // writes the cgroup tree (a bind of the VM's) and may clone3 into it.
+    (
+        "/etc/v2-nest.conf",
+        "rootfs /demo\ncgroup /outer\nmemory-max 32M\nseccomp off\ncap-add ALL\nbind /sys/fs/cgroup /sys/fs/cgroup\n--\n\
+         /bin/nsinit --pids-max 100 /bin/probe hog 96\n",
+    ),
+    // The same nsinit beside another process of its cgroup: it cannot free
+    // its cgroup for controllers, and says so.
+    (
+        "/etc/v2-crowded.conf",
+        "rootfs /demo\ncgroup /outer\nmemory-max 32M\nseccomp off\ncap-add ALL\nbind /sys/fs/cgroup /sys/fs/cgroup\ninit\n--\n\
+         /bin/nsinit --pids-max 100 /bin/probe exit 0\n",
+    ),
 ];
 
 /// A boot takes about 5 s here under TCG; 120 s leaves room for a loaded
@@ -113,6 +129,7 @@ fn build_initramfs() -> PathBuf {
         .args(["--file", &file(OTHER_CONF_PATH, &other)])
         .args(["--file", &file("/demo/bin/hello", PROBE.as_ref())])
         .args(["--file", &file("/demo/bin/probe", PROBE.as_ref())])
+        .args(["--file", &file("/demo/bin/nsinit", NSINIT.as_ref())])
         .args(["--dir", "/demo/proc", "--dir", "/demo/dev", "--dir", "/demo/sys"])
         .status()
         .unwrap_or_else(|e| panic!("cannot run python3 {MKINITRAMFS} (apt-get install python3): {e}"));
@@ -302,4 +319,26 @@ fn cgroup_v2_limits_hold_in_a_v2_only_system() {
     place.assert_line("0::/box");
     place.assert_line("nsinit: payload exited with status 0");
     place.assert_powered_off();
+}
+
+#[test]
+fn cgroup_v2_the_default_cgroup_nests_below_the_callers_so_its_limit_holds() {
+    let nest = boot(&["nsinit.config=/etc/v2-nest.conf"]);
+    nest.assert_no_kernel_panic();
+    // The inner nsinit's report, then the outer's: the OOM kill was /outer's.
+    nest.assert_line("nsinit: container killed by the OOM killer (memory.max=max)");
+    nest.assert_line("nsinit: container killed by the OOM killer (memory.max=33554432)");
+    nest.assert_line("nsinit: payload exited with status 137");
+    assert!(!nest.has_line("hog done"), "{}: the hog escaped /outer's limit:\n{}", nest.what, nest.console);
+    nest.assert_powered_off();
+
+    // With its init beside it in /outer, nsinit refuses rather than put the
+    // container out of /outer's limits.
+    let crowded = boot(&["nsinit.config=/etc/v2-crowded.conf"]);
+    crowded.assert_line(
+        "nsinit: cgroup v2: nsinit's cgroup /sys/fs/cgroup/outer holds other processes, and a cgroup with processes \
+         cannot give its children controllers: start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PATH",
+    );
+    crowded.assert_line("nsinit: payload exited with status 125");
+    crowded.assert_powered_off();
 }

@@ -502,12 +502,12 @@ fn mqueue_mounts_a_message_queue_filesystem() {
 #[test]
 fn sixty_four_mounts_defaults_included_is_the_limit() {
     let r = Rootfs::new("many-mounts");
-    // The default container has four mounts (/proc, /dev, /dev/mqueue, /sys).
-    let names: Vec<String> = (1..=61).map(|i| format!("/m{i}")).collect();
-    let mut args: Vec<&str> = names[..60].iter().flat_map(|n| ["--tmpfs", n.as_str()]).collect();
+    // The default container has five mounts (/proc, /dev, /dev/mqueue, /sys, /sys/fs/cgroup).
+    let names: Vec<String> = (1..=60).map(|i| format!("/m{i}")).collect();
+    let mut args: Vec<&str> = names[..59].iter().flat_map(|n| ["--tmpfs", n.as_str()]).collect();
     args.extend_from_slice(&[IN_PROBE, "mountinfo"]);
     let mounts = parse_mountinfo(&ok(r.run(&args)));
-    assert_eq!(mounts.iter().filter(|m| m.point.starts_with("/m")).count(), 60);
+    assert_eq!(mounts.iter().filter(|m| m.point.starts_with("/m")).count(), 59);
 
     let mut args: Vec<&str> = names.iter().flat_map(|n| ["--tmpfs", n.as_str()]).collect();
     args.extend_from_slice(&[IN_PROBE, "exit", "0"]);
@@ -1170,16 +1170,29 @@ fn nsinit_init_runs_nested_inside_a_container() {
 /// The v1 hierarchies nsinit places containers in.
 const V1_CONTROLLERS: [&str; 4] = ["pids", "memory", "cpu", "cpuset"];
 
-/// The cgroup directories under `nsinit/` (the default parent) in every
-/// v1 hierarchy, and under `extra` when given.
+/// The default cgroups (`nsinit-<PID>`, and `nsinit-<PID>.self`) below this
+/// process's own cgroup in every v1 hierarchy: nsinit, started by the
+/// tests, puts its containers there. Under `extra` too, when given.
 fn nsinit_cgroups(extra: Option<&str>) -> Vec<String> {
+    let own = fs::read_to_string("/proc/self/cgroup").expect("read /proc/self/cgroup");
     let mut found = Vec::new();
     for controller in V1_CONTROLLERS {
-        for parent in ["nsinit"].into_iter().chain(extra) {
-            let dir = format!("/sys/fs/cgroup/{controller}/{parent}");
+        let mine = own
+            .lines()
+            .find_map(|l| {
+                let mut f = l.splitn(3, ':');
+                let (_, list, path) = (f.next()?, f.next()?, f.next()?);
+                list.split(',').any(|c| c == controller).then(|| path.trim_end_matches('/').to_string())
+            })
+            .unwrap_or_else(|| panic!("no {controller} line in /proc/self/cgroup: {own}"));
+        let mut dirs = vec![(format!("/sys/fs/cgroup/{controller}{mine}"), true)];
+        dirs.extend(extra.map(|e| (format!("/sys/fs/cgroup/{controller}/{e}"), false)));
+        for (dir, only_default) in dirs {
             if let Ok(entries) = fs::read_dir(&dir) {
                 for e in entries.flatten() {
-                    if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let default = name.strip_prefix("nsinit-").is_some_and(|n| n.trim_end_matches(".self").parse::<u32>().is_ok());
+                    if e.file_type().map(|t| t.is_dir()).unwrap_or(false) && (default || !only_default) {
                         found.push(e.path().display().to_string());
                     }
                 }

@@ -187,10 +187,12 @@ mod tests {
                 (MountKind::Proc, "/proc".into()),
                 (MountKind::Dev, "/dev".into()),
                 (MountKind::Mqueue, "/dev/mqueue".into()),
-                (MountKind::Sysfs, "/sys".into())
+                (MountKind::Sysfs, "/sys".into()),
+                (MountKind::Cgroup, "/sys/fs/cgroup".into())
             ]
         );
         assert!(c.mounts[3].readonly);
+        assert!(c.mounts[4].readonly);
         assert_eq!(c.hostname.map(|h| h.bytes()), Some(&b"nsinit"[..]));
         assert_eq!(args_of(&c), ["sh"]);
         assert_eq!(c.process.args.argv().last(), Some(&None));
@@ -242,14 +244,15 @@ mod tests {
         assert_eq!(d[0], (MountKind::Dev, "/dev".into()));
         assert_eq!(d[1], (MountKind::Mqueue, "/dev/mqueue".into()));
         assert_eq!(d[2], (MountKind::Sysfs, "/sys".into()));
-        assert_eq!(d[3], (MountKind::Tmpfs, "/tmp".into()));
-        assert_eq!((c.mounts[3].size, c.mounts[3].mode), (Some(1 << 20), Some(0o1777)));
-        assert_eq!(d[4], (MountKind::Bind, "/b".into()));
-        assert!(!c.mounts[4].readonly);
-        assert_eq!(c.mounts[4].source.map(|s| s.bytes()), Some(&b"/a"[..]));
-        assert!(c.mounts[5].readonly);
-        assert_eq!(d[6], (MountKind::Proc, "/proc".into()));
-        assert_eq!((c.mounts[7].size, c.mounts[7].mode), (None, None), "size and mode apply to one tmpfs only");
+        assert_eq!(d[3], (MountKind::Cgroup, "/sys/fs/cgroup".into()));
+        assert_eq!(d[4], (MountKind::Tmpfs, "/tmp".into()));
+        assert_eq!((c.mounts[4].size, c.mounts[4].mode), (Some(1 << 20), Some(0o1777)));
+        assert_eq!(d[5], (MountKind::Bind, "/b".into()));
+        assert!(!c.mounts[5].readonly);
+        assert_eq!(c.mounts[5].source.map(|s| s.bytes()), Some(&b"/a"[..]));
+        assert!(c.mounts[6].readonly);
+        assert_eq!(d[7], (MountKind::Proc, "/proc".into()));
+        assert_eq!((c.mounts[8].size, c.mounts[8].mode), (None, None), "size and mode apply to one tmpfs only");
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod file;
 mod options;
 
 pub use cli::{Action, BENCH_MAX_JOBS, Mode, BENCH_MAX_RUNS, parse};
-pub use options::MAX_LOWERS;
+pub use options::{CGROUP_NAME_MAX, MAX_LOWERS, cgroup_path_ok};
 
 /// A decimal number, digits only (for the probe and later numeric options).
 pub fn parse_number(s: &[u8]) -> Option<u64> {
@@ -77,14 +77,19 @@ pub enum MountKind {
     Bind,
     Dev,
     Mqueue,
+    /// The cgroup filesystem, read-only (OCI's `cgroup` mount type).
+    Cgroup,
 }
 
 /// The mounts of the default container, in the order they are made.
-pub const DEFAULT_MOUNTS: [(MountKind, &core::ffi::CStr); 4] = [
+pub const DEFAULT_MOUNTS: [(MountKind, &core::ffi::CStr); 5] = [
     (MountKind::Proc, c"/proc"),
     (MountKind::Dev, c"/dev"),
     (MountKind::Mqueue, c"/dev/mqueue"),
     (MountKind::Sysfs, c"/sys"),
+    // As `runc spec`'s: runtimes that size themselves from their cgroup's
+    // limits (the JVM, Go, .NET) look for them here.
+    (MountKind::Cgroup, c"/sys/fs/cgroup"),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -102,7 +107,7 @@ pub struct Mount<'a> {
 
 impl<'a> Mount<'a> {
     pub fn new(kind: MountKind, destination: ZStr<'a>) -> Mount<'a> {
-        Mount { kind, destination, source: None, readonly: kind == MountKind::Sysfs, size: None, mode: None }
+        Mount { kind, destination, source: None, readonly: matches!(kind, MountKind::Sysfs | MountKind::Cgroup), size: None, mode: None }
     }
 }
 
@@ -295,8 +300,11 @@ pub struct Container<'a> {
     pub process: Process<'a>,
     pub init: Init,
     pub on_exit: OnExit,
-    /// Where the container's cgroup goes, relative to each hierarchy's root;
-    /// by default `nsinit/<PID of nsinit>` when there are limits.
+    /// Where the container's cgroup goes: `/A/B` below each hierarchy's
+    /// root; `A/B` below nsinit's own cgroup (v1) or its parent (v2), as
+    /// runc takes a relative `cgroupsPath`. By default, when there are
+    /// limits, `nsinit-<PID of nsinit>` below nsinit's own cgroup in each
+    /// hierarchy (see `container::cgroup`).
     pub cgroup: Option<ZStr<'a>>,
     pub resources: Resources<'a>,
     pub rlimits: Vec<Rlimit, MAX_RLIMITS>,

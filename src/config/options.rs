@@ -306,8 +306,11 @@ impl<'c, 'a> Builder<'c, 'a> {
             #[cfg(feature = "cgroups")]
             ("cgroup", [path]) => {
                 let p = path.bytes();
-                if p.is_empty() || p.split(|&c| c == b'/').any(|part| part == b"..") {
-                    return Err(error().push(b"expected a cgroup path without '..'; got '").push(p).push(b"'"));
+                if !cgroup_path_ok(p) {
+                    return Err(error().push(b"expected a cgroup path whose components are not empty, '.' or '..'; got '").push(p).push(b"'"));
+                }
+                if p.len() > CGROUP_NAME_MAX {
+                    return Err(error().push(b"cgroup path too long (at most 255 bytes)"));
                 }
                 self.c.cgroup = Some(*path);
             }
@@ -734,9 +737,32 @@ pub fn parse_radix(s: &[u8], radix: u64) -> Option<u64> {
     })
 }
 
+/// Longest `--cgroup` path.
+pub const CGROUP_NAME_MAX: usize = 255;
+
+/// Whether `path` names a cgroup below a hierarchy's root (`/A/B`) or below
+/// nsinit's own (`A/B`): one or more components, none of them empty, `.`
+/// or `..`. `/`, `.`, `//`, `a//b`, `a/` and `a/..` would name the root
+/// itself or a cgroup above the one meant: refused before anything is
+/// touched (a failed run kills what is in the cgroup it made).
+pub fn cgroup_path_ok(path: &[u8]) -> bool {
+    let relative = path.strip_prefix(b"/").unwrap_or(path);
+    !relative.is_empty() && relative.split(|&c| c == b'/').all(|part| !part.is_empty() && part != b"." && part != b"..")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cgroup_paths() {
+        for ok in ["a", "/a", "a/b", "/a/b/c", "nsinit-1", "/.a", "a..b", "..."] {
+            assert!(cgroup_path_ok(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["", "/", "//", "///", ".", "/.", "..", "/..", "a/", "/a/", "a//b", "//a", "a/.", "./a", "a/../b", "/a/..", "a/./b"] {
+            assert!(!cgroup_path_ok(bad.as_bytes()), "{bad}");
+        }
+    }
 
     #[test]
     fn sizes() {

@@ -14,8 +14,10 @@ use linux_raw_sys::general::{
     CGROUP2_SUPER_MAGIC, O_CLOEXEC, O_DIRECTORY, O_RDONLY, S_IFDIR, S_IFMT, SIGKILL,
 };
 
-/// Longest cgroup directory path, `/sys/fs/cgroup/<controller>/<PATH>`.
-const CGROUP_PATH_MAX: usize = 512;
+/// Longest cgroup directory path, `/sys/fs/cgroup/<controller>/<OWN>/<PATH>`.
+const CGROUP_PATH_MAX: usize = 1024;
+/// Most of `/proc/self/cgroup` nsinit reads: a line a hierarchy.
+const PROC_CGROUP_MAX: usize = 4096;
 type Path = ZBuf<CGROUP_PATH_MAX>;
 
 /// The v1 controllers a container is placed in, those mounted at least.
@@ -42,13 +44,55 @@ pub fn layout() -> Layout {
     }
 }
 
+/// Where a cgroup path starts (see `Container::cgroup`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// `--cgroup /A/B`: below each hierarchy's root.
+    Root,
+    /// `--cgroup A/B`: below nsinit's own cgroup on v1, below its parent on
+    /// v2, where nsinit's own most likely holds processes (runc's reading
+    /// of a relative `cgroupsPath`).
+    Relative,
+    /// The default, `nsinit-<PID>`: below nsinit's own cgroup, so that the
+    /// limits of the cgroup nsinit was started in still hold.
+    Own,
+}
+
+/// One cgroup directory of the container, and which part of it nsinit made.
+struct Dir {
+    /// On v1 its controller; empty on v2.
+    controller: &'static [u8],
+    path: Path,
+    /// The length of the part of `path` that was there before: nsinit
+    /// removes (and kills in) only the directories after it, the ones it
+    /// made. A cgroup it found is joined, never emptied nor removed.
+    existed: usize,
+}
+
+impl Dir {
+    fn made(&self) -> bool {
+        self.existed < self.path.len()
+    }
+}
+
+/// On v2, where nsinit moved itself to free its own cgroup for the
+/// container's controllers (see `free_own_cgroup`).
+struct Moved {
+    own: Path,
+    leaf: Path,
+    /// The controllers (bits, in `V2_CONTROLLERS` order) the own cgroup's
+    /// `cgroup.subtree_control` had before: the others are turned off again.
+    had: u8,
+}
+
 pub struct Cgroup {
     pub layout: Layout,
-    /// One directory on v2; one per controller on v1, `(controller, dir)`.
-    dirs: Vec<(&'static [u8], Path), 4>,
+    /// One directory on v2; one per controller on v1.
+    dirs: Vec<Dir, 4>,
     /// On v2, the directory open, to create the container straight into it.
     pub fd: Option<Fd>,
     memory_max: Option<u64>,
+    moved: Option<Moved>,
 }
 
 impl Cgroup {
@@ -57,23 +101,41 @@ impl Cgroup {
     /// memory until it execs.
     #[cold]
     pub fn create(c: &Container<'_>) -> Result<&'static Cgroup, Error> {
-        static CGROUP: StaticCell<Cgroup> =
-            StaticCell::new(Cgroup { layout: Layout::Unified, dirs: Vec::new(), fd: None, memory_max: None });
+        static CGROUP: StaticCell<Cgroup> = StaticCell::new(Cgroup {
+            layout: Layout::Unified,
+            dirs: Vec::new(),
+            fd: None,
+            memory_max: None,
+            moved: None,
+        });
+        static PROC_CGROUP: StaticCell<[u8; PROC_CGROUP_MAX]> = StaticCell::new([0; PROC_CGROUP_MAX]);
         let cg = CGROUP.take().ok_or_else(|| Error::new(b"cgroup taken"))?;
         cg.layout = layout();
         cg.memory_max = c.resources.memory_max;
-        let mut name = ZBuf::<256>::new();
-        match c.cgroup {
-            Some(path) => name.push(path.bytes().strip_prefix(b"/").unwrap_or(path.bytes())),
-            None => name.push(b"nsinit/").and_then(|n| n.push_num(sys::getpid() as u64, 10)),
+        let mut default = ZBuf::<32>::new();
+        let _ = default.push(b"nsinit-").and_then(|n| n.push_num(sys::getpid() as u64, 10));
+        let (place, name) = match c.cgroup {
+            Some(path) => match path.bytes().strip_prefix(b"/") {
+                Some(below_root) => (Place::Root, below_root),
+                None => (Place::Relative, path.bytes()),
+            },
+            None => (Place::Own, default.bytes()),
+        };
+        // The config checked a given path; this is the last line of defence
+        // against a path naming a hierarchy's root.
+        if !crate::config::cgroup_path_ok(name) {
+            return Err(Error::new(b"--cgroup: bad cgroup path '").push(name).push(b"'"));
         }
-        .map_err(|_| Error::new(b"--cgroup: path too long (at most 255 bytes)"))?;
-        if c.cgroup.is_none() {
-            remove_stale(cg.layout);
-        }
+        let own: &[u8] = match place {
+            Place::Root => b"",
+            _ => {
+                let buf = PROC_CGROUP.take().ok_or_else(|| Error::new(b"cgroup buffer taken"))?;
+                read_own_cgroups(buf)?
+            }
+        };
         let made = match cg.layout {
-            Layout::Unified => cg.create_v2(name.bytes(), &c.resources),
-            Layout::Hybrid | Layout::Legacy => cg.create_v1(name.bytes(), &c.resources),
+            Layout::Unified => cg.create_v2(place, name, own, &c.resources),
+            Layout::Hybrid | Layout::Legacy => cg.create_v1(place, name, own, &c.resources),
         };
         if let Err(e) = made {
             cg.remove();
@@ -82,61 +144,115 @@ impl Cgroup {
         Ok(cg)
     }
 
-    fn create_v2(&mut self, name: &[u8], r: &Resources<'_>) -> Result<(), Error> {
-        let mut dir = Path::from_parts(&[b"/sys/fs/cgroup"]).map_err(too_long)?;
+    fn create_v2(&mut self, place: Place, name: &[u8], own: &[u8], r: &Resources<'_>) -> Result<(), Error> {
+        let mut base = Path::from_parts(&[b"/sys/fs/cgroup"]).map_err(too_long)?;
+        if place != Place::Root {
+            let mine = own_cgroup(own, b"").ok_or_else(|| not_found(b"0::"))?;
+            let mine = if place == Place::Relative { parent_of(mine) } else { mine };
+            push_path(&mut base, mine)?;
+            if place == Place::Own {
+                remove_stale(&mut base);
+                if !mine.is_empty() {
+                    self.free_own_cgroup(&base)?;
+                }
+            }
+        }
+        self.dirs.push(Dir { controller: b"", existed: base.len(), path: base }).map_err(|_| Error::new(b"cgroup: too many directories"))?;
+        let Some(dir) = self.dirs.last_mut() else { return Err(Error::new(b"cgroup: no directory")) };
         // Each level enables the controllers for the one below it.
-        for part in name.split(|&c| c == b'/').filter(|p| !p.is_empty()) {
+        for part in name.split(|&c| c == b'/') {
             for controller in V2_CONTROLLERS {
                 // Not every kernel has every controller: a limit on a
                 // missing one fails below, naming its file.
-                let _ = write_in(&mut dir, b"cgroup.subtree_control", controller);
+                let _ = write_in(&mut dir.path, b"cgroup.subtree_control", controller);
             }
-            dir.push(b"/").and_then(|d| d.push(part)).map_err(too_long)?;
-            make_dir(&mut dir)?;
+            make_child(dir, part)?;
         }
+        let dir = &mut dir.path;
         if let Some(n) = r.pids_max {
-            write_in(&mut dir, b"pids.max", limit(n, b"max").bytes())?;
+            write_in(dir, b"pids.max", limit(n, b"max").bytes())?;
         }
         if let Some(n) = r.memory_max {
-            write_in(&mut dir, b"memory.max", limit(n, b"max").bytes())?;
+            write_in(dir, b"memory.max", limit(n, b"max").bytes())?;
         }
         if let Some(n) = r.memory_swap_max {
-            write_in(&mut dir, b"memory.swap.max", limit(n, b"max").bytes())?;
+            write_in(dir, b"memory.swap.max", limit(n, b"max").bytes())?;
         }
         if let Some((quota, period)) = r.cpu_max {
             let mut v = limit(quota, b"max");
             let _ = v.push(b" ").and_then(|v| v.push_num(period, 10));
-            write_in(&mut dir, b"cpu.max", v.bytes())?;
+            write_in(dir, b"cpu.max", v.bytes())?;
         }
         if let Some(w) = r.cpu_weight {
-            write_in(&mut dir, b"cpu.weight", limit(w, b"max").bytes())?;
+            write_in(dir, b"cpu.weight", limit(w, b"max").bytes())?;
         }
         if let Some(cpus) = r.cpuset {
-            write_in(&mut dir, b"cpuset.cpus", cpus.bytes())?;
+            write_in(dir, b"cpuset.cpus", cpus.bytes())?;
         }
         let fd = sys::open(dir.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
             .map_err(|e| Error::sys("open", dir.bytes(), e))?;
         self.fd = Some(fd);
-        let _ = self.dirs.push((b"", dir));
         Ok(())
     }
 
-    fn create_v1(&mut self, name: &[u8], r: &Resources<'_>) -> Result<(), Error> {
+    /// cgroup v2 lets no cgroup but the root hold processes and enable
+    /// controllers for its children. nsinit's own cgroup holds nsinit: when
+    /// nsinit is all it holds, nsinit moves itself into a leaf of its own,
+    /// `nsinit-<PID>.self`, as systemd and crun move a delegated cgroup's
+    /// processes into a leaf, and moves back when the container is gone.
+    /// With other processes there (a login shell's scope), nsinit refuses
+    /// rather than put the container beside its cgroup, out of its limits.
+    fn free_own_cgroup(&mut self, own: &Path) -> Result<(), Error> {
+        let mut buf = [0u8; 512];
+        let me = sys::getpid() as u64;
+        let procs = read_in(own, b"cgroup.procs", &mut buf)?;
+        if procs.split(|&c| c == b'\n').filter_map(crate::config::parse_number).any(|pid| pid != me) {
+            return Err(Error::new(b"cgroup v2: nsinit's cgroup ")
+                .push(own.bytes())
+                .push(b" holds other processes, and a cgroup with processes cannot give its children controllers: \
+start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PATH"));
+        }
+        let controls = read_in(own, b"cgroup.subtree_control", &mut buf)?;
+        let mut had = 0;
+        for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
+            if controls.split(|&c| c == b' ' || c == b'\n').any(|w| w == &controller[1..]) {
+                had |= 1 << i;
+            }
+        }
+        let mut leaf = Path::from_parts(&[own.bytes(), b"/nsinit-"]).map_err(too_long)?;
+        leaf.push_num(me, 10).and_then(|l| l.push(b".self")).map_err(too_long)?;
+        make_dir(&mut leaf)?;
+        let own = Path::from_parts(&[own.bytes()]).map_err(too_long)?;
+        self.moved = Some(Moved { own, leaf, had });
+        if let Some(m) = &mut self.moved {
+            write_in(&mut m.leaf, b"cgroup.procs", b"0")?;
+        }
+        Ok(())
+    }
+
+    fn create_v1(&mut self, place: Place, name: &[u8], own: &[u8], r: &Resources<'_>) -> Result<(), Error> {
         for controller in V1_CONTROLLERS {
-            let mut dir = Path::from_parts(&[b"/sys/fs/cgroup/", controller]).map_err(too_long)?;
-            if !sys::stat_mode(dir.zstr()).is_ok_and(|m| m & S_IFMT == S_IFDIR) {
+            let mut base = Path::from_parts(&[b"/sys/fs/cgroup/", controller]).map_err(too_long)?;
+            if !sys::stat_mode(base.zstr()).is_ok_and(|m| m & S_IFMT == S_IFDIR) {
                 continue;
             }
-            for part in name.split(|&c| c == b'/').filter(|p| !p.is_empty()) {
-                let parent_len = dir.len();
-                dir.push(b"/").and_then(|d| d.push(part)).map_err(too_long)?;
-                if make_dir(&mut dir)? && controller == b"cpuset" {
+            if place != Place::Root {
+                // Each hierarchy has nsinit in a cgroup of its own.
+                push_path(&mut base, own_cgroup(own, controller).ok_or_else(|| not_found(controller))?)?;
+            }
+            if place == Place::Own {
+                remove_stale(&mut base);
+            }
+            self.dirs.push(Dir { controller, existed: base.len(), path: base }).map_err(|_| Error::new(b"cgroup: too many directories"))?;
+            let Some(dir) = self.dirs.last_mut() else { continue };
+            for part in name.split(|&c| c == b'/') {
+                let parent_len = dir.path.len();
+                if make_child(dir, part)? && controller == b"cpuset" {
                     // A new cpuset is empty: no task may join it until it
                     // has CPUs and memory nodes, copied from its parent.
-                    inherit_cpuset(&mut dir, parent_len)?;
+                    inherit_cpuset(&mut dir.path, parent_len)?;
                 }
             }
-            let _ = self.dirs.push((controller, dir));
         }
         if self.dirs.is_empty() {
             return Err(Error::new(b"no cgroup v1 controller is mounted under /sys/fs/cgroup"));
@@ -170,10 +286,10 @@ impl Cgroup {
         ];
         for (controller, file, value) in files {
             let Some(value) = value else { continue };
-            let Some((_, dir)) = self.dirs.iter_mut().find(|(c, _)| *c == controller) else {
+            let Some(dir) = self.dirs.iter_mut().find(|d| d.controller == controller) else {
                 return Err(Error::new(b"the cgroup v1 controller for ").push(file).push(b" is not mounted"));
             };
-            write_in(dir, file, value.bytes())?;
+            write_in(&mut dir.path, file, value.bytes())?;
         }
         Ok(())
     }
@@ -185,9 +301,9 @@ impl Cgroup {
         if self.fd.is_some() {
             return Ok(());
         }
-        for (_, dir) in &self.dirs {
-            let mut dir = Path::from_parts(&[dir.bytes()]).map_err(too_long)?;
-            write_in(&mut dir, b"cgroup.procs", b"0")?;
+        for dir in &self.dirs {
+            let mut path = Path::from_parts(&[dir.path.bytes()]).map_err(too_long)?;
+            write_in(&mut path, b"cgroup.procs", b"0")?;
         }
         Ok(())
     }
@@ -196,12 +312,12 @@ impl Cgroup {
     #[cold]
     pub fn oom_kills(&self) -> u64 {
         let (file, dir) = match self.layout {
-            Layout::Unified => (&b"memory.events"[..], self.dirs.first().map(|(_, d)| d)),
-            _ => (&b"memory.oom_control"[..], self.dirs.iter().find(|(c, _)| *c == b"memory").map(|(_, d)| d)),
+            Layout::Unified => (&b"memory.events"[..], self.dirs.first()),
+            _ => (&b"memory.oom_control"[..], self.dirs.iter().find(|d| d.controller == b"memory")),
         };
         let Some(dir) = dir else { return 0 };
         let mut buf = [0u8; 512];
-        let Ok(text) = read_in(dir, file, &mut buf) else { return 0 };
+        let Ok(text) = read_in(&dir.path, file, &mut buf) else { return 0 };
         text.split(|&c| c == b'\n')
             .find_map(|line| line.strip_prefix(b"oom_kill "))
             .and_then(crate::config::parse_number)
@@ -214,15 +330,16 @@ impl Cgroup {
         self.memory_max
     }
 
-    /// Kills what is left in the cgroup and removes its directories.
+    /// Kills what is left in the cgroup and removes the directories nsinit
+    /// made; a cgroup it joined keeps its processes and stays.
     #[cold]
     pub fn remove(&self) {
         if let Some(fd) = self.fd {
             let _ = sys::close(fd);
         }
-        for (_, dir) in self.dirs.iter().rev() {
-            let mut dir = match Path::from_parts(&[dir.bytes()]) {
-                Ok(d) => d,
+        for d in self.dirs.iter().rev().filter(|d| d.made()) {
+            let mut dir = match Path::from_parts(&[d.path.bytes()]) {
+                Ok(p) => p,
                 Err(_) => continue,
             };
             // cgroup.kill (v2, 5.14+) kills everything at once.
@@ -236,8 +353,111 @@ impl Cgroup {
                 }
                 let _ = sys::nanosleep_ms(1);
             }
+            // Then the parents nsinit made on the way, deepest first; one
+            // that another container has come to use stays.
+            while let Some(slash) = dir.bytes().iter().rposition(|&c| c == b'/') {
+                if slash <= d.existed {
+                    break;
+                }
+                dir.truncate(slash);
+                let _ = sys::rmdir(dir.zstr());
+            }
+        }
+        if let Some(m) = &self.moved {
+            m.move_back();
         }
     }
+}
+
+impl Moved {
+    /// Turns off the controllers nsinit turned on in its own cgroup, goes
+    /// back there and removes its leaf.
+    #[cold]
+    fn move_back(&self) {
+        let (Ok(mut own), Ok(mut leaf)) = (Path::from_parts(&[self.own.bytes()]), Path::from_parts(&[self.leaf.bytes()]))
+        else {
+            return;
+        };
+        for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
+            if self.had & (1 << i) == 0 {
+                let mut off = [0u8; 16];
+                let name = &controller[1..];
+                off[0] = b'-';
+                off[1..=name.len()].copy_from_slice(name);
+                let _ = write_in(&mut own, b"cgroup.subtree_control", &off[..=name.len()]);
+            }
+        }
+        let _ = write_in(&mut own, b"cgroup.procs", b"0");
+        let _ = sys::rmdir(leaf.zstr());
+    }
+}
+
+/// Reads nsinit's own `/proc/self/cgroup` into `buf`.
+#[cold]
+fn read_own_cgroups(buf: &mut [u8; PROC_CGROUP_MAX]) -> Result<&[u8], Error> {
+    let path = ZStr::new(c"/proc/self/cgroup");
+    let fd = sys::open(path, O_RDONLY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
+    let n = sys::read(fd, buf);
+    let _ = sys::close(fd);
+    let n = n.map_err(|e| Error::sys("read", path.bytes(), e))?;
+    if n == buf.len() {
+        return Err(Error::new(b"/proc/self/cgroup: longer than 4096 bytes"));
+    }
+    Ok(&buf[..n])
+}
+
+/// nsinit's cgroup in the hierarchy of `controller` (v1), or in the v2
+/// hierarchy when `controller` is empty, from the text of
+/// `/proc/self/cgroup` (`ID:CONTROLLER[,CONTROLLER...]:/PATH` lines; v2's
+/// is `0::/PATH`), without its leading `/`: empty for the root. `None`
+/// when there is no such line, or its path is not one a cgroup can be made
+/// below (a cgroup outside nsinit's cgroup namespace shows as `/..`).
+pub fn own_cgroup<'t>(text: &'t [u8], controller: &[u8]) -> Option<&'t [u8]> {
+    text.split(|&c| c == b'\n').find_map(|line| {
+        let mut fields = line.splitn(3, |&c| c == b':');
+        let (id, controllers, path) = (fields.next()?, fields.next()?, fields.next()?);
+        let matches = if controller.is_empty() {
+            id == b"0" && controllers.is_empty()
+        } else {
+            controllers.split(|&c| c == b',').any(|c| c == controller)
+        };
+        if !matches {
+            return None;
+        }
+        let path = path.strip_prefix(b"/")?;
+        (path.is_empty() || crate::config::cgroup_path_ok(path)).then_some(path)
+    })
+}
+
+/// `path` less its last component; empty for a top-level one.
+fn parent_of(path: &[u8]) -> &[u8] {
+    path.iter().rposition(|&c| c == b'/').map_or(&path[..0], |i| &path[..i])
+}
+
+#[cold]
+fn not_found(what: &[u8]) -> Error {
+    Error::new(b"/proc/self/cgroup: no usable line for ").push(what).push(b" (nsinit's own cgroup)")
+}
+
+/// Appends `/PATH` unless `path` is empty.
+fn push_path(dir: &mut Path, path: &[u8]) -> Result<(), Error> {
+    if !path.is_empty() {
+        dir.push(b"/").and_then(|d| d.push(path)).map_err(too_long)?;
+    }
+    Ok(())
+}
+
+/// Makes the child `part` of `dir` and goes into it; whether it was made now.
+fn make_child(dir: &mut Dir, part: &[u8]) -> Result<bool, Error> {
+    let parent_len = dir.path.len();
+    let below_made = dir.made();
+    dir.path.push(b"/").and_then(|d| d.push(part)).map_err(too_long)?;
+    let made = make_dir(&mut dir.path)?;
+    if !below_made {
+        // Still in what was there: it ends here, or below this one.
+        dir.existed = if made { parent_len } else { dir.path.len() };
+    }
+    Ok(made)
 }
 
 /// SIGKILL to every process listed in the cgroup's `cgroup.procs`.
@@ -251,27 +471,26 @@ fn kill_all_in(dir: &Path) {
 }
 
 /// Removes the cgroups of nsinit runs that were killed before they could
-/// (`nsinit/<PID>` whose process is gone); a populated one stays.
-fn remove_stale(layout: Layout) {
-    let parents: &[&[u8]] = match layout {
-        Layout::Unified => &[b"/sys/fs/cgroup/nsinit"],
-        _ => &[b"/sys/fs/cgroup/pids/nsinit", b"/sys/fs/cgroup/memory/nsinit", b"/sys/fs/cgroup/cpu/nsinit", b"/sys/fs/cgroup/cpuset/nsinit"],
-    };
-    for parent in parents {
-        let Ok(mut dir) = Path::from_parts(&[parent]) else { continue };
-        let Ok(fd) = sys::open(dir.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) else { continue };
-        let _ = sys::each_dir_entry(fd, |name| {
-            let Some(pid) = crate::config::parse_number(name) else { return };
-            if sys::kill(pid as i32, 0) == Err(Errno::ESRCH) {
-                let len = dir.len();
-                if dir.push(b"/").and_then(|d| d.push(name)).is_ok() {
-                    let _ = sys::rmdir(dir.zstr());
-                }
-                dir.truncate(len);
+/// (`nsinit-<PID>` and `nsinit-<PID>.self` in `parent`, whose nsinit is
+/// gone), and one named after this nsinit, whose PID a killed one had; a
+/// populated one stays (rmdir fails).
+fn remove_stale(parent: &mut Path) {
+    let me = sys::getpid() as u64;
+    let Ok(fd) = sys::open(parent.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) else { return };
+    let _ = sys::each_dir_entry(fd, |name| {
+        let Some(pid) = name.strip_prefix(b"nsinit-").map(|n| n.strip_suffix(b".self").unwrap_or(n)).and_then(crate::config::parse_number)
+        else {
+            return;
+        };
+        if pid == me || sys::kill(pid as i32, 0) == Err(Errno::ESRCH) {
+            let len = parent.len();
+            if parent.push(b"/").and_then(|d| d.push(name)).is_ok() {
+                let _ = sys::rmdir(parent.zstr());
             }
-        });
-        let _ = sys::close(fd);
-    }
+            parent.truncate(len);
+        }
+    });
+    let _ = sys::close(fd);
 }
 
 /// `value`, or `unlimited` when it is `u64::MAX`.
@@ -301,9 +520,9 @@ fn make_dir(dir: &mut Path) -> Result<bool, Error> {
 /// `parent_len` bytes of `dir`).
 fn inherit_cpuset(dir: &mut Path, parent_len: usize) -> Result<(), Error> {
     for file in [&b"cpuset.cpus"[..], b"cpuset.mems"] {
-        let mut parent = Path::from_parts(&[&dir.bytes()[..parent_len]]).map_err(too_long)?;
+        let parent = Path::from_parts(&[&dir.bytes()[..parent_len]]).map_err(too_long)?;
         let mut buf = [0u8; 256];
-        let value = read_in(&mut parent, file, &mut buf)?;
+        let value = read_in(&parent, file, &mut buf)?;
         let value = value.strip_suffix(b"\n").unwrap_or(value);
         let value: ZBuf<256> = ZBuf::from_parts(&[value]).map_err(too_long)?;
         write_in(dir, file, value.bytes())?;
@@ -330,4 +549,43 @@ fn read_in<'b>(dir: &Path, name: &[u8], buf: &'b mut [u8]) -> Result<&'b [u8], E
     let _ = sys::close(fd);
     let n = n.map_err(|e| Error::sys("read", path.bytes(), e))?;
     Ok(&buf[..n])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HYBRID: &[u8] = b"9:name=systemd:/\n8:pids:/user.slice\n4:memory:/process_api/c0\n2:cpu,cpuacct:/a/b\n0::/\n";
+
+    #[test]
+    fn own_cgroup_per_hierarchy() {
+        assert_eq!(own_cgroup(HYBRID, b"pids"), Some(&b"user.slice"[..]));
+        assert_eq!(own_cgroup(HYBRID, b"memory"), Some(&b"process_api/c0"[..]));
+        // Co-mounted controllers share a line.
+        assert_eq!(own_cgroup(HYBRID, b"cpu"), Some(&b"a/b"[..]));
+        assert_eq!(own_cgroup(HYBRID, b"cpuacct"), Some(&b"a/b"[..]));
+        assert_eq!(own_cgroup(HYBRID, b"cpuset"), None);
+        // v2's line; the root is empty.
+        assert_eq!(own_cgroup(HYBRID, b""), Some(&b""[..]));
+        assert_eq!(own_cgroup(b"0::/system.slice/x.service\n", b""), Some(&b"system.slice/x.service"[..]));
+        // `name=systemd` is not a controller nsinit asks for by a prefix.
+        assert_eq!(own_cgroup(HYBRID, b"systemd"), None);
+    }
+
+    #[test]
+    fn own_cgroup_refuses_paths_outside_or_odd() {
+        // Outside the cgroup namespace's root.
+        assert_eq!(own_cgroup(b"0::/../../x\n", b""), None);
+        assert_eq!(own_cgroup(b"0::/..\n", b""), None);
+        assert_eq!(own_cgroup(b"8:pids:relative\n", b"pids"), None);
+        assert_eq!(own_cgroup(b"8:pids:/a//b\n", b"pids"), None);
+        assert_eq!(own_cgroup(b"", b""), None);
+    }
+
+    #[test]
+    fn parents() {
+        assert_eq!(parent_of(b"a/b/c"), b"a/b");
+        assert_eq!(parent_of(b"a"), b"");
+        assert_eq!(parent_of(b""), b"");
+    }
 }

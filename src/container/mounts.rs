@@ -20,8 +20,8 @@
 
 use crate::config::{Mount, MountKind, PATH_MAX};
 use linux_raw_sys::general::{
-    AT_EMPTY_PATH, AT_RECURSIVE, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND,
-    MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, O_CLOEXEC, O_DIRECTORY, O_PATH, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
+    AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND,
+    MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
     RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, S_IFDIR, S_IFMT, S_IFREG, mount_attr,
 };
 use crate::error::Error;
@@ -142,6 +142,7 @@ fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
             None => Err(Error::new(b"bind without a source: ").push(dst.bytes())),
         },
         MountKind::Dev => dev(dst, root),
+        MountKind::Cgroup => cgroup_fs(dst, root, m.readonly),
     }
 }
 
@@ -316,6 +317,135 @@ pub fn new_tmpfs(mode: ZStr<'_>, size: ZStr<'_>, attrs: u32) -> Result<OwnedFd, 
     }
     sys::fsconfig_create(fs.0)?;
     sys::fsmount(fs.0, FSMOUNT_CLOEXEC, attrs).map(OwnedFd)
+}
+
+/// The cgroup filesystem on `dst` (`runc spec`'s `/sys/fs/cgroup`), so that
+/// runtimes that size themselves from their cgroup's limits (the JVM, Go,
+/// .NET) find them. A new mount's root is the root of the container's
+/// cgroup namespace, which its `/proc/self/cgroup` paths start from, with a
+/// namespace of its own or not: on cgroup v2 alone, one new cgroup2 mount;
+/// on v1 (hybrid or legacy), with a cgroup namespace, a tmpfs holding each
+/// of the host's hierarchies mounted anew and its links (`cpu` to
+/// `cpu,cpuacct`), as runc does. Without one, the host's own
+/// `/sys/fs/cgroup` is that same view: it is bound, one call for a dozen;
+/// so it is where the kernel refuses a new mount (a user namespace without
+/// a cgroup namespace of its own).
+fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool) -> Result<(), Error> {
+    let host = ZStr::new(c"/sys/fs/cgroup");
+    let flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | if readonly { MS_RDONLY } else { 0 };
+    if sys::statfs_type(host) == Ok(u64::from(CGROUP2_SUPER_MAGIC)) {
+        let point = open_point(dst, root, Some(Point::Dir))?;
+        let fs = ZStr::new(c"cgroup2");
+        match sys::mount(Some(fs), fd_path(point.0, None).zstr(), Some(fs), flags, None) {
+            Err(Errno::EPERM) => bind_host(host, &point, dst, readonly),
+            r => r.map_err(|e| mount_error(Error::sys("mount", b"cgroup2", e).push(b" on ").push(dst.bytes()), e)),
+        }
+    } else if at_cgroup_roots() {
+        if cgroup_v1_fs(dst, root, flags)? {
+            return Ok(());
+        }
+        // No new v1 mount outside a cgroup namespace of a user namespace's
+        // own: the host's tree, over the tmpfs.
+        let point = open_point(dst, root, None)?;
+        bind_host(host, &point, dst, readonly)
+    } else {
+        let point = open_point(dst, root, Some(Point::Dir))?;
+        bind_host(host, &point, dst, readonly)
+    }
+}
+
+/// Whether every line of `/proc/self/cgroup` is at its root (`ID:...:/`).
+/// In a cgroup namespace nsinit made it is, and a new mount of each
+/// hierarchy is needed for the container's paths to lead to its cgroups;
+/// outside one, the host's tree leads there (and where every path is `/`
+/// the two views are the same). Where it cannot tell, the host's tree.
+fn at_cgroup_roots() -> bool {
+    let Ok(fd) = sys::open(ZStr::new(c"/proc/self/cgroup"), O_RDONLY | O_CLOEXEC, 0).map(OwnedFd) else { return false };
+    let mut buf = [0u8; 4096];
+    match sys::read(fd.0, &mut buf) {
+        Ok(n) if n < buf.len() => buf[..n].split(|&c| c == b'\n').filter(|l| !l.is_empty()).all(|l| l.ends_with(b":/")),
+        _ => false,
+    }
+}
+
+/// cgroup v1 in a cgroup namespace: a tmpfs on `dst` with each of the
+/// host's hierarchies (the mounts under its `/sys/fs/cgroup`, named after
+/// their controllers, or `name=`) mounted anew, and the host's links copied.
+#[cold]
+/// `false` when the kernel refused a new mount (EPERM), with only the tmpfs made.
+fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<bool, Error> {
+    filesystem(c"tmpfs", dst, root, flags & !MS_RDONLY, Some(ZStr::new(c"mode=755")))?;
+    let dir = open_point(dst, root, None)?;
+    let host = sys::open(ZStr::new(c"/sys/fs/cgroup"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
+        .map(OwnedFd)
+        .map_err(|e| Error::sys("open", b"/sys/fs/cgroup", e))?;
+    let (mut failed, mut refused) = (None, false);
+    let listed = sys::each_dir_entry(host.0, |name| {
+        if failed.is_none() && !refused {
+            failed = cgroup_v1_hierarchy(dir.0, dst, name, flags, &mut refused).err();
+        }
+    });
+    listed.map_err(|e| Error::sys("getdents", b"/sys/fs/cgroup", e))?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if refused {
+        return Ok(false);
+    }
+    if flags & MS_RDONLY != 0 {
+        let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
+        sys::mount_setattr(dir.0, ZStr::new(c""), AT_EMPTY_PATH, &attr)
+            .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (read-only)"))?;
+    }
+    Ok(true)
+}
+
+/// One entry of the host's `/sys/fs/cgroup` in the tmpfs `dir` (`dst`).
+#[cold]
+fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], flags: u32, refused: &mut bool) -> Result<(), Error> {
+    let too_long = |_| Error::new(b"cgroup hierarchy name too long: ").push(name);
+    let mut host = ZBuf::<128>::from_parts(&[b"/sys/fs/cgroup/", name]).map_err(too_long)?;
+    let mut zname = ZBuf::<96>::from_parts(&[name]).map_err(too_long)?;
+    let mut link = [0u8; 96];
+    if let Ok(n) = sys::readlink(host.zstr(), &mut link) {
+        let mut target = ZBuf::<96>::from_parts(&[link.get(..n).unwrap_or_default()]).map_err(too_long)?;
+        return sys::symlinkat(target.zstr(), dir, zname.zstr()).map_err(|e| Error::sys_in("symlink", dst.bytes(), name, e));
+    }
+    let (fstype, data) = match sys::statfs_type(host.zstr()) {
+        Ok(t) if t == u64::from(CGROUP2_SUPER_MAGIC) => (c"cgroup2", None),
+        Ok(t) if t == u64::from(CGROUP_SUPER_MAGIC) => (c"cgroup", Some(name)),
+        _ => return Ok(()),
+    };
+    sys::mkdirat(dir, zname.zstr(), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), name, e))?;
+    let mut target = fd_path(dir, None);
+    target.push(b"/").and_then(|t| t.push(name)).map_err(too_long)?;
+    let fs = ZStr::new(fstype);
+    let mounted = |data: &[&[u8]]| -> Result<(), Errno> {
+        let mut d = ZBuf::<128>::from_parts(data).map_err(|_| Errno::ENAMETOOLONG)?;
+        let data = if data.is_empty() { None } else { Some(d.zstr()) };
+        let mut t = ZBuf::<128>::from_parts(&[target.bytes()]).map_err(|_| Errno::ENAMETOOLONG)?;
+        sys::mount(Some(fs), t.zstr(), Some(fs), flags, data)
+    };
+    let result = match data {
+        None => mounted(&[]),
+        // A named hierarchy (`systemd`) has no controller of that name.
+        Some(name) => mounted(&[name]).or_else(|e| if e == Errno::EINVAL || e == Errno::ENOENT { mounted(&[b"none,name=", name]) } else { Err(e) }),
+    };
+    match result {
+        Err(Errno::EPERM) => {
+            *refused = true;
+            Ok(())
+        }
+        r => r.map_err(|e| Error::sys("mount", fstype.to_bytes(), e).push(b" on ").push(dst.bytes()).push(b"/").push(name)),
+    }
+}
+
+/// Binds the host's tree at `host` on the opened `point` (`dst`).
+fn bind_host(host: ZStr<'_>, point: &OwnedFd, dst: ZStr<'_>, readonly: bool) -> Result<(), Error> {
+    let tree = sys::open_tree(sys::CWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
+        .map(OwnedFd)
+        .map_err(|e| Error::sys("bind", host.bytes(), e).push(b" on ").push(dst.bytes()))?;
+    bind_onto(tree, point, host.bytes(), dst, readonly)
 }
 
 /// `/proc/self/fd/N`, or `/proc/self/fd/N/name`: a path for mount(2) that

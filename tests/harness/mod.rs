@@ -42,9 +42,9 @@ pub const NAMESPACES: [&str; 7] = ["uts", "pid", "mnt", "ipc", "net", "cgroup", 
 /// What `--rootfs DIR` alone unshares (the `runc spec` default).
 pub const DEFAULT_NAMESPACES: [&str; 5] = ["ipc", "mnt", "net", "pid", "uts"];
 /// The mount points of the default container.
-pub const DEFAULT_MOUNT_POINTS: [&str; 13] = [
+pub const DEFAULT_MOUNT_POINTS: [&str; 14] = [
     "/", "/proc", "/dev", "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/pts",
-    "/dev/shm", "/dev/mqueue", "/sys",
+    "/dev/shm", "/dev/mqueue", "/sys", "/sys/fs/cgroup",
 ];
 /// The paths the default container masks and makes read-only (`runc spec`'s).
 pub const MASKED_PATHS: [&str; 10] = [
@@ -54,11 +54,13 @@ pub const MASKED_PATHS: [&str; 10] = [
 pub const READONLY_PATHS: [&str; 5] = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
 
 /// The mount points of the default container on this kernel: its mounts,
-/// and each masked or read-only path that the kernel has (the container's
-/// /proc and /sys show what the host's do).
+/// each masked or read-only path that the kernel has (the container's
+/// /proc and /sys show what the host's do), and on a cgroup v1 host the
+/// hierarchies under /sys/fs/cgroup, the host's own bound read-only.
 pub fn default_mount_points() -> Vec<String> {
     let present = MASKED_PATHS.iter().chain(&READONLY_PATHS).filter(|p| Path::new(p).exists());
-    sorted(DEFAULT_MOUNT_POINTS.iter().chain(present).copied())
+    let hierarchies = host_mount_points().into_iter().filter(|p| p.starts_with("/sys/fs/cgroup/"));
+    sorted(DEFAULT_MOUNT_POINTS.iter().chain(present).map(|p| p.to_string()).chain(hierarchies))
 }
 
 /// Longer than any healthy run; a hang fails the test instead of blocking the suite.

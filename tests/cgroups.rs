@@ -1,0 +1,397 @@
+//! The container's cgroup: which paths `--cgroup` takes, that nsinit kills
+//! in and removes only the cgroups it made, that the default cgroup nests
+//! below the caller's so its limits hold (v1 here; v2 in tests/boot.rs), and
+//! the read-only cgroup filesystem of the default container.
+
+mod harness;
+use harness::*;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The v1 hierarchies nsinit places containers in.
+const V1_CONTROLLERS: [&str; 4] = ["pids", "memory", "cpu", "cpuset"];
+
+/// The line nsinit gives for a `--cgroup` path that names no cgroup below
+/// the one meant.
+fn bad_path(path: &str) -> String {
+    format!("nsinit: --cgroup: expected a cgroup path whose components are not empty, '.' or '..'; got '{path}'")
+}
+
+/// This process's cgroup in `controller`'s v1 hierarchy, `/` for the root.
+fn own_cgroup(controller: &str) -> String {
+    let text = fs::read_to_string("/proc/self/cgroup").expect("read /proc/self/cgroup");
+    text.lines()
+        .find_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, list, path) = (f.next()?, f.next()?, f.next()?);
+            list.split(',').any(|c| c == controller).then(|| path.to_string())
+        })
+        .unwrap_or_else(|| panic!("no {controller} line in /proc/self/cgroup: {text}"))
+}
+
+/// `/sys/fs/cgroup/CONTROLLER/PATH`, PATH absolute in the hierarchy.
+fn dir(controller: &str, path: &str) -> String {
+    format!("/sys/fs/cgroup/{controller}{}", if path == "/" { "" } else { path })
+}
+
+/// The `nsinit-*` cgroups below this process's own, in each hierarchy.
+fn default_cgroups() -> Vec<String> {
+    let mut found = Vec::new();
+    for c in V1_CONTROLLERS {
+        let parent = dir(c, &own_cgroup(c));
+        for e in fs::read_dir(&parent).unwrap_or_else(|e| panic!("read {parent}: {e}")).flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let pid = name.strip_prefix("nsinit-").map(|n| n.trim_end_matches(".self"));
+            if pid.is_some_and(|p| p.parse::<u32>().is_ok()) && e.path().is_dir() {
+                found.push(e.path().display().to_string());
+            }
+        }
+    }
+    found
+}
+
+/// A cgroup a test makes itself (as an administrator would), in the
+/// hierarchies it names, with a process parked in it; removed at the end.
+struct Parked {
+    path: String,
+    controllers: Vec<&'static str>,
+    sleeper: Child,
+}
+
+impl Parked {
+    fn new(path: &str, controllers: &[&'static str]) -> Parked {
+        require_root();
+        let sleeper = Command::new("sleep").arg("1000").spawn().expect("spawn sleep");
+        for c in controllers {
+            let d = dir(c, path);
+            let _ = fs::create_dir(&d);
+            fs::write(format!("{d}/cgroup.procs"), sleeper.id().to_string()).unwrap_or_else(|e| panic!("park in {d}: {e}"));
+        }
+        Parked { path: path.to_string(), controllers: controllers.to_vec(), sleeper }
+    }
+
+    /// The parked process is alive and still in each of the cgroups, which are there.
+    fn assert_intact(&mut self, what: &str) {
+        assert!(self.sleeper.try_wait().expect("try_wait").is_none(), "{what}: the parked process was killed");
+        for c in &self.controllers {
+            let procs = fs::read_to_string(format!("{}/cgroup.procs", dir(c, &self.path)))
+                .unwrap_or_else(|e| panic!("{what}: the cgroup {} is gone: {e}", dir(c, &self.path)));
+            assert!(procs.lines().any(|p| p == self.sleeper.id().to_string()), "{what}: the parked process left {c}:{}", self.path);
+        }
+    }
+}
+
+impl Drop for Parked {
+    fn drop(&mut self) {
+        let _ = self.sleeper.kill();
+        let _ = self.sleeper.wait();
+        for c in &self.controllers {
+            let d = dir(c, &self.path);
+            for _ in 0..100 {
+                if fs::remove_dir(&d).is_ok() || !Path::new(&d).exists() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+}
+
+/// Removes `path` (test leftovers) in every hierarchy, deepest first.
+fn remove_everywhere(paths: &[&str]) {
+    for c in V1_CONTROLLERS {
+        for p in paths {
+            let _ = fs::remove_dir(dir(c, p));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Item: --cgroup / killed the host
+// ---------------------------------------------------------------------------
+
+#[test]
+fn cgroup_paths_naming_a_root_or_a_parent_are_refused_before_anything_is_touched() {
+    let r = Rootfs::new("cg-bad-paths");
+    for path in ["/", ".", "//", "..", "/..", "/.", "./", "a/", "/a/", "a//b", "//a", "./a", "a/.", "a/./b", "a/../b", "/a/.."] {
+        let line = fails(r.run(&["--cgroup", path, "--pids-max", "10", IN_PROBE, "exit", "0"]), 125);
+        assert_eq!(line, bad_path(path));
+        for c in V1_CONTROLLERS {
+            for made in [dir(c, "/a"), format!("{}/a", dir(c, &own_cgroup(c)))] {
+                assert!(!Path::new(&made).exists(), "--cgroup {path} made {made}");
+            }
+        }
+    }
+    assert_eq!(fails(r.run(&["--cgroup", "", IN_PROBE, "exit", "0"]), 125), bad_path(""));
+    // In a config file too, with its place.
+    let conf = r.outside("box.conf");
+    write_file(&conf, &format!("rootfs {}\npids-max 10\ncgroup /\n--\n{IN_PROBE} exit 0\n", r.root_str()));
+    let conf = conf.to_str().expect("UTF-8");
+    assert_eq!(
+        fails(nsinit(&["--config", conf]), 125),
+        format!("nsinit: {conf}:3: cgroup: expected a cgroup path whose components are not empty, '.' or '..'; got '/'")
+    );
+    let long = "a".repeat(256);
+    assert_eq!(fails(r.run(&["--cgroup", &long, IN_PROBE, "exit", "0"]), 125), "nsinit: --cgroup: cgroup path too long (at most 255 bytes)");
+}
+
+#[test]
+fn a_failed_limit_write_in_a_cgroup_nsinit_found_kills_nothing_and_removes_nothing() {
+    let r = Rootfs::new("cg-found-fail");
+    let path = format!("/nsinit-test-found-{}", std::process::id());
+    let mut parked = Parked::new(&path, &["pids", "memory"]);
+    // CPU 999 does not exist: the write to cpuset.cpus fails after the
+    // cgroup is joined in pids and memory, and made in cpu and cpuset.
+    let line = fails(r.run(&["--cgroup", &path, "--pids-max", "50", "--cpuset", "999", IN_PROBE, "exit", "0"]), 125);
+    assert_eq!(line, format!("nsinit: write {}/cpuset.cpus: ERANGE (Math result not representable) (999)", dir("cpuset", &path)));
+    parked.assert_intact("after a failed limit write");
+    for c in ["cpu", "cpuset"] {
+        assert!(!Path::new(&dir(c, &path)).exists(), "the cgroup nsinit made in {c} was left behind");
+    }
+    // A run that succeeds leaves the found cgroup, and what is in it, too.
+    ok(r.run(&["--cgroup", &path, "--pids-max", "50", IN_PROBE, "exit", "0"]));
+    parked.assert_intact("after a successful run");
+    // A container killed in it: only the container's processes go.
+    assert_eq!(r.run(&["--cgroup", &path, "--pids-max", "50", IN_PROBE, "kill", "11"]).code(), 139);
+    parked.assert_intact("after the payload was killed");
+    assert_eq!(fs::read_to_string(format!("{}/pids.max", dir("pids", &path))).expect("pids.max").trim(), "50");
+}
+
+#[test]
+fn below_a_found_cgroup_nsinit_removes_only_the_levels_it_made() {
+    let r = Rootfs::new("cg-found-below");
+    let path = format!("/nsinit-test-below-{}", std::process::id());
+    let mut parked = Parked::new(&path, &["pids"]);
+    let inner = format!("{path}/a/b");
+    let line = fails(r.run(&["--cgroup", &inner, "--pids-max", "50", "--cpuset", "999", IN_PROBE, "exit", "0"]), 125);
+    assert_eq!(line, format!("nsinit: write {}/cpuset.cpus: ERANGE (Math result not representable) (999)", dir("cpuset", &inner)));
+    parked.assert_intact("after a failed run below it");
+    let out = ok(r.run(&["--cgroup", &inner, "--pids-max", "50", IN_PROBE, "cat", "/proc/self/cgroup"]));
+    assert!(out.lines().any(|l| l.ends_with(&format!(":pids:{inner}"))), "{out}");
+    parked.assert_intact("after a run below it");
+    assert!(!Path::new(&dir("pids", &format!("{path}/a"))).exists(), "nsinit left the levels it made");
+    for c in ["memory", "cpu", "cpuset"] {
+        assert!(!Path::new(&dir(c, &path)).exists(), "nsinit left {c}:{path}, which it made");
+    }
+}
+
+#[test]
+fn the_callers_own_cgroup_named_with_cgroup_is_joined_and_its_other_processes_survive() {
+    let r = Rootfs::new("cg-callers-own");
+    let path = format!("/nsinit-test-caller-own-{}", std::process::id());
+    let mut parked = Parked::new(&path, &["pids"]);
+    let procs = format!("{}/cgroup.procs", dir("pids", &path));
+    // nsinit started in the cgroup it is told to use, beside a process of its caller's.
+    let wrap = |extra: &[&str]| {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo $$ > \"$0\" && exec \"$@\"", &procs, NSINIT, "--rootfs", r.root_str(), "--cgroup", &path]);
+        cmd.args(extra);
+        cmd
+    };
+    let line = fails(run(wrap(&["--pids-max", "50", "--cpuset", "999", IN_PROBE, "exit", "0"]), Some(&r)), 125);
+    assert_eq!(line, format!("nsinit: write {}/cpuset.cpus: ERANGE (Math result not representable) (999)", dir("cpuset", &path)));
+    parked.assert_intact("its own cgroup, a failed run");
+    ok(run(wrap(&["--pids-max", "50", IN_PROBE, "exit", "0"]), Some(&r)));
+    parked.assert_intact("its own cgroup, a run");
+    remove_everywhere(&[&path]);
+}
+
+// ---------------------------------------------------------------------------
+// Item: limits escaped the caller's cgroup
+// ---------------------------------------------------------------------------
+
+/// A v1 memory cgroup limited to `limit` bytes, made at the root of the
+/// memory hierarchy, for a caller to run nsinit in.
+struct Caller {
+    path: String,
+}
+
+impl Caller {
+    fn new(tag: &str, limit: u64) -> Caller {
+        require_root();
+        let path = format!("/nsinit-test-{tag}-{}", std::process::id());
+        let d = dir("memory", &path);
+        let _ = fs::create_dir(&d);
+        fs::write(format!("{d}/memory.limit_in_bytes"), limit.to_string()).unwrap_or_else(|e| panic!("limit {d}: {e}"));
+        Caller { path }
+    }
+
+    /// `nsinit ARGS...` started by a shell that first moves itself into the cgroup.
+    fn nsinit(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("sh");
+        let procs = format!("{}/cgroup.procs", dir("memory", &self.path));
+        cmd.args(["-c", "echo $$ > \"$0\" && exec \"$@\"", &procs, NSINIT]).args(args);
+        cmd
+    }
+
+    /// nsinit left nothing below the caller's cgroup.
+    fn assert_empty(&self, what: &str) {
+        let d = dir("memory", &self.path);
+        let left: Vec<_> = fs::read_dir(&d).expect("read the caller's cgroup").flatten().filter(|e| e.path().is_dir()).map(|e| e.path()).collect();
+        assert!(left.is_empty(), "{what}: left below {d}: {left:?}");
+    }
+}
+
+impl Drop for Caller {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir(dir("memory", &self.path));
+    }
+}
+
+#[test]
+fn the_default_cgroup_nests_below_the_callers_so_its_memory_limit_holds() {
+    let r = Rootfs::new("cg-nest-oom");
+    let caller = Caller::new("caller-64m", 64 << 20);
+    // The repro: the container's own limit is on pids only.
+    let out = run(caller.nsinit(&["--rootfs", r.root_str(), "--pids-max", "100", IN_PROBE, "hog", "256"]), Some(&r));
+    assert_eq!(out.code(), 137, "the caller's 64 MiB did not hold: {out:?}");
+    assert!(!out.stdout.contains("hog done"), "{out:?}");
+    assert_eq!(out.stderr, "nsinit: container killed by the OOM killer (memory.max=max)\n");
+    caller.assert_empty("after the OOM kill");
+    // A larger limit of the container's own cannot lift the caller's.
+    let out = run(caller.nsinit(&["--rootfs", r.root_str(), "--memory-max", "512M", IN_PROBE, "hog", "256"]), Some(&r));
+    assert_eq!(out.code(), 137, "{out:?}");
+    assert_eq!(out.stderr, "nsinit: container killed by the OOM killer (memory.max=536870912)\n");
+    caller.assert_empty("after the second OOM kill");
+    // Under the caller's limit, the payload runs to its end.
+    let out = run(caller.nsinit(&["--rootfs", r.root_str(), "--pids-max", "100", IN_PROBE, "hog", "16"]), Some(&r));
+    assert_eq!((out.code(), out.stderr.as_str()), (0, ""), "{out:?}");
+    assert!(out.stdout.ends_with("hog done\n"), "{out:?}");
+    caller.assert_empty("after a run under the limit");
+}
+
+#[test]
+fn the_default_cgroup_is_nsinit_pid_below_nsinits_own_in_each_hierarchy() {
+    let r = Rootfs::new("cg-nest-place");
+    let caller = Caller::new("caller-place", 256 << 20);
+    let out = ok(run(caller.nsinit(&["--rootfs", r.root_str(), "--pids-max", "100", IN_PROBE, "cat", "/proc/self/cgroup"]), Some(&r)));
+    let line = |c: &str| out.lines().find(|l| l.split(':').nth(1).is_some_and(|list| list.split(',').any(|x| x == c))).unwrap_or_else(|| panic!("no {c} in {out}")).to_string();
+    let memory = line("memory");
+    let nested = memory.rsplit_once(':').map(|(_, p)| p).expect("a path");
+    let (parent, leaf) = nested.rsplit_once('/').expect("a parent");
+    assert_eq!(parent, caller.path, "{out}");
+    assert!(leaf.strip_prefix("nsinit-").is_some_and(|pid| pid.parse::<u32>().is_ok()), "{out}");
+    // In the others, below this process's own cgroup (the shell's).
+    for c in ["pids", "cpu", "cpuset"] {
+        let own = own_cgroup(c);
+        let want = format!("{}/{leaf}", if own == "/" { "" } else { own.as_str() });
+        assert!(line(c).ends_with(&format!(":{want}")), "{c}: {out}");
+    }
+    caller.assert_empty("after the run");
+    assert_eq!(default_cgroups(), Vec::<String>::new());
+}
+
+#[test]
+fn a_relative_cgroup_is_below_nsinits_own_and_an_absolute_one_below_the_root() {
+    let r = Rootfs::new("cg-relative");
+    let caller = Caller::new("caller-rel", 256 << 20);
+    let name = format!("nsinit-test-rel-{}/box", std::process::id());
+    let out = ok(run(caller.nsinit(&["--rootfs", r.root_str(), "--cgroup", &name, "--pids-max", "100", IN_PROBE, "cat", "/proc/self/cgroup"]), Some(&r)));
+    assert!(out.lines().any(|l| l.ends_with(&format!(":memory:{}/{name}", caller.path))), "{out}");
+    caller.assert_empty("relative --cgroup");
+    let abs = format!("/{name}");
+    let out = ok(run(caller.nsinit(&["--rootfs", r.root_str(), "--cgroup", &abs, "--pids-max", "100", IN_PROBE, "cat", "/proc/self/cgroup"]), Some(&r)));
+    assert!(out.lines().any(|l| l.ends_with(&format!(":memory:{abs}"))), "{out}");
+    for c in V1_CONTROLLERS {
+        assert!(!Path::new(&dir(c, &abs)).exists(), "{c}: {abs} left behind");
+    }
+}
+
+#[test]
+fn a_killed_nsinits_cgroup_below_the_callers_is_swept_by_the_next_run() {
+    let r = Rootfs::new("cg-nest-stale");
+    let caller = Caller::new("caller-stale", 256 << 20);
+    let host = HostState::take();
+    let mut child = caller
+        .nsinit(&["--rootfs", r.root_str(), "--pids-max", "10", IN_PROBE, "sleep", "100"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while payload_pids(&r).is_empty() {
+        assert!(Instant::now() < deadline, "the probe never ran");
+        thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL nsinit");
+    child.wait().expect("reap");
+    while !processes_from(&r).is_empty() {
+        assert!(Instant::now() < deadline + Duration::from_secs(5), "the container outlived nsinit");
+        thread::sleep(Duration::from_millis(5));
+    }
+    drop(host);
+    let d = dir("memory", &caller.path);
+    let left: Vec<_> = fs::read_dir(&d).expect("read").flatten().filter(|e| e.path().is_dir()).collect();
+    assert_eq!(left.len(), 1, "the killed run's cgroup should be there until the next run");
+    ok(run(caller.nsinit(&["--rootfs", r.root_str(), "--pids-max", "10", IN_PROBE, "exit", "0"]), Some(&r)));
+    caller.assert_empty("the next run sweeps a killed run's cgroup");
+    // The other hierarchies' were swept too.
+    assert_eq!(default_cgroups(), Vec::<String>::new());
+}
+
+// ---------------------------------------------------------------------------
+// The default container's /sys/fs/cgroup
+// ---------------------------------------------------------------------------
+
+/// The host's mounts under /sys/fs/cgroup (its v1 hierarchies and the empty v2 one).
+fn host_hierarchies() -> Vec<String> {
+    host_mount_points().into_iter().filter(|p| p.starts_with("/sys/fs/cgroup/")).collect()
+}
+
+#[test]
+fn the_default_container_sees_its_cgroup_limits_read_only_in_sys_fs_cgroup() {
+    let r = Rootfs::new("cg-fs");
+    let path = format!("/nsinit-test-fs-{}", std::process::id());
+    let mounts = parse_mountinfo(&ok(r.run(&[IN_PROBE, "mountinfo"])));
+    let fs_root = point(&mounts, "/sys/fs/cgroup");
+    assert!(fs_root.opts.split(',').any(|o| o == "ro"), "{fs_root:?}");
+    let hierarchies = host_hierarchies();
+    assert!(hierarchies.iter().any(|h| h == "/sys/fs/cgroup/memory"), "this host has cgroup v1: {hierarchies:?}");
+    for h in &hierarchies {
+        let m = point(&mounts, h);
+        assert!(m.fstype == "cgroup" || m.fstype == "cgroup2", "{m:?}");
+        assert!(m.opts.split(',').any(|o| o == "ro"), "{h} is not read-only: {m:?}");
+    }
+    // Its own limit, where /proc/self/cgroup says its cgroup is.
+    let limit = format!("/sys/fs/cgroup/memory{path}/memory.limit_in_bytes");
+    assert_eq!(ok(r.run(&["--cgroup", &path, "--memory-max", "32M", IN_PROBE, "cat", &limit])), "33554432\n");
+    // Read-only: not even root in the container can move a process or lift a limit.
+    let out = r.run(&["--cgroup", &path, "--memory-max", "32M", IN_PROBE, "write", &limit, "-1"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, format!("probe: {limit}: EROFS (Read-only file system)\n").as_str()), "{out:?}");
+    for c in V1_CONTROLLERS {
+        assert!(!Path::new(&dir(c, &path)).exists(), "{c}: {path} left behind");
+    }
+}
+
+#[test]
+fn with_a_cgroup_namespace_sys_fs_cgroup_is_rooted_at_the_containers_cgroup() {
+    let r = Rootfs::new("cg-fs-ns");
+    let mounts = parse_mountinfo(&ok(r.run(&["--unshare", "cgroup", "--memory-max", "32M", IN_PROBE, "mountinfo"])));
+    let fs_root = point(&mounts, "/sys/fs/cgroup");
+    assert_eq!(fs_root.fstype, "tmpfs");
+    assert!(fs_root.opts.split(',').any(|o| o == "ro"), "{fs_root:?}");
+    for h in host_hierarchies() {
+        let m = point(&mounts, &h);
+        assert_eq!(m.root, "/", "{m:?}");
+        assert!(m.opts.split(',').any(|o| o == "ro"), "{h} is not read-only: {m:?}");
+    }
+    // The namespace's root is the container's cgroup, with its limit.
+    let out = ok(r.run(&["--unshare", "cgroup", "--memory-max", "32M", IN_PROBE, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]));
+    assert_eq!(out, "33554432\n");
+    let out = ok(r.run(&["--unshare", "cgroup", "--pids-max", "7", IN_PROBE, "cat", "/sys/fs/cgroup/pids/pids.max"]));
+    assert_eq!(out, "7\n");
+    // Links like the host's (cpu -> cpu,cpuacct where they are co-mounted).
+    for e in fs::read_dir("/sys/fs/cgroup").expect("read /sys/fs/cgroup").flatten() {
+        if e.file_type().expect("type").is_symlink() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let target = fs::read_link(e.path()).expect("readlink");
+            let out = ok(r.run(&["--unshare", "cgroup", "--pids-max", "7", IN_PROBE, "readlink", &format!("/sys/fs/cgroup/{name}")]));
+            assert_eq!(out.trim_end(), target.to_str().expect("UTF-8"));
+        }
+    }
+}
