@@ -26,7 +26,7 @@ pub mod timings;
 
 use config::{Action, Container, Mode};
 use error::Error;
-use linux_raw_sys::general::{O_CLOEXEC, O_NONBLOCK, O_RDONLY, S_IFMT, S_IFREG};
+use linux_raw_sys::general::{O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDONLY, S_IFMT, S_IFREG};
 use sys::ZStr;
 use timings::Timings;
 
@@ -184,14 +184,21 @@ pub(crate) fn load_config(path: ZStr<'static>) -> Result<&'static mut [u8], Erro
 /// never end. A NUL byte is an error naming its line, since the text is
 /// used as NUL-terminated words that it would silently cut.
 pub(crate) fn read_file<'b>(path: ZStr<'_>, buf: &'b mut [u8], what: &[u8]) -> Result<&'b mut [u8], Error> {
-    // O_NONBLOCK: opening a FIFO would otherwise wait for a writer.
-    let fd = sys::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
+    // Looked at before it is opened: opening a device can do things (a
+    // terminal, a watchdog, a tape). Looked at again once open, in case it
+    // was swapped in between; O_NONBLOCK so that a FIFO swapped in does not
+    // wait for a writer, O_NOCTTY so that a terminal never becomes ours.
+    let not_regular = || Error::new(path.bytes()).push(b": not a regular file (").push(what).push(b")");
+    if sys::stat_mode(path).is_ok_and(|mode| mode & S_IFMT != S_IFREG) {
+        return Err(not_regular());
+    }
+    let fd = sys::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
     let mode = sys::fstat(fd).map(|st| st.st_mode & S_IFMT);
     if mode != Ok(S_IFREG) {
         let _ = sys::close(fd);
         return Err(match mode {
             Err(e) => Error::sys("fstat", path.bytes(), e),
-            Ok(_) => Error::new(path.bytes()).push(b": not a regular file (").push(what).push(b")"),
+            Ok(_) => not_regular(),
         });
     }
     let mut len = 0;

@@ -242,3 +242,65 @@ fn a_traced_payload_stopped_by_a_signal_stays_stopped_until_continued() {
     assert_eq!(status.code(), Some(99), "SIGSTOP then SIGCONT: the probe's kill returns and it says so, exit 99");
     host.check(Some(&r), "traced payload stopped and continued");
 }
+
+/// A profile that would break what nsinit itself does after the filter is
+/// in: `--init`'s PID 1 runs under it, and with `--allow-new-privs` the
+/// identity changes come after it. Refused with the call and the reason,
+/// rather than a hang (a denied wait4) or a bare exit 159 (a kill).
+#[test]
+fn a_profile_that_breaks_nsinits_own_steps_is_refused_with_the_reason() {
+    let r = Rootfs::new("profile-own-steps");
+    for (text, call) in [
+        ("deny wait4\n", "wait4"),
+        ("kill rt_sigprocmask\n", "rt_sigprocmask"),
+        ("kill read\n", "read"),
+        ("deny signalfd4 ENOSYS\n", "signalfd4"),
+        ("deny clone\n", "clone"),
+        ("deny kill\n", "kill"),
+        ("default deny\nallow execve\nallow execveat\n", "wait4"),
+    ] {
+        let p = profile(&r, "init", text);
+        let line = fails(r.run(&["--init", "--seccomp", &p, IN_PROBE, "exit", "3"]), 125);
+        assert_eq!(line, format!("nsinit: {p}: the seccomp profile does not allow {call}, which --init needs"), "{text:?}");
+        // Without --init nsinit needs none of them after the filter.
+        if !text.starts_with("default") {
+            assert_eq!(r.run(&["--seccomp", &p, IN_PROBE, "exit", "3"]).code(), 3, "{text:?} without --init");
+        }
+    }
+    let p = profile(&r, "clone3", "deny clone3\n");
+    let line = fails(r.run(&["--init", "--seccomp", &p, IN_PROBE, "exit", "3"]), 125);
+    assert_eq!(line, format!("nsinit: {p}: the seccomp profile does not allow clone3 (nor makes it fail with ENOSYS), which --init needs"));
+    let p = profile(&r, "clone3-enosys", "deny clone3 ENOSYS\n");
+    assert_eq!(r.run(&["--init", "--seccomp", &p, IN_PROBE, "exit", "3"]).code(), 3, "ENOSYS: the init falls back to clone");
+
+    for call in ["capset", "setresuid", "prctl", "close_range", "setgroups"] {
+        let p = profile(&r, "early", &format!("kill {call}\n"));
+        let line = fails(r.run(&["--allow-new-privs", "--user", "1000:1000", "--seccomp", &p, IN_PROBE, "exit", "3"]), 125);
+        assert_eq!(
+            line,
+            format!("nsinit: {p}: the seccomp profile does not allow {call} (it kills), which nsinit calls after the filter with --allow-new-privs")
+        );
+        // With no_new_privs the filter goes in last: nothing of nsinit's is left to kill.
+        assert_eq!(r.run(&["--user", "1000:1000", "--seccomp", &p, IN_PROBE, "exit", "3"]).code(), 3, "kill {call} with no_new_privs");
+    }
+}
+
+/// With `--allow-new-privs` the filter is in before `--user` drops nsinit's
+/// supplementary groups: a profile denying setgroups must fail the start,
+/// not leave the payload with the caller's groups (EPERM was taken for a
+/// user namespace's "deny").
+#[test]
+fn a_profile_denying_setgroups_fails_rather_than_keeping_the_callers_groups() {
+    let r = Rootfs::new("profile-setgroups");
+    let p = profile(&r, "setgroups", "deny setgroups\n");
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--groups", "0,6,42", NSINIT, "--rootfs", r.root_str(), "--allow-new-privs", "--user", "1000:1000", "--seccomp", &p, IN_PROBE, "id"]);
+    let line = fails(run(cmd, Some(&r)), 125);
+    assert_eq!(line, "nsinit: setgroups: EPERM (Operation not permitted)");
+    // Rootless, where the user namespace denies setgroups, there are no groups to drop: it starts.
+    let out = Command::new("setpriv")
+        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups", NSINIT, "--rootfs", r.root_str(), "--user", "0:0", IN_PROBE, "exit", "0"])
+        .output()
+        .expect("run setpriv (util-linux)");
+    assert_eq!(out.status.code(), Some(0), "rootless --user 0:0: {out:?}");
+}

@@ -376,3 +376,30 @@ fn device_nodes_made_in_the_container_cannot_be_opened() {
     assert_eq!(ok(r.run(&["--bind", bound, "/mnt", IN_PROBE, "write", "/dev/null", "x"])), "");
     assert_eq!(ok(r.run(&["--bind", "/dev/null", "/null", IN_PROBE, "write", "/null", "x"])), "");
 }
+
+/// A refused `--overlay-upper` makes nothing: its checks come before any
+/// directory is made (before, `U.work` was left beside it, and `/.work` on
+/// the host for `--overlay-upper /`). `U/` is `U`: its work directory is
+/// `U.work` beside it, never inside the upper layer.
+#[test]
+fn a_refused_overlay_upper_makes_nothing_and_a_trailing_slash_changes_nothing() {
+    let r = Rootfs::new("overlay-upper-made");
+    let lower = r.root_str().to_string();
+    let link = r.outside("link-to-lower");
+    symlink(&r.root, &link).unwrap();
+    let link = link.to_str().unwrap().to_string();
+    let base = r.outside("").to_str().unwrap().trim_end_matches('/').to_string();
+    for upper in [lower.clone(), format!("{lower}/"), link.clone(), base.clone(), "/".to_string()] {
+        let line = fails(r.nsinit(&["--overlay", &lower, "--overlay-upper", &upper, IN_PROBE, "exit", "0"]), 125);
+        assert_eq!(line, format!("nsinit: --overlay-upper {upper}: holds the lower layer {lower}; the container would write into it"));
+        let work = format!("{}.work", upper.trim_end_matches('/'));
+        assert!(!Path::new(&work).exists(), "{work} was made for a refused --overlay-upper {upper}");
+    }
+    assert!(!Path::new("/.work").exists(), "/.work on the host");
+    let upper = r.outside("upper");
+    let slashed = format!("{}/", upper.to_str().unwrap());
+    ok(r.nsinit(&["--overlay", &lower, "--overlay-upper", &slashed, IN_PROBE, "write", "/tmp/kept", "x"]));
+    assert_eq!(fs::read_to_string(upper.join("tmp/kept")).unwrap(), "x", "the write is in the upper layer");
+    assert!(r.outside("upper.work").is_dir(), "the work directory beside the upper one");
+    assert!(!upper.join(".work").exists(), "no work directory inside the upper layer");
+}

@@ -10,7 +10,7 @@ use crate::sys::OwnedFd;
 use crate::text::ZBuf;
 use linux_raw_sys::general::{
     AT_EMPTY_PATH, AT_RECURSIVE, MNT_DETACH, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_MOVE, MS_NODEV, MS_REC,
-    MS_SLAVE, O_CLOEXEC, O_DIRECTORY, O_PATH, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS,
+    MS_SLAVE, O_CLOEXEC, O_DIRECTORY, O_PATH, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE, RESOLVE_NO_MAGICLINKS,
     mount_attr,
 };
 
@@ -98,9 +98,10 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>) -> Result<Roo
         Some(dir) => {
             // Both are made in the upper directory's parent, when missing:
             // the upper layer is the container's state.
-            let mut up = Path::from_parts(&[dir.bytes()]).map_err(too_long)?;
-            let mut work = Path::from_parts(&[dir.bytes(), b".work"]).map_err(too_long)?;
             let trimmed = dir.bytes().iter().rposition(|&c| c != b'/').map_or(&b"/"[..], |end| &dir.bytes()[..=end]);
+            // `U/` is `U`: its work directory `U.work` beside it, not inside.
+            let mut up = Path::from_parts(&[trimmed]).map_err(too_long)?;
+            let mut work = Path::from_parts(&[trimmed, b".work"]).map_err(too_long)?;
             let parent: &[u8] = match trimmed.iter().rposition(|&c| c == b'/') {
                 Some(0) => b"/",
                 Some(i) => &trimmed[..i],
@@ -112,20 +113,29 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>) -> Result<Roo
                 return Err(Error::new(b"--overlay-upper ").push(dir.bytes()).push(b": inside the lower layer ")
                     .push(lower_path(i)).push(b"; the container would write into it"));
             }
+            // Those already there must not hold a lower layer, checked before
+            // anything is made; one made now holds nothing.
+            for path in [&mut up, &mut work] {
+                let found = match sys::open(path.zstr(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0) {
+                    Ok(fd) => OwnedFd(fd),
+                    Err(Errno::ENOENT) => continue,
+                    Err(e) => return Err(Error::sys("open", path.bytes(), e).push(b" (overlay layer)")),
+                };
+                for (i, layer) in layers.iter().enumerate() {
+                    let holds = inside(layer.0, core::slice::from_ref(&found)).map_err(|e| Error::sys("open", lower_path(i), e))?;
+                    if holds.is_some() {
+                        return Err(Error::new(b"--overlay-upper ").push(dir.bytes()).push(b": holds the lower layer ")
+                            .push(lower_path(i)).push(b"; the container would write into it"));
+                    }
+                }
+            }
             for (path, what) in [(&mut up, &b"upper layer"[..]), (&mut work, b"work directory")] {
                 match sys::mkdirat(sys::CWD, path.zstr(), 0o755) {
                     Ok(()) | Err(Errno::EEXIST) => {}
                     Err(e) => return Err(Error::sys("mkdir", path.bytes(), e).push(b" (the overlay's ").push(what).push(b")")),
                 }
             }
-            let dirs = [open_dir(&mut up)?, open_dir(&mut work)?];
-            for (i, layer) in layers.iter().enumerate() {
-                if inside(layer.0, &dirs).map_err(|e| Error::sys("open", lower_path(i), e))?.is_some() {
-                    return Err(Error::new(b"--overlay-upper ").push(dir.bytes()).push(b": holds the lower layer ")
-                        .push(lower_path(i)).push(b"; the container would write into it"));
-                }
-            }
-            Some(dirs)
+            Some([open_dir(&mut up)?, open_dir(&mut work)?])
         }
         None => None,
     };
@@ -230,9 +240,7 @@ pub fn enter_workdir(dir: ZStr<'_>, root: &Root<'_>) -> Result<(), Error> {
     let error = |e| Error::sys("chdir", dir.bytes(), e);
     let path = dir.skip(dir.bytes().iter().take_while(|&&c| c == b'/').count());
     let path = if path.bytes().is_empty() { ZStr::new(c".") } else { path };
-    let fd = sys::openat2(root.fd.0, path, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
-        .map(OwnedFd)
-        .map_err(error)?;
+    let fd = mounts::open_in_root(root.fd.0, path, O_DIRECTORY).map_err(error)?;
     sys::fchdir(fd.0).map_err(error)?;
     let mut cwd = [0u8; PATH_MAX];
     let n = sys::getcwd(&mut cwd).map_err(error)?;

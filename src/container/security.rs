@@ -3,9 +3,12 @@
 //! descriptors it inherits.
 
 use crate::config::{ALL_CAPABILITIES, Capabilities, Container, MAX_PASS_FDS, Seccomp};
-use crate::error::{EXIT_CANNOT_EXEC, Error};
+use crate::error::{EXIT_CANNOT_EXEC, EXIT_FAILED, Error};
 use crate::rt;
-use crate::seccomp::{self, MAX_INSNS, Profile, sock_filter};
+use crate::seccomp::{self, Action, MAX_INSNS, Profile, sock_filter};
+
+/// The errno that makes libc fall back from clone3 to clone.
+const ENOSYS: u16 = 38;
 use crate::sys::{self, Errno, ZStr};
 use linux_raw_sys::prctl::{PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS};
 
@@ -27,31 +30,67 @@ pub fn filter(c: &Container<'_>) -> Result<Option<&'static [sock_filter]>, Error
     }
     let (profile, program) = WORK.0.take().ok_or_else(|| Error::new(b"seccomp filter taken"))?;
     match c.seccomp {
-        Seccomp::Profile(path) => load_profile(path, profile, c.init.enabled)?,
+        Seccomp::Profile(path) => load_profile(path, profile, c)?,
         _ => profile.set_default(c.process.capabilities.map_or(ALL_CAPABILITIES, |caps| caps.effective)),
     }
     seccomp::assemble(profile, program)?;
     Ok(Some(program))
 }
 
-/// `--seccomp FILE`; one that would stop the payload's exec (`init`: and
-/// nsinit's own as PID 1) is refused, exit 126. Not inlined, to keep its
-/// frame off the default's path.
+/// `--seccomp FILE`, checked against what nsinit itself calls once the
+/// filter is in (`check_profile`). Not inlined, to keep its frame off the
+/// default's path.
 #[inline(never)]
 #[cold]
-fn load_profile(path: ZStr<'_>, profile: &mut Profile, init: bool) -> Result<(), Error> {
+fn load_profile(path: ZStr<'_>, profile: &mut Profile, c: &Container<'_>) -> Result<(), Error> {
     static TEXT: rt::StaticCell<[u8; PROFILE_FILE_MAX + 1]> = rt::StaticCell::new([0; PROFILE_FILE_MAX + 1]);
     let buf = TEXT.take().ok_or_else(|| Error::new(b"seccomp profile buffer taken"))?;
     let text = crate::read_file(path, buf, b"seccomp profile")?;
     profile.parse(text, path.bytes())?;
-    // The filter is in place before the payload's exec (and, with --init,
-    // nsinit's own execveat as PID 1): were either refused, the container's
-    // process would fail or be killed before anything ran.
+    check_profile(path, profile, c.init.enabled, c.process.no_new_privileges)
+}
+
+/// The calls `--init`'s PID 1 cannot do without: it runs under the filter.
+const INIT_NEEDS: [&[u8]; 7] = [b"wait4", b"rt_sigprocmask", b"signalfd4", b"read", b"kill", b"prctl", b"clone"];
+/// The calls the container's process makes after an early filter (with
+/// `--allow-new-privs` it goes in before the identity changes): a denial
+/// is reported, but a kill would end it with no word of why.
+const AFTER_EARLY_FILTER: [&[u8]; 10] =
+    [b"prctl", b"capget", b"capset", b"setgroups", b"setresgid", b"setresuid", b"setsid", b"ioctl", b"close_range", b"poll"];
+
+/// Refuses a profile that would stop the container before its payload
+/// runs, rather than let it fail later with less to say: the payload's
+/// `execve` (and with `init`, nsinit's own `execveat` as PID 1) must be
+/// allowed, exit 126; with `init`, what the PID 1 needs (`INIT_NEEDS`, and
+/// `clone3` allowed or failing with ENOSYS, for the fall-back to clone);
+/// without `nnp`, no call of `AFTER_EARLY_FILTER` may kill; exit 125.
+pub fn check_profile(path: ZStr<'_>, profile: &Profile, init: bool, nnp: bool) -> Result<(), Error> {
+    let action = |name: &[u8]| seccomp::syscall_number(name).map(|nr| profile.action_for(nr));
+    let refused = |name: &[u8], why: &[u8], code| {
+        let e = Error::new(path.bytes()).push(b": the seccomp profile does not allow ").push(name);
+        Err(e.push(why).with_code(code))
+    };
     let execs: &[&[u8]] = if init { &[b"execveat", b"execve"] } else { &[b"execve"] };
-    for exec in execs {
-        if !seccomp::syscall_number(exec).is_some_and(|nr| profile.action_for(nr) == seccomp::Action::Allow) {
-            let e = Error::new(path.bytes()).push(b": the seccomp profile does not allow ").push(exec);
-            return Err(e.push(b", so the payload can never start").with_code(EXIT_CANNOT_EXEC));
+    for &name in execs {
+        if action(name) != Some(Action::Allow) {
+            return refused(name, b", so the payload can never start", EXIT_CANNOT_EXEC);
+        }
+    }
+    if init {
+        for name in INIT_NEEDS {
+            if action(name) != Some(Action::Allow) {
+                return refused(name, b", which --init needs", EXIT_FAILED);
+            }
+        }
+        if !matches!(action(b"clone3"), Some(Action::Allow | Action::Errno(ENOSYS))) {
+            return refused(b"clone3", b" (nor makes it fail with ENOSYS), which --init needs", EXIT_FAILED);
+        }
+    }
+    if !nnp {
+        for name in AFTER_EARLY_FILTER {
+            if action(name) == Some(Action::Kill) {
+                return refused(name, b" (it kills), which nsinit calls after the filter with --allow-new-privs", EXIT_FAILED);
+            }
         }
     }
     Ok(())

@@ -5,6 +5,13 @@ use crate::config::{Container, IdMap};
 use crate::error::Error;
 use crate::sys::{self, Errno};
 use crate::text::{Line, ZBuf};
+use core::sync::atomic::{AtomicBool, Ordering};
+use linux_raw_sys::general::CLONE_NEWUSER;
+
+/// Whether nsinit wrote "deny" to the container's `setgroups`: set by nsinit
+/// before the container's process goes on, read by that process, which
+/// shares nsinit's memory until it execs.
+static SETGROUPS_DENIED: AtomicBool = AtomicBool::new(false);
 
 /// Writes `/proc/PID/uid_map` and `gid_map`. With no map given the caller
 /// is mapped to 0, which any user may do once `setgroups` is denied.
@@ -18,6 +25,7 @@ pub fn write_maps(pid: i32, c: &Container<'_>) -> Result<(), Error> {
         // Without this the kernel refuses an unprivileged gid_map, lest
         // dropping a group grant access that having it denied.
         write_proc(pid, b"setgroups", b"deny")?;
+        SETGROUPS_DENIED.store(true, Ordering::Release);
     }
     write_map(pid, b"uid_map", uid_maps)?;
     write_map(pid, b"gid_map", gid_maps)
@@ -54,12 +62,17 @@ pub fn switch(c: &Container<'_>) -> Result<(), Error> {
     }
     let Some((uid, gid)) = c.process.user else { return Ok(()) };
     if c.process.groups.is_none() {
-        // Drop the groups nsinit had; where setgroups is denied there are none to drop.
+        // Drop the groups nsinit had. Only in a user namespace made without
+        // root (its setgroups is "deny") is EPERM expected, and there are
+        // none to drop; anywhere else (a profile denying it) it is an error,
+        // or the payload would keep nsinit's groups.
         match sys::setgroups(&[]) {
-            Ok(()) | Err(Errno::EPERM) => {}
+            Ok(()) => {}
+            Err(Errno::EPERM) if c.has(CLONE_NEWUSER) && SETGROUPS_DENIED.load(Ordering::Acquire) => {}
             Err(e) => return Err(Error::sys("setgroups", b"", e)),
         }
     }
     sys::setresgid(gid).map_err(|e| Error::sys("setgid", b"", e).push(b" (is the gid mapped in the user namespace?)"))?;
     sys::setresuid(uid).map_err(|e| Error::sys("setuid", b"", e).push(b" (is the uid mapped in the user namespace?)"))
 }
+
