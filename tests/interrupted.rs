@@ -18,7 +18,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Interrupted starts per option set.
-const ROUNDS: u32 = 12;
+const ROUNDS: u32 = 8;
 /// The latest moment tried, after nsinit's start: past its payload's exec.
 const LATEST: Duration = Duration::from_millis(25);
 /// How long the parent-death signal may take to empty the container.
