@@ -8,9 +8,9 @@ use harness::*;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The v1 hierarchies nsinit places containers in.
 const V1_CONTROLLERS: [&str; 4] = ["pids", "memory", "cpu", "cpuset"];
@@ -306,24 +306,7 @@ fn a_killed_nsinits_cgroup_below_the_callers_is_swept_by_the_next_run() {
     let r = Rootfs::new("cg-nest-stale");
     let caller = Caller::new("caller-stale", 256 << 20);
     let host = HostState::take();
-    let mut child = caller
-        .nsinit(&["--rootfs", r.root_str(), "--pids-max", "10", IN_PROBE, "sleep", "100"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while payload_pids(&r).is_empty() {
-        assert!(Instant::now() < deadline, "the probe never ran");
-        thread::sleep(Duration::from_millis(5));
-    }
-    child.kill().expect("SIGKILL nsinit");
-    child.wait().expect("reap");
-    while !processes_from(&r).is_empty() {
-        assert!(Instant::now() < deadline + Duration::from_secs(5), "the container outlived nsinit");
-        thread::sleep(Duration::from_millis(5));
-    }
+    kill_nsinit_once_the_payload_runs(caller.nsinit(&["--rootfs", r.root_str(), "--pids-max", "10", IN_PROBE, "sleep", "100"]), &r);
     drop(host);
     let d = dir("memory", &caller.path);
     let left: Vec<_> = fs::read_dir(&d).expect("read").flatten().filter(|e| e.path().is_dir()).collect();

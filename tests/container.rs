@@ -1306,23 +1306,7 @@ fn cgroups_are_removed_after_failed_starts_and_killed_runs() {
     // nsinit killed outright cannot clean up; the next nsinit removes what
     // it left, once its processes are gone.
     let host = HostState::take();
-    let mut child = command(&["--rootfs", r.root_str(), "--pids-max", "10", IN_PROBE, "sleep", "100"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while payload_pids(&r).is_empty() {
-        assert!(Instant::now() < deadline, "the probe never ran");
-        thread::sleep(Duration::from_millis(5));
-    }
-    child.kill().expect("SIGKILL nsinit");
-    child.wait().expect("reap");
-    while !processes_from(&r).is_empty() {
-        assert!(Instant::now() < deadline + Duration::from_secs(5), "the container outlived nsinit");
-        thread::sleep(Duration::from_millis(5));
-    }
+    kill_nsinit_once_the_payload_runs(command(&["--rootfs", r.root_str(), "--pids-max", "10", IN_PROBE, "sleep", "100"]), &r);
     host.check(Some(&r), "nsinit killed");
     assert_eq!(nsinit_cgroups(None).len(), V1_CONTROLLERS.len(), "the killed run's cgroups should be there until the next run");
     ok(r.run(&["--pids-max", "10", IN_PROBE, "exit", "0"]));

@@ -616,3 +616,26 @@ pub fn write_file(path: &Path, text: &str) {
     fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
+/// Starts `cmd` (an nsinit command line whose payload runs long), waits
+/// until its payload runs from `r`, kills nsinit with SIGKILL, and waits
+/// until no process from `r` is left: the container must die with nsinit.
+pub fn kill_nsinit_once_the_payload_runs(mut cmd: Command, r: &Rootfs) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn nsinit");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while payload_pids(r).is_empty() {
+        assert!(Instant::now() < deadline, "the probe never ran");
+        thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL nsinit");
+    child.wait().expect("reap");
+    while !processes_from(r).is_empty() {
+        assert!(Instant::now() < deadline + Duration::from_secs(5), "the container outlived nsinit");
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+

@@ -666,5 +666,5 @@ fn ptrace_attach(pid: i32) -> i32 {
 fn mknod_and_open(path: ZStr<'_>) -> i32 {
     const S_IFCHR: u32 = 0o020000;
     report(b"mknod", sys::mknodat(sys::CWD, path, S_IFCHR | 0o666, (1 << 8) | 3));
-    report(b"open", sys::open(path, 0o1 | O_CLOEXEC, 0).map(|fd| sys::close(fd)))
+    report(b"open", sys::open(path, 0o1 | O_CLOEXEC, 0).map(sys::close))
 }
