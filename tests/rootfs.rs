@@ -403,3 +403,98 @@ fn a_refused_overlay_upper_makes_nothing_and_a_trailing_slash_changes_nothing() 
     assert!(r.outside("upper.work").is_dir(), "the work directory beside the upper one");
     assert!(!upper.join(".work").exists(), "no work directory inside the upper layer");
 }
+
+// ===========================================================================
+// Every mount option against a hostile image: the destination, or a
+// directory on its way, is a symlink to a host directory (absolute, or
+// climbing with ..). Whatever the outcome, nothing is made, mounted or
+// written at the host directory, and a failure is one line.
+// ===========================================================================
+
+#[test]
+fn every_mount_option_stays_inside_a_hostile_rootfs() {
+    let r = Rootfs::with_dirs("hostile-all", &["bin", "tmp", "etc", "proc", "dev", "sys"]);
+    let victim = r.outside("victim");
+    fs::create_dir_all(&victim).unwrap();
+    write_file(&victim.join("keep"), "host data\n");
+    let source = r.outside("source");
+    fs::create_dir_all(&source).unwrap();
+    let source = source.to_str().unwrap().to_string();
+    let upper = r.outside("upper").to_str().unwrap().to_string();
+    let victim_s = victim.to_str().unwrap().to_string();
+    // Links the image holds on the way to the options' destinations.
+    let climb = "../../../../../../../../../..".to_string() + &victim_s;
+    symlink(&victim_s, r.host("/abs")).unwrap();
+    symlink(&climb, r.host("/rel")).unwrap();
+    // Inside the root the links lead to this, the image's own directory
+    // of the same path: the mounts are made there.
+    let inside = r.host(&victim_s);
+    fs::create_dir_all(&inside).unwrap();
+    let cases: Vec<Vec<String>> = [
+        vec![],
+        vec!["--proc", "/abs/p"],
+        vec!["--sysfs", "/rel/s"],
+        vec!["--tmpfs", "/abs/t"],
+        vec!["--dev", "/rel/d"],
+        vec!["--mqueue", "/abs/mq"],
+        vec!["--bind", &source, "/abs/b"],
+        vec!["--ro-bind", &source, "/rel/rb"],
+        vec!["--mask", "/abs/keep"],
+        vec!["--ro-path", "/rel"],
+        vec!["--chdir", "/abs"],
+        vec!["--read-only", "--tmpfs", "/rel/x"],
+        vec!["--pids-max", "20", "--unshare", "cgroup"],
+        vec!["--user", "1000", "--tmpfs", "/abs/u"],
+        vec!["--unshare", "user", "--tmpfs", "/rel/un"],
+        vec!["--init", "--tmpfs", "/abs/i"],
+    ]
+    .iter()
+    .map(|c| c.iter().map(|w| w.to_string()).collect())
+    .collect();
+    let mut started = 0;
+    for case in &cases {
+        for base in [vec!["--rootfs", r.root_str()], vec!["--overlay", r.root_str(), "--overlay-upper", &upper]] {
+            let mut args: Vec<&str> = base.clone();
+            args.extend(case.iter().map(String::as_str));
+            args.extend_from_slice(&[IN_PROBE, "write", "/abs/written", "x"]);
+            let out = r.nsinit(&args);
+            // The payload ran (its write through /abs lands in the image's own
+            // directory, or the upper layer; or is refused: read-only, --user).
+            if out.code() == 0 || out.stdout.starts_with("probe: /abs/written: ") {
+                started += 1;
+            }
+            if out.code() == 0 && base[0] == "--rootfs" {
+                assert_eq!(fs::read_to_string(inside.join("written")).unwrap_or_default(), "x", "{args:?}");
+            }
+            let _ = fs::remove_file(inside.join("written"));
+            if out.code() != 0 {
+                assert!(
+                    out.stderr.starts_with("nsinit: ") && out.stderr.matches('\n').count() == 1
+                        || out.stdout.starts_with("probe: "),
+                    "{args:?}: {out:?}"
+                );
+            }
+            let seen: Vec<String> =
+                fs::read_dir(&victim).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+            assert_eq!(seen, ["keep"], "{args:?} reached the host directory the image's links name: {out:?}");
+            assert_eq!(fs::read_to_string(victim.join("keep")).unwrap(), "host data\n", "{args:?}");
+        }
+    }
+    assert_eq!(started, 2 * cases.len(), "every case starts its payload, its mounts made inside the image");
+    // The default mount points themselves as links out, one at a time.
+    for point in ["/proc", "/dev", "/sys", "/tmp"] {
+        fs::remove_dir_all(r.host(point)).unwrap();
+        for target in [&victim_s, &climb] {
+            symlink(target, r.host(point)).unwrap();
+            let out = r.run(&["--tmpfs", "/tmp/t", IN_PROBE, "exit", "0"]);
+            let seen: Vec<String> =
+                fs::read_dir(&victim).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+            assert_eq!(seen, ["keep"], "{point} -> {target}: {out:?}");
+            if out.code() != 0 {
+                assert!(out.stderr.starts_with("nsinit: ") && out.stderr.matches('\n').count() == 1, "{point}: {out:?}");
+            }
+            fs::remove_file(r.host(point)).unwrap();
+        }
+        fs::create_dir(r.host(point)).unwrap();
+    }
+}
