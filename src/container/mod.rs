@@ -404,7 +404,6 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: O
     if cfg!(feature = "security") {
         security::leave_terminal_session()?;
     }
-    security::close_stray_fds(&c.process.pass_fds)?;
     // The kernel forgets the parent-death signal at each change of
     // credentials (setuid, setgid, capset): ask again after the last, and
     // before a filter that may deny prctl.

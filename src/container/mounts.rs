@@ -378,8 +378,8 @@ fn at_cgroup_roots() -> bool {
 /// cgroup v1 in a cgroup namespace: a tmpfs on `dst` with each of the
 /// host's hierarchies (the mounts under its `/sys/fs/cgroup`, named after
 /// their controllers, or `name=`) mounted anew, and the host's links copied.
-#[cold]
 /// `false` when the kernel refused a new mount (EPERM), with only the tmpfs made.
+#[cold]
 fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<bool, Error> {
     filesystem(c"tmpfs", dst, root, flags & !MS_RDONLY, Some(ZStr::new(c"mode=755")))?;
     let dir = open_point(dst, root, None)?;

@@ -155,37 +155,32 @@ pub fn leave_terminal_session() -> Result<(), Error> {
     sys::setsid().map(drop).map_err(|e| Error::sys("setsid", b"", e))
 }
 
-/// Marks every descriptor but 0, 1, 2 and `pass` close-on-exec: the
-/// payload inherits no more. (nsinit's own still serve until the exec.)
-pub fn close_stray_fds(pass: &[u32]) -> Result<(), Error> {
-    close_all_but(pass, sys::CLOSE_RANGE_CLOEXEC)
-}
-
 /// Most descriptors nsinit keeps open in the container's process until
 /// the exec besides the passed ones.
 const MAX_OWN_FDS: usize = 4;
 
 /// Closes every descriptor but 0, 1, 2, `pass` and the `keep` ones that
-/// nsinit still needs before the exec: the cgroup's, the signalfd, the
-/// parent link and any it inherited without `--pass-fd` are gone.
+/// nsinit still needs before the exec, each close-on-exec: the cgroup's,
+/// the signalfd and any inherited without `--pass-fd` are gone, so the
+/// payload inherits 0, 1, 2 and `pass` only.
 pub fn close_own_fds(pass: &[u32], keep: &[Option<sys::Fd>]) -> Result<(), Error> {
     let mut all: heapless::Vec<u32, { MAX_PASS_FDS + MAX_OWN_FDS }> = heapless::Vec::new();
     let kept = keep.iter().flatten().filter_map(|&fd| u32::try_from(fd).ok());
     for fd in pass.iter().copied().chain(kept) {
         all.push(fd).map_err(|_| Error::new(b"too many descriptors to keep"))?;
     }
-    close_all_but(&all, 0)
+    close_all_but(&all)
 }
 
-/// `close_range` with `flags` over every descriptor from 3 up but `pass`.
-fn close_all_but(pass: &[u32], flags: u32) -> Result<(), Error> {
+/// `close_range` over every descriptor from 3 up but `pass`.
+fn close_all_but(pass: &[u32]) -> Result<(), Error> {
     let mut first = 3;
     loop {
         // The lowest passed descriptor at or above `first` ends this range.
         let next = pass.iter().copied().filter(|&fd| fd >= first).min();
         let last = next.map_or(u32::MAX, |fd| fd.wrapping_sub(1));
         if next != Some(first) {
-            sys::close_range(first, last, flags).map_err(|e| Error::sys("close_range", b"", e))?;
+            sys::close_range(first, last, 0).map_err(|e| Error::sys("close_range", b"", e))?;
         }
         match next {
             Some(fd) if fd < u32::MAX => first = fd + 1,
