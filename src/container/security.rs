@@ -5,7 +5,7 @@
 use crate::config::{ALL_CAPABILITIES, Capabilities, Container, MAX_PASS_FDS, Seccomp};
 use crate::error::{EXIT_CANNOT_EXEC, EXIT_FAILED, Error};
 use crate::rt;
-use crate::seccomp::{self, Action, MAX_INSNS, Profile, sock_filter};
+use crate::seccomp::{self, Action, Profile, sock_filter};
 
 /// The errno that makes libc fall back from clone3 to clone.
 const ENOSYS: u16 = 38;
@@ -20,11 +20,11 @@ const PROFILE_FILE_MAX: usize = 64 * 1024;
 /// ready); `None` without one.
 pub fn filter(c: &Container<'_>) -> Result<Option<&'static [sock_filter]>, Error> {
     /// The profile, then the program: each is used from its start, a few
-    /// hundred bytes of kilobytes, so aligned to a page they touch two
-    /// pages of nsinit's memory rather than four.
+    /// hundred bytes of kilobytes, so aligned to a page they touch a few
+    /// pages of nsinit's memory rather than all.
     #[repr(C, align(4096))]
-    struct Work(rt::StaticCell<(Profile, heapless::Vec<sock_filter, MAX_INSNS>)>);
-    static WORK: Work = Work(rt::StaticCell::new((Profile::new(), heapless::Vec::new())));
+    struct Work(rt::StaticCell<(Profile, seccomp::Program)>);
+    static WORK: Work = Work(rt::StaticCell::new((Profile::new(), seccomp::Program::new())));
     if c.seccomp == Seccomp::Off {
         return Ok(None);
     }
@@ -34,7 +34,7 @@ pub fn filter(c: &Container<'_>) -> Result<Option<&'static [sock_filter]>, Error
         _ => profile.set_default(c.process.capabilities.map_or(ALL_CAPABILITIES, |caps| caps.effective)),
     }
     seccomp::assemble(profile, program)?;
-    Ok(Some(program))
+    Ok(Some(program.insns()))
 }
 
 /// `--seccomp FILE`, checked against what nsinit itself calls once the

@@ -395,8 +395,12 @@ mod tests {
         let out = assemble_and_check(&default_profile(0));
         assert_eq!(run(&out, &call(AUDIT_ARCH_I386, 310, 0)), EPERM_RET);
         assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 310, 0)), ALLOW);
-        // ioctl's x86_64 number with the x32 bit is no x32 call: the kernel answers.
-        assert_eq!(run(&out, &call2(AUDIT_ARCH_X86_64, 0x4000_0000 | 16, 0, u64::from(TIOCSTI))), ALLOW);
+        // x32's ioctl is its own 514; its x86_64 number with the x32 bit is
+        // no call (the kernel answers ENOSYS) and gets x86_64's decision.
+        let tiocsti = u64::from(TIOCSTI);
+        assert_eq!(run(&out, &call2(AUDIT_ARCH_X86_64, 0x4000_0000 | 514, 0, tiocsti)), EPERM_RET);
+        assert_eq!(run(&out, &call2(AUDIT_ARCH_X86_64, 0x4000_0000 | 16, 0, tiocsti)), EPERM_RET);
+        assert_eq!(run(&out, &call2(AUDIT_ARCH_X86_64, 0x4000_0000 | 514, 0, 0x5401)), ALLOW);
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod default;
 mod names;
 mod parse;
 
-pub use bpf::assemble;
+pub use bpf::{Program, assemble};
 pub use linux_raw_sys::ptrace::sock_filter;
 pub use names::syscall_number;
 
