@@ -10,8 +10,8 @@
  *                namespace: /proc, /dev (devices bound from the host,
  *                symlinks, devpts, shm), /dev/mqueue, read-only /sys
  *                and /sys/fs/cgroup, masked and read-only /proc and /sys paths, the hostname,
- *                runc's capabilities, no_new_privs and a seccomp filter
- *                making the same decisions as nsinit's (case b)
+ *                runc's capabilities, no_new_privs and nsinit's own
+ *                default seccomp filter (case b)
  *   default-net  the same in a new net namespace with lo brought up (case c)
  *
  * The mounts and their flags mirror `strace -f nsinit --rootfs R /noop`; what
@@ -25,7 +25,8 @@
  * Exit status: the payload's, 128+N if signal N killed it, 125 if a step
  * failed (the step and errno go to stderr).
  *
- * Build: gcc -nostdlib -static -O2 -fno-stack-protector -o baseline baseline.c
+ * Build (bench.py does, after writing nsinit_filter.h into DIR):
+ *   gcc -nostdlib -static -O2 -fno-stack-protector -I DIR -o baseline baseline.c
  */
 #include <asm/unistd.h>
 #include <linux/filter.h> /* struct sock_filter, BPF_* */
@@ -259,54 +260,16 @@ static void limit_capabilities(void)
     check(SYS(__NR_capset, &header, data, 0, 0, 0), "capset", "");
 }
 
-/* A classic BPF filter with the decisions of nsinit's default one: kill
- * another ABI, EPERM for the listed calls, ENOSYS for clone3, the rules on
- * clone's, socket's and personality's first argument, allow the rest; as
- * a linear list, where nsinit's is a binary search. */
-#include "filter.h"
-
-#define LD(offset) ((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset))
-#define RET(value) ((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, value))
-#define IF(op, k, jt, jf) ((struct sock_filter)BPF_JUMP(BPF_JMP | op | BPF_K, k, jt, jf))
-#define KILL 0x80000000u /* SECCOMP_RET_KILL_PROCESS */
-#define ALLOW 0x7fff0000u
-#define EPERM_RET 0x00050001u
+/* nsinit's default seccomp filter itself: bench.py reads it back from a
+ * default container's payload (PTRACE_SECCOMP_GET_FILTER) and writes it to
+ * nsinit_filter.h, so the baseline makes the same decisions, for every ABI
+ * and on the same arguments, at the same cost. */
+#include "nsinit_filter.h"
 
 static void install_filter(void)
 {
-    static struct sock_filter prog[64 + 2 * sizeof denied / sizeof *denied];
-    unsigned n = 0;
-    prog[n++] = LD(4 /* arch */);
-    prog[n++] = IF(BPF_JEQ, 0xc000003e /* AUDIT_ARCH_X86_64 */, 1, 0);
-    prog[n++] = RET(KILL);
-    prog[n++] = LD(0 /* nr */);
-    prog[n++] = IF(BPF_JGE, 0x40000000 /* x32 */, 0, 1);
-    prog[n++] = RET(KILL);
-    for (unsigned i = 0; i < sizeof denied / sizeof *denied; i++) {
-        prog[n++] = IF(BPF_JEQ, denied[i].nr, 0, 1);
-        prog[n++] = RET(0x00050000u /* ERRNO */ | denied[i].errno_);
-    }
-    /* clone with a namespace flag */
-    prog[n++] = IF(BPF_JEQ, NR_CLONE, 0, 4);
-    prog[n++] = LD(16 /* args[0] */);
-    prog[n++] = IF(BPF_JSET, CLONE_NAMESPACES, 0, 1);
-    prog[n++] = RET(EPERM_RET);
-    prog[n++] = RET(ALLOW);
-    /* socket for AF_VSOCK or AF_ALG */
-    prog[n++] = IF(BPF_JEQ, NR_SOCKET, 0, 5);
-    prog[n++] = LD(16);
-    prog[n++] = IF(BPF_JEQ, sockets_denied[0], 1, 0);
-    prog[n++] = IF(BPF_JEQ, sockets_denied[1], 0, 1);
-    prog[n++] = RET(EPERM_RET);
-    prog[n++] = RET(ALLOW);
-    /* personality but for Docker's personas */
-    prog[n++] = IF(BPF_JEQ, NR_PERSONALITY, 0, 7);
-    prog[n++] = LD(16);
-    for (unsigned i = 0; i < sizeof personas / sizeof *personas; i++)
-        prog[n++] = IF(BPF_JEQ, personas[i], (unsigned char)(sizeof personas / sizeof *personas - i), 0);
-    prog[n++] = RET(EPERM_RET);
-    prog[n++] = RET(ALLOW);
-    struct sock_fprog fprog = {(unsigned short)n, prog};
+    struct sock_fprog fprog = {(unsigned short)(sizeof nsinit_filter / sizeof *nsinit_filter),
+                               (struct sock_filter *)nsinit_filter};
     check(SYS(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl", "PR_SET_NO_NEW_PRIVS");
     check(SYS(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog, 0, 0), "seccomp", "");
 }

@@ -120,8 +120,69 @@ def build_helpers(ctx):
     run(bare + ["-o", ctx.helper("noop"), src("noop.c")])
     run(bare + ["-DEXIT_CODE=42", "-o", ctx.helper("exit42"), src("noop.c")])
     run(bare + ["-o", ctx.helper("sleep"), src("sleep.c")])
-    run(bare + ["-I", BENCH_DIR, "-o", ctx.helper("baseline"), src("baseline.c")])
     run(["gcc", "-O2", "-Wall", "-o", ctx.helper("burst"), src("burst.c")])
+
+
+def build_baseline(ctx):
+    """The baseline, with nsinit's own default seccomp filter in it (see
+    `nsinit_filter`); needs the rootfs."""
+    program = nsinit_filter(ctx)
+    header = os.path.join(ctx.work, "nsinit_filter.h")
+    with open(header, "w") as f:
+        f.write("/* nsinit's default seccomp filter, read back from a default container's payload\n"
+                " * with PTRACE_SECCOMP_GET_FILTER by bench.py: {code, jt, jf, k}. */\n"
+                "static const struct sock_filter nsinit_filter[] = {\n")
+        for code, jt, jf, k in program:
+            f.write(f"    {{{code:#x}, {jt}, {jf}, {k:#x}}},\n")
+        f.write("};\n")
+    ctx.filter_insns = len(program)
+    bare = ["gcc", "-nostdlib", "-static", "-O2", "-fno-stack-protector", "-Wall", "-s"]
+    run(bare + ["-I", BENCH_DIR, "-I", ctx.work, "-o", ctx.helper("baseline"),
+                os.path.join(BENCH_DIR, "baseline.c")])
+
+
+PTRACE_ATTACH, PTRACE_DETACH, PTRACE_SECCOMP_GET_FILTER = 16, 17, 0x420C
+WALL = 0x40000000
+
+
+def nsinit_filter(ctx):
+    """The seccomp program nsinit loads for its default container (runc's
+    capabilities), as [(code, jt, jf, k)]: its payload, /sleep, is stopped
+    with ptrace and its filter read back (PTRACE_SECCOMP_GET_FILTER, root).
+    The baseline loads the very same program, so that the two make the same
+    decisions (every ABI, the argument rules) at the same cost."""
+    ptrace = libc.ptrace
+    ptrace.restype = ctypes.c_long
+    ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+    proc = subprocess.Popen([ctx.nsinit, "--rootfs", ctx.rootfs, "/sleep", "30"])
+    try:
+        payload = None
+        deadline = time.monotonic() + 10
+        while payload is None and time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+                    for pid in f.read().split():
+                        with open(f"/proc/{pid}/status") as st:
+                            if os.readlink(f"/proc/{pid}/exe").endswith("/sleep") and "Seccomp:\t2" in st.read():
+                                payload = int(pid)
+            time.sleep(0.01)
+        if payload is None:
+            sys.exit("bench: nsinit's default container did not start /sleep under a seccomp filter")
+        if ptrace(PTRACE_ATTACH, payload, None, None) != 0:
+            sys.exit(f"bench: ptrace attach to nsinit's payload: {os.strerror(ctypes.get_errno())}")
+        os.waitpid(payload, WALL)
+        n = ptrace(PTRACE_SECCOMP_GET_FILTER, payload, None, None)
+        buf = (ctypes.c_uint64 * max(n, 1))()
+        got = ptrace(PTRACE_SECCOMP_GET_FILTER, payload, None, ctypes.addressof(buf)) if n > 0 else n
+        err = ctypes.get_errno()
+        ptrace(PTRACE_DETACH, payload, None, None)
+        if n <= 0 or got != n:
+            sys.exit(f"bench: PTRACE_SECCOMP_GET_FILTER on nsinit's payload: {os.strerror(err)} "
+                     "(needs root and a kernel with CONFIG_CHECKPOINT_RESTORE)")
+    finally:
+        proc.kill()
+        proc.wait()
+    return [(v & 0xFFFF, v >> 16 & 0xFF, v >> 24 & 0xFF, v >> 32) for v in buf[:n]]
 
 
 def make_rootfs(ctx):
@@ -913,8 +974,9 @@ def report_cases(ctx, r):
            "runc's masked paths (an empty read-only tmpfs or /dev/null) and read-only paths (bound onto "
            "themselves, `mount_setattr` read-only), the bounding set cut to runc's 14 capabilities "
            "(a prctl each), `capget`/`capset`, `close_range` of stray descriptors, no_new_privs and a "
-           "seccomp filter making the same decisions as nsinit's default one (bench/filter.h; a linear "
-           "list where nsinit's is a binary search). Mount points are plain paths under the rootfs"
+           "seccomp filter: nsinit's default one itself, read back from a default container "
+           f"({getattr(ctx, 'filter_insns', '?')} instructions, with PTRACE_SECCOMP_GET_FILTER), so the same "
+           "decisions for every ABI at the same cost. Mount points are plain paths under the rootfs"
            + (", whereas nsinit looks each one up with `openat2(RESOLVE_IN_ROOT)` and mounts on "
               "`/proc/self/fd/N` so that a symlink in the rootfs cannot lead a mount onto the host: that "
               "hardening counts as nsinit's overhead" if "openat2" in r["res"]["rows"].get(("b", "nsinit"), {}) else "")
@@ -1233,6 +1295,7 @@ def main():
     try:
         build_helpers(ctx)
         make_rootfs(ctx)
+        build_baseline(ctx)
         r = measure(ctx)
     finally:
         shutil.rmtree(ctx.state, ignore_errors=True)
