@@ -528,6 +528,52 @@ fn new_net_namespace_has_only_loopback_and_it_is_up() {
     assert_eq!(ok(r.run(&["--bare", "--unshare", "net", "--sysfs", "/sys", IN_PROBE, "cat", "/sys/class/net/lo/flags"])), "0x9\n");
 }
 
+/// The processes running nsinit's own binary.
+fn nsinit_processes() -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if pid.parse::<u32>().is_ok() && fs::read_link(entry.path().join("exe")).is_ok_and(|exe| exe == Path::new(NSINIT)) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// nsinit makes the network namespace in a task of its own while the
+/// container's process mounts, and that process enters it before sysfs is
+/// mounted: the container sees its own namespace in sysfs and /proc, its
+/// PID 1 is its only process, and the task is gone however the setup ends.
+#[test]
+fn the_net_namespace_made_beside_the_setup_is_the_containers_and_leaves_nothing() {
+    let r = Rootfs::new("net-task");
+    let host_net = fs::read_link("/proc/self/ns/net").unwrap();
+    let inside = ok(r.run(&[IN_PROBE, "readlink", "/proc/self/ns/net"]));
+    assert_ne!(inside.trim(), host_net.to_string_lossy(), "a new network namespace");
+    assert_eq!(ok(r.run(&[IN_PROBE, "ls", "/proc"])).lines().filter(|l| l.parse::<u32>().is_ok()).count(), 1);
+    // sysfs mounted first, last, or not at all; the failure before and
+    // after the namespace is entered.
+    let root = r.root_str();
+    let sys_first = ["--bare", "--rootfs", root, "--unshare", "net,mnt,pid", "--sysfs", "/sys", "--proc", "/proc"];
+    let sys_last = ["--bare", "--rootfs", root, "--unshare", "net,mnt,pid", "--proc", "/proc", "--sysfs", "/sys"];
+    let no_sys = ["--bare", "--rootfs", root, "--unshare", "net,mnt,pid", "--proc", "/proc"];
+    for options in [&sys_first[..], &sys_last[..], &no_sys[..]] {
+        let args: Vec<&str> = options.iter().copied().chain([IN_PROBE, "cat", "/proc/net/dev"]).collect();
+        assert_eq!(interfaces(&ok(nsinit(&args))), ["lo".to_string()].into(), "{options:?}");
+        if options.contains(&"--sysfs") {
+            let args: Vec<&str> = options.iter().copied().chain([IN_PROBE, "ls", "/sys/class/net"]).collect();
+            assert_eq!(ok(nsinit(&args)), "lo\n", "{options:?}");
+        }
+        assert_eq!(nsinit_processes(), Vec::<String>::new(), "{options:?}");
+    }
+    for (options, place) in [(&sys_first[..], "after"), (&sys_last[..], "before")] {
+        let args: Vec<&str> = options.iter().copied().chain(["--bind", "/nonexistent-nsinit", "/x", IN_PROBE, "true"]).collect();
+        let line = fails(nsinit(&args), 125);
+        assert!(line.contains("/nonexistent-nsinit"), "{line}");
+        assert_eq!(nsinit_processes(), Vec::<String>::new(), "failing {place} entering the namespace");
+    }
+}
+
 // ===========================================================================
 // The payload's process: environment, directory, PATH, descriptors
 // ===========================================================================

@@ -12,7 +12,7 @@ mod user;
 
 pub use process::{EnvStorage, environment, exec, exit_code, wait_end};
 
-use crate::config::{Container, PATH_MAX};
+use crate::config::{Container, MountKind, PATH_MAX};
 use crate::error::{EXIT_FAILED, Error};
 use crate::init;
 use crate::rt;
@@ -142,6 +142,8 @@ pub struct ChildMemory {
     stack: [u8; CHILD_STACK],
     /// Where the payload's candidate paths in `PATH` are built.
     path: ZBuf<PATH_MAX>,
+    /// The stack of the task that makes the network namespace.
+    net_stack: [u8; net::NET_TASK_STACK],
 }
 
 /// The child's stack; its deepest path (creating a mount point) uses a
@@ -155,7 +157,7 @@ impl ChildMemory {
 
     pub fn take() -> Result<&'static mut ChildMemory, Error> {
         static MEMORY: rt::StaticCell<ChildMemory> =
-            rt::StaticCell::new(ChildMemory { stack: [0; CHILD_STACK], path: ZBuf::new() });
+            rt::StaticCell::new(ChildMemory { stack: [0; CHILD_STACK], path: ZBuf::new(), net_stack: [0; net::NET_TASK_STACK] });
         MEMORY.take().ok_or_else(|| Error::new(b"child memory taken"))
     }
 }
@@ -173,21 +175,34 @@ pub fn spawn(
 ) -> Result<i32, Error> {
     timings.step("prepare", b"");
     timings.flush();
+    // Without a user namespace, the network namespace is made beside the
+    // setup (see net.rs); with one, it must be the user namespace's.
+    let net = match c.has(CLONE_NEWNET) && !c.has(CLONE_NEWUSER) {
+        true => net::NetTask::start(&mut memory.net_stack, link.read, link.write),
+        false => None,
+    };
     let (stack, path) = memory.parts();
     // A cgroup namespace is made once the process is in its cgroup, so that
     // it is the namespace's root.
     let later = if launch.cgroup.is_some() { CLONE_NEWCGROUP } else { 0 };
+    let later = later | if net.is_some() { CLONE_NEWNET } else { 0 };
     let flags = u64::from(c.namespaces & !later);
     let cgroup_fd = launch.cgroup.and_then(|cg| cg.fd);
     SETUP_FAILED.store(0, Ordering::Relaxed);
+    let net_ref = net.as_ref();
     let pid = if cfg!(feature = "userns") && c.has(CLONE_NEWUSER) {
         spawn_in_user_namespace(c, flags, cgroup_fd, stack, &mut |go| {
-            container_process(c, env, link, launch, timings, path, Some(go))
-        })?
+            container_process(c, env, link, launch, None, timings, path, Some(go))
+        })
     } else {
-        sys::clone3_vfork(flags, cgroup_fd, stack, &mut || container_process(c, env, link, launch, timings, path, None))
-            .map_err(|e| Error::sys("clone3", b"", e))?
+        sys::clone3_vfork(flags, cgroup_fd, stack, &mut || container_process(c, env, link, launch, net_ref, timings, path, None))
+            .map_err(|e| Error::sys("clone3", b"", e))
     };
+    // The container's process has exec'd or ended.
+    if let Some(net) = net {
+        net.finish();
+    }
+    let pid = pid?;
     let failed = SETUP_FAILED.swap(0, Ordering::Acquire);
     if failed != 0 {
         // It has ended (or is ending): its exit or death woke us.
@@ -222,6 +237,7 @@ fn container_process(
     env: &[Option<ZStr<'_>>],
     link: &ParentLink,
     launch: &Launch,
+    net: Option<&net::NetTask>,
     timings: &mut Timings,
     path: &mut ZBuf<PATH_MAX>,
     go: Option<(sys::Fd, sys::Fd)>,
@@ -241,7 +257,7 @@ fn container_process(
         }
         timings.step("user namespace maps", b"");
     }
-    let err = match setup(c, link.read, launch, go.map(|(_, exec)| exec), timings) {
+    let err = match setup(c, link.read, launch, net, go.map(|(_, exec)| exec), timings) {
         Ok(()) => {
             timings.flush();
             match launch.init_image {
@@ -308,7 +324,14 @@ fn spawn_in_user_namespace(
 
 /// The container side, in order. Each step names itself in its errors.
 /// `exec_pipe`: a descriptor nsinit needs open until the exec.
-fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: Option<sys::Fd>, t: &mut Timings) -> Result<(), Error> {
+fn setup(
+    c: &Container<'_>,
+    parent_alive: sys::Fd,
+    launch: &Launch,
+    net: Option<&net::NetTask>,
+    exec_pipe: Option<sys::Fd>,
+    t: &mut Timings,
+) -> Result<(), Error> {
     die_with_parent(parent_alive)?;
     t.step("parent-death signal", b"");
     if let (true, Some(cg)) = (cfg!(feature = "cgroups"), launch.cgroup) {
@@ -330,8 +353,16 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: O
     };
     t.step("bind rootfs", b"");
     for m in &c.mounts {
+        // sysfs shows the network of whoever mounts it.
+        if let (Some(net), MountKind::Sysfs) = (net, m.kind) {
+            net.join()?;
+            t.step("join net namespace", b"");
+        }
         mounts::mount(m, &mut root)?;
         t.step("mount", m.destination.bytes());
+    }
+    if let Some(net) = net {
+        net.join()?;
     }
     if cfg!(feature = "security") {
         for path in &c.masked_paths {
@@ -357,7 +388,7 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: O
         sys::setdomainname(name.bytes()).map_err(|e| Error::sys("setdomainname", name.bytes(), e))?;
         t.step("setdomainname", name.bytes());
     }
-    if c.has(CLONE_NEWNET) {
+    if c.has(CLONE_NEWNET) && net.is_none() {
         net::loopback_up()?;
         t.step("loopback up", b"");
     }

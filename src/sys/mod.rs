@@ -302,6 +302,31 @@ pub fn clone3_vfork(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mu
 /// until the child has exec'd or exited (`core::hint::black_box` on them
 /// after that wait keeps the compiler from reusing their memory before).
 pub fn clone3_vm(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut dyn FnMut()) -> Result<i32, Errno> {
+    clone3_onto(flags, cgroup, stack, child, None)
+}
+
+/// A task that shares this process's memory (`CLONE_VM`) but nothing else
+/// new, running `child` on `stack` beside this process, for work done in
+/// parallel with a container's setup. It ends without a signal to its
+/// parent: reap it with `wait4(pid, __WCLONE)`. Returns its PID and a
+/// pidfd of it (close-on-exec). The caller keeps `child`, all it borrows
+/// and `stack` alive and apart until the task has exited, as for
+/// `clone3_vm`.
+pub fn clone3_task(stack: &mut [u8], child: &mut dyn FnMut()) -> Result<(i32, OwnedFd), Errno> {
+    let mut pidfd: i32 = -1;
+    let pid = clone3_onto(u64::from(linux_raw_sys::general::CLONE_PIDFD), None, stack, child, Some(&mut pidfd))?;
+    Ok((pid, OwnedFd(pidfd)))
+}
+
+/// `clone3` with `CLONE_VM` onto `stack`; with `pidfd`, the kernel writes
+/// a pidfd of the child there and the child ends without SIGCHLD.
+fn clone3_onto(
+    flags: u64,
+    cgroup: Option<Fd>,
+    stack: &mut [u8],
+    child: &mut dyn FnMut(),
+    pidfd: Option<&mut i32>,
+) -> Result<i32, Errno> {
     // The stack grows down from its 16-byte aligned top, under a slot that
     // holds the (fat) pointer to `child`: in the child's own memory, so that
     // the parent may go on, and reuse its own stack, while the child reads it.
@@ -313,10 +338,10 @@ pub fn clone3_vm(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut d
     unsafe { slot.write(child) };
     let args = clone_args {
         flags: flags | u64::from(CLONE_VM) | cgroup.map_or(0, |_| CLONE_INTO_CGROUP),
-        pidfd: 0,
+        pidfd: pidfd.as_ref().map_or(0, |fd| *fd as *const i32 as u64),
         child_tid: 0,
         parent_tid: 0,
-        exit_signal: u64::from(SIGCHLD),
+        exit_signal: if pidfd.is_some() { 0 } else { u64::from(SIGCHLD) },
         stack: base,
         stack_size: top - base,
         tls: 0,
@@ -326,7 +351,7 @@ pub fn clone3_vm(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut d
     };
     // SAFETY: `args` describes `stack`, whose top holds `slot` (above).
     let mut ret = unsafe { clone_onto(Sysno::clone3, &args as *const clone_args as usize, size_of::<clone_args>(), slot) };
-    if ret as isize == -(Errno::ENOSYS.into_raw() as isize) && cgroup.is_none() {
+    if ret as isize == -(Errno::ENOSYS.into_raw() as isize) && cgroup.is_none() && pidfd.is_none() {
         // A seccomp filter may refuse clone3, whose flags it cannot read
         // (Docker's profile and nsinit's own do), so that clone(2) is used.
         let flags = args.flags | u64::from(SIGCHLD);
@@ -684,6 +709,27 @@ pub fn setrlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Errno> {
     let new = rlimit64 { rlim_cur: soft, rlim_max: hard };
     // SAFETY: `new` is a valid rlimit64; no old value is asked for.
     unsafe { syscall!(Sysno::prlimit64, 0, resource, &new as *const rlimit64, 0) }.map(drop)
+}
+
+/// `setns(fd, nstype)`: enters the namespace of `fd` (a namespace file or,
+/// from Linux 5.8, a pidfd, whose `nstype` namespaces are entered).
+pub fn setns(fd: Fd, nstype: u32) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::setns, fd, nstype) }.map(drop)
+}
+
+/// Sleeps while `word` holds `expected` (`FUTEX_WAIT`), shared with the
+/// tasks that share this memory; returns early on a wake-up, a signal, or
+/// when `word` no longer holds `expected` (EAGAIN).
+pub fn futex_wait(word: &core::sync::atomic::AtomicU32, expected: u32) -> Result<(), Errno> {
+    // SAFETY: `word` is a valid, aligned u32 for the call; no timeout.
+    unsafe { syscall!(Sysno::futex, word.as_ptr(), linux_raw_sys::general::FUTEX_WAIT, expected, 0) }.map(drop)
+}
+
+/// Wakes every task sleeping on `word` (`FUTEX_WAKE`).
+pub fn futex_wake(word: &core::sync::atomic::AtomicU32) {
+    // SAFETY: `word` is a valid, aligned u32; the kernel only compares addresses.
+    let _ = unsafe { syscall!(Sysno::futex, word.as_ptr(), linux_raw_sys::general::FUTEX_WAKE, i32::MAX, 0) };
 }
 
 pub fn unshare(flags: u32) -> Result<(), Errno> {
