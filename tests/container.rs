@@ -528,22 +528,11 @@ fn new_net_namespace_has_only_loopback_and_it_is_up() {
     assert_eq!(ok(r.run(&["--bare", "--unshare", "net", "--sysfs", "/sys", IN_PROBE, "cat", "/sys/class/net/lo/flags"])), "0x9\n");
 }
 
-/// The processes running nsinit's own binary.
-fn nsinit_processes() -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir("/proc").unwrap().flatten() {
-        let pid = entry.file_name().to_string_lossy().into_owned();
-        if pid.parse::<u32>().is_ok() && fs::read_link(entry.path().join("exe")).is_ok_and(|exe| exe == Path::new(NSINIT)) {
-            found.push(pid);
-        }
-    }
-    found
-}
-
 /// nsinit makes the network namespace in a task of its own while the
 /// container's process mounts, and that process enters it before sysfs is
 /// mounted: the container sees its own namespace in sysfs and /proc, its
-/// PID 1 is its only process, and the task is gone however the setup ends.
+/// PID 1 is its only process, and the task is gone however the setup ends
+/// (`run` checks that no nsinit task is left, under the global lock).
 #[test]
 fn the_net_namespace_made_beside_the_setup_is_the_containers_and_leaves_nothing() {
     let r = Rootfs::new("net-task");
@@ -557,20 +546,22 @@ fn the_net_namespace_made_beside_the_setup_is_the_containers_and_leaves_nothing(
     let sys_first = ["--bare", "--rootfs", root, "--unshare", "net,mnt,pid", "--sysfs", "/sys", "--proc", "/proc"];
     let sys_last = ["--bare", "--rootfs", root, "--unshare", "net,mnt,pid", "--proc", "/proc", "--sysfs", "/sys"];
     let no_sys = ["--bare", "--rootfs", root, "--unshare", "net,mnt,pid", "--proc", "/proc"];
+    let with = |options: &[&str], rest: &[&str]| {
+        let args: Vec<&str> = options.iter().chain(rest).copied().collect();
+        run(command(&args), Some(&r))
+    };
     for options in [&sys_first[..], &sys_last[..], &no_sys[..]] {
-        let args: Vec<&str> = options.iter().copied().chain([IN_PROBE, "cat", "/proc/net/dev"]).collect();
-        assert_eq!(interfaces(&ok(nsinit(&args))), ["lo".to_string()].into(), "{options:?}");
+        assert_eq!(interfaces(&ok(with(options, &[IN_PROBE, "cat", "/proc/net/dev"]))), ["lo".to_string()].into());
         if options.contains(&"--sysfs") {
-            let args: Vec<&str> = options.iter().copied().chain([IN_PROBE, "ls", "/sys/class/net"]).collect();
-            assert_eq!(ok(nsinit(&args)), "lo\n", "{options:?}");
+            assert_eq!(ok(with(options, &[IN_PROBE, "ls", "/sys/class/net"])), "lo\n", "{options:?}");
         }
-        assert_eq!(nsinit_processes(), Vec::<String>::new(), "{options:?}");
     }
-    for (options, place) in [(&sys_first[..], "after"), (&sys_last[..], "before")] {
-        let args: Vec<&str> = options.iter().copied().chain(["--bind", "/nonexistent-nsinit", "/x", IN_PROBE, "true"]).collect();
-        let line = fails(nsinit(&args), 125);
+    let missing = ["--bind", "/nonexistent-nsinit", "/x"];
+    let before = [&sys_first[..5], &missing[..], &sys_first[5..]].concat();
+    let after = [&sys_first[..], &missing[..]].concat();
+    for options in [before, after] {
+        let line = fails(with(&options, &[IN_PROBE, "true"]), 125);
         assert!(line.contains("/nonexistent-nsinit"), "{line}");
-        assert_eq!(nsinit_processes(), Vec::<String>::new(), "failing {place} entering the namespace");
     }
 }
 

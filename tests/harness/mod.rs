@@ -210,9 +210,12 @@ impl HostState {
 /// Paths cannot tell: after `pivot_root` the kernel shows a container's
 /// `/proc/PID/exe` as `/bin/probe`, relative to the container's own root.
 /// Inodes can: a process runs from `r` if its executable is one of the
-/// binaries copied into `r`, or if its root directory is `r`.
+/// binaries copied into `r`, or if its root directory is `r`. nsinit's
+/// own tasks (the one that makes a network namespace) count too: under
+/// the global lock no other container of this build runs.
 pub fn processes_from(r: &Rootfs) -> Vec<String> {
     let me = std::process::id().to_string();
+    let nsinit = fs::metadata(NSINIT).map(|m| (m.dev(), m.ino())).ok();
     let mut found = Vec::new();
     let Ok(entries) = fs::read_dir("/proc") else { return found };
     for entry in entries.flatten() {
@@ -221,7 +224,8 @@ pub fn processes_from(r: &Rootfs) -> Vec<String> {
             continue;
         }
         let id = |link: &str| fs::metadata(format!("/proc/{pid}/{link}")).ok().map(|m| (m.dev(), m.ino()));
-        let from_rootfs = id("exe").is_some_and(|exe| r.binaries.contains(&exe)) || id("root") == Some(r.id);
+        let exe = id("exe");
+        let from_rootfs = exe.is_some_and(|exe| r.binaries.contains(&exe)) || id("root") == Some(r.id) || exe == nsinit && exe.is_some();
         if from_rootfs {
             let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             found.push(format!("{pid} {}", String::from_utf8_lossy(&cmdline).replace('\0', " ").trim_end()));
