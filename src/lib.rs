@@ -112,6 +112,14 @@ const HELP: &str = concat!(
 
 /// nsinit's `main`: runs and exits with the right code; never returns.
 pub fn run(args: rt::Args) -> ! {
+    if args.secure {
+        // Installed setuid, setgid or with file capabilities, nsinit would
+        // do for any caller what only root may: mount anything anywhere,
+        // write any user namespace map.
+        let e = Error::new(b"refusing to run with privileges the caller lacks (setuid, setgid or file capabilities): install nsinit without them");
+        e.print(2);
+        sys::exit_group(e.code);
+    }
     if cfg!(feature = "init") && sysinit::is_system_init(&args) {
         sysinit::run(args);
     }
