@@ -433,6 +433,18 @@ fn userns_auto_says_what_is_missing() {
     };
     assert_eq!(maps("/proc/self/uid_map"), [format!("0 {} 1", other.uid), format!("1 {SUB_START} 10"), "11 300000 5".into()]);
     assert_eq!(maps("/proc/self/gid_map"), [format!("0 {} 1", other.gid), format!("1 {SUB_START} 20")]);
+    // More than a map holds: refused, never cut short.
+    let eight: String = (0..8).map(|i| format!("nsinit-nosub:{}:10\n", 200000 + i * 10)).collect();
+    write_file(&other.subuid, &eight);
+    assert_eq!(
+        fails(other.nsinit(&r, Helpers::Real, &auto), 125),
+        "nsinit: --userns auto: /etc/subuid gives nsinit-nosub more than a map holds (7 ranges, 2^32 ids)"
+    );
+    write_file(&other.subuid, "nsinit-nosub:100000:4000000000\nnsinit-nosub:1:1000000000\n");
+    assert_eq!(
+        fails(other.nsinit(&r, Helpers::Real, &auto), 125),
+        "nsinit: --userns auto: /etc/subuid gives nsinit-nosub more than a map holds (7 ranges, 2^32 ids)"
+    );
     // No name in /etc/passwd: newuidmap could not find the ranges.
     let nameless = Caller::new(&r, "nsinit-rootless", 2345, true);
     let host_passwd = fs::read_to_string("/etc/passwd").unwrap();

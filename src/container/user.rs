@@ -181,7 +181,7 @@ fn subordinate_maps(maps: &mut Maps, uid: u32) -> Result<(), Error> {
         let file = side.subordinate.to_bytes();
         read.map_err(|e| Error::sys("read", file, e).push(b" (--userns auto)"))?;
         if full {
-            return Err(Error::new(b"--userns auto: too many ranges in ").push(file).push(b" for ").push(&name).push(b" (at most 7)"));
+            return Err(Error::new(b"--userns auto: ").push(file).push(b" gives ").push(&name).push(b" more than a map holds (7 ranges, 2^32 ids)"));
         }
         if map.len() < 2 {
             return Err(Error::new(b"--userns auto: no ").push(file).push(b" entry for ").push(&name).push(b" (as root: usermod --add-sub")
