@@ -7,7 +7,7 @@
 //! `uidmap`), as podman and rootlesskit have it written: they let the
 //! caller map only the ids `/etc/subuid` and `/etc/subgid` give it. nsinit
 //! never writes such a map itself, and runs the helpers only from the
-//! trusted places in `HELPER_DIRS`, never from the caller's `PATH`, with an
+//! trusted places in `Side::paths`, never from the caller's `PATH`, with an
 //! empty environment, `/dev/null` for input and output, a pipe for their
 //! errors, no other descriptor and nsinit's original signal mask.
 
@@ -26,12 +26,6 @@ use linux_raw_sys::general::{CLONE_NEWUSER, F_DUPFD_CLOEXEC, O_CLOEXEC, O_RDONLY
 /// shares nsinit's memory until it execs.
 static SETGROUPS_DENIED: AtomicBool = AtomicBool::new(false);
 
-/// Where the helpers are looked for, in order: where every distribution's
-/// `uidmap` or `shadow` package puts them, then NixOS's setuid wrappers.
-/// Only root can place a program there; the caller's `PATH` is not used,
-/// so that nothing in nsinit's environment chooses what writes the maps.
-const HELPER_DIRS: [&[u8]; 2] = [b"/usr/bin/", b"/run/wrappers/bin/"];
-
 /// The longest user name (`LOGIN_NAME_MAX`, NUL included).
 const NAME_MAX: usize = 256;
 
@@ -41,16 +35,36 @@ struct Side {
     name: &'static [u8],
     /// The option that gives this map, for errors.
     option: &'static [u8],
-    /// The helper that writes it without root.
+    /// The helper that writes it without root, by its name.
     helper: &'static [u8],
+    /// Where the helper is looked for, in order: where every distribution's
+    /// `uidmap` or `shadow` package puts it, then NixOS's setuid wrappers.
+    /// Only root can place a program there; the caller's `PATH` is not
+    /// used, so that nothing in nsinit's environment chooses what writes
+    /// the maps.
+    paths: [&'static CStr; 2],
     /// The file in `/proc/PID` the map goes to.
     proc_file: &'static [u8],
     /// The subordinate ids' file.
     subordinate: &'static CStr,
 }
 
-const UIDS: Side = Side { name: b"uid", option: b"--uid-map", helper: b"newuidmap", proc_file: b"uid_map", subordinate: c"/etc/subuid" };
-const GIDS: Side = Side { name: b"gid", option: b"--gid-map", helper: b"newgidmap", proc_file: b"gid_map", subordinate: c"/etc/subgid" };
+const UIDS: Side = Side {
+    name: b"uid",
+    option: b"--uid-map",
+    helper: b"newuidmap",
+    paths: [c"/usr/bin/newuidmap", c"/run/wrappers/bin/newuidmap"],
+    proc_file: b"uid_map",
+    subordinate: c"/etc/subuid",
+};
+const GIDS: Side = Side {
+    name: b"gid",
+    option: b"--gid-map",
+    helper: b"newgidmap",
+    paths: [c"/usr/bin/newgidmap", c"/run/wrappers/bin/newgidmap"],
+    proc_file: b"gid_map",
+    subordinate: c"/etc/subgid",
+};
 
 /// The maps of the user namespaces of one run, and how each is written:
 /// made before the first container starts.
@@ -60,12 +74,9 @@ pub struct Maps {
     /// nsinit runs without root: only its own ids may it map itself.
     unprivileged: bool,
     /// The helper that writes a map nsinit may not write, by its path.
-    uid_helper: Option<ZBuf<HELPER_PATH_MAX>>,
-    gid_helper: Option<ZBuf<HELPER_PATH_MAX>>,
+    uid_helper: Option<&'static CStr>,
+    gid_helper: Option<&'static CStr>,
 }
-
-/// Room for the longest helper path.
-const HELPER_PATH_MAX: usize = 32;
 
 impl Maps {
     /// The maps `c` asks for (by default the caller's own uid and gid as 0;
@@ -114,7 +125,7 @@ fn needs_helper(map: &[IdMap], own: u32) -> bool {
 
 /// `--userns auto`'s helper for `side`: it is for callers without root.
 #[cold]
-fn auto_helper(side: &Side, uid: u32) -> Result<ZBuf<HELPER_PATH_MAX>, Error> {
+fn auto_helper(side: &Side, uid: u32) -> Result<&'static CStr, Error> {
     if uid == 0 {
         return Err(Error::new(b"--userns auto maps a caller's own and subordinate ids, for a caller without root; as root, give --uid-map and --gid-map"));
     }
@@ -123,7 +134,7 @@ fn auto_helper(side: &Side, uid: u32) -> Result<ZBuf<HELPER_PATH_MAX>, Error> {
 
 /// The helper for `map`, a map of `side` that needs one; `uid` is the caller's.
 #[cold]
-fn helper(side: &Side, map: &[IdMap], own: u32, uid: u32) -> Result<ZBuf<HELPER_PATH_MAX>, Error> {
+fn helper(side: &Side, map: &[IdMap], own: u32, uid: u32) -> Result<&'static CStr, Error> {
     find_helper(side).ok_or_else(|| {
         // Name the first line beyond what the caller may map itself.
         let beyond = map.iter().position(|m| m.outside != own || m.count != 1).unwrap_or(0);
@@ -152,13 +163,9 @@ fn missing_helper(e: Error, side: &Side, uid: u32) -> Error {
     }
 }
 
-/// The first of `HELPER_DIRS` that holds `side`'s helper as a regular file.
-fn find_helper(side: &Side) -> Option<ZBuf<HELPER_PATH_MAX>> {
-    HELPER_DIRS.iter().find_map(|dir| {
-        let mut path = ZBuf::from_parts(&[dir, side.helper]).ok()?;
-        let regular = sys::stat_mode(path.zstr()).is_ok_and(|mode| mode & S_IFMT == S_IFREG);
-        regular.then_some(path)
-    })
+/// The first of `side`'s paths that holds its helper, a regular file.
+fn find_helper(side: &Side) -> Option<&'static CStr> {
+    side.paths.into_iter().find(|path| sys::stat_mode(ZStr::new(path)).is_ok_and(|mode| mode & S_IFMT == S_IFREG))
 }
 
 /// `--userns auto`: the caller's own uid and gid as 0, then each of its
@@ -276,20 +283,20 @@ pub fn write_maps(pid: i32, maps: &Maps, mask: Option<SigSet>) -> Result<(), Err
     }
     for (side, map, helper) in [(&UIDS, &maps.uid, &maps.uid_helper), (&GIDS, &maps.gid, &maps.gid_helper)] {
         match helper {
-            Some(path) => run_helper(path.bytes(), side, pid, map, mask)?,
-            None => write_map(pid, side.proc_file, map, maps.unprivileged)?,
+            Some(path) => run_helper(path, side, pid, map, mask)?,
+            None => write_map(pid, side.proc_file, map)?,
         }
     }
     Ok(())
 }
 
-fn write_map(pid: i32, file: &[u8], maps: &[IdMap], unprivileged: bool) -> Result<(), Error> {
+fn write_map(pid: i32, file: &[u8], maps: &[IdMap]) -> Result<(), Error> {
     let mut text = Line::new();
     for m in maps {
         text.push_u64(u64::from(m.inside)).push(b" ").push_u64(u64::from(m.outside)).push(b" ");
         text.push_u64(u64::from(m.count)).push(b"\n");
     }
-    write_proc(pid, file, text.as_bytes()).map_err(|e| if unprivileged { e.push(b" (without root)") } else { e })
+    write_proc(pid, file, text.as_bytes())
 }
 
 fn write_proc(pid: i32, file: &[u8], value: &[u8]) -> Result<(), Error> {
@@ -314,9 +321,9 @@ const HELPER_ERROR_MAX: usize = 256;
 /// `nsinit: uid map 0:100000:65536: /usr/bin/newuidmap failed (exit status 1): newuidmap: ...`.
 #[cold]
 #[inline(never)]
-fn run_helper(path: &[u8], side: &Side, pid: i32, map: &[IdMap], mask: Option<SigSet>) -> Result<(), Error> {
-    let mut program = ZBuf::<HELPER_PATH_MAX>::from_parts(&[path]).map_err(|_| Error::new(b"helper path too long"))?;
-    let program = program.zstr();
+fn run_helper(path: &'static CStr, side: &Side, pid: i32, map: &[IdMap], mask: Option<SigSet>) -> Result<(), Error> {
+    let program = ZStr::new(path);
+    let path = path.to_bytes();
     // `PID\0INSIDE\0OUTSIDE\0COUNT\0...`: at most 25 numbers of 10 digits.
     let mut words = Line::new();
     words.push_u64(pid as u64).push(b"\0");
