@@ -366,10 +366,7 @@ fn the_helpers_get_no_environment_no_descriptors_and_no_blocked_signals() {
         cmd.env("CALLER_PATH", format!("{}:/usr/bin:/bin", fake.display()));
     });
     assert_eq!(ok(out), "uid=0 gid=0 groups=\n");
-    for (helper, map, line) in [
-        (NEWUIDMAP, "uid", format!("0 {} 1 1 {SUB_START} {SUB_COUNT}", me.uid)),
-        (NEWGIDMAP, "gid", format!("0 {} 1 1 {SUB_START} {SUB_COUNT}", me.gid)),
-    ] {
+    for (helper, map, id) in [(NEWUIDMAP, "uid", me.uid), (NEWGIDMAP, "gid", me.gid)] {
         // A PATH leading to other helpers, a secret, a descriptor left
         // open and stdin closed: none of it reaches the helper.
         let out = me.command(&r, Helpers::Spy(helper), &["--rootfs", root, "--userns", "auto", IN_PROBE, "id"], |cmd| {
@@ -377,12 +374,12 @@ fn the_helpers_get_no_environment_no_descriptors_and_no_blocked_signals() {
         });
         let got = fails(out, 125);
         let name = &helper["/usr/bin/".len()..];
-        let ids = line.replace(' ', ":").split(':').collect::<Vec<_>>().chunks(3).map(|c| c.join(":")).collect::<Vec<_>>().join(" ");
-        let head = format!("nsinit: {map} map {ids}: {helper} failed (exit status 1): {name}: args ");
+        let head = format!("nsinit: {map} map 0:{id}:1 1:{SUB_START}:{SUB_COUNT}: {helper} failed (exit status 1): {name}: args ");
         let rest = got.strip_prefix(&head).unwrap_or_else(|| panic!("expected {head:?}...: {got:?}"));
         let (pid, rest) = rest.split_once(' ').unwrap();
         assert!(pid.parse::<u32>().is_ok(), "the container's PID first: {got:?}");
-        assert_eq!(rest, format!("{line}; env 0; fds 0 1 2; stdin /dev/null; stdout /dev/null; SigBlk 0000000000000000"), "{got:?}");
+        let want = format!("0 {id} 1 1 {SUB_START} {SUB_COUNT}; env 0; fds 0 1 2; stdin /dev/null; stdout /dev/null; SigBlk 0000000000000000");
+        assert_eq!(rest, want, "{got:?}");
     }
 }
 
