@@ -60,8 +60,11 @@ const HELP: &str = concat!(
     "  --unsetenv VAR       remove VAR from it\n",
     "  --clearenv           start it empty\n",
     "  --chdir DIR          working directory in the container\n",
-    "  --uid-map IN:OUT:N   a line of the user namespace's uid map (as root; repeatable)\n",
-    "  --gid-map IN:OUT:N   the same for gids\n",
+    "  --uid-map IN:OUT:N   a line of the user namespace's uid map (repeatable); without\n",
+    "                       root, more than your own id goes through newuidmap\n",
+    "  --gid-map IN:OUT:N   the same for gids (newgidmap)\n",
+    "  --userns auto        without root: you as 0, your /etc/subuid and /etc/subgid\n",
+    "                       ids from 1 (as rootless podman), through newuidmap/newgidmap\n",
     "  --user UID[:GID]     run COMMAND as this user inside\n",
     "  --groups GID,...     with these supplementary groups\n",
     "  --overlay LOWER[:LOWER...]  the root is these read-only layers, first on top\n",
@@ -112,6 +115,14 @@ const HELP: &str = concat!(
 
 /// nsinit's `main`: runs and exits with the right code; never returns.
 pub fn run(args: rt::Args) -> ! {
+    if args.secure {
+        // Installed setuid, setgid or with file capabilities, nsinit would
+        // do for any caller what only root may: mount anything anywhere,
+        // write any user namespace map.
+        let e = Error::new(b"refusing to run with privileges the caller lacks (setuid, setgid or file capabilities): install nsinit without them");
+        e.print(2);
+        sys::exit_group(e.code);
+    }
     if cfg!(feature = "init") && sysinit::is_system_init(&args) {
         sysinit::run(args);
     }

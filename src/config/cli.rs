@@ -376,6 +376,24 @@ mod tests {
     }
 
     #[test]
+    fn userns_auto_asks_for_a_user_namespace_whose_maps_come_later() {
+        let c = run(&["--rootfs", "/r", "--userns", "auto", "x"]).unwrap();
+        assert!(c.userns_auto && c.has(CLONE_NEWUSER));
+        assert!(c.uid_maps.is_empty() && c.gid_maps.is_empty());
+        assert!(!run(&["--rootfs", "/r", "x"]).unwrap().userns_auto);
+        let cases: &[(&[&str], &str)] = &[
+            (&["--userns", "Auto", "x"], "nsinit: --userns: expected auto; got 'Auto'"),
+            (&["--userns", "auto", "--gid-map", "0:1:1", "x"], "nsinit: --userns auto and --uid-map/--gid-map both give the maps; give one"),
+            (&["--userns", "auto", "--share", "user", "x"], "nsinit: --userns auto needs the user namespace; drop '--share user'"),
+        ];
+        for (words, want) in cases {
+            assert_eq!(run(words).unwrap_err(), *want, "for {words:?}");
+        }
+        // --share user before it is overridden, as for --unshare user.
+        assert!(run(&["--share", "user", "--userns", "auto", "x"]).unwrap().has(CLONE_NEWUSER));
+    }
+
+    #[test]
     fn timings_is_a_command_line_switch() {
         assert_eq!(mode(&["--timings", "x"]), Ok(Mode::Once { timings: true }));
         assert_eq!(mode(&["x", "--timings"]), Ok(Mode::Once { timings: false }), "the payload's word");

@@ -312,6 +312,11 @@ pub struct Container<'a> {
     /// The user namespace's maps; empty, the caller is mapped to 0.
     pub uid_maps: Vec<IdMap, MAX_ID_MAPS>,
     pub gid_maps: Vec<IdMap, MAX_ID_MAPS>,
+    /// `--userns auto`: the maps are made when the container starts, as
+    /// rootless podman and rootlesskit make them: the caller's own ids are
+    /// 0, and its subordinate ids (`/etc/subuid`, `/etc/subgid`) follow
+    /// from 1 (see `container::user`).
+    pub userns_auto: bool,
     /// `--share user` was given: a non-root caller gets no user namespace
     /// of its own accord.
     pub user_ns_refused: bool,
@@ -362,6 +367,7 @@ impl<'a> Container<'a> {
             oom_score_adj: None,
             uid_maps: Vec::new(),
             gid_maps: Vec::new(),
+            userns_auto: false,
             user_ns_refused: false,
             overlay: None,
             overlay_upper: None,
@@ -400,6 +406,7 @@ impl<'a> Container<'a> {
         self.process.groups = None;
         self.uid_maps.clear();
         self.gid_maps.clear();
+        self.userns_auto = false;
         self.user_ns_refused = false;
         self.overlay = None;
         self.overlay_upper = None;

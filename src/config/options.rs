@@ -69,6 +69,8 @@ pub const OPTIONS: &[Opt] = &[
     opt("uid-map", "INSIDE:OUTSIDE:COUNT"),
     #[cfg(feature = "userns")]
     opt("gid-map", "INSIDE:OUTSIDE:COUNT"),
+    #[cfg(feature = "userns")]
+    opt("userns", "auto"),
     opt("user", "UID[:GID]"),
     opt("groups", "GID,..."),
     #[cfg(feature = "cgroups")]
@@ -284,6 +286,15 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.ns_on |= CLONE_NEWUSER;
                 self.ns_off &= !CLONE_NEWUSER;
             }
+            #[cfg(feature = "userns")]
+            ("userns", [mode]) => {
+                if mode.bytes() != b"auto" {
+                    return Err(error().push(b"expected auto; got '").push(mode.bytes()).push(b"'"));
+                }
+                self.c.userns_auto = true;
+                self.ns_on |= CLONE_NEWUSER;
+                self.ns_off &= !CLONE_NEWUSER;
+            }
             ("user", [spec]) => {
                 let b = spec.bytes();
                 let (uid, gid) = match b.iter().position(|&c| c == b':') {
@@ -493,6 +504,14 @@ impl<'c, 'a> Builder<'c, 'a> {
         }
         if !cfg!(feature = "userns") && c.has(CLONE_NEWUSER) {
             return Err(Error::new(b"user namespaces are not in this build (cargo feature userns)"));
+        }
+        if c.userns_auto {
+            if !c.uid_maps.is_empty() || !c.gid_maps.is_empty() {
+                return Err(Error::new(b"--userns auto and --uid-map/--gid-map both give the maps; give one"));
+            }
+            if !c.has(CLONE_NEWUSER) {
+                return Err(Error::new(b"--userns auto needs the user namespace; drop '--share user'"));
+            }
         }
         if c.hostname.is_some() || c.domainname.is_some() {
             if ns_off & CLONE_NEWUTS != 0 {

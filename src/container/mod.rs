@@ -97,16 +97,20 @@ pub struct Launch {
     pub cgroup: Option<&'static Cgroup>,
     /// The seccomp filter to install last.
     pub filter: Option<&'static [sock_filter]>,
+    /// With a user namespace: its maps, and how each is written.
+    pub maps: Option<&'static user::Maps>,
 }
 
 impl Launch {
     /// What every container of this run shares, made before the first
-    /// starts: the seccomp filter, then the cgroup, last, since it is what
-    /// is left on the host should a step after it fail.
+    /// starts: the user namespace's maps, the seccomp filter, then the
+    /// cgroup, last, since it is what is left on the host should a step
+    /// after it fail.
     pub fn new(c: &Container<'_>, mask: Option<sys::SigSet>, init_image: Option<sys::Fd>) -> Result<Launch, Error> {
+        let maps = if cfg!(feature = "userns") && c.has(CLONE_NEWUSER) { Some(user::Maps::new(c)?) } else { None };
         let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
         let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
-        Ok(Launch { mask, init_image, cgroup, filter })
+        Ok(Launch { mask, init_image, cgroup, filter, maps })
     }
 }
 
@@ -190,8 +194,8 @@ pub fn spawn(
     let cgroup_fd = launch.cgroup.and_then(|cg| cg.fd);
     SETUP_FAILED.store(0, Ordering::Relaxed);
     let net_ref = net.as_ref();
-    let pid = if cfg!(feature = "userns") && c.has(CLONE_NEWUSER) {
-        spawn_in_user_namespace(c, flags, cgroup_fd, stack, &mut |go| {
+    let pid = if let (true, Some(maps)) = (cfg!(feature = "userns"), launch.maps) {
+        spawn_in_user_namespace(maps, launch.mask, flags, cgroup_fd, stack, &mut |go| {
             container_process(c, env, link, launch, None, timings, path, Some(go))
         })
     } else {
@@ -272,11 +276,13 @@ fn container_process(
 }
 
 /// With a user namespace nsinit must write the child's uid and gid maps
-/// while the child waits, so the child is not started with CLONE_VFORK;
-/// nsinit then waits here for it to exec, as CLONE_VFORK would have, since
-/// the child runs on what this frame holds.
+/// (itself, or through newuidmap and newgidmap, which get `mask`) while
+/// the child waits, so the child is not started with CLONE_VFORK; nsinit
+/// then waits here for it to exec, as CLONE_VFORK would have, since the
+/// child runs on what this frame holds.
 fn spawn_in_user_namespace(
-    c: &Container<'_>,
+    maps: &user::Maps,
+    mask: Option<sys::SigSet>,
     flags: u64,
     cgroup_fd: Option<sys::Fd>,
     stack: &mut [u8],
@@ -297,7 +303,7 @@ fn spawn_in_user_namespace(
     };
     let started = sys::clone3_vm(flags, cgroup_fd, stack, &mut run).map_err(|e| Error::sys("clone3", b"", e));
     let _ = (sys::close(go_r), sys::close(exec_w));
-    let written = started.as_ref().map_err(|_| ()).ok().map(|&pid| user::write_maps(pid, c));
+    let written = started.as_ref().map_err(|_| ()).ok().map(|&pid| user::write_maps(pid, maps, mask));
     if let Some(Ok(())) = written {
         let _ = sys::write(go_w, b"1");
     }

@@ -1,5 +1,7 @@
 //! The mounts of `--proc`, `--sysfs`, `--tmpfs`, `--bind`, `--ro-bind`,
 //! `--dev` and `--mqueue`, made under the new root before `pivot_root`.
+//! Where the kernel refuses a new sysfs or cgroup filesystem to a user
+//! namespace, the host's is bound read-only instead, as runc does.
 //!
 //! Inside a rootfs, every mount point is looked up from the rootfs with
 //! `openat2(RESOLVE_IN_ROOT)` and the mount is made on the descriptor, through
@@ -20,7 +22,7 @@
 
 use crate::config::{Mount, MountKind, PATH_MAX};
 use linux_raw_sys::general::{
-    AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND,
+    AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND,
     MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
     RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, S_IFDIR, S_IFMT, S_IFREG, mount_attr,
 };
@@ -130,7 +132,7 @@ fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let ro = if m.readonly { MS_RDONLY } else { 0 };
     match m.kind {
         MountKind::Proc => filesystem(c"proc", dst, root, nodev, None),
-        MountKind::Sysfs => filesystem(c"sysfs", dst, root, nodev | ro, None),
+        MountKind::Sysfs => sysfs(dst, root, nodev | ro),
         MountKind::Mqueue => filesystem(c"mqueue", dst, root, nodev, None),
         MountKind::Tmpfs => {
             let mut data = ZBuf::<64>::new();
@@ -165,6 +167,19 @@ fn filesystem(
     let fs = ZStr::new(fstype);
     sys::mount(Some(fs), fd_path(target.0, None).zstr(), Some(fs), flags, data)
         .map_err(|e| mount_error(Error::sys("mount", fstype.to_bytes(), e).push(b" on ").push(dst.bytes()), e))
+}
+
+/// sysfs on `dst`. The kernel mounts one only for the owner of the network
+/// namespace: a user namespace sharing the host's (rootless `--share net`)
+/// gets EPERM, and then, as rootless podman and runc do, the host's `/sys`
+/// and the mounts under it are bound instead (`bind_host`).
+fn sysfs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), Error> {
+    let target = open_point(dst, root, Some(Point::Dir))?;
+    let fs = ZStr::new(c"sysfs");
+    match sys::mount(Some(fs), fd_path(target.0, None).zstr(), Some(fs), flags, None) {
+        Err(Errno::EPERM) => bind_host(ZStr::new(c"/sys"), &target, dst, flags & MS_RDONLY != 0),
+        r => r.map_err(|e| mount_error(Error::sys("mount", b"sysfs", e).push(b" on ").push(dst.bytes()), e)),
+    }
 }
 
 /// Adds the likely cause to a mount that failed with ENOENT on an opened
@@ -447,12 +462,17 @@ fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], flags: u32, refused:
     }
 }
 
-/// Binds the host's tree at `host` on the opened `point` (`dst`).
+/// Binds the host's tree at `host` (`/sys`, `/sys/fs/cgroup`: where the
+/// kernel refuses a new mount), every mount in it, on the opened `point`
+/// (`dst`): nosuid, nodev and noexec as a new one would be, and read-only
+/// when `readonly`, all set on the detached copy, before it is attached.
 fn bind_host(host: ZStr<'_>, point: &OwnedFd, dst: ZStr<'_>, readonly: bool) -> Result<(), Error> {
     let tree = sys::open_tree(sys::CWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
         .map(OwnedFd)
         .map_err(|e| Error::sys("bind", host.bytes(), e).push(b" on ").push(dst.bytes()))?;
-    bind_onto(tree, point, host.bytes(), dst, readonly)
+    let attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | if readonly { MOUNT_ATTR_RDONLY } else { 0 };
+    set_attributes(&tree, attrs).map_err(|e| Error::sys("mount_setattr", dst.bytes(), e))?;
+    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys("bind", host.bytes(), e).push(b" on ").push(dst.bytes()))
 }
 
 /// `/proc/self/fd/N`, or `/proc/self/fd/N/name`: a path for mount(2) that

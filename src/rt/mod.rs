@@ -21,6 +21,7 @@ mod mem;
 
 use crate::sys::ZStr;
 use core::cell::UnsafeCell;
+use linux_raw_sys::auxvec::{AT_NULL, AT_SECURE};
 use core::sync::atomic::{AtomicBool, Ordering};
 
 /// The command line and environment the kernel started us with.
@@ -30,6 +31,9 @@ pub struct Args {
     pub argv: &'static [Option<ZStr<'static>>],
     /// The environment, followed by the terminating `None`.
     pub envp: &'static [Option<ZStr<'static>>],
+    /// `AT_SECURE` in the auxiliary vector: the kernel gave this process
+    /// privileges its caller lacks (setuid, setgid, file capabilities).
+    pub secure: bool,
 }
 
 impl Args {
@@ -38,7 +42,8 @@ impl Args {
     pub unsafe fn from_initial_stack(sp: *const usize) -> Args {
         // SAFETY: the layout above; `Option<ZStr>` has the layout of a
         // nullable `*const u8` (ZStr is a transparent NonNull), so both
-        // arrays, NULLs included, are valid slices of it.
+        // arrays, NULLs included, are valid slices of it; the kernel always
+        // ends the auxiliary vector with AT_NULL.
         unsafe {
             let argc = *sp;
             let argv = sp.add(1) as *const Option<ZStr<'static>>;
@@ -47,9 +52,17 @@ impl Args {
             while (*envp.add(envc)).is_some() {
                 envc += 1;
             }
+            // The auxiliary vector follows: (type, value) pairs up to AT_NULL.
+            let mut auxv = envp.add(envc + 1) as *const [usize; 2];
+            let mut secure = false;
+            while (*auxv)[0] != AT_NULL as usize {
+                secure |= (*auxv)[0] == AT_SECURE as usize && (*auxv)[1] != 0;
+                auxv = auxv.add(1);
+            }
             Args {
                 argv: core::slice::from_raw_parts(argv, argc + 1),
                 envp: core::slice::from_raw_parts(envp, envc + 1),
+                secure,
             }
         }
     }

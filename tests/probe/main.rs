@@ -19,7 +19,12 @@
 //! and opens it for writing: `mknod ok|ERRNO`, then `open ok|ERRNO`.
 //! traceme PROGRAM [ARG]... asks its parent to trace it, then execs
 //! PROGRAM, which stops it at once with SIGTRAP, as under a debugger.
-//! Started as `hello` (argv[0]'s last component), it is the demo.
+//! For the rootless tests: chown PATH UID GID (`chown ok|ERRNO`), stat PATH
+//! (`uid=U gid=G` of its owner), become UID GID (setgroups to GID alone,
+//! setgid, setuid, as apt drops to `_apt`, then what `id` prints).
+//! Started as `hello` (argv[0]'s last component), it is the demo; started
+//! as `newuidmap` or `newgidmap`, it is a stand-in for the helper that
+//! tells on its stderr what nsinit gave it, and fails.
 #![no_std]
 #![no_main]
 
@@ -41,6 +46,8 @@ fn main(args: Args) -> ! {
     let name = arg0.rsplit(|&c| c == b'/').next().unwrap_or(arg0);
     let code = if name == b"hello" {
         hello()
+    } else if name == b"newuidmap" || name == b"newgidmap" {
+        helper_spy(name, words, args.envp)
     } else {
         let cmd = word(1).map_or(&b""[..], |w| w.bytes());
         match (cmd, word(2), word(3)) {
@@ -69,6 +76,15 @@ fn main(args: Args) -> ! {
             (b"spin", Some(s), None) => number(s).map_or(2, spin),
             (b"pgrp", None, _) => pgrp(),
             (b"id", None, _) => ids(),
+            (b"chown", Some(path), Some(uid)) => match (number(uid), word(4).and_then(number), word(5)) {
+                (Some(u), Some(g), None) => chown(path, u as u32, g as u32),
+                _ => 2,
+            },
+            (b"stat", Some(path), None) => owner(path),
+            (b"become", Some(uid), Some(gid)) => match (number(uid), number(gid), word(4)) {
+                (Some(u), Some(g), None) => drop_to(u as u32, g as u32),
+                _ => 2,
+            },
             (b"syscalls", None, _) => try_syscalls(),
             (b"traceme", Some(_), _) => traceme_exec(&args.argv[2..], args.envp),
             (b"x32", None, _) => other_abi(false),
@@ -85,7 +101,7 @@ fn main(args: Args) -> ! {
             (b"ptrace", Some(w), None) if w.bytes() == b"parent" => ptrace_attach(sys::getppid()),
             (b"ptrace", Some(pid), None) => number(pid).map_or(2, |p| ptrace_attach(p as i32)),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH|traceme PROGRAM [ARG]..."]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH|traceme PROGRAM [ARG]...|chown PATH UID GID|stat PATH|become UID GID"]);
                 2
             }
         }
@@ -450,6 +466,68 @@ fn pgrp() -> i32 {
 }
 
 /// `uid=U gid=G groups=A,B`: who this process is, as its namespace sees it.
+fn chown(path: ZStr<'_>, uid: u32, gid: u32) -> i32 {
+    const AT_FDCWD: isize = -100;
+    // SAFETY: `path` is NUL-terminated.
+    report(b"chown", unsafe { syscalls::syscall!(syscalls::Sysno::fchownat, AT_FDCWD, path.as_ptr(), uid, gid, 0) })
+}
+
+fn owner(path: ZStr<'_>) -> i32 {
+    match sys::stat(path) {
+        Ok(st) => {
+            say(&[b"uid=", Line::new().push_u64(u64::from(st.st_uid)).as_bytes(), b" gid=", Line::new().push_u64(u64::from(st.st_gid)).as_bytes()]);
+            0
+        }
+        Err(e) => fail(path.bytes(), e),
+    }
+}
+
+/// Drops to `uid` and `gid` as apt drops to `_apt`: groups first.
+fn drop_to(uid: u32, gid: u32) -> i32 {
+    if let Err(e) = sys::setgroups(&[gid]) {
+        return fail(b"setgroups", e);
+    }
+    if let Err(e) = sys::setresgid(gid) {
+        return fail(b"setgid", e);
+    }
+    if let Err(e) = sys::setresuid(uid) {
+        return fail(b"setuid", e);
+    }
+    ids()
+}
+
+/// In place of newuidmap or newgidmap: one line on stderr with what it
+/// got, `NAME: args PID ...; env N; fds 0 1 2; stdin /dev/null; stdout
+/// /dev/null; SigBlk HEX`, and exit status 1.
+fn helper_spy(name: &[u8], words: &[Option<ZStr<'_>>], envp: &[Option<ZStr<'_>>]) -> i32 {
+    let mut l = Line::new();
+    l.push(name).push(b": args");
+    for w in words.iter().skip(1).flatten() {
+        l.push(b" ").push(w.bytes());
+    }
+    l.push(b"; env ").push_u64(envp.iter().flatten().count() as u64).push(b"; fds");
+    if let Ok(dir) = sys::open(ZStr::new(c"/proc/self/fd"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) {
+        let mut own = Line::new();
+        own.push_u64(dir as u64);
+        let _ = sys::each_dir_entry(dir, |fd| {
+            if fd != own.as_bytes() {
+                l.push(b" ").push(fd);
+            }
+        });
+    }
+    for (label, link) in [(&b"; stdin "[..], c"/proc/self/fd/0"), (b"; stdout ", c"/proc/self/fd/1")] {
+        let mut buf = [0u8; 64];
+        let n = sys::readlink(ZStr::new(link), &mut buf).unwrap_or(0);
+        l.push(label).push(&buf[..n]);
+    }
+    let mut status = [0u8; 4096];
+    let n = sys::open(ZStr::new(c"/proc/self/status"), O_RDONLY | O_CLOEXEC, 0).and_then(|fd| sys::read(fd, &mut status)).unwrap_or(0);
+    let blocked = status[..n].split(|&c| c == b'\n').find_map(|line| line.strip_prefix(b"SigBlk:")).unwrap_or(b"?");
+    l.push(b"; SigBlk ").push(blocked.trim_ascii());
+    l.print(2);
+    1
+}
+
 fn ids() -> i32 {
     let mut groups = [0u32; 64];
     let n = sys::getgroups(&mut groups).unwrap_or(0);
