@@ -231,6 +231,9 @@ pub struct Process<'a> {
     pub no_new_privileges: bool,
     /// Descriptors beyond 0, 1 and 2 that the payload inherits (`--pass-fd`).
     pub pass_fds: Vec<u32, MAX_PASS_FDS>,
+    /// `--new-session`: `setsid` whether or not standard input is a
+    /// terminal (bubblewrap's word; otherwise only when it is not one).
+    pub new_session: bool,
 }
 
 /// `--init`: nsinit stays the container's PID 1 and runs the payload as its
@@ -327,6 +330,9 @@ pub struct Container<'a> {
     pub masked_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
     /// Bound read-only onto themselves, where they exist.
     pub readonly_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
+    /// `--die-with-parent`: nsinit gets SIGKILL when the process that
+    /// started it dies (and the container with nsinit, as always).
+    pub die_with_parent: bool,
 }
 
 impl<'a> Container<'a> {
@@ -346,6 +352,7 @@ impl<'a> Container<'a> {
                 capabilities: None,
                 no_new_privileges: false,
                 pass_fds: Vec::new(),
+                new_session: false,
             },
             init: Init { enabled: false, pgroup: false, stop_timeout: 0 },
             on_exit: OnExit::PowerOff,
@@ -369,6 +376,7 @@ impl<'a> Container<'a> {
             seccomp: Seccomp::Off,
             masked_paths: Vec::new(),
             readonly_paths: Vec::new(),
+            die_with_parent: false,
         }
     }
 
@@ -407,6 +415,8 @@ impl<'a> Container<'a> {
         self.process.capabilities = None;
         self.process.no_new_privileges = false;
         self.process.pass_fds.clear();
+        self.process.new_session = false;
+        self.die_with_parent = false;
         self.seccomp = Seccomp::Off;
         self.masked_paths.clear();
         self.readonly_paths.clear();
@@ -424,6 +434,7 @@ impl<'a> Container<'a> {
             && self.process.capabilities.is_none()
             && !self.process.no_new_privileges
             && self.seccomp == Seccomp::Off
+            && !self.process.new_session
     }
 
     pub fn has(&self, namespace: u32) -> bool {

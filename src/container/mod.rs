@@ -401,8 +401,8 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: O
         security::set_capabilities(&caps)?;
         t.step("capabilities", b"");
     }
-    if cfg!(feature = "security") {
-        security::leave_terminal_session()?;
+    if cfg!(feature = "security") || c.process.new_session {
+        security::leave_terminal_session(c.process.new_session)?;
     }
     // The kernel forgets the parent-death signal at each change of
     // credentials (setuid, setgid, capset): ask again after the last, and
@@ -414,6 +414,19 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: O
     if let (true, Some(filter)) = (nnp, launch.filter) {
         security::install_filter(filter)?;
         t.step("seccomp", b"");
+    }
+    Ok(())
+}
+
+/// `--die-with-parent`, as bubblewrap's: nsinit itself gets SIGKILL when
+/// the process that started it dies, and the container goes with nsinit.
+/// A caller that died before the request leaves nsinit reparented: then it
+/// stops here.
+pub fn die_with_caller() -> Result<(), Error> {
+    let caller = sys::getppid();
+    sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).map_err(|e| Error::sys("prctl", b"PR_SET_PDEATHSIG", e))?;
+    if sys::getppid() != caller {
+        return Err(Error::new(b"--die-with-parent: nsinit's parent is gone"));
     }
     Ok(())
 }
