@@ -270,6 +270,10 @@ pub struct Resources<'a> {
     pub memory_swap_max: Option<u64>,
     /// CPU time per period, in microseconds: (quota or max, period).
     pub cpu_max: Option<(u64, u64)>,
+    /// `--cpus` as given, when it set `cpu_max`: as Docker does, more than
+    /// the CPUs nsinit may run on is refused (`--cpu-max`, as Docker's
+    /// `--cpu-quota`, is not checked).
+    pub cpus: Option<ZStr<'a>>,
     /// Relative CPU share, 1 to 10000 (cgroup v2 `cpu.weight`).
     pub cpu_weight: Option<u64>,
     /// The CPUs it may run on, as `cpuset.cpus` spells them (`0-1,3`).
@@ -362,6 +366,7 @@ impl<'a> Container<'a> {
                 memory_max: None,
                 memory_swap_max: None,
                 cpu_max: None,
+                cpus: None,
                 cpu_weight: None,
                 cpuset: None,
             },

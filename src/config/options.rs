@@ -364,6 +364,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.resources.cpu_max = Some(parse_cpu_max(spec.bytes()).ok_or_else(|| {
                     error().push(b"expected QUOTA[/PERIOD] in microseconds (QUOTA may be 'max'); got '").push(spec.bytes()).push(b"'")
                 })?);
+                self.c.resources.cpus = None;
             }
             #[cfg(feature = "cgroups")]
             ("cpus", [cpus]) => {
@@ -371,6 +372,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                     error().push(b"expected a number of CPUs such as 0.5 or 2; got '").push(cpus.bytes()).push(b"'")
                 })?;
                 self.c.resources.cpu_max = Some((quota, CPU_PERIOD_US));
+                self.c.resources.cpus = Some(*cpus);
             }
             #[cfg(feature = "cgroups")]
             ("cpu-weight", [n]) => {

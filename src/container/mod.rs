@@ -52,12 +52,18 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
     code
 }
 
-/// `nsinit: container killed by the OOM killer (memory.max=N)`.
+/// `nsinit: container killed by the OOM killer (memory.max=N)`, the limit
+/// named by the file that holds it: `memory.limit_in_bytes` on cgroup v1,
+/// where no limit is -1.
 fn report_oom(cg: &Cgroup) {
-    let mut e = Error::new(b"container killed by the OOM killer (memory.max=");
-    e = match cg.memory_max() {
+    let (file, unlimited): (&[u8], &[u8]) = match cg.layout {
+        cgroup::Layout::Unified => (b"memory.max", b"max"),
+        _ => (b"memory.limit_in_bytes", b"-1"),
+    };
+    let e = Error::new(b"container killed by the OOM killer (").push(file).push(b"=");
+    let e = match cg.memory_max() {
         Some(n) if n != u64::MAX => e.push_u64(n),
-        _ => e.push(b"max"),
+        _ => e.push(unlimited),
     };
     e.push(b")").print(2);
 }
