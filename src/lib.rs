@@ -8,7 +8,7 @@
 #![deny(unsafe_code)]
 // A build without some features leaves what only they use unused.
 #![cfg_attr(
-    not(all(feature = "init", feature = "cgroups", feature = "userns", feature = "security", feature = "bench")),
+    not(all(feature = "init", feature = "cgroups", feature = "userns", feature = "security", feature = "bench", feature = "compat")),
     allow(dead_code, unused_imports)
 )]
 
@@ -61,7 +61,7 @@ fn start(args: rt::Args) -> Result<i32, Error> {
     if cfg!(feature = "userns") && container.namespaces != 0 && !container.user_ns_refused && sys::geteuid() != 0 {
         container.namespaces |= linux_raw_sys::general::CLONE_NEWUSER;
     }
-    if container.die_with_parent {
+    if cfg!(feature = "compat") && container.die_with_parent {
         container::die_with_caller()?;
     }
     match action {

@@ -5,7 +5,7 @@
 
 use super::Container;
 use super::file;
-use super::options::{At, Builder, Opt, lookup};
+use super::options::{At, Builder, Opt, find, lookup};
 use super::Payload;
 use crate::error::Error;
 use crate::sys::ZStr;
@@ -106,9 +106,9 @@ const HELP: Opt = Opt { name: "help", args: "", cli_only: true };
 const VERSION: Opt = Opt { name: "version", args: "", cli_only: true };
 
 /// Calls `f` for each option with its words, in order, from `argv[first]`;
-/// returns the index in `argv` where the payload starts. An option's first
-/// word may come after `=` (`--rootfs=/srv/box`), as getopt_long takes it;
-/// bubblewrap's `--unshare-net` is `--unshare net` (`options::lookup`).
+/// returns the index in `argv` where the payload starts. With the feature
+/// `compat`, options may be spelled as other tools spell them
+/// (`other_spelling`).
 fn walk<'a>(
     argv: &'a [Option<ZStr<'a>>],
     first: usize,
@@ -128,20 +128,8 @@ fn walk<'a>(
         let opt = match word {
             b"--help" | b"-h" => &HELP,
             b"--version" => &VERSION,
-            _ => {
-                let name = word.strip_prefix(b"--").ok_or_else(unknown)?;
-                let eq = name.iter().position(|&c| c == b'=');
-                let (opt, given) = lookup(&name[..eq.unwrap_or(name.len())]).ok_or_else(unknown)?;
-                let given = given.map(|at| whole.skip(2 + at));
-                let inline = eq.map(|at| whole.skip(2 + at + 1));
-                for arg in given.into_iter().chain(inline) {
-                    if args.len() == opt.arity() || args.push(arg).is_err() {
-                        let shown = &name[..eq.unwrap_or(name.len())];
-                        return Err(Error::new(b"--").push(shown).push(b": takes no argument"));
-                    }
-                }
-                opt
-            }
+            _ if cfg!(feature = "compat") => other_spelling(*whole, &mut args)?.ok_or_else(unknown)?,
+            _ => word.strip_prefix(b"--").and_then(find).ok_or_else(unknown)?,
         };
         while args.len() < opt.arity() {
             i += 1;
@@ -154,6 +142,25 @@ fn walk<'a>(
         i += 1;
     }
     Ok(i)
+}
+
+/// An option word as other tools spell it (`whole` is `--NAME[=VALUE]`):
+/// the option, with the words it already holds put in `args`: bubblewrap's
+/// `--unshare-net` holds `net` (`options::lookup`), getopt_long's
+/// `--rootfs=DIR` holds DIR. `None` for no option.
+fn other_spelling<'a>(whole: ZStr<'a>, args: &mut Vec<ZStr<'a>, 2>) -> Result<Option<&'static Opt>, Error> {
+    let Some(after_dashes) = whole.bytes().strip_prefix(b"--") else { return Ok(None) };
+    let eq = after_dashes.iter().position(|&c| c == b'=');
+    let name = &after_dashes[..eq.unwrap_or(after_dashes.len())];
+    let Some((opt, given)) = lookup(name) else { return Ok(None) };
+    let given = given.map(|at| whole.skip(2 + at));
+    let inline = eq.map(|at| whole.skip(2 + at + 1));
+    for arg in given.into_iter().chain(inline) {
+        if args.len() == opt.arity() || args.push(arg).is_err() {
+            return Err(Error::new(b"--").push(name).push(b": takes no argument"));
+        }
+    }
+    Ok(Some(opt))
 }
 
 #[cfg(test)]

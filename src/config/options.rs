@@ -52,8 +52,11 @@ pub const OPTIONS: &[Opt] = &[
     opt("unsetenv", "VAR"),
     opt("clearenv", ""),
     opt("chdir", "DIR"),
+    #[cfg(feature = "compat")]
     opt("new-session", ""),
+    #[cfg(feature = "compat")]
     opt("die-with-parent", ""),
+    #[cfg(feature = "compat")]
     opt("as-pid-1", ""),
     #[cfg(feature = "init")]
     opt("init", ""),
@@ -123,6 +126,9 @@ const NAMESPACE_PREFIXES: [(&str, &str); 2] = [("unshare-", "unshare"), ("share-
 pub fn lookup(name: &[u8]) -> Option<(&'static Opt, Option<usize>)> {
     if let Some(opt) = find(name) {
         return Some((opt, None));
+    }
+    if !cfg!(feature = "compat") {
+        return None;
     }
     NAMESPACE_PREFIXES.iter().find_map(|(prefix, option)| {
         let word = name.strip_prefix(prefix.as_bytes())?;
@@ -270,10 +276,13 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             ("clearenv", []) => self.env_op(EnvOp::Clear, at)?,
             ("chdir", [dir]) => self.c.process.cwd = Some(*dir),
+            #[cfg(feature = "compat")]
             ("new-session", []) => self.c.process.new_session = true,
+            #[cfg(feature = "compat")]
             ("die-with-parent", []) => self.c.die_with_parent = true,
             // The payload is PID 1 of its pid namespace unless --init:
             // bubblewrap's word for what nsinit does by default.
+            #[cfg(feature = "compat")]
             ("as-pid-1", []) => self.as_pid_1 = true,
             #[cfg(feature = "init")]
             ("init", []) => self.c.init.enabled = true,
@@ -509,7 +518,7 @@ impl<'c, 'a> Builder<'c, 'a> {
         if c.init.enabled {
             c.init.stop_timeout = stop_timeout.unwrap_or(DEFAULT_STOP_TIMEOUT);
         }
-        if as_pid_1 && c.init.enabled {
+        if cfg!(feature = "compat") && as_pid_1 && c.init.enabled {
             return Err(Error::new(b"--as-pid-1 and --init contradict: with --init nsinit is PID 1, COMMAND its child"));
         }
         if c.process.args.command().is_none() {
@@ -518,7 +527,7 @@ impl<'c, 'a> Builder<'c, 'a> {
         let has_root = c.root.is_some() || c.overlay.is_some();
         let defaults = has_root && !bare;
         c.namespaces = (if defaults { DEFAULT_NAMESPACES } else { 0 } | ns_on) & !ns_off;
-        if as_pid_1 && !c.has(CLONE_NEWPID) {
+        if cfg!(feature = "compat") && as_pid_1 && !c.has(CLONE_NEWPID) {
             return Err(Error::new(b"--as-pid-1 needs a pid namespace: add --unshare-pid (--rootfs has one by default)"));
         }
         let hides = !c.masked_paths.is_empty() || !c.readonly_paths.is_empty();

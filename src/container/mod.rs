@@ -407,7 +407,7 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: O
         security::set_capabilities(&caps)?;
         t.step("capabilities", b"");
     }
-    if cfg!(feature = "security") || c.process.new_session {
+    if cfg!(feature = "security") || (cfg!(feature = "compat") && c.process.new_session) {
         security::leave_terminal_session(c.process.new_session)?;
     }
     // The kernel forgets the parent-death signal at each change of
