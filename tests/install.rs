@@ -111,6 +111,17 @@ fn the_man_page_is_the_help_text_and_groff_reads_it_without_a_warning() {
         let bold = format!("\\fB{}\\fR", name.replace('-', "\\-"));
         assert!(roff.contains(&bold), "{name} is not in the page as {bold}");
     }
+    // Each entry: its head, then its description (but --help, --version).
+    for (i, _) in lines.iter().enumerate().filter(|(_, l)| **l == ".TP") {
+        let (head, next) = (lines[i + 1], lines.get(i + 2).copied().unwrap_or_default());
+        assert!(head.starts_with("\\fB\\-\\-"), "entry head {head:?}");
+        // Arguments are capitals (DIR, FILE|off|default); prose there means
+        // the help line lost the two blanks before its description.
+        for arg in head.split("\\fI").skip(1) {
+            assert!(arg.split("\\fR").next().is_some_and(|a| a.chars().any(|c| c.is_ascii_uppercase())), "prose in the head {head:?}");
+        }
+        assert!(head.contains("help") || !next.starts_with('.'), "{head:?} has no description");
+    }
     let entries = lines.iter().filter(|l| **l == ".TP").count();
     assert_eq!(entries, HELP_TXT.lines().filter(|l| l.starts_with("  --")).count());
     for l in &lines {

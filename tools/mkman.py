@@ -99,6 +99,12 @@ def options(block):
             sys.exit(f"mkman: not an option line: {line!r}")
         # The head ends where a run of two blanks begins the description.
         m = re.match(r"  (\S.*?)(?:  +(\S.*))?$", line)
+        # Its words are options and their arguments, written in capitals
+        # (DIR, FILE|off|default): a word of prose means the two blanks
+        # before the description are missing.
+        for word in m.group(1).split():
+            if not word.startswith("-") and not re.search("[A-Z]", word):
+                sys.exit(f"mkman: {word!r} in the option head {m.group(1)!r}: two blanks must separate the description")
         entries.append((m.group(1), [m.group(2)] if m.group(2) else []))
     return entries
 
