@@ -26,7 +26,9 @@ fn scratch(name: &str) -> PathBuf {
 
 /// `make TARGET DESTDIR=dest ARGS...`, which must succeed.
 fn make(target: &str, dest: &Path, args: &[&str]) {
+    // Written afresh each time: make would take a page left by an earlier run.
     let man = dest.with_extension("nsinit.1");
+    let _ = fs::remove_file(&man);
     let out = Command::new("make")
         .current_dir(ROOT)
         .arg(target)
