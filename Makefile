@@ -10,8 +10,14 @@ SHELLFS := target/shell-rootfs
 BUSYBOX ?= /bin/busybox
 INITRAMFS := target/initramfs.cpio.gz
 BOOT_APPEND ?=
+# make install: $(DESTDIR)$(PREFIX)/bin/nsinit and the man page nsinit(1).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DESTDIR ?=
+MAN     ?= target/nsinit.1
 
-.PHONY: all build core test size run shell clean help initramfs boot
+.PHONY: all build core test size run shell clean help initramfs boot man install uninstall
 
 all: build
 
@@ -23,6 +29,8 @@ help:
 	@echo "make shell   an interactive busybox shell in a container (needs busybox-static)"
 	@echo "make initramfs  target/initramfs.cpio.gz: nsinit as /init, starting the demo container"
 	@echo "make boot    boot that initramfs in qemu (TCG); ends when nsinit powers the VM off"
+	@echo "make install build, then install nsinit in \$$(DESTDIR)\$$(PREFIX)/bin (PREFIX=/usr/local) and nsinit(1)"
+	@echo "make man     target/nsinit.1, the man page, from the --help text (src/help.txt)"
 
 build:
 	$(CARGO) build --release
@@ -73,6 +81,21 @@ initramfs: build
 # BOOT_APPEND adds kernel arguments, e.g. BOOT_APPEND=nsinit.config=/etc/x.conf.
 boot: initramfs
 	boot/qemu.sh $(INITRAMFS) $(BOOT_APPEND)
+
+# The man page is written from src/help.txt, the text of --help, so the
+# two say the same (needs python3).
+man: $(MAN)
+
+$(MAN): src/help.txt tools/mkman.py Cargo.toml
+	@mkdir -p $(dir $@)
+	python3 tools/mkman.py -o $@
+
+install: build $(MAN)
+	install -D -m 0755 $(NSINIT) $(DESTDIR)$(BINDIR)/nsinit
+	install -D -m 0644 $(MAN) $(DESTDIR)$(MANDIR)/man1/nsinit.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/nsinit $(DESTDIR)$(MANDIR)/man1/nsinit.1
 
 clean:
 	$(CARGO) clean

@@ -52,6 +52,9 @@ pub fn run(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>], init: Init, memo
             return EXIT_FAILED;
         }
     };
+    // Run from the sealed copy of nsinit (`own_image`), its name would be
+    // the memfd's, `memfd:nsinit`, in ps and /proc/1/comm.
+    let _ = sys::set_name(ZStr::new(c"nsinit"));
     // Not attachable with ptrace, nor its memory readable, by the payload,
     // which runs as the same user: a payload that stopped us would hang
     // the container. (Its exec makes the payload dumpable again.)

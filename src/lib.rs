@@ -8,7 +8,7 @@
 #![deny(unsafe_code)]
 // A build without some features leaves what only they use unused.
 #![cfg_attr(
-    not(all(feature = "init", feature = "cgroups", feature = "userns", feature = "security", feature = "bench")),
+    not(all(feature = "init", feature = "cgroups", feature = "userns", feature = "security", feature = "bench", feature = "compat")),
     allow(dead_code, unused_imports)
 )]
 
@@ -30,88 +30,9 @@ use linux_raw_sys::general::{O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDONLY, S_IFMT, 
 use sys::ZStr;
 use timings::Timings;
 
-const HELP: &str = concat!(
-    "usage: nsinit [OPTION]... [--] COMMAND [ARG]...\n",
-    "Start COMMAND in new Linux namespaces, in its own root filesystem.\n",
-    "\n",
-    "  --rootfs DIR         pivot_root into DIR; alone it gives the `runc spec` container:\n",
-    "                       pid, net, ipc, uts and mnt namespaces, /proc, /dev (with pts,\n",
-    "                       shm, mqueue), read-only /sys, the hostname nsinit, runc's\n",
-    "                       capabilities, no_new_privs, a seccomp filter, masked and\n",
-    "                       read-only /proc and /sys paths\n",
-    "  --bare               turn every default off\n",
-    "  --unshare LIST       create these namespaces: uts,pid,mnt,ipc,net,cgroup,time,all\n",
-    "                       (all but user), and user; without root, a user namespace\n",
-    "                       mapping you to 0 comes with any other\n",
-    "  --share LIST         do not create these namespaces\n",
-    "  --hostname NAME      set the hostname (uts namespace)\n",
-    "  --domainname NAME    set the NIS domain name (uts namespace)\n",
-    "  --proc DST           mount procfs on DST\n",
-    "  --sysfs DST          mount sysfs, read-only, on DST\n",
-    "  --tmpfs DST          mount a tmpfs on DST\n",
-    "  --size BYTES         size of the next --tmpfs (K, M, G suffixes)\n",
-    "  --mode OCTAL         permissions of the next --tmpfs\n",
-    "  --bind SRC DST       bind-mount the host's SRC on DST\n",
-    "  --ro-bind SRC DST    the same, read-only\n",
-    "  --dev DST            a minimal /dev on DST: null zero full random urandom tty,\n",
-    "                       a new devpts on DST/pts, a tmpfs on DST/shm, DST/mqueue\n",
-    "  --mqueue DST         mount a POSIX message queue filesystem on DST\n",
-    "  --setenv VAR VALUE   set VAR in the payload's environment\n",
-    "  --unsetenv VAR       remove VAR from it\n",
-    "  --clearenv           start it empty\n",
-    "  --chdir DIR          working directory in the container\n",
-    "  --uid-map IN:OUT:N   a line of the user namespace's uid map (repeatable); without\n",
-    "                       root, more than your own id goes through newuidmap\n",
-    "  --gid-map IN:OUT:N   the same for gids (newgidmap)\n",
-    "  --userns auto        without root: you as 0, your /etc/subuid and /etc/subgid\n",
-    "                       ids from 1 (as rootless podman), through newuidmap/newgidmap\n",
-    "  --user UID[:GID]     run COMMAND as this user inside\n",
-    "  --groups GID,...     with these supplementary groups\n",
-    "  --overlay LOWER[:LOWER...]  the root is these read-only layers, first on top\n",
-    "  --overlay-upper DIR|tmpfs   their writable layer (tmpfs: thrown away, default)\n",
-    "  --read-only          the root is read-only\n",
-    "  --config FILE        read options from FILE first: one a line, without the\n",
-    "                       leading --, # comments, the payload after a line `--`\n",
-    "  --init               stay as the container's PID 1 and run COMMAND as its child:\n",
-    "                       forward signals, reap zombies, stop what is left at the end;\n",
-    "                       with nothing to set up, nsinit itself is the init (like tini)\n",
-    "  --init-pgroup        --init, signalling COMMAND's process group, which gets the tty\n",
-    "  --stop-timeout SECS  with --init: SIGTERM to what is left, SIGKILL SECS later (1)\n",
-    "  --on-exit ACTION     as the system's init: poweroff (default), reboot or halt\n",
-    "  --cgroup PATH        the container's cgroup: /PATH under each hierarchy's root,\n",
-    "                       PATH under nsinit's own (v2: its parent's); default with\n",
-    "                       limits: nsinit-<pid of nsinit> under nsinit's own\n",
-    "  --pids-max N         at most N processes (or max)\n",
-    "  --memory-max BYTES   memory limit, K, M, G suffixes (or max); 137 when it kills\n",
-    "  --memory-swap-max BYTES  swap limit (or max)\n",
-    "  --cpu-max QUOTA[/PERIOD] CPU time per period, microseconds (QUOTA may be max)\n",
-    "  --cpus N             the same as a number of CPUs, such as 0.5\n",
-    "  --cpu-weight N       relative CPU share, 1 to 10000\n",
-    "  --cpuset CPUS        the CPUs it may run on, such as 0-1,3\n",
-    "  --rlimit NAME=SOFT[:HARD]  a resource limit: nofile, nproc, core, stack, as...\n",
-    "  --oom-score-adj N    the payload's OOM score adjustment, -1000 to 1000\n",
-    "  --cap-add CAP        keep this capability too (NET_ADMIN or CAP_NET_ADMIN; ALL)\n",
-    "  --cap-drop CAP       drop it (ALL: every one); the last word on a capability wins\n",
-    "  --allow-new-privs    let setuid binaries and file capabilities raise privileges\n",
-    "  --seccomp FILE|off|default  the filter: a profile of lines `default allow|deny|kill`,\n",
-    "                       `allow NAME`, `deny NAME [ERRNO]`, `kill NAME`; off for none\n",
-    "  --mask PATH          hide PATH in the container (an empty read-only file or dir)\n",
-    "  --ro-path PATH       make PATH read-only in the container\n",
-    "  --pass-fd N          let the payload inherit descriptor N (else only 0, 1, 2)\n",
-    "  --timings            print how long each start step took, in microseconds\n",
-    "  --help, --version\n",
-    "\n",
-    "nsinit bench [-n N] [-j J] [OPTION]... [--] COMMAND [ARG]...\n",
-    "  start the container N times (200), J at a time (1), after a few uncounted\n",
-    "  warm-up starts, and print the distribution of the start-to-exit time\n",
-    "\n",
-    "Mounts are made in the order given, destinations inside the container.\n",
-    "Signals nsinit gets (but SIGCHLD) go on to the container's PID 1.\n",
-    "Started by the kernel as PID 1 with no arguments, nsinit starts the container\n",
-    "in /etc/nsinit.conf (or nsinit.config=PATH on the kernel command line).\n",
-    "Exit status: the payload's, or 128+N when signal N killed it; 125 when\n",
-    "nsinit fails, 126 when COMMAND cannot be executed, 127 when it is not found.\n",
-);
+/// `nsinit --help`. The same file is the source of the man page, nsinit(1)
+/// (`tools/mkman.py`, `make install`), so the two never drift apart.
+const HELP: &str = include_str!("help.txt");
 
 /// nsinit's `main`: runs and exits with the right code; never returns.
 pub fn run(args: rt::Args) -> ! {
@@ -147,6 +68,9 @@ fn start(args: rt::Args) -> Result<i32, Error> {
     // the caller, mapped to 0, unless --share user says otherwise.
     if cfg!(feature = "userns") && container.namespaces != 0 && !container.user_ns_refused && sys::geteuid() != 0 {
         container.namespaces |= linux_raw_sys::general::CLONE_NEWUSER;
+    }
+    if cfg!(feature = "compat") && container.die_with_parent {
+        container::die_with_caller()?;
     }
     match action {
         Action::Help => {

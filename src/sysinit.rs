@@ -13,7 +13,7 @@ use crate::sys::{self, Errno, ZStr};
 use crate::text::Line;
 use crate::timings::Timings;
 use linux_raw_sys::general::{
-    LINUX_REBOOT_CMD_HALT, LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, MS_NODEV, MS_NOEXEC, MS_NOSUID,
+    LINUX_REBOOT_CMD_CAD_ON, LINUX_REBOOT_CMD_HALT, LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, MS_NODEV, MS_NOEXEC, MS_NOSUID,
     O_CLOEXEC, O_RDONLY, O_RDWR,
 };
 use linux_raw_sys::ioctl::TIOCSCTTY;
@@ -23,11 +23,24 @@ const DEFAULT_CONFIG: &core::ffi::CStr = c"/etc/nsinit.conf";
 /// The kernel command-line word that names another: `nsinit.config=PATH`.
 const CONFIG_PARAM: &[u8] = b"nsinit.config=";
 
-/// Whether nsinit was started as a system's init: PID 1, with no arguments.
+/// Whether nsinit was started as a system's init: PID 1 of the initial pid
+/// namespace, with no arguments. Elsewhere no arguments is a usage error.
+///
+/// PID 1 alone does not tell: a container's PID 1 (an image whose
+/// entrypoint is nsinit) is PID 1 too, `getppid()` is 0 for both, and
+/// `/proc`, where the pid namespace could be looked at, is not mounted
+/// when the kernel starts /init. reboot(2) tells, with no file: in a pid
+/// namespace other than the initial one it takes only the restart,
+/// power-off and halt commands and fails with EINVAL on the others
+/// (pid_namespaces(7)); without CAP_SYS_BOOT, or under a filter such as
+/// Docker's, it fails with EPERM. So LINUX_REBOOT_CMD_CAD_ON succeeds only
+/// for the initial namespace's PID 1 with that capability, the kernel's
+/// init, and there it sets Ctrl-Alt-Del to what the kernel boots with
+/// anyway (an immediate reboot): nothing changes.
 pub fn is_system_init(args: &rt::Args) -> bool {
-    // The cheap test first: an ordinary start has arguments, and pays no
-    // getpid for this.
-    args.words().len() <= 1 && sys::getpid() == 1
+    // The cheap tests first: an ordinary start has arguments, and pays no
+    // system call for this.
+    args.words().len() <= 1 && sys::getpid() == 1 && sys::reboot(LINUX_REBOOT_CMD_CAD_ON).is_ok()
 }
 
 #[inline(never)]
@@ -35,9 +48,12 @@ pub fn is_system_init(args: &rt::Args) -> bool {
 pub fn run(args: rt::Args) -> ! {
     mount_system();
     use_console();
-    let (code, on_exit) = start_container(args);
+    let (ended, on_exit) = start_container(args);
     let mut l = Line::new();
-    l.push(b"nsinit: payload exited with status ").push_u64(code as u64);
+    match ended {
+        Ok(code) => l.push(b"nsinit: payload exited with status ").push_u64(code as u64),
+        Err(code) => l.push(b"nsinit: payload failed to start (status ").push_u64(code as u64).push(b")"),
+    };
     l.print(2);
     sys::sync();
     let cmd = match on_exit {
@@ -104,14 +120,15 @@ fn use_console() {
     }
 }
 
-/// Starts the configured container and waits for it: its exit code, and
-/// what to do next.
+/// Starts the configured container and waits for it: the payload's exit
+/// code, or nsinit's when the payload never ran (the error is printed
+/// here); and what to do next.
 #[cold]
-fn start_container(args: rt::Args) -> (i32, OnExit) {
+fn start_container(args: rt::Args) -> (Result<i32, i32>, OnExit) {
     static ARGV: StaticCell<[Option<ZStr<'static>>; 4]> = StaticCell::new([None; 4]);
     static CONTAINER: StaticCell<Container<'static>> = StaticCell::new(Container::new());
     let (Some(argv), Some(c)) = (ARGV.take(), CONTAINER.take()) else {
-        return (EXIT_FAILED, OnExit::PowerOff);
+        return (Err(EXIT_FAILED), OnExit::PowerOff);
     };
     *argv = [Some(ZStr::new(c"nsinit")), Some(ZStr::new(c"--config")), Some(config_path()), None];
     let started = match config::parse(argv, &mut crate::load_config, c) {
@@ -120,10 +137,10 @@ fn start_container(args: rt::Args) -> (i32, OnExit) {
         Err(e) => Err(e),
     };
     match started {
-        Ok(code) => (code, c.on_exit),
+        Ok(code) => (Ok(code), c.on_exit),
         Err(e) => {
             e.print(2);
-            (e.code, c.on_exit)
+            (Err(e.code), c.on_exit)
         }
     }
 }

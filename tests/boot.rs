@@ -69,6 +69,13 @@ const V2_CONFS: [(&str, &str); 5] = [
     ),
 ];
 
+/// Configs whose payload never starts: one it cannot find, and a config
+/// file with a bad option. nsinit says so rather than report an exit status.
+const FAILING_CONFS: [(&str, &str); 2] = [
+    ("/etc/missing.conf", "rootfs /demo\n--\n/bin/missing\n"),
+    ("/etc/bad.conf", "rootfs /demo\nfrob\n--\n/bin/probe exit 0\n"),
+];
+
 /// A boot takes about 5 s here under TCG; 120 s leaves room for a loaded
 /// CI machine, and still fails a hung guest long before CI's own limit.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -113,7 +120,7 @@ fn build_initramfs() -> PathBuf {
     let out = dir.join("initramfs.cpio.gz");
     let file = |dest: &str, src: &Path| format!("{dest}={}", src.display());
     let mut v2 = Vec::new();
-    for (dest, text) in V2_CONFS {
+    for (dest, text) in V2_CONFS.into_iter().chain(FAILING_CONFS) {
         let src = dir.join(dest.trim_start_matches("/etc/"));
         fs::write(&src, text).unwrap_or_else(|e| panic!("write {}: {e}", src.display()));
         v2.push("--file".to_string());
@@ -341,4 +348,20 @@ fn cgroup_v2_the_default_cgroup_nests_below_the_callers_so_its_limit_holds() {
     );
     crowded.assert_line("nsinit: payload exited with status 125");
     crowded.assert_powered_off();
+}
+
+#[test]
+fn a_payload_that_never_started_is_reported_as_such() {
+    let missing = boot(&["nsinit.config=/etc/missing.conf"]);
+    missing.assert_no_kernel_panic();
+    missing.assert_line("nsinit: execve /bin/missing: ENOENT (No such file or directory)");
+    missing.assert_line("nsinit: payload failed to start (status 127)");
+    assert!(!missing.console.contains("payload exited"), "{}: reported as an exit:\n{}", missing.what, missing.console);
+    missing.assert_powered_off();
+
+    let bad = boot(&["nsinit.config=/etc/bad.conf"]);
+    bad.assert_line("nsinit: /etc/bad.conf:2: unknown option 'frob'");
+    bad.assert_line("nsinit: payload failed to start (status 125)");
+    assert!(!bad.console.contains("payload exited"), "{}: reported as an exit:\n{}", bad.what, bad.console);
+    bad.assert_powered_off();
 }

@@ -8,7 +8,7 @@ use harness::*;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
@@ -250,12 +250,12 @@ fn the_default_cgroup_nests_below_the_callers_so_its_memory_limit_holds() {
     let out = run(caller.nsinit(&["--rootfs", r.root_str(), "--pids-max", "100", IN_PROBE, "hog", "256"]), Some(&r));
     assert_eq!(out.code(), 137, "the caller's 64 MiB did not hold: {out:?}");
     assert!(!out.stdout.contains("hog done"), "{out:?}");
-    assert_eq!(out.stderr, "nsinit: container killed by the OOM killer (memory.max=max)\n");
+    assert_eq!(out.stderr, "nsinit: container killed by the OOM killer (memory.limit_in_bytes=-1)\n");
     caller.assert_empty("after the OOM kill");
     // A larger limit of the container's own cannot lift the caller's.
     let out = run(caller.nsinit(&["--rootfs", r.root_str(), "--memory-max", "512M", IN_PROBE, "hog", "256"]), Some(&r));
     assert_eq!(out.code(), 137, "{out:?}");
-    assert_eq!(out.stderr, "nsinit: container killed by the OOM killer (memory.max=536870912)\n");
+    assert_eq!(out.stderr, "nsinit: container killed by the OOM killer (memory.limit_in_bytes=536870912)\n");
     caller.assert_empty("after the second OOM kill");
     // Under the caller's limit, the payload runs to its end.
     let out = run(caller.nsinit(&["--rootfs", r.root_str(), "--pids-max", "100", IN_PROBE, "hog", "16"]), Some(&r));
@@ -377,4 +377,60 @@ fn with_a_cgroup_namespace_sys_fs_cgroup_is_rooted_at_the_containers_cgroup() {
             assert_eq!(out.trim_end(), target.to_str().expect("UTF-8"));
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Issue 12, item 17: empty parents left in every v1 hierarchy
+// ---------------------------------------------------------------------------
+
+/// Two containers below one parent that neither found: the first made it,
+/// could not remove it while the second was in it, and the second found it
+/// there. Before, the parent stayed in every hierarchy; now the last one out
+/// removes it, as nsinit marked it when it made it (`trusted.nsinit`).
+#[test]
+fn an_empty_parent_another_nsinit_made_is_removed_by_the_last_one_out() {
+    let first = Rootfs::new("cg-parent-first");
+    let second = Rootfs::new("cg-parent-second");
+    let parent = format!("/nsinit-test-parent-{}", std::process::id());
+    let (a, b) = (format!("{parent}/a"), format!("{parent}/b"));
+    let held = start(&first, &["--rootfs", first.root_str(), "--cgroup", &a, "--pids-max", "50"], IN_PROBE);
+    // The second container, started while the first holds the lock.
+    let mut cmd = command(&["--rootfs", second.root_str(), "--cgroup", &b, "--pids-max", "50", IN_PROBE, "cat", "/proc/self/fd/0"]);
+    let mut other = cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn the second nsinit");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while payload_pids(&second).is_empty() {
+        assert!(other.try_wait().expect("try_wait").is_none(), "the second container ended early");
+        assert!(std::time::Instant::now() < deadline, "the second container did not start");
+        thread::sleep(Duration::from_millis(5));
+    }
+    held.finish();
+    for c in V1_CONTROLLERS {
+        assert!(!Path::new(&dir(c, &a)).exists(), "{c}: {a} left");
+        assert!(Path::new(&dir(c, &parent)).exists(), "{c}: {parent} removed while the second container is in it");
+    }
+    drop(other.stdin.take());
+    let status = wait_with_timeout(&mut other, "the second nsinit");
+    assert!(status.success(), "the second nsinit: {status}");
+    for c in V1_CONTROLLERS {
+        let left: Vec<_> = [&b, &parent].into_iter().filter(|p| Path::new(&dir(c, p)).exists()).collect();
+        assert!(left.is_empty(), "{c}: left behind: {left:?}");
+    }
+    remove_everywhere(&[&b, &a, &parent]);
+}
+
+/// A parent an administrator made (no mark) stays, empty or not; only the
+/// levels nsinit made below it go.
+#[test]
+fn an_empty_parent_an_administrator_made_stays() {
+    let r = Rootfs::new("cg-parent-admin");
+    let parent = format!("/nsinit-test-admin-{}", std::process::id());
+    let inner = format!("{parent}/x/y");
+    fs::create_dir(dir("pids", &parent)).expect("make the administrator's cgroup");
+    ok(r.run(&["--cgroup", &inner, "--pids-max", "50", IN_PROBE, "exit", "0"]));
+    assert!(Path::new(&dir("pids", &parent)).exists(), "the administrator's cgroup was removed");
+    assert!(!Path::new(&dir("pids", &format!("{parent}/x"))).exists(), "nsinit left the levels it made");
+    for c in ["memory", "cpu", "cpuset"] {
+        assert!(!Path::new(&dir(c, &parent)).exists(), "{c}: {parent}, made by nsinit, left");
+    }
+    remove_everywhere(&[&inner, &format!("{parent}/x"), &parent]);
 }

@@ -1255,7 +1255,7 @@ fn the_oom_killer_is_reported_with_exit_137() {
     let r = Rootfs::new("cg-oom");
     let out = r.run(&["--memory-max", "16M", IN_PROBE, "hog", "256"]);
     assert_eq!(out.code(), 137, "{out:?}");
-    assert_eq!(out.stderr, "nsinit: container killed by the OOM killer (memory.max=16777216)\n");
+    assert_eq!(out.stderr, format!("nsinit: container killed by the OOM killer ({}=16777216)\n", memory_limit_file()));
     assert!(!out.stdout.contains("hog done"), "{out:?}");
     // Under the limit, no report.
     let out = r.run(&["--memory-max", "64M", IN_PROBE, "hog", "16"]);

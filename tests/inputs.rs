@@ -170,7 +170,8 @@ fn a_tiny_memory_limit_still_gives_one_line_on_a_pipe() {
         if code == 137 {
             // Killed while setting up: nsinit says so itself.
             let line = fails(out, 137);
-            assert!(line.starts_with("nsinit: container killed by the OOM killer (memory.max="), "{line:?}");
+            let report = format!("nsinit: container killed by the OOM killer ({}=", memory_limit_file());
+            assert!(line.starts_with(&report), "{line:?}");
         } else {
             let line = fails(out, 125);
             assert!(line.len() > "nsinit: ".len() + 10, "{limit}: {line:?}");

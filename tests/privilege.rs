@@ -316,6 +316,28 @@ fn without_a_terminal_on_stdin_the_payload_runs_in_a_session_of_its_own() {
     }
 }
 
+/// bubblewrap's `--new-session` (issue 12, item 15): a new session, away
+/// from the caller's terminal, even with that terminal on stdin, where
+/// nsinit otherwise keeps the payload in the caller's session.
+#[test]
+fn new_session_leaves_the_callers_terminal_even_with_it_on_stdin() {
+    let r = Rootfs::new("new-session");
+    for options in [&["--new-session"][..], &["--new-session", "--seccomp", "off"], &["--bare", "--dev", "/dev", "--new-session"], &["--new-session", "--share", "pid"]] {
+        assert_eq!(in_a_terminal(&r, "tty", options, &["session"]).2, "leader\n", "{options:?}");
+        assert_eq!(in_a_terminal(&r, "tty", options, &["ctty"]), (0, String::new(), "ctty ENXIO\n".to_string()), "{options:?}");
+    }
+    // Out of the terminal's session, the payload cannot type into it even
+    // without the filter (TIOCSTI on a terminal not its own needs
+    // CAP_SYS_ADMIN, which the default container does not keep).
+    let typed = in_a_terminal(&r, "tty", &["--new-session", "--seccomp", "off"], &["tiocsti", "x"]);
+    assert_eq!(typed, (0, String::new(), "TIOCSTI EPERM\n".to_string()));
+    // Under --init the new session is the init's: the payload has no terminal either.
+    assert_eq!(in_a_terminal(&r, "tty", &["--init", "--new-session"], &["ctty"]).2, "ctty ENXIO\n");
+    // Without it, as before: the caller's session.
+    assert_eq!(in_a_terminal(&r, "tty", &["--bare", "--dev", "/dev"], &["session"]).2, "member\n");
+    assert_eq!(in_a_terminal(&r, "tty", &["--bare", "--dev", "/dev"], &["ctty"]).2, "ctty ok\n");
+}
+
 // ===========================================================================
 // Item 9: i386 and x32 calls get the x86_64 decisions
 // ===========================================================================

@@ -5,7 +5,7 @@
 
 use super::Container;
 use super::file;
-use super::options::{At, Builder, Opt, find};
+use super::options::{At, Builder, Opt, find, lookup};
 use super::Payload;
 use crate::error::Error;
 use crate::sys::ZStr;
@@ -106,31 +106,32 @@ const HELP: Opt = Opt { name: "help", args: "", cli_only: true };
 const VERSION: Opt = Opt { name: "version", args: "", cli_only: true };
 
 /// Calls `f` for each option with its words, in order, from `argv[first]`;
-/// returns the index in `argv` where the payload starts.
+/// returns the index in `argv` where the payload starts. With the feature
+/// `compat`, options may be spelled as other tools spell them
+/// (`other_spelling`).
 fn walk<'a>(
     argv: &'a [Option<ZStr<'a>>],
     first: usize,
     f: &mut dyn FnMut(&Opt, &[ZStr<'a>]) -> Result<(), Error>,
 ) -> Result<usize, Error> {
     let mut i = first;
-    while let Some(Some(word)) = argv.get(i) {
-        let word = word.bytes();
+    while let Some(Some(whole)) = argv.get(i) {
+        let word = whole.bytes();
         if word == b"--" {
             return Ok(i + 1);
         }
         if word.first() != Some(&b'-') {
             return Ok(i);
         }
+        let unknown = || Error::new(b"unknown option '").push(word).push(b"' (see --help)");
+        let mut args: Vec<ZStr<'a>, 2> = Vec::new();
         let opt = match word {
             b"--help" | b"-h" => &HELP,
             b"--version" => &VERSION,
-            _ => word
-                .strip_prefix(b"--")
-                .and_then(find)
-                .ok_or_else(|| Error::new(b"unknown option '").push(word).push(b"' (see --help)"))?,
+            _ if cfg!(feature = "compat") => other_spelling(*whole, &mut args)?.ok_or_else(unknown)?,
+            _ => word.strip_prefix(b"--").and_then(find).ok_or_else(unknown)?,
         };
-        let mut args: Vec<ZStr<'a>, 2> = Vec::new();
-        for _ in 0..opt.arity() {
+        while args.len() < opt.arity() {
             i += 1;
             match argv.get(i).copied().flatten() {
                 Some(arg) if args.push(arg).is_ok() => {}
@@ -141,6 +142,25 @@ fn walk<'a>(
         i += 1;
     }
     Ok(i)
+}
+
+/// An option word as other tools spell it (`whole` is `--NAME[=VALUE]`):
+/// the option, with the words it already holds put in `args`: bubblewrap's
+/// `--unshare-net` holds `net` (`options::lookup`), getopt_long's
+/// `--rootfs=DIR` holds DIR. `None` for no option.
+fn other_spelling<'a>(whole: ZStr<'a>, args: &mut Vec<ZStr<'a>, 2>) -> Result<Option<&'static Opt>, Error> {
+    let Some(after_dashes) = whole.bytes().strip_prefix(b"--") else { return Ok(None) };
+    let eq = after_dashes.iter().position(|&c| c == b'=');
+    let name = &after_dashes[..eq.unwrap_or(after_dashes.len())];
+    let Some((opt, given)) = lookup(name) else { return Ok(None) };
+    let given = given.map(|at| whole.skip(2 + at));
+    let inline = eq.map(|at| whole.skip(2 + at + 1));
+    for arg in given.into_iter().chain(inline) {
+        if args.len() == opt.arity() || args.push(arg).is_err() {
+            return Err(Error::new(b"--").push(name).push(b": takes no argument"));
+        }
+    }
+    Ok(Some(opt))
 }
 
 #[cfg(test)]
@@ -434,6 +454,91 @@ mod tests {
         }
         let long = "h".repeat(65);
         assert!(run(&["--hostname", &long, "x"]).unwrap_err().contains("1 to 64 bytes"));
+    }
+
+    #[test]
+    fn bubblewrap_namespace_words_are_unshare_and_share_with_the_word_given() {
+        let ns = |words: &[&str]| run(words).map(|c| c.namespaces);
+        for (word, bit) in [
+            ("user", CLONE_NEWUSER),
+            ("ipc", CLONE_NEWIPC),
+            ("pid", CLONE_NEWPID),
+            ("net", CLONE_NEWNET),
+            ("uts", CLONE_NEWUTS),
+            ("cgroup", CLONE_NEWCGROUP),
+            ("mnt", CLONE_NEWNS),
+            ("time", CLONE_NEWTIME),
+        ] {
+            assert_eq!(ns(&[&format!("--unshare-{word}"), "x"]), Ok(bit), "--unshare-{word}");
+            assert_eq!(ns(&[&format!("--unshare-{word}"), "x"]), ns(&["--unshare", word, "x"]));
+            let default = ns(&["--rootfs", "/r", "x"]).unwrap();
+            assert_eq!(ns(&["--rootfs", "/r", &format!("--share-{word}"), "x"]), ns(&["--rootfs", "/r", "--share", word, "x"]));
+            if bit != CLONE_NEWNS {
+                assert_eq!(ns(&["--rootfs", "/r", &format!("--share-{word}"), "x"]), Ok(default & !bit), "--share-{word}");
+            }
+        }
+        // bubblewrap's --unshare-all is nsinit's `all`: every namespace but user.
+        let all = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
+        assert_eq!(ns(&["--unshare-all", "x"]), Ok(all));
+        assert_eq!(ns(&["--unshare-all", "--share-net", "x"]), Ok(all & !CLONE_NEWNET), "bubblewrap's usual pair");
+        assert_eq!(ns(&["--share-net", "--unshare-net", "x"]), Ok(CLONE_NEWNET), "the last word wins");
+        assert!(!run(&["--unshare-user", "x"]).unwrap().user_ns_refused);
+        assert!(run(&["--share-user", "x"]).unwrap().user_ns_refused);
+        for bad in ["--unshare-", "--unshare-foo", "--unshare-net,pid", "--share-", "--unshare-Net", "--unsharenet"] {
+            assert_eq!(run(&[bad, "x"]).unwrap_err(), format!("nsinit: unknown option '{bad}' (see --help)"));
+        }
+        assert_eq!(run(&["--unshare-net=yes", "x"]).unwrap_err(), "nsinit: --unshare-net: takes no argument");
+    }
+
+    #[test]
+    fn an_option_value_may_follow_an_equals_sign() {
+        let c = run(&["--rootfs=/srv/box", "--hostname=h", "--bind=/a", "/b", "--setenv=A", "1", "--chdir=/w=x", "--size=1M", "--tmpfs=/t", "x"])
+            .unwrap();
+        assert_eq!(c.root.map(|r| r.bytes()), Some(&b"/srv/box"[..]));
+        assert_eq!(c.hostname.map(|r| r.bytes()), Some(&b"h"[..]));
+        let bind = c.mounts.iter().find(|m| m.kind == MountKind::Bind).unwrap();
+        assert_eq!((bind.source.map(|s| s.bytes()), bind.destination.bytes()), (Some(&b"/a"[..]), &b"/b"[..]));
+        assert_eq!(c.process.env[0], EnvOp::Set(ZStr::new(c"A"), ZStr::new(c"1")));
+        assert_eq!(c.process.cwd.map(|d| d.bytes()), Some(&b"/w=x"[..]), "only the first '=' splits");
+        assert_eq!(c.mounts.iter().find(|m| m.kind == MountKind::Tmpfs).map(|m| m.size), Some(Some(1 << 20)));
+        assert_eq!(args_of(&c), ["x"]);
+        assert_eq!(args_of(&run(&["--hostname=h", "--", "--rootfs=/r"]).unwrap()), ["--rootfs=/r"], "the payload's words");
+        let cases: &[(&[&str], &str)] = &[
+            (&["--bare=1", "x"], "nsinit: --bare: takes no argument"),
+            (&["--read-only=", "x"], "nsinit: --read-only: takes no argument"),
+            (&["--frob=1", "x"], "nsinit: unknown option '--frob=1' (see --help)"),
+            (&["--=x", "x"], "nsinit: unknown option '--=x' (see --help)"),
+            (&["--bind=/a"], "nsinit: --bind: expected SRC DST"),
+            (&["--hostname=", "x"], "nsinit: --hostname: expected a name of 1 to 64 bytes; got ''"),
+            (&["--unshare=usr", "x"], "nsinit: --unshare: expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all; got 'usr'"),
+            (&["--rootfs=/r"], "nsinit: no command given (usage: nsinit [OPTION]... [--] COMMAND [ARG]...; see --help)"),
+        ];
+        for (words, want) in cases {
+            assert_eq!(run(words).unwrap_err(), *want, "for {words:?}");
+        }
+        assert!(matches!(parsed(&["--config=/etc/x.conf", "--help"]), Ok((Action::Help, _))));
+        assert_eq!(mode(&["--timings=1", "x"]), Err("nsinit: --timings: takes no argument".to_string()));
+    }
+
+    #[test]
+    fn new_session_die_with_parent_and_as_pid_1() {
+        let c = run(&["--new-session", "--die-with-parent", "x"]).unwrap();
+        assert!(c.process.new_session && c.die_with_parent);
+        let c = run(&["x"]).unwrap();
+        assert!(!c.process.new_session && !c.die_with_parent);
+        // A new session needs a process of its own: no longer tini's case.
+        assert!(run(&["--init", "x"]).unwrap().is_trivial());
+        assert!(!run(&["--init", "--new-session", "x"]).unwrap().is_trivial());
+        assert!(run(&["--init", "--die-with-parent", "x"]).unwrap().is_trivial());
+        // --as-pid-1 is what a pid namespace without --init gives anyway.
+        assert_eq!(run(&["--rootfs", "/r", "--as-pid-1", "x"]).unwrap().namespaces, run(&["--rootfs", "/r", "x"]).unwrap().namespaces);
+        assert!(run(&["--unshare-pid", "--as-pid-1", "x"]).is_ok());
+        let no_ns = "nsinit: --as-pid-1 needs a pid namespace: add --unshare-pid (--rootfs has one by default)";
+        assert_eq!(run(&["--as-pid-1", "x"]).unwrap_err(), no_ns);
+        assert_eq!(run(&["--rootfs", "/r", "--share-pid", "--as-pid-1", "x"]).unwrap_err(), no_ns);
+        let init = "nsinit: --as-pid-1 and --init contradict: with --init nsinit is PID 1, COMMAND its child";
+        assert_eq!(run(&["--rootfs", "/r", "--as-pid-1", "--init", "x"]).unwrap_err(), init);
+        assert_eq!(run(&["--init", "--as-pid-1", "x"]).unwrap_err(), init);
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! with `\"` and `\\` as escapes. The file is tokenised in place: each word
 //! is NUL-terminated inside the buffer, so nothing is copied.
 
-use super::options::{At, Builder, find};
+use super::options::{At, Builder, lookup};
 use super::{MAX_FILE_ARGS, Payload};
 use crate::error::Error;
 use crate::sys::ZStr;
@@ -52,15 +52,18 @@ pub fn apply<'a>(builder: &mut Builder<'_, 'a>, path: ZStr<'a>, text: &'a mut [u
             payload = Some(Vec::new());
             continue;
         }
-        let opt = find(name.bytes())
-            .filter(|o| !o.cli_only)
-            .ok_or_else(|| at.plain().push(b"unknown option '").push(name.bytes()).push(b"'"))?;
+        let (opt, given) = lookup(name.bytes()).filter(|(o, _)| !o.cli_only).ok_or_else(|| unknown(at, name))?;
         let mut args: Vec<ZStr<'a>, 2> = Vec::new();
+        if let Some(at) = given {
+            let _ = args.push(name.skip(at));
+        }
+        // `unshare-net x`: the option's word is in its name.
+        let wrong = || if given.is_some() { at.error(name.bytes()).push(b"takes no argument") } else { at.wrong_arity(opt) };
         while let Some(word) = words.rest_of_line(path)? {
-            args.push(word).map_err(|_| at.wrong_arity(opt))?;
+            args.push(word).map_err(|_| wrong())?;
         }
         if args.len() != opt.arity() {
-            return Err(at.wrong_arity(opt));
+            return Err(wrong());
         }
         builder.apply(opt, &args, at)?;
     }
@@ -70,6 +73,12 @@ pub fn apply<'a>(builder: &mut Builder<'_, 'a>, path: ZStr<'a>, text: &'a mut [u
         builder.c.process.args = Payload::Words(words);
     }
     Ok(())
+}
+
+/// An unknown option; one written as on the command line gets a hint.
+fn unknown(at: At<'_>, name: ZStr<'_>) -> Error {
+    let e = at.plain().push(b"unknown option '").push(name.bytes()).push(b"'");
+    if name.bytes().starts_with(b"--") { e.push(b" (a config file names options without the leading '--')") } else { e }
 }
 
 fn too_many_words(at: At<'_>) -> Error {
@@ -236,6 +245,28 @@ mod tests {
         }
         big.push('\n');
         assert_eq!(with_file(&big, &[]).unwrap_err(), "nsinit: box.conf:2: too many words in the payload (at most 256)");
+    }
+
+    #[test]
+    fn bubblewrap_words_work_and_a_leading_dash_dash_gets_a_hint() {
+        use linux_raw_sys::general::{CLONE_NEWNET, CLONE_NEWPID};
+        let c = with_file("unshare-pid\nunshare-net\nshare-net\nnew-session\ndie-with-parent\nas-pid-1\n--\nx\n", &[]).unwrap();
+        assert_eq!(c.namespaces, CLONE_NEWPID);
+        assert!(c.process.new_session && c.die_with_parent);
+        let hint = "(a config file names options without the leading '--')";
+        let cases = [
+            ("--rootfs /r\n", format!("nsinit: box.conf:1: unknown option '--rootfs' {hint}")),
+            ("# c\n--bare\n", format!("nsinit: box.conf:2: unknown option '--bare' {hint}")),
+            ("--hostname=h\n", format!("nsinit: box.conf:1: unknown option '--hostname=h' {hint}")),
+            ("--unshare-net\n", format!("nsinit: box.conf:1: unknown option '--unshare-net' {hint}")),
+            ("frob\n", "nsinit: box.conf:1: unknown option 'frob'".to_string()),
+            ("unshare-net x\n", "nsinit: box.conf:1: unshare-net: takes no argument".to_string()),
+            ("unshare-net x y\n", "nsinit: box.conf:1: unshare-net: takes no argument".to_string()),
+            ("unshare-usr\n", "nsinit: box.conf:1: unknown option 'unshare-usr'".to_string()),
+        ];
+        for (text, want) in cases {
+            assert_eq!(with_file(text, &["x"]).unwrap_err(), want, "for {text:?}");
+        }
     }
 
     #[test]

@@ -231,6 +231,9 @@ pub struct Process<'a> {
     pub no_new_privileges: bool,
     /// Descriptors beyond 0, 1 and 2 that the payload inherits (`--pass-fd`).
     pub pass_fds: Vec<u32, MAX_PASS_FDS>,
+    /// `--new-session`: `setsid` whether or not standard input is a
+    /// terminal (bubblewrap's word; otherwise only when it is not one).
+    pub new_session: bool,
 }
 
 /// `--init`: nsinit stays the container's PID 1 and runs the payload as its
@@ -267,6 +270,10 @@ pub struct Resources<'a> {
     pub memory_swap_max: Option<u64>,
     /// CPU time per period, in microseconds: (quota or max, period).
     pub cpu_max: Option<(u64, u64)>,
+    /// `--cpus` as given, when it set `cpu_max`: as Docker does, more than
+    /// the CPUs nsinit may run on is refused (`--cpu-max`, as Docker's
+    /// `--cpu-quota`, is not checked).
+    pub cpus: Option<ZStr<'a>>,
     /// Relative CPU share, 1 to 10000 (cgroup v2 `cpu.weight`).
     pub cpu_weight: Option<u64>,
     /// The CPUs it may run on, as `cpuset.cpus` spells them (`0-1,3`).
@@ -332,6 +339,9 @@ pub struct Container<'a> {
     pub masked_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
     /// Bound read-only onto themselves, where they exist.
     pub readonly_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
+    /// `--die-with-parent`: nsinit gets SIGKILL when the process that
+    /// started it dies (and the container with nsinit, as always).
+    pub die_with_parent: bool,
 }
 
 impl<'a> Container<'a> {
@@ -351,6 +361,7 @@ impl<'a> Container<'a> {
                 capabilities: None,
                 no_new_privileges: false,
                 pass_fds: Vec::new(),
+                new_session: false,
             },
             init: Init { enabled: false, pgroup: false, stop_timeout: 0 },
             on_exit: OnExit::PowerOff,
@@ -360,6 +371,7 @@ impl<'a> Container<'a> {
                 memory_max: None,
                 memory_swap_max: None,
                 cpu_max: None,
+                cpus: None,
                 cpu_weight: None,
                 cpuset: None,
             },
@@ -375,6 +387,7 @@ impl<'a> Container<'a> {
             seccomp: Seccomp::Off,
             masked_paths: Vec::new(),
             readonly_paths: Vec::new(),
+            die_with_parent: false,
         }
     }
 
@@ -414,6 +427,8 @@ impl<'a> Container<'a> {
         self.process.capabilities = None;
         self.process.no_new_privileges = false;
         self.process.pass_fds.clear();
+        self.process.new_session = false;
+        self.die_with_parent = false;
         self.seccomp = Seccomp::Off;
         self.masked_paths.clear();
         self.readonly_paths.clear();
@@ -431,6 +446,7 @@ impl<'a> Container<'a> {
             && self.process.capabilities.is_none()
             && !self.process.no_new_privileges
             && self.seccomp == Seccomp::Off
+            && !self.process.new_session
     }
 
     pub fn has(&self, namespace: u32) -> bool {

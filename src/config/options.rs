@@ -12,7 +12,7 @@ pub const DEFAULT_STOP_TIMEOUT: u32 = 1;
 const MAX_STOP_TIMEOUT: u64 = 3600;
 use crate::error::Error;
 use crate::sys::ZStr;
-use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWUTS};
+use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS};
 
 /// An option's name and the words it takes, as `--help` shows them.
 pub struct Opt {
@@ -52,6 +52,12 @@ pub const OPTIONS: &[Opt] = &[
     opt("unsetenv", "VAR"),
     opt("clearenv", ""),
     opt("chdir", "DIR"),
+    #[cfg(feature = "compat")]
+    opt("new-session", ""),
+    #[cfg(feature = "compat")]
+    opt("die-with-parent", ""),
+    #[cfg(feature = "compat")]
+    opt("as-pid-1", ""),
     #[cfg(feature = "init")]
     opt("init", ""),
     #[cfg(feature = "init")]
@@ -112,6 +118,27 @@ pub fn find(name: &[u8]) -> Option<&'static Opt> {
     OPTIONS.iter().find(|o| o.name.as_bytes() == name)
 }
 
+/// bubblewrap's spellings of `unshare X` and `share X`: `unshare-net`,
+/// `unshare-all`, `share-net`, for every namespace word `--unshare` takes.
+const NAMESPACE_PREFIXES: [(&str, &str); 2] = [("unshare-", "unshare"), ("share-", "share")];
+
+/// An option by the name a command line (without `--`) or a file gives:
+/// one of `OPTIONS`, or `unshare-X` / `share-X`, which are `unshare` /
+/// `share` with the word X already given, at this offset in `name`.
+pub fn lookup(name: &[u8]) -> Option<(&'static Opt, Option<usize>)> {
+    if let Some(opt) = find(name) {
+        return Some((opt, None));
+    }
+    if !cfg!(feature = "compat") {
+        return None;
+    }
+    NAMESPACE_PREFIXES.iter().find_map(|(prefix, option)| {
+        let word = name.strip_prefix(prefix.as_bytes())?;
+        let known = !word.contains(&b',') && namespace_word(word).is_some();
+        known.then(|| find(option.as_bytes()).map(|opt| (opt, Some(prefix.len())))).flatten()
+    })
+}
+
 /// Where an option came from, for the error messages.
 #[derive(Clone, Copy)]
 pub enum At<'a> {
@@ -163,6 +190,8 @@ pub struct Builder<'c, 'a> {
     cap_drop: u64,
     new_privs_allowed: bool,
     seccomp: Option<Seccomp<'a>>,
+    /// `--as-pid-1`: checked against the whole in `finish`.
+    as_pid_1: bool,
 }
 
 impl<'c, 'a> Builder<'c, 'a> {
@@ -182,6 +211,7 @@ impl<'c, 'a> Builder<'c, 'a> {
             cap_drop: 0,
             new_privs_allowed: false,
             seccomp: None,
+            as_pid_1: false,
         }
     }
 
@@ -248,6 +278,14 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             ("clearenv", []) => self.env_op(EnvOp::Clear, at)?,
             ("chdir", [dir]) => self.c.process.cwd = Some(*dir),
+            #[cfg(feature = "compat")]
+            ("new-session", []) => self.c.process.new_session = true,
+            #[cfg(feature = "compat")]
+            ("die-with-parent", []) => self.c.die_with_parent = true,
+            // The payload is PID 1 of its pid namespace unless --init:
+            // bubblewrap's word for what nsinit does by default.
+            #[cfg(feature = "compat")]
+            ("as-pid-1", []) => self.as_pid_1 = true,
             #[cfg(feature = "init")]
             ("init", []) => self.c.init.enabled = true,
             #[cfg(feature = "init")]
@@ -346,6 +384,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.resources.cpu_max = Some(parse_cpu_max(spec.bytes()).ok_or_else(|| {
                     error().push(b"expected QUOTA[/PERIOD] in microseconds (QUOTA may be 'max'); got '").push(spec.bytes()).push(b"'")
                 })?);
+                self.c.resources.cpus = None;
             }
             #[cfg(feature = "cgroups")]
             ("cpus", [cpus]) => {
@@ -353,6 +392,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                     error().push(b"expected a number of CPUs such as 0.5 or 2; got '").push(cpus.bytes()).push(b"'")
                 })?;
                 self.c.resources.cpu_max = Some((quota, CPU_PERIOD_US));
+                self.c.resources.cpus = Some(*cpus);
             }
             #[cfg(feature = "cgroups")]
             ("cpu-weight", [n]) => {
@@ -469,6 +509,7 @@ impl<'c, 'a> Builder<'c, 'a> {
             cap_drop,
             new_privs_allowed,
             seccomp,
+            as_pid_1,
         } = self;
         if c.overlay.is_some() && c.root.is_some() {
             return Err(Error::new(b"--overlay and --rootfs both name the root; give one"));
@@ -488,12 +529,18 @@ impl<'c, 'a> Builder<'c, 'a> {
         if c.init.enabled {
             c.init.stop_timeout = stop_timeout.unwrap_or(DEFAULT_STOP_TIMEOUT);
         }
+        if cfg!(feature = "compat") && as_pid_1 && c.init.enabled {
+            return Err(Error::new(b"--as-pid-1 and --init contradict: with --init nsinit is PID 1, COMMAND its child"));
+        }
         if c.process.args.command().is_none() {
             return Err(Error::new(b"no command given (usage: nsinit [OPTION]... [--] COMMAND [ARG]...; see --help)"));
         }
         let has_root = c.root.is_some() || c.overlay.is_some();
         let defaults = has_root && !bare;
         c.namespaces = (if defaults { DEFAULT_NAMESPACES } else { 0 } | ns_on) & !ns_off;
+        if cfg!(feature = "compat") && as_pid_1 && !c.has(CLONE_NEWPID) {
+            return Err(Error::new(b"--as-pid-1 needs a pid namespace: add --unshare-pid (--rootfs has one by default)"));
+        }
         let hides = !c.masked_paths.is_empty() || !c.readonly_paths.is_empty();
         if has_root || !c.mounts.is_empty() || hides {
             if ns_off & CLONE_NEWNS != 0 {
@@ -626,13 +673,18 @@ pub fn parse_id_map(s: &[u8]) -> Option<IdMap> {
 pub fn namespace_list(list: ZStr<'_>) -> Option<u32> {
     let mut bits = 0;
     for word in list.bytes().split(|&c| c == b',') {
-        bits |= match word {
-            b"all" => NAMESPACES.iter().fold(0, |acc, (_, bit)| acc | bit),
-            b"user" => USER_NAMESPACE.1,
-            _ => NAMESPACES.iter().find(|(name, _)| name.as_bytes() == word)?.1,
-        };
+        bits |= namespace_word(word)?;
     }
     Some(bits)
+}
+
+/// One word of such a list.
+fn namespace_word(word: &[u8]) -> Option<u32> {
+    match word {
+        b"all" => Some(NAMESPACES.iter().fold(0, |acc, (_, bit)| acc | bit)),
+        b"user" => Some(USER_NAMESPACE.1),
+        _ => NAMESPACES.iter().find(|(name, _)| name.as_bytes() == word).map(|(_, bit)| *bit),
+    }
 }
 
 fn uts_name<'a>(name: ZStr<'a>, error: impl Fn() -> Error) -> Result<ZStr<'a>, Error> {

@@ -63,6 +63,10 @@ struct Dir {
     /// On v1 its controller; empty on v2.
     controller: &'static [u8],
     path: Path,
+    /// The length of the part of `path` that nsinit's own starts below: the
+    /// hierarchy's root, or nsinit's own cgroup (or its parent). Nothing
+    /// there or above is ever removed.
+    base: usize,
     /// The length of the part of `path` that was there before: nsinit
     /// removes (and kills in) only the directories after it, the ones it
     /// made. A cgroup it found is joined, never emptied nor removed.
@@ -109,6 +113,7 @@ impl Cgroup {
             moved: None,
         });
         static PROC_CGROUP: StaticCell<[u8; PROC_CGROUP_MAX]> = StaticCell::new([0; PROC_CGROUP_MAX]);
+        check_cpus(&c.resources)?;
         let cg = CGROUP.take().ok_or_else(|| Error::new(b"cgroup taken"))?;
         cg.layout = layout();
         cg.memory_max = c.resources.memory_max;
@@ -157,17 +162,17 @@ impl Cgroup {
                 }
             }
         }
-        self.dirs.push(Dir { controller: b"", existed: base.len(), path: base }).map_err(|_| Error::new(b"cgroup: too many directories"))?;
+        self.dirs.push(Dir { controller: b"", base: base.len(), existed: base.len(), path: base }).map_err(|_| Error::new(b"cgroup: too many directories"))?;
         let Some(dir) = self.dirs.last_mut() else { return Err(Error::new(b"cgroup: no directory")) };
         // Each level enables the controllers for the one below it.
-        for part in name.split(|&c| c == b'/') {
+        let enable = &mut |parent: &mut Path| {
             for controller in V2_CONTROLLERS {
                 // Not every kernel has every controller: a limit on a
                 // missing one fails below, naming its file.
-                let _ = write_in(&mut dir.path, b"cgroup.subtree_control", controller);
+                let _ = write_in(parent, b"cgroup.subtree_control", controller);
             }
-            make_child(dir, part)?;
-        }
+        };
+        make_levels(dir, name, enable, &mut |_, _, _| Ok(()))?;
         let dir = &mut dir.path;
         if let Some(n) = r.pids_max {
             write_in(dir, b"pids.max", limit(n, b"max").bytes())?;
@@ -221,7 +226,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         }
         let mut leaf = Path::from_parts(&[own.bytes(), b"/nsinit-"]).map_err(too_long)?;
         leaf.push_num(me, 10).and_then(|l| l.push(b".self")).map_err(too_long)?;
-        make_dir(&mut leaf)?;
+        make_dir(&mut leaf).map_err(|e| mkdir_error(&leaf, e))?;
         let own = Path::from_parts(&[own.bytes()]).map_err(too_long)?;
         self.moved = Some(Moved { own, leaf, had });
         if let Some(m) = &mut self.moved {
@@ -243,16 +248,16 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
             if place == Place::Own {
                 remove_stale(&mut base);
             }
-            self.dirs.push(Dir { controller, existed: base.len(), path: base }).map_err(|_| Error::new(b"cgroup: too many directories"))?;
+            self.dirs.push(Dir { controller, base: base.len(), existed: base.len(), path: base }).map_err(|_| Error::new(b"cgroup: too many directories"))?;
             let Some(dir) = self.dirs.last_mut() else { continue };
-            for part in name.split(|&c| c == b'/') {
-                let parent_len = dir.path.len();
-                if make_child(dir, part)? && controller == b"cpuset" {
+            make_levels(dir, name, &mut |_| {}, &mut |path, parent_len, made| {
+                if made && controller == b"cpuset" {
                     // A new cpuset is empty: no task may join it until it
                     // has CPUs and memory nodes, copied from its parent.
-                    inherit_cpuset(&mut dir.path, parent_len)?;
+                    inherit_cpuset(path, parent_len)?;
                 }
-            }
+                Ok(())
+            })?;
         }
         if self.dirs.is_empty() {
             return Err(Error::new(b"no cgroup v1 controller is mounted under /sys/fs/cgroup"));
@@ -353,14 +358,22 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                 }
                 let _ = sys::nanosleep_ms(1);
             }
-            // Then the parents nsinit made on the way, deepest first; one
-            // that another container has come to use stays.
+            // Then its parents, deepest first, while they are empty: those
+            // this nsinit made, and those it found that another nsinit made
+            // (marked, see `make_dir`), which that nsinit could not remove
+            // while this container was in them. A parent in use stays:
+            // rmdir fails on a cgroup with children or processes.
             while let Some(slash) = dir.bytes().iter().rposition(|&c| c == b'/') {
-                if slash <= d.existed {
+                if slash <= d.base {
                     break;
                 }
                 dir.truncate(slash);
-                let _ = sys::rmdir(dir.zstr());
+                if slash <= d.existed && !made_by_nsinit(&mut dir) {
+                    break;
+                }
+                if sys::rmdir(dir.zstr()).is_err() {
+                    break;
+                }
             }
         }
         if let Some(m) = &self.moved {
@@ -390,6 +403,23 @@ impl Moved {
         let _ = write_in(&mut own, b"cgroup.procs", b"0");
         let _ = sys::rmdir(leaf.zstr());
     }
+}
+
+/// Refuses `--cpus` above the CPUs nsinit may run on, as Docker refuses
+/// it above its own (Go's `runtime.NumCPU`, which is this count): such a
+/// quota could never be used up, and is most likely a mistake.
+#[cold]
+fn check_cpus(r: &Resources<'_>) -> Result<(), Error> {
+    let (Some(cpus), Some((quota, period))) = (r.cpus, r.cpu_max) else { return Ok(()) };
+    let allowed = sys::cpus_allowed().map_err(|e| Error::sys("sched_getaffinity", b"", e))?;
+    if quota > u64::from(allowed) * period {
+        return Err(Error::new(b"--cpus ")
+            .push(cpus.bytes())
+            .push(b": more CPUs than the ")
+            .push_u64(u64::from(allowed))
+            .push(b" nsinit may run on"));
+    }
+    Ok(())
 }
 
 /// Reads nsinit's own `/proc/self/cgroup` into `buf`.
@@ -447,17 +477,52 @@ fn push_path(dir: &mut Path, path: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Makes the child `part` of `dir` and goes into it; whether it was made now.
-fn make_child(dir: &mut Dir, part: &[u8]) -> Result<bool, Error> {
+/// Most times the levels of one cgroup path are made again after a parent
+/// vanished under them.
+const MAKE_TRIES: usize = 8;
+
+/// Makes the cgroups of `name` (`A/B`) below `dir`'s base, a level at a
+/// time: `before` runs in each parent before its child is made, `after` on
+/// each level with its parent's length and whether it was made now.
+/// Another nsinit may remove a parent it found empty (see `remove`)
+/// between two levels: the walk then starts again from the base.
+fn make_levels(
+    dir: &mut Dir,
+    name: &[u8],
+    before: &mut dyn FnMut(&mut Path),
+    after: &mut dyn FnMut(&mut Path, usize, bool) -> Result<(), Error>,
+) -> Result<(), Error> {
+    'again: for _ in 0..MAKE_TRIES {
+        dir.path.truncate(dir.base);
+        dir.existed = dir.base;
+        for part in name.split(|&c| c == b'/') {
+            before(&mut dir.path);
+            let parent_len = dir.path.len();
+            match make_child(dir, part)? {
+                Some(made) => after(&mut dir.path, parent_len, made)?,
+                None => continue 'again,
+            }
+        }
+        return Ok(());
+    }
+    Err(Error::new(b"cgroup ").push(dir.path.bytes()).push(b": its parent was removed while it was made, again and again"))
+}
+
+/// Makes the child `part` of `dir` and goes into it; whether it was made
+/// now, or `None` when `dir` is gone.
+fn make_child(dir: &mut Dir, part: &[u8]) -> Result<Option<bool>, Error> {
     let parent_len = dir.path.len();
     let below_made = dir.made();
     dir.path.push(b"/").and_then(|d| d.push(part)).map_err(too_long)?;
-    let made = make_dir(&mut dir.path)?;
+    let made = match make_dir(&mut dir.path) {
+        Err(Errno::ENOENT) => return Ok(None),
+        made => made.map_err(|e| mkdir_error(&dir.path, e))?,
+    };
     if !below_made {
         // Still in what was there: it ends here, or below this one.
         dir.existed = if made { parent_len } else { dir.path.len() };
     }
-    Ok(made)
+    Ok(Some(made))
 }
 
 /// SIGKILL to every process listed in the cgroup's `cgroup.procs`.
@@ -504,16 +569,37 @@ fn too_long(_: crate::text::TooLong) -> Error {
     Error::new(b"cgroup path too long")
 }
 
-/// mkdir; whether it was made now.
-fn make_dir(dir: &mut Path) -> Result<bool, Error> {
+/// The extended attribute nsinit marks the cgroups it makes with, so that
+/// any nsinit can tell them from those an administrator made (`trusted.`:
+/// only root can set it, so no user can mark a cgroup for removal).
+const MADE_BY_NSINIT: &core::ffi::CStr = c"trusted.nsinit";
+
+/// mkdir, and the mark; whether it was made now. The mark is left out
+/// where it cannot be set (without root, or on a kernel whose cgroup
+/// filesystem has no extended attributes): the cgroup is then removed only
+/// by the nsinit that made it, as before.
+fn make_dir(dir: &mut Path) -> Result<bool, Errno> {
     match sys::mkdirat(sys::CWD, dir.zstr(), 0o755) {
-        Ok(()) => Ok(true),
-        Err(Errno::EEXIST) => Ok(false),
-        Err(e) if e == Errno::EACCES || e == Errno::EPERM || e == Errno::EROFS => {
-            Err(Error::sys("mkdir", dir.bytes(), e).push(b" (cgroup limits need root, or --cgroup naming a cgroup delegated to you)"))
+        Ok(()) => {
+            let _ = sys::setxattr(dir.zstr(), ZStr::new(MADE_BY_NSINIT), b"1");
+            Ok(true)
         }
-        Err(e) => Err(Error::sys("mkdir", dir.bytes(), e)),
+        Err(Errno::EEXIST) => Ok(false),
+        Err(e) => Err(e),
     }
+}
+
+/// Whether an nsinit made this cgroup.
+fn made_by_nsinit(dir: &mut Path) -> bool {
+    sys::getxattr(dir.zstr(), ZStr::new(MADE_BY_NSINIT), &mut [0u8; 8]).is_ok()
+}
+
+fn mkdir_error(dir: &Path, e: Errno) -> Error {
+    let error = Error::sys("mkdir", dir.bytes(), e);
+    if e == Errno::EACCES || e == Errno::EPERM || e == Errno::EROFS {
+        return error.push(b" (cgroup limits need root, or --cgroup naming a cgroup delegated to you)");
+    }
+    error
 }
 
 /// Copies cpuset.cpus and cpuset.mems from the parent (the first

@@ -52,12 +52,18 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
     code
 }
 
-/// `nsinit: container killed by the OOM killer (memory.max=N)`.
+/// `nsinit: container killed by the OOM killer (memory.max=N)`, the limit
+/// named by the file that holds it: `memory.limit_in_bytes` on cgroup v1,
+/// where no limit is -1.
 fn report_oom(cg: &Cgroup) {
-    let mut e = Error::new(b"container killed by the OOM killer (memory.max=");
-    e = match cg.memory_max() {
+    let (file, unlimited): (&[u8], &[u8]) = match cg.layout {
+        cgroup::Layout::Unified => (b"memory.max", b"max"),
+        _ => (b"memory.limit_in_bytes", b"-1"),
+    };
+    let e = Error::new(b"container killed by the OOM killer (").push(file).push(b"=");
+    let e = match cg.memory_max() {
         Some(n) if n != u64::MAX => e.push_u64(n),
-        _ => e.push(b"max"),
+        _ => e.push(unlimited),
     };
     e.push(b")").print(2);
 }
@@ -438,8 +444,8 @@ fn setup(
         security::set_capabilities(&caps)?;
         t.step("capabilities", b"");
     }
-    if cfg!(feature = "security") {
-        security::leave_terminal_session()?;
+    if cfg!(feature = "security") || (cfg!(feature = "compat") && c.process.new_session) {
+        security::leave_terminal_session(c.process.new_session)?;
     }
     // The kernel forgets the parent-death signal at each change of
     // credentials (setuid, setgid, capset): ask again after the last, and
@@ -451,6 +457,19 @@ fn setup(
     if let (true, Some(filter)) = (nnp, launch.filter) {
         security::install_filter(filter)?;
         t.step("seccomp", b"");
+    }
+    Ok(())
+}
+
+/// `--die-with-parent`, as bubblewrap's: nsinit itself gets SIGKILL when
+/// the process that started it dies, and the container goes with nsinit.
+/// A caller that died before the request leaves nsinit reparented: then it
+/// stops here.
+pub fn die_with_caller() -> Result<(), Error> {
+    let caller = sys::getppid();
+    sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).map_err(|e| Error::sys("prctl", b"PR_SET_PDEATHSIG", e))?;
+    if sys::getppid() != caller {
+        return Err(Error::new(b"--die-with-parent: nsinit's parent is gone"));
     }
     Ok(())
 }

@@ -144,12 +144,13 @@ pub fn install_filter(program: &[sock_filter]) -> Result<(), Error> {
 }
 
 /// Starts a new session, without a controlling terminal, when standard
-/// input is not a terminal: the payload then cannot open the caller's
-/// terminal as /dev/tty and push input into it. With a terminal on
-/// standard input the payload stays in the caller's session, for job
-/// control; the filter denies it TIOCSTI and TIOCLINUX.
-pub fn leave_terminal_session() -> Result<(), Error> {
-    if sys::isatty(0) {
+/// input is not a terminal, or always when `forced` (`--new-session`, as
+/// bubblewrap's): the payload then cannot open the caller's terminal as
+/// /dev/tty and push input into it. Otherwise, with a terminal on standard
+/// input, the payload stays in the caller's session, for job control; the
+/// filter denies it TIOCSTI and TIOCLINUX.
+pub fn leave_terminal_session(forced: bool) -> Result<(), Error> {
+    if !forced && sys::isatty(0) {
         return Ok(());
     }
     sys::setsid().map(drop).map_err(|e| Error::sys("setsid", b"", e))

@@ -218,6 +218,15 @@ pub fn prctl(option: u32, arg: usize) -> Result<usize, Errno> {
     prctl3(option, arg, 0)
 }
 
+/// `prctl(PR_SET_NAME)`: the thread's name (`comm`, what `ps` shows);
+/// the kernel keeps at most 15 bytes of it.
+pub fn set_name(name: ZStr<'_>) -> Result<(), Errno> {
+    use linux_raw_sys::prctl::PR_SET_NAME;
+    // SAFETY: `name` is NUL-terminated; the kernel reads at most 16 bytes,
+    // stopping at the NUL.
+    unsafe { syscall!(Sysno::prctl, PR_SET_NAME, name.as_ptr(), 0, 0, 0) }.map(drop)
+}
+
 /// `prctl` with a third argument (`PR_CAP_AMBIENT`'s capability).
 pub fn prctl3(option: u32, arg: usize, arg3: usize) -> Result<usize, Errno> {
     // SAFETY: the options nsinit uses take integer arguments only.
@@ -509,6 +518,16 @@ pub fn uname() -> Result<[[u8; 65]; 6], Errno> {
     Ok(uts)
 }
 
+/// How many CPUs the calling thread may run on (`sched_getaffinity(2)`
+/// on a mask of up to 8192 CPUs).
+pub fn cpus_allowed() -> Result<u32, Errno> {
+    let mut mask = [0u64; 128];
+    // SAFETY: `mask` is valid for writes of its size in bytes; the kernel
+    // writes at most that many and returns how many it wrote.
+    let n = unsafe { syscall!(Sysno::sched_getaffinity, 0, core::mem::size_of_val(&mask), mask.as_mut_ptr()) }?;
+    Ok(mask.iter().take(n.div_ceil(8)).map(|w| w.count_ones()).sum())
+}
+
 pub fn getppid() -> i32 {
     // SAFETY: no memory is passed.
     unsafe { syscall!(Sysno::getppid) }.map_or(0, |p| p as i32)
@@ -735,6 +754,20 @@ pub fn futex_wake(word: &core::sync::atomic::AtomicU32) {
 pub fn unshare(flags: u32) -> Result<(), Errno> {
     // SAFETY: no memory is passed.
     unsafe { syscall!(Sysno::unshare, flags) }.map(drop)
+}
+
+/// `setxattr(2)`: sets the extended attribute `name` of `path` to `value`.
+pub fn setxattr(path: ZStr<'_>, name: ZStr<'_>, value: &[u8]) -> Result<(), Errno> {
+    // SAFETY: both strings are NUL-terminated; `value` is valid for reads
+    // of its length.
+    unsafe { syscall!(Sysno::setxattr, path.as_ptr(), name.as_ptr(), value.as_ptr(), value.len(), 0) }.map(drop)
+}
+
+/// `getxattr(2)` into `buf`: the value's length.
+pub fn getxattr(path: ZStr<'_>, name: ZStr<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: both strings are NUL-terminated; `buf` is valid for writes
+    // of its length.
+    unsafe { syscall!(Sysno::getxattr, path.as_ptr(), name.as_ptr(), buf.as_mut_ptr(), buf.len()) }
 }
 
 pub fn rmdir(path: ZStr<'_>) -> Result<(), Errno> {

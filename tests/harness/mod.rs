@@ -643,3 +643,10 @@ pub fn kill_nsinit_once_the_payload_runs(mut cmd: Command, r: &Rootfs) {
     }
 }
 
+
+/// The file that holds a cgroup's memory limit on this machine, as nsinit's
+/// OOM report names it: `memory.max` on cgroup v2 alone, else v1's
+/// `memory.limit_in_bytes` (hybrid and legacy layouts limit through v1).
+pub fn memory_limit_file() -> &'static str {
+    if Path::new("/sys/fs/cgroup/cgroup.controllers").exists() { "memory.max" } else { "memory.limit_in_bytes" }
+}
