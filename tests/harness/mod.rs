@@ -210,12 +210,22 @@ impl HostState {
 /// Paths cannot tell: after `pivot_root` the kernel shows a container's
 /// `/proc/PID/exe` as `/bin/probe`, relative to the container's own root.
 /// Inodes can: a process runs from `r` if its executable is one of the
-/// binaries copied into `r`, or if its root directory is `r`. nsinit's
-/// own tasks (the one that makes a network namespace) count too: under
-/// the global lock no other container of this build runs.
+/// binaries copied into `r`, or if its root directory is `r`. A task of
+/// nsinit's own (the one that makes a network namespace) that outlived
+/// its nsinit counts too: it runs nsinit's binary with neither this test
+/// nor an nsinit as its parent.
 pub fn processes_from(r: &Rootfs) -> Vec<String> {
     let me = std::process::id().to_string();
     let nsinit = fs::metadata(NSINIT).map(|m| (m.dev(), m.ino())).ok();
+    let runs_nsinit = |pid: &str| {
+        let exe = fs::metadata(format!("/proc/{pid}/exe")).ok().map(|m| (m.dev(), m.ino()));
+        exe.is_some() && exe == nsinit
+    };
+    let parent = |pid: &str| {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // The field after the command's closing parenthesis and the state.
+        stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').nth(1).map(str::to_string)).unwrap_or_default()
+    };
     let mut found = Vec::new();
     let Ok(entries) = fs::read_dir("/proc") else { return found };
     for entry in entries.flatten() {
@@ -224,8 +234,9 @@ pub fn processes_from(r: &Rootfs) -> Vec<String> {
             continue;
         }
         let id = |link: &str| fs::metadata(format!("/proc/{pid}/{link}")).ok().map(|m| (m.dev(), m.ino()));
-        let exe = id("exe");
-        let from_rootfs = exe.is_some_and(|exe| r.binaries.contains(&exe)) || id("root") == Some(r.id) || exe == nsinit && exe.is_some();
+        let stray_task = || runs_nsinit(&pid) && { let ppid = parent(&pid); ppid != me && !runs_nsinit(&ppid) };
+        let from_rootfs =
+            id("exe").is_some_and(|exe| r.binaries.contains(&exe)) || id("root") == Some(r.id) || stray_task();
         if from_rootfs {
             let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             found.push(format!("{pid} {}", String::from_utf8_lossy(&cmdline).replace('\0', " ").trim_end()));
