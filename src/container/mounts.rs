@@ -478,36 +478,100 @@ fn open_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>) -> 
             if create.is_some() { e.push(b" (mount points are created only inside --rootfs)") } else { e }
         });
     };
-    let relative = relative(dst);
-    match (in_root(root, relative), create) {
-        (Err(Errno::ENOENT), Some(point)) => create_point(dst, relative, root, point),
-        (r, _) => r.map_err(|e| Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes())),
+    match (in_root(root, relative(dst)), create) {
+        (Err(Errno::ENOENT), Some(point)) => create_point(dst, root, point),
+        (r, _) => r.map_err(|e| lookup_error(dst, root, e)),
     }
 }
 
-/// Creates the missing mount point `dst` (`relative` to the root) and opens
-/// it. Apart, because it is rare and its path buffer large.
+/// `open DST: ERRNO in ROOT`, saying what an ELOOP means here.
+fn lookup_error(dst: ZStr<'_>, root: &Root<'_>, e: Errno) -> Error {
+    let err = Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes());
+    if e == Errno::ELOOP { err.push(b" (a symlink loop, or a link into /proc, in the image)") } else { err }
+}
+
+/// Most symlinks followed while making a mount point, as the kernel's
+/// MAXSYMLINKS: more is ELOOP.
+const MAX_LINKS: usize = 40;
+/// Most times the walk starts over because what it looked at changed
+/// under it (another process creating or removing the same names).
+const MAX_RACES: usize = 16;
+
+/// Creates the missing mount point `dst` inside `root` and opens it, as
+/// runc does since 1.2 (runc#5090): the path is walked one component at
+/// a time, each prefix looked up from the root as the container sees it
+/// (`open_in_root`: `RESOLVE_IN_ROOT`, no `/proc` magic link). A missing
+/// component is made in its parent, a directory on the way and `create`
+/// last. A dangling symlink is followed by hand: its target takes its place
+/// in the path (an absolute one from the root, a relative one from the
+/// link's directory; `..` never climbs above the root), and what it names
+/// is made, with its missing parents, so that `/etc/localtime ->
+/// /usr/share/zoneinfo/X` gets a file at `/usr/share/zoneinfo/X` and the
+/// mount on it. Every lookup starts at the root and every change is one
+/// name in a directory opened that way (`mkdirat`, `mknodat` and
+/// `readlinkat` never follow the last link), so nothing in the image, or
+/// swapped into it meanwhile, leads a creation or the mount outside the
+/// root. More than 40 links, or a loop: ELOOP.
+// Apart and not inlined: rare, and its three path buffers are large.
 #[cold]
 #[inline(never)]
-fn create_point(dst: ZStr<'_>, relative: ZStr<'_>, root: &Root<'_>, create: Point) -> Result<OwnedFd, Error> {
-    let mut path = ZBuf::<PATH_MAX>::from_parts(&[relative.bytes()])
-        .map_err(|_| Error::new(b"mount destination too long: ").push(dst.bytes()))?;
-    // Each missing directory on the way, then the mount point itself, is
-    // made in its parent as opened from the root, never through a path.
-    let mut parent: Option<OwnedFd> = None;
-    path.for_each_parent(0, |prefix| {
-        let fd = match in_root(root, prefix) {
-            Err(Errno::ENOENT) => {
-                make(parent.as_ref().map_or(root.fd.0, |p| p.0), prefix, Point::Dir, dst)?;
-                in_root(root, prefix)
+fn create_point(dst: ZStr<'_>, root: &Root<'_>, create: Point) -> Result<OwnedFd, Error> {
+    type Path = ZBuf<PATH_MAX>;
+    let too_long = |_| Error::new(b"mount destination too long once its symlinks are followed: ").push(dst.bytes());
+    let fail = |e| lookup_error(dst, root, e);
+    let mut path = Path::from_parts(&[relative(dst).bytes()]).map_err(too_long)?;
+    let mut scratch: Path;
+    let mut target = [0u8; PATH_MAX];
+    let (mut links, mut races) = (0, 0);
+    'walk: loop {
+        let mut parent: Option<OwnedFd> = None;
+        let mut start = 0;
+        while start < path.len() {
+            let bytes = path.bytes();
+            let end = bytes[start..].iter().position(|&c| c == b'/').map_or(bytes.len(), |i| start + i);
+            let name = &bytes[start..end];
+            let last = bytes[end..].iter().all(|&c| c == b'/');
+            if name.is_empty() {
+                start = end + 1;
+                continue;
             }
-            r => r,
-        };
-        parent = Some(fd.map_err(|e| Error::sys("open", prefix.bytes(), e).push(b" in ").push(root.path.bytes()))?);
-        Ok::<(), Error>(())
-    })?;
-    make(parent.as_ref().map_or(root.fd.0, |p| p.0), path.zstr(), create, dst)?;
-    in_root(root, path.zstr()).map_err(|e| Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes()))
+            scratch = Path::from_parts(&[&bytes[..end]]).map_err(too_long)?;
+            let dir = parent.as_ref().map_or(root.fd.0, |p| p.0);
+            match in_root(root, scratch.zstr()) {
+                Ok(fd) => {
+                    parent = Some(fd);
+                    start = end + 1;
+                    continue;
+                }
+                Err(Errno::ENOENT) if name != b"." && name != b".." => {}
+                Err(e) => return Err(fail(e)),
+            }
+            let prefix = scratch.zstr();
+            let zname = prefix.skip(start);
+            match sys::readlinkat(dir, zname, &mut target) {
+                // A dangling link: its target in its place.
+                Ok(n) => {
+                    links += 1;
+                    if links > MAX_LINKS || n >= target.len() {
+                        return Err(fail(Errno::ELOOP));
+                    }
+                    let to = &target[..n];
+                    let head = if to.first() == Some(&b'/') { &b""[..] } else { &bytes[..start] };
+                    scratch = Path::from_parts(&[head, to, &bytes[end..]]).map_err(too_long)?;
+                    core::mem::swap(&mut path, &mut scratch);
+                }
+                // Missing: made, then found again from the root.
+                Err(Errno::ENOENT) => make(dir, zname, prefix.bytes(), if last { create } else { Point::Dir }, dst)?,
+                // It appeared or changed since the lookup.
+                Err(_) => races += 1,
+            }
+            if races > MAX_RACES {
+                return Err(fail(Errno::EAGAIN).push(b" (the image changed while the mount point was made)"));
+            }
+            continue 'walk;
+        }
+        return in_root(root, path.zstr()).map_err(fail);
+    }
 }
 
 /// An absolute path in the container as one relative to its root.
@@ -520,9 +584,10 @@ fn in_root(root: &Root<'_>, relative: ZStr<'_>) -> Result<OwnedFd, Errno> {
     open_in_root(root.fd.0, path, 0)
 }
 
-/// Creates the last component of `path` in the directory `parent`.
-fn make(parent: Fd, path: ZStr<'_>, point: Point, dst: ZStr<'_>) -> Result<(), Error> {
-    let name = path.skip(path.bytes().iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1));
+/// Creates `name` in the directory `parent`: a directory or an empty
+/// file; `path` (in the root) names it in errors. One that is already
+/// there (made meanwhile) is no error: the walk looks again.
+fn make(parent: Fd, name: ZStr<'_>, path: &[u8], point: Point, dst: ZStr<'_>) -> Result<(), Error> {
     let made = match point {
         Point::Dir => sys::mkdirat(parent, name, 0o755),
         Point::File => sys::mknodat(parent, name, S_IFREG | 0o644, 0),
@@ -530,7 +595,7 @@ fn make(parent: Fd, path: ZStr<'_>, point: Point, dst: ZStr<'_>) -> Result<(), E
     match made {
         Ok(()) | Err(Errno::EEXIST) => Ok(()),
         Err(e) => {
-            let e2 = Error::sys(if point == Point::Dir { "mkdir" } else { "mknod" }, path.bytes(), e)
+            let e2 = Error::sys_in(if point == Point::Dir { "mkdir" } else { "mknod" }, b"", path, e)
                 .push(b" (for ")
                 .push(dst.bytes())
                 .push(b")");

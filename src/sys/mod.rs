@@ -675,8 +675,14 @@ pub fn fork() -> Result<i32, Errno> {
 
 /// `readlink` into `buf`; returns the length.
 pub fn readlink(path: ZStr<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+    readlinkat(AT_FDCWD, path, buf)
+}
+
+/// `readlinkat` into `buf`: the target of the symlink `path` in `dir`;
+/// returns the length (EINVAL: not a symlink).
+pub fn readlinkat(dir: Fd, path: ZStr<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: `path` is NUL-terminated; `buf` is valid for writes of its length.
-    unsafe { syscall!(Sysno::readlinkat, AT_FDCWD, path.as_ptr(), buf.as_mut_ptr(), buf.len()) }
+    unsafe { syscall!(Sysno::readlinkat, dir, path.as_ptr(), buf.as_mut_ptr(), buf.len()) }
 }
 
 /// `prlimit64` on this process: sets `resource` to (soft, hard).
