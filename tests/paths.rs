@@ -10,8 +10,8 @@ use harness::*;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::fs::{MetadataExt, symlink};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::symlink;
+use std::path::Path;
 use std::process::Command;
 
 /// The mount table the probe sees: mount point -> filesystem type (the
@@ -275,4 +275,69 @@ fn a_link_swapped_during_setup_never_leads_outside_the_root() {
     stop.store(true, Ordering::Relaxed);
     swapper.join().unwrap();
     assert_eq!(names(&r.base), ["rootfs", "victim"]);
+}
+
+// ===========================================================================
+// Item 13: nsinit in a chroot, whose `/` is not a mount point
+// ===========================================================================
+
+/// Sets up, in a private mount namespace of its own (`unshare -m`, so the
+/// host is never touched), a chroot as `arch-chroot` would: a directory on
+/// a *shared* tmpfs (as systemd makes every mount), not a mount point
+/// itself, holding nsinit, busybox, the probe, `/proc`, `/dev` and `/sys`,
+/// and `r`'s rootfs as `/box`. Runs `inner` there with busybox's `sh -c`;
+/// then fails if the namespace around the chroot gained or lost a mount
+/// point: a mount made in the container that propagated out of it.
+fn in_a_chroot(r: &Rootfs, inner: &str) -> Out {
+    const SCRIPT: &str = r#"
+set -eu
+base=$1 nsinit=$2 probe=$3 box=$4 inner=$5
+mkdir -p "$base/fs"
+mount -t tmpfs chroot-fs "$base/fs"
+mount --make-shared "$base/fs"
+ch=$base/fs/root
+mkdir -p "$ch/bin" "$ch/proc" "$ch/dev" "$ch/sys" "$ch/tmp" "$ch/box"
+cp "$nsinit" "$ch/nsinit"
+cp /bin/busybox "$ch/bin/busybox"
+cp "$probe" "$ch/bin/probe"
+cp -a "$box/." "$ch/box/"
+mount -t proc proc "$ch/proc"
+mount --rbind /dev "$ch/dev"
+mount --rbind /sys "$ch/sys"
+before=$(awk '{print $5}' /proc/self/mountinfo | sort)
+set +e
+chroot "$ch" /bin/busybox sh -c "$inner"
+code=$?
+set -e
+after=$(awk '{print $5}' /proc/self/mountinfo | sort)
+[ "$before" = "$after" ] || { echo "the mounts around the chroot changed:"; echo "$after"; exit 99; }
+exit $code
+"#;
+    assert!(Path::new("/bin/busybox").is_file(), "the chroot tests need a static /bin/busybox: apt-get install busybox-static");
+    let mut cmd = Command::new("unshare");
+    cmd.args(["-m", "--propagation", "private", "sh", "-c", SCRIPT, "sh"])
+        .args([r.outside("chroot").to_str().unwrap(), NSINIT, PROBE, r.root_str(), inner]);
+    run(cmd, Some(r))
+}
+
+#[test]
+fn nsinit_runs_in_a_chroot_whose_root_is_not_a_mount_point() {
+    let r = Rootfs::new("chroot");
+    // The issue's repro: the default container (before: `mount / (MS_SLAVE): EINVAL`).
+    let seen = sorted(parse_mountinfo(&ok(in_a_chroot(&r, "/nsinit --rootfs /box /bin/probe mountinfo"))).into_iter().map(|m| m.point));
+    assert_eq!(seen, default_mount_points());
+    // Relative to the working directory in the chroot, which nsinit keeps.
+    assert_eq!(ok(in_a_chroot(&r, "cd /box && /nsinit --rootfs . /bin/probe cwd")), "/\n");
+    assert_eq!(ok(in_a_chroot(&r, "cd /box/bin && /nsinit --rootfs .. --chdir /tmp /bin/probe cwd")), "/tmp\n");
+    // Other roots and options.
+    assert_eq!(ok(in_a_chroot(&r, "/nsinit --bare --rootfs /box --tmpfs /made /bin/probe ls /made")), "");
+    assert_eq!(ok(in_a_chroot(&r, "/nsinit --overlay /box /bin/probe pid")), "1\n");
+    assert_eq!(ok(in_a_chroot(&r, "/nsinit --init --rootfs /box --read-only /bin/probe pid")), "2\n");
+    // Without a root: mounts on the chroot's own directories, and a mount on
+    // `/` that becomes the root.
+    assert_eq!(ok(in_a_chroot(&r, "/nsinit --tmpfs /tmp /bin/probe write /tmp/f x && ls /tmp")), "");
+    assert_eq!(ok(in_a_chroot(&r, "/nsinit --unshare mnt,pid --tmpfs / --ro-bind /bin /bin /bin/probe ls /")), "bin\n");
+    // The container sees none of the chroot around its root.
+    let out = in_a_chroot(&r, "/nsinit --rootfs /box /bin/probe ls /");
+    assert_eq!(sorted(ok(out).lines().map(str::to_string)), sorted(names(&r.root)));
 }

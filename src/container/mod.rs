@@ -319,10 +319,13 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: O
         t.step("cgroup", b"");
     }
     process::limit(c)?;
-    if c.has(CLONE_NEWNS) {
-        rootfs::stop_propagation()?;
+    let in_chroot = if c.has(CLONE_NEWNS) {
+        let in_chroot = rootfs::stop_propagation()?;
         t.step("mount propagation", b"");
-    }
+        in_chroot
+    } else {
+        false
+    };
     let mut root = match (c.overlay, c.root) {
         (Some(lowers), _) if cfg!(feature = "userns") => Some(rootfs::overlay_root(lowers, c.overlay_upper)?),
         (_, Some(path)) => Some(rootfs::bind_root(path)?),
@@ -346,7 +349,7 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: O
         rootfs::make_read_only(root)?;
     }
     if let Some(root) = &root {
-        rootfs::pivot_into(root)?;
+        rootfs::pivot_into(root, in_chroot)?;
         t.step("pivot_root", root.path.bytes());
     }
     if let Some(name) = c.hostname {

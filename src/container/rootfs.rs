@@ -10,15 +10,50 @@ use crate::sys::OwnedFd;
 use crate::text::ZBuf;
 use linux_raw_sys::general::{
     AT_EMPTY_PATH, AT_RECURSIVE, MNT_DETACH, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_MOVE, MS_NODEV, MS_REC,
-    MS_SLAVE, O_CLOEXEC, O_DIRECTORY, O_PATH, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE, RESOLVE_NO_MAGICLINKS,
+    MS_SLAVE, O_CLOEXEC, O_DIRECTORY, O_PATH, CLONE_NEWNS, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE, RESOLVE_NO_MAGICLINKS,
     mount_attr,
 };
 
 /// Makes every mount a slave of the host's, as runc's default `rslave`:
 /// host mounts still show inside, but nothing done inside reaches the host.
-pub fn stop_propagation() -> Result<(), Error> {
-    sys::mount(None, ZStr::new(c"/"), None, MS_REC | MS_SLAVE, None)
-        .map_err(|e| Error::sys("mount", b"/ (MS_SLAVE)", e))
+/// Returns whether `/` is not a mount point: nsinit runs in a chroot,
+/// where the kernel refuses (EINVAL) to change the propagation of `/` or
+/// to pivot away from it. Then the change is made from the root of the
+/// mount namespace (`from_namespace_root`), whole, and the chroot entered
+/// again, exactly where it was.
+pub fn stop_propagation() -> Result<bool, Error> {
+    let slave = || sys::mount(None, ZStr::new(c"/"), None, MS_REC | MS_SLAVE, None);
+    match slave() {
+        Ok(()) => Ok(false),
+        Err(Errno::EINVAL) => in_chroot_from_namespace_root(slave).map(|()| true),
+        Err(e) => Err(Error::sys("mount", b"/ (MS_SLAVE)", e)),
+    }
+}
+
+/// Runs `step` at the root of the mount namespace, then enters the chroot
+/// and the working directory it left, by descriptor.
+#[cold]
+fn in_chroot_from_namespace_root(step: impl FnOnce() -> Result<(), Errno>) -> Result<(), Error> {
+    let open = |path: &'static CStr| {
+        sys::open(ZStr::new(path), O_PATH | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::sys("open", path.to_bytes(), e))
+    };
+    let (chroot, cwd) = (open(c"/")?, open(c".")?);
+    from_namespace_root()?;
+    step().map_err(|e| Error::sys("mount", b"/ (MS_SLAVE, from the mount namespace's root: / is not a mount point)", e))?;
+    let dot = ZStr::new(c".");
+    sys::fchdir(chroot.0).and_then(|()| sys::chroot(dot)).and_then(|()| sys::fchdir(cwd.0))
+        .map_err(|e| Error::sys("chroot", b"/", e).push(b" (back into the chroot nsinit runs in)"))
+}
+
+/// Moves this process's root and working directory to the root of its
+/// mount namespace: joining one's own mount namespace (`setns`, which
+/// CAP_SYS_CHROOT allows) resets both. For nsinit started in a chroot,
+/// whose `/` is no mount point: only this process sees it, in the new
+/// mount namespace that is its own, and what runs there looks up no path.
+#[cold]
+fn from_namespace_root() -> Result<(), Error> {
+    let me = sys::pidfd_open(sys::getpid()).map(OwnedFd).map_err(|e| Error::sys("pidfd_open", b"self", e))?;
+    sys::setns(me.0, CLONE_NEWNS).map_err(|e| Error::sys("setns", b"own mount namespace", e).push(b" (to leave the chroot nsinit runs in)"))
 }
 
 /// `pivot_root` needs the new root to be a mount point: a copy of the
@@ -41,14 +76,19 @@ pub fn bind_root(path: ZStr<'_>) -> Result<Root<'_>, Error> {
 
 /// Pivots with the new and the old root on the same directory, then detaches
 /// the old one, which is stacked on top: no directory for the old root is
-/// needed inside the rootfs, so a read-only rootfs works.
-pub fn pivot_into(root: &Root<'_>) -> Result<(), Error> {
+/// needed inside the rootfs, so a read-only rootfs works. `in_chroot`
+/// (nsinit's `/` is not a mount point, which `pivot_root` wants): the pivot
+/// is made from the mount namespace's root, and the whole tree detached.
+pub fn pivot_into(root: &Root<'_>, in_chroot: bool) -> Result<(), Error> {
     let dot = ZStr::new(c".");
+    if in_chroot {
+        from_namespace_root()?;
+    }
     sys::fchdir(root.fd.0).map_err(|e| Error::sys("chdir", root.path.bytes(), e))?;
     match sys::pivot_root(dot, dot) {
         // The initramfs cannot be pivoted away from; there, do what
         // switch_root does.
-        Err(Errno::EINVAL) => return switch_root(root),
+        Err(Errno::EINVAL) if !in_chroot => return switch_root(root),
         r => r.map_err(|e| Error::sys("pivot_root", root.path.bytes(), e))?,
     }
     sys::umount2(dot, MNT_DETACH).map_err(|e| Error::sys("umount", b"old root", e))

@@ -697,6 +697,19 @@ pub fn unshare(flags: u32) -> Result<(), Errno> {
     unsafe { syscall!(Sysno::unshare, flags) }.map(drop)
 }
 
+/// `setns`: joins the namespace `fd` refers to (a pidfd: that process's
+/// namespaces of the kinds in `nstype`).
+pub fn setns(fd: Fd, nstype: u32) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::setns, fd, nstype) }.map(drop)
+}
+
+/// `pidfd_open`: a descriptor for the process `pid`, close-on-exec.
+pub fn pidfd_open(pid: i32) -> Result<Fd, Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::pidfd_open, pid, 0) }.map(|fd| fd as Fd)
+}
+
 pub fn rmdir(path: ZStr<'_>) -> Result<(), Errno> {
     // SAFETY: `path` is NUL-terminated.
     unsafe { syscall!(Sysno::unlinkat, AT_FDCWD, path.as_ptr(), linux_raw_sys::general::AT_REMOVEDIR) }.map(drop)
