@@ -8,7 +8,15 @@
 #![deny(unsafe_code)]
 // A build without some features leaves what only they use unused.
 #![cfg_attr(
-    not(all(feature = "init", feature = "cgroups", feature = "userns", feature = "security", feature = "bench")),
+    not(all(
+        feature = "init",
+        feature = "cgroups",
+        feature = "userns",
+        feature = "security",
+        feature = "bench",
+        feature = "paths",
+        feature = "chroot"
+    )),
     allow(dead_code, unused_imports)
 )]
 
@@ -65,10 +73,12 @@ const HELP: &str = concat!(
     "  --user UID[:GID]     run COMMAND as this user inside\n",
     "  --groups GID,...     with these supplementary groups\n",
     "  --overlay LOWER[:LOWER...]  the root is these read-only layers, first on top\n",
-    "  --overlay-upper DIR|tmpfs   their writable layer (tmpfs: thrown away, default)\n",
+    "  --overlay-upper DIR|tmpfs   their writable layer (tmpfs: thrown away, default);\n",
+    "                       a DIR serves one container at a time (locked), DIR.work beside it\n",
     "  --read-only          the root is read-only\n",
     "  --config FILE        read options from FILE first: one a line, without the\n",
-    "                       leading --, # comments, the payload after a line `--`\n",
+    "                       leading --, # comments, the payload after a line `--`;\n",
+    "                       relative host paths in it are relative to FILE's directory\n",
     "  --init               stay as the container's PID 1 and run COMMAND as its child:\n",
     "                       forward signals, reap zombies, stop what is left at the end;\n",
     "                       with nothing to set up, nsinit itself is the init (like tini)\n",
@@ -102,7 +112,9 @@ const HELP: &str = concat!(
     "  start the container N times (200), J at a time (1), after a few uncounted\n",
     "  warm-up starts, and print the distribution of the start-to-exit time\n",
     "\n",
-    "Mounts are made in the order given, destinations inside the container.\n",
+    "Mounts are made in the order given, destinations inside the container; a\n",
+    "symlink there, dangling or not, resolves inside it. Paths are cleaned: //,\n",
+    "/./ and a trailing / go, .. stays.\n",
     "Signals nsinit gets (but SIGCHLD) go on to the container's PID 1.\n",
     "Started by the kernel as PID 1 with no arguments, nsinit starts the container\n",
     "in /etc/nsinit.conf (or nsinit.config=PATH on the kernel command line).\n",
@@ -131,7 +143,7 @@ fn start(args: rt::Args) -> Result<i32, Error> {
     let mut timings = if asks_for_timings(args.argv) { Timings::started() } else { Timings::off() };
     static CONTAINER: rt::StaticCell<Container<'static>> = rt::StaticCell::new(Container::new());
     let container = CONTAINER.take().ok_or_else(|| Error::new(b"container description taken"))?;
-    let action = config::parse(args.argv, &mut load_config, container)?;
+    let action = config::parse(args.argv, &mut load_config, path_room()?, container)?;
     // Without root, namespaces need a user namespace to own them: made for
     // the caller, mapped to 0, unless --share user says otherwise.
     if cfg!(feature = "userns") && container.namespaces != 0 && !container.user_ns_refused && sys::geteuid() != 0 {
@@ -164,6 +176,13 @@ fn start(args: rt::Args) -> Result<i32, Error> {
 /// Whether `--timings` is among nsinit's own options (before any `--`).
 fn asks_for_timings(argv: &[Option<ZStr<'_>>]) -> bool {
     argv.iter().flatten().map(|w| w.bytes()).take_while(|w| *w != b"--").any(|w| w == b"--timings")
+}
+
+/// The room the parser writes rewritten paths into: in `.bss`, so that its
+/// pages cost memory only when a path needs rewriting.
+pub(crate) fn path_room() -> Result<&'static mut [u8], Error> {
+    static ROOM: rt::StaticCell<[u8; config::PATH_ROOM]> = rt::StaticCell::new([0; config::PATH_ROOM]);
+    ROOM.take().map(|r| &mut r[..]).ok_or_else(|| Error::new(b"path room taken"))
 }
 
 /// Capacity of the buffer a `--config` file is read into.

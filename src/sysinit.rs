@@ -114,7 +114,8 @@ fn start_container(args: rt::Args) -> (i32, OnExit) {
         return (EXIT_FAILED, OnExit::PowerOff);
     };
     *argv = [Some(ZStr::new(c"nsinit")), Some(ZStr::new(c"--config")), Some(config_path()), None];
-    let started = match config::parse(argv, &mut crate::load_config, c) {
+    let Ok(room) = crate::path_room() else { return (EXIT_FAILED, OnExit::PowerOff) };
+    let started = match config::parse(argv, &mut crate::load_config, room, c) {
         Ok(Action::Run(_)) => container::run(c, args.envp, &mut Timings::off()),
         Ok(_) => Err(Error::new(b"the config file asks for no container")),
         Err(e) => Err(e),

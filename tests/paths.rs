@@ -341,3 +341,205 @@ fn nsinit_runs_in_a_chroot_whose_root_is_not_a_mount_point() {
     let out = in_a_chroot(&r, "/nsinit --rootfs /box /bin/probe ls /");
     assert_eq!(sorted(ok(out).lines().map(str::to_string)), sorted(names(&r.root)));
 }
+
+// ===========================================================================
+// Item 12: paths are cleaned; one upper layer, one container
+// ===========================================================================
+
+/// The repro and its variants: whatever the spelling of the upper
+/// directory, its work directory is `UPPER.work` beside it, never inside.
+#[test]
+fn overlay_upper_spelled_any_way_keeps_its_work_directory_beside_it() {
+    let r = Rootfs::new("upper-spelling");
+    let lower = r.root_str();
+    let base = r.base.to_str().unwrap();
+    for (upper, cwd) in [("up/", base), ("up/.", base), ("up/./", base), ("up//", base), ("./up", base), ("rootfs/../up/", base), ("UP//.//", "/")] {
+        let upper = if cwd == "/" { format!("{base}/up{}", upper.trim_start_matches("UP")) } else { upper.to_string() };
+        let mut cmd = command(&["--overlay", lower, "--overlay-upper", &upper, IN_PROBE, "write", "/tmp/kept", "x"]);
+        cmd.current_dir(cwd);
+        assert_eq!(ok(run(cmd, Some(&r))), "", "--overlay-upper {upper}");
+        assert_eq!(names(&r.outside("up")), ["tmp"], "--overlay-upper {upper}: the upper layer holds the write and nothing else");
+        assert_eq!(fs::read_to_string(r.outside("up/tmp/kept")).unwrap(), "x");
+        assert!(r.outside("up.work").is_dir(), "--overlay-upper {upper}: no work directory beside it");
+        assert_eq!(names(&r.base), ["rootfs", "up", "up.work"], "--overlay-upper {upper}");
+        fs::remove_dir_all(r.outside("up")).unwrap();
+        fs::remove_dir_all(r.outside("up.work")).unwrap();
+    }
+    // A directory without a name of its own has no place for `NAME.work`.
+    fs::create_dir_all(r.outside("up/sub")).unwrap();
+    for upper in [".", "./", "..", "up/sub/..", "up/."] {
+        let mut cmd = command(&["--overlay", lower, "--overlay-upper", upper, IN_PROBE, "exit", "0"]);
+        cmd.current_dir(r.outside("up"));
+        let out = run(cmd, Some(&r));
+        if upper == "up/." {
+            // From `up`, `up/.` is `up/up`, a name: made there.
+            ok(out);
+            continue;
+        }
+        assert_eq!(
+            fails(out, 125),
+            format!("nsinit: --overlay-upper: name the directory itself, not '.' or '..' (its work directory DIR.work goes beside it); got '{upper}'")
+        );
+    }
+    assert_eq!(names(&r.outside("up")), ["sub", "up", "up.work"]);
+    assert_eq!(names(&r.base), ["rootfs", "up"], "nothing made for a refused upper");
+}
+
+/// Runs `nsinit ARGS` while `held` (an nsinit command line whose payload
+/// reads its stdin) runs: the two at once, under one host check.
+fn while_running(r: &Rootfs, held: &[&str], args: &[&str]) -> Out {
+    use std::process::Stdio;
+    let host = HostState::take();
+    let mut all = held.to_vec();
+    all.extend_from_slice(&[IN_PROBE, "cat", "/proc/self/fd/0"]);
+    let mut first = command(&all).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // The payload runs from the overlay, whose inodes are not the probe's:
+    // it is found as nsinit's child that runs the held command line.
+    let held_cmdline = format!("{IN_PROBE}\0cat\0/proc/self/fd/0\0");
+    let nsinit_pid = first.id().to_string();
+    let runs = |pid: u32| {
+        let ppid = fs::read_to_string(format!("/proc/{pid}/stat")).ok().and_then(|s| s.rsplit(')').next().and_then(|t| t.split_whitespace().nth(1)).map(str::to_string));
+        ppid.as_ref() == Some(&nsinit_pid) && fs::read(format!("/proc/{pid}/cmdline")).ok().as_deref() == Some(held_cmdline.as_bytes())
+    };
+    let started = || fs::read_dir("/proc").unwrap().flatten().filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok()).any(runs);
+    while !started() {
+        if let Some(status) = first.try_wait().unwrap() {
+            panic!("the first container exited ({status}) before its payload ran");
+        }
+        assert!(std::time::Instant::now() < deadline, "the first container's payload did not start");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let second = command(args).output().unwrap();
+    drop(first.stdin.take());
+    let status = wait_with_timeout(&mut first, "the first container");
+    assert!(status.success(), "the first container: {status}");
+    let out = Out {
+        status: second.status,
+        stdout: String::from_utf8_lossy(&second.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&second.stderr).into_owned(),
+    };
+    assert_no_internal_failure(&out, "the second container");
+    host.check(Some(r), "two containers");
+    out
+}
+
+#[test]
+fn two_containers_cannot_share_one_upper_layer() {
+    let r = Rootfs::new("upper-shared");
+    let lower = r.root_str();
+    let upper = r.outside("up");
+    let upper_s = upper.to_str().unwrap();
+    let held = ["--overlay", lower, "--overlay-upper", upper_s];
+    let link = r.outside("link");
+    symlink(&upper, &link).unwrap();
+    let link_s = link.to_str().unwrap();
+    // However the second names it: the lock is on the directory.
+    for (given, shown) in [(upper_s.to_string(), upper_s.to_string()), (format!("{upper_s}/./"), upper_s.to_string()), (link_s.to_string(), link_s.to_string())] {
+        let out = while_running(&r, &held, &["--overlay", lower, "--overlay-upper", &given, IN_PROBE, "write", "/tmp/second", "x"]);
+        assert_eq!(fails(out, 125), format!("nsinit: --overlay-upper {shown}: in use by another container (one upper layer serves one container at a time)"));
+    }
+    assert!(!upper.join("tmp/second").exists(), "the second container wrote into the upper layer");
+    // Another lower layer, the same upper: refused too. Another upper: fine.
+    let other = r.outside("other-lower");
+    fs::create_dir_all(&other).unwrap();
+    let out = while_running(&r, &held, &["--overlay", other.to_str().unwrap(), "--overlay-upper", upper_s, &r.probe_host_path(), "exit", "0"]);
+    assert_eq!(fails(out, 125), format!("nsinit: --overlay-upper {upper_s}: in use by another container (one upper layer serves one container at a time)"));
+    let out = while_running(&r, &held, &["--overlay", lower, "--overlay-upper", r.outside("up2").to_str().unwrap(), IN_PROBE, "exit", "0"]);
+    assert_eq!(ok(out), "");
+    // One after the other: the lock goes with the first nsinit.
+    ok(r.nsinit(&["--overlay", lower, "--overlay-upper", upper_s, IN_PROBE, "write", "/tmp/third", "x"]));
+    assert!(upper.join("tmp/third").is_file());
+    // nsinit bench starts its containers in one nsinit: not at once.
+    let line = fails(r.nsinit(&["bench", "-n", "2", "-j", "2", "--overlay", lower, "--overlay-upper", upper_s, IN_PROBE, "exit", "0"]), 125);
+    assert_eq!(line, "nsinit: bench: one --overlay-upper serves one container at a time; use -j 1");
+    let out = r.nsinit(&["bench", "-n", "2", "-j", "1", "--overlay", lower, "--overlay-upper", upper_s, IN_PROBE, "exit", "0"]);
+    assert_eq!(out.code(), 0, "{out:?}");
+}
+
+/// Trailing slashes, `//` and `.` change nothing, for every path option:
+/// a file named `FILE/` is the file, `--proc /proc/` replaces the default
+/// `/proc`, a masked file with a slash is masked.
+#[test]
+fn every_path_option_is_cleaned() {
+    let r = Rootfs::new("clean-paths");
+    write_file(&r.host("/etc/secret"), "secret\n");
+    write_file(&r.host("/etc/ro"), "ro\n");
+    let file = r.outside("file");
+    write_file(&file, "from the host\n");
+    let file_s = format!("{}/", file.to_str().unwrap());
+    let root = format!("{}/./", r.root_str());
+    let probe = [IN_PROBE];
+    let cases: Vec<(Vec<&str>, &str, &[&str], &str)> = vec![
+        (vec!["--ro-bind", &file_s, "/etc//hosts/"], "cat", &["/etc/hosts"], "from the host\n"),
+        (vec!["--bind", &file_s, "/etc/./made/"], "cat", &["/etc/made"], "from the host\n"),
+        (vec!["--mask", "/etc/secret/"], "cat", &["/etc/secret"], ""),
+        (vec!["--mask", "//etc/./secret"], "cat", &["/etc/secret"], ""),
+        (vec!["--ro-path", "/etc//ro/."], "write", &["/etc/ro", "x"], "probe: /etc/ro: EROFS (Read-only file system)\n"),
+        (vec!["--chdir", "/tmp/./"], "cwd", &[], "/tmp\n"),
+    ];
+    for (options, cmd, args, want) in &cases {
+        let mut all = vec!["--rootfs", &root];
+        all.extend(options.iter().copied());
+        all.extend(probe);
+        all.push(cmd);
+        all.extend(args.iter().copied());
+        let out = r.nsinit(&all);
+        assert_eq!(out.stdout, *want, "{options:?}: {out:?}");
+        assert_eq!(out.stderr, "", "{options:?}");
+    }
+    // A mount of yours on a default mount point replaces it, however spelled.
+    for (option, point) in [("--proc", "/proc/"), ("--tmpfs", "//dev//"), ("--sysfs", "/sys/."), ("--mqueue", "/dev/mqueue/")] {
+        let seen = parse_mountinfo(&ok(r.run(&[option, point, IN_PROBE, "mountinfo"])));
+        let clean = format!("/{}", point.split('/').filter(|p| !p.is_empty() && *p != ".").collect::<Vec<_>>().join("/"));
+        let on: Vec<_> = seen.iter().filter(|m| m.point == clean).collect();
+        assert_eq!(on.len(), 1, "{option} {point}: mounts on {clean}: {on:#?}");
+    }
+    // Errors name the path cleaned.
+    let line = fails(r.run(&["--bind", "/nonexistent//dir/", "/x", IN_PROBE, "exit", "0"]), 125);
+    assert_eq!(line, "nsinit: bind /nonexistent/dir: ENOENT (No such file or directory)");
+    let line = fails(r.nsinit(&["--rootfs", "/nonexistent/./box/", IN_PROBE, "exit", "0"]), 125);
+    assert_eq!(line, "nsinit: bind /nonexistent/box: ENOENT (No such file or directory)");
+}
+
+// ===========================================================================
+// Item 14: relative paths in a config file are relative to the file
+// ===========================================================================
+
+#[test]
+fn relative_paths_in_a_config_file_are_relative_to_the_file() {
+    let r = Rootfs::new("config-relative");
+    write_file(&r.outside("data/f"), "data beside the file\n");
+    write_file(&r.outside("prof"), "default allow\ndeny uname ENOSYS\n");
+    let conf = r.outside("box.conf");
+    write_file(&conf, "rootfs rootfs\nro-bind ./data/ /data\nseccomp prof\n--\n/bin/probe cat /data/f\n");
+    let conf_s = conf.to_str().unwrap();
+    // From anywhere, by any path to the file.
+    for (cwd, path) in [("/", conf_s.to_string()), ("/tmp", format!("../{}", conf_s.trim_start_matches('/'))), (r.base.to_str().unwrap(), "box.conf".to_string()), (r.root_str(), "../box.conf".to_string())] {
+        let mut cmd = command(&["--config", &path]);
+        cmd.current_dir(cwd);
+        assert_eq!(ok(run(cmd, Some(&r))), "data beside the file\n", "--config {path} from {cwd}");
+    }
+    // The overlay's layers and upper directory too; absolute paths as they are.
+    let conf2 = r.outside("conf/overlay.conf");
+    write_file(&conf2, &format!("overlay ../rootfs:{}\noverlay-upper up\n--\n/bin/probe write /tmp/w x\n", r.outside("data").display()));
+    let mut cmd = command(&["--config", "conf/overlay.conf"]);
+    cmd.current_dir(&r.base);
+    assert_eq!(ok(run(cmd, Some(&r))), "");
+    assert!(r.outside("conf/up/tmp/w").is_file(), "the upper layer beside the file");
+    assert!(r.outside("conf/up.work").is_dir());
+    // On the command line, relative paths stay relative to the working directory.
+    let mut cmd = command(&["--config", conf_s, "--ro-bind", "data", "/data", IN_PROBE, "cat", "/data/f"]);
+    cmd.current_dir("/");
+    let line = fails(run(cmd, Some(&r)), 125);
+    assert_eq!(line, "nsinit: bind data: ENOENT (No such file or directory) on /data");
+    // A missing one is named as nsinit looked for it.
+    let conf3 = r.outside("conf/missing.conf");
+    write_file(&conf3, "rootfs nowhere\n--\n/bin/probe exit 0\n");
+    let line = fails(r.nsinit(&["--config", conf3.to_str().unwrap()]), 125);
+    assert_eq!(line, format!("nsinit: bind {}: ENOENT (No such file or directory)", r.outside("conf/nowhere").display()));
+    // Paths in the container are not the host's: left as written.
+    let conf4 = r.outside("conf/chdir.conf");
+    write_file(&conf4, &format!("rootfs {}\nchdir tmp\n--\n/bin/probe cwd\n", r.root_str()));
+    assert_eq!(ok(r.nsinit(&["--config", conf4.to_str().unwrap()])), "/tmp\n");
+}

@@ -97,16 +97,24 @@ pub struct Launch {
     pub cgroup: Option<&'static Cgroup>,
     /// The seccomp filter to install last.
     pub filter: Option<&'static [sock_filter]>,
+    /// The `--overlay` layers as found, the upper one made and locked
+    /// until nsinit exits.
+    pub overlay: Option<&'static rootfs::OverlayDirs>,
 }
 
 impl Launch {
     /// What every container of this run shares, made before the first
-    /// starts: the seccomp filter, then the cgroup, last, since it is what
-    /// is left on the host should a step after it fail.
+    /// starts: the seccomp filter, the overlay's directories (the upper
+    /// layer locked while nsinit runs), then the cgroup, last, since it is
+    /// what is left on the host should a step after it fail.
     pub fn new(c: &Container<'_>, mask: Option<sys::SigSet>, init_image: Option<sys::Fd>) -> Result<Launch, Error> {
         let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
+        let overlay = match c.overlay {
+            Some(lowers) if cfg!(feature = "userns") => Some(rootfs::OverlayDirs::prepare(lowers, c.overlay_upper)?),
+            _ => None,
+        };
         let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
-        Ok(Launch { mask, init_image, cgroup, filter })
+        Ok(Launch { mask, init_image, cgroup, filter, overlay })
     }
 }
 
@@ -326,9 +334,9 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: O
     } else {
         false
     };
-    let mut root = match (c.overlay, c.root) {
-        (Some(lowers), _) if cfg!(feature = "userns") => Some(rootfs::overlay_root(lowers, c.overlay_upper)?),
-        (_, Some(path)) => Some(rootfs::bind_root(path)?),
+    let mut root = match (c.overlay, c.root, launch.overlay) {
+        (Some(lowers), _, Some(dirs)) if cfg!(feature = "userns") => Some(rootfs::overlay_root(lowers, c.overlay_upper, dirs)?),
+        (_, Some(path), _) => Some(rootfs::bind_root(path)?),
         _ => None,
     };
     t.step("bind rootfs", b"");

@@ -490,6 +490,16 @@ fn lookup_error(dst: ZStr<'_>, root: &Root<'_>, e: Errno) -> Error {
     if e == Errno::ELOOP { err.push(b" (a symlink loop, or a link into /proc, in the image)") } else { err }
 }
 
+/// One component of the walk in `create_point`.
+enum Step {
+    /// There, opened.
+    Found(OwnedFd),
+    /// A dangling symlink, its target of this length read.
+    Link(usize),
+    /// Made, or changed meanwhile: look again.
+    Again,
+}
+
 /// Most symlinks followed while making a mount point, as the kernel's
 /// MAXSYMLINKS: more is ELOOP.
 const MAX_LINKS: usize = 40;
@@ -512,65 +522,94 @@ const MAX_RACES: usize = 16;
 /// `readlinkat` never follow the last link), so nothing in the image, or
 /// swapped into it meanwhile, leads a creation or the mount outside the
 /// root. More than 40 links, or a loop: ELOOP.
-// Apart and not inlined: rare, and its three path buffers are large.
+// Apart and not inlined: rare, and its two path buffers are large.
 #[cold]
 #[inline(never)]
 fn create_point(dst: ZStr<'_>, root: &Root<'_>, create: Point) -> Result<OwnedFd, Error> {
-    type Path = ZBuf<PATH_MAX>;
-    let too_long = |_| Error::new(b"mount destination too long once its symlinks are followed: ").push(dst.bytes());
     let fail = |e| lookup_error(dst, root, e);
-    let mut path = Path::from_parts(&[relative(dst).bytes()]).map_err(too_long)?;
-    let mut scratch: Path;
-    let mut target = [0u8; PATH_MAX];
+    // `path[..len]` is the path left to walk, from the root; a link's
+    // target is spliced into `next`, which then takes its place.
+    let (mut path, mut next) = ([0u8; PATH_MAX], [0u8; PATH_MAX]);
+    let rel = relative(dst).bytes();
+    let mut len = rel.len();
+    path.get_mut(..len).filter(|_| len < PATH_MAX).ok_or(Errno::ENAMETOOLONG).map_err(fail)?.copy_from_slice(rel);
     let (mut links, mut races) = (0, 0);
     'walk: loop {
         let mut parent: Option<OwnedFd> = None;
         let mut start = 0;
-        while start < path.len() {
-            let bytes = path.bytes();
-            let end = bytes[start..].iter().position(|&c| c == b'/').map_or(bytes.len(), |i| start + i);
-            let name = &bytes[start..end];
-            let last = bytes[end..].iter().all(|&c| c == b'/');
+        while start < len {
+            let end = path[start..len].iter().position(|&c| c == b'/').map_or(len, |i| start + i);
+            let name = &path[start..end];
             if name.is_empty() {
-                start = end + 1;
+                start += 1;
                 continue;
             }
-            scratch = Path::from_parts(&[&bytes[..end]]).map_err(too_long)?;
+            let dots = name == b"." || name == b"..";
+            let last = path[end..len].iter().all(|&c| c == b'/');
             let dir = parent.as_ref().map_or(root.fd.0, |p| p.0);
-            match in_root(root, scratch.zstr()) {
-                Ok(fd) => {
+            // The prefix up to `end`, ended in place while it is used.
+            let after = core::mem::replace(&mut path[end], 0);
+            let prefix = ZStr::from_bytes_until_nul(&path).ok_or(Errno::EINVAL).map_err(fail)?;
+            let step = match in_root(root, prefix) {
+                Ok(fd) => Step::Found(fd),
+                Err(Errno::ENOENT) if !dots => {
+                    let name = prefix.skip(start);
+                    match sys::readlinkat(dir, name, &mut next[start..]) {
+                        Ok(n) => Step::Link(n),
+                        // Missing: made, then looked up again from the root.
+                        Err(Errno::ENOENT) => {
+                            make(dir, name, prefix.bytes(), if last { create } else { Point::Dir }, dst)?;
+                            Step::Again
+                        }
+                        // It appeared or changed since the lookup.
+                        Err(_) => {
+                            races += 1;
+                            Step::Again
+                        }
+                    }
+                }
+                Err(e) => return Err(fail(e)),
+            };
+            path[end] = after;
+            match step {
+                Step::Found(fd) => {
                     parent = Some(fd);
                     start = end + 1;
                     continue;
                 }
-                Err(Errno::ENOENT) if name != b"." && name != b".." => {}
-                Err(e) => return Err(fail(e)),
-            }
-            let prefix = scratch.zstr();
-            let zname = prefix.skip(start);
-            match sys::readlinkat(dir, zname, &mut target) {
-                // A dangling link: its target in its place.
-                Ok(n) => {
+                Step::Again => {}
+                // A dangling link: its target in its place, from the root
+                // when absolute, from the link's directory when relative.
+                Step::Link(_) if !cfg!(feature = "paths") => return Err(fail(Errno::ENOENT)),
+                Step::Link(n) => {
                     links += 1;
-                    if links > MAX_LINKS || n >= target.len() {
+                    let head = if next[start] == b'/' { 0 } else { start };
+                    let total = head + n + (len - end);
+                    if links > MAX_LINKS {
                         return Err(fail(Errno::ELOOP));
                     }
-                    let to = &target[..n];
-                    let head = if to.first() == Some(&b'/') { &b""[..] } else { &bytes[..start] };
-                    scratch = Path::from_parts(&[head, to, &bytes[end..]]).map_err(too_long)?;
-                    core::mem::swap(&mut path, &mut scratch);
+                    // A target that filled the buffer may have been cut.
+                    if start + n >= PATH_MAX || total >= PATH_MAX {
+                        return Err(fail(Errno::ENAMETOOLONG));
+                    }
+                    if head == 0 {
+                        next.copy_within(start..start + n, 0);
+                    } else {
+                        next[..head].copy_from_slice(&path[..head]);
+                    }
+                    next[head + n..total].copy_from_slice(&path[end..len]);
+                    core::mem::swap(&mut path, &mut next);
+                    len = total;
                 }
-                // Missing: made, then found again from the root.
-                Err(Errno::ENOENT) => make(dir, zname, prefix.bytes(), if last { create } else { Point::Dir }, dst)?,
-                // It appeared or changed since the lookup.
-                Err(_) => races += 1,
             }
             if races > MAX_RACES {
                 return Err(fail(Errno::EAGAIN).push(b" (the image changed while the mount point was made)"));
             }
             continue 'walk;
         }
-        return in_root(root, path.zstr()).map_err(fail);
+        path[len] = 0;
+        let whole = ZStr::from_bytes_until_nul(&path).ok_or(Errno::EINVAL).map_err(fail)?;
+        return in_root(root, whole).map_err(fail);
     }
 }
 

@@ -704,6 +704,12 @@ pub fn setns(fd: Fd, nstype: u32) -> Result<(), Errno> {
     unsafe { syscall!(Sysno::setns, fd, nstype) }.map(drop)
 }
 
+/// `flock`: `LOCK_EX`, `LOCK_SH` or `LOCK_UN`, with `LOCK_NB` not to wait.
+pub fn flock(fd: Fd, operation: u32) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::flock, fd, operation) }.map(drop)
+}
+
 /// `pidfd_open`: a descriptor for the process `pid`, close-on-exec.
 pub fn pidfd_open(pid: i32) -> Result<Fd, Errno> {
     // SAFETY: no memory is passed.
