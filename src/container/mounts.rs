@@ -558,7 +558,9 @@ fn create_point(dst: ZStr<'_>, root: &Root<'_>, create: Point) -> Result<OwnedFd
                         Ok(n) => Step::Link(n),
                         // Missing: made, then looked up again from the root.
                         Err(Errno::ENOENT) => {
-                            make(dir, name, prefix.bytes(), if last { create } else { Point::Dir }, dst)?;
+                            if !make(dir, name, prefix.bytes(), if last { create } else { Point::Dir }, dst)? {
+                                races += 1;
+                            }
                             Step::Again
                         }
                         // It appeared or changed since the lookup.
@@ -624,15 +626,16 @@ fn in_root(root: &Root<'_>, relative: ZStr<'_>) -> Result<OwnedFd, Errno> {
 }
 
 /// Creates `name` in the directory `parent`: a directory or an empty
-/// file; `path` (in the root) names it in errors. One that is already
-/// there (made meanwhile) is no error: the walk looks again.
-fn make(parent: Fd, name: ZStr<'_>, path: &[u8], point: Point, dst: ZStr<'_>) -> Result<(), Error> {
+/// file; `path` (in the root) names it in errors. `false`: one was there
+/// already (made meanwhile), no error: the walk looks again.
+fn make(parent: Fd, name: ZStr<'_>, path: &[u8], point: Point, dst: ZStr<'_>) -> Result<bool, Error> {
     let made = match point {
         Point::Dir => sys::mkdirat(parent, name, 0o755),
         Point::File => sys::mknodat(parent, name, S_IFREG | 0o644, 0),
     };
     match made {
-        Ok(()) | Err(Errno::EEXIST) => Ok(()),
+        Ok(()) => Ok(true),
+        Err(Errno::EEXIST) => Ok(false),
         Err(e) => {
             let e2 = Error::sys_in(if point == Point::Dir { "mkdir" } else { "mknod" }, b"", path, e)
                 .push(b" (for ")
