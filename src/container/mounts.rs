@@ -555,6 +555,8 @@ fn create_point(dst: ZStr<'_>, root: &Root<'_>, create: Point) -> Result<OwnedFd
                 Err(Errno::ENOENT) if !dots => {
                     let name = prefix.skip(start);
                     match sys::readlinkat(dir, name, &mut next[start..]) {
+                        // An empty target names nothing (the kernel makes none).
+                        Ok(0) => return Err(fail(Errno::ENOENT)),
                         Ok(n) => Step::Link(n),
                         // Missing: made, then looked up again from the root.
                         Err(Errno::ENOENT) => {
