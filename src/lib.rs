@@ -8,7 +8,16 @@
 #![deny(unsafe_code)]
 // A build without some features leaves what only they use unused.
 #![cfg_attr(
-    not(all(feature = "init", feature = "cgroups", feature = "userns", feature = "security", feature = "bench", feature = "compat")),
+    not(all(
+        feature = "init",
+        feature = "cgroups",
+        feature = "userns",
+        feature = "security",
+        feature = "bench",
+        feature = "compat",
+        feature = "paths",
+        feature = "chroot"
+    )),
     allow(dead_code, unused_imports)
 )]
 
@@ -63,7 +72,7 @@ fn start(args: rt::Args) -> Result<i32, Error> {
     let mut timings = if asks_for_timings(args.argv) { Timings::started() } else { Timings::off() };
     static CONTAINER: rt::StaticCell<Container<'static>> = rt::StaticCell::new(Container::new());
     let container = CONTAINER.take().ok_or_else(|| Error::new(b"container description taken"))?;
-    let action = config::parse(args.argv, &mut load_config, container)?;
+    let action = config::parse(args.argv, &mut load_config, path_room()?, container)?;
     // Without root, namespaces need a user namespace to own them: made for
     // the caller, mapped to 0, unless --share user says otherwise.
     if cfg!(feature = "userns") && container.namespaces != 0 && !container.user_ns_refused && sys::geteuid() != 0 {
@@ -99,6 +108,13 @@ fn start(args: rt::Args) -> Result<i32, Error> {
 /// Whether `--timings` is among nsinit's own options (before any `--`).
 fn asks_for_timings(argv: &[Option<ZStr<'_>>]) -> bool {
     argv.iter().flatten().map(|w| w.bytes()).take_while(|w| *w != b"--").any(|w| w == b"--timings")
+}
+
+/// The room the parser writes rewritten paths into: in `.bss`, so that its
+/// pages cost memory only when a path needs rewriting.
+pub(crate) fn path_room() -> Result<&'static mut [u8], Error> {
+    static ROOM: rt::StaticCell<[u8; config::PATH_ROOM]> = rt::StaticCell::new([0; config::PATH_ROOM]);
+    ROOM.take().map(|r| &mut r[..]).ok_or_else(|| Error::new(b"path room taken"))
 }
 
 /// Capacity of the buffer a `--config` file is read into.

@@ -131,7 +131,14 @@ fn start_container(args: rt::Args) -> (Result<i32, i32>, OnExit) {
         return (Err(EXIT_FAILED), OnExit::PowerOff);
     };
     *argv = [Some(ZStr::new(c"nsinit")), Some(ZStr::new(c"--config")), Some(config_path()), None];
-    let started = match config::parse(argv, &mut crate::load_config, c) {
+    let room = match crate::path_room() {
+        Ok(room) => room,
+        Err(e) => {
+            e.print(2);
+            return (Err(e.code), OnExit::PowerOff);
+        }
+    };
+    let started = match config::parse(argv, &mut crate::load_config, room, c) {
         Ok(Action::Run(_)) => container::run(c, args.envp, &mut Timings::off()),
         Ok(_) => Err(Error::new(b"the config file asks for no container")),
         Err(e) => Err(e),

@@ -6,6 +6,7 @@
 use super::Container;
 use super::file;
 use super::options::{At, Builder, Opt, find, lookup};
+use super::paths::PathRoom;
 use super::Payload;
 use crate::error::Error;
 use crate::sys::ZStr;
@@ -33,10 +34,12 @@ pub const BENCH_MAX_JOBS: u32 = 64;
 
 /// Parses nsinit's argv (`argv[0]` first, the terminating `None` last) into
 /// `container`. `load` reads a config file into a buffer that ends with a
-/// newline.
+/// newline; `room` (`PATH_ROOM` bytes will do) takes the paths that are
+/// cleaned or made relative to the config file.
 pub fn parse<'a>(
     argv: &'a [Option<ZStr<'a>>],
     load: &mut dyn FnMut(ZStr<'a>) -> Result<&'a mut [u8], Error>,
+    room: &'a mut [u8],
     container: &mut Container<'a>,
 ) -> Result<Action, Error> {
     let bench = bench_flags(argv)?;
@@ -61,7 +64,12 @@ pub fn parse<'a>(
         None => {}
     }
 
-    let mut builder = Builder::new(container);
+    let mut room = PathRoom::new(room);
+    let config = match config {
+        Some(path) => Some(room.path(b"", path, false).map_err(|_| Error::new(b"--config: path too long"))?),
+        None => None,
+    };
+    let mut builder = Builder::new(container, room);
     if let Some(path) = config {
         file::apply(&mut builder, path, load(path)?)?;
     }
@@ -71,6 +79,9 @@ pub fn parse<'a>(
         builder.c.process.args = Payload::Argv(&argv[payload_at..]);
     }
     let mode = match bench {
+        Some((_, jobs, _)) if cfg!(feature = "userns") && jobs > 1 && builder.c.overlay_upper.is_some() => {
+            return Err(Error::new(b"bench: one --overlay-upper serves one container at a time; use -j 1"));
+        }
         Some((runs, jobs, _)) if !timings => Mode::Bench { runs, jobs },
         Some(_) => return Err(Error::new(b"bench: --timings does not go with bench")),
         None => Mode::Once { timings },
@@ -176,7 +187,7 @@ mod tests {
 
     fn parsed(words: &[&str]) -> Result<(Action, Container<'static>), String> {
         let mut c = Container::new();
-        match parse(argv(words), &mut no_file, &mut c) {
+        match parse(argv(words), &mut no_file, super::super::test_room(), &mut c) {
             Ok(action) => Ok((action, c)),
             Err(e) => Err(e.text()),
         }
@@ -366,7 +377,8 @@ mod tests {
         let seccomp = |word: &str| run(&["--rootfs", "/r", "--seccomp", word, "x"]).unwrap().seccomp;
         assert_eq!(seccomp("off"), Seccomp::Off);
         assert_eq!(seccomp("default"), Seccomp::Default);
-        assert!(matches!(seccomp("./p"), Seccomp::Profile(p) if p.bytes() == b"./p"));
+        assert!(matches!(seccomp("./p"), Seccomp::Profile(p) if p.bytes() == b"p"));
+        assert!(matches!(seccomp("./default"), Seccomp::Profile(p) if p.bytes() == b"default"), "a file named default");
         assert_eq!(run(&["--bare", "--seccomp", "default", "x"]).unwrap().seccomp, Seccomp::Default);
 
         let c = run(&["--rootfs", "/r", "--mask", "/a", "--ro-path", "/b", "--pass-fd", "5", "x"]).unwrap();
@@ -411,6 +423,40 @@ mod tests {
         }
         // --share user before it is overridden, as for --unshare user.
         assert!(run(&["--share", "user", "--userns", "auto", "x"]).unwrap().has(CLONE_NEWUSER));
+    }
+
+    #[test]
+    fn paths_are_cleaned_and_a_default_mount_point_however_spelled_is_replaced() {
+        let c = run(&["--rootfs", "/srv//box/", "--proc", "/proc/", "--tmpfs", "//dev/./", "--bind", "a/./b/", "/x//y/", "x"]).unwrap();
+        assert_eq!(c.root.map(|r| r.bytes()), Some(&b"/srv/box"[..]));
+        assert_eq!(
+            dests(&c),
+            [
+                (MountKind::Mqueue, "/dev/mqueue".into()),
+                (MountKind::Sysfs, "/sys".into()),
+                (MountKind::Cgroup, "/sys/fs/cgroup".into()),
+                (MountKind::Proc, "/proc".into()),
+                (MountKind::Tmpfs, "/dev".into()),
+                (MountKind::Bind, "/x/y".into()),
+            ]
+        );
+        assert_eq!(c.mounts[5].source.map(|s| s.bytes()), Some(&b"a/b"[..]));
+        let c = run(&["--overlay", "l1/:/l2//", "--overlay-upper", "./up/.", "--chdir", "/w/", "--mask", "/m/", "--ro-path", "//r", "x"]).unwrap();
+        assert_eq!((c.overlay.map(|p| p.bytes()), c.overlay_upper.map(|p| p.bytes())), (Some(&b"l1:/l2"[..]), Some(&b"up"[..])));
+        assert_eq!(c.process.cwd.map(|p| p.bytes()), Some(&b"/w"[..]));
+        assert_eq!((c.masked_paths.last().map(|p| p.bytes()), c.readonly_paths.last().map(|p| p.bytes())), (Some(&b"/m"[..]), Some(&b"/r"[..])));
+        for upper in [".", "..", "a/..", "./"] {
+            let e = run(&["--overlay", "l", "--overlay-upper", upper, "x"]).unwrap_err();
+            let want = format!("nsinit: --overlay-upper: name the directory itself, not '.' or '..' (its work directory DIR.work goes beside it); got '{upper}'");
+            assert_eq!(e, want);
+        }
+        // `/` has a work directory `/.work`: refused later, as holding the lower layer.
+        assert_eq!(run(&["--overlay", "l", "--overlay-upper", "/.", "x"]).unwrap().overlay_upper.map(|p| p.bytes()), Some(&b"/"[..]));
+        assert_eq!(
+            run(&["bench", "-j", "2", "--overlay", "l", "--overlay-upper", "u", "x"]).unwrap_err(),
+            "nsinit: bench: one --overlay-upper serves one container at a time; use -j 1"
+        );
+        assert!(run(&["bench", "-j", "2", "--overlay", "l", "x"]).is_ok(), "a throwaway upper layer each");
     }
 
     #[test]

@@ -167,16 +167,21 @@ mod tests {
     use super::*;
 
     fn with_file(text: &str, cli: &[&str]) -> Result<Container<'static>, String> {
+        with_file_at("box.conf", text, cli)
+    }
+
+    /// The container `--config FILE CLI...` describes, FILE holding `text`.
+    fn with_file_at(file: &'static str, text: &str, cli: &[&str]) -> Result<Container<'static>, String> {
         let mut c = Container::new();
-        let mut words = vec!["--config", "box.conf"];
+        let mut words = vec!["--config", file];
         words.extend_from_slice(cli);
         let buf: &'static mut [u8] = Box::leak(text.as_bytes().to_vec().into_boxed_slice());
         let mut buf = Some(buf);
         let mut load = |path: ZStr<'static>| {
-            assert_eq!(path.bytes(), b"box.conf");
+            assert_eq!(path.bytes(), file.as_bytes());
             Ok(buf.take().expect("loaded once"))
         };
-        match parse(leak_argv(&words), &mut load, &mut c) {
+        match parse(leak_argv(&words), &mut load, super::super::test_room(), &mut c) {
             Ok(Action::Run(_)) => Ok(c),
             Ok(_) => Err("help".into()),
             Err(e) => Err(e.text()),
@@ -215,7 +220,7 @@ mod tests {
         // --config may stand anywhere; the options before it still win.
         let mut load = |_| Ok(&mut *Box::leak(b"hostname a\n".to_vec().into_boxed_slice()));
         let mut c = Container::new();
-        let Ok(Action::Run(_)) = parse(leak_argv(&["--hostname", "b", "--config", "f", "x"]), &mut load, &mut c) else {
+        let Ok(Action::Run(_)) = parse(leak_argv(&["--hostname", "b", "--config", "f", "x"]), &mut load, super::super::test_room(), &mut c) else {
             panic!()
         };
         assert_eq!(c.hostname.map(|r| r.bytes()), Some(&b"b"[..]));
@@ -267,6 +272,39 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(with_file(text, &["x"]).unwrap_err(), want, "for {text:?}");
         }
+    }
+
+    #[test]
+    fn relative_host_paths_are_relative_to_the_file() {
+        use super::super::Seccomp;
+        let bytes = |z: Option<ZStr<'_>>| z.map(|z| String::from_utf8_lossy(z.bytes()).into_owned());
+        let c = with_file_at(
+            "/etc/nsinit/web.conf",
+            "rootfs box\nbind site /var/www/\nro-bind /abs //x/./\nseccomp ./prof\nchdir www\nmask /a/\n--\nx\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(bytes(c.root).as_deref(), Some("/etc/nsinit/box"));
+        let binds: std::vec::Vec<_> = c.mounts.iter().filter(|m| m.kind == MountKind::Bind).collect();
+        assert_eq!((bytes(binds[0].source).as_deref(), bytes(Some(binds[0].destination)).as_deref()), (Some("/etc/nsinit/site"), Some("/var/www")));
+        assert_eq!((bytes(binds[1].source).as_deref(), bytes(Some(binds[1].destination)).as_deref()), (Some("/abs"), Some("/x")));
+        assert!(matches!(c.seccomp, Seccomp::Profile(p) if p.bytes() == b"/etc/nsinit/prof"));
+        assert_eq!(bytes(c.process.cwd).as_deref(), Some("www"), "a path in the container: as written");
+        assert_eq!(c.masked_paths.last().map(|p| p.bytes()), Some(&b"/a"[..]));
+        // A relative file: its directory, relative to the working directory.
+        let c = with_file_at("conf/box.conf", "overlay a/:/b:../c\noverlay-upper up/.\nseccomp default\n--\nx\n", &[]).unwrap();
+        assert_eq!(bytes(c.overlay).as_deref(), Some("conf/a:/b:conf/../c"));
+        assert_eq!(bytes(c.overlay_upper).as_deref(), Some("conf/up"));
+        assert_eq!(c.seccomp, Seccomp::Default, "keywords stay keywords");
+        let c = with_file_at("conf/box.conf", "overlay a\noverlay-upper tmpfs\n--\nx\n", &[]).unwrap();
+        assert_eq!(c.overlay_upper, None);
+        // The command line's own paths stay relative to the working directory.
+        let c = with_file_at("conf/box.conf", "rootfs box\n--\nx\n", &["--bind", "src", "/dst"]).unwrap();
+        assert_eq!(bytes(c.root).as_deref(), Some("conf/box"));
+        assert_eq!(bytes(c.mounts.last().and_then(|m| m.source)).as_deref(), Some("src"));
+        // A file beside it, in the working directory, in /.
+        assert_eq!(bytes(with_file("rootfs ./box/\n--\nx\n", &[]).unwrap().root).as_deref(), Some("box"));
+        assert_eq!(bytes(with_file_at("/box.conf", "rootfs box\n--\nx\n", &[]).unwrap().root).as_deref(), Some("/box"));
     }
 
     #[test]

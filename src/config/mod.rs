@@ -8,9 +8,11 @@
 mod cli;
 mod file;
 mod options;
+mod paths;
 
 pub use cli::{Action, BENCH_MAX_JOBS, Mode, BENCH_MAX_RUNS, parse};
 pub use options::{CGROUP_NAME_MAX, MAX_LOWERS, cgroup_path_ok};
+pub use paths::PATH_ROOM;
 
 /// A decimal number, digits only (for the probe and later numeric options).
 pub fn parse_number(s: &[u8]) -> Option<u64> {
@@ -458,6 +460,12 @@ impl Default for Container<'_> {
     fn default() -> Self {
         Container::new()
     }
+}
+
+/// A room for the paths a test's parse rewrites, leaked as its argv is.
+#[cfg(test)]
+fn test_room() -> &'static mut [u8] {
+    Box::leak(vec![0u8; PATH_ROOM].into_boxed_slice())
 }
 
 /// An argv for a test, `nsinit` and `words`, leaked: the strings must

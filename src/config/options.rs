@@ -10,6 +10,7 @@ use super::{
 /// `--stop-timeout` by default, as tini's and Docker's grace is short.
 pub const DEFAULT_STOP_TIMEOUT: u32 = 1;
 const MAX_STOP_TIMEOUT: u64 = 3600;
+use super::paths::{PathRoom, dir_of, ends_in_dots};
 use crate::error::Error;
 use crate::sys::ZStr;
 use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS};
@@ -139,6 +140,17 @@ pub fn lookup(name: &[u8]) -> Option<(&'static Opt, Option<usize>)> {
     })
 }
 
+/// What a path option names.
+#[derive(Clone, Copy, PartialEq)]
+enum Paths {
+    /// A path in the container (or, without a root, the host's): cleaned.
+    Container,
+    /// A path on the host: cleaned, and relative to a config file's directory.
+    Host,
+    /// `:`-separated host paths, each as `Host`.
+    HostList,
+}
+
 /// Where an option came from, for the error messages.
 #[derive(Clone, Copy)]
 pub enum At<'a> {
@@ -192,14 +204,18 @@ pub struct Builder<'c, 'a> {
     seccomp: Option<Seccomp<'a>>,
     /// `--as-pid-1`: checked against the whole in `finish`.
     as_pid_1: bool,
+    /// Where paths that need cleaning, or joining to a config file's
+    /// directory, are written.
+    room: PathRoom<'a>,
 }
 
 impl<'c, 'a> Builder<'c, 'a> {
-    /// Starts from an empty description.
-    pub fn new(c: &'c mut Container<'a>) -> Builder<'c, 'a> {
+    /// Starts from an empty description; `room` takes the rewritten paths.
+    pub fn new(c: &'c mut Container<'a>, room: PathRoom<'a>) -> Builder<'c, 'a> {
         c.clear();
         Builder {
             c,
+            room,
             ns_on: 0,
             ns_off: 0,
             bare: false,
@@ -220,7 +236,7 @@ impl<'c, 'a> Builder<'c, 'a> {
     pub fn apply(&mut self, opt: &Opt, args: &[ZStr<'a>], at: At<'a>) -> Result<(), Error> {
         let error = || at.error(opt.name.as_bytes());
         match (opt.name, args) {
-            ("rootfs", [dir]) => self.c.root = Some(*dir),
+            ("rootfs", [dir]) => self.c.root = Some(self.path(*dir, at, Paths::Host)?),
             ("unshare", [list]) => {
                 let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
                 if bits & CLONE_NEWUSER != 0 {
@@ -263,8 +279,11 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.tmpfs_mode = Some(mode);
             }
             ("bind" | "ro-bind", [src, dst]) => {
+                if src.bytes().is_empty() {
+                    return Err(error().push(b"the source path is empty"));
+                }
                 let mut m = Mount::new(MountKind::Bind, *dst);
-                m.source = Some(*src);
+                m.source = Some(self.path(*src, at, Paths::Host)?);
                 m.readonly = opt.name == "ro-bind";
                 self.mount(m, opt, at)?;
             }
@@ -277,7 +296,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.env_op(EnvOp::Unset(*var), at)?;
             }
             ("clearenv", []) => self.env_op(EnvOp::Clear, at)?,
-            ("chdir", [dir]) => self.c.process.cwd = Some(*dir),
+            ("chdir", [dir]) => self.c.process.cwd = Some(self.path(*dir, at, Paths::Container)?),
             #[cfg(feature = "compat")]
             ("new-session", []) => self.c.process.new_session = true,
             #[cfg(feature = "compat")]
@@ -306,11 +325,23 @@ impl<'c, 'a> Builder<'c, 'a> {
                 if b.is_empty() || b.split(|&c| c == b':').any(|l| l.is_empty()) || b.split(|&c| c == b':').count() > MAX_LOWERS {
                     return Err(error().push(b"expected 1 to 8 directories separated by ':'; got '").push(b).push(b"'"));
                 }
-                self.c.overlay = Some(*lowers);
+                self.c.overlay = Some(self.path(*lowers, at, Paths::HostList)?);
             }
             #[cfg(feature = "userns")]
             ("overlay-upper", [dir]) => {
-                self.c.overlay_upper = if dir.bytes() == b"tmpfs" { None } else { Some(*dir) };
+                self.c.overlay_upper = match dir.bytes() {
+                    b"tmpfs" => None,
+                    _ => {
+                        let upper = self.path(*dir, at, Paths::Host)?;
+                        // Its work directory goes beside it, named after it.
+                        if ends_in_dots(upper.bytes()) {
+                            return Err(error().push(b"name the directory itself, not '.' or '..' (its work directory DIR.work goes beside it); got '")
+                                .push(dir.bytes())
+                                .push(b"'"));
+                        }
+                        Some(upper)
+                    }
+                };
                 self.upper_given = true;
             }
             ("read-only", []) => self.c.read_only = true,
@@ -449,14 +480,15 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.seccomp = Some(match file.bytes() {
                     b"off" => Seccomp::Off,
                     b"default" => Seccomp::Default,
-                    _ => Seccomp::Profile(*file),
+                    _ => Seccomp::Profile(self.path(*file, at, Paths::Host)?),
                 });
             }
             #[cfg(feature = "security")]
             ("mask" | "ro-path", [path]) => {
                 absolute_path(path.bytes()).map_err(|what| error().push(what).push(path.bytes()).push(b"'"))?;
+                let path = self.path(*path, at, Paths::Container)?;
                 let paths = if opt.name == "mask" { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
-                paths.push(*path).map_err(|_| too_many_paths(error()))?;
+                paths.push(path).map_err(|_| too_many_paths(error()))?;
             }
             ("pass-fd", [n]) => {
                 let fd = parse_radix(n.bytes(), 10).filter(|fd| *fd <= i32::MAX as u64).ok_or_else(|| {
@@ -478,14 +510,22 @@ impl<'c, 'a> Builder<'c, 'a> {
         Ok(())
     }
 
-    fn mount(&mut self, m: Mount<'a>, opt: &Opt, at: At<'a>) -> Result<(), Error> {
+    fn mount(&mut self, mut m: Mount<'a>, opt: &Opt, at: At<'a>) -> Result<(), Error> {
         let error = || at.error(opt.name.as_bytes());
         let dst = m.destination.bytes();
         absolute_path(dst).map_err(|what| error().push(b"the destination ").push(what).push(dst).push(b"'"))?;
-        if m.source.is_some_and(|src| src.bytes().is_empty()) {
-            return Err(error().push(b"the source path is empty"));
-        }
+        m.destination = self.path(m.destination, at, Paths::Container)?;
         self.c.mounts.push(m).map_err(|_| too_many_mounts(at))
+    }
+
+    /// `path` cleaned; a host path in a config file is made relative to
+    /// the file's directory.
+    fn path(&mut self, path: ZStr<'a>, at: At<'a>, kind: Paths) -> Result<ZStr<'a>, Error> {
+        let dir = match at {
+            At::File(file, _) if kind != Paths::Container => dir_of(file.bytes()),
+            _ => b"",
+        };
+        self.room.path(dir, path, kind == Paths::HostList).map_err(|_| room_full(at))
     }
 
     fn env_op(&mut self, op: EnvOp<'a>, at: At<'a>) -> Result<(), Error> {
@@ -510,6 +550,7 @@ impl<'c, 'a> Builder<'c, 'a> {
             new_privs_allowed,
             seccomp,
             as_pid_1,
+            room: _,
         } = self;
         if c.overlay.is_some() && c.root.is_some() {
             return Err(Error::new(b"--overlay and --rootfs both name the root; give one"));
@@ -647,6 +688,10 @@ pub fn capability(name: &[u8]) -> Option<u64> {
 
 fn too_many_paths(e: Error) -> Error {
     e.push(b"too many paths (at most 32, defaults included)")
+}
+
+fn room_full(at: At<'_>) -> Error {
+    at.plain().push(b"paths too long in all (at most 64 KiB once cleaned and made relative to the config file)")
 }
 
 fn too_many_mounts(at: At<'_>) -> Error {

@@ -105,18 +105,26 @@ pub struct Launch {
     pub filter: Option<&'static [sock_filter]>,
     /// With a user namespace: its maps, and how each is written.
     pub maps: Option<&'static user::Maps>,
+    /// The `--overlay` layers as found, the upper one made and locked
+    /// until nsinit exits.
+    pub overlay: Option<&'static rootfs::OverlayDirs>,
 }
 
 impl Launch {
     /// What every container of this run shares, made before the first
-    /// starts: the user namespace's maps, the seccomp filter, then the
-    /// cgroup, last, since it is what is left on the host should a step
-    /// after it fail.
+    /// starts: the user namespace's maps, the seccomp filter, the
+    /// overlay's directories (the upper layer locked while nsinit runs),
+    /// then the cgroup, last, since it is what is left on the host should
+    /// a step after it fail.
     pub fn new(c: &Container<'_>, mask: Option<sys::SigSet>, init_image: Option<sys::Fd>) -> Result<Launch, Error> {
         let maps = if cfg!(feature = "userns") && c.has(CLONE_NEWUSER) { Some(user::Maps::new(c)?) } else { None };
         let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
+        let overlay = match c.overlay {
+            Some(lowers) if cfg!(feature = "userns") => Some(rootfs::OverlayDirs::prepare(lowers, c.overlay_upper)?),
+            _ => None,
+        };
         let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
-        Ok(Launch { mask, init_image, cgroup, filter, maps })
+        Ok(Launch { mask, init_image, cgroup, filter, maps, overlay })
     }
 }
 
@@ -354,13 +362,16 @@ fn setup(
         t.step("cgroup", b"");
     }
     process::limit(c)?;
-    if c.has(CLONE_NEWNS) {
-        rootfs::stop_propagation()?;
+    let in_chroot = if c.has(CLONE_NEWNS) {
+        let in_chroot = rootfs::stop_propagation()?;
         t.step("mount propagation", b"");
-    }
-    let mut root = match (c.overlay, c.root) {
-        (Some(lowers), _) if cfg!(feature = "userns") => Some(rootfs::overlay_root(lowers, c.overlay_upper)?),
-        (_, Some(path)) => Some(rootfs::bind_root(path)?),
+        in_chroot
+    } else {
+        false
+    };
+    let mut root = match (c.overlay, c.root, launch.overlay) {
+        (Some(lowers), _, Some(dirs)) if cfg!(feature = "userns") => Some(rootfs::overlay_root(lowers, c.overlay_upper, dirs)?),
+        (_, Some(path), _) => Some(rootfs::bind_root(path)?),
         _ => None,
     };
     t.step("bind rootfs", b"");
@@ -389,7 +400,7 @@ fn setup(
         rootfs::make_read_only(root)?;
     }
     if let Some(root) = &root {
-        rootfs::pivot_into(root)?;
+        rootfs::pivot_into(root, in_chroot)?;
         t.step("pivot_root", root.path.bytes());
     }
     if let Some(name) = c.hostname {

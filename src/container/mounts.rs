@@ -498,36 +498,143 @@ fn open_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>) -> 
             if create.is_some() { e.push(b" (mount points are created only inside --rootfs)") } else { e }
         });
     };
-    let relative = relative(dst);
-    match (in_root(root, relative), create) {
-        (Err(Errno::ENOENT), Some(point)) => create_point(dst, relative, root, point),
-        (r, _) => r.map_err(|e| Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes())),
+    match (in_root(root, relative(dst)), create) {
+        (Err(Errno::ENOENT), Some(point)) => create_point(dst, root, point),
+        (r, _) => r.map_err(|e| lookup_error(dst, root, e)),
     }
 }
 
-/// Creates the missing mount point `dst` (`relative` to the root) and opens
-/// it. Apart, because it is rare and its path buffer large.
+/// `open DST: ERRNO in ROOT`, saying what an ELOOP means here.
+fn lookup_error(dst: ZStr<'_>, root: &Root<'_>, e: Errno) -> Error {
+    let err = Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes());
+    if e == Errno::ELOOP { err.push(b" (a symlink loop, or a link into /proc, in the image)") } else { err }
+}
+
+/// One component of the walk in `create_point`.
+enum Step {
+    /// There, opened.
+    Found(OwnedFd),
+    /// A dangling symlink, its target of this length read.
+    Link(usize),
+    /// Made, or changed meanwhile: look again.
+    Again,
+}
+
+/// Most symlinks followed while making a mount point, as the kernel's
+/// MAXSYMLINKS: more is ELOOP.
+const MAX_LINKS: usize = 40;
+/// Most times the walk starts over because what it looked at changed
+/// under it (another process creating or removing the same names).
+const MAX_RACES: usize = 16;
+
+/// Creates the missing mount point `dst` inside `root` and opens it, as
+/// runc does since 1.2 (runc#5090): the path is walked one component at
+/// a time, each prefix looked up from the root as the container sees it
+/// (`open_in_root`: `RESOLVE_IN_ROOT`, no `/proc` magic link). A missing
+/// component is made in its parent, a directory on the way and `create`
+/// last. A dangling symlink is followed by hand: its target takes its place
+/// in the path (an absolute one from the root, a relative one from the
+/// link's directory; `..` never climbs above the root), and what it names
+/// is made, with its missing parents, so that `/etc/localtime ->
+/// /usr/share/zoneinfo/X` gets a file at `/usr/share/zoneinfo/X` and the
+/// mount on it. Every lookup starts at the root and every change is one
+/// name in a directory opened that way (`mkdirat`, `mknodat` and
+/// `readlinkat` never follow the last link), so nothing in the image, or
+/// swapped into it meanwhile, leads a creation or the mount outside the
+/// root. More than 40 links, or a loop: ELOOP.
+// Apart and not inlined: rare, and its two path buffers are large.
 #[cold]
 #[inline(never)]
-fn create_point(dst: ZStr<'_>, relative: ZStr<'_>, root: &Root<'_>, create: Point) -> Result<OwnedFd, Error> {
-    let mut path = ZBuf::<PATH_MAX>::from_parts(&[relative.bytes()])
-        .map_err(|_| Error::new(b"mount destination too long: ").push(dst.bytes()))?;
-    // Each missing directory on the way, then the mount point itself, is
-    // made in its parent as opened from the root, never through a path.
-    let mut parent: Option<OwnedFd> = None;
-    path.for_each_parent(0, |prefix| {
-        let fd = match in_root(root, prefix) {
-            Err(Errno::ENOENT) => {
-                make(parent.as_ref().map_or(root.fd.0, |p| p.0), prefix, Point::Dir, dst)?;
-                in_root(root, prefix)
+fn create_point(dst: ZStr<'_>, root: &Root<'_>, create: Point) -> Result<OwnedFd, Error> {
+    let fail = |e| lookup_error(dst, root, e);
+    // `path[..len]` is the path left to walk, from the root; a link's
+    // target is spliced into `next`, which then takes its place.
+    let (mut path, mut next) = ([0u8; PATH_MAX], [0u8; PATH_MAX]);
+    let rel = relative(dst).bytes();
+    let mut len = rel.len();
+    path.get_mut(..len).filter(|_| len < PATH_MAX).ok_or(Errno::ENAMETOOLONG).map_err(fail)?.copy_from_slice(rel);
+    let (mut links, mut races) = (0, 0);
+    'walk: loop {
+        let mut parent: Option<OwnedFd> = None;
+        let mut start = 0;
+        while start < len {
+            let end = path[start..len].iter().position(|&c| c == b'/').map_or(len, |i| start + i);
+            let name = &path[start..end];
+            if name.is_empty() {
+                start += 1;
+                continue;
             }
-            r => r,
-        };
-        parent = Some(fd.map_err(|e| Error::sys("open", prefix.bytes(), e).push(b" in ").push(root.path.bytes()))?);
-        Ok::<(), Error>(())
-    })?;
-    make(parent.as_ref().map_or(root.fd.0, |p| p.0), path.zstr(), create, dst)?;
-    in_root(root, path.zstr()).map_err(|e| Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes()))
+            let dots = name == b"." || name == b"..";
+            let last = path[end..len].iter().all(|&c| c == b'/');
+            let dir = parent.as_ref().map_or(root.fd.0, |p| p.0);
+            // The prefix up to `end`, ended in place while it is used.
+            let after = core::mem::replace(&mut path[end], 0);
+            let prefix = ZStr::from_bytes_until_nul(&path).ok_or(Errno::EINVAL).map_err(fail)?;
+            let step = match in_root(root, prefix) {
+                Ok(fd) => Step::Found(fd),
+                Err(Errno::ENOENT) if !dots => {
+                    let name = prefix.skip(start);
+                    match sys::readlinkat(dir, name, &mut next[start..]) {
+                        // An empty target names nothing (the kernel makes none).
+                        Ok(0) => return Err(fail(Errno::ENOENT)),
+                        Ok(n) => Step::Link(n),
+                        // Missing: made, then looked up again from the root.
+                        Err(Errno::ENOENT) => {
+                            if !make(dir, name, prefix.bytes(), if last { create } else { Point::Dir }, dst)? {
+                                races += 1;
+                            }
+                            Step::Again
+                        }
+                        // It appeared or changed since the lookup.
+                        Err(_) => {
+                            races += 1;
+                            Step::Again
+                        }
+                    }
+                }
+                Err(e) => return Err(fail(e)),
+            };
+            path[end] = after;
+            match step {
+                Step::Found(fd) => {
+                    parent = Some(fd);
+                    start = end + 1;
+                    continue;
+                }
+                Step::Again => {}
+                // A dangling link: its target in its place, from the root
+                // when absolute, from the link's directory when relative.
+                Step::Link(_) if !cfg!(feature = "paths") => return Err(fail(Errno::ENOENT)),
+                Step::Link(n) => {
+                    links += 1;
+                    let head = if next[start] == b'/' { 0 } else { start };
+                    let total = head + n + (len - end);
+                    if links > MAX_LINKS {
+                        return Err(fail(Errno::ELOOP));
+                    }
+                    // A target that filled the buffer may have been cut.
+                    if start + n >= PATH_MAX || total >= PATH_MAX {
+                        return Err(fail(Errno::ENAMETOOLONG));
+                    }
+                    if head == 0 {
+                        next.copy_within(start..start + n, 0);
+                    } else {
+                        next[..head].copy_from_slice(&path[..head]);
+                    }
+                    next[head + n..total].copy_from_slice(&path[end..len]);
+                    core::mem::swap(&mut path, &mut next);
+                    len = total;
+                }
+            }
+            if races > MAX_RACES {
+                return Err(fail(Errno::EAGAIN).push(b" (the image changed while the mount point was made)"));
+            }
+            continue 'walk;
+        }
+        path[len] = 0;
+        let whole = ZStr::from_bytes_until_nul(&path).ok_or(Errno::EINVAL).map_err(fail)?;
+        return in_root(root, whole).map_err(fail);
+    }
 }
 
 /// An absolute path in the container as one relative to its root.
@@ -540,17 +647,19 @@ fn in_root(root: &Root<'_>, relative: ZStr<'_>) -> Result<OwnedFd, Errno> {
     open_in_root(root.fd.0, path, 0)
 }
 
-/// Creates the last component of `path` in the directory `parent`.
-fn make(parent: Fd, path: ZStr<'_>, point: Point, dst: ZStr<'_>) -> Result<(), Error> {
-    let name = path.skip(path.bytes().iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1));
+/// Creates `name` in the directory `parent`: a directory or an empty
+/// file; `path` (in the root) names it in errors. `false`: one was there
+/// already (made meanwhile), no error: the walk looks again.
+fn make(parent: Fd, name: ZStr<'_>, path: &[u8], point: Point, dst: ZStr<'_>) -> Result<bool, Error> {
     let made = match point {
         Point::Dir => sys::mkdirat(parent, name, 0o755),
         Point::File => sys::mknodat(parent, name, S_IFREG | 0o644, 0),
     };
     match made {
-        Ok(()) | Err(Errno::EEXIST) => Ok(()),
+        Ok(()) => Ok(true),
+        Err(Errno::EEXIST) => Ok(false),
         Err(e) => {
-            let e2 = Error::sys(if point == Point::Dir { "mkdir" } else { "mknod" }, path.bytes(), e)
+            let e2 = Error::sys_in(if point == Point::Dir { "mkdir" } else { "mknod" }, b"", path, e)
                 .push(b" (for ")
                 .push(dst.bytes())
                 .push(b")");

@@ -10,15 +10,50 @@ use crate::sys::OwnedFd;
 use crate::text::ZBuf;
 use linux_raw_sys::general::{
     AT_EMPTY_PATH, AT_RECURSIVE, MNT_DETACH, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_MOVE, MS_NODEV, MS_REC,
-    MS_SLAVE, O_CLOEXEC, O_DIRECTORY, O_PATH, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE, RESOLVE_NO_MAGICLINKS,
+    MS_SLAVE, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, CLONE_NEWNS, LOCK_EX, LOCK_NB, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE, RESOLVE_NO_MAGICLINKS,
     mount_attr,
 };
 
 /// Makes every mount a slave of the host's, as runc's default `rslave`:
 /// host mounts still show inside, but nothing done inside reaches the host.
-pub fn stop_propagation() -> Result<(), Error> {
-    sys::mount(None, ZStr::new(c"/"), None, MS_REC | MS_SLAVE, None)
-        .map_err(|e| Error::sys("mount", b"/ (MS_SLAVE)", e))
+/// Returns whether `/` is not a mount point: nsinit runs in a chroot,
+/// where the kernel refuses (EINVAL) to change the propagation of `/` or
+/// to pivot away from it. Then the change is made from the root of the
+/// mount namespace (`from_namespace_root`), whole, and the chroot entered
+/// again, exactly where it was.
+pub fn stop_propagation() -> Result<bool, Error> {
+    let slave = || sys::mount(None, ZStr::new(c"/"), None, MS_REC | MS_SLAVE, None);
+    match slave() {
+        Ok(()) => Ok(false),
+        Err(Errno::EINVAL) if cfg!(feature = "chroot") => in_chroot_from_namespace_root(slave).map(|()| true),
+        Err(e) => Err(Error::sys("mount", b"/ (MS_SLAVE)", e)),
+    }
+}
+
+/// Runs `step` at the root of the mount namespace, then enters the chroot
+/// and the working directory it left, by descriptor.
+#[cold]
+fn in_chroot_from_namespace_root(step: impl FnOnce() -> Result<(), Errno>) -> Result<(), Error> {
+    let open = |path: &'static CStr| {
+        sys::open(ZStr::new(path), O_PATH | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::sys("open", path.to_bytes(), e))
+    };
+    let (chroot, cwd) = (open(c"/")?, open(c".")?);
+    from_namespace_root()?;
+    step().map_err(|e| Error::sys("mount", b"/ (MS_SLAVE, from the mount namespace's root: / is not a mount point)", e))?;
+    let dot = ZStr::new(c".");
+    sys::fchdir(chroot.0).and_then(|()| sys::chroot(dot)).and_then(|()| sys::fchdir(cwd.0))
+        .map_err(|e| Error::sys("chroot", b"/", e).push(b" (back into the chroot nsinit runs in)"))
+}
+
+/// Moves this process's root and working directory to the root of its
+/// mount namespace: joining one's own mount namespace (`setns`, which
+/// CAP_SYS_CHROOT allows) resets both. For nsinit started in a chroot,
+/// whose `/` is no mount point: only this process sees it, in the new
+/// mount namespace that is its own, and what runs there looks up no path.
+#[cold]
+fn from_namespace_root() -> Result<(), Error> {
+    let me = sys::pidfd_open(sys::getpid()).map(OwnedFd).map_err(|e| Error::sys("pidfd_open", b"self", e))?;
+    sys::setns(me.0, CLONE_NEWNS).map_err(|e| Error::sys("setns", b"own mount namespace", e).push(b" (to leave the chroot nsinit runs in)"))
 }
 
 /// `pivot_root` needs the new root to be a mount point: a copy of the
@@ -41,14 +76,20 @@ pub fn bind_root(path: ZStr<'_>) -> Result<Root<'_>, Error> {
 
 /// Pivots with the new and the old root on the same directory, then detaches
 /// the old one, which is stacked on top: no directory for the old root is
-/// needed inside the rootfs, so a read-only rootfs works.
-pub fn pivot_into(root: &Root<'_>) -> Result<(), Error> {
+/// needed inside the rootfs, so a read-only rootfs works. `in_chroot`
+/// (nsinit's `/` is not a mount point, which `pivot_root` wants): the pivot
+/// is made from the mount namespace's root, and the whole tree detached.
+pub fn pivot_into(root: &Root<'_>, in_chroot: bool) -> Result<(), Error> {
     let dot = ZStr::new(c".");
+    let in_chroot = cfg!(feature = "chroot") && in_chroot;
+    if in_chroot {
+        from_namespace_root()?;
+    }
     sys::fchdir(root.fd.0).map_err(|e| Error::sys("chdir", root.path.bytes(), e))?;
     match sys::pivot_root(dot, dot) {
         // The initramfs cannot be pivoted away from; there, do what
         // switch_root does.
-        Err(Errno::EINVAL) => return switch_root(root),
+        Err(Errno::EINVAL) if !in_chroot => return switch_root(root),
         r => r.map_err(|e| Error::sys("pivot_root", root.path.bytes(), e))?,
     }
     sys::umount2(dot, MNT_DETACH).map_err(|e| Error::sys("umount", b"old root", e))
@@ -63,89 +104,161 @@ fn switch_root(root: &Root<'_>) -> Result<(), Error> {
     sys::chroot(dot).map_err(|e| Error::sys("chroot", root.path.bytes(), e))
 }
 
-/// Builds the root from `--overlay` layers, named to overlayfs through
-/// /proc/self/fd once opened. The overlay's mount point and, unless `upper`
-/// names a directory, its throwaway upper and work directories are in a
-/// tmpfs made detached (`fsmount`) and only then attached on the first
+/// The directories of an `--overlay` root as nsinit found them before the
+/// container started: its layers, and the upper layer and work directory
+/// of `--overlay-upper`, made, the upper one locked. The container, in its
+/// own mount namespace, opens them again by path (overlayfs takes only
+/// layers of that namespace) and checks it found these.
+pub struct OverlayDirs {
+    layers: heapless::Vec<OwnedFd, MAX_LOWERS>,
+    /// The upper layer, held with `flock` for as long as nsinit runs, and
+    /// its work directory.
+    upper: Option<[OwnedFd; 2]>,
+}
+
+type Path = ZBuf<PATH_MAX>;
+
+/// The parts of `--overlay LOWER[:LOWER...]`.
+fn each_lower(lowers: ZStr<'_>) -> impl Iterator<Item = &[u8]> {
+    lowers.bytes().split(|&c| c == b':')
+}
+
+/// Opens the directory `path`; the outer error is a path too long.
+fn try_open_dir(path: &[u8], flags: u32) -> Result<Result<OwnedFd, Errno>, Error> {
+    let mut z = Path::from_parts(&[path]).map_err(too_long)?;
+    Ok(sys::open(z.zstr(), flags | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd))
+}
+
+/// Opens the directory `path`, a `what` in errors.
+fn open_dir(path: &[u8], flags: u32, what: &[u8]) -> Result<OwnedFd, Error> {
+    try_open_dir(path, flags)?.map_err(|e| Error::sys("open", path, e).push(b" (").push(what).push(b")"))
+}
+
+impl OverlayDirs {
+    /// Opens the layers and, for `upper` (a cleaned path, not ending in
+    /// `.` or `..`), makes the upper layer and its work directory
+    /// `UPPER.work` beside it where missing, and locks the upper one: two
+    /// containers writing one upper layer at once would corrupt it, and
+    /// overlayfs itself only warns (or, with `index=on`, says EBUSY). An
+    /// upper directory inside a lower layer, or holding one, is refused
+    /// before anything is made: the container would write into it. Run by
+    /// nsinit before the container starts; the lock goes with nsinit.
+    // Not inlined: its path buffers would sit in the frame of every start.
+    #[inline(never)]
+    #[cold]
+    pub fn prepare(lowers: ZStr<'_>, upper: Option<ZStr<'_>>) -> Result<&'static OverlayDirs, Error> {
+        // Kept, never dropped: the lock goes when nsinit exits.
+        static DIRS: crate::rt::StaticCell<Option<OverlayDirs>> = crate::rt::StaticCell::new(None);
+        let dirs = DIRS.take().ok_or_else(|| Error::new(b"--overlay: prepared twice"))?;
+        Ok(dirs.insert(OverlayDirs::open(lowers, upper)?))
+    }
+
+    fn open(lowers: ZStr<'_>, upper: Option<ZStr<'_>>) -> Result<OverlayDirs, Error> {
+        let mut layers = heapless::Vec::new();
+        for lower in each_lower(lowers) {
+            let fd = open_dir(lower, O_PATH, b"overlay layer")?;
+            layers.push(fd).map_err(|_| Error::new(b"--overlay: too many layers"))?;
+        }
+        let Some(dir) = upper else { return Ok(OverlayDirs { layers, upper: None }) };
+        let lower_path = |i: usize| each_lower(lowers).nth(i).unwrap_or_default();
+        let up = dir.bytes();
+        let parent: &[u8] = match up.iter().rposition(|&c| c == b'/') {
+            Some(0) => b"/",
+            Some(i) => &up[..i],
+            None => b".",
+        };
+        let parent = open_dir(parent, O_PATH, b"the overlay's upper layer's parent")?;
+        if let Some(i) = inside(parent.0, &layers).map_err(|e| Error::sys("open", up, e))? {
+            return Err(Error::new(b"--overlay-upper ").push(up).push(b": inside the lower layer ")
+                .push(lower_path(i)).push(b"; the container would write into it"));
+        }
+        let mut work = Path::from_parts(&[up, b".work"]).map_err(too_long)?;
+        // Those already there must not hold a lower layer, checked before
+        // anything is made; one made now holds nothing.
+        for path in [up, work.bytes()] {
+            let found = match try_open_dir(path, O_PATH)? {
+                Ok(fd) => fd,
+                Err(Errno::ENOENT) => continue,
+                Err(e) => return Err(Error::sys("open", path, e).push(b" (overlay layer)")),
+            };
+            for (i, layer) in layers.iter().enumerate() {
+                let holds = inside(layer.0, core::slice::from_ref(&found)).map_err(|e| Error::sys("open", lower_path(i), e))?;
+                if holds.is_some() {
+                    return Err(Error::new(b"--overlay-upper ").push(up).push(b": holds the lower layer ")
+                        .push(lower_path(i)).push(b"; the container would write into it"));
+                }
+            }
+        }
+        let mut upper = Path::from_parts(&[up]).map_err(too_long)?;
+        for (path, what) in [(&mut upper, &b"upper layer"[..]), (&mut work, b"work directory")] {
+            match sys::mkdirat(sys::CWD, path.zstr(), 0o755) {
+                Ok(()) | Err(Errno::EEXIST) => {}
+                Err(e) => return Err(Error::sys("mkdir", path.bytes(), e).push(b" (the overlay's ").push(what).push(b")")),
+            }
+        }
+        // flock wants a descriptor opened for reading, not O_PATH.
+        let locked = open_dir(up, O_RDONLY, b"the overlay's upper layer")?;
+        match sys::flock(locked.0, LOCK_EX | LOCK_NB) {
+            Ok(()) => {}
+            Err(Errno::EWOULDBLOCK) => {
+                return Err(Error::new(b"--overlay-upper ").push(up)
+                    .push(b": in use by another container (one upper layer serves one container at a time)"));
+            }
+            Err(e) => return Err(Error::sys("flock", up, e).push(b" (the overlay's upper layer)")),
+        }
+        let work = open_dir(work.bytes(), O_PATH, b"the overlay's work directory")?;
+        Ok(OverlayDirs { layers, upper: Some([locked, work]) })
+    }
+}
+
+/// Opens the directory at `path` as `expected` was opened before the
+/// container started; refuses another one found there since.
+fn open_again(path: &[u8], expected: &OwnedFd, what: &[u8]) -> Result<OwnedFd, Error> {
+    let fd = open_dir(path, O_PATH, what)?;
+    let id = |fd: &OwnedFd| sys::fstat(fd.0).map(|st| (st.st_dev, st.st_ino));
+    if id(&fd).map_err(|e| Error::sys("fstat", path, e))? != id(expected).map_err(|e| Error::sys("fstat", path, e))? {
+        return Err(Error::new(path).push(b": replaced while the container started (").push(what).push(b")"));
+    }
+    Ok(fd)
+}
+
+/// Builds the root from `--overlay` layers, found as `dirs` says, named to
+/// overlayfs through /proc/self/fd once opened. The overlay's mount point
+/// and, without `upper`, its throwaway upper and work directories are in
+/// a tmpfs made detached (`fsmount`) and only then attached on the first
 /// layer's place (in this mount namespace only): nothing is made through a
 /// path, so nothing lands in a layer, whatever its path (`/`, `.`, a
-/// symlink). An upper directory inside a lower layer, or holding one, is
-/// refused before anything is made: the container would write into it.
+/// symlink). Errors name the layers and the upper directory as given.
 // Not inlined: its path buffers would make every container's setup frame
 // (and the stack pages it touches) 14 KiB larger.
 #[inline(never)]
 #[cold]
-pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>) -> Result<Root<'a>, Error> {
-    type Path = ZBuf<PATH_MAX>;
-    let open_dir = |path: &mut Path| {
-        sys::open(path.zstr(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0)
-            .map(OwnedFd)
-            .map_err(|e| Error::sys("open", path.bytes(), e).push(b" (overlay layer)"))
-    };
+pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>, dirs: &OverlayDirs) -> Result<Root<'a>, Error> {
     let mut data = ZBuf::<1024>::from_parts(&[b"lowerdir="]).map_err(too_long)?;
     let mut layers: heapless::Vec<OwnedFd, MAX_LOWERS> = heapless::Vec::new();
-    for (i, lower) in lowers.bytes().split(|&c| c == b':').enumerate() {
-        let fd = open_dir(&mut Path::from_parts(&[lower]).map_err(too_long)?)?;
+    for (i, (lower, before)) in each_lower(lowers).zip(&dirs.layers).enumerate() {
+        let fd = open_again(lower, before, b"overlay layer")?;
         if i > 0 {
             data.push(b":").map_err(too_long)?;
         }
         data.push(b"/proc/self/fd/").and_then(|d| d.push_num(fd.0 as u64, 10)).map_err(too_long)?;
         layers.push(fd).map_err(|_| Error::new(b"--overlay: too many layers"))?;
     }
-    let lower_path = |i: usize| lowers.bytes().split(|&c| c == b':').nth(i).unwrap_or_default();
-    // The upper and work directories, opened before anything is attached.
-    let upper_dirs = match upper {
-        Some(dir) => {
-            // Both are made in the upper directory's parent, when missing:
-            // the upper layer is the container's state.
-            let trimmed = dir.bytes().iter().rposition(|&c| c != b'/').map_or(&b"/"[..], |end| &dir.bytes()[..=end]);
-            // `U/` is `U`: its work directory `U.work` beside it, not inside.
-            let mut up = Path::from_parts(&[trimmed]).map_err(too_long)?;
-            let mut work = Path::from_parts(&[trimmed, b".work"]).map_err(too_long)?;
-            let parent: &[u8] = match trimmed.iter().rposition(|&c| c == b'/') {
-                Some(0) => b"/",
-                Some(i) => &trimmed[..i],
-                None => b".",
-            };
-            let mut parent = Path::from_parts(&[parent]).map_err(too_long)?;
-            let parent = open_dir(&mut parent)?;
-            if let Some(i) = inside(parent.0, &layers).map_err(|e| Error::sys("open", dir.bytes(), e))? {
-                return Err(Error::new(b"--overlay-upper ").push(dir.bytes()).push(b": inside the lower layer ")
-                    .push(lower_path(i)).push(b"; the container would write into it"));
-            }
-            // Those already there must not hold a lower layer, checked before
-            // anything is made; one made now holds nothing.
-            for path in [&mut up, &mut work] {
-                let found = match sys::open(path.zstr(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0) {
-                    Ok(fd) => OwnedFd(fd),
-                    Err(Errno::ENOENT) => continue,
-                    Err(e) => return Err(Error::sys("open", path.bytes(), e).push(b" (overlay layer)")),
-                };
-                for (i, layer) in layers.iter().enumerate() {
-                    let holds = inside(layer.0, core::slice::from_ref(&found)).map_err(|e| Error::sys("open", lower_path(i), e))?;
-                    if holds.is_some() {
-                        return Err(Error::new(b"--overlay-upper ").push(dir.bytes()).push(b": holds the lower layer ")
-                            .push(lower_path(i)).push(b"; the container would write into it"));
-                    }
-                }
-            }
-            for (path, what) in [(&mut up, &b"upper layer"[..]), (&mut work, b"work directory")] {
-                match sys::mkdirat(sys::CWD, path.zstr(), 0o755) {
-                    Ok(()) | Err(Errno::EEXIST) => {}
-                    Err(e) => return Err(Error::sys("mkdir", path.bytes(), e).push(b" (the overlay's ").push(what).push(b")")),
-                }
-            }
-            Some([open_dir(&mut up)?, open_dir(&mut work)?])
+    let lower_path = |i: usize| each_lower(lowers).nth(i).unwrap_or_default();
+    let upper_dirs = match (upper, &dirs.upper) {
+        (Some(dir), Some([up, work])) => {
+            let mut work_path = Path::from_parts(&[dir.bytes(), b".work"]).map_err(too_long)?;
+            Some([open_again(dir.bytes(), up, b"the overlay's upper layer")?, open_again(work_path.zstr().bytes(), work, b"the overlay's work directory")?])
         }
-        None => None,
+        _ => None,
     };
     let first = layers.first().ok_or_else(|| Error::new(b"--overlay: no layer"))?;
+    let throwaway = b" (the overlay's throwaway upper layer)";
     let staging = mounts::new_tmpfs(ZStr::new(c"755"), ZStr::new(c""), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
         .and_then(|t| sys::move_mount(t.0, first.0).map(|()| t))
-        .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(lower_path(0)).push(b" (overlay staging)"))?;
+        .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(lower_path(0)).push(throwaway))?;
     let make = |name: &CStr| {
-        sys::mkdirat(staging.0, ZStr::new(name), 0o755)
-            .map_err(|e| Error::sys_in("mkdir", b"overlay staging", name.to_bytes(), e))
+        sys::mkdirat(staging.0, ZStr::new(name), 0o755).map_err(|e| Error::sys("mkdir", name.to_bytes(), e).push(throwaway))
     };
     let mut dir_arg = |key: &[u8], fd: Option<&OwnedFd>, name: &CStr| {
         data.push(key)?.push(b"/proc/self/fd/")?;
@@ -175,11 +288,20 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>) -> Result<Roo
         data.push(b",userxattr").map_err(too_long)?;
         mounted = sys::mount(Some(overlay), target.zstr(), Some(overlay), MS_NODEV, Some(data.zstr()));
     }
-    mounted.map_err(|e| Error::sys("mount", b"overlay", e).push(b" on ").push(lower_path(0)))?;
+    mounted.map_err(|e| {
+        let err = Error::sys("mount", b"overlay", e).push(b" on ").push(lower_path(0));
+        match (upper, e) {
+            // overlayfs's own check, for an upper or work directory that a
+            // mount nsinit did not make holds (with index=on).
+            (Some(dir), Errno::EBUSY) => err.push(b" (--overlay-upper ").push(dir.bytes()).push(b" or its work directory is in use by another overlay mount)"),
+            (Some(dir), _) => err.push(b" (upper layer ").push(dir.bytes()).push(b")"),
+            (None, _) => err,
+        }
+    })?;
     // Looked up from the staging tmpfs, `root` crosses onto the overlay.
     let fd = sys::openat2(staging.0, ZStr::new(c"root"), O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_MAGICLINKS)
         .map(OwnedFd)
-        .map_err(|e| Error::sys("open", b"overlay", e))?;
+        .map_err(|e| Error::sys("open", b"overlay", e).push(b" on ").push(lower_path(0)))?;
     Ok(Root { path: lowers, fd })
 }
 

@@ -719,8 +719,14 @@ pub fn fork() -> Result<i32, Errno> {
 
 /// `readlink` into `buf`; returns the length.
 pub fn readlink(path: ZStr<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+    readlinkat(AT_FDCWD, path, buf)
+}
+
+/// `readlinkat` into `buf`: the target of the symlink `path` in `dir`;
+/// returns the length (EINVAL: not a symlink).
+pub fn readlinkat(dir: Fd, path: ZStr<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: `path` is NUL-terminated; `buf` is valid for writes of its length.
-    unsafe { syscall!(Sysno::readlinkat, AT_FDCWD, path.as_ptr(), buf.as_mut_ptr(), buf.len()) }
+    unsafe { syscall!(Sysno::readlinkat, dir, path.as_ptr(), buf.as_mut_ptr(), buf.len()) }
 }
 
 /// `prlimit64` on this process: sets `resource` to (soft, hard).
@@ -768,6 +774,18 @@ pub fn getxattr(path: ZStr<'_>, name: ZStr<'_>, buf: &mut [u8]) -> Result<usize,
     // SAFETY: both strings are NUL-terminated; `buf` is valid for writes
     // of its length.
     unsafe { syscall!(Sysno::getxattr, path.as_ptr(), name.as_ptr(), buf.as_mut_ptr(), buf.len()) }
+}
+
+/// `flock`: `LOCK_EX`, `LOCK_SH` or `LOCK_UN`, with `LOCK_NB` not to wait.
+pub fn flock(fd: Fd, operation: u32) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::flock, fd, operation) }.map(drop)
+}
+
+/// `pidfd_open`: a descriptor for the process `pid`, close-on-exec.
+pub fn pidfd_open(pid: i32) -> Result<Fd, Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::pidfd_open, pid, 0) }.map(|fd| fd as Fd)
 }
 
 pub fn rmdir(path: ZStr<'_>) -> Result<(), Errno> {
