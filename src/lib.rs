@@ -8,7 +8,7 @@
 #![deny(unsafe_code)]
 // A build without some features leaves what only they use unused.
 #![cfg_attr(
-    not(all(feature = "init", feature = "cgroups", feature = "userns", feature = "security", feature = "bench")),
+    not(all(feature = "init", feature = "cgroups", feature = "userns", feature = "security", feature = "bench", feature = "tty")),
     allow(dead_code, unused_imports)
 )]
 
@@ -17,6 +17,7 @@ pub mod config;
 pub mod container;
 pub mod error;
 pub mod init;
+pub mod jobs;
 pub mod rt;
 pub mod seccomp;
 pub mod sys;
@@ -153,7 +154,7 @@ fn start(args: rt::Args) -> Result<i32, Error> {
         // Nothing to set up: this process is the init, as tini would be.
         Action::Run(Mode::Once { timings: false }) if cfg!(feature = "init") && container.init.enabled && container.is_trivial() => {
             let env = container::environment(args.envp, &container.process.env, container::EnvStorage::take_static()?)?;
-            Ok(init::run(container.process.args.argv(), env, container.init, container::ChildMemory::take()?))
+            Ok(init::run(container.process.args.argv(), env, container.init, container.stop_timeout, container::ChildMemory::take()?))
         }
         Action::Run(Mode::Once { timings: false }) => container::run(container, args.envp, &mut Timings::off()),
         Action::Run(Mode::Bench { runs, jobs }) if cfg!(feature = "bench") => bench::run(container, args.envp, runs, jobs),

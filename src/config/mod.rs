@@ -17,6 +17,11 @@ pub fn parse_number(s: &[u8]) -> Option<u64> {
     options::parse_radix(s, 10)
 }
 
+/// A hexadecimal number, digits only (the signal masks of /proc/PID/status).
+pub fn parse_hex(s: &[u8]) -> Option<u64> {
+    options::parse_radix(s, 16)
+}
+
 use crate::sys::ZStr;
 use heapless::Vec;
 use linux_raw_sys::general::{
@@ -240,10 +245,14 @@ pub struct Process<'a> {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Init {
     pub enabled: bool,
-    /// Signals go to the payload's process group, which gets the terminal.
+    /// `--init-pgroup`: signals go to the payload's whole process group
+    /// (as tini -g), not to the payload alone.
     pub pgroup: bool,
-    /// Seconds between SIGTERM and SIGKILL for what is left after the payload.
-    pub stop_timeout: u32,
+    /// `--init-foreground`: the caller's process group has the terminal's
+    /// foreground, so the payload's gets it. nsinit passes it to its own
+    /// init in a pid namespace, which cannot tell (the caller's group has
+    /// no name there); elsewhere the init asks the terminal.
+    pub foreground: bool,
 }
 
 /// What the machine does when nsinit, as its init, sees the payload exit.
@@ -299,6 +308,12 @@ pub struct Container<'a> {
     pub mounts: Vec<Mount<'a>, MAX_MOUNTS>,
     pub process: Process<'a>,
     pub init: Init,
+    /// `--stop-timeout SECONDS` (docker's word; OCI has none): how long the
+    /// container has to stop once nsinit passed it SIGTERM, SIGINT or
+    /// SIGHUP, before SIGKILL (`init::DEFAULT_STOP_TIMEOUT` when `None`);
+    /// with `--init`, also how long what the payload leaves behind has
+    /// between SIGTERM and SIGKILL (`init::DEFAULT_LEFTOVER_TIMEOUT`).
+    pub stop_timeout: Option<u32>,
     pub on_exit: OnExit,
     /// Where the container's cgroup goes: `/A/B` below each hierarchy's
     /// root; `A/B` below nsinit's own cgroup (v1) or its parent (v2), as
@@ -347,7 +362,8 @@ impl<'a> Container<'a> {
                 no_new_privileges: false,
                 pass_fds: Vec::new(),
             },
-            init: Init { enabled: false, pgroup: false, stop_timeout: 0 },
+            init: Init { enabled: false, pgroup: false, foreground: false },
+            stop_timeout: None,
             on_exit: OnExit::PowerOff,
             cgroup: None,
             resources: Resources {
@@ -391,6 +407,7 @@ impl<'a> Container<'a> {
         self.process.env.clear();
         self.process.cwd = None;
         self.init = Init::default();
+        self.stop_timeout = None;
         self.on_exit = OnExit::PowerOff;
         self.cgroup = None;
         self.resources = Resources::default();

@@ -7,8 +7,6 @@ use super::{
     OnExit, PATH_MAX, Rlimit, USER_NAMESPACE, UTS_NAME_MAX,
 };
 
-/// `--stop-timeout` by default, as tini's and Docker's grace is short.
-pub const DEFAULT_STOP_TIMEOUT: u32 = 1;
 const MAX_STOP_TIMEOUT: u64 = 3600;
 use crate::error::Error;
 use crate::sys::ZStr;
@@ -58,6 +56,8 @@ pub const OPTIONS: &[Opt] = &[
     opt("init-pgroup", ""),
     #[cfg(feature = "init")]
     opt("stop-timeout", "SECONDS"),
+    #[cfg(all(feature = "init", feature = "tty"))]
+    opt("init-foreground", ""),
     #[cfg(feature = "init")]
     opt("on-exit", "ACTION"),
     #[cfg(feature = "userns")]
@@ -153,7 +153,6 @@ pub struct Builder<'c, 'a> {
     bare: bool,
     tmpfs_size: Option<u64>,
     tmpfs_mode: Option<u32>,
-    stop_timeout: Option<u32>,
     upper_given: bool,
     /// `--cap-add` and `--cap-drop` so far, the last word on each
     /// capability winning: the set is (start & !cap_drop) | cap_add.
@@ -174,7 +173,6 @@ impl<'c, 'a> Builder<'c, 'a> {
             bare: false,
             tmpfs_size: None,
             tmpfs_mode: None,
-            stop_timeout: None,
             upper_given: false,
             cap_add: 0,
             cap_drop: 0,
@@ -253,12 +251,17 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.init.enabled = true;
                 self.c.init.pgroup = true;
             }
+            #[cfg(all(feature = "init", feature = "tty"))]
+            ("init-foreground", []) => {
+                self.c.init.enabled = true;
+                self.c.init.foreground = true;
+            }
             #[cfg(feature = "init")]
             ("stop-timeout", [seconds]) => {
                 let n = parse_radix(seconds.bytes(), 10).filter(|n| *n <= MAX_STOP_TIMEOUT).ok_or_else(|| {
                     error().push(b"expected whole seconds from 0 to 3600; got '").push(seconds.bytes()).push(b"'")
                 })?;
-                self.stop_timeout = Some(n as u32);
+                self.c.stop_timeout = Some(n as u32);
             }
             #[cfg(feature = "userns")]
             ("overlay", [lowers]) => {
@@ -452,7 +455,6 @@ impl<'c, 'a> Builder<'c, 'a> {
             bare,
             tmpfs_size,
             tmpfs_mode,
-            stop_timeout,
             upper_given,
             cap_add,
             cap_drop,
@@ -470,12 +472,6 @@ impl<'c, 'a> Builder<'c, 'a> {
         }
         if tmpfs_size.is_some() || tmpfs_mode.is_some() {
             return Err(Error::new(b"--size and --mode apply to the next --tmpfs, and none follows"));
-        }
-        if stop_timeout.is_some() && !c.init.enabled {
-            return Err(Error::new(b"--stop-timeout applies to --init, which is not given"));
-        }
-        if c.init.enabled {
-            c.init.stop_timeout = stop_timeout.unwrap_or(DEFAULT_STOP_TIMEOUT);
         }
         if c.process.args.command().is_none() {
             return Err(Error::new(b"no command given (usage: nsinit [OPTION]... [--] COMMAND [ARG]...; see --help)"));

@@ -22,7 +22,7 @@ use crate::text::ZBuf;
 use crate::timings::Timings;
 use cgroup::Cgroup;
 use linux_raw_sys::general::{
-    CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGKILL,
+    CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGCONT, SIGKILL,
 };
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 use linux_raw_sys::ptrace::sock_filter;
@@ -36,13 +36,15 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
     let link = ParentLink::new()?;
     let image = if cfg!(feature = "init") && c.init.enabled { Some(init::own_image()?) } else { None };
     let (signals, mask) = init::catch_signals()?;
-    let launch = Launch::new(c, Some(mask), image)?;
+    // Before the container starts: a shell in it takes the terminal at once.
+    let foreground = cfg!(feature = "tty") && crate::jobs::in_foreground();
+    let launch = Launch::new(c, Some(mask), image, foreground)?;
     let started = ChildMemory::take().and_then(|memory| spawn(c, env, &link, memory, &launch, timings));
     link.close_read_end();
     if let Some(fd) = image {
         let _ = sys::close(fd);
     }
-    let code = started.and_then(|pid| forward_until_exit(signals, pid));
+    let code = started.and_then(|pid| forward_until_exit(signals, pid, c, foreground));
     if let Some(cg) = launch.cgroup {
         if code.as_ref().is_ok_and(|c| *c == 128 + SIGKILL as i32) && cg.oom_kills() > 0 {
             report_oom(cg);
@@ -64,27 +66,65 @@ fn report_oom(cg: &Cgroup) {
 
 /// Passes each signal on to `pid` until it exits; returns its exit code.
 /// Reaps any other child too, for when nsinit is the system's PID 1.
-fn forward_until_exit(signals: sys::Fd, pid: i32) -> Result<i32, Error> {
-    loop {
-        match sys::read_signal(signals) {
-            Ok(SIGCHLD) => {
-                let mut status = None;
-                init::reap(pid, &mut status);
-                if let Some(status) = status {
-                    return Ok(exit_code(status));
+///
+/// With the `tty` feature, as one job of the caller's shell (see `jobs`):
+/// a signal the terminal already gave the container is not passed on
+/// again, the job-control stop signals stop the whole job, and the
+/// terminal's foreground goes back to nsinit's group at the end. Without
+/// `--init`, a container still running `--stop-timeout` seconds after
+/// nsinit passed it SIGTERM, SIGINT or SIGHUP is killed, as `docker stop`
+/// does (with `--init`, nsinit's init does that inside). `foreground`:
+/// whether nsinit's group had the terminal when the container started.
+fn forward_until_exit(signals: sys::Fd, pid: i32, c: &Container<'_>, foreground: bool) -> Result<i32, Error> {
+    let jobs = cfg!(feature = "tty");
+    let mut job = jobs.then(|| crate::jobs::Job::new(pid, c.has(CLONE_NEWPID), c.init.enabled, foreground));
+    let grace = c.stop_timeout.unwrap_or(init::DEFAULT_STOP_TIMEOUT);
+    let mut stop = (cfg!(feature = "init") && !c.init.enabled).then(|| init::StopTimer::new(true, grace));
+    let code = loop {
+        let next = match stop.as_mut() {
+            Some(stop) => stop.next_signal(signals),
+            None => sys::read_siginfo(signals).map(Some),
+        };
+        let info = match next {
+            Ok(Some(info)) => info,
+            Ok(None) => {
+                if let Some(stop) = stop.as_mut() {
+                    stop.kill(pid);
                 }
+                continue;
             }
-            Ok(sig) => {
-                let _ = sys::kill(pid, sig);
-            }
-            Err(Errno::EINTR) => {}
+            Err(Errno::EINTR) => continue,
             Err(e) => {
                 // Without the signalfd, at least wait.
                 Error::sys("read", b"signalfd", e).push(b" (waiting without forwarding signals)").print(2);
-                return wait_for(pid);
+                break wait_for(pid);
+            }
+        };
+        match (info.signo, job.as_mut()) {
+            (SIGCHLD, _) => {
+                let mut status = None;
+                init::reap(pid, &mut status);
+                if let Some(status) = status {
+                    break Ok(exit_code(status));
+                }
+            }
+            (sig, Some(job)) if jobs && crate::jobs::is_job_stop(sig) => job.stop_signal(&info, &mut || {}, &mut || {}),
+            (SIGCONT, Some(job)) if jobs => job.continue_child(),
+            (sig, _) => {
+                if jobs && crate::jobs::already_delivered(&info, pid) {
+                    continue;
+                }
+                let _ = sys::kill(pid, sig);
+                if let Some(stop) = stop.as_mut() {
+                    stop.forwarded(sig);
+                }
             }
         }
+    };
+    if let (true, Some(job)) = (jobs, job) {
+        job.end();
     }
+    code
 }
 
 /// How the container's process ends its setup.
@@ -97,16 +137,19 @@ pub struct Launch {
     pub cgroup: Option<&'static Cgroup>,
     /// The seccomp filter to install last.
     pub filter: Option<&'static [sock_filter]>,
+    /// nsinit's process group has the terminal's foreground: with `--init`,
+    /// the init gives it to its payload (`--init-foreground`).
+    pub foreground: bool,
 }
 
 impl Launch {
     /// What every container of this run shares, made before the first
     /// starts: the seccomp filter, then the cgroup, last, since it is what
     /// is left on the host should a step after it fail.
-    pub fn new(c: &Container<'_>, mask: Option<sys::SigSet>, init_image: Option<sys::Fd>) -> Result<Launch, Error> {
+    pub fn new(c: &Container<'_>, mask: Option<sys::SigSet>, init_image: Option<sys::Fd>, foreground: bool) -> Result<Launch, Error> {
         let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
         let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
-        Ok(Launch { mask, init_image, cgroup, filter })
+        Ok(Launch { mask, init_image, cgroup, filter, foreground })
     }
 }
 
@@ -245,7 +288,10 @@ fn container_process(
         Ok(()) => {
             timings.flush();
             match launch.init_image {
-                Some(image) if c.init.enabled => init::exec_as_init(image, c.init, c.process.args.argv(), env),
+                Some(image) if c.init.enabled => {
+                    let init = crate::config::Init { foreground: launch.foreground, ..c.init };
+                    init::exec_as_init(image, init, c.stop_timeout, c.process.args.argv(), env)
+                },
                 _ => process::exec(c.process.args.argv(), env, path),
             }
         }

@@ -563,10 +563,76 @@ pub fn signalfd(mask: SigSet) -> Result<Fd, Errno> {
 
 /// Reads one signal from a signalfd: its number.
 pub fn read_signal(fd: Fd) -> Result<u32, Errno> {
-    // struct signalfd_siginfo is 128 bytes; ssi_signo is its first field.
+    read_siginfo(fd).map(|info| info.signo)
+}
+
+/// What a signalfd tells of one signal: the parts of `struct
+/// signalfd_siginfo` that nsinit reads.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SigInfo {
+    pub signo: u32,
+    /// `ssi_code`: `SI_USER` (0) from kill(2), `SI_KERNEL` (0x80) when the
+    /// kernel sent it (a terminal's keys), `CLD_*` for SIGCHLD.
+    pub code: i32,
+    /// The sender (0 when it is not in this process's pid namespace).
+    pub pid: i32,
+}
+
+/// Reads one signal from a signalfd.
+pub fn read_siginfo(fd: Fd) -> Result<SigInfo, Errno> {
+    // struct signalfd_siginfo is 128 bytes: ssi_signo, ssi_errno, ssi_code,
+    // ssi_pid, ... (u32, i32, i32, u32).
     let mut info = [0u8; 128];
     read(fd, &mut info)?;
-    Ok(u32::from_ne_bytes([info[0], info[1], info[2], info[3]]))
+    let word = |i: usize| u32::from_ne_bytes([info[4 * i], info[4 * i + 1], info[4 * i + 2], info[4 * i + 3]]);
+    Ok(SigInfo { signo: word(0), code: word(2) as i32, pid: word(3) as i32 })
+}
+
+/// How a child changed, as `waitid` tells it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ChildState {
+    pub pid: i32,
+    /// `CLD_EXITED`, `CLD_KILLED`, `CLD_DUMPED`, `CLD_STOPPED`, `CLD_TRAPPED`, `CLD_CONTINUED`.
+    pub code: i32,
+    /// The exit code, or the signal.
+    pub status: i32,
+}
+
+/// `waitid(idtype, id, options)`; `None` under `WNOHANG` when no child has changed.
+pub fn waitid(idtype: u32, id: i32, options: u32) -> Result<Option<ChildState>, Errno> {
+    // siginfo_t is 128 bytes; for SIGCHLD: si_signo, si_errno, si_code,
+    // padding, si_pid, si_uid, si_status (ints).
+    let mut info = [0i32; 32];
+    // SAFETY: `info` has room for a siginfo_t; no rusage is asked for.
+    unsafe { syscall!(Sysno::waitid, idtype, id, info.as_mut_ptr(), options, 0) }?;
+    Ok((info[4] != 0).then_some(ChildState { pid: info[4], code: info[2], status: info[6] }))
+}
+
+/// The process group of `pid` (as this process's pid namespace names it).
+pub fn getpgid_of(pid: i32) -> Result<i32, Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::getpgid, pid) }.map(|p| p as i32)
+}
+
+/// The session of this process.
+pub fn getsid() -> i32 {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::getsid, 0) }.map_or(0, |p| p as i32)
+}
+
+/// The foreground process group of the terminal `fd` (`TIOCGPGRP`): it
+/// must be this process's controlling terminal (`ENOTTY` otherwise).
+pub fn tcgetpgrp(fd: Fd) -> Result<i32, Errno> {
+    let mut pgrp: i32 = 0;
+    // SAFETY: TIOCGPGRP writes one int.
+    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TIOCGPGRP, &mut pgrp as *mut i32) }?;
+    Ok(pgrp)
+}
+
+/// Makes `pgrp` the foreground process group of the terminal `fd` (`TIOCSPGRP`).
+pub fn tcsetpgrp(fd: Fd, pgrp: i32) -> Result<(), Errno> {
+    // SAFETY: TIOCSPGRP reads one int, which lives for the call.
+    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TIOCSPGRP, &pgrp as *const i32) }.map(drop)
 }
 
 pub fn setpgid(pid: i32, pgid: i32) -> Result<(), Errno> {

@@ -1,0 +1,126 @@
+//! Terminals and job control (issue 12, items 1-5): nsinit run from an
+//! interactive shell on a real pseudo-terminal, driven by a test harness
+//! that types keys and reads the screen (`harness::pty`), as a person would.
+//!
+//! The caller's shell is bash with job control; the container's shell is
+//! Debian's static busybox. Each test asserts the exact result: how many
+//! signals the payload counted, what the shell printed, what `read` read.
+
+mod harness;
+
+use harness::pty::{PROMPT, Terminal};
+use harness::*;
+use std::time::Duration;
+
+/// The container's shell prompt (busybox `sh -i`), set with `--setenv PS1`.
+const BOX_PROMPT: &str = "box$ ";
+
+/// `nsinit --rootfs ROOT OPTIONS... PAYLOAD...` as a shell command line.
+fn line(r: &Rootfs, options: &[&str], payload: &str) -> String {
+    let mut words = vec![NSINIT.to_string(), "--rootfs".into(), r.root_str().into()];
+    words.extend(options.iter().map(|o| o.to_string()));
+    format!("{} {payload}", words.join(" "))
+}
+
+/// The line `sigcount` printed, once the payload has ended.
+fn counted(t: &mut Terminal) -> String {
+    let (_, line) = t.expect_regex("counted[^\r\n]*");
+    line
+}
+
+/// The option sets every job-control test runs with: a payload that is
+/// PID 1 of its namespace, nsinit as that PID 1 (`--init`), signals to
+/// the payload's group, and no pid namespace at all.
+const SETUPS: [&[&str]; 5] = [&[], &["--init"], &["--init", "--init-pgroup"], &["--share", "pid"], &["--init", "--share", "pid"]];
+
+// ===========================================================================
+// Item 1: one Ctrl-C is one SIGINT (dumb-init#30)
+// ===========================================================================
+
+#[test]
+fn one_key_is_one_signal() {
+    let r = Rootfs::new("tty-one-sigint");
+    for options in SETUPS {
+        for (key, name) in [('c', "INT"), ('\\', "QUIT")] {
+            let host = HostState::take();
+            let mut t = Terminal::shell(&[]);
+            t.type_line(&line(&r, options, &format!("{IN_PROBE} sigcount 300")));
+            t.expect("ready");
+            t.ctrl(key);
+            assert_eq!(counted(&mut t), format!("counted {name}=1"), "Ctrl-{key} with {options:?}");
+            t.expect(PROMPT);
+            t.type_line("echo status=$?");
+            t.expect("status=0");
+            host.check(Some(&r), &format!("Ctrl-{key} with {options:?}"));
+        }
+    }
+}
+
+#[test]
+fn one_window_change_is_one_sigwinch() {
+    let r = Rootfs::new("tty-one-sigwinch");
+    for options in SETUPS {
+        let host = HostState::take();
+        let mut t = Terminal::shell(&[]);
+        t.type_line(&line(&r, options, &format!("{IN_PROBE} sigcount 300")));
+        t.expect("ready");
+        t.resize(100, 40);
+        assert_eq!(counted(&mut t), "counted WINCH=1", "a resize with {options:?}");
+        t.expect(PROMPT);
+        host.check(Some(&r), &format!("a resize with {options:?}"));
+    }
+}
+
+#[test]
+fn a_signal_sent_to_nsinit_alone_is_still_passed_on_once() {
+    let r = Rootfs::new("tty-kill-int");
+    for options in SETUPS {
+        let host = HostState::take();
+        let mut t = Terminal::shell(&[]);
+        // $! is nsinit: started in the background, then waited for.
+        t.type_line(&format!("{} & sleep 0.5; kill -INT $!; wait $!; echo status=$?", line(&r, options, &format!("{IN_PROBE} sigcount 300"))));
+        assert_eq!(counted(&mut t), "counted INT=1", "kill -INT nsinit with {options:?}");
+        t.expect("status=0");
+        host.check(Some(&r), &format!("kill -INT with {options:?}"));
+    }
+}
+
+// ===========================================================================
+// Item 2: the caller keeps its terminal (bubblewrap#744)
+// ===========================================================================
+
+/// Runs `sh SCRIPT` from the caller's shell, where SCRIPT is `NSINIT...
+/// /bin/sh -i; read x; echo "read: $x."` (the repro of bubblewrap#744),
+/// does `inside` in the container's shell, then types a line for the
+/// caller's `read`; returns what `echo` printed.
+fn read_after(r: &Rootfs, options: &[&str], inside: &str) -> String {
+    let script = r.outside("read-after.sh");
+    let nsinit = line(r, options, &format!("--setenv PS1 '{BOX_PROMPT}' /bin/sh -i"));
+    write_file(&script, &format!("{nsinit}\nread x\necho \"read: $x.\"\n"));
+    let host = HostState::take();
+    let mut t = Terminal::shell(&[]);
+    eprintln!("read_after: {options:?}, then {inside:?}");
+    t.type_line(&format!("sh {}", script.display()));
+    t.expect(BOX_PROMPT);
+    t.type_line(inside);
+    // Once the container is gone, the caller's read waits for a line.
+    std::thread::sleep(Duration::from_millis(500));
+    t.type_line("hello");
+    let (_, got) = t.expect_regex("read: [^\r\n]*");
+    t.expect(PROMPT);
+    host.check(Some(r), &format!("{options:?} then {inside:?}"));
+    got
+}
+
+#[test]
+fn the_callers_read_works_after_an_interactive_shell_in_the_container() {
+    let r = Rootfs::with_busybox("tty-read-after");
+    for options in SETUPS {
+        assert_eq!(read_after(&r, options, "exit"), "read: hello.", "{options:?}, the shell exits");
+    }
+    // The payload dies of a signal: kill -9 of itself works where it is
+    // not the init of its namespace.
+    for options in [&["--init"][..], &["--init", "--init-pgroup"], &["--share", "pid"]] {
+        assert_eq!(read_after(&r, options, "kill -9 $$"), "read: hello.", "{options:?}, the shell is killed");
+    }
+}
