@@ -124,3 +124,114 @@ fn the_callers_read_works_after_an_interactive_shell_in_the_container() {
         assert_eq!(read_after(&r, options, "kill -9 $$"), "read: hello.", "{options:?}, the shell is killed");
     }
 }
+
+// ===========================================================================
+// Item 3: Ctrl-Z and background jobs (dumb-init#25)
+// ===========================================================================
+
+/// The state letter (`/proc/PID/stat`'s third field) of every process
+/// running from `r`: `T` for stopped.
+fn states(r: &Rootfs) -> Vec<char> {
+    let mut all: Vec<char> = processes_from(r)
+        .iter()
+        .filter_map(|p| p.split(' ').next())
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+        .filter_map(|stat| stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next()))
+        .collect();
+    all.sort();
+    all
+}
+
+/// Waits until every process from `r` is stopped (at least `n` of them).
+fn all_stopped(r: &Rootfs, n: usize, what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let s = states(r);
+        if s.len() >= n && s.iter().all(|&c| c == 'T') {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}: the container is not stopped: states {s:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_z_stops_the_whole_job_and_fg_continues_it() {
+    let r = Rootfs::new("tty-ctrl-z");
+    for options in SETUPS {
+        let what = format!("Ctrl-Z with {options:?}");
+        let host = HostState::take();
+        let mut t = Terminal::shell(&[]);
+        t.type_line(&line(&r, options, &format!("{IN_PROBE} readline")));
+        while payload_pids(&r).is_empty() {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        t.ctrl('z');
+        let (_, stopped) = t.expect_regex(r"\[1\]\+ +Stopped[^\r\n]*");
+        assert!(stopped.ends_with(&format!("{IN_PROBE} readline")), "{what}: {stopped}");
+        t.expect(PROMPT);
+        all_stopped(&r, 1, &what);
+        t.type_line("fg");
+        t.expect("readline");
+        t.type_line("hello");
+        t.expect("read hello");
+        t.expect(PROMPT);
+        t.type_line("echo status=$?");
+        t.expect("status=0");
+        host.check(Some(&r), &what);
+    }
+}
+
+#[test]
+fn a_container_in_the_background_that_reads_the_terminal_stops_until_fg() {
+    let r = Rootfs::new("tty-background-read");
+    for options in SETUPS {
+        let what = format!("a background read with {options:?}");
+        let host = HostState::take();
+        let mut t = Terminal::shell(&[]);
+        t.type_line(&format!("{} &", line(&r, options, &format!("{IN_PROBE} readline"))));
+        t.expect(PROMPT);
+        all_stopped(&r, 1, &what);
+        // Stopped, not spinning, and so is the job: nsinit too (bash says
+        // `Stopped`, whatever the signal, outside its POSIX mode).
+        t.type_line("jobs");
+        let (_, job) = t.expect_regex(r"\[1\]\+ +Stopped +[^\r\n]*");
+        assert!(job.ends_with(&format!("{IN_PROBE} readline")), "{what}: {job}");
+        t.type_line("fg");
+        t.expect("readline");
+        t.type_line("hello");
+        t.expect("read hello");
+        t.expect(PROMPT);
+        t.type_line("echo status=$?");
+        t.expect("status=0");
+        host.check(Some(&r), &what);
+    }
+}
+
+#[test]
+fn a_shell_in_the_container_keeps_its_own_job_control() {
+    // Ctrl-Z at the container's shell stops its own job, not the container.
+    let r = Rootfs::with_busybox("tty-inner-jobs");
+    for options in [&[][..], &["--init"]] {
+        let host = HostState::take();
+        let mut t = Terminal::shell(&[]);
+        t.type_line(&line(&r, options, &format!("--setenv PS1 '{BOX_PROMPT}' /bin/sh -i")));
+        t.expect(BOX_PROMPT);
+        t.type_line("sleep 30");
+        std::thread::sleep(Duration::from_millis(300));
+        t.ctrl('z');
+        t.expect_regex(r"\[1\]\+ +Stopped +sleep 30");
+        t.expect(BOX_PROMPT);
+        t.type_line("kill -9 %1");
+        t.expect(BOX_PROMPT);
+        t.type_line("jobs");
+        t.expect("Killed");
+        t.expect(BOX_PROMPT);
+        t.type_line("exit 3");
+        t.expect(PROMPT);
+        t.type_line("echo status=$?");
+        t.expect("status=3");
+        host.check(Some(&r), &format!("a shell's own job with {options:?}"));
+    }
+}
