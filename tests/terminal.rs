@@ -235,3 +235,95 @@ fn a_shell_in_the_container_keeps_its_own_job_control() {
         host.check(Some(&r), &format!("a shell's own job with {options:?}"));
     }
 }
+
+// ===========================================================================
+// Item 4: a PID 1 that ignores the stop signals is killed after --stop-timeout
+// ===========================================================================
+
+/// Starts `nsinit --rootfs ROOT ARGS...`, waits for its payload, sends
+/// nsinit `signal` (`TERM`, `INT`, `HUP`); returns the exit code, stderr
+/// and how long nsinit took to end after the signal.
+fn stop_with(r: &Rootfs, args: &[&str], signal: &str) -> (i32, String, Duration) {
+    use std::process::Stdio;
+    let mut all = vec!["--rootfs", r.root_str()];
+    all.extend_from_slice(args);
+    let what = format!("{all:?} and SIG{signal}");
+    let host = HostState::take();
+    let mut child = command(&all).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn nsinit");
+    let stderr = drain(child.stderr.take());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    // The payload runs, and has had time to block what it blocks.
+    while payload_pids(r).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "{what}: the payload never ran");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let sent = std::time::Instant::now();
+    let ok = std::process::Command::new("kill").args(["-s", signal, &child.id().to_string()]).status().expect("kill(1)");
+    assert!(ok.success(), "{what}: kill failed");
+    let status = wait_with_timeout(&mut child, &what);
+    let took = sent.elapsed();
+    host.check(Some(r), &what);
+    (status.code().expect("nsinit exits, not killed"), stderr.join().expect("stderr"), took)
+}
+
+#[test]
+fn a_payload_that_ignores_stop_signals_is_killed_after_the_stop_timeout() {
+    let r = Rootfs::new("tty-stop-timeout");
+    // PID 1 without handlers (the kernel drops the signals), and a payload
+    // under --init, or without a pid namespace, that blocks them.
+    let cases: [&[&str]; 4] = [
+        &[IN_PROBE, "sleep", "100"],
+        &["--init", IN_PROBE, "deaf", "100"],
+        &["--init", "--init-pgroup", IN_PROBE, "deaf", "100"],
+        &["--share", "pid", IN_PROBE, "deaf", "100"],
+    ];
+    for payload in cases {
+        for (signal, name) in [("TERM", "SIGTERM"), ("INT", "SIGINT"), ("HUP", "SIGHUP")] {
+            let mut args = vec!["--stop-timeout", "1"];
+            args.extend_from_slice(payload);
+            let (code, stderr, took) = stop_with(&r, &args, signal);
+            let what = format!("{payload:?} and SIG{signal}");
+            assert_eq!(code, 137, "{what}: killed");
+            assert_eq!(stderr, format!("nsinit: {name} did not stop the container in 1 s (--stop-timeout): SIGKILL\n"), "{what}");
+            assert!(took >= Duration::from_millis(950), "{what}: killed before the timeout: {took:?}");
+            assert!(took < Duration::from_secs(5), "{what}: killed late: {took:?}");
+        }
+    }
+    // A payload that ends on the signal is not touched by the clock.
+    let (code, stderr, took) = stop_with(&r, &["--stop-timeout", "1", "--init", IN_PROBE, "signals"], "TERM");
+    assert_eq!((code, stderr.as_str()), (143, ""), "a payload that handles SIGTERM");
+    assert!(took < Duration::from_millis(900), "{took:?}");
+}
+
+#[test]
+fn the_default_stop_timeout_is_ten_seconds() {
+    let r = Rootfs::new("tty-stop-default");
+    for args in [&[IN_PROBE, "sleep", "100"][..], &["--init", IN_PROBE, "deaf", "100"]] {
+        let (code, stderr, took) = stop_with(&r, args, "TERM");
+        assert_eq!(code, 137, "{args:?}");
+        assert_eq!(stderr, "nsinit: SIGTERM did not stop the container in 10 s (--stop-timeout): SIGKILL\n", "{args:?}");
+        assert!(took >= Duration::from_millis(9900) && took < Duration::from_secs(14), "{args:?}: {took:?}");
+    }
+}
+
+#[test]
+fn ctrl_c_at_a_shell_in_the_container_does_not_start_the_clock() {
+    // The terminal's SIGINT is the shell's to handle: no SIGKILL follows.
+    let r = Rootfs::with_busybox("tty-ctrl-c-shell");
+    for options in [&[][..], &["--init"]] {
+        let host = HostState::take();
+        let mut t = Terminal::shell(&[]);
+        t.type_line(&line(&r, options, &format!("--stop-timeout 1 --setenv PS1 '{BOX_PROMPT}' /bin/sh -i")));
+        t.expect(BOX_PROMPT);
+        t.ctrl('c');
+        std::thread::sleep(Duration::from_millis(2000));
+        t.type_line("echo still here");
+        t.expect("still here");
+        t.type_line("exit 4");
+        t.expect(PROMPT);
+        t.type_line("echo status=$?");
+        t.expect("status=4");
+        host.check(Some(&r), &format!("Ctrl-C at a shell with {options:?}"));
+    }
+}
