@@ -64,6 +64,11 @@ impl StopTimer {
         StopTimer { on, seconds, deadline: None }
     }
 
+    /// When it rings, if it runs (`timings::now_ns`).
+    pub fn deadline(&self) -> Option<u64> {
+        self.deadline.map(|(end, _)| end)
+    }
+
     /// `sig` was passed on: a stop signal starts the clock, once.
     pub fn forwarded(&mut self, sig: u32) {
         if self.on && self.deadline.is_none() && matches!(sig, SIGTERM | SIGINT | SIGHUP) {

@@ -157,6 +157,7 @@ fn start(args: rt::Args) -> Result<i32, Error> {
             Ok(init::run(container.process.args.argv(), env, container.init, container.stop_timeout, container::ChildMemory::take()?))
         }
         Action::Run(Mode::Once { timings: false }) => container::run(container, args.envp, &mut Timings::off()),
+        Action::Run(Mode::Bench { .. }) if container.process.terminal => Err(Error::new(b"bench: --tty does not go with bench")),
         Action::Run(Mode::Bench { runs, jobs }) if cfg!(feature = "bench") => bench::run(container, args.envp, runs, jobs),
         Action::Run(Mode::Bench { .. }) => Err(Error::new(b"bench: not in this build (cargo feature bench)")),
     }

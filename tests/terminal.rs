@@ -327,3 +327,161 @@ fn ctrl_c_at_a_shell_in_the_container_does_not_start_the_clock() {
         host.check(Some(&r), &format!("Ctrl-C at a shell with {options:?}"));
     }
 }
+
+// ===========================================================================
+// Item 5: --tty, a terminal of the container's own
+// ===========================================================================
+
+/// The PID of the one child of `pid` (nsinit, run by the test's shell).
+fn only_child(pid: i32) -> i32 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        if let Some(child) = text.split_whitespace().next() {
+            return child.parse().expect("a pid");
+        }
+        assert!(std::time::Instant::now() < deadline, "{pid} started no child");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Saves the caller's terminal settings in the shell variable `saved`.
+fn save_settings(t: &mut Terminal) {
+    t.type_line("saved=$(stty -g); echo saved");
+    t.expect("saved\r\n");
+    t.expect(PROMPT);
+}
+
+/// Checks the caller's terminal has the settings `save_settings` saved.
+#[track_caller]
+fn settings_are_back(t: &mut Terminal, what: &str) {
+    t.type_line("[ \"$(stty -g)\" = \"$saved\" ] && echo settings back || { echo settings changed; stty -a; }");
+    let (_, got) = t.expect_regex("settings (back|changed)");
+    assert_eq!(got, "settings back", "{what}: {}", t.screen);
+    t.expect(PROMPT);
+}
+
+#[test]
+fn tty_gives_the_payload_a_pty_of_the_containers_own() {
+    let r = Rootfs::with_busybox("tty-pty");
+    for (options, ps) in [(&[][..], r"\s+1 136,0\s+sh"), (&["--init"], r"\s+2 136,0\s+sh"), (&["--user", "1000:1000"], r"\s+1 136,0\s+sh")] {
+        let what = format!("--tty with {options:?}");
+        let host = HostState::take();
+        let mut t = Terminal::shell(&[]);
+        save_settings(&mut t);
+        let mut all = vec!["--tty"];
+        all.extend_from_slice(options);
+        t.type_line(&line(&r, &all, "/bin/sh -c 'tty; ps -o pid,tty,comm; ls -ln /dev/pts/0; stty size; exit 7'"));
+        t.expect("/dev/pts/0\r\n");
+        t.expect_regex(ps);
+        let owner = if options.contains(&"--user") { "1000 +1000" } else { "0 +5" };
+        t.expect_regex(&format!(r"crw--w---- +1 +{owner} +136, +0 [^\r\n]*/dev/pts/0"));
+        t.expect("24 80\r\n");
+        t.expect(PROMPT);
+        t.type_line("echo status=$?");
+        t.expect("status=7");
+        settings_are_back(&mut t, &what);
+        host.check(Some(&r), &what);
+    }
+}
+
+#[test]
+fn tty_relays_keys_raw_so_ctrl_c_is_the_containers() {
+    let r = Rootfs::with_busybox("tty-keys");
+    for options in [&[][..], &["--init"]] {
+        let what = format!("--tty with {options:?}");
+        let host = HostState::take();
+        let mut t = Terminal::shell(&[]);
+        save_settings(&mut t);
+        // One Ctrl-C, one SIGINT, through the container's own line discipline.
+        let mut all = vec!["--tty"];
+        all.extend_from_slice(options);
+        t.type_line(&line(&r, &all, &format!("{IN_PROBE} sigcount 300")));
+        t.expect("ready");
+        t.ctrl('c');
+        assert_eq!(counted(&mut t), "counted INT=1", "{what}");
+        t.expect(PROMPT);
+        // A shell inside: Ctrl-C ends its sleep, not the container.
+        all.extend_from_slice(&["--setenv", "PS1", BOX_PROMPT_QUOTED]);
+        t.type_line(&line(&r, &all, "/bin/sh -i"));
+        t.expect(BOX_PROMPT);
+        t.type_line("sleep 30");
+        std::thread::sleep(Duration::from_millis(300));
+        t.ctrl('c');
+        t.expect(BOX_PROMPT);
+        t.type_line("echo alive");
+        t.expect("alive");
+        t.type_line("exit 6");
+        t.expect(PROMPT);
+        t.type_line("echo status=$?");
+        t.expect("status=6");
+        settings_are_back(&mut t, &what);
+        host.check(Some(&r), &what);
+    }
+}
+
+/// `BOX_PROMPT` quoted for a shell command line.
+const BOX_PROMPT_QUOTED: &str = "'box$ '";
+
+#[test]
+fn tty_passes_window_size_changes_on() {
+    let r = Rootfs::with_busybox("tty-winch");
+    let host = HostState::take();
+    let mut t = Terminal::shell(&[]);
+    t.type_line(&line(&r, &["--tty"], &format!("{IN_PROBE} sigcount 300")));
+    t.expect("ready");
+    t.resize(100, 40);
+    assert_eq!(counted(&mut t), "counted WINCH=1");
+    t.expect(PROMPT);
+    t.type_line(&line(&r, &["--tty", "--setenv", "PS1", BOX_PROMPT_QUOTED], "/bin/sh -i"));
+    t.expect(BOX_PROMPT);
+    t.type_line("stty size");
+    t.expect("40 100\r\n");
+    t.resize(120, 50);
+    std::thread::sleep(Duration::from_millis(300));
+    t.type_line("stty size");
+    t.expect("50 120\r\n");
+    t.type_line("exit");
+    t.expect(PROMPT);
+    host.check(Some(&r), "--tty and a resize");
+}
+
+#[test]
+fn tty_gives_the_terminal_its_settings_back_after_a_signal() {
+    let r = Rootfs::with_busybox("tty-signal");
+    for options in [&[][..], &["--init"]] {
+        let what = format!("--tty with {options:?}, then SIGTERM");
+        let host = HostState::take();
+        let mut t = Terminal::shell(&[]);
+        save_settings(&mut t);
+        let mut all = vec!["--tty", "--stop-timeout", "1", "--setenv", "PS1", BOX_PROMPT_QUOTED];
+        all.extend_from_slice(options);
+        t.type_line(&line(&r, &all, "/bin/sh -i"));
+        t.expect(BOX_PROMPT);
+        // An interactive shell ignores SIGTERM: the clock kills it.
+        let nsinit = only_child(t.pid());
+        let sent = std::process::Command::new("kill").args(["-TERM", &nsinit.to_string()]).status().expect("kill(1)");
+        assert!(sent.success(), "{what}");
+        t.expect("SIGTERM did not stop the container in 1 s (--stop-timeout): SIGKILL");
+        t.expect(PROMPT);
+        t.type_line("echo status=$?");
+        t.expect("status=137");
+        settings_are_back(&mut t, &what);
+        host.check(Some(&r), &what);
+    }
+}
+
+#[test]
+fn tty_without_a_terminal_relays_plain_stdin_and_stdout() {
+    let r = Rootfs::with_busybox("tty-pipes");
+    let script = format!("printf 'hi\\n' | {}", line(&r, &["--tty"], "/bin/sh -c 'read x; tty; echo \"got $x\"; read y || echo end'"));
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args(["-c", &script]);
+    let out = run(cmd, Some(&r));
+    // The pty echoes what it is given (before the read that gets it
+    // returns), and ends its lines with \r\n; the end of stdin ends a read.
+    assert_eq!((out.code(), out.stdout.as_str(), out.stderr.as_str()), (0, "hi\r\n/dev/pts/0\r\ngot hi\r\nend\r\n", ""));
+    // bench starts many containers with no relay: refused.
+    let out = nsinit(&["bench", "-n", "1", "--tty", "--rootfs", r.root_str(), IN_PROBE, "exit", "0"]);
+    assert_eq!(fails(out, 125), "nsinit: bench: --tty does not go with bench");
+}

@@ -236,6 +236,9 @@ pub struct Process<'a> {
     pub no_new_privileges: bool,
     /// Descriptors beyond 0, 1 and 2 that the payload inherits (`--pass-fd`).
     pub pass_fds: Vec<u32, MAX_PASS_FDS>,
+    /// `--tty` (OCI `process.terminal`): the payload's stdio and controlling
+    /// terminal is a pty of the container's own, relayed by nsinit.
+    pub terminal: bool,
 }
 
 /// `--init`: nsinit stays the container's PID 1 and runs the payload as its
@@ -361,6 +364,7 @@ impl<'a> Container<'a> {
                 capabilities: None,
                 no_new_privileges: false,
                 pass_fds: Vec::new(),
+                terminal: false,
             },
             init: Init { enabled: false, pgroup: false, foreground: false },
             stop_timeout: None,
@@ -424,6 +428,7 @@ impl<'a> Container<'a> {
         self.process.capabilities = None;
         self.process.no_new_privileges = false;
         self.process.pass_fds.clear();
+        self.process.terminal = false;
         self.seccomp = Seccomp::Off;
         self.masked_paths.clear();
         self.readonly_paths.clear();

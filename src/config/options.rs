@@ -102,6 +102,8 @@ pub const OPTIONS: &[Opt] = &[
     #[cfg(feature = "security")]
     opt("ro-path", "PATH"),
     opt("pass-fd", "N"),
+    #[cfg(feature = "tty")]
+    opt("tty", ""),
     Opt { name: "config", args: "FILE", cli_only: true },
     Opt { name: "timings", args: "", cli_only: true },
 ];
@@ -410,6 +412,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 let paths = if opt.name == "mask" { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
                 paths.push(*path).map_err(|_| too_many_paths(error()))?;
             }
+            #[cfg(feature = "tty")]
+            ("tty", []) => self.c.process.terminal = true,
             ("pass-fd", [n]) => {
                 let fd = parse_radix(n.bytes(), 10).filter(|fd| *fd <= i32::MAX as u64).ok_or_else(|| {
                     error().push(b"expected a descriptor number; got '").push(n.bytes()).push(b"'")

@@ -8,6 +8,7 @@ mod net;
 pub mod process;
 mod rootfs;
 pub mod security;
+pub mod terminal;
 mod user;
 
 pub use process::{EnvStorage, environment, exec, exit_code, wait_end};
@@ -22,7 +23,7 @@ use crate::text::ZBuf;
 use crate::timings::Timings;
 use cgroup::Cgroup;
 use linux_raw_sys::general::{
-    CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGCONT, SIGKILL,
+    CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGCONT, SIGKILL, SIGWINCH,
 };
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 use linux_raw_sys::ptrace::sock_filter;
@@ -44,7 +45,29 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
     if let Some(fd) = image {
         let _ = sys::close(fd);
     }
-    let code = started.and_then(|pid| forward_until_exit(signals, pid, c, foreground));
+    // --tty: the container's process sent the pty's master before its exec.
+    let relay = match launch.console {
+        Some([ours, theirs]) => {
+            let _ = sys::close(theirs);
+            match &started {
+                Ok(_) => Some(terminal::Relay::receive(ours)),
+                Err(_) => {
+                    let _ = sys::close(ours);
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let code = match relay {
+        Some(Err(e)) => started.and_then(|pid| {
+            let _ = sys::kill(pid, SIGKILL);
+            let _ = wait_for(pid);
+            Err(e)
+        }),
+        Some(Ok(relay)) => started.and_then(|pid| forward_until_exit(signals, pid, c, foreground, Some(relay))),
+        None => started.and_then(|pid| forward_until_exit(signals, pid, c, foreground, None)),
+    };
     if let Some(cg) = launch.cgroup {
         if code.as_ref().is_ok_and(|c| *c == 128 + SIGKILL as i32) && cg.oom_kills() > 0 {
             report_oom(cg);
@@ -75,12 +98,24 @@ fn report_oom(cg: &Cgroup) {
 /// nsinit passed it SIGTERM, SIGINT or SIGHUP is killed, as `docker stop`
 /// does (with `--init`, nsinit's init does that inside). `foreground`:
 /// whether nsinit's group had the terminal when the container started.
-fn forward_until_exit(signals: sys::Fd, pid: i32, c: &Container<'_>, foreground: bool) -> Result<i32, Error> {
+fn forward_until_exit(
+    signals: sys::Fd,
+    pid: i32,
+    c: &Container<'_>,
+    foreground: bool,
+    mut relay: Option<terminal::Relay>,
+) -> Result<i32, Error> {
     let jobs = cfg!(feature = "tty");
     let mut job = jobs.then(|| crate::jobs::Job::new(pid, c.has(CLONE_NEWPID), c.init.enabled, foreground));
     let grace = c.stop_timeout.unwrap_or(init::DEFAULT_STOP_TIMEOUT);
     let mut stop = (cfg!(feature = "init") && !c.init.enabled).then(|| init::StopTimer::new(true, grace));
     let code = loop {
+        if let (true, Some(relay)) = (cfg!(feature = "tty"), relay.as_mut())
+            && let Err(e) = relay.pump(signals, stop.as_ref().and_then(|s| s.deadline()))
+        {
+            Error::sys("poll", b"the pty", e).push(b" (relaying no more)").print(2);
+            break wait_for(pid);
+        }
         let next = match stop.as_mut() {
             Some(stop) => stop.next_signal(signals),
             None => sys::read_siginfo(signals).map(Some),
@@ -108,6 +143,11 @@ fn forward_until_exit(signals: sys::Fd, pid: i32, c: &Container<'_>, foreground:
                     break Ok(exit_code(status));
                 }
             }
+            // --tty: the container has a terminal of its own; only the relay stops.
+            (SIGWINCH, _) if jobs && relay.is_some() => relay.iter().for_each(|r| r.resize()),
+            (sig, _) if jobs && relay.is_some() && crate::jobs::is_job_stop(sig) => {
+                relay.iter_mut().for_each(|r| r.stop_with(sig))
+            }
             (sig, Some(job)) if jobs && crate::jobs::is_job_stop(sig) => job.stop_signal(&info, &mut || {}, &mut || {}),
             (SIGCONT, Some(job)) if jobs => job.continue_child(),
             (sig, _) => {
@@ -121,6 +161,9 @@ fn forward_until_exit(signals: sys::Fd, pid: i32, c: &Container<'_>, foreground:
             }
         }
     };
+    if let (true, Some(relay)) = (jobs, relay.as_mut()) {
+        relay.finish();
+    }
     if let (true, Some(job)) = (jobs, job) {
         job.end();
     }
@@ -140,6 +183,9 @@ pub struct Launch {
     /// nsinit's process group has the terminal's foreground: with `--init`,
     /// the init gives it to its payload (`--init-foreground`).
     pub foreground: bool,
+    /// `--tty`: the socket pair the pty's master goes over, `[nsinit's
+    /// end, the container's]`.
+    pub console: Option<[sys::Fd; 2]>,
 }
 
 impl Launch {
@@ -149,7 +195,8 @@ impl Launch {
     pub fn new(c: &Container<'_>, mask: Option<sys::SigSet>, init_image: Option<sys::Fd>, foreground: bool) -> Result<Launch, Error> {
         let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
         let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
-        Ok(Launch { mask, init_image, cgroup, filter, foreground })
+        let console = if cfg!(feature = "tty") && c.process.terminal { Some(terminal::console_socket()?) } else { None };
+        Ok(Launch { mask, init_image, cgroup, filter, foreground, console })
     }
 }
 
@@ -412,6 +459,10 @@ fn setup(c: &Container<'_>, parent_alive: sys::Fd, launch: &Launch, exec_pipe: O
     // directory is entered: none can be the way out of the root. The parent
     // link (a pipe, close-on-exec) stays: the parent-death check after the
     // last credential change reads it.
+    if let (true, Some([_, console])) = (cfg!(feature = "tty"), launch.console) {
+        terminal::open_in_container(console, c.process.user)?;
+        t.step("pty", b"");
+    }
     let image = launch.init_image.filter(|_| c.init.enabled);
     let keep = [image, exec_pipe, root.as_ref().map(|r| r.fd.0), Some(parent_alive)];
     security::close_own_fds(&c.process.pass_fds, &keep)?;
