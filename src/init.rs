@@ -226,8 +226,8 @@ fn pass_on(target: i32, sig: u32) {
 /// Notes whether the payload stopped or went on; when a job-control signal
 /// stopped it, stops our job too: SIGTSTP, SIGTTIN or SIGTTOU to our
 /// process group (nsinit on the host, which stops; the caller's other
-/// processes), and to ourselves, as the kernel would to a process that
-/// has it at its default action (nothing, for the init of a pid namespace).
+/// processes; ourselves, as the kernel stops a process that has it at its
+/// default action, but the init of a pid namespace).
 fn watch_stops(payload: i32, stopped: &mut bool) {
     use linux_raw_sys::general::{CLD_CONTINUED, CLD_STOPPED, CLD_TRAPPED, P_PID, WCONTINUED, WSTOPPED};
     match sys::waitid(P_PID, payload, WSTOPPED | WCONTINUED | WNOHANG) {
@@ -235,10 +235,10 @@ fn watch_stops(payload: i32, stopped: &mut bool) {
             *stopped = true;
             let sig = st.status as u32;
             if crate::jobs::is_job_stop(sig) {
+                // Our group is our job: we get it too, and stop with it
+                // (unless continued already, or the init of a pid namespace).
                 let _ = sys::kill(0, sig);
-                if sys::getpid() != 1 {
-                    crate::jobs::stop_self(sig);
-                }
+                crate::jobs::let_through(sig);
             }
         }
         Ok(Some(st)) if st.code == CLD_CONTINUED as i32 => *stopped = false,

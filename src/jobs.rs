@@ -62,6 +62,13 @@ pub fn sent_by(info: &SigInfo, pid: i32) -> bool {
 /// which no shell would ever continue), and in the init of a pid namespace.
 pub fn stop_self(sig: u32) {
     let _ = sys::kill(sys::getpid(), sig);
+    let_through(sig);
+}
+
+/// Lets a pending `sig` take its default action: unblocks it for a moment.
+/// Nothing happens when none is pending (a SIGCONT discards pending stop
+/// signals: one that came first, from whoever, means go on).
+pub fn let_through(sig: u32) {
     let _ = sys::sigprocmask(SIG_UNBLOCK, bit(sig));
     let _ = sys::sigprocmask(SIG_BLOCK, bit(sig));
 }
@@ -153,9 +160,8 @@ impl Job {
 
     /// A job-control stop signal (`is_job_stop`) came: pass it on, and stop
     /// the whole job when the container stops, or would were it not the
-    /// init of its namespace. `suspend` and `resume` run around nsinit's
-    /// own stop (the `--tty` relay gives the terminal its settings back).
-    pub fn stop_signal(&mut self, info: &SigInfo, suspend: &mut dyn FnMut(), resume: &mut dyn FnMut()) {
+    /// init of its namespace.
+    pub fn stop_signal(&mut self, info: &SigInfo) {
         let sig = info.signo;
         if sent_by(info, self.child_own_pid) {
             // The container asks its job to stop (nsinit's init once its
@@ -178,20 +184,18 @@ impl Job {
                 return;
             }
         }
-        self.stop(sig, suspend, resume);
+        self.stop(sig);
     }
 
     /// Stops the container (SIGSTOP: the init of a pid namespace ignores
     /// SIGTSTP, but not SIGSTOP from here), then nsinit itself with `sig`,
     /// so that the shell sees the job stop; once continued, continues the
     /// container.
-    fn stop(&mut self, sig: u32, suspend: &mut dyn FnMut(), resume: &mut dyn FnMut()) {
+    fn stop(&mut self, sig: u32) {
         let _ = sys::kill(self.child, SIGSTOP);
         self.child_stopped = true;
-        suspend();
         stop_self(sig);
         self.foreground = in_foreground();
-        resume();
         self.continue_child();
     }
 

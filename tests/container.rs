@@ -29,7 +29,7 @@ fn help_lists_every_option_on_stdout_and_exits_0() {
         "--memory-max", "--memory-swap-max", "--cpu-max", "--cpus", "--cpu-weight", "--cpuset", "--rlimit",
         "--oom-score-adj", "--uid-map", "--gid-map", "--user", "--groups", "--overlay", "--overlay-upper",
         "--read-only", "--cap-add", "--cap-drop", "--allow-new-privs", "--seccomp", "--mask", "--ro-path", "--pass-fd",
-        "--timings", "--help", "--version",
+        "--tty", "--timings", "--help", "--version",
     ] {
         // Listed in the synopsis column of a line (`  --bind SRC DST   ...`,
         // `  --help, --version`), not merely named in another's description.

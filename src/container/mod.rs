@@ -148,7 +148,7 @@ fn forward_until_exit(
             (sig, _) if jobs && relay.is_some() && crate::jobs::is_job_stop(sig) => {
                 relay.iter_mut().for_each(|r| r.stop_with(sig))
             }
-            (sig, Some(job)) if jobs && crate::jobs::is_job_stop(sig) => job.stop_signal(&info, &mut || {}, &mut || {}),
+            (sig, Some(job)) if jobs && crate::jobs::is_job_stop(sig) => job.stop_signal(&info),
             (SIGCONT, Some(job)) if jobs => job.continue_child(),
             (sig, _) => {
                 if jobs && crate::jobs::already_delivered(&info, pid) {
