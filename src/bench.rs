@@ -30,7 +30,7 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], r
     let link = ParentLink::new()?;
     let memory = ChildMemory::take()?;
     // Every container goes in one cgroup, which the limits then hold together.
-    let launch = Launch::new(c, None, None)?;
+    let launch = Launch::new(c, None, None, false)?;
     let warmup = (runs / 10).clamp(1, 20);
     let mut wall = 0;
     let measured = measure(c, env, &link, memory, &launch, warmup, jobs, &mut []).and_then(|()| {

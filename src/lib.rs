@@ -14,6 +14,7 @@
         feature = "userns",
         feature = "security",
         feature = "bench",
+        feature = "tty",
         feature = "compat",
         feature = "paths",
         feature = "chroot"
@@ -26,6 +27,7 @@ pub mod config;
 pub mod container;
 pub mod error;
 pub mod init;
+pub mod jobs;
 pub mod rt;
 pub mod seccomp;
 pub mod sys;
@@ -97,9 +99,10 @@ fn start(args: rt::Args) -> Result<i32, Error> {
         // Nothing to set up: this process is the init, as tini would be.
         Action::Run(Mode::Once { timings: false }) if cfg!(feature = "init") && container.init.enabled && container.is_trivial() => {
             let env = container::environment(args.envp, &container.process.env, container::EnvStorage::take_static()?)?;
-            Ok(init::run(container.process.args.argv(), env, container.init, container::ChildMemory::take()?))
+            Ok(init::run(container.process.args.argv(), env, container.init, container.stop_timeout, container::ChildMemory::take()?))
         }
         Action::Run(Mode::Once { timings: false }) => container::run(container, args.envp, &mut Timings::off()),
+        Action::Run(Mode::Bench { .. }) if container.process.terminal => Err(Error::new(b"bench: --tty does not go with bench")),
         Action::Run(Mode::Bench { runs, jobs }) if cfg!(feature = "bench") => bench::run(container, args.envp, runs, jobs),
         Action::Run(Mode::Bench { .. }) => Err(Error::new(b"bench: not in this build (cargo feature bench)")),
     }

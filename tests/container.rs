@@ -29,7 +29,7 @@ fn help_lists_every_option_on_stdout_and_exits_0() {
         "--memory-max", "--memory-swap-max", "--cpu-max", "--cpus", "--cpu-weight", "--cpuset", "--rlimit",
         "--oom-score-adj", "--uid-map", "--gid-map", "--user", "--groups", "--overlay", "--overlay-upper",
         "--read-only", "--cap-add", "--cap-drop", "--allow-new-privs", "--seccomp", "--mask", "--ro-path", "--pass-fd",
-        "--timings", "--help", "--version",
+        "--tty", "--timings", "--help", "--version",
     ] {
         // Listed in the synopsis column of a line (`  --bind SRC DST   ...`,
         // `  --help, --version`), not merely named in another's description.
@@ -1156,10 +1156,8 @@ fn init_gives_exec_failures_and_exit_codes_through() {
     assert_eq!(fails(r.run(&["--init", "/bin/nonexistent"]), 127), "nsinit: execve /bin/nonexistent: ENOENT (No such file or directory)");
     assert_eq!(fails(r.run(&["--init", "/etc"]), 126), "nsinit: execve /etc: EACCES (Permission denied)");
     assert_eq!(r.run(&["--init", IN_PROBE, "kill", "11"]).code(), 139);
-    assert_eq!(
-        fails(nsinit(&["--stop-timeout", "3", "true"]), 125),
-        "nsinit: --stop-timeout applies to --init, which is not given"
-    );
+    // Without --init it is the grace after a stop signal (tests/terminal.rs).
+    assert_eq!(nsinit(&["--stop-timeout", "3", "true"]).code(), 0);
     assert_eq!(
         fails(nsinit(&["--init", "--stop-timeout", "x", "true"]), 125),
         "nsinit: --stop-timeout: expected whole seconds from 0 to 3600; got 'x'"
@@ -1381,10 +1379,10 @@ fn init_pgroup_gives_the_payloads_group_the_terminal() {
         assert_eq!(out.code(), 0, "{out:?}");
         out.stdout.replace('\r', "")
     };
-    // The payload is PID 2 under the init; its group is its own, and the terminal's.
+    // The payload is PID 2 under the init; its group is its own, and the
+    // terminal's, with --init alone too, as tini does (issue 12).
     assert_eq!(on_a_tty("--init-pgroup"), "pid=2 pgrp=2 fg=2\n");
-    // Plain --init leaves it in nsinit's group, outside the container's pid namespace.
-    assert_eq!(on_a_tty("--init"), "pid=2 pgrp=0 fg=0\n");
+    assert_eq!(on_a_tty("--init"), "pid=2 pgrp=2 fg=2\n");
 }
 
 // ===========================================================================

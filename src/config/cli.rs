@@ -460,6 +460,24 @@ mod tests {
     }
 
     #[test]
+    fn terminal_and_stop_options() {
+        let c = run(&["--rootfs", "/r", "--tty", "x"]).unwrap();
+        assert!(c.process.terminal);
+        assert!(!run(&["--rootfs", "/r", "x"]).unwrap().process.terminal);
+        // --stop-timeout applies without --init too (issue 12).
+        let c = run(&["--stop-timeout", "5", "x"]).unwrap();
+        assert_eq!((c.stop_timeout, c.init.enabled), (Some(5), false));
+        assert_eq!(run(&["x"]).unwrap().stop_timeout, None, "the defaults are the runtime's");
+        let c = run(&["--init-foreground", "x"]).unwrap();
+        assert_eq!((c.init.enabled, c.init.foreground, c.init.pgroup), (true, true, false));
+        assert_eq!(run(&["--tty", "1", "x"]).map(|c| args_of(&c)), Ok(vec!["1".to_string(), "x".to_string()]), "takes no argument");
+        assert_eq!(
+            run(&["--stop-timeout", "3601", "x"]).unwrap_err(),
+            "nsinit: --stop-timeout: expected whole seconds from 0 to 3600; got '3601'"
+        );
+    }
+
+    #[test]
     fn timings_is_a_command_line_switch() {
         assert_eq!(mode(&["--timings", "x"]), Ok(Mode::Once { timings: true }));
         assert_eq!(mode(&["x", "--timings"]), Ok(Mode::Once { timings: false }), "the payload's word");

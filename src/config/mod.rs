@@ -19,6 +19,11 @@ pub fn parse_number(s: &[u8]) -> Option<u64> {
     options::parse_radix(s, 10)
 }
 
+/// A hexadecimal number, digits only (the signal masks of /proc/PID/status).
+pub fn parse_hex(s: &[u8]) -> Option<u64> {
+    options::parse_radix(s, 16)
+}
+
 use crate::sys::ZStr;
 use heapless::Vec;
 use linux_raw_sys::general::{
@@ -236,6 +241,9 @@ pub struct Process<'a> {
     /// `--new-session`: `setsid` whether or not standard input is a
     /// terminal (bubblewrap's word; otherwise only when it is not one).
     pub new_session: bool,
+    /// `--tty` (OCI `process.terminal`): the payload's stdio and controlling
+    /// terminal is a pty of the container's own, relayed by nsinit.
+    pub terminal: bool,
 }
 
 /// `--init`: nsinit stays the container's PID 1 and runs the payload as its
@@ -245,10 +253,14 @@ pub struct Process<'a> {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Init {
     pub enabled: bool,
-    /// Signals go to the payload's process group, which gets the terminal.
+    /// `--init-pgroup`: signals go to the payload's whole process group
+    /// (as tini -g), not to the payload alone.
     pub pgroup: bool,
-    /// Seconds between SIGTERM and SIGKILL for what is left after the payload.
-    pub stop_timeout: u32,
+    /// `--init-foreground`: the caller's process group has the terminal's
+    /// foreground, so the payload's gets it. nsinit passes it to its own
+    /// init in a pid namespace, which cannot tell (the caller's group has
+    /// no name there); elsewhere the init asks the terminal.
+    pub foreground: bool,
 }
 
 /// What the machine does when nsinit, as its init, sees the payload exit.
@@ -308,6 +320,12 @@ pub struct Container<'a> {
     pub mounts: Vec<Mount<'a>, MAX_MOUNTS>,
     pub process: Process<'a>,
     pub init: Init,
+    /// `--stop-timeout SECONDS` (docker's word; OCI has none): how long the
+    /// container has to stop once nsinit passed it SIGTERM, SIGINT or
+    /// SIGHUP, before SIGKILL (`init::DEFAULT_STOP_TIMEOUT` when `None`);
+    /// with `--init`, also how long what the payload leaves behind has
+    /// between SIGTERM and SIGKILL (`init::DEFAULT_LEFTOVER_TIMEOUT`).
+    pub stop_timeout: Option<u32>,
     pub on_exit: OnExit,
     /// Where the container's cgroup goes: `/A/B` below each hierarchy's
     /// root; `A/B` below nsinit's own cgroup (v1) or its parent (v2), as
@@ -364,8 +382,10 @@ impl<'a> Container<'a> {
                 no_new_privileges: false,
                 pass_fds: Vec::new(),
                 new_session: false,
+                terminal: false,
             },
-            init: Init { enabled: false, pgroup: false, stop_timeout: 0 },
+            init: Init { enabled: false, pgroup: false, foreground: false },
+            stop_timeout: None,
             on_exit: OnExit::PowerOff,
             cgroup: None,
             resources: Resources {
@@ -412,6 +432,7 @@ impl<'a> Container<'a> {
         self.process.env.clear();
         self.process.cwd = None;
         self.init = Init::default();
+        self.stop_timeout = None;
         self.on_exit = OnExit::PowerOff;
         self.cgroup = None;
         self.resources = Resources::default();
@@ -431,6 +452,7 @@ impl<'a> Container<'a> {
         self.process.pass_fds.clear();
         self.process.new_session = false;
         self.die_with_parent = false;
+        self.process.terminal = false;
         self.seccomp = Seccomp::Off;
         self.masked_paths.clear();
         self.readonly_paths.clear();

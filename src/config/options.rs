@@ -7,8 +7,6 @@ use super::{
     OnExit, PATH_MAX, Rlimit, USER_NAMESPACE, UTS_NAME_MAX,
 };
 
-/// `--stop-timeout` by default, as tini's and Docker's grace is short.
-pub const DEFAULT_STOP_TIMEOUT: u32 = 1;
 const MAX_STOP_TIMEOUT: u64 = 3600;
 use super::paths::{PathRoom, dir_of, ends_in_dots};
 use crate::error::Error;
@@ -65,6 +63,8 @@ pub const OPTIONS: &[Opt] = &[
     opt("init-pgroup", ""),
     #[cfg(feature = "init")]
     opt("stop-timeout", "SECONDS"),
+    #[cfg(all(feature = "init", feature = "tty"))]
+    opt("init-foreground", ""),
     #[cfg(feature = "init")]
     opt("on-exit", "ACTION"),
     #[cfg(feature = "userns")]
@@ -111,6 +111,8 @@ pub const OPTIONS: &[Opt] = &[
     #[cfg(feature = "security")]
     opt("ro-path", "PATH"),
     opt("pass-fd", "N"),
+    #[cfg(feature = "tty")]
+    opt("tty", ""),
     Opt { name: "config", args: "FILE", cli_only: true },
     Opt { name: "timings", args: "", cli_only: true },
 ];
@@ -194,7 +196,6 @@ pub struct Builder<'c, 'a> {
     bare: bool,
     tmpfs_size: Option<u64>,
     tmpfs_mode: Option<u32>,
-    stop_timeout: Option<u32>,
     upper_given: bool,
     /// `--cap-add` and `--cap-drop` so far, the last word on each
     /// capability winning: the set is (start & !cap_drop) | cap_add.
@@ -221,7 +222,6 @@ impl<'c, 'a> Builder<'c, 'a> {
             bare: false,
             tmpfs_size: None,
             tmpfs_mode: None,
-            stop_timeout: None,
             upper_given: false,
             cap_add: 0,
             cap_drop: 0,
@@ -312,12 +312,17 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.init.enabled = true;
                 self.c.init.pgroup = true;
             }
+            #[cfg(all(feature = "init", feature = "tty"))]
+            ("init-foreground", []) => {
+                self.c.init.enabled = true;
+                self.c.init.foreground = true;
+            }
             #[cfg(feature = "init")]
             ("stop-timeout", [seconds]) => {
                 let n = parse_radix(seconds.bytes(), 10).filter(|n| *n <= MAX_STOP_TIMEOUT).ok_or_else(|| {
                     error().push(b"expected whole seconds from 0 to 3600; got '").push(seconds.bytes()).push(b"'")
                 })?;
-                self.stop_timeout = Some(n as u32);
+                self.c.stop_timeout = Some(n as u32);
             }
             #[cfg(feature = "userns")]
             ("overlay", [lowers]) => {
@@ -490,6 +495,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 let paths = if opt.name == "mask" { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
                 paths.push(path).map_err(|_| too_many_paths(error()))?;
             }
+            #[cfg(feature = "tty")]
+            ("tty", []) => self.c.process.terminal = true,
             ("pass-fd", [n]) => {
                 let fd = parse_radix(n.bytes(), 10).filter(|fd| *fd <= i32::MAX as u64).ok_or_else(|| {
                     error().push(b"expected a descriptor number; got '").push(n.bytes()).push(b"'")
@@ -543,7 +550,6 @@ impl<'c, 'a> Builder<'c, 'a> {
             bare,
             tmpfs_size,
             tmpfs_mode,
-            stop_timeout,
             upper_given,
             cap_add,
             cap_drop,
@@ -563,12 +569,6 @@ impl<'c, 'a> Builder<'c, 'a> {
         }
         if tmpfs_size.is_some() || tmpfs_mode.is_some() {
             return Err(Error::new(b"--size and --mode apply to the next --tmpfs, and none follows"));
-        }
-        if stop_timeout.is_some() && !c.init.enabled {
-            return Err(Error::new(b"--stop-timeout applies to --init, which is not given"));
-        }
-        if c.init.enabled {
-            c.init.stop_timeout = stop_timeout.unwrap_or(DEFAULT_STOP_TIMEOUT);
         }
         if cfg!(feature = "compat") && as_pid_1 && c.init.enabled {
             return Err(Error::new(b"--as-pid-1 and --init contradict: with --init nsinit is PID 1, COMMAND its child"));

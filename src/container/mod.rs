@@ -8,6 +8,7 @@ mod net;
 pub mod process;
 mod rootfs;
 pub mod security;
+pub mod terminal;
 mod user;
 
 pub use process::{EnvStorage, environment, exec, exit_code, wait_end};
@@ -22,7 +23,7 @@ use crate::text::ZBuf;
 use crate::timings::Timings;
 use cgroup::Cgroup;
 use linux_raw_sys::general::{
-    CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGKILL,
+    CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGCONT, SIGKILL, SIGWINCH,
 };
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 use linux_raw_sys::ptrace::sock_filter;
@@ -36,13 +37,37 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
     let link = ParentLink::new()?;
     let image = if cfg!(feature = "init") && c.init.enabled { Some(init::own_image()?) } else { None };
     let (signals, mask) = init::catch_signals()?;
-    let launch = Launch::new(c, Some(mask), image)?;
+    // Before the container starts: a shell in it takes the terminal at once.
+    let foreground = cfg!(feature = "tty") && crate::jobs::in_foreground();
+    let launch = Launch::new(c, Some(mask), image, foreground)?;
     let started = ChildMemory::take().and_then(|memory| spawn(c, env, &link, memory, &launch, timings));
     link.close_read_end();
     if let Some(fd) = image {
         let _ = sys::close(fd);
     }
-    let code = started.and_then(|pid| forward_until_exit(signals, pid));
+    // --tty: the container's process sent the pty's master before its exec.
+    let relay = match launch.console {
+        Some([ours, theirs]) => {
+            let _ = sys::close(theirs);
+            match &started {
+                Ok(_) => Some(terminal::Relay::receive(ours)),
+                Err(_) => {
+                    let _ = sys::close(ours);
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let code = match relay {
+        Some(Err(e)) => started.and_then(|pid| {
+            let _ = sys::kill(pid, SIGKILL);
+            let _ = wait_for(pid);
+            Err(e)
+        }),
+        Some(Ok(relay)) => started.and_then(|pid| forward_until_exit(signals, pid, c, foreground, Some(relay))),
+        None => started.and_then(|pid| forward_until_exit(signals, pid, c, foreground, None)),
+    };
     if let Some(cg) = launch.cgroup {
         if code.as_ref().is_ok_and(|c| *c == 128 + SIGKILL as i32) && cg.oom_kills() > 0 {
             report_oom(cg);
@@ -70,27 +95,85 @@ fn report_oom(cg: &Cgroup) {
 
 /// Passes each signal on to `pid` until it exits; returns its exit code.
 /// Reaps any other child too, for when nsinit is the system's PID 1.
-fn forward_until_exit(signals: sys::Fd, pid: i32) -> Result<i32, Error> {
-    loop {
-        match sys::read_signal(signals) {
-            Ok(SIGCHLD) => {
-                let mut status = None;
-                init::reap(pid, &mut status);
-                if let Some(status) = status {
-                    return Ok(exit_code(status));
+///
+/// With the `tty` feature, as one job of the caller's shell (see `jobs`):
+/// a signal the terminal already gave the container is not passed on
+/// again, the job-control stop signals stop the whole job, and the
+/// terminal's foreground goes back to nsinit's group at the end. Without
+/// `--init`, a container still running `--stop-timeout` seconds after
+/// nsinit passed it SIGTERM, SIGINT or SIGHUP is killed, as `docker stop`
+/// does (with `--init`, nsinit's init does that inside). `foreground`:
+/// whether nsinit's group had the terminal when the container started.
+fn forward_until_exit(
+    signals: sys::Fd,
+    pid: i32,
+    c: &Container<'_>,
+    foreground: bool,
+    mut relay: Option<terminal::Relay>,
+) -> Result<i32, Error> {
+    let jobs = cfg!(feature = "tty");
+    let mut job = jobs.then(|| crate::jobs::Job::new(pid, c.has(CLONE_NEWPID), c.init.enabled, foreground));
+    let grace = c.stop_timeout.unwrap_or(init::DEFAULT_STOP_TIMEOUT);
+    let mut stop = (cfg!(feature = "init") && !c.init.enabled).then(|| init::StopTimer::new(true, grace));
+    let code = loop {
+        if let (true, Some(relay)) = (cfg!(feature = "tty"), relay.as_mut())
+            && let Err(e) = relay.pump(signals, stop.as_ref().and_then(|s| s.deadline()))
+        {
+            Error::sys("poll", b"the pty", e).push(b" (relaying no more)").print(2);
+            break wait_for(pid);
+        }
+        let next = match stop.as_mut() {
+            Some(stop) => stop.next_signal(signals),
+            None => sys::read_siginfo(signals).map(Some),
+        };
+        let info = match next {
+            Ok(Some(info)) => info,
+            Ok(None) => {
+                if let Some(stop) = stop.as_mut() {
+                    stop.kill(pid);
                 }
+                continue;
             }
-            Ok(sig) => {
-                let _ = sys::kill(pid, sig);
-            }
-            Err(Errno::EINTR) => {}
+            Err(Errno::EINTR) => continue,
             Err(e) => {
                 // Without the signalfd, at least wait.
                 Error::sys("read", b"signalfd", e).push(b" (waiting without forwarding signals)").print(2);
-                return wait_for(pid);
+                break wait_for(pid);
+            }
+        };
+        match (info.signo, job.as_mut()) {
+            (SIGCHLD, _) => {
+                let mut status = None;
+                init::reap(pid, &mut status);
+                if let Some(status) = status {
+                    break Ok(exit_code(status));
+                }
+            }
+            // --tty: the container has a terminal of its own; only the relay stops.
+            (SIGWINCH, _) if jobs && relay.is_some() => relay.iter().for_each(|r| r.resize()),
+            (sig, _) if jobs && relay.is_some() && crate::jobs::is_job_stop(sig) => {
+                relay.iter_mut().for_each(|r| r.stop_with(sig))
+            }
+            (sig, Some(job)) if jobs && crate::jobs::is_job_stop(sig) => job.stop_signal(&info),
+            (SIGCONT, Some(job)) if jobs => job.continue_child(),
+            (sig, _) => {
+                if jobs && crate::jobs::already_delivered(&info, pid) {
+                    continue;
+                }
+                let _ = sys::kill(pid, sig);
+                if let Some(stop) = stop.as_mut() {
+                    stop.forwarded(sig);
+                }
             }
         }
+    };
+    if let (true, Some(relay)) = (jobs, relay.as_mut()) {
+        relay.finish();
     }
+    if let (true, Some(job)) = (jobs, job) {
+        job.end();
+    }
+    code
 }
 
 /// How the container's process ends its setup.
@@ -108,6 +191,12 @@ pub struct Launch {
     /// The `--overlay` layers as found, the upper one made and locked
     /// until nsinit exits.
     pub overlay: Option<&'static rootfs::OverlayDirs>,
+    /// nsinit's process group has the terminal's foreground: with `--init`,
+    /// the init gives it to its payload (`--init-foreground`).
+    pub foreground: bool,
+    /// `--tty`: the socket pair the pty's master goes over, `[nsinit's
+    /// end, the container's]`.
+    pub console: Option<[sys::Fd; 2]>,
 }
 
 impl Launch {
@@ -116,7 +205,7 @@ impl Launch {
     /// overlay's directories (the upper layer locked while nsinit runs),
     /// then the cgroup, last, since it is what is left on the host should
     /// a step after it fail.
-    pub fn new(c: &Container<'_>, mask: Option<sys::SigSet>, init_image: Option<sys::Fd>) -> Result<Launch, Error> {
+    pub fn new(c: &Container<'_>, mask: Option<sys::SigSet>, init_image: Option<sys::Fd>, foreground: bool) -> Result<Launch, Error> {
         let maps = if cfg!(feature = "userns") && c.has(CLONE_NEWUSER) { Some(user::Maps::new(c)?) } else { None };
         let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
         let overlay = match c.overlay {
@@ -124,7 +213,8 @@ impl Launch {
             _ => None,
         };
         let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
-        Ok(Launch { mask, init_image, cgroup, filter, maps, overlay })
+        let console = if cfg!(feature = "tty") && c.process.terminal { Some(terminal::console_socket()?) } else { None };
+        Ok(Launch { mask, init_image, cgroup, filter, maps, overlay, foreground, console })
     }
 }
 
@@ -279,7 +369,10 @@ fn container_process(
         Ok(()) => {
             timings.flush();
             match launch.init_image {
-                Some(image) if c.init.enabled => init::exec_as_init(image, c.init, c.process.args.argv(), env),
+                Some(image) if c.init.enabled => {
+                    let init = crate::config::Init { foreground: launch.foreground, ..c.init };
+                    init::exec_as_init(image, init, c.stop_timeout, c.process.args.argv(), env)
+                },
                 _ => process::exec(c.process.args.argv(), env, path),
             }
         }
@@ -420,6 +513,10 @@ fn setup(
     // directory is entered: none can be the way out of the root. The parent
     // link (a pipe, close-on-exec) stays: the parent-death check after the
     // last credential change reads it.
+    if let (true, Some([_, console])) = (cfg!(feature = "tty"), launch.console) {
+        terminal::open_in_container(console, c.process.user)?;
+        t.step("pty", b"");
+    }
     let image = launch.init_image.filter(|_| c.init.enabled);
     let keep = [image, exec_pipe, root.as_ref().map(|r| r.fd.0), Some(parent_alive)];
     security::close_own_fds(&c.process.pass_fds, &keep)?;

@@ -607,10 +607,76 @@ pub fn signalfd(mask: SigSet) -> Result<Fd, Errno> {
 
 /// Reads one signal from a signalfd: its number.
 pub fn read_signal(fd: Fd) -> Result<u32, Errno> {
-    // struct signalfd_siginfo is 128 bytes; ssi_signo is its first field.
+    read_siginfo(fd).map(|info| info.signo)
+}
+
+/// What a signalfd tells of one signal: the parts of `struct
+/// signalfd_siginfo` that nsinit reads.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SigInfo {
+    pub signo: u32,
+    /// `ssi_code`: `SI_USER` (0) from kill(2), `SI_KERNEL` (0x80) when the
+    /// kernel sent it (a terminal's keys), `CLD_*` for SIGCHLD.
+    pub code: i32,
+    /// The sender (0 when it is not in this process's pid namespace).
+    pub pid: i32,
+}
+
+/// Reads one signal from a signalfd.
+pub fn read_siginfo(fd: Fd) -> Result<SigInfo, Errno> {
+    // struct signalfd_siginfo is 128 bytes: ssi_signo, ssi_errno, ssi_code,
+    // ssi_pid, ... (u32, i32, i32, u32).
     let mut info = [0u8; 128];
     read(fd, &mut info)?;
-    Ok(u32::from_ne_bytes([info[0], info[1], info[2], info[3]]))
+    let word = |i: usize| u32::from_ne_bytes([info[4 * i], info[4 * i + 1], info[4 * i + 2], info[4 * i + 3]]);
+    Ok(SigInfo { signo: word(0), code: word(2) as i32, pid: word(3) as i32 })
+}
+
+/// How a child changed, as `waitid` tells it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ChildState {
+    pub pid: i32,
+    /// `CLD_EXITED`, `CLD_KILLED`, `CLD_DUMPED`, `CLD_STOPPED`, `CLD_TRAPPED`, `CLD_CONTINUED`.
+    pub code: i32,
+    /// The exit code, or the signal.
+    pub status: i32,
+}
+
+/// `waitid(idtype, id, options)`; `None` under `WNOHANG` when no child has changed.
+pub fn waitid(idtype: u32, id: i32, options: u32) -> Result<Option<ChildState>, Errno> {
+    // siginfo_t is 128 bytes; for SIGCHLD: si_signo, si_errno, si_code,
+    // padding, si_pid, si_uid, si_status (ints).
+    let mut info = [0i32; 32];
+    // SAFETY: `info` has room for a siginfo_t; no rusage is asked for.
+    unsafe { syscall!(Sysno::waitid, idtype, id, info.as_mut_ptr(), options, 0) }?;
+    Ok((info[4] != 0).then_some(ChildState { pid: info[4], code: info[2], status: info[6] }))
+}
+
+/// The process group of `pid` (as this process's pid namespace names it).
+pub fn getpgid_of(pid: i32) -> Result<i32, Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::getpgid, pid) }.map(|p| p as i32)
+}
+
+/// The session of this process.
+pub fn getsid() -> i32 {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::getsid, 0) }.map_or(0, |p| p as i32)
+}
+
+/// The foreground process group of the terminal `fd` (`TIOCGPGRP`): it
+/// must be this process's controlling terminal (`ENOTTY` otherwise).
+pub fn tcgetpgrp(fd: Fd) -> Result<i32, Errno> {
+    let mut pgrp: i32 = 0;
+    // SAFETY: TIOCGPGRP writes one int.
+    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TIOCGPGRP, &mut pgrp as *mut i32) }?;
+    Ok(pgrp)
+}
+
+/// Makes `pgrp` the foreground process group of the terminal `fd` (`TIOCSPGRP`).
+pub fn tcsetpgrp(fd: Fd, pgrp: i32) -> Result<(), Errno> {
+    // SAFETY: TIOCSPGRP reads one int, which lives for the call.
+    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TIOCSPGRP, &pgrp as *const i32) }.map(drop)
 }
 
 pub fn setpgid(pid: i32, pgid: i32) -> Result<(), Errno> {
@@ -851,4 +917,127 @@ pub fn getgid() -> u32 {
 pub fn getgroups(buf: &mut [u32]) -> Result<usize, Errno> {
     // SAFETY: `buf` is valid for writes of its length.
     unsafe { syscall!(Sysno::getgroups, buf.len(), buf.as_mut_ptr()) }
+}
+
+/// `socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC)`: two connected ends.
+pub fn socketpair() -> Result<[Fd; 2], Errno> {
+    use linux_raw_sys::general::O_CLOEXEC as SOCK_CLOEXEC;
+    use linux_raw_sys::net::{AF_UNIX, SOCK_STREAM};
+    let mut fds = [0 as Fd; 2];
+    // SAFETY: `fds` has room for the two descriptors.
+    unsafe { syscall!(Sysno::socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds.as_mut_ptr()) }?;
+    Ok(fds)
+}
+
+/// Room for a control message that carries one descriptor:
+/// `CMSG_SPACE(sizeof(int))` on x86-64, 8-byte aligned.
+#[repr(C, align(8))]
+struct FdMessage([u8; 24]);
+
+/// Sends the descriptor `fd` over the Unix socket `socket` (`SCM_RIGHTS`,
+/// with one data byte, as a stream socket needs one).
+pub fn send_fd(socket: Fd, fd: Fd) -> Result<(), Errno> {
+    use linux_raw_sys::net::{SCM_RIGHTS, SOL_SOCKET, msghdr};
+    let mut byte = [b'F'];
+    let mut iov = linux_raw_sys::general::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
+    let mut control = FdMessage([0; 24]);
+    // struct cmsghdr: cmsg_len (usize, CMSG_LEN(4) = 20), cmsg_level, cmsg_type (ints), then the int.
+    control.0[..8].copy_from_slice(&20usize.to_ne_bytes());
+    control.0[8..12].copy_from_slice(&(SOL_SOCKET as i32).to_ne_bytes());
+    control.0[12..16].copy_from_slice(&(SCM_RIGHTS as i32).to_ne_bytes());
+    control.0[16..20].copy_from_slice(&fd.to_ne_bytes());
+    let msg = msghdr {
+        msg_name: core::ptr::null_mut(),
+        msg_namelen: 0,
+        msg_iov: (&mut iov as *mut linux_raw_sys::general::iovec).cast(),
+        msg_iovlen: 1,
+        msg_control: control.0.as_mut_ptr().cast(),
+        msg_controllen: control.0.len(),
+        msg_flags: 0,
+    };
+    // SAFETY: `msg` points at `iov`, `byte` and `control`, which live for the call.
+    unsafe { syscall!(Sysno::sendmsg, socket, &msg as *const msghdr, 0) }.map(drop)
+}
+
+/// Receives one descriptor sent with `send_fd` (close-on-exec); `EIO`
+/// when the message carried none (the sender ended first).
+pub fn recv_fd(socket: Fd) -> Result<Fd, Errno> {
+    use linux_raw_sys::net::{MSG_CMSG_CLOEXEC, SCM_RIGHTS, SOL_SOCKET, msghdr};
+    let mut byte = [0u8];
+    let mut iov = linux_raw_sys::general::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
+    let mut control = FdMessage([0; 24]);
+    let mut msg = msghdr {
+        msg_name: core::ptr::null_mut(),
+        msg_namelen: 0,
+        msg_iov: (&mut iov as *mut linux_raw_sys::general::iovec).cast(),
+        msg_iovlen: 1,
+        msg_control: control.0.as_mut_ptr().cast(),
+        msg_controllen: control.0.len(),
+        msg_flags: 0,
+    };
+    // SAFETY: `msg` points at buffers of the lengths it gives, which live for the call.
+    let n = unsafe { syscall!(Sysno::recvmsg, socket, &mut msg as *mut msghdr, MSG_CMSG_CLOEXEC) }?;
+    let int = |at: usize| i32::from_ne_bytes([control.0[at], control.0[at + 1], control.0[at + 2], control.0[at + 3]]);
+    let carried = n == 1 && msg.msg_controllen >= 20 && int(8) == SOL_SOCKET as i32 && int(12) == SCM_RIGHTS as i32;
+    if carried { Ok(int(16)) } else { Err(Errno::EIO) }
+}
+
+/// A terminal's settings (`struct termios`, as TCGETS gives it).
+pub type Termios = linux_raw_sys::general::termios;
+/// A terminal's size (`struct winsize`).
+pub type WinSize = linux_raw_sys::general::winsize;
+
+/// `TCGETS`: the settings of the terminal `fd` (`ENOTTY` when it is none).
+pub fn tcgetattr(fd: Fd) -> Result<Termios, Errno> {
+    let mut t = MaybeUninit::<Termios>::uninit();
+    // SAFETY: TCGETS writes one struct termios.
+    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TCGETS, t.as_mut_ptr()) }?;
+    // SAFETY: the kernel filled it on success.
+    Ok(unsafe { t.assume_init() })
+}
+
+/// `TCSETS`: sets them now.
+pub fn tcsetattr(fd: Fd, t: &Termios) -> Result<(), Errno> {
+    // SAFETY: TCSETS reads one struct termios, which lives for the call.
+    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TCSETS, t as *const Termios) }.map(drop)
+}
+
+/// `TIOCGWINSZ`: the size of the terminal `fd`.
+pub fn get_window_size(fd: Fd) -> Result<WinSize, Errno> {
+    let mut w = WinSize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: TIOCGWINSZ writes one struct winsize.
+    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TIOCGWINSZ, &mut w as *mut WinSize) }?;
+    Ok(w)
+}
+
+/// `TIOCSWINSZ`: sets it; the kernel sends SIGWINCH to the terminal's
+/// foreground process group when it changed.
+pub fn set_window_size(fd: Fd, w: &WinSize) -> Result<(), Errno> {
+    // SAFETY: TIOCSWINSZ reads one struct winsize, which lives for the call.
+    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::TIOCSWINSZ, w as *const WinSize) }.map(drop)
+}
+
+/// `TIOCGPTPEER`: opens the other end (the pty) of the pseudo-terminal
+/// master `master` with `flags`, without a path (Linux 4.13).
+pub fn open_pty_peer(master: Fd, flags: u32) -> Result<Fd, Errno> {
+    // SAFETY: TIOCGPTPEER takes its flags by value.
+    unsafe { syscall!(Sysno::ioctl, master, linux_raw_sys::ioctl::TIOCGPTPEER, flags) }.map(|fd| fd as Fd)
+}
+
+/// `TIOCSPTLCK` to 0: unlocks the pty of the master `master` (`unlockpt`).
+pub fn unlock_pty(master: Fd) -> Result<(), Errno> {
+    let unlock: i32 = 0;
+    // SAFETY: TIOCSPTLCK reads one int, which lives for the call.
+    unsafe { syscall!(Sysno::ioctl, master, linux_raw_sys::ioctl::TIOCSPTLCK, &unlock as *const i32) }.map(drop)
+}
+
+pub fn fchown(fd: Fd, uid: u32, gid: u32) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::fchown, fd, uid, gid) }.map(drop)
+}
+
+/// `poll` on several descriptors; returns how many are ready (0 on timeout).
+pub fn poll(fds: &mut [pollfd], timeout_ms: i32) -> Result<usize, Errno> {
+    // SAFETY: `fds` is a valid array of its length.
+    unsafe { syscall!(Sysno::poll, fds.as_mut_ptr(), fds.len(), timeout_ms) }
 }

@@ -20,6 +20,8 @@
 // Each test file uses its own part of the harness.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Read;
@@ -314,6 +316,30 @@ impl Rootfs {
         Rootfs { base, root, id: (m.dev(), m.ino()), binaries }
     }
 
+    /// The usual layout plus Debian's static busybox as `/bin/busybox`,
+    /// with `/bin/sh`, `ps`, `tty`, `stty`... linked to it: a real shell
+    /// with job control (`sh -i`) inside. Fails, saying what to install,
+    /// without it.
+    pub fn with_busybox(tag: &str) -> Rootfs {
+        let busybox = Path::new("/bin/busybox");
+        assert!(
+            fs::read(busybox).is_ok_and(|elf| is_static_elf(&elf)),
+            "these tests run a real shell in the container: apt-get install busybox-static (a static /bin/busybox)"
+        );
+        let r = Rootfs::new(tag);
+        let _lock = serial();
+        let dst = r.host("/bin/busybox");
+        fs::copy(busybox, &dst).expect("copy busybox into the rootfs");
+        fs::set_permissions(&dst, fs::Permissions::from_mode(0o755)).expect("chmod busybox");
+        for applet in ["sh", "ps", "tty", "stty", "cat", "echo", "sleep", "kill", "ls", "id", "true", "false"] {
+            std::os::unix::fs::symlink("busybox", r.host(&format!("/bin/{applet}"))).expect("link a busybox applet");
+        }
+        let mut r = r;
+        let m = fs::metadata(&dst).expect("stat busybox");
+        r.binaries.push((m.dev(), m.ino()));
+        r
+    }
+
     pub fn root_str(&self) -> &str {
         self.root.to_str().expect("a UTF-8 temp path")
     }
@@ -344,6 +370,15 @@ impl Rootfs {
         all.extend_from_slice(args);
         self.nsinit(&all)
     }
+}
+
+/// Whether `elf` is an x86-64 ELF file without a program interpreter
+/// (no `PT_INTERP` program header): one that runs in an empty rootfs.
+pub fn is_static_elf(elf: &[u8]) -> bool {
+    let u16_at = |at: usize| elf.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
+    let u64_at = |at: usize| elf.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize);
+    let (Some(phoff), Some(size), Some(count)) = (u64_at(0x20), u16_at(0x36), u16_at(0x38)) else { return false };
+    elf.starts_with(b"\x7fELF\x02") && (0..count).all(|i| elf.get(phoff + i * size..phoff + i * size + 4) != Some(&3u32.to_le_bytes()[..]))
 }
 
 impl Drop for Rootfs {

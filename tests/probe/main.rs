@@ -19,6 +19,11 @@
 //! and opens it for writing: `mknod ok|ERRNO`, then `open ok|ERRNO`.
 //! traceme PROGRAM [ARG]... asks its parent to trace it, then execs
 //! PROGRAM, which stops it at once with SIGTRAP, as under a debugger.
+//! For the terminal tests: sigcount MS (prints `ready`, then counts the
+//! signals it gets until MS milliseconds after the first, and prints
+//! `counted INT=1 ...`), deaf SECONDS (blocks SIGTERM, SIGINT and SIGHUP,
+//! prints `ready` and sleeps), readline (reads a line from stdin, prints
+//! `read LINE` or `read ERRNO`).
 //! For the rootless tests: chown PATH UID GID (`chown ok|ERRNO`), stat PATH
 //! (`uid=U gid=G` of its owner), become UID GID (setgroups to GID alone,
 //! setgid, setuid, as apt drops to `_apt`, then what `id` prints).
@@ -75,6 +80,9 @@ fn main(args: Args) -> ! {
             (b"hog", Some(mb), None) => number(mb).map_or(2, hog),
             (b"spin", Some(s), None) => number(s).map_or(2, spin),
             (b"pgrp", None, _) => pgrp(),
+            (b"sigcount", Some(ms), None) => number(ms).map_or(2, sigcount),
+            (b"deaf", Some(s), None) => number(s).map_or(2, deaf),
+            (b"readline", None, _) => readline(),
             (b"id", None, _) => ids(),
             (b"chown", Some(path), Some(uid)) => match (number(uid), word(4).and_then(number), word(5)) {
                 (Some(u), Some(g), None) => chown(path, u as u32, g as u32),
@@ -101,7 +109,7 @@ fn main(args: Args) -> ! {
             (b"ptrace", Some(w), None) if w.bytes() == b"parent" => ptrace_attach(sys::getppid()),
             (b"ptrace", Some(pid), None) => number(pid).map_or(2, |p| ptrace_attach(p as i32)),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH|traceme PROGRAM [ARG]...|chown PATH UID GID|stat PATH|become UID GID"]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|sigcount MS|deaf S|readline|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH|traceme PROGRAM [ARG]...|chown PATH UID GID|stat PATH|become UID GID"]);
                 2
             }
         }
@@ -462,6 +470,83 @@ fn pgrp() -> i32 {
     l.push_u64(sys::getpgid() as u64).push(b" fg=");
     if fg < 0 { l.push(b"none") } else { l.push_u64(fg as u64) };
     l.print(1);
+    0
+}
+
+/// The signals `sigcount` counts, by name.
+const COUNTED: [(u32, &[u8]); 7] = [(1, b"HUP"), (2, b"INT"), (3, b"QUIT"), (10, b"USR1"), (15, b"TERM"), (18, b"CONT"), (28, b"WINCH")];
+
+/// Counts the signals in `COUNTED` that arrive until `ms` milliseconds
+/// after the first; prints `counted NAME=N ...` for those that came. It
+/// reads them as they come, spinning rather than sleeping: a second copy
+/// sent while the first is still pending would be merged with it by the
+/// kernel and go unseen, and a sleeping reader leaves the first pending
+/// longer than any forwarder takes.
+fn sigcount(ms: u64) -> i32 {
+    let set: sys::SigSet = COUNTED.iter().fold(0, |set, (s, _)| set | 1 << (s - 1));
+    let Ok(_) = sys::sigprocmask(0, set) else { return 1 };
+    let fd = match sys::signalfd(set) {
+        Ok(fd) => fd,
+        Err(e) => return fail(b"signalfd", e),
+    };
+    const F_SETFL: u32 = 4;
+    const O_NONBLOCK: usize = 0o4000;
+    if let Err(e) = sys::fcntl(fd, F_SETFL, O_NONBLOCK) {
+        return fail(b"fcntl", e);
+    }
+    say(&[b"ready"]);
+    let mut counts = [0u64; 32];
+    let mut deadline = None;
+    while deadline.is_none_or(|end| nsinit::timings::now_ns() < end) {
+        match sys::read_signal(fd) {
+            Ok(sig) => {
+                counts[sig as usize & 31] += 1;
+                deadline = deadline.or(Some(nsinit::timings::now_ns() + ms * 1_000_000));
+            }
+            Err(Errno::EAGAIN | Errno::EINTR) => core::hint::spin_loop(),
+            Err(e) => return fail(b"read signalfd", e),
+        }
+    }
+    let mut l = Line::new();
+    l.push(b"counted");
+    for (sig, name) in COUNTED {
+        if counts[sig as usize] > 0 {
+            l.push(b" ").push(name).push(b"=").push_u64(counts[sig as usize]);
+        }
+    }
+    l.print(1);
+    0
+}
+
+/// Blocks SIGTERM, SIGINT and SIGHUP (they stay pending, never acted on),
+/// prints `ready` and sleeps: a payload that ignores the stop signals.
+fn deaf(seconds: u64) -> i32 {
+    let Ok(_) = sys::sigprocmask(0, 1 << (15 - 1) | 1 << (2 - 1) | 1) else { return 1 };
+    say(&[b"ready"]);
+    let _ = sys::nanosleep(seconds);
+    0
+}
+
+/// Reads one line from stdin; prints `read LINE`, or `read ERRNO`.
+fn readline() -> i32 {
+    let mut buf = [0u8; 256];
+    let mut len = 0;
+    while len < buf.len() {
+        match sys::read(0, &mut buf[len..len + 1]) {
+            Ok(0) => break,
+            Ok(_) if buf[len] == b'\n' => break,
+            Ok(_) => len += 1,
+            Err(Errno::EINTR) => {}
+            Err(e) => {
+                let mut l = Line::new();
+                l.push(b"read ");
+                nsinit::error::push_errno(&mut l, e);
+                l.print(1);
+                return 1;
+            }
+        }
+    }
+    say(&[b"read ", &buf[..len]]);
     0
 }
 
