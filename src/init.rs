@@ -266,7 +266,7 @@ fn start_payload(
     memory: &mut ChildMemory,
     foreground: bool,
 ) -> Result<i32, Error> {
-    let (stack, path) = memory.parts();
+    let (stack, path, _) = memory.parts();
     let init_pid = sys::getpid();
     sys::clone3_vfork(0, None, stack, &mut || {
         // Without a pid namespace nothing else ends the payload with us

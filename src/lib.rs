@@ -17,7 +17,8 @@
         feature = "tty",
         feature = "compat",
         feature = "paths",
-        feature = "chroot"
+        feature = "chroot",
+        feature = "users"
     )),
     allow(dead_code, unused_imports)
 )]
@@ -142,37 +143,44 @@ pub(crate) fn read_file<'b>(path: ZStr<'_>, buf: &'b mut [u8], what: &[u8]) -> R
     // terminal, a watchdog, a tape). Looked at again once open, in case it
     // was swapped in between; O_NONBLOCK so that a FIFO swapped in does not
     // wait for a writer, O_NOCTTY so that a terminal never becomes ours.
-    let not_regular = || Error::new(path.bytes()).push(b": not a regular file (").push(what).push(b")");
     if sys::stat_mode(path).is_ok_and(|mode| mode & S_IFMT != S_IFREG) {
-        return Err(not_regular());
+        return Err(not_regular(path.bytes(), what));
     }
     let fd = sys::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
-    let mode = sys::fstat(fd).map(|st| st.st_mode & S_IFMT);
-    if mode != Ok(S_IFREG) {
-        let _ = sys::close(fd);
-        return Err(match mode {
-            Err(e) => Error::sys("fstat", path.bytes(), e),
-            Ok(_) => not_regular(),
-        });
+    let read = read_open_file(fd, path.bytes(), buf, what);
+    let _ = sys::close(fd);
+    read
+}
+
+/// `nsinit: PATH: not a regular file (WHAT)`.
+pub(crate) fn not_regular(path: &[u8], what: &[u8]) -> Error {
+    Error::new(path).push(b": not a regular file (").push(what).push(b")")
+}
+
+/// `read_file` for a file already open as `fd` (opened non-blocking):
+/// read only if it is a regular file; `path` names it in errors.
+pub(crate) fn read_open_file<'b>(fd: sys::Fd, path: &[u8], buf: &'b mut [u8], what: &[u8]) -> Result<&'b mut [u8], Error> {
+    match sys::fstat(fd).map(|st| st.st_mode & S_IFMT) {
+        Ok(S_IFREG) => {}
+        Ok(_) => return Err(not_regular(path, what)),
+        Err(e) => return Err(Error::sys("fstat", path, e)),
     }
     let mut len = 0;
-    let read = loop {
+    loop {
         match sys::read(fd, &mut buf[len..]) {
-            Ok(0) => break Ok(()),
+            Ok(0) => break,
             Ok(n) => len += n,
             Err(sys::Errno::EINTR) => {}
-            Err(e) => break Err(Error::sys("read", path.bytes(), e)),
+            Err(e) => return Err(Error::sys("read", path, e)),
         }
         if len == buf.len() {
             let max = (buf.len() - 1) as u64 / 1024;
-            break Err(Error::new(path.bytes()).push(b": ").push(what).push(b" too large (at most ").push_u64(max).push(b" KiB)"));
+            return Err(Error::new(path).push(b": ").push(what).push(b" too large (at most ").push_u64(max).push(b" KiB)"));
         }
-    };
-    let _ = sys::close(fd);
-    read?;
+    }
     if let Some(at) = buf[..len].iter().position(|&c| c == 0) {
         let line = buf[..at].iter().filter(|&&c| c == b'\n').count() as u64 + 1;
-        return Err(Error::new(path.bytes()).push(b":").push_u64(line).push(b": a NUL byte in the ").push(what));
+        return Err(Error::new(path).push(b":").push_u64(line).push(b": a NUL byte in the ").push(what));
     }
     if len > 0 && buf[len - 1] != b'\n' {
         buf[len] = b'\n';

@@ -1467,18 +1467,23 @@ fn user_namespace_errors_say_what_to_do() {
         fails(as_nobody(&r, &["--rootfs", r.root_str(), "--uid-map", "0:0:1", IN_PROBE, "id"]), 125),
         "nsinit: uid map 0:0:1: /usr/bin/newuidmap failed (exit status 1): newuidmap: uid range [0-1) -> [0-1) not allowed"
     );
+    // (A word like x is a name now, looked up in the container: tests/users.rs.)
     assert_eq!(
-        fails(r.run(&["--user", "x", IN_PROBE, "id"]), 125),
-        "nsinit: --user: expected UID[:GID], numbers; got 'x'"
+        fails(r.run(&["--user", "x:", IN_PROBE, "id"]), 125),
+        "nsinit: --user: expected USER[:GROUP], each a name or a number below 4294967295; got 'x:'"
     );
     assert_eq!(
         fails(r.run(&["--uid-map", "0:1:0", IN_PROBE, "id"]), 125),
         "nsinit: --uid-map: expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1; got '0:1:0'"
     );
-    // An id the maps do not cover.
-    let out = r.run(&["--uid-map", "0:100000:10", "--gid-map", "0:100000:10", "--user", "50", IN_PROBE, "id"]);
+    // An id the maps do not cover. (A uid alone, with no entry in the
+    // container's /etc/passwd, gets gid 0, which is mapped.)
+    let out = r.run(&["--uid-map", "0:100000:10", "--gid-map", "0:100000:10", "--user", "50:50", IN_PROBE, "id"]);
     assert_eq!(out.code(), 125, "{out:?}");
     assert_eq!(out.stderr, "nsinit: setgid: EINVAL (Invalid argument) (is the gid mapped in the user namespace?)\n");
+    let out = r.run(&["--uid-map", "0:100000:10", "--gid-map", "0:100000:10", "--user", "50", IN_PROBE, "id"]);
+    assert_eq!(out.code(), 125, "{out:?}");
+    assert_eq!(out.stderr, "nsinit: setuid: EINVAL (Invalid argument) (is the uid mapped in the user namespace?)\n");
 }
 
 #[test]

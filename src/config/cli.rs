@@ -372,6 +372,9 @@ mod tests {
         assert_eq!(sets(&["--rootfs", "/r", "--user", "1000", "--cap-add", "ALL", "x"]).map(|s| s[4]), Some(ALL_CAPABILITIES));
         assert_eq!(sets(&["--bare", "--user", "1000", "--cap-drop", "CHOWN", "x"]), Some([ALL_CAPABILITIES & !1, 0, 0, 0, 0]));
         assert_eq!(sets(&["--bare", "--user", "1000", "x"]), None, "--bare: the kernel's rule, nothing kept");
+        // A name is taken for a user other than root until it is looked up.
+        assert_eq!(sets(&["--rootfs", "/r", "--user", "root", "x"]), Some([d, 0, 0, 0, 0]));
+        assert_eq!(sets(&["--rootfs", "/r", "--user", "0:wheel", "x"]), Some([d, d, 0, d, 0]));
 
         assert!(!run(&["--rootfs", "/r", "--allow-new-privs", "x"]).unwrap().process.no_new_privileges);
         let seccomp = |word: &str| run(&["--rootfs", "/r", "--seccomp", word, "x"]).unwrap().seccomp;
@@ -482,6 +485,42 @@ mod tests {
         assert_eq!(mode(&["--timings", "x"]), Ok(Mode::Once { timings: true }));
         assert_eq!(mode(&["x", "--timings"]), Ok(Mode::Once { timings: false }), "the payload's word");
         assert_eq!(mode(&["--timings", "1", "x"]).map(|_| ()), Ok(()), "takes no argument: '1' is the payload");
+    }
+
+    #[test]
+    fn init_alone_is_trivial_and_anything_set_on_the_process_is_not() {
+        assert!(run(&["--init", "x"]).unwrap().is_trivial());
+        assert!(run(&["--init", "--setenv", "A", "1", "--pass-fd", "1", "x"]).unwrap().is_trivial(), "the environment and descriptors are the init's to pass");
+        for words in [
+            &["--user", "1"][..],
+            &["--groups", "1"],
+            &["--chdir", "/"],
+            &["--rlimit", "nofile=10"],
+            &["--oom-score-adj", "1"],
+            &["--cgroup", "a"],
+            &["--pids-max", "10"],
+            &["--hostname", "h"],
+        ] {
+            let words = [&["--init"][..], words, &["x"]].concat();
+            assert!(!run(&words).unwrap().is_trivial(), "{words:?}");
+        }
+    }
+
+    #[test]
+    fn user_is_kept_as_given_and_checked() {
+        let user = |words: &[&str]| run(words).map(|c| c.process.user.map(|u| String::from_utf8_lossy(u.bytes()).into_owned()));
+        assert_eq!(user(&["--user", "alice:staff", "x"]), Ok(Some("alice:staff".into())));
+        assert_eq!(user(&["--user", "1", "--user", "2:3", "x"]), Ok(Some("2:3".into())), "the last one wins");
+        assert_eq!(user(&["x"]), Ok(None));
+        for bad in ["", "a:", "a:b:c", "4294967295"] {
+            assert_eq!(
+                user(&["--user", bad, "x"]),
+                Err(format!("nsinit: --user: expected USER[:GROUP], each a name or a number below 4294967295; got '{bad}'"))
+            );
+        }
+        let groups = (1..=65).map(|g| g.to_string()).collect::<std::vec::Vec<_>>().join(",");
+        assert_eq!(run(&["--groups", &groups, "x"]).err(), Some("nsinit: --groups: too many groups (at most 64)".into()));
+        assert_eq!(run(&["--groups", &groups[..groups.rfind(',').unwrap()], "x"]).unwrap().process.groups.map(|g| g.len()), Some(64));
     }
 
     #[test]

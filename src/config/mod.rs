@@ -11,7 +11,7 @@ mod options;
 mod paths;
 
 pub use cli::{Action, BENCH_MAX_JOBS, Mode, BENCH_MAX_RUNS, parse};
-pub use options::{CGROUP_NAME_MAX, MAX_LOWERS, cgroup_path_ok};
+pub use options::{CGROUP_NAME_MAX, MAX_LOWERS, cgroup_path_ok, parse_user, rlimit_name};
 pub use paths::PATH_ROOM;
 
 /// A decimal number, digits only (for the probe and later numeric options).
@@ -22,6 +22,11 @@ pub fn parse_number(s: &[u8]) -> Option<u64> {
 /// A hexadecimal number, digits only (the signal masks of /proc/PID/status).
 pub fn parse_hex(s: &[u8]) -> Option<u64> {
     options::parse_radix(s, 16)
+}
+
+/// A uid or gid in decimal, below 4294967295 (the kernel's "no id").
+pub fn parse_id(s: &[u8]) -> Option<u32> {
+    options::id(s)
 }
 
 use crate::sys::ZStr;
@@ -59,8 +64,32 @@ pub const USER_NAMESPACE: (&str, u32) = ("user", CLONE_NEWUSER);
 
 /// Most lines in a uid or gid map.
 pub const MAX_ID_MAPS: usize = 8;
-/// Most supplementary groups for `--groups`.
-pub const MAX_GROUPS: usize = 32;
+/// Most supplementary groups: `--groups` and those the container's
+/// `/etc/group` gives a `--user` name, together. The kernel takes 65536;
+/// 64 is far more than any image's user has and keeps the list on the stack.
+pub const MAX_GROUPS: usize = 64;
+
+/// A user or a group as `--user` names it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Id<'a> {
+    /// A number (all digits), used as it is, with or without an entry in
+    /// the container's files.
+    Number(u32),
+    /// A name, looked up in the container's `/etc/passwd` or `/etc/group`.
+    Name(&'a [u8]),
+}
+
+/// `--user USER[:GROUP]` as `parse_user` reads it, the way `docker run
+/// --user` takes it (and runc turns OCI's `process.user` into): who the
+/// payload runs as, inside. Looked up once the root is in place
+/// (`container::passwd`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct User<'a> {
+    /// The words as given, for errors.
+    pub spec: &'a [u8],
+    pub user: Id<'a>,
+    pub group: Option<Id<'a>>,
+}
 
 /// One line of a user namespace's uid or gid map: `count` ids from
 /// `inside` in the container are `outside` on the host.
@@ -227,8 +256,10 @@ pub struct Process<'a> {
     /// Changes to the environment nsinit was started with, in order.
     pub env: Vec<EnvOp<'a>, MAX_ENV_OPS>,
     pub cwd: Option<ZStr<'a>>,
-    /// `--user UID[:GID]`: who the payload runs as, inside.
-    pub user: Option<(u32, u32)>,
+    /// `--user USER[:GROUP]`, as given (checked): who the payload runs as,
+    /// inside. (Kept as text, read with `parse_user` where needed, so that
+    /// `None` is all zero bytes: see `Payload`.)
+    pub user: Option<ZStr<'a>>,
     /// `--groups`: its supplementary groups.
     pub groups: Option<Vec<u32, MAX_GROUPS>>,
     /// `None` leaves the capabilities as nsinit has them.
@@ -458,8 +489,10 @@ impl<'a> Container<'a> {
         self.readonly_paths.clear();
     }
 
-    /// Whether starting it needs no new process, no namespace and no mount:
-    /// then `--init` makes nsinit itself the init, as tini would be.
+    /// Whether starting it needs no new process, no namespace, no mount and
+    /// nothing set on the payload's process (its user, groups, working
+    /// directory, limits, cgroup): then `--init` makes nsinit itself the
+    /// init, as tini would be, and applies none of those.
     pub fn is_trivial(&self) -> bool {
         self.root.is_none()
             && self.overlay.is_none()
@@ -471,6 +504,12 @@ impl<'a> Container<'a> {
             && !self.process.no_new_privileges
             && self.seccomp == Seccomp::Off
             && !self.process.new_session
+            && self.process.user.is_none()
+            && self.process.groups.is_none()
+            && self.process.cwd.is_none()
+            && self.rlimits.is_empty()
+            && self.oom_score_adj.is_none()
+            && !self.wants_cgroup()
     }
 
     pub fn has(&self, namespace: u32) -> bool {

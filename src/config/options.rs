@@ -4,7 +4,7 @@
 use super::{
     ALL_CAPABILITIES, CAPABILITY_NAMES, Capabilities, DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS,
     Seccomp, Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, IdMap, Mount, MountKind, NAMESPACES,
-    OnExit, PATH_MAX, Rlimit, USER_NAMESPACE, UTS_NAME_MAX,
+    Id, OnExit, PATH_MAX, Rlimit, USER_NAMESPACE, UTS_NAME_MAX, User,
 };
 
 const MAX_STOP_TIMEOUT: u64 = 3600;
@@ -78,7 +78,7 @@ pub const OPTIONS: &[Opt] = &[
     opt("gid-map", "INSIDE:OUTSIDE:COUNT"),
     #[cfg(feature = "userns")]
     opt("userns", "auto"),
-    opt("user", "UID[:GID]"),
+    opt("user", "USER[:GROUP]"),
     opt("groups", "GID,..."),
     #[cfg(feature = "cgroups")]
     opt("cgroup", "PATH"),
@@ -370,21 +370,21 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.ns_off &= !CLONE_NEWUSER;
             }
             ("user", [spec]) => {
-                let b = spec.bytes();
-                let (uid, gid) = match b.iter().position(|&c| c == b':') {
-                    Some(i) => (id(&b[..i]), id(&b[i + 1..])),
-                    None => (id(b), id(b)),
-                };
-                let (Some(uid), Some(gid)) = (uid, gid) else {
-                    return Err(error().push(b"expected UID[:GID], numbers; got '").push(b).push(b"'"));
-                };
-                self.c.process.user = Some((uid, gid));
+                if parse_user(spec.bytes()).is_none() {
+                    let what: &[u8] = if cfg!(feature = "users") {
+                        b"expected USER[:GROUP], each a name or a number below 4294967295; got '"
+                    } else {
+                        b"expected UID[:GID], numbers (names need the feature users); got '"
+                    };
+                    return Err(error().push(what).push(spec.bytes()).push(b"'"));
+                }
+                self.c.process.user = Some(*spec);
             }
             ("groups", [list]) => {
                 let mut groups = heapless::Vec::new();
                 for word in list.bytes().split(|&c| c == b',').filter(|w| !w.is_empty()) {
                     let gid = id(word).ok_or_else(|| error().push(b"expected a comma list of numeric gids; got '").push(list.bytes()).push(b"'"))?;
-                    groups.push(gid).map_err(|_| error().push(b"too many groups (at most 32)"))?;
+                    groups.push(gid).map_err(|_| error().push(b"too many groups (at most 64)"))?;
                 }
                 self.c.process.groups = Some(groups);
             }
@@ -617,7 +617,9 @@ impl<'c, 'a> Builder<'c, 'a> {
         // Least privilege, as runc and Docker give it by default.
         let secure = defaults && cfg!(feature = "security");
         let start = if secure { Some(DEFAULT_CAPABILITIES) } else if cap_add | cap_drop != 0 { Some(ALL_CAPABILITIES) } else { None };
-        let non_root = c.process.user.is_some_and(|(uid, _)| uid != 0);
+        // A name is taken for a user other than root until it is looked
+        // up; one that turns out to be uid 0 gets root's sets then.
+        let non_root = c.process.user.and_then(|u| parse_user(u.bytes())).is_some_and(|u| u.user != Id::Number(0));
         c.process.capabilities = start.map(|start| capabilities((start & !cap_drop) | cap_add, cap_add, non_root));
         c.process.no_new_privileges = secure && !new_privs_allowed;
         c.seccomp = seccomp.unwrap_or(if secure { Seccomp::Default } else { Seccomp::Off });
@@ -702,9 +704,29 @@ fn bad_namespace(e: Error, list: ZStr<'_>) -> Error {
     e.push(b"expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all; got '").push(list.bytes()).push(b"'")
 }
 
-/// A numeric uid or gid.
-fn id(s: &[u8]) -> Option<u32> {
-    parse_radix(s, 10).and_then(|n| u32::try_from(n).ok())
+/// A numeric uid or gid: 4294967295 is the kernel's "no id" (`-1`), which
+/// `setresuid` takes for "leave it as it is".
+pub fn id(s: &[u8]) -> Option<u32> {
+    parse_radix(s, 10).and_then(|n| u32::try_from(n).ok()).filter(|&n| n != u32::MAX)
+}
+
+/// `USER[:GROUP]`: each a number when it is all digits (as runc reads it),
+/// else a name (not in a build without the cargo feature `users`); neither
+/// empty, GROUP without a `:`.
+pub fn parse_user(spec: &[u8]) -> Option<User<'_>> {
+    fn word(w: &[u8]) -> Option<Id<'_>> {
+        match w {
+            _ if w.is_empty() || w.contains(&b':') => None,
+            _ if w.iter().all(u8::is_ascii_digit) => id(w).map(Id::Number),
+            _ if cfg!(feature = "users") => Some(Id::Name(w)),
+            _ => None,
+        }
+    }
+    let (user, group) = match spec.iter().position(|&c| c == b':') {
+        Some(i) => (&spec[..i], Some(word(&spec[i + 1..])?)),
+        None => (spec, None),
+    };
+    Some(User { spec, user: word(user)?, group })
 }
 
 /// `INSIDE:OUTSIDE:COUNT`.
@@ -811,6 +833,11 @@ const RLIMITS: [(&[u8], u32); 16] = [
 ];
 const RLIMIT_NAMES_HELP: &[u8] =
     b"cpu, fsize, data, stack, core, rss, nproc, nofile, memlock, as, locks, sigpending, msgqueue, nice, rtprio, rttime";
+
+/// The `--rlimit` name of resource number `resource`.
+pub fn rlimit_name(resource: u32) -> &'static [u8] {
+    RLIMITS.get(resource as usize).map_or(b"?", |r| r.0)
+}
 
 /// `NAME=SOFT[:HARD]`, a value a number or `unlimited`; HARD defaults to SOFT.
 pub fn parse_rlimit(s: &[u8]) -> Option<Rlimit> {
@@ -931,6 +958,24 @@ mod tests {
         assert_eq!(parse_rlimit(b"files=10"), None);
         assert_eq!(parse_rlimit(b"nofile"), None);
         assert_eq!(parse_rlimit(b"nofile=x"), None);
+    }
+
+    #[test]
+    fn users_are_numbers_or_names() {
+        fn user(s: &str) -> Option<(Id<'_>, Option<Id<'_>>)> {
+            parse_user(s.as_bytes()).map(|u| (u.user, u.group))
+        }
+        assert_eq!(user("1000"), Some((Id::Number(1000), None)));
+        assert_eq!(user("0:0"), Some((Id::Number(0), Some(Id::Number(0)))));
+        assert_eq!(user("alice"), Some((Id::Name(b"alice"), None)));
+        assert_eq!(user("alice:staff"), Some((Id::Name(b"alice"), Some(Id::Name(b"staff")))));
+        assert_eq!(user("1000:staff"), Some((Id::Number(1000), Some(Id::Name(b"staff")))));
+        assert_eq!(user("x1:2y"), Some((Id::Name(b"x1"), Some(Id::Name(b"2y")))), "digits and more: a name");
+        assert_eq!(user("4294967294"), Some((Id::Number(u32::MAX - 1), None)));
+        for bad in ["", ":", "alice:", ":staff", "a:b:c", "1:2:3", "4294967295", "0:4294967295", "99999999999"] {
+            assert_eq!(user(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_user(b"a:b").map(|u| u.spec), Some(&b"a:b"[..]));
     }
 
     #[test]

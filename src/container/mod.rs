@@ -5,6 +5,7 @@
 pub mod cgroup;
 mod mounts;
 mod net;
+pub mod passwd;
 pub mod process;
 mod rootfs;
 pub mod security;
@@ -13,7 +14,7 @@ mod user;
 
 pub use process::{EnvStorage, environment, exec, exit_code, wait_end};
 
-use crate::config::{Container, MountKind, PATH_MAX};
+use crate::config::{Capabilities, Container, MountKind, PATH_MAX};
 use crate::error::{EXIT_FAILED, Error};
 use crate::init;
 use crate::rt;
@@ -22,6 +23,7 @@ use crate::sys::{self, Errno, ZStr};
 use crate::text::ZBuf;
 use crate::timings::Timings;
 use cgroup::Cgroup;
+use user::UserMemory;
 use linux_raw_sys::general::{
     CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGCONT, SIGKILL, SIGWINCH,
 };
@@ -252,6 +254,8 @@ pub struct ChildMemory {
     path: ZBuf<PATH_MAX>,
     /// The stack of the task that makes the network namespace.
     net_stack: [u8; net::NET_TASK_STACK],
+    /// Where `--user` is looked up.
+    user: UserMemory,
 }
 
 /// The child's stack; its deepest path (creating a mount point) uses a
@@ -259,13 +263,18 @@ pub struct ChildMemory {
 const CHILD_STACK: usize = 64 * 1024;
 
 impl ChildMemory {
-    pub fn parts(&mut self) -> (&mut [u8], &mut ZBuf<PATH_MAX>) {
-        (&mut self.stack, &mut self.path)
+    pub fn parts(&mut self) -> (&mut [u8], &mut ZBuf<PATH_MAX>, &mut UserMemory) {
+        (&mut self.stack, &mut self.path, &mut self.user)
     }
 
     pub fn take() -> Result<&'static mut ChildMemory, Error> {
         static MEMORY: rt::StaticCell<ChildMemory> =
-            rt::StaticCell::new(ChildMemory { stack: [0; CHILD_STACK], path: ZBuf::new(), net_stack: [0; net::NET_TASK_STACK] });
+            rt::StaticCell::new(ChildMemory {
+                stack: [0; CHILD_STACK],
+                path: ZBuf::new(),
+                net_stack: [0; net::NET_TASK_STACK],
+                user: UserMemory::new(),
+            });
         MEMORY.take().ok_or_else(|| Error::new(b"child memory taken"))
     }
 }
@@ -289,7 +298,7 @@ pub fn spawn(
         true => net::NetTask::start(&mut memory.net_stack, link.read, link.write),
         false => None,
     };
-    let (stack, path) = memory.parts();
+    let (stack, path, user) = memory.parts();
     // A cgroup namespace is made once the process is in its cgroup, so that
     // it is the namespace's root.
     let later = if launch.cgroup.is_some() { CLONE_NEWCGROUP } else { 0 };
@@ -299,11 +308,11 @@ pub fn spawn(
     SETUP_FAILED.store(0, Ordering::Relaxed);
     let net_ref = net.as_ref();
     let pid = if let (true, Some(maps)) = (cfg!(feature = "userns"), launch.maps) {
-        spawn_in_user_namespace(maps, launch.mask, flags, cgroup_fd, stack, &mut |go| {
-            container_process(c, env, link, launch, None, timings, path, Some(go))
+        spawn_in_user_namespace(c, maps, launch.mask, flags, cgroup_fd, stack, &mut |go| {
+            container_process(c, env, link, launch, None, timings, path, user, Some(go))
         })
     } else {
-        sys::clone3_vfork(flags, cgroup_fd, stack, &mut || container_process(c, env, link, launch, net_ref, timings, path, None))
+        sys::clone3_vfork(flags, cgroup_fd, stack, &mut || container_process(c, env, link, launch, net_ref, timings, path, user, None))
             .map_err(|e| Error::sys("clone3", b"", e))
     };
     // The container's process has exec'd or ended.
@@ -337,9 +346,16 @@ fn fail(err: Error) -> ! {
     sys::exit_group(err.code)
 }
 
+/// Whether the container gets a user namespace, which nsinit sets up from
+/// outside (`spawn_in_user_namespace`).
+fn in_user_namespace(c: &Container<'_>) -> bool {
+    cfg!(feature = "userns") && c.has(CLONE_NEWUSER)
+}
+
 /// The container's process, from clone3 to exec. `go`, with a user
 /// namespace: the pipe to wait on until nsinit has written its maps, and
 /// the one to hold open until the exec.
+#[allow(clippy::too_many_arguments)]
 fn container_process(
     c: &Container<'_>,
     env: &[Option<ZStr<'_>>],
@@ -348,6 +364,7 @@ fn container_process(
     net: Option<&net::NetTask>,
     timings: &mut Timings,
     path: &mut ZBuf<PATH_MAX>,
+    user: &mut UserMemory,
     go: Option<(sys::Fd, sys::Fd)>,
 ) -> ! {
     timings.step("clone3", b"");
@@ -365,16 +382,17 @@ fn container_process(
         }
         timings.step("user namespace maps", b"");
     }
-    let err = match setup(c, link.read, launch, net, go.map(|(_, exec)| exec), timings) {
-        Ok(()) => {
+    let err = match setup(c, link.read, launch, net, go.map(|(_, exec)| exec), timings, user) {
+        Ok(switched) => {
             timings.flush();
-            match launch.init_image {
+            let mut exec = |env: &[Option<ZStr<'_>>]| match launch.init_image {
                 Some(image) if c.init.enabled => {
                     let init = crate::config::Init { foreground: launch.foreground, ..c.init };
                     init::exec_as_init(image, init, c.stop_timeout, c.process.args.argv(), env)
-                },
+                }
                 _ => process::exec(c.process.args.argv(), env, path),
-            }
+            };
+            if cfg!(feature = "users") && switched { process::with_home(env, user.home.zstr(), &mut exec) } else { exec(env) }
         }
         Err(e) => e,
     };
@@ -388,6 +406,7 @@ fn container_process(
 /// then waits here for it to exec, as CLONE_VFORK would have, since the
 /// child runs on what this frame holds.
 fn spawn_in_user_namespace(
+    c: &Container<'_>,
     maps: &user::Maps,
     mask: Option<sys::SigSet>,
     flags: u64,
@@ -410,7 +429,8 @@ fn spawn_in_user_namespace(
     };
     let started = sys::clone3_vm(flags, cgroup_fd, stack, &mut run).map_err(|e| Error::sys("clone3", b"", e));
     let _ = (sys::close(go_r), sys::close(exec_w));
-    let written = started.as_ref().map_err(|_| ()).ok().map(|&pid| user::write_maps(pid, maps, mask));
+    // The child's limits too: from inside its user namespace it could not raise them.
+    let written = started.as_ref().map_err(|_| ()).ok().map(|&pid| process::limit(pid, c).and_then(|()| user::write_maps(pid, maps, mask)));
     if let Some(Ok(())) = written {
         let _ = sys::write(go_w, b"1");
     }
@@ -436,7 +456,8 @@ fn spawn_in_user_namespace(
 }
 
 /// The container side, in order. Each step names itself in its errors.
-/// `exec_pipe`: a descriptor nsinit needs open until the exec.
+/// `exec_pipe`: a descriptor nsinit needs open until the exec. Returns
+/// whether it switched to a `--user`, whose `HOME` is then in `user`.
 fn setup(
     c: &Container<'_>,
     parent_alive: sys::Fd,
@@ -444,7 +465,8 @@ fn setup(
     net: Option<&net::NetTask>,
     exec_pipe: Option<sys::Fd>,
     t: &mut Timings,
-) -> Result<(), Error> {
+    user: &mut UserMemory,
+) -> Result<bool, Error> {
     die_with_parent(parent_alive)?;
     t.step("parent-death signal", b"");
     if let (true, Some(cg)) = (cfg!(feature = "cgroups"), launch.cgroup) {
@@ -454,7 +476,9 @@ fn setup(
         }
         t.step("cgroup", b"");
     }
-    process::limit(c)?;
+    if !in_user_namespace(c) {
+        process::limit(0, c)?;
+    }
     let in_chroot = if c.has(CLONE_NEWNS) {
         let in_chroot = rootfs::stop_propagation()?;
         t.step("mount propagation", b"");
@@ -508,25 +532,31 @@ fn setup(
         net::loopback_up()?;
         t.step("loopback up", b"");
     }
+    // The container's own /etc/passwd and /etc/group, once every mount is
+    // made, and closed again before nsinit's descriptors are.
+    let who = user::resolve(c, root.as_ref().map(|r| r.fd.0), user)?;
     // None of nsinit's own descriptors (the cgroup's, the signalfd, the
     // overlay's layers, ones it inherited) is open when the working
     // directory is entered: none can be the way out of the root. The parent
     // link (a pipe, close-on-exec) stays: the parent-death check after the
     // last credential change reads it.
     if let (true, Some([_, console])) = (cfg!(feature = "tty"), launch.console) {
-        terminal::open_in_container(console, c.process.user)?;
+        terminal::open_in_container(console, who)?;
         t.step("pty", b"");
     }
     let image = launch.init_image.filter(|_| c.init.enabled);
     let keep = [image, exec_pipe, root.as_ref().map(|r| r.fd.0), Some(parent_alive)];
     security::close_own_fds(&c.process.pass_fds, &keep)?;
-    match (c.process.cwd, &root) {
-        (Some(dir), Some(root)) => rootfs::enter_workdir(dir, root)?,
-        (Some(dir), None) => sys::chdir(dir).map_err(|e| Error::sys("chdir", dir.bytes(), e))?,
-        (None, Some(_)) => sys::chdir(ZStr::new(c"/")).map_err(|e| Error::sys("chdir", b"/", e))?,
-        (None, None) => {}
-    }
-    drop(root);
+    // A directory that only the --user may enter (in a user namespace, its
+    // root is refused where the owner is not mapped) is entered once nsinit
+    // is that user, as runc and crun do; the root stays open until then.
+    let entered = enter_workdir(c, root.as_ref(), who.is_some())?;
+    let root = if entered {
+        drop(root);
+        None
+    } else {
+        root
+    };
     t.step("chdir", b"");
     // Privileges last, in an order that keeps what each step needs.
     let caps = c.process.capabilities.filter(|_| cfg!(feature = "security"));
@@ -544,11 +574,21 @@ fn setup(
         // capabilities set below may not keep.
         security::install_filter(filter)?;
     }
-    if caps.is_some() && c.process.user.is_some_and(|(uid, _)| uid != 0) {
+    let root_user = who.map(|(uid, _)| uid == 0);
+    if caps.is_some() && root_user == Some(false) {
         security::keep_capabilities_across_setuid()?;
     }
-    user::switch(c)?;
-    if let Some(caps) = caps {
+    user::switch(c, who, user)?;
+    if !entered {
+        enter_workdir(c, root.as_ref(), false)?;
+        drop(root);
+    }
+    if let Some(mut caps) = caps {
+        // A --user name is taken for a user other than root until it is
+        // looked up (config::options): one that is uid 0 gets root's sets.
+        if root_user == Some(true) {
+            caps = Capabilities { effective: caps.bounding, permitted: caps.bounding, inheritable: 0, ambient: 0, ..caps };
+        }
         security::set_capabilities(&caps)?;
         t.step("capabilities", b"");
     }
@@ -566,7 +606,23 @@ fn setup(
         security::install_filter(filter)?;
         t.step("seccomp", b"");
     }
-    Ok(())
+    Ok(who.is_some())
+}
+
+/// Enters the payload's working directory: `--chdir`, else the root's
+/// top with a root of its own. With `may_wait`, `Ok(false)` when it was
+/// refused (EACCES), for another try as the payload's user.
+fn enter_workdir(c: &Container<'_>, root: Option<&mounts::Root<'_>>, may_wait: bool) -> Result<bool, Error> {
+    let dir = match (c.process.cwd, root) {
+        (Some(dir), Some(root)) => return rootfs::enter_workdir(dir, root, may_wait),
+        (Some(dir), None) => dir,
+        (None, Some(_)) => ZStr::new(c"/"),
+        (None, None) => return Ok(true),
+    };
+    match sys::chdir(dir) {
+        Err(Errno::EACCES) if may_wait => Ok(false),
+        entered => entered.map(|()| true).map_err(|e| Error::sys("chdir", dir.bytes(), e)),
+    }
 }
 
 /// `--die-with-parent`, as bubblewrap's: nsinit itself gets SIGKILL when

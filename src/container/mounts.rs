@@ -56,17 +56,17 @@ impl Root<'_> {
 
 /// The mount on top of the root directory `root`, from `..` in it.
 fn top_of(root: Fd) -> Result<OwnedFd, Errno> {
-    open_in_root(root, ZStr::new(c".."), O_DIRECTORY)
+    open_in_root(root, ZStr::new(c".."), O_PATH | O_DIRECTORY)
 }
 
-/// Opens `path` (`O_PATH` and `flags`) as the container would see it from
+/// Opens `path` (with `flags`, close-on-exec) as the container would see it from
 /// its root `root`: confined to it (`RESOLVE_IN_ROOT`), no `/proc` magic
 /// link followed. A lookup through `..` that a mount or rename elsewhere
 /// made the kernel unsure of (EAGAIN) is tried again.
 pub fn open_in_root(root: Fd, path: ZStr<'_>, flags: u32) -> Result<OwnedFd, Errno> {
     let mut tries = 0;
     loop {
-        match sys::openat2(root, path, O_PATH | O_CLOEXEC | flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) {
+        match sys::openat2(root, path, O_CLOEXEC | flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) {
             Err(Errno::EAGAIN) if tries < DOTDOT_RETRIES => tries += 1,
             r => return r.map(OwnedFd),
         }
@@ -644,7 +644,7 @@ fn relative(path: ZStr<'_>) -> ZStr<'_> {
 
 fn in_root(root: &Root<'_>, relative: ZStr<'_>) -> Result<OwnedFd, Errno> {
     let path = if relative.bytes().is_empty() { ZStr::new(c".") } else { relative };
-    open_in_root(root.fd.0, path, 0)
+    open_in_root(root.fd.0, path, O_PATH)
 }
 
 /// Creates `name` in the directory `parent`: a directory or an empty

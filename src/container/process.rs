@@ -141,18 +141,44 @@ pub fn exec(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>], candidate: &mut
     failed(denied.unwrap_or(Errno::ENOENT))
 }
 
-/// The payload's process limits: `--rlimit` and `--oom-score-adj`.
-pub fn limit(c: &crate::config::Container<'_>) -> Result<(), Error> {
+/// The payload's process limits, `--rlimit` and `--oom-score-adj`, set on
+/// process `pid` (0: this one). With a user namespace nsinit sets them on
+/// its child from outside it, as runc does: raising a hard limit, or
+/// lowering the OOM score, needs `CAP_SYS_RESOURCE` in the host's user
+/// namespace, which the child no longer has. Errors name the limit.
+pub fn limit(pid: i32, c: &crate::config::Container<'_>) -> Result<(), Error> {
     for r in &c.rlimits {
-        sys::setrlimit(r.resource, r.soft, r.hard).map_err(|e| Error::sys("setrlimit", b"", e).push(b" (--rlimit)"))?;
+        sys::prlimit(pid, r.resource, r.soft, r.hard)
+            .map_err(|e| Error::sys("prlimit", crate::config::rlimit_name(r.resource), e).push(b" (--rlimit)"))?;
     }
     if let Some(adj) = c.oom_score_adj {
         let mut value = ZBuf::<16>::new();
         let _ = if adj < 0 { value.push(b"-") } else { Ok(&mut value) }.and_then(|v| v.push_num(u64::from(adj.unsigned_abs()), 10));
-        let path = ZStr::new(c"/proc/self/oom_score_adj");
-        sys::write_file(path, value.bytes()).map_err(|e| Error::sys("write", path.bytes(), e))?;
+        let mut path = ZBuf::<40>::new();
+        let _ = path
+            .push(b"/proc/")
+            .and_then(|p| if pid == 0 { p.push(b"self") } else { p.push_num(pid as u64, 10) })
+            .and_then(|p| p.push(b"/oom_score_adj"));
+        sys::write_file(path.zstr(), value.bytes()).map_err(|e| Error::sys("write", path.bytes(), e))?;
     }
     Ok(())
+}
+
+/// Calls `run` with `env`, and `home` (`HOME=...`) in it when `env` has no
+/// `HOME`, as runc and Docker set it for `--user`. The array with it is
+/// built on this frame, only when needed.
+#[inline(never)]
+#[cold]
+pub fn with_home(env: &[Option<ZStr<'_>>], home: ZStr<'_>, run: &mut dyn FnMut(&[Option<ZStr<'_>>]) -> Error) -> Error {
+    if env.iter().flatten().any(|var| names(var.bytes(), b"HOME")) {
+        return run(env);
+    }
+    let mut with: Vec<Option<ZStr<'_>>, { MAX_ENV + 1 }> = Vec::new();
+    let vars = &env[..env.iter().position(Option::is_none).unwrap_or(env.len())];
+    if with.extend_from_slice(vars).and_then(|()| with.extend_from_slice(&[Some(home), None])).is_err() {
+        return Error::new(b"environment too large for HOME (at most 1024 variables)");
+    }
+    run(&with)
 }
 
 /// `wait4(pid, options)`, but for an end only: `(pid, status)` of a child
@@ -239,6 +265,31 @@ mod tests {
         assert_eq!(strings(&env), ["B="]);
         let arena = Box::leak(Box::new(EnvStorage::new()));
         assert_eq!(strings(&environment(&host, &[], arena).unwrap()), ["PATH=/bin"]);
+    }
+
+    #[test]
+    fn home_is_added_only_where_there_is_none() {
+        let home = z(c"HOME=/home/alice");
+        let seen = |env: &[Option<ZStr<'_>>]| {
+            let mut got = vec![];
+            let e = with_home(env, home, &mut |env| {
+                got = strings(env);
+                Error::new(b"exec")
+            });
+            (e.text(), got)
+        };
+        let without = [Some(z(c"PATH=/bin")), Some(z(c"HOMEX=1")), None];
+        assert_eq!(seen(&without), ("nsinit: exec".to_string(), vec!["PATH=/bin".into(), "HOMEX=1".into(), "HOME=/home/alice".into()]));
+        let with = [Some(z(c"HOME=/root")), None];
+        assert_eq!(seen(&with).1, ["HOME=/root"], "an empty HOME= is set too: kept");
+        assert_eq!(seen(&[Some(z(c"HOME=")), None]).1, ["HOME="]);
+        assert_eq!(seen(&[None]).1, ["HOME=/home/alice"]);
+        let many: std::vec::Vec<Option<ZStr<'static>>> = (0..1024)
+            .map(|i| Some(ZStr::new(Box::leak(std::ffi::CString::new(format!("V{i}=1")).unwrap().into_boxed_c_str()))))
+            .chain([None])
+            .collect();
+        assert_eq!(seen(&many[1..]).1.len(), 1024, "1023 and HOME fit");
+        assert_eq!(seen(&many).0, "nsinit: environment too large for HOME (at most 1024 variables)");
     }
 
     #[test]

@@ -356,18 +356,22 @@ pub fn make_read_only(root: &Root<'_>) -> Result<(), Error> {
 /// `/proc` link (`/proc/self/fd/N`, `/proc/self/cwd`) leads out of it (the
 /// runc CVE-2024-21626 class); then checked to be inside the root as the
 /// kernel sees it: `getcwd` says `(unreachable)` for a directory outside.
-/// Errors: `chdir DIR: ERRNO` (ENOENT, ENOTDIR, ELOOP for a magic link).
+/// With `may_wait`, a refusal (EACCES) is `Ok(false)`: a directory only
+/// the payload's user may enter is entered once nsinit has become that
+/// user, as runc and crun do. Errors: `chdir DIR: ERRNO` (ENOENT, ENOTDIR,
+/// EACCES, ELOOP for a magic link).
 #[inline(never)]
-pub fn enter_workdir(dir: ZStr<'_>, root: &Root<'_>) -> Result<(), Error> {
-    let error = |e| Error::sys("chdir", dir.bytes(), e);
+pub fn enter_workdir(dir: ZStr<'_>, root: &Root<'_>, may_wait: bool) -> Result<bool, Error> {
     let path = dir.skip(dir.bytes().iter().take_while(|&&c| c == b'/').count());
     let path = if path.bytes().is_empty() { ZStr::new(c".") } else { path };
-    let fd = mounts::open_in_root(root.fd.0, path, O_DIRECTORY).map_err(error)?;
-    sys::fchdir(fd.0).map_err(error)?;
+    match mounts::open_in_root(root.fd.0, path, O_PATH | O_DIRECTORY).and_then(|fd| sys::fchdir(fd.0)) {
+        Err(Errno::EACCES) if may_wait => return Ok(false),
+        entered => entered.map_err(|e| Error::sys("chdir", dir.bytes(), e))?,
+    }
     let mut cwd = [0u8; PATH_MAX];
-    let n = sys::getcwd(&mut cwd).map_err(error)?;
+    let n = sys::getcwd(&mut cwd).map_err(|e| Error::sys("chdir", dir.bytes(), e))?;
     if cwd.first() != Some(&b'/') || n == 0 {
         return Err(Error::new(b"chdir ").push(dir.bytes()).push(b": outside the container's root"));
     }
-    Ok(())
+    Ok(true)
 }

@@ -2,7 +2,7 @@
 //! capability sets, `no_new_privs`, the seccomp filter, and which
 //! descriptors it inherits.
 
-use crate::config::{ALL_CAPABILITIES, Capabilities, Container, MAX_PASS_FDS, Seccomp};
+use crate::config::{ALL_CAPABILITIES, Capabilities, Container, Id, MAX_PASS_FDS, Seccomp, parse_user};
 use crate::error::{EXIT_CANNOT_EXEC, EXIT_FAILED, Error};
 use crate::rt;
 use crate::seccomp::{self, Action, Profile, sock_filter};
@@ -31,7 +31,11 @@ pub fn filter(c: &Container<'_>) -> Result<Option<&'static [sock_filter]>, Error
     let (profile, program) = WORK.0.take().ok_or_else(|| Error::new(b"seccomp filter taken"))?;
     match c.seccomp {
         Seccomp::Profile(path) => load_profile(path, profile, c)?,
-        _ => profile.set_default(c.process.capabilities.map_or(ALL_CAPABILITIES, |caps| caps.effective)),
+        // As for the user's capabilities; a --user name, whose uid is not
+        // known yet, gets the container's set, as Docker gives every user.
+        _ => profile.set_default(c.process.capabilities.map_or(ALL_CAPABILITIES, |caps| {
+            if c.process.user.and_then(|u| parse_user(u.bytes())).is_some_and(|u| matches!(u.user, Id::Name(_))) { caps.bounding } else { caps.effective }
+        })),
     }
     seccomp::assemble(profile, program)?;
     Ok(Some(program.insns()))
@@ -55,8 +59,12 @@ const INIT_NEEDS: [&[u8]; 7] = [b"wait4", b"rt_sigprocmask", b"signalfd4", b"rea
 /// The calls the container's process makes after an early filter (with
 /// `--allow-new-privs` it goes in before the identity changes): a denial
 /// is reported, but a kill would end it with no word of why.
-const AFTER_EARLY_FILTER: [&[u8]; 10] =
-    [b"prctl", b"capget", b"capset", b"setgroups", b"setresgid", b"setresuid", b"setsid", b"ioctl", b"close_range", b"poll"];
+/// (`openat2`, `fchdir`, `chdir`, `getcwd` and `close` enter a working
+/// directory only the `--user` may enter.)
+const AFTER_EARLY_FILTER: [&[u8]; 15] = [
+    b"prctl", b"capget", b"capset", b"setgroups", b"setresgid", b"setresuid", b"setsid", b"ioctl", b"close_range", b"poll",
+    b"openat2", b"fchdir", b"chdir", b"getcwd", b"close",
+];
 
 /// Refuses a profile that would stop the container before its payload
 /// runs, rather than let it fail later with less to say: the payload's

@@ -795,11 +795,11 @@ pub fn readlinkat(dir: Fd, path: ZStr<'_>, buf: &mut [u8]) -> Result<usize, Errn
     unsafe { syscall!(Sysno::readlinkat, dir, path.as_ptr(), buf.as_mut_ptr(), buf.len()) }
 }
 
-/// `prlimit64` on this process: sets `resource` to (soft, hard).
-pub fn setrlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Errno> {
+/// `prlimit64`: sets `resource` of process `pid` (0: this one) to (soft, hard).
+pub fn prlimit(pid: i32, resource: u32, soft: u64, hard: u64) -> Result<(), Errno> {
     let new = rlimit64 { rlim_cur: soft, rlim_max: hard };
     // SAFETY: `new` is a valid rlimit64; no old value is asked for.
-    unsafe { syscall!(Sysno::prlimit64, 0, resource, &new as *const rlimit64, 0) }.map(drop)
+    unsafe { syscall!(Sysno::prlimit64, pid, resource, &new as *const rlimit64, 0) }.map(drop)
 }
 
 /// `setns(fd, nstype)`: enters the namespace of `fd` (a namespace file or,

@@ -7,7 +7,9 @@
 //! exit N, kill N, sleep SECONDS, cat FILE, ls DIR, write FILE TEXT,
 //! readlink PATH, for the PID 1 tests: orphans N, signals, leftovers, and
 //! for the limits: forkbomb, hog MIB, spin SECONDS; pgrp (own process group
-//! and the terminal's foreground one); id (uid, gid, groups); for the
+//! and the terminal's foreground one); id (uid, gid, groups); user (the
+//! same, then `HOME=...` or `HOME unset`, and the working directory); chroot
+//! (`chroot .`: `chroot ok|ERRNO`); for the
 //! seccomp tests: syscalls (tries the calls a filter may deny, printing
 //! what each returned), x32 and i386 (a system call of another ABI), and
 //! `x32 syscalls`, `i386 syscalls` (denied and allowed calls through those
@@ -93,6 +95,8 @@ fn main(args: Args) -> ! {
                 (Some(u), Some(g), None) => drop_to(u as u32, g as u32),
                 _ => 2,
             },
+            (b"user", None, _) => user(args.envp),
+            (b"chroot", None, _) => chroot(),
             (b"syscalls", None, _) => try_syscalls(),
             (b"traceme", Some(_), _) => traceme_exec(&args.argv[2..], args.envp),
             (b"x32", None, _) => other_abi(false),
@@ -109,7 +113,7 @@ fn main(args: Args) -> ! {
             (b"ptrace", Some(w), None) if w.bytes() == b"parent" => ptrace_attach(sys::getppid()),
             (b"ptrace", Some(pid), None) => number(pid).map_or(2, |p| ptrace_attach(p as i32)),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|sigcount MS|deaf S|readline|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH|traceme PROGRAM [ARG]...|chown PATH UID GID|stat PATH|become UID GID"]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|sigcount MS|deaf S|readline|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH|traceme PROGRAM [ARG]...|chown PATH UID GID|stat PATH|become UID GID|user|chroot"]);
                 2
             }
         }
@@ -626,6 +630,38 @@ fn ids() -> i32 {
         l.push_u64(u64::from(*g));
     }
     l.print(1);
+    0
+}
+
+/// `uid=U gid=G groups=A,B HOME=/h cwd=/w`: who the payload is, where.
+fn user(env: &[Option<ZStr<'_>>]) -> i32 {
+    let mut groups = [0u32; 64];
+    let n = sys::getgroups(&mut groups).unwrap_or(0);
+    let mut l = Line::new();
+    l.push(b"uid=").push_u64(u64::from(sys::getuid())).push(b" gid=").push_u64(u64::from(sys::getgid()));
+    l.push(b" groups=");
+    for (i, g) in groups[..n].iter().enumerate() {
+        if i > 0 {
+            l.push(b",");
+        }
+        l.push_u64(u64::from(*g));
+    }
+    match env.iter().flatten().find(|v| v.bytes().starts_with(b"HOME=")) {
+        Some(home) => l.push(b" ").push(home.bytes()),
+        None => l.push(b" HOME unset"),
+    };
+    let mut cwd = [0u8; 4096];
+    let n = sys::getcwd(&mut cwd).unwrap_or(0);
+    l.push(b" cwd=").push(&cwd[..n.saturating_sub(1)]);
+    l.print(1);
+    0
+}
+
+fn chroot() -> i32 {
+    match sys::chroot(ZStr::new(c".")) {
+        Ok(()) => say(&[b"chroot ok"]),
+        Err(e) => say(&[b"chroot ", e.name().unwrap_or("?").as_bytes()]),
+    }
     0
 }
 
