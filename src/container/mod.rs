@@ -498,7 +498,7 @@ fn setup(
             net.join()?;
             t.step("join net namespace", b"");
         }
-        mounts::mount(m, &mut root)?;
+        mounts::mount(m, &mut root, c.has(CLONE_NEWNET))?;
         t.step("mount", m.destination.bytes());
     }
     if let Some(net) = net {
