@@ -534,3 +534,52 @@ fn root_with_a_user_namespace_and_the_hosts_network_gets_the_hosts_sys_too() {
     assert!(sys.opts.split(',').any(|o| o == "ro"), "{sys:?}");
     assert_eq!(listed(&ok(r.run(&[&args[..], &["ls", "/sys/class/net"]].concat()))), host_interfaces());
 }
+
+/// A directory of the host's `/sys` with entries, that no mount covers.
+fn a_sys_directory_to_hide() -> String {
+    let mounted = host_mount_points();
+    ["/sys/kernel/mm", "/sys/devices/system", "/sys/class", "/sys/bus"]
+        .into_iter()
+        .find(|d| !mounted.iter().any(|m| m == d) && fs::read_dir(d).is_ok_and(|mut e| e.next().is_some()))
+        .expect("a directory with entries in /sys")
+        .to_string()
+}
+
+/// The kernel refuses a new sysfs in a user namespace where a mount hides
+/// part of the `/sys` the mounter sees (mount_too_revealing): a tmpfs over
+/// a directory of `/sys`, as a runtime's masked paths make (runc masks
+/// /sys/firmware) when nsinit runs inside one. A container with a network
+/// namespace of its own used to get the host's `/sys` bound instead, and
+/// with it the host's interfaces; it now fails and says why. On the
+/// host's network the host's `/sys` is the right one, and is bound still.
+#[test]
+fn a_container_with_its_own_network_never_gets_the_hosts_sys() {
+    let r = Rootfs::new("sysfs-hidden");
+    let root = r.root_str();
+    let hidden = a_sys_directory_to_hide();
+    // In a mount namespace of its own, so that the host's /sys stays whole.
+    let with_sys_hidden = |prefix: &[&str], args: &[&str]| {
+        let mut cmd = Command::new("unshare");
+        cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c", "mount -t tmpfs -o size=0 tmpfs \"$1\" && shift && exec \"$@\"", "sh", &hidden]);
+        cmd.args(prefix).arg(NSINIT).args(args);
+        run(cmd, Some(&r))
+    };
+    let nobody = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"];
+    let refused = "nsinit: mount sysfs: EPERM (Operation not permitted) on /sys (a mount hides part of /sys; the host's would show the host's network)";
+    for (prefix, options) in [
+        (&nobody[..], &["--rootfs", root][..]),
+        (&nobody[..], &["--bare", "--rootfs", root, "--unshare", "net,mnt", "--sysfs", "/sys"][..]),
+        (&[][..], &["--rootfs", root, "--unshare", "user"][..]),
+        (&[][..], &["--rootfs", root, "--uid-map", "0:100000:65536", "--gid-map", "0:100000:65536"][..]),
+    ] {
+        let out = with_sys_hidden(prefix, &[options, &[IN_PROBE, "ls", "/sys/class/net"]].concat());
+        assert_eq!(fails(out, 125), refused, "{prefix:?} {options:?}");
+    }
+    // Sharing the host's network: the host's /sys, read-only.
+    for (prefix, options) in [(&nobody[..], &["--rootfs", root, "--share", "net"][..]), (&[][..], &["--rootfs", root, "--unshare", "user", "--share", "net"][..])] {
+        let out = with_sys_hidden(prefix, &[options, &[IN_PROBE, "ls", "/sys/class/net"]].concat());
+        assert_eq!(listed(&ok(out)), host_interfaces(), "{prefix:?} {options:?}");
+    }
+    // Without a user namespace, the kernel does not ask: a new sysfs.
+    assert_eq!(ok(with_sys_hidden(&[], &["--rootfs", root, IN_PROBE, "ls", "/sys/class/net"])), "lo\n");
+}
