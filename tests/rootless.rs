@@ -348,6 +348,51 @@ fn a_setuid_or_setgid_nsinit_refuses_to_run() {
     fs::remove_dir_all(&dir).unwrap();
 }
 
+/// File capabilities raise a process's privileges as setuid root does:
+/// with CAP_SYS_ADMIN nsinit would mount anything, with CAP_SETUID write
+/// any uid map. Effective or only permitted, or inheritable ones the
+/// caller's inheritable set lets in: the kernel sets AT_SECURE, and nsinit
+/// refuses. A capability the caller cannot pass on gives nothing, and
+/// nsinit runs as the caller it is.
+#[test]
+fn an_nsinit_with_file_capabilities_refuses_to_run() {
+    let r = Rootfs::new("userns-filecaps");
+    let me = Caller::new(&r, "nsinit-rootless", 2345, true);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("rootless-filecaps-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    let ids = [format!("--reuid={}", me.uid), format!("--regid={}", me.gid)];
+    let refusal = "nsinit: refusing to run with privileges the caller lacks (setuid, setgid or file capabilities): install nsinit without them";
+    for (i, (caps, inheritable)) in
+        [("cap_sys_admin+ep", ""), ("cap_setuid,cap_sys_admin+p", ""), ("cap_setuid+i", "+setuid"), ("cap_setuid+i", "")].into_iter().enumerate()
+    {
+        let copy = dir.join(format!("nsinit-{i}"));
+        fs::copy(NSINIT, &copy).unwrap();
+        let status = Command::new("setcap").arg(caps).arg(&copy).status();
+        assert!(
+            status.as_ref().is_ok_and(|s| s.success()),
+            "setcap {caps}: {status:?} (tests/rootless.rs needs setcap: apt-get install libcap2-bin)"
+        );
+        let mut cmd = Command::new("setpriv");
+        cmd.args(&ids).arg("--clear-groups");
+        if !inheritable.is_empty() {
+            cmd.arg(format!("--inh-caps={inheritable}"));
+        }
+        cmd.arg("--").arg(&copy).args(["--rootfs", r.root_str(), "--uid-map", "0:0:1", IN_PROBE, "cat", "/proc/self/uid_map"]);
+        let line = fails(run(cmd, Some(&r)), 125);
+        if i < 3 {
+            assert_eq!(line, refusal, "{caps} {inheritable}");
+        } else {
+            // Nothing gained: as the caller it is, nsinit leaves the map
+            // to newuidmap, which refuses it (this caller has no name
+            // outside Caller::command's mount namespace, nor ranges).
+            let helper = "nsinit: uid map 0:0:1: /usr/bin/newuidmap failed (exit status 1): ";
+            assert!(line.starts_with(helper), "{caps}: {line}");
+        }
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}
+
 /// The helpers are found only where root put them, and get nothing of
 /// nsinit's: no environment, no descriptor but /dev/null for input and
 /// output and a pipe for their errors, no blocked signal.
