@@ -184,10 +184,10 @@ fn sysfs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_net: bool) -> R
     match sys::mount(Some(fs), fd_path(target.0, None).zstr(), Some(fs), flags, None) {
         Err(Errno::EPERM) if !own_net => bind_host(ZStr::new(c"/sys"), &target, dst, flags & MS_RDONLY != 0),
         r => r.map_err(|e| {
-            let err = Error::sys("mount", b"sysfs", e).push(b" on ").push(dst.bytes());
+            let err = mount_error(Error::sys("mount", b"sysfs", e).push(b" on ").push(dst.bytes()), e);
             match e {
                 Errno::EPERM => err.push(b" (a mount hides part of /sys; the host's would show the host's network)"),
-                _ => mount_error(err, e),
+                _ => err,
             }
         }),
     }
