@@ -348,6 +348,51 @@ fn a_setuid_or_setgid_nsinit_refuses_to_run() {
     fs::remove_dir_all(&dir).unwrap();
 }
 
+/// File capabilities raise a process's privileges as setuid root does:
+/// with CAP_SYS_ADMIN nsinit would mount anything, with CAP_SETUID write
+/// any uid map. Effective or only permitted, or inheritable ones the
+/// caller's inheritable set lets in: the kernel sets AT_SECURE, and nsinit
+/// refuses. A capability the caller cannot pass on gives nothing, and
+/// nsinit runs as the caller it is.
+#[test]
+fn an_nsinit_with_file_capabilities_refuses_to_run() {
+    let r = Rootfs::new("userns-filecaps");
+    let me = Caller::new(&r, "nsinit-rootless", 2345, true);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("rootless-filecaps-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    let ids = [format!("--reuid={}", me.uid), format!("--regid={}", me.gid)];
+    let refusal = "nsinit: refusing to run with privileges the caller lacks (setuid, setgid or file capabilities): install nsinit without them";
+    for (i, (caps, inheritable)) in
+        [("cap_sys_admin+ep", ""), ("cap_setuid,cap_sys_admin+p", ""), ("cap_setuid+i", "+setuid"), ("cap_setuid+i", "")].into_iter().enumerate()
+    {
+        let copy = dir.join(format!("nsinit-{i}"));
+        fs::copy(NSINIT, &copy).unwrap();
+        let status = Command::new("setcap").arg(caps).arg(&copy).status();
+        assert!(
+            status.as_ref().is_ok_and(|s| s.success()),
+            "setcap {caps}: {status:?} (tests/rootless.rs needs setcap: apt-get install libcap2-bin)"
+        );
+        let mut cmd = Command::new("setpriv");
+        cmd.args(&ids).arg("--clear-groups");
+        if !inheritable.is_empty() {
+            cmd.arg(format!("--inh-caps={inheritable}"));
+        }
+        cmd.arg("--").arg(&copy).args(["--rootfs", r.root_str(), "--uid-map", "0:0:1", IN_PROBE, "cat", "/proc/self/uid_map"]);
+        let line = fails(run(cmd, Some(&r)), 125);
+        if i < 3 {
+            assert_eq!(line, refusal, "{caps} {inheritable}");
+        } else {
+            // Nothing gained: as the caller it is, nsinit leaves the map
+            // to newuidmap, which refuses it (this caller has no name
+            // outside Caller::command's mount namespace, nor ranges).
+            let helper = "nsinit: uid map 0:0:1: /usr/bin/newuidmap failed (exit status 1): ";
+            assert!(line.starts_with(helper), "{caps}: {line}");
+        }
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}
+
 /// The helpers are found only where root put them, and get nothing of
 /// nsinit's: no environment, no descriptor but /dev/null for input and
 /// output and a pipe for their errors, no blocked signal.
@@ -533,4 +578,53 @@ fn root_with_a_user_namespace_and_the_hosts_network_gets_the_hosts_sys_too() {
     assert_eq!(sys.fstype, "sysfs");
     assert!(sys.opts.split(',').any(|o| o == "ro"), "{sys:?}");
     assert_eq!(listed(&ok(r.run(&[&args[..], &["ls", "/sys/class/net"]].concat()))), host_interfaces());
+}
+
+/// A directory of the host's `/sys` with entries, that no mount covers.
+fn a_sys_directory_to_hide() -> String {
+    let mounted = host_mount_points();
+    ["/sys/kernel/mm", "/sys/devices/system", "/sys/class", "/sys/bus"]
+        .into_iter()
+        .find(|d| !mounted.iter().any(|m| m == d) && fs::read_dir(d).is_ok_and(|mut e| e.next().is_some()))
+        .expect("a directory with entries in /sys")
+        .to_string()
+}
+
+/// The kernel refuses a new sysfs in a user namespace where a mount hides
+/// part of the `/sys` the mounter sees (mount_too_revealing): a tmpfs over
+/// a directory of `/sys`, as a runtime's masked paths make (runc masks
+/// /sys/firmware) when nsinit runs inside one. A container with a network
+/// namespace of its own used to get the host's `/sys` bound instead, and
+/// with it the host's interfaces; it now fails and says why. On the
+/// host's network the host's `/sys` is the right one, and is bound still.
+#[test]
+fn a_container_with_its_own_network_never_gets_the_hosts_sys() {
+    let r = Rootfs::new("sysfs-hidden");
+    let root = r.root_str();
+    let hidden = a_sys_directory_to_hide();
+    // In a mount namespace of its own, so that the host's /sys stays whole.
+    let with_sys_hidden = |prefix: &[&str], args: &[&str]| {
+        let mut cmd = Command::new("unshare");
+        cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c", "mount -t tmpfs -o size=0 tmpfs \"$1\" && shift && exec \"$@\"", "sh", &hidden]);
+        cmd.args(prefix).arg(NSINIT).args(args);
+        run(cmd, Some(&r))
+    };
+    let nobody = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"];
+    let refused = "nsinit: mount sysfs: EPERM (Operation not permitted) on /sys (a mount hides part of /sys; the host's would show the host's network)";
+    for (prefix, options) in [
+        (&nobody[..], &["--rootfs", root][..]),
+        (&nobody[..], &["--bare", "--rootfs", root, "--unshare", "net,mnt", "--sysfs", "/sys"][..]),
+        (&[][..], &["--rootfs", root, "--unshare", "user"][..]),
+        (&[][..], &["--rootfs", root, "--uid-map", "0:100000:65536", "--gid-map", "0:100000:65536"][..]),
+    ] {
+        let out = with_sys_hidden(prefix, &[options, &[IN_PROBE, "ls", "/sys/class/net"]].concat());
+        assert_eq!(fails(out, 125), refused, "{prefix:?} {options:?}");
+    }
+    // Sharing the host's network: the host's /sys, read-only.
+    for (prefix, options) in [(&nobody[..], &["--rootfs", root, "--share", "net"][..]), (&[][..], &["--rootfs", root, "--unshare", "user", "--share", "net"][..])] {
+        let out = with_sys_hidden(prefix, &[options, &[IN_PROBE, "ls", "/sys/class/net"]].concat());
+        assert_eq!(listed(&ok(out)), host_interfaces(), "{prefix:?} {options:?}");
+    }
+    // Without a user namespace, the kernel does not ask: a new sysfs.
+    assert_eq!(ok(with_sys_hidden(&[], &["--rootfs", root, IN_PROBE, "ls", "/sys/class/net"])), "lo\n");
 }

@@ -295,7 +295,7 @@ pub fn spawn(
     // Without a user namespace, the network namespace is made beside the
     // setup (see net.rs); with one, it must be the user namespace's.
     let net = match c.has(CLONE_NEWNET) && !c.has(CLONE_NEWUSER) {
-        true => net::NetTask::start(&mut memory.net_stack, link.read, link.write),
+        true => net::NetTask::start(&mut memory.net_stack, link.write),
         false => None,
     };
     let (stack, path, user) = memory.parts();
@@ -498,7 +498,7 @@ fn setup(
             net.join()?;
             t.step("join net namespace", b"");
         }
-        mounts::mount(m, &mut root)?;
+        mounts::mount(m, &mut root, c.has(CLONE_NEWNET))?;
         t.step("mount", m.destination.bytes());
     }
     if let Some(net) = net {

@@ -120,19 +120,20 @@ const DEV_LINKS: [(&CStr, &CStr); 5] = [
     (c"ptmx", c"pts/ptmx"),
 ];
 
-/// Makes the mount `m`; see the module's text for the root.
-pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>) -> Result<(), Error> {
-    make_mount(m, root.as_ref())?;
+/// Makes the mount `m`; see the module's text for the root. `own_net`:
+/// the container has a network namespace of its own.
+pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>, own_net: bool) -> Result<(), Error> {
+    make_mount(m, root.as_ref(), own_net)?;
     after_mount(m.destination, root)
 }
 
-fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
+fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own_net: bool) -> Result<(), Error> {
     let dst = m.destination;
     let nodev = MS_NOSUID | MS_NODEV | MS_NOEXEC;
     let ro = if m.readonly { MS_RDONLY } else { 0 };
     match m.kind {
         MountKind::Proc => filesystem(c"proc", dst, root, nodev, None),
-        MountKind::Sysfs => sysfs(dst, root, nodev | ro),
+        MountKind::Sysfs => sysfs(dst, root, nodev | ro, own_net),
         MountKind::Mqueue => filesystem(c"mqueue", dst, root, nodev, None),
         MountKind::Tmpfs => {
             let mut data = ZBuf::<64>::new();
@@ -172,13 +173,23 @@ fn filesystem(
 /// sysfs on `dst`. The kernel mounts one only for the owner of the network
 /// namespace: a user namespace sharing the host's (rootless `--share net`)
 /// gets EPERM, and then, as rootless podman and runc do, the host's `/sys`
-/// and the mounts under it are bound instead (`bind_host`).
-fn sysfs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), Error> {
+/// and the mounts under it are bound instead (`bind_host`). Never for a
+/// container with a network namespace of its own (`own_net`): the host's
+/// `/sys` would show it the host's network. Its sysfs is refused (EPERM)
+/// in a user namespace where a mount hides part of the `/sys` nsinit sees
+/// (the kernel's `mount_too_revealing`), and that is an error.
+fn sysfs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_net: bool) -> Result<(), Error> {
     let target = open_point(dst, root, Some(Point::Dir))?;
     let fs = ZStr::new(c"sysfs");
     match sys::mount(Some(fs), fd_path(target.0, None).zstr(), Some(fs), flags, None) {
-        Err(Errno::EPERM) => bind_host(ZStr::new(c"/sys"), &target, dst, flags & MS_RDONLY != 0),
-        r => r.map_err(|e| mount_error(Error::sys("mount", b"sysfs", e).push(b" on ").push(dst.bytes()), e)),
+        Err(Errno::EPERM) if !own_net => bind_host(ZStr::new(c"/sys"), &target, dst, flags & MS_RDONLY != 0),
+        r => r.map_err(|e| {
+            let err = mount_error(Error::sys("mount", b"sysfs", e).push(b" on ").push(dst.bytes()), e);
+            match e {
+                Errno::EPERM => err.push(b" (a mount hides part of /sys; the host's would show the host's network)"),
+                _ => err,
+            }
+        }),
     }
 }
 

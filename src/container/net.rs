@@ -13,8 +13,9 @@
 use crate::error::{EXIT_FAILED, Error};
 use crate::sys::{self, Errno, Fd, IfFlags, OwnedFd};
 use core::sync::atomic::{AtomicI32, AtomicU32, Ordering};
-use linux_raw_sys::general::{CLONE_NEWNET, O_CLOEXEC, __WCLONE};
+use linux_raw_sys::general::{CLONE_NEWNET, O_CLOEXEC, SIGKILL, __WCLONE};
 use linux_raw_sys::ioctl::SIOCSIFFLAGS;
+use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 use linux_raw_sys::net::{AF_INET, SOCK_DGRAM, net_device_flags::IFF_UP};
 
 pub fn loopback_up() -> Result<(), Error> {
@@ -37,20 +38,25 @@ pub const NET_TASK_STACK: usize = 8 * 1024;
 // What the task and the container's process tell each other, in the memory
 // all three share. One task at a time: nsinit starts containers one after
 // the other, and reaps each task before the next start.
-/// MAKING, then READY or FAILED (with `FAILED_AT` and `ERRNO`).
-static STATE: AtomicU32 = AtomicU32::new(MAKING);
+/// MAKING, then READY or FAILED (with `FAILED_AT` and `ERRNO`); GONE once
+/// the task has ended, however it ended: the kernel clears this word then
+/// and wakes its waiters (see `sys::clone3_task`), so that the container's
+/// process never waits for a task that was killed.
+static STATE: AtomicU32 = AtomicU32::new(GONE);
 /// WAITING, then JOINED (by the container's process) or GIVEN_UP (by nsinit).
 static JOIN: AtomicU32 = AtomicU32::new(WAITING);
 static ERRNO: AtomicI32 = AtomicI32::new(0);
 /// Which step failed: 0 unshare, 1 socket, 2 SIOCSIFFLAGS.
 static FAILED_AT: AtomicU32 = AtomicU32::new(0);
-/// The parent link's ends, for the task.
+/// The parent link's write end, for the task to close.
 static LINK: AtomicI32 = AtomicI32::new(-1);
-static ALIVE: AtomicI32 = AtomicI32::new(-1);
+/// nsinit's PID: the task's parent, while nsinit lives.
+static PARENT: AtomicI32 = AtomicI32::new(0);
 
-const MAKING: u32 = 0;
-const READY: u32 = 1;
-const FAILED: u32 = 2;
+const GONE: u32 = 0;
+const MAKING: u32 = 1;
+const READY: u32 = 2;
+const FAILED: u32 = 3;
 const WAITING: u32 = 0;
 const JOINED: u32 = 1;
 const GIVEN_UP: u32 = 2;
@@ -62,24 +68,25 @@ pub struct NetTask {
 }
 
 impl NetTask {
-    /// Starts the task on `stack`; `parent_alive`/`parent_link` are the
-    /// parent link's ends (the task dies with nsinit, as the container's
-    /// process does). `None` when the kernel refuses the task: the
-    /// container's process then makes the namespace itself.
-    pub fn start(stack: &mut [u8], parent_alive: Fd, parent_link: Fd) -> Option<NetTask> {
+    /// Starts the task on `stack`; `parent_link` is the parent link's
+    /// write end, which the task closes (it dies with nsinit, as the
+    /// container's process does). `None` when the kernel refuses the
+    /// task: the container's process then makes the namespace itself.
+    pub fn start(stack: &mut [u8], parent_link: Fd) -> Option<NetTask> {
         STATE.store(MAKING, Ordering::Relaxed);
         JOIN.store(WAITING, Ordering::Relaxed);
         LINK.store(parent_link, Ordering::Relaxed);
-        ALIVE.store(parent_alive, Ordering::Relaxed);
+        PARENT.store(sys::getpid(), Ordering::Relaxed);
         // A closure without captures: the task calls it after this frame
         // may have ended, and it reads nothing from it.
-        let (pid, pidfd) = sys::clone3_task(stack, &mut || make_namespace()).ok()?;
+        let (pid, pidfd) = sys::clone3_task(stack, &STATE, &mut || make_namespace()).ok()?;
         Some(NetTask { pid, pidfd })
     }
 
     /// In the container's process: waits for the namespace and enters it.
     /// Errors: `unshare net`, `socket AF_INET`, `SIOCSIFFLAGS lo` (the
-    /// task's), `setns net` (this process's).
+    /// task's), `setns net` (this process's), and the task's end before
+    /// it made the namespace (killed, or nsinit gone).
     pub fn join(&self) -> Result<(), Error> {
         if JOIN.load(Ordering::Relaxed) == JOINED {
             return Ok(());
@@ -91,6 +98,7 @@ impl NetTask {
         }
         let entered = match state {
             READY => sys::setns(self.pidfd.0, CLONE_NEWNET).map_err(|e| Error::sys("setns", b"net", e)),
+            GONE => Err(Error::new(b"network namespace task ended")),
             _ => {
                 let e = Errno::new(ERRNO.load(Ordering::Relaxed));
                 Err(match FAILED_AT.load(Ordering::Relaxed) {
@@ -121,8 +129,16 @@ impl NetTask {
 /// went, and stays until the container's process has entered it (setns
 /// through a pidfd needs the task alive) or nsinit gives up.
 fn make_namespace() -> ! {
+    // The container's process learns of nsinit's end from the link's
+    // write end closing: this copy must not keep it open.
     let _ = sys::close(LINK.load(Ordering::Relaxed));
-    if super::die_with_parent(ALIVE.load(Ordering::Relaxed)).is_err() {
+    // Die with nsinit, and end now should it have died before the signal
+    // was asked for. Not by the parent link, as the container's process
+    // asks: that process may still hold the link's write end (it closes
+    // it first thing), which would hide nsinit's end, and this task, left
+    // waiting for a process gone, would hold the namespace for good.
+    let asked = sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize);
+    if asked.is_err() || sys::getppid() != PARENT.load(Ordering::Relaxed) {
         sys::exit_group(EXIT_FAILED);
     }
     let made = sys::unshare(CLONE_NEWNET)

@@ -8,6 +8,7 @@ pub use syscalls::Errno;
 pub use zstr::ZStr;
 
 use core::mem::MaybeUninit;
+use core::sync::atomic::AtomicU32;
 use linux_raw_sys::general::{
     AT_FDCWD, CLONE_INTO_CGROUP, CLONE_VFORK, CLONE_VM, SIGCHLD, clone_args, mount_attr, open_how, pollfd, rlimit64,
     stat, timespec,
@@ -318,23 +319,28 @@ pub fn clone3_vm(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut d
 /// new, running `child` on `stack` beside this process, for work done in
 /// parallel with a container's setup. It ends without a signal to its
 /// parent: reap it with `wait4(pid, __WCLONE)`. Returns its PID and a
-/// pidfd of it (close-on-exec). The caller keeps `child`, all it borrows
-/// and `stack` alive and apart until the task has exited, as for
-/// `clone3_vm`.
-pub fn clone3_task(stack: &mut [u8], child: &mut dyn FnMut()) -> Result<(i32, OwnedFd), Errno> {
+/// pidfd of it (close-on-exec). However the task ends, a signal's kill
+/// included, the kernel then stores 0 in `cleared` and wakes its futex
+/// waiters (`CLONE_CHILD_CLEARTID`), so that whoever waits on it for the
+/// task never waits for a task that is gone. The caller keeps `child`,
+/// all it borrows and `stack` alive and apart until the task has exited,
+/// as for `clone3_vm`.
+pub fn clone3_task(stack: &mut [u8], cleared: &'static AtomicU32, child: &mut dyn FnMut()) -> Result<(i32, OwnedFd), Errno> {
     let mut pidfd: i32 = -1;
-    let pid = clone3_onto(u64::from(linux_raw_sys::general::CLONE_PIDFD), None, stack, child, Some(&mut pidfd))?;
+    let flags = linux_raw_sys::general::CLONE_PIDFD | linux_raw_sys::general::CLONE_CHILD_CLEARTID;
+    let pid = clone3_onto(u64::from(flags), None, stack, child, Some((&mut pidfd, cleared)))?;
     Ok((pid, OwnedFd(pidfd)))
 }
 
-/// `clone3` with `CLONE_VM` onto `stack`; with `pidfd`, the kernel writes
-/// a pidfd of the child there and the child ends without SIGCHLD.
+/// `clone3` with `CLONE_VM` onto `stack`; with `task`, the kernel writes a
+/// pidfd of the child to its first part, clears its second when the child
+/// ends, and the child ends without SIGCHLD.
 fn clone3_onto(
     flags: u64,
     cgroup: Option<Fd>,
     stack: &mut [u8],
     child: &mut dyn FnMut(),
-    pidfd: Option<&mut i32>,
+    task: Option<(&mut i32, &'static AtomicU32)>,
 ) -> Result<i32, Errno> {
     // The stack grows down from its 16-byte aligned top, under a slot that
     // holds the (fat) pointer to `child`: in the child's own memory, so that
@@ -347,10 +353,10 @@ fn clone3_onto(
     unsafe { slot.write(child) };
     let args = clone_args {
         flags: flags | u64::from(CLONE_VM) | cgroup.map_or(0, |_| CLONE_INTO_CGROUP),
-        pidfd: pidfd.as_ref().map_or(0, |fd| *fd as *const i32 as u64),
-        child_tid: 0,
+        pidfd: task.as_ref().map_or(0, |(fd, _)| &**fd as *const i32 as u64),
+        child_tid: task.as_ref().map_or(0, |(_, word)| word.as_ptr() as u64),
         parent_tid: 0,
-        exit_signal: if pidfd.is_some() { 0 } else { u64::from(SIGCHLD) },
+        exit_signal: if task.is_some() { 0 } else { u64::from(SIGCHLD) },
         stack: base,
         stack_size: top - base,
         tls: 0,
@@ -358,9 +364,11 @@ fn clone3_onto(
         set_tid_size: 0,
         cgroup: cgroup.map_or(0, |fd| fd as u64),
     };
-    // SAFETY: `args` describes `stack`, whose top holds `slot` (above).
+    // SAFETY: `args` describes `stack`, whose top holds `slot` (above); the
+    // kernel writes the pidfd into an `i32` of ours during the call, and
+    // at the task's end stores 0 into a static atomic.
     let mut ret = unsafe { clone_onto(Sysno::clone3, &args as *const clone_args as usize, size_of::<clone_args>(), slot) };
-    if ret as isize == -(Errno::ENOSYS.into_raw() as isize) && cgroup.is_none() && pidfd.is_none() {
+    if ret as isize == -(Errno::ENOSYS.into_raw() as isize) && cgroup.is_none() && task.is_none() {
         // A seccomp filter may refuse clone3, whose flags it cannot read
         // (Docker's profile and nsinit's own do), so that clone(2) is used.
         let flags = args.flags | u64::from(SIGCHLD);
