@@ -186,10 +186,12 @@ fn userns_auto_maps_the_caller_as_root_and_its_subordinate_ids_after_it() {
     assert_eq!(id(&[]), "uid=0 gid=0 groups=\n");
     assert_eq!(id(&["--user", "1000:1000"]), "uid=1000 gid=1000 groups=\n");
     assert_eq!(id(&["--user", "1000:1000", "--groups", "1000,5"]), "uid=1000 gid=1000 groups=5,1000\n");
-    assert_eq!(id(&["--user", "65536"]), "uid=65536 gid=65536 groups=\n", "the last id of the range");
+    assert_eq!(id(&["--user", "65536:65536"]), "uid=65536 gid=65536 groups=\n", "the last id of the range");
+    // A uid with no passwd entry gets gid 0, as in Docker and runc.
+    assert_eq!(id(&["--user", "65536"]), "uid=65536 gid=0 groups=\n");
     // From a config file too.
     let conf = r.outside("auto.conf");
-    write_file(&conf, &format!("rootfs {root}\nuserns auto\nuser 42\n--\n{IN_PROBE} id\n"));
+    write_file(&conf, &format!("rootfs {root}\nuserns auto\nuser 42:42\n--\n{IN_PROBE} id\n"));
     assert_eq!(ok(me.nsinit(&r, Helpers::Real, &["--config", conf.to_str().unwrap()])), "uid=42 gid=42 groups=\n");
 }
 
