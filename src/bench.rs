@@ -51,6 +51,7 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], r
 /// Starts `n` containers, `jobs` at a time, writing each one's time from
 /// clone3 to exit into `out` (when it has room).
 #[cold]
+#[allow(clippy::too_many_arguments)] // what spawn takes, and the run's counts
 fn measure(
     c: &Container<'_>,
     env: &[Option<ZStr<'_>>],

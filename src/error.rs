@@ -193,6 +193,12 @@ pub fn errno_number(name: &[u8]) -> Option<i32> {
     (1..=last).find(|&n| errno_line(n).is_some_and(is_named))
 }
 
+impl core::fmt::Debug for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Error (exit {})", self.code)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,11 +246,5 @@ mod tests {
     fn unknown_errno_shows_its_number() {
         let e = Error::sys("mount", b"/x", Errno::new(4000));
         assert_eq!(e.text(), "nsinit: mount /x: errno 4000");
-    }
-}
-
-impl core::fmt::Debug for Error {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Error (exit {})", self.code)
     }
 }

@@ -135,10 +135,8 @@ pub fn run(
     }
     // Not the PID 1 of a namespace: orphans would go past us, so ask for them.
     let pid1 = sys::getpid() == 1;
-    if !pid1 {
-        if let Err(e) = sys::prctl(PR_SET_CHILD_SUBREAPER, 1) {
-            warn(Error::sys("prctl", b"PR_SET_CHILD_SUBREAPER", e));
-        }
+    if !pid1 && let Err(e) = sys::prctl(PR_SET_CHILD_SUBREAPER, 1) {
+        warn(Error::sys("prctl", b"PR_SET_CHILD_SUBREAPER", e));
     }
     let jobs = cfg!(feature = "tty");
     // The payload's group gets the terminal when ours has it. In a pid
@@ -319,11 +317,11 @@ fn stop_the_rest(signals: Fd, pid1: bool, timeout: u32) {
             break;
         }
         let ms = ((deadline - now) / 1_000_000).max(1) as i32;
-        if let Ok(revents) = sys::poll_one(signals, POLLIN as i16, ms) {
-            if revents != 0 {
-                // Only SIGCHLD matters now; the rest are dropped.
-                let _ = sys::read_signal(signals);
-            }
+        if let Ok(revents) = sys::poll_one(signals, POLLIN as i16, ms)
+            && revents != 0
+        {
+            // Only SIGCHLD matters now; the rest are dropped.
+            let _ = sys::read_signal(signals);
         }
     }
     // Orphans of the killed can appear as their parents die: repeat.

@@ -196,7 +196,7 @@ fn the_container_dies_with_nsinit_killed_at_any_moment_of_its_start() {
         &["--user", "1000:1000", "--groups", "5"],
         &["--user", "1000", "--init", "--share", "pid"],
         &["--share", "pid", "--user", "1000", "--cap-add", "KILL"],
-        &[&USERNS[..], &["--user", "1000:1000", "--init"]].concat().leak(),
+        [&USERNS[..], &["--user", "1000:1000", "--init"]].concat().leak(),
     ];
     for options in options {
         for micros in [0, 200, 500, 1000, 1500, 2000, 3000, 5000, 8000, 12000, 20000] {

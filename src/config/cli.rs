@@ -120,6 +120,7 @@ const VERSION: Opt = Opt { name: "version", args: "", cli_only: true };
 /// returns the index in `argv` where the payload starts. With the feature
 /// `compat`, options may be spelled as other tools spell them
 /// (`other_spelling`).
+#[allow(clippy::type_complexity)] // one callback, spelled out once
 fn walk<'a>(
     argv: &'a [Option<ZStr<'a>>],
     first: usize,

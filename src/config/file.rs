@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn bubblewrap_words_work_and_a_leading_dash_dash_gets_a_hint() {
-        use linux_raw_sys::general::{CLONE_NEWNET, CLONE_NEWPID};
+        use linux_raw_sys::general::CLONE_NEWPID;
         let c = with_file("unshare-pid\nunshare-net\nshare-net\nnew-session\ndie-with-parent\nas-pid-1\n--\nx\n", &[]).unwrap();
         assert_eq!(c.namespaces, CLONE_NEWPID);
         assert!(c.process.new_session && c.die_with_parent);

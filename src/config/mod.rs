@@ -157,6 +157,8 @@ pub enum EnvOp<'a> {
 /// The payload's argv, ending with `None` as `execve` wants it (empty while
 /// there is no payload yet).
 #[derive(Debug)]
+// Boxing the words would need an allocator; the description is one static.
+#[allow(clippy::large_enum_variant)]
 pub enum Payload<'a> {
     /// Words read from a config file; none yet, in a new description. (First,
     /// so that an empty description is all zero bytes and its static lives

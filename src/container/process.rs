@@ -253,7 +253,7 @@ mod tests {
         let arena = Box::leak(Box::new(EnvStorage::new()));
         let ops = [EnvOp::Set(z(c"A"), z(c"1")), EnvOp::Unset(z(c"HOME")), EnvOp::Set(z(c"PATH"), z(c"/usr/bin"))];
         let env = environment(&host, &ops, arena).unwrap();
-        assert_eq!(strings(&env), ["HOMER=x", "A=1", "PATH=/usr/bin"]);
+        assert_eq!(strings(env), ["HOMER=x", "A=1", "PATH=/usr/bin"]);
     }
 
     #[test]
@@ -262,9 +262,9 @@ mod tests {
         let arena = Box::leak(Box::new(EnvStorage::new()));
         let ops = [EnvOp::Set(z(c"A"), z(c"1")), EnvOp::Clear, EnvOp::Set(z(c"B"), z(c"2 3")), EnvOp::Set(z(c"B"), z(c""))];
         let env = environment(&host, &ops, arena).unwrap();
-        assert_eq!(strings(&env), ["B="]);
+        assert_eq!(strings(env), ["B="]);
         let arena = Box::leak(Box::new(EnvStorage::new()));
-        assert_eq!(strings(&environment(&host, &[], arena).unwrap()), ["PATH=/bin"]);
+        assert_eq!(strings(environment(&host, &[], arena).unwrap()), ["PATH=/bin"]);
     }
 
     #[test]

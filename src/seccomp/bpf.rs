@@ -522,7 +522,7 @@ pub(super) mod tests {
         if let Some(rule) = rules.clone().find(holds) {
             return rule.action.ret();
         }
-        rules.filter(|r| r.when == Condition::Always).last().map_or(p.default, |r| r.action).ret()
+        rules.filter(|r| r.when == Condition::Always).next_back().map_or(p.default, |r| r.action).ret()
     }
 
     /// Assembles `p`, checks that the kernel would load the program, and
