@@ -954,17 +954,23 @@ pub fn send_fd(socket: Fd, fd: Fd) -> Result<(), Errno> {
     control.0[8..12].copy_from_slice(&(SOL_SOCKET as i32).to_ne_bytes());
     control.0[12..16].copy_from_slice(&(SCM_RIGHTS as i32).to_ne_bytes());
     control.0[16..20].copy_from_slice(&fd.to_ne_bytes());
-    let msg = msghdr {
+    let msg = fd_message(&mut iov, &mut control);
+    // SAFETY: `msg` points at `iov`, `byte` and `control`, which live for the call.
+    unsafe { syscall!(Sysno::sendmsg, socket, &msg as *const msghdr, 0) }.map(drop)
+}
+
+/// A one-byte message with room for one descriptor: `iov` and `control`
+/// must outlive the message's use.
+fn fd_message(iov: &mut linux_raw_sys::general::iovec, control: &mut FdMessage) -> linux_raw_sys::net::msghdr {
+    linux_raw_sys::net::msghdr {
         msg_name: core::ptr::null_mut(),
         msg_namelen: 0,
-        msg_iov: (&mut iov as *mut linux_raw_sys::general::iovec).cast(),
+        msg_iov: (iov as *mut linux_raw_sys::general::iovec).cast(),
         msg_iovlen: 1,
         msg_control: control.0.as_mut_ptr().cast(),
         msg_controllen: control.0.len(),
         msg_flags: 0,
-    };
-    // SAFETY: `msg` points at `iov`, `byte` and `control`, which live for the call.
-    unsafe { syscall!(Sysno::sendmsg, socket, &msg as *const msghdr, 0) }.map(drop)
+    }
 }
 
 /// Receives one descriptor sent with `send_fd` (close-on-exec); `EIO`
@@ -974,15 +980,7 @@ pub fn recv_fd(socket: Fd) -> Result<Fd, Errno> {
     let mut byte = [0u8];
     let mut iov = linux_raw_sys::general::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
     let mut control = FdMessage([0; 24]);
-    let mut msg = msghdr {
-        msg_name: core::ptr::null_mut(),
-        msg_namelen: 0,
-        msg_iov: (&mut iov as *mut linux_raw_sys::general::iovec).cast(),
-        msg_iovlen: 1,
-        msg_control: control.0.as_mut_ptr().cast(),
-        msg_controllen: control.0.len(),
-        msg_flags: 0,
-    };
+    let mut msg = fd_message(&mut iov, &mut control);
     // SAFETY: `msg` points at buffers of the lengths it gives, which live for the call.
     let n = unsafe { syscall!(Sysno::recvmsg, socket, &mut msg as *mut msghdr, MSG_CMSG_CLOEXEC) }?;
     let int = |at: usize| i32::from_ne_bytes([control.0[at], control.0[at + 1], control.0[at + 2], control.0[at + 3]]);

@@ -618,26 +618,16 @@ fn helper_spy(name: &[u8], words: &[Option<ZStr<'_>>], envp: &[Option<ZStr<'_>>]
 }
 
 fn ids() -> i32 {
-    let mut groups = [0u32; 64];
-    let n = sys::getgroups(&mut groups).unwrap_or(0);
     let mut l = Line::new();
-    l.push(b"uid=").push_u64(u64::from(sys::getuid())).push(b" gid=").push_u64(u64::from(sys::getgid()));
-    l.push(b" groups=");
-    for (i, g) in groups[..n].iter().enumerate() {
-        if i > 0 {
-            l.push(b",");
-        }
-        l.push_u64(u64::from(*g));
-    }
+    push_ids(&mut l);
     l.print(1);
     0
 }
 
-/// `uid=U gid=G groups=A,B HOME=/h cwd=/w`: who the payload is, where.
-fn user(env: &[Option<ZStr<'_>>]) -> i32 {
+/// `uid=U gid=G groups=A,B`.
+fn push_ids(l: &mut Line) {
     let mut groups = [0u32; 64];
     let n = sys::getgroups(&mut groups).unwrap_or(0);
-    let mut l = Line::new();
     l.push(b"uid=").push_u64(u64::from(sys::getuid())).push(b" gid=").push_u64(u64::from(sys::getgid()));
     l.push(b" groups=");
     for (i, g) in groups[..n].iter().enumerate() {
@@ -646,6 +636,12 @@ fn user(env: &[Option<ZStr<'_>>]) -> i32 {
         }
         l.push_u64(u64::from(*g));
     }
+}
+
+/// `uid=U gid=G groups=A,B HOME=/h cwd=/w`: who the payload is, where.
+fn user(env: &[Option<ZStr<'_>>]) -> i32 {
+    let mut l = Line::new();
+    push_ids(&mut l);
     match env.iter().flatten().find(|v| v.bytes().starts_with(b"HOME=")) {
         Some(home) => l.push(b" ").push(home.bytes()),
         None => l.push(b" HOME unset"),
