@@ -31,10 +31,6 @@ pub mod error;
 pub mod init;
 pub mod jobs;
 #[cfg(feature = "oci")]
-// oci::json::Error keeps the JSON path of what it is about inline (192
-// bytes) instead of in a global; one is made per run at most, and an `Ok`
-// writes only the tag.
-#[allow(clippy::result_large_err)]
 pub mod oci;
 pub mod rt;
 pub mod seccomp;

@@ -22,13 +22,13 @@ use core::mem;
 /// How deeply arrays and objects may nest. runtime-spec's deepest value
 /// (`linux.seccomp.syscalls[i].args[j].value`) is 5 levels down; extensions
 /// an engine adds get room to spare. The parser recurses once a level, at
-/// about 1.3 KiB of stack each: a hostile file costs at most ~40 KiB.
-pub const MAX_DEPTH: u32 = 32;
+/// about 150 bytes of stack each (x86_64, `skip`): ~10 KiB at most.
+pub const MAX_DEPTH: u32 = 64;
 
-/// How many steps of its JSON path an error keeps (the innermost ones; a
-/// longer path is shown starting with `...`). runtime-spec's longest is 7
-/// (`linux.seccomp.syscalls[i].args[j].valueTwo`).
-pub const PATH_MAX: usize = 8;
+/// Room for the JSON path of an error, in bytes: its innermost steps are
+/// kept, and a longer path is shown starting with `...`. runtime-spec's
+/// longest (`linux.seccomp.syscalls[i].args[j].valueTwo`) takes about 40.
+pub const PATH_ROOM: usize = 256;
 
 /// What a value is, from its first byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,7 +124,7 @@ impl<'a> Json<'a> {
         }
         room[len] = 0;
         let room: &'a [u8] = room;
-        ZStr::from_bytes_until_nul(room).ok_or(Error::new("a NUL character (U+0000) in a string"))
+        ZStr::from_bytes_until_nul(room).ok_or_else(|| Error::new("a NUL character (U+0000) in a string"))
     }
 
     /// Reads an integer from 0 to 2^64-1. A number with a fraction or an
@@ -251,7 +251,7 @@ impl<'a> Json<'a> {
     /// Consumes the `{` or `[` at the cursor, one level deeper.
     fn open(&mut self) -> Result<(), Error<'a>> {
         if self.depth == MAX_DEPTH {
-            return Err(self.syntax(0, "nested too deeply (at most 32 levels)"));
+            return Err(self.syntax(0, "nested too deeply (at most 64 levels)"));
         }
         self.depth += 1;
         self.take(1);
@@ -317,7 +317,7 @@ impl<'a> Json<'a> {
         };
         let mut n: u64 = 0;
         for &d in digits {
-            n = n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))).ok_or(Error::new(RANGE).with_detail(text))?;
+            n = n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))).ok_or_else(|| Error::new(RANGE).with_detail(text))?;
         }
         Ok((negative, n, text))
     }
@@ -334,7 +334,7 @@ impl<'a> Json<'a> {
     fn signed(&mut self, min: i64, max: i64) -> Result<i64, Error<'a>> {
         let (negative, n, text) = self.integer()?;
         let value = if negative { 0i64.checked_sub_unsigned(n) } else { i64::try_from(n).ok() };
-        value.filter(|v| (min..=max).contains(v)).ok_or(Error::new(RANGE).with_detail(text))
+        value.filter(|v| (min..=max).contains(v)).ok_or_else(|| Error::new(RANGE).with_detail(text))
     }
 
     /// Consumes the next `n` bytes of the text and hands them out, for as
@@ -371,8 +371,8 @@ impl<'a> Json<'a> {
     #[inline(never)]
     fn syntax(&self, at: usize, what: &'static str) -> Error<'a> {
         let mut e = Error::new(what);
-        e.line = self.line;
-        e.column = self.offset + at - self.line_start + 1;
+        e.line = u32::try_from(self.line).unwrap_or(u32::MAX);
+        e.column = u32::try_from(self.offset + at - self.line_start + 1).unwrap_or(u32::MAX);
         e
     }
 
@@ -531,24 +531,28 @@ enum Step<'a> {
 /// A JSON error: what is wrong, an optional word it is about, and where:
 /// the JSON path of the value (semantic errors) or, for syntax errors, the
 /// line and column. Printed by `into_error`.
+///
+/// The path is kept beside the error, in one static record, as
+/// `crate::error::Error` keeps its message: an error is made once a run,
+/// and a path inside it would make every `Result` of the parser and of the
+/// code mapping the document as large as the path, in code and in stack.
+/// So there is one error at a time: a new one starts an empty path.
 pub struct Error<'a> {
     what: &'static str,
     detail: Option<&'a [u8]>,
     /// 1-based; 0 when the error is not about the text's syntax.
-    line: usize,
-    column: usize,
-    /// The path's innermost steps, innermost first.
-    path: [Step<'a>; PATH_MAX],
-    steps: usize,
-    /// Steps further out were dropped: the path shows `...` in front.
-    cut: bool,
+    line: u32,
+    column: u32,
 }
 
 impl<'a> Error<'a> {
     /// An error about the value being read: `what` is shown after its
     /// path, e.g. `unknown mount option` or `expected an integer`.
+    #[cold]
+    #[inline(never)]
     pub fn new(what: &'static str) -> Self {
-        Error { what, detail: None, line: 0, column: 0, path: [Step::Index(0); PATH_MAX], steps: 0, cut: false }
+        with_path(Path::clear);
+        Error { what, detail: None, line: 0, column: 0 }
     }
 
     /// The same, about `word` (a name, a number's text), shown quoted
@@ -564,12 +568,14 @@ impl<'a> Error<'a> {
     }
 
     /// The error as it happened inside `step`.
-    fn inside(mut self, step: Step<'a>) -> Self {
-        if self.steps < PATH_MAX {
-            self.path[self.steps] = step;
-            self.steps += 1;
-        } else {
-            self.cut = true;
+    #[cold]
+    fn inside(self, step: Step<'_>) -> Self {
+        if self.line == 0 {
+            let mut digits = [0; 20];
+            with_path(|path| match step {
+                Step::Key(key) => path.prepend(&[b".", key]),
+                Step::Index(index) => path.prepend(&[b"[", decimal(index, &mut digits), b"]"]),
+            });
         }
         self
     }
@@ -580,18 +586,12 @@ impl<'a> Error<'a> {
     pub fn into_error(self, file: &[u8]) -> crate::error::Error {
         let mut e = crate::error::Error::new(file);
         if self.line != 0 {
-            e = e.push(b":").push_u64(self.line as u64).push(b":").push_u64(self.column as u64);
-        } else if self.steps > 0 {
-            e = e.push(b": ");
-            if self.cut {
-                e = e.push(b"...");
-            }
-            for (i, step) in self.path[..self.steps].iter().rev().enumerate() {
-                e = match *step {
-                    Step::Key(key) if i == 0 => e.push(key),
-                    Step::Key(key) => e.push(b".").push(key),
-                    Step::Index(index) => e.push(b"[").push_u64(index as u64).push(b"]"),
-                };
+            e = e.push(b":").push_u64(self.line.into()).push(b":").push_u64(self.column.into());
+        } else {
+            let mut shown = [0; PATH_ROOM + 3];
+            let len = with_path(|path| path.show(&mut shown)).unwrap_or(0);
+            if len > 0 {
+                e = e.push(b": ").push(&shown[..len]);
             }
         }
         e = e.push(b": ").push(self.what.as_bytes());
@@ -599,6 +599,83 @@ impl<'a> Error<'a> {
             e = e.push(b" '").push(detail).push(b"'");
         }
         e
+    }
+}
+
+/// The JSON path of the error being made, built from its end as the error
+/// goes up through the arrays and objects around it.
+struct Path {
+    room: [u8; PATH_ROOM],
+    /// Where the path starts in `room`.
+    start: usize,
+    /// Steps further out did not fit and were dropped.
+    cut: bool,
+}
+
+impl Path {
+    const fn new() -> Path {
+        Path { room: [0; PATH_ROOM], start: PATH_ROOM, cut: false }
+    }
+
+    fn clear(&mut self) {
+        self.start = PATH_ROOM;
+        self.cut = false;
+    }
+
+    /// Puts `parts` in front of the path; once a step does not fit, the path
+    /// is cut there and takes no more.
+    fn prepend(&mut self, parts: &[&[u8]]) {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if self.cut || len > self.start {
+            self.cut = true;
+            return;
+        }
+        self.start -= len;
+        let mut at = self.start;
+        for part in parts {
+            self.room[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+    }
+
+    /// Writes the path as shown (`a.b[3]`, `...b[3]` when cut) to `out`;
+    /// returns its length.
+    fn show(&self, out: &mut [u8; PATH_ROOM + 3]) -> usize {
+        let path = &self.room[self.start..];
+        let path = path.strip_prefix(b".").unwrap_or(path);
+        let dots: &[u8] = if self.cut { b"..." } else { b"" };
+        out[..dots.len()].copy_from_slice(dots);
+        out[dots.len()..dots.len() + path.len()].copy_from_slice(path);
+        dots.len() + path.len()
+    }
+}
+
+/// Runs `f` on the path of the error being made.
+#[cfg(not(test))]
+fn with_path<R>(f: impl FnOnce(&mut Path) -> R) -> Option<R> {
+    static PATH: crate::rt::Global<Path> = crate::rt::Global::new(Path::new());
+    PATH.with(f)
+}
+
+/// The same, one a thread, as tests run in threads.
+#[cfg(test)]
+fn with_path<R>(f: impl FnOnce(&mut Path) -> R) -> Option<R> {
+    std::thread_local! {
+        static PATH: core::cell::RefCell<Path> = const { core::cell::RefCell::new(Path::new()) };
+    }
+    PATH.with(|p| Some(f(&mut p.borrow_mut())))
+}
+
+/// `n` in decimal, written at the end of `buf`.
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
     }
 }
 
@@ -918,8 +995,6 @@ mod tests {
 
     #[test]
     fn long_paths_keep_their_innermost_steps() {
-        // Ten levels: the path keeps the innermost PATH_MAX steps.
-        let text = r#"{"a":{"b":{"c":[[{"d":{"e":{"f":{"g":"x"}}}}]]}}}"#;
         fn walk<'a>(json: &mut Json<'a>) -> Result<(), Error<'a>> {
             match json.peek()? {
                 Kind::Object => json.object(|j, _| walk(j)),
@@ -927,10 +1002,14 @@ mod tests {
                 _ => Err(Error::new("too deep")),
             }
         }
-        assert_eq!(PATH_MAX, 8);
-        assert_eq!(refused(text, walk), "nsinit: config.json: ...b.c[0][0].d.e.f.g: too deep");
-        let text = r#"{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":1}}}}}}}}"#;
-        assert_eq!(refused(text, walk), "nsinit: config.json: a.b.c.d.e.f.g.h: too deep");
+        let text = r#"{"a":{"b":{"c":[[{"d":{"e":{"f":{"g":{"h":{"i":[[[1]]]}}}}}}]]}}}"#;
+        assert_eq!(refused(text, walk), "nsinit: config.json: a.b.c[0][0].d.e.f.g.h.i[0][0][0]: too deep");
+        // Keys of 100 bytes: two fit in PATH_ROOM with the index, the third not.
+        let key = |c: &str| c.repeat(100);
+        let text = format!(r#"{{"{}": {{"{}": {{"{}": [0]}}}}}}"#, key("a"), key("b"), key("c"));
+        assert_eq!(refused(&text, walk), format!("nsinit: config.json: ...{}.{}[0]: too deep", key("b"), key("c")));
+        // A new error starts a new path.
+        assert_eq!(refused(r#"{"x": 1}"#, walk), "nsinit: config.json: x: too deep");
     }
 
     #[test]
