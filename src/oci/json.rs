@@ -60,7 +60,7 @@ pub struct Json<'a> {
 /// What `object` calls for each member.
 type Member<'a, 'f> = dyn FnMut(&mut Json<'a>, &'a [u8]) -> Result<(), Error<'a>> + 'f;
 
-/// Syntax error texts, each used in more than one place.
+/// Error texts used in more than one place.
 const END: &str = "unexpected end of the text";
 const VALUE: &str = "expected a value";
 const INTEGER: &str = "expected an integer";
