@@ -1121,4 +1121,53 @@ mod tests {
         // The suite as copied: 95 accepted, 188 refused, 35 either way.
         assert_eq!(counts, [95, 188, 35], "cases in {}", dir.display());
     }
+
+    /// Reads any value with the accessor for its kind, as mapping code
+    /// would, errors and all.
+    fn walk<'a>(json: &mut Json<'a>) -> Result<(), Error<'a>> {
+        match json.peek()? {
+            Kind::Object => json.object(|json, _| walk(json)),
+            Kind::Array => json.array(|json, _| walk(json)),
+            Kind::String => json.string().map(drop),
+            Kind::Number => json.i64().map(drop).or_else(|_| Ok(())),
+            Kind::Bool => json.bool().map(drop),
+            Kind::Null => json.null().map(drop),
+        }
+    }
+
+    /// Every accepted case cut short and with single bytes changed: refused
+    /// or accepted, never a panic, and the accessors agree with `skip` on
+    /// the text (but for NUL in strings and numbers outside i64).
+    #[test]
+    fn damaged_texts_never_panic() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/JSONTestSuite/test_parsing");
+        let mut texts = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().unwrap().to_string_lossy().starts_with("y_") {
+                texts.push(std::fs::read(path).unwrap());
+            }
+        }
+        assert_eq!(texts.len(), 95);
+        let mut tried = 0;
+        for text in &texts {
+            for cut in 0..text.len() {
+                let mut damaged = vec![text[..cut].to_vec()];
+                for b in [b'"', b'\\', b'{', b']', b',', b'0', b'e', 0x00, 0x1f, 0x80, 0xff] {
+                    let mut changed = text.clone();
+                    changed[cut] = b;
+                    damaged.push(changed);
+                }
+                for d in damaged {
+                    tried += 1;
+                    let skipped = valid(&d);
+                    let mut buf = d.clone();
+                    let mut json = Json::new(&mut buf);
+                    let walked = walk(&mut json).and_then(|()| json.end()).is_ok();
+                    assert!(!walked || skipped, "{:?}", String::from_utf8_lossy(&d));
+                }
+            }
+        }
+        assert!(tried > 10_000, "{tried}");
+    }
 }
