@@ -1129,7 +1129,11 @@ mod tests {
             Kind::Object => json.object(|json, _| walk(json)),
             Kind::Array => json.array(|json, _| walk(json)),
             Kind::String => json.string().map(drop),
-            Kind::Number => json.i64().map(drop).or_else(|_| Ok(())),
+            // A fraction or a number out of range is read all the same.
+            Kind::Number => match json.i64() {
+                Err(e) if e.line == 0 => Ok(()),
+                read => read.map(drop),
+            },
             Kind::Bool => json.bool().map(drop),
             Kind::Null => json.null().map(drop),
         }
