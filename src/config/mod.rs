@@ -423,13 +423,13 @@ impl<'a> Hooks<'a> {
     }
 
     /// Adds `words` and a `None` after them; returns where they start.
-    /// `Err` when `MAX_HOOK_WORDS` would be passed.
-    pub fn push_words(&mut self, words: impl IntoIterator<Item = ZStr<'a>>) -> Result<u16, ()> {
-        let start = self.words.len();
+    /// `None` when `MAX_HOOK_WORDS` would be passed.
+    pub fn push_words(&mut self, words: impl IntoIterator<Item = ZStr<'a>>) -> Option<u16> {
+        let start = u16::try_from(self.words.len()).ok()?;
         for w in words.into_iter().map(Some).chain(core::iter::once(None)) {
-            self.words.push(w).map_err(|_| ())?;
+            self.words.push(w).ok()?;
         }
-        u16::try_from(start).map_err(|_| ())
+        Some(start)
     }
 }
 
