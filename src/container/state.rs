@@ -111,3 +111,63 @@ impl Out {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Identity;
+    use std::ffi::CString;
+
+    fn z(s: &str) -> crate::sys::ZStr<'static> {
+        crate::sys::ZStr::new(Box::leak(CString::new(s).unwrap().into_boxed_c_str()))
+    }
+
+    /// The state as a hook would read it.
+    fn written(who: &Identity<'_>, status: Status, pid: Option<i32>) -> String {
+        let fd = sys::memfd_create(z("state-test"), 0).unwrap();
+        write(fd, who, status, pid).unwrap();
+        sys::lseek(fd, 0, 0).unwrap();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut got = Vec::new();
+        loop {
+            let n = sys::read(fd, &mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        sys::close(fd).unwrap();
+        String::from_utf8(got).unwrap()
+    }
+
+    #[test]
+    fn a_state_has_every_field_the_spec_names_with_strings_escaped() {
+        let mut who = Identity { id: Some(z("web-1")), bundle: Some(z("/srv/b\"x\\y")), ..Identity::default() };
+        who.annotations.push((z("a"), z("line\nnext\t\u{1}"))).unwrap();
+        who.annotations.push((z("é"), z(""))).unwrap();
+        assert_eq!(
+            written(&who, Status::Creating, Some(42)),
+            r#"{"ociVersion":"1.2.1","id":"web-1","status":"creating","pid":42,"bundle":"/srv/b\"x\\y","annotations":{"a":"line\u000anext\u0009\u0001","é":""}}"#
+        );
+    }
+
+    #[test]
+    fn a_stopped_container_has_no_pid_and_an_empty_identity_is_empty_strings() {
+        assert_eq!(
+            written(&Identity::default(), Status::Stopped, None),
+            r#"{"ociVersion":"1.2.1","id":"","status":"stopped","bundle":"","annotations":{}}"#
+        );
+    }
+
+    #[test]
+    fn a_state_larger_than_the_buffer_is_written_whole() {
+        let mut who = Identity { id: Some(z("big")), ..Identity::default() };
+        let long = "v".repeat(3000);
+        for i in 0..20 {
+            who.annotations.push((z(&format!("k{i}")), z(&long))).unwrap();
+        }
+        let text = written(&who, Status::Running, Some(7));
+        assert!(text.ends_with("}}") && text.contains(r#""status":"running","pid":7"#));
+        assert_eq!(text.matches(&long).count(), 20);
+    }
+}
