@@ -25,6 +25,8 @@ fn bundle(r: &Rootfs, args: &[&str], hooks: Value, annotations: Value) -> PathBu
     let mut config: Value = serde_json::from_str(&fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
     config["process"]["args"] = json!(args);
     config["process"]["terminal"] = json!(false);
+    // Hooks and payloads here leave notes in the image's /tmp.
+    config["root"]["readonly"] = json!(false);
     config["hooks"] = hooks;
     config["annotations"] = annotations;
     fs::write(dir.join("config.json"), serde_json::to_string_pretty(&config).unwrap()).unwrap();
@@ -80,7 +82,9 @@ fn every_point_runs_in_order_where_the_spec_says_with_the_state_and_only_its_env
         let mut list = vec![hook(&script, &["recorder", point, "two words"])];
         // A second hook at each point runs after the first.
         let second = r.outside(&format!("{point}-2.sh"));
-        fs::write(&second, format!("#!/bin/sh\necho {point} >> {}\n", order.display())).unwrap();
+        // poststart's lets the payload end: until then the state's pid is alive.
+        let go = if point == "poststart" { format!("touch {}\n", r.host("/tmp/go").display()) } else { String::new() };
+        fs::write(&second, format!("#!/bin/sh\necho {point} >> {}\n{go}", order.display())).unwrap();
         fs::set_permissions(&second, fs::Permissions::from_mode(0o755)).unwrap();
         list.push(json!({"path": second}));
         hooks.insert(point.to_string(), json!(list));
@@ -93,7 +97,7 @@ fn every_point_runs_in_order_where_the_spec_says_with_the_state_and_only_its_env
     hooks.insert("startContainer".into(), json!([hook(Path::new("/start.sh"), &["start"]), {"path": "/start-2.sh"}]));
     let dir = bundle(
         &r,
-        &["/bin/sh", "-c", "readlink /proc/self/ns/mnt; echo payload >> /tmp/order"],
+        &["/bin/sh", "-c", "readlink /proc/self/ns/mnt; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo payload >> /tmp/order"],
         Value::Object(hooks),
         json!({"org.nsinit.test": "a \"quoted\" value", "b": ""}),
     );
@@ -166,13 +170,14 @@ fn a_failing_hook_before_the_payload_stops_the_start_and_poststop_still_runs() {
 #[test]
 fn a_hook_past_its_timeout_is_killed_and_the_start_fails() {
     let r = Rootfs::with_busybox("hooks-timeout");
-    let hooks = json!({"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "60"], "timeout": 1}]});
+    // argv[0] marks the hook's process apart from any other sleep.
+    let hooks = json!({"createRuntime": [{"path": "/bin/sleep", "args": ["nsinit-test-timed-out-hook", "60"], "timeout": 1}]});
     let dir = bundle(&r, &["/bin/true"], hooks, json!({}));
     let started = Instant::now();
     let err = fails(r.nsinit(&["run", "--bundle", dir.to_str().unwrap(), "slow"]), 125);
     assert_eq!(err.trim(), "nsinit: createRuntime hook /bin/sleep: timed out after 1 s");
     assert!(started.elapsed() < Duration::from_secs(30), "the timeout did not end the wait: {:?}", started.elapsed());
-    assert!(processes_named("sleep 60").is_empty(), "the timed-out hook is still running");
+    assert!(processes_named("nsinit-test-timed-out-hook").is_empty(), "the timed-out hook is still running");
 }
 
 /// A hook that does not exist: the error names the call and the errno.
