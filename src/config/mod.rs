@@ -7,12 +7,18 @@
 
 mod cli;
 mod file;
+mod kernel;
 mod options;
 mod paths;
 
 pub use cli::{Action, BENCH_MAX_JOBS, Mode, BENCH_MAX_RUNS, parse};
 pub use options::{CGROUP_NAME_MAX, MAX_LOWERS, cgroup_path_ok, parse_user, rlimit_name};
 pub use paths::PATH_ROOM;
+pub use kernel::{
+    CpuAffinity, CpuSet, Device, DeviceKind, IoPriority, JOIN_ORDER, Join, MAX_CPUS, MAX_DEVICES, MAX_JOINS, MAX_MAJOR, MAX_MINOR,
+    MAX_SYSCTLS, PER_LINUX, PER_LINUX32, Scheduler, Sysctl, TimeOffsets, io_class, namespace_name, namespace_type, parse_cpu_list,
+    parse_personality, sched_flag, sched_policy, sysctl_namespace, sysctl_path,
+};
 
 /// A decimal number, digits only (for the probe and later numeric options).
 pub fn parse_number(s: &[u8]) -> Option<u64> {
@@ -277,6 +283,22 @@ pub struct Process<'a> {
     /// `--tty` (OCI `process.terminal`): the payload's stdio and controlling
     /// terminal is a pty of the container's own, relayed by nsinit.
     pub terminal: bool,
+    /// `--umask` (OCI `process.user.umask`): set just before the exec;
+    /// `None` keeps nsinit's own.
+    pub umask: Option<u32>,
+    /// `--scheduler`, `--nice` (OCI `process.scheduler`).
+    pub scheduler: Option<Scheduler>,
+    /// `--io-priority` (OCI `process.ioPriority`).
+    pub io_priority: Option<IoPriority>,
+    /// `--cpu-affinity` (OCI `process.execCPUAffinity`). (Not an
+    /// `Option`: its `None` would not be zero bytes.)
+    pub cpu_affinity: CpuAffinity,
+    /// `--apparmor` (OCI `process.apparmorProfile`): the AppArmor profile
+    /// the payload is confined to from its exec.
+    pub apparmor_profile: Option<ZStr<'a>>,
+    /// `--selinux-label` (OCI `process.selinuxLabel`): the SELinux label
+    /// the payload runs with from its exec.
+    pub selinux_label: Option<ZStr<'a>>,
 }
 
 /// `--init`: nsinit stays the container's PID 1 and runs the payload as its
@@ -506,6 +528,24 @@ pub struct Container<'a> {
     pub hooks: Hooks<'a>,
     /// Its ID, bundle and annotations, for the state hooks read.
     pub identity: Identity<'a>,
+    /// `--join TYPE:PATH` (OCI `linux.namespaces[]` with a `path`): the
+    /// namespaces entered rather than created, one of each type at most;
+    /// a type here is not in `namespaces`.
+    pub joins: Vec<Join<'a>, MAX_JOINS>,
+    /// `--sysctl KEY=VALUE` (OCI `linux.sysctl`), in order.
+    pub sysctls: Vec<Sysctl<'a>, MAX_SYSCTLS>,
+    /// `--device` (OCI `linux.devices`), made in order after the mounts.
+    pub devices: Vec<Device<'a>, MAX_DEVICES>,
+    /// Make the runtime-spec's default devices in the root's `/dev` after
+    /// the mounts (null, zero, full, random, urandom, tty; the links fd,
+    /// stdin, stdout, stderr, and ptmx to pts/ptmx), as runc does unless
+    /// `/dev` is bound from the host. The `--dev` mount makes its own.
+    pub default_devices: bool,
+    /// `--personality` (OCI `linux.personality.domain`): `PER_LINUX` or
+    /// `PER_LINUX32`.
+    pub personality: Option<u32>,
+    /// `--time-offset` (OCI `linux.timeOffsets`): needs a new time namespace.
+    pub time_offsets: Option<TimeOffsets>,
 }
 
 impl<'a> Container<'a> {
@@ -527,6 +567,12 @@ impl<'a> Container<'a> {
                 pass_fds: Vec::new(),
                 new_session: false,
                 terminal: false,
+                umask: None,
+                scheduler: None,
+                io_priority: None,
+                cpu_affinity: CpuAffinity { initial: None, at_exec: None },
+                apparmor_profile: None,
+                selinux_label: None,
             },
             init: Init { enabled: false, pgroup: false, foreground: false },
             stop_timeout: None,
@@ -556,6 +602,12 @@ impl<'a> Container<'a> {
             die_with_parent: false,
             hooks: Hooks::new(),
             identity: Identity { id: None, bundle: None, annotations: Vec::new() },
+            joins: Vec::new(),
+            sysctls: Vec::new(),
+            devices: Vec::new(),
+            default_devices: false,
+            personality: None,
+            time_offsets: None,
         }
     }
 
@@ -605,6 +657,46 @@ impl<'a> Container<'a> {
         self.hooks.list.clear();
         self.hooks.words.clear();
         self.identity = Identity::default();
+        // Only the `process` feature's words fill these.
+        if cfg!(feature = "process") {
+            self.clear_kernel();
+        }
+    }
+
+    fn clear_kernel(&mut self) {
+        self.joins.clear();
+        self.sysctls.clear();
+        self.devices.clear();
+        self.default_devices = false;
+        self.personality = None;
+        self.time_offsets = None;
+        let p = &mut self.process;
+        (p.umask, p.scheduler, p.io_priority) = (None, None, None);
+        p.cpu_affinity = CpuAffinity { initial: None, at_exec: None };
+        (p.apparmor_profile, p.selinux_label) = (None, None);
+    }
+
+    /// Whether nothing of `config::kernel`'s is asked for.
+    fn asks_nothing_of_kernel(&self) -> bool {
+        let p = &self.process;
+        self.joins.is_empty()
+            && self.sysctls.is_empty()
+            && self.devices.is_empty()
+            && !self.default_devices
+            && self.personality.is_none()
+            && self.time_offsets.is_none()
+            && p.umask.is_none()
+            && p.scheduler.is_none()
+            && p.io_priority.is_none()
+            && p.cpu_affinity.initial.is_none()
+            && p.cpu_affinity.at_exec.is_none()
+            && p.apparmor_profile.is_none()
+            && p.selinux_label.is_none()
+    }
+
+    /// Whether namespace `bit` is joined by path.
+    pub fn joins(&self, bit: u32) -> bool {
+        cfg!(feature = "process") && self.joins.iter().any(|j| j.namespace == bit)
     }
 
     /// Whether starting it needs no new process, no namespace, no mount and
@@ -629,6 +721,7 @@ impl<'a> Container<'a> {
             && self.oom_score_adj.is_none()
             && self.hooks.list.is_empty()
             && !self.wants_cgroup()
+            && (!cfg!(feature = "process") || self.asks_nothing_of_kernel())
     }
 
     pub fn has(&self, namespace: u32) -> bool {

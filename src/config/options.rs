@@ -113,6 +113,30 @@ pub const OPTIONS: &[Opt] = &[
     opt("pass-fd", "N"),
     #[cfg(feature = "tty")]
     opt("tty", ""),
+    #[cfg(feature = "process")]
+    opt("join", "TYPE:PATH"),
+    #[cfg(feature = "process")]
+    opt("sysctl", "KEY=VALUE"),
+    #[cfg(feature = "process")]
+    opt("umask", "OCTAL"),
+    #[cfg(feature = "process")]
+    opt("device", "HOST[:CONTAINER][:PERMS]"),
+    #[cfg(feature = "process")]
+    opt("personality", "LINUX|LINUX32"),
+    #[cfg(feature = "process")]
+    opt("scheduler", "POLICY[:PRIORITY]"),
+    #[cfg(feature = "process")]
+    opt("nice", "N"),
+    #[cfg(feature = "process")]
+    opt("io-priority", "CLASS[:LEVEL]"),
+    #[cfg(feature = "process")]
+    opt("cpu-affinity", "CPUS"),
+    #[cfg(feature = "process")]
+    opt("time-offset", "CLOCK=SECONDS[.NS]"),
+    #[cfg(feature = "process")]
+    opt("apparmor", "PROFILE"),
+    #[cfg(feature = "process")]
+    opt("selinux-label", "LABEL"),
     Opt { name: "config", args: "FILE", cli_only: true },
     Opt { name: "timings", args: "", cli_only: true },
 ];
@@ -503,6 +527,12 @@ impl<'c, 'a> Builder<'c, 'a> {
                 })?;
                 self.c.process.pass_fds.push(fd as u32).map_err(|_| error().push(b"too many descriptors (at most 16)"))?;
             }
+            #[cfg(feature = "process")]
+            (
+                "join" | "sysctl" | "umask" | "device" | "personality" | "scheduler" | "nice" | "io-priority" | "cpu-affinity"
+                | "time-offset" | "apparmor" | "selinux-label",
+                [word],
+            ) => self.kernel(opt, *word, at)?,
             #[cfg(feature = "init")]
             ("on-exit", [action]) => {
                 self.c.on_exit = match action.bytes() {
@@ -513,6 +543,107 @@ impl<'c, 'a> Builder<'c, 'a> {
                 };
             }
             _ => return Err(at.wrong_arity(opt)),
+        }
+        Ok(())
+    }
+
+    /// The words of `config::kernel`: what the container asks of the
+    /// kernel beyond new namespaces and mounts.
+    #[cfg(feature = "process")]
+    #[inline(never)]
+    fn kernel(&mut self, opt: &Opt, word: ZStr<'a>, at: At<'a>) -> Result<(), Error> {
+        use super::kernel::*;
+        let error = || at.error(opt.name.as_bytes());
+        let w = word.bytes();
+        let got = |e: Error, what: &[u8]| e.push(what).push(b"; got '").push(w).push(b"'");
+        let c = &mut *self.c;
+        match opt.name {
+            "join" => {
+                let join = parse_join(word).ok_or_else(|| {
+                    got(error(), b"expected TYPE:PATH, TYPE one of user,ipc,uts,net,pid,mnt,cgroup,time")
+                })?;
+                if c.joins.iter().any(|j| j.namespace == join.namespace) {
+                    return Err(error().push(b"the ").push(namespace_name(join.namespace)).push(b" namespace is joined twice"));
+                }
+                let path = self.path(join.path, at, Paths::Host)?;
+                self.c.joins.push(Join { path, ..join }).map_err(|_| error().push(b"too many namespaces"))?;
+            }
+            "sysctl" => {
+                let eq = w.iter().position(|&b| b == b'=').filter(|&i| i > 0).ok_or_else(|| got(error(), b"expected KEY=VALUE"))?;
+                let key = self.room.copy(&w[..eq]).map_err(|_| room_full(at))?;
+                let sysctl = Sysctl { key, value: word.skip(eq + 1) };
+                let c = &mut *self.c;
+                c.sysctls.retain(|s| s.key != key);
+                c.sysctls.push(sysctl).map_err(|_| error().push(b"too many sysctls (at most 32)"))?;
+            }
+            "umask" => {
+                c.process.umask =
+                    Some(parse_octal(w).filter(|m| *m <= 0o777).ok_or_else(|| got(error(), b"expected an octal mask such as 0022"))?);
+            }
+            "device" => {
+                let (host, container, access) =
+                    parse_device(w).ok_or_else(|| got(error(), b"expected HOST[:CONTAINER][:PERMS], PERMS letters of rwm"))?;
+                let inside = container.unwrap_or(host);
+                absolute_path(inside).map_err(|what| error().push(b"the device path ").push(what).push(inside).push(b"'"))?;
+                let host = self.room.copy(host).map_err(|_| room_full(at))?;
+                let host = self.path(host, at, Paths::Host)?;
+                let inside = self.room.copy(inside).map_err(|_| room_full(at))?;
+                let path = self.path(inside, at, Paths::Container)?;
+                let device = Device {
+                    path,
+                    kind: DeviceKind::Char,
+                    major: 0,
+                    minor: 0,
+                    file_mode: None,
+                    uid: None,
+                    gid: None,
+                    source: Some(host),
+                    access,
+                };
+                self.c.devices.push(device).map_err(|_| error().push(b"too many devices (at most 32)"))?;
+            }
+            "personality" => c.personality = Some(parse_personality(w).ok_or_else(|| got(error(), b"expected LINUX or LINUX32"))?),
+            "scheduler" => {
+                let nice = c.process.scheduler.map_or(0, |s| s.nice);
+                let s = parse_scheduler(w).ok_or_else(|| {
+                    got(error(), b"expected other, batch or idle, or fifo:PRIORITY or rr:PRIORITY with PRIORITY from 1 to 99")
+                })?;
+                c.process.scheduler = Some(Scheduler { nice, ..s });
+            }
+            "nice" => {
+                let (negative, digits) = match w.strip_prefix(b"-") {
+                    Some(rest) => (true, rest),
+                    None => (false, w),
+                };
+                let n = parse_radix(digits, 10)
+                    .filter(|&n| if negative { n <= 20 } else { n <= 19 })
+                    .ok_or_else(|| got(error(), b"expected a nice value from -20 to 19"))? as i32;
+                let s = c.process.scheduler.get_or_insert_with(Scheduler::default);
+                s.nice = if negative { -n } else { n };
+            }
+            "io-priority" => {
+                c.process.io_priority = Some(parse_io_priority(w).ok_or_else(|| {
+                    got(error(), b"expected CLASS[:LEVEL], CLASS realtime, best-effort or idle, LEVEL from 0 to 7")
+                })?);
+            }
+            "cpu-affinity" => {
+                let set = parse_cpu_list(w).ok_or_else(|| got(error(), b"expected CPUs below 1024 such as 0-1,3"))?;
+                c.process.cpu_affinity.at_exec = Some(set);
+            }
+            "time-offset" => {
+                let (monotonic, offset) = parse_time_offset(w).ok_or_else(|| {
+                    got(error(), b"expected monotonic=SECONDS[.NANOSECONDS] or boottime=SECONDS[.NANOSECONDS]")
+                })?;
+                let offsets = c.time_offsets.get_or_insert_with(TimeOffsets::default);
+                if monotonic {
+                    offsets.monotonic = offset;
+                } else {
+                    offsets.boottime = offset;
+                }
+            }
+            "apparmor" | "selinux-label" if w.is_empty() => return Err(error().push(b"empty")),
+            "apparmor" => c.process.apparmor_profile = Some(word),
+            _ => c.process.selinux_label = Some(word),
         }
         Ok(())
     }
@@ -579,6 +710,10 @@ impl<'c, 'a> Builder<'c, 'a> {
         let has_root = c.root.is_some() || c.overlay.is_some();
         let defaults = has_root && !bare;
         c.namespaces = (if defaults { DEFAULT_NAMESPACES } else { 0 } | ns_on) & !ns_off;
+        // A namespace joined by path is not made (nor given the default hostname).
+        if cfg!(feature = "process") {
+            c.namespaces &= !c.joins.iter().fold(0, |bits, j| bits | j.namespace);
+        }
         if cfg!(feature = "compat") && as_pid_1 && !c.has(CLONE_NEWPID) {
             return Err(Error::new(b"--as-pid-1 needs a pid namespace: add --unshare-pid (--rootfs has one by default)"));
         }
@@ -608,6 +743,9 @@ impl<'c, 'a> Builder<'c, 'a> {
             c.namespaces |= CLONE_NEWUTS;
         } else if defaults && c.has(CLONE_NEWUTS) {
             c.hostname = Some(ZStr::new(DEFAULT_HOSTNAME));
+        }
+        if cfg!(feature = "process") {
+            joined_namespaces(c, ns_off)?;
         }
         let root_len = c.root.map_or(0, |r| r.bytes().len());
         if let Some(m) = c.mounts.iter().find(|m| root_len + m.destination.bytes().len() >= PATH_MAX) {
@@ -642,6 +780,24 @@ impl<'c, 'a> Builder<'c, 'a> {
         }
         Ok(())
     }
+}
+
+/// A namespace joined by path is not made too (`--join net:P` with
+/// `--rootfs`, whose defaults make a network namespace, takes the one at
+/// P), whatever asked for it; `--time-offset` asks for a new time
+/// namespace. What goes with joining is checked when the container starts
+/// (`container::join`), for every front end.
+fn joined_namespaces(c: &mut Container<'_>, ns_off: u32) -> Result<(), Error> {
+    use linux_raw_sys::general::CLONE_NEWTIME;
+    let joined = c.joins.iter().fold(0, |bits, j| bits | j.namespace);
+    if c.time_offsets.is_some() {
+        if (joined | ns_off) & CLONE_NEWTIME != 0 {
+            return Err(Error::new(b"--time-offset needs a new time namespace; drop '--share time' or '--join time'"));
+        }
+        c.namespaces |= CLONE_NEWTIME;
+    }
+    c.namespaces &= !joined;
+    Ok(())
 }
 
 /// The payload's sets from the container's set `set` (the bounding set)

@@ -72,6 +72,22 @@ impl<'a> PathRoom<'a> {
     }
 }
 
+impl<'a> PathRoom<'a> {
+    /// `bytes` as a string of its own (a part of a longer word), NUL-terminated in the room.
+    pub fn copy(&mut self, bytes: &[u8]) -> Result<ZStr<'a>, Full> {
+        let free = core::mem::take(&mut self.free);
+        if bytes.contains(&0) || free.len() <= bytes.len() {
+            return Err(Full);
+        }
+        let (made, rest) = free.split_at_mut(bytes.len() + 1);
+        made[..bytes.len()].copy_from_slice(bytes);
+        made[bytes.len()] = 0;
+        self.free = rest;
+        let made: &'a [u8] = made;
+        ZStr::from_bytes_until_nul(made).ok_or(Full)
+    }
+}
+
 /// Whether `path` is clean already: not empty, no empty or `.` component
 /// but the root's, no trailing slash; or `/`, or `.`.
 fn is_clean(path: &[u8]) -> bool {

@@ -5,6 +5,9 @@
 pub mod cgroup;
 #[cfg(feature = "oci")]
 mod hooks;
+mod devices;
+mod join;
+mod kernel;
 mod mounts;
 mod net;
 pub mod passwd;
@@ -31,7 +34,7 @@ use crate::timings::Timings;
 use cgroup::Cgroup;
 use user::UserMemory;
 use linux_raw_sys::general::{
-    CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGCONT, SIGKILL, SIGWINCH,
+    CLONE_NEWTIME, CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGCONT, SIGKILL, SIGWINCH,
 };
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 use linux_raw_sys::ptrace::sock_filter;
@@ -214,6 +217,8 @@ pub struct Launch {
     /// `--tty`: the socket pair the pty's master goes over, `[nsinit's
     /// end, the container's]`.
     pub console: Option<[sys::Fd; 2]>,
+    /// The namespaces joined by path, opened and checked.
+    pub joined: Option<join::Joined>,
 }
 
 impl Launch {
@@ -223,6 +228,12 @@ impl Launch {
     /// then the cgroup, last, since it is what is left on the host should
     /// a step after it fail.
     pub fn new(c: &Container<'_>, mask: Option<sys::SigSet>, init_image: Option<sys::Fd>, foreground: bool) -> Result<Launch, Error> {
+        // Every namespace file opened and checked, and the sysctls, before
+        // anything is made.
+        let joined = if cfg!(feature = "process") { join::Joined::open(c)? } else { None };
+        if cfg!(feature = "process") {
+            kernel::check_sysctls(c, joined.as_ref())?;
+        }
         let maps = if cfg!(feature = "userns") && c.has(CLONE_NEWUSER) { Some(user::Maps::new(c)?) } else { None };
         let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
         let overlay = match c.overlay {
@@ -231,7 +242,7 @@ impl Launch {
         };
         let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
         let console = if cfg!(feature = "tty") && c.process.terminal { Some(terminal::console_socket()?) } else { None };
-        Ok(Launch { mask, init_image, cgroup, filter, maps, overlay, foreground, console })
+        Ok(Launch { mask, init_image, cgroup, filter, maps, overlay, foreground, console, joined })
     }
 }
 
@@ -307,9 +318,17 @@ pub fn spawn(
 ) -> Result<i32, Error> {
     timings.step("prepare", b"");
     timings.flush();
+    // A joined pid or time namespace, or a new time namespace with
+    // offsets, is nsinit's for its children until the container's process
+    // is started in it (see join.rs).
+    let joined = launch.joined.as_ref().filter(|_| cfg!(feature = "process"));
+    if let Some(joined) = joined {
+        joined.before_tasks(c)?;
+    }
+    let user_joined = c.joins(CLONE_NEWUSER);
     // Without a user namespace, the network namespace is made beside the
     // setup (see net.rs); with one, it must be the user namespace's.
-    let net = match c.has(CLONE_NEWNET) && !c.has(CLONE_NEWUSER) {
+    let net = match c.has(CLONE_NEWNET) && !c.has(CLONE_NEWUSER) && !user_joined {
         true => net::NetTask::start(&mut memory.net_stack, link.write),
         false => None,
     };
@@ -318,8 +337,17 @@ pub fn spawn(
     // it is the namespace's root.
     let later = if launch.cgroup.is_some() { CLONE_NEWCGROUP } else { 0 };
     let later = later | if net.is_some() { CLONE_NEWNET } else { 0 };
+    // Made by `before_start` with its offsets; with a joined user
+    // namespace, every new one is made once inside it, so that it owns them.
+    let later = later | if c.time_offsets.is_some() { CLONE_NEWTIME } else { 0 } | if user_joined { c.namespaces } else { 0 };
     let flags = u64::from(c.namespaces & !later);
     let cgroup_fd = launch.cgroup.and_then(|cg| cg.fd);
+    if let Some(Err(e)) = joined.map(|j| j.before_clone()) {
+        if let Some(net) = net {
+            net.finish();
+        }
+        return Err(e);
+    }
     SETUP_FAILED.store(0, Ordering::Relaxed);
     CONTAINER_PID.store(0, Ordering::Relaxed);
     let net_ref = net.as_ref();
@@ -335,6 +363,9 @@ pub fn spawn(
     // The container's process has exec'd or ended.
     if let Some(net) = net {
         net.finish();
+    }
+    if let Some(joined) = joined {
+        joined.back();
     }
     let pid = pid?;
     CONTAINER_PID.store(pid, Ordering::Release);
@@ -546,13 +577,25 @@ fn setup(
     t.step("parent-death signal", b"");
     if let (true, Some(cg)) = (cfg!(feature = "cgroups"), launch.cgroup) {
         cg.join()?;
-        if c.has(CLONE_NEWCGROUP) {
+        if c.has(CLONE_NEWCGROUP) && !c.joins(CLONE_NEWUSER) {
             sys::unshare(CLONE_NEWCGROUP).map_err(|e| Error::sys("unshare", b"cgroup", e))?;
         }
         t.step("cgroup", b"");
     }
     if !in_user_namespace(c) {
         process::limit(0, c)?;
+    }
+    if cfg!(feature = "process") {
+        kernel::initial_affinity(c)?;
+    }
+    // The namespaces joined by path, the user namespace first, then, in a
+    // joined user namespace, the new ones it is to own: runc's nsexec order.
+    if let (true, Some(joined)) = (cfg!(feature = "process"), &launch.joined) {
+        joined.enter()?;
+        if c.joins(CLONE_NEWUSER) && c.namespaces != 0 {
+            sys::unshare(c.namespaces).map_err(|e| Error::sys("unshare", b"", e).push(b" (in the joined user namespace)"))?;
+        }
+        t.step("join namespaces", b"");
     }
     let in_chroot = if c.has(CLONE_NEWNS) {
         let in_chroot = rootfs::stop_propagation()?;
@@ -573,11 +616,25 @@ fn setup(
             net.join()?;
             t.step("join net namespace", b"");
         }
-        mounts::mount(m, &mut root, c.has(CLONE_NEWNET))?;
+        mounts::mount(m, &mut root, c.has(CLONE_NEWNET) || c.joins(CLONE_NEWNET))?;
         t.step("mount", m.destination.bytes());
     }
     if let Some(net) = net {
         net.join()?;
+    }
+    // After the mounts, before pivot_root, as runc's createDevices; then
+    // the sysctls, once every namespace is in place, and the LSM labels
+    // (runc writes its AppArmor profile just before its sysctls).
+    if cfg!(feature = "process") {
+        if c.default_devices || !c.devices.is_empty() {
+            devices::make_all(c, root.as_ref(), in_user_namespace(c) || c.joins(CLONE_NEWUSER))?;
+            t.step("devices", b"");
+        }
+        kernel::set_exec_labels(c)?;
+        if !c.sysctls.is_empty() {
+            kernel::write_sysctls(c)?;
+            t.step("sysctls", b"");
+        }
     }
     if cfg!(feature = "security") {
         for path in &c.masked_paths {
@@ -645,6 +702,12 @@ fn setup(
         root
     };
     t.step("chdir", b"");
+    // Personality, scheduling, I/O priority, CPU affinity and umask while
+    // the privileges some of them need are there, as runc sets them before
+    // its finalizeNamespace.
+    if cfg!(feature = "process") {
+        kernel::set_process_attributes(c)?;
+    }
     // Privileges last, in an order that keeps what each step needs.
     let caps = c.process.capabilities.filter(|_| cfg!(feature = "security"));
     if let Some(caps) = caps {

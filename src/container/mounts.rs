@@ -20,6 +20,7 @@
 //! into it (`--bind SRC /` is `--rootfs SRC --bare`, `--ro-bind SRC /` also
 //! `--read-only`).
 
+use super::devices::{DEFAULT_DEVICES, DEV_LINKS};
 use crate::config::{Mount, MountKind, PATH_MAX};
 use linux_raw_sys::general::{
     AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND,
@@ -97,28 +98,10 @@ fn after_mount<'a>(dst: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Err
 
 /// What to create for a missing mount point.
 #[derive(Clone, Copy, PartialEq)]
-enum Point {
+pub enum Point {
     Dir,
     File,
 }
-
-/// Host devices bound into `--dev`: (name in DST, host path).
-const DEVICES: [(&CStr, &CStr); 6] = [
-    (c"null", c"/dev/null"),
-    (c"zero", c"/dev/zero"),
-    (c"full", c"/dev/full"),
-    (c"random", c"/dev/random"),
-    (c"urandom", c"/dev/urandom"),
-    (c"tty", c"/dev/tty"),
-];
-/// Symlinks in `--dev`: (name, target).
-const DEV_LINKS: [(&CStr, &CStr); 5] = [
-    (c"fd", c"/proc/self/fd"),
-    (c"stdin", c"/proc/self/fd/0"),
-    (c"stdout", c"/proc/self/fd/1"),
-    (c"stderr", c"/proc/self/fd/2"),
-    (c"ptmx", c"pts/ptmx"),
-];
 
 /// Makes the mount `m`; see the module's text for the root. `own_net`:
 /// the container has a network namespace of its own.
@@ -309,7 +292,7 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let dev = new_tmpfs(ZStr::new(c"755"), ZStr::new(c"65536k"), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
         .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()))?;
     let at = |name: &CStr| fd_path(dev.0, Some(name));
-    for (name, _) in DEVICES {
+    for (name, ..) in DEFAULT_DEVICES {
         sys::mknodat(dev.0, ZStr::new(name), S_IFREG | 0o666, 0)
             .map_err(|e| Error::sys_in("mknod", dst.bytes(), name.to_bytes(), e))?;
     }
@@ -322,7 +305,7 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     }
     sys::mkdirat(dev.0, ZStr::new(c"shm"), 0o1777).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"shm", e))?;
     sys::move_mount(dev.0, point.0).map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()))?;
-    for (name, host) in DEVICES {
+    for (name, host, ..) in DEFAULT_DEVICES {
         sys::mount(Some(ZStr::new(host)), at(name).zstr(), None, MS_BIND, None)
             .map_err(|e| mount_error(Error::sys("bind", host.to_bytes(), e).push(b" on ").push(dst.bytes()), e))?;
     }
@@ -488,7 +471,7 @@ fn bind_host(host: ZStr<'_>, point: &OwnedFd, dst: ZStr<'_>, readonly: bool) -> 
 
 /// `/proc/self/fd/N`, or `/proc/self/fd/N/name`: a path for mount(2) that
 /// is exactly the opened mount point.
-fn fd_path(fd: Fd, name: Option<&CStr>) -> ZBuf<64> {
+pub fn fd_path(fd: Fd, name: Option<&CStr>) -> ZBuf<64> {
     let mut path = ZBuf::new();
     // Short enough for the buffer: the number has at most 10 digits and the
     // names are this module's own.
@@ -502,7 +485,7 @@ fn fd_path(fd: Fd, name: Option<&CStr>) -> ZBuf<64> {
 /// Opens the mount point `dst` (`O_PATH`). Inside a rootfs it is looked up
 /// confined to it, and a missing one is created as `create` says; without
 /// a rootfs it is the host's own path, never created.
-fn open_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>) -> Result<OwnedFd, Error> {
+pub fn open_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>) -> Result<OwnedFd, Error> {
     let Some(root) = root else {
         return sys::open(dst, O_PATH | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| {
             let e = Error::sys("open", dst.bytes(), e);

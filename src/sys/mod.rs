@@ -1053,3 +1053,68 @@ pub fn poll(fds: &mut [pollfd], timeout_ms: i32) -> Result<usize, Errno> {
     // SAFETY: `fds` is a valid array of its length.
     unsafe { syscall!(Sysno::poll, fds.as_mut_ptr(), fds.len(), timeout_ms) }
 }
+
+/// `ioctl(fd, NS_GET_NSTYPE)`: the type (`CLONE_NEW*`) of the namespace
+/// file `fd`; ENOTTY (or EINVAL) when it is not one.
+pub fn ns_get_nstype(fd: Fd) -> Result<u32, Errno> {
+    // SAFETY: NS_GET_NSTYPE takes no argument.
+    unsafe { syscall!(Sysno::ioctl, fd, linux_raw_sys::ioctl::NS_GET_NSTYPE, 0) }.map(|t| t as u32)
+}
+
+/// `fchownat(dir, path, uid, gid, flags)`.
+pub fn fchownat(dir: Fd, path: ZStr<'_>, uid: u32, gid: u32, flags: u32) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { syscall!(Sysno::fchownat, dir, path.as_ptr(), uid, gid, flags) }.map(drop)
+}
+
+/// `umask(mask)`: returns the mask before.
+pub fn umask(mask: u32) -> u32 {
+    // SAFETY: no memory is passed; umask cannot fail.
+    unsafe { syscall!(Sysno::umask, mask) }.map_or(0, |old| old as u32)
+}
+
+/// `personality(persona)`: returns the persona before.
+pub fn personality(persona: u32) -> Result<u32, Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::personality, persona) }.map(|old| old as u32)
+}
+
+/// `struct sched_attr` of `sched_setattr(2)`, its first version (48 bytes).
+#[repr(C)]
+pub struct SchedAttr {
+    pub size: u32,
+    pub policy: u32,
+    pub flags: u64,
+    pub nice: i32,
+    pub priority: u32,
+    pub runtime: u64,
+    pub deadline: u64,
+    pub period: u64,
+}
+
+/// `sched_setattr(pid, attr, 0)` (pid 0: this thread).
+pub fn sched_setattr(pid: i32, attr: &SchedAttr) -> Result<(), Errno> {
+    // SAFETY: `attr` is a valid sched_attr whose `size` the caller sets to its size.
+    unsafe { syscall!(Sysno::sched_setattr, pid, attr as *const SchedAttr, 0) }.map(drop)
+}
+
+/// `ioprio_set(IOPRIO_WHO_PROCESS, pid, ioprio)` (pid 0: this thread).
+pub fn ioprio_set(pid: i32, ioprio: u32) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::ioprio_set, 1, pid, ioprio) }.map(drop)
+}
+
+/// `sched_setaffinity(pid, mask)` (pid 0: this thread).
+pub fn sched_setaffinity(pid: i32, mask: &[u64]) -> Result<(), Errno> {
+    // SAFETY: `mask` is valid for reads of its size in bytes.
+    unsafe { syscall!(Sysno::sched_setaffinity, pid, core::mem::size_of_val(mask), mask.as_ptr()) }.map(drop)
+}
+
+/// `fstatfs(fd)`: (`f_type`, `f_flags`) of the filesystem holding `fd`.
+pub fn fstatfs(fd: Fd) -> Result<(u64, u64), Errno> {
+    // struct statfs on x86_64: 15 longs; f_type first, f_flags eleventh.
+    let mut buf = [0u64; 15];
+    // SAFETY: `buf` has room for a struct statfs.
+    unsafe { syscall!(Sysno::fstatfs, fd, buf.as_mut_ptr()) }?;
+    Ok((buf[0], buf[10]))
+}

@@ -29,6 +29,8 @@
 //! For the rootless tests: chown PATH UID GID (`chown ok|ERRNO`), stat PATH
 //! (`uid=U gid=G` of its owner), become UID GID (setgroups to GID alone,
 //! setgid, setuid, as apt drops to `_apt`, then what `id` prints).
+//! For the process tests: node PATH (type, mode, device numbers and owner
+//! of a node, its last symlink not followed), ioprio (class and level).
 //! Started as `hello` (argv[0]'s last component), it is the demo; started
 //! as `newuidmap` or `newgidmap`, it is a stand-in for the helper that
 //! tells on its stderr what nsinit gave it, and fails.
@@ -91,6 +93,8 @@ fn main(args: Args) -> ! {
                 _ => 2,
             },
             (b"stat", Some(path), None) => owner(path),
+            (b"node", Some(path), None) => node(path),
+            (b"ioprio", None, _) => ioprio(),
             (b"become", Some(uid), Some(gid)) => match (number(uid), number(gid), word(4)) {
                 (Some(u), Some(g), None) => drop_to(u as u32, g as u32),
                 _ => 2,
@@ -568,6 +572,56 @@ fn owner(path: ZStr<'_>) -> i32 {
             0
         }
         Err(e) => fail(path.bytes(), e),
+    }
+}
+
+/// `node PATH`: what a device node is, without following a last symlink:
+/// `type=c|b|p|f|d|l mode=OCTAL rdev=MAJOR:MINOR uid=U gid=G`.
+fn node(path: ZStr<'_>) -> i32 {
+    let mut st = core::mem::MaybeUninit::<linux_raw_sys::general::stat>::zeroed();
+    // SAFETY: `path` is NUL-terminated and `st` has room for a struct stat.
+    let r = unsafe { syscalls::syscall!(syscalls::Sysno::newfstatat, -100isize, path.as_ptr(), st.as_mut_ptr(), 0x100) };
+    if let Err(e) = r {
+        return fail(path.bytes(), e);
+    }
+    // SAFETY: the kernel filled it.
+    let st = unsafe { st.assume_init() };
+    let kind: &[u8] = match st.st_mode & 0o170000 {
+        0o020000 => b"c",
+        0o060000 => b"b",
+        0o010000 => b"p",
+        0o040000 => b"d",
+        0o120000 => b"l",
+        _ => b"f",
+    };
+    let (major, minor) = ((st.st_rdev >> 8) & 0xfff | (st.st_rdev >> 32) & !0xfff, st.st_rdev & 0xff | (st.st_rdev >> 12) & !0xff);
+    let mut l = Line::new();
+    l.push(b"type=").push(kind).push(b" mode=");
+    let mut oct = [0u8; 8];
+    let mut n = 0;
+    let mut m = st.st_mode & 0o7777;
+    loop {
+        oct[7 - n] = b'0' + (m % 8) as u8;
+        m /= 8;
+        n += 1;
+        if m == 0 {
+            break;
+        }
+    }
+    l.push(&oct[8 - n..]).push(b" rdev=").push_u64(major).push(b":").push_u64(minor);
+    l.push(b" uid=").push_u64(u64::from(st.st_uid)).push(b" gid=").push_u64(u64::from(st.st_gid)).print(1);
+    0
+}
+
+/// `ioprio`: `class=C level=L` of this process (`ioprio_get`).
+fn ioprio() -> i32 {
+    // SAFETY: no memory is passed; IOPRIO_WHO_PROCESS, this process.
+    match unsafe { syscalls::syscall!(syscalls::Sysno::ioprio_get, 1, 0) } {
+        Ok(v) => {
+            Line::new().push(b"class=").push_u64((v >> 13) as u64).push(b" level=").push_u64((v & 0xff) as u64).print(1);
+            0
+        }
+        Err(e) => fail(b"ioprio_get", e),
     }
 }
 
