@@ -155,8 +155,8 @@ fn join_refuses_what_is_not_a_namespace_of_the_type_named() {
         (&["--join", "net:/proc/self/ns/uts"], "nsinit: join net namespace /proc/self/ns/uts: a uts namespace, not net"),
         (&["--join", "net:/nonexistent"], "nsinit: open /nonexistent: ENOENT (No such file or directory) (to join its net namespace)"),
         (&["--join", "net:/proc/self/ns/net", "--join", "net:/proc/self/ns/net"], "nsinit: --join: the net namespace is joined twice"),
-        (&["--join", "nett:/x"], "nsinit: --join: expected TYPE:PATH, TYPE one of user,ipc,uts,net,pid,mnt,cgroup,time; got 'nett:/x'"),
-        (&["--join", "net:"], "nsinit: --join: expected TYPE:PATH, TYPE one of user,ipc,uts,net,pid,mnt,cgroup,time; got 'net:'"),
+        (&["--join", "nett:/x"], "nsinit: --join: expected TYPE:PATH; got 'nett:/x'"),
+        (&["--join", "net:"], "nsinit: --join: expected TYPE:PATH; got 'net:'"),
         // Entering one's own user namespace is no namespace change (EINVAL).
         (&["--share", "pid", "--join", "user:/proc/self/ns/user"], "nsinit: setns user: EINVAL (Invalid argument) (joining the namespace)"),
         (
@@ -247,7 +247,7 @@ fn umask_is_the_payloads() {
     let own = status(&r, &["--rootfs", root], "Umask");
     assert_eq!(own, fs::read_to_string("/proc/self/status").unwrap().lines().find_map(|l| l.strip_prefix("Umask:")).unwrap().trim());
     for bad in ["0999", "1777", "", "022x"] {
-        assert_eq!(error(&r, &["--rootfs", root, "--umask", bad]), format!("nsinit: --umask: expected an octal mask such as 0022; got '{bad}'"));
+        assert_eq!(error(&r, &["--rootfs", root, "--umask", bad]), format!("nsinit: --umask: expected OCTAL; got '{bad}'"));
     }
 }
 
@@ -322,8 +322,8 @@ fn device_bad_input() {
         (&["--device", "/etc/passwd"], "nsinit: device /etc/passwd: not a device node on the host"),
         (&["--device", "/dev/nonexistent"], "nsinit: stat /dev/nonexistent: ENOENT (No such file or directory) (device)"),
         (&["--device", "/dev/fuse:dev/f"], "nsinit: --device: the device path must be an absolute path in the container; got 'dev/f'"),
-        (&["--device", ""], "nsinit: --device: expected HOST[:CONTAINER][:PERMS], PERMS letters of rwm; got ''"),
-        (&["--device", "/dev/fuse:/dev/f:rwx"], "nsinit: --device: expected HOST[:CONTAINER][:PERMS], PERMS letters of rwm; got '/dev/fuse:/dev/f:rwx'"),
+        (&["--device", ""], "nsinit: --device: expected HOST[:CONTAINER][:PERMS]; got ''"),
+        (&["--device", "/dev/fuse:/dev/f:rwx"], "nsinit: --device: expected HOST[:CONTAINER][:PERMS]; got '/dev/fuse:/dev/f:rwx'"),
     ];
     for (args, want) in cases {
         let mut all = vec!["--rootfs", root];
@@ -344,7 +344,7 @@ fn personality_is_the_payloads() {
     let root = r.root_str();
     assert_eq!(probe(&r, &["--rootfs", root, "--personality", "LINUX32"], &["cat", "/proc/self/personality"]), "00000008");
     assert_eq!(probe(&r, &["--rootfs", root, "--personality", "linux"], &["cat", "/proc/self/personality"]), "00000000");
-    assert_eq!(error(&r, &["--rootfs", root, "--personality", "LINUX64"]), "nsinit: --personality: expected LINUX or LINUX32; got 'LINUX64'");
+    assert_eq!(error(&r, &["--rootfs", root, "--personality", "LINUX64"]), "nsinit: --personality: expected LINUX|LINUX32; got 'LINUX64'");
 }
 
 #[test]
@@ -359,9 +359,9 @@ fn scheduler_and_nice_are_the_payloads() {
     let f = stat_fields(&r, &["--rootfs", root, "--nice", "-5"]);
     assert_eq!((f[19].as_str(), f[41].as_str()), ("-5", "0"));
     for (args, want) in [
-        (["--scheduler", "fifo"], "nsinit: --scheduler: expected other, batch or idle, or fifo:PRIORITY or rr:PRIORITY with PRIORITY from 1 to 99; got 'fifo'"),
-        (["--scheduler", "rr:100"], "nsinit: --scheduler: expected other, batch or idle, or fifo:PRIORITY or rr:PRIORITY with PRIORITY from 1 to 99; got 'rr:100'"),
-        (["--nice", "20"], "nsinit: --nice: expected a nice value from -20 to 19; got '20'"),
+        (["--scheduler", "fifo"], "nsinit: --scheduler: expected POLICY[:PRIORITY]; got 'fifo'"),
+        (["--scheduler", "rr:100"], "nsinit: --scheduler: expected POLICY[:PRIORITY]; got 'rr:100'"),
+        (["--nice", "20"], "nsinit: --nice: expected N; got '20'"),
     ] {
         let mut all = vec!["--rootfs", root];
         all.extend(args);
@@ -379,9 +379,9 @@ fn io_priority_and_cpu_affinity_are_the_payloads() {
     assert_eq!(status(&r, &["--rootfs", root, "--cpu-affinity", "0"], "Cpus_allowed_list"), "0");
     assert_eq!(
         error(&r, &["--rootfs", root, "--io-priority", "be:8"]),
-        "nsinit: --io-priority: expected CLASS[:LEVEL], CLASS realtime, best-effort or idle, LEVEL from 0 to 7; got 'be:8'"
+        "nsinit: --io-priority: expected CLASS[:LEVEL]; got 'be:8'"
     );
-    assert_eq!(error(&r, &["--rootfs", root, "--cpu-affinity", "1024"]), "nsinit: --cpu-affinity: expected CPUs below 1024 such as 0-1,3; got '1024'");
+    assert_eq!(error(&r, &["--rootfs", root, "--cpu-affinity", "1024"]), "nsinit: --cpu-affinity: expected CPUS; got '1024'");
     // CPUs the machine lacks: the kernel's refusal, named.
     assert_eq!(
         error(&r, &["--rootfs", root, "--cpu-affinity", "1000"]),
@@ -414,7 +414,7 @@ fn time_offsets_are_written_before_the_namespace_has_a_process() {
     );
     assert_eq!(
         error(&r, &["--rootfs", root, "--time-offset", "realtime=1"]),
-        "nsinit: --time-offset: expected monotonic=SECONDS[.NANOSECONDS] or boottime=SECONDS[.NANOSECONDS]; got 'realtime=1'"
+        "nsinit: --time-offset: expected CLOCK=SECONDS[.FRACTION]; got 'realtime=1'"
     );
 }
 
@@ -438,7 +438,7 @@ fn lsm_labels_are_ignored_without_the_lsm_and_refused_when_it_refuses() {
     } else {
         assert_eq!(probe(&r, &args, &["pid"]), "1", "SELinux is not enabled here: the label is ignored");
     }
-    assert_eq!(error(&r, &["--rootfs", root, "--apparmor", ""]), "nsinit: --apparmor: empty");
+    assert_eq!(error(&r, &["--rootfs", root, "--apparmor", ""]), "nsinit: --apparmor: expected PROFILE; got ''");
 }
 
 #[test]
@@ -451,4 +451,19 @@ fn a_plain_container_asks_nothing_new_of_the_kernel() {
     // Field 19 (nice) and 41 (policy): the test's own; fields after the name shift by 2.
     assert_eq!((f[19].as_str(), f[41].as_str()), (mine[19 - 3], mine[41 - 3]));
     assert_eq!(probe(&r, &["--rootfs", r.root_str()], &["cat", "/proc/self/personality"]), "00000000");
+}
+
+#[test]
+fn help_lists_the_new_words() {
+    let help = ok(nsinit(&["--help"]));
+    for opt in [
+        "--join", "--sysctl", "--umask", "--device", "--personality", "--scheduler", "--nice", "--io-priority", "--cpu-affinity",
+        "--time-offset", "--apparmor", "--selinux-label",
+    ] {
+        let listed = help.lines().filter(|l| l.starts_with("  --")).any(|l| {
+            let synopsis = l.trim_start().split("  ").next().unwrap_or("");
+            synopsis.split([' ', ',']).any(|w| w == opt)
+        });
+        assert!(listed, "--help does not list {opt}:\n{help}");
+    }
 }

@@ -31,22 +31,16 @@ pub struct Join<'a> {
 pub const JOIN_ORDER: [u32; 8] =
     [CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWTIME];
 
+/// The namespaces' words, as `--unshare` and `/proc/PID/ns` spell them, in `JOIN_ORDER`.
+const NAMESPACE_NAMES: [&[u8]; 8] = [b"user", b"ipc", b"uts", b"net", b"pid", b"mnt", b"cgroup", b"time"];
+
 /// A namespace's word, as `--unshare` and `/proc/PID/ns` spell it.
 pub fn namespace_name(bit: u32) -> &'static [u8] {
-    match bit {
-        CLONE_NEWUSER => b"user",
-        CLONE_NEWIPC => b"ipc",
-        CLONE_NEWUTS => b"uts",
-        CLONE_NEWNET => b"net",
-        CLONE_NEWPID => b"pid",
-        CLONE_NEWNS => b"mnt",
-        CLONE_NEWCGROUP => b"cgroup",
-        CLONE_NEWTIME => b"time",
-        _ => b"?",
-    }
+    JOIN_ORDER.iter().position(|&b| b == bit).map_or(b"?", |i| NAMESPACE_NAMES[i])
 }
 
 /// `TYPE:PATH`, TYPE a word of `--unshare` (or OCI's `network`, `mount`).
+#[inline(never)]
 pub fn parse_join(spec: ZStr<'_>) -> Option<Join<'_>> {
     let bytes = spec.bytes();
     let colon = bytes.iter().position(|&c| c == b':')?;
@@ -56,13 +50,14 @@ pub fn parse_join(spec: ZStr<'_>) -> Option<Join<'_>> {
 }
 
 /// A namespace type by its `--unshare` word or its OCI name.
+#[inline(never)]
 pub fn namespace_type(word: &[u8]) -> Option<u32> {
     let word = match word {
         b"network" => b"net",
         b"mount" => b"mnt",
         w => w,
     };
-    JOIN_ORDER.into_iter().find(|&bit| namespace_name(bit) == word)
+    NAMESPACE_NAMES.iter().position(|&n| n == word).map(|i| JOIN_ORDER[i])
 }
 
 /// Most sysctls.
@@ -87,6 +82,7 @@ const IPC_SYSCTLS: [&[u8]; 8] =
 /// the network's (`net.*`), UTS's (`kernel.hostname`, `kernel.domainname`).
 /// `None`: the key is the whole machine's, or not a plain path under
 /// `/proc/sys` (an empty part, `.` or `..`).
+#[inline(never)]
 pub fn sysctl_namespace(key: &[u8]) -> Option<u32> {
     let slashes = key.contains(&b'/');
     let sep = if slashes { b'/' } else { b'.' };
@@ -113,6 +109,7 @@ pub fn sysctl_namespace(key: &[u8]) -> Option<u32> {
 
 /// The path of `key` below `/proc/sys`, written into `out`: dots become
 /// slashes unless the key has slashes already. `None` when it does not fit.
+#[inline(never)]
 pub fn sysctl_path<'b>(key: &[u8], out: &'b mut [u8]) -> Option<&'b [u8]> {
     let slashes = key.contains(&b'/');
     let out = out.get_mut(..key.len())?;
@@ -194,6 +191,7 @@ pub type DeviceSpec<'s> = (&'s [u8], Option<&'s [u8]>, u8);
 /// `HOST[:CONTAINER][:PERMS]`, as `docker run --device` takes it, PERMS
 /// a word of `r`, `w` and `m`: (HOST, CONTAINER, the access bits of
 /// `Device::access`). `None` on bad input.
+#[inline(never)]
 pub fn parse_device(spec: &[u8]) -> Option<DeviceSpec<'_>> {
     let mut parts = spec.split(|&c| c == b':');
     let host = parts.next().filter(|h| !h.is_empty())?;
@@ -219,6 +217,7 @@ pub fn parse_device(spec: &[u8]) -> Option<DeviceSpec<'_>> {
 
 /// `linux.personality.domain`: `LINUX` or `LINUX32` (any case), as its
 /// `personality(2)` value.
+#[inline(never)]
 pub fn parse_personality(word: &[u8]) -> Option<u32> {
     if word.eq_ignore_ascii_case(b"LINUX") {
         Some(PER_LINUX)
@@ -252,6 +251,7 @@ pub struct Scheduler {
 
 /// Scheduling policies by their OCI names (`SCHED_OTHER`...) or, in lower
 /// case without `SCHED_`, chrt(1)'s.
+#[inline(never)]
 pub fn sched_policy(name: &[u8]) -> Option<u32> {
     let name = name.strip_prefix(b"SCHED_").unwrap_or(name);
     const POLICIES: [(&[u8], u32); 6] = [
@@ -266,6 +266,7 @@ pub fn sched_policy(name: &[u8]) -> Option<u32> {
 }
 
 /// `process.scheduler.flags[]` by name.
+#[inline(never)]
 pub fn sched_flag(name: &[u8]) -> Option<u64> {
     const FLAGS: [&[u8]; 7] = [
         b"SCHED_FLAG_RESET_ON_FORK",
@@ -280,6 +281,7 @@ pub fn sched_flag(name: &[u8]) -> Option<u64> {
 }
 
 /// `POLICY[:PRIORITY]` (`--scheduler`).
+#[inline(never)]
 pub fn parse_scheduler(spec: &[u8]) -> Option<Scheduler> {
     let (name, priority) = match spec.iter().position(|&c| c == b':') {
         Some(i) => (&spec[..i], Some(super::options::parse_radix(&spec[i + 1..], 10)?)),
@@ -306,18 +308,17 @@ pub struct IoPriority {
 }
 
 /// An I/O scheduling class by its OCI name (`IOPRIO_CLASS_RT`, `_BE`,
-/// `_IDLE`) or ionice(1)'s (`realtime`, `best-effort`, `idle`).
+/// `_IDLE`) or ionice(1)'s (`realtime`, `best-effort`, `idle`): 1, 2, 3.
+#[inline(never)]
 pub fn io_class(name: &[u8]) -> Option<u32> {
-    match name {
-        b"IOPRIO_CLASS_RT" | b"realtime" | b"rt" => Some(1),
-        b"IOPRIO_CLASS_BE" | b"best-effort" | b"be" => Some(2),
-        b"IOPRIO_CLASS_IDLE" | b"idle" => Some(3),
-        _ => None,
-    }
+    const CLASSES: [(&[u8], &[u8]); 3] = [(b"RT", b"realtime"), (b"BE", b"best-effort"), (b"IDLE", b"idle")];
+    let oci = name.strip_prefix(b"IOPRIO_CLASS_");
+    CLASSES.iter().position(|(o, word)| oci.map_or(name == *word, |n| n == *o)).map(|i| i as u32 + 1)
 }
 
 /// `CLASS[:PRIORITY]` (`--io-priority`); PRIORITY 0 to 7, 4 by default as
 /// the kernel's own.
+#[inline(never)]
 pub fn parse_io_priority(spec: &[u8]) -> Option<IoPriority> {
     let (name, priority) = match spec.iter().position(|&c| c == b':') {
         Some(i) => (&spec[..i], super::options::parse_radix(&spec[i + 1..], 10)?),
@@ -337,6 +338,7 @@ pub struct CpuSet(pub [u64; MAX_CPUS / 64]);
 
 /// `0-3,7` as cpuset(7) and taskset(1) spell it. `None` on bad input, an
 /// empty list or a CPU from `MAX_CPUS` on.
+#[inline(never)]
 pub fn parse_cpu_list(list: &[u8]) -> Option<CpuSet> {
     let mut set = CpuSet([0; MAX_CPUS / 64]);
     for range in list.split(|&c| c == b',') {
@@ -381,6 +383,7 @@ pub struct TimeOffsets {
 /// fraction: the clock (`true` for monotonic) and the offset as the kernel
 /// takes it, whole seconds and nanoseconds from 0 up (`-1.5` is -2 s and
 /// 500000000 ns).
+#[inline(never)]
 pub fn parse_time_offset(spec: &[u8]) -> Option<(bool, (i64, u32))> {
     let eq = spec.iter().position(|&c| c == b'=')?;
     let monotonic = match &spec[..eq] {

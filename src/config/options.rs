@@ -132,7 +132,7 @@ pub const OPTIONS: &[Opt] = &[
     #[cfg(feature = "process")]
     opt("cpu-affinity", "CPUS"),
     #[cfg(feature = "process")]
-    opt("time-offset", "CLOCK=SECONDS[.NS]"),
+    opt("time-offset", "CLOCK=SECONDS[.FRACTION]"),
     #[cfg(feature = "process")]
     opt("apparmor", "PROFILE"),
     #[cfg(feature = "process")]
@@ -548,104 +548,113 @@ impl<'c, 'a> Builder<'c, 'a> {
     }
 
     /// The words of `config::kernel`: what the container asks of the
-    /// kernel beyond new namespaces and mounts.
+    /// kernel beyond new namespaces and mounts. A word that does not parse
+    /// gets one error: `expected` the option's usage words.
     #[cfg(feature = "process")]
     #[inline(never)]
     fn kernel(&mut self, opt: &Opt, word: ZStr<'a>, at: At<'a>) -> Result<(), Error> {
+        match self.kernel_word(opt, word, at)? {
+            Some(()) => Ok(()),
+            None => Err(expected(at, opt, word.bytes())),
+        }
+    }
+
+    /// `None`: the word does not parse.
+    #[cfg(feature = "process")]
+    fn kernel_word(&mut self, opt: &Opt, word: ZStr<'a>, at: At<'a>) -> Result<Option<()>, Error> {
         use super::kernel::*;
         let error = || at.error(opt.name.as_bytes());
         let w = word.bytes();
-        let got = |e: Error, what: &[u8]| e.push(what).push(b"; got '").push(w).push(b"'");
         let c = &mut *self.c;
-        match opt.name {
-            "join" => {
-                let join = parse_join(word).ok_or_else(|| {
-                    got(error(), b"expected TYPE:PATH, TYPE one of user,ipc,uts,net,pid,mnt,cgroup,time")
-                })?;
+        let p = &mut c.process;
+        let which = KERNEL_WORDS.iter().position(|n| *n == opt.name);
+        let set = match which {
+            Some(0) => {
+                let Some(join) = parse_join(word) else { return Ok(None) };
                 if c.joins.iter().any(|j| j.namespace == join.namespace) {
                     return Err(error().push(b"the ").push(namespace_name(join.namespace)).push(b" namespace is joined twice"));
                 }
                 let path = self.path(join.path, at, Paths::Host)?;
-                self.c.joins.push(Join { path, ..join }).map_err(|_| error().push(b"too many namespaces"))?;
+                self.c.joins.push(Join { path, ..join }).map_err(|_| error().push(b"too many"))?;
+                true
             }
-            "sysctl" => {
-                let eq = w.iter().position(|&b| b == b'=').filter(|&i| i > 0).ok_or_else(|| got(error(), b"expected KEY=VALUE"))?;
+            Some(1) => {
+                let Some(eq) = w.iter().position(|&b| b == b'=').filter(|&i| i > 0) else { return Ok(None) };
                 let key = self.room.copy(&w[..eq]).map_err(|_| room_full(at))?;
-                let sysctl = Sysctl { key, value: word.skip(eq + 1) };
                 let c = &mut *self.c;
                 c.sysctls.retain(|s| s.key != key);
-                c.sysctls.push(sysctl).map_err(|_| error().push(b"too many sysctls (at most 32)"))?;
+                c.sysctls.push(Sysctl { key, value: word.skip(eq + 1) }).map_err(|_| error().push(b"too many"))?;
+                true
             }
-            "umask" => {
-                c.process.umask =
-                    Some(parse_octal(w).filter(|m| *m <= 0o777).ok_or_else(|| got(error(), b"expected an octal mask such as 0022"))?);
+            Some(2) => {
+                p.umask = parse_octal(w).filter(|m| *m <= 0o777);
+                p.umask.is_some()
             }
-            "device" => {
-                let (host, container, access) =
-                    parse_device(w).ok_or_else(|| got(error(), b"expected HOST[:CONTAINER][:PERMS], PERMS letters of rwm"))?;
+            Some(3) => {
+                let Some((host, container, access)) = parse_device(w) else { return Ok(None) };
                 let inside = container.unwrap_or(host);
                 absolute_path(inside).map_err(|what| error().push(b"the device path ").push(what).push(inside).push(b"'"))?;
-                let host = self.room.copy(host).map_err(|_| room_full(at))?;
-                let host = self.path(host, at, Paths::Host)?;
-                let inside = self.room.copy(inside).map_err(|_| room_full(at))?;
-                let path = self.path(inside, at, Paths::Container)?;
+                let (host, inside) = (self.room.copy(host), self.room.copy(inside));
+                let (Ok(host), Ok(inside)) = (host, inside) else { return Err(room_full(at)) };
                 let device = Device {
-                    path,
+                    path: self.path(inside, at, Paths::Container)?,
                     kind: DeviceKind::Char,
                     major: 0,
                     minor: 0,
                     file_mode: None,
                     uid: None,
                     gid: None,
-                    source: Some(host),
+                    source: Some(self.path(host, at, Paths::Host)?),
                     access,
                 };
-                self.c.devices.push(device).map_err(|_| error().push(b"too many devices (at most 32)"))?;
+                self.c.devices.push(device).map_err(|_| error().push(b"too many"))?;
+                true
             }
-            "personality" => c.personality = Some(parse_personality(w).ok_or_else(|| got(error(), b"expected LINUX or LINUX32"))?),
-            "scheduler" => {
-                let nice = c.process.scheduler.map_or(0, |s| s.nice);
-                let s = parse_scheduler(w).ok_or_else(|| {
-                    got(error(), b"expected other, batch or idle, or fifo:PRIORITY or rr:PRIORITY with PRIORITY from 1 to 99")
-                })?;
-                c.process.scheduler = Some(Scheduler { nice, ..s });
+            Some(4) => {
+                c.personality = parse_personality(w);
+                c.personality.is_some()
             }
-            "nice" => {
+            Some(5) => {
+                let nice = p.scheduler.map_or(0, |s| s.nice);
+                p.scheduler = parse_scheduler(w).map(|s| Scheduler { nice, ..s });
+                p.scheduler.is_some()
+            }
+            Some(6) => {
                 let (negative, digits) = match w.strip_prefix(b"-") {
                     Some(rest) => (true, rest),
                     None => (false, w),
                 };
-                let n = parse_radix(digits, 10)
-                    .filter(|&n| if negative { n <= 20 } else { n <= 19 })
-                    .ok_or_else(|| got(error(), b"expected a nice value from -20 to 19"))? as i32;
-                let s = c.process.scheduler.get_or_insert_with(Scheduler::default);
-                s.nice = if negative { -n } else { n };
-            }
-            "io-priority" => {
-                c.process.io_priority = Some(parse_io_priority(w).ok_or_else(|| {
-                    got(error(), b"expected CLASS[:LEVEL], CLASS realtime, best-effort or idle, LEVEL from 0 to 7")
-                })?);
-            }
-            "cpu-affinity" => {
-                let set = parse_cpu_list(w).ok_or_else(|| got(error(), b"expected CPUs below 1024 such as 0-1,3"))?;
-                c.process.cpu_affinity.at_exec = Some(set);
-            }
-            "time-offset" => {
-                let (monotonic, offset) = parse_time_offset(w).ok_or_else(|| {
-                    got(error(), b"expected monotonic=SECONDS[.NANOSECONDS] or boottime=SECONDS[.NANOSECONDS]")
-                })?;
-                let offsets = c.time_offsets.get_or_insert_with(TimeOffsets::default);
-                if monotonic {
-                    offsets.monotonic = offset;
-                } else {
-                    offsets.boottime = offset;
+                let n = parse_radix(digits, 10).filter(|&n| n <= 19 + u64::from(negative));
+                if let Some(n) = n {
+                    p.scheduler.get_or_insert_with(Scheduler::default).nice = if negative { -(n as i32) } else { n as i32 };
                 }
+                n.is_some()
             }
-            "apparmor" | "selinux-label" if w.is_empty() => return Err(error().push(b"empty")),
-            "apparmor" => c.process.apparmor_profile = Some(word),
-            _ => c.process.selinux_label = Some(word),
-        }
-        Ok(())
+            Some(7) => {
+                p.io_priority = parse_io_priority(w);
+                p.io_priority.is_some()
+            }
+            Some(8) => {
+                p.cpu_affinity.at_exec = parse_cpu_list(w);
+                p.cpu_affinity.at_exec.is_some()
+            }
+            Some(9) => {
+                let Some((monotonic, offset)) = parse_time_offset(w) else { return Ok(None) };
+                let offsets = c.time_offsets.get_or_insert_with(TimeOffsets::default);
+                *if monotonic { &mut offsets.monotonic } else { &mut offsets.boottime } = offset;
+                true
+            }
+            _ if w.is_empty() => false,
+            Some(10) => {
+                p.apparmor_profile = Some(word);
+                true
+            }
+            _ => {
+                p.selinux_label = Some(word);
+                true
+            }
+        };
+        Ok(set.then_some(()))
     }
 
     fn mount(&mut self, mut m: Mount<'a>, opt: &Opt, at: At<'a>) -> Result<(), Error> {
@@ -798,6 +807,21 @@ fn joined_namespaces(c: &mut Container<'_>, ns_off: u32) -> Result<(), Error> {
     }
     c.namespaces &= !joined;
     Ok(())
+}
+
+/// The options `Builder::kernel` takes, in the order it looks them up.
+#[cfg(feature = "process")]
+const KERNEL_WORDS: [&str; 12] = [
+    "join", "sysctl", "umask", "device", "personality", "scheduler", "nice", "io-priority", "cpu-affinity", "time-offset", "apparmor",
+    "selinux-label",
+];
+
+/// `nsinit: --NAME: expected ARGS; got 'WORD'`, ARGS the option's usage words.
+#[cfg(feature = "process")]
+#[cold]
+#[inline(never)]
+fn expected(at: At<'_>, opt: &Opt, word: &[u8]) -> Error {
+    at.error(opt.name.as_bytes()).push(b"expected ").push(opt.args.as_bytes()).push(b"; got '").push(word).push(b"'")
 }
 
 /// The payload's sets from the container's set `set` (the bounding set)
