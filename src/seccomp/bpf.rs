@@ -888,4 +888,240 @@ pub(super) mod tests {
         let e = assemble_into(&p, small.as_mut_view(), &mut Vec::new()).unwrap_err();
         assert_eq!(e.text(), "nsinit: seccomp: the filter is longer than 64 instructions");
     }
+
+    /// A profile with one rule on the call 5 whose conditions are `conds`.
+    fn one_rule(action: Action, conds: &[ArgCmp]) -> Profile {
+        let mut p = Profile::new();
+        p.push_rule(5, Abi::X86_64, action, conds).unwrap();
+        p
+    }
+
+    const NEG5: u64 = -5i64 as u64;
+
+    #[test]
+    fn every_operator_compares_64_bit_values_at_their_boundaries() {
+        let values = [0, 1, 5, 0x7fff_ffff, 0xffff_ffff, 1 << 32, (1 << 32) + 5, 0x8000_0000_0000_0000, NEG5, u64::MAX];
+        for op in [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge] {
+            for value in values {
+                for arg in [0, 3, 5] {
+                    let mut p = one_rule(Action::Errno(9), &[ArgCmp::new(arg, op, value)]);
+                    p.other_abis = true;
+                    let out = assemble_and_check(&p);
+                    // What assemble_and_check compares with, by hand.
+                    let decide = |a: u64| {
+                        let mut args = [0, 1, 2, 3, 4, 5];
+                        args[usize::from(arg)] = a;
+                        run(&out, &seccomp_data { nr: 5, arch: AUDIT_ARCH_X86_64, instruction_pointer: 0, args }) != ALLOW
+                    };
+                    for a in values.into_iter().chain([value.wrapping_add(1), value.wrapping_sub(1), value ^ 1 << 32]) {
+                        let want = match op {
+                            Op::Eq => a == value,
+                            Op::Ne => a != value,
+                            Op::Lt => a < value,
+                            Op::Le => a <= value,
+                            Op::Gt => a > value,
+                            Op::Ge => a >= value,
+                        };
+                        assert_eq!(decide(a), want, "{a:#x} {op:?} {value:#x}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn i386_compares_the_low_halves_as_libseccomp_does() {
+        let mut p = one_rule(Action::Errno(9), &[ArgCmp::new(0, Op::Gt, (1 << 32) + 5)]);
+        p.other_abis = true;
+        let out = assemble_and_check(&p);
+        let errno = SECCOMP_RET_ERRNO | 9;
+        // x86_64's 5 is fstat, i386's 108.
+        assert_eq!(run(&out, &call(AUDIT_ARCH_I386, 108, 6)), errno, "6 > 5 in the low halves");
+        assert_eq!(run(&out, &call(AUDIT_ARCH_I386, 108, 5)), ALLOW);
+        assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 5, 6)), ALLOW, "6 < 2^32 + 5");
+        assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 5, (1 << 32) + 6)), errno);
+        let p = one_rule(Action::Errno(9), &[ArgCmp::new(1, Op::Eq, NEG5)]);
+        let out = assemble_and_check(&Profile { other_abis: true, ..p });
+        assert_eq!(run(&out, &call2(AUDIT_ARCH_I386, 108, 0, 0xffff_fffb)), errno, "-5 as a 32-bit int");
+        assert_eq!(run(&out, &call2(AUDIT_ARCH_X86_64, 5, 0, 0xffff_fffb)), ALLOW, "not -5 as a 64-bit one");
+        assert_eq!(run(&out, &call2(AUDIT_ARCH_X86_64, 5, 0, NEG5)), errno);
+    }
+
+    #[test]
+    fn masked_eq_compares_the_bits_of_the_mask() {
+        // Docker's rule on clone(2): none of the namespace flags.
+        let clone = ArgCmp::masked_eq(0, 0x7e02_0000, 0);
+        let mut p = one_rule(Action::Allow, &[clone]);
+        p.default = Action::Errno(1);
+        let out = assemble_and_check(&p);
+        let decide = |a: u64| run(&out, &call(AUDIT_ARCH_X86_64, 5, a));
+        assert_eq!(decide(u64::from(CLONE_VM | CLONE_FS | 17)), ALLOW);
+        assert_eq!(decide(0xffff_ffff_0000_0000 | 17), ALLOW, "high bits are outside the mask");
+        assert_eq!(decide(u64::from(CLONE_NEWUSER)), SECCOMP_RET_ERRNO | 1);
+        // A mask over both halves, and a value with bits outside it,
+        // which libseccomp ignores.
+        let c = ArgCmp::masked_eq(2, 0xff00_0000_0000_00ff, 0x1200_0000_0000_0034 | 0xff00);
+        assert_eq!(c.value, 0x1200_0000_0000_0034);
+        let out = assemble_and_check(&one_rule(Action::Kill, &[c]));
+        let decide = |a: u64| run(&out, &seccomp_data { nr: 5, arch: AUDIT_ARCH_X86_64, instruction_pointer: 0, args: [0, 0, a, 0, 0, 0] });
+        assert_eq!(decide(0x1234_5678_9abc_de34), KILL);
+        assert_eq!(decide(0x1300_0000_0000_0034), ALLOW);
+        assert_eq!(decide(0x1200_0000_0000_0035), ALLOW);
+        // Masks only on the low or the high half, and a zero mask.
+        for c in [
+            ArgCmp::masked_eq(0, 0xf0, 0x30),
+            ArgCmp::masked_eq(0, 0xf0_0000_0000, 0x30_0000_0000),
+            ArgCmp::masked_eq(0, 0, 0),
+            ArgCmp { arg: 0, op: Op::Gt, mask: 0xff, value: 0x10 },
+            ArgCmp { arg: 0, op: Op::Lt, mask: 0xffff_0000_0000, value: 0x10_0000_0000 },
+            ArgCmp { arg: 0, op: Op::Ne, mask: 0xffff_ffff, value: 0 },
+        ] {
+            assemble_and_check(&Profile { other_abis: true, ..one_rule(Action::Errno(3), &[c]) });
+        }
+    }
+
+    #[test]
+    fn conditions_of_a_rule_all_hold_and_rules_are_tried_in_order() {
+        let mut p = Profile::new();
+        p.other_abis = true;
+        let both = [ArgCmp::new(0, Op::Eq, 1), ArgCmp::new(1, Op::Ge, 1 << 40)];
+        let three = [ArgCmp::new(5, Op::Ne, 0), ArgCmp::new(0, Op::Lt, 3), ArgCmp::masked_eq(2, 0xf, 2)];
+        p.push_rule(5, Abi::X86_64, Action::Errno(1), &both).unwrap();
+        p.push_rule(5, Abi::X86_64, Action::Errno(2), &[ArgCmp::new(0, Op::Eq, 1)]).unwrap();
+        p.push_rule(5, Abi::X86_64, Action::Errno(3), &three).unwrap();
+        p.push_rule(5, Abi::X86_64, Action::Trap, &[]).unwrap();
+        // Six conditions, on each argument.
+        let six: std::vec::Vec<ArgCmp> = (0..6).map(|i| ArgCmp::new(i, Op::Le, 100 + u64::from(i))).collect();
+        p.push_rule(7, Abi::X86_64, Action::Log, &six).unwrap();
+        let out = assemble_and_check(&p);
+        let decide = |nr: u32, args: [u64; 6]| run(&out, &seccomp_data { nr: nr as i32, arch: AUDIT_ARCH_X86_64, instruction_pointer: 0, args });
+        let errno = |n| SECCOMP_RET_ERRNO | n;
+        assert_eq!(decide(5, [1, 1 << 40, 0, 0, 0, 0]), errno(1));
+        assert_eq!(decide(5, [1, 1 << 39, 0, 0, 0, 0]), errno(2), "the first fails, the second holds");
+        assert_eq!(decide(5, [2, 0, 0x12, 0, 0, 9]), errno(3));
+        assert_eq!(decide(5, [2, 0, 0x12, 0, 0, 0]), SECCOMP_RET_TRAP, "none holds: the unconditional rule");
+        assert_eq!(decide(7, [100, 101, 102, 103, 104, 105]), SECCOMP_RET_LOG);
+        assert_eq!(decide(7, [100, 101, 102, 103, 104, 106]), ALLOW);
+        assert_eq!(decide(7, [100, 101, 102, 103, 1 << 32, 105]), ALLOW);
+    }
+
+    #[test]
+    fn every_action_returns_its_value() {
+        for (action, want) in [
+            (Action::Allow, 0x7fff_0000),
+            (Action::Errno(1), 0x0005_0001),
+            (Action::Errno(0), 0x0005_0000),
+            (Action::Errno(4095), 0x0005_0fff),
+            (Action::Kill, 0x8000_0000),
+            (Action::KillThread, 0),
+            (Action::Trap, 0x0003_0000),
+            (Action::Trace(7), 0x7ff0_0007),
+            (Action::Log, 0x7ffc_0000),
+            (Action::Notify, 0x7fc0_0000),
+        ] {
+            let mut p = one_rule(action, &[ArgCmp::new(0, Op::Eq, 1)]);
+            p.push_rule(6, Abi::X86_64, action, &[]).unwrap();
+            let out = assemble_and_check(&p);
+            assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 5, 1)), want, "{action:?}");
+            assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 6, 1)), want, "{action:?}");
+            p.default = action;
+            let out = assemble_and_check(&p);
+            assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 9, 1)), want, "default {action:?}");
+        }
+    }
+
+    #[test]
+    fn architectures_decide_which_abis_the_filter_decides() {
+        let (i386_getpid, x32_getpid) = (20, X32_SYSCALL_BIT | 39);
+        for (i386, x32) in [(false, false), (true, false), (false, true), (true, true)] {
+            for thread in [false, true] {
+                let mut p = one_rule(Action::Errno(5), &[]);
+                p.default = Action::Errno(1);
+                p.set_abis(i386, x32);
+                p.foreign_kills_thread = thread;
+                let out = assemble_and_check(&p);
+                let foreign = if thread { SECCOMP_RET_KILL_THREAD } else { KILL };
+                let errno = SECCOMP_RET_ERRNO | 1;
+                assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 39, 0)), errno);
+                assert_eq!(run(&out, &call(AUDIT_ARCH_I386, i386_getpid, 0)), if i386 { errno } else { foreign });
+                assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, x32_getpid, 0)), if x32 { errno } else { foreign });
+                assert_eq!(run(&out, &call(AUDIT_ARCH_AARCH64, 39, 0)), foreign);
+                // A tracer's -1 is not an x32 call.
+                assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, u32::MAX, 0)), errno);
+            }
+        }
+    }
+
+    #[test]
+    fn add_follows_crun_and_libseccomp() {
+        let eq = |arg, v| ArgCmp::new(arg, Op::Eq, v);
+        let mut p = Profile::new();
+        p.default = Action::Errno(1);
+        // The default action: left out.
+        p.add(1, Abi::X86_64, Action::Errno(1), &[eq(0, 1)]).unwrap();
+        assert!(p.rules.is_empty());
+        // Two conditions on one argument: either.
+        p.add(2, Abi::X86_64, Action::Allow, &[eq(0, 1), eq(1, 7), eq(0, 2)]).unwrap();
+        assert_eq!(p.rules.len(), 3);
+        // An unconditional rule outweighs the conditional ones before and
+        // after it; the first unconditional one stays.
+        p.add(3, Abi::X86_64, Action::Errno(4), &[eq(0, 1)]).unwrap();
+        p.add(3, Abi::X86_64, Action::Allow, &[]).unwrap();
+        p.add(3, Abi::X86_64, Action::Errno(5), &[eq(0, 2)]).unwrap();
+        p.add(3, Abi::X86_64, Action::Errno(6), &[]).unwrap();
+        // A mask of 0 always holds.
+        p.add(4, Abi::X86_64, Action::Log, &[ArgCmp::masked_eq(0, 0, 5)]).unwrap();
+        let out = assemble_and_check(&p);
+        let decide = |nr, a0, a1| run(&out, &call2(AUDIT_ARCH_X86_64, nr, a0, a1));
+        assert_eq!(decide(1, 1, 0), SECCOMP_RET_ERRNO | 1);
+        assert_eq!(decide(2, 1, 0), ALLOW);
+        assert_eq!(decide(2, 2, 0), ALLOW);
+        assert_eq!(decide(2, 3, 7), ALLOW);
+        assert_eq!(decide(2, 3, 8), SECCOMP_RET_ERRNO | 1);
+        for a0 in [0, 1, 2] {
+            assert_eq!(decide(3, a0, 0), ALLOW);
+        }
+        assert_eq!(decide(4, 9, 9), SECCOMP_RET_LOG);
+        assert!(p.rules.iter().any(|r| r.nr == 4 && r.when == Condition::Always));
+    }
+
+    /// A profile shaped like Docker's and podman's: an allow-list of every
+    /// call but those Docker denies, with its conditions on socket,
+    /// personality and clone, for the three ABIs; it fits, with room.
+    #[test]
+    fn a_docker_shaped_profile_fits() {
+        use syscalls::Sysno;
+        let mut p = Profile::new();
+        p.default = Action::Errno(1);
+        p.set_abis(true, true);
+        p.foreign_kills_thread = true;
+        let denied = ["mount", "umount2", "unshare", "setns", "clone", "clone3", "socket", "personality", "keyctl", "bpf"];
+        for s in Sysno::iter().filter(|s| !denied.contains(&s.name())) {
+            p.add(s.id() as u32, Abi::X86_64, Action::Allow, &[]).unwrap();
+        }
+        let nr = |name: &str| crate::seccomp::syscall_number(name.as_bytes()).unwrap();
+        let eq = |v| ArgCmp::new(0, Op::Eq, v);
+        p.add(nr("socket"), Abi::X86_64, Action::Allow, &[ArgCmp::new(0, Op::Lt, 38)]).unwrap();
+        p.add(nr("socket"), Abi::X86_64, Action::Allow, &[eq(39)]).unwrap();
+        p.add(nr("socket"), Abi::X86_64, Action::Allow, &[ArgCmp::new(0, Op::Gt, 40)]).unwrap();
+        for v in [0, 8, 0x20000, 0x20008, 0xffff_ffff] {
+            p.add(nr("personality"), Abi::X86_64, Action::Allow, &[eq(v)]).unwrap();
+        }
+        p.add(nr("clone"), Abi::X86_64, Action::Allow, &[ArgCmp::masked_eq(0, 0x7e02_0000, 0)]).unwrap();
+        p.add(nr("clone3"), Abi::X86_64, Action::Errno(38), &[]).unwrap();
+        let out = assemble_and_check(&p);
+        println!("a Docker-shaped profile: {} rules, {} instructions", p.rules.len(), out.len());
+        assert!(out.len() <= MAX_INSNS / 2, "{}", out.len());
+        let decide = |name, a0: u64| run(&out, &call(AUDIT_ARCH_X86_64, nr(name), a0));
+        assert_eq!(decide("socket", 40), SECCOMP_RET_ERRNO | 1);
+        assert_eq!(decide("socket", 2), ALLOW);
+        assert_eq!(decide("socket", 41), ALLOW);
+        assert_eq!(decide("socket", 1 << 32 | 40), ALLOW, "64-bit, as libseccomp");
+        assert_eq!(decide("personality", 0xffff_ffff), ALLOW);
+        assert_eq!(decide("personality", 4), SECCOMP_RET_ERRNO | 1);
+        assert_eq!(decide("clone", u64::from(CLONE_NEWNET)), SECCOMP_RET_ERRNO | 1);
+        assert_eq!(decide("clone3", 0), SECCOMP_RET_ERRNO | 38);
+        assert_eq!(decide("read", 0), ALLOW);
+        assert_eq!(run(&out, &call(AUDIT_ARCH_AARCH64, 0, 0)), SECCOMP_RET_KILL_THREAD);
+    }
 }
