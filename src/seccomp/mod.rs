@@ -4,18 +4,25 @@
 //! A profile is a default action and rules for single calls. nsinit's
 //! default profile (`default.rs`) is Docker's, written as the calls it
 //! denies; `--seccomp FILE` reads one in the text form of `parse.rs`;
-//! `bpf.rs` assembles either; `names.rs` knows the calls by name, `abi.rs`
-//! their numbers in the i386 and x32 ABIs.
+//! `spec.rs` holds the OCI runtime-spec's words, for a front end filling
+//! one from `linux.seccomp` with `Profile::add`; `bpf.rs` assembles any;
+//! `names.rs` knows the calls by name, `abi.rs` their numbers in the i386
+//! and x32 ABIs.
 
 mod abi;
 mod bpf;
 mod default;
 mod names;
 mod parse;
+// For the OCI front end (`linux.seccomp`), and its tests until it lands.
+#[allow(dead_code)]
+mod spec;
 
 pub use bpf::{Program, assemble};
 pub use linux_raw_sys::ptrace::sock_filter;
 pub use names::syscall_number;
+#[allow(unused_imports)]
+pub use spec::{action_by_name, arg_cmp};
 
 use linux_raw_sys::ptrace::BPF_MAXINSNS;
 
@@ -135,6 +142,7 @@ pub struct Rule {
 
 /// What a container may call: `new`, `set_default`, `parse` or `add` fill
 /// it, `assemble` makes the filter of it.
+#[derive(Debug)]
 pub struct Profile {
     pub default: Action,
     pub rules: heapless::Vec<Rule, MAX_RULES>,
