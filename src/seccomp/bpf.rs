@@ -24,9 +24,9 @@
 //!
 //! A condition `(arg & mask) OP value` compares 64-bit numbers with 32-bit
 //! instructions as libseccomp does: on the high halves, then, where they
-//! are equal, on the low ones. Halves that the mask leaves out are decided
-//! while assembling, so that a test of an `int` costs one `ld` and one jump
-//! (and no `ld`, when the test before left that argument in `A`).
+//! are equal, on the low ones. A high half that neither the mask nor the
+//! value has is not tested, so that a test of an `int` costs one `ld` and
+//! one jump (and no `ld`, when the test before left that argument in `A`).
 //!
 //! Classic BPF jumps forward only, and a conditional jump at most 255
 //! instructions. The program is built from its end: every jump's targets
@@ -441,14 +441,10 @@ impl Backwards<'_> {
         let mut next = Target::Ret(run.ret);
         for i in (0..run.args.len()).rev() {
             let Some(rule) = rule_at(i) else { continue };
-            // What `A` holds when this rule starts: what every test of the
-            // rule before leaves in it, if they agree.
-            let before = (0..i).rev().find_map(rule_at);
-            let entry = before.and_then(|b| {
-                let left = |j| b.when.test(&p.args, j).and_then(|c| leaves(c, wide));
-                let first = left(0)?;
-                (1..b.when.count()).all(|j| left(j) == Some(first)).then_some(first)
-            });
+            // What `A` holds when this rule starts: what the test of the
+            // rule before leaves in it, if it has one test.
+            let before = (0..i).rev().find_map(rule_at).filter(|b| b.when.count() == 1);
+            let entry = before.and_then(|b| b.when.test(&p.args, 0)).and_then(|c| leaves(c, wide));
             let mut yes = Target::Ret(rule.action.ret());
             for j in (0..rule.when.count()).rev() {
                 let holds = match j {
@@ -478,16 +474,8 @@ impl Backwards<'_> {
         };
         let (low, high) = halves(c);
         let [mask_lo, mask_hi, value_lo, value_hi] = split(c);
-        if self.wide && mask_hi == 0 && value_hi != 0 {
-            // The masked argument's high half is 0, below the value's.
-            return f;
-        }
         // The low half, where the high halves are equal.
         let low_test = match mask_lo {
-            0 => match compare(code, 0, value_lo) {
-                true => t,
-                false => f,
-            },
             u32::MAX => self.jump(code, value_lo, t, f),
             _ if code == JEQ && value_lo == 0 => self.jump(JSET, mask_lo, f, t),
             _ => {
@@ -495,19 +483,17 @@ impl Backwards<'_> {
                 self.push(AND, 0, 0, mask_lo)
             }
         };
-        let low_test = match mask_lo {
-            0 => low_test,
-            _ if holds == Some(low) && leaves(c, self.wide) == Some(low) => low_test,
-            _ => self.push(LD, 0, 0, low),
+        let low_test = match holds == Some(low) && leaves(c, self.wide) == Some(low) {
+            true => low_test,
+            false => self.push(LD, 0, 0, low),
         };
-        if !self.wide || mask_hi == 0 {
+        if !self.wide || (mask_hi == 0 && value_hi == 0) {
             return low_test;
         }
         // The high half: above the value's decides at once, equal to it
         // leaves it to the low half, below it fails.
         match code {
             JEQ => self.jump(JEQ, value_hi, low_test, f),
-            _ if value_hi == 0 => self.jump(JEQ, 0, low_test, t),
             _ => {
                 let equal = self.jump(JEQ, value_hi, low_test, f);
                 self.jump(JGT, value_hi, t, equal)
@@ -537,17 +523,8 @@ const fn split(c: ArgCmp) -> [u32; 4] {
 fn leaves(c: ArgCmp, wide: bool) -> Option<u32> {
     let [mask_lo, mask_hi, value_lo, value_hi] = split(c);
     let low_alone = !wide || (mask_hi == 0 && value_hi == 0);
-    let jset = matches!(c.op, Op::Eq | Op::Ne) && value_lo == 0 && mask_lo != 0;
+    let jset = matches!(c.op, Op::Eq | Op::Ne) && value_lo == 0;
     (low_alone && (mask_lo == u32::MAX || jset)).then_some(halves(c).0)
-}
-
-/// `a` compared with `b` as the jump `code` compares.
-const fn compare(code: u16, a: u32, b: u32) -> bool {
-    match code {
-        JEQ => a == b,
-        JGT => a > b,
-        _ => a >= b,
-    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@
 //! call's arguments by their low 32 bits, as libseccomp does).
 
 use super::{Abi, Action, ArgCmp, MAX_CONDITIONS, Op, Profile, syscall_number};
+use crate::config::{parse_hex, parse_number};
 use crate::error::{Error, errno_number};
 use heapless::Vec;
 use linux_raw_sys::ptrace::{SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_SPEC_ALLOW, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV};
@@ -73,135 +74,125 @@ impl Profile {
 
     /// Applies one line's statement, if it has one.
     fn statement<'t>(&mut self, words: &[&'t [u8]]) -> Result<(), Wrong<'t>> {
-        let mut words = words.iter().copied().peekable();
-        let Some(first) = words.next() else { return Ok(()) };
-        match first {
-            b"abi" => {
-                let (mut i386, mut x32) = (false, false);
-                words.peek().ok_or(Wrong(b"expected all, x86_64, i386 or x32 after", first))?;
-                for word in words {
-                    match word {
-                        b"all" => (i386, x32) = (true, true),
-                        b"x86_64" => {}
-                        b"i386" => i386 = true,
-                        b"x32" => x32 = true,
-                        _ => return Err(Wrong(b"expected all, x86_64, i386 or x32, not", word)),
-                    }
-                }
-                self.set_abis(i386, x32);
-                return Ok(());
+        let Some((&first, rest)) = words.split_first() else { return Ok(()) };
+        if let Some(kind) = SETTINGS.iter().position(|s| s.0 == first) {
+            let (_, expected, table) = SETTINGS[kind];
+            let mut bits = 0;
+            for &word in rest {
+                bits |= table.iter().find(|(w, _)| *w == word).ok_or(Wrong(expected, word))?.1;
             }
-            b"flags" => {
-                words.peek().ok_or(Wrong(b"expected log, spec_allow or wait_killable_recv after", first))?;
-                for word in words {
-                    self.flags |= match word {
-                        b"log" => SECCOMP_FILTER_FLAG_LOG,
-                        b"spec_allow" => SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-                        b"wait_killable_recv" => SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-                        _ => return Err(Wrong(b"expected log, spec_allow or wait_killable_recv, not", word)),
-                    };
-                }
-                return Ok(());
+            match (kind, rest.first()) {
+                (_, None) => return Err(Wrong(b"expected a word after", first)),
+                (0, _) => self.set_abis(bits & I386 != 0, bits & X32 != 0),
+                _ => self.flags |= bits,
             }
-            _ => {}
+            return Ok(());
         }
         // `default ACTION [DATA]`, or `ACTION NAME [DATA] [if CONDITIONS]`.
-        let (verb, name) = match first {
-            b"default" => (words.next().ok_or(Wrong(b"expected an action after", first))?, None),
-            _ => (first, Some(words.next())),
+        let (verb, name, mut rest) = match (first, rest) {
+            (b"default", [verb, rest @ ..]) => (*verb, None, rest),
+            (b"default", []) => return Err(Wrong(b"expected an action after", first)),
+            (_, [name, rest @ ..]) => (first, Some(*name), rest),
+            (_, []) => (first, None, rest),
         };
-        let kind = VERBS.iter().position(|&v| v == verb);
-        let kind = match (kind, name) {
-            (Some(kind), _) => kind,
-            (None, None) => return Err(Wrong(b"expected an action, not", verb)),
-            (None, Some(_)) => return Err(Wrong(b"expected default, abi, flags or an action, not", verb)),
+        let known = VERBS.iter().position(|&v| v == verb);
+        let mut action = match (known, name, first) {
+            (Some(i), Some(_), _) | (Some(i), None, b"default") => ACTIONS[i],
+            (Some(_), None, _) => return Err(Wrong(b"expected a system call after", verb)),
+            (None, _, b"default") => return Err(Wrong(b"expected an action, not", verb)),
+            (None, _, _) => return Err(Wrong(b"expected default, abi, flags or an action, not", verb)),
         };
-        let name = match name {
-            Some(name) => Some(name.ok_or(Wrong(b"expected a system call after", verb))?),
-            None => None,
-        };
-        // The action's data, if it takes any and is given.
-        let data = match (kind, words.peek()) {
-            (DENY | TRACE, Some(&word)) if word != b"if" => {
-                words.next();
-                Some(word)
+        // The errno of `deny`, the value of `trace`.
+        if let (Action::Errno(_) | Action::Trace(_), [data, after @ ..]) = (action, rest) {
+            if *data != b"if" {
+                rest = after;
+                action = match action {
+                    Action::Errno(_) => Action::Errno(errno(data).ok_or(Wrong(b"unknown errno", data))?),
+                    _ => Action::Trace(number(data).and_then(|n| u16::try_from(n).ok()).ok_or(Wrong(b"expected 0 to 65535, not", data))?),
+                };
             }
-            _ => None,
-        };
-        let action = match kind {
-            ALLOW => Action::Allow,
-            DENY => Action::Errno(data.map_or(Ok(EPERM), |w| errno(w).ok_or(Wrong(b"unknown errno", w)))?),
-            KILL => Action::Kill,
-            KILL_THREAD => Action::KillThread,
-            TRAP => Action::Trap,
-            LOG => Action::Log,
-            TRACE => {
-                let value = data.map_or(Ok(0), |w| number(w).and_then(|n| u16::try_from(n).ok()).ok_or(Wrong(b"expected 0 to 65535, not", w)))?;
-                Action::Trace(value)
-            }
-            _ => Action::Notify,
-        };
+        }
         let mut conds: Vec<ArgCmp, MAX_CONDITIONS> = Vec::new();
-        if let Some(word) = words.next() {
-            if word != b"if" || name.is_none() {
+        if let [word, after @ ..] = rest {
+            if *word != b"if" || name.is_none() {
                 return Err(Wrong(b"unexpected word", word));
             }
-            let mut after = word;
+            let mut words = after.iter().copied();
+            let mut at = *word;
             loop {
-                let c = condition(&mut words, after)?;
-                conds.push(c).map_err(|_| Wrong(b"more than 6 conditions at", after))?;
+                let c = condition(&mut words, at)?;
+                conds.push(c).map_err(|_| Wrong(b"more than 6 conditions at", at))?;
                 match words.next() {
                     None => break,
-                    Some(b"and") => after = b"and",
+                    Some(b"and") => at = b"and",
                     Some(other) => return Err(Wrong(b"expected and, not", other)),
                 }
             }
         }
-        match name {
-            None => self.default = action,
-            Some(name) => {
-                let nr = syscall_number(name).ok_or(Wrong(b"unknown system call", name))?;
-                let full = Wrong(b"no room left in the profile for", name);
-                match conds.is_empty() {
-                    true => self.set(nr, action).map_err(|_| full)?,
-                    false => self.push_rule(nr, Abi::X86_64, action, &conds).map_err(|_| full)?,
-                }
-            }
+        let Some(name) = name else {
+            self.default = action;
+            return Ok(());
+        };
+        let nr = syscall_number(name).ok_or(Wrong(b"unknown system call", name))?;
+        let full = Wrong(b"no room left in the profile for", name);
+        match conds.is_empty() {
+            true => self.set(nr, action).map_err(|_| full),
+            false => self.push_rule(nr, Abi::X86_64, action, &conds).map_err(|_| full),
         }
-        Ok(())
     }
 }
 
-/// The words that start a statement, as `VERBS.iter().position` numbers
-/// them.
+/// The words that start a statement, and their actions (`deny`'s errno
+/// and `trace`'s value as given, if given).
 const VERBS: [&[u8]; 8] = [b"allow", b"deny", b"kill", b"kill-thread", b"trap", b"log", b"trace", b"notify"];
-const ALLOW: usize = 0;
-const DENY: usize = 1;
-const KILL: usize = 2;
-const KILL_THREAD: usize = 3;
-const TRAP: usize = 4;
-const LOG: usize = 5;
-const TRACE: usize = 6;
+const ACTIONS: [Action; 8] =
+    [Action::Allow, Action::Errno(EPERM), Action::Kill, Action::KillThread, Action::Trap, Action::Log, Action::Trace(0), Action::Notify];
+
+// `abi`'s words, as bits.
+const I386: u32 = 1;
+const X32: u32 = 2;
+
+/// The statements of settings: each word, what else it says, and the
+/// words that may follow with what each means.
+type Setting = (&'static [u8], &'static [u8], &'static [(&'static [u8], u32)]);
+const SETTINGS: [Setting; 2] = [
+    (b"abi", b"expected all, x86_64, i386 or x32, not", &[(b"all", I386 | X32), (b"x86_64", 0), (b"i386", I386), (b"x32", X32)]),
+    (
+        b"flags",
+        b"expected log, spec_allow or wait_killable_recv, not",
+        &[
+            (b"log", SECCOMP_FILTER_FLAG_LOG),
+            (b"spec_allow", SECCOMP_FILTER_FLAG_SPEC_ALLOW),
+            (b"wait_killable_recv", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV),
+        ],
+    ),
+];
 
 /// The operators of a condition, by the `Op` of the same place.
 const OPS: [(&[u8], Op); 6] = [(b"==", Op::Eq), (b"!=", Op::Ne), (b"<", Op::Lt), (b"<=", Op::Le), (b">", Op::Gt), (b">=", Op::Ge)];
 
 /// `argN [& MASK] OP VALUE`, the words after `after`.
 fn condition<'t>(words: &mut impl Iterator<Item = &'t [u8]>, after: &'t [u8]) -> Result<ArgCmp, Wrong<'t>> {
-    let arg = words.next().ok_or(Wrong(b"expected a condition after", after))?;
+    let mut last = after;
+    let mut next = || {
+        let word = words.next().ok_or(Wrong(b"unfinished condition after", last))?;
+        last = word;
+        Ok(word)
+    };
+    let arg = next()?;
     let index = match arg {
         [b'a', b'r', b'g', n @ b'0'..=b'5'] => n - b'0',
         _ => return Err(Wrong(b"expected arg0 to arg5, not", arg)),
     };
-    let mut next = words.next().ok_or(Wrong(b"expected & or an operator after", arg))?;
+    let mut word = next()?;
     let mut mask = u64::MAX;
-    if next == b"&" {
-        let word = words.next().ok_or(Wrong(b"expected a mask after", next))?;
-        mask = number(word).ok_or(Wrong(b"expected a number, not", word))?;
-        next = words.next().ok_or(Wrong(b"expected an operator after", word))?;
+    if word == b"&" {
+        let m = next()?;
+        mask = number(m).ok_or(Wrong(b"expected a number, not", m))?;
+        word = next()?;
     }
-    let op = OPS.iter().find(|(w, _)| *w == next).map(|&(_, op)| op).ok_or(Wrong(b"expected ==, !=, <, <=, > or >=, not", next))?;
-    let word = words.next().ok_or(Wrong(b"expected a number after", next))?;
+    let op = OPS.iter().find(|(w, _)| *w == word).map(|&(_, op)| op).ok_or(Wrong(b"expected ==, !=, <, <=, > or >=, not", word))?;
+    let word = next()?;
     let value = number(word).ok_or(Wrong(b"expected a number, not", word))?;
     if matches!(op, Op::Eq | Op::Ne) && value & !mask != 0 {
         return Err(Wrong(b"the value has bits outside the mask", word));
@@ -219,18 +210,10 @@ fn number(word: &[u8]) -> Option<u64> {
         Some(rest) => (true, rest),
         None => (false, word),
     };
-    let (radix, digits) = match word.strip_prefix(b"0x") {
-        Some(rest) => (16, rest),
-        None => (10, word),
+    let n = match word.strip_prefix(b"0x") {
+        Some(hex) => parse_hex(hex)?,
+        None => parse_number(word)?,
     };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &c in digits {
-        let digit = (c as char).to_digit(radix)?;
-        n = n.checked_mul(u64::from(radix))?.checked_add(u64::from(digit))?;
-    }
     match negative {
         true if n <= 1 << 63 => Some(n.wrapping_neg()),
         true => None,
@@ -358,28 +341,28 @@ mod tests {
             ("deny read -1", "1: unknown errno '-1'"),
             ("deny read eperm", "1: unknown errno 'eperm'"),
             ("deny READ", "1: unknown system call 'READ'"),
-            ("abi", "1: expected all, x86_64, i386 or x32 after 'abi'"),
+            ("abi", "1: expected a word after 'abi'"),
             ("abi i368", "1: expected all, x86_64, i386 or x32, not 'i368'"),
             ("abi all x64", "1: expected all, x86_64, i386 or x32, not 'x64'"),
-            ("flags", "1: expected log, spec_allow or wait_killable_recv after 'flags'"),
+            ("flags", "1: expected a word after 'flags'"),
             ("flags log tsync", "1: expected log, spec_allow or wait_killable_recv, not 'tsync'"),
             ("trace read 65536", "1: expected 0 to 65535, not '65536'"),
             ("trace read x", "1: expected 0 to 65535, not 'x'"),
             ("default trap if arg0 == 1", "1: unexpected word 'if'"),
-            ("deny read if", "1: expected a condition after 'if'"),
+            ("deny read if", "1: unfinished condition after 'if'"),
             ("deny read if arg6 == 1", "1: expected arg0 to arg5, not 'arg6'"),
             ("deny read if 0 == 1", "1: expected arg0 to arg5, not '0'"),
-            ("deny read if arg0", "1: expected & or an operator after 'arg0'"),
-            ("deny read if arg0 &", "1: expected a mask after '&'"),
+            ("deny read if arg0", "1: unfinished condition after 'arg0'"),
+            ("deny read if arg0 &", "1: unfinished condition after '&'"),
             ("deny read if arg0 & 0xg", "1: expected a number, not '0xg'"),
-            ("deny read if arg0 & 0xf", "1: expected an operator after '0xf'"),
+            ("deny read if arg0 & 0xf", "1: unfinished condition after '0xf'"),
             ("deny read if arg0 = 1", "1: expected ==, !=, <, <=, > or >=, not '='"),
-            ("deny read if arg0 ==", "1: expected a number after '=='"),
+            ("deny read if arg0 ==", "1: unfinished condition after '=='"),
             ("deny read if arg0 == 18446744073709551616", "1: expected a number, not '18446744073709551616'"),
             ("deny read if arg0 == -9223372036854775809", "1: expected a number, not '-9223372036854775809'"),
             ("deny read if arg0 == 0x", "1: expected a number, not '0x'"),
             ("deny read if arg0 == 1 or arg1 == 2", "1: expected and, not 'or'"),
-            ("deny read if arg0 == 1 and", "1: expected a condition after 'and'"),
+            ("deny read if arg0 == 1 and", "1: unfinished condition after 'and'"),
             ("deny read if arg0 & 0xff == 0x100", "1: the value has bits outside the mask '0x100'"),
             (
                 "deny read if arg0 == 1 and arg1 == 1 and arg2 == 1 and arg3 == 1 and arg4 == 1 and arg5 == 1 and arg0 == 2",
