@@ -26,7 +26,7 @@ pub fn filter(c: &Container<'_>) -> Result<Option<&'static seccomp::Program>, Er
     #[repr(C, align(4096))]
     struct Work(rt::StaticCell<(Profile, seccomp::Program)>);
     static WORK: Work = Work(rt::StaticCell::new((Profile::new(), seccomp::Program::new())));
-    if c.seccomp == Seccomp::Off {
+    if matches!(c.seccomp, Seccomp::Off) {
         return Ok(None);
     }
     let (profile, program) = WORK.0.take().ok_or_else(|| Error::new(b"seccomp filter taken"))?;
@@ -50,7 +50,7 @@ pub fn filter(c: &Container<'_>) -> Result<Option<&'static seccomp::Program>, Er
     };
     if profile.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
         // The listener's descriptor would have to go to `listenerPath`.
-        return Err(Error::new(b"seccomp: a listener for SCMP_ACT_NOTIFY (listenerPath) is not supported"));
+        return Err(Error::new(b"seccomp: listenerPath is not supported"));
     }
     seccomp::assemble(profile, program)?;
     Ok(Some(program))

@@ -75,11 +75,11 @@ impl Profile {
     /// Applies one line's statement, if it has one.
     fn statement<'t>(&mut self, words: &[&'t [u8]]) -> Result<(), Wrong<'t>> {
         let Some((&first, rest)) = words.split_first() else { return Ok(()) };
-        if let Some(kind) = SETTINGS.iter().position(|s| s.0 == first) {
-            let (_, expected, table) = SETTINGS[kind];
+        if let Some(kind) = position(b"abi flags", first) {
+            let (words, values, expected) = SETTINGS[kind];
             let mut bits = 0;
             for &word in rest {
-                bits |= table.iter().find(|(w, _)| *w == word).ok_or(Wrong(expected, word))?.1;
+                bits |= position(words, word).and_then(|i| values.get(i)).ok_or(Wrong(expected, word))?;
             }
             match (kind, rest.first()) {
                 (_, None) => return Err(Wrong(b"expected a word after", first)),
@@ -95,7 +95,7 @@ impl Profile {
             (_, [name, rest @ ..]) => (first, Some(*name), rest),
             (_, []) => (first, None, rest),
         };
-        let known = VERBS.iter().position(|&v| v == verb);
+        let known = position(VERBS, verb);
         let mut action = match (known, name, first) {
             (Some(i), Some(_), _) | (Some(i), None, b"default") => ACTIONS[i],
             (Some(_), None, _) => return Err(Wrong(b"expected a system call after", verb)),
@@ -144,7 +144,7 @@ impl Profile {
 
 /// The words that start a statement, and their actions (`deny`'s errno
 /// and `trace`'s value as given, if given).
-const VERBS: [&[u8]; 8] = [b"allow", b"deny", b"kill", b"kill-thread", b"trap", b"log", b"trace", b"notify"];
+const VERBS: &[u8] = b"allow deny kill kill-thread trap log trace notify";
 const ACTIONS: [Action; 8] =
     [Action::Allow, Action::Errno(EPERM), Action::Kill, Action::KillThread, Action::Trap, Action::Log, Action::Trace(0), Action::Notify];
 
@@ -152,24 +152,25 @@ const ACTIONS: [Action; 8] =
 const I386: u32 = 1;
 const X32: u32 = 2;
 
-/// The statements of settings: each word, what else it says, and the
-/// words that may follow with what each means.
-type Setting = (&'static [u8], &'static [u8], &'static [(&'static [u8], u32)]);
-const SETTINGS: [Setting; 2] = [
-    (b"abi", b"expected all, x86_64, i386 or x32, not", &[(b"all", I386 | X32), (b"x86_64", 0), (b"i386", I386), (b"x32", X32)]),
+/// The settings `abi` and `flags`: their words, what each means, and the
+/// error for another word.
+const SETTINGS: [(&[u8], &[u32], &[u8]); 2] = [
+    (b"all x86_64 i386 x32", &[I386 | X32, 0, I386, X32], b"expected all, x86_64, i386 or x32, not"),
     (
-        b"flags",
+        b"log spec_allow wait_killable_recv",
+        &[SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_SPEC_ALLOW, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV],
         b"expected log, spec_allow or wait_killable_recv, not",
-        &[
-            (b"log", SECCOMP_FILTER_FLAG_LOG),
-            (b"spec_allow", SECCOMP_FILTER_FLAG_SPEC_ALLOW),
-            (b"wait_killable_recv", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV),
-        ],
     ),
 ];
 
-/// The operators of a condition, by the `Op` of the same place.
-const OPS: [(&[u8], Op); 6] = [(b"==", Op::Eq), (b"!=", Op::Ne), (b"<", Op::Lt), (b"<=", Op::Le), (b">", Op::Gt), (b">=", Op::Ge)];
+/// Where `word` is among the words of `list`.
+fn position(list: &[u8], word: &[u8]) -> Option<usize> {
+    list.split(|&c| c == b' ').position(|w| w == word)
+}
+
+/// The operators of a condition, and their `Op`s.
+const OPS: &[u8] = b"== != < <= > >=";
+const OP_OF: [Op; 6] = [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge];
 
 /// `argN [& MASK] OP VALUE`, the words after `after`.
 fn condition<'t>(words: &mut impl Iterator<Item = &'t [u8]>, after: &'t [u8]) -> Result<ArgCmp, Wrong<'t>> {
@@ -191,7 +192,7 @@ fn condition<'t>(words: &mut impl Iterator<Item = &'t [u8]>, after: &'t [u8]) ->
         mask = number(m).ok_or(Wrong(b"expected a number, not", m))?;
         word = next()?;
     }
-    let op = OPS.iter().find(|(w, _)| *w == word).map(|&(_, op)| op).ok_or(Wrong(b"expected ==, !=, <, <=, > or >=, not", word))?;
+    let op = position(OPS, word).and_then(|i| OP_OF.get(i)).copied().ok_or(Wrong(b"expected ==, !=, <, <=, > or >=, not", word))?;
     let word = next()?;
     let value = number(word).ok_or(Wrong(b"expected a number, not", word))?;
     if matches!(op, Op::Eq | Op::Ne) && value & !mask != 0 {
@@ -206,13 +207,13 @@ struct Wrong<'t>(&'static [u8], &'t [u8]);
 /// A 64-bit number: decimal, hexadecimal after `0x`, or negative decimal
 /// (two's complement).
 fn number(word: &[u8]) -> Option<u64> {
-    let (negative, word) = match word.strip_prefix(b"-") {
-        Some(rest) => (true, rest),
-        None => (false, word),
+    let (negative, word) = match word {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, word),
     };
-    let n = match word.strip_prefix(b"0x") {
-        Some(hex) => parse_hex(hex)?,
-        None => parse_number(word)?,
+    let n = match word {
+        [b'0', b'x', hex @ ..] => parse_hex(hex)?,
+        _ => parse_number(word)?,
     };
     match negative {
         true if n <= 1 << 63 => Some(n.wrapping_neg()),
