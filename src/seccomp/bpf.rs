@@ -628,7 +628,7 @@ pub(super) mod tests {
         if let Some(rule) = rules.clone().find(holds) {
             return rule.action.ret();
         }
-        rules.filter(|r| r.when == Condition::Always).next_back().map_or(p.default, |r| r.action).ret()
+        rules.clone().rfind(|r| r.when == Condition::Always).map_or(p.default, |r| r.action).ret()
     }
 
     /// Whether `c` holds for a call with `args`: as 64-bit numbers, or
@@ -744,7 +744,7 @@ pub(super) mod tests {
             u32::MAX - 1,
             u32::MAX,
         ];
-        let x32 = if p.decides_x32() { X32_SYSCALL_BIT..=X32_SYSCALL_BIT + 600 } else { 1..=0 };
+        let x32 = (X32_SYSCALL_BIT..=X32_SYSCALL_BIT + 600).filter(|_| p.decides_x32());
         let check = |arch: u32, nr: u32, args: &[u64; 6]| {
             let data = seccomp_data { nr: nr as i32, arch, instruction_pointer: 0x7fff_1234_5678, args: *args };
             let got = run(&out, &data);

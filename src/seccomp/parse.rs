@@ -103,14 +103,14 @@ impl Profile {
             (None, _, _) => return Err(Wrong(b"expected default, abi, flags or an action, not", verb)),
         };
         // The errno of `deny`, the value of `trace`.
-        if let (Action::Errno(_) | Action::Trace(_), [data, after @ ..]) = (action, rest) {
-            if *data != b"if" {
-                rest = after;
-                action = match action {
-                    Action::Errno(_) => Action::Errno(errno(data).ok_or(Wrong(b"unknown errno", data))?),
-                    _ => Action::Trace(number(data).and_then(|n| u16::try_from(n).ok()).ok_or(Wrong(b"expected 0 to 65535, not", data))?),
-                };
-            }
+        if let (Action::Errno(_) | Action::Trace(_), [data, after @ ..]) = (action, rest)
+            && *data != b"if"
+        {
+            rest = after;
+            action = match action {
+                Action::Errno(_) => Action::Errno(errno(data).ok_or(Wrong(b"unknown errno", data))?),
+                _ => Action::Trace(number(data).and_then(|n| u16::try_from(n).ok()).ok_or(Wrong(b"expected 0 to 65535, not", data))?),
+            };
         }
         let mut conds: Vec<ArgCmp, MAX_CONDITIONS> = Vec::new();
         if let [word, after @ ..] = rest {
