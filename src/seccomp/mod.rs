@@ -20,6 +20,7 @@ mod spec;
 
 pub use bpf::{Program, assemble};
 pub use linux_raw_sys::ptrace::sock_filter;
+pub use abi::i386_only_number;
 pub use names::syscall_number;
 #[allow(unused_imports)]
 pub use spec::{action_by_name, arg_cmp};
