@@ -1101,4 +1101,33 @@ pub(super) mod tests {
         assert_eq!(decide("read", 0), ALLOW);
         assert_eq!(run(&out, &call(AUDIT_ARCH_AARCH64, 0, 0)), SECCOMP_RET_KILL_THREAD);
     }
+
+    /// podman's rules on socket(2) (containers/common's seccomp.json):
+    /// NETLINK_AUDIT sockets fail with EINVAL, the rest are allowed, the
+    /// default is ENOSYS.
+    #[test]
+    fn podmans_socket_rules() {
+        let mut p = Profile::new();
+        p.default = Action::Errno(38);
+        p.set_abis(true, true);
+        let socket = crate::seccomp::syscall_number(b"socket").unwrap();
+        let (af_netlink, netlink_audit) = (16, 9);
+        p.add(socket, Abi::X86_64, Action::Errno(22), &[ArgCmp::new(0, Op::Eq, af_netlink), ArgCmp::new(2, Op::Eq, netlink_audit)]).unwrap();
+        p.add(socket, Abi::X86_64, Action::Allow, &[ArgCmp::new(2, Op::Ne, netlink_audit)]).unwrap();
+        p.add(socket, Abi::X86_64, Action::Allow, &[ArgCmp::new(0, Op::Ne, af_netlink)]).unwrap();
+        p.add(socket, Abi::X86_64, Action::Allow, &[ArgCmp::new(2, Op::Ne, netlink_audit)]).unwrap();
+        let out = assemble_and_check(&p);
+        let decide = |arch, nr, args: [u64; 3]| {
+            run(&out, &seccomp_data { nr, arch, instruction_pointer: 0, args: [args[0], args[1], args[2], 0, 0, 0] })
+        };
+        let x86_64 = socket as i32;
+        assert_eq!(decide(AUDIT_ARCH_X86_64, x86_64, [16, 3, 9]), SECCOMP_RET_ERRNO | 22);
+        assert_eq!(decide(AUDIT_ARCH_X86_64, x86_64, [16, 3, 0]), ALLOW);
+        assert_eq!(decide(AUDIT_ARCH_X86_64, x86_64, [2, 1, 9]), ALLOW);
+        assert_eq!(decide(AUDIT_ARCH_X86_64, x86_64, [16, 3, 1 << 32 | 9]), ALLOW, "64-bit");
+        // i386's socket is 359; its arguments are 32-bit.
+        assert_eq!(decide(AUDIT_ARCH_I386, 359, [16, 3, 1 << 32 | 9]), SECCOMP_RET_ERRNO | 22);
+        assert_eq!(decide(AUDIT_ARCH_X86_64, 41, [0; 3]), ALLOW, "x86_64 41 is socket");
+        assert_eq!(decide(AUDIT_ARCH_X86_64, 42, [0; 3]), SECCOMP_RET_ERRNO | 38);
+    }
 }
