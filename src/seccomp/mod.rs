@@ -95,7 +95,9 @@ pub enum Op {
 /// unsigned 64-bit numbers, as libseccomp compares them (high half, then
 /// low half). For an i386 call, whose arguments are 32 bits, only the low
 /// halves of the argument, `mask` and `value` are compared, as libseccomp
-/// does.
+/// does. An x32 call goes through x86_64's tests, so its arguments are
+/// compared whole, where libseccomp compares their low halves: the two
+/// differ only for an x32 call with high bits in an argument.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct ArgCmp {
     /// 0 to 5.
