@@ -18,7 +18,8 @@ const PROFILE_FILE_MAX: usize = 64 * 1024;
 
 /// The container's seccomp filter, assembled once by nsinit before any
 /// container starts (its process shares nsinit's memory, so it finds it
-/// ready); `None` without one.
+/// ready): the default profile, a `--seccomp FILE`, or the profile a front
+/// end filled (`Seccomp::Rules`); `None` without one.
 pub fn filter(c: &Container<'_>) -> Result<Option<&'static seccomp::Program>, Error> {
     /// The profile, then the program: each is used from its start, a few
     /// hundred bytes of kilobytes, so aligned to a page they touch a few
@@ -43,8 +44,9 @@ pub fn filter(c: &Container<'_>) -> Result<Option<&'static seccomp::Program>, Er
         // known yet, gets the container's set, as Docker gives every user.
         _ => {
             profile.set_default(c.process.capabilities.map_or(ALL_CAPABILITIES, |caps| {
-            if c.process.user.and_then(|u| parse_user(u.bytes())).is_some_and(|u| matches!(u.user, Id::Name(_))) { caps.bounding } else { caps.effective }
-        }));
+                let named = c.process.user.and_then(|u| parse_user(u.bytes())).is_some_and(|u| matches!(u.user, Id::Name(_)));
+                if named { caps.bounding } else { caps.effective }
+            }));
             profile
         }
     };
