@@ -236,9 +236,8 @@ impl Profile {
     /// Docker allows only with a capability is denied without it.
     pub fn set_default(&mut self, caps: u64) {
         let has = |cap: u8| cap < 64 && caps & 1 << cap != 0;
-        self.default = Action::Allow;
-        self.other_abis = true;
-        self.rules.clear();
+        self.clear();
+        self.set_abis(true, true);
         // Pushing cannot fail: the tables fit (asserted above).
         for gated in ARGUMENT_RULES.iter().filter(|g| !has(g.unless)) {
             let _ = self.rules.push(gated.rule);
