@@ -236,8 +236,9 @@ impl Profile {
     /// Docker allows only with a capability is denied without it.
     pub fn set_default(&mut self, caps: u64) {
         let has = |cap: u8| cap < 64 && caps & 1 << cap != 0;
-        self.clear();
+        self.default = Action::Allow;
         self.set_abis(true, true);
+        self.rules.clear();
         // Pushing cannot fail: the tables fit (asserted above).
         for gated in ARGUMENT_RULES.iter().filter(|g| !has(g.unless)) {
             let _ = self.rules.push(gated.rule);
