@@ -226,7 +226,7 @@ pub struct Capabilities {
 }
 
 /// The system-call filter (OCI `linux.seccomp`).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub enum Seccomp<'a> {
     #[default]
     Off,
@@ -234,7 +234,23 @@ pub enum Seccomp<'a> {
     Default,
     /// `--seccomp FILE`: a profile in nsinit's text form.
     Profile(ZStr<'a>),
+    /// A profile a front end filled (the OCI one, from `linux.seccomp`,
+    /// with `seccomp::Profile::add`).
+    Rules(&'a crate::seccomp::Profile),
 }
+
+/// The same filter: the same word, file or filled profile (by address).
+impl PartialEq for Seccomp<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Seccomp::Profile(a), Seccomp::Profile(b)) => a == b,
+            (Seccomp::Rules(a), Seccomp::Rules(b)) => core::ptr::eq(*a, *b),
+            _ => core::mem::discriminant(self) == core::mem::discriminant(other),
+        }
+    }
+}
+
+impl Eq for Seccomp<'_> {}
 
 /// The paths the default container hides (OCI `linux.maskedPaths`, as in
 /// `runc spec`): kernel state a container has no business reading.

@@ -37,7 +37,6 @@ use linux_raw_sys::general::{
     CLONE_NEWTIME, CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGCONT, SIGKILL, SIGWINCH,
 };
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
-use linux_raw_sys::ptrace::sock_filter;
 
 /// Starts the container and waits for it, forwarding every signal nsinit
 /// gets to the container's PID 1, as `runc run` does; returns the code
@@ -205,7 +204,7 @@ pub struct Launch {
     /// The cgroup to start in.
     pub cgroup: Option<&'static Cgroup>,
     /// The seccomp filter to install last.
-    pub filter: Option<&'static [sock_filter]>,
+    pub filter: Option<&'static crate::seccomp::Program>,
     /// With a user namespace: its maps, and how each is written.
     pub maps: Option<&'static user::Maps>,
     /// The `--overlay` layers as found, the upper one made and locked

@@ -5,7 +5,8 @@
 use crate::config::{ALL_CAPABILITIES, Capabilities, Container, Id, MAX_PASS_FDS, Seccomp, parse_user};
 use crate::error::{EXIT_CANNOT_EXEC, EXIT_FAILED, Error};
 use crate::rt;
-use crate::seccomp::{self, Action, Profile, sock_filter};
+use crate::seccomp::{self, Action, Profile};
+use linux_raw_sys::ptrace::SECCOMP_FILTER_FLAG_NEW_LISTENER;
 
 /// The errno that makes libc fall back from clone3 to clone.
 const ENOSYS: u16 = 38;
@@ -17,28 +18,44 @@ const PROFILE_FILE_MAX: usize = 64 * 1024;
 
 /// The container's seccomp filter, assembled once by nsinit before any
 /// container starts (its process shares nsinit's memory, so it finds it
-/// ready); `None` without one.
-pub fn filter(c: &Container<'_>) -> Result<Option<&'static [sock_filter]>, Error> {
+/// ready): the default profile, a `--seccomp FILE`, or the profile a front
+/// end filled (`Seccomp::Rules`); `None` without one.
+pub fn filter(c: &Container<'_>) -> Result<Option<&'static seccomp::Program>, Error> {
     /// The profile, then the program: each is used from its start, a few
     /// hundred bytes of kilobytes, so aligned to a page they touch a few
     /// pages of nsinit's memory rather than all.
     #[repr(C, align(4096))]
     struct Work(rt::StaticCell<(Profile, seccomp::Program)>);
     static WORK: Work = Work(rt::StaticCell::new((Profile::new(), seccomp::Program::new())));
-    if c.seccomp == Seccomp::Off {
+    if matches!(c.seccomp, Seccomp::Off) {
         return Ok(None);
     }
     let (profile, program) = WORK.0.take().ok_or_else(|| Error::new(b"seccomp filter taken"))?;
-    match c.seccomp {
-        Seccomp::Profile(path) => load_profile(path, profile, c)?,
+    let profile = match c.seccomp {
+        Seccomp::Profile(path) => {
+            load_profile(path, profile, c)?;
+            profile
+        }
+        Seccomp::Rules(rules) => {
+            check_profile(b"seccomp", rules, c.init.enabled, c.process.no_new_privileges)?;
+            rules
+        }
         // As for the user's capabilities; a --user name, whose uid is not
         // known yet, gets the container's set, as Docker gives every user.
-        _ => profile.set_default(c.process.capabilities.map_or(ALL_CAPABILITIES, |caps| {
-            if c.process.user.and_then(|u| parse_user(u.bytes())).is_some_and(|u| matches!(u.user, Id::Name(_))) { caps.bounding } else { caps.effective }
-        })),
+        _ => {
+            profile.set_default(c.process.capabilities.map_or(ALL_CAPABILITIES, |caps| {
+                let named = c.process.user.and_then(|u| parse_user(u.bytes())).is_some_and(|u| matches!(u.user, Id::Name(_)));
+                if named { caps.bounding } else { caps.effective }
+            }));
+            profile
+        }
+    };
+    if profile.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
+        // The listener's descriptor would have to go to `listenerPath`.
+        return Err(Error::new(b"seccomp: listenerPath is not supported"));
     }
     seccomp::assemble(profile, program)?;
-    Ok(Some(program.insns()))
+    Ok(Some(program))
 }
 
 /// `--seccomp FILE`, checked against what nsinit itself calls once the
@@ -51,7 +68,7 @@ fn load_profile(path: ZStr<'_>, profile: &mut Profile, c: &Container<'_>) -> Res
     let buf = TEXT.take().ok_or_else(|| Error::new(b"seccomp profile buffer taken"))?;
     let text = crate::read_file(path, buf, b"seccomp profile")?;
     profile.parse(text, path.bytes())?;
-    check_profile(path, profile, c.init.enabled, c.process.no_new_privileges)
+    check_profile(path.bytes(), profile, c.init.enabled, c.process.no_new_privileges)
 }
 
 /// The calls `--init`'s PID 1 cannot do without: it runs under the filter.
@@ -72,31 +89,33 @@ const AFTER_EARLY_FILTER: [&[u8]; 15] = [
 /// allowed, exit 126; with `init`, what the PID 1 needs (`INIT_NEEDS`, and
 /// `clone3` allowed or failing with ENOSYS, for the fall-back to clone);
 /// without `nnp`, no call of `AFTER_EARLY_FILTER` may kill; exit 125.
-pub fn check_profile(path: ZStr<'_>, profile: &Profile, init: bool, nnp: bool) -> Result<(), Error> {
+pub fn check_profile(path: &[u8], profile: &Profile, init: bool, nnp: bool) -> Result<(), Error> {
     let action = |name: &[u8]| seccomp::syscall_number(name).map(|nr| profile.action_for(nr));
     let refused = |name: &[u8], why: &[u8], code| {
-        let e = Error::new(path.bytes()).push(b": the seccomp profile does not allow ").push(name);
+        let e = Error::new(path).push(b": the seccomp profile does not allow ").push(name);
         Err(e.push(why).with_code(code))
     };
     let execs: &[&[u8]] = if init { &[b"execveat", b"execve"] } else { &[b"execve"] };
+    // A call logged runs.
+    let allowed = |name| matches!(action(name), Some(Action::Allow | Action::Log));
     for &name in execs {
-        if action(name) != Some(Action::Allow) {
+        if !allowed(name) {
             return refused(name, b", so the payload can never start", EXIT_CANNOT_EXEC);
         }
     }
     if init {
         for name in INIT_NEEDS {
-            if action(name) != Some(Action::Allow) {
+            if !allowed(name) {
                 return refused(name, b", which --init needs", EXIT_FAILED);
             }
         }
-        if !matches!(action(b"clone3"), Some(Action::Allow | Action::Errno(ENOSYS))) {
+        if !matches!(action(b"clone3"), Some(Action::Allow | Action::Log | Action::Errno(ENOSYS))) {
             return refused(b"clone3", b" (nor makes it fail with ENOSYS), which --init needs", EXIT_FAILED);
         }
     }
     if !nnp {
         for name in AFTER_EARLY_FILTER {
-            if action(name) == Some(Action::Kill) {
+            if matches!(action(name), Some(Action::Kill | Action::KillThread | Action::Trap)) {
                 return refused(name, b" (it kills), which nsinit calls after the filter with --allow-new-privs", EXIT_FAILED);
             }
         }
@@ -144,8 +163,15 @@ pub fn forbid_new_privileges() -> Result<(), Error> {
     sys::prctl(PR_SET_NO_NEW_PRIVS, 1).map(drop).map_err(|e| Error::sys("prctl", b"PR_SET_NO_NEW_PRIVS", e))
 }
 
-pub fn install_filter(program: &[sock_filter]) -> Result<(), Error> {
-    sys::seccomp_set_filter(program).map_err(|e| {
+/// Loads `program` with its flags; where the kernel knows some flag not
+/// (EINVAL), without them, as crun does.
+pub fn install_filter(program: &seccomp::Program) -> Result<(), Error> {
+    let (insns, flags) = (program.insns(), program.flags());
+    let loaded = match sys::seccomp_set_filter(insns, flags) {
+        Err(Errno::EINVAL) if flags != 0 => sys::seccomp_set_filter(insns, 0),
+        done => done,
+    };
+    loaded.map(drop).map_err(|e| {
         let e2 = Error::sys("seccomp", b"", e);
         if e == Errno::EACCES { e2.push(b" (with --allow-new-privs the filter needs CAP_SYS_ADMIN)") } else { e2 }
     })

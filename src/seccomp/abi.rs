@@ -68,6 +68,40 @@ pub fn x32_number(nr: u32) -> u32 {
     X32_SYSCALL_BIT | own.map_or(nr, |i| X32_OWN_FIRST + i as u32)
 }
 
+/// The calls only i386 has (x86_64 has no call of the name), each followed
+/// by a space, in the order of `I386_ONLY_NUMBERS` (Linux's
+/// `syscall_32.tbl`). A profile names them for 32-bit programs: Docker's
+/// allows `mmap2`, `fcntl64`, `socketcall` and the `_time64` calls.
+const I386_ONLY_NAMES: &str = concat!(
+    "waitpid break oldstat umount stime oldfstat stty gtty nice ftime prof signal lock mpx ulimit ",
+    "oldolduname sigaction sgetmask ssetmask sigsuspend sigpending oldlstat readdir profil socketcall ",
+    "olduname idle vm86old ipc sigreturn sigprocmask bdflush _llseek _newselect vm86 ugetrlimit mmap2 ",
+    "truncate64 ftruncate64 stat64 lstat64 fstat64 lchown32 getuid32 getgid32 geteuid32 getegid32 ",
+    "setreuid32 setregid32 getgroups32 setgroups32 fchown32 setresuid32 getresuid32 setresgid32 ",
+    "getresgid32 chown32 setuid32 setgid32 setfsuid32 setfsgid32 fcntl64 sendfile64 statfs64 ",
+    "fstatfs64 fadvise64_64 fstatat64 clock_gettime64 clock_settime64 clock_adjtime64 ",
+    "clock_getres_time64 clock_nanosleep_time64 timer_gettime64 timer_settime64 timerfd_gettime64 ",
+    "timerfd_settime64 utimensat_time64 pselect6_time64 ppoll_time64 io_pgetevents_time64 ",
+    "recvmmsg_time64 mq_timedsend_time64 mq_timedreceive_time64 semtimedop_time64 ",
+    "rt_sigtimedwait_time64 futex_time64 sched_rr_get_interval_time64 ",
+);
+
+const I386_ONLY_NUMBERS: [u16; 87] = [
+    7, 17, 18, 22, 25, 28, 31, 32, 34, 35, 44, 48, 53, 56, 58, 59, 67, 68, 69, 72, 73, 84, 89, 98, 102,
+    109, 112, 113, 117, 119, 126, 134, 140, 142, 166, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200,
+    201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 221, 239, 268, 269,
+    272, 300, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 416, 417, 418, 419, 420, 421,
+    422, 423,
+];
+
+/// The i386 number of `name`, a call x86_64 does not have (`b"mmap2"`),
+/// for a rule in `Abi::I386` numbering. For the OCI front end.
+#[allow(dead_code)]
+pub fn i386_only_number(name: &[u8]) -> Option<u32> {
+    let at = I386_ONLY_NAMES.as_bytes().split(|&c| c == b' ').position(|n| n == name && !n.is_empty())?;
+    I386_ONLY_NUMBERS.get(at).map(|&nr| u32::from(nr))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +135,27 @@ mod tests {
         assert_eq!(x32_number(Sysno::pwritev2 as u32), X32_SYSCALL_BIT | 547);
         assert_eq!(x32_number(Sysno::setsockopt as u32), X32_SYSCALL_BIT | 541);
         assert_eq!(x32_number(Sysno::io_setup as u32), X32_SYSCALL_BIT | 543);
+    }
+
+    #[test]
+    fn calls_only_i386_has_by_name() {
+        let names: Vec<&str> = I386_ONLY_NAMES.split_terminator(' ').collect();
+        assert_eq!(names.len(), I386_ONLY_NUMBERS.len());
+        for (name, nr) in names.iter().zip(I386_ONLY_NUMBERS) {
+            // The crate spells `break`, a keyword, `r#break`.
+            let i386 = name.parse::<I386>().or_else(|_| format!("r#{name}").parse::<I386>());
+            assert_eq!(i386.ok().map(|c| c as u16), Some(nr), "{name}");
+            assert_eq!(name.parse::<Sysno>().ok(), None, "x86_64 has {name}");
+            assert_eq!(i386_only_number(name.as_bytes()), Some(u32::from(nr)));
+        }
+        // Every i386 call is one of these or has an x86_64 number.
+        for call in (0..500).filter_map(I386::new) {
+            let name = call.name().trim_start_matches("r#");
+            let known = names.contains(&name) || name.parse::<Sysno>().is_ok();
+            assert!(known, "{}", call.name());
+        }
+        for bad in [&b""[..], b"read", b"mmap", b"mmap22", b" mmap2", b"fcntl64 "] {
+            assert_eq!(i386_only_number(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
     }
 }

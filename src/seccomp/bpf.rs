@@ -18,9 +18,15 @@
 //!     ...                       run of numbers with one action starts,
 //!     ret  ACTION               down to the run's ret;
 //!     ld   args[N]              or, for a call with rules on its arguments,
-//!     jset MASK / jeq VALUE     one test a rule
-//!     ...
-//! ```
+//!     jset MASK / jeq VALUE     the rules' tests in order, each condition
+//!     ...                       on the argument's high half (for x86_64
+//! ```                           and x32), then on its low half
+//!
+//! A condition `(arg & mask) OP value` compares 64-bit numbers with 32-bit
+//! instructions as libseccomp does: on the high halves, then, where they
+//! are equal, on the low ones. A high half that neither the mask nor the
+//! value has is not tested, so that a test of an `int` costs one `ld` and
+//! one jump (and no `ld`, when the test before left that argument in `A`).
 //!
 //! Classic BPF jumps forward only, and a conditional jump at most 255
 //! instructions. The program is built from its end: every jump's targets
@@ -30,18 +36,20 @@
 //! reach of.
 
 use super::abi::{X32_SYSCALL_BIT, i386_number, x32_number};
-use super::{Abi, Action, Condition, MAX_INSNS, MAX_RULES, Profile, Rule, sock_filter};
+use super::{Abi, Action, ArgCmp, Condition, MAX_INSNS, MAX_RULES, Op, Profile, sock_filter};
 use crate::error::Error;
 use core::mem::offset_of;
 use heapless::{Vec, VecView};
 use linux_raw_sys::ptrace::{
-    AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF_ABS, BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_RET, BPF_W,
-    SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, seccomp_data,
+    AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF_ABS, BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_LD,
+    BPF_RET, BPF_W, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG,
+    SECCOMP_RET_TRACE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, seccomp_data,
 };
 
 const LD: u16 = (BPF_LD | BPF_W | BPF_ABS) as u16;
 const JEQ: u16 = (BPF_JMP | BPF_JEQ | BPF_K) as u16;
 const JGE: u16 = (BPF_JMP | BPF_JGE | BPF_K) as u16;
+const JGT: u16 = (BPF_JMP | BPF_JGT | BPF_K) as u16;
 const JSET: u16 = (BPF_JMP | BPF_JSET | BPF_K) as u16;
 const JA: u16 = (BPF_JMP | BPF_JA) as u16;
 const RET: u16 = (BPF_RET | BPF_K) as u16;
@@ -77,7 +85,19 @@ impl Action {
             Action::Allow => SECCOMP_RET_ALLOW,
             Action::Errno(errno) => SECCOMP_RET_ERRNO | errno as u32,
             Action::Kill => SECCOMP_RET_KILL_PROCESS,
+            Action::KillThread => SECCOMP_RET_KILL_THREAD,
+            Action::Trap => SECCOMP_RET_TRAP,
+            Action::Trace(data) => SECCOMP_RET_TRACE | data as u32,
+            Action::Log => SECCOMP_RET_LOG,
+            Action::Notify => SECCOMP_RET_USER_NOTIF,
         }
+    }
+}
+
+impl Profile {
+    /// What the filter returns for a call of an ABI it does not decide.
+    const fn foreign(&self) -> Target {
+        Target::Ret(if self.foreign_kills_thread { SECCOMP_RET_KILL_THREAD } else { SECCOMP_RET_KILL_PROCESS })
     }
 }
 
@@ -87,17 +107,23 @@ impl Action {
 pub struct Program {
     insns: Vec<sock_filter, MAX_INSNS>,
     order: Vec<Entry, MAX_ENTRIES>,
+    flags: u32,
 }
 
 impl Program {
     /// Empty; all zeros, so that a `static` of it costs no file space.
     pub const fn new() -> Program {
-        Program { insns: Vec::new(), order: Vec::new() }
+        Program { insns: Vec::new(), order: Vec::new(), flags: 0 }
     }
 
     /// The instructions, for `seccomp(SECCOMP_SET_MODE_FILTER)`.
     pub fn insns(&self) -> &[sock_filter] {
         &self.insns
+    }
+
+    /// The profile's `SECCOMP_FILTER_FLAG_*`, to load the filter with.
+    pub fn flags(&self) -> u32 {
+        self.flags
     }
 }
 
@@ -109,22 +135,23 @@ impl Default for Program {
 
 /// Assembles `p` into `out`, replacing what `out` held.
 pub fn assemble(p: &Profile, out: &mut Program) -> Result<(), Error> {
+    out.flags = p.flags;
     assemble_into(p, out.insns.as_mut_view(), &mut out.order)
 }
 
 /// The same into any room: the tests' is small.
 fn assemble_into(p: &Profile, out: &mut VecView<sock_filter>, order: &mut Vec<Entry, MAX_ENTRIES>) -> Result<(), Error> {
     out.clear();
-    let mut program = Backwards { insns: out, rules: &p.rules, full: false, rets: Vec::new() };
-    let kill = Target::Ret(SECCOMP_RET_KILL_PROCESS);
+    let mut program = Backwards { insns: out, p, wide: true, full: false, rets: Vec::new() };
+    let foreign = p.foreign();
     // Built from the end: i386's search last, x86_64's before it.
-    let not_x86_64 = match p.other_abis {
+    let not_x86_64 = match p.decides_i386() {
         true => {
             let i386 = program.abi_search(p, AUDIT_ARCH_I386, order);
             let x86_64 = program.abi_search(p, AUDIT_ARCH_X86_64, order);
-            (program.jump(JEQ, AUDIT_ARCH_I386, i386, kill), x86_64)
+            (program.jump(JEQ, AUDIT_ARCH_I386, i386, foreign), x86_64)
         }
-        false => (kill, program.abi_search(p, AUDIT_ARCH_X86_64, order)),
+        false => (foreign, program.abi_search(p, AUDIT_ARCH_X86_64, order)),
     };
     let (no, x86_64) = not_x86_64;
     program.jump(JEQ, AUDIT_ARCH_X86_64, x86_64, no);
@@ -147,7 +174,7 @@ fn assemble_into(p: &Profile, out: &mut VecView<sock_filter>, order: &mut Vec<En
 /// profile's order.
 fn entries(p: &Profile, arch: u32, into: &mut Vec<Entry, MAX_ENTRIES>) {
     into.clear();
-    let x32 = p.other_abis && arch == AUDIT_ARCH_X86_64;
+    let x32 = p.decides_x32() && arch == AUDIT_ARCH_X86_64;
     for (i, rule) in p.rules.iter().enumerate() {
         let (own, other) = match (rule.abi, arch) {
             (Abi::X86_64, AUDIT_ARCH_X86_64) => (Some(rule.nr), x32.then(|| x32_own(rule.nr)).flatten()),
@@ -279,7 +306,10 @@ enum Target {
 /// is thrown away.
 struct Backwards<'a> {
     insns: &'a mut VecView<sock_filter>,
-    rules: &'a [Rule],
+    p: &'a Profile,
+    /// Whether the ABI searched has 64-bit arguments (x86_64 and x32), or
+    /// 32-bit ones (i386).
+    wide: bool,
     full: bool,
     /// The latest `ret` placed for each value, while there is room: the
     /// nearest to the next instruction, found without a scan.
@@ -361,12 +391,12 @@ impl Backwards<'_> {
     /// without the other ABIs, kill x32 numbers but -1 first).
     fn abi_search(&mut self, p: &Profile, arch: u32, order: &mut Vec<Entry, MAX_ENTRIES>) -> Target {
         entries(p, arch, order);
+        self.wide = arch == AUDIT_ARCH_X86_64;
         let mut runs = Runs { p, order, unread: order.len(), end: 1 << 32 };
         let count = runs.count();
         let (search, _) = self.search(&mut runs, count);
-        if arch == AUDIT_ARCH_X86_64 && !p.other_abis {
-            let kill = Target::Ret(SECCOMP_RET_KILL_PROCESS);
-            let skipped = self.jump(JEQ, SKIPPED, search, kill);
+        if arch == AUDIT_ARCH_X86_64 && !p.decides_x32() {
+            let skipped = self.jump(JEQ, SKIPPED, search, p.foreign());
             self.jump(JGE, X32_SYSCALL_BIT, skipped, search);
         } else if arch == AUDIT_ARCH_X86_64 {
             // x32 shares x86_64's search, less its bit: its calls have the
@@ -399,37 +429,109 @@ impl Backwards<'_> {
         }
     }
 
-    /// A run's tests on the arguments, if it has any, down to its `ret`:
-    /// each loads its argument unless the test before it loaded the same.
+    /// A run's rules on the arguments, if it has any, in order, down to
+    /// its `ret`: each rule's conditions, the first that fails going on to
+    /// the next rule.
     fn leaf(&mut self, run: Run<'_>) -> Target {
+        let (p, wide) = (self.p, self.wide);
+        let rule_at = |i: usize| {
+            let rule = run.args.get(i).and_then(|&(_, r)| p.rules.get(usize::from(r)));
+            rule.filter(|r| r.when != Condition::Always)
+        };
         let mut next = Target::Ret(run.ret);
-        let rules = self.rules;
-        // (argument, jump, constant, action) of each test, last first.
-        let mut tests = run
-            .args
-            .iter()
-            .filter_map(|&(_, r)| rules.get(usize::from(r)))
-            .filter_map(|r| match r.when {
-                Condition::Always => None,
-                Condition::HasAnyOf { arg, mask } => Some((arg, JSET, mask, r.action)),
-                Condition::Equals { arg, value } => Some((arg, JEQ, value, r.action)),
-            })
-            .rev()
-            .peekable();
-        while let Some((arg, code, k, action)) = tests.next() {
-            next = self.jump(code, k, Target::Ret(action.ret()), next);
-            if tests.peek().is_none_or(|before| before.0 != arg) {
-                // seccomp_data holds six arguments.
-                next = self.push(LD, 0, 0, ARG0 + u32::from(arg.min(5)) * ARG_SIZE);
+        for i in (0..run.args.len()).rev() {
+            let Some(rule) = rule_at(i) else { continue };
+            // What `A` holds when this rule starts: what the test of the
+            // rule before leaves in it, if it has one test.
+            let before = (0..i).rev().find_map(rule_at).filter(|b| b.when.count() == 1);
+            let entry = before.and_then(|b| b.when.test(&p.args, 0)).and_then(|c| leaves(c, wide));
+            let mut yes = Target::Ret(rule.action.ret());
+            for j in (0..rule.when.count()).rev() {
+                let holds = match j {
+                    0 => entry,
+                    _ => rule.when.test(&p.args, j - 1).and_then(|c| leaves(c, wide)),
+                };
+                if let Some(c) = rule.when.test(&p.args, j) {
+                    yes = self.test(c, yes, next, holds);
+                }
             }
+            next = yes;
         }
         next
     }
+
+    /// One condition: on to `yes` if it holds, else to `no`. `holds` is the
+    /// argument half `A` holds when the test starts, if known.
+    fn test(&mut self, c: ArgCmp, yes: Target, no: Target, holds: Option<u32>) -> Target {
+        // Each operator is one of three jumps, or its opposite.
+        let (code, t, f) = match c.op {
+            Op::Eq => (JEQ, yes, no),
+            Op::Ne => (JEQ, no, yes),
+            Op::Gt => (JGT, yes, no),
+            Op::Le => (JGT, no, yes),
+            Op::Ge => (JGE, yes, no),
+            Op::Lt => (JGE, no, yes),
+        };
+        let (low, high) = halves(c);
+        let [mask_lo, mask_hi, value_lo, value_hi] = split(c);
+        // The low half, where the high halves are equal.
+        let low_test = match mask_lo {
+            u32::MAX => self.jump(code, value_lo, t, f),
+            _ if code == JEQ && value_lo == 0 => self.jump(JSET, mask_lo, f, t),
+            _ => {
+                self.jump(code, value_lo, t, f);
+                self.push(AND, 0, 0, mask_lo)
+            }
+        };
+        let low_test = match holds == Some(low) && leaves(c, self.wide) == Some(low) {
+            true => low_test,
+            false => self.push(LD, 0, 0, low),
+        };
+        if !self.wide || (mask_hi == 0 && value_hi == 0) {
+            return low_test;
+        }
+        // The high half: above the value's decides at once, equal to it
+        // leaves it to the low half, below it fails.
+        match code {
+            JEQ => self.jump(JEQ, value_hi, low_test, f),
+            _ => {
+                let equal = self.jump(JEQ, value_hi, low_test, f);
+                self.jump(JGT, value_hi, t, equal)
+            }
+        };
+        if mask_hi != u32::MAX {
+            self.push(AND, 0, 0, mask_hi);
+        }
+        self.push(LD, 0, 0, high)
+    }
+}
+
+/// Where the low and the high half of `c`'s argument are in `seccomp_data`
+/// (six arguments; x86_64 is little-endian).
+fn halves(c: ArgCmp) -> (u32, u32) {
+    let low = ARG0 + u32::from(c.arg.min(5)) * ARG_SIZE;
+    (low, low + 4)
+}
+
+/// `c`'s mask and value, each as its low and high halves.
+const fn split(c: ArgCmp) -> [u32; 4] {
+    [c.mask as u32, (c.mask >> 32) as u32, c.value as u32, (c.value >> 32) as u32]
+}
+
+/// The argument half a test leaves in `A` whichever way it goes, if it is
+/// one: a test of the low half alone, with no mask applied to `A`.
+fn leaves(c: ArgCmp, wide: bool) -> Option<u32> {
+    let [mask_lo, mask_hi, value_lo, value_hi] = split(c);
+    let low_alone = !wide || (mask_hi == 0 && value_hi == 0);
+    let jset = matches!(c.op, Op::Eq | Op::Ne) && value_lo == 0;
+    (low_alone && (mask_lo == u32::MAX || jset)).then_some(halves(c).0)
 }
 
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+    use crate::seccomp::Rule;
+    use crate::seccomp::abi::x32_number;
     use linux_raw_sys::general::{CLONE_FS, CLONE_NEWNET, CLONE_NEWUSER, CLONE_SETTLS, CLONE_THREAD, CLONE_VM};
     use linux_raw_sys::ptrace::{AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, BPF_MAXINSNS};
 
@@ -446,7 +548,7 @@ pub(super) mod tests {
             match i.code {
                 LD => assert!(i.k % 4 == 0 && (i.k as usize) < size_of::<seccomp_data>(), "ld {} at {pc}", i.k),
                 JA => assert!((i.k as usize) < after, "ja {} at {pc}", i.k),
-                JEQ | JGE | JSET => {
+                JEQ | JGE | JGT | JSET => {
                     assert!((i.jt as usize) < after && (i.jf as usize) < after, "jump out at {pc}")
                 }
                 RET | AND => {}
@@ -476,6 +578,7 @@ pub(super) mod tests {
                 LD => a = word(data, i.k),
                 JA => pc += i.k as usize,
                 JEQ => pc += if a == i.k { jt } else { jf },
+                JGT => pc += if a > i.k { jt } else { jf },
                 JGE => pc += if a >= i.k { jt } else { jf },
                 JSET => pc += if a & i.k != 0 { jt } else { jf },
                 AND => a &= i.k,
@@ -493,20 +596,20 @@ pub(super) mod tests {
         seccomp_data { nr: nr as i32, arch, instruction_pointer: 0x7fff_1234_5678, args: [arg0, arg1, 2, 3, 4, 5] }
     }
 
-    /// What the profile says a call gets, by the rules of `Rule`'s doc,
-    /// and `Profile::other_abis`'s.
+    /// What the profile says a call gets, by the rules of `Rule`'s and
+    /// `ArgCmp`'s doc, and `Profile::other_abis`'s.
     fn expected(p: &Profile, data: &seccomp_data) -> u32 {
         let (arch, nr) = (data.arch, data.nr as u32);
         let x32 = arch == AUDIT_ARCH_X86_64 && nr >= X32_SYSCALL_BIT && nr != u32::MAX;
-        let covered = arch == AUDIT_ARCH_X86_64 || (arch == AUDIT_ARCH_I386 && p.other_abis);
-        if !covered || (x32 && !p.other_abis) {
-            return KILL;
+        let covered = arch == AUDIT_ARCH_X86_64 || (arch == AUDIT_ARCH_I386 && p.decides_i386());
+        if !covered || (x32 && !p.decides_x32()) {
+            return if p.foreign_kills_thread { SECCOMP_RET_KILL_THREAD } else { KILL };
         }
         // A rule's number in the call's ABI.
         let number = |r: &Rule| match (r.abi, arch) {
             (Abi::X86_64, AUDIT_ARCH_I386) => i386_number(r.nr),
             // x32 shares x86_64's search (see abi_search), less its bit.
-            (Abi::X86_64, _) if p.other_abis && x32_own(r.nr) == Some(nr & !X32_SYSCALL_BIT) => Some(nr),
+            (Abi::X86_64, _) if p.decides_x32() && x32_own(r.nr) == Some(nr & !X32_SYSCALL_BIT) => Some(nr),
             (Abi::X86_64, _) if x32 => Some(r.nr | X32_SYSCALL_BIT),
             (Abi::X86_64, _) => Some(r.nr),
             (Abi::I386, AUDIT_ARCH_I386) => Some(r.nr),
@@ -518,11 +621,80 @@ pub(super) mod tests {
             Condition::Always => false,
             Condition::HasAnyOf { arg, mask } => low(arg) & mask != 0,
             Condition::Equals { arg, value } => low(arg) == value,
+            Condition::All { first, count } => {
+                p.args[usize::from(first)..][..usize::from(count)].iter().all(|&c| compares(c, &data.args, arch != AUDIT_ARCH_I386))
+            }
         };
         if let Some(rule) = rules.clone().find(holds) {
             return rule.action.ret();
         }
-        rules.filter(|r| r.when == Condition::Always).next_back().map_or(p.default, |r| r.action).ret()
+        rules.clone().rfind(|r| r.when == Condition::Always).map_or(p.default, |r| r.action).ret()
+    }
+
+    /// Whether `c` holds for a call with `args`: as 64-bit numbers, or
+    /// (not `wide`) their low halves.
+    fn compares(c: ArgCmp, args: &[u64; 6], wide: bool) -> bool {
+        let (mut a, mut v) = (args[usize::from(c.arg)] & c.mask, c.value);
+        if !wide {
+            (a, v) = (a & 0xffff_ffff, v & 0xffff_ffff);
+        }
+        match c.op {
+            Op::Eq => a == v,
+            Op::Ne => a != v,
+            Op::Lt => a < v,
+            Op::Le => a <= v,
+            Op::Gt => a > v,
+            Op::Ge => a >= v,
+        }
+    }
+
+    /// Arguments that put `c` to the test: its value, around it, in each
+    /// half, and the bits its mask leaves out.
+    fn near(c: ArgCmp) -> [u64; 14] {
+        let (v, m) = (c.value, c.mask);
+        let low_bit = m & m.wrapping_neg();
+        [
+            v,
+            v.wrapping_add(1),
+            v.wrapping_sub(1),
+            !v,
+            v | !m,
+            v ^ 1 << 32,
+            v ^ 1,
+            v ^ low_bit,
+            v & 0xffff_ffff,
+            v | 0xdead_0000_0000,
+            v.wrapping_add(1 << 32),
+            v.wrapping_sub(1 << 32),
+            0,
+            u64::MAX,
+        ]
+    }
+
+    /// Calls that put rule `r` to the test: each of its conditions in
+    /// turn, with arguments that make the others hold where one does.
+    fn rule_calls(p: &Profile, r: &Rule) -> std::vec::Vec<[u64; 6]> {
+        let conds: std::vec::Vec<ArgCmp> = (0..r.when.count()).filter_map(|j| r.when.test(&p.args, j)).collect();
+        let mut all = [0, 1, 2, 3, 4, 5];
+        for c in &conds {
+            let same: std::vec::Vec<_> = conds.iter().filter(|d| d.arg == c.arg).collect();
+            if let Some(v) = near(*c).into_iter().find(|&v| {
+                let mut a = all;
+                a[usize::from(c.arg)] = v;
+                same.iter().all(|&&d| compares(d, &a, true))
+            }) {
+                all[usize::from(c.arg)] = v;
+            }
+        }
+        let mut calls = vec![all];
+        for c in &conds {
+            for v in near(*c) {
+                let mut a = all;
+                a[usize::from(c.arg)] = v;
+                calls.push(a);
+            }
+        }
+        calls
     }
 
     /// Assembles `p`, checks that the kernel would load the program, and
@@ -537,25 +709,31 @@ pub(super) mod tests {
         let out = program.insns().to_vec();
         check_loadable(&out);
         let mut values: std::vec::Vec<u64> =
-            vec![0, 1, 8, 38, 39, 40, 0x20000, 0x20008, 0x40000, 0xffff_ffff, 1 << 32 | 40];
+            vec![0, 1, 8, 38, 39, 40, 0x20000, 0x20008, 0x40000, 0xffff_ffff, 1 << 32 | 40, u64::MAX];
         values.extend(
             [CLONE_NEWUSER, CLONE_NEWNET | CLONE_VM, CLONE_VM | CLONE_FS | CLONE_THREAD | CLONE_SETTLS | 17]
                 .map(u64::from),
         );
-        // The values the rules test, and next to them, as the first
-        // argument, or the second for the rules on the second.
-        let mut second = std::vec::Vec::new();
-        for rule in &p.rules {
-            if let Condition::HasAnyOf { arg, mask: k } | Condition::Equals { arg, value: k } = rule.when {
-                let near = [k, k.wrapping_add(1), k.wrapping_sub(1), !k].map(u64::from);
-                let list = if arg == 0 { &mut values } else { &mut second };
-                list.extend(near);
-                list.push(0xdead_0000_0000 | u64::from(k));
+        // On the first argument, or the second.
+        let generic: std::vec::Vec<[u64; 6]> =
+            values.iter().flat_map(|&v| [[v, 1, 2, 3, 4, 5], [0, v, 2, 3, 4, 5]]).collect();
+        // The calls each rule's conditions are tested with, by number in
+        // each ABI.
+        let mut special: std::collections::BTreeMap<(u32, u32), std::vec::Vec<[u64; 6]>> = Default::default();
+        for rule in p.rules.iter().filter(|r| r.when != Condition::Always) {
+            let calls = rule_calls(p, rule);
+            let numbers = match rule.abi {
+                Abi::X86_64 => vec![
+                    Some((AUDIT_ARCH_X86_64, rule.nr)),
+                    i386_number(rule.nr).map(|n| (AUDIT_ARCH_I386, n)),
+                    Some((AUDIT_ARCH_X86_64, x32_number(rule.nr))),
+                ],
+                Abi::I386 => vec![Some((AUDIT_ARCH_I386, rule.nr))],
+            };
+            for key in numbers.into_iter().flatten() {
+                special.entry(key).or_default().extend(&calls);
             }
         }
-        second.sort();
-        second.dedup();
-        let args: std::vec::Vec<(u64, u64)> = values.iter().map(|&v| (v, 1)).chain(second.iter().map(|&v| (0, v))).collect();
         let last = p.rules.iter().map(|r| r.nr.min(X32_SYSCALL_BIT)).max().unwrap_or(0).max(600);
         let odd = [
             X32_SYSCALL_BIT,
@@ -566,14 +744,22 @@ pub(super) mod tests {
             u32::MAX - 1,
             u32::MAX,
         ];
-        let x32 = if p.other_abis { X32_SYSCALL_BIT..=X32_SYSCALL_BIT + 600 } else { 1..=0 };
+        let x32 = (X32_SYSCALL_BIT..=X32_SYSCALL_BIT + 600).filter(|_| p.decides_x32());
+        let check = |arch: u32, nr: u32, args: &[u64; 6]| {
+            let data = seccomp_data { nr: nr as i32, arch, instruction_pointer: 0x7fff_1234_5678, args: *args };
+            let got = run(&out, &data);
+            assert_eq!(got, expected(p, &data), "nr {nr:#x}, arch {arch:#x}, args {args:#x?}");
+        };
         for nr in (0..=last + 1).chain(odd).chain(x32) {
-            for &(arg0, arg1) in &args {
-                for arch in [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64] {
-                    let data = call2(arch, nr, arg0, arg1);
-                    let got = run(&out, &data);
-                    assert_eq!(got, expected(p, &data), "nr {nr:#x}, arch {arch:#x}, args {arg0:#x} {arg1:#x}");
+            for arch in [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64] {
+                for args in &generic {
+                    check(arch, nr, args);
                 }
+            }
+        }
+        for (&(arch, nr), calls) in &special {
+            for args in calls {
+                check(arch, nr, args);
             }
         }
         out.to_vec()
@@ -678,5 +864,270 @@ pub(super) mod tests {
         let mut small: Vec<sock_filter, 64> = Vec::new();
         let e = assemble_into(&p, small.as_mut_view(), &mut Vec::new()).unwrap_err();
         assert_eq!(e.text(), "nsinit: seccomp: the filter is longer than 64 instructions");
+    }
+
+    /// A profile with one rule on the call 5 whose conditions are `conds`.
+    fn one_rule(action: Action, conds: &[ArgCmp]) -> Profile {
+        let mut p = Profile::new();
+        p.push_rule(5, Abi::X86_64, action, conds).unwrap();
+        p
+    }
+
+    const NEG5: u64 = -5i64 as u64;
+
+    #[test]
+    fn every_operator_compares_64_bit_values_at_their_boundaries() {
+        let values = [0, 1, 5, 0x7fff_ffff, 0xffff_ffff, 1 << 32, (1 << 32) + 5, 0x8000_0000_0000_0000, NEG5, u64::MAX];
+        for op in [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge] {
+            for value in values {
+                for arg in [0, 3, 5] {
+                    let mut p = one_rule(Action::Errno(9), &[ArgCmp::new(arg, op, value)]);
+                    p.other_abis = true;
+                    let out = assemble_and_check(&p);
+                    // What assemble_and_check compares with, by hand.
+                    let decide = |a: u64| {
+                        let mut args = [0, 1, 2, 3, 4, 5];
+                        args[usize::from(arg)] = a;
+                        run(&out, &seccomp_data { nr: 5, arch: AUDIT_ARCH_X86_64, instruction_pointer: 0, args }) != ALLOW
+                    };
+                    for a in values.into_iter().chain([value.wrapping_add(1), value.wrapping_sub(1), value ^ 1 << 32]) {
+                        let want = match op {
+                            Op::Eq => a == value,
+                            Op::Ne => a != value,
+                            Op::Lt => a < value,
+                            Op::Le => a <= value,
+                            Op::Gt => a > value,
+                            Op::Ge => a >= value,
+                        };
+                        assert_eq!(decide(a), want, "{a:#x} {op:?} {value:#x}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn i386_compares_the_low_halves_as_libseccomp_does() {
+        let mut p = one_rule(Action::Errno(9), &[ArgCmp::new(0, Op::Gt, (1 << 32) + 5)]);
+        p.other_abis = true;
+        let out = assemble_and_check(&p);
+        let errno = SECCOMP_RET_ERRNO | 9;
+        // x86_64's 5 is fstat, i386's 108.
+        assert_eq!(run(&out, &call(AUDIT_ARCH_I386, 108, 6)), errno, "6 > 5 in the low halves");
+        assert_eq!(run(&out, &call(AUDIT_ARCH_I386, 108, 5)), ALLOW);
+        assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 5, 6)), ALLOW, "6 < 2^32 + 5");
+        assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 5, (1 << 32) + 6)), errno);
+        let p = one_rule(Action::Errno(9), &[ArgCmp::new(1, Op::Eq, NEG5)]);
+        let out = assemble_and_check(&Profile { other_abis: true, ..p });
+        assert_eq!(run(&out, &call2(AUDIT_ARCH_I386, 108, 0, 0xffff_fffb)), errno, "-5 as a 32-bit int");
+        assert_eq!(run(&out, &call2(AUDIT_ARCH_X86_64, 5, 0, 0xffff_fffb)), ALLOW, "not -5 as a 64-bit one");
+        assert_eq!(run(&out, &call2(AUDIT_ARCH_X86_64, 5, 0, NEG5)), errno);
+    }
+
+    #[test]
+    fn masked_eq_compares_the_bits_of_the_mask() {
+        // Docker's rule on clone(2): none of the namespace flags.
+        let clone = ArgCmp::masked_eq(0, 0x7e02_0000, 0);
+        let mut p = one_rule(Action::Allow, &[clone]);
+        p.default = Action::Errno(1);
+        let out = assemble_and_check(&p);
+        let decide = |a: u64| run(&out, &call(AUDIT_ARCH_X86_64, 5, a));
+        assert_eq!(decide(u64::from(CLONE_VM | CLONE_FS | 17)), ALLOW);
+        assert_eq!(decide(0xffff_ffff_0000_0000 | 17), ALLOW, "high bits are outside the mask");
+        assert_eq!(decide(u64::from(CLONE_NEWUSER)), SECCOMP_RET_ERRNO | 1);
+        // A mask over both halves, and a value with bits outside it,
+        // which libseccomp ignores.
+        let c = ArgCmp::masked_eq(2, 0xff00_0000_0000_00ff, 0x1200_0000_0000_0034 | 0xff00);
+        assert_eq!(c.value, 0x1200_0000_0000_0034);
+        let out = assemble_and_check(&one_rule(Action::Kill, &[c]));
+        let decide = |a: u64| run(&out, &seccomp_data { nr: 5, arch: AUDIT_ARCH_X86_64, instruction_pointer: 0, args: [0, 0, a, 0, 0, 0] });
+        assert_eq!(decide(0x1234_5678_9abc_de34), KILL);
+        assert_eq!(decide(0x1300_0000_0000_0034), ALLOW);
+        assert_eq!(decide(0x1200_0000_0000_0035), ALLOW);
+        // Masks only on the low or the high half, and a zero mask.
+        for c in [
+            ArgCmp::masked_eq(0, 0xf0, 0x30),
+            ArgCmp::masked_eq(0, 0xf0_0000_0000, 0x30_0000_0000),
+            ArgCmp::masked_eq(0, 0, 0),
+            ArgCmp { arg: 0, op: Op::Gt, mask: 0xff, value: 0x10 },
+            ArgCmp { arg: 0, op: Op::Lt, mask: 0xffff_0000_0000, value: 0x10_0000_0000 },
+            ArgCmp { arg: 0, op: Op::Ne, mask: 0xffff_ffff, value: 0 },
+        ] {
+            assemble_and_check(&Profile { other_abis: true, ..one_rule(Action::Errno(3), &[c]) });
+        }
+    }
+
+    #[test]
+    fn conditions_of_a_rule_all_hold_and_rules_are_tried_in_order() {
+        let mut p = Profile::new();
+        p.other_abis = true;
+        let both = [ArgCmp::new(0, Op::Eq, 1), ArgCmp::new(1, Op::Ge, 1 << 40)];
+        let three = [ArgCmp::new(5, Op::Ne, 0), ArgCmp::new(0, Op::Lt, 3), ArgCmp::masked_eq(2, 0xf, 2)];
+        p.push_rule(5, Abi::X86_64, Action::Errno(1), &both).unwrap();
+        p.push_rule(5, Abi::X86_64, Action::Errno(2), &[ArgCmp::new(0, Op::Eq, 1)]).unwrap();
+        p.push_rule(5, Abi::X86_64, Action::Errno(3), &three).unwrap();
+        p.push_rule(5, Abi::X86_64, Action::Trap, &[]).unwrap();
+        // Six conditions, on each argument.
+        let six: std::vec::Vec<ArgCmp> = (0..6).map(|i| ArgCmp::new(i, Op::Le, 100 + u64::from(i))).collect();
+        p.push_rule(7, Abi::X86_64, Action::Log, &six).unwrap();
+        let out = assemble_and_check(&p);
+        let decide = |nr: u32, args: [u64; 6]| run(&out, &seccomp_data { nr: nr as i32, arch: AUDIT_ARCH_X86_64, instruction_pointer: 0, args });
+        let errno = |n| SECCOMP_RET_ERRNO | n;
+        assert_eq!(decide(5, [1, 1 << 40, 0, 0, 0, 0]), errno(1));
+        assert_eq!(decide(5, [1, 1 << 39, 0, 0, 0, 0]), errno(2), "the first fails, the second holds");
+        assert_eq!(decide(5, [2, 0, 0x12, 0, 0, 9]), errno(3));
+        assert_eq!(decide(5, [2, 0, 0x12, 0, 0, 0]), SECCOMP_RET_TRAP, "none holds: the unconditional rule");
+        assert_eq!(decide(7, [100, 101, 102, 103, 104, 105]), SECCOMP_RET_LOG);
+        assert_eq!(decide(7, [100, 101, 102, 103, 104, 106]), ALLOW);
+        assert_eq!(decide(7, [100, 101, 102, 103, 1 << 32, 105]), ALLOW);
+    }
+
+    #[test]
+    fn every_action_returns_its_value() {
+        for (action, want) in [
+            (Action::Allow, 0x7fff_0000),
+            (Action::Errno(1), 0x0005_0001),
+            (Action::Errno(0), 0x0005_0000),
+            (Action::Errno(4095), 0x0005_0fff),
+            (Action::Kill, 0x8000_0000),
+            (Action::KillThread, 0),
+            (Action::Trap, 0x0003_0000),
+            (Action::Trace(7), 0x7ff0_0007),
+            (Action::Log, 0x7ffc_0000),
+            (Action::Notify, 0x7fc0_0000),
+        ] {
+            let mut p = one_rule(action, &[ArgCmp::new(0, Op::Eq, 1)]);
+            p.push_rule(6, Abi::X86_64, action, &[]).unwrap();
+            let out = assemble_and_check(&p);
+            assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 5, 1)), want, "{action:?}");
+            assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 6, 1)), want, "{action:?}");
+            p.default = action;
+            let out = assemble_and_check(&p);
+            assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 9, 1)), want, "default {action:?}");
+        }
+    }
+
+    #[test]
+    fn architectures_decide_which_abis_the_filter_decides() {
+        let (i386_getpid, x32_getpid) = (20, X32_SYSCALL_BIT | 39);
+        for (i386, x32) in [(false, false), (true, false), (false, true), (true, true)] {
+            for thread in [false, true] {
+                let mut p = one_rule(Action::Errno(5), &[]);
+                p.default = Action::Errno(1);
+                p.set_abis(i386, x32);
+                p.foreign_kills_thread = thread;
+                let out = assemble_and_check(&p);
+                let foreign = if thread { SECCOMP_RET_KILL_THREAD } else { KILL };
+                let errno = SECCOMP_RET_ERRNO | 1;
+                assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, 39, 0)), errno);
+                assert_eq!(run(&out, &call(AUDIT_ARCH_I386, i386_getpid, 0)), if i386 { errno } else { foreign });
+                assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, x32_getpid, 0)), if x32 { errno } else { foreign });
+                assert_eq!(run(&out, &call(AUDIT_ARCH_AARCH64, 39, 0)), foreign);
+                // A tracer's -1 is not an x32 call.
+                assert_eq!(run(&out, &call(AUDIT_ARCH_X86_64, u32::MAX, 0)), errno);
+            }
+        }
+    }
+
+    #[test]
+    fn add_follows_crun_and_libseccomp() {
+        let eq = |arg, v| ArgCmp::new(arg, Op::Eq, v);
+        let mut p = Profile::new();
+        p.default = Action::Errno(1);
+        // The default action: left out.
+        p.add(1, Abi::X86_64, Action::Errno(1), &[eq(0, 1)]).unwrap();
+        assert!(p.rules.is_empty());
+        // Two conditions on one argument: either.
+        p.add(2, Abi::X86_64, Action::Allow, &[eq(0, 1), eq(1, 7), eq(0, 2)]).unwrap();
+        assert_eq!(p.rules.len(), 3);
+        // An unconditional rule outweighs the conditional ones before and
+        // after it; the first unconditional one stays.
+        p.add(3, Abi::X86_64, Action::Errno(4), &[eq(0, 1)]).unwrap();
+        p.add(3, Abi::X86_64, Action::Allow, &[]).unwrap();
+        p.add(3, Abi::X86_64, Action::Errno(5), &[eq(0, 2)]).unwrap();
+        p.add(3, Abi::X86_64, Action::Errno(6), &[]).unwrap();
+        // A mask of 0 always holds.
+        p.add(4, Abi::X86_64, Action::Log, &[ArgCmp::masked_eq(0, 0, 5)]).unwrap();
+        let out = assemble_and_check(&p);
+        let decide = |nr, a0, a1| run(&out, &call2(AUDIT_ARCH_X86_64, nr, a0, a1));
+        assert_eq!(decide(1, 1, 0), SECCOMP_RET_ERRNO | 1);
+        assert_eq!(decide(2, 1, 0), ALLOW);
+        assert_eq!(decide(2, 2, 0), ALLOW);
+        assert_eq!(decide(2, 3, 7), ALLOW);
+        assert_eq!(decide(2, 3, 8), SECCOMP_RET_ERRNO | 1);
+        for a0 in [0, 1, 2] {
+            assert_eq!(decide(3, a0, 0), ALLOW);
+        }
+        assert_eq!(decide(4, 9, 9), SECCOMP_RET_LOG);
+        assert!(p.rules.iter().any(|r| r.nr == 4 && r.when == Condition::Always));
+    }
+
+    /// A profile shaped like Docker's and podman's: an allow-list of every
+    /// call but those Docker denies, with its conditions on socket,
+    /// personality and clone, for the three ABIs; it fits, with room.
+    #[test]
+    fn a_docker_shaped_profile_fits() {
+        use syscalls::Sysno;
+        let mut p = Profile::new();
+        p.default = Action::Errno(1);
+        p.set_abis(true, true);
+        p.foreign_kills_thread = true;
+        let denied = ["mount", "umount2", "unshare", "setns", "clone", "clone3", "socket", "personality", "keyctl", "bpf"];
+        for s in Sysno::iter().filter(|s| !denied.contains(&s.name())) {
+            p.add(s.id() as u32, Abi::X86_64, Action::Allow, &[]).unwrap();
+        }
+        let nr = |name: &str| crate::seccomp::syscall_number(name.as_bytes()).unwrap();
+        let eq = |v| ArgCmp::new(0, Op::Eq, v);
+        p.add(nr("socket"), Abi::X86_64, Action::Allow, &[ArgCmp::new(0, Op::Lt, 38)]).unwrap();
+        p.add(nr("socket"), Abi::X86_64, Action::Allow, &[eq(39)]).unwrap();
+        p.add(nr("socket"), Abi::X86_64, Action::Allow, &[ArgCmp::new(0, Op::Gt, 40)]).unwrap();
+        for v in [0, 8, 0x20000, 0x20008, 0xffff_ffff] {
+            p.add(nr("personality"), Abi::X86_64, Action::Allow, &[eq(v)]).unwrap();
+        }
+        p.add(nr("clone"), Abi::X86_64, Action::Allow, &[ArgCmp::masked_eq(0, 0x7e02_0000, 0)]).unwrap();
+        p.add(nr("clone3"), Abi::X86_64, Action::Errno(38), &[]).unwrap();
+        let out = assemble_and_check(&p);
+        println!("a Docker-shaped profile: {} rules, {} instructions", p.rules.len(), out.len());
+        assert!(out.len() <= MAX_INSNS / 2, "{}", out.len());
+        let decide = |name, a0: u64| run(&out, &call(AUDIT_ARCH_X86_64, nr(name), a0));
+        assert_eq!(decide("socket", 40), SECCOMP_RET_ERRNO | 1);
+        assert_eq!(decide("socket", 2), ALLOW);
+        assert_eq!(decide("socket", 41), ALLOW);
+        assert_eq!(decide("socket", 1 << 32 | 40), ALLOW, "64-bit, as libseccomp");
+        assert_eq!(decide("personality", 0xffff_ffff), ALLOW);
+        assert_eq!(decide("personality", 4), SECCOMP_RET_ERRNO | 1);
+        assert_eq!(decide("clone", u64::from(CLONE_NEWNET)), SECCOMP_RET_ERRNO | 1);
+        assert_eq!(decide("clone3", 0), SECCOMP_RET_ERRNO | 38);
+        assert_eq!(decide("read", 0), ALLOW);
+        assert_eq!(run(&out, &call(AUDIT_ARCH_AARCH64, 0, 0)), SECCOMP_RET_KILL_THREAD);
+    }
+
+    /// podman's rules on socket(2) (containers/common's seccomp.json):
+    /// NETLINK_AUDIT sockets fail with EINVAL, the rest are allowed, the
+    /// default is ENOSYS.
+    #[test]
+    fn podmans_socket_rules() {
+        let mut p = Profile::new();
+        p.default = Action::Errno(38);
+        p.set_abis(true, true);
+        let socket = crate::seccomp::syscall_number(b"socket").unwrap();
+        let (af_netlink, netlink_audit) = (16, 9);
+        p.add(socket, Abi::X86_64, Action::Errno(22), &[ArgCmp::new(0, Op::Eq, af_netlink), ArgCmp::new(2, Op::Eq, netlink_audit)]).unwrap();
+        p.add(socket, Abi::X86_64, Action::Allow, &[ArgCmp::new(2, Op::Ne, netlink_audit)]).unwrap();
+        p.add(socket, Abi::X86_64, Action::Allow, &[ArgCmp::new(0, Op::Ne, af_netlink)]).unwrap();
+        p.add(socket, Abi::X86_64, Action::Allow, &[ArgCmp::new(2, Op::Ne, netlink_audit)]).unwrap();
+        let out = assemble_and_check(&p);
+        let decide = |arch, nr, args: [u64; 3]| {
+            run(&out, &seccomp_data { nr, arch, instruction_pointer: 0, args: [args[0], args[1], args[2], 0, 0, 0] })
+        };
+        let x86_64 = socket as i32;
+        assert_eq!(decide(AUDIT_ARCH_X86_64, x86_64, [16, 3, 9]), SECCOMP_RET_ERRNO | 22);
+        assert_eq!(decide(AUDIT_ARCH_X86_64, x86_64, [16, 3, 0]), ALLOW);
+        assert_eq!(decide(AUDIT_ARCH_X86_64, x86_64, [2, 1, 9]), ALLOW);
+        assert_eq!(decide(AUDIT_ARCH_X86_64, x86_64, [16, 3, 1 << 32 | 9]), ALLOW, "64-bit");
+        // i386's socket is 359; its arguments are 32-bit.
+        assert_eq!(decide(AUDIT_ARCH_I386, 359, [16, 3, 1 << 32 | 9]), SECCOMP_RET_ERRNO | 22);
+        assert_eq!(decide(AUDIT_ARCH_X86_64, 41, [0; 3]), ALLOW, "x86_64 41 is socket");
+        assert_eq!(decide(AUDIT_ARCH_X86_64, 42, [0; 3]), SECCOMP_RET_ERRNO | 38);
     }
 }

@@ -237,7 +237,7 @@ impl Profile {
     pub fn set_default(&mut self, caps: u64) {
         let has = |cap: u8| cap < 64 && caps & 1 << cap != 0;
         self.default = Action::Allow;
-        self.other_abis = true;
+        self.set_abis(true, true);
         self.rules.clear();
         // Pushing cannot fail: the tables fit (asserted above).
         for gated in ARGUMENT_RULES.iter().filter(|g| !has(g.unless)) {

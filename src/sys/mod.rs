@@ -261,12 +261,14 @@ pub fn capset(sets: [u64; 3]) -> Result<(), Errno> {
     unsafe { syscall!(Sysno::capset, &mut header as *mut _, data.as_ptr()) }.map(drop)
 }
 
-/// Installs a seccomp filter on this thread (`SECCOMP_SET_MODE_FILTER`).
-pub fn seccomp_set_filter(program: &[sock_filter]) -> Result<(), Errno> {
+/// Installs a seccomp filter on this thread (`SECCOMP_SET_MODE_FILTER`)
+/// with `flags` (`SECCOMP_FILTER_FLAG_*`); with `NEW_LISTENER`, returns
+/// the listener's descriptor.
+pub fn seccomp_set_filter(program: &[sock_filter], flags: u32) -> Result<usize, Errno> {
     let prog = sock_fprog { len: program.len() as u16, filter: program.as_ptr() as *mut sock_filter };
     // SAFETY: `prog` points at `program`, whose length it gives; the
     // kernel copies it.
-    unsafe { syscall!(Sysno::seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog as *const sock_fprog) }.map(drop)
+    unsafe { syscall!(Sysno::seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog as *const sock_fprog) }
 }
 
 /// `close_range`'s flag to mark the range close-on-exec rather than close

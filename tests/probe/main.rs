@@ -17,6 +17,9 @@
 //! tiocsti-high TEXT (the same with high bits in the request), tioclinux,
 //! ctty (opens /dev/tty), session (whether it leads its session), ptrace
 //! PID|parent (attach and detach). Each prints `NAME ok` or `NAME ERRNO`.
+//! call NAME [ARG]... [, NAME [ARG]...]... makes each call with those
+//! arguments (the others 0), or through i386 for `i386:NUMBER` (three
+//! arguments at most), and prints its words then `ok` or the errno.
 //! mknod PATH makes a character device there, the same as /dev/null (1:3),
 //! and opens it for writing: `mknod ok|ERRNO`, then `open ok|ERRNO`.
 //! traceme PROGRAM [ARG]... asks its parent to trace it, then execs
@@ -102,6 +105,7 @@ fn main(args: Args) -> ! {
             (b"user", None, _) => user(args.envp),
             (b"chroot", None, _) => chroot(),
             (b"syscalls", None, _) => try_syscalls(),
+            (b"call", Some(_), _) => calls(&args.argv[2..]),
             (b"traceme", Some(_), _) => traceme_exec(&args.argv[2..], args.envp),
             (b"x32", None, _) => other_abi(false),
             (b"i386", None, _) => other_abi(true),
@@ -117,7 +121,7 @@ fn main(args: Args) -> ! {
             (b"ptrace", Some(w), None) if w.bytes() == b"parent" => ptrace_attach(sys::getppid()),
             (b"ptrace", Some(pid), None) => number(pid).map_or(2, |p| ptrace_attach(p as i32)),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|sigcount MS|deaf S|readline|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH|traceme PROGRAM [ARG]...|chown PATH UID GID|stat PATH|become UID GID|user|chroot"]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|sigcount MS|deaf S|readline|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH|call NAME [ARG]... [, NAME [ARG]...]...|traceme PROGRAM [ARG]...|chown PATH UID GID|stat PATH|become UID GID|user|chroot"]);
                 2
             }
         }
@@ -753,6 +757,69 @@ fn try_syscalls() -> i32 {
         }
     }
     0
+}
+
+/// `call NAME [ARG]... [, ...]`: each raw call, with arguments in decimal,
+/// hexadecimal (`0x`) or negative (`-1` is all ones); `i386:NUMBER` goes
+/// through `int 0x80` with at most three. One line each: the call's words,
+/// then `ok` or the errno (`?` for a word that is no call or number).
+fn calls(words: &[Option<ZStr<'_>>]) -> i32 {
+    let words: &[Option<ZStr<'_>>] = words.split(|w| w.is_none()).next().unwrap_or_default();
+    for call in words.split(|w| w.is_some_and(|w| w.bytes() == b",")) {
+        let mut l = Line::new();
+        let mut a = [0usize; 6];
+        let mut ok = !call.is_empty() && call.len() <= 7;
+        for (i, w) in call.iter().flatten().enumerate() {
+            l.push(w.bytes()).push(b" ");
+            if i > 0 {
+                match (a.get_mut(i - 1), signed_number(w.bytes())) {
+                    (Some(slot), Some(n)) => *slot = n as usize,
+                    _ => ok = false,
+                }
+            }
+        }
+        let name = call.first().copied().flatten().map(|w| w.bytes()).unwrap_or_default();
+        let r = match (ok, name.strip_prefix(b"i386:")) {
+            (false, _) => None,
+            (true, Some(nr)) if call.len() <= 4 => signed_number(nr).map(|nr| {
+                let ret: isize;
+                // SAFETY: the tests make calls that take no memory, or
+                // NULL, which the kernel checks.
+                unsafe {
+                    core::arch::asm!("xchg rbx, {a0}", "int 0x80", "xchg rbx, {a0}", a0 = inout(reg) a[0] => _, inlateout("rax") nr as isize => ret, in("rcx") a[1], in("rdx") a[2], lateout("r11") _);
+                }
+                if (-4095..0).contains(&ret) { Err(Errno::new(-ret as i32)) } else { Ok(ret as usize) }
+            }),
+            (true, Some(_)) => None,
+            (true, None) => nsinit::seccomp::syscall_number(name).and_then(|nr| syscalls::Sysno::new(nr as usize)).map(|nr| {
+                // SAFETY: as above.
+                unsafe { syscalls::syscall!(nr, a[0], a[1], a[2], a[3], a[4], a[5]) }
+            }),
+        };
+        match r {
+            Some(Ok(_)) => l.push(b"ok"),
+            Some(Err(e)) => l.push(e.name().unwrap_or("?").as_bytes()),
+            None => l.push(b"?"),
+        };
+        l.print(1);
+    }
+    0
+}
+
+/// A 64-bit number in decimal, hexadecimal after `0x`, or negative.
+fn signed_number(w: &[u8]) -> Option<u64> {
+    let (negative, w) = match w.strip_prefix(b"-") {
+        Some(rest) => (true, rest),
+        None => (false, w),
+    };
+    let n = match w.strip_prefix(b"0x") {
+        Some(hex) if !hex.is_empty() => hex.iter().try_fold(0u64, |n, &c| {
+            let digit = (c as char).to_digit(16)?;
+            n.checked_mul(16)?.checked_add(u64::from(digit))
+        })?,
+        _ => nsinit::config::parse_number(w)?,
+    };
+    Some(if negative { n.wrapping_neg() } else { n })
 }
 
 /// getpid through the x32 ABI (the x32 bit on the x86_64 number) or the
