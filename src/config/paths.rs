@@ -72,6 +72,35 @@ impl<'a> PathRoom<'a> {
     }
 }
 
+impl<'a> PathRoom<'a> {
+    /// Writes `bytes` at `at` in the free space, where a text is being
+    /// built (`take` ends it); nothing else may use the room meanwhile.
+    pub fn write_at(&mut self, at: usize, bytes: &[u8]) -> Result<(), Full> {
+        self.free.get_mut(at..at + bytes.len()).ok_or(Full)?.copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Ends the text of `len` bytes that `write_at` built with a NUL and
+    /// splits it off the room.
+    pub fn take(&mut self, len: usize) -> Result<ZStr<'a>, Full> {
+        *self.free.get_mut(len).ok_or(Full)? = 0;
+        let (made, rest) = core::mem::take(&mut self.free).split_at_mut(len + 1);
+        self.free = rest;
+        let made: &'a [u8] = made;
+        ZStr::from_bytes_until_nul(made).ok_or(Full)
+    }
+
+    /// `parts` one after the other, as one string in the room.
+    pub fn join(&mut self, parts: &[&[u8]]) -> Result<ZStr<'a>, Full> {
+        let mut len = 0;
+        for part in parts {
+            self.write_at(len, part)?;
+            len += part.len();
+        }
+        self.take(len)
+    }
+}
+
 /// Whether `path` is clean already: not empty, no empty or `.` component
 /// but the root's, no trailing slash; or `/`, or `.`.
 fn is_clean(path: &[u8]) -> bool {
