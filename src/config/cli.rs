@@ -223,8 +223,8 @@ mod tests {
                 (MountKind::Cgroup, "/sys/fs/cgroup".into())
             ]
         );
-        assert!(c.mounts[3].readonly);
-        assert!(c.mounts[4].readonly);
+        assert!(c.mounts[3].read_only());
+        assert!(c.mounts[4].read_only());
         assert_eq!(c.hostname.map(|h| h.bytes()), Some(&b"nsinit"[..]));
         assert_eq!(args_of(&c), ["sh"]);
         assert_eq!(c.process.args.argv().last(), Some(&None));
@@ -278,13 +278,13 @@ mod tests {
         assert_eq!(d[2], (MountKind::Sysfs, "/sys".into()));
         assert_eq!(d[3], (MountKind::Cgroup, "/sys/fs/cgroup".into()));
         assert_eq!(d[4], (MountKind::Tmpfs, "/tmp".into()));
-        assert_eq!((c.mounts[4].size, c.mounts[4].mode), (Some(1 << 20), Some(0o1777)));
+        assert_eq!(c.mounts[4].data.map(|d| d.bytes()), Some(&b"size=1M,mode=1777"[..]));
         assert_eq!(d[5], (MountKind::Bind, "/b".into()));
-        assert!(!c.mounts[5].readonly);
+        assert!(!c.mounts[5].read_only());
         assert_eq!(c.mounts[5].source.map(|s| s.bytes()), Some(&b"/a"[..]));
-        assert!(c.mounts[6].readonly);
+        assert!(c.mounts[6].read_only());
         assert_eq!(d[7], (MountKind::Proc, "/proc".into()));
-        assert_eq!((c.mounts[8].size, c.mounts[8].mode), (None, None), "size and mode apply to one tmpfs only");
+        assert_eq!(c.mounts[8].data, None, "size and mode apply to one tmpfs only");
     }
 
     #[test]
@@ -604,7 +604,7 @@ mod tests {
         assert_eq!((bind.source.map(|s| s.bytes()), bind.destination.bytes()), (Some(&b"/a"[..]), &b"/b"[..]));
         assert_eq!(c.process.env[0], EnvOp::Set(ZStr::new(c"A"), ZStr::new(c"1")));
         assert_eq!(c.process.cwd.map(|d| d.bytes()), Some(&b"/w=x"[..]), "only the first '=' splits");
-        assert_eq!(c.mounts.iter().find(|m| m.kind == MountKind::Tmpfs).map(|m| m.size), Some(Some(1 << 20)));
+        assert_eq!(c.mounts.iter().find(|m| m.kind == MountKind::Tmpfs).and_then(|m| m.data).map(|d| d.bytes()), Some(&b"size=1M"[..]));
         assert_eq!(args_of(&c), ["x"]);
         assert_eq!(args_of(&run(&["--hostname=h", "--", "--rootfs=/r"]).unwrap()), ["--rootfs=/r"], "the payload's words");
         let cases: &[(&[&str], &str)] = &[

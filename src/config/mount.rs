@@ -4,7 +4,7 @@
 
 use super::Mount;
 use super::MountKind;
-use super::paths::PathRoom;
+use super::PathRoom;
 use crate::sys::ZStr;
 use linux_raw_sys::general::{
     MOUNT_ATTR__ATIME, MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID,
@@ -37,7 +37,8 @@ use MountOption::{Clear, ClearRecursive, Propagation, Set, SetRecursive};
 /// mount(8)'s words (its FILESYSTEM-INDEPENDENT MOUNT OPTIONS), with the
 /// propagation and recursive (`mount_setattr`) words the OCI runtime spec
 /// adds to them (runtime-spec `config-linux.md`, "Mounts"; runc's and
-/// crun's tables hold the same).
+/// crun's tables hold the same). Read at compile time only: the binary
+/// holds it packed (`NAMES`, `EFFECTS`).
 const MOUNT_OPTIONS: [(&str, MountOption); 55] = [
     ("defaults", Set(0)),
     ("ro", Set(MS_RDONLY)),
@@ -102,7 +103,46 @@ const MOUNT_OPTIONS: [(&str, MountOption); 55] = [
 /// A front end applies a word with `Mount::apply` when this knows it, and
 /// adds it to the mount's data otherwise (`MountOptions` does both).
 pub fn mount_option(word: &[u8]) -> Option<MountOption> {
-    MOUNT_OPTIONS.iter().find(|(name, _)| name.as_bytes() == word).map(|&(_, effect)| effect)
+    NAMES.split(|&c| c == b' ').position(|name| name == word).and_then(|i| EFFECTS.get(i).copied())
+}
+
+/// `MOUNT_OPTIONS`' names, each followed by a space.
+const NAMES: [u8; names_len()] = {
+    let mut names = [0u8; names_len()];
+    let (mut i, mut at) = (0, 0);
+    while i < MOUNT_OPTIONS.len() {
+        let name = MOUNT_OPTIONS[i].0.as_bytes();
+        let mut j = 0;
+        while j < name.len() {
+            names[at] = name[j];
+            at += 1;
+            j += 1;
+        }
+        names[at] = b' ';
+        at += 1;
+        i += 1;
+    }
+    names
+};
+
+/// `MOUNT_OPTIONS`' effects, in the same order.
+const EFFECTS: [MountOption; MOUNT_OPTIONS.len()] = {
+    let mut effects = [Set(0); MOUNT_OPTIONS.len()];
+    let mut i = 0;
+    while i < MOUNT_OPTIONS.len() {
+        effects[i] = MOUNT_OPTIONS[i].1;
+        i += 1;
+    }
+    effects
+};
+
+const fn names_len() -> usize {
+    let (mut i, mut len) = (0, 0);
+    while i < MOUNT_OPTIONS.len() {
+        len += MOUNT_OPTIONS[i].0.len() + 1;
+        i += 1;
+    }
+    len
 }
 
 impl<'a> Mount<'a> {
@@ -112,22 +152,27 @@ impl<'a> Mount<'a> {
     /// view), `bind` (or `none` with a `bind` option) a bind, anything
     /// else mounted as it is named.
     pub fn of_type(fstype: ZStr<'a>, destination: ZStr<'a>) -> Mount<'a> {
-        let kind = match fstype.bytes() {
+        let mut m = Mount::new(MountKind::Other, destination);
+        m.set_type(fstype);
+        m
+    }
+
+    /// Makes it a mount of `fstype`, as `of_type` does, keeping the flags.
+    pub fn set_type(&mut self, fstype: ZStr<'a>) {
+        self.kind = match fstype.bytes() {
             b"sysfs" => MountKind::Sysfs,
             b"cgroup" => MountKind::Cgroup,
             _ => MountKind::Other,
         };
-        let mut m = Mount::new(MountKind::Other, destination);
-        m.kind = kind;
-        m.fstype = Some(fstype);
+        self.fstype = Some(fstype);
         if fstype.bytes() == b"bind" {
-            m.flags = MS_BIND;
+            self.flags |= MS_BIND;
         }
-        m
     }
 
     /// Applies one option: a later word overrides an earlier one on the
     /// same flag, as mount(8) reads them.
+    #[inline(never)]
     pub fn apply(&mut self, option: MountOption) {
         match option {
             Set(flags) => {
@@ -157,41 +202,45 @@ impl<'a> Mount<'a> {
 }
 
 /// A mount's option words as a front end reads them, one at a time: each
-/// is applied to the mount, or added to its data in `room`. Nothing else
-/// may use the room until `finish`.
-pub struct MountOptions<'r, 'a> {
-    room: &'r mut PathRoom<'a>,
-    /// Bytes of data written so far at the start of the room's free space.
-    len: usize,
+/// is applied to the mount (`mount_option`, `Mount::apply`), or added to
+/// its filesystem data, which `finish` copies into the parser's room.
+pub struct MountOptions {
+    data: heapless::Vec<u8, MOUNT_DATA_MAX>,
 }
 
-impl<'r, 'a> MountOptions<'r, 'a> {
-    pub fn new(room: &'r mut PathRoom<'a>) -> MountOptions<'r, 'a> {
-        MountOptions { room, len: 0 }
+impl Default for MountOptions {
+    fn default() -> Self {
+        MountOptions::new()
+    }
+}
+
+impl MountOptions {
+    pub const fn new() -> MountOptions {
+        MountOptions { data: heapless::Vec::new() }
     }
 
-    /// Applies `word` to `m` or adds it to the data. Errors: the data
-    /// grew over `MOUNT_DATA_MAX`, or the room is full.
-    pub fn word(&mut self, m: &mut Mount<'a>, word: &[u8]) -> Result<(), &'static str> {
+    /// Applies `word` to `m`, or adds it to the data, after a comma.
+    /// Error: the data grew over `MOUNT_DATA_MAX` (NUL included).
+    #[inline(never)]
+    pub fn word(&mut self, m: &mut Mount<'_>, word: &[u8]) -> Result<(), &'static str> {
         if let Some(option) = mount_option(word) {
             m.apply(option);
             return Ok(());
         }
-        let comma = usize::from(self.len > 0);
-        if self.len + comma + word.len() >= MOUNT_DATA_MAX {
+        let comma: &[u8] = if self.data.is_empty() { b"" } else { b"," };
+        if self.data.len() + comma.len() + word.len() >= MOUNT_DATA_MAX {
             return Err("filesystem data too long (at most 4095 bytes)");
         }
-        let full = |_| "paths and mount data too long in all";
-        self.room.write_at(self.len, &b","[..comma]).map_err(full)?;
-        self.room.write_at(self.len + comma, word).map_err(full)?;
-        self.len += comma + word.len();
+        let _ = self.data.extend_from_slice(comma);
+        let _ = self.data.extend_from_slice(word);
         Ok(())
     }
 
-    /// Sets the data on `m` (none when no word was data).
-    pub fn finish(self, m: &mut Mount<'a>) -> Result<(), &'static str> {
-        if self.len > 0 {
-            m.data = Some(self.room.take(self.len).map_err(|_| "paths and mount data too long in all")?);
+    /// Sets the data on `m`, copied into `room` (none when no word was
+    /// data). Error: the room is full.
+    pub fn finish<'a>(&self, m: &mut Mount<'a>, room: &mut PathRoom<'a>) -> Result<(), &'static str> {
+        if !self.data.is_empty() {
+            m.data = Some(room.join(&[&self.data]).map_err(|_| "paths and mount data too long in all (at most 64 KiB)")?);
         }
         Ok(())
     }
@@ -264,25 +313,28 @@ mod tests {
         let room = Box::leak(vec![0u8; 8192].into_boxed_slice());
         let mut room = PathRoom::new(room);
         let mut m = Mount::of_type(ZStr::new(c"tmpfs"), ZStr::new(c"/x"));
-        let mut o = MountOptions::new(&mut room);
+        let mut o = MountOptions::new();
         for w in ["size=1M", "ro", "mode=1777", "nr_inodes=5"] {
             o.word(&mut m, w.as_bytes()).unwrap();
         }
-        o.finish(&mut m).unwrap();
+        o.finish(&mut m, &mut room).unwrap();
         assert_eq!(m.data.map(|d| d.bytes()), Some(&b"size=1M,mode=1777,nr_inodes=5"[..]));
         assert_eq!(m.flags, MS_RDONLY);
-        // No data word: no data; the room is still usable after.
+        // No data word: no data.
         let mut n = Mount::of_type(ZStr::new(c"proc"), ZStr::new(c"/proc"));
-        let mut o = MountOptions::new(&mut room);
+        let mut o = MountOptions::new();
         o.word(&mut n, b"nosuid").unwrap();
-        o.finish(&mut n).unwrap();
+        o.finish(&mut n, &mut room).unwrap();
         assert_eq!(n.data, None);
-        assert_eq!(room.join(&[b"a", b"b"]).unwrap().bytes(), b"ab");
-        assert_eq!(m.data.map(|d| d.bytes()), Some(&b"size=1M,mode=1777,nr_inodes=5"[..]), "left alone");
         // A page at most.
-        let mut o = MountOptions::new(&mut room);
+        let mut o = MountOptions::new();
         let long = "x".repeat(4000);
         o.word(&mut n, long.as_bytes()).unwrap();
         assert_eq!(o.word(&mut n, &[b'y'; 95]), Err("filesystem data too long (at most 4095 bytes)"));
+        // Nothing fits in a full room.
+        let mut small = PathRoom::new(Box::leak(vec![0u8; 8].into_boxed_slice()));
+        let mut o = MountOptions::new();
+        o.word(&mut n, b"size=123456789").unwrap();
+        assert!(o.finish(&mut n, &mut small).is_err());
     }
 }

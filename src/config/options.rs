@@ -560,57 +560,51 @@ impl<'c, 'a> Builder<'c, 'a> {
     /// tree unless `bind` says otherwise, as theirs does. No comma in a
     /// path.
     #[cfg(feature = "mounts")]
+    #[inline(never)]
     fn general_mount(&mut self, spec: ZStr<'a>, opt: &Opt, at: At<'a>) -> Result<(), Error> {
         use linux_raw_sys::general::{MS_BIND, MS_REC, MS_REMOUNT};
         let error = || at.error(opt.name.as_bytes());
         let bad = |what: &[u8]| error().push(what).push(b"; got '").push(spec.bytes()).push(b"'");
-        let words = || spec.bytes().split(|&c| c == b',');
-        // The words naming the mount itself, not options: KEY=VALUE.
-        fn named(word: &[u8]) -> Option<(usize, &[u8])> {
-            let eq = word.iter().position(|&c| c == b'=')?;
-            let key = match &word[..eq] {
-                b"type" => 0,
-                b"source" | b"src" => 1,
-                b"destination" | b"dst" | b"target" => 2,
-                _ => return None,
-            };
-            Some((key, &word[eq + 1..]))
-        }
-        let mut parts: [Option<&[u8]>; 3] = [None; 3];
-        for word in words() {
-            if word.is_empty() {
-                return Err(bad(b"an empty option"));
+        let full = |_| room_full(at);
+        // The words that name the mount, `KEY=VALUE`: its type, its source
+        // (two spellings), its destination (three).
+        const KEYS: [&[u8]; 6] = [b"type", b"source", b"src", b"destination", b"dst", b"target"];
+        let mut m = Mount::new(MountKind::Other, ZStr::new(c""));
+        let (mut source, mut dst, mut recursion_given) = (None, None, false);
+        let mut options = super::MountOptions::new();
+        for word in spec.bytes().split(|&c| c == b',') {
+            let eq = word.iter().position(|&c| c == b'=').unwrap_or(word.len());
+            match KEYS.iter().position(|key| *key == &word[..eq]) {
+                Some(key) => {
+                    let value = word.get(eq + 1..).filter(|v| !v.is_empty()).ok_or_else(|| bad(b"an empty value"))?;
+                    let value = Some(self.room.join(&[value]).map_err(full)?);
+                    match key {
+                        0 => m.fstype = value,
+                        1 | 2 => source = value,
+                        _ => dst = value,
+                    }
+                }
+                None if word.is_empty() => return Err(bad(b"an empty option")),
+                None => {
+                    let word = if word == b"readonly" { b"ro" } else { word };
+                    recursion_given |= word == b"bind" || word == b"rbind";
+                    options.word(&mut m, word).map_err(|what| error().push(what.as_bytes()))?;
+                }
             }
-            if let Some((key, value)) = named(word) {
-                parts[key] = Some(value);
-            }
         }
-        let [Some(fstype), source, Some(dst)] = parts.map(|p| p.filter(|v| !v.is_empty())) else {
+        let (Some(fstype), Some(dst)) = (m.fstype, dst) else {
             return Err(bad(b"expected type=TYPE,destination=DST[,source=SRC][,OPTION...]"));
         };
-        let full = |_| room_full(at);
-        let (fstype, dst) = (self.room.join(&[fstype]).map_err(full)?, self.room.join(&[dst]).map_err(full)?);
-        let source = match source {
-            Some(source) => Some(self.room.join(&[source]).map_err(full)?),
-            None => None,
-        };
-        let mut m = Mount::of_type(fstype, dst);
-        let mut recursion_given = false;
-        let mut options = super::MountOptions::new(&mut self.room);
-        for word in words().filter(|w| named(w).is_none()) {
-            let word = if word == b"readonly" { b"ro" } else { word };
-            recursion_given |= word == b"bind" || word == b"rbind";
-            options.word(&mut m, word).map_err(|what| error().push(what.as_bytes()))?;
-        }
-        options.finish(&mut m).map_err(|what| error().push(what.as_bytes()))?;
+        m.set_type(fstype);
+        m.destination = dst;
+        options.finish(&mut m, &mut self.room).map_err(|what| error().push(what.as_bytes()))?;
+        m.source = source;
         if m.flags & (MS_BIND | MS_REMOUNT) == MS_BIND {
             if !recursion_given {
                 m.flags |= MS_REC;
             }
             let Some(source) = source else { return Err(bad(b"a bind needs source=SRC")) };
             m.source = Some(self.path(source, at, Paths::Host)?);
-        } else {
-            m.source = source;
         }
         self.mount(m, opt, at)
     }

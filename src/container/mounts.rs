@@ -128,6 +128,7 @@ const DEV_LINKS: [(&CStr, &CStr); 5] = [
 /// the container has a network namespace of its own. Its propagation, and
 /// the recursive attributes of any but a bind (whose are set before it is
 /// attached), are set once it is made, on the mount found again at `dst`.
+#[inline(never)]
 pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>, own_net: bool) -> Result<(), Error> {
     make_mount(m, root.as_ref(), own_net)?;
     after_mount(m.destination, root)?;
@@ -143,6 +144,7 @@ fn is_bind(m: &Mount<'_>) -> bool {
     m.kind == MountKind::Bind || (m.kind == MountKind::Other && m.flags & (MS_BIND | MS_REMOUNT) == MS_BIND)
 }
 
+#[inline(never)]
 fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own_net: bool) -> Result<(), Error> {
     let dst = m.destination;
     let fstype = match m.kind {
@@ -281,6 +283,7 @@ fn existing(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<Option<OwnedFd>, 
 /// Binds the host's `m.source` on `m.destination`: the whole tree with
 /// `MS_REC` (`rbind`), else the one mount. The copy gets its flags, and its
 /// recursive attributes, while detached, before the container can see it.
+#[inline(never)]
 fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let dst = m.destination;
     let Some(source) = m.source else { return Err(Error::new(b"bind without a source: ").push(dst.bytes())) };
@@ -324,6 +327,7 @@ fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
 /// `noexec` of the host's mount) are kept, as runc keeps them; clearing
 /// one is EPERM, as it is for runc. Without an atime word, the source's
 /// atime mode stays, as a bind remount keeps it.
+#[inline(never)]
 fn bind_attributes(flags: u32, cleared: u32) -> (u32, u32) {
     const SAME: [(u32, u32); 6] = [
         (MS_RDONLY, MOUNT_ATTR_RDONLY),
