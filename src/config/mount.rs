@@ -103,8 +103,20 @@ const MOUNT_OPTIONS: [(&str, MountOption); 55] = [
 /// A front end applies a word with `Mount::apply` when this knows it, and
 /// adds it to the mount's data otherwise (`MountOptions` does both).
 pub fn mount_option(word: &[u8]) -> Option<MountOption> {
-    NAMES.split(|&c| c == b' ').position(|name| name == word).and_then(|i| EFFECTS.get(i).copied())
+    let code = *EFFECTS.get(NAMES.split(|&c| c == b' ').position(|name| name == word)?)?;
+    let value = code & VALUE;
+    Some(match code >> 29 {
+        0 => Set(value),
+        1 => Clear(value),
+        2 => Propagation(value),
+        3 => SetRecursive(value),
+        _ => ClearRecursive(value),
+    })
 }
+
+/// An effect packed in `EFFECTS`: its kind in the top three bits, its
+/// flags (all below bit 29) in the rest.
+const VALUE: u32 = (1 << 29) - 1;
 
 /// `MOUNT_OPTIONS`' names, each followed by a space.
 const NAMES: [u8; names_len()] = {
@@ -125,12 +137,20 @@ const NAMES: [u8; names_len()] = {
     names
 };
 
-/// `MOUNT_OPTIONS`' effects, in the same order.
-const EFFECTS: [MountOption; MOUNT_OPTIONS.len()] = {
-    let mut effects = [Set(0); MOUNT_OPTIONS.len()];
+/// `MOUNT_OPTIONS`' effects, in the same order, packed (`VALUE`).
+const EFFECTS: [u32; MOUNT_OPTIONS.len()] = {
+    let mut effects = [0; MOUNT_OPTIONS.len()];
     let mut i = 0;
     while i < MOUNT_OPTIONS.len() {
-        effects[i] = MOUNT_OPTIONS[i].1;
+        let (kind, value) = match MOUNT_OPTIONS[i].1 {
+            Set(v) => (0, v),
+            Clear(v) => (1, v),
+            Propagation(v) => (2, v),
+            SetRecursive(v) => (3, v),
+            ClearRecursive(v) => (4, v),
+        };
+        assert!(value & !VALUE == 0, "a flag above bit 28");
+        effects[i] = kind << 29 | value;
         i += 1;
     }
     effects
