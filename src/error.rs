@@ -75,6 +75,12 @@ impl Error {
         self
     }
 
+    /// Adds `ERRNO (text)`, as `sys` ends.
+    pub fn push_errno(self, errno: Errno) -> Error {
+        with_message(|line| push_errno(line, errno));
+        self
+    }
+
     pub fn with_code(mut self, code: i32) -> Error {
         self.code = code;
         self
@@ -89,6 +95,18 @@ impl Error {
     pub fn text(&self) -> String {
         with_message(|line| String::from_utf8_lossy(line.as_bytes()).into_owned()).unwrap_or_default()
     }
+}
+
+/// Runs `f`, which may make and print messages of its own (warnings), and
+/// gives the current message back as it was: for work done while an error
+/// is on its way out, as `poststop` hooks are.
+pub fn keeping_message<R>(f: impl FnOnce() -> R) -> R {
+    let saved = with_message(|line| line.clone());
+    let r = f();
+    if let Some(saved) = saved {
+        with_message(|line| *line = saved);
+    }
+    r
 }
 
 /// Runs `f` on the current message.

@@ -9,6 +9,7 @@ pub const LINE_MAX: usize = 512;
 /// is shown as its start and its end, so that what follows it still fits.
 pub const OBJECT_MAX: usize = 200;
 
+#[derive(Clone)]
 pub struct Line {
     buf: heapless::Vec<u8, LINE_MAX>,
     cut: bool,
@@ -169,7 +170,7 @@ mod tests {
 }
 
 /// The digits of `n` in `radix` (2 to 16), written at the end of `buf`.
-fn digits(mut n: u64, radix: u64, buf: &mut [u8; 64]) -> &[u8] {
+pub fn digits(mut n: u64, radix: u64, buf: &mut [u8; 64]) -> &[u8] {
     let mut i = buf.len();
     loop {
         i -= 1;
