@@ -223,8 +223,8 @@ mod tests {
                 (MountKind::Cgroup, "/sys/fs/cgroup".into())
             ]
         );
-        assert!(c.mounts[3].readonly);
-        assert!(c.mounts[4].readonly);
+        assert!(c.mounts[3].read_only());
+        assert!(c.mounts[4].read_only());
         assert_eq!(c.hostname.map(|h| h.bytes()), Some(&b"nsinit"[..]));
         assert_eq!(args_of(&c), ["sh"]);
         assert_eq!(c.process.args.argv().last(), Some(&None));
@@ -278,13 +278,58 @@ mod tests {
         assert_eq!(d[2], (MountKind::Sysfs, "/sys".into()));
         assert_eq!(d[3], (MountKind::Cgroup, "/sys/fs/cgroup".into()));
         assert_eq!(d[4], (MountKind::Tmpfs, "/tmp".into()));
-        assert_eq!((c.mounts[4].size, c.mounts[4].mode), (Some(1 << 20), Some(0o1777)));
+        assert_eq!(c.mounts[4].data.map(|d| d.bytes()), Some(&b"size=1M,mode=1777"[..]));
         assert_eq!(d[5], (MountKind::Bind, "/b".into()));
-        assert!(!c.mounts[5].readonly);
+        assert!(!c.mounts[5].read_only());
         assert_eq!(c.mounts[5].source.map(|s| s.bytes()), Some(&b"/a"[..]));
-        assert!(c.mounts[6].readonly);
+        assert!(c.mounts[6].read_only());
         assert_eq!(d[7], (MountKind::Proc, "/proc".into()));
-        assert_eq!((c.mounts[8].size, c.mounts[8].mode), (None, None), "size and mode apply to one tmpfs only");
+        assert_eq!(c.mounts[8].data, None, "size and mode apply to one tmpfs only");
+    }
+
+    #[cfg(feature = "mounts")]
+    #[test]
+    fn mount_takes_docker_words_and_the_option_table() {
+        let text = |z: Option<ZStr<'_>>| z.map(|z| String::from_utf8_lossy(z.bytes()).into_owned());
+        let c = run(&["--mount", "type=tmpfs,destination=/t/,size=1M,ro,nosuid,mode=1777,rshared,rro", "x"]).unwrap();
+        let m = c.mounts[0];
+        assert_eq!((m.kind, text(m.fstype).as_deref(), text(Some(m.destination)).as_deref()), (MountKind::Other, Some("tmpfs"), Some("/t")));
+        assert_eq!((m.flags, m.propagation, m.attr_set), (MS_RDONLY | MS_NOSUID, MS_SHARED | MS_REC, MOUNT_ATTR_RDONLY));
+        assert_eq!(text(m.data).as_deref(), Some("size=1M,mode=1777"));
+        assert_eq!(c.namespaces, CLONE_NEWNS, "a mount brings its namespace");
+        // As docker's and podman's: the whole tree unless `bind` says otherwise.
+        let m = run(&["--mount", "type=bind,src=/a/,dst=/b,readonly", "x"]).unwrap().mounts[0];
+        assert_eq!((m.flags, text(m.source).as_deref(), m.data), (MS_BIND | MS_REC | MS_RDONLY, Some("/a"), None));
+        let m = run(&["--mount=type=bind,source=/a,target=/b,bind,rro", "x"]).unwrap().mounts[0];
+        assert_eq!((m.flags, m.attr_set), (MS_BIND, MOUNT_ATTR_RDONLY));
+        let m = run(&["--mount", "dst=/b,rbind,type=none,src=/a", "x"]).unwrap().mounts[0];
+        assert_eq!((m.flags, text(m.fstype).as_deref()), (MS_BIND | MS_REC, Some("none")));
+        let m = run(&["--mount", "type=proc,dst=/proc,source=proc,remount,rw,suid", "x"]).unwrap().mounts[0];
+        assert_eq!((m.flags, m.cleared, text(m.source).as_deref()), (MS_REMOUNT, MS_RDONLY | MS_NOSUID, Some("proc")));
+        assert_eq!(run(&["--mount", "type=sysfs,dst=/s", "x"]).unwrap().mounts[0].kind, MountKind::Sysfs);
+        assert_eq!(run(&["--mount", "type=cgroup,dst=/c", "x"]).unwrap().mounts[0].kind, MountKind::Cgroup);
+        let c = run(&["--rootfs-propagation", "rprivate", "x"]).unwrap();
+        assert_eq!((c.rootfs_propagation, c.namespaces), (MS_PRIVATE | MS_REC, CLONE_NEWNS));
+        assert!(!c.is_trivial());
+        let long = format!("type=tmpfs,dst=/t,{}", "x".repeat(4096));
+        let cases: &[(&[&str], &str)] = &[
+            (&["--mount", "type=tmpfs", "x"], "nsinit: --mount: expected type=TYPE,destination=DST[,source=SRC][,OPTION...]; got 'type=tmpfs'"),
+            (&["--mount", "dst=/x,size=1", "x"], "nsinit: --mount: expected type=TYPE,destination=DST[,source=SRC][,OPTION...]; got 'dst=/x,size=1'"),
+            (&["--mount", "type=,dst=/x", "x"], "nsinit: --mount: an empty value; got 'type=,dst=/x'"),
+            (&["--mount", "type=tmpfs,,dst=/x", "x"], "nsinit: --mount: an empty option; got 'type=tmpfs,,dst=/x'"),
+            (&["--mount", "type=tmpfs,dst=/x,", "x"], "nsinit: --mount: an empty option; got 'type=tmpfs,dst=/x,'"),
+            (&["--mount", "type=bind,dst=/x", "x"], "nsinit: --mount: a bind needs source=SRC; got 'type=bind,dst=/x'"),
+            (&["--mount", "type=tmpfs,dst=rel", "x"], "nsinit: --mount: the destination must be an absolute path in the container; got 'rel'"),
+            (&["--mount", "type=tmpfs,dst=/a/../b", "x"], "nsinit: --mount: the destination must not contain '..'; got '/a/../b'"),
+            (&["--mount", &long, "x"], "nsinit: --mount: filesystem data too long (at most 4095 bytes)"),
+            (&["--mount"], "nsinit: --mount: expected type=TYPE,destination=DST[,source=SRC][,OPTION...]"),
+            (&["--rootfs-propagation", "rslaves", "x"], "nsinit: --rootfs-propagation: expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable; got 'rslaves'"),
+            (&["--rootfs-propagation", "ro", "x"], "nsinit: --rootfs-propagation: expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable; got 'ro'"),
+            (&["--rootfs", "/r", "--share", "mnt", "--rootfs-propagation", "private", "x"], "nsinit: --rootfs and mounts need the mount namespace; drop '--share mnt'"),
+        ];
+        for (words, want) in cases {
+            assert_eq!(run(words).unwrap_err(), *want, "for {words:?}");
+        }
     }
 
     #[test]
@@ -604,7 +649,7 @@ mod tests {
         assert_eq!((bind.source.map(|s| s.bytes()), bind.destination.bytes()), (Some(&b"/a"[..]), &b"/b"[..]));
         assert_eq!(c.process.env[0], EnvOp::Set(ZStr::new(c"A"), ZStr::new(c"1")));
         assert_eq!(c.process.cwd.map(|d| d.bytes()), Some(&b"/w=x"[..]), "only the first '=' splits");
-        assert_eq!(c.mounts.iter().find(|m| m.kind == MountKind::Tmpfs).map(|m| m.size), Some(Some(1 << 20)));
+        assert_eq!(c.mounts.iter().find(|m| m.kind == MountKind::Tmpfs).and_then(|m| m.data).map(|d| d.bytes()), Some(&b"size=1M"[..]));
         assert_eq!(args_of(&c), ["x"]);
         assert_eq!(args_of(&run(&["--hostname=h", "--", "--rootfs=/r"]).unwrap()), ["--rootfs=/r"], "the payload's words");
         let cases: &[(&[&str], &str)] = &[

@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(c.process.env[0], EnvOp::Set(ZStr::new(c"GREETING"), ZStr::new(c"hello \"world\" # not a comment")));
         let user: std::vec::Vec<_> = c.mounts.iter().filter(|m| matches!(m.kind, MountKind::Bind | MountKind::Tmpfs)).collect();
         assert_eq!(user[0].source.map(|s| s.bytes()), Some(&b"/a"[..]));
-        assert_eq!(user[1].size, Some(4096));
+        assert_eq!(user[1].data.map(|d| d.bytes()), Some(&b"size=4k"[..]));
         assert_eq!(argv_of(&c), ["/bin/sh", "-c", "echo hi"]);
         assert_eq!(c.process.args.argv().last(), Some(&None));
     }

@@ -8,17 +8,21 @@
 mod cli;
 mod file;
 mod kernel;
+#[cfg(feature = "mounts")]
+mod mount;
 mod options;
 mod paths;
 
 pub use cli::{Action, BENCH_MAX_JOBS, Mode, BENCH_MAX_RUNS, parse};
 pub use options::{CGROUP_NAME_MAX, MAX_LOWERS, cgroup_path_ok, parse_user, rlimit_name};
-pub use paths::PATH_ROOM;
 pub use kernel::{
     CpuAffinity, CpuSet, Device, DeviceKind, IoPriority, JOIN_ORDER, Join, MAX_CPUS, MAX_DEVICES, MAX_JOINS, MAX_MAJOR, MAX_MINOR,
     MAX_SYSCTLS, PER_LINUX, PER_LINUX32, Scheduler, Sysctl, TimeOffsets, io_class, namespace_name, namespace_type, parse_cpu_list,
     parse_personality, sched_flag, sched_policy, sysctl_namespace, sysctl_path,
 };
+pub use paths::{PATH_ROOM, PathRoom};
+#[cfg(feature = "mounts")]
+pub use mount::{MOUNT_DATA_MAX, MountOption, MountOptions, mount_option};
 
 /// A decimal number, digits only (for the probe and later numeric options).
 pub fn parse_number(s: &[u8]) -> Option<u64> {
@@ -111,16 +115,26 @@ pub const DEFAULT_NAMESPACES: u32 = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
 /// The hostname of the default container.
 pub const DEFAULT_HOSTNAME: &core::ffi::CStr = c"nsinit";
 
+/// What a mount is: one of the presets nsinit makes its own way, or any
+/// other filesystem type mount(2) takes (`Other`, named by `Mount::fstype`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum MountKind {
     Proc,
+    /// sysfs; where the kernel refuses a new one to a user namespace, the
+    /// host's `/sys` bound instead.
     Sysfs,
     Tmpfs,
+    /// bubblewrap's `--bind`: the whole tree (MS_REC), and `nodev` when it
+    /// is a directory.
     Bind,
+    /// A minimal `/dev` built by nsinit.
     Dev,
     Mqueue,
-    /// The cgroup filesystem, read-only (OCI's `cgroup` mount type).
+    /// The container's view of its cgroups (OCI's `cgroup` mount type):
+    /// cgroup2 on a v2 host; on v1 a tmpfs holding each hierarchy.
     Cgroup,
+    /// Any other filesystem type, or a bind (`MS_BIND` in `flags`).
+    Other,
 }
 
 /// The mounts of the default container, in the order they are made.
@@ -134,22 +148,57 @@ pub const DEFAULT_MOUNTS: [(MountKind, &core::ffi::CStr); 5] = [
     (MountKind::Cgroup, c"/sys/fs/cgroup"),
 ];
 
+/// One mount, as OCI's `mounts[]` and mount(8) describe it: `{type,
+/// source, destination, options}`, the options sorted by what they do.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Mount<'a> {
     pub kind: MountKind,
+    /// mount(2)'s filesystem type, for `MountKind::Other` (the presets
+    /// know their own).
+    pub fstype: Option<ZStr<'a>>,
     pub destination: ZStr<'a>,
-    /// The host path, for binds.
+    /// The host path of a bind; mount(2)'s source for a filesystem
+    /// (`None`: the type's name).
     pub source: Option<ZStr<'a>>,
-    pub readonly: bool,
-    /// tmpfs size in bytes.
-    pub size: Option<u64>,
-    /// tmpfs permission bits.
-    pub mode: Option<u32>,
+    /// `MS_*` flags to set: `ro`, `nosuid`, ..., `remount`, `bind`, `rbind`
+    /// (`MS_BIND | MS_REC`). For a bind they are the bound mount's own,
+    /// set as `mount -o remount,bind` would (`mount_setattr`): a flag not
+    /// named is kept as the source has it.
+    pub flags: u32,
+    /// `MS_*` flags an option cleared (`rw`, `suid`, `dev`, ...): for a
+    /// bind, taken off the bound mount even where the source has them.
+    pub cleared: u32,
+    /// `MS_SHARED`, `MS_SLAVE`, `MS_PRIVATE` or `MS_UNBINDABLE`, with
+    /// `MS_REC` for the `r` words, applied once the mount is made; 0
+    /// leaves it as the kernel made it.
+    pub propagation: u32,
+    /// `MOUNT_ATTR_*` set and cleared on every mount of the tree
+    /// (`mount_setattr(AT_RECURSIVE)`): `rro`, `rnosuid`, `rrw`, ...
+    pub attr_set: u32,
+    pub attr_clr: u32,
+    /// The options that go to the filesystem, comma-joined (`size=1M,mode=755`).
+    pub data: Option<ZStr<'a>>,
 }
 
 impl<'a> Mount<'a> {
+    /// A preset with its usual flags: `nosuid,nodev,noexec` for the kernel's
+    /// filesystems (read-only for sysfs and cgroup), `nosuid,nodev` for a
+    /// tmpfs, the whole tree for a bind.
     pub fn new(kind: MountKind, destination: ZStr<'a>) -> Mount<'a> {
-        Mount { kind, destination, source: None, readonly: matches!(kind, MountKind::Sysfs | MountKind::Cgroup), size: None, mode: None }
+        use linux_raw_sys::general::{MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC};
+        let flags = match kind {
+            MountKind::Proc | MountKind::Mqueue => MS_NOSUID | MS_NODEV | MS_NOEXEC,
+            MountKind::Sysfs | MountKind::Cgroup => MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+            MountKind::Tmpfs => MS_NOSUID | MS_NODEV,
+            MountKind::Bind => MS_BIND | MS_REC,
+            MountKind::Dev | MountKind::Other => 0,
+        };
+        Mount { kind, fstype: None, destination, source: None, flags, cleared: 0, propagation: 0, attr_set: 0, attr_clr: 0, data: None }
+    }
+
+    /// Whether the bound mount, or the whole tree, is read-only.
+    pub fn read_only(&self) -> bool {
+        (self.flags & linux_raw_sys::general::MS_RDONLY) | (self.attr_set & linux_raw_sys::general::MOUNT_ATTR_RDONLY) != 0
     }
 }
 
@@ -532,6 +581,13 @@ pub struct Container<'a> {
     pub overlay_upper: Option<ZStr<'a>>,
     /// `--read-only`: the root mount is read-only.
     pub read_only: bool,
+    /// `--rootfs-propagation` (OCI `linux.rootfsPropagation`): the
+    /// propagation of the container's `/` once it is the root (`MS_SHARED`,
+    /// `MS_SLAVE`, `MS_PRIVATE` or `MS_UNBINDABLE`, with `MS_REC` for the
+    /// `r` words). 0: as by default, a slave of the host's mounts
+    /// (`rslave`). Whatever it says, nothing the container mounts
+    /// propagates to the host: its mounts start as slaves of the host's.
+    pub rootfs_propagation: u32,
     pub seccomp: Seccomp<'a>,
     /// Covered with an empty read-only file or directory, where they exist.
     pub masked_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
@@ -612,6 +668,7 @@ impl<'a> Container<'a> {
             overlay: None,
             overlay_upper: None,
             read_only: false,
+            rootfs_propagation: 0,
             seccomp: Seccomp::Off,
             masked_paths: Vec::new(),
             readonly_paths: Vec::new(),
@@ -661,6 +718,7 @@ impl<'a> Container<'a> {
         self.overlay = None;
         self.overlay_upper = None;
         self.read_only = false;
+        self.rootfs_propagation = 0;
         self.process.capabilities = None;
         self.process.no_new_privileges = false;
         self.process.pass_fds.clear();
@@ -724,6 +782,7 @@ impl<'a> Container<'a> {
             && self.overlay.is_none()
             && self.namespaces == 0
             && self.mounts.is_empty()
+            && self.rootfs_propagation == 0
             && self.hostname.is_none()
             && self.domainname.is_none()
             && self.process.capabilities.is_none()

@@ -47,6 +47,10 @@ pub const OPTIONS: &[Opt] = &[
     opt("ro-bind", "SRC DST"),
     opt("dev", "DST"),
     opt("mqueue", "DST"),
+    #[cfg(feature = "mounts")]
+    opt("mount", "type=TYPE,destination=DST[,source=SRC][,OPTION...]"),
+    #[cfg(feature = "mounts")]
+    opt("rootfs-propagation", "PROPAGATION"),
     opt("setenv", "VAR VALUE"),
     opt("unsetenv", "VAR"),
     opt("clearenv", ""),
@@ -218,8 +222,9 @@ pub struct Builder<'c, 'a> {
     ns_on: u32,
     ns_off: u32,
     bare: bool,
-    tmpfs_size: Option<u64>,
-    tmpfs_mode: Option<u32>,
+    /// `--size` and `--mode` for the next `--tmpfs`, as given (checked).
+    tmpfs_size: Option<ZStr<'a>>,
+    tmpfs_mode: Option<ZStr<'a>>,
     upper_given: bool,
     /// `--cap-add` and `--cap-drop` so far, the last word on each
     /// capability winning: the set is (start & !cap_drop) | cap_add.
@@ -286,21 +291,28 @@ impl<'c, 'a> Builder<'c, 'a> {
             ("mqueue", [dst]) => self.mount(Mount::new(MountKind::Mqueue, *dst), opt, at)?,
             ("tmpfs", [dst]) => {
                 let mut m = Mount::new(MountKind::Tmpfs, *dst);
-                m.size = self.tmpfs_size.take();
-                m.mode = self.tmpfs_mode.take();
+                // tmpfs reads both as they are written here (memparse, octal).
+                let (size, mode) = (self.tmpfs_size.take(), self.tmpfs_mode.take());
+                if size.is_some() || mode.is_some() {
+                    let (size, mode) = (size.map_or(&b""[..], ZStr::bytes), mode.map_or(&b""[..], ZStr::bytes));
+                    let key = |value: &[u8], key: &'static [u8]| if value.is_empty() { &b""[..] } else { key };
+                    let comma = if size.is_empty() || mode.is_empty() { &b""[..] } else { b"," };
+                    let data = self.room.join(&[key(size, b"size="), size, comma, key(mode, b"mode="), mode]);
+                    m.data = Some(data.map_err(|_| room_full(at))?);
+                }
                 self.mount(m, opt, at)?;
             }
             ("size", [bytes]) => {
-                let n = parse_size(bytes.bytes()).ok_or_else(|| {
+                parse_size(bytes.bytes()).ok_or_else(|| {
                     error().push(b"expected a size in bytes, with an optional K, M or G suffix; got '").push(bytes.bytes()).push(b"'")
                 })?;
-                self.tmpfs_size = Some(n);
+                self.tmpfs_size = Some(*bytes);
             }
             ("mode", [octal]) => {
-                let mode = parse_octal(octal.bytes()).filter(|m| *m <= 0o7777).ok_or_else(|| {
+                parse_octal(octal.bytes()).filter(|m| *m <= 0o7777).ok_or_else(|| {
                     error().push(b"expected an octal mode such as 0755; got '").push(octal.bytes()).push(b"'")
                 })?;
-                self.tmpfs_mode = Some(mode);
+                self.tmpfs_mode = Some(*octal);
             }
             ("bind" | "ro-bind", [src, dst]) => {
                 if src.bytes().is_empty() {
@@ -308,8 +320,24 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 let mut m = Mount::new(MountKind::Bind, *dst);
                 m.source = Some(self.path(*src, at, Paths::Host)?);
-                m.readonly = opt.name == "ro-bind";
+                if opt.name == "ro-bind" {
+                    m.attr_set = linux_raw_sys::general::MOUNT_ATTR_RDONLY;
+                }
                 self.mount(m, opt, at)?;
+            }
+            #[cfg(feature = "mounts")]
+            ("mount", [spec]) => self.general_mount(*spec, opt, at)?,
+            #[cfg(feature = "mounts")]
+            ("rootfs-propagation", [word]) => {
+                self.c.rootfs_propagation = match super::mount_option(word.bytes()) {
+                    Some(super::MountOption::Propagation(flags)) => flags,
+                    _ => {
+                        return Err(error()
+                            .push(b"expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable; got '")
+                            .push(word.bytes())
+                            .push(b"'"));
+                    }
+                };
             }
             ("setenv", [var, value]) => {
                 env_name(*var, error)?;
@@ -665,6 +693,62 @@ impl<'c, 'a> Builder<'c, 'a> {
         self.c.mounts.push(m).map_err(|_| too_many_mounts(at))
     }
 
+    /// `--mount type=TYPE,destination=DST[,source=SRC][,OPTION...]`, as
+    /// docker and podman spell it (`src`, `dst` and `target` too;
+    /// `readonly` is `ro`); every other word is a mount option, applied as
+    /// `config.json`'s are (`MountOptions`). `type=bind` binds the whole
+    /// tree unless `bind` says otherwise, as theirs does. No comma in a
+    /// path.
+    #[cfg(feature = "mounts")]
+    #[inline(never)]
+    fn general_mount(&mut self, spec: ZStr<'a>, opt: &Opt, at: At<'a>) -> Result<(), Error> {
+        use linux_raw_sys::general::{MS_BIND, MS_REC, MS_REMOUNT};
+        let error = || at.error(opt.name.as_bytes());
+        let bad = |what: &[u8]| error().push(what).push(b"; got '").push(spec.bytes()).push(b"'");
+        let full = |_| room_full(at);
+        // The words that name the mount, `KEY=VALUE`: its type, its source
+        // (two spellings), its destination (three).
+        const KEYS: [&[u8]; 6] = [b"type", b"source", b"src", b"destination", b"dst", b"target"];
+        let mut m = Mount::new(MountKind::Other, ZStr::new(c""));
+        let (mut source, mut dst, mut recursion_given) = (None, None, false);
+        let mut options = super::MountOptions::new();
+        for word in spec.bytes().split(|&c| c == b',') {
+            let eq = word.iter().position(|&c| c == b'=').unwrap_or(word.len());
+            match KEYS.iter().position(|key| *key == &word[..eq]) {
+                Some(key) => {
+                    let value = word.get(eq + 1..).filter(|v| !v.is_empty()).ok_or_else(|| bad(b"an empty value"))?;
+                    let value = Some(self.room.join(&[value]).map_err(full)?);
+                    match key {
+                        0 => m.fstype = value,
+                        1 | 2 => source = value,
+                        _ => dst = value,
+                    }
+                }
+                None if word.is_empty() => return Err(bad(b"an empty option")),
+                None => {
+                    let word = if word == b"readonly" { b"ro" } else { word };
+                    recursion_given |= word == b"bind" || word == b"rbind";
+                    options.word(&mut m, word).map_err(|what| error().push(what.as_bytes()))?;
+                }
+            }
+        }
+        let (Some(fstype), Some(dst)) = (m.fstype, dst) else {
+            return Err(bad(b"expected type=TYPE,destination=DST[,source=SRC][,OPTION...]"));
+        };
+        m.set_type(fstype);
+        m.destination = dst;
+        options.finish(&mut m, &mut self.room).map_err(|what| error().push(what.as_bytes()))?;
+        m.source = source;
+        if m.flags & (MS_BIND | MS_REMOUNT) == MS_BIND {
+            if !recursion_given {
+                m.flags |= MS_REC;
+            }
+            let Some(source) = source else { return Err(bad(b"a bind needs source=SRC")) };
+            m.source = Some(self.path(source, at, Paths::Host)?);
+        }
+        self.mount(m, opt, at)
+    }
+
     /// `path` cleaned; a host path in a config file is made relative to
     /// the file's directory.
     fn path(&mut self, path: ZStr<'a>, at: At<'a>, kind: Paths) -> Result<ZStr<'a>, Error> {
@@ -727,7 +811,7 @@ impl<'c, 'a> Builder<'c, 'a> {
             return Err(Error::new(b"--as-pid-1 needs a pid namespace: add --unshare-pid (--rootfs has one by default)"));
         }
         let hides = !c.masked_paths.is_empty() || !c.readonly_paths.is_empty();
-        if has_root || !c.mounts.is_empty() || hides {
+        if has_root || !c.mounts.is_empty() || hides || c.rootfs_propagation != 0 {
             if ns_off & CLONE_NEWNS != 0 {
                 let what: &[u8] = if hides && !has_root && c.mounts.is_empty() { b"--mask and --ro-path" } else { b"--rootfs and mounts" };
                 return Err(Error::new(what).push(b" need the mount namespace; drop '--share mnt'"));

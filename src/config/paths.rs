@@ -75,16 +75,37 @@ impl<'a> PathRoom<'a> {
 impl<'a> PathRoom<'a> {
     /// `bytes` as a string of its own (a part of a longer word), NUL-terminated in the room.
     pub fn copy(&mut self, bytes: &[u8]) -> Result<ZStr<'a>, Full> {
-        let free = core::mem::take(&mut self.free);
-        if bytes.contains(&0) || free.len() <= bytes.len() {
+        if bytes.contains(&0) {
             return Err(Full);
         }
-        let (made, rest) = free.split_at_mut(bytes.len() + 1);
-        made[..bytes.len()].copy_from_slice(bytes);
-        made[bytes.len()] = 0;
+        self.join(&[bytes])
+    }
+
+    /// Writes `bytes` at `at` in the free space, where a text is being
+    /// built (`take` ends it); nothing else may use the room meanwhile.
+    pub fn write_at(&mut self, at: usize, bytes: &[u8]) -> Result<(), Full> {
+        self.free.get_mut(at..at + bytes.len()).ok_or(Full)?.copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Ends the text of `len` bytes that `write_at` built with a NUL and
+    /// splits it off the room.
+    pub fn take(&mut self, len: usize) -> Result<ZStr<'a>, Full> {
+        *self.free.get_mut(len).ok_or(Full)? = 0;
+        let (made, rest) = core::mem::take(&mut self.free).split_at_mut(len + 1);
         self.free = rest;
         let made: &'a [u8] = made;
         ZStr::from_bytes_until_nul(made).ok_or(Full)
+    }
+
+    /// `parts` one after the other, as one string in the room.
+    pub fn join(&mut self, parts: &[&[u8]]) -> Result<ZStr<'a>, Full> {
+        let mut len = 0;
+        for part in parts {
+            self.write_at(len, part)?;
+            len += part.len();
+        }
+        self.take(len)
     }
 }
 

@@ -663,6 +663,9 @@ fn setup(
         rootfs::pivot_into(root, in_chroot)?;
         t.step("pivot_root", root.path.bytes());
     }
+    if cfg!(feature = "mounts") && c.rootfs_propagation != 0 {
+        rootfs::propagate_root(c.rootfs_propagation)?;
+    }
     if let Some(name) = c.hostname {
         sys::sethostname(name.bytes()).map_err(|e| Error::sys("sethostname", name.bytes(), e))?;
         t.step("sethostname", name.bytes());

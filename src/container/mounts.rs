@@ -1,5 +1,7 @@
 //! The mounts of `--proc`, `--sysfs`, `--tmpfs`, `--bind`, `--ro-bind`,
-//! `--dev` and `--mqueue`, made under the new root before `pivot_root`.
+//! `--dev`, `--mqueue`, and `--mount` or `config.json`'s of any
+//! filesystem type with its flags, data, propagation and recursive
+//! attributes, made under the new root before `pivot_root`.
 //! Where the kernel refuses a new sysfs or cgroup filesystem to a user
 //! namespace, the host's is bound read-only instead, as runc does.
 //!
@@ -23,8 +25,10 @@
 use super::devices::{DEFAULT_DEVICES, DEV_LINKS};
 use crate::config::{Mount, MountKind, PATH_MAX};
 use linux_raw_sys::general::{
-    AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND,
-    MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
+    AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR__ATIME,
+    MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NOSYMFOLLOW,
+    MOUNT_ATTR_RDONLY, MOUNT_ATTR_RELATIME, MOUNT_ATTR_STRICTATIME, MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC,
+    MS_NOSUID, MS_NOSYMFOLLOW, MS_RDONLY, MS_REC, MS_RELATIME, MS_REMOUNT, MS_STRICTATIME, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
     RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, S_IFDIR, S_IFMT, S_IFREG, mount_attr,
 };
 use crate::error::Error;
@@ -104,53 +108,77 @@ pub enum Point {
 }
 
 /// Makes the mount `m`; see the module's text for the root. `own_net`:
-/// the container has a network namespace of its own.
+/// the container has a network namespace of its own. Its propagation, and
+/// the recursive attributes of any but a bind (whose are set before it is
+/// attached), are set once it is made, on the mount found again at `dst`.
+#[inline(never)]
 pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>, own_net: bool) -> Result<(), Error> {
     make_mount(m, root.as_ref(), own_net)?;
-    after_mount(m.destination, root)
+    after_mount(m.destination, root)?;
+    if cfg!(feature = "mounts") && (m.propagation != 0 || (m.attr_set | m.attr_clr != 0 && !is_bind(m))) {
+        finish_mount(m, root.as_ref())?;
+    }
+    Ok(())
 }
 
+/// Whether `m` binds its source: `--bind`, or `bind`/`rbind` but not a
+/// remount (which changes the mount already there).
+fn is_bind(m: &Mount<'_>) -> bool {
+    m.kind == MountKind::Bind || (m.kind == MountKind::Other && m.flags & (MS_BIND | MS_REMOUNT) == MS_BIND)
+}
+
+#[inline(never)]
 fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own_net: bool) -> Result<(), Error> {
     let dst = m.destination;
-    let nodev = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    let ro = if m.readonly { MS_RDONLY } else { 0 };
-    match m.kind {
-        MountKind::Proc => filesystem(c"proc", dst, root, nodev, None),
-        MountKind::Sysfs => sysfs(dst, root, nodev | ro, own_net),
-        MountKind::Mqueue => filesystem(c"mqueue", dst, root, nodev, None),
-        MountKind::Tmpfs => {
-            let mut data = ZBuf::<64>::new();
-            if let Some(size) = m.size {
-                let _ = data.push(b"size=").and_then(|d| d.push_num(size, 10));
-            }
-            if let Some(mode) = m.mode {
-                let sep: &[u8] = if data.is_empty() { b"mode=" } else { b",mode=" };
-                let _ = data.push(sep).and_then(|d| d.push_num(u64::from(mode), 8));
-            }
-            let data = if data.is_empty() { None } else { Some(data.zstr()) };
-            filesystem(c"tmpfs", dst, root, MS_NOSUID | MS_NODEV | ro, data)
-        }
-        MountKind::Bind => match m.source {
-            Some(source) => bind(source, dst, root, m.readonly),
-            None => Err(Error::new(b"bind without a source: ").push(dst.bytes())),
-        },
-        MountKind::Dev => dev(dst, root),
-        MountKind::Cgroup => cgroup_fs(dst, root, m.readonly),
-    }
+    let fstype = match m.kind {
+        MountKind::Sysfs => return sysfs(dst, root, m.flags, own_net),
+        MountKind::Dev => return dev(dst, root),
+        MountKind::Cgroup => return cgroup_fs(dst, root, m.flags),
+        _ if is_bind(m) => return bind(m, root),
+        MountKind::Proc => ZStr::new(c"proc"),
+        MountKind::Mqueue => ZStr::new(c"mqueue"),
+        MountKind::Tmpfs => ZStr::new(c"tmpfs"),
+        _ => m.fstype.unwrap_or(ZStr::new(c"none")),
+    };
+    filesystem(fstype, m.source, dst, root, m.flags, m.data)
 }
 
-/// Mounts a filesystem of `fstype` on `dst`.
+/// Mounts a filesystem of `fstype` (from `source`, by default the type's
+/// name) on `dst`, with `flags` and the filesystem's `data`.
 fn filesystem(
-    fstype: &'static CStr,
+    fstype: ZStr<'_>,
+    source: Option<ZStr<'_>>,
     dst: ZStr<'_>,
     root: Option<&Root<'_>>,
     flags: u32,
     data: Option<ZStr<'_>>,
 ) -> Result<(), Error> {
     let target = open_point(dst, root, Some(Point::Dir))?;
-    let fs = ZStr::new(fstype);
-    sys::mount(Some(fs), fd_path(target.0, None).zstr(), Some(fs), flags, data)
-        .map_err(|e| mount_error(Error::sys("mount", fstype.to_bytes(), e).push(b" on ").push(dst.bytes()), e))
+    sys::mount(Some(source.unwrap_or(fstype)), fd_path(target.0, None).zstr(), Some(fstype), flags, data).map_err(|e| {
+        let err = mount_error(Error::sys("mount", fstype.bytes(), e).push(b" on ").push(dst.bytes()), e);
+        // The kernel's word for an option the filesystem does not take.
+        match data {
+            Some(data) if cfg!(feature = "mounts") && e == Errno::EINVAL => err.push(b" (data '").push(data.bytes()).push(b"')"),
+            _ => err,
+        }
+    })
+}
+
+/// Sets `m`'s recursive attributes and propagation on the mount just made
+/// at its destination.
+#[cold]
+fn finish_mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
+    let dst = m.destination;
+    let made = open_point(dst, root, None)?;
+    if !is_bind(m) && m.attr_set | m.attr_clr != 0 {
+        change_attributes(&made, AT_RECURSIVE, m.attr_set, m.attr_clr)
+            .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (recursive options)"))?;
+    }
+    if m.propagation != 0 {
+        sys::mount(None, fd_path(made.0, None).zstr(), None, m.propagation, None)
+            .map_err(|e| Error::sys("mount", dst.bytes(), e).push(b" (propagation)"))?;
+    }
+    Ok(())
 }
 
 /// sysfs on `dst`. The kernel mounts one only for the owner of the network
@@ -235,9 +263,13 @@ fn existing(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<Option<OwnedFd>, 
     }
 }
 
-/// Bind-mounts the host's `source` on `dst`, recursively; `readonly` makes
-/// the whole tree read-only at once with `mount_setattr`.
-fn bind(source: ZStr<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool) -> Result<(), Error> {
+/// Binds the host's `m.source` on `m.destination`: the whole tree with
+/// `MS_REC` (`rbind`), else the one mount. The copy gets its flags, and its
+/// recursive attributes, while detached, before the container can see it.
+#[inline(never)]
+fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
+    let dst = m.destination;
+    let Some(source) = m.source else { return Err(Error::new(b"bind without a source: ").push(dst.bytes())) };
     let point = match open_point(dst, root, None) {
         Ok(fd) => fd,
         Err(missing) => {
@@ -250,16 +282,69 @@ fn bind(source: ZStr<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool
             open_point(dst, root, Some(point))?
         }
     };
-    let tree = sys::open_tree(sys::CWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
+    let recursive = if m.flags & MS_REC != 0 { AT_RECURSIVE } else { 0 };
+    let tree = sys::open_tree(sys::CWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | recursive)
         .map(OwnedFd)
         .map_err(|e| Error::sys("bind", source.bytes(), e).push(b" on ").push(dst.bytes()))?;
     // nodev, as bubblewrap's --bind: a device node made in a bound directory
     // cannot be opened. A device bound on its own is what was asked for.
-    if sys::fstat(tree.0).is_ok_and(|st| st.st_mode & S_IFMT == S_IFDIR) {
+    if m.kind == MountKind::Bind && sys::fstat(tree.0).is_ok_and(|st| st.st_mode & S_IFMT == S_IFDIR) {
         set_attributes(&tree, MOUNT_ATTR_NODEV)
             .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (nodev)"))?;
     }
-    bind_onto(tree, &point, source.bytes(), dst, readonly)
+    let (set, clear) = if cfg!(feature = "mounts") { bind_attributes(m.flags, m.cleared) } else { (0, 0) };
+    if set | clear != 0 {
+        change_attributes(&tree, 0, set, clear).map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (options)"))?;
+    }
+    if m.attr_set | m.attr_clr != 0 {
+        change_attributes(&tree, AT_RECURSIVE, m.attr_set, m.attr_clr)
+            .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (recursive options)"))?;
+    }
+    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys("bind", source.bytes(), e).push(b" on ").push(dst.bytes()))
+}
+
+/// A bound mount's own `MS_*` flags (`flags` set, `cleared` taken off) as
+/// `MOUNT_ATTR_*` to set and to clear: what `mount -o remount,bind,FLAGS`
+/// changes, and no more. A flag not named stays as the source has it, so
+/// those the kernel locks in a user namespace (`nodev`, `nosuid`,
+/// `noexec` of the host's mount) are kept, as runc keeps them; clearing
+/// one is EPERM, as it is for runc. Without an atime word, the source's
+/// atime mode stays, as a bind remount keeps it.
+#[inline(never)]
+fn bind_attributes(flags: u32, cleared: u32) -> (u32, u32) {
+    const SAME: [(u32, u32); 6] = [
+        (MS_RDONLY, MOUNT_ATTR_RDONLY),
+        (MS_NOSUID, MOUNT_ATTR_NOSUID),
+        (MS_NODEV, MOUNT_ATTR_NODEV),
+        (MS_NOEXEC, MOUNT_ATTR_NOEXEC),
+        (MS_NODIRATIME, MOUNT_ATTR_NODIRATIME),
+        (MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW),
+    ];
+    const ATIME: [(u32, u32); 3] =
+        [(MS_RELATIME, MOUNT_ATTR_RELATIME), (MS_NOATIME, MOUNT_ATTR_NOATIME), (MS_STRICTATIME, MOUNT_ATTR_STRICTATIME)];
+    let (mut set, mut clear) = (0, 0);
+    for (ms, attr) in SAME {
+        if flags & ms != 0 {
+            set |= attr;
+        }
+        if cleared & ms != 0 {
+            clear |= attr;
+        }
+    }
+    for (ms, attr) in ATIME {
+        if flags & ms != 0 {
+            set = (set & !MOUNT_ATTR__ATIME) | attr;
+            clear |= MOUNT_ATTR__ATIME;
+        }
+    }
+    (set, clear)
+}
+
+/// Sets `set` and clears `clear` (`MOUNT_ATTR_*`) on the mount `fd`, and
+/// with `AT_RECURSIVE` in `at_flags`, on every mount under it.
+fn change_attributes(fd: &OwnedFd, at_flags: u32, set: u32, clear: u32) -> Result<(), Errno> {
+    let attr = mount_attr { attr_set: u64::from(set), attr_clr: u64::from(clear), propagation: 0, userns_fd: 0 };
+    sys::mount_setattr(fd.0, ZStr::new(c""), AT_EMPTY_PATH | at_flags, &attr)
 }
 
 /// Sets `attrs` (`MOUNT_ATTR_*`) on every mount of the tree `tree`.
@@ -346,9 +431,9 @@ pub fn new_tmpfs(mode: ZStr<'_>, size: ZStr<'_>, attrs: u32) -> Result<OwnedFd, 
 /// `/sys/fs/cgroup` is that same view: it is bound, one call for a dozen;
 /// so it is where the kernel refuses a new mount (a user namespace without
 /// a cgroup namespace of its own).
-fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, readonly: bool) -> Result<(), Error> {
+fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), Error> {
     let host = ZStr::new(c"/sys/fs/cgroup");
-    let flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | if readonly { MS_RDONLY } else { 0 };
+    let readonly = flags & MS_RDONLY != 0;
     if sys::statfs_type(host) == Ok(u64::from(CGROUP2_SUPER_MAGIC)) {
         let point = open_point(dst, root, Some(Point::Dir))?;
         let fs = ZStr::new(c"cgroup2");
@@ -390,7 +475,7 @@ fn at_cgroup_roots() -> bool {
 /// `false` when the kernel refused a new mount (EPERM), with only the tmpfs made.
 #[cold]
 fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<bool, Error> {
-    filesystem(c"tmpfs", dst, root, flags & !MS_RDONLY, Some(ZStr::new(c"mode=755")))?;
+    filesystem(ZStr::new(c"tmpfs"), None, dst, root, flags & !MS_RDONLY, Some(ZStr::new(c"mode=755")))?;
     let dir = open_point(dst, root, None)?;
     let host = sys::open(ZStr::new(c"/sys/fs/cgroup"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
         .map(OwnedFd)

@@ -30,6 +30,16 @@ pub fn stop_propagation() -> Result<bool, Error> {
     }
 }
 
+/// Gives the container's `/`, and with `MS_REC` every mount under it, the
+/// propagation `flags` (`--rootfs-propagation`), once it is the root, as
+/// runc applies `rootfsPropagation`. The mounts were made slaves of the
+/// host's first (`stop_propagation`): `shared` makes them share with one
+/// another and still only receive from the host, never send to it.
+#[cold]
+pub fn propagate_root(flags: u32) -> Result<(), Error> {
+    sys::mount(None, ZStr::new(c"/"), None, flags, None).map_err(|e| Error::sys("mount", b"/", e).push(b" (--rootfs-propagation)"))
+}
+
 /// Runs `step` at the root of the mount namespace, then enters the chroot
 /// and the working directory it left, by descriptor.
 #[cold]
