@@ -10,8 +10,8 @@ mod file;
 mod options;
 mod paths;
 
-pub use cli::{Action, BENCH_MAX_JOBS, Mode, BENCH_MAX_RUNS, parse};
-pub use options::{CGROUP_NAME_MAX, MAX_LOWERS, cgroup_path_ok, parse_user, rlimit_name};
+pub use cli::{Action, BENCH_MAX_JOBS, BundleRequest, Mode, BENCH_MAX_RUNS, parse};
+pub use options::{CGROUP_NAME_MAX, MAX_LOWERS, capability, cgroup_path_ok, parse_octal, parse_size, parse_user, rlimit_name, rlimit_resource};
 pub use paths::PATH_ROOM;
 
 /// A decimal number, digits only (for the probe and later numeric options).
@@ -395,6 +395,9 @@ pub struct Container<'a> {
     /// `--die-with-parent`: nsinit gets SIGKILL when the process that
     /// started it dies (and the container with nsinit, as always).
     pub die_with_parent: bool,
+    /// `nsinit run --pid-file FILE` (runc's): where the container's PID is
+    /// written once it runs.
+    pub pid_file: Option<ZStr<'a>>,
 }
 
 impl<'a> Container<'a> {
@@ -443,6 +446,7 @@ impl<'a> Container<'a> {
             masked_paths: Vec::new(),
             readonly_paths: Vec::new(),
             die_with_parent: false,
+            pid_file: None,
         }
     }
 
@@ -489,6 +493,7 @@ impl<'a> Container<'a> {
         self.seccomp = Seccomp::Off;
         self.masked_paths.clear();
         self.readonly_paths.clear();
+        self.pid_file = None;
     }
 
     /// Whether starting it needs no new process, no namespace, no mount and

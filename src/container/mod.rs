@@ -61,6 +61,16 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
         }
         None => None,
     };
+    // `--pid-file`: once the container runs; a failure to write it stops
+    // the container, as runc's does.
+    let started = match (cfg!(feature = "oci"), c.pid_file, started) {
+        #[cfg(feature = "oci")]
+        (true, Some(file), Ok(pid)) => crate::oci::write_pid_file(file, pid).map(|()| pid).inspect_err(|_| {
+            let _ = sys::kill(pid, SIGKILL);
+            let _ = wait_for(pid);
+        }),
+        (_, _, started) => started,
+    };
     let code = match relay {
         Some(Err(e)) => started.and_then(|pid| {
             let _ = sys::kill(pid, SIGKILL);

@@ -22,7 +22,7 @@
 
 use crate::config::{Mount, MountKind, PATH_MAX};
 use linux_raw_sys::general::{
-    AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND,
+    AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MOUNT_ATTR_STRICTATIME, MS_BIND,
     MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
     RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, S_IFDIR, S_IFMT, S_IFREG, mount_attr,
 };
@@ -304,9 +304,9 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let point = open_point(dst, root, Some(Point::Dir))?;
     // The new tmpfs, by its own descriptor: filled while detached, where
     // nothing can see it, then attached.
-    // nodev: the host's devices are bound in as mounts of their own; a node
+    // strictatime, as runc spec's /dev. nodev: the host's devices are bound in as mounts of their own; a node
     // made in the tmpfs itself cannot be opened.
-    let dev = new_tmpfs(ZStr::new(c"755"), ZStr::new(c"65536k"), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+    let dev = new_tmpfs(ZStr::new(c"755"), ZStr::new(c"65536k"), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME)
         .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()))?;
     let at = |name: &CStr| fd_path(dev.0, Some(name));
     for (name, _) in DEVICES {
