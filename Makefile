@@ -2,7 +2,7 @@
 
 CARGO   ?= cargo
 NSINIT  := target/release/nsinit
-# The core alone (cargo --no-default-features): what the 64 KiB goal measures.
+# The core alone (cargo --no-default-features): what the 48 KiB goal measures.
 CORE    := target/core/release/nsinit
 PROBE   := target/release/nsinit-probe
 DEMO    := target/demo-rootfs
@@ -45,8 +45,8 @@ core:
 size: build core
 	@strip -o target/nsinit.stripped $(NSINIT)
 	@strip -o target/nsinit-core.stripped $(CORE)
-	@echo "nsinit: $$(stat -c %s target/nsinit.stripped) bytes stripped, everything in (goal: <= 131072)"
-	@echo "nsinit core: $$(stat -c %s target/nsinit-core.stripped) bytes stripped (goal: <= 65536)"
+	@echo "nsinit: $$(stat -c %s target/nsinit.stripped) bytes stripped, everything in (goal: <= 163840)"
+	@echo "nsinit core: $$(stat -c %s target/nsinit-core.stripped) bytes stripped (goal: <= 49152)"
 
 # The demo rootfs holds one file: the project's own static probe, as /bin/hello.
 $(DEMO)/bin/hello: build
