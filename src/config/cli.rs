@@ -274,7 +274,7 @@ mod tests {
         panic!("no config file expected")
     }
 
-    fn parsed(words: &[&str]) -> Result<(Action, Container<'static>), String> {
+    fn parsed(words: &[&str]) -> Result<(Action<'static>, Container<'static>), String> {
         let mut c = Container::new();
         match parse(argv(words), &mut no_file, super::super::test_room(), &mut c) {
             Ok(action) => Ok((action, c)),

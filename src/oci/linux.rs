@@ -26,6 +26,8 @@ const CPU_PERIOD_US: u64 = 100_000;
 pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.object(|j, key| match key {
         b"namespaces" => {
+            // A member given twice: the last one counts, as in runc's Go.
+            m.c.namespaces = 0;
             m.seen |= SEEN_NAMESPACES;
             j.array(|j, _| namespace(j, m))
         }

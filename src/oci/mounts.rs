@@ -86,6 +86,17 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         }
         b"options" => j.array(|j, _| {
             let word = j.string()?;
+            // A word that is no option of the spec's and no filesystem's
+            // `key=value` (nor devpts' `newinstance`) is a typo.
+            let w = word.bytes();
+            let known = FLAG_WORDS.iter().any(|(name, _, _)| *name == w)
+                || DEFAULT_WORDS.contains(&w)
+                || OTHER_WORDS.contains(&w)
+                || matches!(w, b"rbind" | b"newinstance")
+                || w.contains(&b'=');
+            if !known {
+                return Err(Fail::new("unknown mount option").with_detail(w));
+            }
             words.push(word).map_err(|_| Fail::new("too many options (at most 32)"))
         }),
         b"uidMappings" | b"gidMappings" => unsupported(j),
@@ -126,8 +137,6 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             mount.mode = Some(octal.ok_or_else(|| Fail::new("expected mode=OCTAL").with_detail(w))?);
         } else if OTHER_WORDS.contains(&w) {
             bad("mount option not supported (yet) for this mount")?;
-        } else if kind == Some(MountKind::Bind) {
-            bad("unknown mount option")?;
         } else {
             bad("filesystem data not supported (yet) for this mount")?;
         }

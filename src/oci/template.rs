@@ -104,13 +104,15 @@ const SYS: &str = r#"		{
 		],
 "#;
 
-/// Without root: the host's `/sys` bound (a new sysfs needs the network
-/// namespace's owner), a user namespace with the caller as root.
+/// Without root: a user namespace with the caller as root, the host's
+/// network. (`runc spec --rootless` binds the host's `/sys` with `rbind`,
+/// `nosuid`, `noexec`: nsinit's sysfs mount does that itself where the
+/// kernel refuses a new sysfs.)
 const ROOTLESS_SYS: &str = r#"		{
 			"destination": "/sys",
-			"type": "none",
-			"source": "/sys",
-			"options": ["rbind", "nosuid", "noexec", "nodev", "ro"]
+			"type": "sysfs",
+			"source": "sysfs",
+			"options": ["nosuid", "noexec", "nodev", "ro"]
 		},
 		{
 			"destination": "/sys/fs/cgroup",
@@ -206,4 +208,14 @@ pub fn write_spec(bundle: Option<ZStr<'_>>, rootless: bool) -> Result<i32, Error
         Some(e) => Err(Error::sys("write", path.bytes(), e).push(b" (spec)")),
         None => Ok(0),
     }
+}
+
+#[cfg(test)]
+pub fn root_text() -> String {
+    [HEAD, ", \"gid=5\"", DEV, SYS, TAIL].concat()
+}
+
+#[cfg(test)]
+pub fn rootless_text(uid: u32, gid: u32) -> String {
+    [HEAD, DEV, ROOTLESS_SYS, &uid.to_string(), MIDDLE_ROOTLESS, &gid.to_string(), END_ROOTLESS, TAIL].concat()
 }
