@@ -75,6 +75,12 @@ impl Error {
         self
     }
 
+    /// Adds `ERRNO (text)`, as `sys` ends.
+    pub fn push_errno(self, errno: Errno) -> Error {
+        with_message(|line| push_errno(line, errno));
+        self
+    }
+
     pub fn with_code(mut self, code: i32) -> Error {
         self.code = code;
         self

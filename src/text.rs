@@ -169,7 +169,7 @@ mod tests {
 }
 
 /// The digits of `n` in `radix` (2 to 16), written at the end of `buf`.
-fn digits(mut n: u64, radix: u64, buf: &mut [u8; 64]) -> &[u8] {
+pub fn digits(mut n: u64, radix: u64, buf: &mut [u8; 64]) -> &[u8] {
     let mut i = buf.len();
     loop {
         i -= 1;

@@ -341,6 +341,113 @@ pub struct Rlimit {
     pub hard: u64,
 }
 
+/// The points of a container's life where hooks run (runtime-spec
+/// `config.md#posix-platform-hooks`), in the order they come.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum HookPoint {
+    /// Deprecated by the spec, run with `CreateRuntime`, before it.
+    Prestart,
+    /// In nsinit's namespaces, once the container's namespaces and mounts
+    /// exist, before `pivot_root`.
+    CreateRuntime,
+    /// In the container's namespaces, after `CreateRuntime`, before
+    /// `pivot_root` (the path is found on the host's filesystem).
+    CreateContainer,
+    /// In the container, just before the payload's `execve`.
+    StartContainer,
+    /// In nsinit's namespaces once the payload runs; a failure is a warning.
+    Poststart,
+    /// In nsinit's namespaces once the container is gone; a failure is a warning.
+    Poststop,
+}
+
+impl HookPoint {
+    /// The spec's name of the point: the key under `hooks` in config.json.
+    pub const fn name(self) -> &'static str {
+        match self {
+            HookPoint::Prestart => "prestart",
+            HookPoint::CreateRuntime => "createRuntime",
+            HookPoint::CreateContainer => "createContainer",
+            HookPoint::StartContainer => "startContainer",
+            HookPoint::Poststart => "poststart",
+            HookPoint::Poststop => "poststop",
+        }
+    }
+}
+
+/// Most hooks, all points together.
+pub const MAX_HOOKS: usize = 32;
+/// Most words (`args` and `env` entries) of all hooks together.
+pub const MAX_HOOK_WORDS: usize = 1024;
+
+/// One hook: `path` run with `args` (its argv, `args[0]` included) and
+/// exactly `env` as its environment; the container's state (runtime-spec
+/// `runtime.md#state`) on its standard input. `timeout`: seconds it may
+/// run before it is killed and counts as failed (`None`: no limit).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Hook<'a> {
+    pub point: HookPoint,
+    pub path: ZStr<'a>,
+    /// Where its argv starts in `Hooks::words`; it ends with a `None`.
+    pub args: u16,
+    /// Where its environment starts in `Hooks::words`; it ends with a `None`.
+    pub env: u16,
+    pub timeout: Option<u32>,
+}
+
+/// The container's hooks (OCI `hooks`), in the order given for each point.
+/// Their argv and environment arrays live in `words`, each ended by
+/// `None`, as `execve` takes them.
+#[derive(Debug, Default)]
+pub struct Hooks<'a> {
+    pub list: Vec<Hook<'a>, MAX_HOOKS>,
+    pub words: Vec<Option<ZStr<'a>>, MAX_HOOK_WORDS>,
+}
+
+impl<'a> Hooks<'a> {
+    pub const fn new() -> Hooks<'a> {
+        Hooks { list: Vec::new(), words: Vec::new() }
+    }
+
+    /// The hooks of `point`, in order.
+    pub fn at(&self, point: HookPoint) -> impl Iterator<Item = &Hook<'a>> {
+        self.list.iter().filter(move |h| h.point == point)
+    }
+
+    /// A hook's argv or environment: the words from `start` to its `None`,
+    /// that included.
+    pub fn words_from(&self, start: u16) -> &[Option<ZStr<'a>>] {
+        let rest = self.words.get(usize::from(start)..).unwrap_or_default();
+        let end = rest.iter().position(Option::is_none).map_or(rest.len(), |i| i + 1);
+        &rest[..end]
+    }
+
+    /// Adds `words` and a `None` after them; returns where they start.
+    /// `None` when `MAX_HOOK_WORDS` would be passed.
+    pub fn push_words(&mut self, words: impl IntoIterator<Item = ZStr<'a>>) -> Option<u16> {
+        let start = u16::try_from(self.words.len()).ok()?;
+        for w in words.into_iter().map(Some).chain(core::iter::once(None)) {
+            self.words.push(w).ok()?;
+        }
+        Some(start)
+    }
+}
+
+/// Most annotations kept for the container's state.
+pub const MAX_ANNOTATIONS: usize = 128;
+
+/// Who the container is, for its state (runtime-spec `runtime.md#state`:
+/// `id`, `bundle`, `annotations`), which hooks read on their standard input.
+#[derive(Debug, Default)]
+pub struct Identity<'a> {
+    /// The container's ID (`nsinit run ID`).
+    pub id: Option<ZStr<'a>>,
+    /// The bundle's absolute path.
+    pub bundle: Option<ZStr<'a>>,
+    /// config.json's `annotations`, in its order.
+    pub annotations: Vec<(ZStr<'a>, ZStr<'a>), MAX_ANNOTATIONS>,
+}
+
 /// Everything nsinit needs to start one container.
 #[derive(Debug)]
 pub struct Container<'a> {
@@ -398,6 +505,10 @@ pub struct Container<'a> {
     /// `nsinit run --pid-file FILE` (runc's): where the container's PID is
     /// written once it runs.
     pub pid_file: Option<ZStr<'a>>,
+    /// Programs run at points of the container's life (OCI `hooks`).
+    pub hooks: Hooks<'a>,
+    /// Its ID, bundle and annotations, for the state hooks read.
+    pub identity: Identity<'a>,
 }
 
 impl<'a> Container<'a> {
@@ -447,6 +558,8 @@ impl<'a> Container<'a> {
             readonly_paths: Vec::new(),
             die_with_parent: false,
             pid_file: None,
+            hooks: Hooks::new(),
+            identity: Identity { id: None, bundle: None, annotations: Vec::new() },
         }
     }
 
@@ -494,6 +607,9 @@ impl<'a> Container<'a> {
         self.masked_paths.clear();
         self.readonly_paths.clear();
         self.pid_file = None;
+        self.hooks.list.clear();
+        self.hooks.words.clear();
+        self.identity = Identity::default();
     }
 
     /// Whether starting it needs no new process, no namespace, no mount and
@@ -516,6 +632,7 @@ impl<'a> Container<'a> {
             && self.process.cwd.is_none()
             && self.rlimits.is_empty()
             && self.oom_score_adj.is_none()
+            && self.hooks.list.is_empty()
             && !self.wants_cgroup()
     }
 

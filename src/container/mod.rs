@@ -3,18 +3,24 @@
 //! sees them.
 
 pub mod cgroup;
+#[cfg(feature = "oci")]
+mod hooks;
 mod mounts;
 mod net;
 pub mod passwd;
 pub mod process;
 mod rootfs;
 pub mod security;
+#[cfg(feature = "oci")]
+pub mod state;
 pub mod terminal;
 mod user;
 
 pub use process::{EnvStorage, environment, exec, exit_code, wait_end};
 
-use crate::config::{Capabilities, Container, MountKind, PATH_MAX};
+use crate::config::{Capabilities, Container, HookPoint, MountKind, PATH_MAX};
+#[cfg(feature = "oci")]
+use state::Status;
 use crate::error::{EXIT_FAILED, Error};
 use crate::init;
 use crate::rt;
@@ -44,6 +50,10 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
     let launch = Launch::new(c, Some(mask), image, foreground)?;
     let started = ChildMemory::take().and_then(|memory| spawn(c, env, &link, memory, &launch, timings));
     link.close_read_end();
+    #[cfg(feature = "oci")]
+    if let Ok(pid) = started {
+        hooks::run_warning(c, HookPoint::Poststart, Status::Running, Some(pid), Some(mask));
+    }
     if let Some(fd) = image {
         let _ = sys::close(fd);
     }
@@ -85,6 +95,11 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
             report_oom(cg);
         }
         cg.remove();
+    }
+    // Once the container is gone, whether or not its payload ever ran.
+    #[cfg(feature = "oci")]
+    if container_pid().is_some() {
+        hooks::run_warning(c, HookPoint::Poststop, Status::Stopped, None, Some(mask));
     }
     code
 }
@@ -316,10 +331,12 @@ pub fn spawn(
     let flags = u64::from(c.namespaces & !later);
     let cgroup_fd = launch.cgroup.and_then(|cg| cg.fd);
     SETUP_FAILED.store(0, Ordering::Relaxed);
+    CONTAINER_PID.store(0, Ordering::Relaxed);
     let net_ref = net.as_ref();
-    let pid = if let (true, Some(maps)) = (cfg!(feature = "userns"), launch.maps) {
-        spawn_in_user_namespace(c, maps, launch.mask, flags, cgroup_fd, stack, &mut |go| {
-            container_process(c, env, link, launch, None, timings, path, user, Some(go))
+    let maps = launch.maps.filter(|_| cfg!(feature = "userns"));
+    let pid = if maps.is_some() || hooks_in_setup(c) {
+        spawn_attended(c, maps, launch.mask, flags, cgroup_fd, stack, &mut |go| {
+            container_process(c, env, link, launch, net_ref, timings, path, user, Some(go))
         })
     } else {
         sys::clone3_vfork(flags, cgroup_fd, stack, &mut || container_process(c, env, link, launch, net_ref, timings, path, user, None))
@@ -330,6 +347,7 @@ pub fn spawn(
         net.finish();
     }
     let pid = pid?;
+    CONTAINER_PID.store(pid, Ordering::Release);
     let failed = SETUP_FAILED.swap(0, Ordering::Acquire);
     if failed != 0 {
         // It has ended (or is ending): its exit or death woke us.
@@ -362,9 +380,10 @@ fn in_user_namespace(c: &Container<'_>) -> bool {
     cfg!(feature = "userns") && c.has(CLONE_NEWUSER)
 }
 
-/// The container's process, from clone3 to exec. `go`, with a user
-/// namespace: the pipe to wait on until nsinit has written its maps, and
-/// the one to hold open until the exec.
+/// The container's process, from clone3 to exec. `go`, when nsinit
+/// attends the setup (`spawn_attended`): the pipe to wait on until nsinit
+/// has written the user namespace's maps or run hooks, and the one to hold
+/// open until the exec (or write to, to ask for the hooks).
 #[allow(clippy::too_many_arguments)]
 fn container_process(
     c: &Container<'_>,
@@ -387,14 +406,20 @@ fn container_process(
         }
         // Become the namespace's root: with maps that do not map nsinit's
         // own ids, the process is nobody until it does.
-        if let Err(e) = sys::setresgid(0).and_then(|()| sys::setresuid(0)) {
-            fail(Error::sys("setuid", b"0", e).push(b" in the user namespace (is 0 mapped?)"));
+        if in_user_namespace(c) {
+            if let Err(e) = sys::setresgid(0).and_then(|()| sys::setresuid(0)) {
+                fail(Error::sys("setuid", b"0", e).push(b" in the user namespace (is 0 mapped?)"));
+            }
+            timings.step("user namespace maps", b"");
         }
-        timings.step("user namespace maps", b"");
     }
-    let err = match setup(c, link.read, launch, net, go.map(|(_, exec)| exec), timings, user) {
+    let err = match setup(c, link.read, launch, net, go, timings, user) {
         Ok(switched) => {
             timings.flush();
+            #[cfg(feature = "oci")]
+            if let Err(e) = hooks::run(c, HookPoint::StartContainer, Status::Created, container_pid(), launch.mask) {
+                fail(e);
+            }
             let mut exec = |env: &[Option<ZStr<'_>>]| match launch.init_image {
                 Some(image) if c.init.enabled => {
                     let init = crate::config::Init { foreground: launch.foreground, ..c.init };
@@ -410,14 +435,31 @@ fn container_process(
     fail(err)
 }
 
-/// With a user namespace nsinit must write the child's uid and gid maps
-/// (itself, or through newuidmap and newgidmap, which get `mask`) while
-/// the child waits, so the child is not started with CLONE_VFORK; nsinit
-/// then waits here for it to exec, as CLONE_VFORK would have, since the
-/// child runs on what this frame holds.
-fn spawn_in_user_namespace(
+/// The container's process as nsinit sees it, for the state hooks read in
+/// the container (where its own PID is another); stored before it goes on.
+static CONTAINER_PID: AtomicI32 = AtomicI32::new(0);
+
+#[cfg(feature = "oci")]
+fn container_pid() -> Option<i32> {
+    Some(CONTAINER_PID.load(Ordering::Acquire)).filter(|&pid| pid > 0)
+}
+
+/// Whether hooks run before the payload does: then nsinit attends the setup.
+fn hooks_in_setup(c: &Container<'_>) -> bool {
+    cfg!(feature = "oci") && c.hooks.list.iter().any(|h| !matches!(h.point, HookPoint::Poststart | HookPoint::Poststop))
+}
+
+/// When nsinit has work to do while the child sets up — writing a user
+/// namespace's maps (itself, or through newuidmap and newgidmap, which get
+/// `mask`), running `prestart` and `createRuntime` hooks when the child
+/// asks — the child is not started with CLONE_VFORK; nsinit then waits
+/// here for it to exec, as CLONE_VFORK would have, since the child runs on
+/// what this frame holds. The child asks for the hooks by writing a byte
+/// where its exec is seen, and goes on at the next byte nsinit gives it.
+#[allow(clippy::too_many_arguments)]
+fn spawn_attended(
     c: &Container<'_>,
-    maps: &user::Maps,
+    maps: Option<&user::Maps>,
     mask: Option<sys::SigSet>,
     flags: u64,
     cgroup_fd: Option<sys::Fd>,
@@ -440,40 +482,73 @@ fn spawn_in_user_namespace(
     let started = sys::clone3_vm(flags, cgroup_fd, stack, &mut run).map_err(|e| Error::sys("clone3", b"", e));
     let _ = (sys::close(go_r), sys::close(exec_w));
     // The child's limits too: from inside its user namespace it could not raise them.
-    let written = started.as_ref().map_err(|_| ()).ok().map(|&pid| process::limit(pid, c).and_then(|()| user::write_maps(pid, maps, mask)));
+    let written = started.as_ref().ok().map(|&pid| match maps {
+        Some(maps) => process::limit(pid, c).and_then(|()| user::write_maps(pid, maps, mask)),
+        None => Ok(()),
+    });
+    if let Ok(&pid) = started.as_ref() {
+        CONTAINER_PID.store(pid, Ordering::Release);
+    }
     if let Some(Ok(())) = written {
         let _ = sys::write(go_w, b"1");
     }
-    let _ = sys::close(go_w);
-    if started.is_ok() {
-        let mut buf = [0u8; 8];
-        while let Ok(n) = sys::read(exec_r, &mut buf) {
-            if n == 0 {
-                break;
-            }
-        }
-    }
-    let _ = sys::close(exec_r);
+    let hooks_failed = match (started.as_ref(), written.as_ref()) {
+        (Ok(&pid), Some(Ok(()))) => attend(c, pid, mask, exec_r, go_w),
+        _ => None,
+    };
+    let _ = (sys::close(go_w), sys::close(exec_r));
     // The child ran `run` until now: its memory must not be reused before.
     core::hint::black_box(&mut run);
     let pid = started?;
-    if let Some(Err(e)) = written {
-        // The child has exited on the closed pipe; reap it before failing.
+    if let Some(e) = hooks_failed.or_else(|| written.and_then(Result::err)) {
+        // The child has exited on the closed pipe or been killed; reap it
+        // before failing.
         let _ = wait_end(pid, 0);
         return Err(e);
     }
     Ok(pid)
 }
 
+/// Reads `exec` until the child execs or ends. Each byte the child writes
+/// there asks nsinit to run the `prestart` and `createRuntime` hooks, in
+/// its own namespaces, after which it says go on, on `go`. A failing hook
+/// kills the child, and its error is returned.
+fn attend(c: &Container<'_>, pid: i32, mask: Option<sys::SigSet>, exec: sys::Fd, go: sys::Fd) -> Option<Error> {
+    let mut buf = [0u8; 8];
+    while let Ok(n) = sys::read(exec, &mut buf) {
+        if n == 0 {
+            break;
+        }
+        if let Err(e) = creation_hooks(c, pid, mask) {
+            let _ = sys::kill(pid, SIGKILL);
+            return Some(e);
+        }
+        let _ = sys::write(go, b"1");
+    }
+    None
+}
+
+#[cfg(feature = "oci")]
+fn creation_hooks(c: &Container<'_>, pid: i32, mask: Option<sys::SigSet>) -> Result<(), Error> {
+    hooks::run(c, HookPoint::Prestart, Status::Creating, Some(pid), mask)?;
+    hooks::run(c, HookPoint::CreateRuntime, Status::Creating, Some(pid), mask)
+}
+
+#[cfg(not(feature = "oci"))]
+fn creation_hooks(_: &Container<'_>, _: i32, _: Option<sys::SigSet>) -> Result<(), Error> {
+    Ok(())
+}
+
 /// The container side, in order. Each step names itself in its errors.
-/// `exec_pipe`: a descriptor nsinit needs open until the exec. Returns
+/// `attended`: from `spawn_attended`, the pipe nsinit's go-ahead comes on
+/// and the one it sees the exec on (open until then). Returns
 /// whether it switched to a `--user`, whose `HOME` is then in `user`.
 fn setup(
     c: &Container<'_>,
     parent_alive: sys::Fd,
     launch: &Launch,
     net: Option<&net::NetTask>,
-    exec_pipe: Option<sys::Fd>,
+    attended: Option<(sys::Fd, sys::Fd)>,
     t: &mut Timings,
     user: &mut UserMemory,
 ) -> Result<bool, Error> {
@@ -526,6 +601,18 @@ fn setup(
     if let (true, Some(root)) = (c.read_only, &root) {
         rootfs::make_read_only(root)?;
     }
+    #[cfg(feature = "oci")]
+    if let Some((go, exec)) = attended.filter(|_| !c.hooks.list.is_empty()) {
+        if hooks::any_while_creating(c) {
+            // nsinit runs them, in its own namespaces, and then says go on.
+            let mut byte = [0u8; 1];
+            if sys::write(exec, b"h") != Ok(1) || sys::read(go, &mut byte) != Ok(1) {
+                sys::exit_group(EXIT_FAILED);
+            }
+        }
+        hooks::run(c, HookPoint::CreateContainer, Status::Creating, container_pid(), launch.mask)?;
+        t.step("hooks", b"");
+    }
     if let Some(root) = &root {
         rootfs::pivot_into(root, in_chroot)?;
         t.step("pivot_root", root.path.bytes());
@@ -555,7 +642,7 @@ fn setup(
         t.step("pty", b"");
     }
     let image = launch.init_image.filter(|_| c.init.enabled);
-    let keep = [image, exec_pipe, root.as_ref().map(|r| r.fd.0), Some(parent_alive)];
+    let keep = [image, attended.map(|(_, exec)| exec), root.as_ref().map(|r| r.fd.0), Some(parent_alive)];
     security::close_own_fds(&c.process.pass_fds, &keep)?;
     // A directory that only the --user may enter (in a user namespace, its
     // root is refused where the owner is not mapped) is entered once nsinit

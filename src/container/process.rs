@@ -313,3 +313,102 @@ mod tests {
         assert_eq!(e.text(), "nsinit: environment too large (at most 1024 variables)");
     }
 }
+
+/// The errno of a program's failed `execve`, left by its process, which
+/// shares nsinit's memory until then; 0 when it exec'd.
+static PROGRAM_EXEC_FAILED: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(0);
+
+/// The stack a program's process runs on until its `execve`: a few calls deep.
+const PROGRAM_STACK: usize = 8192;
+
+/// Starts `program` with `argv` and exactly `envp`, the descriptors
+/// `stdio` as its 0, 1 and 2 and no other open, and `mask` as its signal
+/// mask (nsinit's own blocks the signals it forwards), the way
+/// `posix_spawn` does (`sys::clone3_vfork`); returns its PID once it has
+/// exec'd. Each of `stdio[i]` must be `i` itself, above 2, or a later one
+/// of the three (`[fd, 2, 2]`): they are put in place in order. `Err`
+/// names the call that failed: `clone3`, or `execve` with the program's
+/// errno (or that of putting its descriptors in place).
+pub fn spawn_program(
+    program: ZStr<'_>,
+    argv: &[Option<ZStr<'_>>],
+    envp: &[Option<ZStr<'_>>],
+    stdio: [sys::Fd; 3],
+    mask: Option<sys::SigSet>,
+) -> Result<i32, (&'static str, Errno)> {
+    use core::sync::atomic::Ordering;
+    use linux_raw_sys::general::{F_SETFD, SIG_SETMASK};
+    PROGRAM_EXEC_FAILED.store(0, Ordering::Relaxed);
+    let mut stack = [0u8; PROGRAM_STACK];
+    let pid = sys::clone3_vfork(0, None, &mut stack, &mut || {
+        if let Some(mask) = mask {
+            let _ = sys::sigprocmask(SIG_SETMASK, mask);
+        }
+        let mut ready = Ok(());
+        for (i, fd) in (0..).zip(stdio) {
+            // Already in place: only its close-on-exec flag goes.
+            let step = if fd == i { sys::fcntl(fd, F_SETFD, 0).map(drop) } else { sys::dup3(fd, i) };
+            ready = ready.and(step);
+        }
+        let errno = match ready.and(sys::close_range(3, u32::MAX, 0)) {
+            Ok(()) => sys::execve(program, argv, envp),
+            Err(e) => e,
+        };
+        PROGRAM_EXEC_FAILED.store(errno.into_raw(), Ordering::Release);
+        sys::exit_group(EXIT_NOT_FOUND)
+    })
+    .map_err(|e| ("clone3", e))?;
+    match PROGRAM_EXEC_FAILED.swap(0, Ordering::Acquire) {
+        0 => Ok(pid),
+        errno => {
+            let _ = wait_end(pid, 0);
+            Err(("execve", Errno::new(errno)))
+        }
+    }
+}
+
+/// `fd`, moved to 3 or above if it is one of the standard three (which a
+/// caller may have left closed), so that `spawn_program`'s `dup3`s onto 0, 1
+/// and 2 never overwrite it. Close-on-exec.
+pub fn above_stdio(fd: sys::OwnedFd) -> Result<sys::OwnedFd, Errno> {
+    if fd.0 > 2 {
+        return Ok(fd);
+    }
+    sys::fcntl(fd.0, linux_raw_sys::general::F_DUPFD_CLOEXEC, 3).map(|high| sys::OwnedFd(high as sys::Fd))
+}
+
+/// How a program `spawn_program` started ended.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Ended {
+    /// Its raw wait status.
+    Status(i32),
+    /// Still running after the time it had: it was killed and reaped.
+    TimedOut,
+}
+
+/// Waits for the program `pid`, at most `timeout` seconds when given, then
+/// kills it. `Err` names the call that failed.
+pub fn wait_program(pid: i32, timeout: Option<u32>) -> Result<Ended, (&'static str, Errno)> {
+    use linux_raw_sys::general::{POLLIN, SIGKILL};
+    if let Some(seconds) = timeout {
+        let pidfd = sys::pidfd_open(pid).map(sys::OwnedFd).map_err(|e| ("pidfd_open", e))?;
+        let deadline = i32::try_from(u64::from(seconds) * 1000).unwrap_or(i32::MAX);
+        let ready = loop {
+            match sys::poll_one(pidfd.0, POLLIN as i16, deadline) {
+                Err(Errno::EINTR) => {}
+                r => break r.map_err(|e| ("poll", e))?,
+            }
+        };
+        if ready == 0 {
+            let _ = sys::kill(pid, SIGKILL);
+            let _ = wait_end(pid, 0);
+            return Ok(Ended::TimedOut);
+        }
+    }
+    loop {
+        match sys::wait4(pid, 0) {
+            Err(Errno::EINTR) => {}
+            r => return r.map(|(_, status)| Ended::Status(status)).map_err(|e| ("wait4", e)),
+        }
+    }
+}

@@ -13,6 +13,7 @@
 //! errors, no other descriptor and nsinit's original signal mask.
 
 use super::mounts;
+use super::process::{Ended, above_stdio, spawn_program, wait_program};
 use super::passwd::{self, HOME_MAX, USER_FILE_MAX};
 use crate::config::{Container, IdMap, MAX_GROUPS, MAX_ID_MAPS, parse_user};
 use crate::error::Error;
@@ -20,11 +21,11 @@ use crate::rt;
 use crate::sys::{self, Errno, OwnedFd, SigSet, ZStr};
 use crate::text::{Line, ZBuf};
 use core::ffi::CStr;
-use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 use heapless::Vec;
 use linux_raw_sys::general::{
-    CLONE_NEWUSER, F_DUPFD_CLOEXEC, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, RESOLVE_NO_MAGICLINKS, S_IFMT,
-    S_IFREG, SIG_SETMASK,
+    CLONE_NEWUSER, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, RESOLVE_NO_MAGICLINKS, S_IFMT,
+    S_IFREG,
 };
 
 /// Whether nsinit wrote "deny" to the container's `setgroups`: set by nsinit
@@ -311,13 +312,6 @@ fn write_proc(pid: i32, file: &[u8], value: &[u8]) -> Result<(), Error> {
     sys::write_file(path.zstr(), value).map_err(|e| Error::sys("write", path.bytes(), e))
 }
 
-/// The errno of a helper's failed `execve`, left by its process, which
-/// shares nsinit's memory until then; 0 when it exec'd.
-static HELPER_EXEC_FAILED: AtomicI32 = AtomicI32::new(0);
-
-/// The stack a helper's process runs on until its `execve`: a few calls deep.
-const HELPER_STACK: usize = 8192;
-
 /// Most bytes of a helper's error output kept for nsinit's message.
 const HELPER_ERROR_MAX: usize = 256;
 
@@ -349,32 +343,13 @@ fn run_helper(path: &'static CStr, side: &Side, pid: i32, map: &[IdMap], mask: O
     let [err_r, err_w] = sys::pipe2(O_CLOEXEC).map_err(|e| Error::sys("pipe2", b"", e))?;
     let err_r = OwnedFd(err_r);
     let err_w = above_stdio(OwnedFd(err_w)).map_err(|e| Error::sys("fcntl", b"F_DUPFD_CLOEXEC", e))?;
-    HELPER_EXEC_FAILED.store(0, Ordering::Relaxed);
-    let mut stack = [0u8; HELPER_STACK];
-    let started = sys::clone3_vfork(0, None, &mut stack, &mut || {
-        if let Some(mask) = mask {
-            let _ = sys::sigprocmask(SIG_SETMASK, mask);
-        }
-        let ready = sys::dup3(null.0, 0).and(sys::dup3(null.0, 1)).and(sys::dup3(err_w.0, 2)).and(sys::close_range(3, u32::MAX, 0));
-        let errno = match ready {
-            Ok(()) => sys::execve(program, &argv, &[None]),
-            Err(e) => e,
-        };
-        HELPER_EXEC_FAILED.store(errno.into_raw(), Ordering::Release);
-        sys::exit_group(127)
-    });
+    let started = spawn_program(program, &argv, &[None], [null.0, null.0, err_w.0], mask);
     drop((null, err_w));
-    let helper_pid = started.map_err(|e| Error::sys("clone3", path, e))?;
-    let status = loop {
-        match sys::wait4(helper_pid, 0) {
-            Err(Errno::EINTR) => {}
-            r => break r.map_err(|e| Error::sys("wait4", path, e))?.1,
-        }
+    let helper_pid = started.map_err(|(step, e)| Error::sys(step, path, e))?;
+    // Without a time limit it cannot time out.
+    let Ended::Status(status) = wait_program(helper_pid, None).map_err(|(step, e)| Error::sys(step, path, e))? else {
+        return Err(Error::new(path).push(b" timed out"));
     };
-    match HELPER_EXEC_FAILED.swap(0, Ordering::Acquire) {
-        0 => {}
-        errno => return Err(Error::sys("execve", path, Errno::new(errno))),
-    }
     if status == 0 {
         return Ok(());
     }
@@ -389,15 +364,6 @@ fn run_helper(path: &'static CStr, side: &Side, pid: i32, map: &[IdMap], mask: O
     Err(e)
 }
 
-/// `fd`, moved to 3 or above if it is one of the standard three (which a
-/// caller may have left closed), so that the helper's `dup3`s onto 0, 1
-/// and 2 never overwrite it. Close-on-exec.
-fn above_stdio(fd: OwnedFd) -> Result<OwnedFd, Errno> {
-    if fd.0 > 2 {
-        return Ok(fd);
-    }
-    sys::fcntl(fd.0, F_DUPFD_CLOEXEC, 3).map(|high| OwnedFd(high as sys::Fd))
-}
 
 /// Where `--user`'s files are read, and its `HOME` and groups are kept: in
 /// the container process's memory (`ChildMemory`), not on its stack.

@@ -32,17 +32,8 @@ pub const CONFIG_MAX: usize = 1024 * 1024;
 /// bundle, environment variable names, the user as `UID:GID`, the file's
 /// own path. Going over is an error.
 pub const ARENA: usize = 32 * 1024;
-/// Most annotations kept.
-pub const MAX_ANNOTATIONS: usize = 64;
 /// Longest container ID (runc's limit).
 pub const ID_MAX: usize = 1024;
-
-/// What the bundle gives beyond the container description, kept for the
-/// lifecycle commands (`state` shows the annotations).
-#[derive(Debug, Default)]
-pub struct Bundle {
-    pub annotations: heapless::Vec<(&'static [u8], ZStr<'static>), MAX_ANNOTATIONS>,
-}
 
 /// An error from the mapping, with its JSON path: the parser's type.
 type Fail = json::Error<'static>;
@@ -62,12 +53,11 @@ pub fn check_id(id: &[u8]) -> Result<(), Error> {
 /// The first half of `run` (the next issue's `create`): reads the
 /// bundle's `config.json` and fills `c` from it. Only the file is read;
 /// nothing is made on the host.
-pub fn load(req: &BundleRequest<'static>, c: &mut Container<'static>) -> Result<&'static Bundle, Error> {
+pub fn load(req: &BundleRequest<'static>, c: &mut Container<'static>) -> Result<(), Error> {
     static BUFFER: rt::StaticCell<[u8; CONFIG_MAX + 1]> = rt::StaticCell::new([0; CONFIG_MAX + 1]);
     static ARENA_ROOM: rt::StaticCell<[u8; ARENA]> = rt::StaticCell::new([0; ARENA]);
-    static BUNDLE: rt::StaticCell<Bundle> = rt::StaticCell::new(Bundle { annotations: heapless::Vec::new() });
     let taken = || Error::new(b"config.json: read twice");
-    let (buf, room, bundle) = (BUFFER.take().ok_or_else(taken)?, ARENA_ROOM.take().ok_or_else(taken)?, BUNDLE.take().ok_or_else(taken)?);
+    let (buf, room) = (BUFFER.take().ok_or_else(taken)?, ARENA_ROOM.take().ok_or_else(taken)?);
     let mut arena = Arena { free: room };
     // `config.json` in errors when the bundle is the working directory, as
     // runc names it; `DIR/config.json` otherwise.
@@ -76,8 +66,20 @@ pub fn load(req: &BundleRequest<'static>, c: &mut Container<'static>) -> Result<
         dir => arena.join(dir, b"config.json").map_err(|_| Error::new(b"--bundle: path too long"))?,
     };
     let text = crate::read_file(file, buf, b"config.json")?;
-    fill(text, req.bundle.bytes(), &mut arena, c, bundle, true).map_err(|e| e.into_error(file.bytes()))?;
-    Ok(bundle)
+    fill(text, req.bundle.bytes(), &mut arena, c, true).map_err(|e| e.into_error(file.bytes()))?;
+    // For the state hooks read: the ID and the bundle's absolute path.
+    c.identity.id = req.id;
+    c.identity.bundle = Some(match req.bundle.bytes() {
+        [b'/', ..] => req.bundle,
+        dir => {
+            let mut cwd = [0u8; crate::config::PATH_MAX];
+            let n = sys::getcwd(&mut cwd).map_err(|e| Error::sys("getcwd", b"", e))?;
+            let cwd = cwd[..n].strip_suffix(b"\0").unwrap_or(&cwd[..n]);
+            let joined = if dir == b"." { arena.put(&[cwd]) } else { arena.join(cwd, dir) };
+            joined.map_err(|e| e.into_error(file.bytes()))?
+        }
+    });
+    Ok(())
 }
 
 /// Fills `c` from the JSON `text` of a bundle at `dir`; `run`: the file
@@ -88,7 +90,6 @@ pub fn fill(
     dir: &'static [u8],
     arena: &mut Arena,
     c: &mut Container<'static>,
-    bundle: &mut Bundle,
     run: bool,
 ) -> Result<(), Fail> {
     c.clear();
@@ -102,8 +103,8 @@ pub fn fill(
         b"domainname" => m.uts(j, false),
         b"mounts" => mounts::mounts(j, &mut m),
         b"linux" => linux::linux(j, &mut m),
-        b"annotations" => annotations(j, bundle),
-        b"hooks" => unsupported(j),
+        b"annotations" => annotations(j, &mut m),
+        b"hooks" => process::hooks(j, &mut m),
         _ => j.skip(),
     })?;
     json.end()?;
@@ -215,11 +216,12 @@ fn root(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     })
 }
 
-/// `annotations`: string to string, kept.
-fn annotations(j: &mut Json<'static>, bundle: &mut Bundle) -> Result<(), Fail> {
+/// `annotations`: string to string, kept for the state.
+fn annotations(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.object(|j, key| {
         let value = j.string()?;
-        bundle.annotations.push((key, value)).map_err(|_| Fail::new("too many annotations (at most 64)"))
+        let key = m.arena.put(&[key])?;
+        m.c.identity.annotations.push((key, value)).map_err(|_| Fail::new("too many annotations (at most 128)"))
     })
 }
 

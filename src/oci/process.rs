@@ -2,7 +2,7 @@
 
 use super::{Fail, Map, SEEN_CWD, SEEN_PROCESS, absolute, unsupported};
 use super::json::Json;
-use crate::config::{Capabilities, EnvOp, MAX_FILE_ARGS, Payload, MAX_RLIMITS, Rlimit, capability, rlimit_resource};
+use crate::config::{Capabilities, EnvOp, Hook, HookPoint, MAX_FILE_ARGS, Payload, MAX_RLIMITS, Rlimit, capability, rlimit_resource};
 
 /// `process`: `args`, `env`, `cwd`, `user`, `capabilities`, `rlimits`,
 /// `noNewPrivileges`, `oomScoreAdj`, `terminal`, `consoleSize`.
@@ -187,4 +187,65 @@ fn rlimit(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     }
     const _: () = assert!(MAX_RLIMITS == 16);
     m.c.rlimits.push(Rlimit { resource, soft, hard }).map_err(|_| Fail::new("too many rlimits (at most 16)"))
+}
+
+/// `hooks`: for each point, its list of `{path, args, env, timeout}`.
+pub fn hooks(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    const POINTS: [HookPoint; 6] = [
+        HookPoint::Prestart,
+        HookPoint::CreateRuntime,
+        HookPoint::CreateContainer,
+        HookPoint::StartContainer,
+        HookPoint::Poststart,
+        HookPoint::Poststop,
+    ];
+    j.object(|j, key| match POINTS.iter().find(|p| p.name().as_bytes() == key) {
+        Some(&point) => j.array(|j, _| hook(j, m, point)),
+        None => j.skip(),
+    })
+}
+
+fn hook(j: &mut Json<'static>, m: &mut Map<'_>, point: HookPoint) -> Result<(), Fail> {
+    let hooks = &mut m.c.hooks;
+    let (mut path, mut args, mut env, mut timeout) = (None, None, None, None);
+    j.object(|j, key| match key {
+        b"path" => {
+            path = Some(absolute(j)?);
+            Ok(())
+        }
+        b"args" | b"env" => {
+            let start = u16::try_from(hooks.words.len()).map_err(|_| too_many_words())?;
+            j.array(|j, _| {
+                let word = j.string()?;
+                hooks.words.push(Some(word)).map_err(|_| too_many_words())
+            })?;
+            hooks.words.push(None).map_err(|_| too_many_words())?;
+            *(if key == b"args" { &mut args } else { &mut env }) = Some(start);
+            Ok(())
+        }
+        b"timeout" => {
+            let seconds = j.u32()?;
+            if seconds == 0 {
+                return Err(Fail::new("expected seconds, at least 1"));
+            }
+            timeout = Some(seconds);
+            Ok(())
+        }
+        _ => j.skip(),
+    })?;
+    let path = path.ok_or_else(|| Fail::new("path: missing (required)"))?;
+    // Without `args`, argv is the path alone; without `env`, empty.
+    let args = match args {
+        Some(start) => start,
+        None => hooks.push_words([path]).ok_or_else(too_many_words)?,
+    };
+    let env = match env {
+        Some(start) => start,
+        None => hooks.push_words([]).ok_or_else(too_many_words)?,
+    };
+    hooks.list.push(Hook { point, path, args, env, timeout }).map_err(|_| Fail::new("too many hooks (at most 32)"))
+}
+
+fn too_many_words() -> Fail {
+    Fail::new("too many hook arguments and variables in all (at most 1024)")
 }

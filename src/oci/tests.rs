@@ -1,7 +1,7 @@
 //! The mapping, on the host: JSON text in, description or message out.
 
 use super::*;
-use crate::config::{EnvOp, MountKind};
+use crate::config::{EnvOp, HookPoint, MountKind};
 use linux_raw_sys::general::{CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID};
 
 /// A minimal valid config with `extra` members added at the top level.
@@ -17,8 +17,7 @@ fn mapped(text: &str) -> Result<Container<'static>, String> {
     let text: &'static mut [u8] = Box::leak(text.as_bytes().to_vec().into_boxed_slice());
     let mut arena = Arena::new(Box::leak(vec![0u8; ARENA].into_boxed_slice()));
     let mut c = Container::new();
-    let bundle = Box::leak(Box::default());
-    match fill(text, b"/b", &mut arena, &mut c, bundle, true) {
+    match fill(text, b"/b", &mut arena, &mut c, true) {
         Ok(()) => Ok(c),
         Err(e) => Err(e.into_error(b"config.json").text()),
     }
@@ -170,4 +169,32 @@ fn ids_as_runc_takes_them() {
     for bad in ["", "-a", ".a", "a/b", "a b", &"x".repeat(1025)] {
         assert!(check_id(bad.as_bytes()).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn hooks_and_annotations_are_kept() {
+    let c = mapped(&config(
+        r#", "annotations": {"org.example": "v", "b": ""},
+        "hooks": {"prestart": [{"path": "/bin/a"}], "poststop": [{"path": "/bin/b", "args": ["b", "1"], "env": ["X=1"], "timeout": 5}],
+        "frob": [1]}"#,
+    ))
+    .unwrap();
+    let notes: Vec<_> = c.identity.annotations.iter().map(|(k, v)| (k.bytes().to_vec(), v.bytes().to_vec())).collect();
+    assert_eq!(notes, [(b"org.example".to_vec(), b"v".to_vec()), (b"b".to_vec(), b"".to_vec())]);
+    assert_eq!(c.hooks.list.len(), 2);
+    let words = |start| c.hooks.words_from(start).iter().map(|w| w.map(|w| w.bytes().to_vec())).collect::<Vec<_>>();
+    let (a, b) = (c.hooks.list[0], c.hooks.list[1]);
+    assert_eq!((a.point, a.timeout, b.point, b.timeout), (HookPoint::Prestart, None, HookPoint::Poststop, Some(5)));
+    assert_eq!(words(a.args), [Some(b"/bin/a".to_vec()), None], "argv is the path alone");
+    assert_eq!(words(a.env), [None]);
+    assert_eq!(words(b.args), [Some(b"b".to_vec()), Some(b"1".to_vec()), None]);
+    assert_eq!(words(b.env), [Some(b"X=1".to_vec()), None]);
+    assert_eq!(
+        fails(&config(r#", "hooks": {"poststart": [{"path": "rel"}]}"#)),
+        "nsinit: config.json: hooks.poststart[0].path: expected an absolute path 'rel'"
+    );
+    assert_eq!(
+        fails(&config(r#", "hooks": {"poststart": [{"path": "/x", "timeout": 0}]}"#)),
+        "nsinit: config.json: hooks.poststart[0].timeout: expected seconds, at least 1"
+    );
 }

@@ -728,6 +728,12 @@ pub fn memfd_create(name: ZStr<'_>, flags: u32) -> Result<Fd, Errno> {
     unsafe { syscall!(Sysno::memfd_create, name.as_ptr(), flags) }.map(|fd| fd as Fd)
 }
 
+/// `lseek(fd, offset, whence)`: the new offset.
+pub fn lseek(fd: Fd, offset: i64, whence: u32) -> Result<u64, Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::lseek, fd, offset, whence) }.map(|o| o as u64)
+}
+
 /// Copies up to `count` bytes from `from` to `to` in the kernel.
 pub fn sendfile(to: Fd, from: Fd, count: usize) -> Result<usize, Errno> {
     // SAFETY: no offset pointer is passed.

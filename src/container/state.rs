@@ -1,0 +1,173 @@
+//! The container's state as runtime-spec describes it (`runtime.md#state`):
+//! the JSON document each hook reads on its standard input, and what
+//! `nsinit state` will print.
+
+use crate::config::Identity;
+use crate::sys::{self, Errno, Fd};
+
+/// The runtime-spec version nsinit's state documents follow.
+pub const OCI_VERSION: &[u8] = b"1.2.1";
+
+/// Where the container is in its life: the spec's `status` values.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Status {
+    Creating,
+    Created,
+    Running,
+    Stopped,
+}
+
+impl Status {
+    pub const fn name(self) -> &'static [u8] {
+        match self {
+            Status::Creating => b"creating",
+            Status::Created => b"created",
+            Status::Running => b"running",
+            Status::Stopped => b"stopped",
+        }
+    }
+}
+
+/// Writes the state to `fd`, one JSON object with no newline:
+/// `{"ociVersion":"1.2.1","id":ID,"status":S,"pid":N,"bundle":DIR,"annotations":{...}}`.
+/// `pid`: the container's process as nsinit sees it, left out when there
+/// is none (`stopped`). An ID or bundle nsinit was not given is `""`.
+pub fn write(fd: Fd, who: &Identity<'_>, status: Status, pid: Option<i32>) -> Result<(), Errno> {
+    let mut out = Out { fd, buf: [0; OUT_BUF], len: 0 };
+    out.raw(b"{\"ociVersion\":\"")?;
+    out.raw(OCI_VERSION)?;
+    out.raw(b"\",\"id\":")?;
+    out.string(who.id.map_or(&b""[..], |s| s.bytes()))?;
+    out.raw(b",\"status\":\"")?;
+    out.raw(status.name())?;
+    out.raw(b"\"")?;
+    if let Some(pid) = pid {
+        out.raw(b",\"pid\":")?;
+        let mut digits = [0u8; 64];
+        out.raw(crate::text::digits(pid as u64, 10, &mut digits))?;
+    }
+    out.raw(b",\"bundle\":")?;
+    out.string(who.bundle.map_or(&b""[..], |s| s.bytes()))?;
+    out.raw(b",\"annotations\":{")?;
+    for (i, (key, value)) in who.annotations.iter().enumerate() {
+        if i > 0 {
+            out.raw(b",")?;
+        }
+        out.string(key.bytes())?;
+        out.raw(b":")?;
+        out.string(value.bytes())?;
+    }
+    out.raw(b"}}")?;
+    out.flush()
+}
+
+/// Bytes gathered before a `write`: a state without annotations fits.
+const OUT_BUF: usize = 512;
+
+/// A buffered writer to a descriptor: the state has no size limit.
+struct Out {
+    fd: Fd,
+    buf: [u8; OUT_BUF],
+    len: usize,
+}
+
+impl Out {
+    fn raw(&mut self, bytes: &[u8]) -> Result<(), Errno> {
+        for &b in bytes {
+            if self.len == OUT_BUF {
+                self.flush()?;
+            }
+            self.buf[self.len] = b;
+            self.len += 1;
+        }
+        Ok(())
+    }
+
+    /// A JSON string: `"` and `\` escaped, control characters as `\u00XX`;
+    /// other bytes as they are (UTF-8 when config.json gave them).
+    fn string(&mut self, s: &[u8]) -> Result<(), Errno> {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        self.raw(b"\"")?;
+        for &b in s {
+            match b {
+                b'"' | b'\\' => self.raw(&[b'\\', b])?,
+                0..0x20 => self.raw(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])?,
+                _ => self.raw(&[b])?,
+            }
+        }
+        self.raw(b"\"")
+    }
+
+    fn flush(&mut self) -> Result<(), Errno> {
+        let mut done = 0;
+        while done < self.len {
+            match sys::write(self.fd, &self.buf[done..self.len]) {
+                Ok(n) => done += n,
+                Err(Errno::EINTR) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.len = 0;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Identity;
+    use std::ffi::CString;
+
+    fn z(s: &str) -> crate::sys::ZStr<'static> {
+        crate::sys::ZStr::new(Box::leak(CString::new(s).unwrap().into_boxed_c_str()))
+    }
+
+    /// The state as a hook would read it.
+    fn written(who: &Identity<'_>, status: Status, pid: Option<i32>) -> String {
+        let fd = sys::memfd_create(z("state-test"), 0).unwrap();
+        write(fd, who, status, pid).unwrap();
+        sys::lseek(fd, 0, 0).unwrap();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut got = Vec::new();
+        loop {
+            let n = sys::read(fd, &mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        sys::close(fd).unwrap();
+        String::from_utf8(got).unwrap()
+    }
+
+    #[test]
+    fn a_state_has_every_field_the_spec_names_with_strings_escaped() {
+        let mut who = Identity { id: Some(z("web-1")), bundle: Some(z("/srv/b\"x\\y")), ..Identity::default() };
+        who.annotations.push((z("a"), z("line\nnext\t\u{1}"))).unwrap();
+        who.annotations.push((z("é"), z(""))).unwrap();
+        assert_eq!(
+            written(&who, Status::Creating, Some(42)),
+            r#"{"ociVersion":"1.2.1","id":"web-1","status":"creating","pid":42,"bundle":"/srv/b\"x\\y","annotations":{"a":"line\u000anext\u0009\u0001","é":""}}"#
+        );
+    }
+
+    #[test]
+    fn a_stopped_container_has_no_pid_and_an_empty_identity_is_empty_strings() {
+        assert_eq!(
+            written(&Identity::default(), Status::Stopped, None),
+            r#"{"ociVersion":"1.2.1","id":"","status":"stopped","bundle":"","annotations":{}}"#
+        );
+    }
+
+    #[test]
+    fn a_state_larger_than_the_buffer_is_written_whole() {
+        let mut who = Identity { id: Some(z("big")), ..Identity::default() };
+        let long = "v".repeat(3000);
+        for i in 0..20 {
+            who.annotations.push((z(&format!("k{i}")), z(&long))).unwrap();
+        }
+        let text = written(&who, Status::Running, Some(7));
+        assert!(text.ends_with("}}") && text.contains(r#""status":"running","pid":7"#));
+        assert_eq!(text.matches(&long).count(), 20);
+    }
+}
