@@ -151,6 +151,11 @@ fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             Ok(())
         })
     })?;
+    // The kernel raises an ambient capability only when it is permitted
+    // and inheritable; runc and crun ask for each and go on without those
+    // it refuses (runc spec's own config lists ambient ones without any
+    // inheritable): the same set, asked for exactly.
+    caps.ambient &= caps.permitted & caps.inheritable;
     m.c.process.capabilities = Some(caps);
     Ok(())
 }

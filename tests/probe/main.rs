@@ -29,6 +29,9 @@
 //! For the rootless tests: chown PATH UID GID (`chown ok|ERRNO`), stat PATH
 //! (`uid=U gid=G` of its owner), become UID GID (setgroups to GID alone,
 //! setgid, setuid, as apt drops to `_apt`, then what `id` prints).
+//! For the OCI tests: report (all a runtime sets up for its payload, in
+//! sections `== NAME`: status, limits, oom_score_adj and mountinfo as
+//! /proc/self has them, hostname, domainname, cwd, env).
 //! Started as `hello` (argv[0]'s last component), it is the demo; started
 //! as `newuidmap` or `newgidmap`, it is a stand-in for the helper that
 //! tells on its stderr what nsinit gave it, and fails.
@@ -86,6 +89,7 @@ fn main(args: Args) -> ! {
             (b"deaf", Some(s), None) => number(s).map_or(2, deaf),
             (b"readline", None, _) => readline(),
             (b"id", None, _) => ids(),
+            (b"report", None, _) => report_all(args.envp),
             (b"chown", Some(path), Some(uid)) => match (number(uid), word(4).and_then(number), word(5)) {
                 (Some(u), Some(g), None) => chown(path, u as u32, g as u32),
                 _ => 2,
@@ -175,6 +179,26 @@ fn cwd() -> i32 {
         }
         Err(e) => fail(b"getcwd", e),
     }
+}
+
+fn report_all(envp: &[Option<ZStr<'_>>]) -> i32 {
+    for (name, path) in [
+        (&b"status"[..], c"/proc/self/status"),
+        (b"limits", c"/proc/self/limits"),
+        (b"oom_score_adj", c"/proc/self/oom_score_adj"),
+        (b"mountinfo", c"/proc/self/mountinfo"),
+    ] {
+        say(&[b"== ", name]);
+        cat(ZStr::new(path));
+    }
+    say(&[b"== hostname"]);
+    print_uts(1);
+    say(&[b"== domainname"]);
+    print_uts(5);
+    say(&[b"== cwd"]);
+    cwd();
+    say(&[b"== env"]);
+    print_all(envp)
 }
 
 fn cat(path: ZStr<'_>) -> i32 {
