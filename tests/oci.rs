@@ -66,10 +66,9 @@ fn edit(config: &str, edit: &str) -> String {
 }
 
 /// A bundle: the usual test rootfs as `rootfs`, and `config` as its
-/// `config.json`, the probe's `report` as the process.
+/// `config.json`.
 fn bundle(tag: &str, config: &str) -> Rootfs {
     let r = Rootfs::new(tag);
-    let config = edit(config, "d['process']['args'] = ['/bin/probe', 'report']; d['process']['terminal'] = False");
     fs::write(r.base.join("config.json"), config).expect("write config.json");
     r
 }
@@ -158,7 +157,7 @@ fn assert_same(theirs: &BTreeMap<String, Vec<String>>, ours: &BTreeMap<String, V
     }
 }
 
-const PROCESS: [&str; 7] = ["status", "limits", "oom_score_adj", "hostname", "domainname", "cwd", "env"];
+const PROCESS: [&str; 8] = ["status", "limits", "oom_score_adj", "hostname", "domainname", "cwd", "args", "env"];
 
 /// The default devices the spec wants in every container: crun makes
 /// them with mknod (binds them in a user namespace, after the other
@@ -207,11 +206,14 @@ fn assert_mounts_match(theirs: &[String], ours: &[String], what: &str) {
     }
 }
 
-/// runc spec's bundle, with `edit` applied.
+/// runc spec's bundle running the probe's `report`, with `change` applied.
 fn spec_bundle(tag: &str, rootless: bool, change: &str) -> Rootfs {
     // FIXME(cgroups branch): the default device rule (deny all, "rwm") is
     // an error until config::Resources has device rules; dropped here.
-    let config = edit(&runc_spec(rootless), "d['linux'].pop('resources', None)");
+    let config = edit(
+        &runc_spec(rootless),
+        "d['linux'].pop('resources', None); d['process']['args'] = ['/bin/probe', 'report']; d['process']['terminal'] = False",
+    );
     bundle(tag, &edit(&config, change))
 }
 
@@ -235,7 +237,7 @@ fn runc_spec_bundle_as_crun_runs_it() {
 #[test]
 fn each_process_field_as_crun_sets_it() {
     for (tag, change) in [
-        ("args", "d['process']['args'] = ['/bin/probe', 'report', 'x']"),
+        ("args", "d['process']['args'] = ['/bin/probe', 'report', 'x', '', 'a b']"),
         ("env", "d['process']['env'] = ['A=1', 'B=two=2', 'PATH=/bin']"),
         ("cwd", "d['process']['cwd'] = '/tmp'"),
         ("user", "d['process']['user'] = {'uid': 1000, 'gid': 1001, 'additionalGids': [5, 6]}"),

@@ -683,7 +683,10 @@ fn setup(
     if let Some(mut caps) = caps {
         // A --user name is taken for a user other than root until it is
         // looked up (config::options): one that is uid 0 gets root's sets.
-        if root_user == Some(true) {
+        // Numbers were known when the sets were made (and a config.json's
+        // sets are exact).
+        let named = c.process.user.and_then(|u| crate::config::parse_user(u.bytes())).is_some_and(|u| matches!(u.user, crate::config::Id::Name(_)));
+        if root_user == Some(true) && named {
             caps = Capabilities { effective: caps.bounding, permitted: caps.bounding, inheritable: 0, ambient: 0, ..caps };
         }
         security::set_capabilities(&caps)?;

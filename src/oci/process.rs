@@ -8,6 +8,8 @@ use crate::config::{Capabilities, EnvOp, Hook, HookPoint, MAX_FILE_ARGS, Payload
 /// `noNewPrivileges`, `oomScoreAdj`, `terminal`, `consoleSize`.
 pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     m.seen |= SEEN_PROCESS;
+    // No `capabilities`: none at all, as runc and crun read it.
+    m.c.process.capabilities = Some(Capabilities::default());
     j.object(|j, key| match key {
         b"args" => {
             // `clear` left the words empty, in place.
@@ -130,10 +132,10 @@ fn id(j: &mut Json<'static>) -> Result<u32, Fail> {
 /// `capabilities`: the five sets, each a list of `CAP_*` names; a set not
 /// given is empty.
 fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    let mut caps = Capabilities::default();
     if j.null()? {
         return Ok(());
     }
-    let mut caps = Capabilities::default();
     j.object(|j, key| {
         let set = match key {
             b"bounding" => &mut caps.bounding,
