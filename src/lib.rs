@@ -85,6 +85,7 @@ fn start(args: rt::Args) -> Result<i32, Error> {
     static CONTAINER: rt::StaticCell<Container<'static>> = rt::StaticCell::new(Container::new());
     let container = CONTAINER.take().ok_or_else(|| Error::new(b"container description taken"))?;
     let action = match config::parse(args.argv, &mut load_config, path_room()?, container)? {
+        #[cfg(feature = "oci")]
         Action::Bundle { request, mode, payload } => {
             bundle(request, payload, container)?;
             Action::Run(mode)
@@ -123,7 +124,11 @@ fn start(args: rt::Args) -> Result<i32, Error> {
         Action::Run(Mode::Bench { .. }) if container.process.terminal => Err(Error::new(b"bench: --tty does not go with bench")),
         Action::Run(Mode::Bench { runs, jobs }) if cfg!(feature = "bench") => bench::run(container, args.envp, runs, jobs),
         Action::Run(Mode::Bench { .. }) => Err(Error::new(b"bench: not in this build (cargo feature bench)")),
-        Action::Bundle { .. } | Action::Spec { .. } => Err(Error::new(b"OCI bundles: not in this build (cargo feature oci)")),
+        // Handled above.
+        #[cfg(feature = "oci")]
+        Action::Bundle { .. } | Action::Spec { .. } => Ok(0),
+        #[cfg(not(feature = "oci"))]
+        Action::Unused(_, never) => match never {},
     }
 }
 
@@ -146,10 +151,6 @@ fn bundle(
     Ok(())
 }
 
-#[cfg(not(feature = "oci"))]
-fn bundle(_: config::BundleRequest<'static>, _: Option<&'static [Option<ZStr<'static>>]>, _: &mut Container<'static>) -> Result<(), Error> {
-    Err(Error::new(b"OCI bundles: not in this build (cargo feature oci)"))
-}
 
 /// Whether `--timings` is among nsinit's own options (before any `--`).
 fn asks_for_timings(argv: &[Option<ZStr<'_>>]) -> bool {

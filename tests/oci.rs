@@ -124,7 +124,9 @@ fn report(out: &str) -> BTreeMap<String, Vec<String>> {
             sections.get_mut(&current).expect("a section").push(l);
         }
     }
-    sections.get_mut("env").map(|e| e.sort());
+    if let Some(env) = sections.get_mut("env") {
+        env.sort();
+    }
     sections
 }
 

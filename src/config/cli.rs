@@ -21,9 +21,15 @@ pub enum Action<'a> {
     /// container is the bundle's, which `oci::load` reads into the
     /// description; a `payload` on the command line replaces its
     /// `process.args`.
+    #[cfg(feature = "oci")]
     Bundle { request: BundleRequest<'a>, mode: Mode, payload: Option<&'a [Option<ZStr<'a>>]> },
     /// `nsinit spec [--rootless] [--bundle DIR]`: write a `config.json`.
+    #[cfg(feature = "oci")]
     Spec { bundle: Option<ZStr<'a>>, rootless: bool },
+    /// Without the feature `oci` nothing here borrows the argv; never made.
+    #[cfg(not(feature = "oci"))]
+    #[doc(hidden)]
+    Unused(core::marker::PhantomData<&'a ()>, core::convert::Infallible),
 }
 
 /// What `nsinit run` and `--bundle` name on the command line.
@@ -61,18 +67,18 @@ pub fn parse<'a>(
     room: &'a mut [u8],
     container: &mut Container<'a>,
 ) -> Result<Action<'a>, Error> {
-    if cfg!(feature = "oci") {
-        match argv.get(1).copied().flatten().map(|w| w.bytes()) {
-            Some(b"run") => return runc_run(argv),
-            Some(b"spec") => return runc_spec(argv),
-            _ => {}
-        }
+    #[cfg(feature = "oci")]
+    match argv.get(1).copied().flatten().map(|w| w.bytes()) {
+        Some(b"run") => return runc_run(argv),
+        Some(b"spec") => return runc_spec(argv),
+        _ => {}
     }
     let bench = bench_flags(argv)?;
     let first = bench.map_or(1, |(_, _, first)| first);
     let mut config = None;
     let mut asked = None;
     let mut timings = false;
+    #[cfg(feature = "oci")]
     let (mut bundle, mut other) = (None, None);
     let payload_at = walk(argv, first, &mut |opt, args| {
         match (opt.name, args) {
@@ -81,9 +87,14 @@ pub fn parse<'a>(
             ("timings", _) => timings = true,
             ("config", [path]) if config.is_none() => config = Some(*path),
             ("config", _) => return Err(Error::new(b"--config: given twice")),
+            #[cfg(feature = "oci")]
             ("bundle", [dir]) if bundle.is_none() => bundle = Some(*dir),
+            #[cfg(feature = "oci")]
             ("bundle", _) => return Err(Error::new(b"--bundle: given twice")),
+            #[cfg(feature = "oci")]
             (name, _) => other = other.or(Some(name)),
+            #[cfg(not(feature = "oci"))]
+            _ => {}
         }
         Ok(())
     })?;
@@ -92,6 +103,7 @@ pub fn parse<'a>(
         Some(false) => return Ok(Action::Version),
         None => {}
     }
+    #[cfg(feature = "oci")]
     if let Some(dir) = bundle {
         // The bundle's config.json is the whole description.
         if let Some(name) = config.map(|_| "config").or(other) {
@@ -156,6 +168,7 @@ fn bench_flags(argv: &[Option<ZStr<'_>>]) -> Result<Option<(u32, u32, usize)>, E
 }
 
 /// `nsinit run [--bundle DIR] [--pid-file FILE] ID`, as `runc run` takes it.
+#[cfg(feature = "oci")]
 fn runc_run<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Action<'a>, Error> {
     let mut request = BundleRequest { bundle: ZStr::new(c"."), id: None, pid_file: None };
     let mut i = 2;
@@ -183,6 +196,7 @@ fn runc_run<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Action<'a>, Error> {
 }
 
 /// `nsinit spec [--rootless] [--bundle DIR]`.
+#[cfg(feature = "oci")]
 fn runc_spec<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Action<'a>, Error> {
     let (mut bundle, mut rootless) = (None, false);
     let mut i = 2;

@@ -128,8 +128,8 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             let (on, off) = if clears { (&mut cleared, &mut set) } else { (&mut set, &mut cleared) };
             *on |= flag;
             *off &= !flag;
-        } else if DEFAULT_WORDS.contains(&w) || (w == b"rbind" && kind == Some(MountKind::Bind)) {
-        } else if rules.data.contains(&w) {
+        } else if DEFAULT_WORDS.contains(&w) || (w == b"rbind" && kind == Some(MountKind::Bind)) || rules.data.contains(&w) {
+            // Done by default, or by the kind itself.
         } else if let (Some(mount), Some(size)) = (mount.as_mut().filter(|m| m.kind == MountKind::Tmpfs), w.strip_prefix(b"size=")) {
             mount.size = Some(crate::config::parse_size(size).ok_or_else(|| Fail::new("expected size=BYTES (K, M, G)").with_detail(w))?);
         } else if let (Some(mount), Some(mode)) = (mount.as_mut().filter(|m| m.kind == MountKind::Tmpfs), w.strip_prefix(b"mode=")) {
