@@ -43,7 +43,8 @@ CASES = {
 }
 SHORT = {"a": "minimal", "b": "default without net ns", "c": "default (runc spec)"}
 BASELINE_MODE = {"a": "min", "b": "default", "c": "default-net"}
-RUNNERS = ["baseline", "nsinit", "crun", "runc", "bwrap", "unshare"]
+# nsinit-oci: `nsinit run` on the same OCI bundle crun and runc get (issue 13).
+RUNNERS = ["baseline", "nsinit", "nsinit-oci", "crun", "runc", "bwrap", "unshare"]
 # Timed runs per command and pass (see `hyperfine`), after WARMUP runs. The
 # same count for every command, so that the two passes weigh the same.
 RUNS, WARMUP = 1500, 30
@@ -65,6 +66,8 @@ TARGETS = {
     "size": 48 * 1024,  # the core build (cargo --no-default-features); issue 13
     "size_full": 160 * 1024,  # everything in, the OCI front end included; issue 13
     "vmhwm_kib": 128,
+    "vmhwm_oci_kib": 160,  # nsinit run --bundle (issue 13)
+    "oci_vs_cli": 1.10,  # nsinit run --bundle <= 1.10 x nsinit's command line, same container
     "syscalls_to_exec": 40,
 }
 
@@ -271,6 +274,7 @@ def commands(ctx, case, payload="noop", cid=None):
     return {
         "baseline": [ctx.helper("baseline"), BASELINE_MODE[case], r, p],
         "nsinit": [ctx.nsinit] + nsinit + [p],
+        "nsinit-oci": [ctx.nsinit, "run", "--bundle", oci[2], cid],
         "crun": [which("crun"), "--root", os.path.join(ctx.state, "crun")] + oci,
         "runc": [which("runc"), "--root", os.path.join(ctx.state, "runc")] + oci,
         "bwrap": [which("bwrap")] + bwrap + [p],
@@ -640,7 +644,7 @@ def concurrency(ctx, ok):
     rounds = {(name, k): max(3, BURST_STARTS.get(name, BURST_STARTS_DEFAULT) // k)
               for name in RUNNERS for k in CONCURRENCY}
     burst_bundles(ctx, "b", "noop", template,
-                  max((warmup + n) * k for (name, k), n in rounds.items() if name in ("crun", "runc")))
+                  max((warmup + n) * k for (name, k), n in rounds.items() if name in ("crun", "runc", "nsinit-oci")))
     for name, argv in commands(ctx, "b", cid=template).items():
         if name not in ok["b"]:
             continue
@@ -778,7 +782,7 @@ def gnuplot_terminal():
 
 
 # One colour per runner in every plot; nsinit stands out.
-COLORS = {"baseline": "#555555", "nsinit": "#d62728", "crun": "#1f77b4", "runc": "#ff7f0e",
+COLORS = {"baseline": "#555555", "nsinit": "#d62728", "nsinit-oci": "#e377c2", "crun": "#1f77b4", "runc": "#ff7f0e",
           "bwrap": "#2ca02c", "unshare": "#9467bd"}
 
 
@@ -865,6 +869,19 @@ def targets(timing, res):
               f"by pass {' / '.join(f'{x:.3f}x' for x in passes)}{noise})")
     for case in ("b", "c"):
         t = timing[case]
+        for peer in ("crun", "runc"):
+            what = f"case {case}: nsinit run --bundle >= {TARGETS[peer]:g}x faster than {peer} run"
+            if peer not in t or "nsinit-oci" not in t:
+                check(what, False, f"{peer if peer not in t else 'nsinit run'} did not run")
+                continue
+            r = t[peer]["median"] / t["nsinit-oci"]["median"]
+            check(what, r >= TARGETS[peer], f"{r:.2f}x ({ms(t[peer]['median'])} vs {ms(t['nsinit-oci']['median'])} ms)")
+        if "nsinit-oci" in t:
+            # The bundle is runc spec's with a cgroupsPath (as crun and runc
+            # get it), so nsinit run also makes the container's cgroups.
+            r = t["nsinit-oci"]["median"] / t["nsinit"]["median"]
+            check(f"case {case}: nsinit run --bundle <= {TARGETS['oci_vs_cli']}x nsinit's command line",
+                  r <= TARGETS["oci_vs_cli"], f"{r:.3f}x ({ms(t['nsinit-oci']['median'])} vs {ms(t['nsinit']['median'])} ms)")
         for peer in ("crun", "runc", "bwrap"):
             if peer not in t:
                 check(f"case {case}: >= {TARGETS[peer]:g}x faster than {peer}", False, f"{peer} did not run")
@@ -880,6 +897,9 @@ def targets(timing, res):
           f"{size} bytes ({size / 1024:.1f} KiB)")
     hwm = max(v["VmHWM"] for (case, name), v in res["rss"].items() if name == "nsinit")
     check(f"nsinit VmHWM <= {TARGETS['vmhwm_kib']} KiB", hwm <= TARGETS["vmhwm_kib"], f"{hwm} KiB (largest of the cases)")
+    oci = [v["VmHWM"] for (case, name), v in res["rss"].items() if name == "nsinit-oci"]
+    check(f"nsinit run --bundle VmHWM <= {TARGETS['vmhwm_oci_kib']} KiB", bool(oci) and max(oci) <= TARGETS["vmhwm_oci_kib"],
+          f"{max(oci)} KiB (largest of the cases)" if oci else "nsinit run did not run")
     n, _ = res["to_exec"]
     check(f"<= {TARGETS['syscalls_to_exec']} syscalls to the payload's execve (case a)",
           n <= TARGETS["syscalls_to_exec"], f"{n}")

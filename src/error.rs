@@ -97,6 +97,18 @@ impl Error {
     }
 }
 
+/// Runs `f`, which may make and print messages of its own (warnings), and
+/// gives the current message back as it was: for work done while an error
+/// is on its way out, as `poststop` hooks are.
+pub fn keeping_message<R>(f: impl FnOnce() -> R) -> R {
+    let saved = with_message(|line| line.clone());
+    let r = f();
+    if let Some(saved) = saved {
+        with_message(|line| *line = saved);
+    }
+    r
+}
+
 /// Runs `f` on the current message.
 #[cfg(not(test))]
 fn with_message<R>(f: impl FnOnce(&mut Line) -> R) -> Option<R> {

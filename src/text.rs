@@ -9,6 +9,7 @@ pub const LINE_MAX: usize = 512;
 /// is shown as its start and its end, so that what follows it still fits.
 pub const OBJECT_MAX: usize = 200;
 
+#[derive(Clone)]
 pub struct Line {
     buf: heapless::Vec<u8, LINE_MAX>,
     cut: bool,

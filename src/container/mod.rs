@@ -99,7 +99,7 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
     // Once the container is gone, whether or not its payload ever ran.
     #[cfg(feature = "oci")]
     if container_pid().is_some() {
-        hooks::run_warning(c, HookPoint::Poststop, Status::Stopped, None, Some(mask));
+        crate::error::keeping_message(|| hooks::run_warning(c, HookPoint::Poststop, Status::Stopped, None, Some(mask)));
     }
     code
 }
