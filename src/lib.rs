@@ -84,7 +84,16 @@ fn start(args: rt::Args) -> Result<i32, Error> {
     let mut timings = if asks_for_timings(args.argv) { Timings::started() } else { Timings::off() };
     static CONTAINER: rt::StaticCell<Container<'static>> = rt::StaticCell::new(Container::new());
     let container = CONTAINER.take().ok_or_else(|| Error::new(b"container description taken"))?;
-    let action = config::parse(args.argv, &mut load_config, path_room()?, container)?;
+    let action = match config::parse(args.argv, &mut load_config, path_room()?, container)? {
+        #[cfg(feature = "oci")]
+        Action::Bundle { request, mode, payload } => {
+            bundle(request, payload, container)?;
+            Action::Run(mode)
+        }
+        #[cfg(feature = "oci")]
+        Action::Spec { bundle, rootless } => return oci::write_spec(bundle, rootless),
+        action => action,
+    };
     // Without root, namespaces need a user namespace to own them: made for
     // the caller, mapped to 0, unless --share user says otherwise.
     if cfg!(feature = "userns") && container.namespaces != 0 && !container.user_ns_refused && sys::geteuid() != 0 {
@@ -115,8 +124,33 @@ fn start(args: rt::Args) -> Result<i32, Error> {
         Action::Run(Mode::Bench { .. }) if container.process.terminal => Err(Error::new(b"bench: --tty does not go with bench")),
         Action::Run(Mode::Bench { runs, jobs }) if cfg!(feature = "bench") => bench::run(container, args.envp, runs, jobs),
         Action::Run(Mode::Bench { .. }) => Err(Error::new(b"bench: not in this build (cargo feature bench)")),
+        // Handled above.
+        #[cfg(feature = "oci")]
+        Action::Bundle { .. } | Action::Spec { .. } => Ok(0),
+        #[cfg(not(feature = "oci"))]
+        Action::Unused(_, never) => match never {},
     }
 }
+
+/// `nsinit run` and `--bundle`: the container is the bundle's (`run` is
+/// the next issue's `create`, then `start` and a wait: `container::run`).
+#[cfg(feature = "oci")]
+fn bundle(
+    request: config::BundleRequest<'static>,
+    payload: Option<&'static [Option<ZStr<'static>>]>,
+    container: &mut Container<'static>,
+) -> Result<(), Error> {
+    if let Some(id) = request.id {
+        oci::check_id(id.bytes())?;
+    }
+    oci::load(&request, container)?;
+    if let Some(words) = payload {
+        container.process.args = config::Payload::Argv(words);
+    }
+    container.pid_file = request.pid_file;
+    Ok(())
+}
+
 
 /// Whether `--timings` is among nsinit's own options (before any `--`).
 fn asks_for_timings(argv: &[Option<ZStr<'_>>]) -> bool {

@@ -12,11 +12,36 @@ use crate::error::Error;
 use crate::sys::ZStr;
 use heapless::Vec;
 
-pub enum Action {
+pub enum Action<'a> {
     /// Start the container that `parse` described.
     Run(Mode),
     Help,
     Version,
+    /// `nsinit run ...`, or `--bundle DIR` on this command line: the
+    /// container is the bundle's, which `oci::load` reads into the
+    /// description; a `payload` on the command line replaces its
+    /// `process.args`.
+    #[cfg(feature = "oci")]
+    Bundle { request: BundleRequest<'a>, mode: Mode, payload: Option<&'a [Option<ZStr<'a>>]> },
+    /// `nsinit spec [--rootless] [--bundle DIR]`: write a `config.json`.
+    #[cfg(feature = "oci")]
+    Spec { bundle: Option<ZStr<'a>>, rootless: bool },
+    /// Without the feature `oci` nothing here borrows the argv; never made.
+    #[cfg(not(feature = "oci"))]
+    #[doc(hidden)]
+    Unused(core::marker::PhantomData<&'a ()>, core::convert::Infallible),
+}
+
+/// What `nsinit run` and `--bundle` name on the command line.
+#[derive(Clone, Copy, Debug)]
+pub struct BundleRequest<'a> {
+    /// The bundle directory (`.` by default).
+    pub bundle: ZStr<'a>,
+    /// `nsinit run`'s container ID; `None` for `--bundle` on the
+    /// bubblewrap-style line.
+    pub id: Option<ZStr<'a>>,
+    /// `--pid-file FILE`: where the container's PID goes once it runs.
+    pub pid_file: Option<ZStr<'a>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -41,12 +66,20 @@ pub fn parse<'a>(
     load: &mut dyn FnMut(ZStr<'a>) -> Result<&'a mut [u8], Error>,
     room: &'a mut [u8],
     container: &mut Container<'a>,
-) -> Result<Action, Error> {
+) -> Result<Action<'a>, Error> {
+    #[cfg(feature = "oci")]
+    match argv.get(1).copied().flatten().map(|w| w.bytes()) {
+        Some(b"run") => return runc_run(argv),
+        Some(b"spec") => return runc_spec(argv),
+        _ => {}
+    }
     let bench = bench_flags(argv)?;
     let first = bench.map_or(1, |(_, _, first)| first);
     let mut config = None;
     let mut asked = None;
     let mut timings = false;
+    #[cfg(feature = "oci")]
+    let (mut bundle, mut other) = (None, None);
     let payload_at = walk(argv, first, &mut |opt, args| {
         match (opt.name, args) {
             ("help", _) => asked = asked.or(Some(true)),
@@ -54,6 +87,13 @@ pub fn parse<'a>(
             ("timings", _) => timings = true,
             ("config", [path]) if config.is_none() => config = Some(*path),
             ("config", _) => return Err(Error::new(b"--config: given twice")),
+            #[cfg(feature = "oci")]
+            ("bundle", [dir]) if bundle.is_none() => bundle = Some(*dir),
+            #[cfg(feature = "oci")]
+            ("bundle", _) => return Err(Error::new(b"--bundle: given twice")),
+            #[cfg(feature = "oci")]
+            (name, _) => other = other.or(Some(name)),
+            #[cfg(not(feature = "oci"))]
             _ => {}
         }
         Ok(())
@@ -62,6 +102,20 @@ pub fn parse<'a>(
         Some(true) => return Ok(Action::Help),
         Some(false) => return Ok(Action::Version),
         None => {}
+    }
+    #[cfg(feature = "oci")]
+    if let Some(dir) = bundle {
+        // The bundle's config.json is the whole description.
+        if let Some(name) = config.map(|_| "config").or(other) {
+            return Err(Error::new(b"--bundle: the bundle's config.json describes the container; --").push(name.as_bytes()).push(b" does not go with it"));
+        }
+        let mode = match bench {
+            Some((runs, jobs, _)) if !timings => Mode::Bench { runs, jobs },
+            Some(_) => return Err(Error::new(b"bench: --timings does not go with bench")),
+            None => Mode::Once { timings },
+        };
+        let payload = argv.get(payload_at).copied().flatten().map(|_| &argv[payload_at..]);
+        return Ok(Action::Bundle { request: BundleRequest { bundle: dir, id: None, pid_file: None }, mode, payload });
     }
 
     let mut room = PathRoom::new(room);
@@ -111,6 +165,54 @@ fn bench_flags(argv: &[Option<ZStr<'_>>]) -> Result<Option<(u32, u32, usize)>, E
             .ok_or_else(|| Error::new(b"bench ").push(what).push(b"; got '").push(value).push(b"'"))?;
         i += 2;
     }
+}
+
+/// `nsinit run [--bundle DIR] [--pid-file FILE] ID`, as `runc run` takes it.
+#[cfg(feature = "oci")]
+fn runc_run<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Action<'a>, Error> {
+    let mut request = BundleRequest { bundle: ZStr::new(c"."), id: None, pid_file: None };
+    let mut i = 2;
+    while let Some(Some(word)) = argv.get(i) {
+        let value = argv.get(i + 1).copied().flatten();
+        let target = match word.bytes() {
+            b"--help" | b"-h" => return Ok(Action::Help),
+            b"--bundle" | b"-b" => &mut request.bundle,
+            b"--pid-file" => request.pid_file.insert(*word),
+            w if w.first() == Some(&b'-') => return Err(Error::new(b"run: unknown option '").push(w).push(b"' (see --help)")),
+            _ if request.id.is_none() => {
+                request.id = Some(*word);
+                i += 1;
+                continue;
+            }
+            w => return Err(Error::new(b"run: one ID only; got '").push(w).push(b"' after it")),
+        };
+        *target = value.ok_or_else(|| Error::new(b"run: ").push(word.bytes()).push(b": expected a path"))?;
+        i += 2;
+    }
+    if request.id.is_none() {
+        return Err(Error::new(b"run: no container ID given (usage: nsinit run [--bundle DIR] [--pid-file FILE] ID)"));
+    }
+    Ok(Action::Bundle { request, mode: Mode::Once { timings: false }, payload: None })
+}
+
+/// `nsinit spec [--rootless] [--bundle DIR]`.
+#[cfg(feature = "oci")]
+fn runc_spec<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Action<'a>, Error> {
+    let (mut bundle, mut rootless) = (None, false);
+    let mut i = 2;
+    while let Some(Some(word)) = argv.get(i) {
+        match word.bytes() {
+            b"--help" | b"-h" => return Ok(Action::Help),
+            b"--rootless" => rootless = true,
+            b"--bundle" | b"-b" => {
+                i += 1;
+                bundle = Some(argv.get(i).copied().flatten().ok_or_else(|| Error::new(b"spec: --bundle: expected a path"))?);
+            }
+            w => return Err(Error::new(b"spec: unexpected '").push(w).push(b"' (usage: nsinit spec [--rootless] [--bundle DIR])")),
+        }
+        i += 1;
+    }
+    Ok(Action::Spec { bundle, rootless })
 }
 
 const HELP: Opt = Opt { name: "help", args: "", cli_only: true };
@@ -186,7 +288,7 @@ mod tests {
         panic!("no config file expected")
     }
 
-    fn parsed(words: &[&str]) -> Result<(Action, Container<'static>), String> {
+    fn parsed(words: &[&str]) -> Result<(Action<'static>, Container<'static>), String> {
         let mut c = Container::new();
         match parse(argv(words), &mut no_file, super::super::test_room(), &mut c) {
             Ok(action) => Ok((action, c)),

@@ -13,8 +13,8 @@ mod mount;
 mod options;
 mod paths;
 
-pub use cli::{Action, BENCH_MAX_JOBS, Mode, BENCH_MAX_RUNS, parse};
-pub use options::{CGROUP_NAME_MAX, MAX_LOWERS, cgroup_path_ok, parse_user, rlimit_name};
+pub use cli::{Action, BENCH_MAX_JOBS, BundleRequest, Mode, BENCH_MAX_RUNS, parse};
+pub use options::{CGROUP_NAME_MAX, MAX_LOWERS, capability, cgroup_path_ok, parse_octal, parse_size, parse_user, rlimit_name, rlimit_resource};
 pub use kernel::{
     CpuAffinity, CpuSet, Device, DeviceKind, IoPriority, JOIN_ORDER, Join, MAX_CPUS, MAX_DEVICES, MAX_JOINS, MAX_MAJOR, MAX_MINOR,
     MAX_SYSCTLS, PER_LINUX, PER_LINUX32, Scheduler, Sysctl, TimeOffsets, io_class, namespace_name, namespace_type, parse_cpu_list,
@@ -596,6 +596,9 @@ pub struct Container<'a> {
     /// `--die-with-parent`: nsinit gets SIGKILL when the process that
     /// started it dies (and the container with nsinit, as always).
     pub die_with_parent: bool,
+    /// `nsinit run --pid-file FILE` (runc's): where the container's PID is
+    /// written once it runs.
+    pub pid_file: Option<ZStr<'a>>,
     /// Programs run at points of the container's life (OCI `hooks`).
     pub hooks: Hooks<'a>,
     /// Its ID, bundle and annotations, for the state hooks read.
@@ -673,6 +676,7 @@ impl<'a> Container<'a> {
             masked_paths: Vec::new(),
             readonly_paths: Vec::new(),
             die_with_parent: false,
+            pid_file: None,
             hooks: Hooks::new(),
             identity: Identity { id: None, bundle: None, annotations: Vec::new() },
             joins: Vec::new(),
@@ -728,6 +732,7 @@ impl<'a> Container<'a> {
         self.seccomp = Seccomp::Off;
         self.masked_paths.clear();
         self.readonly_paths.clear();
+        self.pid_file = None;
         self.hooks.list.clear();
         self.hooks.words.clear();
         self.identity = Identity::default();

@@ -258,6 +258,11 @@ impl MountOptions {
 
     /// Sets the data on `m`, copied into `room` (none when no word was
     /// data). Error: the room is full.
+    /// The filesystem data gathered so far, comma-joined.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
     pub fn finish<'a>(&self, m: &mut Mount<'a>, room: &mut PathRoom<'a>) -> Result<(), &'static str> {
         if !self.data.is_empty() {
             m.data = Some(room.join(&[&self.data]).map_err(|_| "paths and mount data too long in all (at most 64 KiB)")?);

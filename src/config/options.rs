@@ -142,6 +142,8 @@ pub const OPTIONS: &[Opt] = &[
     #[cfg(feature = "process")]
     opt("selinux-label", "LABEL"),
     Opt { name: "config", args: "FILE", cli_only: true },
+    #[cfg(feature = "oci")]
+    Opt { name: "bundle", args: "DIR", cli_only: true },
     Opt { name: "timings", args: "", cli_only: true },
 ];
 
@@ -1103,11 +1105,16 @@ pub fn rlimit_name(resource: u32) -> &'static [u8] {
     RLIMITS.get(resource as usize).map_or(b"?", |r| r.0)
 }
 
+/// The resource number of an rlimit by its `--rlimit` name, in any case.
+pub fn rlimit_resource(name: &[u8]) -> Option<u32> {
+    RLIMITS.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|r| r.1)
+}
+
 /// `NAME=SOFT[:HARD]`, a value a number or `unlimited`; HARD defaults to SOFT.
 pub fn parse_rlimit(s: &[u8]) -> Option<Rlimit> {
     let eq = s.iter().position(|&c| c == b'=')?;
     let name = s[..eq].strip_prefix(b"RLIMIT_").unwrap_or(&s[..eq]);
-    let resource = RLIMITS.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))?.1;
+    let resource = rlimit_resource(name)?;
     let value = |v: &[u8]| if v == b"unlimited" { Some(u64::MAX) } else { parse_radix(v, 10) };
     let values = &s[eq + 1..];
     let (soft, hard) = match values.iter().position(|&c| c == b':') {

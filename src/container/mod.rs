@@ -73,6 +73,16 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
         }
         None => None,
     };
+    // `--pid-file`: once the container runs; a failure to write it stops
+    // the container, as runc's does.
+    let started = match (cfg!(feature = "oci"), c.pid_file, started) {
+        #[cfg(feature = "oci")]
+        (true, Some(file), Ok(pid)) => crate::oci::write_pid_file(file, pid).map(|()| pid).inspect_err(|_| {
+            let _ = sys::kill(pid, SIGKILL);
+            let _ = wait_for(pid);
+        }),
+        (_, _, started) => started,
+    };
     let code = match relay {
         Some(Err(e)) => started.and_then(|pid| {
             let _ = sys::kill(pid, SIGKILL);
@@ -738,7 +748,10 @@ fn setup(
     if let Some(mut caps) = caps {
         // A --user name is taken for a user other than root until it is
         // looked up (config::options): one that is uid 0 gets root's sets.
-        if root_user == Some(true) {
+        // Numbers were known when the sets were made (and a config.json's
+        // sets are exact).
+        let named = c.process.user.and_then(|u| crate::config::parse_user(u.bytes())).is_some_and(|u| matches!(u.user, crate::config::Id::Name(_)));
+        if root_user == Some(true) && named {
             caps = Capabilities { effective: caps.bounding, permitted: caps.bounding, inheritable: 0, ambient: 0, ..caps };
         }
         security::set_capabilities(&caps)?;

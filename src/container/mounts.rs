@@ -372,9 +372,9 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let point = open_point(dst, root, Some(Point::Dir))?;
     // The new tmpfs, by its own descriptor: filled while detached, where
     // nothing can see it, then attached.
-    // nodev: the host's devices are bound in as mounts of their own; a node
+    // strictatime, as runc spec's /dev. nodev: the host's devices are bound in as mounts of their own; a node
     // made in the tmpfs itself cannot be opened.
-    let dev = new_tmpfs(ZStr::new(c"755"), ZStr::new(c"65536k"), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+    let dev = new_tmpfs(ZStr::new(c"755"), ZStr::new(c"65536k"), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME)
         .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()))?;
     let at = |name: &CStr| fd_path(dev.0, Some(name));
     for (name, ..) in DEFAULT_DEVICES {

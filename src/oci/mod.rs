@@ -1,3 +1,321 @@
-//! The OCI front end: a bundle's `config.json` (runtime-spec) onto the container description.
+//! OCI bundles: a `config.json` (runtime-spec 1.0 to 1.2) as a second front
+//! end onto `config::Container`, and the runc-style commands that use it
+//! (`nsinit run`, `nsinit spec`).
+//!
+//! The file is read whole into a static buffer and parsed in place
+//! (`json`); each section of the spec has one function that fills the
+//! description (`root`, `process`, `mounts`, `linux` ...). A setting the
+//! description cannot hold yet is an error naming its field, never dropped;
+//! a field nsinit does not know is ignored, as the spec asks. Strings made
+//! from the file's (the root joined to the bundle, variable names, the
+//! user) go in a fixed arena.
 
 pub mod json;
+mod linux;
+mod mounts;
+mod process;
+mod template;
+
+use crate::config::{BundleRequest, Container};
+use crate::error::Error;
+use crate::rt;
+use crate::sys::{self, ZStr};
+use json::{Json, Kind};
+use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWUTS, O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY};
+
+pub use template::write_spec;
+
+/// Largest `config.json` taken (podman's with a full seccomp profile is
+/// about 40 KiB).
+pub const CONFIG_MAX: usize = 1024 * 1024;
+/// Bytes for the strings made from the file's: the root joined to the
+/// bundle, environment variable names, the user as `UID:GID`, the file's
+/// own path. Going over is an error.
+pub const ARENA: usize = 32 * 1024;
+/// Longest container ID (runc's limit).
+pub const ID_MAX: usize = 1024;
+
+/// An error from the mapping, with its JSON path: the parser's type.
+type Fail = json::Error<'static>;
+
+/// Checks an ID as runc does: `[A-Za-z0-9][A-Za-z0-9_.+-]*`, 1 to 1024 bytes.
+pub fn check_id(id: &[u8]) -> Result<(), Error> {
+    let first_ok = id.first().is_some_and(u8::is_ascii_alphanumeric);
+    let rest_ok = id.iter().all(|&c| c.is_ascii_alphanumeric() || b"_.+-".contains(&c));
+    if !first_ok || !rest_ok || id.len() > ID_MAX {
+        return Err(Error::new(b"run: expected an ID of 1 to 1024 bytes from [A-Za-z0-9_.+-], starting with a letter or digit; got '")
+            .push(id)
+            .push(b"'"));
+    }
+    Ok(())
+}
+
+/// The first half of `run` (the next issue's `create`): reads the
+/// bundle's `config.json` and fills `c` from it. Only the file is read;
+/// nothing is made on the host.
+pub fn load(req: &BundleRequest<'static>, c: &mut Container<'static>) -> Result<(), Error> {
+    static BUFFER: rt::StaticCell<[u8; CONFIG_MAX + 1]> = rt::StaticCell::new([0; CONFIG_MAX + 1]);
+    static ARENA_ROOM: rt::StaticCell<[u8; ARENA]> = rt::StaticCell::new([0; ARENA]);
+    let taken = || Error::new(b"config.json: read twice");
+    let (buf, room) = (BUFFER.take().ok_or_else(taken)?, ARENA_ROOM.take().ok_or_else(taken)?);
+    let mut arena = Arena { free: room };
+    // `config.json` in errors when the bundle is the working directory, as
+    // runc names it; `DIR/config.json` otherwise.
+    let file = match req.bundle.bytes() {
+        b"." => ZStr::new(c"config.json"),
+        dir => arena.join(dir, b"config.json").map_err(|_| Error::new(b"--bundle: path too long"))?,
+    };
+    let text = crate::read_file(file, buf, b"config.json")?;
+    fill(text, req.bundle.bytes(), &mut arena, c, true).map_err(|e| e.into_error(file.bytes()))?;
+    // For the state hooks read: the ID and the bundle's absolute path.
+    c.identity.id = req.id;
+    c.identity.bundle = Some(match req.bundle.bytes() {
+        [b'/', ..] => req.bundle,
+        dir => {
+            let mut cwd = [0u8; crate::config::PATH_MAX];
+            let n = sys::getcwd(&mut cwd).map_err(|e| Error::sys("getcwd", b"", e))?;
+            let cwd = cwd[..n].strip_suffix(b"\0").unwrap_or(&cwd[..n]);
+            let joined = if dir == b"." { arena.put(&[cwd]) } else { arena.join(cwd, dir) };
+            joined.map_err(|e| e.into_error(file.bytes()))?
+        }
+    });
+    Ok(())
+}
+
+/// Fills `c` from the JSON `text` of a bundle at `dir`; `run`: the file
+/// must describe a process to start (`process` is optional otherwise).
+/// Pure: no system calls.
+pub fn fill(
+    text: &'static mut [u8],
+    dir: &'static [u8],
+    arena: &mut Arena,
+    c: &mut Container<'static>,
+    run: bool,
+) -> Result<(), Fail> {
+    c.clear();
+    let mut m = Map { c, arena, dir, seen: 0, dev: false };
+    let mut json = Json::new(text);
+    json.object(|j, key| match key {
+        b"ociVersion" => oci_version(j, &mut m),
+        b"root" => root(j, &mut m),
+        b"process" => process::process(j, &mut m),
+        b"hostname" => m.uts(j, true),
+        b"domainname" => m.uts(j, false),
+        b"mounts" => mounts::mounts(j, &mut m),
+        b"linux" => linux::linux(j, &mut m),
+        b"annotations" => annotations(j, &mut m),
+        b"hooks" => process::hooks(j, &mut m),
+        _ => j.skip(),
+    })?;
+    json.end()?;
+    m.finish(run)
+}
+
+/// The mapping's state: the description being filled, and what the
+/// checks at the end need to know.
+pub struct Map<'m> {
+    pub c: &'m mut Container<'static>,
+    pub arena: &'m mut Arena,
+    /// The bundle directory, for `root.path`.
+    pub dir: &'static [u8],
+    /// `SEEN_*` bits: the sections found.
+    pub seen: u32,
+    /// `mounts` has runc's `/dev` tmpfs, which nsinit's `/dev` preset
+    /// makes whole (with `/dev/pts` and `/dev/shm`).
+    pub dev: bool,
+}
+
+pub const SEEN_VERSION: u32 = 1;
+pub const SEEN_ROOT: u32 = 2;
+pub const SEEN_PROCESS: u32 = 4;
+pub const SEEN_CWD: u32 = 8;
+pub const SEEN_NAMESPACES: u32 = 16;
+
+impl Map<'_> {
+    /// `hostname` (`host`) or `domainname`: 1 to 64 bytes; empty is unset.
+    fn uts(&mut self, j: &mut Json<'static>, host: bool) -> Result<(), Fail> {
+        let name = j.string()?;
+        match name.bytes().len() {
+            0 => return Ok(()),
+            1..=crate::config::UTS_NAME_MAX => {}
+            _ => return Err(Fail::new("expected a name of at most 64 bytes").with_detail(name.bytes())),
+        }
+        if host { self.c.hostname = Some(name) } else { self.c.domainname = Some(name) }
+        Ok(())
+    }
+
+    /// What only the whole file can tell.
+    fn finish(&mut self, run: bool) -> Result<(), Fail> {
+        let missing = |what| Err(Fail::new(what));
+        if self.seen & SEEN_VERSION == 0 {
+            return missing("ociVersion: missing (required)");
+        }
+        if self.seen & SEEN_ROOT == 0 {
+            return missing("root.path: missing (required)");
+        }
+        if run && self.seen & SEEN_PROCESS == 0 {
+            return missing("process: missing (required to run the container)");
+        }
+        if self.seen & SEEN_PROCESS != 0 {
+            if self.c.process.args.command().is_none() {
+                return missing("process.args: missing or empty (required)");
+            }
+            if self.seen & SEEN_CWD == 0 {
+                return missing("process.cwd: missing (required)");
+            }
+        }
+        let c = &mut *self.c;
+        if (c.hostname.is_some() || c.domainname.is_some()) && !c.has(CLONE_NEWUTS) {
+            return missing("hostname: needs a uts namespace (linux.namespaces)");
+        }
+        if !c.has(CLONE_NEWNS) {
+            return missing("linux.namespaces: a mount namespace is needed for root.path and mounts");
+        }
+        if (!c.uid_maps.is_empty() || !c.gid_maps.is_empty()) && !c.has(CLONE_NEWUSER) {
+            return missing("linux.uidMappings: needs a user namespace (linux.namespaces)");
+        }
+        // The description is the file's, exactly: no user namespace of
+        // nsinit's accord for a caller without root.
+        c.user_ns_refused = !c.has(CLONE_NEWUSER);
+        Ok(())
+    }
+}
+
+/// `ociVersion`: 1.0.0 to 1.2.x, with any suffix (`1.0.2-dev`).
+fn oci_version(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    let v = j.string()?;
+    let mut parts = v.bytes().splitn(3, |&c| c == b'.');
+    let ok = parts.next() == Some(b"1") && matches!(parts.next(), Some(b"0" | b"1" | b"2")) && parts.next().is_some_and(|p| p.first().is_some_and(u8::is_ascii_digit));
+    if !ok {
+        return Err(Fail::new("unsupported version (nsinit reads 1.0.0 to 1.2.x)").with_detail(v.bytes()));
+    }
+    m.seen |= SEEN_VERSION;
+    Ok(())
+}
+
+/// `root`: `path` (relative to the bundle) and `readonly`.
+fn root(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    j.object(|j, key| match key {
+        b"path" => {
+            let path = j.string()?;
+            if path.bytes().is_empty() {
+                return Err(Fail::new("expected a path"));
+            }
+            m.c.root = Some(match path.bytes().first() {
+                Some(b'/') => path,
+                _ => m.arena.join(m.dir, path.bytes())?,
+            });
+            m.seen |= SEEN_ROOT;
+            Ok(())
+        }
+        b"readonly" => {
+            m.c.read_only = j.bool()?;
+            Ok(())
+        }
+        _ => j.skip(),
+    })
+}
+
+/// `annotations`: string to string, kept for the state.
+fn annotations(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    j.object(|j, key| {
+        let value = j.string()?;
+        let key = m.arena.put(&[key])?;
+        m.c.identity.annotations.push((key, value)).map_err(|_| Fail::new("too many annotations (at most 128)"))
+    })
+}
+
+/// A field nsinit cannot honour: an error unless it is absent in effect
+/// (`null`, `false`, `""`, `[]`, `{}`).
+pub fn unsupported(j: &mut Json<'static>) -> Result<(), Fail> {
+    let empty = match j.peek()? {
+        Kind::Null => j.null()?,
+        Kind::Bool => !j.bool()?,
+        Kind::String => j.string()?.bytes().is_empty(),
+        Kind::Array => {
+            let mut n = 0;
+            j.array(|j, _| {
+                n += 1;
+                j.skip()
+            })?;
+            n == 0
+        }
+        Kind::Object => {
+            let mut n = 0;
+            j.object(|j, _| {
+                n += 1;
+                j.skip()
+            })?;
+            n == 0
+        }
+        Kind::Number => false,
+    };
+    if empty { Ok(()) } else { Err(Fail::new("not supported")) }
+}
+
+/// An absolute path in the container, as the spec wants for `cwd`, mount
+/// destinations, masked and read-only paths.
+pub fn absolute(j: &mut Json<'static>) -> Result<ZStr<'static>, Fail> {
+    let path = j.string()?;
+    if path.bytes().first() != Some(&b'/') {
+        return Err(Fail::new("expected an absolute path").with_detail(path.bytes()));
+    }
+    Ok(path)
+}
+
+/// Fixed room for the strings the mapping makes.
+pub struct Arena {
+    free: &'static mut [u8],
+}
+
+impl Arena {
+    pub fn new(room: &'static mut [u8]) -> Arena {
+        Arena { free: room }
+    }
+
+    /// `parts` concatenated, NUL-terminated.
+    pub fn put(&mut self, parts: &[&[u8]]) -> Result<ZStr<'static>, Fail> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len >= self.free.len() {
+            return Err(Fail::new("strings made from the file too long in all (at most 32 KiB)"));
+        }
+        let free = core::mem::take(&mut self.free);
+        let (made, rest) = free.split_at_mut(len + 1);
+        let mut at = 0;
+        for p in parts {
+            made[at..at + p.len()].copy_from_slice(p);
+            at += p.len();
+        }
+        made[len] = 0;
+        self.free = rest;
+        let made: &'static [u8] = made;
+        ZStr::from_bytes_until_nul(made).ok_or_else(|| Fail::new("a NUL byte in a string"))
+    }
+
+    /// `dir/name`, or `name` when `dir` is empty or `.`.
+    pub fn join(&mut self, dir: &[u8], name: &[u8]) -> Result<ZStr<'static>, Fail> {
+        match dir {
+            b"" | b"." => self.put(&[name]),
+            _ if dir.ends_with(b"/") => self.put(&[dir, name]),
+            _ => self.put(&[dir, b"/", name]),
+        }
+    }
+}
+
+/// `--pid-file FILE`: the container's PID, in decimal without a newline,
+/// as runc writes it.
+pub fn write_pid_file(path: ZStr<'_>, pid: i32) -> Result<(), Error> {
+    let mut digits = crate::text::ZBuf::<16>::new();
+    let _ = digits.push_num(pid as u64, 10);
+    let fd = sys::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644).map_err(|e| Error::sys("open", path.bytes(), e).push(b" (--pid-file)"))?;
+    let written = sys::write(fd, digits.bytes());
+    let _ = sys::close(fd);
+    match written {
+        Ok(n) if n == digits.len() => Ok(()),
+        Ok(_) => Err(Error::sys("write", path.bytes(), sys::Errno::EIO).push(b" (--pid-file)")),
+        Err(e) => Err(Error::sys("write", path.bytes(), e).push(b" (--pid-file)")),
+    }
+}
+
+#[cfg(test)]
+mod tests;

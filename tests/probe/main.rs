@@ -34,6 +34,10 @@
 //! setgid, setuid, as apt drops to `_apt`, then what `id` prints).
 //! For the process tests: node PATH (type, mode, device numbers and owner
 //! of a node, its last symlink not followed), ioprio (class and level).
+//! For the OCI tests: report [ARG]... (all a runtime sets up for its
+//! payload, in sections `== NAME`: status, limits, oom_score_adj and
+//! mountinfo as /proc/self has them, hostname, domainname, cwd, the ARGs,
+//! env).
 //! Started as `hello` (argv[0]'s last component), it is the demo; started
 //! as `newuidmap` or `newgidmap`, it is a stand-in for the helper that
 //! tells on its stderr what nsinit gave it, and fails.
@@ -91,6 +95,7 @@ fn main(args: Args) -> ! {
             (b"deaf", Some(s), None) => number(s).map_or(2, deaf),
             (b"readline", None, _) => readline(),
             (b"id", None, _) => ids(),
+            (b"report", _, _) => report_all(&args.argv[2.min(args.argv.len())..], args.envp),
             (b"chown", Some(path), Some(uid)) => match (number(uid), word(4).and_then(number), word(5)) {
                 (Some(u), Some(g), None) => chown(path, u as u32, g as u32),
                 _ => 2,
@@ -121,7 +126,7 @@ fn main(args: Args) -> ! {
             (b"ptrace", Some(w), None) if w.bytes() == b"parent" => ptrace_attach(sys::getppid()),
             (b"ptrace", Some(pid), None) => number(pid).map_or(2, |p| ptrace_attach(p as i32)),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|sigcount MS|deaf S|readline|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH|call NAME [ARG]... [, NAME [ARG]...]...|traceme PROGRAM [ARG]...|chown PATH UID GID|stat PATH|become UID GID|user|chroot"]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|sigcount MS|deaf S|readline|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH|call NAME [ARG]... [, NAME [ARG]...]...|traceme PROGRAM [ARG]...|chown PATH UID GID|stat PATH|become UID GID|user|chroot|report [ARG]..."]);
                 2
             }
         }
@@ -183,6 +188,28 @@ fn cwd() -> i32 {
         }
         Err(e) => fail(b"getcwd", e),
     }
+}
+
+fn report_all(argv: &[Option<ZStr<'_>>], envp: &[Option<ZStr<'_>>]) -> i32 {
+    for (name, path) in [
+        (&b"status"[..], c"/proc/self/status"),
+        (b"limits", c"/proc/self/limits"),
+        (b"oom_score_adj", c"/proc/self/oom_score_adj"),
+        (b"mountinfo", c"/proc/self/mountinfo"),
+    ] {
+        say(&[b"== ", name]);
+        cat(ZStr::new(path));
+    }
+    say(&[b"== hostname"]);
+    print_uts(1);
+    say(&[b"== domainname"]);
+    print_uts(5);
+    say(&[b"== cwd"]);
+    cwd();
+    say(&[b"== args"]);
+    print_all(argv);
+    say(&[b"== env"]);
+    print_all(envp)
 }
 
 fn cat(path: ZStr<'_>) -> i32 {

@@ -1,0 +1,104 @@
+//! `mounts`, in order, onto the general mount of the description
+//! (`config::Mount`): the type as named, each option word through the one
+//! table the command line uses too (`config::mount_option`), filesystem
+//! words (`key=value`, and a few known flags such as devpts'
+//! `newinstance`) as the filesystem's data. runc's `/dev` (a tmpfs with
+//! its options, and `/dev/pts` and `/dev/shm` as it writes them) is
+//! nsinit's `/dev` preset, which makes the three and the default devices;
+//! any other `/dev`, or none, gets the spec's default devices made in it.
+
+use super::json::Json;
+use super::{Fail, Map, absolute, unsupported};
+use crate::config::{Mount, MountKind, MountOptions, mount_option};
+use crate::sys::ZStr;
+
+/// Option words that are no `mount_option` but a filesystem's own flag,
+/// passed as data. Any other word without `=` is taken for a typo.
+const FS_FLAGS: [&[u8]; 6] = [b"newinstance", b"nsdelegate", b"memory_recursiveprot", b"userxattr", b"noswap", b"favordynmods"];
+
+/// Words of the spec's list that nsinit does not do: an error naming them.
+const NOT_DONE: [&[u8]; 3] = [b"idmap", b"ridmap", b"tmpcopyup"];
+
+/// runc spec's `/dev`, `/dev/pts` and `/dev/shm`, as options: what nsinit's
+/// `/dev` preset makes exactly.
+const DEV: [&[u8]; 4] = [b"nosuid", b"strictatime", b"mode=755", b"size=65536k"];
+const DEV_PTS: [&[u8]; 6] = [b"nosuid", b"noexec", b"newinstance", b"ptmxmode=0666", b"mode=0620", b"gid=5"];
+const DEV_SHM: [&[u8]; 5] = [b"nosuid", b"noexec", b"nodev", b"mode=1777", b"size=65536k"];
+
+/// `mounts`, in order.
+pub fn mounts(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    j.array(|j, _| mount(j, m))?;
+    // Without nsinit's /dev, the spec's default devices are made in
+    // whatever /dev the container has (the image's, or a mount's).
+    m.c.default_devices = !m.dev;
+    Ok(())
+}
+
+fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    let (mut destination, mut fstype, mut source): (Option<ZStr<'static>>, Option<ZStr<'static>>, Option<ZStr<'static>>) =
+        (None, None, None);
+    let mut words: heapless::Vec<ZStr<'static>, 32> = heapless::Vec::new();
+    j.object(|j, key| match key {
+        b"destination" => {
+            destination = Some(absolute(j)?);
+            Ok(())
+        }
+        b"type" => {
+            fstype = Some(j.string()?).filter(|t| !t.bytes().is_empty());
+            Ok(())
+        }
+        b"source" => {
+            source = Some(j.string()?);
+            Ok(())
+        }
+        b"options" => j.array(|j, _| {
+            let word = j.string()?;
+            let w = word.bytes();
+            if NOT_DONE.contains(&w) {
+                return Err(Fail::new("mount option not supported").with_detail(w));
+            }
+            if mount_option(w).is_none() && !w.contains(&b'=') && !FS_FLAGS.contains(&w) {
+                return Err(Fail::new("unknown mount option").with_detail(w));
+            }
+            words.push(word).map_err(|_| Fail::new("too many options (at most 32)"))
+        }),
+        b"uidMappings" | b"gidMappings" => unsupported(j),
+        _ => j.skip(),
+    })?;
+    let destination = destination.ok_or_else(|| Fail::new("destination: missing (required)"))?;
+    let kind = fstype.map_or(&b""[..], |t| t.bytes());
+    let dst = destination.bytes();
+    let is = |set: &[&[u8]]| words.iter().all(|w| set.contains(&w.bytes()));
+    match (kind, dst) {
+        (b"tmpfs", b"/dev") if is(&DEV) => {
+            m.dev = true;
+            return m.c.mounts.push(Mount::new(MountKind::Dev, destination)).map_err(|_| Fail::new("too many mounts (at most 64)"));
+        }
+        // Made with the /dev above.
+        (b"devpts", b"/dev/pts") if m.dev && is(&DEV_PTS) => return Ok(()),
+        (b"tmpfs", b"/dev/shm") if m.dev && is(&DEV_SHM) => return Ok(()),
+        _ => {}
+    }
+    let mut mount = match fstype {
+        Some(t) => Mount::of_type(t, destination),
+        None => Mount::new(MountKind::Other, destination),
+    };
+    mount.source = source.filter(|s| !s.bytes().is_empty());
+    let mut options = MountOptions::new();
+    for word in &words {
+        options.word(&mut mount, word.bytes()).map_err(|what| Fail::new(what).with_detail(word.bytes()))?;
+    }
+    if !options.data().is_empty() {
+        mount.data = Some(m.arena.put(&[options.data()])?);
+    }
+    if mount.flags & linux_raw_sys::general::MS_BIND != 0 {
+        let src = mount.source.ok_or_else(|| Fail::new("source: missing (required for a bind mount)"))?;
+        // Relative to the bundle, as runc takes it.
+        if src.bytes().first() != Some(&b'/') {
+            mount.source = Some(m.arena.join(m.dir, src.bytes())?);
+        }
+    } else if mount.fstype.is_none() {
+        return Err(Fail::new("type: missing (required unless the options bind)"));
+    }
+    m.c.mounts.push(mount).map_err(|_| Fail::new("too many mounts (at most 64)"))
+}

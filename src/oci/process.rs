@@ -1,0 +1,258 @@
+//! `process`: what runs, as whom, with what.
+
+use super::{Fail, Map, SEEN_CWD, SEEN_PROCESS, absolute, unsupported};
+use super::json::Json;
+use crate::config::{Capabilities, EnvOp, Hook, HookPoint, MAX_FILE_ARGS, Payload, MAX_RLIMITS, Rlimit, capability, rlimit_resource};
+
+/// `process`: `args`, `env`, `cwd`, `user`, `capabilities`, `rlimits`,
+/// `noNewPrivileges`, `oomScoreAdj`, `terminal`, `consoleSize`.
+pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    m.seen |= SEEN_PROCESS;
+    // No `capabilities`: none at all, as runc and crun read it.
+    m.c.process.capabilities = Some(Capabilities::default());
+    j.object(|j, key| match key {
+        b"args" => {
+            // `clear` left the words empty, in place.
+            let Payload::Words(words) = &mut m.c.process.args else { return j.skip() };
+            words.clear();
+            j.array(|j, _| {
+                let word = j.string()?;
+                if words.len() == MAX_FILE_ARGS {
+                    return Err(Fail::new("too many words (at most 256)"));
+                }
+                let _ = words.push(Some(word));
+                Ok(())
+            })?;
+            // The end of argv, as execve wants it.
+            if !words.is_empty() {
+                let _ = words.push(None);
+            }
+            Ok(())
+        }
+        b"env" => {
+            // The environment is the file's alone, as runc gives it.
+            m.c.process.env.clear();
+            let _ = m.c.process.env.push(EnvOp::Clear);
+            j.array(|j, _| env(j, m))
+        }
+        b"cwd" => {
+            m.c.process.cwd = Some(absolute(j)?);
+            m.seen |= SEEN_CWD;
+            Ok(())
+        }
+        b"terminal" => {
+            let on = j.bool()?;
+            if on && !cfg!(feature = "tty") {
+                return Err(Fail::new("not in this build (cargo feature tty)"));
+            }
+            m.c.process.terminal = on;
+            Ok(())
+        }
+        // The pty takes the caller's terminal's size and follows it, as
+        // `runc run` in the foreground does.
+        b"consoleSize" => j.skip(),
+        b"user" => user(j, m),
+        b"capabilities" => capabilities(j, m),
+        b"rlimits" => j.array(|j, _| rlimit(j, m)),
+        b"noNewPrivileges" => {
+            m.c.process.no_new_privileges = j.bool()?;
+            Ok(())
+        }
+        b"oomScoreAdj" => {
+            let n = j.i32()?;
+            if !(-1000..=1000).contains(&n) {
+                return Err(Fail::new("expected an integer from -1000 to 1000"));
+            }
+            m.c.oom_score_adj = Some(n);
+            Ok(())
+        }
+        b"apparmorProfile" | b"selinuxLabel" | b"scheduler" | b"ioPriority" | b"execCPUAffinity" => unsupported(j),
+        _ => j.skip(),
+    })
+}
+
+/// One `NAME=VALUE` of `process.env`; the name is copied out, the value
+/// used in place.
+fn env(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    let var = j.string()?;
+    let eq = var.bytes().iter().position(|&c| c == b'=').filter(|&at| at > 0);
+    let Some(eq) = eq else { return Err(Fail::new("expected NAME=VALUE").with_detail(var.bytes())) };
+    let name = m.arena.put(&[&var.bytes()[..eq]])?;
+    m.c.process.env.push(EnvOp::Set(name, var.skip(eq + 1))).map_err(|_| Fail::new("too many variables (at most 127)"))
+}
+
+/// `user`: `uid`, `gid`, `additionalGids`; as `UID:GID`, numbers, with
+/// exactly the groups given (none when there are none), as runc sets them.
+fn user(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    let (mut uid, mut gid) = (0, 0);
+    let mut groups = heapless::Vec::new();
+    j.object(|j, key| match key {
+        b"uid" => {
+            uid = id(j)?;
+            Ok(())
+        }
+        b"gid" => {
+            gid = id(j)?;
+            Ok(())
+        }
+        b"additionalGids" => j.array(|j, _| {
+            let g = id(j)?;
+            groups.push(g).map_err(|_| Fail::new("too many groups (at most 64)"))
+        }),
+        b"umask" => unsupported(j),
+        _ => j.skip(),
+    })?;
+    let (mut u, mut g) = ([0; 10], [0; 10]);
+    m.c.process.user = Some(m.arena.put(&[digits(uid, &mut u), b":", digits(gid, &mut g)])?);
+    m.c.process.groups = Some(groups);
+    Ok(())
+}
+
+/// `n` in decimal, written at the end of `buf`.
+fn digits(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
+    }
+}
+
+/// A uid or gid: below 4294967295, the kernel's "no id".
+fn id(j: &mut Json<'static>) -> Result<u32, Fail> {
+    match j.u32()? {
+        u32::MAX => Err(Fail::new("expected an id below 4294967295")),
+        n => Ok(n),
+    }
+}
+
+/// `capabilities`: the five sets, each a list of `CAP_*` names; a set not
+/// given is empty.
+fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    let mut caps = Capabilities::default();
+    if j.null()? {
+        return Ok(());
+    }
+    j.object(|j, key| {
+        let set = match key {
+            b"bounding" => &mut caps.bounding,
+            b"effective" => &mut caps.effective,
+            b"inheritable" => &mut caps.inheritable,
+            b"permitted" => &mut caps.permitted,
+            b"ambient" => &mut caps.ambient,
+            _ => return j.skip(),
+        };
+        j.array(|j, _| {
+            let name = j.string()?;
+            // The spec's names are `CAP_` and capabilities(7)'s word.
+            let bit = name.bytes().strip_prefix(b"CAP_").and_then(capability).filter(|b| b.count_ones() == 1);
+            *set |= bit.ok_or_else(|| Fail::new("unknown capability").with_detail(name.bytes()))?;
+            Ok(())
+        })
+    })?;
+    // The kernel raises an ambient capability only when it is permitted
+    // and inheritable; runc and crun ask for each and go on without those
+    // it refuses (runc spec's own config lists ambient ones without any
+    // inheritable): the same set, asked for exactly.
+    caps.ambient &= caps.permitted & caps.inheritable;
+    m.c.process.capabilities = Some(caps);
+    Ok(())
+}
+
+/// One of `rlimits`: `type` (`RLIMIT_*`), `soft`, `hard`.
+fn rlimit(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    let (mut resource, mut soft, mut hard) = (None, None, None);
+    j.object(|j, key| match key {
+        b"type" => {
+            let name = j.string()?;
+            let r = name.bytes().strip_prefix(b"RLIMIT_").and_then(rlimit_resource);
+            let r = r.ok_or_else(|| Fail::new("unknown rlimit").with_detail(name.bytes()))?;
+            if m.c.rlimits.iter().any(|old| old.resource == r) {
+                return Err(Fail::new("given twice").with_detail(name.bytes()));
+            }
+            resource = Some(r);
+            Ok(())
+        }
+        b"soft" => {
+            soft = Some(j.u64()?);
+            Ok(())
+        }
+        b"hard" => {
+            hard = Some(j.u64()?);
+            Ok(())
+        }
+        _ => j.skip(),
+    })?;
+    let (Some(resource), Some(soft), Some(hard)) = (resource, soft, hard) else {
+        return Err(Fail::new("expected type, soft and hard"));
+    };
+    if soft > hard {
+        return Err(Fail::new("soft limit above the hard one"));
+    }
+    const _: () = assert!(MAX_RLIMITS == 16);
+    m.c.rlimits.push(Rlimit { resource, soft, hard }).map_err(|_| Fail::new("too many rlimits (at most 16)"))
+}
+
+/// `hooks`: for each point, its list of `{path, args, env, timeout}`.
+pub fn hooks(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    const POINTS: [HookPoint; 6] = [
+        HookPoint::Prestart,
+        HookPoint::CreateRuntime,
+        HookPoint::CreateContainer,
+        HookPoint::StartContainer,
+        HookPoint::Poststart,
+        HookPoint::Poststop,
+    ];
+    j.object(|j, key| match POINTS.iter().find(|p| p.name().as_bytes() == key) {
+        Some(&point) => j.array(|j, _| hook(j, m, point)),
+        None => j.skip(),
+    })
+}
+
+fn hook(j: &mut Json<'static>, m: &mut Map<'_>, point: HookPoint) -> Result<(), Fail> {
+    let hooks = &mut m.c.hooks;
+    let (mut path, mut args, mut env, mut timeout) = (None, None, None, None);
+    j.object(|j, key| match key {
+        b"path" => {
+            path = Some(absolute(j)?);
+            Ok(())
+        }
+        b"args" | b"env" => {
+            let start = u16::try_from(hooks.words.len()).map_err(|_| too_many_words())?;
+            j.array(|j, _| {
+                let word = j.string()?;
+                hooks.words.push(Some(word)).map_err(|_| too_many_words())
+            })?;
+            hooks.words.push(None).map_err(|_| too_many_words())?;
+            *(if key == b"args" { &mut args } else { &mut env }) = Some(start);
+            Ok(())
+        }
+        b"timeout" => {
+            let seconds = j.u32()?;
+            if seconds == 0 {
+                return Err(Fail::new("expected seconds, at least 1"));
+            }
+            timeout = Some(seconds);
+            Ok(())
+        }
+        _ => j.skip(),
+    })?;
+    let path = path.ok_or_else(|| Fail::new("path: missing (required)"))?;
+    // Without `args`, argv is the path alone; without `env`, empty.
+    let args = match args {
+        Some(start) => start,
+        None => hooks.push_words([path]).ok_or_else(too_many_words)?,
+    };
+    let env = match env {
+        Some(start) => start,
+        None => hooks.push_words([]).ok_or_else(too_many_words)?,
+    };
+    hooks.list.push(Hook { point, path, args, env, timeout }).map_err(|_| Fail::new("too many hooks (at most 32)"))
+}
+
+fn too_many_words() -> Fail {
+    Fail::new("too many hook arguments and variables in all (at most 1024)")
+}

@@ -1,0 +1,432 @@
+//! OCI bundles (issue 13): `nsinit run` against crun on the same bundle,
+//! compared through what the probe sees (`probe report`), and every class
+//! of bad `config.json` with its exact message.
+//!
+//! crun and runc are Debian's (`apt-get install crun runc`): runc for
+//! `runc spec`, crun as the reference runtime. On a hybrid cgroup host
+//! crun refuses to run while the cgroup2 tree at /sys/fs/cgroup/unified
+//! has controllers ("cgroups in hybrid mode not supported"); it runs here
+//! in a mount namespace of its own where that tree is unmounted, so that
+//! it sees cgroup v1 alone, as nsinit uses it on such a host.
+
+mod harness;
+use harness::*;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+/// A tool the differential tests need, or a failure saying what to install.
+fn require(tool: &str, package: &str) {
+    let found = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"].iter().any(|d| Path::new(d).join(tool).exists());
+    assert!(found, "these tests compare nsinit with crun on runc spec's bundles: apt-get install {package}");
+}
+
+/// `runc spec` (`--rootless`): the config every engine starts from.
+fn runc_spec(rootless: bool) -> String {
+    require("runc", "runc");
+    let dir = tempdir("runc-spec");
+    let mut cmd = Command::new("runc");
+    cmd.arg("spec").arg("--bundle").arg(&dir);
+    if rootless {
+        cmd.arg("--rootless");
+    }
+    let out = cmd.output().expect("run runc spec");
+    assert!(out.status.success(), "runc spec: {out:?}");
+    let text = fs::read_to_string(dir.join("config.json")).expect("read runc spec's config.json");
+    let _ = fs::remove_dir_all(&dir);
+    text
+}
+
+fn tempdir(tag: &str) -> std::path::PathBuf {
+    static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("nsinit-oci-{}-{n}-{tag}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("make a scratch directory");
+    dir
+}
+
+/// `config` with `edit` applied, a Python statement on the parsed JSON
+/// `d` (python3 is what the CI has for JSON).
+fn edit(config: &str, edit: &str) -> String {
+    let script = format!("import json,sys\nd=json.loads(sys.stdin.read())\n{edit}\nprint(json.dumps(d, indent=1))");
+    let mut child = Command::new("python3")
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 (apt-get install python3)");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(config.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "python3 edit {edit:?} failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A bundle: the usual test rootfs as `rootfs`, and `config` as its
+/// `config.json`.
+fn bundle(tag: &str, config: &str) -> Rootfs {
+    let r = Rootfs::new(tag);
+    fs::write(r.base.join("config.json"), config).expect("write config.json");
+    r
+}
+
+fn base(r: &Rootfs) -> &str {
+    r.base.to_str().expect("UTF-8")
+}
+
+/// `nsinit run --bundle B ID`.
+fn nsinit_run(r: &Rootfs, id: &str) -> Out {
+    run(command(&["run", "--bundle", base(r), id]), Some(r))
+}
+
+/// `crun run --bundle B ID`, with crun's state in a directory of its own,
+/// in a mount namespace where the hybrid host's cgroup2 tree is gone.
+fn crun_run(r: &Rootfs, id: &str) -> Out {
+    require("crun", "crun");
+    let state = r.outside("crun-state");
+    let script = format!(
+        "if grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo; then umount /sys/fs/cgroup/unified || exit 99; fi; \
+         exec crun --root '{}' run --bundle '{}' '{id}'",
+        state.display(),
+        base(r)
+    );
+    let mut cmd = Command::new("unshare");
+    cmd.args(["-m", "--propagation", "private", "sh", "-c", &script]);
+    run(cmd, Some(r))
+}
+
+/// What the probe's report says, cut into sections and normalised to what
+/// a runtime decides: the status lines about the process's privileges,
+/// every limit, the OOM score, each mount as `POINT TYPE OPTIONS` (options
+/// of the mount and of its filesystem, sorted; ids and sources left out),
+/// names, the working directory and the environment.
+fn report(out: &str) -> BTreeMap<String, Vec<String>> {
+    const STATUS: [&str; 12] = [
+        "Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp", "Umask", "Seccomp_filters",
+    ];
+    let mut sections: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut current = String::new();
+    for line in out.lines() {
+        if let Some(name) = line.strip_prefix("== ") {
+            current = name.to_string();
+            sections.entry(current.clone()).or_default();
+            continue;
+        }
+        let keep = match current.as_str() {
+            "status" => line.split_once(':').is_some_and(|(k, _)| STATUS.contains(&k)).then(|| line.split_whitespace().collect::<Vec<_>>().join(" ")),
+            "mountinfo" => Some(mount_line(line)),
+            _ => Some(line.to_string()),
+        };
+        if let Some(l) = keep {
+            sections.get_mut(&current).expect("a section").push(l);
+        }
+    }
+    if let Some(env) = sections.get_mut("env") {
+        env.sort();
+    }
+    sections
+}
+
+/// `POINT TYPE OPTIONS` from a mountinfo line.
+fn mount_line(line: &str) -> String {
+    let (before, after) = line.split_once(" - ").expect("mountinfo: ' - '");
+    let f: Vec<&str> = before.split(' ').collect();
+    let a: Vec<&str> = after.split(' ').collect();
+    let mut opts: Vec<&str> = f[5].split(',').chain(a.get(2).unwrap_or(&"").split(',')).collect();
+    opts.sort();
+    opts.dedup();
+    // The inode numbers of a tmpfs or the device's differ from run to run.
+    let opts: Vec<&str> = opts.into_iter().filter(|o| !o.starts_with("inode")).collect();
+    format!("{} {} {}", f[4], a[0], opts.join(","))
+}
+
+/// Runs the bundle under both runtimes and returns their reports.
+fn both(r: &Rootfs, id: &str) -> (BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<String>>) {
+    let theirs = crun_run(r, id);
+    assert_eq!(theirs.code(), 0, "crun: {theirs:?}");
+    let ours = nsinit_run(r, id);
+    assert_eq!(ours.code(), 0, "nsinit: {ours:?}");
+    (report(&theirs.stdout), report(&ours.stdout))
+}
+
+/// The sections the two runtimes must agree on exactly.
+fn assert_same(theirs: &BTreeMap<String, Vec<String>>, ours: &BTreeMap<String, Vec<String>>, sections: &[&str], what: &str) {
+    for s in sections {
+        assert_eq!(ours.get(*s), theirs.get(*s), "{what}: section {s} (left nsinit, right crun)");
+    }
+}
+
+const PROCESS: [&str; 8] = ["status", "limits", "oom_score_adj", "hostname", "domainname", "cwd", "args", "env"];
+
+/// The default devices the spec wants in every container: crun makes
+/// them with mknod (binds them in a user namespace, after the other
+/// mounts); nsinit binds the host's, in its `/dev`, always
+/// (FIXME(process branch): mknod as root, as runc and crun do, once
+/// config has devices). Left out of the mount comparison.
+const DEFAULT_DEVICES: [&str; 6] = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"];
+
+/// Mount points and their flags, checked against crun's: the same points
+/// in the same order (the hierarchies under a v1 `/sys/fs/cgroup` in any
+/// order; crun cannot see the hybrid host's `unified` here, see the top),
+/// and each at least as locked down as crun's (`ro`, `nosuid`, `nodev`,
+/// `noexec`). nsinit's mount kinds add flags the spec's options do not
+/// ask for (`/proc` nosuid,nodev,noexec; `/dev` nodev; the root bind
+/// nodev): FIXME(mounts branch): exactly the options given, once
+/// config::Mount is general.
+fn assert_mounts_match(theirs: &[String], ours: &[String], what: &str) {
+    let split = |l: &String| {
+        let mut w = l.splitn(3, ' ');
+        (w.next().unwrap().to_string(), w.next().unwrap().to_string(), w.next().unwrap_or("").to_string())
+    };
+    let cgroup_v1 = |p: &str| p.starts_with("/sys/fs/cgroup/");
+    let ours: Vec<_> = ours.iter().map(split).filter(|(p, _, _)| !DEFAULT_DEVICES.contains(&p.as_str()) && p != "/sys/fs/cgroup/unified").collect();
+    let theirs: Vec<_> = theirs.iter().map(split).filter(|(p, _, _)| !DEFAULT_DEVICES.contains(&p.as_str())).collect();
+    let order = |m: &Vec<(String, String, String)>| m.iter().filter(|(p, _, _)| !cgroup_v1(p)).map(|(p, _, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(order(&ours), order(&theirs), "{what}: the same mount points in the same order (left nsinit, right crun)");
+    let hierarchies = |m: &Vec<(String, String, String)>| {
+        let mut h: Vec<_> = m.iter().filter(|(p, _, _)| cgroup_v1(p)).map(|(p, t, _)| format!("{p} {t}")).collect();
+        h.sort();
+        h
+    };
+    assert_eq!(hierarchies(&ours), hierarchies(&theirs), "{what}: the same cgroup hierarchies");
+    for (point, fstype, opts) in &theirs {
+        let (_, our_type, our_opts) = ours.iter().find(|(p, _, _)| p == point).unwrap();
+        // crun's /sys/fs/cgroup tmpfs and nsinit's differ in size and mode only.
+        assert_eq!(our_type, fstype, "{what}: {point}: filesystem type");
+        // A masked file is covered with /dev/null: crun binds it read-only,
+        // nsinit read-write (what is written there goes nowhere).
+        let masked_file = fstype == "devtmpfs" && !point.starts_with("/dev");
+        for flag in ["ro", "nosuid", "nodev", "noexec"] {
+            let has = |o: &str| o.split(',').any(|w| w == flag);
+            if has(opts) && !(masked_file && flag == "ro") {
+                assert!(has(our_opts), "{what}: {point}: crun has {flag}, nsinit not: crun {opts}, nsinit {our_opts}");
+            }
+        }
+    }
+}
+
+/// runc spec's bundle running the probe's `report`, with `change` applied.
+fn spec_bundle(tag: &str, rootless: bool, change: &str) -> Rootfs {
+    // FIXME(cgroups branch): the default device rule (deny all, "rwm") is
+    // an error until config::Resources has device rules; dropped here.
+    let config = edit(
+        &runc_spec(rootless),
+        "d['linux'].pop('resources', None); d['process']['args'] = ['/bin/probe', 'report']; d['process']['terminal'] = False",
+    );
+    bundle(tag, &edit(&config, change))
+}
+
+/// One bundle under both runtimes: the process and the mounts the same.
+fn differential(tag: &str, rootless: bool, change: &str) -> BTreeMap<String, Vec<String>> {
+    let r = spec_bundle(tag, rootless, change);
+    let (theirs, ours) = both(&r, &format!("oci-{tag}"));
+    let what = format!("{tag} ({change})");
+    assert_same(&theirs, &ours, &PROCESS, &what);
+    assert_mounts_match(&theirs["mountinfo"], &ours["mountinfo"], &what);
+    ours
+}
+
+#[test]
+fn runc_spec_bundle_as_crun_runs_it() {
+    let ours = differential("spec", false, "pass");
+    assert_eq!(ours["hostname"], ["runc"]);
+    assert!(ours["status"].contains(&"NoNewPrivs: 1".to_string()), "{:?}", ours["status"]);
+}
+
+#[test]
+fn each_process_field_as_crun_sets_it() {
+    for (tag, change) in [
+        ("args", "d['process']['args'] = ['/bin/probe', 'report', 'x', '', 'a b']"),
+        ("env", "d['process']['env'] = ['A=1', 'B=two=2', 'PATH=/bin']"),
+        ("cwd", "d['process']['cwd'] = '/tmp'"),
+        ("user", "d['process']['user'] = {'uid': 1000, 'gid': 1001, 'additionalGids': [5, 6]}"),
+        ("caps", "d['process']['capabilities'] = {'bounding': ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_RAW'], 'effective': ['CAP_KILL'], 'permitted': ['CAP_KILL', 'CAP_CHOWN'], 'inheritable': ['CAP_KILL'], 'ambient': ['CAP_KILL']}"),
+        ("nocaps", "del d['process']['capabilities']"),
+        ("rlimits", "d['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': 100, 'hard': 200}, {'type': 'RLIMIT_CORE', 'soft': 0, 'hard': 0}, {'type': 'RLIMIT_NPROC', 'soft': 50, 'hard': 60}]"),
+        ("nnp", "d['process']['noNewPrivileges'] = False"),
+        ("oom", "d['process']['oomScoreAdj'] = 500"),
+        ("names", "d['hostname'] = 'box'; d['domainname'] = 'example.org'"),
+    ] {
+        differential(tag, false, change);
+    }
+}
+
+#[test]
+fn each_linux_field_as_crun_sets_it() {
+    for (tag, change) in [
+        ("ns-cgroup", "d['linux']['namespaces'].append({'type': 'cgroup'})"),
+        ("ns-shared-net", "d['linux']['namespaces'] = [n for n in d['linux']['namespaces'] if n['type'] != 'network']"),
+        ("masked", "d['linux']['maskedPaths'] = ['/proc/kcore', '/sys/firmware']; d['linux']['readonlyPaths'] = ['/proc/sys']"),
+        ("nomask", "del d['linux']['maskedPaths']; del d['linux']['readonlyPaths']"),
+        ("rw-root", "d['root']['readonly'] = False"),
+        ("tmpfs", "d['mounts'].append({'destination': '/tmp', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid', 'nodev', 'size=1m', 'mode=1777']})"),
+        ("bind", "d['mounts'].append({'destination': '/mnt', 'type': 'bind', 'source': '/etc', 'options': ['rbind', 'ro']})"),
+        ("userns", "d['linux']['namespaces'].append({'type': 'user'}); d['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]; d['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]"),
+    ] {
+        differential(tag, false, change);
+    }
+}
+
+#[test]
+fn the_rootless_spec_as_crun_runs_it() {
+    // FIXME(mounts branch): runc spec --rootless binds the host's /sys
+    // with `rbind,nosuid,noexec,nodev,ro`; a bind cannot take nosuid and
+    // noexec until config::Mount is general (an error today, see
+    // bad_configs_name_the_field), so this bundle asks for sysfs, which
+    // nsinit binds from the host itself where a new one is refused.
+    differential(
+        "rootless",
+        true,
+        "d['mounts'] = [m if m['destination'] != '/sys' else {'destination': '/sys', 'type': 'sysfs', 'source': 'sysfs', 'options': ['nosuid', 'noexec', 'nodev', 'ro']} for m in d['mounts']]",
+    );
+}
+
+/// A bundle with `text` as its config.json, run from inside it (so that
+/// the file is named `config.json`, as runc names it).
+fn run_text(tag: &str, text: &str) -> Out {
+    let r = Rootfs::new(tag);
+    fs::write(r.base.join("config.json"), text).expect("write config.json");
+    let mut cmd = command(&["run", "x"]);
+    cmd.current_dir(&r.base);
+    run(cmd, Some(&r))
+}
+
+/// runc spec's config, made to run the probe, with `change`.
+fn spec_text(change: &str) -> String {
+    let config = edit(&runc_spec(false), "d['linux'].pop('resources', None); d['process']['terminal'] = False; d['process']['args'] = ['/bin/probe', 'hostname']");
+    edit(&config, change)
+}
+
+#[test]
+fn bad_configs_name_the_file_the_field_and_what_is_wrong() {
+    let cases: &[(&str, &str)] = &[
+        ("d['linux']['resources'] = {'memory': {'limit': '1G'}}", "linux.resources.memory.limit: expected an integer"),
+        ("del d['ociVersion']", "ociVersion: missing (required)"),
+        ("d['ociVersion'] = '2.0.0'", "ociVersion: unsupported version (nsinit reads 1.0.0 to 1.2.x) '2.0.0'"),
+        ("del d['root']['path']", "root.path: missing (required)"),
+        ("del d['process']", "process: missing (required to run the container)"),
+        ("d['process']['cwd'] = 'tmp'", "process.cwd: expected an absolute path 'tmp'"),
+        ("d['mounts'][0]['destination'] = 'proc'", "mounts[0].destination: expected an absolute path 'proc'"),
+        ("d['linux']['namespaces'].append({'type': 'pid'})", "linux.namespaces[5].type: namespace given twice 'pid'"),
+        ("d['linux']['namespaces'].append({'type': 'net'})", "linux.namespaces[5].type: unknown namespace type 'net'"),
+        ("d['mounts'][1]['options'][1] = 'strictatim'", "mounts[1].options[1]: unknown mount option 'strictatim'"),
+        ("d['process']['capabilities']['bounding'][0] = 'CAP_FOO'", "process.capabilities.bounding[0]: unknown capability 'CAP_FOO'"),
+        ("d['process']['rlimits'][0]['type'] = 'RLIMIT_FOO'", "process.rlimits[0].type: unknown rlimit 'RLIMIT_FOO'"),
+        ("d['mounts'] = [{'destination': '/t', 'type': 'tmpfs'}] * 65", "mounts[64]: too many mounts (at most 64)"),
+        ("d['process']['args'] = ['x'] * 257", "process.args[256]: too many words (at most 256)"),
+        ("d['hostname'] = 'h' * 65", &format!("hostname: expected a name of at most 64 bytes '{}'", "h".repeat(65))),
+        // Fields the spec lets a runtime lack, and those nsinit's
+        // description does not hold yet: an error naming the field.
+        ("d['linux']['intelRdt'] = {'closID': 'x'}", "linux.intelRdt: not supported"),
+        ("d['linux']['memoryPolicy'] = {'mode': 'MPOL_BIND'}", "linux.memoryPolicy: not supported"),
+        ("d['linux']['netDevices'] = {'eth0': {}}", "linux.netDevices: not supported"),
+        ("d['linux']['sysctl'] = {'kernel.shmmax': '1'}", "linux.sysctl: not supported"),
+        ("d['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW'}", "linux.seccomp: not supported"),
+        ("d['linux']['namespaces'][1]['path'] = '/run/netns/x'", "linux.namespaces[1].path: not supported"),
+        ("d['linux']['resources'] = {'devices': [{'allow': False, 'access': 'rwm'}]}", "linux.resources.devices: not supported"),
+        ("d['process']['user']['umask'] = 18", "process.user.umask: not supported"),
+        (
+            "d['mounts'].append({'destination': '/sys2', 'type': 'none', 'source': '/sys', 'options': ['rbind', 'nosuid']})",
+            "mounts[7]: option not supported (yet) for this mount type 'nosuid'",
+        ),
+    ];
+    for (i, (change, want)) in cases.iter().enumerate() {
+        let line = fails(run_text(&format!("bad{i}"), &spec_text(change)), 125);
+        assert_eq!(line, format!("nsinit: config.json: {want}"), "{change}");
+    }
+    // Unknown fields are ignored; a field nsinit lacks but left empty is no setting.
+    let out = run_text("unknown", &spec_text("d['frob'] = {'x': [1, None]}; d['linux']['sysctl'] = {}; d['process']['frob'] = 1"));
+    assert_eq!(ok(out), "runc\n");
+}
+
+#[test]
+fn malformed_json_gives_line_and_column() {
+    let line = fails(run_text("syntax", "{\"ociVersion\": \"1.2.0\",\n  \"root\" {}}"), 125);
+    assert!(line.starts_with("nsinit: config.json:2:10: "), "{line}");
+    let line = fails(run_text("empty", ""), 125);
+    assert!(line.starts_with("nsinit: config.json:1:"), "{line}");
+}
+
+#[test]
+fn the_file_itself_is_checked_before_it_is_parsed() {
+    let r = Rootfs::new("nofile");
+    let b = base(&r).to_string();
+    let line = fails(run(command(&["run", "--bundle", &b, "x"]), Some(&r)), 125);
+    assert_eq!(line, format!("nsinit: open {b}/config.json: ENOENT (No such file or directory)"));
+    fs::create_dir(r.base.join("config.json")).unwrap();
+    let line = fails(run(command(&["run", "--bundle", &b, "x"]), Some(&r)), 125);
+    assert_eq!(line, format!("nsinit: {b}/config.json: not a regular file (config.json)"));
+    let big = format!("{{\"a\": \"{}\"}}", "x".repeat(1024 * 1024));
+    let line = fails(run_text("big", &big), 125);
+    assert_eq!(line, "nsinit: config.json: config.json too large (at most 1024 KiB)");
+}
+
+#[test]
+fn run_takes_runc_words_and_checks_the_id() {
+    let r = spec_bundle("words", false, "d['process']['args'] = ['/bin/probe', 'hostname']");
+    let b = base(&r).to_string();
+    assert_eq!(ok(run(command(&["run", "-b", &b, "a.b_c+d-1"]), Some(&r))), "runc\n");
+    for (words, want) in [
+        (vec!["run", "--bundle", &b], "nsinit: run: no container ID given (usage: nsinit run [--bundle DIR] [--pid-file FILE] ID)"),
+        (vec!["run", "--bundle", &b, "-x"], "nsinit: run: unknown option '-x' (see --help)"),
+        (vec!["run", "--bundle", &b, "a", "b"], "nsinit: run: one ID only; got 'b' after it"),
+        (
+            vec!["run", "--bundle", &b, ".a"],
+            "nsinit: run: expected an ID of 1 to 1024 bytes from [A-Za-z0-9_.+-], starting with a letter or digit; got '.a'",
+        ),
+    ] {
+        assert_eq!(fails(run(command(&words), Some(&r)), 125), want, "{words:?}");
+    }
+    let long = "a".repeat(1025);
+    assert!(fails(run(command(&["run", "--bundle", &b, &long]), Some(&r)), 125).contains("expected an ID of 1 to 1024 bytes"));
+    // The container's exit status is nsinit's, as runc run's.
+    let r = spec_bundle("status", false, "d['process']['args'] = ['/bin/probe', 'exit', '7']");
+    assert_eq!(run(command(&["run", "--bundle", base(&r), "s"]), Some(&r)).code(), 7);
+}
+
+#[test]
+fn pid_file_holds_the_containers_pid() {
+    let r = spec_bundle("pidfile", false, "d['process']['args'] = ['/bin/probe', 'pid']; d['linux']['namespaces'] = [n for n in d['linux']['namespaces'] if n['type'] != 'pid']");
+    let file = r.outside("pid");
+    let out = ok(run(command(&["run", "--bundle", base(&r), "--pid-file", file.to_str().unwrap(), "p"]), Some(&r)));
+    assert_eq!(fs::read_to_string(&file).unwrap(), out.trim_end(), "the PID the container has, on the host (no pid namespace)");
+}
+
+#[test]
+fn bundle_on_the_command_line_and_bench() {
+    let r = spec_bundle("cli", false, "d['process']['args'] = ['/bin/probe', 'hostname']");
+    let b = base(&r).to_string();
+    assert_eq!(ok(run(command(&["--bundle", &b]), Some(&r))), "runc\n");
+    assert_eq!(ok(run(command(&["--bundle", &b, "/bin/probe", "cwd"]), Some(&r))), "/\n", "a COMMAND replaces process.args");
+    let out = run(command(&["--timings", "--bundle", &b]), Some(&r));
+    assert_eq!(out.code(), 0, "{out:?}");
+    assert!(out.stderr.contains("nsinit: timing: parse"), "{out:?}");
+    let out = run(command(&["bench", "-n", "3", "--bundle", &b]), Some(&r));
+    assert_eq!(out.code(), 0, "{out:?}");
+    assert_eq!(
+        fails(run(command(&["--bundle", &b, "--hostname", "x"]), Some(&r)), 125),
+        "nsinit: --bundle: the bundle's config.json describes the container; --hostname does not go with it"
+    );
+}
+
+#[test]
+fn spec_writes_a_config_nsinit_runs_and_never_replaces_one() {
+    for rootless in [false, true] {
+        let r = Rootfs::new(if rootless { "spec-rootless" } else { "spec-root" });
+        let b = base(&r).to_string();
+        let mut words = vec!["spec", "--bundle", &b];
+        if rootless {
+            words.push("--rootless");
+        }
+        assert_eq!(ok(nsinit(&words)), "");
+        let text = fs::read_to_string(r.base.join("config.json")).unwrap();
+        assert_eq!(fails(nsinit(&words), 125), format!("nsinit: spec: {b}/config.json exists already; nsinit spec does not replace it"));
+        assert_eq!(fs::read_to_string(r.base.join("config.json")).unwrap(), text, "unchanged");
+        let text = edit(&text, "d['process']['terminal'] = False; d['process']['args'] = ['/bin/probe', 'hostname']");
+        fs::write(r.base.join("config.json"), text).unwrap();
+        assert_eq!(ok(run(command(&["run", "--bundle", &b, "s"]), Some(&r))), "nsinit\n");
+    }
+}
