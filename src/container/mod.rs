@@ -3,6 +3,7 @@
 //! sees them.
 
 pub mod cgroup;
+mod device_filter;
 mod mounts;
 mod net;
 pub mod passwd;
