@@ -431,8 +431,9 @@ pub struct Resources<'a> {
     pub cpu_burst: Option<u64>,
     /// OCI `cpu.idle`, 0 or 1.
     pub cpu_idle: Option<u64>,
-    /// OCI `cpu.realtimeRuntime` and `realtimePeriod`, microseconds (v1 only).
-    pub cpu_rt_runtime: Option<i64>,
+    /// OCI `cpu.realtimeRuntime` and `realtimePeriod`, microseconds (v1
+    /// only; a negative runtime is `u64::MAX`, no limit).
+    pub cpu_rt_runtime: Option<u64>,
     pub cpu_rt_period: Option<u64>,
     /// The CPUs it may run on, as `cpuset.cpus` spells them (`0-1,3`).
     pub cpuset: Option<ZStr<'a>>,
@@ -445,8 +446,8 @@ pub struct Resources<'a> {
     pub blkio_leaf_weight: Option<u64>,
     pub blkio_devices: Vec<BlkioDevice<'a>, MAX_BLKIO_DEVICES>,
     pub hugepage_limits: Vec<HugepageLimit<'a>, MAX_HUGEPAGE_LIMITS>,
-    /// OCI `network.classID` (v1 only).
-    pub net_class_id: Option<u32>,
+    /// OCI `network.classID`, a u32 (v1 only).
+    pub net_class_id: Option<u64>,
     /// OCI `network.priorities` (v1 only).
     pub net_priorities: Vec<NetPriority<'a>, MAX_NET_PRIORITIES>,
     pub rdma: Vec<Rdma<'a>, MAX_RDMA>,

@@ -289,6 +289,11 @@ impl<'c, 'a> Builder<'c, 'a> {
     /// when it comes from the walkers, but every count is checked here anyway.
     pub fn apply(&mut self, opt: &Opt, args: &[ZStr<'a>], at: At<'a>) -> Result<(), Error> {
         let error = || at.error(opt.name.as_bytes());
+        #[cfg(feature = "cgroups")]
+        if let (Some((_, min, max, field)), [n]) = (CGROUP_NUMBERS.iter().find(|k| k.0 == opt.name), args) {
+            *field(&mut self.c.resources) = Some(number(*n, *min, *max, error)?);
+            return Ok(());
+        }
         match (opt.name, args) {
             ("rootfs", [dir]) => self.c.root = Some(self.path(*dir, at, Paths::Host)?),
             ("unshare", [list]) => {
@@ -521,11 +526,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
             }
             #[cfg(feature = "cgroups")]
-            ("memory-swappiness", [n]) => self.c.resources.memory_swappiness = Some(number(*n, 0, 100, error)?),
-            #[cfg(feature = "cgroups")]
             ("oom-kill-disable", []) => self.c.resources.oom_kill_disable = true,
-            #[cfg(feature = "cgroups")]
-            ("cpu-shares", [n]) => self.c.resources.cpu_shares = Some(number(*n, 2, 262_144, error)?),
             #[cfg(feature = "cgroups")]
             ("cpu-period" | "cpu-quota", [n]) => {
                 let r = &mut self.c.resources;
@@ -538,18 +539,6 @@ impl<'c, 'a> Builder<'c, 'a> {
                 });
                 r.cpus = None;
             }
-            #[cfg(feature = "cgroups")]
-            ("cpu-burst", [n]) => self.c.resources.cpu_burst = Some(number(*n, 0, u64::MAX - 1, error)?),
-            #[cfg(feature = "cgroups")]
-            ("cpu-idle", [n]) => self.c.resources.cpu_idle = Some(number(*n, 0, 1, error)?),
-            #[cfg(feature = "cgroups")]
-            ("cpu-rt-runtime", [n]) => self.c.resources.cpu_rt_runtime = Some(number(*n, 0, i64::MAX as u64, error)? as i64),
-            #[cfg(feature = "cgroups")]
-            ("cpu-rt-period", [n]) => self.c.resources.cpu_rt_period = Some(number(*n, 1, u64::MAX - 1, error)?),
-            #[cfg(feature = "cgroups")]
-            ("blkio-weight", [n]) => self.c.resources.blkio_weight = Some(number(*n, 10, 1000, error)?),
-            #[cfg(feature = "cgroups")]
-            ("blkio-leaf-weight", [n]) => self.c.resources.blkio_leaf_weight = Some(number(*n, 10, 1000, error)?),
             #[cfg(feature = "cgroups")]
             (
                 "blkio-weight-device" | "device-read-bps" | "device-write-bps" | "device-read-iops" | "device-write-iops",
@@ -578,8 +567,6 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.resources.hugepage_limits.push(HugepageLimit { page_size: size, limit: l })
                     .map_err(|_| error().push(b"too many hugepage limits (at most 8)"))?;
             }
-            #[cfg(feature = "cgroups")]
-            ("net-classid", [n]) => self.c.resources.net_class_id = Some(number(*n, 0, u64::from(u32::MAX), error)? as u32),
             #[cfg(feature = "cgroups")]
             ("net-prio", [spec]) => {
                 let (interface, prio) = split_at(spec.bytes(), b'=');
@@ -1048,6 +1035,23 @@ pub fn parse_radix(s: &[u8], radix: u64) -> Option<u64> {
         n.checked_mul(radix)?.checked_add(u64::from(d))
     })
 }
+
+/// The cgroup limits the command line takes as one number: the option,
+/// its range, its field.
+#[cfg(feature = "cgroups")]
+type Field = for<'r, 'a> fn(&'r mut super::Resources<'a>) -> &'r mut Option<u64>;
+#[cfg(feature = "cgroups")]
+const CGROUP_NUMBERS: [(&str, u64, u64, Field); 9] = [
+    ("memory-swappiness", 0, 100, |r| &mut r.memory_swappiness),
+    ("cpu-shares", 2, 262_144, |r| &mut r.cpu_shares),
+    ("cpu-burst", 0, u64::MAX - 1, |r| &mut r.cpu_burst),
+    ("cpu-idle", 0, 1, |r| &mut r.cpu_idle),
+    ("cpu-rt-runtime", 0, i64::MAX as u64, |r| &mut r.cpu_rt_runtime),
+    ("cpu-rt-period", 1, u64::MAX - 1, |r| &mut r.cpu_rt_period),
+    ("blkio-weight", 10, 1000, |r| &mut r.blkio_weight),
+    ("blkio-leaf-weight", 10, 1000, |r| &mut r.blkio_leaf_weight),
+    ("net-classid", 0, u32::MAX as u64, |r| &mut r.net_class_id),
+];
 
 /// A decimal number from `min` to `max`.
 #[cfg(feature = "cgroups")]

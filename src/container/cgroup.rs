@@ -31,20 +31,72 @@ const V1_ALWAYS: usize = 4;
 const V2_CONTROLLERS: [&[u8]; 7] = [b"+pids", b"+memory", b"+cpu", b"+cpuset", b"+io", b"+hugetlb", b"+rdma"];
 const V2_ALWAYS: usize = 4;
 
+/// A limit written as a number: its controller (v1's name), its file on
+/// v1 and on v2, and its value in `Resources` for the one or the other
+/// (`Cgroup::apply` writes u64::MAX as -1 on v1, max on v2).
+struct Knob {
+    controller: &'static [u8],
+    v1: &'static [u8],
+    v2: &'static [u8],
+    value: fn(&Resources<'_>, bool) -> Option<u64>,
+}
+
+/// The numeric limits, in the order runc writes them. Those of one
+/// version only are `None` on the other (`check_layout` refused them).
+static KNOBS: [Knob; 12] = [
+    Knob { controller: b"memory", v1: b"memory.limit_in_bytes", v2: b"memory.max", value: |r, _| r.memory_max },
+    Knob { controller: b"memory", v1: b"memory.memsw.limit_in_bytes", v2: b"memory.swap.max", value: swap },
+    Knob { controller: b"memory", v1: b"memory.soft_limit_in_bytes", v2: b"memory.low", value: |r, _| r.memory_reservation },
+    Knob { controller: b"memory", v1: b"memory.swappiness", v2: b"", value: |r, _| r.memory_swappiness },
+    Knob { controller: b"memory", v1: b"memory.oom_control", v2: b"", value: |r, _| r.oom_kill_disable.then_some(1) },
+    Knob { controller: b"cpu", v1: b"cpu.shares", v2: b"cpu.weight", value: cpu_weight },
+    Knob { controller: b"cpu", v1: b"cpu.cfs_period_us", v2: b"", value: |r, v2| r.cpu_max.filter(|_| !v2).map(|c| c.1) },
+    Knob { controller: b"cpu", v1: b"cpu.cfs_quota_us", v2: b"", value: |r, v2| r.cpu_max.filter(|_| !v2).map(|c| c.0) },
+    Knob { controller: b"cpu", v1: b"cpu.cfs_burst_us", v2: b"cpu.max.burst", value: |r, _| r.cpu_burst },
+    Knob { controller: b"cpu", v1: b"cpu.idle", v2: b"cpu.idle", value: |r, _| r.cpu_idle },
+    Knob { controller: b"cpu", v1: b"cpu.rt_period_us", v2: b"", value: |r, _| r.cpu_rt_period },
+    Knob { controller: b"cpu", v1: b"cpu.rt_runtime_us", v2: b"", value: |r, _| r.cpu_rt_runtime },
+];
+
+/// Swap: v1 limits memory and swap together, v2 swap alone.
+fn swap(r: &Resources<'_>, v2: bool) -> Option<u64> {
+    match (r.memory_swap_max, r.memory_swap) {
+        // Swap alone (--memory-swap-max).
+        (Some(s), _) if v2 || s == u64::MAX => Some(s),
+        (Some(s), _) => r.memory_max.map(|m| m.saturating_add(s)),
+        // Memory and swap together (OCI memory.swap): runc's conversion;
+        // `check_layout` refused what it cannot convert.
+        (None, Some(s)) if v2 && s != u64::MAX => match r.memory_max {
+            Some(m) if m != u64::MAX => Some(s.saturating_sub(m)),
+            _ => Some(s),
+        },
+        (None, s) => s,
+    }
+}
+
+/// v2's weight, or v1's shares, from either.
+fn cpu_weight(r: &Resources<'_>, v2: bool) -> Option<u64> {
+    match (r.cpu_weight, r.cpu_shares) {
+        (Some(w), _) if v2 => Some(w),
+        (None, Some(s)) if v2 => Some(shares_to_weight(s)),
+        // cgroup v2's weight 1..10000 as v1's shares 2..262144, as runc maps them.
+        (Some(w), _) => Some(2 + (w - 1) * 262_142 / 9_999),
+        (None, s) => s,
+    }
+}
+
 /// Whether a limit in `r` is written to a file of `controller` (v1's
 /// names; `io` is v2's `blkio`), or a `unified` key names it.
 fn uses(r: &Resources<'_>, controller: &[u8]) -> bool {
-    let unified = r.unified.iter().any(|(key, _)| key.split(|&c| c == b'.').next() == Some(controller));
-    unified
-        || match controller {
-            b"blkio" | b"io" => r.blkio_weight.is_some() || r.blkio_leaf_weight.is_some() || !r.blkio_devices.is_empty(),
-            b"devices" => !r.devices.is_empty(),
-            b"hugetlb" => !r.hugepage_limits.is_empty(),
-            b"net_cls" => r.net_class_id.is_some(),
-            b"net_prio" => !r.net_priorities.is_empty(),
-            b"rdma" => !r.rdma.is_empty(),
-            _ => false,
-        }
+    let set = match controller {
+        b"blkio" | b"io" => r.blkio_weight.is_some() || r.blkio_leaf_weight.is_some() || !r.blkio_devices.is_empty(),
+        b"devices" => !r.devices.is_empty(),
+        b"hugetlb" => !r.hugepage_limits.is_empty(),
+        b"net_cls" => r.net_class_id.is_some(),
+        b"net_prio" => !r.net_priorities.is_empty(),
+        _ => !r.rdma.is_empty(),
+    };
+    set || r.unified.iter().any(|(key, _)| key.starts_with(controller) && key.get(controller.len()) == Some(&b'.'))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -116,7 +168,7 @@ struct Moved {
 pub struct Cgroup {
     pub layout: Layout,
     /// One directory on v2; one per controller on v1.
-    dirs: Vec<Dir, 4>,
+    dirs: Vec<Dir, { V1_CONTROLLERS.len() }>,
     /// On v2, the directory open, to create the container straight into it.
     pub fd: Option<Fd>,
     memory_max: Option<u64>,
@@ -205,10 +257,8 @@ impl Cgroup {
             // A `unified` key's controller, when it is none of those.
             for (key, _) in &r.unified {
                 let controller = key.split(|&c| c == b'.').next().unwrap_or(b"");
-                if !V2_CONTROLLERS.iter().any(|c| &c[1..] == controller) {
-                    if let Ok(on) = ZBuf::<80>::from_parts(&[b"+", controller]) {
-                        let _ = write_in(parent, b"cgroup.subtree_control", on.bytes());
-                    }
+                if let (false, Ok(on)) = (V2_CONTROLLERS.iter().any(|c| &c[1..] == controller), ZBuf::<80>::from_parts(&[b"+", controller])) {
+                    let _ = write_in(parent, b"cgroup.subtree_control", on.bytes());
                 }
             }
         };
@@ -308,19 +358,19 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         let Some(dir) = self.dirs.iter_mut().find(|d| v2 || d.controller == controller) else {
             return Err(Error::new(b"the cgroup v1 controller for ").push(files[0]).push(b" is not mounted"));
         };
-        let mut errno = Errno::ENOENT;
+        let (mut errno, mut failed) = (Errno::ENOENT, files[0]);
         for file in files {
-            errno = match write_in_raw(&mut dir.path, file, value) {
+            match write_in_raw(&mut dir.path, file, value) {
                 Ok(()) => return Ok(true),
                 Err(Errno::ENOENT) => continue,
-                Err(e) => e,
+                Err(e) => (errno, failed) = (e, file),
             };
             break;
         }
         if errno == Errno::ENOENT && !required {
             return Ok(false);
         }
-        Err(Error::sys_in("write", dir.path.bytes(), files[0], errno).push(b" (").push(value).push(b")"))
+        Err(Error::sys_in("write", dir.path.bytes(), failed, errno).push(b" (").push(value).push(b")"))
     }
 
     /// Writes `value` to `file`, which must be there.
@@ -337,73 +387,22 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         if let Some(n) = r.pids_max {
             self.put(b"pids", b"pids.max", limit(n, b"max").bytes())?;
         }
-        // Memory, and swap: v1 limits the two together, v2 swap alone.
-        if let Some(n) = r.memory_max {
-            self.put(b"memory", if v2 { b"memory.max" } else { b"memory.limit_in_bytes" }, num(n).bytes())?;
-        }
-        let swap = match (r.memory_swap_max, r.memory_swap) {
-            // Swap alone (--memory-swap-max).
-            (Some(s), _) if v2 || s == u64::MAX => Some(s),
-            (Some(s), _) => r.memory_max.map(|m| m.saturating_add(s)),
-            // Memory and swap together (OCI memory.swap): runc's
-            // conversion; `check_layout` refused what it cannot convert.
-            (None, Some(s)) if v2 && s != u64::MAX => match r.memory_max {
-                Some(m) if m != u64::MAX => Some(s.saturating_sub(m)),
-                _ => Some(s),
-            },
-            (None, s) => s,
-        };
-        if let Some(s) = swap {
-            self.put(b"memory", if v2 { b"memory.swap.max" } else { b"memory.memsw.limit_in_bytes" }, num(s).bytes())?;
-        }
-        if let Some(n) = r.memory_reservation {
-            self.put(b"memory", if v2 { b"memory.low" } else { b"memory.soft_limit_in_bytes" }, num(n).bytes())?;
-        }
-        if let Some(n) = r.memory_swappiness {
-            self.put(b"memory", b"memory.swappiness", num(n).bytes())?;
-        }
-        if r.oom_kill_disable {
-            self.put(b"memory", b"memory.oom_control", b"1")?;
-        }
-        // CPU.
-        let weight = match (r.cpu_weight, r.cpu_shares) {
-            (Some(w), _) if v2 => Some(w),
-            (None, Some(s)) if v2 => Some(shares_to_weight(s)),
-            // cgroup v2's weight 1..10000 as v1's shares 2..262144, as runc maps them.
-            (Some(w), _) => Some(2 + (w - 1) * 262_142 / 9_999),
-            (None, s) => s,
-        };
-        if let Some(w) = weight {
-            self.put(b"cpu", if v2 { b"cpu.weight" } else { b"cpu.shares" }, num(w).bytes())?;
-        }
-        if let Some((quota, period)) = r.cpu_max {
-            if v2 {
+        for knob in &KNOBS {
+            if let Some(n) = (knob.value)(r, v2) {
+                let file = if v2 { knob.v2 } else { knob.v1 };
+                self.put(knob.controller, file, num(n).bytes())?;
+            }
+            if let (true, true, Some((quota, period))) = (v2, knob.v2 == b"cpu.weight", r.cpu_max) {
+                // Before the burst, which the kernel checks against it.
                 let mut v = limit(quota, b"max");
                 let _ = v.push(b" ").and_then(|v| v.push_num(period, 10));
                 self.put(b"cpu", b"cpu.max", v.bytes())?;
-            } else {
-                self.put(b"cpu", b"cpu.cfs_period_us", num(period).bytes())?;
-                self.put(b"cpu", b"cpu.cfs_quota_us", num(quota).bytes())?;
             }
         }
-        if let Some(n) = r.cpu_burst {
-            self.put(b"cpu", if v2 { b"cpu.max.burst" } else { b"cpu.cfs_burst_us" }, num(n).bytes())?;
-        }
-        if let Some(n) = r.cpu_idle {
-            self.put(b"cpu", b"cpu.idle", num(n).bytes())?;
-        }
-        if let Some(n) = r.cpu_rt_period {
-            self.put(b"cpu", b"cpu.rt_period_us", num(n).bytes())?;
-        }
-        if let Some(n) = r.cpu_rt_runtime {
-            let v = if n < 0 { limit(u64::MAX, b"-1") } else { num(n as u64) };
-            self.put(b"cpu", b"cpu.rt_runtime_us", v.bytes())?;
-        }
-        if let Some(cpus) = r.cpuset {
-            self.put(b"cpuset", b"cpuset.cpus", cpus.bytes())?;
-        }
-        if let Some(mems) = r.cpuset_mems {
-            self.put(b"cpuset", b"cpuset.mems", mems.bytes())?;
+        for (file, value) in [(&b"cpuset.cpus"[..], r.cpuset), (b"cpuset.mems", r.cpuset_mems)] {
+            if let Some(value) = value {
+                self.put(b"cpuset", file, value.bytes())?;
+            }
         }
         // Block I/O: v2 takes the weight in io.bfq.weight as v1 does, or
         // scaled to 1..10000 in io.weight without BFQ.
@@ -454,7 +453,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
             }
         }
         if let Some(id) = r.net_class_id {
-            self.put(b"net_cls", b"net_cls.classid", num(u64::from(id)).bytes())?;
+            self.put(b"net_cls", b"net_cls.classid", num(id).bytes())?;
         }
         for p in &r.net_priorities {
             let mut v = Value::from_parts(&[p.interface, b" "]).map_err(too_long)?;
