@@ -119,7 +119,7 @@ pub const OPTIONS: &[Opt] = &[
     #[cfg(feature = "cgroups")]
     opt("cpu-burst", "MICROSECONDS"),
     #[cfg(feature = "cgroups")]
-    opt("cpu-idle", "0|1"),
+    opt("cpu-idle", "N"),
     #[cfg(feature = "cgroups")]
     opt("cpu-rt-runtime", "MICROSECONDS"),
     #[cfg(feature = "cgroups")]

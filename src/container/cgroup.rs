@@ -995,6 +995,55 @@ mod tests {
         assert_eq!(own_cgroup(b"", b""), None);
     }
 
+    /// runc's and crun's formula with the C library's log2 and pow.
+    fn reference_weight(shares: u64) -> u64 {
+        if shares <= 2 {
+            return 1;
+        }
+        if shares >= 262_144 {
+            return 10_000;
+        }
+        let l = (shares as f64).log2();
+        (10f64.powf((l * l + 125.0 * l) / 612.0 - 7.0 / 34.0)).ceil() as u64
+    }
+
+    #[test]
+    fn cpu_shares_become_the_weight_crun_and_runc_give_for_every_value() {
+        for shares in 0..=262_144 + 10 {
+            assert_eq!(shares_to_weight(shares), reference_weight(shares), "shares {shares}");
+        }
+        // The points the formula is fitted to.
+        assert_eq!((shares_to_weight(2), shares_to_weight(1024), shares_to_weight(262_144)), (1, 100, 10_000));
+        assert_eq!(shares_to_weight(512), 59);
+    }
+
+    #[test]
+    fn swap_is_converted_between_v1_and_v2_as_runc_does() {
+        let mut r = Resources { memory_max: Some(64 << 20), memory_swap: Some(96 << 20), ..Resources::default() };
+        assert_eq!((swap(&r, false), swap(&r, true)), (Some(96 << 20), Some(32 << 20)));
+        r.memory_swap = Some(u64::MAX);
+        assert_eq!((swap(&r, false), swap(&r, true)), (Some(u64::MAX), Some(u64::MAX)));
+        r.memory_max = Some(u64::MAX);
+        r.memory_swap = Some(1 << 20);
+        assert_eq!(swap(&r, true), Some(1 << 20), "unlimited memory: swap as it is");
+        let r = Resources { memory_max: Some(64 << 20), memory_swap_max: Some(16 << 20), ..Resources::default() };
+        assert_eq!((swap(&r, false), swap(&r, true)), (Some(80 << 20), Some(16 << 20)));
+        // What v2 cannot take is refused before anything is made.
+        let no_memory = Resources { memory_swap: Some(1 << 20), ..Resources::default() };
+        assert!(check_layout(&no_memory, true).is_err());
+        assert!(check_layout(&no_memory, false).is_ok());
+        let below = Resources { memory_max: Some(2 << 20), memory_swap: Some(1 << 20), ..Resources::default() };
+        assert!(check_layout(&below, true).is_err());
+    }
+
+    #[test]
+    fn cpu_weight_and_shares_convert_both_ways() {
+        let r = Resources { cpu_shares: Some(512), ..Resources::default() };
+        assert_eq!((cpu_weight(&r, false), cpu_weight(&r, true)), (Some(512), Some(59)));
+        let r = Resources { cpu_weight: Some(100), ..Resources::default() };
+        assert_eq!((cpu_weight(&r, false), cpu_weight(&r, true)), (Some(2597), Some(100)));
+    }
+
     #[test]
     fn parents() {
         assert_eq!(parent_of(b"a/b/c"), b"a/b");
