@@ -642,7 +642,10 @@ impl<'a> Container<'a> {
         self.stop_timeout = None;
         self.on_exit = OnExit::PowerOff;
         self.cgroup = None;
-        self.resources = Resources::default();
+        // Only the cgroups feature fills them (the core never reads them).
+        if cfg!(feature = "cgroups") {
+            self.resources = Resources::default();
+        }
         self.rlimits.clear();
         self.oom_score_adj = None;
         self.process.user = None;

@@ -85,18 +85,17 @@ fn cpu_weight(r: &Resources<'_>, v2: bool) -> Option<u64> {
     }
 }
 
-/// Whether a limit in `r` is written to a file of `controller` (v1's
-/// names; `io` is v2's `blkio`), or a `unified` key names it.
-fn uses(r: &Resources<'_>, controller: &[u8]) -> bool {
-    let set = match controller {
-        b"blkio" | b"io" => r.blkio_weight.is_some() || r.blkio_leaf_weight.is_some() || !r.blkio_devices.is_empty(),
-        b"devices" => !r.devices.is_empty(),
-        b"hugetlb" => !r.hugepage_limits.is_empty(),
-        b"net_cls" => r.net_class_id.is_some(),
-        b"net_prio" => !r.net_priorities.is_empty(),
-        _ => !r.rdma.is_empty(),
-    };
-    set || r.unified.iter().any(|(key, _)| key.starts_with(controller) && key.get(controller.len()) == Some(&b'.'))
+/// Which of the controllers past `V1_ALWAYS` (blkio, devices, hugetlb,
+/// net_cls, net_prio, rdma) a limit in `r` is written to.
+fn optional(r: &Resources<'_>) -> [bool; 6] {
+    [
+        r.blkio_weight.is_some() || r.blkio_leaf_weight.is_some() || !r.blkio_devices.is_empty(),
+        !r.devices.is_empty(),
+        !r.hugepage_limits.is_empty(),
+        r.net_class_id.is_some(),
+        !r.net_priorities.is_empty(),
+        !r.rdma.is_empty(),
+    ]
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -254,10 +253,10 @@ impl Cgroup {
                     let _ = write_in(parent, b"cgroup.subtree_control", controller);
                 }
             }
-            // A `unified` key's controller, when it is none of those.
+            // The controller of each `unified` key.
             for (key, _) in &r.unified {
                 let controller = key.split(|&c| c == b'.').next().unwrap_or(b"");
-                if let (false, Ok(on)) = (V2_CONTROLLERS.iter().any(|c| &c[1..] == controller), ZBuf::<80>::from_parts(&[b"+", controller])) {
+                if let Ok(on) = ZBuf::<80>::from_parts(&[b"+", controller]) {
                     let _ = write_in(parent, b"cgroup.subtree_control", on.bytes());
                 }
             }
@@ -318,7 +317,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
 
     fn create_v1(&mut self, place: Place, name: &[u8], own: &[u8], r: &Resources<'_>) -> Result<(), Error> {
         for (i, controller) in V1_CONTROLLERS.into_iter().enumerate() {
-            if i >= V1_ALWAYS && !uses(r, controller) {
+            if i >= V1_ALWAYS && !optional(r)[i - V1_ALWAYS] {
                 continue;
             }
             let mut base = Path::from_parts(&[b"/sys/fs/cgroup/", controller]).map_err(too_long)?;
@@ -605,15 +604,11 @@ impl Moved {
 /// A value written to a cgroup file.
 type Value = ZBuf<256>;
 
-/// The cgroup v2 controllers (bits, in `V2_CONTROLLERS` order) `r` needs.
+/// The cgroup v2 controllers (bits, in `V2_CONTROLLERS` order) `r` needs:
+/// io (v1's blkio), hugetlb and rdma when it limits them.
 fn v2_wanted(r: &Resources<'_>) -> u8 {
-    let mut wanted = (1 << V2_ALWAYS) - 1;
-    for (i, c) in V2_CONTROLLERS.iter().enumerate().skip(V2_ALWAYS) {
-        if uses(r, &c[1..]) {
-            wanted |= 1 << i;
-        }
-    }
-    wanted
+    let [io, _, hugetlb, _, _, rdma] = optional(r);
+    (1 << V2_ALWAYS) - 1 | u8::from(io) << 4 | u8::from(hugetlb) << 5 | u8::from(rdma) << 6
 }
 
 /// The rules of the device cgroup: `r.devices`, then the defaults every
