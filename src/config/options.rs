@@ -1235,6 +1235,49 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "cgroups")]
+    fn device_rules_in_dockers_words() {
+        let rule = |allow, kind, major, minor, access| DeviceRule { allow, kind, major, minor, access };
+        assert_eq!(parse_device_rule(b"c 1:3 rwm"), Some(rule(true, b'c', Some(1), Some(3), 7)));
+        assert_eq!(parse_device_rule(b"b 8:* r"), Some(rule(true, b'b', Some(8), None, DEVICE_READ)));
+        assert_eq!(parse_device_rule(b"a *:* mw"), Some(rule(true, b'a', None, None, DEVICE_MKNOD | DEVICE_WRITE)));
+        assert_eq!(parse_device_rule(b"c 4095:1048575 m"), Some(rule(true, b'c', Some(4095), Some(1_048_575), DEVICE_MKNOD)));
+        for bad in ["c 1:3", "c 1:3 rwm x", "d 1:3 r", "c 1 r", "c 1:3 rr", "c 1:3 ", "c -1:3 r", "c 4096:0 r", "c 0:1048576 r", "c 1:3 RWM", ""] {
+            assert_eq!(parse_device_rule(bad.as_bytes()), None, "{bad}");
+        }
+        assert_eq!(device_access(b"mrw"), Some(7));
+        assert_eq!(device_access(b""), None);
+    }
+
+    #[test]
+    #[cfg(feature = "cgroups")]
+    fn cgroup_file_words_are_never_paths() {
+        for ok in ["memory.high", "io.max", "mlx4_0", "eth-0"] {
+            assert!(cgroup_word_ok(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["", "..", ".x", "a/b", "../memory.max", "a b", "a\nb"] {
+            assert!(!cgroup_word_ok(bad.as_bytes()), "{bad}");
+        }
+        for (size, ok) in [("2MB", true), ("1GB", true), ("64KB", true), ("MB", false), ("2M", false), ("2mb", false), ("../2MB", false)] {
+            assert_eq!(hugepage_size_ok(size.as_bytes()), ok, "{size}");
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "cgroups")]
+    fn block_device_limits_by_path_or_numbers() {
+        let d = parse_blkio_device(b"/dev/sda:1M", BlkioLimit::ReadBps).expect("path form");
+        assert_eq!((d.path, d.value), (Some(&b"/dev/sda"[..]), 1 << 20));
+        let d = parse_blkio_device(b"8:16:300", BlkioLimit::Weight).expect("numbers");
+        assert_eq!((d.major, d.minor, d.value, d.path), (8, 16, 300, None));
+        assert!(parse_blkio_device(b"8:16:5", BlkioLimit::Weight).is_none(), "weights are 10 to 1000");
+        assert!(parse_blkio_device(b"8:1M", BlkioLimit::ReadBps).is_none());
+        assert!(parse_blkio_device(b"sda:1M", BlkioLimit::ReadBps).is_none());
+        assert_eq!(parse_rdma(b"mlx4_0:hca_handle=2:hca_object=2000").map(|r| (r.hca_handles, r.hca_objects)), Some((Some(2), Some(2000))));
+        assert!(parse_rdma(b"mlx4_0:hca=2").is_none());
+    }
+
+    #[test]
     fn cpu_limits() {
         assert_eq!(parse_cpu_max(b"50000"), Some((50000, 100000)));
         assert_eq!(parse_cpu_max(b"20000/50000"), Some((20000, 50000)));

@@ -608,7 +608,7 @@ type Value = ZBuf<256>;
 /// io (v1's blkio), hugetlb and rdma when it limits them.
 fn v2_wanted(r: &Resources<'_>) -> u8 {
     let [io, _, hugetlb, _, _, rdma] = optional(r);
-    (1 << V2_ALWAYS) - 1 | u8::from(io) << 4 | u8::from(hugetlb) << 5 | u8::from(rdma) << 6
+    ((1 << V2_ALWAYS) - 1) | (u8::from(io) << 4) | (u8::from(hugetlb) << 5) | (u8::from(rdma) << 6)
 }
 
 /// The rules of the device cgroup: `r.devices`, then the defaults every
