@@ -460,8 +460,23 @@ pub struct Resources<'a> {
 }
 
 impl Resources<'_> {
+    /// Whether any limit is set. Field by field: a default to compare with
+    /// would be kilobytes of stack on every start.
     pub fn any(&self) -> bool {
-        *self != Resources::default()
+        let r = self;
+        let numbers = [
+            r.pids_max, r.memory_max, r.memory_swap_max, r.memory_swap, r.memory_reservation, r.memory_swappiness,
+            r.cpu_weight, r.cpu_shares, r.cpu_burst, r.cpu_idle, r.cpu_rt_runtime, r.cpu_rt_period, r.blkio_weight,
+            r.blkio_leaf_weight, r.net_class_id,
+        ];
+        let lists = [r.blkio_devices.len(), r.hugepage_limits.len(), r.net_priorities.len(), r.rdma.len(), r.unified.len(), r.devices.len()];
+        numbers.iter().any(Option::is_some)
+            || lists.iter().any(|n| *n != 0)
+            || r.oom_kill_disable
+            || r.cpu_max.is_some()
+            || r.cpus.is_some()
+            || r.cpuset.is_some()
+            || r.cpuset_mems.is_some()
     }
 }
 
@@ -718,4 +733,41 @@ fn test_argv(words: &[&str]) -> &'static [Option<ZStr<'static>>] {
         .collect();
     v.push(None);
     Box::leak(v.into_boxed_slice())
+}
+
+#[cfg(test)]
+mod resources_tests {
+    use super::*;
+
+    #[test]
+    fn any_limit_set_is_seen() {
+        assert!(!Resources::default().any());
+        let sets: [fn(&mut Resources<'static>); 12] = [
+            |r| r.memory_swap = Some(1),
+            |r| r.memory_swappiness = Some(0),
+            |r| r.oom_kill_disable = true,
+            |r| r.cpu_idle = Some(0),
+            |r| r.cpu_rt_runtime = Some(1),
+            |r| r.cpuset_mems = Some(ZStr::new(c"0")),
+            |r| r.net_class_id = Some(1),
+            |r| {
+                let _ = r.devices.push(DEFAULT_DEVICE_RULES[0]);
+            },
+            |r| {
+                let _ = r.unified.push((b"memory.high", b"1"));
+            },
+            |r| {
+                let _ = r.rdma.push(Rdma { device: b"mlx4_0", hca_handles: None, hca_objects: None });
+            },
+            |r| {
+                let _ = r.hugepage_limits.push(HugepageLimit { page_size: b"2MB", limit: 1 });
+            },
+            |r| r.blkio_leaf_weight = Some(10),
+        ];
+        for (i, set) in sets.iter().enumerate() {
+            let mut r = Resources::default();
+            set(&mut r);
+            assert!(r.any(), "field {i}");
+        }
+    }
 }
