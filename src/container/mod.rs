@@ -3,7 +3,6 @@
 //! sees them.
 
 pub mod cgroup;
-mod device_filter;
 mod mounts;
 mod net;
 pub mod passwd;
@@ -14,6 +13,9 @@ pub mod terminal;
 mod user;
 
 pub use process::{EnvStorage, environment, exec, exit_code, wait_end};
+
+/// The eBPF device program of cgroup v2, for `cgroup`.
+mod device_filter;
 
 use crate::config::{Capabilities, Container, MountKind, PATH_MAX};
 use crate::error::{EXIT_FAILED, Error};
