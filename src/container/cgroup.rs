@@ -4,7 +4,10 @@
 //! beside an empty v2 tree (hybrid), and v1 alone (legacy); on hybrid the
 //! v1 controllers are the ones that limit.
 
-use super::device_filter;
+/// The eBPF device program of cgroup v2 (a file of its own: pure logic).
+#[path = "device_filter.rs"]
+mod device_filter;
+
 use crate::config::{BlkioLimit, Container, DEFAULT_DEVICE_RULES, DeviceRule, Resources};
 use crate::error::Error;
 use crate::rt::StaticCell;

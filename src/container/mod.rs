@@ -14,9 +14,6 @@ mod user;
 
 pub use process::{EnvStorage, environment, exec, exit_code, wait_end};
 
-/// The eBPF device program of cgroup v2, for `cgroup`.
-mod device_filter;
-
 use crate::config::{Capabilities, Container, MountKind, PATH_MAX};
 use crate::error::{EXIT_FAILED, Error};
 use crate::init;
