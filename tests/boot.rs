@@ -69,6 +69,25 @@ const V2_CONFS: [(&str, &str); 5] = [
     ),
 ];
 
+/// Configs for the OCI set of limits on cgroup v2 (issue 13): v1's words
+/// converted as runc and crun convert them, `unified` keys, the eBPF device
+/// program, and v1-only limits refused.
+const V2_OCI_CONFS: [(&str, &str); 4] = [
+    (
+        "/etc/v2-oci.conf",
+        "rootfs /demo\ncgroup box\nmemory-max 64M\nmemory-swap 96M\nmemory-reservation 16M\ncpu-shares 512\n\
+         cpu-period 50000\ncpu-quota 25000\ncpu-burst 1000\ncpuset-mems 0\npids-max 30\ncgroup-set memory.high=50M\n--\n\
+         /bin/probe cat /sys/fs/cgroup/box/memory.max /sys/fs/cgroup/box/memory.swap.max /sys/fs/cgroup/box/memory.low \
+         /sys/fs/cgroup/box/cpu.weight /sys/fs/cgroup/box/cpu.max /sys/fs/cgroup/box/cpu.max.burst /sys/fs/cgroup/box/cpuset.mems \
+         /sys/fs/cgroup/box/pids.max /sys/fs/cgroup/box/memory.high\n",
+    ),
+    // Without a root of its own (nsinit's is nodev): nodes made in the
+    // VM's root, where only the device program decides.
+    ("/etc/v2-devices.conf", "cgroup box\ndevice-cgroup-rule \"c 1:3 rwm\"\n--\n/demo/bin/probe devices /nodes\n"),
+    ("/etc/v2-devices-allowed.conf", "cgroup box\ndevice-cgroup-rule \"b 7:0 r\"\n--\n/demo/bin/probe devices /nodes\n"),
+    ("/etc/v2-v1-only.conf", "rootfs /demo\nmemory-swappiness 10\n--\n/bin/probe exit 0\n"),
+];
+
 /// Configs whose payload never starts: one it cannot find, and a config
 /// file with a bad option. nsinit says so rather than report an exit status.
 const FAILING_CONFS: [(&str, &str); 2] = [
@@ -130,7 +149,7 @@ fn build_initramfs() -> PathBuf {
     let out = dir.join("initramfs.cpio.gz");
     let file = |dest: &str, src: &Path| format!("{dest}={}", src.display());
     let mut v2 = Vec::new();
-    for (dest, text) in V2_CONFS.into_iter().chain(FAILING_CONFS).chain(USERNS_CONFS) {
+    for (dest, text) in V2_CONFS.into_iter().chain(V2_OCI_CONFS).chain(FAILING_CONFS).chain(USERNS_CONFS) {
         let src = dir.join(dest.trim_start_matches("/etc/"));
         fs::write(&src, text).unwrap_or_else(|e| panic!("write {}: {e}", src.display()));
         v2.push("--file".to_string());
@@ -358,6 +377,45 @@ fn cgroup_v2_the_default_cgroup_nests_below_the_callers_so_its_limit_holds() {
     );
     crowded.assert_line("nsinit: payload exited with status 125");
     crowded.assert_powered_off();
+}
+
+#[test]
+fn cgroup_v2_oci_limits_are_converted_and_the_device_program_denies_a_disk() {
+    let oci = boot(&["nsinit.config=/etc/v2-oci.conf"]);
+    oci.assert_no_kernel_panic();
+    // memory.swap is memory and swap together: 96M - 64M of swap alone.
+    // cpu.shares 512 is crun's and runc's weight 59 (10^((l^2+125l)/612 - 7/34), l = log2 512).
+    for line in ["67108864", "33554432", "16777216", "59", "25000 50000", "1000", "0", "30", "52428800"] {
+        oci.assert_line(line);
+    }
+    oci.assert_line("nsinit: payload exited with status 0");
+    oci.assert_powered_off();
+
+    // The default rules: mknod anything, open null and zero, not a disk nor /dev/mem.
+    let devices = boot(&["nsinit.config=/etc/v2-devices.conf"]);
+    devices.assert_no_kernel_panic();
+    for line in ["b 7:0 mknod ok open EPERM", "c 1:3 mknod ok open ok", "c 1:5 mknod ok open ok", "c 1:1 mknod ok open EPERM"] {
+        devices.assert_line(line);
+    }
+    devices.assert_line("nsinit: payload exited with status 0");
+    devices.assert_powered_off();
+
+    // A rule for the disk lets the open through to its driver (ENXIO
+    // where the VM has no loop device, never EPERM).
+    let allowed = boot(&["nsinit.config=/etc/v2-devices-allowed.conf"]);
+    assert!(
+        allowed.has_line("b 7:0 mknod ok open ok") || allowed.has_line("b 7:0 mknod ok open ENXIO"),
+        "{}: the rule did not allow the disk:\n{}",
+        allowed.what,
+        allowed.console
+    );
+    allowed.assert_line("c 1:1 mknod ok open EPERM");
+    allowed.assert_powered_off();
+
+    let refused = boot(&["nsinit.config=/etc/v2-v1-only.conf"]);
+    refused.assert_line("nsinit: cannot set memory swappiness with cgroup v2 (a cgroup v1 limit)");
+    refused.assert_line("nsinit: payload failed to start (status 125)");
+    refused.assert_powered_off();
 }
 
 #[test]

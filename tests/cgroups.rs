@@ -434,3 +434,229 @@ fn an_empty_parent_an_administrator_made_stays() {
     }
     remove_everywhere(&[&inner, &format!("{parent}/x"), &parent]);
 }
+
+// ---------------------------------------------------------------------------
+// Issue 13: the OCI set of limits (`linux.resources`) on cgroup v1; v2, and
+// its eBPF device program, in tests/boot.rs
+// ---------------------------------------------------------------------------
+
+/// The first file of `files` in `controller`'s cgroup `path`, trimmed.
+fn read_limit(controller: &str, path: &str, file: &str) -> String {
+    read_trimmed(&format!("{}/{file}", dir(controller, path)))
+}
+
+/// The v1 hierarchies a cgroup path was made in, for the leak checks.
+fn left_in_any(path: &str) -> Vec<String> {
+    fs::read_dir("/sys/fs/cgroup")
+        .expect("read /sys/fs/cgroup")
+        .flatten()
+        .map(|e| format!("{}{path}", e.path().display()))
+        .filter(|d| Path::new(d).exists())
+        .collect()
+}
+
+#[test]
+fn every_v1_limit_is_written_to_its_file_with_runcs_conversions() {
+    let r = Rootfs::new("cg-oci-limits");
+    let path = format!("/nsinit-test-limits-{}", std::process::id());
+    let held = start(
+        &r,
+        &[
+            "--rootfs", r.root_str(), "--cgroup", &path,
+            "--pids-max", "50",
+            "--memory-max", "64M", "--memory-swap", "96M", "--memory-reservation", "32M",
+            "--memory-swappiness", "10", "--oom-kill-disable",
+            "--cpu-shares", "512", "--cpu-period", "50000", "--cpu-quota", "25000", "--cpu-burst", "1000",
+            "--cpu-rt-period", "1000000", "--cpu-rt-runtime", "10000",
+            "--cpuset", "0", "--cpuset-mems", "0", "--blkio-weight", "500",
+            // A host block device by its path (docker's form) and by its numbers.
+            "--device-read-bps", "/dev/loop0:1M", "--device-write-iops", "7:1:100",
+            "--device-read-iops", "7:0:20", "--device-write-bps", "7:0:2K",
+        ],
+        IN_PROBE,
+    );
+    let want = [
+        ("pids", "pids.max", "50"),
+        ("memory", "memory.limit_in_bytes", "67108864"),
+        // OCI's (and docker's) swap is memory and swap together, as v1's memsw.
+        ("memory", "memory.memsw.limit_in_bytes", "100663296"),
+        ("memory", "memory.soft_limit_in_bytes", "33554432"),
+        ("memory", "memory.swappiness", "10"),
+        ("cpu", "cpu.shares", "512"),
+        ("cpu", "cpu.cfs_period_us", "50000"),
+        ("cpu", "cpu.cfs_quota_us", "25000"),
+        ("cpu", "cpu.cfs_burst_us", "1000"),
+        ("cpu", "cpu.rt_period_us", "1000000"),
+        ("cpu", "cpu.rt_runtime_us", "10000"),
+        ("cpuset", "cpuset.cpus", "0"),
+        ("cpuset", "cpuset.mems", "0"),
+        // No blkio.weight without CFQ: BFQ's file, as runc finds it.
+        ("blkio", "blkio.bfq.weight", "500"),
+        ("blkio", "blkio.throttle.read_bps_device", "7:0 1048576"),
+        ("blkio", "blkio.throttle.write_iops_device", "7:1 100"),
+        ("blkio", "blkio.throttle.read_iops_device", "7:0 20"),
+        ("blkio", "blkio.throttle.write_bps_device", "7:0 2048"),
+    ];
+    for (controller, file, value) in want {
+        assert_eq!(read_limit(controller, &path, file), value, "{controller}/{file}");
+    }
+    let oom = read_limit("memory", &path, "memory.oom_control");
+    assert!(oom.lines().any(|l| l == "oom_kill_disable 1"), "{oom}");
+    // The payload is in each of them, blkio too.
+    let cgroups = fs::read_to_string(format!("/proc/{}/cgroup", held.pid)).expect("the payload's cgroups");
+    for c in ["pids", "memory", "cpu", "cpuset", "blkio"] {
+        assert!(cgroups.lines().any(|l| l.split(':').nth(1).is_some_and(|cs| cs.split(',').any(|x| x == c)) && l.ends_with(&path)), "{c}: {cgroups}");
+    }
+    held.finish();
+    assert_eq!(left_in_any(&path), Vec::<String>::new());
+}
+
+#[test]
+fn v1_limits_convert_from_v2_words_and_unlimited_is_minus_one() {
+    let r = Rootfs::new("cg-oci-convert");
+    let path = format!("/nsinit-test-convert-{}", std::process::id());
+    let held = start(
+        &r,
+        &["--rootfs", r.root_str(), "--cgroup", &path, "--cpu-weight", "100", "--memory-max", "64M", "--memory-swap-max", "32M", "--cpu-quota", "-1"],
+        IN_PROBE,
+    );
+    // v2's weight 100 (the default) as v1's shares, runc's linear mapping.
+    assert_eq!(read_limit("cpu", &path, "cpu.shares"), (2 + 99 * 262_142 / 9_999).to_string());
+    // v2's swap alone, added to memory for v1.
+    assert_eq!(read_limit("memory", &path, "memory.memsw.limit_in_bytes"), (96u64 << 20).to_string());
+    assert_eq!(read_limit("cpu", &path, "cpu.cfs_quota_us"), "-1");
+    assert_eq!(read_limit("cpu", &path, "cpu.cfs_period_us"), "100000");
+    held.finish();
+    let held = start(&r, &["--rootfs", r.root_str(), "--cgroup", &path, "--memory-max", "max", "--memory-swap", "-1", "--cpu-idle", "1"], IN_PROBE);
+    assert_eq!(read_limit("cpu", &path, "cpu.idle"), "1");
+    // The kernel shows v1's "no limit" as the largest page-aligned value.
+    let unlimited = read_limit("memory", "/", "memory.limit_in_bytes");
+    assert_eq!(read_limit("memory", &path, "memory.limit_in_bytes"), unlimited);
+    assert_eq!(read_limit("memory", &path, "memory.memsw.limit_in_bytes"), unlimited);
+    held.finish();
+    assert_eq!(left_in_any(&path), Vec::<String>::new());
+}
+
+/// `nsinit [OPTIONS] probe devices DIR` on the host's own filesystem (no
+/// `--rootfs`: nsinit mounts the container's root, binds and tmpfs nodev,
+/// so no device node there can be opened whatever the device cgroup says).
+fn devices_seen(options: &[&str]) -> Vec<String> {
+    let scratch = tempdir("cg-devices");
+    let nodes = scratch.join("nodes");
+    let mut args = options.to_vec();
+    args.extend_from_slice(&[PROBE, "devices", nodes.to_str().expect("UTF-8")]);
+    let out = ok_lines(nsinit(&args));
+    let _ = fs::remove_dir_all(&scratch);
+    out
+}
+
+/// A fresh scratch directory on the host's disk.
+fn tempdir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("nsinit-test-{tag}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&d);
+    fs::create_dir_all(&d).unwrap_or_else(|e| panic!("create {}: {e}", d.display()));
+    d
+}
+
+#[test]
+fn device_rules_deny_a_host_disk_made_with_mknod_and_allow_the_default_devices() {
+    // Without a device cgroup, root makes a node for a host block device
+    // (loop0 here) and opens it: what the device cgroup is there to stop.
+    assert_eq!(
+        devices_seen(&[]),
+        ["b 7:0 mknod ok open ok", "c 1:3 mknod ok open ok", "c 1:5 mknod ok open ok", "c 1:1 mknod ok open ENXIO"]
+    );
+    // Any rule brings runc's defaults after "deny all": mknod of anything,
+    // null and zero, never the disk nor /dev/mem.
+    let denied = ["b 7:0 mknod ok open EPERM", "c 1:3 mknod ok open ok", "c 1:5 mknod ok open ok", "c 1:1 mknod ok open EPERM"];
+    assert_eq!(devices_seen(&["--device-cgroup-rule", "c 1:3 rwm"]), denied);
+    // A rule naming the disk lets it be read...
+    assert_eq!(devices_seen(&["--device-cgroup-rule", "b 7:0 r"])[0], "b 7:0 mknod ok open ok");
+    assert_eq!(devices_seen(&["--device-cgroup-rule", "b 7:* rw"])[0], "b 7:0 mknod ok open ok");
+    // ...but one for another device, or another access, does not.
+    assert_eq!(devices_seen(&["--device-cgroup-rule", "b 7:1 r"])[0], "b 7:0 mknod ok open EPERM");
+    assert_eq!(devices_seen(&["--device-cgroup-rule", "b 7:0 w"])[0], "b 7:0 mknod ok open EPERM");
+    assert_eq!(devices_seen(&["--device-cgroup-rule", "c 7:0 rwm"])[0], "b 7:0 mknod ok open EPERM");
+    // `a` covers both types.
+    assert_eq!(devices_seen(&["--device-cgroup-rule", "a *:* rwm"]), devices_seen(&[]));
+}
+
+#[test]
+fn device_rules_are_written_to_devices_allow_after_deny_all_in_order() {
+    let r = Rootfs::new("cg-oci-devices");
+    let path = format!("/nsinit-test-devices-{}", std::process::id());
+    let held = start(&r, &["--rootfs", r.root_str(), "--cgroup", &path, "--device-cgroup-rule", "b 7:0 rw", "--device-cgroup-rule", "c *:4 m"], IN_PROBE);
+    let list = read_limit("devices", &path, "devices.list");
+    let want = "b 7:0 rw\nc *:4 m\nc *:* m\nb *:* m\nc 1:3 rwm\nc 1:8 rwm\nc 1:7 rwm\nc 5:0 rwm\nc 1:5 rwm\nc 1:9 rwm\nc 136:* rwm\nc 5:2 rwm\nc 10:200 rwm";
+    let mut got: Vec<&str> = list.lines().collect();
+    let mut wanted: Vec<&str> = want.lines().collect();
+    // The kernel lists its exceptions newest first; compare as sets.
+    got.sort_unstable();
+    wanted.sort_unstable();
+    assert_eq!(got, wanted);
+    held.finish();
+    assert_eq!(left_in_any(&path), Vec::<String>::new());
+}
+
+#[test]
+fn limits_this_hosts_v1_lacks_and_v2_words_are_refused_with_one_line_and_nothing_left() {
+    let r = Rootfs::new("cg-oci-refused");
+    let path = format!("/nsinit-test-refused-{}", std::process::id());
+    let cases: [(&[&str], String); 7] = [
+        (&["--cgroup-set", "memory.high=50M"], "nsinit: cannot use unified (--cgroup-set) on cgroup v1".into()),
+        (&["--memory-swap-max", "1M"], "nsinit: --memory-swap-max needs --memory-max on cgroup v1".into()),
+        // This host's kernel has no hugetlb, net_cls, net_prio nor rdma controller.
+        (&["--hugepage-limit", "2MB=4M"], "nsinit: the cgroup v1 controller for hugetlb.2MB.limit_in_bytes is not mounted".into()),
+        (&["--net-classid", "7"], "nsinit: the cgroup v1 controller for net_cls.classid is not mounted".into()),
+        (&["--net-prio", "lo=3"], "nsinit: the cgroup v1 controller for net_prio.ifpriomap is not mounted".into()),
+        // BFQ takes the weights here (blkio.bfq.*); it has no leaf weight,
+        // and no device here uses it as its scheduler.
+        (&["--blkio-leaf-weight", "500"], format!("nsinit: write {}/blkio.leaf_weight: ENOENT (No such file or directory) (500)", dir("blkio", &path))),
+        (
+            &["--blkio-weight-device", "7:0:300"],
+            format!("nsinit: write {}/blkio.bfq.weight_device: EOPNOTSUPP (Operation not supported on transport endpoint) (7:0 300)", dir("blkio", &path)),
+        ),
+    ];
+    for (options, line) in cases {
+        let mut args = vec!["--cgroup", path.as_str(), "--pids-max", "20"];
+        args.extend_from_slice(options);
+        args.extend_from_slice(&[IN_PROBE, "exit", "0"]);
+        assert_eq!(fails(r.run(&args), 125), line, "{options:?}");
+        assert_eq!(left_in_any(&path), Vec::<String>::new(), "{options:?}");
+    }
+    for present in ["hugetlb", "net_cls", "net_prio", "rdma"] {
+        assert!(!Path::new(&format!("/sys/fs/cgroup/{present}")).exists(), "this host has {present}: the test above needs another controller");
+    }
+}
+
+#[test]
+fn bad_limit_words_are_one_line_errors() {
+    let cases: [(&[&str], &str); 14] = [
+        (&["--memory-swappiness", "101"], "nsinit: --memory-swappiness: expected a number from 0 to 100; got '101'"),
+        (&["--cpu-shares", "1"], "nsinit: --cpu-shares: expected a number from 2 to 262144; got '1'"),
+        (&["--cpu-period", "999"], "nsinit: --cpu-period: expected a number from 1000 to 1000000; got '999'"),
+        (&["--cpu-quota", "-2"], "nsinit: --cpu-quota: expected a number from 1000 to 2^64-2; got '-2'"),
+        (&["--blkio-weight", "5"], "nsinit: --blkio-weight: expected a number from 10 to 1000; got '5'"),
+        (&["--cpuset-mems", "0-a"], "nsinit: --cpuset-mems: expected memory nodes such as 0-1,3; got '0-a'"),
+        (&["--memory-reservation", "1X"], "nsinit: --memory-reservation: expected bytes with an optional K, M or G suffix, or 'max'; got '1X'"),
+        (&["--device-cgroup-rule", "x 1:3 rwm"], "nsinit: --device-cgroup-rule: expected TYPE MAJOR:MINOR ACCESS, such as 'c 1:3 rwm' (TYPE a, b or c; MAJOR, MINOR numbers or *; ACCESS of r, w, m); got 'x 1:3 rwm'"),
+        (&["--device-cgroup-rule", "c 1:3 rwx"], "nsinit: --device-cgroup-rule: expected TYPE MAJOR:MINOR ACCESS, such as 'c 1:3 rwm' (TYPE a, b or c; MAJOR, MINOR numbers or *; ACCESS of r, w, m); got 'c 1:3 rwx'"),
+        (&["--device-cgroup-rule", "c 4096:0 r"], "nsinit: --device-cgroup-rule: expected TYPE MAJOR:MINOR ACCESS, such as 'c 1:3 rwm' (TYPE a, b or c; MAJOR, MINOR numbers or *; ACCESS of r, w, m); got 'c 4096:0 r'"),
+        (&["--device-read-bps", "8:0"], "nsinit: --device-read-bps: expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G); got '8:0'"),
+        (&["--hugepage-limit", "../2MB=1G"], "nsinit: --hugepage-limit: expected SIZE=BYTES, SIZE a huge page size such as 2MB or 1GB; got '../2MB=1G'"),
+        (&["--cgroup-set", "../../x=1"], "nsinit: --cgroup-set: expected KEY=VALUE, KEY a cgroup v2 file name such as memory.high; got '../../x=1'"),
+        (&["--rdma-limit", "mlx4_0:hca_handle=x"], "nsinit: --rdma-limit: expected DEVICE[:hca_handle=N][:hca_object=N]; got 'mlx4_0:hca_handle=x'"),
+    ];
+    for (options, line) in cases {
+        let mut args = options.to_vec();
+        args.extend_from_slice(&[PROBE, "exit", "0"]);
+        assert_eq!(fails(nsinit(&args), 125), line, "{options:?}");
+    }
+    // Capacities are errors, never truncations.
+    let mut args = Vec::new();
+    for _ in 0..65 {
+        args.extend_from_slice(&["--device-cgroup-rule", "c 1:3 r"]);
+    }
+    args.extend_from_slice(&[PROBE, "exit", "0"]);
+    assert_eq!(fails(nsinit(&args), 125), "nsinit: --device-cgroup-rule: too many device rules (at most 64)");
+}

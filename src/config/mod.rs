@@ -15,6 +15,8 @@ mod paths;
 
 pub use cli::{Action, BENCH_MAX_JOBS, BundleRequest, Mode, BENCH_MAX_RUNS, parse};
 pub use options::{CGROUP_NAME_MAX, MAX_LOWERS, capability, cgroup_path_ok, parse_octal, parse_size, parse_user, rlimit_name, rlimit_resource};
+#[cfg(feature = "cgroups")]
+pub use options::{device_access, cgroup_word_ok, hugepage_size_ok, parse_device_rule};
 pub use kernel::{
     CpuAffinity, CpuSet, Device, DeviceKind, IoPriority, JOIN_ORDER, Join, MAX_CPUS, MAX_DEVICES, MAX_JOINS, MAX_MAJOR, MAX_MINOR,
     MAX_SYSCTLS, PER_LINUX, PER_LINUX32, Scheduler, Sysctl, TimeOffsets, io_class, namespace_name, namespace_type, parse_cpu_list,
@@ -395,14 +397,113 @@ pub enum OnExit {
 /// Most `--rlimit` options.
 pub const MAX_RLIMITS: usize = 16;
 
+/// Most rules of each list in `Resources` (OCI `linux.resources`: device
+/// rules, block I/O devices, hugepage limits, network priorities, rdma
+/// devices, `unified` keys).
+pub const MAX_DEVICE_RULES: usize = 64;
+pub const MAX_BLKIO_DEVICES: usize = 16;
+pub const MAX_HUGEPAGE_LIMITS: usize = 8;
+pub const MAX_NET_PRIORITIES: usize = 16;
+pub const MAX_RDMA: usize = 8;
+pub const MAX_UNIFIED: usize = 32;
+
+/// A device's access bits in a `DeviceRule`, the kernel's
+/// `BPF_DEVCG_ACC_*` (v1 spells them `m`, `r`, `w`).
+pub const DEVICE_MKNOD: u8 = 1;
+pub const DEVICE_READ: u8 = 2;
+pub const DEVICE_WRITE: u8 = 4;
+
+/// A device cgroup rule (OCI `linux.resources.devices[]`, docker's
+/// `--device-cgroup-rule 'c 1:3 rwm'`), as v1's `devices.allow` reads it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct DeviceRule {
+    pub allow: bool,
+    /// `b'a'` (any device), `b'b'` (block) or `b'c'` (character).
+    pub kind: u8,
+    /// `None` is any (`*`). At most 4095, as the kernel's majors.
+    pub major: Option<u32>,
+    /// `None` is any. At most 1048575.
+    pub minor: Option<u32>,
+    /// `DEVICE_*` bits, not empty.
+    pub access: u8,
+}
+
+/// What a `BlkioDevice` limits (OCI `linux.resources.blockIO`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BlkioLimit {
+    /// `weightDevice[].weight`, 10 to 1000.
+    Weight,
+    /// `weightDevice[].leafWeight` (v1 only).
+    LeafWeight,
+    /// `throttleReadBpsDevice[]`, bytes per second.
+    ReadBps,
+    WriteBps,
+    /// `throttleReadIOPSDevice[]`, operations per second.
+    ReadIops,
+    WriteIops,
+}
+
+/// A limit on one block device.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct BlkioDevice<'a> {
+    pub limit: BlkioLimit,
+    pub major: u32,
+    pub minor: u32,
+    /// docker's `PATH:RATE` form: the host's device node, whose numbers
+    /// replace `major` and `minor` when the cgroup is made.
+    pub path: Option<&'a [u8]>,
+    pub value: u64,
+}
+
+/// OCI `hugepageLimits[]`: at most `limit` bytes of huge pages of
+/// `page_size` (`2MB`, `1GB`: the kernel's `hugetlb.<SIZE>.*` word).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct HugepageLimit<'a> {
+    pub page_size: &'a [u8],
+    pub limit: u64,
+}
+
+/// OCI `network.priorities[]` (cgroup v1 `net_prio.ifpriomap`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct NetPriority<'a> {
+    pub interface: &'a [u8],
+    pub priority: u32,
+}
+
+/// OCI `rdma.<device>` (`rdma.max`); `None` leaves a count unlimited.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Rdma<'a> {
+    pub device: &'a [u8],
+    pub hca_handles: Option<u32>,
+    pub hca_objects: Option<u32>,
+}
+
 /// Limits on the container's cgroup (OCI `linux.resources`). `None` leaves
-/// a limit as the kernel has it; `u64::MAX` is "max", no limit.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+/// a limit as the kernel has it; `u64::MAX` is "max", no limit. Where
+/// cgroup v1 and v2 differ, the fields say whose words they are in, and
+/// `container::cgroup` converts as runc and crun do; a v1-only field on a
+/// v2 machine (or `unified` on v1) is an error, as crun makes it.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Resources<'a> {
     pub pids_max: Option<u64>,
+    /// OCI `memory.limit`.
     pub memory_max: Option<u64>,
+    /// Swap alone, v2's `memory.swap.max` (`--memory-swap-max`); on v1
+    /// added to `memory_max`.
     pub memory_swap_max: Option<u64>,
-    /// CPU time per period, in microseconds: (quota or max, period).
+    /// Memory and swap together, v1's `memory.memsw.limit_in_bytes` (OCI
+    /// `memory.swap`, docker's `--memory-swap`); on v2 less `memory_max`.
+    pub memory_swap: Option<u64>,
+    /// OCI `memory.reservation`: v1 `memory.soft_limit_in_bytes`, v2 `memory.low`.
+    pub memory_reservation: Option<u64>,
+    /// OCI `memory.swappiness`, 0 to 100 (v1 only).
+    pub memory_swappiness: Option<u64>,
+    /// OCI `memory.disableOOMKiller` (v1 only). OCI's `kernel` and
+    /// `kernelTCP` are ignored, as runc ignores them (the kernel dropped them).
+    pub oom_kill_disable: bool,
+    /// CPU time per period, in microseconds: (quota or max, period). OCI
+    /// `cpu.quota` and `cpu.period` (a quota of 0 or less is max; a period
+    /// of 0 is 100000).
     pub cpu_max: Option<(u64, u64)>,
     /// `--cpus` as given, when it set `cpu_max`: as Docker does, more than
     /// the CPUs nsinit may run on is refused (`--cpu-max`, as Docker's
@@ -410,15 +511,84 @@ pub struct Resources<'a> {
     pub cpus: Option<ZStr<'a>>,
     /// Relative CPU share, 1 to 10000 (cgroup v2 `cpu.weight`).
     pub cpu_weight: Option<u64>,
+    /// Relative CPU share, 2 to 262144 (v1 `cpu.shares`, OCI `cpu.shares`);
+    /// on v2 the weight crun and runc make of it.
+    pub cpu_shares: Option<u64>,
+    /// OCI `cpu.burst`, microseconds.
+    pub cpu_burst: Option<u64>,
+    /// OCI `cpu.idle`, 0 or 1.
+    pub cpu_idle: Option<u64>,
+    /// OCI `cpu.realtimeRuntime` and `realtimePeriod`, microseconds (v1
+    /// only; a negative runtime is `u64::MAX`, no limit).
+    pub cpu_rt_runtime: Option<u64>,
+    pub cpu_rt_period: Option<u64>,
     /// The CPUs it may run on, as `cpuset.cpus` spells them (`0-1,3`).
     pub cpuset: Option<ZStr<'a>>,
+    /// The memory nodes (OCI `cpu.mems`, `cpuset.mems`).
+    pub cpuset_mems: Option<ZStr<'a>>,
+    /// OCI `blockIO.weight`, 10 to 1000: v1 `blkio.weight`; v2
+    /// `io.bfq.weight`, or `io.weight` scaled to 1..10000.
+    pub blkio_weight: Option<u64>,
+    /// OCI `blockIO.leafWeight` (v1 only).
+    pub blkio_leaf_weight: Option<u64>,
+    pub blkio_devices: Vec<BlkioDevice<'a>, MAX_BLKIO_DEVICES>,
+    pub hugepage_limits: Vec<HugepageLimit<'a>, MAX_HUGEPAGE_LIMITS>,
+    /// OCI `network.classID`, a u32 (v1 only).
+    pub net_class_id: Option<u64>,
+    /// OCI `network.priorities` (v1 only).
+    pub net_priorities: Vec<NetPriority<'a>, MAX_NET_PRIORITIES>,
+    pub rdma: Vec<Rdma<'a>, MAX_RDMA>,
+    /// OCI `unified`: file name and value, written as they are (v2 only).
+    pub unified: Vec<(&'a [u8], &'a [u8]), MAX_UNIFIED>,
+    /// Empty: the devices are not limited. Otherwise the device cgroup is
+    /// deny all, these rules in order, then `DEFAULT_DEVICE_RULES` (as
+    /// runc appends its defaults to the spec's rules).
+    pub devices: Vec<DeviceRule, MAX_DEVICE_RULES>,
 }
 
 impl Resources<'_> {
+    /// Whether any limit is set. Field by field: a default to compare with
+    /// would be kilobytes of stack on every start.
     pub fn any(&self) -> bool {
-        *self != Resources::default()
+        let r = self;
+        let numbers = [
+            r.pids_max, r.memory_max, r.memory_swap_max, r.memory_swap, r.memory_reservation, r.memory_swappiness,
+            r.cpu_weight, r.cpu_shares, r.cpu_burst, r.cpu_idle, r.cpu_rt_runtime, r.cpu_rt_period, r.blkio_weight,
+            r.blkio_leaf_weight, r.net_class_id,
+        ];
+        let lists = [r.blkio_devices.len(), r.hugepage_limits.len(), r.net_priorities.len(), r.rdma.len(), r.unified.len(), r.devices.len()];
+        numbers.iter().any(Option::is_some)
+            || lists.iter().any(|n| *n != 0)
+            || r.oom_kill_disable
+            || r.cpu_max.is_some()
+            || r.cpus.is_some()
+            || r.cpuset.is_some()
+            || r.cpuset_mems.is_some()
     }
 }
+
+/// Shorthand for the table below.
+const fn dev(kind: u8, major: Option<u32>, minor: Option<u32>, access: u8) -> DeviceRule {
+    DeviceRule { allow: true, kind, major, minor, access }
+}
+const RWM: u8 = DEVICE_READ | DEVICE_WRITE | DEVICE_MKNOD;
+
+/// The devices every device-limited container may use, runc's list: mknod
+/// of any node (opening it is what the rules decide), null, random, full,
+/// tty, zero, urandom, the pty slaves and ptmx, and /dev/net/tun.
+pub const DEFAULT_DEVICE_RULES: [DeviceRule; 11] = [
+    dev(b'c', None, None, DEVICE_MKNOD),
+    dev(b'b', None, None, DEVICE_MKNOD),
+    dev(b'c', Some(1), Some(3), RWM),
+    dev(b'c', Some(1), Some(8), RWM),
+    dev(b'c', Some(1), Some(7), RWM),
+    dev(b'c', Some(5), Some(0), RWM),
+    dev(b'c', Some(1), Some(5), RWM),
+    dev(b'c', Some(1), Some(9), RWM),
+    dev(b'c', Some(136), None, RWM),
+    dev(b'c', Some(5), Some(2), RWM),
+    dev(b'c', Some(10), Some(200), RWM),
+];
 
 /// A resource limit of the payload (`setrlimit`), OCI `process.rlimits`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -657,10 +827,29 @@ impl<'a> Container<'a> {
                 pids_max: None,
                 memory_max: None,
                 memory_swap_max: None,
+                memory_swap: None,
+                memory_reservation: None,
+                memory_swappiness: None,
+                oom_kill_disable: false,
                 cpu_max: None,
                 cpus: None,
                 cpu_weight: None,
+                cpu_shares: None,
+                cpu_burst: None,
+                cpu_idle: None,
+                cpu_rt_runtime: None,
+                cpu_rt_period: None,
                 cpuset: None,
+                cpuset_mems: None,
+                blkio_weight: None,
+                blkio_leaf_weight: None,
+                blkio_devices: Vec::new(),
+                hugepage_limits: Vec::new(),
+                net_class_id: None,
+                net_priorities: Vec::new(),
+                rdma: Vec::new(),
+                unified: Vec::new(),
+                devices: Vec::new(),
             },
             rlimits: Vec::new(),
             oom_score_adj: None,
@@ -710,7 +899,10 @@ impl<'a> Container<'a> {
         self.stop_timeout = None;
         self.on_exit = OnExit::PowerOff;
         self.cgroup = None;
-        self.resources = Resources::default();
+        // Only the cgroups feature fills them (the core never reads them).
+        if cfg!(feature = "cgroups") {
+            self.resources = Resources::default();
+        }
         self.rlimits.clear();
         self.oom_score_adj = None;
         self.process.user = None;
@@ -831,4 +1023,41 @@ fn test_argv(words: &[&str]) -> &'static [Option<ZStr<'static>>] {
         .collect();
     v.push(None);
     Box::leak(v.into_boxed_slice())
+}
+
+#[cfg(test)]
+mod resources_tests {
+    use super::*;
+
+    #[test]
+    fn any_limit_set_is_seen() {
+        assert!(!Resources::default().any());
+        let sets: [fn(&mut Resources<'static>); 12] = [
+            |r| r.memory_swap = Some(1),
+            |r| r.memory_swappiness = Some(0),
+            |r| r.oom_kill_disable = true,
+            |r| r.cpu_idle = Some(0),
+            |r| r.cpu_rt_runtime = Some(1),
+            |r| r.cpuset_mems = Some(ZStr::new(c"0")),
+            |r| r.net_class_id = Some(1),
+            |r| {
+                let _ = r.devices.push(DEFAULT_DEVICE_RULES[0]);
+            },
+            |r| {
+                let _ = r.unified.push((b"memory.high", b"1"));
+            },
+            |r| {
+                let _ = r.rdma.push(Rdma { device: b"mlx4_0", hca_handles: None, hca_objects: None });
+            },
+            |r| {
+                let _ = r.hugepage_limits.push(HugepageLimit { page_size: b"2MB", limit: 1 });
+            },
+            |r| r.blkio_leaf_weight = Some(10),
+        ];
+        for (i, set) in sets.iter().enumerate() {
+            let mut r = Resources::default();
+            set(&mut r);
+            assert!(r.any(), "field {i}");
+        }
+    }
 }

@@ -1,6 +1,10 @@
 //! The options, shared by the command line (`--name ARG...`) and the config
 //! file (`name ARG...`), and what each does to the container description.
 
+#[cfg(feature = "cgroups")]
+use super::{BlkioDevice, BlkioLimit, HugepageLimit, NetPriority, Rdma};
+#[cfg(feature = "cgroups")]
+use super::{DEVICE_MKNOD, DEVICE_READ, DEVICE_WRITE, DeviceRule};
 use super::{
     ALL_CAPABILITIES, CAPABILITY_NAMES, Capabilities, DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS,
     Seccomp, Container, DEFAULT_HOSTNAME, DEFAULT_MOUNTS, DEFAULT_NAMESPACES, EnvOp, IdMap, Mount, MountKind, NAMESPACES,
@@ -100,6 +104,56 @@ pub const OPTIONS: &[Opt] = &[
     opt("cpu-weight", "N"),
     #[cfg(feature = "cgroups")]
     opt("cpuset", "CPUS"),
+    #[cfg(feature = "cgroups")]
+    opt("cpuset-mems", "NODES"),
+    #[cfg(feature = "cgroups")]
+    opt("memory-swap", "BYTES"),
+    #[cfg(feature = "cgroups")]
+    opt("memory-reservation", "BYTES"),
+    #[cfg(feature = "cgroups")]
+    opt("memory-swappiness", "N"),
+    #[cfg(feature = "cgroups")]
+    opt("oom-kill-disable", ""),
+    #[cfg(feature = "cgroups")]
+    opt("cpu-shares", "N"),
+    #[cfg(feature = "cgroups")]
+    opt("cpu-period", "MICROSECONDS"),
+    #[cfg(feature = "cgroups")]
+    opt("cpu-quota", "MICROSECONDS"),
+    #[cfg(feature = "cgroups")]
+    opt("cpu-burst", "MICROSECONDS"),
+    #[cfg(feature = "cgroups")]
+    opt("cpu-idle", "N"),
+    #[cfg(feature = "cgroups")]
+    opt("cpu-rt-runtime", "MICROSECONDS"),
+    #[cfg(feature = "cgroups")]
+    opt("cpu-rt-period", "MICROSECONDS"),
+    #[cfg(feature = "cgroups")]
+    opt("blkio-weight", "N"),
+    #[cfg(feature = "cgroups")]
+    opt("blkio-leaf-weight", "N"),
+    #[cfg(feature = "cgroups")]
+    opt("blkio-weight-device", "DEVICE:WEIGHT"),
+    #[cfg(feature = "cgroups")]
+    opt("device-read-bps", "DEVICE:RATE"),
+    #[cfg(feature = "cgroups")]
+    opt("device-write-bps", "DEVICE:RATE"),
+    #[cfg(feature = "cgroups")]
+    opt("device-read-iops", "DEVICE:RATE"),
+    #[cfg(feature = "cgroups")]
+    opt("device-write-iops", "DEVICE:RATE"),
+    #[cfg(feature = "cgroups")]
+    opt("hugepage-limit", "SIZE=BYTES"),
+    #[cfg(feature = "cgroups")]
+    opt("net-classid", "ID"),
+    #[cfg(feature = "cgroups")]
+    opt("net-prio", "INTERFACE=PRIORITY"),
+    #[cfg(feature = "cgroups")]
+    opt("rdma-limit", "DEVICE[:hca_handle=N][:hca_object=N]"),
+    #[cfg(feature = "cgroups")]
+    opt("cgroup-set", "KEY=VALUE"),
+    #[cfg(feature = "cgroups")]
+    opt("device-cgroup-rule", "RULE"),
     opt("rlimit", "NAME=SOFT[:HARD]"),
     opt("oom-score-adj", "N"),
     #[cfg(feature = "security")]
@@ -266,6 +320,11 @@ impl<'c, 'a> Builder<'c, 'a> {
     /// when it comes from the walkers, but every count is checked here anyway.
     pub fn apply(&mut self, opt: &Opt, args: &[ZStr<'a>], at: At<'a>) -> Result<(), Error> {
         let error = || at.error(opt.name.as_bytes());
+        #[cfg(feature = "cgroups")]
+        if let (Some((_, min, max, field)), [n]) = (CGROUP_NUMBERS.iter().find(|k| k.0 == opt.name), args) {
+            *field(&mut self.c.resources) = Some(number(*n, *min, *max, error)?);
+            return Ok(());
+        }
         match (opt.name, args) {
             ("rootfs", [dir]) => self.c.root = Some(self.path(*dir, at, Paths::Host)?),
             ("unshare", [list]) => {
@@ -493,11 +552,108 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             #[cfg(feature = "cgroups")]
             ("cpuset", [cpus]) => {
-                let ok = !cpus.bytes().is_empty() && cpus.bytes().iter().all(|c| c.is_ascii_digit() || b",-".contains(c));
-                if !ok {
+                if !list_ok(cpus.bytes()) {
                     return Err(error().push(b"expected CPUs such as 0-1,3; got '").push(cpus.bytes()).push(b"'"));
                 }
                 self.c.resources.cpuset = Some(*cpus);
+            }
+            #[cfg(feature = "cgroups")]
+            ("cpuset-mems", [nodes]) => {
+                if !list_ok(nodes.bytes()) {
+                    return Err(error().push(b"expected memory nodes such as 0-1,3; got '").push(nodes.bytes()).push(b"'"));
+                }
+                self.c.resources.cpuset_mems = Some(*nodes);
+            }
+            #[cfg(feature = "cgroups")]
+            ("memory-swap" | "memory-reservation", [bytes]) => {
+                // docker's -1 for "no limit".
+                let v = if bytes.bytes() == b"-1" { Some(u64::MAX) } else { limit(bytes.bytes(), parse_size) };
+                let v = v.ok_or_else(|| {
+                    error().push(b"expected bytes with an optional K, M or G suffix, or 'max'; got '").push(bytes.bytes()).push(b"'")
+                })?;
+                let r = &mut self.c.resources;
+                if opt.name == "memory-swap" {
+                    r.memory_swap = Some(v);
+                    r.memory_swap_max = None;
+                } else {
+                    r.memory_reservation = Some(v);
+                }
+            }
+            #[cfg(feature = "cgroups")]
+            ("oom-kill-disable", []) => self.c.resources.oom_kill_disable = true,
+            #[cfg(feature = "cgroups")]
+            ("cpu-period" | "cpu-quota", [n]) => {
+                let r = &mut self.c.resources;
+                let (quota, period) = r.cpu_max.unwrap_or((u64::MAX, CPU_PERIOD_US));
+                r.cpu_max = Some(if opt.name == "cpu-period" {
+                    (quota, number(*n, 1000, 1_000_000, error)?)
+                } else {
+                    // docker's -1 for "no limit".
+                    (if n.bytes() == b"-1" { u64::MAX } else { number(*n, 1000, u64::MAX - 1, error)? }, period)
+                });
+                r.cpus = None;
+            }
+            #[cfg(feature = "cgroups")]
+            (
+                "blkio-weight-device" | "device-read-bps" | "device-write-bps" | "device-read-iops" | "device-write-iops",
+                [spec],
+            ) => {
+                let limit = match opt.name {
+                    "blkio-weight-device" => BlkioLimit::Weight,
+                    "device-read-bps" => BlkioLimit::ReadBps,
+                    "device-write-bps" => BlkioLimit::WriteBps,
+                    "device-read-iops" => BlkioLimit::ReadIops,
+                    _ => BlkioLimit::WriteIops,
+                };
+                let d = parse_blkio_device(spec.bytes(), limit).ok_or_else(|| {
+                    error().push(b"expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G); got '")
+                        .push(spec.bytes())
+                        .push(b"'")
+                })?;
+                self.c.resources.blkio_devices.push(d).map_err(|_| error().push(b"too many block device limits (at most 16)"))?;
+            }
+            #[cfg(feature = "cgroups")]
+            ("hugepage-limit", [spec]) => {
+                let (size, bytes) = split_at(spec.bytes(), b'=');
+                let l = limit(bytes, parse_size).filter(|_| hugepage_size_ok(size)).ok_or_else(|| {
+                    error().push(b"expected SIZE=BYTES, SIZE a huge page size such as 2MB or 1GB; got '").push(spec.bytes()).push(b"'")
+                })?;
+                self.c.resources.hugepage_limits.push(HugepageLimit { page_size: size, limit: l })
+                    .map_err(|_| error().push(b"too many hugepage limits (at most 8)"))?;
+            }
+            #[cfg(feature = "cgroups")]
+            ("net-prio", [spec]) => {
+                let (interface, prio) = split_at(spec.bytes(), b'=');
+                let priority = parse_radix(prio, 10).filter(|p| *p <= u64::from(u32::MAX) && cgroup_word_ok(interface));
+                let priority = priority.ok_or_else(|| {
+                    error().push(b"expected INTERFACE=PRIORITY; got '").push(spec.bytes()).push(b"'")
+                })? as u32;
+                self.c.resources.net_priorities.push(NetPriority { interface, priority })
+                    .map_err(|_| error().push(b"too many network priorities (at most 16)"))?;
+            }
+            #[cfg(feature = "cgroups")]
+            ("rdma-limit", [spec]) => {
+                let rdma = parse_rdma(spec.bytes()).ok_or_else(|| {
+                    error().push(b"expected DEVICE[:hca_handle=N][:hca_object=N]; got '").push(spec.bytes()).push(b"'")
+                })?;
+                self.c.resources.rdma.push(rdma).map_err(|_| error().push(b"too many rdma limits (at most 8)"))?;
+            }
+            #[cfg(feature = "cgroups")]
+            ("cgroup-set", [spec]) => {
+                let (key, value) = split_at(spec.bytes(), b'=');
+                if !cgroup_word_ok(key) || !key.contains(&b'.') || key.len() == spec.bytes().len() {
+                    return Err(error().push(b"expected KEY=VALUE, KEY a cgroup v2 file name such as memory.high; got '").push(spec.bytes()).push(b"'"));
+                }
+                self.c.resources.unified.push((key, value)).map_err(|_| error().push(b"too many --cgroup-set keys (at most 32)"))?;
+            }
+            #[cfg(feature = "cgroups")]
+            ("device-cgroup-rule", [rule]) => {
+                let rule = parse_device_rule(rule.bytes()).ok_or_else(|| {
+                    error().push(b"expected TYPE MAJOR:MINOR ACCESS, such as 'c 1:3 rwm' (TYPE a, b or c; MAJOR, MINOR numbers or *; ACCESS of r, w, m); got '")
+                        .push(rule.bytes())
+                        .push(b"'")
+                })?;
+                self.c.resources.devices.push(rule).map_err(|_| error().push(b"too many device rules (at most 64)"))?;
             }
             ("rlimit", [spec]) => {
                 let r = parse_rlimit(spec.bytes()).ok_or_else(|| {
@@ -1151,6 +1307,163 @@ pub fn parse_radix(s: &[u8], radix: u64) -> Option<u64> {
     })
 }
 
+/// The cgroup limits the command line takes as one number: the option,
+/// its range, its field.
+#[cfg(feature = "cgroups")]
+type Field = for<'r, 'a> fn(&'r mut super::Resources<'a>) -> &'r mut Option<u64>;
+#[cfg(feature = "cgroups")]
+const CGROUP_NUMBERS: [(&str, u64, u64, Field); 9] = [
+    ("memory-swappiness", 0, 100, |r| &mut r.memory_swappiness),
+    ("cpu-shares", 2, 262_144, |r| &mut r.cpu_shares),
+    ("cpu-burst", 0, u64::MAX - 1, |r| &mut r.cpu_burst),
+    ("cpu-idle", 0, 1, |r| &mut r.cpu_idle),
+    ("cpu-rt-runtime", 0, i64::MAX as u64, |r| &mut r.cpu_rt_runtime),
+    ("cpu-rt-period", 1, u64::MAX - 1, |r| &mut r.cpu_rt_period),
+    ("blkio-weight", 10, 1000, |r| &mut r.blkio_weight),
+    ("blkio-leaf-weight", 10, 1000, |r| &mut r.blkio_leaf_weight),
+    ("net-classid", 0, u32::MAX as u64, |r| &mut r.net_class_id),
+];
+
+/// A decimal number from `min` to `max`.
+#[cfg(feature = "cgroups")]
+fn number(n: ZStr<'_>, min: u64, max: u64, error: impl Fn() -> Error) -> Result<u64, Error> {
+    parse_radix(n.bytes(), 10).filter(|v| (min..=max).contains(v)).ok_or_else(|| {
+        let e = error().push(b"expected a number from ").push_u64(min).push(b" to ");
+        let e = if max >= u64::MAX - 1 { e.push(b"2^64-2") } else { e.push_u64(max) };
+        e.push(b"; got '").push(n.bytes()).push(b"'")
+    })
+}
+
+/// `s` split at the first `c`, which is in neither part; all of `s` and
+/// nothing when there is none.
+#[cfg(feature = "cgroups")]
+fn split_at(s: &[u8], c: u8) -> (&[u8], &[u8]) {
+    match s.iter().position(|&b| b == c) {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, &s[s.len()..]),
+    }
+}
+
+/// A CPU or memory node list as cpuset files take it: `0-1,3`.
+fn list_ok(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|c| c.is_ascii_digit() || b",-".contains(c))
+}
+
+#[cfg(feature = "cgroups")]
+/// Whether `word` may be a cgroup file name or part of one (a hugepage
+/// size, an interface or rdma device name, a `unified` key): not empty,
+/// letters, digits, `_`, `-` and `.` only, so never a path.
+pub fn cgroup_word_ok(word: &[u8]) -> bool {
+    !word.is_empty() && word.len() <= 64 && word[0] != b'.' && word.iter().all(|c| c.is_ascii_alphanumeric() || b"_-.".contains(c))
+}
+
+#[cfg(feature = "cgroups")]
+/// A huge page size as the kernel's `hugetlb.<SIZE>.*` files spell it:
+/// digits and `KB`, `MB` or `GB` (`2MB`, `1GB`, `64KB`).
+pub fn hugepage_size_ok(size: &[u8]) -> bool {
+    let digits = size.len().saturating_sub(2);
+    matches!(&size[digits..], b"KB" | b"MB" | b"GB") && parse_radix(&size[..digits], 10).is_some()
+}
+
+#[cfg(feature = "cgroups")]
+/// Largest device numbers, the kernel's (12 bits major, 20 bits minor).
+const MAJOR_MAX: u64 = 4095;
+#[cfg(feature = "cgroups")]
+const MINOR_MAX: u64 = 1_048_575;
+
+#[cfg(feature = "cgroups")]
+/// OCI's `access` of a device rule, and docker's: one or more of `r`, `w`,
+/// `m`, each at most once, as `DEVICE_*` bits.
+pub fn device_access(s: &[u8]) -> Option<u8> {
+    let mut bits = 0;
+    for c in s {
+        let bit = match c {
+            b'm' => DEVICE_MKNOD,
+            b'r' => DEVICE_READ,
+            b'w' => DEVICE_WRITE,
+            _ => return None,
+        };
+        if bits & bit != 0 {
+            return None;
+        }
+        bits |= bit;
+    }
+    (bits != 0).then_some(bits)
+}
+
+#[cfg(feature = "cgroups")]
+/// A device number or `*` (any).
+fn device_number(s: &[u8], max: u64) -> Option<Option<u32>> {
+    if s == b"*" {
+        return Some(None);
+    }
+    parse_radix(s, 10).filter(|n| *n <= max).map(|n| Some(n as u32))
+}
+
+#[cfg(feature = "cgroups")]
+/// docker's `--device-cgroup-rule`: `TYPE MAJOR:MINOR ACCESS`, TYPE `a`,
+/// `b` or `c`, MAJOR and MINOR numbers or `*`, ACCESS of `r`, `w`, `m`;
+/// an allowing rule.
+pub fn parse_device_rule(s: &[u8]) -> Option<DeviceRule> {
+    let mut words = s.split(|&c| c == b' ');
+    let (kind, numbers, access) = (words.next()?, words.next()?, words.next()?);
+    let (major, minor) = split_at(numbers, b':');
+    let kind = match kind {
+        b"a" | b"b" | b"c" => kind[0],
+        _ => return None,
+    };
+    if words.next().is_some() || major.len() == numbers.len() {
+        return None;
+    }
+    Some(DeviceRule {
+        allow: true,
+        kind,
+        major: device_number(major, MAJOR_MAX)?,
+        minor: device_number(minor, MINOR_MAX)?,
+        access: device_access(access)?,
+    })
+}
+
+/// `/dev/PATH:VALUE` (docker's form) or `MAJOR:MINOR:VALUE`; a weight
+/// from 10 to 1000, or a rate with an optional K, M or G suffix.
+#[cfg(feature = "cgroups")]
+fn parse_blkio_device(s: &[u8], limit: BlkioLimit) -> Option<BlkioDevice<'_>> {
+    let colon = s.iter().rposition(|&c| c == b':')?;
+    let (device, value) = (&s[..colon], &s[colon + 1..]);
+    let value = if limit == BlkioLimit::Weight {
+        parse_radix(value, 10).filter(|w| (10..=1000).contains(w))?
+    } else {
+        parse_size(value)?
+    };
+    let mut d = BlkioDevice { limit, major: 0, minor: 0, path: None, value };
+    if device.first() == Some(&b'/') {
+        d.path = Some(device);
+    } else {
+        let (major, minor) = split_at(device, b':');
+        d.major = device_number(major, MAJOR_MAX)??;
+        d.minor = device_number(minor, MINOR_MAX)??;
+    }
+    Some(d)
+}
+
+/// `DEVICE[:hca_handle=N][:hca_object=N]`.
+#[cfg(feature = "cgroups")]
+fn parse_rdma(s: &[u8]) -> Option<Rdma<'_>> {
+    let mut parts = s.split(|&c| c == b':');
+    let device = parts.next().filter(|d| cgroup_word_ok(d))?;
+    let mut r = Rdma { device, hca_handles: None, hca_objects: None };
+    for part in parts {
+        let (key, value) = split_at(part, b'=');
+        let n = Some(u32::try_from(parse_radix(value, 10)?).ok()?);
+        match key {
+            b"hca_handle" => r.hca_handles = n,
+            b"hca_object" => r.hca_objects = n,
+            _ => return None,
+        }
+    }
+    Some(r)
+}
+
 /// Longest `--cgroup` path.
 pub const CGROUP_NAME_MAX: usize = 255;
 
@@ -1190,6 +1503,49 @@ mod tests {
         assert_eq!(parse_size(b"-1"), None);
         assert_eq!(parse_size(b"99999999999999999999"), None);
         assert_eq!(parse_size(b"17179869184G"), None);
+    }
+
+    #[test]
+    #[cfg(feature = "cgroups")]
+    fn device_rules_in_dockers_words() {
+        let rule = |allow, kind, major, minor, access| DeviceRule { allow, kind, major, minor, access };
+        assert_eq!(parse_device_rule(b"c 1:3 rwm"), Some(rule(true, b'c', Some(1), Some(3), 7)));
+        assert_eq!(parse_device_rule(b"b 8:* r"), Some(rule(true, b'b', Some(8), None, DEVICE_READ)));
+        assert_eq!(parse_device_rule(b"a *:* mw"), Some(rule(true, b'a', None, None, DEVICE_MKNOD | DEVICE_WRITE)));
+        assert_eq!(parse_device_rule(b"c 4095:1048575 m"), Some(rule(true, b'c', Some(4095), Some(1_048_575), DEVICE_MKNOD)));
+        for bad in ["c 1:3", "c 1:3 rwm x", "d 1:3 r", "c 1 r", "c 1:3 rr", "c 1:3 ", "c -1:3 r", "c 4096:0 r", "c 0:1048576 r", "c 1:3 RWM", ""] {
+            assert_eq!(parse_device_rule(bad.as_bytes()), None, "{bad}");
+        }
+        assert_eq!(device_access(b"mrw"), Some(7));
+        assert_eq!(device_access(b""), None);
+    }
+
+    #[test]
+    #[cfg(feature = "cgroups")]
+    fn cgroup_file_words_are_never_paths() {
+        for ok in ["memory.high", "io.max", "mlx4_0", "eth-0"] {
+            assert!(cgroup_word_ok(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["", "..", ".x", "a/b", "../memory.max", "a b", "a\nb"] {
+            assert!(!cgroup_word_ok(bad.as_bytes()), "{bad}");
+        }
+        for (size, ok) in [("2MB", true), ("1GB", true), ("64KB", true), ("MB", false), ("2M", false), ("2mb", false), ("../2MB", false)] {
+            assert_eq!(hugepage_size_ok(size.as_bytes()), ok, "{size}");
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "cgroups")]
+    fn block_device_limits_by_path_or_numbers() {
+        let d = parse_blkio_device(b"/dev/sda:1M", BlkioLimit::ReadBps).expect("path form");
+        assert_eq!((d.path, d.value), (Some(&b"/dev/sda"[..]), 1 << 20));
+        let d = parse_blkio_device(b"8:16:300", BlkioLimit::Weight).expect("numbers");
+        assert_eq!((d.major, d.minor, d.value, d.path), (8, 16, 300, None));
+        assert!(parse_blkio_device(b"8:16:5", BlkioLimit::Weight).is_none(), "weights are 10 to 1000");
+        assert!(parse_blkio_device(b"8:1M", BlkioLimit::ReadBps).is_none());
+        assert!(parse_blkio_device(b"sda:1M", BlkioLimit::ReadBps).is_none());
+        assert_eq!(parse_rdma(b"mlx4_0:hca_handle=2:hca_object=2000").map(|r| (r.hca_handles, r.hca_objects)), Some((Some(2), Some(2000))));
+        assert!(parse_rdma(b"mlx4_0:hca=2").is_none());
     }
 
     #[test]

@@ -4,7 +4,11 @@
 //! beside an empty v2 tree (hybrid), and v1 alone (legacy); on hybrid the
 //! v1 controllers are the ones that limit.
 
-use crate::config::{Container, Resources};
+/// The eBPF device program of cgroup v2 (a file of its own: pure logic).
+#[path = "device_filter.rs"]
+mod device_filter;
+
+use crate::config::{BlkioLimit, Container, DEFAULT_DEVICE_RULES, DeviceRule, Resources};
 use crate::error::Error;
 use crate::rt::StaticCell;
 use crate::sys::{self, Errno, Fd, ZStr};
@@ -20,10 +24,82 @@ const CGROUP_PATH_MAX: usize = 1024;
 const PROC_CGROUP_MAX: usize = 4096;
 type Path = ZBuf<CGROUP_PATH_MAX>;
 
-/// The v1 controllers a container is placed in, those mounted at least.
-const V1_CONTROLLERS: [&[u8]; 4] = [b"pids", b"memory", b"cpu", b"cpuset"];
-/// The v2 controllers enabled for it.
-const V2_CONTROLLERS: [&[u8]; 4] = [b"+pids", b"+memory", b"+cpu", b"+cpuset"];
+/// The v1 controllers a container is placed in, those mounted at least;
+/// past `V1_ALWAYS`, only when one of its limits is given.
+const V1_CONTROLLERS: [&[u8]; 10] =
+    [b"pids", b"memory", b"cpu", b"cpuset", b"blkio", b"devices", b"hugetlb", b"net_cls", b"net_prio", b"rdma"];
+const V1_ALWAYS: usize = 4;
+/// The v2 controllers enabled for it; past `V2_ALWAYS`, only when one of
+/// its limits is given.
+const V2_CONTROLLERS: [&[u8]; 7] = [b"+pids", b"+memory", b"+cpu", b"+cpuset", b"+io", b"+hugetlb", b"+rdma"];
+const V2_ALWAYS: usize = 4;
+
+/// A limit written as a number: its controller (v1's name), its file on
+/// v1 and on v2, and its value in `Resources` for the one or the other
+/// (`Cgroup::apply` writes u64::MAX as -1 on v1, max on v2).
+struct Knob {
+    controller: &'static [u8],
+    v1: &'static [u8],
+    v2: &'static [u8],
+    value: fn(&Resources<'_>, bool) -> Option<u64>,
+}
+
+/// The numeric limits, in the order runc writes them. Those of one
+/// version only are `None` on the other (`check_layout` refused them).
+static KNOBS: [Knob; 12] = [
+    Knob { controller: b"memory", v1: b"memory.limit_in_bytes", v2: b"memory.max", value: |r, _| r.memory_max },
+    Knob { controller: b"memory", v1: b"memory.memsw.limit_in_bytes", v2: b"memory.swap.max", value: swap },
+    Knob { controller: b"memory", v1: b"memory.soft_limit_in_bytes", v2: b"memory.low", value: |r, _| r.memory_reservation },
+    Knob { controller: b"memory", v1: b"memory.swappiness", v2: b"", value: |r, _| r.memory_swappiness },
+    Knob { controller: b"memory", v1: b"memory.oom_control", v2: b"", value: |r, _| r.oom_kill_disable.then_some(1) },
+    Knob { controller: b"cpu", v1: b"cpu.shares", v2: b"cpu.weight", value: cpu_weight },
+    Knob { controller: b"cpu", v1: b"cpu.cfs_period_us", v2: b"", value: |r, v2| r.cpu_max.filter(|_| !v2).map(|c| c.1) },
+    Knob { controller: b"cpu", v1: b"cpu.cfs_quota_us", v2: b"", value: |r, v2| r.cpu_max.filter(|_| !v2).map(|c| c.0) },
+    Knob { controller: b"cpu", v1: b"cpu.cfs_burst_us", v2: b"cpu.max.burst", value: |r, _| r.cpu_burst },
+    Knob { controller: b"cpu", v1: b"cpu.idle", v2: b"cpu.idle", value: |r, _| r.cpu_idle },
+    Knob { controller: b"cpu", v1: b"cpu.rt_period_us", v2: b"", value: |r, _| r.cpu_rt_period },
+    Knob { controller: b"cpu", v1: b"cpu.rt_runtime_us", v2: b"", value: |r, _| r.cpu_rt_runtime },
+];
+
+/// Swap: v1 limits memory and swap together, v2 swap alone.
+fn swap(r: &Resources<'_>, v2: bool) -> Option<u64> {
+    match (r.memory_swap_max, r.memory_swap) {
+        // Swap alone (--memory-swap-max).
+        (Some(s), _) if v2 || s == u64::MAX => Some(s),
+        (Some(s), _) => r.memory_max.map(|m| m.saturating_add(s)),
+        // Memory and swap together (OCI memory.swap): runc's conversion;
+        // `check_layout` refused what it cannot convert.
+        (None, Some(s)) if v2 && s != u64::MAX => match r.memory_max {
+            Some(m) if m != u64::MAX => Some(s.saturating_sub(m)),
+            _ => Some(s),
+        },
+        (None, s) => s,
+    }
+}
+
+/// v2's weight, or v1's shares, from either.
+fn cpu_weight(r: &Resources<'_>, v2: bool) -> Option<u64> {
+    match (r.cpu_weight, r.cpu_shares) {
+        (Some(w), _) if v2 => Some(w),
+        (None, Some(s)) if v2 => Some(shares_to_weight(s)),
+        // cgroup v2's weight 1..10000 as v1's shares 2..262144, as runc maps them.
+        (Some(w), _) => Some(2 + (w - 1) * 262_142 / 9_999),
+        (None, s) => s,
+    }
+}
+
+/// Which of the controllers past `V1_ALWAYS` (blkio, devices, hugetlb,
+/// net_cls, net_prio, rdma) a limit in `r` is written to.
+fn optional(r: &Resources<'_>) -> [bool; 6] {
+    [
+        r.blkio_weight.is_some() || r.blkio_leaf_weight.is_some() || !r.blkio_devices.is_empty(),
+        !r.devices.is_empty(),
+        !r.hugepage_limits.is_empty(),
+        r.net_class_id.is_some(),
+        !r.net_priorities.is_empty(),
+        !r.rdma.is_empty(),
+    ]
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Layout {
@@ -85,14 +161,16 @@ struct Moved {
     own: Path,
     leaf: Path,
     /// The controllers (bits, in `V2_CONTROLLERS` order) the own cgroup's
-    /// `cgroup.subtree_control` had before: the others are turned off again.
+    /// `cgroup.subtree_control` had before: the others nsinit turned on
+    /// (`wanted`) are turned off again.
     had: u8,
+    wanted: u8,
 }
 
 pub struct Cgroup {
     pub layout: Layout,
     /// One directory on v2; one per controller on v1.
-    dirs: Vec<Dir, 4>,
+    dirs: Vec<Dir, { V1_CONTROLLERS.len() }>,
     /// On v2, the directory open, to create the container straight into it.
     pub fd: Option<Fd>,
     memory_max: Option<u64>,
@@ -116,6 +194,7 @@ impl Cgroup {
         check_cpus(&c.resources)?;
         let cg = CGROUP.take().ok_or_else(|| Error::new(b"cgroup taken"))?;
         cg.layout = layout();
+        check_layout(&c.resources, cg.layout == Layout::Unified)?;
         cg.memory_max = c.resources.memory_max;
         let mut default = ZBuf::<32>::new();
         let _ = default.push(b"nsinit-").and_then(|n| n.push_num(sys::getpid() as u64, 10));
@@ -164,39 +243,42 @@ impl Cgroup {
         }
         self.dirs.push(Dir { controller: b"", base: base.len(), existed: base.len(), path: base }).map_err(|_| Error::new(b"cgroup: too many directories"))?;
         let Some(dir) = self.dirs.last_mut() else { return Err(Error::new(b"cgroup: no directory")) };
+        let wanted = v2_wanted(r);
+        if let Some(m) = &mut self.moved {
+            m.wanted = wanted;
+        }
         // Each level enables the controllers for the one below it.
         let enable = &mut |parent: &mut Path| {
-            for controller in V2_CONTROLLERS {
+            for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
                 // Not every kernel has every controller: a limit on a
                 // missing one fails below, naming its file.
-                let _ = write_in(parent, b"cgroup.subtree_control", controller);
+                if wanted & (1 << i) != 0 {
+                    let _ = write_in(parent, b"cgroup.subtree_control", controller);
+                }
+            }
+            // The controller of each `unified` key.
+            for (key, _) in &r.unified {
+                let controller = key.split(|&c| c == b'.').next().unwrap_or(b"");
+                if let Ok(on) = ZBuf::<80>::from_parts(&[b"+", controller]) {
+                    let _ = write_in(parent, b"cgroup.subtree_control", on.bytes());
+                }
             }
         };
         make_levels(dir, name, enable, &mut |_, _, _| Ok(()))?;
-        let dir = &mut dir.path;
-        if let Some(n) = r.pids_max {
-            write_in(dir, b"pids.max", limit(n, b"max").bytes())?;
-        }
-        if let Some(n) = r.memory_max {
-            write_in(dir, b"memory.max", limit(n, b"max").bytes())?;
-        }
-        if let Some(n) = r.memory_swap_max {
-            write_in(dir, b"memory.swap.max", limit(n, b"max").bytes())?;
-        }
-        if let Some((quota, period)) = r.cpu_max {
-            let mut v = limit(quota, b"max");
-            let _ = v.push(b" ").and_then(|v| v.push_num(period, 10));
-            write_in(dir, b"cpu.max", v.bytes())?;
-        }
-        if let Some(w) = r.cpu_weight {
-            write_in(dir, b"cpu.weight", limit(w, b"max").bytes())?;
-        }
-        if let Some(cpus) = r.cpuset {
-            write_in(dir, b"cpuset.cpus", cpus.bytes())?;
-        }
-        let fd = sys::open(dir.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
-            .map_err(|e| Error::sys("open", dir.bytes(), e))?;
+        let fd = sys::open(dir.path.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
+            .map_err(|e| Error::sys("open", dir.path.bytes(), e))?;
         self.fd = Some(fd);
+        self.apply(r)?;
+        if !r.devices.is_empty() {
+            let mut program = [0u64; device_filter::MAX_INSNS];
+            let n = device_filter::assemble(&device_rules(r), &mut program)
+                .ok_or_else(|| Error::new(b"device rules: too many for the device program"))?;
+            let path = &self.dirs[0].path;
+            let prog = sys::bpf_prog_load_cgroup_device(&program[..n]).map_err(|e| Error::sys("bpf BPF_PROG_LOAD", b"device program", e))?;
+            let attached = sys::bpf_prog_attach_cgroup_device(fd, prog);
+            let _ = sys::close(prog);
+            attached.map_err(|e| Error::sys("bpf BPF_PROG_ATTACH", path.bytes(), e))?;
+        }
         Ok(())
     }
 
@@ -219,6 +301,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         }
         let controls = read_in(own, b"cgroup.subtree_control", &mut buf)?;
         let mut had = 0;
+        let wanted = 0;
         for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
             if controls.split(|&c| c == b' ' || c == b'\n').any(|w| w == &controller[1..]) {
                 had |= 1 << i;
@@ -228,7 +311,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         leaf.push_num(me, 10).and_then(|l| l.push(b".self")).map_err(too_long)?;
         make_dir(&mut leaf).map_err(|e| mkdir_error(&leaf, e))?;
         let own = Path::from_parts(&[own.bytes()]).map_err(too_long)?;
-        self.moved = Some(Moved { own, leaf, had });
+        self.moved = Some(Moved { own, leaf, had, wanted });
         if let Some(m) = &mut self.moved {
             write_in(&mut m.leaf, b"cgroup.procs", b"0")?;
         }
@@ -236,7 +319,10 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
     }
 
     fn create_v1(&mut self, place: Place, name: &[u8], own: &[u8], r: &Resources<'_>) -> Result<(), Error> {
-        for controller in V1_CONTROLLERS {
+        for (i, controller) in V1_CONTROLLERS.into_iter().enumerate() {
+            if i >= V1_ALWAYS && !optional(r)[i - V1_ALWAYS] {
+                continue;
+            }
             let mut base = Path::from_parts(&[b"/sys/fs/cgroup/", controller]).map_err(too_long)?;
             if !sys::stat_mode(base.zstr()).is_ok_and(|m| m & S_IFMT == S_IFDIR) {
                 continue;
@@ -262,39 +348,152 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         if self.dirs.is_empty() {
             return Err(Error::new(b"no cgroup v1 controller is mounted under /sys/fs/cgroup"));
         }
-        let pids = r.pids_max.map(|n| limit(n, b"max"));
-        let memory = r.memory_max.map(|n| limit(n, b"-1"));
-        let swap = match (r.memory_swap_max, r.memory_max) {
-            // v1 limits memory and swap together.
-            (Some(s), Some(m)) => Some(limit(m.saturating_add(s), b"-1")),
-            (Some(_), None) => return Err(Error::new(b"--memory-swap-max needs --memory-max on cgroup v1")),
-            (None, _) => None,
+        self.apply(r)
+    }
+
+    /// Writes `value` to the first of `files` there is in the directory
+    /// of `controller` (v1; the one directory on v2): kernels name some
+    /// knobs in two ways. Whether one was there; when none is and
+    /// `required`, the error names the first.
+    fn put_first(&mut self, controller: &[u8], files: &[&[u8]], value: &[u8], required: bool) -> Result<bool, Error> {
+        let v2 = self.layout == Layout::Unified;
+        let Some(dir) = self.dirs.iter_mut().find(|d| v2 || d.controller == controller) else {
+            return Err(Error::new(b"the cgroup v1 controller for ").push(files[0]).push(b" is not mounted"));
         };
-        let (period, quota) = match r.cpu_max {
-            Some((q, p)) => (Some(limit(p, b"-1")), Some(limit(q, b"-1"))),
-            None => (None, None),
-        };
-        // cgroup v2's weight 1..10000 as v1's shares 2..262144, as runc maps them.
-        let shares = r.cpu_weight.map(|w| limit(2 + (w - 1) * 262_142 / 9_999, b"-1"));
-        let cpus = match r.cpuset {
-            Some(c) => Some(ZBuf::from_parts(&[c.bytes()]).map_err(too_long)?),
-            None => None,
-        };
-        let files: [(&[u8], &[u8], Option<ZBuf<64>>); 7] = [
-            (b"pids", b"pids.max", pids),
-            (b"memory", b"memory.limit_in_bytes", memory),
-            (b"memory", b"memory.memsw.limit_in_bytes", swap),
-            (b"cpu", b"cpu.cfs_period_us", period),
-            (b"cpu", b"cpu.cfs_quota_us", quota),
-            (b"cpu", b"cpu.shares", shares),
-            (b"cpuset", b"cpuset.cpus", cpus),
-        ];
-        for (controller, file, value) in files {
-            let Some(value) = value else { continue };
-            let Some(dir) = self.dirs.iter_mut().find(|d| d.controller == controller) else {
-                return Err(Error::new(b"the cgroup v1 controller for ").push(file).push(b" is not mounted"));
+        let (mut errno, mut failed) = (Errno::ENOENT, files[0]);
+        for file in files {
+            match write_in_raw(&mut dir.path, file, value) {
+                Ok(()) => return Ok(true),
+                Err(Errno::ENOENT) => continue,
+                Err(e) => (errno, failed) = (e, file),
             };
-            write_in(&mut dir.path, file, value.bytes())?;
+            break;
+        }
+        if errno == Errno::ENOENT && !required {
+            return Ok(false);
+        }
+        Err(Error::sys_in("write", dir.path.bytes(), failed, errno).push(b" (").push(value).push(b")"))
+    }
+
+    /// Writes `value` to `file`, which must be there.
+    fn put(&mut self, controller: &[u8], file: &[u8], value: &[u8]) -> Result<(), Error> {
+        self.put_first(controller, &[file], value, true).map(drop)
+    }
+
+    /// Writes the limits of `r`, in v1's or v2's words: runc's and crun's
+    /// files and conversions, and their order.
+    fn apply(&mut self, r: &Resources<'_>) -> Result<(), Error> {
+        let v2 = self.layout == Layout::Unified;
+        let unlimited: &[u8] = if v2 { b"max" } else { b"-1" };
+        let num = |n: u64| limit(n, unlimited);
+        if let Some(n) = r.pids_max {
+            self.put(b"pids", b"pids.max", limit(n, b"max").bytes())?;
+        }
+        for knob in &KNOBS {
+            if let Some(n) = (knob.value)(r, v2) {
+                let file = if v2 { knob.v2 } else { knob.v1 };
+                self.put(knob.controller, file, num(n).bytes())?;
+            }
+            if let (true, true, Some((quota, period))) = (v2, knob.v2 == b"cpu.weight", r.cpu_max) {
+                // Before the burst, which the kernel checks against it.
+                let mut v = limit(quota, b"max");
+                let _ = v.push(b" ").and_then(|v| v.push_num(period, 10));
+                self.put(b"cpu", b"cpu.max", v.bytes())?;
+            }
+        }
+        for (file, value) in [(&b"cpuset.cpus"[..], r.cpuset), (b"cpuset.mems", r.cpuset_mems)] {
+            if let Some(value) = value {
+                self.put(b"cpuset", file, value.bytes())?;
+            }
+        }
+        // Block I/O: v2 takes the weight in io.bfq.weight as v1 does, or
+        // scaled to 1..10000 in io.weight without BFQ.
+        if let Some(w) = r.blkio_weight {
+            if v2 {
+                if !self.put_first(b"blkio", &[b"io.bfq.weight"], num(w).bytes(), false)? {
+                    self.put(b"blkio", b"io.weight", num(1 + (w - 10) * 9999 / 990).bytes())?;
+                }
+            } else {
+                self.put_first(b"blkio", &[b"blkio.weight", b"blkio.bfq.weight"], num(w).bytes(), true)?;
+            }
+        }
+        if let Some(w) = r.blkio_leaf_weight {
+            self.put(b"blkio", b"blkio.leaf_weight", num(w).bytes())?;
+        }
+        for d in &r.blkio_devices {
+            let (major, minor) = match d.path {
+                Some(path) => device_of(path)?,
+                None => (d.major, d.minor),
+            };
+            let mut v = Value::new();
+            let _ = v.push_num(u64::from(major), 10).and_then(|v| v.push(b":")).and_then(|v| v.push_num(u64::from(minor), 10));
+            let (v1_file, v2_key): (&[u8], &[u8]) = match d.limit {
+                BlkioLimit::Weight => (b"blkio.weight_device", b""),
+                BlkioLimit::LeafWeight => (b"blkio.leaf_weight_device", b""),
+                BlkioLimit::ReadBps => (b"blkio.throttle.read_bps_device", b"rbps="),
+                BlkioLimit::WriteBps => (b"blkio.throttle.write_bps_device", b"wbps="),
+                BlkioLimit::ReadIops => (b"blkio.throttle.read_iops_device", b"riops="),
+                BlkioLimit::WriteIops => (b"blkio.throttle.write_iops_device", b"wiops="),
+            };
+            let _ = v.push(b" ").and_then(|v| v.push(if v2 { v2_key } else { b"" })).and_then(|v| v.push_num(d.value, 10));
+            let files: &[&[u8]] = match (v2, d.limit) {
+                (false, BlkioLimit::Weight) => &[v1_file, b"blkio.bfq.weight_device"],
+                (false, _) => &[v1_file],
+                (true, BlkioLimit::Weight) => &[b"io.bfq.weight"],
+                (true, _) => &[b"io.max"],
+            };
+            self.put_first(b"blkio", files, v.bytes(), true)?;
+        }
+        // Huge pages: v2 limits reservations too, where the kernel can (5.7).
+        for h in &r.hugepage_limits {
+            let name = |suffix: &[u8]| Value::from_parts(&[b"hugetlb.", h.page_size, suffix]);
+            let file = name(if v2 { b".max" } else { b".limit_in_bytes" }).map_err(too_long)?;
+            self.put(b"hugetlb", file.bytes(), num(h.limit).bytes())?;
+            if v2 {
+                let rsvd = name(b".rsvd.max").map_err(too_long)?;
+                self.put_first(b"hugetlb", &[rsvd.bytes()], num(h.limit).bytes(), false)?;
+            }
+        }
+        if let Some(id) = r.net_class_id {
+            self.put(b"net_cls", b"net_cls.classid", num(id).bytes())?;
+        }
+        for p in &r.net_priorities {
+            let mut v = Value::from_parts(&[p.interface, b" "]).map_err(too_long)?;
+            let _ = v.push_num(u64::from(p.priority), 10);
+            self.put(b"net_prio", b"net_prio.ifpriomap", v.bytes())?;
+        }
+        for d in &r.rdma {
+            let mut v = Value::from_parts(&[d.device]).map_err(too_long)?;
+            for (word, n) in [(&b" hca_handle="[..], d.hca_handles), (b" hca_object=", d.hca_objects)] {
+                if let Some(n) = n {
+                    let _ = v.push(word).and_then(|v| v.push_num(u64::from(n), 10));
+                }
+            }
+            self.put(b"rdma", b"rdma.max", v.bytes())?;
+        }
+        for (key, value) in &r.unified {
+            self.put(b"", key, value)?;
+        }
+        // Devices on v1: the kernel's list, emptied, then the rules in order.
+        if !v2 && !r.devices.is_empty() {
+            self.put(b"devices", b"devices.deny", b"a")?;
+            for rule in device_rules(r).iter() {
+                let mut v = Value::new();
+                let _ = v.push(&[rule.kind, b' ']);
+                for (n, after) in [(rule.major, b':'), (rule.minor, b' ')] {
+                    let _ = match n {
+                        Some(n) => v.push_num(u64::from(n), 10),
+                        None => v.push(b"*"),
+                    }
+                    .and_then(|v| v.push(&[after]));
+                }
+                for (bit, c) in [(crate::config::DEVICE_READ, b'r'), (crate::config::DEVICE_WRITE, b'w'), (crate::config::DEVICE_MKNOD, b'm')] {
+                    if rule.access & bit != 0 {
+                        let _ = v.push(&[c]);
+                    }
+                }
+                self.put(b"devices", if rule.allow { b"devices.allow" } else { b"devices.deny" }, v.bytes())?;
+            }
         }
         Ok(())
     }
@@ -402,6 +601,126 @@ impl Moved {
         }
         let _ = write_in(&mut own, b"cgroup.procs", b"0");
         let _ = sys::rmdir(leaf.zstr());
+    }
+}
+
+/// A value written to a cgroup file.
+type Value = ZBuf<256>;
+
+/// The cgroup v2 controllers (bits, in `V2_CONTROLLERS` order) `r` needs:
+/// io (v1's blkio), hugetlb and rdma when it limits them.
+fn v2_wanted(r: &Resources<'_>) -> u8 {
+    let [io, _, hugetlb, _, _, rdma] = optional(r);
+    ((1 << V2_ALWAYS) - 1) | (u8::from(io) << 4) | (u8::from(hugetlb) << 5) | (u8::from(rdma) << 6)
+}
+
+/// The rules of the device cgroup: `r.devices`, then the defaults every
+/// container gets (runc's order; the caller starts from "deny all").
+fn device_rules(r: &Resources<'_>) -> Vec<DeviceRule, { crate::config::MAX_DEVICE_RULES + DEFAULT_DEVICE_RULES.len() }> {
+    let mut rules = Vec::new();
+    for rule in r.devices.iter().chain(&DEFAULT_DEVICE_RULES) {
+        let _ = rules.push(*rule);
+    }
+    rules
+}
+
+/// The device numbers of the host's block device node `path`.
+#[cold]
+fn device_of(path: &[u8]) -> Result<(u32, u32), Error> {
+    let mut node = Path::from_parts(&[path]).map_err(too_long)?;
+    let st = sys::stat(node.zstr()).map_err(|e| Error::sys("stat", path, e))?;
+    if st.st_mode & S_IFMT != linux_raw_sys::general::S_IFBLK {
+        return Err(Error::new(path).push(b": not a block device"));
+    }
+    let dev = st.st_rdev;
+    Ok((((dev >> 8) & 0xfff) as u32 | ((dev >> 32) & !0xfff) as u32, ((dev & 0xff) | ((dev >> 12) & !0xff)) as u32))
+}
+
+/// Refuses, before any cgroup is made, the limits the machine's cgroup
+/// version has no word for, as crun does, and a swap limit v2 cannot take.
+#[cold]
+fn check_layout(r: &Resources<'_>, v2: bool) -> Result<(), Error> {
+    if !v2 {
+        if !r.unified.is_empty() {
+            return Err(Error::new(b"cannot use unified (--cgroup-set) on cgroup v1"));
+        }
+        if r.memory_swap_max.is_some_and(|s| s != u64::MAX) && r.memory_max.is_none() {
+            return Err(Error::new(b"--memory-swap-max needs --memory-max on cgroup v1"));
+        }
+        return Ok(());
+    }
+    let v1_only: [(bool, &[u8]); 6] = [
+        (r.memory_swappiness.is_some(), b"memory swappiness"),
+        (r.oom_kill_disable, b"oom-kill-disable"),
+        (r.cpu_rt_runtime.is_some() || r.cpu_rt_period.is_some(), b"realtime runtime or period"),
+        (r.blkio_leaf_weight.is_some() || r.blkio_devices.iter().any(|d| d.limit == BlkioLimit::LeafWeight), b"blkio leaf weight"),
+        (r.net_class_id.is_some(), b"network classID"),
+        (!r.net_priorities.is_empty(), b"network priorities"),
+    ];
+    if let Some((_, what)) = v1_only.iter().find(|(set, _)| *set) {
+        return Err(Error::new(b"cannot set ").push(what).push(b" with cgroup v2 (a cgroup v1 limit)"));
+    }
+    match (r.memory_swap, r.memory_max) {
+        (Some(swap), None) if swap != u64::MAX => {
+            Err(Error::new(b"unable to set swap limit without memory limit (cgroup v2 limits swap alone)"))
+        }
+        (Some(swap), Some(memory)) if swap < memory && memory != u64::MAX => {
+            Err(Error::new(b"memory+swap limit should be >= memory limit"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// crun's and runc's cgroup v2 `cpu.weight` for v1 `cpu.shares`: 10 to
+/// the power of a quadratic in log2(shares) that maps 2 to 1, 1024 (the
+/// default) to 100 and 262144 to 10000, rounded up.
+pub fn shares_to_weight(shares: u64) -> u64 {
+    if shares <= 2 {
+        return 1;
+    }
+    if shares >= 262_144 {
+        return 10_000;
+    }
+    let l = math::log2(shares);
+    let exponent = (l * l + 125.0 * l) / 612.0 - 7.0 / 34.0;
+    let w = math::pow10(exponent);
+    let whole = w as u64;
+    if (whole as f64) < w { whole + 1 } else { whole }
+}
+
+/// What `shares_to_weight` needs of libm, in f64 arithmetic: core has no
+/// logarithms nor powers.
+mod math {
+    use core::f64::consts::{LN_10, LN_2};
+
+    /// log2(n) for n >= 1: the exponent, and ln of the mantissa m in
+    /// [1, 2) by the series 2 atanh((m-1)/(m+1)).
+    pub fn log2(n: u64) -> f64 {
+        let k = 63 - n.leading_zeros();
+        let m = n as f64 / (1u64 << k) as f64;
+        let t = (m - 1.0) / (m + 1.0);
+        let (mut sum, mut power, t2) = (0.0, t, t * t);
+        for i in 0..40 {
+            sum += power / f64::from(2 * i + 1);
+            power *= t2;
+        }
+        f64::from(k) + 2.0 * sum / LN_2
+    }
+
+    /// 10^x for x >= 0: 10^whole exactly, times e^(frac ln 10) by its series.
+    pub fn pow10(x: f64) -> f64 {
+        let whole = x as u32;
+        let y = (x - f64::from(whole)) * LN_10;
+        let (mut sum, mut term) = (1.0, 1.0);
+        for i in 1..40 {
+            term *= y / f64::from(i);
+            sum += term;
+        }
+        let mut p = 1.0;
+        for _ in 0..whole {
+            p *= 10.0;
+        }
+        p * sum
     }
 }
 
@@ -618,10 +937,16 @@ fn inherit_cpuset(dir: &mut Path, parent_len: usize) -> Result<(), Error> {
 
 /// Writes `value` to the file `name` in `dir`.
 fn write_in(dir: &mut Path, name: &[u8], value: &[u8]) -> Result<(), Error> {
+    write_in_raw(dir, name, value).map_err(|e| Error::sys_in("write", dir.bytes(), name, e).push(b" (").push(value).push(b")"))
+}
+
+/// The same, failing with the bare errno (`ENAMETOOLONG` for a path too long).
+fn write_in_raw(dir: &mut Path, name: &[u8], value: &[u8]) -> Result<(), Errno> {
     let len = dir.len();
-    dir.push(b"/").and_then(|d| d.push(name)).map_err(too_long)?;
-    let r = sys::write_file(dir.zstr(), value)
-        .map_err(|e| Error::sys("write", dir.bytes(), e).push(b" (").push(value).push(b")"));
+    let r = match dir.push(b"/").and_then(|d| d.push(name)) {
+        Ok(path) => sys::write_file(path.zstr(), value),
+        Err(_) => Err(Errno::ENAMETOOLONG),
+    };
     dir.truncate(len);
     r
 }
@@ -666,6 +991,55 @@ mod tests {
         assert_eq!(own_cgroup(b"8:pids:relative\n", b"pids"), None);
         assert_eq!(own_cgroup(b"8:pids:/a//b\n", b"pids"), None);
         assert_eq!(own_cgroup(b"", b""), None);
+    }
+
+    /// runc's and crun's formula with the C library's log2 and pow.
+    fn reference_weight(shares: u64) -> u64 {
+        if shares <= 2 {
+            return 1;
+        }
+        if shares >= 262_144 {
+            return 10_000;
+        }
+        let l = (shares as f64).log2();
+        (10f64.powf((l * l + 125.0 * l) / 612.0 - 7.0 / 34.0)).ceil() as u64
+    }
+
+    #[test]
+    fn cpu_shares_become_the_weight_crun_and_runc_give_for_every_value() {
+        for shares in 0..=262_144 + 10 {
+            assert_eq!(shares_to_weight(shares), reference_weight(shares), "shares {shares}");
+        }
+        // The points the formula is fitted to.
+        assert_eq!((shares_to_weight(2), shares_to_weight(1024), shares_to_weight(262_144)), (1, 100, 10_000));
+        assert_eq!(shares_to_weight(512), 59);
+    }
+
+    #[test]
+    fn swap_is_converted_between_v1_and_v2_as_runc_does() {
+        let mut r = Resources { memory_max: Some(64 << 20), memory_swap: Some(96 << 20), ..Resources::default() };
+        assert_eq!((swap(&r, false), swap(&r, true)), (Some(96 << 20), Some(32 << 20)));
+        r.memory_swap = Some(u64::MAX);
+        assert_eq!((swap(&r, false), swap(&r, true)), (Some(u64::MAX), Some(u64::MAX)));
+        r.memory_max = Some(u64::MAX);
+        r.memory_swap = Some(1 << 20);
+        assert_eq!(swap(&r, true), Some(1 << 20), "unlimited memory: swap as it is");
+        let r = Resources { memory_max: Some(64 << 20), memory_swap_max: Some(16 << 20), ..Resources::default() };
+        assert_eq!((swap(&r, false), swap(&r, true)), (Some(80 << 20), Some(16 << 20)));
+        // What v2 cannot take is refused before anything is made.
+        let no_memory = Resources { memory_swap: Some(1 << 20), ..Resources::default() };
+        assert!(check_layout(&no_memory, true).is_err());
+        assert!(check_layout(&no_memory, false).is_ok());
+        let below = Resources { memory_max: Some(2 << 20), memory_swap: Some(1 << 20), ..Resources::default() };
+        assert!(check_layout(&below, true).is_err());
+    }
+
+    #[test]
+    fn cpu_weight_and_shares_convert_both_ways() {
+        let r = Resources { cpu_shares: Some(512), ..Resources::default() };
+        assert_eq!((cpu_weight(&r, false), cpu_weight(&r, true)), (Some(512), Some(59)));
+        let r = Resources { cpu_weight: Some(100), ..Resources::default() };
+        assert_eq!((cpu_weight(&r, false), cpu_weight(&r, true)), (Some(2597), Some(100)));
     }
 
     #[test]

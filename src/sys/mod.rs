@@ -271,6 +271,65 @@ pub fn seccomp_set_filter(program: &[sock_filter], flags: u32) -> Result<usize, 
     unsafe { syscall!(Sysno::seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog as *const sock_fprog) }
 }
 
+/// `bpf(2)` commands and constants (include/uapi/linux/bpf.h; not in
+/// linux-raw-sys).
+const BPF_PROG_LOAD: u32 = 5;
+const BPF_PROG_ATTACH: u32 = 8;
+const BPF_PROG_TYPE_CGROUP_DEVICE: u32 = 15;
+const BPF_CGROUP_DEVICE: u32 = 6;
+const BPF_F_ALLOW_MULTI: u32 = 2;
+
+/// The head of `union bpf_attr` for `BPF_PROG_LOAD`; the kernel takes the
+/// fields past it as zero.
+#[repr(C)]
+struct BpfProgLoad {
+    prog_type: u32,
+    insn_cnt: u32,
+    insns: u64,
+    license: u64,
+    log_level: u32,
+    log_size: u32,
+    log_buf: u64,
+    kern_version: u32,
+    prog_flags: u32,
+}
+
+/// The head of `union bpf_attr` for `BPF_PROG_ATTACH`.
+#[repr(C)]
+struct BpfProgAttach {
+    target_fd: u32,
+    attach_bpf_fd: u32,
+    attach_type: u32,
+    attach_flags: u32,
+}
+
+/// Loads a `BPF_PROG_TYPE_CGROUP_DEVICE` program, `struct bpf_insn`s as
+/// little-endian u64s; its descriptor (close-on-exec, as every bpf one).
+pub fn bpf_prog_load_cgroup_device(insns: &[u64]) -> Result<Fd, Errno> {
+    let attr = BpfProgLoad {
+        prog_type: BPF_PROG_TYPE_CGROUP_DEVICE,
+        insn_cnt: insns.len() as u32,
+        insns: insns.as_ptr() as u64,
+        license: c"GPL".as_ptr() as u64,
+        log_level: 0,
+        log_size: 0,
+        log_buf: 0,
+        kern_version: 0,
+        prog_flags: 0,
+    };
+    // SAFETY: `attr` points at `insns`, whose length it gives, and at a
+    // NUL-terminated license; the kernel copies both.
+    unsafe { syscall!(Sysno::bpf, BPF_PROG_LOAD, &attr as *const BpfProgLoad, size_of::<BpfProgLoad>()) }.map(|fd| fd as Fd)
+}
+
+/// Attaches the device program `prog` to the cgroup open as `cgroup`,
+/// beside those above it (`BPF_F_ALLOW_MULTI`, as runc: every one must allow).
+pub fn bpf_prog_attach_cgroup_device(cgroup: Fd, prog: Fd) -> Result<(), Errno> {
+    let attr = BpfProgAttach { target_fd: cgroup as u32, attach_bpf_fd: prog as u32, attach_type: BPF_CGROUP_DEVICE, attach_flags: BPF_F_ALLOW_MULTI };
+    // SAFETY: `attr` is a plain struct the kernel reads.
+    unsafe { syscall!(Sysno::bpf, BPF_PROG_ATTACH, &attr as *const BpfProgAttach, size_of::<BpfProgAttach>()) }.map(drop)
+}
+
 /// `close_range`'s flag to mark the range close-on-exec rather than close
 /// it (include/uapi/linux/close_range.h; not in linux-raw-sys).
 pub const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;

@@ -80,9 +80,15 @@ fn main(args: Args) -> ! {
             (b"kill", Some(n), None) => number(n).map_or(2, |n| kill(n as u32)),
             (b"sleep", Some(n), None) => number(n).map_or(2, |n| sys::nanosleep(n).map_or(1, |_| 0)),
             (b"cat", Some(path), None) => cat(path),
+            (b"cat", Some(_), Some(_)) => args.argv[2..].iter().flatten().map(|p| cat(*p)).max().unwrap_or(0),
+            (b"devices", Some(dir), None) => devices(dir),
             (b"ls", Some(path), None) => ls(path),
             (b"write", Some(path), Some(text)) => write(path, text),
             (b"mknod", Some(path), None) => mknod_and_open(path),
+            (b"mknod", Some(path), Some(kind)) => match (kind.bytes(), word(4).and_then(number), word(5).and_then(number)) {
+                (b"b" | b"c", Some(major), Some(minor)) => mknod_and_read(path, kind.bytes()[0], major, minor),
+                _ => 2,
+            },
             (b"readlink", Some(path), None) => readlink(path),
             (b"orphans", Some(n), None) => number(n).map_or(2, orphans),
             (b"signals", None, _) => signals(),
@@ -126,7 +132,7 @@ fn main(args: Args) -> ! {
             (b"ptrace", Some(w), None) if w.bytes() == b"parent" => ptrace_attach(sys::getppid()),
             (b"ptrace", Some(pid), None) => number(pid).map_or(2, |p| ptrace_attach(p as i32)),
             _ => {
-                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|sigcount MS|deaf S|readline|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH|call NAME [ARG]... [, NAME [ARG]...]...|traceme PROGRAM [ARG]...|chown PATH UID GID|stat PATH|become UID GID|user|chroot|report [ARG]..."]);
+                say(&[b"probe: usage: nsinit-probe hostname|domainname|pid|ppid|mountinfo|env|args|cwd|fds|exit N|kill N|sleep S|cat FILE...|ls DIR|write FILE TEXT|readlink PATH|orphans N|signals|leftovers|forkbomb|hog MIB|spin S|pgrp|sigcount MS|deaf S|readline|id|syscalls|x32|i386|x32 syscalls|i386 syscalls|setuid0|bind PORT|tiocsti TEXT|tiocsti-high TEXT|tioclinux|ctty|session|ptrace PID|ptrace parent|mknod PATH [b|c MAJOR MINOR]|devices DIR|call NAME [ARG]... [, NAME [ARG]...]...|traceme PROGRAM [ARG]...|chown PATH UID GID|stat PATH|become UID GID|user|chroot|report [ARG]..."]);
                 2
             }
         }
@@ -1006,6 +1012,40 @@ fn ptrace_attach(pid: i32) -> i32 {
 
 /// `mknod PATH`: a character device 1:3 (what /dev/null is), then an open
 /// of it for writing, each reported.
+/// For each of a host block device (loop0, 7:0), null, zero and /dev/mem: makes a
+/// node in the new directory DIR (not in /dev, a nodev tmpfs) and opens it
+/// for reading, one line each (`b 7:0 mknod ok open EPERM`): what a
+/// device cgroup lets a container use.
+fn devices(dir: ZStr<'_>) -> i32 {
+    if let Err(e) = sys::mkdirat(sys::CWD, dir, 0o700) {
+        return fail(dir.bytes(), e);
+    }
+    for (kind, major, minor, name) in [(b'b', 7u64, 0u64, &b"loop0"[..]), (b'c', 1, 3, b"null"), (b'c', 1, 5, b"zero"), (b'c', 1, 1, b"mem")] {
+        let mut path = nsinit::text::ZBuf::<256>::new();
+        if path.push(dir.bytes()).and_then(|p| p.push(b"/")).and_then(|p| p.push(name)).is_err() {
+            return 2;
+        }
+        let mode = if kind == b'b' { 0o060000 } else { 0o020000 };
+        let made = sys::mknodat(sys::CWD, path.zstr(), mode | 0o600, (major << 8) | minor);
+        let opened = sys::open(path.zstr(), O_RDONLY | O_CLOEXEC, 0).map(sys::close);
+        let mut l = Line::new();
+        l.push(&[kind, b' ']).push_u64(major).push(b":").push_u64(minor);
+        for (what, r) in [(&b" mknod "[..], made.err()), (b" open ", opened.err())] {
+            l.push(what).push(r.map_or("ok", |e| e.name().unwrap_or("?")).as_bytes());
+        }
+        l.print(1);
+    }
+    0
+}
+
+/// Makes a block or character device node and opens it for reading: what
+/// the device cgroup decides.
+fn mknod_and_read(path: ZStr<'_>, kind: u8, major: u64, minor: u64) -> i32 {
+    let mode = if kind == b'b' { 0o060000 } else { 0o020000 };
+    report(b"mknod", sys::mknodat(sys::CWD, path, mode | 0o600, (major << 8) | minor));
+    report(b"open", sys::open(path, O_RDONLY | O_CLOEXEC, 0).map(sys::close))
+}
+
 fn mknod_and_open(path: ZStr<'_>) -> i32 {
     const S_IFCHR: u32 = 0o020000;
     report(b"mknod", sys::mknodat(sys::CWD, path, S_IFCHR | 0o666, (1 << 8) | 3));
