@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::sys::{self, Fd, OwnedFd, ZStr};
 use crate::text::ZBuf;
 use linux_raw_sys::general::{
-    CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, O_CLOEXEC, O_RDONLY,
+    CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS, O_CLOEXEC, O_RDONLY,
 };
 
 /// The namespace files, opened and checked: kept open (close-on-exec)
@@ -37,6 +37,11 @@ pub struct Joined {
 /// `join TYPE namespace PATH`, the object of every error here.
 fn what(namespace: u32, path: ZStr<'_>) -> Error {
     Error::new(b"join ").push(namespace_name(namespace)).push(b" namespace ").push(path.bytes())
+}
+
+/// `join TYPE namespace PATH: it is the host's (...)`.
+fn what_host(namespace: u32, path: ZStr<'_>) -> Error {
+    what(namespace, path).push(b": it is the host's (nsinit's own or PID 1's)")
 }
 
 fn open_own(name: &[u8]) -> Result<Fd, Error> {
@@ -70,7 +75,7 @@ impl Joined {
             return Err(Error::new(b"time offsets need a new time namespace"));
         }
         let mut joined = Joined { files: [-1; 8], own_pid: -1, own_time: -1 };
-        let opened = joined.open_all(c);
+        let opened = joined.open_all(c).and_then(|()| joined.check_host(c));
         if opened.is_err() {
             joined.close();
         }
@@ -99,6 +104,28 @@ impl Joined {
         Ok(())
     }
 
+    /// Refuses a joined namespace that is the host's (`is_host`) where the
+    /// container would change it: its mounts (a root, mounts, masked or
+    /// read-only paths: `pivot_root` there moves every process of the
+    /// host), its hostname. Sysctls: `kernel::check_sysctls`.
+    fn check_host(&self, c: &Container<'_>) -> Result<(), Error> {
+        let mounts = c.root.is_some()
+            || c.overlay.is_some()
+            || !c.mounts.is_empty()
+            || !c.masked_paths.is_empty()
+            || !c.readonly_paths.is_empty()
+            || c.rootfs_propagation != 0;
+        let hostname = c.hostname.is_some() || c.domainname.is_some();
+        for (namespace, change, what) in [(CLONE_NEWNS, mounts, &b"change its mounts"[..]), (CLONE_NEWUTS, hostname, b"set its hostname")] {
+            if let Some(j) = c.joins.iter().find(|j| j.namespace == namespace).filter(|_| change) {
+                if self.is_host(namespace)? {
+                    return Err(what_host(namespace, j.path).push(b": the container would ").push(what));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn close(&self) {
         for fd in self.files.iter().chain([&self.own_pid, &self.own_time]) {
             if *fd >= 0 {
@@ -111,14 +138,22 @@ impl Joined {
         JOIN_ORDER.iter().position(|&t| t == namespace).map(|i| self.files[i]).filter(|&fd| fd >= 0)
     }
 
-    /// Whether the network namespace joined is nsinit's own (the host's).
-    pub fn net_is_own(&self) -> Result<bool, Error> {
-        let Some(fd) = self.file(CLONE_NEWNET) else { return Ok(false) };
-        let own = OwnedFd(open_own(b"net")?);
-        Ok(match (sys::fstat(fd), sys::fstat(own.0)) {
-            (Ok(x), Ok(y)) => x.st_dev == y.st_dev && x.st_ino == y.st_ino,
-            _ => true,
-        })
+    /// Whether the namespace joined of type `namespace` is the host's:
+    /// nsinit's own, or PID 1's (when nsinit runs in namespaces of its
+    /// own, PID 1's are the host's). `false` when none is joined; `true`
+    /// when nsinit's own cannot be compared.
+    pub fn is_host(&self, namespace: u32) -> Result<bool, Error> {
+        let Some(fd) = self.file(namespace) else { return Ok(false) };
+        let id = |fd| sys::fstat(fd).ok().map(|st| (st.st_dev, st.st_ino));
+        let joined = id(fd);
+        let same = |other: Option<(u64, u64)>| joined.is_none() || other.is_none() || joined == other;
+        let own = OwnedFd(open_own(namespace_name(namespace))?);
+        if same(id(own.0)) {
+            return Ok(true);
+        }
+        // PID 1's, where nsinit may look (not with hidepid, nor rootless).
+        let mut path = ZBuf::<32>::from_parts(&[b"/proc/1/ns/", namespace_name(namespace)]).unwrap_or_default();
+        Ok(sys::open(path.zstr(), O_RDONLY | O_CLOEXEC, 0).map(OwnedFd).is_ok_and(|first| same(id(first.0))))
     }
 
     /// In nsinit, before it starts any task: enters the joined time

@@ -8,14 +8,15 @@ use crate::error::Error;
 use crate::sys::{self, Errno, OwnedFd, ZStr};
 use crate::text::ZBuf;
 use linux_raw_sys::general::{
-    CLONE_NEWNET, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY, PROC_SUPER_MAGIC,
+    O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY, PROC_SUPER_MAGIC,
     RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS,
 };
 
 /// Checks, before anything is made, that every sysctl is one of a
 /// namespace the container has of its own, as runc does: IPC's with an
-/// IPC namespace, `net.*` with a network namespace that is not nsinit's,
-/// `kernel.hostname` and `kernel.domainname` with a UTS namespace. Any
+/// IPC namespace, `net.*` with a network namespace,
+/// `kernel.hostname` and `kernel.domainname` with a UTS namespace, none of
+/// them a joined one that is the host's (`Joined::is_host`). Any
 /// other key would change the host: refused, named.
 pub fn check_sysctls(c: &Container<'_>, joined: Option<&super::join::Joined>) -> Result<(), Error> {
     for s in &c.sysctls {
@@ -25,8 +26,9 @@ pub fn check_sysctls(c: &Container<'_>, joined: Option<&super::join::Joined>) ->
             return refuse(b"not in a namespace of the container's own (only kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*, kernel.hostname, kernel.domainname)");
         };
         let own = c.has(namespace) || c.joins(namespace);
-        let host_net = namespace == CLONE_NEWNET && !c.has(namespace) && joined.map_or(Ok(true), |j| j.net_is_own())?;
-        if !own || host_net {
+        // A joined namespace that is the host's is not the container's own.
+        let host = !c.has(namespace) && joined.map_or(Ok(true), |j| j.is_host(namespace))?;
+        if !own || host {
             let e = Error::new(b"sysctl ").push(key).push(b": needs a ").push(namespace_name(namespace));
             return Err(e.push(b" namespace of the container's own"));
         }

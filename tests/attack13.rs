@@ -1,0 +1,121 @@
+//! Attacks on what issue 13 added, from an image, a config or a payload
+//! that wants to reach the host: each test is one class, with its exact
+//! expected result. Anything that, before its fix, changed the namespace
+//! it ran in runs in a throwaway namespace of `unshare`'s, which then
+//! stands for the host: nsinit's own is that one.
+
+mod harness;
+
+use harness::*;
+use std::fs;
+use std::process::Command;
+
+/// Runs `command` (nsinit's, or one that runs it) in a new namespace of `unshare`'s (`flags`), after
+/// `setup` there, and then `after` there, whose output is returned with
+/// nsinit's result. The scripts run in dash, whose `echo`, `test` and
+/// `read` are builtins: they work even if the namespace's root moved.
+fn in_throwaway(r: &Rootfs, flags: &[&str], setup: &str, after: &str, command: &[&str]) -> (Out, String) {
+    let note = r.outside("after");
+    let _ = fs::remove_file(&note);
+    let script = format!(
+        "{setup} >/dev/null 2>&1 || exit 99; \"$@\"; rc=$?; {{ {after}; }} >{} 2>&1; exit $rc",
+        note.display()
+    );
+    let mut cmd = Command::new("unshare");
+    cmd.args(flags).args(["/bin/sh", "-c", &script, "sh"]).args(command);
+    let out = run(cmd, Some(r));
+    let after = fs::read_to_string(&note).unwrap_or_else(|e| panic!("{after}: not run in the namespace ({e}): {out:?}"));
+    (out, after)
+}
+
+/// Joining the namespace nsinit runs in (its own, the host's) or PID 1's
+/// is allowed, as runc allows it, but the container must then change
+/// nothing in it: no hostname set, no sysctl written, no mount made, no
+/// `pivot_root` (which moves the root of every process of that mount
+/// namespace). Before the fix, `--join uts:/proc/self/ns/uts --hostname
+/// pwned` renamed the host, `--join ipc:... --sysctl kernel.shmmni=...`
+/// set the host's, and `--join mnt:/proc/self/ns/mnt --rootfs R` moved
+/// every process of the host into R.
+#[test]
+fn a_joined_host_namespace_is_never_changed() {
+    let r = Rootfs::new("join-host");
+    let root = r.root_str();
+    let hostname_cases: [(&[&str], &str); 3] = [
+        (&["--join", "uts:/proc/self/ns/uts", "--hostname", "pwned"], "hostname"),
+        (&["--join", "uts:/proc/self/ns/uts", "--domainname", "pwned"], "hostname"),
+        (&["--join", "uts:/proc/self/ns/uts", "--sysctl", "kernel.domainname=pwned"], "sysctl"),
+    ];
+    for (options, what) in hostname_cases {
+        let args = [&[NSINIT, "--rootfs", root][..], options, &["/bin/probe", "exit", "0"]].concat();
+        let (out, after) = in_throwaway(&r, &["-u"], "hostname orig && domainname orig", "hostname; domainname", &args);
+        let line = fails(out, 125);
+        let want = match what {
+            "hostname" => "nsinit: join uts namespace /proc/self/ns/uts: it is the host's (nsinit's own or PID 1's): the container would set its hostname",
+            _ => "nsinit: sysctl kernel.domainname: needs a uts namespace of the container's own",
+        };
+        assert_eq!(line, want, "{options:?}");
+        assert_eq!(after, "orig\norig\n", "{options:?}: the namespace nsinit runs in was changed");
+    }
+    // IPC sysctls, by dots and by slashes.
+    for key in ["kernel.shmmni", "kernel/shmmni", "fs.mqueue.queues_max"] {
+        let setting = format!("{key}=1234");
+        let args = [NSINIT, "--rootfs", root, "--join", "ipc:/proc/self/ns/ipc", "--sysctl", &setting, "/bin/probe", "exit", "0"];
+        let (out, after) =
+            in_throwaway(&r, &["-i"], "true", "cat /proc/sys/kernel/shmmni /proc/sys/fs/mqueue/queues_max", &args);
+        assert_eq!(fails(out, 125), format!("nsinit: sysctl {key}: needs a ipc namespace of the container's own"));
+        assert!(!after.contains("1234"), "{key}: the namespace nsinit runs in was changed: {after}");
+    }
+    // The mount namespace: a root, a mount, a masked path each change it.
+    let mount_cases: [&[&str]; 4] = [
+        &["--rootfs", root],
+        &["--tmpfs", "/mnt"],
+        &["--mount", "type=tmpfs,destination=/mnt"],
+        &["--mask", "/etc"],
+    ];
+    for options in mount_cases {
+        let args = [&[NSINIT][..], options, &["--join", "mnt:/proc/self/ns/mnt", "/bin/true"]].concat();
+        let (out, after) = in_throwaway(
+            &r,
+            &["-m", "--propagation", "private"],
+            "true",
+            "test -x /bin/sh && echo root-kept; while read -r _ _ _ _ point _; do test \"$point\" = /mnt && echo mounted; done </proc/self/mountinfo",
+            &args,
+        );
+        assert_eq!(
+            fails(out, 125),
+            "nsinit: join mnt namespace /proc/self/ns/mnt: it is the host's (nsinit's own or PID 1's): the container would change its mounts",
+            "{options:?}"
+        );
+        assert_eq!(after, "root-kept\n", "{options:?}: the mount namespace nsinit runs in was changed");
+    }
+}
+
+/// PID 1's namespace is the host's too when nsinit runs in namespaces of
+/// its own: in a throwaway pid and uts namespace, nsinit runs in a further
+/// uts namespace and joins PID 1's.
+#[test]
+fn pid_1s_namespace_is_the_hosts_too() {
+    let r = Rootfs::new("join-pid1");
+    let args = ["unshare", "-u", NSINIT, "--rootfs", r.root_str(), "--join", "uts:/proc/1/ns/uts", "--hostname", "pwned", "/bin/probe", "exit", "0"];
+    let (out, after) = in_throwaway(&r, &["-p", "-f", "--mount-proc", "-u"], "hostname orig", "hostname", &args);
+    assert_eq!(
+        fails(out, 125),
+        "nsinit: join uts namespace /proc/1/ns/uts: it is the host's (nsinit's own or PID 1's): the container would set its hostname"
+    );
+    assert_eq!(after, "orig\n");
+}
+
+/// Joining a namespace that is not the host's still works: a sibling
+/// uts namespace made for it takes the hostname.
+#[test]
+fn a_joined_namespace_of_another_process_is_still_changed() {
+    let r = Rootfs::new("join-other");
+    let other = Command::new("unshare").args(["-u", "sleep", "30"]).spawn().expect("unshare");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let path = format!("uts:/proc/{}/ns/uts", other.id());
+    let out = r.nsinit(&["--rootfs", r.root_str(), "--join", &path, "--hostname", "joined", "/bin/probe", "hostname"]);
+    let mut other = other;
+    let _ = other.kill();
+    let _ = other.wait();
+    assert_eq!(ok(out).trim(), "joined");
+}
