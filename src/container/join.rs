@@ -117,10 +117,10 @@ impl Joined {
             || c.rootfs_propagation != 0;
         let hostname = c.hostname.is_some() || c.domainname.is_some();
         for (namespace, change, what) in [(CLONE_NEWNS, mounts, &b"change its mounts"[..]), (CLONE_NEWUTS, hostname, b"set its hostname")] {
-            if let Some(j) = c.joins.iter().find(|j| j.namespace == namespace).filter(|_| change) {
-                if self.is_host(namespace)? {
-                    return Err(what_host(namespace, j.path).push(b": the container would ").push(what));
-                }
+            if let Some(j) = c.joins.iter().find(|j| j.namespace == namespace).filter(|_| change)
+                && self.is_host(namespace)?
+            {
+                return Err(what_host(namespace, j.path).push(b": the container would ").push(what));
             }
         }
         Ok(())
