@@ -119,3 +119,77 @@ fn a_joined_namespace_of_another_process_is_still_changed() {
     let _ = other.wait();
     assert_eq!(ok(out).trim(), "joined");
 }
+
+/// A host tmpfs mounted at `dir` for the length of a test, unmounted
+/// (lazily) when dropped.
+struct HostTmpfs(std::path::PathBuf);
+
+impl HostTmpfs {
+    fn mount(dir: std::path::PathBuf) -> HostTmpfs {
+        fs::create_dir_all(&dir).unwrap();
+        let status = Command::new("mount").args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"]).arg(&dir).status().unwrap();
+        assert!(status.success(), "mount a tmpfs on {}", dir.display());
+        HostTmpfs(dir)
+    }
+
+    /// Whether the host can still write to it (its filesystem is not read-only).
+    fn writable(&self) -> bool {
+        fs::write(self.0.join("host-note"), "x").is_ok()
+    }
+}
+
+impl Drop for HostTmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// `remount` without `bind` changes the filesystem itself (its
+/// superblock), which the container shares with the host wherever the
+/// mount is a bind of a host filesystem: the root, a `--bind`, a host
+/// mount under the root. Before the fix, `--mount
+/// type=none,destination=/,remount,ro` made the host filesystem under the
+/// rootfs read-only for the host too (the host's `/` when the image lives
+/// on it). Now such a remount is refused, naming the way to change the
+/// mount point alone (`bind`); a `bind` remount, and a remount of a tmpfs
+/// the container made itself, still work.
+#[test]
+fn a_remount_never_changes_a_host_filesystem() {
+    let r = Rootfs::new("remount-host");
+    // The root itself on a host tmpfs.
+    let fs_root = HostTmpfs::mount(r.outside("tmpfs-root"));
+    fs::create_dir_all(fs_root.0.join("bin")).unwrap();
+    fs::copy(r.host("/bin/probe"), fs_root.0.join("bin/probe")).unwrap();
+    // A host tmpfs under the usual rootfs, and one bound in.
+    let under = HostTmpfs::mount(r.host("/data"));
+    let bound = HostTmpfs::mount(r.outside("bound"));
+    let bound_src = bound.0.to_str().unwrap().to_string();
+    let tmpfs_root = fs_root.0.to_str().unwrap().to_string();
+    let cases: [(&str, Vec<&str>, &HostTmpfs); 5] = [
+        ("/", vec!["--rootfs", &tmpfs_root, "--mount", "type=none,destination=/,remount,ro"], &fs_root),
+        ("/", vec!["--rootfs", &tmpfs_root, "--mount", "type=tmpfs,destination=/,remount,ro,size=1m"], &fs_root),
+        ("/data", vec!["--rootfs", r.root_str(), "--mount", "type=none,destination=/data,remount,ro"], &under),
+        ("/b", vec!["--rootfs", r.root_str(), "--bind", &bound_src, "/b", "--mount", "type=none,dst=/b,remount,ro"], &bound),
+        // A tmpfs made on /b after the bind is the container's, but the
+        // remount's destination is looked up when the remount is made: the
+        // bind under it is the host's still, if the tmpfs is not there.
+        ("/data", vec!["--rootfs", r.root_str(), "--mount", "type=tmpfs,dst=/other", "--mount", "type=tmpfs,dst=/data,remount,ro"], &under),
+    ];
+    for (dst, options, host) in &cases {
+        let args = [&options[..], &["/bin/probe", "exit", "0"]].concat();
+        let out = r.nsinit(&args);
+        assert!(host.writable(), "{options:?}: the host's filesystem went read-only");
+        assert_eq!(
+            fails(out, 125),
+            format!("nsinit: mount {dst}: remount without bind changes the filesystem, not a tmpfs this container made before: add bind to change the mount point alone"),
+            "{options:?}"
+        );
+    }
+    // What still works: a bind remount of a host mount (the mount point
+    // only), a filesystem remount of the container's own tmpfs.
+    let ms = ok(r.nsinit(&["--rootfs", r.root_str(), "--mount", "type=none,dst=/data,remount,bind,ro", "/bin/probe", "mountinfo"]));
+    assert!(ms.lines().any(|l| l.contains(" /data ") && l.contains(" ro,")), "{ms}");
+    assert!(under.writable(), "a bind remount left the host's filesystem alone");
+    let ms = ok(r.nsinit(&["--rootfs", r.root_str(), "--mount", "type=tmpfs,dst=/t", "--mount", "type=tmpfs,dst=/t,remount,ro,size=2m", "/bin/probe", "mountinfo"]));
+    assert!(ms.lines().any(|l| l.contains(" /t ") && l.contains("size=2048k")), "{ms}");
+}

@@ -243,6 +243,9 @@ impl Launch {
         if cfg!(feature = "process") {
             kernel::check_sysctls(c, joined.as_ref())?;
         }
+        if cfg!(feature = "mounts") {
+            mounts::check_remounts(&c.mounts)?;
+        }
         let maps = if cfg!(feature = "userns") && c.has(CLONE_NEWUSER) { Some(user::Maps::new(c)?) } else { None };
         let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
         let overlay = match c.overlay {

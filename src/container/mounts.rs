@@ -121,6 +121,32 @@ pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>, own_net: bool) -> R
     Ok(())
 }
 
+/// Refuses, before anything is made, a `remount` without `bind` (which
+/// changes the filesystem itself, its superblock) unless the filesystem
+/// is a tmpfs the container made just before at the same destination
+/// (remounts of it between): any other may be shared with the host (the
+/// root, a bind, a host mount under the root, and sysfs, cgroup2, mqueue
+/// or proc, whose superblocks go by namespace), which a remount `ro`
+/// would make read-only for the host too. A `bind` remount changes the
+/// mount point alone.
+pub fn check_remounts(mounts: &[Mount<'_>]) -> Result<(), Error> {
+    let superblock = |m: &Mount<'_>| m.flags & (MS_REMOUNT | MS_BIND) == MS_REMOUNT;
+    for (i, m) in mounts.iter().enumerate().filter(|(_, m)| superblock(m)) {
+        let made = mounts[..i].iter().rev().find(|e| !(superblock(e) && e.destination == m.destination));
+        let own_tmpfs = made.is_some_and(|e| {
+            e.destination == m.destination
+                && (e.kind == MountKind::Tmpfs
+                    || (e.kind == MountKind::Other && e.flags & (MS_BIND | MS_REMOUNT) == 0 && e.fstype.is_some_and(|t| t.bytes() == b"tmpfs")))
+        });
+        if !own_tmpfs {
+            return Err(Error::new(b"mount ").push(m.destination.bytes()).push(
+                b": remount without bind changes the filesystem, not a tmpfs this container made before: add bind to change the mount point alone",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Whether `m` binds its source: `--bind`, or `bind`/`rbind` but not a
 /// remount (which changes the mount already there).
 fn is_bind(m: &Mount<'_>) -> bool {
