@@ -193,3 +193,39 @@ fn a_remount_never_changes_a_host_filesystem() {
     let ms = ok(r.nsinit(&["--rootfs", r.root_str(), "--mount", "type=tmpfs,dst=/t", "--mount", "type=tmpfs,dst=/t,remount,ro,size=2m", "/bin/probe", "mountinfo"]));
     assert!(ms.lines().any(|l| l.contains(" /t ") && l.contains("size=2048k")), "{ms}");
 }
+
+/// nsinit has no device cgroup unless asked, so every filesystem it
+/// mounts or binds where the container may write is `nodev` (see
+/// rootfs.rs, `device_nodes_made_in_the_container_cannot_be_opened`):
+/// root in the container keeps CAP_MKNOD, as in Docker. The general
+/// `--mount` (issue 13) broke that: `--mount type=tmpfs,destination=/d`
+/// let the payload make `b 7:0` (the host's loop0) or `c 4:1` (its
+/// console) and open them. Now a `--mount` (and a config file's `mount`)
+/// is `nodev` unless its options say `dev`, as Docker's tmpfs mounts and
+/// bubblewrap's binds are.
+#[test]
+fn a_general_mount_is_nodev_unless_it_says_dev() {
+    let r = Rootfs::new("mount-nodev");
+    let bound = r.outside("bound");
+    fs::create_dir_all(&bound).unwrap();
+    let bind = format!("type=bind,source={},destination=/b", bound.display());
+    let bind_none = format!("type=none,source={},destination=/b,bind", bound.display());
+    let conf = r.outside("box.conf");
+    fs::write(&conf, "mount type=tmpfs,dst=/d\n").unwrap();
+    let conf = conf.to_str().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (&["--mount", "type=tmpfs,destination=/d"], "/d/node"),
+        (&["--mount", "type=tmpfs,destination=/d,size=1m,suid,exec"], "/d/node"),
+        (&["--mount", &bind], "/b/node"),
+        (&["--mount", &bind_none], "/b/node"),
+        (&["--config", conf], "/d/node"),
+    ];
+    for (options, path) in cases {
+        let args = [&["--rootfs", r.root_str()][..], options, &[IN_PROBE, "mknod", path]].concat();
+        assert_eq!(ok(r.nsinit(&args)), "mknod ok\nopen EACCES\n", "{options:?}");
+        let _ = fs::remove_file(bound.join("node"));
+    }
+    // `dev` asked for: the caller's choice, as Docker's `--tmpfs /d:dev`.
+    let args = ["--rootfs", r.root_str(), "--mount", "type=tmpfs,destination=/d,dev", IN_PROBE, "mknod", "/d/node"];
+    assert_eq!(ok(r.nsinit(&args)), "mknod ok\nopen ok\n");
+}

@@ -396,16 +396,19 @@ mod tests {
         let c = run(&["--mount", "type=tmpfs,destination=/t/,size=1M,ro,nosuid,mode=1777,rshared,rro", "x"]).unwrap();
         let m = c.mounts[0];
         assert_eq!((m.kind, text(m.fstype).as_deref(), text(Some(m.destination)).as_deref()), (MountKind::Other, Some("tmpfs"), Some("/t")));
-        assert_eq!((m.flags, m.propagation, m.attr_set), (MS_RDONLY | MS_NOSUID, MS_SHARED | MS_REC, MOUNT_ATTR_RDONLY));
+        assert_eq!((m.flags, m.propagation, m.attr_set), (MS_RDONLY | MS_NOSUID | MS_NODEV, MS_SHARED | MS_REC, MOUNT_ATTR_RDONLY));
         assert_eq!(text(m.data).as_deref(), Some("size=1M,mode=1777"));
         assert_eq!(c.namespaces, CLONE_NEWNS, "a mount brings its namespace");
         // As docker's and podman's: the whole tree unless `bind` says otherwise.
         let m = run(&["--mount", "type=bind,src=/a/,dst=/b,readonly", "x"]).unwrap().mounts[0];
-        assert_eq!((m.flags, text(m.source).as_deref(), m.data), (MS_BIND | MS_REC | MS_RDONLY, Some("/a"), None));
+        assert_eq!((m.flags, text(m.source).as_deref(), m.data), (MS_BIND | MS_REC | MS_RDONLY | MS_NODEV, Some("/a"), None));
         let m = run(&["--mount=type=bind,source=/a,target=/b,bind,rro", "x"]).unwrap().mounts[0];
-        assert_eq!((m.flags, m.attr_set), (MS_BIND, MOUNT_ATTR_RDONLY));
+        assert_eq!((m.flags, m.attr_set), (MS_BIND | MS_NODEV, MOUNT_ATTR_RDONLY));
         let m = run(&["--mount", "dst=/b,rbind,type=none,src=/a", "x"]).unwrap().mounts[0];
-        assert_eq!((m.flags, text(m.fstype).as_deref()), (MS_BIND | MS_REC, Some("none")));
+        assert_eq!((m.flags, text(m.fstype).as_deref()), (MS_BIND | MS_REC | MS_NODEV, Some("none")));
+        // nodev unless `dev` says otherwise (no device cgroup by default).
+        let m = run(&["--mount", "type=tmpfs,dst=/t,dev", "x"]).unwrap().mounts[0];
+        assert_eq!((m.flags, m.cleared), (0, MS_NODEV));
         let m = run(&["--mount", "type=proc,dst=/proc,source=proc,remount,rw,suid", "x"]).unwrap().mounts[0];
         assert_eq!((m.flags, m.cleared, text(m.source).as_deref()), (MS_REMOUNT, MS_RDONLY | MS_NOSUID, Some("proc")));
         assert_eq!(run(&["--mount", "type=sysfs,dst=/s", "x"]).unwrap().mounts[0].kind, MountKind::Sysfs);

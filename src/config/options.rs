@@ -860,7 +860,7 @@ impl<'c, 'a> Builder<'c, 'a> {
     #[cfg(feature = "mounts")]
     #[inline(never)]
     fn general_mount(&mut self, spec: ZStr<'a>, opt: &Opt, at: At<'a>) -> Result<(), Error> {
-        use linux_raw_sys::general::{MS_BIND, MS_REC, MS_REMOUNT};
+        use linux_raw_sys::general::{MS_BIND, MS_NODEV, MS_REC, MS_REMOUNT};
         let error = || at.error(opt.name.as_bytes());
         let bad = |what: &[u8]| error().push(what).push(b"; got '").push(spec.bytes()).push(b"'");
         let full = |_| room_full(at);
@@ -903,6 +903,12 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             let Some(source) = source else { return Err(bad(b"a bind needs source=SRC")) };
             m.source = Some(self.path(source, at, Paths::Host)?);
+        }
+        // nodev unless `dev` is given, as Docker's tmpfs and bubblewrap's
+        // binds: without a device cgroup, root in the container could
+        // otherwise make and open any device node there.
+        if m.flags & MS_REMOUNT == 0 && m.cleared & MS_NODEV == 0 {
+            m.flags |= MS_NODEV;
         }
         self.mount(m, opt, at)
     }
