@@ -1314,35 +1314,23 @@ pub fn parse_cpus(s: &[u8]) -> Option<u64> {
 }
 
 /// The `--rlimit` names, as `prlimit(1)` spells them.
-const RLIMITS: [(&[u8], u32); 16] = [
-    (b"cpu", 0),
-    (b"fsize", 1),
-    (b"data", 2),
-    (b"stack", 3),
-    (b"core", 4),
-    (b"rss", 5),
-    (b"nproc", 6),
-    (b"nofile", 7),
-    (b"memlock", 8),
-    (b"as", 9),
-    (b"locks", 10),
-    (b"sigpending", 11),
-    (b"msgqueue", 12),
-    (b"nice", 13),
-    (b"rtprio", 14),
-    (b"rttime", 15),
-];
+/// The `--rlimit` names, in the order of their resource numbers (0, cpu,
+/// to 15, rttime): one string, the table and the help text at once.
 const RLIMIT_NAMES_HELP: &[u8] =
     b"cpu, fsize, data, stack, core, rss, nproc, nofile, memlock, as, locks, sigpending, msgqueue, nice, rtprio, rttime";
 
 /// The `--rlimit` name of resource number `resource`.
 pub fn rlimit_name(resource: u32) -> &'static [u8] {
-    RLIMITS.get(resource as usize).map_or(b"?", |r| r.0)
+    rlimit_names().nth(resource as usize).unwrap_or(b"?")
 }
 
 /// The resource number of an rlimit by its `--rlimit` name, in any case.
 pub fn rlimit_resource(name: &[u8]) -> Option<u32> {
-    RLIMITS.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|r| r.1)
+    rlimit_names().position(|n| n.eq_ignore_ascii_case(name)).map(|r| r as u32)
+}
+
+fn rlimit_names() -> impl Iterator<Item = &'static [u8]> {
+    RLIMIT_NAMES_HELP.split(|&c| c == b',').map(|n| n.strip_prefix(b" ").unwrap_or(n))
 }
 
 /// `NAME=SOFT[:HARD]`, a value a number or `unlimited`; HARD defaults to SOFT.
