@@ -59,23 +59,24 @@ const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help.len"));
 #[cfg(feature = "help")]
 fn help() {
     let mut text = [0u8; HELP_LEN];
-    let (mut i, mut n) = (0, 0);
-    while let Some(&b) = HELP_PACKED.get(i) {
-        if b < 0x80 {
-            text[n] = b;
+    let mut n: usize = 0;
+    let mut packed = HELP_PACKED.iter();
+    while let Some(&b) = packed.next() {
+        let (back, len) = match b {
+            0..0x80 => (0, 1),
+            _ => {
+                let pair = usize::from(u16::from_be_bytes([b, packed.next().copied().unwrap_or(0)]));
+                ((pair & 0xfff) + 1, 3 + ((pair >> 12) & 7))
+            }
+        };
+        for _ in 0..len {
+            let byte = if back == 0 { Some(b) } else { n.checked_sub(back).and_then(|from| text.get(from)).copied() };
+            let (Some(byte), Some(slot)) = (byte, text.get_mut(n)) else { break };
+            *slot = byte;
             n += 1;
-            i += 1;
-            continue;
         }
-        let pair = usize::from(u16::from_be_bytes([b, HELP_PACKED[i + 1]]));
-        let back = (pair & 0xfff) + 1;
-        for _ in 0..3 + ((pair >> 12) & 7) {
-            text[n] = text[n - back];
-            n += 1;
-        }
-        i += 2;
     }
-    sys::write_all(1, &text[..n]);
+    sys::write_all(1, text.get(..n).unwrap_or_default());
 }
 /// The core build leaves the 6 KiB of text out (issue 13's 48 KiB budget)
 /// and points at the man page, made from the same text.
