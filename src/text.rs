@@ -192,6 +192,43 @@ pub struct ZBuf<const N: usize> {
 #[derive(Debug)]
 pub struct TooLong;
 
+/// `ZBuf`'s work, written once for every capacity rather than once for
+/// each `N` (issue 13's size budget): `parts` added after the bytes before
+/// any NUL, one byte always left free for the NUL.
+#[inline(never)]
+fn push_parts(buf: &mut heapless::vec::VecView<u8>, parts: &[&[u8]]) -> Result<(), TooLong> {
+    if buf.last() == Some(&0) {
+        buf.pop();
+    }
+    for bytes in parts {
+        if buf.len() + bytes.len() >= buf.capacity() {
+            return Err(TooLong);
+        }
+        let _ = buf.extend_from_slice(bytes);
+    }
+    Ok(())
+}
+
+#[inline(never)]
+fn push_num(buf: &mut heapless::vec::VecView<u8>, n: u64, radix: u64) -> Result<(), TooLong> {
+    let mut digits_buf = [0u8; 64];
+    push_parts(buf, &[digits(n, radix, &mut digits_buf)])
+}
+
+#[inline(never)]
+fn without_nul(buf: &[u8]) -> &[u8] {
+    buf.strip_suffix(&[0]).unwrap_or(buf)
+}
+
+#[inline(never)]
+fn zstr(buf: &mut heapless::vec::VecView<u8>) -> ZStr<'_> {
+    if buf.last() != Some(&0) {
+        // push_parts() always leaves room for this byte.
+        let _ = buf.push(0);
+    }
+    ZStr::from_bytes_until_nul(buf).unwrap_or(ZStr::new(c""))
+}
+
 impl<const N: usize> Default for ZBuf<N> {
     fn default() -> Self {
         ZBuf::new()
@@ -205,27 +242,18 @@ impl<const N: usize> ZBuf<N> {
 
     pub fn from_parts(parts: &[&[u8]]) -> Result<ZBuf<N>, TooLong> {
         let mut z = ZBuf::new();
-        for part in parts {
-            z.push(part)?;
-        }
+        push_parts(z.buf.as_mut_view(), parts)?;
         Ok(z)
     }
 
     pub fn push(&mut self, bytes: &[u8]) -> Result<&mut Self, TooLong> {
-        if self.buf.last() == Some(&0) {
-            self.buf.pop();
-        }
-        // One byte stays free for the NUL.
-        if self.buf.len() + bytes.len() >= N {
-            return Err(TooLong);
-        }
-        let _ = self.buf.extend_from_slice(bytes);
+        push_parts(self.buf.as_mut_view(), &[bytes])?;
         Ok(self)
     }
 
     pub fn push_num(&mut self, n: u64, radix: u64) -> Result<&mut Self, TooLong> {
-        let mut buf = [0u8; 64];
-        self.push(digits(n, radix, &mut buf))
+        push_num(self.buf.as_mut_view(), n, radix)?;
+        Ok(self)
     }
 
     pub fn len(&self) -> usize {
@@ -241,15 +269,11 @@ impl<const N: usize> ZBuf<N> {
     }
 
     pub fn bytes(&self) -> &[u8] {
-        self.buf.strip_suffix(&[0]).unwrap_or(&self.buf)
+        without_nul(&self.buf)
     }
 
     pub fn zstr(&mut self) -> ZStr<'_> {
-        if self.buf.last() != Some(&0) {
-            // push() always leaves room for this byte.
-            let _ = self.buf.push(0);
-        }
-        ZStr::from_bytes_until_nul(&self.buf).unwrap_or(ZStr::new(c""))
+        zstr(self.buf.as_mut_view())
     }
 
     /// Calls `f` with each ancestor of the path that is longer than `from`

@@ -5,7 +5,7 @@
 
 use super::Container;
 use super::file;
-use super::options::{At, Builder, Opt, find, lookup};
+use super::options::{At, Builder, HELP, Opt, VERSION, find, lookup};
 use super::paths::PathRoom;
 use super::Payload;
 use crate::error::Error;
@@ -81,7 +81,7 @@ pub fn parse<'a>(
     #[cfg(feature = "oci")]
     let (mut bundle, mut other) = (None, None);
     let payload_at = walk(argv, first, &mut |opt, args| {
-        match (opt.name, args) {
+        match (opt.name(), args) {
             ("help", _) => asked = asked.or(Some(true)),
             ("version", _) => asked = asked.or(Some(false)),
             ("timings", _) => timings = true,
@@ -215,8 +215,6 @@ fn runc_spec<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Action<'a>, Error> {
     Ok(Action::Spec { bundle, rootless })
 }
 
-const HELP: Opt = Opt { name: "help", args: "", cli_only: true };
-const VERSION: Opt = Opt { name: "version", args: "", cli_only: true };
 
 /// Calls `f` for each option with its words, in order, from `argv[first]`;
 /// returns the index in `argv` where the payload starts. With the feature
@@ -240,8 +238,8 @@ fn walk<'a>(
         let unknown = || Error::new(b"unknown option '").push(word).push(b"' (see --help)");
         let mut args: Vec<ZStr<'a>, 2> = Vec::new();
         let opt = match word {
-            b"--help" | b"-h" => &HELP,
-            b"--version" => &VERSION,
+            b"--help" | b"-h" => HELP,
+            b"--version" => VERSION,
             _ if cfg!(feature = "compat") => other_spelling(*whole, &mut args)?.ok_or_else(unknown)?,
             _ => word.strip_prefix(b"--").and_then(find).ok_or_else(unknown)?,
         };

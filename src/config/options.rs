@@ -17,25 +17,100 @@ use crate::error::Error;
 use crate::sys::ZStr;
 use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS};
 
-/// An option's name and the words it takes, as `--help` shows them.
-pub struct Opt {
+/// An option's name and the words it takes, as `--help` shows them, as
+/// the list below is written. Only the compiler reads it: the binary keeps
+/// `OPTIONS` (issue 13's size budget: 6 bytes an option, not 40).
+pub struct Spec {
     pub name: &'static str,
     pub args: &'static str,
     /// Only on the command line, not in a config file.
     pub cli_only: bool,
 }
 
+const fn opt(name: &'static str, args: &'static str) -> Spec {
+    Spec { name, args, cli_only: false }
+}
+
+/// An option: where its name and usage words are in `TEXT`.
+pub struct Opt {
+    at: u16,
+    name_len: u8,
+    args_len: u8,
+    /// Only on the command line, not in a config file.
+    pub cli_only: bool,
+}
+
 impl Opt {
+    /// The name, without `--`.
+    pub fn name(&self) -> &'static str {
+        text(usize::from(self.at), usize::from(self.name_len))
+    }
+
+    /// The usage words, space-separated: `SRC DST`; empty for a flag.
+    pub fn args(&self) -> &'static str {
+        text(usize::from(self.at) + usize::from(self.name_len), usize::from(self.args_len))
+    }
+
     pub fn arity(&self) -> usize {
-        self.args.split(' ').filter(|w| !w.is_empty()).count()
+        self.args().split(' ').filter(|w| !w.is_empty()).count()
     }
 }
 
-const fn opt(name: &'static str, args: &'static str) -> Opt {
-    Opt { name, args, cli_only: false }
+/// Every `SPECS` name and usage words, one after the other.
+const TEXT_BYTES: [u8; text_len()] = {
+    let mut text = [0; text_len()];
+    let (mut i, mut at) = (0, 0);
+    while i < SPECS.len() {
+        let (name, args) = (SPECS[i].name.as_bytes(), SPECS[i].args.as_bytes());
+        let mut j = 0;
+        while j < name.len() + args.len() {
+            text[at] = if j < name.len() { name[j] } else { args[j - name.len()] };
+            (j, at) = (j + 1, at + 1);
+        }
+        i += 1;
+    }
+    text
+};
+
+const fn text_len() -> usize {
+    let (mut i, mut len) = (0, 0);
+    while i < SPECS.len() {
+        len += SPECS[i].name.len() + SPECS[i].args.len();
+        i += 1;
+    }
+    len
 }
 
-pub const OPTIONS: &[Opt] = &[
+#[inline(never)]
+fn text(at: usize, len: usize) -> &'static str {
+    const TEXT: &str = match core::str::from_utf8(&TEXT_BYTES) {
+        Ok(text) => text,
+        Err(_) => panic!("option names are UTF-8"),
+    };
+    TEXT.get(at..at + len).unwrap_or("")
+}
+
+/// The options, `SPECS` in the same order; `--help` and `--version` last,
+/// where `find` does not look (they are words of the command line alone).
+pub static OPTIONS: [Opt; SPECS.len()] = {
+    const NONE: Opt = Opt { at: 0, name_len: 0, args_len: 0, cli_only: false };
+    let mut options = [NONE; SPECS.len()];
+    let (mut i, mut at) = (0, 0);
+    while i < SPECS.len() {
+        let s = &SPECS[i];
+        assert!(at <= u16::MAX as usize && s.name.len() <= u8::MAX as usize && s.args.len() <= u8::MAX as usize);
+        options[i] = Opt { at: at as u16, name_len: s.name.len() as u8, args_len: s.args.len() as u8, cli_only: s.cli_only };
+        at += s.name.len() + s.args.len();
+        i += 1;
+    }
+    options
+};
+
+/// `--help` and `--version`, which only the command line's walk gives.
+pub static HELP: &Opt = &OPTIONS[SPECS.len() - 2];
+pub static VERSION: &Opt = &OPTIONS[SPECS.len() - 1];
+
+const SPECS: &[Spec] = &[
     opt("rootfs", "DIR"),
     opt("unshare", "LIST"),
     opt("share", "LIST"),
@@ -195,14 +270,17 @@ pub const OPTIONS: &[Opt] = &[
     opt("apparmor", "PROFILE"),
     #[cfg(feature = "process")]
     opt("selinux-label", "LABEL"),
-    Opt { name: "config", args: "FILE", cli_only: true },
+    Spec { name: "config", args: "FILE", cli_only: true },
     #[cfg(feature = "oci")]
-    Opt { name: "bundle", args: "DIR", cli_only: true },
-    Opt { name: "timings", args: "", cli_only: true },
+    Spec { name: "bundle", args: "DIR", cli_only: true },
+    Spec { name: "timings", args: "", cli_only: true },
+    // Last, where `find` does not look: `HELP` and `VERSION`.
+    Spec { name: "help", args: "", cli_only: true },
+    Spec { name: "version", args: "", cli_only: true },
 ];
 
 pub fn find(name: &[u8]) -> Option<&'static Opt> {
-    OPTIONS.iter().find(|o| o.name.as_bytes() == name)
+    OPTIONS[..OPTIONS.len() - 2].iter().find(|o| o.name().as_bytes() == name)
 }
 
 /// bubblewrap's spellings of `unshare X` and `share X`: `unshare-net`,
@@ -264,8 +342,8 @@ impl At<'_> {
     }
 
     pub fn wrong_arity(&self, opt: &Opt) -> Error {
-        let e = self.error(opt.name.as_bytes());
-        if opt.arity() == 0 { e.push(b"takes no argument") } else { e.push(b"expected ").push(opt.args.as_bytes()) }
+        let e = self.error(opt.name().as_bytes());
+        if opt.arity() == 0 { e.push(b"takes no argument") } else { e.push(b"expected ").push(opt.args().as_bytes()) }
     }
 }
 
@@ -319,13 +397,14 @@ impl<'c, 'a> Builder<'c, 'a> {
     /// Applies one option with its words; `args` has exactly the option's arity
     /// when it comes from the walkers, but every count is checked here anyway.
     pub fn apply(&mut self, opt: &Opt, args: &[ZStr<'a>], at: At<'a>) -> Result<(), Error> {
-        let error = || at.error(opt.name.as_bytes());
+        let name = opt.name();
+        let error = || at.error(name.as_bytes());
         #[cfg(feature = "cgroups")]
-        if let (Some((_, min, max, field)), [n]) = (CGROUP_NUMBERS.iter().find(|k| k.0 == opt.name), args) {
+        if let (Some((_, min, max, field)), [n]) = (CGROUP_NUMBERS.iter().find(|k| k.0 == name), args) {
             *field(&mut self.c.resources) = Some(number(*n, *min, *max, error)?);
             return Ok(());
         }
-        match (opt.name, args) {
+        match (name, args) {
             ("rootfs", [dir]) => self.c.root = Some(self.path(*dir, at, Paths::Host)?),
             ("unshare", [list]) => {
                 let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
@@ -381,7 +460,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 let mut m = Mount::new(MountKind::Bind, *dst);
                 m.source = Some(self.path(*src, at, Paths::Host)?);
-                if opt.name == "ro-bind" {
+                if name == "ro-bind" {
                     m.attr_set = linux_raw_sys::general::MOUNT_ATTR_RDONLY;
                 }
                 self.mount(m, opt, at)?;
@@ -468,7 +547,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 let map = parse_id_map(spec.bytes()).ok_or_else(|| {
                     error().push(b"expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1; got '").push(spec.bytes()).push(b"'")
                 })?;
-                let maps = if opt.name == "uid-map" { &mut self.c.uid_maps } else { &mut self.c.gid_maps };
+                let maps = if name == "uid-map" { &mut self.c.uid_maps } else { &mut self.c.gid_maps };
                 maps.push(map).map_err(|_| error().push(b"too many map lines (at most 8)"))?;
                 self.ns_on |= CLONE_NEWUSER;
                 self.ns_off &= !CLONE_NEWUSER;
@@ -523,7 +602,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 let v = limit(bytes.bytes(), parse_size).ok_or_else(|| {
                     error().push(b"expected bytes with an optional K, M or G suffix, or 'max'; got '").push(bytes.bytes()).push(b"'")
                 })?;
-                match opt.name {
+                match name {
                     "memory-max" => self.c.resources.memory_max = Some(v),
                     _ => self.c.resources.memory_swap_max = Some(v),
                 }
@@ -572,7 +651,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                     error().push(b"expected bytes with an optional K, M or G suffix, or 'max'; got '").push(bytes.bytes()).push(b"'")
                 })?;
                 let r = &mut self.c.resources;
-                if opt.name == "memory-swap" {
+                if name == "memory-swap" {
                     r.memory_swap = Some(v);
                     r.memory_swap_max = None;
                 } else {
@@ -585,7 +664,7 @@ impl<'c, 'a> Builder<'c, 'a> {
             ("cpu-period" | "cpu-quota", [n]) => {
                 let r = &mut self.c.resources;
                 let (quota, period) = r.cpu_max.unwrap_or((u64::MAX, CPU_PERIOD_US));
-                r.cpu_max = Some(if opt.name == "cpu-period" {
+                r.cpu_max = Some(if name == "cpu-period" {
                     (quota, number(*n, 1000, 1_000_000, error)?)
                 } else {
                     // docker's -1 for "no limit".
@@ -598,7 +677,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 "blkio-weight-device" | "device-read-bps" | "device-write-bps" | "device-read-iops" | "device-write-iops",
                 [spec],
             ) => {
-                let limit = match opt.name {
+                let limit = match name {
                     "blkio-weight-device" => BlkioLimit::Weight,
                     "device-read-bps" => BlkioLimit::ReadBps,
                     "device-write-bps" => BlkioLimit::WriteBps,
@@ -684,7 +763,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                         .push(name.bytes())
                         .push(b"'")
                 })?;
-                let (more, less) = if opt.name == "cap-add" { (&mut self.cap_add, &mut self.cap_drop) } else { (&mut self.cap_drop, &mut self.cap_add) };
+                let (more, less) = if opt.name() == "cap-add" { (&mut self.cap_add, &mut self.cap_drop) } else { (&mut self.cap_drop, &mut self.cap_add) };
                 *more |= caps;
                 *less &= !caps;
             }
@@ -702,7 +781,7 @@ impl<'c, 'a> Builder<'c, 'a> {
             ("mask" | "ro-path", [path]) => {
                 absolute_path(path.bytes()).map_err(|what| error().push(what).push(path.bytes()).push(b"'"))?;
                 let path = self.path(*path, at, Paths::Container)?;
-                let paths = if opt.name == "mask" { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
+                let paths = if name == "mask" { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
                 paths.push(path).map_err(|_| too_many_paths(error()))?;
             }
             #[cfg(feature = "tty")]
@@ -749,11 +828,11 @@ impl<'c, 'a> Builder<'c, 'a> {
     #[cfg(feature = "process")]
     fn kernel_word(&mut self, opt: &Opt, word: ZStr<'a>, at: At<'a>) -> Result<Option<()>, Error> {
         use super::kernel::*;
-        let error = || at.error(opt.name.as_bytes());
+        let error = || at.error(opt.name().as_bytes());
         let w = word.bytes();
         let c = &mut *self.c;
         let p = &mut c.process;
-        let which = KERNEL_WORDS.iter().position(|n| *n == opt.name);
+        let which = KERNEL_WORDS.iter().position(|n| *n == opt.name());
         let set = match which {
             Some(0) => {
                 let Some(join) = parse_join(word) else { return Ok(None) };
@@ -844,7 +923,7 @@ impl<'c, 'a> Builder<'c, 'a> {
     }
 
     fn mount(&mut self, mut m: Mount<'a>, opt: &Opt, at: At<'a>) -> Result<(), Error> {
-        let error = || at.error(opt.name.as_bytes());
+        let error = || at.error(opt.name().as_bytes());
         let dst = m.destination.bytes();
         absolute_path(dst).map_err(|what| error().push(b"the destination ").push(what).push(dst).push(b"'"))?;
         m.destination = self.path(m.destination, at, Paths::Container)?;
@@ -861,7 +940,7 @@ impl<'c, 'a> Builder<'c, 'a> {
     #[inline(never)]
     fn general_mount(&mut self, spec: ZStr<'a>, opt: &Opt, at: At<'a>) -> Result<(), Error> {
         use linux_raw_sys::general::{MS_BIND, MS_NODEV, MS_REC, MS_REMOUNT};
-        let error = || at.error(opt.name.as_bytes());
+        let error = || at.error(opt.name().as_bytes());
         let bad = |what: &[u8]| error().push(what).push(b"; got '").push(spec.bytes()).push(b"'");
         let full = |_| room_full(at);
         // The words that name the mount, `KEY=VALUE`: its type, its source
@@ -1069,7 +1148,7 @@ const KERNEL_WORDS: [&str; 12] = [
 #[cold]
 #[inline(never)]
 fn expected(at: At<'_>, opt: &Opt, word: &[u8]) -> Error {
-    at.error(opt.name.as_bytes()).push(b"expected ").push(opt.args.as_bytes()).push(b"; got '").push(word).push(b"'")
+    at.error(opt.name().as_bytes()).push(b"expected ").push(opt.args().as_bytes()).push(b"; got '").push(word).push(b"'")
 }
 
 /// The payload's sets from the container's set `set` (the bounding set)
@@ -1241,35 +1320,23 @@ pub fn parse_cpus(s: &[u8]) -> Option<u64> {
 }
 
 /// The `--rlimit` names, as `prlimit(1)` spells them.
-const RLIMITS: [(&[u8], u32); 16] = [
-    (b"cpu", 0),
-    (b"fsize", 1),
-    (b"data", 2),
-    (b"stack", 3),
-    (b"core", 4),
-    (b"rss", 5),
-    (b"nproc", 6),
-    (b"nofile", 7),
-    (b"memlock", 8),
-    (b"as", 9),
-    (b"locks", 10),
-    (b"sigpending", 11),
-    (b"msgqueue", 12),
-    (b"nice", 13),
-    (b"rtprio", 14),
-    (b"rttime", 15),
-];
+/// The `--rlimit` names, in the order of their resource numbers (0, cpu,
+/// to 15, rttime): one string, the table and the help text at once.
 const RLIMIT_NAMES_HELP: &[u8] =
     b"cpu, fsize, data, stack, core, rss, nproc, nofile, memlock, as, locks, sigpending, msgqueue, nice, rtprio, rttime";
 
 /// The `--rlimit` name of resource number `resource`.
 pub fn rlimit_name(resource: u32) -> &'static [u8] {
-    RLIMITS.get(resource as usize).map_or(b"?", |r| r.0)
+    rlimit_names().nth(resource as usize).unwrap_or(b"?")
 }
 
 /// The resource number of an rlimit by its `--rlimit` name, in any case.
 pub fn rlimit_resource(name: &[u8]) -> Option<u32> {
-    RLIMITS.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|r| r.1)
+    rlimit_names().position(|n| n.eq_ignore_ascii_case(name)).map(|r| r as u32)
+}
+
+fn rlimit_names() -> impl Iterator<Item = &'static [u8]> {
+    RLIMIT_NAMES_HELP.split(|&c| c == b',').map(|n| n.strip_prefix(b" ").unwrap_or(n))
 }
 
 /// `NAME=SOFT[:HARD]`, a value a number or `unlimited`; HARD defaults to SOFT.
