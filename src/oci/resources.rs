@@ -24,37 +24,42 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         return unsupported(j);
     }
     let r = &mut m.c.resources;
-    j.object(|j, key| match key {
-        b"memory" => j.object(|j, key| match key {
-            b"limit" => set(&mut r.memory_max, limit(j)?),
-            b"swap" => set(&mut r.memory_swap, limit(j)?),
-            b"reservation" => set(&mut r.memory_reservation, limit(j)?),
-            b"swappiness" => set(&mut r.memory_swappiness, Some(range(j, 0, 100, "expected an integer from 0 to 100")?)),
-            b"disableOOMKiller" => {
-                r.oom_kill_disable = j.bool()?;
+    j.object(|j, section| match section {
+        b"memory" | b"pids" | b"cpu" | b"blockIO" | b"network" => {
+            let (mut quota, mut period) = (None, None);
+            j.object(|j, key| {
+                if let Some(&(_, _, how, slot)) = NUMBERS.iter().find(|n| n.0 == section && n.1 == key) {
+                    *slot(r) = number(j, how)?;
+                    return Ok(());
+                }
+                match (section, key) {
+                    (b"memory", b"disableOOMKiller") => r.oom_kill_disable = j.bool()?,
+                    (b"memory", b"useHierarchy" | b"checkBeforeUpdate") => unsupported(j)?,
+                    (b"cpu", b"quota") => quota = number(j, Num::Max)?,
+                    (b"cpu", b"period") => period = number(j, Num::NonZero)?,
+                    (b"cpu", b"cpus") => r.cpuset = list(j)?,
+                    (b"cpu", b"mems") => r.cpuset_mems = list(j)?,
+                    (b"blockIO", b"weightDevice") => j.array(|j, _| block_device(j, r, None))?,
+                    (b"blockIO", b"throttleReadBpsDevice") => j.array(|j, _| block_device(j, r, Some(BlkioLimit::ReadBps)))?,
+                    (b"blockIO", b"throttleWriteBpsDevice") => j.array(|j, _| block_device(j, r, Some(BlkioLimit::WriteBps)))?,
+                    (b"blockIO", b"throttleReadIOPSDevice") => j.array(|j, _| block_device(j, r, Some(BlkioLimit::ReadIops)))?,
+                    (b"blockIO", b"throttleWriteIOPSDevice") => j.array(|j, _| block_device(j, r, Some(BlkioLimit::WriteIops)))?,
+                    (b"network", b"priorities") => j.array(|j, _| net_priority(j, r))?,
+                    // memory's `kernel` and `kernelTCP` are gone from the
+                    // kernel; runc ignores them too.
+                    _ => j.skip()?,
+                }
                 Ok(())
+            })?;
+            if quota.is_some() || period.is_some() {
+                let (quota, period) = (quota.unwrap_or(u64::MAX), period.unwrap_or(CPU_PERIOD_US));
+                if !(1000..=1_000_000).contains(&period) || quota < 1000 {
+                    return Err(Fail::new("expected a quota of at least 1000 and a period from 1000 to 1000000 (microseconds)"));
+                }
+                r.cpu_max = Some((quota, period));
             }
-            // Gone from the kernel; runc ignores them too.
-            b"kernel" | b"kernelTCP" => j.skip(),
-            b"useHierarchy" | b"checkBeforeUpdate" => unsupported(j),
-            _ => j.skip(),
-        }),
-        b"pids" => j.object(|j, key| match key {
-            // 0 or less is no limit, as runc reads it.
-            b"limit" => set(&mut r.pids_max, Some(limit(j)?.unwrap_or(u64::MAX))),
-            _ => j.skip(),
-        }),
-        b"cpu" => cpu(j, r),
-        b"blockIO" => j.object(|j, key| match key {
-            b"weight" => set(&mut r.blkio_weight, weight(j)?),
-            b"leafWeight" => set(&mut r.blkio_leaf_weight, weight(j)?),
-            b"weightDevice" => j.array(|j, _| block_device(j, r, None)),
-            b"throttleReadBpsDevice" => j.array(|j, _| block_device(j, r, Some(BlkioLimit::ReadBps))),
-            b"throttleWriteBpsDevice" => j.array(|j, _| block_device(j, r, Some(BlkioLimit::WriteBps))),
-            b"throttleReadIOPSDevice" => j.array(|j, _| block_device(j, r, Some(BlkioLimit::ReadIops))),
-            b"throttleWriteIOPSDevice" => j.array(|j, _| block_device(j, r, Some(BlkioLimit::WriteIops))),
-            _ => j.skip(),
-        }),
+            Ok(())
+        }
         b"hugepageLimits" => j.array(|j, _| {
             let (mut page_size, mut bytes) = (None, None);
             j.object(|j, key| match key {
@@ -67,23 +72,6 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             })?;
             let (Some(page_size), Some(limit)) = (page_size, bytes) else { return Err(Fail::new("expected pageSize and limit")) };
             r.hugepage_limits.push(HugepageLimit { page_size, limit }).map_err(|_| Fail::new("too many hugepage limits (at most 8)"))
-        }),
-        b"network" => j.object(|j, key| match key {
-            b"classID" => set(&mut r.net_class_id, Some(u64::from(j.u32()?))),
-            b"priorities" => j.array(|j, _| {
-                let (mut interface, mut priority) = (None, None);
-                j.object(|j, key| match key {
-                    b"name" => {
-                        interface = Some(word(j, cgroup_word_ok, "expected an interface name")?);
-                        Ok(())
-                    }
-                    b"priority" => set(&mut priority, Some(j.u32()?)),
-                    _ => j.skip(),
-                })?;
-                let (Some(interface), Some(priority)) = (interface, priority) else { return Err(Fail::new("expected name and priority")) };
-                r.net_priorities.push(NetPriority { interface, priority }).map_err(|_| Fail::new("too many network priorities (at most 16)"))
-            }),
-            _ => j.skip(),
         }),
         b"rdma" => j.object(|j, device| {
             if !cgroup_word_ok(device) {
@@ -109,29 +97,19 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     })
 }
 
-/// `cpu`: shares, quota and period, burst, idle, real-time, cpus, mems.
-fn cpu(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), Fail> {
-    let (mut quota, mut period) = (None, None);
+/// One of `network.priorities`: `name` and `priority`.
+fn net_priority(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), Fail> {
+    let (mut interface, mut priority) = (None, None);
     j.object(|j, key| match key {
-        b"shares" => set(&mut r.cpu_shares, Some(j.u64()?).filter(|&s| s != 0)),
-        b"quota" => set(&mut quota, Some(limit(j)?.unwrap_or(u64::MAX))),
-        b"period" => set(&mut period, Some(j.u64()?)),
-        b"burst" => set(&mut r.cpu_burst, Some(j.u64()?)),
-        b"idle" => set(&mut r.cpu_idle, Some(range(j, 0, 1, "expected 0 or 1")?)),
-        b"realtimeRuntime" => set(&mut r.cpu_rt_runtime, Some(limit(j)?.unwrap_or(0))),
-        b"realtimePeriod" => set(&mut r.cpu_rt_period, Some(j.u64()?).filter(|&p| p != 0)),
-        b"cpus" => set(&mut r.cpuset, list(j)?),
-        b"mems" => set(&mut r.cpuset_mems, list(j)?),
+        b"name" => {
+            interface = Some(word(j, cgroup_word_ok, "expected an interface name")?);
+            Ok(())
+        }
+        b"priority" => set(&mut priority, Some(j.u32()?)),
         _ => j.skip(),
     })?;
-    if quota.is_some() || period.is_some() {
-        let (quota, period) = (quota.unwrap_or(u64::MAX), period.filter(|&p| p != 0).unwrap_or(CPU_PERIOD_US));
-        if !(1000..=1_000_000).contains(&period) || quota < 1000 {
-            return Err(Fail::new("expected a quota of at least 1000 and a period from 1000 to 1000000 (microseconds)"));
-        }
-        r.cpu_max = Some((quota, period));
-    }
-    Ok(())
+    let (Some(interface), Some(priority)) = (interface, priority) else { return Err(Fail::new("expected name and priority")) };
+    r.net_priorities.push(NetPriority { interface, priority }).map_err(|_| Fail::new("too many network priorities (at most 16)"))
 }
 
 /// One of `blockIO`'s device lists: `major`, `minor`, and `rate`, or for
@@ -141,11 +119,11 @@ fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option
     let (mut major, mut minor) = (None, None);
     let mut values: [Option<u64>; 2] = [None, None];
     j.object(|j, key| match key {
-        b"major" => set(&mut major, Some(number(j, MAX_MAJOR)?)),
-        b"minor" => set(&mut minor, Some(number(j, MAX_MINOR)?)),
+        b"major" => set(&mut major, Some(device_number(j, MAX_MAJOR)?)),
+        b"minor" => set(&mut minor, Some(device_number(j, MAX_MINOR)?)),
         b"rate" if limit.is_some() => set(&mut values[0], Some(j.u64()?)),
-        b"weight" if limit.is_none() => set(&mut values[0], weight(j)?),
-        b"leafWeight" if limit.is_none() => set(&mut values[1], weight(j)?),
+        b"weight" if limit.is_none() => set(&mut values[0], number(j, Num::Weight)?),
+        b"leafWeight" if limit.is_none() => set(&mut values[1], number(j, Num::Weight)?),
         _ => j.skip(),
     })?;
     let (Some(major), Some(minor)) = (major, minor) else { return Err(Fail::new("expected major and minor")) };
@@ -198,31 +176,78 @@ fn set<T>(field: &mut Option<T>, value: Option<T>) -> Result<(), Fail> {
     Ok(())
 }
 
-/// A limit as runc's `int64`: -1 (any negative) is max, 0 unset.
-fn limit(j: &mut Json<'static>) -> Result<Option<u64>, Fail> {
-    Ok(match j.i64()? {
-        0 => None,
-        n if n < 0 => Some(u64::MAX),
-        n => Some(n as u64),
-    })
+/// How a number of `resources` is read, as runc's Go types read it.
+#[derive(Clone, Copy)]
+enum Num {
+    /// An `int64` limit: negative is max, 0 unset.
+    Limit,
+    /// As `Limit`, but 0 is max too (`pids.limit`), and so is a negative
+    /// CPU quota.
+    Max,
+    /// Any `uint64`.
+    Plain,
+    /// A `uint64`, 0 unset.
+    NonZero,
+    /// An `int64` whose negative is max, 0 kept (`realtimeRuntime`).
+    Runtime,
+    /// 0 to 100 (`swappiness`).
+    Percent,
+    /// 0 or 1 (`idle`).
+    Bit,
+    /// 10 to 1000, 0 unset (block I/O weights).
+    Weight,
+    /// A `uint32` (`classID`).
+    U32,
 }
 
-/// An integer from `lo` to `hi`, else `what`.
-fn range(j: &mut Json<'static>, lo: u64, hi: u64, what: &'static str) -> Result<u64, Fail> {
-    Some(j.u64()?).filter(|n| (lo..=hi).contains(n)).ok_or_else(|| Fail::new(what))
-}
+/// Where a plain number of the description is.
+type Slot = for<'r> fn(&'r mut Resources<'static>) -> &'r mut Option<u64>;
 
-/// A block I/O weight, 10 to 1000; 0 is unset.
-fn weight(j: &mut Json<'static>) -> Result<Option<u64>, Fail> {
+/// The numbers of `resources`: section, key, how it reads, where it goes.
+const NUMBERS: [(&[u8], &[u8], Num, Slot); 13] = [
+    (b"memory", b"limit", Num::Limit, |r| &mut r.memory_max),
+    (b"memory", b"swap", Num::Limit, |r| &mut r.memory_swap),
+    (b"memory", b"reservation", Num::Limit, |r| &mut r.memory_reservation),
+    (b"memory", b"swappiness", Num::Percent, |r| &mut r.memory_swappiness),
+    (b"pids", b"limit", Num::Max, |r| &mut r.pids_max),
+    (b"cpu", b"shares", Num::NonZero, |r| &mut r.cpu_shares),
+    (b"cpu", b"burst", Num::Plain, |r| &mut r.cpu_burst),
+    (b"cpu", b"idle", Num::Bit, |r| &mut r.cpu_idle),
+    (b"cpu", b"realtimeRuntime", Num::Runtime, |r| &mut r.cpu_rt_runtime),
+    (b"cpu", b"realtimePeriod", Num::NonZero, |r| &mut r.cpu_rt_period),
+    (b"blockIO", b"weight", Num::Weight, |r| &mut r.blkio_weight),
+    (b"blockIO", b"leafWeight", Num::Weight, |r| &mut r.blkio_leaf_weight),
+    (b"network", b"classID", Num::U32, |r| &mut r.net_class_id),
+];
+
+/// A number read `how`.
+#[inline(never)]
+fn number(j: &mut Json<'static>, how: Num) -> Result<Option<u64>, Fail> {
+    let (lo, hi, what) = match how {
+        Num::Percent => (0, 100, "expected an integer from 0 to 100"),
+        Num::Bit => (0, 1, "expected 0 or 1"),
+        Num::Weight => (0, 1000, "expected a weight from 10 to 1000"),
+        Num::U32 => (0, u32::MAX.into(), "expected an integer from 0 to 4294967295"),
+        Num::Plain | Num::NonZero => (0, u64::MAX, ""),
+        Num::Limit | Num::Max | Num::Runtime => {
+            return Ok(match (j.i64()?, how) {
+                (0, Num::Limit) => None,
+                (0, Num::Runtime) => Some(0),
+                (n, _) if n <= 0 => Some(u64::MAX),
+                (n, _) => Some(n as u64),
+            });
+        }
+    };
     match j.u64()? {
-        0 => Ok(None),
-        w @ 10..=1000 => Ok(Some(w)),
-        _ => Err(Fail::new("expected a weight from 10 to 1000")),
+        0 if matches!(how, Num::NonZero | Num::Weight) => Ok(None),
+        1..10 if matches!(how, Num::Weight) => Err(Fail::new(what)),
+        n if (lo..=hi).contains(&n) => Ok(Some(n)),
+        _ => Err(Fail::new(what)),
     }
 }
 
 /// A device number up to `max`.
-fn number(j: &mut Json<'static>, max: u32) -> Result<u32, Fail> {
+fn device_number(j: &mut Json<'static>, max: u32) -> Result<u32, Fail> {
     Some(j.u32()?).filter(|&n| n <= max).ok_or_else(|| Fail::new("expected a device number (major at most 4095, minor at most 1048575)"))
 }
 
