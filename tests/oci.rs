@@ -331,13 +331,16 @@ fn bad_configs_name_the_file_the_field_and_what_is_wrong() {
         ("d['process']['ioPriority'] = {'class': 'IOPRIO_CLASS_BE', 'priority': 9}", "process.ioPriority.priority: expected 0 to 7"),
         ("d['process']['execCPUAffinity'] = {'final': 'x'}", "process.execCPUAffinity.final: expected CPUs below 1024 such as 0-3,7 'x'"),
         ("d['linux']['mountLabel'] = 'system_u:object_r:container_file_t:s0'", "linux.mountLabel: not supported"),
+        // A bind with nosuid is honoured since the general mount; idmap is not.
         (
-            "d['mounts'].append({'destination': '/sys2', 'type': 'none', 'source': '/sys', 'options': ['rbind', 'nosuid']})",
-            "mounts[7]: option not supported (yet) for this mount type 'nosuid'",
+            "d['mounts'].append({'destination': '/sys2', 'type': 'none', 'source': '/sys', 'options': ['rbind', 'idmap']})",
+            "mounts[7].options[1]: mount option not supported 'idmap'",
         ),
     ];
     for (i, (change, want)) in cases.iter().enumerate() {
-        let line = fails(run_text(&format!("bad{i}"), &spec_text(change)), 125);
+        let out = run_text(&format!("bad{i}"), &spec_text(change));
+        assert_eq!(out.code(), 125, "{change}: {out:?}");
+        let line = fails(out, 125);
         assert_eq!(line, format!("nsinit: config.json: {want}"), "{change}");
     }
     // Unknown fields are ignored; a field nsinit lacks but left empty is no setting.
