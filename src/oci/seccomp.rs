@@ -8,12 +8,11 @@
 use super::json::Json;
 use super::{Fail, Map, unsupported};
 use crate::config::Seccomp;
-use crate::rt::StaticCell;
 use crate::seccomp::{Abi, Action, ArgCmp, Condition, Rule, MAX_CONDITIONS, Profile, action_by_name, arg_cmp, i386_only_number, syscall_number};
 
 /// The profile filled, and the rules as read.
 #[cfg(not(test))]
-static PROFILES: StaticCell<[Profile; 2]> = StaticCell::new([Profile::new(), Profile::new()]);
+static PROFILES: crate::rt::StaticCell<[Profile; 2]> = crate::rt::StaticCell::new([Profile::new(), Profile::new()]);
 
 fn profiles() -> Result<&'static mut [Profile; 2], Fail> {
     #[cfg(test)]
