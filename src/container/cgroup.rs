@@ -498,16 +498,20 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         Ok(())
     }
 
-    /// In the container's process, before anything else: joins the v1
-    /// cgroups (on v2 `clone3` has already put it in place).
+    /// Puts the process `pid` (0: the caller) in the v1 cgroups (on v2
+    /// `clone3` has already put it in place): the container's process
+    /// itself, before anything else; nsinit for it when it is in a new
+    /// user namespace, where the host's cgroup files refuse it (EACCES).
     #[cold]
-    pub fn join(&self) -> Result<(), Error> {
+    pub fn join(&self, pid: i32) -> Result<(), Error> {
         if self.fd.is_some() {
             return Ok(());
         }
+        let mut digits = ZBuf::<16>::new();
+        let _ = digits.push_num(pid as u64, 10);
         for dir in &self.dirs {
             let mut path = Path::from_parts(&[dir.path.bytes()]).map_err(too_long)?;
-            write_in(&mut path, b"cgroup.procs", b"0")?;
+            write_in(&mut path, b"cgroup.procs", digits.bytes())?;
         }
         Ok(())
     }

@@ -365,7 +365,7 @@ pub fn spawn(
     let net_ref = net.as_ref();
     let maps = launch.maps.filter(|_| cfg!(feature = "userns"));
     let pid = if maps.is_some() || hooks_in_setup(c) {
-        spawn_attended(c, maps, launch.mask, flags, cgroup_fd, stack, &mut |go| {
+        spawn_attended(c, maps, launch.cgroup, launch.mask, flags, cgroup_fd, stack, &mut |go| {
             container_process(c, env, link, launch, net_ref, timings, path, user, Some(go))
         })
     } else {
@@ -493,6 +493,7 @@ fn hooks_in_setup(c: &Container<'_>) -> bool {
 fn spawn_attended(
     c: &Container<'_>,
     maps: Option<&user::Maps>,
+    cgroup: Option<&Cgroup>,
     mask: Option<sys::SigSet>,
     flags: u64,
     cgroup_fd: Option<sys::Fd>,
@@ -516,7 +517,12 @@ fn spawn_attended(
     let _ = (sys::close(go_r), sys::close(exec_w));
     // The child's limits too: from inside its user namespace it could not raise them.
     let written = started.as_ref().ok().map(|&pid| match maps {
-        Some(maps) => process::limit(pid, c).and_then(|()| user::write_maps(pid, maps, mask)),
+        Some(maps) => match cgroup.filter(|_| cfg!(feature = "cgroups")) {
+            Some(cg) => cg.join(pid),
+            None => Ok(()),
+        }
+        .and_then(|()| process::limit(pid, c))
+        .and_then(|()| user::write_maps(pid, maps, mask)),
         None => Ok(()),
     });
     if let Ok(&pid) = started.as_ref() {
@@ -588,7 +594,10 @@ fn setup(
     die_with_parent(parent_alive)?;
     t.step("parent-death signal", b"");
     if let (true, Some(cg)) = (cfg!(feature = "cgroups"), launch.cgroup) {
-        cg.join()?;
+        // In a new user namespace, nsinit has put it there (`spawn_attended`).
+        if launch.maps.filter(|_| cfg!(feature = "userns")).is_none() {
+            cg.join(0)?;
+        }
         if c.has(CLONE_NEWCGROUP) && !c.joins(CLONE_NEWUSER) {
             sys::unshare(CLONE_NEWCGROUP).map_err(|e| Error::sys("unshare", b"cgroup", e))?;
         }

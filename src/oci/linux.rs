@@ -2,7 +2,10 @@
 
 use super::json::Json;
 use super::{Fail, Map, SEEN_NAMESPACES, absolute, unsupported};
-use crate::config::{CGROUP_NAME_MAX, IdMap, MAX_ID_MAPS, cgroup_path_ok};
+use crate::config::{
+    CGROUP_NAME_MAX, Device, DeviceKind, IdMap, Join, MAX_ID_MAPS, MAX_MAJOR, MAX_MINOR, MountOption, Sysctl, TimeOffsets, cgroup_path_ok,
+    mount_option, parse_personality, sysctl_namespace,
+};
 use linux_raw_sys::general::{
     CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
 };
@@ -18,9 +21,6 @@ const NAMESPACE_TYPES: [(&[u8], u32); 8] = [
     (b"cgroup", CLONE_NEWCGROUP),
     (b"time", CLONE_NEWTIME),
 ];
-
-/// The period of a CPU quota given without one (the kernel's default).
-const CPU_PERIOD_US: u64 = 100_000;
 
 /// `linux`.
 pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
@@ -48,7 +48,56 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             m.c.cgroup = Some(path);
             Ok(())
         }
-        b"resources" => resources(j, m),
+        b"resources" => super::resources::resources(j, m),
+        b"seccomp" => super::seccomp::seccomp(j, m),
+        b"sysctl" => j.object(|j, key| {
+            // Checked as runc does: only what the container's own
+            // namespaces hold (which it has is checked at the start).
+            if sysctl_namespace(key).is_none() {
+                return Err(Fail::new("not a namespaced sysctl (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*, kernel.hostname, kernel.domainname)").with_detail(key));
+            }
+            let key = m.arena.put(&[key])?;
+            let value = j.string()?;
+            m.c.sysctls.push(Sysctl { key, value }).map_err(|_| Fail::new("too many sysctls (at most 32)"))
+        }),
+        b"devices" => j.array(|j, _| device(j, m)),
+        b"personality" => j.object(|j, key| match key {
+            b"domain" => {
+                let d = j.string()?;
+                m.c.personality = Some(parse_personality(d.bytes()).ok_or_else(|| Fail::new("expected LINUX or LINUX32").with_detail(d.bytes()))?);
+                Ok(())
+            }
+            b"flags" => unsupported(j),
+            _ => j.skip(),
+        }),
+        b"timeOffsets" => j.object(|j, key| {
+            let offsets = m.c.time_offsets.get_or_insert_with(TimeOffsets::default);
+            let clock = match key {
+                b"monotonic" => &mut offsets.monotonic,
+                b"boottime" => &mut offsets.boottime,
+                _ => return Err(Fail::new("expected monotonic or boottime").with_detail(key)),
+            };
+            j.object(|j, key| match key {
+                b"secs" => {
+                    clock.0 = j.i64()?;
+                    Ok(())
+                }
+                b"nanosecs" => {
+                    clock.1 = Some(j.u32()?).filter(|&n| n < 1_000_000_000).ok_or_else(|| Fail::new("expected nanoseconds below 1000000000"))?;
+                    Ok(())
+                }
+                _ => j.skip(),
+            })
+        }),
+        b"rootfsPropagation" => {
+            let w = j.string()?;
+            m.c.rootfs_propagation = match mount_option(w.bytes()) {
+                Some(MountOption::Propagation(flags)) => flags,
+                _ if w.bytes().is_empty() => 0,
+                _ => return Err(Fail::new("expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable").with_detail(w.bytes())),
+            };
+            Ok(())
+        }
         b"maskedPaths" | b"readonlyPaths" => {
             let masked = key == b"maskedPaths";
             if !cfg!(feature = "security") {
@@ -62,21 +111,21 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         }
         // Not in the description yet: an error when given, so that none is
         // ever dropped.
-        b"devices" | b"sysctl" | b"seccomp" | b"rootfsPropagation" | b"mountLabel" | b"personality" | b"timeOffsets"
-        | b"intelRdt" | b"memoryPolicy" | b"netDevices" => unsupported(j),
+        b"mountLabel" | b"intelRdt" | b"memoryPolicy" | b"netDevices" => unsupported(j),
         _ => j.skip(),
     })
 }
 
-/// One of `namespaces`: `type`, and `path` (to join: not supported yet).
+/// One of `namespaces`: `type`, and `path`, a namespace to join rather
+/// than make.
 fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
-    let mut bit = None;
+    let (mut bit, mut path) = (None, None);
     j.object(|j, key| match key {
         b"type" => {
             let name = j.string()?;
             let b = NAMESPACE_TYPES.iter().find(|(n, _)| *n == name.bytes()).map(|(_, b)| *b);
             let b = b.ok_or_else(|| Fail::new("unknown namespace type").with_detail(name.bytes()))?;
-            if m.c.namespaces & b != 0 {
+            if m.c.namespaces & b != 0 || m.c.joins(b) {
                 return Err(Fail::new("namespace given twice").with_detail(name.bytes()));
             }
             if b == CLONE_NEWUSER && !cfg!(feature = "userns") {
@@ -85,11 +134,21 @@ fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             bit = Some(b);
             Ok(())
         }
-        b"path" => unsupported(j),
+        b"path" => {
+            path = Some(absolute(j)?);
+            Ok(())
+        }
         _ => j.skip(),
     })?;
-    m.c.namespaces |= bit.ok_or_else(|| Fail::new("type: missing (required)"))?;
-    Ok(())
+    let namespace = bit.ok_or_else(|| Fail::new("type: missing (required)"))?;
+    match path {
+        Some(path) if cfg!(feature = "process") => m.c.joins.push(Join { namespace, path }).map_err(|_| Fail::new("too many")),
+        Some(_) => Err(Fail::new("path: not in this build (cargo feature process)")),
+        None => {
+            m.c.namespaces |= namespace;
+            Ok(())
+        }
+    }
 }
 
 /// One of `uidMappings` or `gidMappings`: `containerID`, `hostID`, `size`.
@@ -114,96 +173,34 @@ fn id_map(j: &mut Json<'static>, maps: &mut heapless::Vec<IdMap, MAX_ID_MAPS>) -
     maps.push(IdMap { inside, outside, count }).map_err(|_| Fail::new("too many map lines (at most 8)"))
 }
 
-/// `resources`: the memory, pids and CPU limits the description holds.
-fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
-    if !cfg!(feature = "cgroups") {
-        return unsupported(j);
-    }
-    let r = &mut m.c.resources;
-    j.object(|j, key| match key {
-        b"memory" => {
-            let (mut limit, mut swap) = (None, None);
-            j.object(|j, key| match key {
-                b"limit" => {
-                    limit = bytes_limit(j)?;
-                    Ok(())
-                }
-                b"swap" => {
-                    swap = bytes_limit(j)?;
-                    Ok(())
-                }
-                b"reservation" | b"kernel" | b"kernelTCP" | b"swappiness" | b"disableOOMKiller" | b"useHierarchy"
-                | b"checkBeforeUpdate" => unsupported(j),
-                _ => j.skip(),
-            })?;
-            r.memory_max = limit;
-            // The spec's swap is memory and swap together (cgroup v1's
-            // memsw); nsinit's is the swap alone (v2's memory.swap.max).
-            r.memory_swap_max = match (swap, limit) {
-                (None, _) => None,
-                (Some(u64::MAX), _) => Some(u64::MAX),
-                (Some(_), None | Some(u64::MAX)) => return Err(Fail::new("swap: needs a memory limit (memory.limit)")),
-                (Some(s), Some(l)) if s < l => return Err(Fail::new("swap: below memory.limit (it counts memory and swap together)")),
-                (Some(s), Some(l)) => Some(s - l),
-            };
-            Ok(())
-        }
-        b"pids" => j.object(|j, key| match key {
-            b"limit" => {
-                // -1 (or any value of 0 or less) is no limit, as runc reads it.
-                let n = j.i64()?;
-                r.pids_max = Some(if n <= 0 { u64::MAX } else { n as u64 });
-                Ok(())
+/// One of `devices`: `path`, `type` (`c`, `b`, `u`, `p`), `major` and
+/// `minor` (not for `p`), `fileMode`, `uid`, `gid`.
+fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    let (mut path, mut kind, mut major, mut minor) = (None, None, None, None);
+    let (mut file_mode, mut uid, mut gid) = (None, None, None);
+    j.object(|j, key| {
+        match key {
+            b"path" => path = Some(absolute(j)?),
+            b"type" => {
+                let t = j.string()?;
+                kind = Some(DeviceKind::from_letter(t.bytes()).ok_or_else(|| Fail::new("expected c, b, u or p").with_detail(t.bytes()))?);
             }
-            _ => j.skip(),
-        }),
-        b"cpu" => {
-            let (mut quota, mut period) = (None, None);
-            j.object(|j, key| match key {
-                b"quota" => {
-                    let q = j.i64()?;
-                    quota = Some(if q < 0 { u64::MAX } else { q as u64 });
-                    Ok(())
-                }
-                b"period" => {
-                    period = Some(j.u64()?);
-                    Ok(())
-                }
-                b"cpus" => {
-                    let cpus = j.string()?;
-                    let b = cpus.bytes();
-                    if b.is_empty() {
-                        return Ok(());
-                    }
-                    if !b.iter().all(|c| c.is_ascii_digit() || b",-".contains(c)) {
-                        return Err(Fail::new("expected CPUs such as 0-1,3").with_detail(b));
-                    }
-                    r.cpuset = Some(cpus);
-                    Ok(())
-                }
-                b"shares" | b"burst" | b"realtimeRuntime" | b"realtimePeriod" | b"mems" | b"idle" => unsupported(j),
-                _ => j.skip(),
-            })?;
-            if quota.is_some() || period.is_some() {
-                let (quota, period) = (quota.unwrap_or(u64::MAX), period.unwrap_or(CPU_PERIOD_US));
-                if !(1000..=1_000_000).contains(&period) || quota < 1000 {
-                    return Err(Fail::new("expected a quota of at least 1000 and a period from 1000 to 1000000 (microseconds)"));
-                }
-                r.cpu_max = Some((quota, period));
-            }
-            Ok(())
+            b"major" => major = Some(j.u32()?).filter(|&n| n <= MAX_MAJOR).ok_or_else(|| Fail::new("expected at most 4095"))?.into(),
+            b"minor" => minor = Some(j.u32()?).filter(|&n| n <= MAX_MINOR).ok_or_else(|| Fail::new("expected at most 1048575"))?.into(),
+            b"fileMode" => file_mode = Some(j.u32()?).filter(|&n| n <= 0o7777).ok_or_else(|| Fail::new("expected permission bits, at most 07777"))?.into(),
+            b"uid" => uid = Some(j.u32()?),
+            b"gid" => gid = Some(j.u32()?),
+            _ => j.skip()?,
         }
-        b"devices" | b"blockIO" | b"hugepageLimits" | b"network" | b"rdma" | b"unified" => unsupported(j),
-        _ => j.skip(),
-    })
-}
-
-/// A limit in bytes: -1 is none (`u64::MAX`), 0 unset, as runc reads them.
-fn bytes_limit(j: &mut Json<'static>) -> Result<Option<u64>, Fail> {
-    match j.i64()? {
-        -1 => Ok(Some(u64::MAX)),
-        0 => Ok(None),
-        n if n > 0 => Ok(Some(n as u64)),
-        _ => Err(Fail::new("expected a number of bytes, or -1 for no limit")),
-    }
+        Ok(())
+    })?;
+    let path = path.ok_or_else(|| Fail::new("path: missing (required)"))?;
+    let kind = kind.ok_or_else(|| Fail::new("type: missing (required)"))?;
+    let (major, minor) = match (kind, major, minor) {
+        (DeviceKind::Fifo, _, _) => (0, 0),
+        (_, Some(major), Some(minor)) => (major, minor),
+        _ => return Err(Fail::new("major and minor: missing (required but for p)")),
+    };
+    let d = Device { path, kind, major, minor, file_mode, uid, gid, source: None, access: 0 };
+    m.c.devices.push(d).map_err(|_| Fail::new("too many devices (at most 32)"))
 }

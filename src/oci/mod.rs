@@ -14,6 +14,8 @@ pub mod json;
 mod linux;
 mod mounts;
 mod process;
+mod resources;
+mod seccomp;
 mod template;
 
 use crate::config::{BundleRequest, Container};
@@ -21,7 +23,7 @@ use crate::error::Error;
 use crate::rt;
 use crate::sys::{self, ZStr};
 use json::{Json, Kind};
-use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWUTS, O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY};
+use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS, O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY};
 
 pub use template::write_spec;
 
@@ -67,6 +69,11 @@ pub fn load(req: &BundleRequest<'static>, c: &mut Container<'static>) -> Result<
     };
     let text = crate::read_file(file, buf, b"config.json")?;
     fill(text, req.bundle.bytes(), &mut arena, c, true).map_err(|e| e.into_error(file.bytes()))?;
+    // Without device rules, root's container may use only the default
+    // devices, as runc makes it; without root, no device cgroup is made.
+    if cfg!(feature = "cgroups") && c.resources.devices.is_empty() && sys::geteuid() == 0 {
+        let _ = c.resources.devices.push(resources::DENY_ALL);
+    }
     // For the state hooks read: the ID and the bundle's absolute path.
     c.identity.id = req.id;
     c.identity.bundle = Some(match req.bundle.bytes() {
@@ -165,14 +172,18 @@ impl Map<'_> {
             }
         }
         let c = &mut *self.c;
-        if (c.hostname.is_some() || c.domainname.is_some()) && !c.has(CLONE_NEWUTS) {
+        let has = |bit| c.has(bit) || c.joins(bit);
+        if (c.hostname.is_some() || c.domainname.is_some()) && !has(CLONE_NEWUTS) {
             return missing("hostname: needs a uts namespace (linux.namespaces)");
         }
-        if !c.has(CLONE_NEWNS) {
+        if !has(CLONE_NEWNS) {
             return missing("linux.namespaces: a mount namespace is needed for root.path and mounts");
         }
         if (!c.uid_maps.is_empty() || !c.gid_maps.is_empty()) && !c.has(CLONE_NEWUSER) {
             return missing("linux.uidMappings: needs a user namespace (linux.namespaces)");
+        }
+        if c.time_offsets.is_some() && !c.has(CLONE_NEWTIME) {
+            return missing("linux.timeOffsets: needs a new time namespace (linux.namespaces)");
         }
         // The description is the file's, exactly: no user namespace of
         // nsinit's accord for a caller without root.

@@ -1,7 +1,8 @@
 //! `process`: what runs, as whom, with what.
 
-use super::{Fail, Map, SEEN_CWD, SEEN_PROCESS, absolute, unsupported};
+use super::{Fail, Map, SEEN_CWD, SEEN_PROCESS, absolute};
 use super::json::Json;
+use crate::config::{IoPriority, Scheduler, io_class, parse_cpu_list, sched_flag, sched_policy};
 use crate::config::{Capabilities, EnvOp, Hook, HookPoint, MAX_FILE_ARGS, Payload, MAX_RLIMITS, Rlimit, capability, rlimit_resource};
 
 /// `process`: `args`, `env`, `cwd`, `user`, `capabilities`, `rlimits`,
@@ -66,9 +67,71 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             m.c.oom_score_adj = Some(n);
             Ok(())
         }
-        b"apparmorProfile" | b"selinuxLabel" | b"scheduler" | b"ioPriority" | b"execCPUAffinity" => unsupported(j),
+        b"apparmorProfile" | b"selinuxLabel" => {
+            let label = Some(j.string()?).filter(|l| !l.bytes().is_empty());
+            *if key == b"selinuxLabel" { &mut m.c.process.selinux_label } else { &mut m.c.process.apparmor_profile } = label;
+            Ok(())
+        }
+        b"scheduler" => scheduler(j, m),
+        b"ioPriority" => {
+            let (mut class, mut priority) = (None, 4);
+            j.object(|j, key| {
+                match key {
+                    b"class" => {
+                        let c = j.string()?;
+                        class = Some(io_class(c.bytes()).ok_or_else(|| Fail::new("expected IOPRIO_CLASS_RT, _BE or _IDLE").with_detail(c.bytes()))?);
+                    }
+                    b"priority" => priority = Some(j.u32()?).filter(|&p| p <= 7).ok_or_else(|| Fail::new("expected 0 to 7"))?,
+                    _ => j.skip()?,
+                }
+                Ok(())
+            })?;
+            let class = class.ok_or_else(|| Fail::new("class: missing (required)"))?;
+            m.c.process.io_priority = Some(IoPriority { class, priority });
+            Ok(())
+        }
+        b"execCPUAffinity" => j.object(|j, key| {
+            let set = match key {
+                b"initial" => &mut m.c.process.cpu_affinity.initial,
+                b"final" => &mut m.c.process.cpu_affinity.at_exec,
+                _ => return j.skip(),
+            };
+            let list = j.string()?;
+            *set = Some(parse_cpu_list(list.bytes()).ok_or_else(|| Fail::new("expected CPUs below 1024 such as 0-3,7").with_detail(list.bytes()))?);
+            Ok(())
+        }),
         _ => j.skip(),
     })
+}
+
+/// `scheduler`: `policy` (required), `nice`, `priority`, `flags`,
+/// `runtime`, `deadline`, `period`, as sched_setattr(2) takes them.
+fn scheduler(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    let mut s = Scheduler::default();
+    let mut policy = None;
+    j.object(|j, key| {
+        match key {
+            b"policy" => {
+                let p = j.string()?;
+                policy = Some(sched_policy(p.bytes()).ok_or_else(|| Fail::new("unknown scheduling policy").with_detail(p.bytes()))?);
+            }
+            b"nice" => s.nice = Some(j.i32()?).filter(|n| (-20..=19).contains(n)).ok_or_else(|| Fail::new("expected -20 to 19"))?,
+            b"priority" => s.priority = Some(j.u32()?).filter(|&p| p <= 99).ok_or_else(|| Fail::new("expected 0 to 99"))?,
+            b"flags" => j.array(|j, _| {
+                let f = j.string()?;
+                s.flags |= sched_flag(f.bytes()).ok_or_else(|| Fail::new("unknown scheduling flag").with_detail(f.bytes()))?;
+                Ok(())
+            })?,
+            b"runtime" => s.runtime = j.u64()?,
+            b"deadline" => s.deadline = j.u64()?,
+            b"period" => s.period = j.u64()?,
+            _ => j.skip()?,
+        }
+        Ok(())
+    })?;
+    s.policy = policy.ok_or_else(|| Fail::new("policy: missing (required)"))?;
+    m.c.process.scheduler = Some(s);
+    Ok(())
 }
 
 /// One `NAME=VALUE` of `process.env`; the name is copied out, the value
@@ -99,7 +162,10 @@ fn user(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             let g = id(j)?;
             groups.push(g).map_err(|_| Fail::new("too many groups (at most 64)"))
         }),
-        b"umask" => unsupported(j),
+        b"umask" => {
+            m.c.process.umask = Some(Some(j.u32()?).filter(|&u| u <= 0o777).ok_or_else(|| Fail::new("expected permission bits, at most 0777 (511)"))?);
+            Ok(())
+        }
         _ => j.skip(),
     })?;
     let (mut u, mut g) = ([0; 10], [0; 10]);

@@ -102,6 +102,14 @@ const SYS: &str = r#"		{
 			{"type": "uts"},
 			{"type": "mount"}
 		],
+		"resources": {
+			"devices": [
+				{
+					"allow": false,
+					"access": "rwm"
+				}
+			]
+		},
 "#;
 
 /// Without root: a user namespace with the caller as root, the host's

@@ -88,7 +88,8 @@ fn limits_map_as_runc_reads_them() {
     ))
     .unwrap();
     let r = c.resources;
-    assert_eq!((r.memory_max, r.memory_swap_max, r.pids_max), (Some(1 << 20), Some(2 << 20), Some(u64::MAX)));
+    assert_eq!((r.memory_max, r.memory_swap, r.pids_max), (Some(1 << 20), Some(3 << 20), Some(u64::MAX)));
+    assert_eq!(r.memory_swap_max, None, "the spec's swap is memory and swap together");
     assert_eq!(r.cpu_max, Some((50000, 100000)));
     assert_eq!(r.cpuset.map(|s| s.bytes()), Some(&b"0-1"[..]));
     assert_eq!(c.cgroup.map(|s| s.bytes()), Some(&b"/a/b"[..]));
@@ -131,12 +132,7 @@ fn bad_input_names_the_field() {
             r#", "process": {"args": ["x"], "cwd": "/", "capabilities": {"bounding": ["CAP_KILL", "CAP_FOO"]}}"#,
             "nsinit: config.json: process.capabilities.bounding[1]: unknown capability 'CAP_FOO'",
         ),
-        (r#", "linux": {"sysctl": {"net.ipv4.ip_forward": "1"}}"#, "nsinit: config.json: linux.sysctl: not supported"),
         (r#", "linux": {"intelRdt": {"closID": "x"}}"#, "nsinit: config.json: linux.intelRdt: not supported"),
-        (
-            r#", "linux": {"namespaces": [{"type": "mount"}, {"type": "network", "path": "/run/netns/x"}]}"#,
-            "nsinit: config.json: linux.namespaces[1].path: not supported",
-        ),
         (r#", "hostname": "h""#, "nsinit: config.json: hostname: needs a uts namespace (linux.namespaces)"),
         (r#", "process": {"args": ["x"], "cwd": "/", "env": ["A"]}"#, "nsinit: config.json: process.env[0]: expected NAME=VALUE 'A'"),
     ];
@@ -198,5 +194,199 @@ fn hooks_and_annotations_are_kept() {
     assert_eq!(
         fails(&config(r#", "hooks": {"poststart": [{"path": "/x", "timeout": 0}]}"#)),
         "nsinit: config.json: hooks.poststart[0].timeout: expected seconds, at least 1"
+    );
+}
+
+/// `config` with `linux` holding a mount namespace and `extra`.
+fn linux(extra: &str) -> String {
+    config(&format!(r#", "linux": {{"namespaces": [{{"type": "mount"}}, {{"type": "uts"}}, {{"type": "network"}}, {{"type": "ipc"}}, {{"type": "time"}}] {extra}}}"#))
+}
+
+#[test]
+fn every_resource_maps_as_runc_reads_it() {
+    use crate::config::{BlkioDevice, BlkioLimit, DeviceRule};
+    let c = mapped(&linux(
+        r#", "resources": {
+        "memory": {"limit": 100, "reservation": -1, "swap": 200, "swappiness": 60, "disableOOMKiller": true, "kernel": 5, "kernelTCP": 6},
+        "cpu": {"shares": 512, "quota": -1, "period": 50000, "burst": 1000, "idle": 1, "realtimeRuntime": -1, "realtimePeriod": 7,
+                "cpus": "0-3", "mems": "0"},
+        "pids": {"limit": 0},
+        "blockIO": {"weight": 500, "leafWeight": 300, "weightDevice": [{"major": 8, "minor": 0, "weight": 100, "leafWeight": 50}],
+                    "throttleReadBpsDevice": [{"major": 8, "minor": 1, "rate": 1000}],
+                    "throttleWriteIOPSDevice": [{"major": 8, "minor": 2, "rate": 30}]},
+        "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}],
+        "network": {"classID": 1048577, "priorities": [{"name": "eth0", "priority": 5}]},
+        "rdma": {"mlx5_1": {"hcaHandles": 3}},
+        "unified": {"memory.high": "max", "io.weight": "default 100"},
+        "devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": -1, "access": "rw"}]}"#,
+    ))
+    .unwrap();
+    let r = &c.resources;
+    assert_eq!((r.memory_max, r.memory_reservation, r.memory_swap, r.memory_swappiness), (Some(100), Some(u64::MAX), Some(200), Some(60)));
+    assert!(r.oom_kill_disable);
+    assert_eq!((r.cpu_shares, r.cpu_max, r.cpu_burst, r.cpu_idle), (Some(512), Some((u64::MAX, 50000)), Some(1000), Some(1)));
+    assert_eq!((r.cpu_rt_runtime, r.cpu_rt_period), (Some(u64::MAX), Some(7)));
+    assert_eq!((r.cpuset.map(|s| s.bytes()), r.cpuset_mems.map(|s| s.bytes())), (Some(&b"0-3"[..]), Some(&b"0"[..])));
+    assert_eq!(r.pids_max, Some(u64::MAX), "0 is no limit, as runc reads it");
+    assert_eq!((r.blkio_weight, r.blkio_leaf_weight), (Some(500), Some(300)));
+    let d = |limit, minor, value| BlkioDevice { limit, major: 8, minor, path: None, value };
+    assert_eq!(
+        r.blkio_devices[..],
+        [d(BlkioLimit::Weight, 0, 100), d(BlkioLimit::LeafWeight, 0, 50), d(BlkioLimit::ReadBps, 1, 1000), d(BlkioLimit::WriteIops, 2, 30)]
+    );
+    assert_eq!((r.hugepage_limits[0].page_size, r.hugepage_limits[0].limit), (&b"2MB"[..], 4 << 20));
+    assert_eq!((r.net_class_id, r.net_priorities[0].interface, r.net_priorities[0].priority), (Some(1048577), &b"eth0"[..], 5));
+    assert_eq!((r.rdma[0].device, r.rdma[0].hca_handles, r.rdma[0].hca_objects), (&b"mlx5_1"[..], Some(3), None));
+    assert_eq!(r.unified[..], [(&b"memory.high"[..], &b"max"[..]), (&b"io.weight"[..], &b"default 100"[..])]);
+    assert_eq!(
+        r.devices[..],
+        [
+            DeviceRule { allow: false, kind: b'a', major: None, minor: None, access: 7 },
+            DeviceRule { allow: true, kind: b'c', major: Some(1), minor: None, access: 6 },
+        ]
+    );
+}
+
+#[test]
+fn the_template_has_runc_specs_device_rule() {
+    let c = mapped(&template::root_text()).unwrap();
+    assert_eq!(c.resources.devices[..], [resources::DENY_ALL]);
+    let c = mapped(&template::rootless_text(1000, 1000)).unwrap();
+    assert!(c.resources.devices.is_empty(), "runc spec --rootless has no resources");
+}
+
+#[test]
+fn kernel_fields_map() {
+    use crate::config::DeviceKind;
+    use linux_raw_sys::general::{CLONE_NEWUTS, MS_REC, MS_SHARED, SCHED_FIFO};
+    let c = mapped(&config(
+        r#", "linux": {"namespaces": [{"type": "mount"}, {"type": "uts", "path": "/proc/1/ns/uts"}, {"type": "ipc"}, {"type": "time"}],
+        "sysctl": {"kernel.shmmax": "1000", "fs.mqueue.msg_max": "20"},
+        "devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 5},
+                    {"path": "/dev/fifo", "type": "p"}],
+        "personality": {"domain": "LINUX32"},
+        "timeOffsets": {"monotonic": {"secs": -5, "nanosecs": 10}, "boottime": {"secs": 7}},
+        "rootfsPropagation": "rshared"},
+        "process": {"args": ["x"], "cwd": "/", "user": {"uid": 1, "gid": 2, "umask": 18},
+        "scheduler": {"policy": "SCHED_FIFO", "priority": 10, "flags": ["SCHED_FLAG_RESET_ON_FORK"]},
+        "ioPriority": {"class": "IOPRIO_CLASS_IDLE", "priority": 7},
+        "execCPUAffinity": {"initial": "0", "final": "1-2"},
+        "apparmorProfile": "docker-default", "selinuxLabel": "system_u:system_r:container_t:s0"}"#,
+    ))
+    .unwrap();
+    assert_eq!((c.joins.len(), c.joins[0].namespace, c.joins[0].path.bytes()), (1, CLONE_NEWUTS, &b"/proc/1/ns/uts"[..]));
+    assert!(!c.has(CLONE_NEWUTS), "joined, not made");
+    let sysctls: Vec<_> = c.sysctls.iter().map(|s| (s.key.bytes(), s.value.bytes())).collect();
+    assert_eq!(sysctls, [(&b"kernel.shmmax"[..], &b"1000"[..]), (&b"fs.mqueue.msg_max"[..], &b"20"[..])]);
+    let fuse = c.devices[0];
+    assert_eq!((fuse.path.bytes(), fuse.kind, fuse.major, fuse.minor), (&b"/dev/fuse"[..], DeviceKind::Char, 10, 229));
+    assert_eq!((fuse.file_mode, fuse.uid, fuse.gid, fuse.source), (Some(0o666), Some(0), Some(5), None));
+    assert_eq!(c.devices[1].kind, DeviceKind::Fifo);
+    assert_eq!(c.personality, Some(crate::config::PER_LINUX32));
+    let t = c.time_offsets.unwrap();
+    assert_eq!((t.monotonic, t.boottime), ((-5, 10), (7, 0)));
+    assert_eq!(c.rootfs_propagation, MS_SHARED | MS_REC);
+    let p = &c.process;
+    assert_eq!(p.umask, Some(0o22));
+    let s = p.scheduler.unwrap();
+    assert_eq!((s.policy, s.priority, s.flags), (SCHED_FIFO, 10, 1));
+    assert_eq!(p.io_priority.map(|i| (i.class, i.priority)), Some((3, 7)));
+    assert_eq!(p.cpu_affinity.initial.map(|s| s.0[0]), Some(1));
+    assert_eq!(p.cpu_affinity.at_exec.map(|s| s.0[0]), Some(6));
+    assert_eq!(p.apparmor_profile.map(|l| l.bytes()), Some(&b"docker-default"[..]));
+    assert_eq!(p.selinux_label.map(|l| l.bytes()), Some(&b"system_u:system_r:container_t:s0"[..]));
+}
+
+#[test]
+fn seccomp_maps_as_crun_adds_it() {
+    use crate::config::Seccomp;
+    use crate::seccomp::{Action, ArgCmp, Op, syscall_number};
+    let c = mapped(&linux(
+        r#", "seccomp": {"syscalls": [
+            {"names": ["getpid", "no_such_call", "mmap2"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]},
+            {"names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 97,
+             "args": [{"index": 0, "value": 4294967295, "valueTwo": 16, "op": "SCMP_CMP_MASKED_EQ"}]},
+            {"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38},
+            {"names": ["gettid"], "action": "SCMP_ACT_ERRNO"}],
+        "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], "flags": ["SECCOMP_FILTER_FLAG_LOG"]}"#,
+    ))
+    .unwrap();
+    let Seccomp::Rules(p) = c.seccomp else { panic!("no profile: {:?}", c.seccomp) };
+    let nr = |n: &str| syscall_number(n.as_bytes()).unwrap();
+    assert_eq!(p.default, Action::Errno(38));
+    assert!(p.decides_i386() && !p.decides_x32() && p.foreign_kills_thread);
+    assert_eq!(p.flags, linux_raw_sys::ptrace::SECCOMP_FILTER_FLAG_LOG);
+    assert_eq!(p.action_for(nr("getpid")), Action::Allow);
+    assert!(!p.rules.iter().any(|r| r.nr == nr("getppid")), "a rule with the default action is left out");
+    assert_eq!(p.action_for(nr("gettid")), Action::Errno(1), "EPERM without errnoRet, as crun");
+    assert!(p.rules.iter().any(|r| r.abi == crate::seccomp::Abi::I386), "mmap2, i386's own");
+    let cond = |name: &str| {
+        let r = p.rules.iter().find(|r| r.nr == nr(name)).unwrap();
+        (r.action, r.when.test(&p.args, 0))
+    };
+    assert_eq!(cond("personality"), (Action::Allow, Some(ArgCmp::new(0, Op::Eq, 8))));
+    assert_eq!(cond("socket"), (Action::Errno(97), Some(ArgCmp::masked_eq(0, u32::MAX as u64, 16))));
+}
+
+#[test]
+fn bad_values_of_the_newly_mapped_sections() {
+    let cases: &[(&str, &str)] = &[
+        (r#", "sysctl": {"kernel.core_pattern": "x"}"#, "linux.sysctl.kernel.core_pattern: not a namespaced sysctl (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*, kernel.hostname, kernel.domainname) 'kernel.core_pattern'"),
+        (r#", "devices": [{"path": "dev/x", "type": "c"}]"#, "linux.devices[0].path: expected an absolute path 'dev/x'"),
+        (r#", "devices": [{"path": "/dev/x", "type": "x"}]"#, "linux.devices[0].type: expected c, b, u or p 'x'"),
+        (r#", "devices": [{"path": "/dev/x", "type": "c", "major": 1}]"#, "linux.devices[0]: major and minor: missing (required but for p)"),
+        (r#", "devices": [{"path": "/dev/x", "type": "c", "major": 4096, "minor": 1}]"#, "linux.devices[0].major: expected at most 4095"),
+        (r#", "personality": {"domain": "LINUX64"}"#, "linux.personality.domain: expected LINUX or LINUX32 'LINUX64'"),
+        (r#", "personality": {"domain": "LINUX", "flags": ["x"]}"#, "linux.personality.flags: not supported"),
+        (r#", "timeOffsets": {"realtime": {"secs": 1}}"#, "linux.timeOffsets.realtime: expected monotonic or boottime 'realtime'"),
+        (r#", "timeOffsets": {"boottime": {"nanosecs": 1000000000}}"#, "linux.timeOffsets.boottime.nanosecs: expected nanoseconds below 1000000000"),
+        (r#", "rootfsPropagation": "slave2""#, "linux.rootfsPropagation: expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable 'slave2'"),
+        (r#", "seccomp": {"syscalls": []}"#, "linux.seccomp: defaultAction: missing (required)"),
+        (r#", "seccomp": {"defaultAction": "SCMP_ACT_DENY"}"#, "linux.seccomp: unknown seccomp action 'SCMP_ACT_DENY'"),
+        (r#", "seccomp": {"defaultAction": "SCMP_ACT_NOTIFY"}"#, "linux.seccomp: not supported (it needs listenerPath) 'SCMP_ACT_NOTIFY'"),
+        (r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/s"}"#, "linux.seccomp.listenerPath: not supported"),
+        (r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_VAX"]}"#, "linux.seccomp.architectures[0]: unknown seccomp architecture"),
+        (r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_X"]}"#, "linux.seccomp.flags[0]: unknown seccomp flag"),
+        (r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_KILL", "args": [{"index": 6, "op": "SCMP_CMP_EQ"}]}]}"#, "linux.seccomp.syscalls[0].args[0]: index is more than 5 'SCMP_CMP_EQ'"),
+        (r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_KILL", "args": [{"index": 0, "op": "SCMP_CMP_XX"}]}]}"#, "linux.seccomp.syscalls[0].args[0]: unknown seccomp operator 'SCMP_CMP_XX'"),
+        (r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"]}]}"#, "linux.seccomp.syscalls[0]: action: missing (required)"),
+        (r#", "resources": {"memory": {"swappiness": 101}}"#, "linux.resources.memory.swappiness: expected an integer from 0 to 100"),
+        (r#", "resources": {"cpu": {"idle": 2}}"#, "linux.resources.cpu.idle: expected 0 or 1"),
+        (r#", "resources": {"cpu": {"quota": 10}}"#, "linux.resources.cpu: expected a quota of at least 1000 and a period from 1000 to 1000000 (microseconds)"),
+        (r#", "resources": {"cpu": {"mems": "a"}}"#, "linux.resources.cpu.mems: expected a list such as 0-1,3 'a'"),
+        (r#", "resources": {"blockIO": {"weight": 5}}"#, "linux.resources.blockIO.weight: expected a weight from 10 to 1000"),
+        (r#", "resources": {"blockIO": {"throttleReadBpsDevice": [{"major": 8, "rate": 1}]}}"#, "linux.resources.blockIO.throttleReadBpsDevice[0]: expected major and minor"),
+        (r#", "resources": {"hugepageLimits": [{"pageSize": "2XB", "limit": 1}]}"#, "linux.resources.hugepageLimits[0].pageSize: expected a huge page size such as 2MB or 1GB '2XB'"),
+        (r#", "resources": {"unified": {"../x": "1"}}"#, "linux.resources.unified.../x: expected a cgroup v2 file name such as memory.high '../x'"),
+        (r#", "resources": {"devices": [{"access": "rwm"}]}"#, "linux.resources.devices[0]: allow: missing (required)"),
+        (r#", "resources": {"devices": [{"allow": true, "type": "x"}]}"#, "linux.resources.devices[0].type: expected a, b or c 'x'"),
+        (r#", "resources": {"devices": [{"allow": true, "access": "rr"}]}"#, "linux.resources.devices[0].access: expected r, w and m, each at most once 'rr'"),
+        (r#", "resources": {"devices": [{"allow": true, "major": -2}]}"#, "linux.resources.devices[0].major: expected a device number (major at most 4095, minor at most 1048575), or -1 for any"),
+    ];
+    for (extra, want) in cases {
+        assert_eq!(fails(&linux(extra)), format!("nsinit: config.json: {want}"), "{extra}");
+    }
+    let process = |extra: &str| fails(&config(&format!(r#", "process": {{"args": ["x"], "cwd": "/", {extra}}}"#)));
+    for (extra, want) in [
+        (r#""user": {"umask": 512}"#, "process.user.umask: expected permission bits, at most 0777 (511)"),
+        (r#""scheduler": {"priority": 1}"#, "process.scheduler: policy: missing (required)"),
+        (r#""scheduler": {"policy": "SCHED_X"}"#, "process.scheduler.policy: unknown scheduling policy 'SCHED_X'"),
+        (r#""scheduler": {"policy": "SCHED_RR", "nice": 20}"#, "process.scheduler.nice: expected -20 to 19"),
+        (r#""scheduler": {"policy": "SCHED_RR", "flags": ["X"]}"#, "process.scheduler.flags[0]: unknown scheduling flag 'X'"),
+        (r#""ioPriority": {"class": "IOPRIO_CLASS_X"}"#, "process.ioPriority.class: expected IOPRIO_CLASS_RT, _BE or _IDLE 'IOPRIO_CLASS_X'"),
+        (r#""ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 8}"#, "process.ioPriority.priority: expected 0 to 7"),
+        (r#""execCPUAffinity": {"final": "1-x"}"#, "process.execCPUAffinity.final: expected CPUs below 1024 such as 0-3,7 '1-x'"),
+    ] {
+        assert_eq!(process(extra), format!("nsinit: config.json: {want}"), "{extra}");
+    }
+    assert_eq!(
+        fails(&config(r#", "linux": {"namespaces": [{"type": "mount"}], "timeOffsets": {"boottime": {"secs": 1}}}"#)),
+        "nsinit: config.json: linux.timeOffsets: needs a new time namespace (linux.namespaces)"
+    );
+    assert_eq!(
+        fails(&config(r#", "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}, {"type": "pid", "path": "/p"}]}"#)),
+        "nsinit: config.json: linux.namespaces[2].type: namespace given twice 'pid'"
     );
 }

@@ -1,0 +1,136 @@
+//! `linux.seccomp` onto a `seccomp::Profile`, with the spec's words from
+//! `seccomp::spec`, decided as crun (through libseccomp) decides them.
+//!
+//! The file may give `defaultAction` after `syscalls`, and a rule with the
+//! default action is left out, so the rules are read as given into a
+//! second profile and added in order once the default is known.
+
+use super::json::Json;
+use super::{Fail, Map, unsupported};
+use crate::config::Seccomp;
+use crate::seccomp::{Abi, Action, ArgCmp, Condition, Rule, MAX_CONDITIONS, Profile, action_by_name, arg_cmp, i386_only_number, syscall_number};
+
+/// The profile filled, and the rules as read.
+#[cfg(not(test))]
+static PROFILES: crate::rt::StaticCell<[Profile; 2]> = crate::rt::StaticCell::new([Profile::new(), Profile::new()]);
+
+fn profiles() -> Result<&'static mut [Profile; 2], Fail> {
+    #[cfg(test)]
+    return Ok(Box::leak(Box::new([Profile::new(), Profile::new()])));
+    #[cfg(not(test))]
+    PROFILES.take().ok_or_else(|| Fail::new("given twice"))
+}
+
+/// `seccomp`: `defaultAction`, `defaultErrnoRet`, `architectures`,
+/// `flags`, `syscalls`; `listenerPath` is not supported.
+pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
+    if !cfg!(feature = "security") {
+        return unsupported(j);
+    }
+    let [p, read] = profiles()?;
+    let (mut default, mut errno_ret) = (None, None);
+    j.object(|j, key| match key {
+        b"defaultAction" => {
+            default = Some(j.string()?);
+            Ok(())
+        }
+        b"defaultErrnoRet" => {
+            errno_ret = Some(j.u32()?);
+            Ok(())
+        }
+        b"architectures" => j.array(|j, _| p.add_architecture(j.string()?.bytes()).map_err(Fail::new)),
+        b"flags" => j.array(|j, _| p.add_flag(j.string()?.bytes()).map_err(Fail::new)),
+        b"syscalls" => j.array(|j, _| rule(j, read)),
+        b"listenerPath" | b"listenerMetadata" => unsupported(j),
+        _ => j.skip(),
+    })?;
+    let default = default.ok_or_else(|| Fail::new("defaultAction: missing (required)"))?;
+    p.default = action(default.bytes(), errno_ret).map_err(|e| Fail::new(e).with_detail(default.bytes()))?;
+    p.foreign_kills_thread = true;
+    for r in &read.rules {
+        let mut conds: heapless::Vec<ArgCmp, MAX_CONDITIONS> = heapless::Vec::new();
+        for i in 0..r.when.count() {
+            conds.extend(r.when.test(&read.args, i));
+        }
+        p.add(r.nr, r.abi, r.action, &conds).map_err(|_| full())?;
+    }
+    m.c.seccomp = Seccomp::Rules(p);
+    Ok(())
+}
+
+/// An action by name; `SCMP_ACT_NOTIFY` needs a listener, which nsinit
+/// cannot hand on (`listenerPath`).
+fn action(name: &[u8], errno_ret: Option<u32>) -> Result<Action, &'static str> {
+    match action_by_name(name, errno_ret)? {
+        Action::Notify => Err("not supported (it needs listenerPath)"),
+        a => Ok(a),
+    }
+}
+
+/// One of `syscalls`: `names`, `action`, `errnoRet`, `args`. A name
+/// nsinit does not know is skipped, as libseccomp skips a call the kernel
+/// lacks.
+fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
+    // The calls go in as they come; their action and conditions, which
+    // may come after the names, are set at the end.
+    let start = read.rules.len();
+    let mut conds: heapless::Vec<ArgCmp, MAX_CONDITIONS> = heapless::Vec::new();
+    let (mut act, mut errno_ret) = (None, None);
+    j.object(|j, key| match key {
+        b"names" => j.array(|j, _| {
+            let name = j.string()?.bytes();
+            let call = match (syscall_number(name), i386_only_number(name)) {
+                (Some(nr), _) => (nr, Abi::X86_64),
+                (None, Some(nr)) => (nr, Abi::I386),
+                (None, None) => return Ok(()),
+            };
+            read.rules.push(Rule { nr: call.0, abi: call.1, action: Action::Allow, when: Condition::Always }).map_err(|_| full())
+        }),
+        b"action" => {
+            act = Some(j.string()?);
+            Ok(())
+        }
+        b"errnoRet" => {
+            errno_ret = Some(j.u32()?);
+            Ok(())
+        }
+        b"args" => j.array(|j, _| {
+            let (mut index, mut op, mut value, mut value_two) = (None, None, 0, 0);
+            j.object(|j, key| {
+                match key {
+                    b"index" => index = Some(j.u32()?),
+                    b"op" => op = Some(j.string()?),
+                    b"value" => value = j.u64()?,
+                    b"valueTwo" => value_two = j.u64()?,
+                    _ => j.skip()?,
+                }
+                Ok(())
+            })?;
+            let (Some(index), Some(op)) = (index, op) else { return Err(Fail::new("expected index and op")) };
+            let c = arg_cmp(index, op.bytes(), value, value_two).map_err(|e| Fail::new(e).with_detail(op.bytes()))?;
+            conds.push(c).map_err(|_| Fail::new("too many conditions (at most 6)"))
+        }),
+        _ => j.skip(),
+    })?;
+    let name = act.ok_or_else(|| Fail::new("action: missing (required)"))?;
+    let action = action(name.bytes(), errno_ret).map_err(|e| Fail::new(e).with_detail(name.bytes()))?;
+    if read.rules.len() == start {
+        return Ok(());
+    }
+    let when = match conds.len() {
+        0 => Condition::Always,
+        count => {
+            let first = read.args.len() as u16;
+            read.args.extend_from_slice(&conds).map_err(|_| full())?;
+            Condition::All { first, count: count as u8 }
+        }
+    };
+    for r in &mut read.rules[start..] {
+        (r.action, r.when) = (action, when);
+    }
+    Ok(())
+}
+
+fn full() -> Fail {
+    Fail::new("too many rules or conditions (at most 512 rules, 256 conditions)")
+}
