@@ -572,10 +572,10 @@ impl<'a> Error<'a> {
     #[cold]
     fn inside(self, step: Step<'_>) -> Self {
         if self.line == 0 {
-            let mut digits = [0; 20];
+            let mut digits = [0; 64];
             with_path(|path| match step {
                 Step::Key(key) => path.prepend(&[b".", key]),
-                Step::Index(index) => path.prepend(&[b"[", decimal(index, &mut digits), b"]"]),
+                Step::Index(index) => path.prepend(&[b"[", crate::text::digits(index as u64, 10, &mut digits), b"]"]),
             });
         }
         self
@@ -665,19 +665,6 @@ fn with_path<R>(f: impl FnOnce(&mut Path) -> R) -> Option<R> {
         static PATH: core::cell::RefCell<Path> = const { core::cell::RefCell::new(Path::new()) };
     }
     PATH.with(|p| Some(f(&mut p.borrow_mut())))
-}
-
-/// `n` in decimal, written at the end of `buf`.
-fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[at..];
-        }
-    }
 }
 
 impl core::fmt::Debug for Error<'_> {

@@ -168,23 +168,11 @@ fn user(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         }
         _ => j.skip(),
     })?;
-    let (mut u, mut g) = ([0; 10], [0; 10]);
-    m.c.process.user = Some(m.arena.put(&[digits(uid, &mut u), b":", digits(gid, &mut g)])?);
+    let (mut u, mut g) = ([0; 64], [0; 64]);
+    let (uid, gid) = (crate::text::digits(u64::from(uid), 10, &mut u), crate::text::digits(u64::from(gid), 10, &mut g));
+    m.c.process.user = Some(m.arena.put(&[uid, b":", gid])?);
     m.c.process.groups = Some(groups);
     Ok(())
-}
-
-/// `n` in decimal, written at the end of `buf`.
-fn digits(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[at..];
-        }
-    }
 }
 
 /// A uid or gid: below 4294967295, the kernel's "no id".
