@@ -80,7 +80,7 @@ const DEV: &str = r#"]
 		},
 "#;
 
-/// `/sys` and the cgroups, as root has them.
+/// `/sys` and the cgroups, then `linux` up to its first namespace: the same with and without root.
 const SYS: &str = r#"		{
 			"destination": "/sys",
 			"type": "sysfs",
@@ -97,7 +97,10 @@ const SYS: &str = r#"		{
 	"linux": {
 		"namespaces": [
 			{"type": "pid"},
-			{"type": "network"},
+"#;
+
+/// The rest of `linux` as root has it: its own network, runc's device rule.
+const ROOT_LINUX: &str = r#"			{"type": "network"},
 			{"type": "ipc"},
 			{"type": "uts"},
 			{"type": "mount"}
@@ -116,23 +119,7 @@ const SYS: &str = r#"		{
 /// network. (`runc spec --rootless` binds the host's `/sys` with `rbind`,
 /// `nosuid`, `noexec`: nsinit's sysfs mount does that itself where the
 /// kernel refuses a new sysfs.)
-const ROOTLESS_SYS: &str = r#"		{
-			"destination": "/sys",
-			"type": "sysfs",
-			"source": "sysfs",
-			"options": ["nosuid", "noexec", "nodev", "ro"]
-		},
-		{
-			"destination": "/sys/fs/cgroup",
-			"type": "cgroup",
-			"source": "cgroup",
-			"options": ["nosuid", "noexec", "nodev", "relatime", "ro"]
-		}
-	],
-	"linux": {
-		"namespaces": [
-			{"type": "pid"},
-			{"type": "ipc"},
+const ROOTLESS_LINUX: &str = r#"			{"type": "ipc"},
 			{"type": "uts"},
 			{"type": "mount"},
 			{"type": "user"}
@@ -185,12 +172,13 @@ pub fn write_spec(bundle: Option<ZStr<'_>>, rootless: bool) -> Result<i32, Error
     let (mut uid, mut gid) = (ZBuf::<12>::new(), ZBuf::<12>::new());
     let _ = uid.push_num(u64::from(sys::getuid()), 10);
     let _ = gid.push_num(u64::from(sys::getgid()), 10);
-    let parts: [&[u8]; 9] = match rootless {
-        false => [HEAD.as_bytes(), b", \"gid=5\"", DEV.as_bytes(), SYS.as_bytes(), TAIL.as_bytes(), b"", b"", b"", b""],
+    let parts: [&[u8]; 10] = match rootless {
+        false => [HEAD.as_bytes(), b", \"gid=5\"", DEV.as_bytes(), SYS.as_bytes(), ROOT_LINUX.as_bytes(), TAIL.as_bytes(), b"", b"", b"", b""],
         true => [
             HEAD.as_bytes(),
             DEV.as_bytes(),
-            ROOTLESS_SYS.as_bytes(),
+            SYS.as_bytes(),
+            ROOTLESS_LINUX.as_bytes(),
             uid.bytes(),
             MIDDLE_ROOTLESS.as_bytes(),
             gid.bytes(),
@@ -220,10 +208,10 @@ pub fn write_spec(bundle: Option<ZStr<'_>>, rootless: bool) -> Result<i32, Error
 
 #[cfg(test)]
 pub fn root_text() -> String {
-    [HEAD, ", \"gid=5\"", DEV, SYS, TAIL].concat()
+    [HEAD, ", \"gid=5\"", DEV, SYS, ROOT_LINUX, TAIL].concat()
 }
 
 #[cfg(test)]
 pub fn rootless_text(uid: u32, gid: u32) -> String {
-    [HEAD, DEV, ROOTLESS_SYS, &uid.to_string(), MIDDLE_ROOTLESS, &gid.to_string(), END_ROOTLESS, TAIL].concat()
+    [HEAD, DEV, SYS, ROOTLESS_LINUX, &uid.to_string(), MIDDLE_ROOTLESS, &gid.to_string(), END_ROOTLESS, TAIL].concat()
 }
