@@ -17,6 +17,8 @@
 //! for a part of the spec and lacks what is needed here (README, "JSON").
 
 use crate::sys::ZStr;
+use crate::text::LINE_MAX;
+use core::marker::PhantomData;
 use core::mem;
 
 /// How deeply arrays and objects may nest. runtime-spec's deepest value
@@ -371,9 +373,11 @@ impl<'a> Json<'a> {
     #[cold]
     #[inline(never)]
     fn syntax(&self, at: usize, what: &'static str) -> Error<'a> {
-        let mut e = Error::new(what);
-        e.line = u32::try_from(self.line).unwrap_or(u32::MAX);
-        e.column = u32::try_from(self.offset + at - self.line_start + 1).unwrap_or(u32::MAX);
+        let e = Error::new(what);
+        with_record(|r| {
+            r.line = u32::try_from(self.line).unwrap_or(u32::MAX);
+            r.column = u32::try_from(self.offset + at - self.line_start + 1).unwrap_or(u32::MAX);
+        });
         e
     }
 
@@ -533,17 +537,15 @@ enum Step<'a> {
 /// the JSON path of the value (semantic errors) or, for syntax errors, the
 /// line and column. Printed by `into_error`.
 ///
-/// The path is kept beside the error, in one static record, as
-/// `crate::error::Error` keeps its message: an error is made once a run,
-/// and a path inside it would make every `Result` of the parser and of the
-/// code mapping the document as large as the path, in code and in stack.
-/// So there is one error at a time: a new one starts an empty path.
+/// All of it is kept in one static record, as `crate::error::Error` keeps
+/// its message: an error is made once a run, and anything held in the
+/// error would make every `Result` of the parser and of the code mapping
+/// the document larger, in code and in stack (holding nothing, a
+/// `Result<(), Error>` is a byte and `?` one test). So there is one error
+/// at a time: a new one starts a new record. The word is copied into the
+/// record, up to `text::LINE_MAX` bytes: a message holds no more.
 pub struct Error<'a> {
-    what: &'static str,
-    detail: Option<&'a [u8]>,
-    /// 1-based; 0 when the error is not about the text's syntax.
-    line: u32,
-    column: u32,
+    _text: PhantomData<&'a [u8]>,
 }
 
 impl<'a> Error<'a> {
@@ -552,32 +554,40 @@ impl<'a> Error<'a> {
     #[cold]
     #[inline(never)]
     pub fn new(what: &'static str) -> Self {
-        with_path(Path::clear);
-        Error { what, detail: None, line: 0, column: 0 }
+        with_record(|r| {
+            r.path.clear();
+            (r.what, r.detail, r.line, r.column) = (what, None, 0, 0);
+        });
+        Error { _text: PhantomData }
     }
 
     /// The same, about `word` (a name, a number's text), shown quoted
     /// after `what` with control bytes escaped.
-    pub fn with_detail(mut self, word: &'a [u8]) -> Self {
-        self.detail = Some(word);
+    #[cold]
+    #[inline(never)]
+    pub fn with_detail(self, word: &'a [u8]) -> Self {
+        with_record(|r| {
+            let len = word.len().min(LINE_MAX);
+            r.word[..len].copy_from_slice(&word[..len]);
+            r.detail = Some(len);
+        });
         self
     }
 
     /// What is wrong, without where.
     pub fn what(&self) -> &'static str {
-        self.what
+        with_record(|r| r.what).unwrap_or("")
     }
 
     /// The error as it happened inside `step`.
     #[cold]
     fn inside(self, step: Step<'_>) -> Self {
-        if self.line == 0 {
-            let mut digits = [0; 64];
-            with_path(|path| match step {
-                Step::Key(key) => path.prepend(&[b".", key]),
-                Step::Index(index) => path.prepend(&[b"[", crate::text::digits(index as u64, 10, &mut digits), b"]"]),
-            });
-        }
+        let mut digits = [0; 64];
+        with_record(|r| match step {
+            _ if r.line != 0 => {}
+            Step::Key(key) => r.path.prepend(&[b".", key]),
+            Step::Index(index) => r.path.prepend(&[b"[", crate::text::digits(index as u64, 10, &mut digits), b"]"]),
+        });
         self
     }
 
@@ -585,21 +595,42 @@ impl<'a> Error<'a> {
     /// `nsinit: FILE: a.b[3].c: WHAT 'DETAIL'`, or for a syntax error
     /// `nsinit: FILE:LINE:COLUMN: WHAT`.
     pub fn into_error(self, file: &[u8]) -> crate::error::Error {
-        let mut e = crate::error::Error::new(file);
-        if self.line != 0 {
-            e = e.push(b":").push_u64(self.line.into()).push(b":").push_u64(self.column.into());
-        } else {
-            let mut shown = [0; PATH_ROOM + 3];
-            let len = with_path(|path| path.show(&mut shown)).unwrap_or(0);
-            if len > 0 {
-                e = e.push(b": ").push(&shown[..len]);
+        let shown = with_record(|r| {
+            let mut e = crate::error::Error::new(file);
+            if r.line != 0 {
+                e = e.push(b":").push_u64(r.line.into()).push(b":").push_u64(r.column.into());
+            } else {
+                let mut shown = [0; PATH_ROOM + 3];
+                let len = r.path.show(&mut shown);
+                if len > 0 {
+                    e = e.push(b": ").push(&shown[..len]);
+                }
             }
-        }
-        e = e.push(b": ").push(self.what.as_bytes());
-        if let Some(detail) = self.detail {
-            e = e.push(b" '").push(detail).push(b"'");
-        }
-        e
+            e = e.push(b": ").push(r.what.as_bytes());
+            if let Some(len) = r.detail {
+                e = e.push(b" '").push(&r.word[..len]).push(b"'");
+            }
+            e
+        });
+        shown.unwrap_or_else(|| crate::error::Error::new(file))
+    }
+}
+
+/// The error being made: what, the word it is about, where.
+struct Record {
+    what: &'static str,
+    /// The word's length in `word`, when there is one.
+    detail: Option<usize>,
+    word: [u8; LINE_MAX],
+    /// 1-based; 0 when the error is not about the text's syntax.
+    line: u32,
+    column: u32,
+    path: Path,
+}
+
+impl Record {
+    const fn new() -> Record {
+        Record { what: "", detail: None, word: [0; LINE_MAX], line: 0, column: 0, path: Path::new() }
     }
 }
 
@@ -651,25 +682,25 @@ impl Path {
     }
 }
 
-/// Runs `f` on the path of the error being made.
+/// Runs `f` on the record of the error being made.
 #[cfg(not(test))]
-fn with_path<R>(f: impl FnOnce(&mut Path) -> R) -> Option<R> {
-    static PATH: crate::rt::Global<Path> = crate::rt::Global::new(Path::new());
-    PATH.with(f)
+fn with_record<R>(f: impl FnOnce(&mut Record) -> R) -> Option<R> {
+    static RECORD: crate::rt::Global<Record> = crate::rt::Global::new(Record::new());
+    RECORD.with(f)
 }
 
 /// The same, one a thread, as tests run in threads.
 #[cfg(test)]
-fn with_path<R>(f: impl FnOnce(&mut Path) -> R) -> Option<R> {
+fn with_record<R>(f: impl FnOnce(&mut Record) -> R) -> Option<R> {
     std::thread_local! {
-        static PATH: core::cell::RefCell<Path> = const { core::cell::RefCell::new(Path::new()) };
+        static RECORD: core::cell::RefCell<Record> = const { core::cell::RefCell::new(Record::new()) };
     }
-    PATH.with(|p| Some(f(&mut p.borrow_mut())))
+    RECORD.with(|p| Some(f(&mut p.borrow_mut())))
 }
 
 impl core::fmt::Debug for Error<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "json::Error({:?} at {}:{})", self.what, self.line, self.column)
+        with_record(|r| write!(f, "json::Error({:?} at {}:{})", r.what, r.line, r.column)).unwrap_or(Ok(()))
     }
 }
 
@@ -1119,7 +1150,7 @@ mod tests {
             Kind::String => json.string().map(drop),
             // A fraction or a number out of range is read all the same.
             Kind::Number => match json.i64() {
-                Err(e) if e.line == 0 => Ok(()),
+                Err(_) if with_record(|r| r.line == 0) == Some(true) => Ok(()),
                 read => read.map(drop),
             },
             Kind::Bool => json.bool().map(drop),
