@@ -24,16 +24,16 @@ const NAMESPACE_TYPES: [(&[u8], u32); 8] = [
 
 /// `linux`.
 pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
-    j.object(|j, key| match key {
-        b"namespaces" => {
+    j.object(|j, key| by_key!(key,
+        "namespaces" => {
             // A member given twice: the last one counts, as in runc's Go.
             m.c.namespaces = 0;
             m.seen |= SEEN_NAMESPACES;
             j.array(|j, _| namespace(j, m))
-        }
-        b"uidMappings" => j.array(|j, _| id_map(j, &mut m.c.uid_maps)),
-        b"gidMappings" => j.array(|j, _| id_map(j, &mut m.c.gid_maps)),
-        b"cgroupsPath" => {
+        },
+        "uidMappings" => j.array(|j, _| id_map(j, &mut m.c.uid_maps)),
+        "gidMappings" => j.array(|j, _| id_map(j, &mut m.c.gid_maps)),
+        "cgroupsPath" => {
             let path = j.string()?;
             if path.bytes().is_empty() {
                 return Ok(());
@@ -47,10 +47,10 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             }
             m.c.cgroup = Some(path);
             Ok(())
-        }
-        b"resources" => super::resources::resources(j, m),
-        b"seccomp" => super::seccomp::seccomp(j, m),
-        b"sysctl" => j.object(|j, key| {
+        },
+        "resources" => super::resources::resources(j, m),
+        "seccomp" => super::seccomp::seccomp(j, m),
+        "sysctl" => j.object(|j, key| {
             // Checked as runc does: only what the container's own
             // namespaces hold (which it has is checked at the start).
             if sysctl_namespace(key).is_none() {
@@ -60,36 +60,36 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             let value = j.string()?;
             m.c.sysctls.push(Sysctl { key, value }).map_err(|_| Fail::new("too many sysctls (at most 32)"))
         }),
-        b"devices" => j.array(|j, _| device(j, m)),
-        b"personality" => j.object(|j, key| match key {
-            b"domain" => {
+        "devices" => j.array(|j, _| device(j, m)),
+        "personality" => j.object(|j, key| by_key!(key,
+            "domain" => {
                 let d = j.string()?;
                 m.c.personality = Some(parse_personality(d.bytes()).ok_or_else(|| Fail::new("expected LINUX or LINUX32").with_detail(d.bytes()))?);
                 Ok(())
-            }
-            b"flags" => unsupported(j),
+            },
+            "flags" => unsupported(j),
             _ => j.skip(),
-        }),
-        b"timeOffsets" => j.object(|j, key| {
+        )),
+        "timeOffsets" => j.object(|j, key| {
             let offsets = m.c.time_offsets.get_or_insert_with(TimeOffsets::default);
-            let clock = match key {
-                b"monotonic" => &mut offsets.monotonic,
-                b"boottime" => &mut offsets.boottime,
+            let clock = by_key!(key,
+                "monotonic" => &mut offsets.monotonic,
+                "boottime" => &mut offsets.boottime,
                 _ => return Err(Fail::new("expected monotonic or boottime").with_detail(key)),
-            };
-            j.object(|j, key| match key {
-                b"secs" => {
+            );
+            j.object(|j, key| by_key!(key,
+                "secs" => {
                     clock.0 = j.i64()?;
                     Ok(())
-                }
-                b"nanosecs" => {
+                },
+                "nanosecs" => {
                     clock.1 = Some(j.u32()?).filter(|&n| n < 1_000_000_000).ok_or_else(|| Fail::new("expected nanoseconds below 1000000000"))?;
                     Ok(())
-                }
+                },
                 _ => j.skip(),
-            })
+            ))
         }),
-        b"rootfsPropagation" => {
+        "rootfsPropagation" => {
             let w = j.string()?;
             m.c.rootfs_propagation = match mount_option(w.bytes()) {
                 Some(MountOption::Propagation(flags)) => flags,
@@ -97,8 +97,8 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 _ => return Err(Fail::new("expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable").with_detail(w.bytes())),
             };
             Ok(())
-        }
-        b"maskedPaths" | b"readonlyPaths" => {
+        },
+        "maskedPaths" | "readonlyPaths" => {
             let masked = key == b"maskedPaths";
             if !cfg!(feature = "security") {
                 return unsupported(j);
@@ -108,20 +108,20 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 let paths = if masked { &mut m.c.masked_paths } else { &mut m.c.readonly_paths };
                 paths.push(path).map_err(|_| Fail::new("too many paths (at most 32)"))
             })
-        }
+        },
         // Not in the description yet: an error when given, so that none is
         // ever dropped.
-        b"mountLabel" | b"intelRdt" | b"memoryPolicy" | b"netDevices" => unsupported(j),
+        "mountLabel" | "intelRdt" | "memoryPolicy" | "netDevices" => unsupported(j),
         _ => j.skip(),
-    })
+    ))
 }
 
 /// One of `namespaces`: `type`, and `path`, a namespace to join rather
 /// than make.
 fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut bit, mut path) = (None, None);
-    j.object(|j, key| match key {
-        b"type" => {
+    j.object(|j, key| by_key!(key,
+        "type" => {
             let name = j.string()?;
             let b = NAMESPACE_TYPES.iter().find(|(n, _)| *n == name.bytes()).map(|(_, b)| *b);
             let b = b.ok_or_else(|| Fail::new("unknown namespace type").with_detail(name.bytes()))?;
@@ -133,13 +133,13 @@ fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             }
             bit = Some(b);
             Ok(())
-        }
-        b"path" => {
+        },
+        "path" => {
             path = Some(absolute(j)?);
             Ok(())
-        }
+        },
         _ => j.skip(),
-    })?;
+    ))?;
     let namespace = bit.ok_or_else(|| Fail::new("type: missing (required)"))?;
     match path {
         Some(path) if cfg!(feature = "process") => m.c.joins.push(Join { namespace, path }).map_err(|_| Fail::new("too many")),
@@ -155,12 +155,12 @@ fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 fn id_map(j: &mut Json<'static>, maps: &mut heapless::Vec<IdMap, MAX_ID_MAPS>) -> Result<(), Fail> {
     let (mut inside, mut outside, mut count) = (None, None, None);
     j.object(|j, key| {
-        let field = match key {
-            b"containerID" => &mut inside,
-            b"hostID" => &mut outside,
-            b"size" => &mut count,
+        let field = by_key!(key,
+            "containerID" => &mut inside,
+            "hostID" => &mut outside,
+            "size" => &mut count,
             _ => return j.skip(),
-        };
+        );
         *field = Some(j.u32()?);
         Ok(())
     })?;
@@ -179,19 +179,19 @@ fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut path, mut kind, mut major, mut minor) = (None, None, None, None);
     let (mut file_mode, mut uid, mut gid) = (None, None, None);
     j.object(|j, key| {
-        match key {
-            b"path" => path = Some(absolute(j)?),
-            b"type" => {
+        by_key!(key,
+            "path" => path = Some(absolute(j)?),
+            "type" => {
                 let t = j.string()?;
                 kind = Some(DeviceKind::from_letter(t.bytes()).ok_or_else(|| Fail::new("expected c, b, u or p").with_detail(t.bytes()))?);
-            }
-            b"major" => major = Some(j.u32()?).filter(|&n| n <= MAX_MAJOR).ok_or_else(|| Fail::new("expected at most 4095"))?.into(),
-            b"minor" => minor = Some(j.u32()?).filter(|&n| n <= MAX_MINOR).ok_or_else(|| Fail::new("expected at most 1048575"))?.into(),
-            b"fileMode" => file_mode = Some(j.u32()?).filter(|&n| n <= 0o7777).ok_or_else(|| Fail::new("expected permission bits, at most 07777"))?.into(),
-            b"uid" => uid = Some(j.u32()?),
-            b"gid" => gid = Some(j.u32()?),
+            },
+            "major" => major = Some(j.u32()?).filter(|&n| n <= MAX_MAJOR).ok_or_else(|| Fail::new("expected at most 4095"))?.into(),
+            "minor" => minor = Some(j.u32()?).filter(|&n| n <= MAX_MINOR).ok_or_else(|| Fail::new("expected at most 1048575"))?.into(),
+            "fileMode" => file_mode = Some(j.u32()?).filter(|&n| n <= 0o7777).ok_or_else(|| Fail::new("expected permission bits, at most 07777"))?.into(),
+            "uid" => uid = Some(j.u32()?),
+            "gid" => gid = Some(j.u32()?),
             _ => j.skip()?,
-        }
+        );
         Ok(())
     })?;
     let path = path.ok_or_else(|| Fail::new("path: missing (required)"))?;

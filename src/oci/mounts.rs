@@ -38,20 +38,20 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut destination, mut fstype, mut source): (Option<ZStr<'static>>, Option<ZStr<'static>>, Option<ZStr<'static>>) =
         (None, None, None);
     let mut words: heapless::Vec<ZStr<'static>, 32> = heapless::Vec::new();
-    j.object(|j, key| match key {
-        b"destination" => {
+    j.object(|j, key| by_key!(key,
+        "destination" => {
             destination = Some(absolute(j)?);
             Ok(())
-        }
-        b"type" => {
+        },
+        "type" => {
             fstype = Some(j.string()?).filter(|t| !t.bytes().is_empty());
             Ok(())
-        }
-        b"source" => {
+        },
+        "source" => {
             source = Some(j.string()?);
             Ok(())
-        }
-        b"options" => j.array(|j, _| {
+        },
+        "options" => j.array(|j, _| {
             let word = j.string()?;
             let w = word.bytes();
             if NOT_DONE.contains(&w) {
@@ -62,9 +62,9 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             }
             words.push(word).map_err(|_| Fail::new("too many options (at most 32)"))
         }),
-        b"uidMappings" | b"gidMappings" => unsupported(j),
+        "uidMappings" | "gidMappings" => unsupported(j),
         _ => j.skip(),
-    })?;
+    ))?;
     let destination = destination.ok_or_else(|| Fail::new("destination: missing (required)"))?;
     let kind = fstype.map_or(&b""[..], |t| t.bytes());
     let dst = destination.bytes();

@@ -11,8 +11,8 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     m.seen |= SEEN_PROCESS;
     // No `capabilities`: none at all, as runc and crun read it.
     m.c.process.capabilities = Some(Capabilities::default());
-    j.object(|j, key| match key {
-        b"args" => {
+    j.object(|j, key| by_key!(key,
+        "args" => {
             // `clear` left the words empty, in place.
             let Payload::Words(words) = &mut m.c.process.args else { return j.skip() };
             words.clear();
@@ -29,79 +29,79 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 let _ = words.push(None);
             }
             Ok(())
-        }
-        b"env" => {
+        },
+        "env" => {
             // The environment is the file's alone, as runc gives it.
             m.c.process.env.clear();
             let _ = m.c.process.env.push(EnvOp::Clear);
             j.array(|j, _| env(j, m))
-        }
-        b"cwd" => {
+        },
+        "cwd" => {
             m.c.process.cwd = Some(absolute(j)?);
             m.seen |= SEEN_CWD;
             Ok(())
-        }
-        b"terminal" => {
+        },
+        "terminal" => {
             let on = j.bool()?;
             if on && !cfg!(feature = "tty") {
                 return Err(Fail::new("not in this build (cargo feature tty)"));
             }
             m.c.process.terminal = on;
             Ok(())
-        }
+        },
         // The pty takes the caller's terminal's size and follows it, as
         // `runc run` in the foreground does.
-        b"consoleSize" => j.skip(),
-        b"user" => user(j, m),
-        b"capabilities" => capabilities(j, m),
-        b"rlimits" => j.array(|j, _| rlimit(j, m)),
-        b"noNewPrivileges" => {
+        "consoleSize" => j.skip(),
+        "user" => user(j, m),
+        "capabilities" => capabilities(j, m),
+        "rlimits" => j.array(|j, _| rlimit(j, m)),
+        "noNewPrivileges" => {
             m.c.process.no_new_privileges = j.bool()?;
             Ok(())
-        }
-        b"oomScoreAdj" => {
+        },
+        "oomScoreAdj" => {
             let n = j.i32()?;
             if !(-1000..=1000).contains(&n) {
                 return Err(Fail::new("expected an integer from -1000 to 1000"));
             }
             m.c.oom_score_adj = Some(n);
             Ok(())
-        }
-        b"apparmorProfile" | b"selinuxLabel" => {
+        },
+        "apparmorProfile" | "selinuxLabel" => {
             let label = Some(j.string()?).filter(|l| !l.bytes().is_empty());
             *if key == b"selinuxLabel" { &mut m.c.process.selinux_label } else { &mut m.c.process.apparmor_profile } = label;
             Ok(())
-        }
-        b"scheduler" => scheduler(j, m),
-        b"ioPriority" => {
+        },
+        "scheduler" => scheduler(j, m),
+        "ioPriority" => {
             let (mut class, mut priority) = (None, 4);
             j.object(|j, key| {
-                match key {
-                    b"class" => {
+                by_key!(key,
+                    "class" => {
                         let c = j.string()?;
                         class = Some(io_class(c.bytes()).ok_or_else(|| Fail::new("expected IOPRIO_CLASS_RT, _BE or _IDLE").with_detail(c.bytes()))?);
-                    }
-                    b"priority" => priority = Some(j.u32()?).filter(|&p| p <= 7).ok_or_else(|| Fail::new("expected 0 to 7"))?,
+                    },
+                    "priority" => priority = Some(j.u32()?).filter(|&p| p <= 7).ok_or_else(|| Fail::new("expected 0 to 7"))?,
                     _ => j.skip()?,
-                }
+                );
                 Ok(())
             })?;
             let class = class.ok_or_else(|| Fail::new("class: missing (required)"))?;
             m.c.process.io_priority = Some(IoPriority { class, priority });
             Ok(())
-        }
-        b"execCPUAffinity" => j.object(|j, key| {
-            let set = match key {
-                b"initial" => &mut m.c.process.cpu_affinity.initial,
-                b"final" => &mut m.c.process.cpu_affinity.at_exec,
+        },
+        "execCPUAffinity" => j.object(|j, key| {
+            let set = by_key!(key,
+                "initial" => &mut m.c.process.cpu_affinity.initial,
+                "final" => &mut m.c.process.cpu_affinity.at_exec,
                 _ => return j.skip(),
-            };
+            );
             let list = j.string()?;
             *set = Some(parse_cpu_list(list.bytes()).ok_or_else(|| Fail::new("expected CPUs below 1024 such as 0-3,7").with_detail(list.bytes()))?);
             Ok(())
         }),
         _ => j.skip(),
-    })
+    ))
 }
 
 /// `scheduler`: `policy` (required), `nice`, `priority`, `flags`,
@@ -110,23 +110,23 @@ fn scheduler(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let mut s = Scheduler::default();
     let mut policy = None;
     j.object(|j, key| {
-        match key {
-            b"policy" => {
+        by_key!(key,
+            "policy" => {
                 let p = j.string()?;
                 policy = Some(sched_policy(p.bytes()).ok_or_else(|| Fail::new("unknown scheduling policy").with_detail(p.bytes()))?);
-            }
-            b"nice" => s.nice = Some(j.i32()?).filter(|n| (-20..=19).contains(n)).ok_or_else(|| Fail::new("expected -20 to 19"))?,
-            b"priority" => s.priority = Some(j.u32()?).filter(|&p| p <= 99).ok_or_else(|| Fail::new("expected 0 to 99"))?,
-            b"flags" => j.array(|j, _| {
+            },
+            "nice" => s.nice = Some(j.i32()?).filter(|n| (-20..=19).contains(n)).ok_or_else(|| Fail::new("expected -20 to 19"))?,
+            "priority" => s.priority = Some(j.u32()?).filter(|&p| p <= 99).ok_or_else(|| Fail::new("expected 0 to 99"))?,
+            "flags" => j.array(|j, _| {
                 let f = j.string()?;
                 s.flags |= sched_flag(f.bytes()).ok_or_else(|| Fail::new("unknown scheduling flag").with_detail(f.bytes()))?;
                 Ok(())
             })?,
-            b"runtime" => s.runtime = j.u64()?,
-            b"deadline" => s.deadline = j.u64()?,
-            b"period" => s.period = j.u64()?,
+            "runtime" => s.runtime = j.u64()?,
+            "deadline" => s.deadline = j.u64()?,
+            "period" => s.period = j.u64()?,
             _ => j.skip()?,
-        }
+        );
         Ok(())
     })?;
     s.policy = policy.ok_or_else(|| Fail::new("policy: missing (required)"))?;
@@ -149,25 +149,25 @@ fn env(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 fn user(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut uid, mut gid) = (0, 0);
     let mut groups = heapless::Vec::new();
-    j.object(|j, key| match key {
-        b"uid" => {
+    j.object(|j, key| by_key!(key,
+        "uid" => {
             uid = id(j)?;
             Ok(())
-        }
-        b"gid" => {
+        },
+        "gid" => {
             gid = id(j)?;
             Ok(())
-        }
-        b"additionalGids" => j.array(|j, _| {
+        },
+        "additionalGids" => j.array(|j, _| {
             let g = id(j)?;
             groups.push(g).map_err(|_| Fail::new("too many groups (at most 64)"))
         }),
-        b"umask" => {
+        "umask" => {
             m.c.process.umask = Some(Some(j.u32()?).filter(|&u| u <= 0o777).ok_or_else(|| Fail::new("expected permission bits, at most 0777 (511)"))?);
             Ok(())
-        }
+        },
         _ => j.skip(),
-    })?;
+    ))?;
     let (mut u, mut g) = ([0; 64], [0; 64]);
     let (uid, gid) = (crate::text::digits(u64::from(uid), 10, &mut u), crate::text::digits(u64::from(gid), 10, &mut g));
     m.c.process.user = Some(m.arena.put(&[uid, b":", gid])?);
@@ -191,14 +191,14 @@ fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         return Ok(());
     }
     j.object(|j, key| {
-        let set = match key {
-            b"bounding" => &mut caps.bounding,
-            b"effective" => &mut caps.effective,
-            b"inheritable" => &mut caps.inheritable,
-            b"permitted" => &mut caps.permitted,
-            b"ambient" => &mut caps.ambient,
+        let set = by_key!(key,
+            "bounding" => &mut caps.bounding,
+            "effective" => &mut caps.effective,
+            "inheritable" => &mut caps.inheritable,
+            "permitted" => &mut caps.permitted,
+            "ambient" => &mut caps.ambient,
             _ => return j.skip(),
-        };
+        );
         j.array(|j, _| {
             let name = j.string()?;
             // The spec's names are `CAP_` and capabilities(7)'s word.
@@ -219,8 +219,8 @@ fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 /// One of `rlimits`: `type` (`RLIMIT_*`), `soft`, `hard`.
 fn rlimit(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut resource, mut soft, mut hard) = (None, None, None);
-    j.object(|j, key| match key {
-        b"type" => {
+    j.object(|j, key| by_key!(key,
+        "type" => {
             let name = j.string()?;
             let r = name.bytes().strip_prefix(b"RLIMIT_").and_then(rlimit_resource);
             let r = r.ok_or_else(|| Fail::new("unknown rlimit").with_detail(name.bytes()))?;
@@ -229,17 +229,17 @@ fn rlimit(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             }
             resource = Some(r);
             Ok(())
-        }
-        b"soft" => {
+        },
+        "soft" => {
             soft = Some(j.u64()?);
             Ok(())
-        }
-        b"hard" => {
+        },
+        "hard" => {
             hard = Some(j.u64()?);
             Ok(())
-        }
+        },
         _ => j.skip(),
-    })?;
+    ))?;
     let (Some(resource), Some(soft), Some(hard)) = (resource, soft, hard) else {
         return Err(Fail::new("expected type, soft and hard"));
     };
@@ -269,12 +269,12 @@ pub fn hooks(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 fn hook(j: &mut Json<'static>, m: &mut Map<'_>, point: HookPoint) -> Result<(), Fail> {
     let hooks = &mut m.c.hooks;
     let (mut path, mut args, mut env, mut timeout) = (None, None, None, None);
-    j.object(|j, key| match key {
-        b"path" => {
+    j.object(|j, key| by_key!(key,
+        "path" => {
             path = Some(absolute(j)?);
             Ok(())
-        }
-        b"args" | b"env" => {
+        },
+        "args" | "env" => {
             let start = u16::try_from(hooks.words.len()).map_err(|_| too_many_words())?;
             j.array(|j, _| {
                 let word = j.string()?;
@@ -283,17 +283,17 @@ fn hook(j: &mut Json<'static>, m: &mut Map<'_>, point: HookPoint) -> Result<(), 
             hooks.words.push(None).map_err(|_| too_many_words())?;
             *(if key == b"args" { &mut args } else { &mut env }) = Some(start);
             Ok(())
-        }
-        b"timeout" => {
+        },
+        "timeout" => {
             let seconds = j.u32()?;
             if seconds == 0 {
                 return Err(Fail::new("expected seconds, at least 1"));
             }
             timeout = Some(seconds);
             Ok(())
-        }
+        },
         _ => j.skip(),
-    })?;
+    ))?;
     let path = path.ok_or_else(|| Fail::new("path: missing (required)"))?;
     // Without `args`, argv is the path alone; without `env`, empty.
     let args = match args {

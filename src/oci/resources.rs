@@ -24,31 +24,49 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         return unsupported(j);
     }
     let r = &mut m.c.resources;
-    j.object(|j, section| match section {
-        b"memory" | b"pids" | b"cpu" | b"blockIO" | b"network" => {
+    j.object(|j, section| by_key!(section,
+        "memory" | "pids" | "cpu" | "blockIO" | "network" => {
             let (mut quota, mut period) = (None, None);
             j.object(|j, key| {
-                if let Some(&(_, _, how, slot)) = NUMBERS.iter().find(|n| n.0 == section && n.1 == key) {
-                    *slot(r) = number(j, how)?;
-                    return Ok(());
-                }
-                match (section, key) {
-                    (b"memory", b"disableOOMKiller") => r.oom_kill_disable = j.bool()?,
-                    (b"memory", b"useHierarchy" | b"checkBeforeUpdate") => unsupported(j)?,
-                    (b"cpu", b"quota") => quota = number(j, Num::Max)?,
-                    (b"cpu", b"period") => period = number(j, Num::NonZero)?,
-                    (b"cpu", b"cpus") => r.cpuset = list(j)?,
-                    (b"cpu", b"mems") => r.cpuset_mems = list(j)?,
-                    (b"blockIO", b"weightDevice") => j.array(|j, _| block_device(j, r, None))?,
-                    (b"blockIO", b"throttleReadBpsDevice") => j.array(|j, _| block_device(j, r, Some(BlkioLimit::ReadBps)))?,
-                    (b"blockIO", b"throttleWriteBpsDevice") => j.array(|j, _| block_device(j, r, Some(BlkioLimit::WriteBps)))?,
-                    (b"blockIO", b"throttleReadIOPSDevice") => j.array(|j, _| block_device(j, r, Some(BlkioLimit::ReadIops)))?,
-                    (b"blockIO", b"throttleWriteIOPSDevice") => j.array(|j, _| block_device(j, r, Some(BlkioLimit::WriteIops)))?,
-                    (b"network", b"priorities") => j.array(|j, _| net_priority(j, r))?,
+                // `section.key`, for one lookup; a key too long for the
+                // room is none of the names.
+                let mut room = [0; 40];
+                let name = room.get_mut(..section.len() + 1 + key.len()).map_or(&b""[..], |name| {
+                    name[..section.len()].copy_from_slice(section);
+                    name[section.len()] = b'.';
+                    name[section.len() + 1..].copy_from_slice(key);
+                    name
+                });
+                by_key!(name,
+                    "memory.limit" => r.memory_max = number(j, Num::Limit)?,
+                    "memory.swap" => r.memory_swap = number(j, Num::Limit)?,
+                    "memory.reservation" => r.memory_reservation = number(j, Num::Limit)?,
+                    "memory.swappiness" => r.memory_swappiness = number(j, Num::Percent)?,
+                    "memory.disableOOMKiller" => r.oom_kill_disable = j.bool()?,
+                    "memory.useHierarchy" | "memory.checkBeforeUpdate" => unsupported(j)?,
+                    "pids.limit" => r.pids_max = number(j, Num::Max)?,
+                    "cpu.shares" => r.cpu_shares = number(j, Num::NonZero)?,
+                    "cpu.burst" => r.cpu_burst = number(j, Num::Plain)?,
+                    "cpu.idle" => r.cpu_idle = number(j, Num::Bit)?,
+                    "cpu.realtimeRuntime" => r.cpu_rt_runtime = number(j, Num::Runtime)?,
+                    "cpu.realtimePeriod" => r.cpu_rt_period = number(j, Num::NonZero)?,
+                    "cpu.quota" => quota = number(j, Num::Max)?,
+                    "cpu.period" => period = number(j, Num::NonZero)?,
+                    "cpu.cpus" => r.cpuset = list(j)?,
+                    "cpu.mems" => r.cpuset_mems = list(j)?,
+                    "blockIO.weight" => r.blkio_weight = number(j, Num::Weight)?,
+                    "blockIO.leafWeight" => r.blkio_leaf_weight = number(j, Num::Weight)?,
+                    "blockIO.weightDevice" => j.array(|j, _| block_device(j, r, None))?,
+                    "blockIO.throttleReadBpsDevice" => j.array(|j, _| block_device(j, r, Some(BlkioLimit::ReadBps)))?,
+                    "blockIO.throttleWriteBpsDevice" => j.array(|j, _| block_device(j, r, Some(BlkioLimit::WriteBps)))?,
+                    "blockIO.throttleReadIOPSDevice" => j.array(|j, _| block_device(j, r, Some(BlkioLimit::ReadIops)))?,
+                    "blockIO.throttleWriteIOPSDevice" => j.array(|j, _| block_device(j, r, Some(BlkioLimit::WriteIops)))?,
+                    "network.classID" => r.net_class_id = number(j, Num::U32)?,
+                    "network.priorities" => j.array(|j, _| net_priority(j, r))?,
                     // memory's `kernel` and `kernelTCP` are gone from the
                     // kernel; runc ignores them too.
                     _ => j.skip()?,
-                }
+                );
                 Ok(())
             })?;
             if quota.is_some() || period.is_some() {
@@ -59,55 +77,55 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 r.cpu_max = Some((quota, period));
             }
             Ok(())
-        }
-        b"hugepageLimits" => j.array(|j, _| {
+        },
+        "hugepageLimits" => j.array(|j, _| {
             let (mut page_size, mut bytes) = (None, None);
-            j.object(|j, key| match key {
-                b"pageSize" => {
+            j.object(|j, key| by_key!(key,
+                "pageSize" => {
                     page_size = Some(word(j, hugepage_size_ok, "expected a huge page size such as 2MB or 1GB")?);
                     Ok(())
-                }
-                b"limit" => set(&mut bytes, Some(j.u64()?)),
+                },
+                "limit" => set(&mut bytes, Some(j.u64()?)),
                 _ => j.skip(),
-            })?;
+            ))?;
             let (Some(page_size), Some(limit)) = (page_size, bytes) else { return Err(Fail::new("expected pageSize and limit")) };
             r.hugepage_limits.push(HugepageLimit { page_size, limit }).map_err(|_| Fail::new("too many hugepage limits (at most 8)"))
         }),
-        b"rdma" => j.object(|j, device| {
+        "rdma" => j.object(|j, device| {
             if !cgroup_word_ok(device) {
                 return Err(Fail::new("expected an rdma device name").with_detail(device));
             }
             let mut rdma = Rdma { device, hca_handles: None, hca_objects: None };
-            j.object(|j, key| match key {
-                b"hcaHandles" => set(&mut rdma.hca_handles, Some(j.u32()?)),
-                b"hcaObjects" => set(&mut rdma.hca_objects, Some(j.u32()?)),
+            j.object(|j, key| by_key!(key,
+                "hcaHandles" => set(&mut rdma.hca_handles, Some(j.u32()?)),
+                "hcaObjects" => set(&mut rdma.hca_objects, Some(j.u32()?)),
                 _ => j.skip(),
-            })?;
+            ))?;
             r.rdma.push(rdma).map_err(|_| Fail::new("too many rdma devices (at most 8)"))
         }),
-        b"unified" => j.object(|j, key| {
+        "unified" => j.object(|j, key| {
             if !cgroup_word_ok(key) || !key.contains(&b'.') {
                 return Err(Fail::new("expected a cgroup v2 file name such as memory.high").with_detail(key));
             }
             let value = j.string()?.bytes();
             r.unified.push((key, value)).map_err(|_| Fail::new("too many keys (at most 32)"))
         }),
-        b"devices" => j.array(|j, _| device_rule(j, r)),
+        "devices" => j.array(|j, _| device_rule(j, r)),
         _ => j.skip(),
-    })
+    ))
 }
 
 /// One of `network.priorities`: `name` and `priority`.
 fn net_priority(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), Fail> {
     let (mut interface, mut priority) = (None, None);
-    j.object(|j, key| match key {
-        b"name" => {
+    j.object(|j, key| by_key!(key,
+        "name" => {
             interface = Some(word(j, cgroup_word_ok, "expected an interface name")?);
             Ok(())
-        }
-        b"priority" => set(&mut priority, Some(j.u32()?)),
+        },
+        "priority" => set(&mut priority, Some(j.u32()?)),
         _ => j.skip(),
-    })?;
+    ))?;
     let (Some(interface), Some(priority)) = (interface, priority) else { return Err(Fail::new("expected name and priority")) };
     r.net_priorities.push(NetPriority { interface, priority }).map_err(|_| Fail::new("too many network priorities (at most 16)"))
 }
@@ -118,14 +136,19 @@ fn net_priority(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(),
 fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option<BlkioLimit>) -> Result<(), Fail> {
     let (mut major, mut minor) = (None, None);
     let mut values: [Option<u64>; 2] = [None, None];
-    j.object(|j, key| match key {
-        b"major" => set(&mut major, Some(device_number(j, MAX_MAJOR)?)),
-        b"minor" => set(&mut minor, Some(device_number(j, MAX_MINOR)?)),
-        b"rate" if limit.is_some() => set(&mut values[0], Some(j.u64()?)),
-        b"weight" if limit.is_none() => set(&mut values[0], number(j, Num::Weight)?),
-        b"leafWeight" if limit.is_none() => set(&mut values[1], number(j, Num::Weight)?),
+    j.object(|j, key| by_key!(key,
+        "major" => set(&mut major, Some(device_number(j, MAX_MAJOR)?)),
+        "minor" => set(&mut minor, Some(device_number(j, MAX_MINOR)?)),
+        "rate" => match limit {
+            Some(_) => set(&mut values[0], Some(j.u64()?)),
+            None => j.skip(),
+        },
+        "weight" | "leafWeight" => match limit {
+            None => set(&mut values[usize::from(key == b"leafWeight")], number(j, Num::Weight)?),
+            Some(_) => j.skip(),
+        },
         _ => j.skip(),
-    })?;
+    ))?;
     let (Some(major), Some(minor)) = (major, minor) else { return Err(Fail::new("expected major and minor")) };
     let kinds = match limit {
         Some(l) => [Some(l), None],
@@ -145,9 +168,9 @@ fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option
 fn device_rule(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), Fail> {
     let mut rule = DeviceRule { allow: false, kind: b'a', major: None, minor: None, access: DENY_ALL.access };
     let mut allow = None;
-    j.object(|j, key| match key {
-        b"allow" => set(&mut allow, Some(j.bool()?)),
-        b"type" => {
+    j.object(|j, key| by_key!(key,
+        "allow" => set(&mut allow, Some(j.bool()?)),
+        "type" => {
             let t = j.string()?;
             rule.kind = match t.bytes() {
                 b"" => b'a',
@@ -155,18 +178,18 @@ fn device_rule(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), 
                 _ => return Err(Fail::new("expected a, b or c").with_detail(t.bytes())),
             };
             Ok(())
-        }
-        b"major" => set(&mut rule.major, any_or(j, MAX_MAJOR)?),
-        b"minor" => set(&mut rule.minor, any_or(j, MAX_MINOR)?),
-        b"access" => {
+        },
+        "major" => set(&mut rule.major, any_or(j, MAX_MAJOR)?),
+        "minor" => set(&mut rule.minor, any_or(j, MAX_MINOR)?),
+        "access" => {
             let a = j.string()?;
             if !a.bytes().is_empty() {
                 rule.access = device_access(a.bytes()).ok_or_else(|| Fail::new("expected r, w and m, each at most once").with_detail(a.bytes()))?;
             }
             Ok(())
-        }
+        },
         _ => j.skip(),
-    })?;
+    ))?;
     rule.allow = allow.ok_or_else(|| Fail::new("allow: missing (required)"))?;
     r.devices.push(rule).map_err(|_| Fail::new("too many device rules (at most 64)"))
 }
@@ -199,26 +222,6 @@ enum Num {
     /// A `uint32` (`classID`).
     U32,
 }
-
-/// Where a plain number of the description is.
-type Slot = for<'r> fn(&'r mut Resources<'static>) -> &'r mut Option<u64>;
-
-/// The numbers of `resources`: section, key, how it reads, where it goes.
-const NUMBERS: [(&[u8], &[u8], Num, Slot); 13] = [
-    (b"memory", b"limit", Num::Limit, |r| &mut r.memory_max),
-    (b"memory", b"swap", Num::Limit, |r| &mut r.memory_swap),
-    (b"memory", b"reservation", Num::Limit, |r| &mut r.memory_reservation),
-    (b"memory", b"swappiness", Num::Percent, |r| &mut r.memory_swappiness),
-    (b"pids", b"limit", Num::Max, |r| &mut r.pids_max),
-    (b"cpu", b"shares", Num::NonZero, |r| &mut r.cpu_shares),
-    (b"cpu", b"burst", Num::Plain, |r| &mut r.cpu_burst),
-    (b"cpu", b"idle", Num::Bit, |r| &mut r.cpu_idle),
-    (b"cpu", b"realtimeRuntime", Num::Runtime, |r| &mut r.cpu_rt_runtime),
-    (b"cpu", b"realtimePeriod", Num::NonZero, |r| &mut r.cpu_rt_period),
-    (b"blockIO", b"weight", Num::Weight, |r| &mut r.blkio_weight),
-    (b"blockIO", b"leafWeight", Num::Weight, |r| &mut r.blkio_leaf_weight),
-    (b"network", b"classID", Num::U32, |r| &mut r.net_class_id),
-];
 
 /// A number read `how`.
 #[inline(never)]

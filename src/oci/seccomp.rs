@@ -29,21 +29,21 @@ pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     }
     let [p, read] = profiles()?;
     let (mut default, mut errno_ret) = (None, None);
-    j.object(|j, key| match key {
-        b"defaultAction" => {
+    j.object(|j, key| by_key!(key,
+        "defaultAction" => {
             default = Some(j.string()?);
             Ok(())
-        }
-        b"defaultErrnoRet" => {
+        },
+        "defaultErrnoRet" => {
             errno_ret = Some(j.u32()?);
             Ok(())
-        }
-        b"architectures" => j.array(|j, _| p.add_architecture(j.string()?.bytes()).map_err(Fail::new)),
-        b"flags" => j.array(|j, _| p.add_flag(j.string()?.bytes()).map_err(Fail::new)),
-        b"syscalls" => j.array(|j, _| rule(j, read)),
-        b"listenerPath" | b"listenerMetadata" => unsupported(j),
+        },
+        "architectures" => j.array(|j, _| p.add_architecture(j.string()?.bytes()).map_err(Fail::new)),
+        "flags" => j.array(|j, _| p.add_flag(j.string()?.bytes()).map_err(Fail::new)),
+        "syscalls" => j.array(|j, _| rule(j, read)),
+        "listenerPath" | "listenerMetadata" => unsupported(j),
         _ => j.skip(),
-    })?;
+    ))?;
     let default = default.ok_or_else(|| Fail::new("defaultAction: missing (required)"))?;
     p.default = action(default.bytes(), errno_ret).map_err(|e| Fail::new(e).with_detail(default.bytes()))?;
     p.foreign_kills_thread = true;
@@ -76,8 +76,8 @@ fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
     let start = read.rules.len();
     let mut conds: heapless::Vec<ArgCmp, MAX_CONDITIONS> = heapless::Vec::new();
     let (mut act, mut errno_ret) = (None, None);
-    j.object(|j, key| match key {
-        b"names" => j.array(|j, _| {
+    j.object(|j, key| by_key!(key,
+        "names" => j.array(|j, _| {
             let name = j.string()?.bytes();
             let call = match (syscall_number(name), i386_only_number(name)) {
                 (Some(nr), _) => (nr, Abi::X86_64),
@@ -86,24 +86,24 @@ fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
             };
             read.rules.push(Rule { nr: call.0, abi: call.1, action: Action::Allow, when: Condition::Always }).map_err(|_| full())
         }),
-        b"action" => {
+        "action" => {
             act = Some(j.string()?);
             Ok(())
-        }
-        b"errnoRet" => {
+        },
+        "errnoRet" => {
             errno_ret = Some(j.u32()?);
             Ok(())
-        }
-        b"args" => j.array(|j, _| {
+        },
+        "args" => j.array(|j, _| {
             let (mut index, mut op, mut value, mut value_two) = (None, None, 0, 0);
             j.object(|j, key| {
-                match key {
-                    b"index" => index = Some(j.u32()?),
-                    b"op" => op = Some(j.string()?),
-                    b"value" => value = j.u64()?,
-                    b"valueTwo" => value_two = j.u64()?,
+                by_key!(key,
+                    "index" => index = Some(j.u32()?),
+                    "op" => op = Some(j.string()?),
+                    "value" => value = j.u64()?,
+                    "valueTwo" => value_two = j.u64()?,
                     _ => j.skip()?,
-                }
+                );
                 Ok(())
             })?;
             let (Some(index), Some(op)) = (index, op) else { return Err(Fail::new("expected index and op")) };
@@ -111,7 +111,7 @@ fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
             conds.push(c).map_err(|_| Fail::new("too many conditions (at most 6)"))
         }),
         _ => j.skip(),
-    })?;
+    ))?;
     let name = act.ok_or_else(|| Fail::new("action: missing (required)"))?;
     let action = action(name.bytes(), errno_ret).map_err(|e| Fail::new(e).with_detail(name.bytes()))?;
     if read.rules.len() == start {
