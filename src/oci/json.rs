@@ -556,7 +556,7 @@ impl<'a> Error<'a> {
     pub fn new(what: &'static str) -> Self {
         with_record(|r| {
             r.path.clear();
-            (r.what, r.detail, r.line, r.column) = (what, None, 0, 0);
+            (r.what, r.detail, r.line, r.column) = (Some(what), None, 0, 0);
         });
         Error { _text: PhantomData }
     }
@@ -576,7 +576,7 @@ impl<'a> Error<'a> {
 
     /// What is wrong, without where.
     pub fn what(&self) -> &'static str {
-        with_record(|r| r.what).unwrap_or("")
+        with_record(|r| r.what).flatten().unwrap_or("")
     }
 
     /// The error as it happened inside `step`.
@@ -606,7 +606,7 @@ impl<'a> Error<'a> {
                     e = e.push(b": ").push(&shown[..len]);
                 }
             }
-            e = e.push(b": ").push(r.what.as_bytes());
+            e = e.push(b": ").push(r.what.unwrap_or("").as_bytes());
             if let Some(len) = r.detail {
                 e = e.push(b" '").push(&r.word[..len]).push(b"'");
             }
@@ -616,9 +616,10 @@ impl<'a> Error<'a> {
     }
 }
 
-/// The error being made: what, the word it is about, where.
+/// The error being made: what, the word it is about, where. All zeros
+/// when none is, so that it takes no room in the binary (.bss).
 struct Record {
-    what: &'static str,
+    what: Option<&'static str>,
     /// The word's length in `word`, when there is one.
     detail: Option<usize>,
     word: [u8; LINE_MAX],
@@ -630,7 +631,7 @@ struct Record {
 
 impl Record {
     const fn new() -> Record {
-        Record { what: "", detail: None, word: [0; LINE_MAX], line: 0, column: 0, path: Path::new() }
+        Record { what: None, detail: None, word: [0; LINE_MAX], line: 0, column: 0, path: Path::new() }
     }
 }
 
@@ -638,19 +639,19 @@ impl Record {
 /// goes up through the arrays and objects around it.
 struct Path {
     room: [u8; PATH_ROOM],
-    /// Where the path starts in `room`.
-    start: usize,
+    /// How many bytes at the end of `room` the path takes.
+    len: usize,
     /// Steps further out did not fit and were dropped.
     cut: bool,
 }
 
 impl Path {
     const fn new() -> Path {
-        Path { room: [0; PATH_ROOM], start: PATH_ROOM, cut: false }
+        Path { room: [0; PATH_ROOM], len: 0, cut: false }
     }
 
     fn clear(&mut self) {
-        self.start = PATH_ROOM;
+        self.len = 0;
         self.cut = false;
     }
 
@@ -658,12 +659,12 @@ impl Path {
     /// is cut there and takes no more.
     fn prepend(&mut self, parts: &[&[u8]]) {
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        if self.cut || len > self.start {
+        if self.cut || len > PATH_ROOM - self.len {
             self.cut = true;
             return;
         }
-        self.start -= len;
-        let mut at = self.start;
+        self.len += len;
+        let mut at = PATH_ROOM - self.len;
         for part in parts {
             self.room[at..at + part.len()].copy_from_slice(part);
             at += part.len();
@@ -673,7 +674,7 @@ impl Path {
     /// Writes the path as shown (`a.b[3]`, `...b[3]` when cut) to `out`;
     /// returns its length.
     fn show(&self, out: &mut [u8; PATH_ROOM + 3]) -> usize {
-        let path = &self.room[self.start..];
+        let path = &self.room[PATH_ROOM - self.len..];
         let path = path.strip_prefix(b".").unwrap_or(path);
         let dots: &[u8] = if self.cut { b"..." } else { b"" };
         out[..dots.len()].copy_from_slice(dots);
@@ -700,7 +701,7 @@ fn with_record<R>(f: impl FnOnce(&mut Record) -> R) -> Option<R> {
 
 impl core::fmt::Debug for Error<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        with_record(|r| write!(f, "json::Error({:?} at {}:{})", r.what, r.line, r.column)).unwrap_or(Ok(()))
+        with_record(|r| write!(f, "json::Error({:?} at {}:{})", r.what.unwrap_or(""), r.line, r.column)).unwrap_or(Ok(()))
     }
 }
 
