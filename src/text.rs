@@ -117,9 +117,62 @@ impl Line {
     }
 }
 
+/// `match` on a name (a JSON member's key, a word of a vocabulary), the
+/// arms' names looked up in one packed list (`pick`) and the arm then
+/// chosen by its number:
+/// `by_key!(key, "path" => .., "args" | "env" => .., _ => j.skip())`.
+/// (A `match` on byte strings compiles to a compare and a branch per byte
+/// of each name, several times the size of the list.)
+#[macro_export]
+macro_rules! by_key {
+    ($key:expr, $($first:literal $(| $more:literal)* => $arm:expr,)* _ => $other:expr $(,)?) => {{
+        let arm = $crate::text::pick($key, concat!($($first, $("|", $more,)* " ",)*));
+        #[allow(unused_assignments)]
+        let mut n = 0usize;
+        // An arm may `return`.
+        #[allow(unreachable_code, clippy::diverging_sub_expression)]
+        let value = 'arms: {
+            $(
+                if arm == n {
+                    break 'arms ($arm);
+                }
+                n += 1;
+            )*
+            $other
+        };
+        value
+    }};
+}
+
+/// Which arm of `names` names `key`: `names` is the arms' names, each
+/// arm's alternatives joined by `|`, each arm ended by a space (as
+/// `by_key!` writes it); one past the last arm when none does.
+#[inline(never)]
+pub fn pick(key: &[u8], names: &str) -> usize {
+    let (mut arm, mut start) = (0, 0);
+    for (i, &c) in names.as_bytes().iter().enumerate() {
+        if c == b' ' || c == b'|' {
+            if &names.as_bytes()[start..i] == key {
+                return arm;
+            }
+            start = i + 1;
+            arm += usize::from(c == b' ');
+        }
+    }
+    arm
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn by_key_picks_the_arm_of_a_name() {
+        let arm = |key: &[u8]| crate::by_key!(key, "a" => 1, "bc" | "d" => 2, "" => 3, _ => 0);
+        assert_eq!([arm(b"a"), arm(b"bc"), arm(b"d"), arm(b""), arm(b"b"), arm(b"bcd"), arm(b"a|")], [1, 2, 2, 3, 0, 0, 0]);
+        assert_eq!(pick(b"x", "a b|c "), 2);
+        assert_eq!(pick(b"c", "a b|c "), 1);
+    }
 
     #[test]
     fn numbers() {

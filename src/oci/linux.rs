@@ -24,7 +24,7 @@ const NAMESPACE_TYPES: [(&[u8], u32); 8] = [
 
 /// `linux`.
 pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "namespaces" => {
             // A member given twice: the last one counts, as in runc's Go.
             m.c.namespaces = 0;
@@ -61,7 +61,7 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             m.c.sysctls.push(Sysctl { key, value }).map_err(|_| Fail::new("too many sysctls (at most 32)"))
         }),
         "devices" => j.array(|j, _| device(j, m)),
-        "personality" => j.object(|j, key| by_key!(key,
+        "personality" => j.object(|j, key| crate::by_key!(key,
             "domain" => {
                 let d = j.string()?;
                 m.c.personality = Some(parse_personality(d.bytes()).ok_or_else(|| Fail::new("expected LINUX or LINUX32").with_detail(d.bytes()))?);
@@ -72,12 +72,12 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         )),
         "timeOffsets" => j.object(|j, key| {
             let offsets = m.c.time_offsets.get_or_insert_with(TimeOffsets::default);
-            let clock = by_key!(key,
+            let clock = crate::by_key!(key,
                 "monotonic" => &mut offsets.monotonic,
                 "boottime" => &mut offsets.boottime,
                 _ => return Err(Fail::new("expected monotonic or boottime").with_detail(key)),
             );
-            j.object(|j, key| by_key!(key,
+            j.object(|j, key| crate::by_key!(key,
                 "secs" => {
                     clock.0 = j.i64()?;
                     Ok(())
@@ -120,7 +120,7 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 /// than make.
 fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut bit, mut path) = (None, None);
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "type" => {
             let name = j.string()?;
             let b = NAMESPACE_TYPES.iter().find(|(n, _)| *n == name.bytes()).map(|(_, b)| *b);
@@ -155,7 +155,7 @@ fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 fn id_map(j: &mut Json<'static>, maps: &mut heapless::Vec<IdMap, MAX_ID_MAPS>) -> Result<(), Fail> {
     let (mut inside, mut outside, mut count) = (None, None, None);
     j.object(|j, key| {
-        let field = by_key!(key,
+        let field = crate::by_key!(key,
             "containerID" => &mut inside,
             "hostID" => &mut outside,
             "size" => &mut count,
@@ -179,7 +179,7 @@ fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut path, mut kind, mut major, mut minor) = (None, None, None, None);
     let (mut file_mode, mut uid, mut gid) = (None, None, None);
     j.object(|j, key| {
-        by_key!(key,
+        crate::by_key!(key,
             "path" => path = Some(absolute(j)?),
             "type" => {
                 let t = j.string()?;

@@ -10,28 +10,6 @@
 //! from the file's (the root joined to the bundle, variable names, the
 //! user) go in a fixed arena.
 
-/// `match` on a member's key, the arms' names looked up in one packed
-/// list (`pick`) and the arm then chosen by its number:
-/// `by_key!(key, "path" => .., "args" | "env" => .., _ => j.skip())`.
-/// (A `match` on byte strings compiles to a compare per byte of each
-/// name, several times the size of the list.)
-macro_rules! by_key {
-    ($key:expr, $($first:literal $(| $more:literal)* => $arm:expr,)* _ => $other:expr $(,)?) => {{
-        let arm = $crate::oci::pick($key, concat!($($first, $("|", $more,)* " ",)*));
-        #[allow(unused_assignments)]
-        let mut n = 0usize;
-        'arms: {
-            $(
-                if arm == n {
-                    break 'arms ($arm);
-                }
-                n += 1;
-            )*
-            $other
-        }
-    }};
-}
-
 pub mod json;
 mod linux;
 mod mounts;
@@ -125,7 +103,7 @@ pub fn fill(
     let mut m = Map { c, arena, dir, seen: 0, dev: false };
     let mut json = Json::new(text);
     json.object(|j, key| {
-        by_key!(key,
+        crate::by_key!(key,
             "ociVersion" => oci_version(j, &mut m),
             "root" => root(j, &mut m),
             "process" => process::process(j, &mut m),
@@ -230,7 +208,7 @@ fn oci_version(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 
 /// `root`: `path` (relative to the bundle) and `readonly`.
 fn root(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "path" => {
             let path = j.string()?;
             if path.bytes().is_empty() {
@@ -286,24 +264,6 @@ pub fn unsupported(j: &mut Json<'static>) -> Result<(), Fail> {
         Kind::Number => false,
     };
     if empty { Ok(()) } else { Err(Fail::new("not supported")) }
-}
-
-/// Which arm of `names` names `key`: `names` is the arms' names, each
-/// arm's alternatives joined by `|`, each arm ended by a space (as
-/// `by_key!` writes it); one past the last arm when none does.
-#[inline(never)]
-pub fn pick(key: &[u8], names: &str) -> usize {
-    let (mut arm, mut start) = (0, 0);
-    for (i, &c) in names.as_bytes().iter().enumerate() {
-        if c == b' ' || c == b'|' {
-            if &names.as_bytes()[start..i] == key {
-                return arm;
-            }
-            start = i + 1;
-            arm += usize::from(c == b' ');
-        }
-    }
-    arm
 }
 
 /// An absolute path in the container, as the spec wants for `cwd`, mount

@@ -38,7 +38,7 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut destination, mut fstype, mut source): (Option<ZStr<'static>>, Option<ZStr<'static>>, Option<ZStr<'static>>) =
         (None, None, None);
     let mut words: heapless::Vec<ZStr<'static>, 32> = heapless::Vec::new();
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "destination" => {
             destination = Some(absolute(j)?);
             Ok(())

@@ -11,7 +11,7 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     m.seen |= SEEN_PROCESS;
     // No `capabilities`: none at all, as runc and crun read it.
     m.c.process.capabilities = Some(Capabilities::default());
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "args" => {
             // `clear` left the words empty, in place.
             let Payload::Words(words) = &mut m.c.process.args else { return j.skip() };
@@ -76,7 +76,7 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         "ioPriority" => {
             let (mut class, mut priority) = (None, 4);
             j.object(|j, key| {
-                by_key!(key,
+                crate::by_key!(key,
                     "class" => {
                         let c = j.string()?;
                         class = Some(io_class(c.bytes()).ok_or_else(|| Fail::new("expected IOPRIO_CLASS_RT, _BE or _IDLE").with_detail(c.bytes()))?);
@@ -91,7 +91,7 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             Ok(())
         },
         "execCPUAffinity" => j.object(|j, key| {
-            let set = by_key!(key,
+            let set = crate::by_key!(key,
                 "initial" => &mut m.c.process.cpu_affinity.initial,
                 "final" => &mut m.c.process.cpu_affinity.at_exec,
                 _ => return j.skip(),
@@ -110,7 +110,7 @@ fn scheduler(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let mut s = Scheduler::default();
     let mut policy = None;
     j.object(|j, key| {
-        by_key!(key,
+        crate::by_key!(key,
             "policy" => {
                 let p = j.string()?;
                 policy = Some(sched_policy(p.bytes()).ok_or_else(|| Fail::new("unknown scheduling policy").with_detail(p.bytes()))?);
@@ -149,7 +149,7 @@ fn env(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 fn user(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut uid, mut gid) = (0, 0);
     let mut groups = heapless::Vec::new();
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "uid" => {
             uid = id(j)?;
             Ok(())
@@ -191,7 +191,7 @@ fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         return Ok(());
     }
     j.object(|j, key| {
-        let set = by_key!(key,
+        let set = crate::by_key!(key,
             "bounding" => &mut caps.bounding,
             "effective" => &mut caps.effective,
             "inheritable" => &mut caps.inheritable,
@@ -219,7 +219,7 @@ fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 /// One of `rlimits`: `type` (`RLIMIT_*`), `soft`, `hard`.
 fn rlimit(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut resource, mut soft, mut hard) = (None, None, None);
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "type" => {
             let name = j.string()?;
             let r = name.bytes().strip_prefix(b"RLIMIT_").and_then(rlimit_resource);
@@ -269,7 +269,7 @@ pub fn hooks(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 fn hook(j: &mut Json<'static>, m: &mut Map<'_>, point: HookPoint) -> Result<(), Fail> {
     let hooks = &mut m.c.hooks;
     let (mut path, mut args, mut env, mut timeout) = (None, None, None, None);
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "path" => {
             path = Some(absolute(j)?);
             Ok(())

@@ -24,7 +24,7 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         return unsupported(j);
     }
     let r = &mut m.c.resources;
-    j.object(|j, section| by_key!(section,
+    j.object(|j, section| crate::by_key!(section,
         "memory" | "pids" | "cpu" | "blockIO" | "network" => {
             let (mut quota, mut period) = (None, None);
             j.object(|j, key| {
@@ -37,7 +37,7 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                     name[section.len() + 1..].copy_from_slice(key);
                     name
                 });
-                by_key!(name,
+                crate::by_key!(name,
                     "memory.limit" => r.memory_max = number(j, Num::Limit)?,
                     "memory.swap" => r.memory_swap = number(j, Num::Limit)?,
                     "memory.reservation" => r.memory_reservation = number(j, Num::Limit)?,
@@ -80,7 +80,7 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         },
         "hugepageLimits" => j.array(|j, _| {
             let (mut page_size, mut bytes) = (None, None);
-            j.object(|j, key| by_key!(key,
+            j.object(|j, key| crate::by_key!(key,
                 "pageSize" => {
                     page_size = Some(word(j, hugepage_size_ok, "expected a huge page size such as 2MB or 1GB")?);
                     Ok(())
@@ -96,7 +96,7 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 return Err(Fail::new("expected an rdma device name").with_detail(device));
             }
             let mut rdma = Rdma { device, hca_handles: None, hca_objects: None };
-            j.object(|j, key| by_key!(key,
+            j.object(|j, key| crate::by_key!(key,
                 "hcaHandles" => set(&mut rdma.hca_handles, Some(j.u32()?)),
                 "hcaObjects" => set(&mut rdma.hca_objects, Some(j.u32()?)),
                 _ => j.skip(),
@@ -118,7 +118,7 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 /// One of `network.priorities`: `name` and `priority`.
 fn net_priority(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), Fail> {
     let (mut interface, mut priority) = (None, None);
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "name" => {
             interface = Some(word(j, cgroup_word_ok, "expected an interface name")?);
             Ok(())
@@ -136,7 +136,7 @@ fn net_priority(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(),
 fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option<BlkioLimit>) -> Result<(), Fail> {
     let (mut major, mut minor) = (None, None);
     let mut values: [Option<u64>; 2] = [None, None];
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "major" => set(&mut major, Some(device_number(j, MAX_MAJOR)?)),
         "minor" => set(&mut minor, Some(device_number(j, MAX_MINOR)?)),
         "rate" => match limit {
@@ -168,7 +168,7 @@ fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option
 fn device_rule(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), Fail> {
     let mut rule = DeviceRule { allow: false, kind: b'a', major: None, minor: None, access: DENY_ALL.access };
     let mut allow = None;
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "allow" => set(&mut allow, Some(j.bool()?)),
         "type" => {
             let t = j.string()?;

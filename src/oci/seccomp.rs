@@ -29,7 +29,7 @@ pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     }
     let [p, read] = profiles()?;
     let (mut default, mut errno_ret) = (None, None);
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "defaultAction" => {
             default = Some(j.string()?);
             Ok(())
@@ -76,7 +76,7 @@ fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
     let start = read.rules.len();
     let mut conds: heapless::Vec<ArgCmp, MAX_CONDITIONS> = heapless::Vec::new();
     let (mut act, mut errno_ret) = (None, None);
-    j.object(|j, key| by_key!(key,
+    j.object(|j, key| crate::by_key!(key,
         "names" => j.array(|j, _| {
             let name = j.string()?.bytes();
             let call = match (syscall_number(name), i386_only_number(name)) {
@@ -97,7 +97,7 @@ fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
         "args" => j.array(|j, _| {
             let (mut index, mut op, mut value, mut value_two) = (None, None, 0, 0);
             j.object(|j, key| {
-                by_key!(key,
+                crate::by_key!(key,
                     "index" => index = Some(j.u32()?),
                     "op" => op = Some(j.string()?),
                     "value" => value = j.u64()?,

@@ -18,17 +18,17 @@ pub fn action_by_name(name: &[u8], errno_ret: Option<u32>) -> Result<Action, &'s
         None => EPERM,
         Some(n) => u16::try_from(n).map_err(|_| "errnoRet is more than 65535")?,
     };
-    let action = match name {
-        b"SCMP_ACT_ERRNO" => return Ok(Action::Errno(data)),
-        b"SCMP_ACT_TRACE" => return Ok(Action::Trace(data)),
-        b"SCMP_ACT_ALLOW" => Action::Allow,
-        b"SCMP_ACT_KILL" | b"SCMP_ACT_KILL_THREAD" => Action::KillThread,
-        b"SCMP_ACT_KILL_PROCESS" => Action::Kill,
-        b"SCMP_ACT_TRAP" => Action::Trap,
-        b"SCMP_ACT_LOG" => Action::Log,
-        b"SCMP_ACT_NOTIFY" => Action::Notify,
+    let action = crate::by_key!(name,
+        "SCMP_ACT_ERRNO" => return Ok(Action::Errno(data)),
+        "SCMP_ACT_TRACE" => return Ok(Action::Trace(data)),
+        "SCMP_ACT_ALLOW" => Action::Allow,
+        "SCMP_ACT_KILL" | "SCMP_ACT_KILL_THREAD" => Action::KillThread,
+        "SCMP_ACT_KILL_PROCESS" => Action::Kill,
+        "SCMP_ACT_TRAP" => Action::Trap,
+        "SCMP_ACT_LOG" => Action::Log,
+        "SCMP_ACT_NOTIFY" => Action::Notify,
         _ => return Err("unknown seccomp action"),
-    };
+    );
     match errno_ret {
         Some(_) => Err("errnoRet is only for SCMP_ACT_ERRNO and SCMP_ACT_TRACE"),
         None => Ok(action),
@@ -39,16 +39,16 @@ pub fn action_by_name(name: &[u8], errno_ret: Option<u32>) -> Result<Action, &'s
 /// `valueTwo` (`MASKED_EQ`'s value; its `value` is the mask).
 pub fn arg_cmp(index: u32, op: &[u8], value: u64, value_two: u64) -> Result<ArgCmp, &'static str> {
     let arg = u8::try_from(index).ok().filter(|&i| i < 6).ok_or("index is more than 5")?;
-    let op = match op {
-        b"SCMP_CMP_MASKED_EQ" => return Ok(ArgCmp::masked_eq(arg, value, value_two)),
-        b"SCMP_CMP_EQ" => Op::Eq,
-        b"SCMP_CMP_NE" => Op::Ne,
-        b"SCMP_CMP_LT" => Op::Lt,
-        b"SCMP_CMP_LE" => Op::Le,
-        b"SCMP_CMP_GT" => Op::Gt,
-        b"SCMP_CMP_GE" => Op::Ge,
+    let op = crate::by_key!(op,
+        "SCMP_CMP_MASKED_EQ" => return Ok(ArgCmp::masked_eq(arg, value, value_two)),
+        "SCMP_CMP_EQ" => Op::Eq,
+        "SCMP_CMP_NE" => Op::Ne,
+        "SCMP_CMP_LT" => Op::Lt,
+        "SCMP_CMP_LE" => Op::Le,
+        "SCMP_CMP_GT" => Op::Gt,
+        "SCMP_CMP_GE" => Op::Ge,
         _ => return Err("unknown seccomp operator"),
-    };
+    );
     Ok(ArgCmp::new(arg, op, value))
 }
 
@@ -85,13 +85,13 @@ impl Profile {
     /// `SECCOMP_FILTER_FLAG_TSYNC` has no effect: nsinit's process has one
     /// thread when it loads the filter.
     pub fn add_flag(&mut self, name: &[u8]) -> Result<(), &'static str> {
-        self.flags |= match name {
-            b"SECCOMP_FILTER_FLAG_TSYNC" => 0,
-            b"SECCOMP_FILTER_FLAG_LOG" => SECCOMP_FILTER_FLAG_LOG,
-            b"SECCOMP_FILTER_FLAG_SPEC_ALLOW" => SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-            b"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" => SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+        self.flags |= crate::by_key!(name,
+            "SECCOMP_FILTER_FLAG_TSYNC" => 0,
+            "SECCOMP_FILTER_FLAG_LOG" => SECCOMP_FILTER_FLAG_LOG,
+            "SECCOMP_FILTER_FLAG_SPEC_ALLOW" => SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+            "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" => SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
             _ => return Err("unknown seccomp flag"),
-        };
+        );
         Ok(())
     }
 }
