@@ -60,8 +60,19 @@ pub struct Json<'a> {
     values: usize,
 }
 
-/// What `object` calls for each member.
-type Member<'a, 'f> = dyn FnMut(&mut Json<'a>, &'a [u8]) -> Result<(), Error<'a>> + 'f;
+/// What `object` calls for each member (with its key) and `array` for
+/// each element (with its index): the caller's closure, behind a trait of
+/// one method. As a `dyn FnMut` each closure would also bring a
+/// `call_once` and a longer table into the binary, for nothing.
+trait Each<'a, K> {
+    fn each(&mut self, json: &mut Json<'a>, at: K) -> Result<(), Error<'a>>;
+}
+
+impl<'a, K, F: FnMut(&mut Json<'a>, K) -> Result<(), Error<'a>>> Each<'a, K> for F {
+    fn each(&mut self, json: &mut Json<'a>, at: K) -> Result<(), Error<'a>> {
+        self(json, at)
+    }
+}
 
 /// Error texts used in more than one place.
 const END: &str = "unexpected end of the text";
@@ -111,7 +122,7 @@ impl<'a> Json<'a> {
 
     /// Reads an array of strings, calling `each` with each one (`string`).
     pub fn strings(&mut self, mut each: impl FnMut(ZStr<'a>) -> Result<(), Error<'a>>) -> Result<(), Error<'a>> {
-        self.array_dyn(&mut |json, _| each(json.string()?))
+        self.array(|json, _| each(json.string()?))
     }
 
     /// Reads a string, unescaped and NUL-terminated in place. Since the
@@ -175,8 +186,8 @@ impl<'a> Json<'a> {
     /// Skips one value of any kind, validating it fully.
     pub fn skip(&mut self) -> Result<(), Error<'a>> {
         match self.peek()? {
-            Kind::Object => self.object_dyn(&mut |json, _| json.skip()),
-            Kind::Array => self.array_dyn(&mut |json, _| json.skip()),
+            Kind::Object => self.object(|json, _| json.skip()),
+            Kind::Array => self.array(|json, _| json.skip()),
             Kind::String => self.scan_string().map(drop),
             Kind::Number => self.number().map(drop),
             Kind::Bool => self.bool().map(drop),
@@ -194,7 +205,7 @@ impl<'a> Json<'a> {
 
     // Not generic, so that each caller's closure costs a call, not a copy
     // of the loop.
-    fn object_dyn(&mut self, member: &mut Member<'a, '_>) -> Result<(), Error<'a>> {
+    fn object_dyn(&mut self, member: &mut dyn Each<'a, &'a [u8]>) -> Result<(), Error<'a>> {
         if self.peek()? != Kind::Object {
             return Err(Error::new("expected an object"));
         }
@@ -211,7 +222,7 @@ impl<'a> Json<'a> {
                 }
                 self.take(1);
                 let values = self.values;
-                member(self, key).map_err(|e| e.inside(Step::Key(key)))?;
+                member.each(self, key).map_err(|e| e.inside(Step::Key(key)))?;
                 if self.values == values {
                     self.skip()?;
                 }
@@ -226,7 +237,7 @@ impl<'a> Json<'a> {
         Ok(())
     }
 
-    fn array_dyn(&mut self, element: &mut dyn FnMut(&mut Json<'a>, usize) -> Result<(), Error<'a>>) -> Result<(), Error<'a>> {
+    fn array_dyn(&mut self, element: &mut dyn Each<'a, usize>) -> Result<(), Error<'a>> {
         if self.peek()? != Kind::Array {
             return Err(Error::new("expected an array"));
         }
@@ -235,7 +246,7 @@ impl<'a> Json<'a> {
             let mut index = 0;
             loop {
                 let values = self.values;
-                element(self, index).map_err(|e| e.inside(Step::Index(index)))?;
+                element.each(self, index).map_err(|e| e.inside(Step::Index(index)))?;
                 if self.values == values {
                     self.skip()?;
                 }
