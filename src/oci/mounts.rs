@@ -68,16 +68,15 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let destination = destination.ok_or_else(|| Fail::new("destination: missing (required)"))?;
     let kind = fstype.map_or(&b""[..], |t| t.bytes());
     let dst = destination.bytes();
-    let is = |set: &[&[u8]]| words.iter().all(|w| set.contains(&w.bytes()));
-    match (kind, dst) {
-        (b"tmpfs", b"/dev") if is(&DEV) => {
-            m.dev = true;
-            return m.c.mounts.push(Mount::new(MountKind::Dev, destination)).map_err(|_| Fail::new("too many mounts (at most 64)"));
-        }
-        // Made with the /dev above.
-        (b"devpts", b"/dev/pts") if m.dev && is(&DEV_PTS) => return Ok(()),
-        (b"tmpfs", b"/dev/shm") if m.dev && is(&DEV_SHM) => return Ok(()),
-        _ => {}
+    // runc's mount of type `t` on `d` with options from `set` only.
+    let runcs = |t: &[u8], d: &[u8], set: &[&[u8]]| kind == t && dst == d && words.iter().all(|w| set.contains(&w.bytes()));
+    if runcs(b"tmpfs", b"/dev", &DEV) {
+        m.dev = true;
+        return m.c.mounts.push(Mount::new(MountKind::Dev, destination)).map_err(|_| Fail::new("too many mounts (at most 64)"));
+    }
+    // Made with the /dev above.
+    if m.dev && (runcs(b"devpts", b"/dev/pts", &DEV_PTS) || runcs(b"tmpfs", b"/dev/shm", &DEV_SHM)) {
+        return Ok(());
     }
     let mut mount = match fstype {
         Some(t) => Mount::of_type(t, destination),
