@@ -53,29 +53,11 @@ const HELP_PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/help.lz"));
 #[cfg(feature = "help")]
 const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help.len"));
 
-/// Writes the `--help` text: src/help.txt, unpacked from build.rs's
-/// packing (a byte below 0x80 is itself; a pair with the top bit set copies
-/// `3 + bits 12..15` bytes from `1 + bits 0..12` bytes back).
+/// Writes the `--help` text: src/help.txt, unpacked (`text::unpack`).
 #[cfg(feature = "help")]
 fn help() {
     let mut text = [0u8; HELP_LEN];
-    let mut n: usize = 0;
-    let mut packed = HELP_PACKED.iter();
-    while let Some(&b) = packed.next() {
-        let (back, len) = match b {
-            0..0x80 => (0, 1),
-            _ => {
-                let pair = usize::from(u16::from_be_bytes([b, packed.next().copied().unwrap_or(0)]));
-                ((pair & 0xfff) + 1, 3 + ((pair >> 12) & 7))
-            }
-        };
-        for _ in 0..len {
-            let byte = if back == 0 { Some(b) } else { n.checked_sub(back).and_then(|from| text.get(from)).copied() };
-            let (Some(byte), Some(slot)) = (byte, text.get_mut(n)) else { break };
-            *slot = byte;
-            n += 1;
-        }
-    }
+    let n = text::unpack(HELP_PACKED, &mut text);
     sys::write_all(1, text.get(..n).unwrap_or_default());
 }
 /// The core build leaves the 6 KiB of text out (issue 13's 48 KiB budget)

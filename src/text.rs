@@ -162,6 +162,33 @@ pub fn pick(key: &[u8], names: &str) -> usize {
     arm
 }
 
+
+/// Unpacks `packed`, as build.rs's `pack` made it, into `out`; returns the
+/// length unpacked. A byte below 0x80 is itself; a pair of bytes
+/// (big-endian) with the top bit set copies `3 + bits 12..15` bytes from
+/// `1 + bits 0..12` bytes back. What would not fit in `out` is left out.
+#[inline(never)]
+pub fn unpack(packed: &[u8], out: &mut [u8]) -> usize {
+    let mut n: usize = 0;
+    let mut packed = packed.iter();
+    while let Some(&b) = packed.next() {
+        let (back, len) = match b {
+            0..0x80 => (0, 1),
+            _ => {
+                let pair = usize::from(u16::from_be_bytes([b, packed.next().copied().unwrap_or(0)]));
+                ((pair & 0xfff) + 1, 3 + ((pair >> 12) & 7))
+            }
+        };
+        for _ in 0..len {
+            let byte = if back == 0 { Some(b) } else { n.checked_sub(back).and_then(|from| out.get(from)).copied() };
+            let (Some(byte), Some(slot)) = (byte, out.get_mut(n)) else { break };
+            *slot = byte;
+            n += 1;
+        }
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,156 +4,16 @@
 
 use crate::error::Error;
 use crate::sys::{self, ZStr};
-use crate::text::ZBuf;
+use crate::text::{self, ZBuf};
 use linux_raw_sys::general::{O_CLOEXEC, O_CREAT, O_EXCL, O_WRONLY};
 
-/// Up to the `/dev/pts` mount's data, which `--rootless` ends before
-/// `gid=5` (the tty group may not be mapped).
-const HEAD: &str = r#"{
-	"ociVersion": "1.2.0",
-	"process": {
-		"terminal": true,
-		"user": {
-			"uid": 0,
-			"gid": 0
-		},
-		"args": [
-			"sh"
-		],
-		"env": [
-			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			"TERM=xterm"
-		],
-		"cwd": "/",
-		"capabilities": {
-			"bounding": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
-			"effective": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
-			"permitted": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
-			"ambient": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
-		},
-		"rlimits": [
-			{
-				"type": "RLIMIT_NOFILE",
-				"hard": 1024,
-				"soft": 1024
-			}
-		],
-		"noNewPrivileges": true
-	},
-	"root": {
-		"path": "rootfs",
-		"readonly": true
-	},
-	"hostname": "nsinit",
-	"mounts": [
-		{
-			"destination": "/proc",
-			"type": "proc",
-			"source": "proc"
-		},
-		{
-			"destination": "/dev",
-			"type": "tmpfs",
-			"source": "tmpfs",
-			"options": ["nosuid", "strictatime", "mode=755", "size=65536k"]
-		},
-		{
-			"destination": "/dev/pts",
-			"type": "devpts",
-			"source": "devpts",
-			"options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620""#;
+/// The text, packed by build.rs from src/oci/template_text.rs.
+const PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/template.lz"));
+/// Where each of its parts (`PARTS`) ends.
+const ENDS: [usize; PARTS.len()] = include!(concat!(env!("OUT_DIR"), "/template.ends"));
+const LEN: usize = ENDS[PARTS.len() - 1];
 
-/// The rest of `/dev/pts`, `/dev/shm` and `/dev/mqueue`.
-const DEV: &str = r#"]
-		},
-		{
-			"destination": "/dev/shm",
-			"type": "tmpfs",
-			"source": "shm",
-			"options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]
-		},
-		{
-			"destination": "/dev/mqueue",
-			"type": "mqueue",
-			"source": "mqueue",
-			"options": ["nosuid", "noexec", "nodev"]
-		},
-"#;
-
-/// `/sys` and the cgroups, then `linux` up to its first namespace: the same with and without root.
-const SYS: &str = r#"		{
-			"destination": "/sys",
-			"type": "sysfs",
-			"source": "sysfs",
-			"options": ["nosuid", "noexec", "nodev", "ro"]
-		},
-		{
-			"destination": "/sys/fs/cgroup",
-			"type": "cgroup",
-			"source": "cgroup",
-			"options": ["nosuid", "noexec", "nodev", "relatime", "ro"]
-		}
-	],
-	"linux": {
-		"namespaces": [
-			{"type": "pid"},
-"#;
-
-/// The rest of `linux` as root has it: its own network, runc's device rule.
-const ROOT_LINUX: &str = r#"			{"type": "network"},
-			{"type": "ipc"},
-			{"type": "uts"},
-			{"type": "mount"}
-		],
-		"resources": {
-			"devices": [
-				{
-					"allow": false,
-					"access": "rwm"
-				}
-			]
-		},
-"#;
-
-/// Without root: a user namespace with the caller as root, the host's
-/// network. (`runc spec --rootless` binds the host's `/sys` with `rbind`,
-/// `nosuid`, `noexec`: nsinit's sysfs mount does that itself where the
-/// kernel refuses a new sysfs.)
-const ROOTLESS_LINUX: &str = r#"			{"type": "ipc"},
-			{"type": "uts"},
-			{"type": "mount"},
-			{"type": "user"}
-		],
-		"uidMappings": [{"containerID": 0, "hostID": "#;
-
-const MIDDLE_ROOTLESS: &str = r#", "size": 1}],
-		"gidMappings": [{"containerID": 0, "hostID": "#;
-
-const END_ROOTLESS: &str = ", \"size\": 1}],\n";
-
-/// The hidden paths, and the end.
-const TAIL: &str = r#"		"maskedPaths": [
-			"/proc/acpi",
-			"/proc/asound",
-			"/proc/kcore",
-			"/proc/keys",
-			"/proc/latency_stats",
-			"/proc/timer_list",
-			"/proc/timer_stats",
-			"/proc/sched_debug",
-			"/sys/firmware",
-			"/proc/scsi"
-		],
-		"readonlyPaths": [
-			"/proc/bus",
-			"/proc/fs",
-			"/proc/irq",
-			"/proc/sys",
-			"/proc/sysrq-trigger"
-		]
-	}
-}
-"#;
+include!("template_text.rs");
 
 /// Writes `DIR/config.json` (`config.json` without `bundle`), refusing to
 /// replace one. `rootless`: for a caller without root, mapped to 0 in a
@@ -172,24 +32,16 @@ pub fn write_spec(bundle: Option<ZStr<'_>>, rootless: bool) -> Result<i32, Error
     let (mut uid, mut gid) = (ZBuf::<12>::new(), ZBuf::<12>::new());
     let _ = uid.push_num(u64::from(sys::getuid()), 10);
     let _ = gid.push_num(u64::from(sys::getgid()), 10);
-    let parts: [&[u8]; 10] = match rootless {
-        false => [HEAD.as_bytes(), b", \"gid=5\"", DEV.as_bytes(), SYS.as_bytes(), ROOT_LINUX.as_bytes(), TAIL.as_bytes(), b"", b"", b"", b""],
-        true => [
-            HEAD.as_bytes(),
-            DEV.as_bytes(),
-            SYS.as_bytes(),
-            ROOTLESS_LINUX.as_bytes(),
-            uid.bytes(),
-            MIDDLE_ROOTLESS.as_bytes(),
-            gid.bytes(),
-            END_ROOTLESS.as_bytes(),
-            TAIL.as_bytes(),
-            b"",
-        ],
-    };
+    let mut text = [0; LEN];
+    text::unpack(PACKED, &mut text);
+    let order: &[usize] = if rootless { &ROOTLESS } else { &ROOT };
     let mut failed = None;
-    for part in parts {
-        let mut rest = part;
+    for &i in order {
+        let mut rest = match i {
+            UID => uid.bytes(),
+            GID => gid.bytes(),
+            _ => part(&text, i),
+        };
         while !rest.is_empty() && failed.is_none() {
             match sys::write(fd, rest) {
                 Ok(0) => failed = Some(sys::Errno::EIO),
@@ -206,9 +58,26 @@ pub fn write_spec(bundle: Option<ZStr<'_>>, rootless: bool) -> Result<i32, Error
     }
 }
 
+/// Part `i` of the unpacked `text`.
+fn part(text: &[u8; LEN], i: usize) -> &[u8] {
+    let start = if i == 0 { 0 } else { ENDS.get(i - 1).copied().unwrap_or(LEN) };
+    text.get(start..ENDS.get(i).copied().unwrap_or(0)).unwrap_or_default()
+}
+
+#[cfg(test)]
+#[test]
+fn unpacks_to_the_parts() {
+    let mut text = [0; LEN];
+    assert_eq!(text::unpack(PACKED, &mut text), LEN);
+    for (i, want) in PARTS.iter().enumerate() {
+        assert_eq!(part(&text, i), want.as_bytes(), "part {i}");
+    }
+    assert!(PACKED.len() < LEN / 2, "{} of {LEN}", PACKED.len());
+}
+
 #[cfg(test)]
 pub fn root_text() -> String {
-    [HEAD, ", \"gid=5\"", DEV, SYS, ROOT_LINUX, TAIL].concat()
+    ROOT.iter().map(|&i| PARTS[i]).collect()
 }
 
 #[cfg(test)]
