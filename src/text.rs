@@ -163,6 +163,13 @@ pub fn pick(key: &[u8], names: &str) -> usize {
 }
 
 
+/// Whether `word` is one of the space-separated `names`: a list of words
+/// as one string, a byte a word where a table of slices takes sixteen.
+#[inline(never)]
+pub fn listed(word: &[u8], names: &str) -> bool {
+    names.split(' ').any(|name| name.as_bytes() == word)
+}
+
 /// Unpacks `packed`, as build.rs's `pack` made it, into `out`; returns the
 /// length unpacked. A byte below 0x80 is itself; a pair of bytes
 /// (big-endian) with the top bit set copies `3 + bits 12..15` bytes from
@@ -199,6 +206,7 @@ mod tests {
         assert_eq!([arm(b"a"), arm(b"bc"), arm(b"d"), arm(b""), arm(b"b"), arm(b"bcd"), arm(b"a|")], [1, 2, 2, 3, 0, 0, 0]);
         assert_eq!(pick(b"x", "a b|c "), 2);
         assert_eq!(pick(b"c", "a b|c "), 1);
+        assert!(listed(b"b", "a b c") && !listed(b"", "a b c") && !listed(b"a b", "a b c"));
     }
 
     #[test]

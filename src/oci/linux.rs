@@ -10,18 +10,6 @@ use linux_raw_sys::general::{
     CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
 };
 
-/// The spec's namespace types.
-const NAMESPACE_TYPES: [(&[u8], u32); 8] = [
-    (b"pid", CLONE_NEWPID),
-    (b"network", CLONE_NEWNET),
-    (b"mount", CLONE_NEWNS),
-    (b"ipc", CLONE_NEWIPC),
-    (b"uts", CLONE_NEWUTS),
-    (b"user", CLONE_NEWUSER),
-    (b"cgroup", CLONE_NEWCGROUP),
-    (b"time", CLONE_NEWTIME),
-];
-
 /// `linux`.
 pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.object(|j, key| crate::by_key!(key,
@@ -123,8 +111,18 @@ fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.object(|j, key| crate::by_key!(key,
         "type" => {
             let name = j.string()?;
-            let b = NAMESPACE_TYPES.iter().find(|(n, _)| *n == name.bytes()).map(|(_, b)| *b);
-            let b = b.ok_or_else(|| Fail::new("unknown namespace type").with_detail(name.bytes()))?;
+            // The spec's namespace types.
+            let b = crate::by_key!(name.bytes(),
+                "pid" => CLONE_NEWPID,
+                "network" => CLONE_NEWNET,
+                "mount" => CLONE_NEWNS,
+                "ipc" => CLONE_NEWIPC,
+                "uts" => CLONE_NEWUTS,
+                "user" => CLONE_NEWUSER,
+                "cgroup" => CLONE_NEWCGROUP,
+                "time" => CLONE_NEWTIME,
+                _ => return Err(Fail::new("unknown namespace type").with_detail(name.bytes())),
+            );
             if m.c.namespaces & b != 0 || m.c.joins(b) {
                 return Err(Fail::new("namespace given twice").with_detail(name.bytes()));
             }

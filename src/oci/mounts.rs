@@ -11,19 +11,20 @@ use super::json::Json;
 use super::{Fail, Map, absolute, unsupported};
 use crate::config::{Mount, MountKind, MountOptions, mount_option};
 use crate::sys::ZStr;
+use crate::text::listed;
 
 /// Option words that are no `mount_option` but a filesystem's own flag,
 /// passed as data. Any other word without `=` is taken for a typo.
-const FS_FLAGS: [&[u8]; 6] = [b"newinstance", b"nsdelegate", b"memory_recursiveprot", b"userxattr", b"noswap", b"favordynmods"];
+const FS_FLAGS: &str = "newinstance nsdelegate memory_recursiveprot userxattr noswap favordynmods";
 
 /// Words of the spec's list that nsinit does not do: an error naming them.
-const NOT_DONE: [&[u8]; 3] = [b"idmap", b"ridmap", b"tmpcopyup"];
+const NOT_DONE: &str = "idmap ridmap tmpcopyup";
 
 /// runc spec's `/dev`, `/dev/pts` and `/dev/shm`, as options: what nsinit's
 /// `/dev` preset makes exactly.
-const DEV: [&[u8]; 4] = [b"nosuid", b"strictatime", b"mode=755", b"size=65536k"];
-const DEV_PTS: [&[u8]; 6] = [b"nosuid", b"noexec", b"newinstance", b"ptmxmode=0666", b"mode=0620", b"gid=5"];
-const DEV_SHM: [&[u8]; 5] = [b"nosuid", b"noexec", b"nodev", b"mode=1777", b"size=65536k"];
+const DEV: &str = "nosuid strictatime mode=755 size=65536k";
+const DEV_PTS: &str = "nosuid noexec newinstance ptmxmode=0666 mode=0620 gid=5";
+const DEV_SHM: &str = "nosuid noexec nodev mode=1777 size=65536k";
 
 /// `mounts`, in order.
 pub fn mounts(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
@@ -54,10 +55,10 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         "options" => j.array(|j, _| {
             let word = j.string()?;
             let w = word.bytes();
-            if NOT_DONE.contains(&w) {
+            if listed(w, NOT_DONE) {
                 return Err(Fail::new("mount option not supported").with_detail(w));
             }
-            if mount_option(w).is_none() && !w.contains(&b'=') && !FS_FLAGS.contains(&w) {
+            if mount_option(w).is_none() && !w.contains(&b'=') && !listed(w, FS_FLAGS) {
                 return Err(Fail::new("unknown mount option").with_detail(w));
             }
             words.push(word).map_err(|_| Fail::new("too many options (at most 32)"))
@@ -69,13 +70,13 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let kind = fstype.map_or(&b""[..], |t| t.bytes());
     let dst = destination.bytes();
     // runc's mount of type `t` on `d` with options from `set` only.
-    let runcs = |t: &[u8], d: &[u8], set: &[&[u8]]| kind == t && dst == d && words.iter().all(|w| set.contains(&w.bytes()));
-    if runcs(b"tmpfs", b"/dev", &DEV) {
+    let runcs = |t: &[u8], d: &[u8], set: &str| kind == t && dst == d && words.iter().all(|w| listed(w.bytes(), set));
+    if runcs(b"tmpfs", b"/dev", DEV) {
         m.dev = true;
         return m.c.mounts.push(Mount::new(MountKind::Dev, destination)).map_err(|_| Fail::new("too many mounts (at most 64)"));
     }
     // Made with the /dev above.
-    if m.dev && (runcs(b"devpts", b"/dev/pts", &DEV_PTS) || runcs(b"tmpfs", b"/dev/shm", &DEV_SHM)) {
+    if m.dev && (runcs(b"devpts", b"/dev/pts", DEV_PTS) || runcs(b"tmpfs", b"/dev/shm", DEV_SHM)) {
         return Ok(());
     }
     let mut mount = match fstype {
