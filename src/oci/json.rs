@@ -611,10 +611,9 @@ impl<'a> Error<'a> {
             if r.line != 0 {
                 e = e.push(b":").push_u64(r.line.into()).push(b":").push_u64(r.column.into());
             } else {
-                let mut shown = [0; PATH_ROOM + 3];
-                let len = r.path.show(&mut shown);
-                if len > 0 {
-                    e = e.push(b": ").push(&shown[..len]);
+                let (dots, path) = r.path.shown();
+                if !dots.is_empty() || !path.is_empty() {
+                    e = e.push(b": ").push(dots).push(path);
                 }
             }
             e = e.push(b": ").push(r.what.unwrap_or("").as_bytes());
@@ -682,15 +681,12 @@ impl Path {
         }
     }
 
-    /// Writes the path as shown (`a.b[3]`, `...b[3]` when cut) to `out`;
-    /// returns its length.
-    fn show(&self, out: &mut [u8; PATH_ROOM + 3]) -> usize {
+    /// The path as shown, in two parts: `...` when it was cut, then the
+    /// steps (`a.b[3]`).
+    fn shown(&self) -> (&'static [u8], &[u8]) {
         let path = &self.room[PATH_ROOM - self.len..];
         let path = path.strip_prefix(b".").unwrap_or(path);
-        let dots: &[u8] = if self.cut { b"..." } else { b"" };
-        out[..dots.len()].copy_from_slice(dots);
-        out[dots.len()..dots.len() + path.len()].copy_from_slice(path);
-        dots.len() + path.len()
+        (if self.cut { b"..." } else { b"" }, path)
     }
 }
 
