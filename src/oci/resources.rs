@@ -56,11 +56,20 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                     "cpu.mems" => r.cpuset_mems = list(j)?,
                     "blockIO.weight" => r.blkio_weight = number(j, Num::Weight)?,
                     "blockIO.leafWeight" => r.blkio_leaf_weight = number(j, Num::Weight)?,
-                    "blockIO.weightDevice" => j.array(|j, _| block_device(j, r, None))?,
-                    "blockIO.throttleReadBpsDevice" => j.array(|j, _| block_device(j, r, Some(BlkioLimit::ReadBps)))?,
-                    "blockIO.throttleWriteBpsDevice" => j.array(|j, _| block_device(j, r, Some(BlkioLimit::WriteBps)))?,
-                    "blockIO.throttleReadIOPSDevice" => j.array(|j, _| block_device(j, r, Some(BlkioLimit::ReadIops)))?,
-                    "blockIO.throttleWriteIOPSDevice" => j.array(|j, _| block_device(j, r, Some(BlkioLimit::WriteIops)))?,
+                    "blockIO.weightDevice"
+                    | "blockIO.throttleReadBpsDevice"
+                    | "blockIO.throttleWriteBpsDevice"
+                    | "blockIO.throttleReadIOPSDevice"
+                    | "blockIO.throttleWriteIOPSDevice" => {
+                        let limit = crate::by_key!(key,
+                            "throttleReadBpsDevice" => Some(BlkioLimit::ReadBps),
+                            "throttleWriteBpsDevice" => Some(BlkioLimit::WriteBps),
+                            "throttleReadIOPSDevice" => Some(BlkioLimit::ReadIops),
+                            "throttleWriteIOPSDevice" => Some(BlkioLimit::WriteIops),
+                            _ => None,
+                        );
+                        j.array(|j, _| block_device(j, r, limit))?
+                    },
                     "network.classID" => r.net_class_id = number(j, Num::U32)?,
                     "network.priorities" => j.array(|j, _| net_priority(j, r))?,
                     // memory's `kernel` and `kernelTCP` are gone from the
