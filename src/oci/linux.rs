@@ -19,8 +19,10 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             m.seen |= SEEN_NAMESPACES;
             j.array(|j, _| namespace(j, m))
         },
-        "uidMappings" => j.array(|j, _| id_map(j, &mut m.c.uid_maps)),
-        "gidMappings" => j.array(|j, _| id_map(j, &mut m.c.gid_maps)),
+        "uidMappings" | "gidMappings" => {
+            let maps = if key == b"uidMappings" { &mut m.c.uid_maps } else { &mut m.c.gid_maps };
+            j.array(|j, _| id_map(j, maps))
+        },
         "cgroupsPath" => {
             let path = j.string()?;
             if path.bytes().is_empty() {
