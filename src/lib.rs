@@ -57,6 +57,7 @@ const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help.len"));
 /// packing (a byte below 0x80 is itself; a pair with the top bit set copies
 /// `3 + bits 12..15` bytes from `1 + bits 0..12` bytes back).
 #[cfg(feature = "help")]
+#[inline(never)]
 fn help() {
     let mut text = [0u8; HELP_LEN];
     let mut n: usize = 0;
@@ -168,6 +169,7 @@ fn start(args: rt::Args) -> Result<i32, Error> {
 /// `nsinit run` and `--bundle`: the container is the bundle's (`run` is
 /// the next issue's `create`, then `start` and a wait: `container::run`).
 #[cfg(feature = "oci")]
+#[inline(never)]
 fn bundle(
     request: config::BundleRequest<'static>,
     payload: Option<&'static [Option<ZStr<'static>>]>,
