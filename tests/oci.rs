@@ -571,15 +571,15 @@ fn calls_decided_as_crun(tag: &str, profile: &str, calls: &str, want: &[(&str, &
 /// this machine, `archMap`'s architectures. `minKernel` is left out: this
 /// kernel is newer than any the profile names.
 const DOCKER: &str = "caps = set(d['process']['capabilities']['bounding'])
-def holds(cond, hit):
-    if not cond: return not hit
-    ok = not cond.get('caps') or all(c in caps for c in cond['caps'])
-    ok = ok and (not cond.get('arches') or 'amd64' in cond['arches'])
-    return ok
+# moby's setupSeccomp: a rule applies when the container has all of its
+# included capabilities and arches, and none of its excluded ones.
+def included(cond):
+    return all(c in caps for c in cond.get('caps') or []) and (not cond.get('arches') or 'amd64' in cond['arches'])
+def excluded(cond):
+    return any(c in caps for c in cond.get('caps') or []) or 'amd64' in (cond.get('arches') or [])
 rules = []
 for r in p['syscalls']:
-    if r.get('includes') and not holds({k: v for k, v in r['includes'].items() if k != 'minKernel'}, False): continue
-    if r.get('excludes') and holds({k: v for k, v in r['excludes'].items() if k != 'minKernel'}, False): continue
+    if not included(r.get('includes') or {}) or excluded(r.get('excludes') or {}): continue
     rules.append({k: v for k, v in r.items() if k in ('names', 'action', 'errnoRet', 'args')})
 d['linux']['seccomp'] = {'defaultAction': p['defaultAction'], 'defaultErrnoRet': p['defaultErrnoRet'], 'architectures': ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], 'syscalls': rules}";
 
