@@ -13,6 +13,10 @@ fn main() {
     pack_template();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/linker/nsinit.ld");
     println!("cargo::rerun-if-changed=linker/nsinit.ld");
+    println!("cargo::rerun-if-changed=linker/hot.ld");
+    println!("cargo::rerun-if-changed=linker/warm.ld");
+    // Where the script's INCLUDEs (hot.ld, warm.ld) are found.
+    println!("cargo::rustc-link-arg-bins=-Wl,-L,{}", concat!(env!("CARGO_MANIFEST_DIR"), "/linker"));
     for arg in ["-nostartfiles", "-nostdlib", "-static", "-no-pie", "-Wl,--gc-sections", "-Wl,--build-id=none"] {
         println!("cargo::rustc-link-arg-bins={arg}");
     }

@@ -55,6 +55,7 @@ const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help.len"));
 
 /// Writes the `--help` text: src/help.txt, unpacked (`text::unpack`).
 #[cfg(feature = "help")]
+#[inline(never)]
 fn help() {
     let mut text = [0u8; HELP_LEN];
     let n = text::unpack(HELP_PACKED, &mut text);
@@ -150,6 +151,7 @@ fn start(args: rt::Args) -> Result<i32, Error> {
 /// `nsinit run` and `--bundle`: the container is the bundle's (`run` is
 /// the next issue's `create`, then `start` and a wait: `container::run`).
 #[cfg(feature = "oci")]
+#[inline(never)]
 fn bundle(
     request: config::BundleRequest<'static>,
     payload: Option<&'static [Option<ZStr<'static>>]>,

@@ -540,28 +540,48 @@ fn a_namespace_joined_by_path_as_crun_joins_it() {
     assert_eq!(out, host);
 }
 
-/// Docker's default profile for x86_64 as Docker hands it to its runtime:
-/// the rules for the container's capabilities (runc spec's) and this
-/// machine, `archMap`'s architectures.
-fn docker_profile() -> String {
-    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/docker-seccomp-default.json")).expect("tests/data/docker-seccomp-default.json");
-    let script = "caps = set(d['process']['capabilities']['bounding'])
-p = json.loads(open(sys.argv[1]).read())
-def holds(cond, hit):
-    if not cond: return not hit
-    ok = not cond.get('caps') or all(c in caps for c in cond['caps'])
-    ok = ok and (not cond.get('arches') or 'amd64' in cond['arches'])
-    return ok
+/// A default profile an engine ships, tests/data/FILE, as that engine
+/// hands it to its runtime: `conversion`, Python that reads the profile
+/// as `p` and sets the bundle's `linux.seccomp` (and whatever else the
+/// engine sets that the profile depends on) in `d`.
+fn engine_profile(file: &str, conversion: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(file);
+    assert!(path.exists(), "{} (vendored with the tests)", path.display());
+    format!("p = json.load(open({:?}))\n{conversion}", path.to_str().unwrap())
+}
+
+/// runc spec's bundle with `profile` (an `engine_profile`), the probe
+/// making `calls` (`probe call`'s words), under crun and under nsinit: the
+/// same result for each call. Then each of `want`, a call and the result
+/// the profile gives it, so that the comparison compares something.
+fn calls_decided_as_crun(tag: &str, profile: &str, calls: &str, want: &[(&str, &str)]) {
+    let args = calls.split_whitespace().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(", ");
+    let r = spec_bundle(tag, false, &format!("{profile}\nd['process']['args'] = ['/bin/probe', 'call', {args}]"));
+    let theirs = crun_run(&r, &format!("oci-{tag}"));
+    let ours = nsinit_run(&r, &format!("oci-{tag}"));
+    assert_eq!((ours.code(), &ours.stdout), (theirs.code(), &theirs.stdout), "left nsinit {ours:?}, right crun {theirs:?}");
+    for (call, result) in want {
+        let line = ours.stdout.lines().find(|l| l.strip_prefix(call).is_some_and(|rest| rest.starts_with(' ')));
+        assert_eq!(line, Some(format!("{call} {result}").as_str()), "{}", ours.stdout);
+    }
+}
+
+/// Docker's conversion (moby's profiles/seccomp `setupSeccomp`) for
+/// x86_64: the rules for the container's capabilities (runc spec's) and
+/// this machine, `archMap`'s architectures. `minKernel` is left out: this
+/// kernel is newer than any the profile names.
+const DOCKER: &str = "caps = set(d['process']['capabilities']['bounding'])
+# moby's setupSeccomp: a rule applies when the container has all of its
+# included capabilities and arches, and none of its excluded ones.
+def included(cond):
+    return all(c in caps for c in cond.get('caps') or []) and (not cond.get('arches') or 'amd64' in cond['arches'])
+def excluded(cond):
+    return any(c in caps for c in cond.get('caps') or []) or 'amd64' in (cond.get('arches') or [])
 rules = []
 for r in p['syscalls']:
-    if r.get('includes') and not holds({k: v for k, v in r['includes'].items() if k != 'minKernel'}, False): continue
-    if r.get('excludes') and holds({k: v for k, v in r['excludes'].items() if k != 'minKernel'}, False): continue
+    if not included(r.get('includes') or {}) or excluded(r.get('excludes') or {}): continue
     rules.append({k: v for k, v in r.items() if k in ('names', 'action', 'errnoRet', 'args')})
 d['linux']['seccomp'] = {'defaultAction': p['defaultAction'], 'defaultErrnoRet': p['defaultErrnoRet'], 'architectures': ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], 'syscalls': rules}";
-    let path = std::env::temp_dir().join(format!("nsinit-oci-{}-docker.json", std::process::id()));
-    fs::write(&path, text).unwrap();
-    format!("import sys; sys.argv = ['', {:?}]\n{script}", path.to_str().unwrap())
-}
 
 #[test]
 fn dockers_default_profile_decides_every_call_as_crun() {
@@ -570,22 +590,94 @@ fn dockers_default_profile_decides_every_call_as_crun() {
     // kernel once allowed), personality values Docker lets through and
     // others, socket families below, at and above AF_VSOCK, calls denied
     // outright, allowed outright, ENOSYS'd (clone3), and an i386 one.
-    let calls = "call clone 0x10000 , clone 0x10010000 , clone 0x20010000 , personality 0xffffffff , personality 0 , personality 8 , \
+    let calls = "clone 0x10000 , clone 0x10010000 , clone 0x20010000 , personality 0xffffffff , personality 0 , personality 8 , \
                  personality 0x20008 , personality 4 , personality 0x1000000 , socket 1 1 0 , socket 40 1 0 , socket 39 1 0 , socket 41 1 0 , \
                  socket 38 1 0 , socket 17 3 0 , mount 0 0 0 0 0 , reboot 0 , unshare 0x10000000 , clone3 0 0 , getpid , keyctl 0 , \
                  i386:20 , i386:37 0 0 , x";
-    let args: Vec<&str> = calls.split_whitespace().collect();
-    let r = spec_bundle("docker-seccomp", false, "pass");
-    let config = edit(&fs::read_to_string(r.base.join("config.json")).unwrap(), &docker_profile());
-    let args_py = args.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(", ");
-    let config = edit(&config, &format!("d['process']['args'] = ['/bin/probe', {args_py}]"));
-    fs::write(r.base.join("config.json"), config).unwrap();
-    let theirs = crun_run(&r, "oci-docker-seccomp");
-    let ours = nsinit_run(&r, "oci-docker-seccomp");
-    assert_eq!((ours.code(), &ours.stdout), (theirs.code(), &theirs.stdout), "left nsinit {ours:?}, right crun {theirs:?}");
-    // What the profile says, so that the comparison compares something.
-    for (call, want) in [("clone 0x10010000", "EPERM"), ("clone 0x10000", "EINVAL"), ("personality 4", "EPERM"), ("socket 40 1 0", "EPERM"), ("clone3 0 0", "ENOSYS"), ("mount 0 0 0 0 0", "EPERM")] {
-        let line = ours.stdout.lines().find(|l| l.starts_with(&format!("{call} "))).unwrap_or_else(|| panic!("{call}: {}", ours.stdout));
-        assert!(line.contains(want), "{call}: {line}");
-    }
+    let want = [
+        ("clone 0x10010000", "EPERM"),
+        ("clone 0x10000", "EINVAL"),
+        ("personality 4", "EPERM"),
+        ("socket 40 1 0", "EPERM"),
+        ("clone3 0 0", "ENOSYS"),
+        ("mount 0 0 0 0 0", "EPERM"),
+    ];
+    calls_decided_as_crun("docker-seccomp", &engine_profile("docker-seccomp-default.json", DOCKER), calls, &want);
+}
+
+/// podman's conversion (containers/common pkg/seccomp `setupSeccomp`)
+/// for x86_64, with what podman sets that the profile depends on:
+/// podman's default capabilities (containers/common pkg/config
+/// `DefaultCapabilities`, without CAP_AUDIT_WRITE) in every set the rules
+/// are chosen by, and `noNewPrivileges` off, podman's default. A rule is
+/// left out when any of its excluded capabilities is held or one of its
+/// included ones is not; an errno by name (`errno`, `defaultErrno`) wins
+/// over its number; `archMap`'s entry for amd64 gives the architectures.
+const PODMAN: &str = "import errno
+caps = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_CHROOT']
+d['process']['capabilities'] = {'bounding': caps, 'effective': caps, 'permitted': caps}
+d['process']['noNewPrivileges'] = False
+def errno_ret(name, number): return getattr(errno, name) if name else number
+rules = []
+for r in p['syscalls']:
+    inc, exc = r.get('includes') or {}, r.get('excludes') or {}
+    if 'amd64' in (exc.get('arches') or []) or any(c in caps for c in exc.get('caps') or []): continue
+    if (inc.get('arches') and 'amd64' not in inc['arches']) or not all(c in caps for c in inc.get('caps') or []): continue
+    rule = {'names': r.get('names') or [r['name']], 'action': r['action'], 'args': r.get('args') or []}
+    if errno_ret(r.get('errno'), r.get('errnoRet')) is not None: rule['errnoRet'] = errno_ret(r.get('errno'), r.get('errnoRet'))
+    rules.append(rule)
+arch = [a for a in p['archMap'] if a['architecture'] == 'SCMP_ARCH_X86_64'][0]
+d['linux']['seccomp'] = {'defaultAction': p['defaultAction'], 'defaultErrnoRet': errno_ret(p.get('defaultErrno'), p.get('defaultErrnoRet')), \
+    'architectures': [arch['architecture']] + arch['subArchitectures'], 'syscalls': rules}";
+
+#[test]
+fn podmans_default_profile_decides_every_call_as_crun() {
+    // Where podman decides otherwise than Docker: a call it names nowhere
+    // is ENOSYS, not EPERM (statmount, which Docker allows;
+    // lsm_list_modules, which neither names; personality 4); clone, clone3
+    // and the mount API are allowed outright (the kernel's EINVAL, EFAULT);
+    // vmsplice and futex_waitv are EPERM. setns is both allowed and, for a
+    // container without CAP_SYS_ADMIN, EPERM: the first rule wins. Without
+    // CAP_AUDIT_WRITE socket is allowed on conditions that do not hold
+    // together (NE on the family or on the protocol), and
+    // AF_NETLINK/NETLINK_AUDIT is EINVAL; with CAP_SYS_CHROOT chroot is
+    // allowed. Conditions compare all 64 bits of an x86_64 argument, as
+    // libseccomp's do, though the kernel reads only the low 32 of these:
+    // NETLINK_AUDIT with a high bit set passes, personality 8 with one is
+    // ENOSYS. i386: nice is EPERM by name, signal allowed (the kernel's
+    // EINVAL), lsm_list_modules (the same number) ENOSYS; socket's
+    // conditions hold for the direct call, socketcall is allowed
+    // outright (the kernel's EFAULT for its NULL arguments); personality
+    // as on x86_64.
+    let calls = "clone 0x10000 , clone 0x10010000 , clone3 0 0 , personality 0xffffffff , personality 8 , personality 4 , \
+                 personality 0x100000008 , socket 16 3 9 , socket 16 3 0 , socket 16 3 0x100000009 , socket 1 1 9 , socket 40 1 0 , \
+                 setns 0xffffffff 0 , chroot 0 , vmsplice 0xffffffff 0 0 0 , futex_waitv 0 0 0 0 0 , statmount 0 0 0 0 , \
+                 lsm_list_modules 0 0 0 , open_tree 0xffffffff 0 0 , kexec_load 0 0 0 0 , mount 0 0 0 0 0 , unshare 0x10000000 , getpid , \
+                 i386:34 0 , i386:48 0 0 , i386:359 16 3 9 , i386:359 16 3 0 , i386:102 1 0 , i386:136 4 , i386:136 8 , i386:461 0 0 0 , \
+                 i386:20 , x";
+    let want = [
+        ("clone 0x10010000", "EINVAL"),
+        ("clone3 0 0", "EINVAL"),
+        ("personality 8", "ok"),
+        ("personality 4", "ENOSYS"),
+        ("socket 16 3 9", "EINVAL"),
+        ("socket 16 3 0", "ok"),
+        ("socket 16 3 0x100000009", "ok"),
+        ("personality 0x100000008", "ENOSYS"),
+        ("setns 0xffffffff 0", "EBADF"),
+        ("chroot 0", "EFAULT"),
+        ("vmsplice 0xffffffff 0 0 0", "EPERM"),
+        ("futex_waitv 0 0 0 0 0", "EPERM"),
+        ("statmount 0 0 0 0", "ENOSYS"),
+        ("lsm_list_modules 0 0 0", "ENOSYS"),
+        ("kexec_load 0 0 0 0", "EPERM"),
+        ("i386:34 0", "EPERM"),
+        ("i386:48 0 0", "EINVAL"),
+        ("i386:359 16 3 9", "EINVAL"),
+        ("i386:102 1 0", "EFAULT"),
+        ("i386:136 4", "ENOSYS"),
+        ("i386:461 0 0 0", "ENOSYS"),
+        ("x", "?"),
+    ];
+    calls_decided_as_crun("podman-seccomp", &engine_profile("podman-seccomp-default.json", PODMAN), calls, &want);
 }

@@ -706,7 +706,14 @@ pub struct Identity<'a> {
 }
 
 /// Everything nsinit needs to start one container.
+///
+/// `repr(C)`, in this order: it lives in one static (28 KiB), and a start
+/// touches only the pages it writes. The words every start sets come first,
+/// then the process, the mounts and the path lists a default container
+/// fills; the rarely used tables (resources, hooks, identity, joins,
+/// sysctls, devices) last, where `clear` leaves them unwritten while empty.
 #[derive(Debug)]
+#[repr(C)]
 pub struct Container<'a> {
     /// The root filesystem; `None` keeps the host's.
     pub root: Option<ZStr<'a>>,
@@ -714,8 +721,6 @@ pub struct Container<'a> {
     pub namespaces: u32,
     pub hostname: Option<ZStr<'a>>,
     pub domainname: Option<ZStr<'a>>,
-    pub mounts: Vec<Mount<'a>, MAX_MOUNTS>,
-    pub process: Process<'a>,
     pub init: Init,
     /// `--stop-timeout SECONDS` (docker's word; OCI has none): how long the
     /// container has to stop once nsinit passed it SIGTERM, SIGINT or
@@ -730,12 +735,7 @@ pub struct Container<'a> {
     /// limits, `nsinit-<PID of nsinit>` below nsinit's own cgroup in each
     /// hierarchy (see `container::cgroup`).
     pub cgroup: Option<ZStr<'a>>,
-    pub resources: Resources<'a>,
-    pub rlimits: Vec<Rlimit, MAX_RLIMITS>,
     pub oom_score_adj: Option<i32>,
-    /// The user namespace's maps; empty, the caller is mapped to 0.
-    pub uid_maps: Vec<IdMap, MAX_ID_MAPS>,
-    pub gid_maps: Vec<IdMap, MAX_ID_MAPS>,
     /// `--userns auto`: the maps are made when the container starts, as
     /// rootless podman and rootlesskit make them: the caller's own ids are
     /// 0, and its subordinate ids (`/etc/subuid`, `/etc/subgid`) follow
@@ -759,16 +759,33 @@ pub struct Container<'a> {
     /// propagates to the host: its mounts start as slaves of the host's.
     pub rootfs_propagation: u32,
     pub seccomp: Seccomp<'a>,
-    /// Covered with an empty read-only file or directory, where they exist.
-    pub masked_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
-    /// Bound read-only onto themselves, where they exist.
-    pub readonly_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
     /// `--die-with-parent`: nsinit gets SIGKILL when the process that
     /// started it dies (and the container with nsinit, as always).
     pub die_with_parent: bool,
     /// `nsinit run --pid-file FILE` (runc's): where the container's PID is
     /// written once it runs.
     pub pid_file: Option<ZStr<'a>>,
+    /// Make the runtime-spec's default devices in the root's `/dev` after
+    /// the mounts (null, zero, full, random, urandom, tty; the links fd,
+    /// stdin, stdout, stderr, and ptmx to pts/ptmx), as runc does unless
+    /// `/dev` is bound from the host. The `--dev` mount makes its own.
+    pub default_devices: bool,
+    /// `--personality` (OCI `linux.personality.domain`): `PER_LINUX` or
+    /// `PER_LINUX32`.
+    pub personality: Option<u32>,
+    /// `--time-offset` (OCI `linux.timeOffsets`): needs a new time namespace.
+    pub time_offsets: Option<TimeOffsets>,
+    pub process: Process<'a>,
+    pub mounts: Vec<Mount<'a>, MAX_MOUNTS>,
+    /// Covered with an empty read-only file or directory, where they exist.
+    pub masked_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
+    /// Bound read-only onto themselves, where they exist.
+    pub readonly_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
+    pub rlimits: Vec<Rlimit, MAX_RLIMITS>,
+    /// The user namespace's maps; empty, the caller is mapped to 0.
+    pub uid_maps: Vec<IdMap, MAX_ID_MAPS>,
+    pub gid_maps: Vec<IdMap, MAX_ID_MAPS>,
+    pub resources: Resources<'a>,
     /// Programs run at points of the container's life (OCI `hooks`).
     pub hooks: Hooks<'a>,
     /// Its ID, bundle and annotations, for the state hooks read.
@@ -781,16 +798,15 @@ pub struct Container<'a> {
     pub sysctls: Vec<Sysctl<'a>, MAX_SYSCTLS>,
     /// `--device` (OCI `linux.devices`), made in order after the mounts.
     pub devices: Vec<Device<'a>, MAX_DEVICES>,
-    /// Make the runtime-spec's default devices in the root's `/dev` after
-    /// the mounts (null, zero, full, random, urandom, tty; the links fd,
-    /// stdin, stdout, stderr, and ptmx to pts/ptmx), as runc does unless
-    /// `/dev` is bound from the host. The `--dev` mount makes its own.
-    pub default_devices: bool,
-    /// `--personality` (OCI `linux.personality.domain`): `PER_LINUX` or
-    /// `PER_LINUX32`.
-    pub personality: Option<u32>,
-    /// `--time-offset` (OCI `linux.timeOffsets`): needs a new time namespace.
-    pub time_offsets: Option<TimeOffsets>,
+}
+
+/// Empties `v`, without writing to it when it is empty already: the
+/// pages of a fresh description that a start does not fill stay untouched
+/// (see `Container`).
+fn empty<T, const N: usize>(v: &mut Vec<T, N>) {
+    if !v.is_empty() {
+        v.clear();
+    }
 }
 
 impl<'a> Container<'a> {
@@ -900,7 +916,7 @@ impl<'a> Container<'a> {
         self.on_exit = OnExit::PowerOff;
         self.cgroup = None;
         // Only the cgroups feature fills them (the core never reads them).
-        if cfg!(feature = "cgroups") {
+        if cfg!(feature = "cgroups") && self.resources.any() {
             self.resources = Resources::default();
         }
         self.rlimits.clear();
@@ -925,11 +941,14 @@ impl<'a> Container<'a> {
         self.masked_paths.clear();
         self.readonly_paths.clear();
         self.pid_file = None;
-        self.hooks.list.clear();
-        self.hooks.words.clear();
-        self.identity = Identity::default();
+        empty(&mut self.hooks.list);
+        empty(&mut self.hooks.words);
+        let identity = &self.identity;
+        if identity.id.is_some() || identity.bundle.is_some() || !identity.annotations.is_empty() {
+            self.identity = Identity::default();
+        }
         // Only the `process` feature's words fill these.
-        if cfg!(feature = "process") {
+        if cfg!(feature = "process") && !self.asks_nothing_of_kernel() {
             self.clear_kernel();
         }
     }

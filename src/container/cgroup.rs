@@ -182,6 +182,7 @@ impl Cgroup {
     /// memory: it is read by the container's process, which shares nsinit's
     /// memory until it execs.
     #[cold]
+    #[inline(never)]
     pub fn create(c: &Container<'_>) -> Result<&'static Cgroup, Error> {
         static CGROUP: StaticCell<Cgroup> = StaticCell::new(Cgroup {
             layout: Layout::Unified,

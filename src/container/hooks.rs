@@ -22,6 +22,7 @@ use linux_raw_sys::general::{MFD_CLOEXEC, SEEK_SET};
 /// `...: timed out after 5 s`, or the call that failed. `pid`: the
 /// container's process as nsinit sees it, for the state. `mask`: the
 /// signal mask the hooks start with.
+#[inline(never)]
 pub fn run(c: &Container<'_>, point: HookPoint, status: Status, pid: Option<i32>, mask: Option<SigSet>) -> Result<(), Error> {
     for hook in c.hooks.at(point) {
         run_one(c, hook, status, pid, mask)?;

@@ -54,6 +54,7 @@ impl Joined {
     /// to go back to its own; `None` when there is nothing to join and no
     /// time offset to write. Checks what goes with joining, for every
     /// front end.
+    #[inline(never)]
     pub fn open(c: &Container<'_>) -> Result<Option<Joined>, Error> {
         if c.joins.is_empty() && c.time_offsets.is_none() {
             return Ok(None);

@@ -18,6 +18,7 @@ use linux_raw_sys::general::{
 /// `kernel.hostname` and `kernel.domainname` with a UTS namespace, none of
 /// them a joined one that is the host's (`Joined::is_host`). Any
 /// other key would change the host: refused, named.
+#[inline(never)]
 pub fn check_sysctls(c: &Container<'_>, joined: Option<&super::join::Joined>) -> Result<(), Error> {
     for s in &c.sysctls {
         let key = s.key.bytes();

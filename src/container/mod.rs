@@ -214,7 +214,7 @@ pub struct Launch {
     /// The cgroup to start in.
     pub cgroup: Option<&'static Cgroup>,
     /// The seccomp filter to install last.
-    pub filter: Option<&'static crate::seccomp::Program>,
+    pub filter: Option<crate::seccomp::Filter>,
     /// With a user namespace: its maps, and how each is written.
     pub maps: Option<&'static user::Maps>,
     /// The `--overlay` layers as found, the upper one made and locked
@@ -806,6 +806,7 @@ fn enter_workdir(c: &Container<'_>, root: Option<&mounts::Root<'_>>, may_wait: b
 /// the process that started it dies, and the container goes with nsinit.
 /// A caller that died before the request leaves nsinit reparented: then it
 /// stops here.
+#[inline(never)]
 pub fn die_with_caller() -> Result<(), Error> {
     let caller = sys::getppid();
     sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).map_err(|e| Error::sys("prctl", b"PR_SET_PDEATHSIG", e))?;

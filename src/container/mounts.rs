@@ -486,6 +486,7 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), E
 /// hierarchy is needed for the container's paths to lead to its cgroups;
 /// outside one, the host's tree leads there (and where every path is `/`
 /// the two views are the same). Where it cannot tell, the host's tree.
+#[inline(never)]
 fn at_cgroup_roots() -> bool {
     let Ok(fd) = sys::open(ZStr::new(c"/proc/self/cgroup"), O_RDONLY | O_CLOEXEC, 0).map(OwnedFd) else { return false };
     let mut buf = [0u8; 4096];

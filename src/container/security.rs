@@ -20,16 +20,29 @@ const PROFILE_FILE_MAX: usize = 64 * 1024;
 /// container starts (its process shares nsinit's memory, so it finds it
 /// ready): the default profile, a `--seccomp FILE`, or the profile a front
 /// end filled (`Seccomp::Rules`); `None` without one.
-pub fn filter(c: &Container<'_>) -> Result<Option<&'static seccomp::Program>, Error> {
+pub fn filter(c: &Container<'_>) -> Result<Option<seccomp::Filter>, Error> {
     /// The profile, then the program: each is used from its start, a few
     /// hundred bytes of kilobytes, so aligned to a page they touch a few
     /// pages of nsinit's memory rather than all.
     #[repr(C, align(4096))]
     struct Work(rt::StaticCell<(Profile, seccomp::Program)>);
     static WORK: Work = Work(rt::StaticCell::new((Profile::new(), seccomp::Program::new())));
-    if matches!(c.seccomp, Seccomp::Off) {
-        return Ok(None);
-    }
+    let caps = match c.seccomp {
+        Seccomp::Off => return Ok(None),
+        // As for the user's capabilities; a --user name, whose uid is not
+        // known yet, gets the container's set, as Docker gives every user.
+        Seccomp::Default => {
+            let caps = c.process.capabilities.map_or(ALL_CAPABILITIES, |caps| {
+                let named = c.process.user.and_then(|u| parse_user(u.bytes())).is_some_and(|u| matches!(u.user, Id::Name(_)));
+                if named { caps.bounding } else { caps.effective }
+            });
+            if let Some(prebuilt) = seccomp::prebuilt_default(caps) {
+                return Ok(Some(prebuilt));
+            }
+            caps
+        }
+        Seccomp::Profile(_) | Seccomp::Rules(_) => 0,
+    };
     let (profile, program) = WORK.0.take().ok_or_else(|| Error::new(b"seccomp filter taken"))?;
     let profile = match c.seccomp {
         Seccomp::Profile(path) => {
@@ -40,13 +53,8 @@ pub fn filter(c: &Container<'_>) -> Result<Option<&'static seccomp::Program>, Er
             check_profile(b"seccomp", rules, c.init.enabled, c.process.no_new_privileges)?;
             rules
         }
-        // As for the user's capabilities; a --user name, whose uid is not
-        // known yet, gets the container's set, as Docker gives every user.
         _ => {
-            profile.set_default(c.process.capabilities.map_or(ALL_CAPABILITIES, |caps| {
-                let named = c.process.user.and_then(|u| parse_user(u.bytes())).is_some_and(|u| matches!(u.user, Id::Name(_)));
-                if named { caps.bounding } else { caps.effective }
-            }));
+            profile.set_default(caps);
             profile
         }
     };
@@ -55,7 +63,7 @@ pub fn filter(c: &Container<'_>) -> Result<Option<&'static seccomp::Program>, Er
         return Err(Error::new(b"seccomp: listenerPath is not supported"));
     }
     seccomp::assemble(profile, program)?;
-    Ok(Some(program))
+    Ok(Some(program.filter()))
 }
 
 /// `--seccomp FILE`, checked against what nsinit itself calls once the
@@ -165,8 +173,8 @@ pub fn forbid_new_privileges() -> Result<(), Error> {
 
 /// Loads `program` with its flags; where the kernel knows some flag not
 /// (EINVAL), without them, as crun does.
-pub fn install_filter(program: &seccomp::Program) -> Result<(), Error> {
-    let (insns, flags) = (program.insns(), program.flags());
+pub fn install_filter(filter: seccomp::Filter) -> Result<(), Error> {
+    let (insns, flags) = (filter.insns, filter.flags);
     let loaded = match sys::seccomp_set_filter(insns, flags) {
         Err(Errno::EINVAL) if flags != 0 => sys::seccomp_set_filter(insns, 0),
         done => done,

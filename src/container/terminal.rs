@@ -23,6 +23,7 @@ use linux_raw_sys::general::{
 };
 
 /// The socket pair the master goes over: `[nsinit's end, the container's]`.
+#[inline(never)]
 pub fn console_socket() -> Result<[Fd; 2], Error> {
     sys::socketpair().map_err(|e| Error::sys("socketpair", b"--tty", e))
 }
@@ -127,6 +128,7 @@ impl Relay {
 
     /// Copies bytes both ways until the signalfd `signals` is readable, or
     /// until `deadline` (`timings::now_ns`), if any.
+    #[inline(never)]
     pub fn pump(&mut self, signals: Fd, deadline: Option<u64>) -> Result<(), Errno> {
         let mut buf = [0u8; 4096];
         loop {
@@ -192,6 +194,7 @@ impl Relay {
 
     /// At the end: what is left in the pty to stdout, and the caller's
     /// terminal its settings back.
+    #[inline(never)]
     pub fn finish(&mut self) {
         if let Ok(flags) = sys::fcntl(self.master, F_GETFL, 0) {
             let _ = sys::fcntl(self.master, F_SETFL, flags | O_NONBLOCK as usize);

@@ -18,6 +18,7 @@ include!("template_text.rs");
 /// Writes `DIR/config.json` (`config.json` without `bundle`), refusing to
 /// replace one. `rootless`: for a caller without root, mapped to 0 in a
 /// user namespace, as `runc spec --rootless`.
+#[inline(never)]
 pub fn write_spec(bundle: Option<ZStr<'_>>, rootless: bool) -> Result<i32, Error> {
     let path = match bundle {
         Some(dir) => ZBuf::<{ crate::config::PATH_MAX }>::from_parts(&[dir.bytes(), b"/config.json"]),

@@ -125,6 +125,21 @@ impl Program {
     pub fn flags(&self) -> u32 {
         self.flags
     }
+
+    /// The program, ready to load.
+    pub fn filter(&'static self) -> Filter {
+        Filter { insns: &self.insns, flags: self.flags }
+    }
+}
+
+/// A filter ready for `seccomp(SECCOMP_SET_MODE_FILTER)`: its instructions
+/// (at most `MAX_INSNS`) and the `SECCOMP_FILTER_FLAG_*` to load it with.
+/// Either assembled at the start (`Program::filter`) or the default
+/// profile's, assembled when nsinit was built (`super::prebuilt_default`).
+#[derive(Clone, Copy)]
+pub struct Filter {
+    pub insns: &'static [sock_filter],
+    pub flags: u32,
 }
 
 impl Default for Program {

@@ -13,7 +13,9 @@
 //! caller's terminal (bubblewrap's CVE-2017-5226), and AF_VSOCK and AF_ALG
 //! sockets.
 
-use super::{Abi, Action, Condition, MAX_RULES, Profile, Rule};
+use super::prebuilt::PREBUILT;
+use super::{Abi, Action, Condition, Filter, MAX_RULES, Profile, Rule};
+use crate::config::DEFAULT_CAPABILITIES;
 use linux_raw_sys::general::{
     CAP_BPF, CAP_DAC_READ_SEARCH, CAP_PERFMON, CAP_SYS_ADMIN, CAP_SYS_BOOT, CAP_SYS_CHROOT, CAP_SYS_MODULE,
     CAP_SYS_NICE, CAP_SYS_PACCT, CAP_SYS_PTRACE, CAP_SYS_RAWIO, CAP_SYS_TIME, CAP_SYS_TTY_CONFIG, CAP_SYSLOG,
@@ -230,6 +232,41 @@ const I386_ONLY: &[(u32, u8)] = &[
 
 const _: () = assert!(DENIED.len() + ARGUMENT_RULES.len() + I386_ONLY.len() <= MAX_RULES);
 
+/// The capabilities the default profile's decisions depend on (bit N for
+/// capability N): those that lift a denial or a rule on arguments.
+const DECIDING: u64 = {
+    let (mut caps, mut i) = (0u64, 0);
+    while i < DENIED.len() {
+        caps |= cap_bit(DENIED[i].unless[0]) | cap_bit(DENIED[i].unless[1]);
+        i += 1;
+    }
+    i = 0;
+    while i < ARGUMENT_RULES.len() {
+        caps |= cap_bit(ARGUMENT_RULES[i].unless);
+        i += 1;
+    }
+    i = 0;
+    while i < I386_ONLY.len() {
+        caps |= cap_bit(I386_ONLY[i].1);
+        i += 1;
+    }
+    caps
+};
+
+const fn cap_bit(cap: u8) -> u64 {
+    if cap < 64 { 1 << cap } else { 0 }
+}
+
+/// The default profile's filter for a container with capabilities `caps`
+/// (bit N for capability N), when it is the one nsinit's own default set
+/// gets (the capabilities it depends on, `DECIDING`, are those of
+/// `DEFAULT_CAPABILITIES`): assembled when nsinit was built, so a default
+/// start neither assembles it (some 60 us) nor touches the assembler's
+/// memory. `None` for any other set: assemble `Profile::set_default`'s.
+pub fn prebuilt_default(caps: u64) -> Option<Filter> {
+    (caps & DECIDING == DEFAULT_CAPABILITIES & DECIDING).then_some(Filter { insns: &PREBUILT, flags: 0 })
+}
+
 impl Profile {
     /// Fills the profile with the default: Docker's, as a deny list. `caps`
     /// holds the container's capabilities (bit N for capability N); a call
@@ -262,6 +299,57 @@ mod tests {
     use linux_raw_sys::general::{CLONE_NEWTIME, CLONE_VM, SIGCHLD};
     use linux_raw_sys::ptrace::{AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO};
     use std::collections::BTreeSet;
+
+    /// The filter in prebuilt.rs is what the assembler makes of the default
+    /// profile for the default capabilities today. When the profile or the
+    /// assembler changes, rewrite it: `NSINIT_BLESS=1 cargo test --release
+    /// --lib prebuilt_is_current`, and commit the file.
+    #[test]
+    fn prebuilt_is_current() {
+        let mut profile = Box::new(Profile::new());
+        profile.set_default(DEFAULT_CAPABILITIES);
+        let insns = assemble_and_check(&profile);
+        assert_eq!(profile.flags, 0, "prebuilt_default loads without flags");
+        if std::env::var_os("NSINIT_BLESS").is_some() {
+            let mut text = String::from(PREBUILT_HEADER);
+            text += &format!("pub(super) static PREBUILT: [sock_filter; {}] = [\n", insns.len());
+            for i in &insns {
+                text += &format!("    op({:#06x}, {}, {}, {:#x}),\n", i.code, i.jt, i.jf, i.k);
+            }
+            text += "];\n";
+            std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/src/seccomp/prebuilt.rs"), text).unwrap();
+        }
+        let same = insns.len() == PREBUILT.len()
+            && insns.iter().zip(&PREBUILT).all(|(a, b)| (a.code, a.jt, a.jf, a.k) == (b.code, b.jt, b.jf, b.k));
+        assert!(same, "src/seccomp/prebuilt.rs is stale: NSINIT_BLESS=1 cargo test --release --lib prebuilt_is_current");
+    }
+
+    const PREBUILT_HEADER: &str = "\
+//! The default profile's filter for nsinit's default capabilities, as the
+//! assembler makes it (`default::prebuilt_default`). Generated: do not edit;
+//! `NSINIT_BLESS=1 cargo test --release --lib prebuilt_is_current` rewrites
+//! it, and that test fails while it differs from the assembler's output.
+
+use super::sock_filter;
+
+const fn op(code: u16, jt: u8, jf: u8, k: u32) -> sock_filter {
+    sock_filter { code, jt, jf, k }
+}
+
+";
+
+    #[test]
+    fn prebuilt_only_for_the_default_deciding_capabilities() {
+        assert!(prebuilt_default(DEFAULT_CAPABILITIES).is_some());
+        // A capability no rule depends on changes nothing.
+        let unrelated = 1 << linux_raw_sys::general::CAP_NET_ADMIN;
+        assert_eq!(DECIDING & unrelated, 0);
+        assert!(prebuilt_default(DEFAULT_CAPABILITIES | unrelated).is_some());
+        for cap in [CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_SYS_TIME, CAP_BPF] {
+            assert!(prebuilt_default(DEFAULT_CAPABILITIES | 1 << cap).is_none(), "with {cap}");
+        }
+        assert!(prebuilt_default(DEFAULT_CAPABILITIES & !(1 << CAP_SYS_CHROOT)).is_none(), "without CAP_SYS_CHROOT");
+    }
 
     /// The x86_64 calls Docker's default profile denies to a container
     /// without capabilities, whatever their arguments (moby's

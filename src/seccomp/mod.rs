@@ -12,13 +12,15 @@
 mod abi;
 mod bpf;
 mod default;
+mod prebuilt;
 mod names;
 mod parse;
 // For the OCI front end (`linux.seccomp`), and its tests until it lands.
 #[allow(dead_code)]
 mod spec;
 
-pub use bpf::{Program, assemble};
+pub use bpf::{Filter, Program, assemble};
+pub use default::prebuilt_default;
 pub use linux_raw_sys::ptrace::sock_filter;
 pub use abi::i386_only_number;
 pub use names::syscall_number;
