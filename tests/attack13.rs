@@ -125,8 +125,12 @@ fn a_joined_namespace_of_another_process_is_still_changed() {
 struct HostTmpfs(std::path::PathBuf);
 
 impl HostTmpfs {
+    /// Mounted under the test lock, as it is unmounted: the tests running
+    /// beside this one compare the host's mount table before and after
+    /// their containers, under the lock, and must not see it change.
     fn mount(dir: std::path::PathBuf) -> HostTmpfs {
         fs::create_dir_all(&dir).unwrap();
+        let _lock = harness::serial();
         let status = Command::new("mount").args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"]).arg(&dir).status().unwrap();
         assert!(status.success(), "mount a tmpfs on {}", dir.display());
         HostTmpfs(dir)
@@ -140,6 +144,7 @@ impl HostTmpfs {
 
 impl Drop for HostTmpfs {
     fn drop(&mut self) {
+        let _lock = harness::serial();
         let _ = Command::new("umount").arg("-l").arg(&self.0).status();
     }
 }
