@@ -15,7 +15,7 @@ use crate::sys::{self, Errno, Fd, ZStr};
 use crate::text::ZBuf;
 use heapless::Vec;
 use linux_raw_sys::general::{
-    CGROUP2_SUPER_MAGIC, O_CLOEXEC, O_DIRECTORY, O_RDONLY, S_IFDIR, S_IFMT, SIGKILL,
+    CGROUP2_SUPER_MAGIC, O_CLOEXEC, O_DIRECTORY, O_RDONLY, O_WRONLY, S_IFDIR, S_IFMT, SIGKILL,
 };
 
 /// Longest cgroup directory path, `/sys/fs/cgroup/<controller>/<OWN>/<PATH>`.
@@ -138,6 +138,9 @@ enum Place {
 struct Dir {
     /// On v1 its controller; empty on v2.
     controller: &'static [u8],
+    /// On v1 the length of the part of `path` that is the hierarchy,
+    /// `/sys/fs/cgroup/<controller>`, which may not be mounted; 0 on v2.
+    hierarchy: usize,
     path: Path,
     /// The length of the part of `path` that nsinit's own starts below: the
     /// hierarchy's root, or nsinit's own cgroup (or its parent). Nothing
@@ -147,6 +150,8 @@ struct Dir {
     /// removes (and kills in) only the directories after it, the ones it
     /// made. A cgroup it found is joined, never emptied nor removed.
     existed: usize,
+    /// On v1 its `cgroup.procs`, open for writing (`join`).
+    procs: Option<Fd>,
 }
 
 impl Dir {
@@ -197,13 +202,15 @@ impl Cgroup {
         check_layout(&c.resources, cg.layout == Layout::Unified)?;
         cg.memory_max = c.resources.memory_max;
         let mut default = ZBuf::<32>::new();
-        let _ = default.push(b"nsinit-").and_then(|n| n.push_num(sys::getpid() as u64, 10));
         let (place, name) = match c.cgroup {
             Some(path) => match path.bytes().strip_prefix(b"/") {
                 Some(below_root) => (Place::Root, below_root),
                 None => (Place::Relative, path.bytes()),
             },
-            None => (Place::Own, default.bytes()),
+            None => {
+                let _ = default.push(b"nsinit-").and_then(|n| n.push_num(sys::getpid() as u64, 10));
+                (Place::Own, default.bytes())
+            }
         };
         // The config checked a given path; this is the last line of defence
         // against a path naming a hierarchy's root.
@@ -241,7 +248,8 @@ impl Cgroup {
                 }
             }
         }
-        self.dirs.push(Dir { controller: b"", base: base.len(), existed: base.len(), path: base }).map_err(|_| Error::new(b"cgroup: too many directories"))?;
+        let dir = Dir { controller: b"", hierarchy: 0, base: base.len(), existed: base.len(), path: base, procs: None };
+        self.dirs.push(dir).map_err(|_| Error::new(b"cgroup: too many directories"))?;
         let Some(dir) = self.dirs.last_mut() else { return Err(Error::new(b"cgroup: no directory")) };
         let wanted = v2_wanted(r);
         if let Some(m) = &mut self.moved {
@@ -264,6 +272,7 @@ impl Cgroup {
                 }
             }
         };
+        // The base is nsinit's own cgroup or the root: always there.
         make_levels(dir, name, enable, &mut |_, _, _| Ok(()))?;
         let fd = sys::open(dir.path.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
             .map_err(|e| Error::sys("open", dir.path.bytes(), e))?;
@@ -323,20 +332,25 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
             if i >= V1_ALWAYS && !optional(r)[i - V1_ALWAYS] {
                 continue;
             }
+            // A controller that is not mounted is left out: its directory
+            // is looked at only once a mkdir in it failed (`Dir::hierarchy`).
             let mut base = Path::from_parts(&[b"/sys/fs/cgroup/", controller]).map_err(too_long)?;
-            if !sys::stat_mode(base.zstr()).is_ok_and(|m| m & S_IFMT == S_IFDIR) {
-                continue;
-            }
+            let hierarchy = base.len();
             if place != Place::Root {
                 // Each hierarchy has nsinit in a cgroup of its own.
-                push_path(&mut base, own_cgroup(own, controller).ok_or_else(|| not_found(controller))?)?;
+                match own_cgroup(own, controller) {
+                    Some(mine) => push_path(&mut base, mine)?,
+                    None if !is_dir(&mut base) => continue,
+                    None => return Err(not_found(controller)),
+                }
             }
             if place == Place::Own {
                 remove_stale(&mut base);
             }
-            self.dirs.push(Dir { controller, base: base.len(), existed: base.len(), path: base }).map_err(|_| Error::new(b"cgroup: too many directories"))?;
+            let dir = Dir { controller, hierarchy, base: base.len(), existed: base.len(), path: base, procs: None };
+            self.dirs.push(dir).map_err(|_| Error::new(b"cgroup: too many directories"))?;
             let Some(dir) = self.dirs.last_mut() else { continue };
-            make_levels(dir, name, &mut |_| {}, &mut |path, parent_len, made| {
+            let mounted = make_levels(dir, name, &mut |_| {}, &mut |path, parent_len, made| {
                 if made && controller == b"cpuset" {
                     // A new cpuset is empty: no task may join it until it
                     // has CPUs and memory nodes, copied from its parent.
@@ -344,6 +358,14 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                 }
                 Ok(())
             })?;
+            if !mounted {
+                self.dirs.pop();
+                continue;
+            }
+            // Opened now, written by the container's process (`join`): its
+            // start does one write a hierarchy. Closed at nsinit's exit.
+            let mut procs = Path::from_parts(&[dir.path.bytes(), b"/cgroup.procs"]).map_err(too_long)?;
+            dir.procs = Some(sys::open(procs.zstr(), O_WRONLY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", procs.bytes(), e))?);
         }
         if self.dirs.is_empty() {
             return Err(Error::new(b"no cgroup v1 controller is mounted under /sys/fs/cgroup"));
@@ -510,8 +532,11 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         let mut digits = ZBuf::<16>::new();
         let _ = digits.push_num(pid as u64, 10);
         for dir in &self.dirs {
-            let mut path = Path::from_parts(&[dir.path.bytes()]).map_err(too_long)?;
-            write_in(&mut path, b"cgroup.procs", digits.bytes())?;
+            let written = match dir.procs {
+                Some(fd) => sys::write(fd, digits.bytes()).map(drop),
+                None => Err(Errno::EBADF),
+            };
+            written.map_err(|e| Error::sys_in("write", dir.path.bytes(), b"cgroup.procs", e).push(b" (").push(digits.bytes()).push(b")"))?;
         }
         Ok(())
     }
@@ -808,13 +833,15 @@ const MAKE_TRIES: usize = 8;
 /// time: `before` runs in each parent before its child is made, `after` on
 /// each level with its parent's length and whether it was made now.
 /// Another nsinit may remove a parent it found empty (see `remove`)
-/// between two levels: the walk then starts again from the base.
+/// between two levels: the walk then starts again from the base. `false`
+/// when the first level could not be made because `dir`'s v1 hierarchy is
+/// not mounted (see `Dir::hierarchy`).
 fn make_levels(
     dir: &mut Dir,
     name: &[u8],
     before: &mut dyn FnMut(&mut Path),
     after: &mut dyn FnMut(&mut Path, usize, bool) -> Result<(), Error>,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     'again: for _ in 0..MAKE_TRIES {
         dir.path.truncate(dir.base);
         dir.existed = dir.base;
@@ -823,10 +850,11 @@ fn make_levels(
             let parent_len = dir.path.len();
             match make_child(dir, part)? {
                 Some(made) => after(&mut dir.path, parent_len, made)?,
+                None if parent_len == dir.base && hierarchy_missing(dir) => return Ok(false),
                 None => continue 'again,
             }
         }
-        return Ok(());
+        return Ok(true);
     }
     Err(Error::new(b"cgroup ").push(dir.path.bytes()).push(b": its parent was removed while it was made, again and again"))
 }
@@ -839,6 +867,7 @@ fn make_child(dir: &mut Dir, part: &[u8]) -> Result<Option<bool>, Error> {
     dir.path.push(b"/").and_then(|d| d.push(part)).map_err(too_long)?;
     let made = match make_dir(&mut dir.path) {
         Err(Errno::ENOENT) => return Ok(None),
+        Err(Errno::ENOTDIR) if parent_len == dir.base && hierarchy_missing(dir) => return Ok(None),
         made => made.map_err(|e| mkdir_error(&dir.path, e))?,
     };
     if !below_made {
@@ -846,6 +875,17 @@ fn make_child(dir: &mut Dir, part: &[u8]) -> Result<Option<bool>, Error> {
         dir.existed = if made { parent_len } else { dir.path.len() };
     }
     Ok(Some(made))
+}
+
+/// Whether `dir` is in a v1 hierarchy that is not mounted: its directory
+/// under /sys/fs/cgroup is not there (or not a directory).
+#[cold]
+fn hierarchy_missing(dir: &Dir) -> bool {
+    dir.hierarchy != 0 && Path::from_parts(&[&dir.path.bytes()[..dir.hierarchy]]).is_ok_and(|mut h| !is_dir(&mut h))
+}
+
+fn is_dir(path: &mut Path) -> bool {
+    sys::stat_mode(path.zstr()).is_ok_and(|m| m & S_IFMT == S_IFDIR)
 }
 
 /// SIGKILL to every process listed in the cgroup's `cgroup.procs`.
