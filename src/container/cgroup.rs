@@ -498,24 +498,13 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         }
         // Devices on v1: the kernel's list, emptied, then the rules in order.
         if !v2 && !r.devices.is_empty() {
-            self.put(b"devices", b"devices.deny", b"a")?;
-            for rule in device_rules(r).iter() {
-                let mut v = Value::new();
-                let _ = v.push(&[rule.kind, b' ']);
-                for (n, after) in [(rule.major, b':'), (rule.minor, b' ')] {
-                    let _ = match n {
-                        Some(n) => v.push_num(u64::from(n), 10),
-                        None => v.push(b"*"),
-                    }
-                    .and_then(|v| v.push(&[after]));
-                }
-                for (bit, c) in [(crate::config::DEVICE_READ, b'r'), (crate::config::DEVICE_WRITE, b'w'), (crate::config::DEVICE_MKNOD, b'm')] {
-                    if rule.access & bit != 0 {
-                        let _ = v.push(&[c]);
-                    }
-                }
-                self.put(b"devices", if rule.allow { b"devices.allow" } else { b"devices.deny" }, v.bytes())?;
-            }
+            let Some(dir) = self.dirs.iter_mut().find(|d| d.controller == b"devices") else {
+                return Err(Error::new(b"the cgroup v1 controller for devices.deny is not mounted"));
+            };
+            let mut files = DeviceFiles { dir: &dir.path, allow: None, deny: None };
+            let written = files.write_rules(&device_rules(r));
+            files.close();
+            written?;
         }
         Ok(())
     }
@@ -651,6 +640,69 @@ fn device_rules(r: &Resources<'_>) -> Vec<DeviceRule, { crate::config::MAX_DEVIC
         let _ = rules.push(*rule);
     }
     rules
+}
+
+/// v1's `devices.allow` and `devices.deny` of one cgroup, each opened once
+/// when first written: the kernel takes one rule a `write`, so that the
+/// rules go in one after the other on the same descriptors.
+struct DeviceFiles<'d> {
+    dir: &'d Path,
+    allow: Option<Fd>,
+    deny: Option<Fd>,
+}
+
+impl DeviceFiles<'_> {
+    /// "Deny all" (the kernel's list emptied), then `rules` in order.
+    fn write_rules(&mut self, rules: &[DeviceRule]) -> Result<(), Error> {
+        self.write(false, b"a")?;
+        // Whether the list is still empty, everything denied: an `a` rule
+        // written to devices.deny empties it whatever its numbers and
+        // access (security/device_cgroup.c reads its first letter only), so
+        // such a rule is then a no-op, as in runc spec's `linux.resources.devices`.
+        let mut denied_all = true;
+        for rule in rules {
+            if !rule.allow && rule.kind == b'a' && denied_all {
+                continue;
+            }
+            denied_all &= !rule.allow;
+            let mut v = Value::new();
+            let _ = v.push(&[rule.kind, b' ']);
+            for (n, after) in [(rule.major, b':'), (rule.minor, b' ')] {
+                let _ = match n {
+                    Some(n) => v.push_num(u64::from(n), 10),
+                    None => v.push(b"*"),
+                }
+                .and_then(|v| v.push(&[after]));
+            }
+            for (bit, c) in [(crate::config::DEVICE_READ, b'r'), (crate::config::DEVICE_WRITE, b'w'), (crate::config::DEVICE_MKNOD, b'm')] {
+                if rule.access & bit != 0 {
+                    let _ = v.push(&[c]);
+                }
+            }
+            self.write(rule.allow, v.bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Writes one rule to devices.allow (`allow`) or devices.deny.
+    fn write(&mut self, allow: bool, rule: &[u8]) -> Result<(), Error> {
+        let (name, slot): (&[u8], _) = if allow { (b"devices.allow", &mut self.allow) } else { (b"devices.deny", &mut self.deny) };
+        let fail = |e| Error::sys_in("write", self.dir.bytes(), name, e).push(b" (").push(rule).push(b")");
+        let fd = match *slot {
+            Some(fd) => fd,
+            None => {
+                let mut path = Path::from_parts(&[self.dir.bytes(), b"/", name]).map_err(too_long)?;
+                *slot.insert(sys::open(path.zstr(), O_WRONLY | O_CLOEXEC, 0).map_err(fail)?)
+            }
+        };
+        sys::write(fd, rule).map(drop).map_err(fail)
+    }
+
+    fn close(self) {
+        for fd in [self.allow, self.deny].into_iter().flatten() {
+            let _ = sys::close(fd);
+        }
+    }
 }
 
 /// The device numbers of the host's block device node `path`.
