@@ -101,22 +101,22 @@ fn optional(r: &Resources<'_>) -> [bool; 6] {
     ]
 }
 
+/// Which cgroup version limits the container.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Layout {
+    /// cgroup v2 alone, at /sys/fs/cgroup.
     Unified,
-    Hybrid,
-    Legacy,
+    /// v1 controllers under /sys/fs/cgroup, with (hybrid) or without
+    /// (legacy) an empty v2 tree at /sys/fs/cgroup/unified: the two are
+    /// handled alike, so that tree is not looked at.
+    V1,
 }
 
 /// Which layout this machine has.
 pub fn layout() -> Layout {
-    let is_v2 = |p: &core::ffi::CStr| sys::statfs_type(ZStr::new(p)) == Ok(u64::from(CGROUP2_SUPER_MAGIC));
-    if is_v2(c"/sys/fs/cgroup") {
-        Layout::Unified
-    } else if is_v2(c"/sys/fs/cgroup/unified") {
-        Layout::Hybrid
-    } else {
-        Layout::Legacy
+    match sys::statfs_type(ZStr::new(c"/sys/fs/cgroup")) {
+        Ok(t) if t == u64::from(CGROUP2_SUPER_MAGIC) => Layout::Unified,
+        _ => Layout::V1,
     }
 }
 
@@ -226,7 +226,7 @@ impl Cgroup {
         };
         let made = match cg.layout {
             Layout::Unified => cg.create_v2(place, name, own, &c.resources),
-            Layout::Hybrid | Layout::Legacy => cg.create_v1(place, name, own, &c.resources),
+            Layout::V1 => cg.create_v1(place, name, own, &c.resources),
         };
         if let Err(e) = made {
             cg.remove();
