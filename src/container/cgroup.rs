@@ -364,8 +364,8 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
             }
             // Opened now, written by the container's process (`join`): its
             // start does one write a hierarchy. Closed at nsinit's exit.
-            let mut procs = Path::from_parts(&[dir.path.bytes(), b"/cgroup.procs"]).map_err(too_long)?;
-            dir.procs = Some(sys::open(procs.zstr(), O_WRONLY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", procs.bytes(), e))?);
+            let procs = open_in(&mut dir.path, b"cgroup.procs");
+            dir.procs = Some(procs.map_err(|e| Error::sys_in("open", dir.path.bytes(), b"cgroup.procs", e))?);
         }
         if self.dirs.is_empty() {
             return Err(Error::new(b"no cgroup v1 controller is mounted under /sys/fs/cgroup"));
@@ -501,9 +501,12 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
             let Some(dir) = self.dirs.iter_mut().find(|d| d.controller == b"devices") else {
                 return Err(Error::new(b"the cgroup v1 controller for devices.deny is not mounted"));
             };
-            let mut files = DeviceFiles { dir: &dir.path, allow: None, deny: None };
-            let written = files.write_rules(&device_rules(r));
-            files.close();
+            // devices.deny and devices.allow, each opened when first written.
+            let mut files = [None, None];
+            let written = write_device_rules(&mut dir.path, &device_rules(r), &mut files);
+            for fd in files.into_iter().flatten() {
+                let _ = sys::close(fd);
+            }
             written?;
         }
         Ok(())
@@ -642,67 +645,52 @@ fn device_rules(r: &Resources<'_>) -> Vec<DeviceRule, { crate::config::MAX_DEVIC
     rules
 }
 
-/// v1's `devices.allow` and `devices.deny` of one cgroup, each opened once
-/// when first written: the kernel takes one rule a `write`, so that the
-/// rules go in one after the other on the same descriptors.
-struct DeviceFiles<'d> {
-    dir: &'d Path,
-    allow: Option<Fd>,
-    deny: Option<Fd>,
-}
-
-impl DeviceFiles<'_> {
-    /// "Deny all" (the kernel's list emptied), then `rules` in order.
-    fn write_rules(&mut self, rules: &[DeviceRule]) -> Result<(), Error> {
-        self.write(false, b"a")?;
-        // Whether the list is still empty, everything denied: an `a` rule
-        // written to devices.deny empties it whatever its numbers and
-        // access (security/device_cgroup.c reads its first letter only), so
-        // such a rule is then a no-op, as in runc spec's `linux.resources.devices`.
-        let mut denied_all = true;
-        for rule in rules {
-            if !rule.allow && rule.kind == b'a' && denied_all {
-                continue;
-            }
-            denied_all &= !rule.allow;
-            let mut v = Value::new();
-            let _ = v.push(&[rule.kind, b' ']);
-            for (n, after) in [(rule.major, b':'), (rule.minor, b' ')] {
-                let _ = match n {
-                    Some(n) => v.push_num(u64::from(n), 10),
-                    None => v.push(b"*"),
-                }
-                .and_then(|v| v.push(&[after]));
-            }
-            for (bit, c) in [(crate::config::DEVICE_READ, b'r'), (crate::config::DEVICE_WRITE, b'w'), (crate::config::DEVICE_MKNOD, b'm')] {
-                if rule.access & bit != 0 {
-                    let _ = v.push(&[c]);
-                }
-            }
-            self.write(rule.allow, v.bytes())?;
-        }
-        Ok(())
-    }
-
-    /// Writes one rule to devices.allow (`allow`) or devices.deny.
-    fn write(&mut self, allow: bool, rule: &[u8]) -> Result<(), Error> {
-        let (name, slot): (&[u8], _) = if allow { (b"devices.allow", &mut self.allow) } else { (b"devices.deny", &mut self.deny) };
-        let fail = |e| Error::sys_in("write", self.dir.bytes(), name, e).push(b" (").push(rule).push(b")");
-        let fd = match *slot {
-            Some(fd) => fd,
+/// "Deny all" (the kernel's list emptied), then `rules` in order, each
+/// one `write` (the kernel takes one rule a write) on `files`, devices.deny
+/// and devices.allow in `dir`, opened when first written.
+fn write_device_rules(dir: &mut Path, rules: &[DeviceRule], files: &mut [Option<Fd>; 2]) -> Result<(), Error> {
+    // Whether the list is empty, everything denied: an `a` rule written
+    // to devices.deny empties it whatever its numbers and access
+    // (security/device_cgroup.c reads its first letter only), so that such
+    // a rule is then a no-op, as runc spec's `linux.resources.devices` is.
+    let mut denied_all = false;
+    // `None` is nsinit's own "deny all", first.
+    for rule in core::iter::once(None).chain(rules.iter().map(Some)) {
+        let mut v = Value::new();
+        let allow = match rule {
             None => {
-                let mut path = Path::from_parts(&[self.dir.bytes(), b"/", name]).map_err(too_long)?;
-                *slot.insert(sys::open(path.zstr(), O_WRONLY | O_CLOEXEC, 0).map_err(fail)?)
+                let _ = v.push(b"a");
+                false
+            }
+            Some(r) if !r.allow && r.kind == b'a' && denied_all => continue,
+            Some(r) => {
+                let _ = v.push(&[r.kind, b' ']);
+                for (n, after) in [(r.major, b':'), (r.minor, b' ')] {
+                    let _ = match n {
+                        Some(n) => v.push_num(u64::from(n), 10),
+                        None => v.push(b"*"),
+                    }
+                    .and_then(|v| v.push(&[after]));
+                }
+                for (bit, c) in [(crate::config::DEVICE_READ, b'r'), (crate::config::DEVICE_WRITE, b'w'), (crate::config::DEVICE_MKNOD, b'm')] {
+                    if r.access & bit != 0 {
+                        let _ = v.push(&[c]);
+                    }
+                }
+                r.allow
             }
         };
-        sys::write(fd, rule).map(drop).map_err(fail)
+        denied_all = !allow && (denied_all || v.bytes().first() == Some(&b'a'));
+        let name: &[u8] = if allow { b"devices.allow" } else { b"devices.deny" };
+        let slot = &mut files[usize::from(allow)];
+        let fd = match *slot {
+            Some(fd) => Ok(fd),
+            None => open_in(dir, name).inspect(|fd| *slot = Some(*fd)),
+        };
+        fd.and_then(|fd| sys::write(fd, v.bytes()))
+            .map_err(|e| Error::sys_in("write", dir.bytes(), name, e).push(b" (").push(v.bytes()).push(b")"))?;
     }
-
-    fn close(self) {
-        for fd in [self.allow, self.deny].into_iter().flatten() {
-            let _ = sys::close(fd);
-        }
-    }
+    Ok(())
 }
 
 /// The device numbers of the host's block device node `path`.
@@ -1038,9 +1026,17 @@ fn write_in(dir: &mut Path, name: &[u8], value: &[u8]) -> Result<(), Error> {
 
 /// The same, failing with the bare errno (`ENAMETOOLONG` for a path too long).
 fn write_in_raw(dir: &mut Path, name: &[u8], value: &[u8]) -> Result<(), Errno> {
+    let fd = open_in(dir, name)?;
+    let written = sys::write(fd, value);
+    let _ = sys::close(fd);
+    written.map(drop)
+}
+
+/// Opens the file `name` in `dir` for writing.
+fn open_in(dir: &mut Path, name: &[u8]) -> Result<Fd, Errno> {
     let len = dir.len();
     let r = match dir.push(b"/").and_then(|d| d.push(name)) {
-        Ok(path) => sys::write_file(path.zstr(), value),
+        Ok(path) => sys::open(path.zstr(), O_WRONLY | O_CLOEXEC, 0),
         Err(_) => Err(Errno::ENAMETOOLONG),
     };
     dir.truncate(len);
