@@ -921,7 +921,8 @@ fn make_child(dir: &mut Dir, part: &[u8]) -> Result<Option<bool>, Error> {
 /// under /sys/fs/cgroup is not there (or not a directory).
 #[cold]
 fn hierarchy_missing(dir: &Dir) -> bool {
-    dir.hierarchy != 0 && Path::from_parts(&[&dir.path.bytes()[..dir.hierarchy]]).is_ok_and(|mut h| !is_dir(&mut h))
+    let hierarchy = dir.path.bytes().get(..dir.hierarchy).filter(|h| !h.is_empty());
+    hierarchy.and_then(|h| Path::from_parts(&[h]).ok()).is_some_and(|mut h| !is_dir(&mut h))
 }
 
 fn is_dir(path: &mut Path) -> bool {
