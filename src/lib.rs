@@ -220,11 +220,11 @@ pub(crate) fn not_regular(path: &[u8], what: &[u8]) -> Error {
 /// `read_file` for a file already open as `fd` (opened non-blocking):
 /// read only if it is a regular file; `path` names it in errors.
 pub(crate) fn read_open_file<'b>(fd: sys::Fd, path: &[u8], buf: &'b mut [u8], what: &[u8]) -> Result<&'b mut [u8], Error> {
-    match sys::fstat(fd).map(|st| st.st_mode & S_IFMT) {
-        Ok(S_IFREG) => {}
+    let size = match sys::fstat(fd) {
+        Ok(st) if st.st_mode & S_IFMT == S_IFREG => st.st_size as u64,
         Ok(_) => return Err(not_regular(path, what)),
         Err(e) => return Err(Error::sys("fstat", path, e)),
-    }
+    };
     let mut len = 0;
     loop {
         match sys::read(fd, &mut buf[len..]) {
@@ -236,6 +236,13 @@ pub(crate) fn read_open_file<'b>(fd: sys::Fd, path: &[u8], buf: &'b mut [u8], wh
         if len == buf.len() {
             let max = (buf.len() - 1) as u64 / 1024;
             return Err(Error::new(path).push(b": ").push(what).push(b" too large (at most ").push_u64(max).push(b" KiB)"));
+        }
+        // All the bytes fstat counted: the end, without the read that
+        // would return 0 (a config.json on every nsinit run; the core
+        // build, which reads only --config files, keeps its size). A file
+        // that grew meanwhile read more and goes on.
+        if cfg!(feature = "oci") && len as u64 == size {
+            break;
         }
     }
     if let Some(at) = buf[..len].iter().position(|&c| c == 0) {
