@@ -5,7 +5,7 @@
 
 use super::Container;
 use super::file;
-use super::options::{At, Builder, HELP, Opt, VERSION, find, lookup};
+use super::options::{At, Builder, HELP, Key, Opt, VERSION, find, lookup};
 use super::paths::PathRoom;
 use super::Payload;
 use crate::error::Error;
@@ -81,18 +81,18 @@ pub fn parse<'a>(
     #[cfg(feature = "oci")]
     let (mut bundle, mut other) = (None, None);
     let payload_at = walk(argv, first, &mut |opt, args| {
-        match (opt.name(), args) {
-            ("help", _) => asked = asked.or(Some(true)),
-            ("version", _) => asked = asked.or(Some(false)),
-            ("timings", _) => timings = true,
-            ("config", [path]) if config.is_none() => config = Some(*path),
-            ("config", _) => return Err(Error::new(b"--config: given twice")),
+        match (opt.key, args) {
+            (Key::Help, _) => asked = asked.or(Some(true)),
+            (Key::Version, _) => asked = asked.or(Some(false)),
+            (Key::Timings, _) => timings = true,
+            (Key::Config, [path]) if config.is_none() => config = Some(*path),
+            (Key::Config, _) => return Err(Error::new(b"--config: given twice")),
             #[cfg(feature = "oci")]
-            ("bundle", [dir]) if bundle.is_none() => bundle = Some(*dir),
+            (Key::Bundle, [dir]) if bundle.is_none() => bundle = Some(*dir),
             #[cfg(feature = "oci")]
-            ("bundle", _) => return Err(Error::new(b"--bundle: given twice")),
+            (Key::Bundle, _) => return Err(Error::new(b"--bundle: given twice")),
             #[cfg(feature = "oci")]
-            (name, _) => other = other.or(Some(name)),
+            _ => other = other.or(Some(opt.name())),
             #[cfg(not(feature = "oci"))]
             _ => {}
         }
@@ -127,7 +127,7 @@ pub fn parse<'a>(
     if let Some(path) = config {
         file::apply(&mut builder, path, load(path)?)?;
     }
-    walk(argv, first, &mut |opt, args| if opt.cli_only { Ok(()) } else { builder.apply(opt, args, At::Cli) })?;
+    walk(argv, first, &mut |opt, args| if opt.cli_only() { Ok(()) } else { builder.apply(opt, args, At::Cli) })?;
     // A payload on the command line replaces the file's.
     if argv.get(payload_at).copied().flatten().is_some() {
         builder.c.process.args = Payload::Argv(&argv[payload_at..]);

@@ -17,18 +17,33 @@ use crate::error::Error;
 use crate::sys::ZStr;
 use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS};
 
-/// An option's name and the words it takes, as `--help` shows them, as
-/// the list below is written. Only the compiler reads it: the binary keeps
-/// `OPTIONS` (issue 13's size budget: 6 bytes an option, not 40).
-pub struct Spec {
-    pub name: &'static str,
-    pub args: &'static str,
-    /// Only on the command line, not in a config file.
-    pub cli_only: bool,
+/// The option table: one line an option, `Key "name" "USAGE WORDS"`,
+/// `cli_only` for the words of the command line alone (not in a config
+/// file). It makes `Key`, which `Builder::apply` matches on, and `OPTIONS`,
+/// the packed table `find` looks names up in (issue 13's size budget: the
+/// names in one string, 6 bytes an option beside them).
+macro_rules! options {
+    ($($(#[$cfg:meta])* $key:ident $name:literal $args:literal $($cli:ident)?,)*) => {
+        /// Which option an `Opt` is.
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        pub enum Key {
+            $($(#[$cfg])* $key,)*
+        }
+
+        /// The options, as `--help` shows them, in the order written.
+        const SPECS: &[Spec] = &[$($(#[$cfg])* Spec { key: Key::$key, name: $name, args: $args, cli_only: options!(@cli $($cli)?) },)*];
+    };
+    (@cli) => { false };
+    (@cli cli_only) => { true };
 }
 
-const fn opt(name: &'static str, args: &'static str) -> Spec {
-    Spec { name, args, cli_only: false }
+/// An option's name and the words it takes, as the table above gives
+/// them. Only the compiler reads it: the binary keeps `OPTIONS`.
+struct Spec {
+    key: Key,
+    name: &'static str,
+    args: &'static str,
+    cli_only: bool,
 }
 
 /// An option: where its name and usage words are in `TEXT`.
@@ -36,8 +51,10 @@ pub struct Opt {
     at: u16,
     name_len: u8,
     args_len: u8,
-    /// Only on the command line, not in a config file.
-    pub cli_only: bool,
+    /// The number of words it takes; bit 7: only on the command line, not
+    /// in a config file.
+    arity_cli: u8,
+    pub key: Key,
 }
 
 impl Opt {
@@ -51,8 +68,14 @@ impl Opt {
         text(usize::from(self.at) + usize::from(self.name_len), usize::from(self.args_len))
     }
 
+    /// How many words it takes: the usage words' count.
     pub fn arity(&self) -> usize {
-        self.args().split(' ').filter(|w| !w.is_empty()).count()
+        usize::from(self.arity_cli & 0x7f)
+    }
+
+    /// Only on the command line, not in a config file.
+    pub fn cli_only(&self) -> bool {
+        self.arity_cli & 0x80 != 0
     }
 }
 
@@ -81,6 +104,18 @@ const fn text_len() -> usize {
     len
 }
 
+/// The words in `args`, space-separated.
+const fn word_count(args: &str) -> u8 {
+    let (args, mut i, mut n) = (args.as_bytes(), 0, 0);
+    while i < args.len() {
+        if args[i] != b' ' && (i == 0 || args[i - 1] == b' ') {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
 #[inline(never)]
 fn text(at: usize, len: usize) -> &'static str {
     const TEXT: &str = match core::str::from_utf8(&TEXT_BYTES) {
@@ -93,13 +128,13 @@ fn text(at: usize, len: usize) -> &'static str {
 /// The options, `SPECS` in the same order; `--help` and `--version` last,
 /// where `find` does not look (they are words of the command line alone).
 pub static OPTIONS: [Opt; SPECS.len()] = {
-    const NONE: Opt = Opt { at: 0, name_len: 0, args_len: 0, cli_only: false };
-    let mut options = [NONE; SPECS.len()];
+    let mut options = [const { Opt { at: 0, name_len: 0, args_len: 0, arity_cli: 0, key: Key::Rootfs } }; SPECS.len()];
     let (mut i, mut at) = (0, 0);
     while i < SPECS.len() {
         let s = &SPECS[i];
         assert!(at <= u16::MAX as usize && s.name.len() <= u8::MAX as usize && s.args.len() <= u8::MAX as usize);
-        options[i] = Opt { at: at as u16, name_len: s.name.len() as u8, args_len: s.args.len() as u8, cli_only: s.cli_only };
+        let arity_cli = word_count(s.args) | if s.cli_only { 0x80 } else { 0 };
+        options[i] = Opt { at: at as u16, name_len: s.name.len() as u8, args_len: s.args.len() as u8, arity_cli, key: s.key };
         at += s.name.len() + s.args.len();
         i += 1;
     }
@@ -110,174 +145,175 @@ pub static OPTIONS: [Opt; SPECS.len()] = {
 pub static HELP: &Opt = &OPTIONS[SPECS.len() - 2];
 pub static VERSION: &Opt = &OPTIONS[SPECS.len() - 1];
 
-const SPECS: &[Spec] = &[
-    opt("rootfs", "DIR"),
-    opt("unshare", "LIST"),
-    opt("share", "LIST"),
-    opt("bare", ""),
-    opt("hostname", "NAME"),
-    opt("domainname", "NAME"),
-    opt("proc", "DST"),
-    opt("sysfs", "DST"),
-    opt("tmpfs", "DST"),
-    opt("size", "BYTES"),
-    opt("mode", "OCTAL"),
-    opt("bind", "SRC DST"),
-    opt("ro-bind", "SRC DST"),
-    opt("dev", "DST"),
-    opt("mqueue", "DST"),
+options! {
+    Rootfs "rootfs" "DIR",
+    Unshare "unshare" "LIST",
+    Share "share" "LIST",
+    Bare "bare" "",
+    Hostname "hostname" "NAME",
+    Domainname "domainname" "NAME",
+    Proc "proc" "DST",
+    Sysfs "sysfs" "DST",
+    Tmpfs "tmpfs" "DST",
+    Size "size" "BYTES",
+    Mode "mode" "OCTAL",
+    Bind "bind" "SRC DST",
+    RoBind "ro-bind" "SRC DST",
+    Dev "dev" "DST",
+    Mqueue "mqueue" "DST",
     #[cfg(feature = "mounts")]
-    opt("mount", "type=TYPE,destination=DST[,source=SRC][,OPTION...]"),
+    Mount "mount" "type=TYPE,destination=DST[,source=SRC][,OPTION...]",
     #[cfg(feature = "mounts")]
-    opt("rootfs-propagation", "PROPAGATION"),
-    opt("setenv", "VAR VALUE"),
-    opt("unsetenv", "VAR"),
-    opt("clearenv", ""),
-    opt("chdir", "DIR"),
+    RootfsPropagation "rootfs-propagation" "PROPAGATION",
+    Setenv "setenv" "VAR VALUE",
+    Unsetenv "unsetenv" "VAR",
+    Clearenv "clearenv" "",
+    Chdir "chdir" "DIR",
     #[cfg(feature = "compat")]
-    opt("new-session", ""),
+    NewSession "new-session" "",
     #[cfg(feature = "compat")]
-    opt("die-with-parent", ""),
+    DieWithParent "die-with-parent" "",
     #[cfg(feature = "compat")]
-    opt("as-pid-1", ""),
+    AsPid1 "as-pid-1" "",
     #[cfg(feature = "init")]
-    opt("init", ""),
+    Init "init" "",
     #[cfg(feature = "init")]
-    opt("init-pgroup", ""),
+    InitPgroup "init-pgroup" "",
     #[cfg(feature = "init")]
-    opt("stop-timeout", "SECONDS"),
+    StopTimeout "stop-timeout" "SECONDS",
     #[cfg(all(feature = "init", feature = "tty"))]
-    opt("init-foreground", ""),
+    InitForeground "init-foreground" "",
     #[cfg(feature = "init")]
-    opt("on-exit", "ACTION"),
+    OnExit "on-exit" "ACTION",
     #[cfg(feature = "userns")]
-    opt("overlay", "LOWER[:LOWER...]"),
+    Overlay "overlay" "LOWER[:LOWER...]",
     #[cfg(feature = "userns")]
-    opt("overlay-upper", "DIR|tmpfs"),
-    opt("read-only", ""),
+    OverlayUpper "overlay-upper" "DIR|tmpfs",
+    ReadOnly "read-only" "",
     #[cfg(feature = "userns")]
-    opt("uid-map", "INSIDE:OUTSIDE:COUNT"),
+    UidMap "uid-map" "INSIDE:OUTSIDE:COUNT",
     #[cfg(feature = "userns")]
-    opt("gid-map", "INSIDE:OUTSIDE:COUNT"),
+    GidMap "gid-map" "INSIDE:OUTSIDE:COUNT",
     #[cfg(feature = "userns")]
-    opt("userns", "auto"),
-    opt("user", "USER[:GROUP]"),
-    opt("groups", "GID,..."),
+    Userns "userns" "auto",
+    User "user" "USER[:GROUP]",
+    Groups "groups" "GID,...",
     #[cfg(feature = "cgroups")]
-    opt("cgroup", "PATH"),
+    Cgroup "cgroup" "PATH",
     #[cfg(feature = "cgroups")]
-    opt("pids-max", "N"),
+    PidsMax "pids-max" "N",
     #[cfg(feature = "cgroups")]
-    opt("memory-max", "BYTES"),
+    MemoryMax "memory-max" "BYTES",
     #[cfg(feature = "cgroups")]
-    opt("memory-swap-max", "BYTES"),
+    MemorySwapMax "memory-swap-max" "BYTES",
     #[cfg(feature = "cgroups")]
-    opt("cpu-max", "QUOTA[/PERIOD]"),
+    CpuMax "cpu-max" "QUOTA[/PERIOD]",
     #[cfg(feature = "cgroups")]
-    opt("cpus", "CPUS"),
+    Cpus "cpus" "CPUS",
     #[cfg(feature = "cgroups")]
-    opt("cpu-weight", "N"),
+    CpuWeight "cpu-weight" "N",
     #[cfg(feature = "cgroups")]
-    opt("cpuset", "CPUS"),
+    Cpuset "cpuset" "CPUS",
     #[cfg(feature = "cgroups")]
-    opt("cpuset-mems", "NODES"),
+    CpusetMems "cpuset-mems" "NODES",
     #[cfg(feature = "cgroups")]
-    opt("memory-swap", "BYTES"),
+    MemorySwap "memory-swap" "BYTES",
     #[cfg(feature = "cgroups")]
-    opt("memory-reservation", "BYTES"),
+    MemoryReservation "memory-reservation" "BYTES",
     #[cfg(feature = "cgroups")]
-    opt("memory-swappiness", "N"),
+    MemorySwappiness "memory-swappiness" "N",
     #[cfg(feature = "cgroups")]
-    opt("oom-kill-disable", ""),
+    OomKillDisable "oom-kill-disable" "",
     #[cfg(feature = "cgroups")]
-    opt("cpu-shares", "N"),
+    CpuShares "cpu-shares" "N",
     #[cfg(feature = "cgroups")]
-    opt("cpu-period", "MICROSECONDS"),
+    CpuPeriod "cpu-period" "MICROSECONDS",
     #[cfg(feature = "cgroups")]
-    opt("cpu-quota", "MICROSECONDS"),
+    CpuQuota "cpu-quota" "MICROSECONDS",
     #[cfg(feature = "cgroups")]
-    opt("cpu-burst", "MICROSECONDS"),
+    CpuBurst "cpu-burst" "MICROSECONDS",
     #[cfg(feature = "cgroups")]
-    opt("cpu-idle", "N"),
+    CpuIdle "cpu-idle" "N",
     #[cfg(feature = "cgroups")]
-    opt("cpu-rt-runtime", "MICROSECONDS"),
+    CpuRtRuntime "cpu-rt-runtime" "MICROSECONDS",
     #[cfg(feature = "cgroups")]
-    opt("cpu-rt-period", "MICROSECONDS"),
+    CpuRtPeriod "cpu-rt-period" "MICROSECONDS",
     #[cfg(feature = "cgroups")]
-    opt("blkio-weight", "N"),
+    BlkioWeight "blkio-weight" "N",
     #[cfg(feature = "cgroups")]
-    opt("blkio-leaf-weight", "N"),
+    BlkioLeafWeight "blkio-leaf-weight" "N",
     #[cfg(feature = "cgroups")]
-    opt("blkio-weight-device", "DEVICE:WEIGHT"),
+    BlkioWeightDevice "blkio-weight-device" "DEVICE:WEIGHT",
     #[cfg(feature = "cgroups")]
-    opt("device-read-bps", "DEVICE:RATE"),
+    DeviceReadBps "device-read-bps" "DEVICE:RATE",
     #[cfg(feature = "cgroups")]
-    opt("device-write-bps", "DEVICE:RATE"),
+    DeviceWriteBps "device-write-bps" "DEVICE:RATE",
     #[cfg(feature = "cgroups")]
-    opt("device-read-iops", "DEVICE:RATE"),
+    DeviceReadIops "device-read-iops" "DEVICE:RATE",
     #[cfg(feature = "cgroups")]
-    opt("device-write-iops", "DEVICE:RATE"),
+    DeviceWriteIops "device-write-iops" "DEVICE:RATE",
     #[cfg(feature = "cgroups")]
-    opt("hugepage-limit", "SIZE=BYTES"),
+    HugepageLimit "hugepage-limit" "SIZE=BYTES",
     #[cfg(feature = "cgroups")]
-    opt("net-classid", "ID"),
+    NetClassid "net-classid" "ID",
     #[cfg(feature = "cgroups")]
-    opt("net-prio", "INTERFACE=PRIORITY"),
+    NetPrio "net-prio" "INTERFACE=PRIORITY",
     #[cfg(feature = "cgroups")]
-    opt("rdma-limit", "DEVICE[:hca_handle=N][:hca_object=N]"),
+    RdmaLimit "rdma-limit" "DEVICE[:hca_handle=N][:hca_object=N]",
     #[cfg(feature = "cgroups")]
-    opt("cgroup-set", "KEY=VALUE"),
+    CgroupSet "cgroup-set" "KEY=VALUE",
     #[cfg(feature = "cgroups")]
-    opt("device-cgroup-rule", "RULE"),
-    opt("rlimit", "NAME=SOFT[:HARD]"),
-    opt("oom-score-adj", "N"),
+    DeviceCgroupRule "device-cgroup-rule" "RULE",
+    Rlimit "rlimit" "NAME=SOFT[:HARD]",
+    OomScoreAdj "oom-score-adj" "N",
     #[cfg(feature = "security")]
-    opt("cap-add", "CAP"),
+    CapAdd "cap-add" "CAP",
     #[cfg(feature = "security")]
-    opt("cap-drop", "CAP"),
+    CapDrop "cap-drop" "CAP",
     #[cfg(feature = "security")]
-    opt("allow-new-privs", ""),
+    AllowNewPrivs "allow-new-privs" "",
     #[cfg(feature = "security")]
-    opt("seccomp", "FILE|off|default"),
+    Seccomp "seccomp" "FILE|off|default",
     #[cfg(feature = "security")]
-    opt("mask", "PATH"),
+    Mask "mask" "PATH",
     #[cfg(feature = "security")]
-    opt("ro-path", "PATH"),
-    opt("pass-fd", "N"),
+    RoPath "ro-path" "PATH",
+    PassFd "pass-fd" "N",
     #[cfg(feature = "tty")]
-    opt("tty", ""),
+    Tty "tty" "",
     #[cfg(feature = "process")]
-    opt("join", "TYPE:PATH"),
+    Join "join" "TYPE:PATH",
     #[cfg(feature = "process")]
-    opt("sysctl", "KEY=VALUE"),
+    Sysctl "sysctl" "KEY=VALUE",
     #[cfg(feature = "process")]
-    opt("umask", "OCTAL"),
+    Umask "umask" "OCTAL",
     #[cfg(feature = "process")]
-    opt("device", "HOST[:CONTAINER][:PERMS]"),
+    Device "device" "HOST[:CONTAINER][:PERMS]",
     #[cfg(feature = "process")]
-    opt("personality", "LINUX|LINUX32"),
+    Personality "personality" "LINUX|LINUX32",
     #[cfg(feature = "process")]
-    opt("scheduler", "POLICY[:PRIORITY]"),
+    Scheduler "scheduler" "POLICY[:PRIORITY]",
     #[cfg(feature = "process")]
-    opt("nice", "N"),
+    Nice "nice" "N",
     #[cfg(feature = "process")]
-    opt("io-priority", "CLASS[:LEVEL]"),
+    IoPriority "io-priority" "CLASS[:LEVEL]",
     #[cfg(feature = "process")]
-    opt("cpu-affinity", "CPUS"),
+    CpuAffinity "cpu-affinity" "CPUS",
     #[cfg(feature = "process")]
-    opt("time-offset", "CLOCK=SECONDS[.FRACTION]"),
+    TimeOffset "time-offset" "CLOCK=SECONDS[.FRACTION]",
     #[cfg(feature = "process")]
-    opt("apparmor", "PROFILE"),
+    Apparmor "apparmor" "PROFILE",
     #[cfg(feature = "process")]
-    opt("selinux-label", "LABEL"),
-    Spec { name: "config", args: "FILE", cli_only: true },
+    SelinuxLabel "selinux-label" "LABEL",
+    Config "config" "FILE" cli_only,
     #[cfg(feature = "oci")]
-    Spec { name: "bundle", args: "DIR", cli_only: true },
-    Spec { name: "timings", args: "", cli_only: true },
+    Bundle "bundle" "DIR" cli_only,
+    Timings "timings" "" cli_only,
     // Last, where `find` does not look: `HELP` and `VERSION`.
-    Spec { name: "help", args: "", cli_only: true },
-    Spec { name: "version", args: "", cli_only: true },
-];
+    Help "help" "" cli_only,
+    Version "version" "" cli_only,
+}
+
 
 pub fn find(name: &[u8]) -> Option<&'static Opt> {
     OPTIONS[..OPTIONS.len() - 2].iter().find(|o| o.name().as_bytes() == name)
@@ -397,16 +433,16 @@ impl<'c, 'a> Builder<'c, 'a> {
     /// Applies one option with its words; `args` has exactly the option's arity
     /// when it comes from the walkers, but every count is checked here anyway.
     pub fn apply(&mut self, opt: &Opt, args: &[ZStr<'a>], at: At<'a>) -> Result<(), Error> {
-        let name = opt.name();
-        let error = || at.error(name.as_bytes());
+        let key = opt.key;
+        let error = || at.error(opt.name().as_bytes());
         #[cfg(feature = "cgroups")]
-        if let (Some((_, min, max, field)), [n]) = (CGROUP_NUMBERS.iter().find(|k| k.0 == name), args) {
+        if let (Some((_, min, max, field)), [n]) = (CGROUP_NUMBERS.iter().find(|k| k.0 == key), args) {
             *field(&mut self.c.resources) = Some(number(*n, *min, *max, error)?);
             return Ok(());
         }
-        match (name, args) {
-            ("rootfs", [dir]) => self.c.root = Some(self.path(*dir, at, Paths::Host)?),
-            ("unshare", [list]) => {
+        match (key, args) {
+            (Key::Rootfs, [dir]) => self.c.root = Some(self.path(*dir, at, Paths::Host)?),
+            (Key::Unshare, [list]) => {
                 let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
                 if bits & CLONE_NEWUSER != 0 {
                     self.c.user_ns_refused = false;
@@ -414,7 +450,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.ns_on |= bits;
                 self.ns_off &= !bits;
             }
-            ("share", [list]) => {
+            (Key::Share, [list]) => {
                 let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
                 if bits & CLONE_NEWUSER != 0 {
                     self.c.user_ns_refused = true;
@@ -422,14 +458,14 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.ns_off |= bits;
                 self.ns_on &= !bits;
             }
-            ("bare", []) => self.bare = true,
-            ("hostname", [name]) => self.c.hostname = Some(uts_name(*name, error)?),
-            ("domainname", [name]) => self.c.domainname = Some(uts_name(*name, error)?),
-            ("proc", [dst]) => self.mount(Mount::new(MountKind::Proc, *dst), opt, at)?,
-            ("sysfs", [dst]) => self.mount(Mount::new(MountKind::Sysfs, *dst), opt, at)?,
-            ("dev", [dst]) => self.mount(Mount::new(MountKind::Dev, *dst), opt, at)?,
-            ("mqueue", [dst]) => self.mount(Mount::new(MountKind::Mqueue, *dst), opt, at)?,
-            ("tmpfs", [dst]) => {
+            (Key::Bare, []) => self.bare = true,
+            (Key::Hostname, [name]) => self.c.hostname = Some(uts_name(*name, error)?),
+            (Key::Domainname, [name]) => self.c.domainname = Some(uts_name(*name, error)?),
+            (Key::Proc, [dst]) => self.mount(Mount::new(MountKind::Proc, *dst), opt, at)?,
+            (Key::Sysfs, [dst]) => self.mount(Mount::new(MountKind::Sysfs, *dst), opt, at)?,
+            (Key::Dev, [dst]) => self.mount(Mount::new(MountKind::Dev, *dst), opt, at)?,
+            (Key::Mqueue, [dst]) => self.mount(Mount::new(MountKind::Mqueue, *dst), opt, at)?,
+            (Key::Tmpfs, [dst]) => {
                 let mut m = Mount::new(MountKind::Tmpfs, *dst);
                 // tmpfs reads both as they are written here (memparse, octal).
                 let (size, mode) = (self.tmpfs_size.take(), self.tmpfs_mode.take());
@@ -442,33 +478,33 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 self.mount(m, opt, at)?;
             }
-            ("size", [bytes]) => {
+            (Key::Size, [bytes]) => {
                 parse_size(bytes.bytes()).ok_or_else(|| {
                     error().push(b"expected a size in bytes, with an optional K, M or G suffix; got '").push(bytes.bytes()).push(b"'")
                 })?;
                 self.tmpfs_size = Some(*bytes);
             }
-            ("mode", [octal]) => {
+            (Key::Mode, [octal]) => {
                 parse_octal(octal.bytes()).filter(|m| *m <= 0o7777).ok_or_else(|| {
                     error().push(b"expected an octal mode such as 0755; got '").push(octal.bytes()).push(b"'")
                 })?;
                 self.tmpfs_mode = Some(*octal);
             }
-            ("bind" | "ro-bind", [src, dst]) => {
+            (Key::Bind | Key::RoBind, [src, dst]) => {
                 if src.bytes().is_empty() {
                     return Err(error().push(b"the source path is empty"));
                 }
                 let mut m = Mount::new(MountKind::Bind, *dst);
                 m.source = Some(self.path(*src, at, Paths::Host)?);
-                if name == "ro-bind" {
+                if key == Key::RoBind {
                     m.attr_set = linux_raw_sys::general::MOUNT_ATTR_RDONLY;
                 }
                 self.mount(m, opt, at)?;
             }
             #[cfg(feature = "mounts")]
-            ("mount", [spec]) => self.general_mount(*spec, opt, at)?,
+            (Key::Mount, [spec]) => self.general_mount(*spec, opt, at)?,
             #[cfg(feature = "mounts")]
-            ("rootfs-propagation", [word]) => {
+            (Key::RootfsPropagation, [word]) => {
                 self.c.rootfs_propagation = match super::mount_option(word.bytes()) {
                     Some(super::MountOption::Propagation(flags)) => flags,
                     _ => {
@@ -479,45 +515,45 @@ impl<'c, 'a> Builder<'c, 'a> {
                     }
                 };
             }
-            ("setenv", [var, value]) => {
+            (Key::Setenv, [var, value]) => {
                 env_name(*var, error)?;
                 self.env_op(EnvOp::Set(*var, *value), at)?;
             }
-            ("unsetenv", [var]) => {
+            (Key::Unsetenv, [var]) => {
                 env_name(*var, error)?;
                 self.env_op(EnvOp::Unset(*var), at)?;
             }
-            ("clearenv", []) => self.env_op(EnvOp::Clear, at)?,
-            ("chdir", [dir]) => self.c.process.cwd = Some(self.path(*dir, at, Paths::Container)?),
+            (Key::Clearenv, []) => self.env_op(EnvOp::Clear, at)?,
+            (Key::Chdir, [dir]) => self.c.process.cwd = Some(self.path(*dir, at, Paths::Container)?),
             #[cfg(feature = "compat")]
-            ("new-session", []) => self.c.process.new_session = true,
+            (Key::NewSession, []) => self.c.process.new_session = true,
             #[cfg(feature = "compat")]
-            ("die-with-parent", []) => self.c.die_with_parent = true,
+            (Key::DieWithParent, []) => self.c.die_with_parent = true,
             // The payload is PID 1 of its pid namespace unless --init:
             // bubblewrap's word for what nsinit does by default.
             #[cfg(feature = "compat")]
-            ("as-pid-1", []) => self.as_pid_1 = true,
+            (Key::AsPid1, []) => self.as_pid_1 = true,
             #[cfg(feature = "init")]
-            ("init", []) => self.c.init.enabled = true,
+            (Key::Init, []) => self.c.init.enabled = true,
             #[cfg(feature = "init")]
-            ("init-pgroup", []) => {
+            (Key::InitPgroup, []) => {
                 self.c.init.enabled = true;
                 self.c.init.pgroup = true;
             }
             #[cfg(all(feature = "init", feature = "tty"))]
-            ("init-foreground", []) => {
+            (Key::InitForeground, []) => {
                 self.c.init.enabled = true;
                 self.c.init.foreground = true;
             }
             #[cfg(feature = "init")]
-            ("stop-timeout", [seconds]) => {
+            (Key::StopTimeout, [seconds]) => {
                 let n = parse_radix(seconds.bytes(), 10).filter(|n| *n <= MAX_STOP_TIMEOUT).ok_or_else(|| {
                     error().push(b"expected whole seconds from 0 to 3600; got '").push(seconds.bytes()).push(b"'")
                 })?;
                 self.c.stop_timeout = Some(n as u32);
             }
             #[cfg(feature = "userns")]
-            ("overlay", [lowers]) => {
+            (Key::Overlay, [lowers]) => {
                 let b = lowers.bytes();
                 if b.is_empty() || b.split(|&c| c == b':').any(|l| l.is_empty()) || b.split(|&c| c == b':').count() > MAX_LOWERS {
                     return Err(error().push(b"expected 1 to 8 directories separated by ':'; got '").push(b).push(b"'"));
@@ -525,7 +561,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.overlay = Some(self.path(*lowers, at, Paths::HostList)?);
             }
             #[cfg(feature = "userns")]
-            ("overlay-upper", [dir]) => {
+            (Key::OverlayUpper, [dir]) => {
                 self.c.overlay_upper = match dir.bytes() {
                     b"tmpfs" => None,
                     _ => {
@@ -541,19 +577,19 @@ impl<'c, 'a> Builder<'c, 'a> {
                 };
                 self.upper_given = true;
             }
-            ("read-only", []) => self.c.read_only = true,
+            (Key::ReadOnly, []) => self.c.read_only = true,
             #[cfg(feature = "userns")]
-            ("uid-map" | "gid-map", [spec]) => {
+            (Key::UidMap | Key::GidMap, [spec]) => {
                 let map = parse_id_map(spec.bytes()).ok_or_else(|| {
                     error().push(b"expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1; got '").push(spec.bytes()).push(b"'")
                 })?;
-                let maps = if name == "uid-map" { &mut self.c.uid_maps } else { &mut self.c.gid_maps };
+                let maps = if key == Key::UidMap { &mut self.c.uid_maps } else { &mut self.c.gid_maps };
                 maps.push(map).map_err(|_| error().push(b"too many map lines (at most 8)"))?;
                 self.ns_on |= CLONE_NEWUSER;
                 self.ns_off &= !CLONE_NEWUSER;
             }
             #[cfg(feature = "userns")]
-            ("userns", [mode]) => {
+            (Key::Userns, [mode]) => {
                 if mode.bytes() != b"auto" {
                     return Err(error().push(b"expected auto; got '").push(mode.bytes()).push(b"'"));
                 }
@@ -561,7 +597,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.ns_on |= CLONE_NEWUSER;
                 self.ns_off &= !CLONE_NEWUSER;
             }
-            ("user", [spec]) => {
+            (Key::User, [spec]) => {
                 if parse_user(spec.bytes()).is_none() {
                     let what: &[u8] = if cfg!(feature = "users") {
                         b"expected USER[:GROUP], each a name or a number below 4294967295; got '"
@@ -572,7 +608,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 self.c.process.user = Some(*spec);
             }
-            ("groups", [list]) => {
+            (Key::Groups, [list]) => {
                 let mut groups = heapless::Vec::new();
                 for word in list.bytes().split(|&c| c == b',').filter(|w| !w.is_empty()) {
                     let gid = id(word).ok_or_else(|| error().push(b"expected a comma list of numeric gids; got '").push(list.bytes()).push(b"'"))?;
@@ -581,7 +617,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.process.groups = Some(groups);
             }
             #[cfg(feature = "cgroups")]
-            ("cgroup", [path]) => {
+            (Key::Cgroup, [path]) => {
                 let p = path.bytes();
                 if !cgroup_path_ok(p) {
                     return Err(error().push(b"expected a cgroup path whose components are not empty, '.' or '..'; got '").push(p).push(b"'"));
@@ -592,30 +628,30 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.cgroup = Some(*path);
             }
             #[cfg(feature = "cgroups")]
-            ("pids-max", [n]) => {
+            (Key::PidsMax, [n]) => {
                 self.c.resources.pids_max = Some(limit(n.bytes(), |s| parse_radix(s, 10)).ok_or_else(|| {
                     error().push(b"expected a number of processes or 'max'; got '").push(n.bytes()).push(b"'")
                 })?);
             }
             #[cfg(feature = "cgroups")]
-            ("memory-max" | "memory-swap-max", [bytes]) => {
+            (Key::MemoryMax | Key::MemorySwapMax, [bytes]) => {
                 let v = limit(bytes.bytes(), parse_size).ok_or_else(|| {
                     error().push(b"expected bytes with an optional K, M or G suffix, or 'max'; got '").push(bytes.bytes()).push(b"'")
                 })?;
-                match name {
-                    "memory-max" => self.c.resources.memory_max = Some(v),
+                match key {
+                    Key::MemoryMax => self.c.resources.memory_max = Some(v),
                     _ => self.c.resources.memory_swap_max = Some(v),
                 }
             }
             #[cfg(feature = "cgroups")]
-            ("cpu-max", [spec]) => {
+            (Key::CpuMax, [spec]) => {
                 self.c.resources.cpu_max = Some(parse_cpu_max(spec.bytes()).ok_or_else(|| {
                     error().push(b"expected QUOTA[/PERIOD] in microseconds (QUOTA may be 'max'); got '").push(spec.bytes()).push(b"'")
                 })?);
                 self.c.resources.cpus = None;
             }
             #[cfg(feature = "cgroups")]
-            ("cpus", [cpus]) => {
+            (Key::Cpus, [cpus]) => {
                 let quota = parse_cpus(cpus.bytes()).ok_or_else(|| {
                     error().push(b"expected a number of CPUs such as 0.5 or 2; got '").push(cpus.bytes()).push(b"'")
                 })?;
@@ -623,35 +659,35 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.resources.cpus = Some(*cpus);
             }
             #[cfg(feature = "cgroups")]
-            ("cpu-weight", [n]) => {
+            (Key::CpuWeight, [n]) => {
                 let w = parse_radix(n.bytes(), 10).filter(|w| (1..=10_000).contains(w)).ok_or_else(|| {
                     error().push(b"expected a weight from 1 to 10000; got '").push(n.bytes()).push(b"'")
                 })?;
                 self.c.resources.cpu_weight = Some(w);
             }
             #[cfg(feature = "cgroups")]
-            ("cpuset", [cpus]) => {
+            (Key::Cpuset, [cpus]) => {
                 if !list_ok(cpus.bytes()) {
                     return Err(error().push(b"expected CPUs such as 0-1,3; got '").push(cpus.bytes()).push(b"'"));
                 }
                 self.c.resources.cpuset = Some(*cpus);
             }
             #[cfg(feature = "cgroups")]
-            ("cpuset-mems", [nodes]) => {
+            (Key::CpusetMems, [nodes]) => {
                 if !list_ok(nodes.bytes()) {
                     return Err(error().push(b"expected memory nodes such as 0-1,3; got '").push(nodes.bytes()).push(b"'"));
                 }
                 self.c.resources.cpuset_mems = Some(*nodes);
             }
             #[cfg(feature = "cgroups")]
-            ("memory-swap" | "memory-reservation", [bytes]) => {
+            (Key::MemorySwap | Key::MemoryReservation, [bytes]) => {
                 // docker's -1 for "no limit".
                 let v = if bytes.bytes() == b"-1" { Some(u64::MAX) } else { limit(bytes.bytes(), parse_size) };
                 let v = v.ok_or_else(|| {
                     error().push(b"expected bytes with an optional K, M or G suffix, or 'max'; got '").push(bytes.bytes()).push(b"'")
                 })?;
                 let r = &mut self.c.resources;
-                if name == "memory-swap" {
+                if key == Key::MemorySwap {
                     r.memory_swap = Some(v);
                     r.memory_swap_max = None;
                 } else {
@@ -659,12 +695,12 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
             }
             #[cfg(feature = "cgroups")]
-            ("oom-kill-disable", []) => self.c.resources.oom_kill_disable = true,
+            (Key::OomKillDisable, []) => self.c.resources.oom_kill_disable = true,
             #[cfg(feature = "cgroups")]
-            ("cpu-period" | "cpu-quota", [n]) => {
+            (Key::CpuPeriod | Key::CpuQuota, [n]) => {
                 let r = &mut self.c.resources;
                 let (quota, period) = r.cpu_max.unwrap_or((u64::MAX, CPU_PERIOD_US));
-                r.cpu_max = Some(if name == "cpu-period" {
+                r.cpu_max = Some(if key == Key::CpuPeriod {
                     (quota, number(*n, 1000, 1_000_000, error)?)
                 } else {
                     // docker's -1 for "no limit".
@@ -674,14 +710,14 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             #[cfg(feature = "cgroups")]
             (
-                "blkio-weight-device" | "device-read-bps" | "device-write-bps" | "device-read-iops" | "device-write-iops",
+                Key::BlkioWeightDevice | Key::DeviceReadBps | Key::DeviceWriteBps | Key::DeviceReadIops | Key::DeviceWriteIops,
                 [spec],
             ) => {
-                let limit = match name {
-                    "blkio-weight-device" => BlkioLimit::Weight,
-                    "device-read-bps" => BlkioLimit::ReadBps,
-                    "device-write-bps" => BlkioLimit::WriteBps,
-                    "device-read-iops" => BlkioLimit::ReadIops,
+                let limit = match key {
+                    Key::BlkioWeightDevice => BlkioLimit::Weight,
+                    Key::DeviceReadBps => BlkioLimit::ReadBps,
+                    Key::DeviceWriteBps => BlkioLimit::WriteBps,
+                    Key::DeviceReadIops => BlkioLimit::ReadIops,
                     _ => BlkioLimit::WriteIops,
                 };
                 let d = parse_blkio_device(spec.bytes(), limit).ok_or_else(|| {
@@ -692,7 +728,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.resources.blkio_devices.push(d).map_err(|_| error().push(b"too many block device limits (at most 16)"))?;
             }
             #[cfg(feature = "cgroups")]
-            ("hugepage-limit", [spec]) => {
+            (Key::HugepageLimit, [spec]) => {
                 let (size, bytes) = split_at(spec.bytes(), b'=');
                 let l = limit(bytes, parse_size).filter(|_| hugepage_size_ok(size)).ok_or_else(|| {
                     error().push(b"expected SIZE=BYTES, SIZE a huge page size such as 2MB or 1GB; got '").push(spec.bytes()).push(b"'")
@@ -701,7 +737,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                     .map_err(|_| error().push(b"too many hugepage limits (at most 8)"))?;
             }
             #[cfg(feature = "cgroups")]
-            ("net-prio", [spec]) => {
+            (Key::NetPrio, [spec]) => {
                 let (interface, prio) = split_at(spec.bytes(), b'=');
                 let priority = parse_radix(prio, 10).filter(|p| *p <= u64::from(u32::MAX) && cgroup_word_ok(interface));
                 let priority = priority.ok_or_else(|| {
@@ -711,14 +747,14 @@ impl<'c, 'a> Builder<'c, 'a> {
                     .map_err(|_| error().push(b"too many network priorities (at most 16)"))?;
             }
             #[cfg(feature = "cgroups")]
-            ("rdma-limit", [spec]) => {
+            (Key::RdmaLimit, [spec]) => {
                 let rdma = parse_rdma(spec.bytes()).ok_or_else(|| {
                     error().push(b"expected DEVICE[:hca_handle=N][:hca_object=N]; got '").push(spec.bytes()).push(b"'")
                 })?;
                 self.c.resources.rdma.push(rdma).map_err(|_| error().push(b"too many rdma limits (at most 8)"))?;
             }
             #[cfg(feature = "cgroups")]
-            ("cgroup-set", [spec]) => {
+            (Key::CgroupSet, [spec]) => {
                 let (key, value) = split_at(spec.bytes(), b'=');
                 if !cgroup_word_ok(key) || !key.contains(&b'.') || key.len() == spec.bytes().len() {
                     return Err(error().push(b"expected KEY=VALUE, KEY a cgroup v2 file name such as memory.high; got '").push(spec.bytes()).push(b"'"));
@@ -726,7 +762,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.resources.unified.push((key, value)).map_err(|_| error().push(b"too many --cgroup-set keys (at most 32)"))?;
             }
             #[cfg(feature = "cgroups")]
-            ("device-cgroup-rule", [rule]) => {
+            (Key::DeviceCgroupRule, [rule]) => {
                 let rule = parse_device_rule(rule.bytes()).ok_or_else(|| {
                     error().push(b"expected TYPE MAJOR:MINOR ACCESS, such as 'c 1:3 rwm' (TYPE a, b or c; MAJOR, MINOR numbers or *; ACCESS of r, w, m); got '")
                         .push(rule.bytes())
@@ -734,7 +770,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 })?;
                 self.c.resources.devices.push(rule).map_err(|_| error().push(b"too many device rules (at most 64)"))?;
             }
-            ("rlimit", [spec]) => {
+            (Key::Rlimit, [spec]) => {
                 let r = parse_rlimit(spec.bytes()).ok_or_else(|| {
                     error()
                         .push(b"expected NAME=SOFT[:HARD], NAME one of ")
@@ -746,7 +782,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.rlimits.retain(|old| old.resource != r.resource);
                 self.c.rlimits.push(r).map_err(|_| error().push(b"too many rlimits (at most 16)"))?;
             }
-            ("oom-score-adj", [n]) => {
+            (Key::OomScoreAdj, [n]) => {
                 let (negative, digits) = match n.bytes().strip_prefix(b"-") {
                     Some(rest) => (true, rest),
                     None => (false, n.bytes()),
@@ -757,20 +793,20 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.oom_score_adj = Some(if negative { -v } else { v });
             }
             #[cfg(feature = "security")]
-            ("cap-add" | "cap-drop", [name]) => {
+            (Key::CapAdd | Key::CapDrop, [name]) => {
                 let caps = capability(name.bytes()).ok_or_else(|| {
                     error().push(b"expected a capability as capabilities(7) names it, such as NET_ADMIN or CAP_NET_ADMIN, or ALL; got '")
                         .push(name.bytes())
                         .push(b"'")
                 })?;
-                let (more, less) = if opt.name() == "cap-add" { (&mut self.cap_add, &mut self.cap_drop) } else { (&mut self.cap_drop, &mut self.cap_add) };
+                let (more, less) = if key == Key::CapAdd { (&mut self.cap_add, &mut self.cap_drop) } else { (&mut self.cap_drop, &mut self.cap_add) };
                 *more |= caps;
                 *less &= !caps;
             }
             #[cfg(feature = "security")]
-            ("allow-new-privs", []) => self.new_privs_allowed = true,
+            (Key::AllowNewPrivs, []) => self.new_privs_allowed = true,
             #[cfg(feature = "security")]
-            ("seccomp", [file]) => {
+            (Key::Seccomp, [file]) => {
                 self.seccomp = Some(match file.bytes() {
                     b"off" => Seccomp::Off,
                     b"default" => Seccomp::Default,
@@ -778,15 +814,15 @@ impl<'c, 'a> Builder<'c, 'a> {
                 });
             }
             #[cfg(feature = "security")]
-            ("mask" | "ro-path", [path]) => {
+            (Key::Mask | Key::RoPath, [path]) => {
                 absolute_path(path.bytes()).map_err(|what| error().push(what).push(path.bytes()).push(b"'"))?;
                 let path = self.path(*path, at, Paths::Container)?;
-                let paths = if name == "mask" { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
+                let paths = if key == Key::Mask { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
                 paths.push(path).map_err(|_| too_many_paths(error()))?;
             }
             #[cfg(feature = "tty")]
-            ("tty", []) => self.c.process.terminal = true,
-            ("pass-fd", [n]) => {
+            (Key::Tty, []) => self.c.process.terminal = true,
+            (Key::PassFd, [n]) => {
                 let fd = parse_radix(n.bytes(), 10).filter(|fd| *fd <= i32::MAX as u64).ok_or_else(|| {
                     error().push(b"expected a descriptor number; got '").push(n.bytes()).push(b"'")
                 })?;
@@ -794,12 +830,12 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             #[cfg(feature = "process")]
             (
-                "join" | "sysctl" | "umask" | "device" | "personality" | "scheduler" | "nice" | "io-priority" | "cpu-affinity"
-                | "time-offset" | "apparmor" | "selinux-label",
+                Key::Join | Key::Sysctl | Key::Umask | Key::Device | Key::Personality | Key::Scheduler | Key::Nice | Key::IoPriority | Key::CpuAffinity
+                | Key::TimeOffset | Key::Apparmor | Key::SelinuxLabel,
                 [word],
             ) => self.kernel(opt, *word, at)?,
             #[cfg(feature = "init")]
-            ("on-exit", [action]) => {
+            (Key::OnExit, [action]) => {
                 self.c.on_exit = match action.bytes() {
                     b"poweroff" => OnExit::PowerOff,
                     b"reboot" => OnExit::Reboot,
@@ -832,9 +868,8 @@ impl<'c, 'a> Builder<'c, 'a> {
         let w = word.bytes();
         let c = &mut *self.c;
         let p = &mut c.process;
-        let which = KERNEL_WORDS.iter().position(|n| *n == opt.name());
-        let set = match which {
-            Some(0) => {
+        let set = match opt.key {
+            Key::Join => {
                 let Some(join) = parse_join(word) else { return Ok(None) };
                 if c.joins.iter().any(|j| j.namespace == join.namespace) {
                     return Err(error().push(b"the ").push(namespace_name(join.namespace)).push(b" namespace is joined twice"));
@@ -843,7 +878,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.joins.push(Join { path, ..join }).map_err(|_| error().push(b"too many"))?;
                 true
             }
-            Some(1) => {
+            Key::Sysctl => {
                 let Some(eq) = w.iter().position(|&b| b == b'=').filter(|&i| i > 0) else { return Ok(None) };
                 let key = self.room.copy(&w[..eq]).map_err(|_| room_full(at))?;
                 let c = &mut *self.c;
@@ -851,11 +886,11 @@ impl<'c, 'a> Builder<'c, 'a> {
                 c.sysctls.push(Sysctl { key, value: word.skip(eq + 1) }).map_err(|_| error().push(b"too many"))?;
                 true
             }
-            Some(2) => {
+            Key::Umask => {
                 p.umask = parse_octal(w).filter(|m| *m <= 0o777);
                 p.umask.is_some()
             }
-            Some(3) => {
+            Key::Device => {
                 let Some((host, container, access)) = parse_device(w) else { return Ok(None) };
                 let inside = container.unwrap_or(host);
                 absolute_path(inside).map_err(|what| error().push(b"the device path ").push(what).push(inside).push(b"'"))?;
@@ -875,16 +910,16 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.devices.push(device).map_err(|_| error().push(b"too many"))?;
                 true
             }
-            Some(4) => {
+            Key::Personality => {
                 c.personality = parse_personality(w);
                 c.personality.is_some()
             }
-            Some(5) => {
+            Key::Scheduler => {
                 let nice = p.scheduler.map_or(0, |s| s.nice);
                 p.scheduler = parse_scheduler(w).map(|s| Scheduler { nice, ..s });
                 p.scheduler.is_some()
             }
-            Some(6) => {
+            Key::Nice => {
                 let (negative, digits) = match w.strip_prefix(b"-") {
                     Some(rest) => (true, rest),
                     None => (false, w),
@@ -895,22 +930,22 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 n.is_some()
             }
-            Some(7) => {
+            Key::IoPriority => {
                 p.io_priority = parse_io_priority(w);
                 p.io_priority.is_some()
             }
-            Some(8) => {
+            Key::CpuAffinity => {
                 p.cpu_affinity.at_exec = parse_cpu_list(w);
                 p.cpu_affinity.at_exec.is_some()
             }
-            Some(9) => {
+            Key::TimeOffset => {
                 let Some((monotonic, offset)) = parse_time_offset(w) else { return Ok(None) };
                 let offsets = c.time_offsets.get_or_insert_with(TimeOffsets::default);
                 *if monotonic { &mut offsets.monotonic } else { &mut offsets.boottime } = offset;
                 true
             }
             _ if w.is_empty() => false,
-            Some(10) => {
+            Key::Apparmor => {
                 p.apparmor_profile = Some(word);
                 true
             }
@@ -1135,13 +1170,6 @@ fn joined_namespaces(c: &mut Container<'_>, ns_off: u32) -> Result<(), Error> {
     c.namespaces &= !joined;
     Ok(())
 }
-
-/// The options `Builder::kernel` takes, in the order it looks them up.
-#[cfg(feature = "process")]
-const KERNEL_WORDS: [&str; 12] = [
-    "join", "sysctl", "umask", "device", "personality", "scheduler", "nice", "io-priority", "cpu-affinity", "time-offset", "apparmor",
-    "selinux-label",
-];
 
 /// `nsinit: --NAME: expected ARGS; got 'WORD'`, ARGS the option's usage words.
 #[cfg(feature = "process")]
@@ -1385,16 +1413,16 @@ pub fn parse_radix(s: &[u8], radix: u64) -> Option<u64> {
 #[cfg(feature = "cgroups")]
 type Field = for<'r, 'a> fn(&'r mut super::Resources<'a>) -> &'r mut Option<u64>;
 #[cfg(feature = "cgroups")]
-const CGROUP_NUMBERS: [(&str, u64, u64, Field); 9] = [
-    ("memory-swappiness", 0, 100, |r| &mut r.memory_swappiness),
-    ("cpu-shares", 2, 262_144, |r| &mut r.cpu_shares),
-    ("cpu-burst", 0, u64::MAX - 1, |r| &mut r.cpu_burst),
-    ("cpu-idle", 0, 1, |r| &mut r.cpu_idle),
-    ("cpu-rt-runtime", 0, i64::MAX as u64, |r| &mut r.cpu_rt_runtime),
-    ("cpu-rt-period", 1, u64::MAX - 1, |r| &mut r.cpu_rt_period),
-    ("blkio-weight", 10, 1000, |r| &mut r.blkio_weight),
-    ("blkio-leaf-weight", 10, 1000, |r| &mut r.blkio_leaf_weight),
-    ("net-classid", 0, u32::MAX as u64, |r| &mut r.net_class_id),
+const CGROUP_NUMBERS: [(Key, u64, u64, Field); 9] = [
+    (Key::MemorySwappiness, 0, 100, |r| &mut r.memory_swappiness),
+    (Key::CpuShares, 2, 262_144, |r| &mut r.cpu_shares),
+    (Key::CpuBurst, 0, u64::MAX - 1, |r| &mut r.cpu_burst),
+    (Key::CpuIdle, 0, 1, |r| &mut r.cpu_idle),
+    (Key::CpuRtRuntime, 0, i64::MAX as u64, |r| &mut r.cpu_rt_runtime),
+    (Key::CpuRtPeriod, 1, u64::MAX - 1, |r| &mut r.cpu_rt_period),
+    (Key::BlkioWeight, 10, 1000, |r| &mut r.blkio_weight),
+    (Key::BlkioLeafWeight, 10, 1000, |r| &mut r.blkio_leaf_weight),
+    (Key::NetClassid, 0, u32::MAX as u64, |r| &mut r.net_class_id),
 ];
 
 /// A decimal number from `min` to `max`.
