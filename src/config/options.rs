@@ -431,18 +431,25 @@ impl<'c, 'a> Builder<'c, 'a> {
     }
 
     /// Applies one option with its words; `args` has exactly the option's arity
-    /// when it comes from the walkers, but every count is checked here anyway.
+    /// when it comes from the walkers, but the count is checked here anyway.
     pub fn apply(&mut self, opt: &Opt, args: &[ZStr<'a>], at: At<'a>) -> Result<(), Error> {
+        if args.len() != opt.arity() {
+            return Err(at.wrong_arity(opt));
+        }
         let key = opt.key;
+        // The option's words: the first and the second, or "" where it takes fewer.
+        let word = |i| args.get(i).copied().unwrap_or(ZStr::new(c""));
+        let (w, w2) = (word(0), word(1));
         let error = || at.error(opt.name().as_bytes());
         #[cfg(feature = "cgroups")]
-        if let (Some((_, min, max, field)), [n]) = (CGROUP_NUMBERS.iter().find(|k| k.0 == key), args) {
-            *field(&mut self.c.resources) = Some(number(*n, *min, *max, error)?);
+        if let Some((_, min, max, field)) = CGROUP_NUMBERS.iter().find(|k| k.0 == key) {
+            *field(&mut self.c.resources) = Some(number(w, *min, *max, error)?);
             return Ok(());
         }
-        match (key, args) {
-            (Key::Rootfs, [dir]) => self.c.root = Some(self.path(*dir, at, Paths::Host)?),
-            (Key::Unshare, [list]) => {
+        match key {
+            Key::Rootfs => { let dir = &w; self.c.root = Some(self.path(*dir, at, Paths::Host)?) }
+            Key::Unshare => {
+                let list = &w;
                 let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
                 if bits & CLONE_NEWUSER != 0 {
                     self.c.user_ns_refused = false;
@@ -450,7 +457,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.ns_on |= bits;
                 self.ns_off &= !bits;
             }
-            (Key::Share, [list]) => {
+            Key::Share => {
+                let list = &w;
                 let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
                 if bits & CLONE_NEWUSER != 0 {
                     self.c.user_ns_refused = true;
@@ -458,14 +466,15 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.ns_off |= bits;
                 self.ns_on &= !bits;
             }
-            (Key::Bare, []) => self.bare = true,
-            (Key::Hostname, [name]) => self.c.hostname = Some(uts_name(*name, error)?),
-            (Key::Domainname, [name]) => self.c.domainname = Some(uts_name(*name, error)?),
-            (Key::Proc, [dst]) => self.mount(Mount::new(MountKind::Proc, *dst), opt, at)?,
-            (Key::Sysfs, [dst]) => self.mount(Mount::new(MountKind::Sysfs, *dst), opt, at)?,
-            (Key::Dev, [dst]) => self.mount(Mount::new(MountKind::Dev, *dst), opt, at)?,
-            (Key::Mqueue, [dst]) => self.mount(Mount::new(MountKind::Mqueue, *dst), opt, at)?,
-            (Key::Tmpfs, [dst]) => {
+            Key::Bare => self.bare = true,
+            Key::Hostname => { let name = &w; self.c.hostname = Some(uts_name(*name, error)?) }
+            Key::Domainname => { let name = &w; self.c.domainname = Some(uts_name(*name, error)?) }
+            Key::Proc => { let dst = &w; self.mount(Mount::new(MountKind::Proc, *dst), opt, at)? }
+            Key::Sysfs => { let dst = &w; self.mount(Mount::new(MountKind::Sysfs, *dst), opt, at)? }
+            Key::Dev => { let dst = &w; self.mount(Mount::new(MountKind::Dev, *dst), opt, at)? }
+            Key::Mqueue => { let dst = &w; self.mount(Mount::new(MountKind::Mqueue, *dst), opt, at)? }
+            Key::Tmpfs => {
+                let dst = &w;
                 let mut m = Mount::new(MountKind::Tmpfs, *dst);
                 // tmpfs reads both as they are written here (memparse, octal).
                 let (size, mode) = (self.tmpfs_size.take(), self.tmpfs_mode.take());
@@ -478,19 +487,22 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 self.mount(m, opt, at)?;
             }
-            (Key::Size, [bytes]) => {
+            Key::Size => {
+                let bytes = &w;
                 parse_size(bytes.bytes()).ok_or_else(|| {
                     error().push(b"expected a size in bytes, with an optional K, M or G suffix; got '").push(bytes.bytes()).push(b"'")
                 })?;
                 self.tmpfs_size = Some(*bytes);
             }
-            (Key::Mode, [octal]) => {
+            Key::Mode => {
+                let octal = &w;
                 parse_octal(octal.bytes()).filter(|m| *m <= 0o7777).ok_or_else(|| {
                     error().push(b"expected an octal mode such as 0755; got '").push(octal.bytes()).push(b"'")
                 })?;
                 self.tmpfs_mode = Some(*octal);
             }
-            (Key::Bind | Key::RoBind, [src, dst]) => {
+            Key::Bind | Key::RoBind => {
+                let (src, dst) = (&w, &w2);
                 if src.bytes().is_empty() {
                     return Err(error().push(b"the source path is empty"));
                 }
@@ -502,9 +514,10 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.mount(m, opt, at)?;
             }
             #[cfg(feature = "mounts")]
-            (Key::Mount, [spec]) => self.general_mount(*spec, opt, at)?,
+            Key::Mount => { let spec = &w; self.general_mount(*spec, opt, at)? }
             #[cfg(feature = "mounts")]
-            (Key::RootfsPropagation, [word]) => {
+            Key::RootfsPropagation => {
+                let word = &w;
                 self.c.rootfs_propagation = match super::mount_option(word.bytes()) {
                     Some(super::MountOption::Propagation(flags)) => flags,
                     _ => {
@@ -515,45 +528,49 @@ impl<'c, 'a> Builder<'c, 'a> {
                     }
                 };
             }
-            (Key::Setenv, [var, value]) => {
+            Key::Setenv => {
+                let (var, value) = (&w, &w2);
                 env_name(*var, error)?;
                 self.env_op(EnvOp::Set(*var, *value), at)?;
             }
-            (Key::Unsetenv, [var]) => {
+            Key::Unsetenv => {
+                let var = &w;
                 env_name(*var, error)?;
                 self.env_op(EnvOp::Unset(*var), at)?;
             }
-            (Key::Clearenv, []) => self.env_op(EnvOp::Clear, at)?,
-            (Key::Chdir, [dir]) => self.c.process.cwd = Some(self.path(*dir, at, Paths::Container)?),
+            Key::Clearenv => self.env_op(EnvOp::Clear, at)?,
+            Key::Chdir => { let dir = &w; self.c.process.cwd = Some(self.path(*dir, at, Paths::Container)?) }
             #[cfg(feature = "compat")]
-            (Key::NewSession, []) => self.c.process.new_session = true,
+            Key::NewSession => self.c.process.new_session = true,
             #[cfg(feature = "compat")]
-            (Key::DieWithParent, []) => self.c.die_with_parent = true,
+            Key::DieWithParent => self.c.die_with_parent = true,
             // The payload is PID 1 of its pid namespace unless --init:
             // bubblewrap's word for what nsinit does by default.
             #[cfg(feature = "compat")]
-            (Key::AsPid1, []) => self.as_pid_1 = true,
+            Key::AsPid1 => self.as_pid_1 = true,
             #[cfg(feature = "init")]
-            (Key::Init, []) => self.c.init.enabled = true,
+            Key::Init => self.c.init.enabled = true,
             #[cfg(feature = "init")]
-            (Key::InitPgroup, []) => {
+            Key::InitPgroup => {
                 self.c.init.enabled = true;
                 self.c.init.pgroup = true;
             }
             #[cfg(all(feature = "init", feature = "tty"))]
-            (Key::InitForeground, []) => {
+            Key::InitForeground => {
                 self.c.init.enabled = true;
                 self.c.init.foreground = true;
             }
             #[cfg(feature = "init")]
-            (Key::StopTimeout, [seconds]) => {
+            Key::StopTimeout => {
+                let seconds = &w;
                 let n = parse_radix(seconds.bytes(), 10).filter(|n| *n <= MAX_STOP_TIMEOUT).ok_or_else(|| {
                     error().push(b"expected whole seconds from 0 to 3600; got '").push(seconds.bytes()).push(b"'")
                 })?;
                 self.c.stop_timeout = Some(n as u32);
             }
             #[cfg(feature = "userns")]
-            (Key::Overlay, [lowers]) => {
+            Key::Overlay => {
+                let lowers = &w;
                 let b = lowers.bytes();
                 if b.is_empty() || b.split(|&c| c == b':').any(|l| l.is_empty()) || b.split(|&c| c == b':').count() > MAX_LOWERS {
                     return Err(error().push(b"expected 1 to 8 directories separated by ':'; got '").push(b).push(b"'"));
@@ -561,7 +578,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.overlay = Some(self.path(*lowers, at, Paths::HostList)?);
             }
             #[cfg(feature = "userns")]
-            (Key::OverlayUpper, [dir]) => {
+            Key::OverlayUpper => {
+                let dir = &w;
                 self.c.overlay_upper = match dir.bytes() {
                     b"tmpfs" => None,
                     _ => {
@@ -577,9 +595,10 @@ impl<'c, 'a> Builder<'c, 'a> {
                 };
                 self.upper_given = true;
             }
-            (Key::ReadOnly, []) => self.c.read_only = true,
+            Key::ReadOnly => self.c.read_only = true,
             #[cfg(feature = "userns")]
-            (Key::UidMap | Key::GidMap, [spec]) => {
+            Key::UidMap | Key::GidMap => {
+                let spec = &w;
                 let map = parse_id_map(spec.bytes()).ok_or_else(|| {
                     error().push(b"expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1; got '").push(spec.bytes()).push(b"'")
                 })?;
@@ -589,7 +608,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.ns_off &= !CLONE_NEWUSER;
             }
             #[cfg(feature = "userns")]
-            (Key::Userns, [mode]) => {
+            Key::Userns => {
+                let mode = &w;
                 if mode.bytes() != b"auto" {
                     return Err(error().push(b"expected auto; got '").push(mode.bytes()).push(b"'"));
                 }
@@ -597,7 +617,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.ns_on |= CLONE_NEWUSER;
                 self.ns_off &= !CLONE_NEWUSER;
             }
-            (Key::User, [spec]) => {
+            Key::User => {
+                let spec = &w;
                 if parse_user(spec.bytes()).is_none() {
                     let what: &[u8] = if cfg!(feature = "users") {
                         b"expected USER[:GROUP], each a name or a number below 4294967295; got '"
@@ -608,7 +629,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 self.c.process.user = Some(*spec);
             }
-            (Key::Groups, [list]) => {
+            Key::Groups => {
+                let list = &w;
                 let mut groups = heapless::Vec::new();
                 for word in list.bytes().split(|&c| c == b',').filter(|w| !w.is_empty()) {
                     let gid = id(word).ok_or_else(|| error().push(b"expected a comma list of numeric gids; got '").push(list.bytes()).push(b"'"))?;
@@ -617,7 +639,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.process.groups = Some(groups);
             }
             #[cfg(feature = "cgroups")]
-            (Key::Cgroup, [path]) => {
+            Key::Cgroup => {
+                let path = &w;
                 let p = path.bytes();
                 if !cgroup_path_ok(p) {
                     return Err(error().push(b"expected a cgroup path whose components are not empty, '.' or '..'; got '").push(p).push(b"'"));
@@ -628,13 +651,15 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.cgroup = Some(*path);
             }
             #[cfg(feature = "cgroups")]
-            (Key::PidsMax, [n]) => {
+            Key::PidsMax => {
+                let n = &w;
                 self.c.resources.pids_max = Some(limit(n.bytes(), |s| parse_radix(s, 10)).ok_or_else(|| {
                     error().push(b"expected a number of processes or 'max'; got '").push(n.bytes()).push(b"'")
                 })?);
             }
             #[cfg(feature = "cgroups")]
-            (Key::MemoryMax | Key::MemorySwapMax, [bytes]) => {
+            Key::MemoryMax | Key::MemorySwapMax => {
+                let bytes = &w;
                 let v = limit(bytes.bytes(), parse_size).ok_or_else(|| {
                     error().push(b"expected bytes with an optional K, M or G suffix, or 'max'; got '").push(bytes.bytes()).push(b"'")
                 })?;
@@ -644,14 +669,16 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
             }
             #[cfg(feature = "cgroups")]
-            (Key::CpuMax, [spec]) => {
+            Key::CpuMax => {
+                let spec = &w;
                 self.c.resources.cpu_max = Some(parse_cpu_max(spec.bytes()).ok_or_else(|| {
                     error().push(b"expected QUOTA[/PERIOD] in microseconds (QUOTA may be 'max'); got '").push(spec.bytes()).push(b"'")
                 })?);
                 self.c.resources.cpus = None;
             }
             #[cfg(feature = "cgroups")]
-            (Key::Cpus, [cpus]) => {
+            Key::Cpus => {
+                let cpus = &w;
                 let quota = parse_cpus(cpus.bytes()).ok_or_else(|| {
                     error().push(b"expected a number of CPUs such as 0.5 or 2; got '").push(cpus.bytes()).push(b"'")
                 })?;
@@ -659,28 +686,32 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.resources.cpus = Some(*cpus);
             }
             #[cfg(feature = "cgroups")]
-            (Key::CpuWeight, [n]) => {
+            Key::CpuWeight => {
+                let n = &w;
                 let w = parse_radix(n.bytes(), 10).filter(|w| (1..=10_000).contains(w)).ok_or_else(|| {
                     error().push(b"expected a weight from 1 to 10000; got '").push(n.bytes()).push(b"'")
                 })?;
                 self.c.resources.cpu_weight = Some(w);
             }
             #[cfg(feature = "cgroups")]
-            (Key::Cpuset, [cpus]) => {
+            Key::Cpuset => {
+                let cpus = &w;
                 if !list_ok(cpus.bytes()) {
                     return Err(error().push(b"expected CPUs such as 0-1,3; got '").push(cpus.bytes()).push(b"'"));
                 }
                 self.c.resources.cpuset = Some(*cpus);
             }
             #[cfg(feature = "cgroups")]
-            (Key::CpusetMems, [nodes]) => {
+            Key::CpusetMems => {
+                let nodes = &w;
                 if !list_ok(nodes.bytes()) {
                     return Err(error().push(b"expected memory nodes such as 0-1,3; got '").push(nodes.bytes()).push(b"'"));
                 }
                 self.c.resources.cpuset_mems = Some(*nodes);
             }
             #[cfg(feature = "cgroups")]
-            (Key::MemorySwap | Key::MemoryReservation, [bytes]) => {
+            Key::MemorySwap | Key::MemoryReservation => {
+                let bytes = &w;
                 // docker's -1 for "no limit".
                 let v = if bytes.bytes() == b"-1" { Some(u64::MAX) } else { limit(bytes.bytes(), parse_size) };
                 let v = v.ok_or_else(|| {
@@ -695,9 +726,10 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
             }
             #[cfg(feature = "cgroups")]
-            (Key::OomKillDisable, []) => self.c.resources.oom_kill_disable = true,
+            Key::OomKillDisable => self.c.resources.oom_kill_disable = true,
             #[cfg(feature = "cgroups")]
-            (Key::CpuPeriod | Key::CpuQuota, [n]) => {
+            Key::CpuPeriod | Key::CpuQuota => {
+                let n = &w;
                 let r = &mut self.c.resources;
                 let (quota, period) = r.cpu_max.unwrap_or((u64::MAX, CPU_PERIOD_US));
                 r.cpu_max = Some(if key == Key::CpuPeriod {
@@ -709,10 +741,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 r.cpus = None;
             }
             #[cfg(feature = "cgroups")]
-            (
-                Key::BlkioWeightDevice | Key::DeviceReadBps | Key::DeviceWriteBps | Key::DeviceReadIops | Key::DeviceWriteIops,
-                [spec],
-            ) => {
+            Key::BlkioWeightDevice | Key::DeviceReadBps | Key::DeviceWriteBps | Key::DeviceReadIops | Key::DeviceWriteIops => {
+                let spec = &w;
                 let limit = match key {
                     Key::BlkioWeightDevice => BlkioLimit::Weight,
                     Key::DeviceReadBps => BlkioLimit::ReadBps,
@@ -728,7 +758,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.resources.blkio_devices.push(d).map_err(|_| error().push(b"too many block device limits (at most 16)"))?;
             }
             #[cfg(feature = "cgroups")]
-            (Key::HugepageLimit, [spec]) => {
+            Key::HugepageLimit => {
+                let spec = &w;
                 let (size, bytes) = split_at(spec.bytes(), b'=');
                 let l = limit(bytes, parse_size).filter(|_| hugepage_size_ok(size)).ok_or_else(|| {
                     error().push(b"expected SIZE=BYTES, SIZE a huge page size such as 2MB or 1GB; got '").push(spec.bytes()).push(b"'")
@@ -737,7 +768,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                     .map_err(|_| error().push(b"too many hugepage limits (at most 8)"))?;
             }
             #[cfg(feature = "cgroups")]
-            (Key::NetPrio, [spec]) => {
+            Key::NetPrio => {
+                let spec = &w;
                 let (interface, prio) = split_at(spec.bytes(), b'=');
                 let priority = parse_radix(prio, 10).filter(|p| *p <= u64::from(u32::MAX) && cgroup_word_ok(interface));
                 let priority = priority.ok_or_else(|| {
@@ -747,14 +779,16 @@ impl<'c, 'a> Builder<'c, 'a> {
                     .map_err(|_| error().push(b"too many network priorities (at most 16)"))?;
             }
             #[cfg(feature = "cgroups")]
-            (Key::RdmaLimit, [spec]) => {
+            Key::RdmaLimit => {
+                let spec = &w;
                 let rdma = parse_rdma(spec.bytes()).ok_or_else(|| {
                     error().push(b"expected DEVICE[:hca_handle=N][:hca_object=N]; got '").push(spec.bytes()).push(b"'")
                 })?;
                 self.c.resources.rdma.push(rdma).map_err(|_| error().push(b"too many rdma limits (at most 8)"))?;
             }
             #[cfg(feature = "cgroups")]
-            (Key::CgroupSet, [spec]) => {
+            Key::CgroupSet => {
+                let spec = &w;
                 let (key, value) = split_at(spec.bytes(), b'=');
                 if !cgroup_word_ok(key) || !key.contains(&b'.') || key.len() == spec.bytes().len() {
                     return Err(error().push(b"expected KEY=VALUE, KEY a cgroup v2 file name such as memory.high; got '").push(spec.bytes()).push(b"'"));
@@ -762,7 +796,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.resources.unified.push((key, value)).map_err(|_| error().push(b"too many --cgroup-set keys (at most 32)"))?;
             }
             #[cfg(feature = "cgroups")]
-            (Key::DeviceCgroupRule, [rule]) => {
+            Key::DeviceCgroupRule => {
+                let rule = &w;
                 let rule = parse_device_rule(rule.bytes()).ok_or_else(|| {
                     error().push(b"expected TYPE MAJOR:MINOR ACCESS, such as 'c 1:3 rwm' (TYPE a, b or c; MAJOR, MINOR numbers or *; ACCESS of r, w, m); got '")
                         .push(rule.bytes())
@@ -770,7 +805,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 })?;
                 self.c.resources.devices.push(rule).map_err(|_| error().push(b"too many device rules (at most 64)"))?;
             }
-            (Key::Rlimit, [spec]) => {
+            Key::Rlimit => {
+                let spec = &w;
                 let r = parse_rlimit(spec.bytes()).ok_or_else(|| {
                     error()
                         .push(b"expected NAME=SOFT[:HARD], NAME one of ")
@@ -782,7 +818,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.rlimits.retain(|old| old.resource != r.resource);
                 self.c.rlimits.push(r).map_err(|_| error().push(b"too many rlimits (at most 16)"))?;
             }
-            (Key::OomScoreAdj, [n]) => {
+            Key::OomScoreAdj => {
+                let n = &w;
                 let (negative, digits) = match n.bytes().strip_prefix(b"-") {
                     Some(rest) => (true, rest),
                     None => (false, n.bytes()),
@@ -793,7 +830,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.c.oom_score_adj = Some(if negative { -v } else { v });
             }
             #[cfg(feature = "security")]
-            (Key::CapAdd | Key::CapDrop, [name]) => {
+            Key::CapAdd | Key::CapDrop => {
+                let name = &w;
                 let caps = capability(name.bytes()).ok_or_else(|| {
                     error().push(b"expected a capability as capabilities(7) names it, such as NET_ADMIN or CAP_NET_ADMIN, or ALL; got '")
                         .push(name.bytes())
@@ -804,9 +842,10 @@ impl<'c, 'a> Builder<'c, 'a> {
                 *less &= !caps;
             }
             #[cfg(feature = "security")]
-            (Key::AllowNewPrivs, []) => self.new_privs_allowed = true,
+            Key::AllowNewPrivs => self.new_privs_allowed = true,
             #[cfg(feature = "security")]
-            (Key::Seccomp, [file]) => {
+            Key::Seccomp => {
+                let file = &w;
                 self.seccomp = Some(match file.bytes() {
                     b"off" => Seccomp::Off,
                     b"default" => Seccomp::Default,
@@ -814,28 +853,38 @@ impl<'c, 'a> Builder<'c, 'a> {
                 });
             }
             #[cfg(feature = "security")]
-            (Key::Mask | Key::RoPath, [path]) => {
+            Key::Mask | Key::RoPath => {
+                let path = &w;
                 absolute_path(path.bytes()).map_err(|what| error().push(what).push(path.bytes()).push(b"'"))?;
                 let path = self.path(*path, at, Paths::Container)?;
                 let paths = if key == Key::Mask { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
                 paths.push(path).map_err(|_| too_many_paths(error()))?;
             }
             #[cfg(feature = "tty")]
-            (Key::Tty, []) => self.c.process.terminal = true,
-            (Key::PassFd, [n]) => {
+            Key::Tty => self.c.process.terminal = true,
+            Key::PassFd => {
+                let n = &w;
                 let fd = parse_radix(n.bytes(), 10).filter(|fd| *fd <= i32::MAX as u64).ok_or_else(|| {
                     error().push(b"expected a descriptor number; got '").push(n.bytes()).push(b"'")
                 })?;
                 self.c.process.pass_fds.push(fd as u32).map_err(|_| error().push(b"too many descriptors (at most 16)"))?;
             }
             #[cfg(feature = "process")]
-            (
-                Key::Join | Key::Sysctl | Key::Umask | Key::Device | Key::Personality | Key::Scheduler | Key::Nice | Key::IoPriority | Key::CpuAffinity
-                | Key::TimeOffset | Key::Apparmor | Key::SelinuxLabel,
-                [word],
-            ) => self.kernel(opt, *word, at)?,
+            Key::Join
+            | Key::Sysctl
+            | Key::Umask
+            | Key::Device
+            | Key::Personality
+            | Key::Scheduler
+            | Key::Nice
+            | Key::IoPriority
+            | Key::CpuAffinity
+            | Key::TimeOffset
+            | Key::Apparmor
+            | Key::SelinuxLabel => self.kernel(opt, w, at)?,
             #[cfg(feature = "init")]
-            (Key::OnExit, [action]) => {
+            Key::OnExit => {
+                let action = &w;
                 self.c.on_exit = match action.bytes() {
                     b"poweroff" => OnExit::PowerOff,
                     b"reboot" => OnExit::Reboot,
