@@ -23,7 +23,7 @@ use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEW
 /// the packed table `find` looks names up in (issue 13's size budget: the
 /// names in one string, 6 bytes an option beside them).
 macro_rules! options {
-    ($($(#[$cfg:meta])* $key:ident $name:literal $args:literal $($cli:ident)?,)*) => {
+    ($($(#[$cfg:meta])* $key:ident $name:literal $args:literal $($message:literal)? $($cli:ident)?,)*) => {
         /// Which option an `Opt` is.
         #[derive(Clone, Copy, PartialEq, Eq, Debug)]
         pub enum Key {
@@ -31,8 +31,16 @@ macro_rules! options {
         }
 
         /// The options, as `--help` shows them, in the order written.
-        const SPECS: &[Spec] = &[$($(#[$cfg])* Spec { key: Key::$key, name: $name, args: $args, cli_only: options!(@cli $($cli)?) },)*];
+        const SPECS: &[Spec] = &[$($(#[$cfg])* Spec {
+            key: Key::$key,
+            name: $name,
+            args: $args,
+            message: options!(@message $($message)?),
+            cli_only: options!(@cli $($cli)?),
+        },)*];
     };
+    (@message) => { "" };
+    (@message $message:literal) => { $message };
     (@cli) => { false };
     (@cli cli_only) => { true };
 }
@@ -43,14 +51,19 @@ struct Spec {
     key: Key,
     name: &'static str,
     args: &'static str,
+    /// What a bad first word gets, before `; got 'WORD'`; "" for
+    /// `expected ARGS`.
+    message: &'static str,
     cli_only: bool,
 }
 
 /// An option: where its name and usage words are in `TEXT`.
 pub struct Opt {
     at: u16,
+    message_at: u16,
     name_len: u8,
     args_len: u8,
+    message_len: u8,
     /// The number of words it takes; bit 7: only on the command line, not
     /// in a config file.
     arity_cli: u8,
@@ -68,6 +81,11 @@ impl Opt {
         text(usize::from(self.at) + usize::from(self.name_len), usize::from(self.args_len))
     }
 
+    /// What a bad first word gets (`bad_word`); "" for `expected ARGS`.
+    fn message(&self) -> &'static str {
+        text(usize::from(self.message_at), usize::from(self.message_len))
+    }
+
     /// How many words it takes: the usage words' count.
     pub fn arity(&self) -> usize {
         usize::from(self.arity_cli & 0x7f)
@@ -79,26 +97,64 @@ impl Opt {
     }
 }
 
-/// Every `SPECS` name and usage words, one after the other.
+/// Every `SPECS` name and usage words, one after the other, then the
+/// messages, each once.
 const TEXT_BYTES: [u8; text_len()] = {
     let mut text = [0; text_len()];
-    let (mut i, mut at) = (0, 0);
+    let mut at = 0;
+    let mut i = 0;
     while i < SPECS.len() {
-        let (name, args) = (SPECS[i].name.as_bytes(), SPECS[i].args.as_bytes());
-        let mut j = 0;
-        while j < name.len() + args.len() {
-            text[at] = if j < name.len() { name[j] } else { args[j - name.len()] };
-            (j, at) = (j + 1, at + 1);
+        at = put(&mut text, at, SPECS[i].name.as_bytes());
+        at = put(&mut text, at, SPECS[i].args.as_bytes());
+        i += 1;
+    }
+    i = 0;
+    while i < SPECS.len() {
+        if first_with_message(i) == i {
+            at = put(&mut text, at, SPECS[i].message.as_bytes());
         }
         i += 1;
     }
     text
 };
 
+/// `bytes` copied into `text` at `at`; where it ends.
+const fn put(text: &mut [u8], mut at: usize, bytes: &[u8]) -> usize {
+    let mut j = 0;
+    while j < bytes.len() {
+        text[at] = bytes[j];
+        (j, at) = (j + 1, at + 1);
+    }
+    at
+}
+
+/// The first of `SPECS` with the message of `SPECS[i]`.
+const fn first_with_message(i: usize) -> usize {
+    let mut first = 0;
+    while first < i && !same(SPECS[first].message.as_bytes(), SPECS[i].message.as_bytes()) {
+        first += 1;
+    }
+    first
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() && a[i] == b[i] {
+        i += 1;
+    }
+    i == a.len()
+}
+
 const fn text_len() -> usize {
     let (mut i, mut len) = (0, 0);
     while i < SPECS.len() {
         len += SPECS[i].name.len() + SPECS[i].args.len();
+        if first_with_message(i) == i {
+            len += SPECS[i].message.len();
+        }
         i += 1;
     }
     len
@@ -128,14 +184,30 @@ fn text(at: usize, len: usize) -> &'static str {
 /// The options, `SPECS` in the same order; `--help` and `--version` last,
 /// where `find` does not look (they are words of the command line alone).
 pub static OPTIONS: [Opt; SPECS.len()] = {
-    let mut options = [const { Opt { at: 0, name_len: 0, args_len: 0, arity_cli: 0, key: Key::Rootfs } }; SPECS.len()];
-    let (mut i, mut at) = (0, 0);
+    const NONE: Opt = Opt { at: 0, message_at: 0, name_len: 0, args_len: 0, message_len: 0, arity_cli: 0, key: Key::Rootfs };
+    let mut options = [NONE; SPECS.len()];
+    let mut at = 0;
+    let mut i = 0;
     while i < SPECS.len() {
         let s = &SPECS[i];
-        assert!(at <= u16::MAX as usize && s.name.len() <= u8::MAX as usize && s.args.len() <= u8::MAX as usize);
+        assert!(s.name.len() <= u8::MAX as usize && s.args.len() <= u8::MAX as usize && s.message.len() <= u8::MAX as usize);
         let arity_cli = word_count(s.args) | if s.cli_only { 0x80 } else { 0 };
-        options[i] = Opt { at: at as u16, name_len: s.name.len() as u8, args_len: s.args.len() as u8, arity_cli, key: s.key };
+        let (name_len, args_len, message_len) = (s.name.len() as u8, s.args.len() as u8, s.message.len() as u8);
+        options[i] = Opt { at: at as u16, message_at: 0, name_len, args_len, message_len, arity_cli, key: s.key };
         at += s.name.len() + s.args.len();
+        i += 1;
+    }
+    // The messages follow, each once: where its first user's is.
+    i = 0;
+    while i < SPECS.len() {
+        let first = first_with_message(i);
+        if first == i {
+            assert!(at <= u16::MAX as usize);
+            options[i].message_at = at as u16;
+            at += SPECS[i].message.len();
+        } else {
+            options[i].message_at = options[first].message_at;
+        }
         i += 1;
     }
     options
@@ -147,16 +219,16 @@ pub static VERSION: &Opt = &OPTIONS[SPECS.len() - 1];
 
 options! {
     Rootfs "rootfs" "DIR",
-    Unshare "unshare" "LIST",
-    Share "share" "LIST",
+    Unshare "unshare" "LIST" "expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all",
+    Share "share" "LIST" "expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all",
     Bare "bare" "",
-    Hostname "hostname" "NAME",
-    Domainname "domainname" "NAME",
+    Hostname "hostname" "NAME" "expected a name of 1 to 64 bytes",
+    Domainname "domainname" "NAME" "expected a name of 1 to 64 bytes",
     Proc "proc" "DST",
     Sysfs "sysfs" "DST",
     Tmpfs "tmpfs" "DST",
-    Size "size" "BYTES",
-    Mode "mode" "OCTAL",
+    Size "size" "BYTES" "expected a size in bytes, with an optional K, M or G suffix",
+    Mode "mode" "OCTAL" "expected an octal mode such as 0755",
     Bind "bind" "SRC DST",
     RoBind "ro-bind" "SRC DST",
     Dev "dev" "DST",
@@ -164,9 +236,9 @@ options! {
     #[cfg(feature = "mounts")]
     Mount "mount" "type=TYPE,destination=DST[,source=SRC][,OPTION...]",
     #[cfg(feature = "mounts")]
-    RootfsPropagation "rootfs-propagation" "PROPAGATION",
-    Setenv "setenv" "VAR VALUE",
-    Unsetenv "unsetenv" "VAR",
+    RootfsPropagation "rootfs-propagation" "PROPAGATION" "expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable",
+    Setenv "setenv" "VAR VALUE" "expected a variable name without '='",
+    Unsetenv "unsetenv" "VAR" "expected a variable name without '='",
     Clearenv "clearenv" "",
     Chdir "chdir" "DIR",
     #[cfg(feature = "compat")]
@@ -180,46 +252,49 @@ options! {
     #[cfg(feature = "init")]
     InitPgroup "init-pgroup" "",
     #[cfg(feature = "init")]
-    StopTimeout "stop-timeout" "SECONDS",
+    StopTimeout "stop-timeout" "SECONDS" "expected whole seconds from 0 to 3600",
     #[cfg(all(feature = "init", feature = "tty"))]
     InitForeground "init-foreground" "",
     #[cfg(feature = "init")]
-    OnExit "on-exit" "ACTION",
+    OnExit "on-exit" "ACTION" "expected poweroff, reboot or halt",
     #[cfg(feature = "userns")]
-    Overlay "overlay" "LOWER[:LOWER...]",
+    Overlay "overlay" "LOWER[:LOWER...]" "expected 1 to 8 directories separated by ':'",
     #[cfg(feature = "userns")]
-    OverlayUpper "overlay-upper" "DIR|tmpfs",
+    OverlayUpper "overlay-upper" "DIR|tmpfs" "name the directory itself, not '.' or '..' (its work directory DIR.work goes beside it)",
     ReadOnly "read-only" "",
     #[cfg(feature = "userns")]
-    UidMap "uid-map" "INSIDE:OUTSIDE:COUNT",
+    UidMap "uid-map" "INSIDE:OUTSIDE:COUNT" "expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1",
     #[cfg(feature = "userns")]
-    GidMap "gid-map" "INSIDE:OUTSIDE:COUNT",
+    GidMap "gid-map" "INSIDE:OUTSIDE:COUNT" "expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1",
     #[cfg(feature = "userns")]
-    Userns "userns" "auto",
-    User "user" "USER[:GROUP]",
-    Groups "groups" "GID,...",
+    Userns "userns" "auto" "expected auto",
+    #[cfg(feature = "users")]
+    User "user" "USER[:GROUP]" "expected USER[:GROUP], each a name or a number below 4294967295",
+    #[cfg(not(feature = "users"))]
+    User "user" "USER[:GROUP]" "expected UID[:GID], numbers (names need the feature users)",
+    Groups "groups" "GID,..." "expected a comma list of numeric gids",
     #[cfg(feature = "cgroups")]
-    Cgroup "cgroup" "PATH",
+    Cgroup "cgroup" "PATH" "expected a cgroup path whose components are not empty, '.' or '..'",
     #[cfg(feature = "cgroups")]
-    PidsMax "pids-max" "N",
+    PidsMax "pids-max" "N" "expected a number of processes or 'max'",
     #[cfg(feature = "cgroups")]
-    MemoryMax "memory-max" "BYTES",
+    MemoryMax "memory-max" "BYTES" "expected bytes with an optional K, M or G suffix, or 'max'",
     #[cfg(feature = "cgroups")]
-    MemorySwapMax "memory-swap-max" "BYTES",
+    MemorySwapMax "memory-swap-max" "BYTES" "expected bytes with an optional K, M or G suffix, or 'max'",
     #[cfg(feature = "cgroups")]
-    CpuMax "cpu-max" "QUOTA[/PERIOD]",
+    CpuMax "cpu-max" "QUOTA[/PERIOD]" "expected QUOTA[/PERIOD] in microseconds (QUOTA may be 'max')",
     #[cfg(feature = "cgroups")]
-    Cpus "cpus" "CPUS",
+    Cpus "cpus" "CPUS" "expected a number of CPUs such as 0.5 or 2",
     #[cfg(feature = "cgroups")]
-    CpuWeight "cpu-weight" "N",
+    CpuWeight "cpu-weight" "N" "expected a weight from 1 to 10000",
     #[cfg(feature = "cgroups")]
-    Cpuset "cpuset" "CPUS",
+    Cpuset "cpuset" "CPUS" "expected CPUs such as 0-1,3",
     #[cfg(feature = "cgroups")]
-    CpusetMems "cpuset-mems" "NODES",
+    CpusetMems "cpuset-mems" "NODES" "expected memory nodes such as 0-1,3",
     #[cfg(feature = "cgroups")]
-    MemorySwap "memory-swap" "BYTES",
+    MemorySwap "memory-swap" "BYTES" "expected bytes with an optional K, M or G suffix, or 'max'",
     #[cfg(feature = "cgroups")]
-    MemoryReservation "memory-reservation" "BYTES",
+    MemoryReservation "memory-reservation" "BYTES" "expected bytes with an optional K, M or G suffix, or 'max'",
     #[cfg(feature = "cgroups")]
     MemorySwappiness "memory-swappiness" "N",
     #[cfg(feature = "cgroups")]
@@ -243,33 +318,33 @@ options! {
     #[cfg(feature = "cgroups")]
     BlkioLeafWeight "blkio-leaf-weight" "N",
     #[cfg(feature = "cgroups")]
-    BlkioWeightDevice "blkio-weight-device" "DEVICE:WEIGHT",
+    BlkioWeightDevice "blkio-weight-device" "DEVICE:WEIGHT" "expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G)",
     #[cfg(feature = "cgroups")]
-    DeviceReadBps "device-read-bps" "DEVICE:RATE",
+    DeviceReadBps "device-read-bps" "DEVICE:RATE" "expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G)",
     #[cfg(feature = "cgroups")]
-    DeviceWriteBps "device-write-bps" "DEVICE:RATE",
+    DeviceWriteBps "device-write-bps" "DEVICE:RATE" "expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G)",
     #[cfg(feature = "cgroups")]
-    DeviceReadIops "device-read-iops" "DEVICE:RATE",
+    DeviceReadIops "device-read-iops" "DEVICE:RATE" "expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G)",
     #[cfg(feature = "cgroups")]
-    DeviceWriteIops "device-write-iops" "DEVICE:RATE",
+    DeviceWriteIops "device-write-iops" "DEVICE:RATE" "expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G)",
     #[cfg(feature = "cgroups")]
-    HugepageLimit "hugepage-limit" "SIZE=BYTES",
+    HugepageLimit "hugepage-limit" "SIZE=BYTES" "expected SIZE=BYTES, SIZE a huge page size such as 2MB or 1GB",
     #[cfg(feature = "cgroups")]
     NetClassid "net-classid" "ID",
     #[cfg(feature = "cgroups")]
-    NetPrio "net-prio" "INTERFACE=PRIORITY",
+    NetPrio "net-prio" "INTERFACE=PRIORITY" "expected INTERFACE=PRIORITY",
     #[cfg(feature = "cgroups")]
-    RdmaLimit "rdma-limit" "DEVICE[:hca_handle=N][:hca_object=N]",
+    RdmaLimit "rdma-limit" "DEVICE[:hca_handle=N][:hca_object=N]" "expected DEVICE[:hca_handle=N][:hca_object=N]",
     #[cfg(feature = "cgroups")]
-    CgroupSet "cgroup-set" "KEY=VALUE",
+    CgroupSet "cgroup-set" "KEY=VALUE" "expected KEY=VALUE, KEY a cgroup v2 file name such as memory.high",
     #[cfg(feature = "cgroups")]
-    DeviceCgroupRule "device-cgroup-rule" "RULE",
+    DeviceCgroupRule "device-cgroup-rule" "RULE" "expected TYPE MAJOR:MINOR ACCESS, such as 'c 1:3 rwm' (TYPE a, b or c; MAJOR, MINOR numbers or *; ACCESS of r, w, m)",
     Rlimit "rlimit" "NAME=SOFT[:HARD]",
-    OomScoreAdj "oom-score-adj" "N",
+    OomScoreAdj "oom-score-adj" "N" "expected a number from -1000 to 1000",
     #[cfg(feature = "security")]
-    CapAdd "cap-add" "CAP",
+    CapAdd "cap-add" "CAP" "expected a capability as capabilities(7) names it, such as NET_ADMIN or CAP_NET_ADMIN, or ALL",
     #[cfg(feature = "security")]
-    CapDrop "cap-drop" "CAP",
+    CapDrop "cap-drop" "CAP" "expected a capability as capabilities(7) names it, such as NET_ADMIN or CAP_NET_ADMIN, or ALL",
     #[cfg(feature = "security")]
     AllowNewPrivs "allow-new-privs" "",
     #[cfg(feature = "security")]
@@ -278,7 +353,7 @@ options! {
     Mask "mask" "PATH",
     #[cfg(feature = "security")]
     RoPath "ro-path" "PATH",
-    PassFd "pass-fd" "N",
+    PassFd "pass-fd" "N" "expected a descriptor number",
     #[cfg(feature = "tty")]
     Tty "tty" "",
     #[cfg(feature = "process")]
@@ -436,46 +511,53 @@ impl<'c, 'a> Builder<'c, 'a> {
         if args.len() != opt.arity() {
             return Err(at.wrong_arity(opt));
         }
-        let key = opt.key;
         // The option's words: the first and the second, or "" where it takes fewer.
         let word = |i| args.get(i).copied().unwrap_or(ZStr::new(c""));
-        let (w, w2) = (word(0), word(1));
+        let w = word(0);
+        match self.set(opt, w, word(1), at) {
+            Ok(()) => Ok(()),
+            Err(Fail::Error(e)) => Err(e),
+            Err(Fail::Bad) => Err(bad_word(at, opt, w.bytes())),
+        }
+    }
+
+    /// `apply`'s work: what option `opt` with the words `w` (and `w2`)
+    /// does. `Fail::Bad` for a first word that does not parse: `apply`
+    /// then says what the option's table line says it expects.
+    fn set(&mut self, opt: &Opt, w: ZStr<'a>, w2: ZStr<'a>, at: At<'a>) -> Result<(), Fail> {
+        let key = opt.key;
         let error = || at.error(opt.name().as_bytes());
         #[cfg(feature = "cgroups")]
         if let Some((_, min, max, field)) = CGROUP_NUMBERS.iter().find(|k| k.0 == key) {
             *field(&mut self.c.resources) = Some(number(w, *min, *max, error)?);
             return Ok(());
         }
+        let b = w.bytes();
         match key {
-            Key::Rootfs => { let dir = &w; self.c.root = Some(self.path(*dir, at, Paths::Host)?) }
-            Key::Unshare => {
-                let list = &w;
-                let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
+            Key::Rootfs => self.c.root = Some(self.path(w, at, Paths::Host)?),
+            Key::Unshare | Key::Share => {
+                let bits = namespace_list(w).ok_or(Bad)?;
+                let unshare = key == Key::Unshare;
                 if bits & CLONE_NEWUSER != 0 {
-                    self.c.user_ns_refused = false;
+                    self.c.user_ns_refused = !unshare;
                 }
-                self.ns_on |= bits;
-                self.ns_off &= !bits;
-            }
-            Key::Share => {
-                let list = &w;
-                let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
-                if bits & CLONE_NEWUSER != 0 {
-                    self.c.user_ns_refused = true;
-                }
-                self.ns_off |= bits;
-                self.ns_on &= !bits;
+                let (more, less) = if unshare { (&mut self.ns_on, &mut self.ns_off) } else { (&mut self.ns_off, &mut self.ns_on) };
+                *more |= bits;
+                *less &= !bits;
             }
             Key::Bare => self.bare = true,
-            Key::Hostname => { let name = &w; self.c.hostname = Some(uts_name(*name, error)?) }
-            Key::Domainname => { let name = &w; self.c.domainname = Some(uts_name(*name, error)?) }
-            Key::Proc => { let dst = &w; self.mount(Mount::new(MountKind::Proc, *dst), opt, at)? }
-            Key::Sysfs => { let dst = &w; self.mount(Mount::new(MountKind::Sysfs, *dst), opt, at)? }
-            Key::Dev => { let dst = &w; self.mount(Mount::new(MountKind::Dev, *dst), opt, at)? }
-            Key::Mqueue => { let dst = &w; self.mount(Mount::new(MountKind::Mqueue, *dst), opt, at)? }
+            Key::Hostname | Key::Domainname => {
+                if b.is_empty() || b.len() > UTS_NAME_MAX {
+                    return Err(Bad);
+                }
+                *if key == Key::Hostname { &mut self.c.hostname } else { &mut self.c.domainname } = Some(w);
+            }
+            Key::Proc => self.mount(Mount::new(MountKind::Proc, w), opt, at)?,
+            Key::Sysfs => self.mount(Mount::new(MountKind::Sysfs, w), opt, at)?,
+            Key::Dev => self.mount(Mount::new(MountKind::Dev, w), opt, at)?,
+            Key::Mqueue => self.mount(Mount::new(MountKind::Mqueue, w), opt, at)?,
             Key::Tmpfs => {
-                let dst = &w;
-                let mut m = Mount::new(MountKind::Tmpfs, *dst);
+                let mut m = Mount::new(MountKind::Tmpfs, w);
                 // tmpfs reads both as they are written here (memparse, octal).
                 let (size, mode) = (self.tmpfs_size.take(), self.tmpfs_mode.take());
                 if size.is_some() || mode.is_some() {
@@ -488,58 +570,41 @@ impl<'c, 'a> Builder<'c, 'a> {
                 self.mount(m, opt, at)?;
             }
             Key::Size => {
-                let bytes = &w;
-                parse_size(bytes.bytes()).ok_or_else(|| {
-                    error().push(b"expected a size in bytes, with an optional K, M or G suffix; got '").push(bytes.bytes()).push(b"'")
-                })?;
-                self.tmpfs_size = Some(*bytes);
+                parse_size(b).ok_or(Bad)?;
+                self.tmpfs_size = Some(w);
             }
             Key::Mode => {
-                let octal = &w;
-                parse_octal(octal.bytes()).filter(|m| *m <= 0o7777).ok_or_else(|| {
-                    error().push(b"expected an octal mode such as 0755; got '").push(octal.bytes()).push(b"'")
-                })?;
-                self.tmpfs_mode = Some(*octal);
+                parse_octal(b).filter(|m| *m <= 0o7777).ok_or(Bad)?;
+                self.tmpfs_mode = Some(w);
             }
             Key::Bind | Key::RoBind => {
-                let (src, dst) = (&w, &w2);
-                if src.bytes().is_empty() {
-                    return Err(error().push(b"the source path is empty"));
+                if b.is_empty() {
+                    return Err(error().push(b"the source path is empty").into());
                 }
-                let mut m = Mount::new(MountKind::Bind, *dst);
-                m.source = Some(self.path(*src, at, Paths::Host)?);
+                let mut m = Mount::new(MountKind::Bind, w2);
+                m.source = Some(self.path(w, at, Paths::Host)?);
                 if key == Key::RoBind {
                     m.attr_set = linux_raw_sys::general::MOUNT_ATTR_RDONLY;
                 }
                 self.mount(m, opt, at)?;
             }
             #[cfg(feature = "mounts")]
-            Key::Mount => { let spec = &w; self.general_mount(*spec, opt, at)? }
+            Key::Mount => self.general_mount(w, opt, at)?,
             #[cfg(feature = "mounts")]
             Key::RootfsPropagation => {
-                let word = &w;
-                self.c.rootfs_propagation = match super::mount_option(word.bytes()) {
+                self.c.rootfs_propagation = match super::mount_option(b) {
                     Some(super::MountOption::Propagation(flags)) => flags,
-                    _ => {
-                        return Err(error()
-                            .push(b"expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable; got '")
-                            .push(word.bytes())
-                            .push(b"'"));
-                    }
+                    _ => return Err(Bad),
                 };
             }
-            Key::Setenv => {
-                let (var, value) = (&w, &w2);
-                env_name(*var, error)?;
-                self.env_op(EnvOp::Set(*var, *value), at)?;
-            }
-            Key::Unsetenv => {
-                let var = &w;
-                env_name(*var, error)?;
-                self.env_op(EnvOp::Unset(*var), at)?;
+            Key::Setenv | Key::Unsetenv => {
+                if b.is_empty() || b.contains(&b'=') {
+                    return Err(Bad);
+                }
+                self.env_op(if key == Key::Setenv { EnvOp::Set(w, w2) } else { EnvOp::Unset(w) }, at)?;
             }
             Key::Clearenv => self.env_op(EnvOp::Clear, at)?,
-            Key::Chdir => { let dir = &w; self.c.process.cwd = Some(self.path(*dir, at, Paths::Container)?) }
+            Key::Chdir => self.c.process.cwd = Some(self.path(w, at, Paths::Container)?),
             #[cfg(feature = "compat")]
             Key::NewSession => self.c.process.new_session = true,
             #[cfg(feature = "compat")]
@@ -562,33 +627,25 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             #[cfg(feature = "init")]
             Key::StopTimeout => {
-                let seconds = &w;
-                let n = parse_radix(seconds.bytes(), 10).filter(|n| *n <= MAX_STOP_TIMEOUT).ok_or_else(|| {
-                    error().push(b"expected whole seconds from 0 to 3600; got '").push(seconds.bytes()).push(b"'")
-                })?;
+                let n = parse_radix(b, 10).filter(|n| *n <= MAX_STOP_TIMEOUT).ok_or(Bad)?;
                 self.c.stop_timeout = Some(n as u32);
             }
             #[cfg(feature = "userns")]
             Key::Overlay => {
-                let lowers = &w;
-                let b = lowers.bytes();
                 if b.is_empty() || b.split(|&c| c == b':').any(|l| l.is_empty()) || b.split(|&c| c == b':').count() > MAX_LOWERS {
-                    return Err(error().push(b"expected 1 to 8 directories separated by ':'; got '").push(b).push(b"'"));
+                    return Err(Bad);
                 }
-                self.c.overlay = Some(self.path(*lowers, at, Paths::HostList)?);
+                self.c.overlay = Some(self.path(w, at, Paths::HostList)?);
             }
             #[cfg(feature = "userns")]
             Key::OverlayUpper => {
-                let dir = &w;
-                self.c.overlay_upper = match dir.bytes() {
+                self.c.overlay_upper = match b {
                     b"tmpfs" => None,
                     _ => {
-                        let upper = self.path(*dir, at, Paths::Host)?;
+                        let upper = self.path(w, at, Paths::Host)?;
                         // Its work directory goes beside it, named after it.
                         if ends_in_dots(upper.bytes()) {
-                            return Err(error().push(b"name the directory itself, not '.' or '..' (its work directory DIR.work goes beside it); got '")
-                                .push(dir.bytes())
-                                .push(b"'"));
+                            return Err(Bad);
                         }
                         Some(upper)
                     }
@@ -598,10 +655,7 @@ impl<'c, 'a> Builder<'c, 'a> {
             Key::ReadOnly => self.c.read_only = true,
             #[cfg(feature = "userns")]
             Key::UidMap | Key::GidMap => {
-                let spec = &w;
-                let map = parse_id_map(spec.bytes()).ok_or_else(|| {
-                    error().push(b"expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1; got '").push(spec.bytes()).push(b"'")
-                })?;
+                let map = parse_id_map(b).ok_or(Bad)?;
                 let maps = if key == Key::UidMap { &mut self.c.uid_maps } else { &mut self.c.gid_maps };
                 maps.push(map).map_err(|_| error().push(b"too many map lines (at most 8)"))?;
                 self.ns_on |= CLONE_NEWUSER;
@@ -609,140 +663,88 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             #[cfg(feature = "userns")]
             Key::Userns => {
-                let mode = &w;
-                if mode.bytes() != b"auto" {
-                    return Err(error().push(b"expected auto; got '").push(mode.bytes()).push(b"'"));
+                if b != b"auto" {
+                    return Err(Bad);
                 }
                 self.c.userns_auto = true;
                 self.ns_on |= CLONE_NEWUSER;
                 self.ns_off &= !CLONE_NEWUSER;
             }
             Key::User => {
-                let spec = &w;
-                if parse_user(spec.bytes()).is_none() {
-                    let what: &[u8] = if cfg!(feature = "users") {
-                        b"expected USER[:GROUP], each a name or a number below 4294967295; got '"
-                    } else {
-                        b"expected UID[:GID], numbers (names need the feature users); got '"
-                    };
-                    return Err(error().push(what).push(spec.bytes()).push(b"'"));
-                }
-                self.c.process.user = Some(*spec);
+                parse_user(b).ok_or(Bad)?;
+                self.c.process.user = Some(w);
             }
             Key::Groups => {
-                let list = &w;
                 let mut groups = heapless::Vec::new();
-                for word in list.bytes().split(|&c| c == b',').filter(|w| !w.is_empty()) {
-                    let gid = id(word).ok_or_else(|| error().push(b"expected a comma list of numeric gids; got '").push(list.bytes()).push(b"'"))?;
-                    groups.push(gid).map_err(|_| error().push(b"too many groups (at most 64)"))?;
+                for word in b.split(|&c| c == b',').filter(|w| !w.is_empty()) {
+                    groups.push(id(word).ok_or(Bad)?).map_err(|_| error().push(b"too many groups (at most 64)"))?;
                 }
                 self.c.process.groups = Some(groups);
             }
             #[cfg(feature = "cgroups")]
             Key::Cgroup => {
-                let path = &w;
-                let p = path.bytes();
-                if !cgroup_path_ok(p) {
-                    return Err(error().push(b"expected a cgroup path whose components are not empty, '.' or '..'; got '").push(p).push(b"'"));
+                if !cgroup_path_ok(b) {
+                    return Err(Bad);
                 }
-                if p.len() > CGROUP_NAME_MAX {
-                    return Err(error().push(b"cgroup path too long (at most 255 bytes)"));
+                if b.len() > CGROUP_NAME_MAX {
+                    return Err(error().push(b"cgroup path too long (at most 255 bytes)").into());
                 }
-                self.c.cgroup = Some(*path);
+                self.c.cgroup = Some(w);
             }
             #[cfg(feature = "cgroups")]
-            Key::PidsMax => {
-                let n = &w;
-                self.c.resources.pids_max = Some(limit(n.bytes(), |s| parse_radix(s, 10)).ok_or_else(|| {
-                    error().push(b"expected a number of processes or 'max'; got '").push(n.bytes()).push(b"'")
-                })?);
-            }
+            Key::PidsMax => self.c.resources.pids_max = Some(limit(b, |s| parse_radix(s, 10)).ok_or(Bad)?),
             #[cfg(feature = "cgroups")]
-            Key::MemoryMax | Key::MemorySwapMax => {
-                let bytes = &w;
-                let v = limit(bytes.bytes(), parse_size).ok_or_else(|| {
-                    error().push(b"expected bytes with an optional K, M or G suffix, or 'max'; got '").push(bytes.bytes()).push(b"'")
-                })?;
+            Key::MemoryMax | Key::MemorySwapMax | Key::MemorySwap | Key::MemoryReservation => {
+                // docker's -1 for "no limit", where docker takes it.
+                let minus_one = b == b"-1" && matches!(key, Key::MemorySwap | Key::MemoryReservation);
+                let v = if minus_one { Some(u64::MAX) } else { limit(b, parse_size) }.ok_or(Bad)?;
+                let r = &mut self.c.resources;
                 match key {
-                    Key::MemoryMax => self.c.resources.memory_max = Some(v),
-                    _ => self.c.resources.memory_swap_max = Some(v),
+                    Key::MemoryMax => r.memory_max = Some(v),
+                    Key::MemorySwapMax => r.memory_swap_max = Some(v),
+                    Key::MemorySwap => {
+                        r.memory_swap = Some(v);
+                        r.memory_swap_max = None;
+                    }
+                    _ => r.memory_reservation = Some(v),
                 }
             }
             #[cfg(feature = "cgroups")]
             Key::CpuMax => {
-                let spec = &w;
-                self.c.resources.cpu_max = Some(parse_cpu_max(spec.bytes()).ok_or_else(|| {
-                    error().push(b"expected QUOTA[/PERIOD] in microseconds (QUOTA may be 'max'); got '").push(spec.bytes()).push(b"'")
-                })?);
+                self.c.resources.cpu_max = Some(parse_cpu_max(b).ok_or(Bad)?);
                 self.c.resources.cpus = None;
             }
             #[cfg(feature = "cgroups")]
             Key::Cpus => {
-                let cpus = &w;
-                let quota = parse_cpus(cpus.bytes()).ok_or_else(|| {
-                    error().push(b"expected a number of CPUs such as 0.5 or 2; got '").push(cpus.bytes()).push(b"'")
-                })?;
+                let quota = parse_cpus(b).ok_or(Bad)?;
                 self.c.resources.cpu_max = Some((quota, CPU_PERIOD_US));
-                self.c.resources.cpus = Some(*cpus);
+                self.c.resources.cpus = Some(w);
             }
             #[cfg(feature = "cgroups")]
-            Key::CpuWeight => {
-                let n = &w;
-                let w = parse_radix(n.bytes(), 10).filter(|w| (1..=10_000).contains(w)).ok_or_else(|| {
-                    error().push(b"expected a weight from 1 to 10000; got '").push(n.bytes()).push(b"'")
-                })?;
-                self.c.resources.cpu_weight = Some(w);
-            }
+            Key::CpuWeight => self.c.resources.cpu_weight = Some(parse_radix(b, 10).filter(|w| (1..=10_000).contains(w)).ok_or(Bad)?),
             #[cfg(feature = "cgroups")]
-            Key::Cpuset => {
-                let cpus = &w;
-                if !list_ok(cpus.bytes()) {
-                    return Err(error().push(b"expected CPUs such as 0-1,3; got '").push(cpus.bytes()).push(b"'"));
+            Key::Cpuset | Key::CpusetMems => {
+                if !list_ok(b) {
+                    return Err(Bad);
                 }
-                self.c.resources.cpuset = Some(*cpus);
-            }
-            #[cfg(feature = "cgroups")]
-            Key::CpusetMems => {
-                let nodes = &w;
-                if !list_ok(nodes.bytes()) {
-                    return Err(error().push(b"expected memory nodes such as 0-1,3; got '").push(nodes.bytes()).push(b"'"));
-                }
-                self.c.resources.cpuset_mems = Some(*nodes);
-            }
-            #[cfg(feature = "cgroups")]
-            Key::MemorySwap | Key::MemoryReservation => {
-                let bytes = &w;
-                // docker's -1 for "no limit".
-                let v = if bytes.bytes() == b"-1" { Some(u64::MAX) } else { limit(bytes.bytes(), parse_size) };
-                let v = v.ok_or_else(|| {
-                    error().push(b"expected bytes with an optional K, M or G suffix, or 'max'; got '").push(bytes.bytes()).push(b"'")
-                })?;
-                let r = &mut self.c.resources;
-                if key == Key::MemorySwap {
-                    r.memory_swap = Some(v);
-                    r.memory_swap_max = None;
-                } else {
-                    r.memory_reservation = Some(v);
-                }
+                *if key == Key::Cpuset { &mut self.c.resources.cpuset } else { &mut self.c.resources.cpuset_mems } = Some(w);
             }
             #[cfg(feature = "cgroups")]
             Key::OomKillDisable => self.c.resources.oom_kill_disable = true,
             #[cfg(feature = "cgroups")]
             Key::CpuPeriod | Key::CpuQuota => {
-                let n = &w;
                 let r = &mut self.c.resources;
                 let (quota, period) = r.cpu_max.unwrap_or((u64::MAX, CPU_PERIOD_US));
                 r.cpu_max = Some(if key == Key::CpuPeriod {
-                    (quota, number(*n, 1000, 1_000_000, error)?)
+                    (quota, number(w, 1000, 1_000_000, error)?)
                 } else {
                     // docker's -1 for "no limit".
-                    (if n.bytes() == b"-1" { u64::MAX } else { number(*n, 1000, u64::MAX - 1, error)? }, period)
+                    (if b == b"-1" { u64::MAX } else { number(w, 1000, u64::MAX - 1, error)? }, period)
                 });
                 r.cpus = None;
             }
             #[cfg(feature = "cgroups")]
             Key::BlkioWeightDevice | Key::DeviceReadBps | Key::DeviceWriteBps | Key::DeviceReadIops | Key::DeviceWriteIops => {
-                let spec = &w;
                 let limit = match key {
                     Key::BlkioWeightDevice => BlkioLimit::Weight,
                     Key::DeviceReadBps => BlkioLimit::ReadBps,
@@ -750,93 +752,65 @@ impl<'c, 'a> Builder<'c, 'a> {
                     Key::DeviceReadIops => BlkioLimit::ReadIops,
                     _ => BlkioLimit::WriteIops,
                 };
-                let d = parse_blkio_device(spec.bytes(), limit).ok_or_else(|| {
-                    error().push(b"expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G); got '")
-                        .push(spec.bytes())
-                        .push(b"'")
-                })?;
+                let d = parse_blkio_device(b, limit).ok_or(Bad)?;
                 self.c.resources.blkio_devices.push(d).map_err(|_| error().push(b"too many block device limits (at most 16)"))?;
             }
             #[cfg(feature = "cgroups")]
             Key::HugepageLimit => {
-                let spec = &w;
-                let (size, bytes) = split_at(spec.bytes(), b'=');
-                let l = limit(bytes, parse_size).filter(|_| hugepage_size_ok(size)).ok_or_else(|| {
-                    error().push(b"expected SIZE=BYTES, SIZE a huge page size such as 2MB or 1GB; got '").push(spec.bytes()).push(b"'")
-                })?;
+                let (size, bytes) = split_at(b, b'=');
+                let l = limit(bytes, parse_size).filter(|_| hugepage_size_ok(size)).ok_or(Bad)?;
                 self.c.resources.hugepage_limits.push(HugepageLimit { page_size: size, limit: l })
                     .map_err(|_| error().push(b"too many hugepage limits (at most 8)"))?;
             }
             #[cfg(feature = "cgroups")]
             Key::NetPrio => {
-                let spec = &w;
-                let (interface, prio) = split_at(spec.bytes(), b'=');
+                let (interface, prio) = split_at(b, b'=');
                 let priority = parse_radix(prio, 10).filter(|p| *p <= u64::from(u32::MAX) && cgroup_word_ok(interface));
-                let priority = priority.ok_or_else(|| {
-                    error().push(b"expected INTERFACE=PRIORITY; got '").push(spec.bytes()).push(b"'")
-                })? as u32;
+                let priority = priority.ok_or(Bad)? as u32;
                 self.c.resources.net_priorities.push(NetPriority { interface, priority })
                     .map_err(|_| error().push(b"too many network priorities (at most 16)"))?;
             }
             #[cfg(feature = "cgroups")]
             Key::RdmaLimit => {
-                let spec = &w;
-                let rdma = parse_rdma(spec.bytes()).ok_or_else(|| {
-                    error().push(b"expected DEVICE[:hca_handle=N][:hca_object=N]; got '").push(spec.bytes()).push(b"'")
-                })?;
+                let rdma = parse_rdma(b).ok_or(Bad)?;
                 self.c.resources.rdma.push(rdma).map_err(|_| error().push(b"too many rdma limits (at most 8)"))?;
             }
             #[cfg(feature = "cgroups")]
             Key::CgroupSet => {
-                let spec = &w;
-                let (key, value) = split_at(spec.bytes(), b'=');
-                if !cgroup_word_ok(key) || !key.contains(&b'.') || key.len() == spec.bytes().len() {
-                    return Err(error().push(b"expected KEY=VALUE, KEY a cgroup v2 file name such as memory.high; got '").push(spec.bytes()).push(b"'"));
+                let (key, value) = split_at(b, b'=');
+                if !cgroup_word_ok(key) || !key.contains(&b'.') || key.len() == b.len() {
+                    return Err(Bad);
                 }
                 self.c.resources.unified.push((key, value)).map_err(|_| error().push(b"too many --cgroup-set keys (at most 32)"))?;
             }
             #[cfg(feature = "cgroups")]
             Key::DeviceCgroupRule => {
-                let rule = &w;
-                let rule = parse_device_rule(rule.bytes()).ok_or_else(|| {
-                    error().push(b"expected TYPE MAJOR:MINOR ACCESS, such as 'c 1:3 rwm' (TYPE a, b or c; MAJOR, MINOR numbers or *; ACCESS of r, w, m); got '")
-                        .push(rule.bytes())
-                        .push(b"'")
-                })?;
+                let rule = parse_device_rule(b).ok_or(Bad)?;
                 self.c.resources.devices.push(rule).map_err(|_| error().push(b"too many device rules (at most 64)"))?;
             }
             Key::Rlimit => {
-                let spec = &w;
-                let r = parse_rlimit(spec.bytes()).ok_or_else(|| {
+                let r = parse_rlimit(b).ok_or_else(|| {
                     error()
                         .push(b"expected NAME=SOFT[:HARD], NAME one of ")
                         .push(RLIMIT_NAMES_HELP)
                         .push(b", values numbers or 'unlimited'; got '")
-                        .push(spec.bytes())
+                        .push(b)
                         .push(b"'")
                 })?;
                 self.c.rlimits.retain(|old| old.resource != r.resource);
                 self.c.rlimits.push(r).map_err(|_| error().push(b"too many rlimits (at most 16)"))?;
             }
             Key::OomScoreAdj => {
-                let n = &w;
-                let (negative, digits) = match n.bytes().strip_prefix(b"-") {
+                let (negative, digits) = match b.strip_prefix(b"-") {
                     Some(rest) => (true, rest),
-                    None => (false, n.bytes()),
+                    None => (false, b),
                 };
-                let v = parse_radix(digits, 10).filter(|v| *v <= 1000).ok_or_else(|| {
-                    error().push(b"expected a number from -1000 to 1000; got '").push(n.bytes()).push(b"'")
-                })? as i32;
+                let v = parse_radix(digits, 10).filter(|v| *v <= 1000).ok_or(Bad)? as i32;
                 self.c.oom_score_adj = Some(if negative { -v } else { v });
             }
             #[cfg(feature = "security")]
             Key::CapAdd | Key::CapDrop => {
-                let name = &w;
-                let caps = capability(name.bytes()).ok_or_else(|| {
-                    error().push(b"expected a capability as capabilities(7) names it, such as NET_ADMIN or CAP_NET_ADMIN, or ALL; got '")
-                        .push(name.bytes())
-                        .push(b"'")
-                })?;
+                let caps = capability(b).ok_or(Bad)?;
                 let (more, less) = if key == Key::CapAdd { (&mut self.cap_add, &mut self.cap_drop) } else { (&mut self.cap_drop, &mut self.cap_add) };
                 *more |= caps;
                 *less &= !caps;
@@ -845,28 +819,23 @@ impl<'c, 'a> Builder<'c, 'a> {
             Key::AllowNewPrivs => self.new_privs_allowed = true,
             #[cfg(feature = "security")]
             Key::Seccomp => {
-                let file = &w;
-                self.seccomp = Some(match file.bytes() {
+                self.seccomp = Some(match b {
                     b"off" => Seccomp::Off,
                     b"default" => Seccomp::Default,
-                    _ => Seccomp::Profile(self.path(*file, at, Paths::Host)?),
+                    _ => Seccomp::Profile(self.path(w, at, Paths::Host)?),
                 });
             }
             #[cfg(feature = "security")]
             Key::Mask | Key::RoPath => {
-                let path = &w;
-                absolute_path(path.bytes()).map_err(|what| error().push(what).push(path.bytes()).push(b"'"))?;
-                let path = self.path(*path, at, Paths::Container)?;
+                absolute_path(b).map_err(|what| error().push(what).push(b).push(b"'"))?;
+                let path = self.path(w, at, Paths::Container)?;
                 let paths = if key == Key::Mask { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
                 paths.push(path).map_err(|_| too_many_paths(error()))?;
             }
             #[cfg(feature = "tty")]
             Key::Tty => self.c.process.terminal = true,
             Key::PassFd => {
-                let n = &w;
-                let fd = parse_radix(n.bytes(), 10).filter(|fd| *fd <= i32::MAX as u64).ok_or_else(|| {
-                    error().push(b"expected a descriptor number; got '").push(n.bytes()).push(b"'")
-                })?;
+                let fd = parse_radix(b, 10).filter(|fd| *fd <= i32::MAX as u64).ok_or(Bad)?;
                 self.c.process.pass_fds.push(fd as u32).map_err(|_| error().push(b"too many descriptors (at most 16)"))?;
             }
             #[cfg(feature = "process")]
@@ -881,37 +850,27 @@ impl<'c, 'a> Builder<'c, 'a> {
             | Key::CpuAffinity
             | Key::TimeOffset
             | Key::Apparmor
-            | Key::SelinuxLabel => self.kernel(opt, w, at)?,
+            | Key::SelinuxLabel => self.kernel(opt, w, at)?.ok_or(Bad)?,
             #[cfg(feature = "init")]
             Key::OnExit => {
-                let action = &w;
-                self.c.on_exit = match action.bytes() {
+                self.c.on_exit = match b {
                     b"poweroff" => OnExit::PowerOff,
                     b"reboot" => OnExit::Reboot,
                     b"halt" => OnExit::Halt,
-                    other => return Err(error().push(b"expected poweroff, reboot or halt; got '").push(other).push(b"'")),
+                    _ => return Err(Bad),
                 };
             }
-            _ => return Err(at.wrong_arity(opt)),
+            _ => return Err(at.wrong_arity(opt).into()),
         }
         Ok(())
     }
 
     /// The words of `config::kernel`: what the container asks of the
-    /// kernel beyond new namespaces and mounts. A word that does not parse
-    /// gets one error: `expected` the option's usage words.
+    /// kernel beyond new namespaces and mounts. `None`: the word does not
+    /// parse (`expected` the option's usage words).
     #[cfg(feature = "process")]
     #[inline(never)]
-    fn kernel(&mut self, opt: &Opt, word: ZStr<'a>, at: At<'a>) -> Result<(), Error> {
-        match self.kernel_word(opt, word, at)? {
-            Some(()) => Ok(()),
-            None => Err(expected(at, opt, word.bytes())),
-        }
-    }
-
-    /// `None`: the word does not parse.
-    #[cfg(feature = "process")]
-    fn kernel_word(&mut self, opt: &Opt, word: ZStr<'a>, at: At<'a>) -> Result<Option<()>, Error> {
+    fn kernel(&mut self, opt: &Opt, word: ZStr<'a>, at: At<'a>) -> Result<Option<()>, Error> {
         use super::kernel::*;
         let error = || at.error(opt.name().as_bytes());
         let w = word.bytes();
@@ -1220,12 +1179,31 @@ fn joined_namespaces(c: &mut Container<'_>, ns_off: u32) -> Result<(), Error> {
     Ok(())
 }
 
-/// `nsinit: --NAME: expected ARGS; got 'WORD'`, ARGS the option's usage words.
-#[cfg(feature = "process")]
+/// How applying an option failed: its first word does not parse, or
+/// something else, already said.
+enum Fail {
+    Bad,
+    Error(Error),
+}
+use Fail::Bad;
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Fail {
+        Fail::Error(e)
+    }
+}
+
+/// `nsinit: --NAME: MESSAGE; got 'WORD'`, MESSAGE the option's table line's,
+/// or `expected ARGS`, ARGS its usage words.
 #[cold]
 #[inline(never)]
-fn expected(at: At<'_>, opt: &Opt, word: &[u8]) -> Error {
-    at.error(opt.name().as_bytes()).push(b"expected ").push(opt.args().as_bytes()).push(b"; got '").push(word).push(b"'")
+fn bad_word(at: At<'_>, opt: &Opt, word: &[u8]) -> Error {
+    let e = at.error(opt.name().as_bytes());
+    let e = match opt.message() {
+        "" => e.push(b"expected ").push(opt.args().as_bytes()),
+        message => e.push(message.as_bytes()),
+    };
+    e.push(b"; got '").push(word).push(b"'")
 }
 
 /// The payload's sets from the container's set `set` (the bounding set)
@@ -1284,10 +1262,6 @@ fn too_many_mounts(at: At<'_>) -> Error {
     at.plain().push(b"too many mounts (at most 64, defaults included)")
 }
 
-fn bad_namespace(e: Error, list: ZStr<'_>) -> Error {
-    e.push(b"expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all; got '").push(list.bytes()).push(b"'")
-}
-
 /// A numeric uid or gid: 4294967295 is the kernel's "no id" (`-1`), which
 /// `setresuid` takes for "leave it as it is".
 pub fn id(s: &[u8]) -> Option<u32> {
@@ -1336,22 +1310,6 @@ fn namespace_word(word: &[u8]) -> Option<u32> {
         b"user" => Some(USER_NAMESPACE.1),
         _ => NAMESPACES.iter().find(|(name, _)| name.as_bytes() == word).map(|(_, bit)| *bit),
     }
-}
-
-fn uts_name<'a>(name: ZStr<'a>, error: impl Fn() -> Error) -> Result<ZStr<'a>, Error> {
-    let len = name.bytes().len();
-    if len == 0 || len > UTS_NAME_MAX {
-        return Err(error().push(b"expected a name of 1 to 64 bytes; got '").push(name.bytes()).push(b"'"));
-    }
-    Ok(name)
-}
-
-fn env_name(var: ZStr<'_>, error: impl Fn() -> Error) -> Result<(), Error> {
-    let name = var.bytes();
-    if name.is_empty() || name.contains(&b'=') {
-        return Err(error().push(b"expected a variable name without '='; got '").push(name).push(b"'"));
-    }
-    Ok(())
 }
 
 /// Most layers of `--overlay`.
