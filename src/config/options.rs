@@ -437,11 +437,11 @@ impl At<'_> {
     /// `nsinit: --name: ` on the command line, `nsinit: FILE:LINE: name: ` in a file.
     pub fn error(&self, name: &[u8]) -> Error {
         match self {
-            At::Cli => Error::new(b"--").push(name).push(b": "),
-            At::File(path, line) => {
-                Error::new(path.bytes()).push(b":").push_u64(u64::from(*line)).push(b": ").push(name).push(b": ")
-            }
+            At::Cli => Error::new(b"--"),
+            At::File(..) => self.plain(),
         }
+        .push(name)
+        .push(b": ")
     }
 
     /// The same, without an option name.
