@@ -59,8 +59,9 @@ struct Spec {
 
 /// An option: where its name and usage words are in `TEXT`.
 pub struct Opt {
-    at: u16,
-    message_at: u16,
+    /// Little-endian `u16`s: the table then has no padding.
+    at: [u8; 2],
+    message_at: [u8; 2],
     name_len: u8,
     args_len: u8,
     message_len: u8,
@@ -73,17 +74,17 @@ pub struct Opt {
 impl Opt {
     /// The name, without `--`.
     pub fn name(&self) -> &'static str {
-        text(usize::from(self.at), usize::from(self.name_len))
+        text(usize::from(u16::from_le_bytes(self.at)), usize::from(self.name_len))
     }
 
     /// The usage words, space-separated: `SRC DST`; empty for a flag.
     pub fn args(&self) -> &'static str {
-        text(usize::from(self.at) + usize::from(self.name_len), usize::from(self.args_len))
+        text(usize::from(u16::from_le_bytes(self.at)) + usize::from(self.name_len), usize::from(self.args_len))
     }
 
     /// What a bad first word gets (`bad_word`); "" for `expected ARGS`.
     fn message(&self) -> &'static str {
-        text(usize::from(self.message_at), usize::from(self.message_len))
+        text(usize::from(u16::from_le_bytes(self.message_at)), usize::from(self.message_len))
     }
 
     /// How many words it takes: the usage words' count.
@@ -184,16 +185,17 @@ fn text(at: usize, len: usize) -> &'static str {
 /// The options, `SPECS` in the same order; `--help` and `--version` last,
 /// where `find` does not look (they are words of the command line alone).
 pub static OPTIONS: [Opt; SPECS.len()] = {
-    const NONE: Opt = Opt { at: 0, message_at: 0, name_len: 0, args_len: 0, message_len: 0, arity_cli: 0, key: Key::Rootfs };
+    const NONE: Opt = Opt { at: [0; 2], message_at: [0; 2], name_len: 0, args_len: 0, message_len: 0, arity_cli: 0, key: Key::Rootfs };
     let mut options = [NONE; SPECS.len()];
     let mut at = 0;
     let mut i = 0;
     while i < SPECS.len() {
         let s = &SPECS[i];
+        assert!(at <= u16::MAX as usize);
         assert!(s.name.len() <= u8::MAX as usize && s.args.len() <= u8::MAX as usize && s.message.len() <= u8::MAX as usize);
         let arity_cli = word_count(s.args) | if s.cli_only { 0x80 } else { 0 };
         let (name_len, args_len, message_len) = (s.name.len() as u8, s.args.len() as u8, s.message.len() as u8);
-        options[i] = Opt { at: at as u16, message_at: 0, name_len, args_len, message_len, arity_cli, key: s.key };
+        options[i] = Opt { at: (at as u16).to_le_bytes(), message_at: [0; 2], name_len, args_len, message_len, arity_cli, key: s.key };
         at += s.name.len() + s.args.len();
         i += 1;
     }
@@ -203,7 +205,7 @@ pub static OPTIONS: [Opt; SPECS.len()] = {
         let first = first_with_message(i);
         if first == i {
             assert!(at <= u16::MAX as usize);
-            options[i].message_at = at as u16;
+            options[i].message_at = (at as u16).to_le_bytes();
             at += SPECS[i].message.len();
         } else {
             options[i].message_at = options[first].message_at;
