@@ -13,6 +13,7 @@ use super::{
 
 const MAX_STOP_TIMEOUT: u64 = 3600;
 use super::paths::{PathRoom, dir_of, ends_in_dots};
+use super::{is, which};
 use crate::error::Error;
 use crate::sys::ZStr;
 use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS};
@@ -641,9 +642,9 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             #[cfg(feature = "userns")]
             Key::OverlayUpper => {
-                self.c.overlay_upper = match b {
-                    b"tmpfs" => None,
-                    _ => {
+                self.c.overlay_upper = match is(b, "tmpfs") {
+                    true => None,
+                    false => {
                         let upper = self.path(w, at, Paths::Host)?;
                         // Its work directory goes beside it, named after it.
                         if ends_in_dots(upper.bytes()) {
@@ -665,7 +666,7 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
             #[cfg(feature = "userns")]
             Key::Userns => {
-                if b != b"auto" {
+                if !is(b, "auto") {
                     return Err(Bad);
                 }
                 self.c.userns_auto = true;
@@ -821,10 +822,10 @@ impl<'c, 'a> Builder<'c, 'a> {
             Key::AllowNewPrivs => self.new_privs_allowed = true,
             #[cfg(feature = "security")]
             Key::Seccomp => {
-                self.seccomp = Some(match b {
-                    b"off" => Seccomp::Off,
-                    b"default" => Seccomp::Default,
-                    _ => Seccomp::Profile(self.path(w, at, Paths::Host)?),
+                self.seccomp = Some(match which(b, "off default") {
+                    Some(0) => Seccomp::Off,
+                    Some(_) => Seccomp::Default,
+                    None => Seccomp::Profile(self.path(w, at, Paths::Host)?),
                 });
             }
             #[cfg(feature = "security")]
@@ -855,11 +856,11 @@ impl<'c, 'a> Builder<'c, 'a> {
             | Key::SelinuxLabel => self.kernel(opt, w, at)?.ok_or(Bad)?,
             #[cfg(feature = "init")]
             Key::OnExit => {
-                self.c.on_exit = match b {
-                    b"poweroff" => OnExit::PowerOff,
-                    b"reboot" => OnExit::Reboot,
-                    b"halt" => OnExit::Halt,
-                    _ => return Err(Bad),
+                self.c.on_exit = match which(b, "poweroff reboot halt") {
+                    Some(0) => OnExit::PowerOff,
+                    Some(1) => OnExit::Reboot,
+                    Some(_) => OnExit::Halt,
+                    None => return Err(Bad),
                 };
             }
             _ => return Err(at.wrong_arity(opt).into()),
@@ -1008,8 +1009,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 None if word.is_empty() => return Err(bad(b"an empty option")),
                 None => {
-                    let word = if word == b"readonly" { b"ro" } else { word };
-                    recursion_given |= word == b"bind" || word == b"rbind";
+                    let word = if is(word, "readonly") { b"ro" } else { word };
+                    recursion_given |= which(word, "bind rbind").is_some();
                     options.word(&mut m, word).map_err(|what| error().push(what.as_bytes()))?;
                 }
             }
@@ -1246,7 +1247,7 @@ pub fn capability(name: &[u8]) -> Option<u64> {
         &*l
     })?;
     let name = name.strip_prefix(b"cap_").unwrap_or(name);
-    if name == b"all" {
+    if is(name, "all") {
         return Some(ALL_CAPABILITIES);
     }
     CAPABILITY_NAMES.split(' ').position(|n| n.as_bytes() == name).map(|bit| 1 << bit)
@@ -1322,7 +1323,7 @@ pub const CPU_PERIOD_US: u64 = 100_000;
 
 /// `max` as `u64::MAX`, or a value `parse` reads.
 fn limit(s: &[u8], parse: impl Fn(&[u8]) -> Option<u64>) -> Option<u64> {
-    if s == b"max" { Some(u64::MAX) } else { parse(s) }
+    if is(s, "max") { Some(u64::MAX) } else { parse(s) }
 }
 
 /// `QUOTA[/PERIOD]` in microseconds; QUOTA may be `max`; PERIOD defaults
@@ -1381,7 +1382,7 @@ pub fn parse_rlimit(s: &[u8]) -> Option<Rlimit> {
     let eq = s.iter().position(|&c| c == b'=')?;
     let name = s[..eq].strip_prefix(b"RLIMIT_").unwrap_or(&s[..eq]);
     let resource = rlimit_resource(name)?;
-    let value = |v: &[u8]| if v == b"unlimited" { Some(u64::MAX) } else { parse_radix(v, 10) };
+    let value = |v: &[u8]| if is(v, "unlimited") { Some(u64::MAX) } else { parse_radix(v, 10) };
     let values = &s[eq + 1..];
     let (soft, hard) = match values.iter().position(|&c| c == b':') {
         Some(i) => (value(&values[..i])?, value(&values[i + 1..])?),
