@@ -1250,7 +1250,7 @@ pub fn capability(name: &[u8]) -> Option<u64> {
     if is(name, "all") {
         return Some(ALL_CAPABILITIES);
     }
-    CAPABILITY_NAMES.split(' ').position(|n| n.as_bytes() == name).map(|bit| 1 << bit)
+    which(name, CAPABILITY_NAMES).map(|bit| 1 << bit)
 }
 
 fn too_many_paths(e: Error) -> Error {
