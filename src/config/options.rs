@@ -991,13 +991,12 @@ impl<'c, 'a> Builder<'c, 'a> {
         let full = |_| room_full(at);
         // The words that name the mount, `KEY=VALUE`: its type, its source
         // (two spellings), its destination (three).
-        const KEYS: [&[u8]; 6] = [b"type", b"source", b"src", b"destination", b"dst", b"target"];
         let mut m = Mount::new(MountKind::Other, ZStr::new(c""));
         let (mut source, mut dst, mut recursion_given) = (None, None, false);
         let mut options = super::MountOptions::new();
         for word in spec.bytes().split(|&c| c == b',') {
             let eq = word.iter().position(|&c| c == b'=').unwrap_or(word.len());
-            match KEYS.iter().position(|key| *key == &word[..eq]) {
+            match which(&word[..eq], "type source src destination dst target") {
                 Some(key) => {
                     let value = word.get(eq + 1..).filter(|v| !v.is_empty()).ok_or_else(|| bad(b"an empty value"))?;
                     let value = Some(self.room.join(&[value]).map_err(full)?);
