@@ -1565,10 +1565,9 @@ fn parse_rdma(s: &[u8]) -> Option<Rdma<'_>> {
     for part in parts {
         let (key, value) = split_at(part, b'=');
         let n = Some(u32::try_from(parse_radix(value, 10)?).ok()?);
-        match key {
-            b"hca_handle" => r.hca_handles = n,
-            b"hca_object" => r.hca_objects = n,
-            _ => return None,
+        match which(key, "hca_handle hca_object")? {
+            0 => r.hca_handles = n,
+            _ => r.hca_objects = n,
         }
     }
     Some(r)
