@@ -1736,6 +1736,25 @@ mod tests {
     }
 
     #[test]
+    fn word_lists_match_whole_words() {
+        use super::super::which;
+        assert_eq!(which(b"b", "a b c"), Some(1));
+        assert_eq!(which(b"c", "a b c"), Some(2));
+        for no in [&b""[..], b"a b", b"ab", b"B", b" "] {
+            assert_eq!(which(no, "a b c"), None, "{no:?}");
+        }
+    }
+
+    #[test]
+    fn a_message_shared_by_options_is_kept_once() {
+        let (share, unshare) = (find(b"share").unwrap(), find(b"unshare").unwrap());
+        assert_eq!(share.message(), "expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all");
+        assert_eq!(share.message_at, unshare.message_at);
+        assert_eq!(find(b"rootfs").map(Opt::message), Some(""));
+        assert_eq!(find(b"bind").map(|o| (o.name(), o.args())), Some(("bind", "SRC DST")));
+    }
+
+    #[test]
     fn arity_comes_from_the_usage_words() {
         assert_eq!(find(b"bind").map(Opt::arity), Some(2));
         assert_eq!(find(b"bare").map(Opt::arity), Some(0));
