@@ -530,11 +530,6 @@ impl<'c, 'a> Builder<'c, 'a> {
     fn set(&mut self, opt: &Opt, w: ZStr<'a>, w2: ZStr<'a>, at: At<'a>) -> Result<(), Fail> {
         let key = opt.key;
         let error = || at.error(opt.name().as_bytes());
-        #[cfg(feature = "cgroups")]
-        if let Some((_, min, max, field)) = CGROUP_NUMBERS.iter().find(|k| k.0 == key) {
-            *field(&mut self.c.resources) = Some(number(w, *min, *max, error)?);
-            return Ok(());
-        }
         let b = w.bytes();
         match key {
             Key::Rootfs => self.c.root = Some(self.path(w, at, Paths::Host)?),
@@ -711,6 +706,32 @@ impl<'c, 'a> Builder<'c, 'a> {
                     }
                     _ => r.memory_reservation = Some(v),
                 }
+            }
+            // The cgroup limits the command line takes as one number: the
+            // option, its range, its field.
+            #[cfg(feature = "cgroups")]
+            Key::MemorySwappiness
+            | Key::CpuShares
+            | Key::CpuBurst
+            | Key::CpuIdle
+            | Key::CpuRtRuntime
+            | Key::CpuRtPeriod
+            | Key::BlkioWeight
+            | Key::BlkioLeafWeight
+            | Key::NetClassid => {
+                let r = &mut self.c.resources;
+                let (min, max, field) = match key {
+                    Key::MemorySwappiness => (0, 100, &mut r.memory_swappiness),
+                    Key::CpuShares => (2, 262_144, &mut r.cpu_shares),
+                    Key::CpuBurst => (0, u64::MAX - 1, &mut r.cpu_burst),
+                    Key::CpuIdle => (0, 1, &mut r.cpu_idle),
+                    Key::CpuRtRuntime => (0, i64::MAX as u64, &mut r.cpu_rt_runtime),
+                    Key::CpuRtPeriod => (1, u64::MAX - 1, &mut r.cpu_rt_period),
+                    Key::BlkioWeight => (10, 1000, &mut r.blkio_weight),
+                    Key::BlkioLeafWeight => (10, 1000, &mut r.blkio_leaf_weight),
+                    _ => (0, u32::MAX as u64, &mut r.net_class_id),
+                };
+                *field = Some(number(w, min, max, error)?);
             }
             #[cfg(feature = "cgroups")]
             Key::CpuMax => {
@@ -1416,23 +1437,6 @@ pub fn parse_radix(s: &[u8], radix: u64) -> Option<u64> {
         n.checked_mul(radix)?.checked_add(u64::from(d))
     })
 }
-
-/// The cgroup limits the command line takes as one number: the option,
-/// its range, its field.
-#[cfg(feature = "cgroups")]
-type Field = for<'r, 'a> fn(&'r mut super::Resources<'a>) -> &'r mut Option<u64>;
-#[cfg(feature = "cgroups")]
-const CGROUP_NUMBERS: [(Key, u64, u64, Field); 9] = [
-    (Key::MemorySwappiness, 0, 100, |r| &mut r.memory_swappiness),
-    (Key::CpuShares, 2, 262_144, |r| &mut r.cpu_shares),
-    (Key::CpuBurst, 0, u64::MAX - 1, |r| &mut r.cpu_burst),
-    (Key::CpuIdle, 0, 1, |r| &mut r.cpu_idle),
-    (Key::CpuRtRuntime, 0, i64::MAX as u64, |r| &mut r.cpu_rt_runtime),
-    (Key::CpuRtPeriod, 1, u64::MAX - 1, |r| &mut r.cpu_rt_period),
-    (Key::BlkioWeight, 10, 1000, |r| &mut r.blkio_weight),
-    (Key::BlkioLeafWeight, 10, 1000, |r| &mut r.blkio_leaf_weight),
-    (Key::NetClassid, 0, u32::MAX as u64, |r| &mut r.net_class_id),
-];
 
 /// A decimal number from `min` to `max`.
 #[cfg(feature = "cgroups")]
