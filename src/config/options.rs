@@ -655,7 +655,7 @@ impl<'c, 'a> Builder<'c, 'a> {
             Key::UidMap | Key::GidMap => {
                 let map = parse_id_map(b).ok_or(Bad)?;
                 let maps = if key == Key::UidMap { &mut self.c.uid_maps } else { &mut self.c.gid_maps };
-                maps.push(map).map_err(|_| error().push(b"too many map lines (at most 8)"))?;
+                maps.push(map).map_err(|_| said(at, opt, b"too many map lines (at most 8)"))?;
                 self.ns_on |= CLONE_NEWUSER;
                 self.ns_off &= !CLONE_NEWUSER;
             }
@@ -675,7 +675,7 @@ impl<'c, 'a> Builder<'c, 'a> {
             Key::Groups => {
                 let mut groups = heapless::Vec::new();
                 for word in b.split(|&c| c == b',').filter(|w| !w.is_empty()) {
-                    groups.push(id(word).ok_or(Bad)?).map_err(|_| error().push(b"too many groups (at most 64)"))?;
+                    groups.push(id(word).ok_or(Bad)?).map_err(|_| said(at, opt, b"too many groups (at most 64)"))?;
                 }
                 self.c.process.groups = Some(groups);
             }
@@ -777,14 +777,14 @@ impl<'c, 'a> Builder<'c, 'a> {
                     _ => BlkioLimit::WriteIops,
                 };
                 let d = parse_blkio_device(b, limit).ok_or(Bad)?;
-                self.c.resources.blkio_devices.push(d).map_err(|_| error().push(b"too many block device limits (at most 16)"))?;
+                self.c.resources.blkio_devices.push(d).map_err(|_| said(at, opt, b"too many block device limits (at most 16)"))?;
             }
             #[cfg(feature = "cgroups")]
             Key::HugepageLimit => {
                 let (size, bytes) = split_at(b, b'=');
                 let l = limit(bytes, parse_size).filter(|_| hugepage_size_ok(size)).ok_or(Bad)?;
                 self.c.resources.hugepage_limits.push(HugepageLimit { page_size: size, limit: l })
-                    .map_err(|_| error().push(b"too many hugepage limits (at most 8)"))?;
+                    .map_err(|_| said(at, opt, b"too many hugepage limits (at most 8)"))?;
             }
             #[cfg(feature = "cgroups")]
             Key::NetPrio => {
@@ -792,12 +792,12 @@ impl<'c, 'a> Builder<'c, 'a> {
                 let priority = parse_radix(prio, 10).filter(|p| *p <= u64::from(u32::MAX) && cgroup_word_ok(interface));
                 let priority = priority.ok_or(Bad)? as u32;
                 self.c.resources.net_priorities.push(NetPriority { interface, priority })
-                    .map_err(|_| error().push(b"too many network priorities (at most 16)"))?;
+                    .map_err(|_| said(at, opt, b"too many network priorities (at most 16)"))?;
             }
             #[cfg(feature = "cgroups")]
             Key::RdmaLimit => {
                 let rdma = parse_rdma(b).ok_or(Bad)?;
-                self.c.resources.rdma.push(rdma).map_err(|_| error().push(b"too many rdma limits (at most 8)"))?;
+                self.c.resources.rdma.push(rdma).map_err(|_| said(at, opt, b"too many rdma limits (at most 8)"))?;
             }
             #[cfg(feature = "cgroups")]
             Key::CgroupSet => {
@@ -805,12 +805,12 @@ impl<'c, 'a> Builder<'c, 'a> {
                 if !cgroup_word_ok(key) || !key.contains(&b'.') || key.len() == b.len() {
                     return Err(Bad);
                 }
-                self.c.resources.unified.push((key, value)).map_err(|_| error().push(b"too many --cgroup-set keys (at most 32)"))?;
+                self.c.resources.unified.push((key, value)).map_err(|_| said(at, opt, b"too many --cgroup-set keys (at most 32)"))?;
             }
             #[cfg(feature = "cgroups")]
             Key::DeviceCgroupRule => {
                 let rule = parse_device_rule(b).ok_or(Bad)?;
-                self.c.resources.devices.push(rule).map_err(|_| error().push(b"too many device rules (at most 64)"))?;
+                self.c.resources.devices.push(rule).map_err(|_| said(at, opt, b"too many device rules (at most 64)"))?;
             }
             Key::Rlimit => {
                 let r = parse_rlimit(b).ok_or_else(|| {
@@ -822,7 +822,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                         .push(b"'")
                 })?;
                 self.c.rlimits.retain(|old| old.resource != r.resource);
-                self.c.rlimits.push(r).map_err(|_| error().push(b"too many rlimits (at most 16)"))?;
+                self.c.rlimits.push(r).map_err(|_| said(at, opt, b"too many rlimits (at most 16)"))?;
             }
             Key::OomScoreAdj => {
                 let (negative, digits) = match b.strip_prefix(b"-") {
@@ -860,7 +860,7 @@ impl<'c, 'a> Builder<'c, 'a> {
             Key::Tty => self.c.process.terminal = true,
             Key::PassFd => {
                 let fd = parse_radix(b, 10).filter(|fd| *fd <= i32::MAX as u64).ok_or(Bad)?;
-                self.c.process.pass_fds.push(fd as u32).map_err(|_| error().push(b"too many descriptors (at most 16)"))?;
+                self.c.process.pass_fds.push(fd as u32).map_err(|_| said(at, opt, b"too many descriptors (at most 16)"))?;
             }
             #[cfg(feature = "process")]
             Key::Join
@@ -907,7 +907,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                     return Err(error().push(b"the ").push(namespace_name(join.namespace)).push(b" namespace is joined twice"));
                 }
                 let path = self.path(join.path, at, Paths::Host)?;
-                self.c.joins.push(Join { path, ..join }).map_err(|_| error().push(b"too many"))?;
+                self.c.joins.push(Join { path, ..join }).map_err(|_| said(at, opt, b"too many"))?;
                 true
             }
             Key::Sysctl => {
@@ -915,7 +915,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 let key = self.room.copy(&w[..eq]).map_err(|_| room_full(at))?;
                 let c = &mut *self.c;
                 c.sysctls.retain(|s| s.key != key);
-                c.sysctls.push(Sysctl { key, value: word.skip(eq + 1) }).map_err(|_| error().push(b"too many"))?;
+                c.sysctls.push(Sysctl { key, value: word.skip(eq + 1) }).map_err(|_| said(at, opt, b"too many"))?;
                 true
             }
             Key::Umask => {
@@ -939,7 +939,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                     source: Some(self.path(host, at, Paths::Host)?),
                     access,
                 };
-                self.c.devices.push(device).map_err(|_| error().push(b"too many"))?;
+                self.c.devices.push(device).map_err(|_| said(at, opt, b"too many"))?;
                 true
             }
             Key::Personality => {
@@ -1214,6 +1214,13 @@ impl From<Error> for Fail {
     fn from(e: Error) -> Fail {
         Fail::Error(e)
     }
+}
+
+/// `nsinit: --NAME: WHAT` (in a file, `nsinit: FILE:LINE: NAME: WHAT`).
+#[cold]
+#[inline(never)]
+fn said(at: At<'_>, opt: &Opt, what: &[u8]) -> Error {
+    at.error(opt.name().as_bytes()).push(what)
 }
 
 /// `nsinit: --NAME: MESSAGE; got 'WORD'`, MESSAGE the option's table line's,
