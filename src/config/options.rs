@@ -397,13 +397,11 @@ pub fn find(name: &[u8]) -> Option<&'static Opt> {
     OPTIONS[..OPTIONS.len() - 2].iter().find(|o| o.name().as_bytes() == name)
 }
 
-/// bubblewrap's spellings of `unshare X` and `share X`: `unshare-net`,
-/// `unshare-all`, `share-net`, for every namespace word `--unshare` takes.
-const NAMESPACE_PREFIXES: [(&str, &str); 2] = [("unshare-", "unshare"), ("share-", "share")];
-
 /// An option by the name a command line (without `--`) or a file gives:
-/// one of `OPTIONS`, or `unshare-X` / `share-X`, which are `unshare` /
-/// `share` with the word X already given, at this offset in `name`.
+/// one of `OPTIONS`, or bubblewrap's `unshare-X` / `share-X` (`unshare-net`,
+/// `unshare-all`, `share-net`, for every namespace word `--unshare`
+/// takes), which are `unshare` / `share` with the word X already given, at
+/// this offset in `name`.
 pub fn lookup(name: &[u8]) -> Option<(&'static Opt, Option<usize>)> {
     if let Some(opt) = find(name) {
         return Some((opt, None));
@@ -411,11 +409,11 @@ pub fn lookup(name: &[u8]) -> Option<(&'static Opt, Option<usize>)> {
     if !cfg!(feature = "compat") {
         return None;
     }
-    NAMESPACE_PREFIXES.iter().find_map(|(prefix, option)| {
-        let word = name.strip_prefix(prefix.as_bytes())?;
-        let known = !word.contains(&b',') && namespace_word(word).is_some();
-        known.then(|| find(option.as_bytes()).map(|opt| (opt, Some(prefix.len())))).flatten()
-    })
+    let dash = name.iter().position(|&c| c == b'-')?;
+    let key = if which(&name[..dash], "unshare share")? == 0 { Key::Unshare } else { Key::Share };
+    let word = &name[dash + 1..];
+    let known = !word.contains(&b',') && namespace_word(word).is_some();
+    known.then(|| OPTIONS.iter().find(|o| o.key == key).map(|opt| (opt, Some(dash + 1)))).flatten()
 }
 
 /// What a path option names.
