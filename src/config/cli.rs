@@ -245,7 +245,7 @@ fn walk<'a>(
             Some(0 | 1) => HELP,
             Some(_) => VERSION,
             None if cfg!(feature = "compat") => other_spelling(*whole, &mut args)?.ok_or_else(unknown)?,
-            None => word.strip_prefix(b"--").and_then(find).ok_or_else(unknown)?,
+            None => word.strip_prefix(&b"--"[..]).and_then(find).ok_or_else(unknown)?,
         };
         while args.len() < opt.arity() {
             i += 1;
@@ -265,7 +265,7 @@ fn walk<'a>(
 /// `--unshare-net` holds `net` (`options::lookup`), getopt_long's
 /// `--rootfs=DIR` holds DIR. `None` for no option.
 fn other_spelling<'a>(whole: ZStr<'a>, args: &mut Vec<ZStr<'a>, 2>) -> Result<Option<&'static Opt>, Error> {
-    let Some(after_dashes) = whole.bytes().strip_prefix(b"--") else { return Ok(None) };
+    let Some(after_dashes) = whole.bytes().strip_prefix(&b"--"[..]) else { return Ok(None) };
     let eq = after_dashes.iter().position(|&c| c == b'=');
     let name = &after_dashes[..eq.unwrap_or(after_dashes.len())];
     let Some((opt, given)) = lookup(name) else { return Ok(None) };

@@ -254,7 +254,7 @@ pub struct Scheduler {
 /// case without `SCHED_`, chrt(1)'s.
 #[inline(never)]
 pub fn sched_policy(name: &[u8]) -> Option<u32> {
-    let name = name.strip_prefix(b"SCHED_").unwrap_or(name);
+    let name = name.strip_prefix(&b"SCHED_"[..]).unwrap_or(name);
     const POLICIES: [(&[u8], u32); 6] = [
         (b"OTHER", SCHED_NORMAL),
         (b"FIFO", SCHED_FIFO),
@@ -313,7 +313,7 @@ pub struct IoPriority {
 #[inline(never)]
 pub fn io_class(name: &[u8]) -> Option<u32> {
     const CLASSES: [(&[u8], &[u8]); 3] = [(b"RT", b"realtime"), (b"BE", b"best-effort"), (b"IDLE", b"idle")];
-    let oci = name.strip_prefix(b"IOPRIO_CLASS_");
+    let oci = name.strip_prefix(&b"IOPRIO_CLASS_"[..]);
     CLASSES.iter().position(|(o, word)| oci.map_or(name == *word, |n| n == *o)).map(|i| i as u32 + 1)
 }
 

@@ -38,7 +38,9 @@ pub fn parse_hex(s: &[u8]) -> Option<u64> {
 
 /// Which of `words` (space-separated) `word` is. A `match` on byte
 /// strings compiles to one compare a byte at opt-level "z"; this is one
-/// loop for all of them (issue 13's size budget).
+/// loop for all of them (issue 13's size budget). For the same reason a
+/// prefix is stripped as a slice (`&b"cap_"[..]`): an array literal makes
+/// a `strip_prefix` of its own for each length.
 #[inline(never)]
 pub fn which(word: &[u8], words: &str) -> Option<usize> {
     words.split(' ').position(|w| w.as_bytes() == word)

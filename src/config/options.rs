@@ -1271,7 +1271,7 @@ pub fn capability(name: &[u8]) -> Option<u64> {
         l.make_ascii_lowercase();
         &*l
     })?;
-    let name = name.strip_prefix(b"cap_").unwrap_or(name);
+    let name = name.strip_prefix(&b"cap_"[..]).unwrap_or(name);
     if is(name, "all") {
         return Some(ALL_CAPABILITIES);
     }
@@ -1405,7 +1405,7 @@ fn rlimit_names() -> impl Iterator<Item = &'static [u8]> {
 /// `NAME=SOFT[:HARD]`, a value a number or `unlimited`; HARD defaults to SOFT.
 pub fn parse_rlimit(s: &[u8]) -> Option<Rlimit> {
     let eq = s.iter().position(|&c| c == b'=')?;
-    let name = s[..eq].strip_prefix(b"RLIMIT_").unwrap_or(&s[..eq]);
+    let name = s[..eq].strip_prefix(&b"RLIMIT_"[..]).unwrap_or(&s[..eq]);
     let resource = rlimit_resource(name)?;
     let value = |v: &[u8]| if is(v, "unlimited") { Some(u64::MAX) } else { parse_radix(v, 10) };
     let values = &s[eq + 1..];
