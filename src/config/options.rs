@@ -18,11 +18,13 @@ use crate::error::Error;
 use crate::sys::ZStr;
 use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS};
 
-/// The option table: one line an option, `Key "name" "USAGE WORDS"`,
-/// `cli_only` for the words of the command line alone (not in a config
-/// file). It makes `Key`, which `Builder::apply` matches on, and `OPTIONS`,
-/// the packed table `find` looks names up in (issue 13's size budget: the
-/// names in one string, 6 bytes an option beside them).
+/// The option table: one line an option, `Key "name" "USAGE WORDS"`, then
+/// what a first word that does not parse gets (before `; got 'WORD'`;
+/// without it, `expected USAGE WORDS`), and `cli_only` for the words of the
+/// command line alone (not in a config file). It makes `Key`, which
+/// `Builder::apply` matches on, and `OPTIONS`, the packed table `find`
+/// looks names up in (issue 13's size budget: the names and messages in
+/// one string, each message once, 9 bytes an option beside them).
 macro_rules! options {
     ($($(#[$cfg:meta])* $key:ident $name:literal $args:literal $($message:literal)? $($cli:ident)?,)*) => {
         /// Which option an `Opt` is.
