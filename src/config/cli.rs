@@ -5,9 +5,9 @@
 
 use super::Container;
 use super::file;
-use super::options::{At, Builder, HELP, Opt, VERSION, find, lookup};
+use super::options::{At, Builder, HELP, Key, Opt, VERSION, find, lookup};
 use super::paths::PathRoom;
-use super::Payload;
+use super::{Payload, is, which};
 use crate::error::Error;
 use crate::sys::ZStr;
 use heapless::Vec;
@@ -68,10 +68,10 @@ pub fn parse<'a>(
     container: &mut Container<'a>,
 ) -> Result<Action<'a>, Error> {
     #[cfg(feature = "oci")]
-    match argv.get(1).copied().flatten().map(|w| w.bytes()) {
-        Some(b"run") => return runc_run(argv),
-        Some(b"spec") => return runc_spec(argv),
-        _ => {}
+    match argv.get(1).copied().flatten().and_then(|w| which(w.bytes(), "run spec")) {
+        Some(0) => return runc_run(argv),
+        Some(_) => return runc_spec(argv),
+        None => {}
     }
     let bench = bench_flags(argv)?;
     let first = bench.map_or(1, |(_, _, first)| first);
@@ -81,18 +81,18 @@ pub fn parse<'a>(
     #[cfg(feature = "oci")]
     let (mut bundle, mut other) = (None, None);
     let payload_at = walk(argv, first, &mut |opt, args| {
-        match (opt.name(), args) {
-            ("help", _) => asked = asked.or(Some(true)),
-            ("version", _) => asked = asked.or(Some(false)),
-            ("timings", _) => timings = true,
-            ("config", [path]) if config.is_none() => config = Some(*path),
-            ("config", _) => return Err(Error::new(b"--config: given twice")),
+        match (opt.key, args) {
+            (Key::Help, _) => asked = asked.or(Some(true)),
+            (Key::Version, _) => asked = asked.or(Some(false)),
+            (Key::Timings, _) => timings = true,
+            (Key::Config, [path]) if config.is_none() => config = Some(*path),
+            (Key::Config, _) => return Err(Error::new(b"--config: given twice")),
             #[cfg(feature = "oci")]
-            ("bundle", [dir]) if bundle.is_none() => bundle = Some(*dir),
+            (Key::Bundle, [dir]) if bundle.is_none() => bundle = Some(*dir),
             #[cfg(feature = "oci")]
-            ("bundle", _) => return Err(Error::new(b"--bundle: given twice")),
+            (Key::Bundle, _) => return Err(Error::new(b"--bundle: given twice")),
             #[cfg(feature = "oci")]
-            (name, _) => other = other.or(Some(name)),
+            _ => other = other.or(Some(opt.name())),
             #[cfg(not(feature = "oci"))]
             _ => {}
         }
@@ -127,7 +127,7 @@ pub fn parse<'a>(
     if let Some(path) = config {
         file::apply(&mut builder, path, load(path)?)?;
     }
-    walk(argv, first, &mut |opt, args| if opt.cli_only { Ok(()) } else { builder.apply(opt, args, At::Cli) })?;
+    walk(argv, first, &mut |opt, args| if opt.cli_only() { Ok(()) } else { builder.apply(opt, args, At::Cli) })?;
     // A payload on the command line replaces the file's.
     if argv.get(payload_at).copied().flatten().is_some() {
         builder.c.process.args = Payload::Argv(&argv[payload_at..]);
@@ -147,7 +147,7 @@ pub fn parse<'a>(
 /// `nsinit bench [-n N] [-j J] ...`: `None` when the first word is not
 /// `bench`; else the runs, the jobs, and where the options start.
 fn bench_flags(argv: &[Option<ZStr<'_>>]) -> Result<Option<(u32, u32, usize)>, Error> {
-    if argv.get(1).copied().flatten().map(|w| w.bytes()) != Some(b"bench") {
+    if !argv.get(1).copied().flatten().is_some_and(|w| is(w.bytes(), "bench")) {
         return Ok(None);
     }
     let (mut runs, mut jobs, mut i) = (200, 1, 2);
@@ -174,17 +174,18 @@ fn runc_run<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Action<'a>, Error> {
     let mut i = 2;
     while let Some(Some(word)) = argv.get(i) {
         let value = argv.get(i + 1).copied().flatten();
-        let target = match word.bytes() {
-            b"--help" | b"-h" => return Ok(Action::Help),
-            b"--bundle" | b"-b" => &mut request.bundle,
-            b"--pid-file" => request.pid_file.insert(*word),
-            w if w.first() == Some(&b'-') => return Err(Error::new(b"run: unknown option '").push(w).push(b"' (see --help)")),
-            _ if request.id.is_none() => {
+        let w = word.bytes();
+        let target = match which(w, "--help -h --bundle -b --pid-file") {
+            Some(0 | 1) => return Ok(Action::Help),
+            Some(2 | 3) => &mut request.bundle,
+            Some(_) => request.pid_file.insert(*word),
+            None if w.first() == Some(&b'-') => return Err(Error::new(b"run: unknown option '").push(w).push(b"' (see --help)")),
+            None if request.id.is_none() => {
                 request.id = Some(*word);
                 i += 1;
                 continue;
             }
-            w => return Err(Error::new(b"run: one ID only; got '").push(w).push(b"' after it")),
+            None => return Err(Error::new(b"run: one ID only; got '").push(w).push(b"' after it")),
         };
         *target = value.ok_or_else(|| Error::new(b"run: ").push(word.bytes()).push(b": expected a path"))?;
         i += 2;
@@ -201,14 +202,17 @@ fn runc_spec<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Action<'a>, Error> {
     let (mut bundle, mut rootless) = (None, false);
     let mut i = 2;
     while let Some(Some(word)) = argv.get(i) {
-        match word.bytes() {
-            b"--help" | b"-h" => return Ok(Action::Help),
-            b"--rootless" => rootless = true,
-            b"--bundle" | b"-b" => {
+        match which(word.bytes(), "--help -h --rootless --bundle -b") {
+            Some(0 | 1) => return Ok(Action::Help),
+            Some(2) => rootless = true,
+            Some(_) => {
                 i += 1;
                 bundle = Some(argv.get(i).copied().flatten().ok_or_else(|| Error::new(b"spec: --bundle: expected a path"))?);
             }
-            w => return Err(Error::new(b"spec: unexpected '").push(w).push(b"' (usage: nsinit spec [--rootless] [--bundle DIR])")),
+            None => {
+                let w = word.bytes();
+                return Err(Error::new(b"spec: unexpected '").push(w).push(b"' (usage: nsinit spec [--rootless] [--bundle DIR])"));
+            }
         }
         i += 1;
     }
@@ -237,11 +241,11 @@ fn walk<'a>(
         }
         let unknown = || Error::new(b"unknown option '").push(word).push(b"' (see --help)");
         let mut args: Vec<ZStr<'a>, 2> = Vec::new();
-        let opt = match word {
-            b"--help" | b"-h" => HELP,
-            b"--version" => VERSION,
-            _ if cfg!(feature = "compat") => other_spelling(*whole, &mut args)?.ok_or_else(unknown)?,
-            _ => word.strip_prefix(b"--").and_then(find).ok_or_else(unknown)?,
+        let opt = match which(word, "--help -h --version") {
+            Some(0 | 1) => HELP,
+            Some(_) => VERSION,
+            None if cfg!(feature = "compat") => other_spelling(*whole, &mut args)?.ok_or_else(unknown)?,
+            None => word.strip_prefix(&b"--"[..]).and_then(find).ok_or_else(unknown)?,
         };
         while args.len() < opt.arity() {
             i += 1;
@@ -261,7 +265,7 @@ fn walk<'a>(
 /// `--unshare-net` holds `net` (`options::lookup`), getopt_long's
 /// `--rootfs=DIR` holds DIR. `None` for no option.
 fn other_spelling<'a>(whole: ZStr<'a>, args: &mut Vec<ZStr<'a>, 2>) -> Result<Option<&'static Opt>, Error> {
-    let Some(after_dashes) = whole.bytes().strip_prefix(b"--") else { return Ok(None) };
+    let Some(after_dashes) = whole.bytes().strip_prefix(&b"--"[..]) else { return Ok(None) };
     let eq = after_dashes.iter().position(|&c| c == b'=');
     let name = &after_dashes[..eq.unwrap_or(after_dashes.len())];
     let Some((opt, given)) = lookup(name) else { return Ok(None) };

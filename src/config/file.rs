@@ -52,7 +52,7 @@ pub fn apply<'a>(builder: &mut Builder<'_, 'a>, path: ZStr<'a>, text: &'a mut [u
             payload = Some(Vec::new());
             continue;
         }
-        let (opt, given) = lookup(name.bytes()).filter(|(o, _)| !o.cli_only).ok_or_else(|| unknown(at, name))?;
+        let (opt, given) = lookup(name.bytes()).filter(|(o, _)| !o.cli_only()).ok_or_else(|| unknown(at, name))?;
         let mut args: Vec<ZStr<'a>, 2> = Vec::new();
         if let Some(at) = given {
             let _ = args.push(name.skip(at));

@@ -5,6 +5,7 @@
 //! `apparmorProfile`, `selinuxLabel`), and how the command line's words
 //! for them read. Pure logic: no system calls.
 
+use super::which;
 use crate::sys::ZStr;
 use linux_raw_sys::general::{
     CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
@@ -52,10 +53,10 @@ pub fn parse_join(spec: ZStr<'_>) -> Option<Join<'_>> {
 /// A namespace type by its `--unshare` word or its OCI name.
 #[inline(never)]
 pub fn namespace_type(word: &[u8]) -> Option<u32> {
-    let word = match word {
-        b"network" => b"net",
-        b"mount" => b"mnt",
-        w => w,
+    let word = match which(word, "network mount") {
+        Some(0) => b"net",
+        Some(_) => b"mnt",
+        None => word,
     };
     NAMESPACE_NAMES.iter().position(|&n| n == word).map(|i| JOIN_ORDER[i])
 }
@@ -74,8 +75,8 @@ pub struct Sysctl<'a> {
 }
 
 /// The IPC namespace's parameters, as runc lists them.
-const IPC_SYSCTLS: [&[u8]; 8] =
-    [b"kernel.msgmax", b"kernel.msgmnb", b"kernel.msgmni", b"kernel.sem", b"kernel.shmall", b"kernel.shmmax", b"kernel.shmmni", b"kernel.shm_rmid_forced"];
+const IPC_SYSCTLS: &str =
+    "kernel.msgmax kernel.msgmnb kernel.msgmni kernel.sem kernel.shmall kernel.shmmax kernel.shmmni kernel.shm_rmid_forced";
 
 /// The namespace (`CLONE_NEW*`) whose parameter `key` is, as runc decides
 /// it: IPC's (`kernel.msg*`, `kernel.sem`, `kernel.shm*`, `fs.mqueue.*`),
@@ -98,9 +99,9 @@ pub fn sysctl_namespace(key: &[u8]) -> Option<u32> {
     let dotted = &dotted[..head.len()];
     if dotted.starts_with(b"net.") {
         Some(CLONE_NEWNET)
-    } else if dotted.starts_with(b"fs.mqueue.") || IPC_SYSCTLS.contains(&dotted) {
+    } else if dotted.starts_with(b"fs.mqueue.") || which(dotted, IPC_SYSCTLS).is_some() {
         Some(CLONE_NEWIPC)
-    } else if dotted == b"kernel.hostname" || dotted == b"kernel.domainname" {
+    } else if which(dotted, "kernel.hostname kernel.domainname").is_some() {
         Some(CLONE_NEWUTS)
     } else {
         None
@@ -253,7 +254,7 @@ pub struct Scheduler {
 /// case without `SCHED_`, chrt(1)'s.
 #[inline(never)]
 pub fn sched_policy(name: &[u8]) -> Option<u32> {
-    let name = name.strip_prefix(b"SCHED_").unwrap_or(name);
+    let name = name.strip_prefix(&b"SCHED_"[..]).unwrap_or(name);
     const POLICIES: [(&[u8], u32); 6] = [
         (b"OTHER", SCHED_NORMAL),
         (b"FIFO", SCHED_FIFO),
@@ -312,7 +313,7 @@ pub struct IoPriority {
 #[inline(never)]
 pub fn io_class(name: &[u8]) -> Option<u32> {
     const CLASSES: [(&[u8], &[u8]); 3] = [(b"RT", b"realtime"), (b"BE", b"best-effort"), (b"IDLE", b"idle")];
-    let oci = name.strip_prefix(b"IOPRIO_CLASS_");
+    let oci = name.strip_prefix(&b"IOPRIO_CLASS_"[..]);
     CLASSES.iter().position(|(o, word)| oci.map_or(name == *word, |n| n == *o)).map(|i| i as u32 + 1)
 }
 
@@ -386,11 +387,7 @@ pub struct TimeOffsets {
 #[inline(never)]
 pub fn parse_time_offset(spec: &[u8]) -> Option<(bool, (i64, u32))> {
     let eq = spec.iter().position(|&c| c == b'=')?;
-    let monotonic = match &spec[..eq] {
-        b"monotonic" => true,
-        b"boottime" => false,
-        _ => return None,
-    };
+    let monotonic = which(&spec[..eq], "monotonic boottime")? == 0;
     let value = &spec[eq + 1..];
     let (negative, value) = match value.strip_prefix(b"-") {
         Some(v) => (true, v),

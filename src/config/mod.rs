@@ -36,6 +36,21 @@ pub fn parse_hex(s: &[u8]) -> Option<u64> {
     options::parse_radix(s, 16)
 }
 
+/// Which of `words` (space-separated) `word` is. A `match` on byte
+/// strings compiles to one compare a byte at opt-level "z"; this is one
+/// loop for all of them (issue 13's size budget). For the same reason a
+/// prefix is stripped as a slice (`&b"cap_"[..]`): an array literal makes
+/// a `strip_prefix` of its own for each length.
+#[inline(never)]
+pub fn which(word: &[u8], words: &str) -> Option<usize> {
+    words.split(' ').position(|w| w.as_bytes() == word)
+}
+
+/// Whether `word` is `literal` (no space in it), as `which` compares.
+pub fn is(word: &[u8], literal: &str) -> bool {
+    which(word, literal).is_some()
+}
+
 /// A uid or gid in decimal, below 4294967295 (the kernel's "no id").
 pub fn parse_id(s: &[u8]) -> Option<u32> {
     options::id(s)

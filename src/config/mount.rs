@@ -103,7 +103,11 @@ const MOUNT_OPTIONS: [(&str, MountOption); 55] = [
 /// A front end applies a word with `Mount::apply` when this knows it, and
 /// adds it to the mount's data otherwise (`MountOptions` does both).
 pub fn mount_option(word: &[u8]) -> Option<MountOption> {
-    let code = *EFFECTS.get(NAMES.split(|&c| c == b' ').position(|name| name == word)?)?;
+    const WORDS: &str = match core::str::from_utf8(&NAMES) {
+        Ok(words) => words,
+        Err(_) => panic!("mount option names are UTF-8"),
+    };
+    let code = *EFFECTS.get(super::which(word, WORDS)?)?;
     let value = code & VALUE;
     Some(match code >> 29 {
         0 => Set(value),
@@ -179,13 +183,14 @@ impl<'a> Mount<'a> {
 
     /// Makes it a mount of `fstype`, as `of_type` does, keeping the flags.
     pub fn set_type(&mut self, fstype: ZStr<'a>) {
-        self.kind = match fstype.bytes() {
-            b"sysfs" => MountKind::Sysfs,
-            b"cgroup" => MountKind::Cgroup,
+        let which = super::which(fstype.bytes(), "sysfs cgroup bind");
+        self.kind = match which {
+            Some(0) => MountKind::Sysfs,
+            Some(1) => MountKind::Cgroup,
             _ => MountKind::Other,
         };
         self.fstype = Some(fstype);
-        if fstype.bytes() == b"bind" {
+        if which == Some(2) {
             self.flags |= MS_BIND;
         }
     }

@@ -13,72 +13,167 @@ use super::{
 
 const MAX_STOP_TIMEOUT: u64 = 3600;
 use super::paths::{PathRoom, dir_of, ends_in_dots};
+use super::{is, which};
 use crate::error::Error;
 use crate::sys::ZStr;
 use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS};
 
-/// An option's name and the words it takes, as `--help` shows them, as
-/// the list below is written. Only the compiler reads it: the binary keeps
-/// `OPTIONS` (issue 13's size budget: 6 bytes an option, not 40).
-pub struct Spec {
-    pub name: &'static str,
-    pub args: &'static str,
-    /// Only on the command line, not in a config file.
-    pub cli_only: bool,
+/// The option table: one line an option, `Key "name" "USAGE WORDS"`, then
+/// what a first word that does not parse gets (before `; got 'WORD'`;
+/// without it, `expected USAGE WORDS`), and `cli_only` for the words of the
+/// command line alone (not in a config file). It makes `Key`, which
+/// `Builder::apply` matches on, and `OPTIONS`, the packed table `find`
+/// looks names up in (issue 13's size budget: the names and messages in
+/// one string, each message once, 9 bytes an option beside them).
+macro_rules! options {
+    ($($(#[$cfg:meta])* $key:ident $name:literal $args:literal $($message:literal)? $($cli:ident)?,)*) => {
+        /// Which option an `Opt` is.
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        pub enum Key {
+            $($(#[$cfg])* $key,)*
+        }
+
+        /// The options, as `--help` shows them, in the order written.
+        const SPECS: &[Spec] = &[$($(#[$cfg])* Spec {
+            key: Key::$key,
+            name: $name,
+            args: $args,
+            message: options!(@message $($message)?),
+            cli_only: options!(@cli $($cli)?),
+        },)*];
+    };
+    (@message) => { "" };
+    (@message $message:literal) => { $message };
+    (@cli) => { false };
+    (@cli cli_only) => { true };
 }
 
-const fn opt(name: &'static str, args: &'static str) -> Spec {
-    Spec { name, args, cli_only: false }
+/// An option's name and the words it takes, as the table above gives
+/// them. Only the compiler reads it: the binary keeps `OPTIONS`.
+struct Spec {
+    key: Key,
+    name: &'static str,
+    args: &'static str,
+    /// What a bad first word gets, before `; got 'WORD'`; "" for
+    /// `expected ARGS`.
+    message: &'static str,
+    cli_only: bool,
 }
 
 /// An option: where its name and usage words are in `TEXT`.
 pub struct Opt {
-    at: u16,
+    /// Little-endian `u16`s: the table then has no padding.
+    at: [u8; 2],
+    message_at: [u8; 2],
     name_len: u8,
     args_len: u8,
-    /// Only on the command line, not in a config file.
-    pub cli_only: bool,
+    message_len: u8,
+    /// The number of words it takes; bit 7: only on the command line, not
+    /// in a config file.
+    arity_cli: u8,
+    pub key: Key,
 }
 
 impl Opt {
     /// The name, without `--`.
     pub fn name(&self) -> &'static str {
-        text(usize::from(self.at), usize::from(self.name_len))
+        text(usize::from(u16::from_le_bytes(self.at)), usize::from(self.name_len))
     }
 
     /// The usage words, space-separated: `SRC DST`; empty for a flag.
     pub fn args(&self) -> &'static str {
-        text(usize::from(self.at) + usize::from(self.name_len), usize::from(self.args_len))
+        text(usize::from(u16::from_le_bytes(self.at)) + usize::from(self.name_len), usize::from(self.args_len))
     }
 
+    /// What a bad first word gets (`bad_word`); "" for `expected ARGS`.
+    fn message(&self) -> &'static str {
+        text(usize::from(u16::from_le_bytes(self.message_at)), usize::from(self.message_len))
+    }
+
+    /// How many words it takes: the usage words' count.
     pub fn arity(&self) -> usize {
-        self.args().split(' ').filter(|w| !w.is_empty()).count()
+        usize::from(self.arity_cli & 0x7f)
+    }
+
+    /// Only on the command line, not in a config file.
+    pub fn cli_only(&self) -> bool {
+        self.arity_cli & 0x80 != 0
     }
 }
 
-/// Every `SPECS` name and usage words, one after the other.
+/// Every `SPECS` name and usage words, one after the other, then the
+/// messages, each once.
 const TEXT_BYTES: [u8; text_len()] = {
     let mut text = [0; text_len()];
-    let (mut i, mut at) = (0, 0);
+    let mut at = 0;
+    let mut i = 0;
     while i < SPECS.len() {
-        let (name, args) = (SPECS[i].name.as_bytes(), SPECS[i].args.as_bytes());
-        let mut j = 0;
-        while j < name.len() + args.len() {
-            text[at] = if j < name.len() { name[j] } else { args[j - name.len()] };
-            (j, at) = (j + 1, at + 1);
+        at = put(&mut text, at, SPECS[i].name.as_bytes());
+        at = put(&mut text, at, SPECS[i].args.as_bytes());
+        i += 1;
+    }
+    i = 0;
+    while i < SPECS.len() {
+        if first_with_message(i) == i {
+            at = put(&mut text, at, SPECS[i].message.as_bytes());
         }
         i += 1;
     }
     text
 };
 
+/// `bytes` copied into `text` at `at`; where it ends.
+const fn put(text: &mut [u8], mut at: usize, bytes: &[u8]) -> usize {
+    let mut j = 0;
+    while j < bytes.len() {
+        text[at] = bytes[j];
+        (j, at) = (j + 1, at + 1);
+    }
+    at
+}
+
+/// The first of `SPECS` with the message of `SPECS[i]`.
+const fn first_with_message(i: usize) -> usize {
+    let mut first = 0;
+    while first < i && !same(SPECS[first].message.as_bytes(), SPECS[i].message.as_bytes()) {
+        first += 1;
+    }
+    first
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() && a[i] == b[i] {
+        i += 1;
+    }
+    i == a.len()
+}
+
 const fn text_len() -> usize {
     let (mut i, mut len) = (0, 0);
     while i < SPECS.len() {
         len += SPECS[i].name.len() + SPECS[i].args.len();
+        if first_with_message(i) == i {
+            len += SPECS[i].message.len();
+        }
         i += 1;
     }
     len
+}
+
+/// The words in `args`, space-separated.
+const fn word_count(args: &str) -> u8 {
+    let (args, mut i, mut n) = (args.as_bytes(), 0, 0);
+    while i < args.len() {
+        if args[i] != b' ' && (i == 0 || args[i - 1] == b' ') {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
 }
 
 #[inline(never)]
@@ -93,14 +188,31 @@ fn text(at: usize, len: usize) -> &'static str {
 /// The options, `SPECS` in the same order; `--help` and `--version` last,
 /// where `find` does not look (they are words of the command line alone).
 pub static OPTIONS: [Opt; SPECS.len()] = {
-    const NONE: Opt = Opt { at: 0, name_len: 0, args_len: 0, cli_only: false };
+    const NONE: Opt = Opt { at: [0; 2], message_at: [0; 2], name_len: 0, args_len: 0, message_len: 0, arity_cli: 0, key: Key::Rootfs };
     let mut options = [NONE; SPECS.len()];
-    let (mut i, mut at) = (0, 0);
+    let mut at = 0;
+    let mut i = 0;
     while i < SPECS.len() {
         let s = &SPECS[i];
-        assert!(at <= u16::MAX as usize && s.name.len() <= u8::MAX as usize && s.args.len() <= u8::MAX as usize);
-        options[i] = Opt { at: at as u16, name_len: s.name.len() as u8, args_len: s.args.len() as u8, cli_only: s.cli_only };
+        assert!(at <= u16::MAX as usize);
+        assert!(s.name.len() <= u8::MAX as usize && s.args.len() <= u8::MAX as usize && s.message.len() <= u8::MAX as usize);
+        let arity_cli = word_count(s.args) | if s.cli_only { 0x80 } else { 0 };
+        let (name_len, args_len, message_len) = (s.name.len() as u8, s.args.len() as u8, s.message.len() as u8);
+        options[i] = Opt { at: (at as u16).to_le_bytes(), message_at: [0; 2], name_len, args_len, message_len, arity_cli, key: s.key };
         at += s.name.len() + s.args.len();
+        i += 1;
+    }
+    // The messages follow, each once: where its first user's is.
+    i = 0;
+    while i < SPECS.len() {
+        let first = first_with_message(i);
+        if first == i {
+            assert!(at <= u16::MAX as usize);
+            options[i].message_at = (at as u16).to_le_bytes();
+            at += SPECS[i].message.len();
+        } else {
+            options[i].message_at = options[first].message_at;
+        }
         i += 1;
     }
     options
@@ -110,186 +222,188 @@ pub static OPTIONS: [Opt; SPECS.len()] = {
 pub static HELP: &Opt = &OPTIONS[SPECS.len() - 2];
 pub static VERSION: &Opt = &OPTIONS[SPECS.len() - 1];
 
-const SPECS: &[Spec] = &[
-    opt("rootfs", "DIR"),
-    opt("unshare", "LIST"),
-    opt("share", "LIST"),
-    opt("bare", ""),
-    opt("hostname", "NAME"),
-    opt("domainname", "NAME"),
-    opt("proc", "DST"),
-    opt("sysfs", "DST"),
-    opt("tmpfs", "DST"),
-    opt("size", "BYTES"),
-    opt("mode", "OCTAL"),
-    opt("bind", "SRC DST"),
-    opt("ro-bind", "SRC DST"),
-    opt("dev", "DST"),
-    opt("mqueue", "DST"),
+options! {
+    Rootfs "rootfs" "DIR",
+    Unshare "unshare" "LIST" "expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all",
+    Share "share" "LIST" "expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all",
+    Bare "bare" "",
+    Hostname "hostname" "NAME" "expected a name of 1 to 64 bytes",
+    Domainname "domainname" "NAME" "expected a name of 1 to 64 bytes",
+    Proc "proc" "DST",
+    Sysfs "sysfs" "DST",
+    Tmpfs "tmpfs" "DST",
+    Size "size" "BYTES" "expected a size in bytes, with an optional K, M or G suffix",
+    Mode "mode" "OCTAL" "expected an octal mode such as 0755",
+    Bind "bind" "SRC DST",
+    RoBind "ro-bind" "SRC DST",
+    Dev "dev" "DST",
+    Mqueue "mqueue" "DST",
     #[cfg(feature = "mounts")]
-    opt("mount", "type=TYPE,destination=DST[,source=SRC][,OPTION...]"),
+    Mount "mount" "type=TYPE,destination=DST[,source=SRC][,OPTION...]",
     #[cfg(feature = "mounts")]
-    opt("rootfs-propagation", "PROPAGATION"),
-    opt("setenv", "VAR VALUE"),
-    opt("unsetenv", "VAR"),
-    opt("clearenv", ""),
-    opt("chdir", "DIR"),
+    RootfsPropagation "rootfs-propagation" "PROPAGATION" "expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable",
+    Setenv "setenv" "VAR VALUE" "expected a variable name without '='",
+    Unsetenv "unsetenv" "VAR" "expected a variable name without '='",
+    Clearenv "clearenv" "",
+    Chdir "chdir" "DIR",
     #[cfg(feature = "compat")]
-    opt("new-session", ""),
+    NewSession "new-session" "",
     #[cfg(feature = "compat")]
-    opt("die-with-parent", ""),
+    DieWithParent "die-with-parent" "",
     #[cfg(feature = "compat")]
-    opt("as-pid-1", ""),
+    AsPid1 "as-pid-1" "",
     #[cfg(feature = "init")]
-    opt("init", ""),
+    Init "init" "",
     #[cfg(feature = "init")]
-    opt("init-pgroup", ""),
+    InitPgroup "init-pgroup" "",
     #[cfg(feature = "init")]
-    opt("stop-timeout", "SECONDS"),
+    StopTimeout "stop-timeout" "SECONDS" "expected whole seconds from 0 to 3600",
     #[cfg(all(feature = "init", feature = "tty"))]
-    opt("init-foreground", ""),
+    InitForeground "init-foreground" "",
     #[cfg(feature = "init")]
-    opt("on-exit", "ACTION"),
+    OnExit "on-exit" "ACTION" "expected poweroff, reboot or halt",
     #[cfg(feature = "userns")]
-    opt("overlay", "LOWER[:LOWER...]"),
+    Overlay "overlay" "LOWER[:LOWER...]" "expected 1 to 8 directories separated by ':'",
     #[cfg(feature = "userns")]
-    opt("overlay-upper", "DIR|tmpfs"),
-    opt("read-only", ""),
+    OverlayUpper "overlay-upper" "DIR|tmpfs" "name the directory itself, not '.' or '..' (its work directory DIR.work goes beside it)",
+    ReadOnly "read-only" "",
     #[cfg(feature = "userns")]
-    opt("uid-map", "INSIDE:OUTSIDE:COUNT"),
+    UidMap "uid-map" "INSIDE:OUTSIDE:COUNT" "expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1",
     #[cfg(feature = "userns")]
-    opt("gid-map", "INSIDE:OUTSIDE:COUNT"),
+    GidMap "gid-map" "INSIDE:OUTSIDE:COUNT" "expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1",
     #[cfg(feature = "userns")]
-    opt("userns", "auto"),
-    opt("user", "USER[:GROUP]"),
-    opt("groups", "GID,..."),
+    Userns "userns" "auto" "expected auto",
+    #[cfg(feature = "users")]
+    User "user" "USER[:GROUP]" "expected USER[:GROUP], each a name or a number below 4294967295",
+    #[cfg(not(feature = "users"))]
+    User "user" "USER[:GROUP]" "expected UID[:GID], numbers (names need the feature users)",
+    Groups "groups" "GID,..." "expected a comma list of numeric gids",
     #[cfg(feature = "cgroups")]
-    opt("cgroup", "PATH"),
+    Cgroup "cgroup" "PATH" "expected a cgroup path whose components are not empty, '.' or '..'",
     #[cfg(feature = "cgroups")]
-    opt("pids-max", "N"),
+    PidsMax "pids-max" "N" "expected a number of processes or 'max'",
     #[cfg(feature = "cgroups")]
-    opt("memory-max", "BYTES"),
+    MemoryMax "memory-max" "BYTES" "expected bytes with an optional K, M or G suffix, or 'max'",
     #[cfg(feature = "cgroups")]
-    opt("memory-swap-max", "BYTES"),
+    MemorySwapMax "memory-swap-max" "BYTES" "expected bytes with an optional K, M or G suffix, or 'max'",
     #[cfg(feature = "cgroups")]
-    opt("cpu-max", "QUOTA[/PERIOD]"),
+    CpuMax "cpu-max" "QUOTA[/PERIOD]" "expected QUOTA[/PERIOD] in microseconds (QUOTA may be 'max')",
     #[cfg(feature = "cgroups")]
-    opt("cpus", "CPUS"),
+    Cpus "cpus" "CPUS" "expected a number of CPUs such as 0.5 or 2",
     #[cfg(feature = "cgroups")]
-    opt("cpu-weight", "N"),
+    CpuWeight "cpu-weight" "N" "expected a weight from 1 to 10000",
     #[cfg(feature = "cgroups")]
-    opt("cpuset", "CPUS"),
+    Cpuset "cpuset" "CPUS" "expected CPUs such as 0-1,3",
     #[cfg(feature = "cgroups")]
-    opt("cpuset-mems", "NODES"),
+    CpusetMems "cpuset-mems" "NODES" "expected memory nodes such as 0-1,3",
     #[cfg(feature = "cgroups")]
-    opt("memory-swap", "BYTES"),
+    MemorySwap "memory-swap" "BYTES" "expected bytes with an optional K, M or G suffix, or 'max'",
     #[cfg(feature = "cgroups")]
-    opt("memory-reservation", "BYTES"),
+    MemoryReservation "memory-reservation" "BYTES" "expected bytes with an optional K, M or G suffix, or 'max'",
     #[cfg(feature = "cgroups")]
-    opt("memory-swappiness", "N"),
+    MemorySwappiness "memory-swappiness" "N",
     #[cfg(feature = "cgroups")]
-    opt("oom-kill-disable", ""),
+    OomKillDisable "oom-kill-disable" "",
     #[cfg(feature = "cgroups")]
-    opt("cpu-shares", "N"),
+    CpuShares "cpu-shares" "N",
     #[cfg(feature = "cgroups")]
-    opt("cpu-period", "MICROSECONDS"),
+    CpuPeriod "cpu-period" "MICROSECONDS",
     #[cfg(feature = "cgroups")]
-    opt("cpu-quota", "MICROSECONDS"),
+    CpuQuota "cpu-quota" "MICROSECONDS",
     #[cfg(feature = "cgroups")]
-    opt("cpu-burst", "MICROSECONDS"),
+    CpuBurst "cpu-burst" "MICROSECONDS",
     #[cfg(feature = "cgroups")]
-    opt("cpu-idle", "N"),
+    CpuIdle "cpu-idle" "N",
     #[cfg(feature = "cgroups")]
-    opt("cpu-rt-runtime", "MICROSECONDS"),
+    CpuRtRuntime "cpu-rt-runtime" "MICROSECONDS",
     #[cfg(feature = "cgroups")]
-    opt("cpu-rt-period", "MICROSECONDS"),
+    CpuRtPeriod "cpu-rt-period" "MICROSECONDS",
     #[cfg(feature = "cgroups")]
-    opt("blkio-weight", "N"),
+    BlkioWeight "blkio-weight" "N",
     #[cfg(feature = "cgroups")]
-    opt("blkio-leaf-weight", "N"),
+    BlkioLeafWeight "blkio-leaf-weight" "N",
     #[cfg(feature = "cgroups")]
-    opt("blkio-weight-device", "DEVICE:WEIGHT"),
+    BlkioWeightDevice "blkio-weight-device" "DEVICE:WEIGHT" "expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G)",
     #[cfg(feature = "cgroups")]
-    opt("device-read-bps", "DEVICE:RATE"),
+    DeviceReadBps "device-read-bps" "DEVICE:RATE" "expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G)",
     #[cfg(feature = "cgroups")]
-    opt("device-write-bps", "DEVICE:RATE"),
+    DeviceWriteBps "device-write-bps" "DEVICE:RATE" "expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G)",
     #[cfg(feature = "cgroups")]
-    opt("device-read-iops", "DEVICE:RATE"),
+    DeviceReadIops "device-read-iops" "DEVICE:RATE" "expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G)",
     #[cfg(feature = "cgroups")]
-    opt("device-write-iops", "DEVICE:RATE"),
+    DeviceWriteIops "device-write-iops" "DEVICE:RATE" "expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G)",
     #[cfg(feature = "cgroups")]
-    opt("hugepage-limit", "SIZE=BYTES"),
+    HugepageLimit "hugepage-limit" "SIZE=BYTES" "expected SIZE=BYTES, SIZE a huge page size such as 2MB or 1GB",
     #[cfg(feature = "cgroups")]
-    opt("net-classid", "ID"),
+    NetClassid "net-classid" "ID",
     #[cfg(feature = "cgroups")]
-    opt("net-prio", "INTERFACE=PRIORITY"),
+    NetPrio "net-prio" "INTERFACE=PRIORITY" "expected INTERFACE=PRIORITY",
     #[cfg(feature = "cgroups")]
-    opt("rdma-limit", "DEVICE[:hca_handle=N][:hca_object=N]"),
+    RdmaLimit "rdma-limit" "DEVICE[:hca_handle=N][:hca_object=N]" "expected DEVICE[:hca_handle=N][:hca_object=N]",
     #[cfg(feature = "cgroups")]
-    opt("cgroup-set", "KEY=VALUE"),
+    CgroupSet "cgroup-set" "KEY=VALUE" "expected KEY=VALUE, KEY a cgroup v2 file name such as memory.high",
     #[cfg(feature = "cgroups")]
-    opt("device-cgroup-rule", "RULE"),
-    opt("rlimit", "NAME=SOFT[:HARD]"),
-    opt("oom-score-adj", "N"),
+    DeviceCgroupRule "device-cgroup-rule" "RULE" "expected TYPE MAJOR:MINOR ACCESS, such as 'c 1:3 rwm' (TYPE a, b or c; MAJOR, MINOR numbers or *; ACCESS of r, w, m)",
+    Rlimit "rlimit" "NAME=SOFT[:HARD]",
+    OomScoreAdj "oom-score-adj" "N" "expected a number from -1000 to 1000",
     #[cfg(feature = "security")]
-    opt("cap-add", "CAP"),
+    CapAdd "cap-add" "CAP" "expected a capability as capabilities(7) names it, such as NET_ADMIN or CAP_NET_ADMIN, or ALL",
     #[cfg(feature = "security")]
-    opt("cap-drop", "CAP"),
+    CapDrop "cap-drop" "CAP" "expected a capability as capabilities(7) names it, such as NET_ADMIN or CAP_NET_ADMIN, or ALL",
     #[cfg(feature = "security")]
-    opt("allow-new-privs", ""),
+    AllowNewPrivs "allow-new-privs" "",
     #[cfg(feature = "security")]
-    opt("seccomp", "FILE|off|default"),
+    Seccomp "seccomp" "FILE|off|default",
     #[cfg(feature = "security")]
-    opt("mask", "PATH"),
+    Mask "mask" "PATH",
     #[cfg(feature = "security")]
-    opt("ro-path", "PATH"),
-    opt("pass-fd", "N"),
+    RoPath "ro-path" "PATH",
+    PassFd "pass-fd" "N" "expected a descriptor number",
     #[cfg(feature = "tty")]
-    opt("tty", ""),
+    Tty "tty" "",
     #[cfg(feature = "process")]
-    opt("join", "TYPE:PATH"),
+    Join "join" "TYPE:PATH",
     #[cfg(feature = "process")]
-    opt("sysctl", "KEY=VALUE"),
+    Sysctl "sysctl" "KEY=VALUE",
     #[cfg(feature = "process")]
-    opt("umask", "OCTAL"),
+    Umask "umask" "OCTAL",
     #[cfg(feature = "process")]
-    opt("device", "HOST[:CONTAINER][:PERMS]"),
+    Device "device" "HOST[:CONTAINER][:PERMS]",
     #[cfg(feature = "process")]
-    opt("personality", "LINUX|LINUX32"),
+    Personality "personality" "LINUX|LINUX32",
     #[cfg(feature = "process")]
-    opt("scheduler", "POLICY[:PRIORITY]"),
+    Scheduler "scheduler" "POLICY[:PRIORITY]",
     #[cfg(feature = "process")]
-    opt("nice", "N"),
+    Nice "nice" "N",
     #[cfg(feature = "process")]
-    opt("io-priority", "CLASS[:LEVEL]"),
+    IoPriority "io-priority" "CLASS[:LEVEL]",
     #[cfg(feature = "process")]
-    opt("cpu-affinity", "CPUS"),
+    CpuAffinity "cpu-affinity" "CPUS",
     #[cfg(feature = "process")]
-    opt("time-offset", "CLOCK=SECONDS[.FRACTION]"),
+    TimeOffset "time-offset" "CLOCK=SECONDS[.FRACTION]",
     #[cfg(feature = "process")]
-    opt("apparmor", "PROFILE"),
+    Apparmor "apparmor" "PROFILE",
     #[cfg(feature = "process")]
-    opt("selinux-label", "LABEL"),
-    Spec { name: "config", args: "FILE", cli_only: true },
+    SelinuxLabel "selinux-label" "LABEL",
+    Config "config" "FILE" cli_only,
     #[cfg(feature = "oci")]
-    Spec { name: "bundle", args: "DIR", cli_only: true },
-    Spec { name: "timings", args: "", cli_only: true },
+    Bundle "bundle" "DIR" cli_only,
+    Timings "timings" "" cli_only,
     // Last, where `find` does not look: `HELP` and `VERSION`.
-    Spec { name: "help", args: "", cli_only: true },
-    Spec { name: "version", args: "", cli_only: true },
-];
+    Help "help" "" cli_only,
+    Version "version" "" cli_only,
+}
+
 
 pub fn find(name: &[u8]) -> Option<&'static Opt> {
     OPTIONS[..OPTIONS.len() - 2].iter().find(|o| o.name().as_bytes() == name)
 }
 
-/// bubblewrap's spellings of `unshare X` and `share X`: `unshare-net`,
-/// `unshare-all`, `share-net`, for every namespace word `--unshare` takes.
-const NAMESPACE_PREFIXES: [(&str, &str); 2] = [("unshare-", "unshare"), ("share-", "share")];
-
 /// An option by the name a command line (without `--`) or a file gives:
-/// one of `OPTIONS`, or `unshare-X` / `share-X`, which are `unshare` /
-/// `share` with the word X already given, at this offset in `name`.
+/// one of `OPTIONS`, or bubblewrap's `unshare-X` / `share-X` (`unshare-net`,
+/// `unshare-all`, `share-net`, for every namespace word `--unshare`
+/// takes), which are `unshare` / `share` with the word X already given, at
+/// this offset in `name`.
 pub fn lookup(name: &[u8]) -> Option<(&'static Opt, Option<usize>)> {
     if let Some(opt) = find(name) {
         return Some((opt, None));
@@ -297,11 +411,11 @@ pub fn lookup(name: &[u8]) -> Option<(&'static Opt, Option<usize>)> {
     if !cfg!(feature = "compat") {
         return None;
     }
-    NAMESPACE_PREFIXES.iter().find_map(|(prefix, option)| {
-        let word = name.strip_prefix(prefix.as_bytes())?;
-        let known = !word.contains(&b',') && namespace_word(word).is_some();
-        known.then(|| find(option.as_bytes()).map(|opt| (opt, Some(prefix.len())))).flatten()
-    })
+    let dash = name.iter().position(|&c| c == b'-')?;
+    let key = if which(&name[..dash], "unshare share")? == 0 { Key::Unshare } else { Key::Share };
+    let word = &name[dash + 1..];
+    let known = !word.contains(&b',') && namespace_word(word).is_some();
+    known.then(|| OPTIONS.iter().find(|o| o.key == key).map(|opt| (opt, Some(dash + 1)))).flatten()
 }
 
 /// What a path option names.
@@ -326,11 +440,11 @@ impl At<'_> {
     /// `nsinit: --name: ` on the command line, `nsinit: FILE:LINE: name: ` in a file.
     pub fn error(&self, name: &[u8]) -> Error {
         match self {
-            At::Cli => Error::new(b"--").push(name).push(b": "),
-            At::File(path, line) => {
-                Error::new(path.bytes()).push(b":").push_u64(u64::from(*line)).push(b": ").push(name).push(b": ")
-            }
+            At::Cli => Error::new(b"--"),
+            At::File(..) => self.plain(),
         }
+        .push(name)
+        .push(b": ")
     }
 
     /// The same, without an option name.
@@ -395,42 +509,53 @@ impl<'c, 'a> Builder<'c, 'a> {
     }
 
     /// Applies one option with its words; `args` has exactly the option's arity
-    /// when it comes from the walkers, but every count is checked here anyway.
+    /// when it comes from the walkers, but the count is checked here anyway.
     pub fn apply(&mut self, opt: &Opt, args: &[ZStr<'a>], at: At<'a>) -> Result<(), Error> {
-        let name = opt.name();
-        let error = || at.error(name.as_bytes());
-        #[cfg(feature = "cgroups")]
-        if let (Some((_, min, max, field)), [n]) = (CGROUP_NUMBERS.iter().find(|k| k.0 == name), args) {
-            *field(&mut self.c.resources) = Some(number(*n, *min, *max, error)?);
-            return Ok(());
+        if args.len() != opt.arity() {
+            return Err(at.wrong_arity(opt));
         }
-        match (name, args) {
-            ("rootfs", [dir]) => self.c.root = Some(self.path(*dir, at, Paths::Host)?),
-            ("unshare", [list]) => {
-                let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
+        // The option's words: the first and the second, or "" where it takes fewer.
+        let word = |i| args.get(i).copied().unwrap_or(ZStr::new(c""));
+        let w = word(0);
+        match self.set(opt, w, word(1), at) {
+            Ok(()) => Ok(()),
+            Err(Fail::Error(e)) => Err(e),
+            Err(Fail::Bad) => Err(bad_word(at, opt, w.bytes())),
+        }
+    }
+
+    /// `apply`'s work: what option `opt` with the words `w` (and `w2`)
+    /// does. `Fail::Bad` for a first word that does not parse: `apply`
+    /// then says what the option's table line says it expects.
+    fn set(&mut self, opt: &Opt, w: ZStr<'a>, w2: ZStr<'a>, at: At<'a>) -> Result<(), Fail> {
+        let key = opt.key;
+        let error = || at.error(opt.name().as_bytes());
+        let b = w.bytes();
+        match key {
+            Key::Rootfs => self.c.root = Some(self.path(w, at, Paths::Host)?),
+            Key::Unshare | Key::Share => {
+                let bits = namespace_list(w).ok_or(Bad)?;
+                let unshare = key == Key::Unshare;
                 if bits & CLONE_NEWUSER != 0 {
-                    self.c.user_ns_refused = false;
+                    self.c.user_ns_refused = !unshare;
                 }
-                self.ns_on |= bits;
-                self.ns_off &= !bits;
+                let (more, less) = if unshare { (&mut self.ns_on, &mut self.ns_off) } else { (&mut self.ns_off, &mut self.ns_on) };
+                *more |= bits;
+                *less &= !bits;
             }
-            ("share", [list]) => {
-                let bits = namespace_list(*list).ok_or_else(|| bad_namespace(error(), *list))?;
-                if bits & CLONE_NEWUSER != 0 {
-                    self.c.user_ns_refused = true;
+            Key::Bare => self.bare = true,
+            Key::Hostname | Key::Domainname => {
+                if b.is_empty() || b.len() > UTS_NAME_MAX {
+                    return Err(Bad);
                 }
-                self.ns_off |= bits;
-                self.ns_on &= !bits;
+                *if key == Key::Hostname { &mut self.c.hostname } else { &mut self.c.domainname } = Some(w);
             }
-            ("bare", []) => self.bare = true,
-            ("hostname", [name]) => self.c.hostname = Some(uts_name(*name, error)?),
-            ("domainname", [name]) => self.c.domainname = Some(uts_name(*name, error)?),
-            ("proc", [dst]) => self.mount(Mount::new(MountKind::Proc, *dst), opt, at)?,
-            ("sysfs", [dst]) => self.mount(Mount::new(MountKind::Sysfs, *dst), opt, at)?,
-            ("dev", [dst]) => self.mount(Mount::new(MountKind::Dev, *dst), opt, at)?,
-            ("mqueue", [dst]) => self.mount(Mount::new(MountKind::Mqueue, *dst), opt, at)?,
-            ("tmpfs", [dst]) => {
-                let mut m = Mount::new(MountKind::Tmpfs, *dst);
+            Key::Proc => self.mount(Mount::new(MountKind::Proc, w), opt, at)?,
+            Key::Sysfs => self.mount(Mount::new(MountKind::Sysfs, w), opt, at)?,
+            Key::Dev => self.mount(Mount::new(MountKind::Dev, w), opt, at)?,
+            Key::Mqueue => self.mount(Mount::new(MountKind::Mqueue, w), opt, at)?,
+            Key::Tmpfs => {
+                let mut m = Mount::new(MountKind::Tmpfs, w);
                 // tmpfs reads both as they are written here (memparse, octal).
                 let (size, mode) = (self.tmpfs_size.take(), self.tmpfs_mode.take());
                 if size.is_some() || mode.is_some() {
@@ -442,420 +567,362 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 self.mount(m, opt, at)?;
             }
-            ("size", [bytes]) => {
-                parse_size(bytes.bytes()).ok_or_else(|| {
-                    error().push(b"expected a size in bytes, with an optional K, M or G suffix; got '").push(bytes.bytes()).push(b"'")
-                })?;
-                self.tmpfs_size = Some(*bytes);
+            Key::Size => {
+                parse_size(b).ok_or(Bad)?;
+                self.tmpfs_size = Some(w);
             }
-            ("mode", [octal]) => {
-                parse_octal(octal.bytes()).filter(|m| *m <= 0o7777).ok_or_else(|| {
-                    error().push(b"expected an octal mode such as 0755; got '").push(octal.bytes()).push(b"'")
-                })?;
-                self.tmpfs_mode = Some(*octal);
+            Key::Mode => {
+                parse_octal(b).filter(|m| *m <= 0o7777).ok_or(Bad)?;
+                self.tmpfs_mode = Some(w);
             }
-            ("bind" | "ro-bind", [src, dst]) => {
-                if src.bytes().is_empty() {
-                    return Err(error().push(b"the source path is empty"));
+            Key::Bind | Key::RoBind => {
+                if b.is_empty() {
+                    return Err(error().push(b"the source path is empty").into());
                 }
-                let mut m = Mount::new(MountKind::Bind, *dst);
-                m.source = Some(self.path(*src, at, Paths::Host)?);
-                if name == "ro-bind" {
+                let mut m = Mount::new(MountKind::Bind, w2);
+                m.source = Some(self.path(w, at, Paths::Host)?);
+                if key == Key::RoBind {
                     m.attr_set = linux_raw_sys::general::MOUNT_ATTR_RDONLY;
                 }
                 self.mount(m, opt, at)?;
             }
             #[cfg(feature = "mounts")]
-            ("mount", [spec]) => self.general_mount(*spec, opt, at)?,
+            Key::Mount => self.general_mount(w, opt, at)?,
             #[cfg(feature = "mounts")]
-            ("rootfs-propagation", [word]) => {
-                self.c.rootfs_propagation = match super::mount_option(word.bytes()) {
+            Key::RootfsPropagation => {
+                self.c.rootfs_propagation = match super::mount_option(b) {
                     Some(super::MountOption::Propagation(flags)) => flags,
-                    _ => {
-                        return Err(error()
-                            .push(b"expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable; got '")
-                            .push(word.bytes())
-                            .push(b"'"));
-                    }
+                    _ => return Err(Bad),
                 };
             }
-            ("setenv", [var, value]) => {
-                env_name(*var, error)?;
-                self.env_op(EnvOp::Set(*var, *value), at)?;
+            Key::Setenv | Key::Unsetenv => {
+                if b.is_empty() || b.contains(&b'=') {
+                    return Err(Bad);
+                }
+                self.env_op(if key == Key::Setenv { EnvOp::Set(w, w2) } else { EnvOp::Unset(w) }, at)?;
             }
-            ("unsetenv", [var]) => {
-                env_name(*var, error)?;
-                self.env_op(EnvOp::Unset(*var), at)?;
-            }
-            ("clearenv", []) => self.env_op(EnvOp::Clear, at)?,
-            ("chdir", [dir]) => self.c.process.cwd = Some(self.path(*dir, at, Paths::Container)?),
+            Key::Clearenv => self.env_op(EnvOp::Clear, at)?,
+            Key::Chdir => self.c.process.cwd = Some(self.path(w, at, Paths::Container)?),
             #[cfg(feature = "compat")]
-            ("new-session", []) => self.c.process.new_session = true,
+            Key::NewSession => self.c.process.new_session = true,
             #[cfg(feature = "compat")]
-            ("die-with-parent", []) => self.c.die_with_parent = true,
+            Key::DieWithParent => self.c.die_with_parent = true,
             // The payload is PID 1 of its pid namespace unless --init:
             // bubblewrap's word for what nsinit does by default.
             #[cfg(feature = "compat")]
-            ("as-pid-1", []) => self.as_pid_1 = true,
+            Key::AsPid1 => self.as_pid_1 = true,
             #[cfg(feature = "init")]
-            ("init", []) => self.c.init.enabled = true,
+            Key::Init => self.c.init.enabled = true,
             #[cfg(feature = "init")]
-            ("init-pgroup", []) => {
+            Key::InitPgroup => {
                 self.c.init.enabled = true;
                 self.c.init.pgroup = true;
             }
             #[cfg(all(feature = "init", feature = "tty"))]
-            ("init-foreground", []) => {
+            Key::InitForeground => {
                 self.c.init.enabled = true;
                 self.c.init.foreground = true;
             }
             #[cfg(feature = "init")]
-            ("stop-timeout", [seconds]) => {
-                let n = parse_radix(seconds.bytes(), 10).filter(|n| *n <= MAX_STOP_TIMEOUT).ok_or_else(|| {
-                    error().push(b"expected whole seconds from 0 to 3600; got '").push(seconds.bytes()).push(b"'")
-                })?;
+            Key::StopTimeout => {
+                let n = parse_radix(b, 10).filter(|n| *n <= MAX_STOP_TIMEOUT).ok_or(Bad)?;
                 self.c.stop_timeout = Some(n as u32);
             }
             #[cfg(feature = "userns")]
-            ("overlay", [lowers]) => {
-                let b = lowers.bytes();
+            Key::Overlay => {
                 if b.is_empty() || b.split(|&c| c == b':').any(|l| l.is_empty()) || b.split(|&c| c == b':').count() > MAX_LOWERS {
-                    return Err(error().push(b"expected 1 to 8 directories separated by ':'; got '").push(b).push(b"'"));
+                    return Err(Bad);
                 }
-                self.c.overlay = Some(self.path(*lowers, at, Paths::HostList)?);
+                self.c.overlay = Some(self.path(w, at, Paths::HostList)?);
             }
             #[cfg(feature = "userns")]
-            ("overlay-upper", [dir]) => {
-                self.c.overlay_upper = match dir.bytes() {
-                    b"tmpfs" => None,
-                    _ => {
-                        let upper = self.path(*dir, at, Paths::Host)?;
+            Key::OverlayUpper => {
+                self.c.overlay_upper = match is(b, "tmpfs") {
+                    true => None,
+                    false => {
+                        let upper = self.path(w, at, Paths::Host)?;
                         // Its work directory goes beside it, named after it.
                         if ends_in_dots(upper.bytes()) {
-                            return Err(error().push(b"name the directory itself, not '.' or '..' (its work directory DIR.work goes beside it); got '")
-                                .push(dir.bytes())
-                                .push(b"'"));
+                            return Err(Bad);
                         }
                         Some(upper)
                     }
                 };
                 self.upper_given = true;
             }
-            ("read-only", []) => self.c.read_only = true,
+            Key::ReadOnly => self.c.read_only = true,
             #[cfg(feature = "userns")]
-            ("uid-map" | "gid-map", [spec]) => {
-                let map = parse_id_map(spec.bytes()).ok_or_else(|| {
-                    error().push(b"expected INSIDE:OUTSIDE:COUNT, three numbers, COUNT at least 1; got '").push(spec.bytes()).push(b"'")
-                })?;
-                let maps = if name == "uid-map" { &mut self.c.uid_maps } else { &mut self.c.gid_maps };
-                maps.push(map).map_err(|_| error().push(b"too many map lines (at most 8)"))?;
+            Key::UidMap | Key::GidMap => {
+                let map = parse_id_map(b).ok_or(Bad)?;
+                let maps = if key == Key::UidMap { &mut self.c.uid_maps } else { &mut self.c.gid_maps };
+                maps.push(map).map_err(|_| said(at, opt, b"too many map lines (at most 8)"))?;
                 self.ns_on |= CLONE_NEWUSER;
                 self.ns_off &= !CLONE_NEWUSER;
             }
             #[cfg(feature = "userns")]
-            ("userns", [mode]) => {
-                if mode.bytes() != b"auto" {
-                    return Err(error().push(b"expected auto; got '").push(mode.bytes()).push(b"'"));
+            Key::Userns => {
+                if !is(b, "auto") {
+                    return Err(Bad);
                 }
                 self.c.userns_auto = true;
                 self.ns_on |= CLONE_NEWUSER;
                 self.ns_off &= !CLONE_NEWUSER;
             }
-            ("user", [spec]) => {
-                if parse_user(spec.bytes()).is_none() {
-                    let what: &[u8] = if cfg!(feature = "users") {
-                        b"expected USER[:GROUP], each a name or a number below 4294967295; got '"
-                    } else {
-                        b"expected UID[:GID], numbers (names need the feature users); got '"
-                    };
-                    return Err(error().push(what).push(spec.bytes()).push(b"'"));
-                }
-                self.c.process.user = Some(*spec);
+            Key::User => {
+                parse_user(b).ok_or(Bad)?;
+                self.c.process.user = Some(w);
             }
-            ("groups", [list]) => {
+            Key::Groups => {
                 let mut groups = heapless::Vec::new();
-                for word in list.bytes().split(|&c| c == b',').filter(|w| !w.is_empty()) {
-                    let gid = id(word).ok_or_else(|| error().push(b"expected a comma list of numeric gids; got '").push(list.bytes()).push(b"'"))?;
-                    groups.push(gid).map_err(|_| error().push(b"too many groups (at most 64)"))?;
+                for word in b.split(|&c| c == b',').filter(|w| !w.is_empty()) {
+                    groups.push(id(word).ok_or(Bad)?).map_err(|_| said(at, opt, b"too many groups (at most 64)"))?;
                 }
                 self.c.process.groups = Some(groups);
             }
             #[cfg(feature = "cgroups")]
-            ("cgroup", [path]) => {
-                let p = path.bytes();
-                if !cgroup_path_ok(p) {
-                    return Err(error().push(b"expected a cgroup path whose components are not empty, '.' or '..'; got '").push(p).push(b"'"));
+            Key::Cgroup => {
+                if !cgroup_path_ok(b) {
+                    return Err(Bad);
                 }
-                if p.len() > CGROUP_NAME_MAX {
-                    return Err(error().push(b"cgroup path too long (at most 255 bytes)"));
+                if b.len() > CGROUP_NAME_MAX {
+                    return Err(error().push(b"cgroup path too long (at most 255 bytes)").into());
                 }
-                self.c.cgroup = Some(*path);
+                self.c.cgroup = Some(w);
             }
             #[cfg(feature = "cgroups")]
-            ("pids-max", [n]) => {
-                self.c.resources.pids_max = Some(limit(n.bytes(), |s| parse_radix(s, 10)).ok_or_else(|| {
-                    error().push(b"expected a number of processes or 'max'; got '").push(n.bytes()).push(b"'")
-                })?);
-            }
+            Key::PidsMax => self.c.resources.pids_max = Some(limit(b, |s| parse_radix(s, 10)).ok_or(Bad)?),
             #[cfg(feature = "cgroups")]
-            ("memory-max" | "memory-swap-max", [bytes]) => {
-                let v = limit(bytes.bytes(), parse_size).ok_or_else(|| {
-                    error().push(b"expected bytes with an optional K, M or G suffix, or 'max'; got '").push(bytes.bytes()).push(b"'")
-                })?;
-                match name {
-                    "memory-max" => self.c.resources.memory_max = Some(v),
-                    _ => self.c.resources.memory_swap_max = Some(v),
+            Key::MemoryMax | Key::MemorySwapMax | Key::MemorySwap | Key::MemoryReservation => {
+                // docker's -1 for "no limit", where docker takes it.
+                let minus_one = b == b"-1" && matches!(key, Key::MemorySwap | Key::MemoryReservation);
+                let v = if minus_one { Some(u64::MAX) } else { limit(b, parse_size) }.ok_or(Bad)?;
+                let r = &mut self.c.resources;
+                match key {
+                    Key::MemoryMax => r.memory_max = Some(v),
+                    Key::MemorySwapMax => r.memory_swap_max = Some(v),
+                    Key::MemorySwap => {
+                        r.memory_swap = Some(v);
+                        r.memory_swap_max = None;
+                    }
+                    _ => r.memory_reservation = Some(v),
                 }
             }
+            // The cgroup limits the command line takes as one number: the
+            // option, its range, its field.
             #[cfg(feature = "cgroups")]
-            ("cpu-max", [spec]) => {
-                self.c.resources.cpu_max = Some(parse_cpu_max(spec.bytes()).ok_or_else(|| {
-                    error().push(b"expected QUOTA[/PERIOD] in microseconds (QUOTA may be 'max'); got '").push(spec.bytes()).push(b"'")
-                })?);
+            Key::MemorySwappiness
+            | Key::CpuShares
+            | Key::CpuBurst
+            | Key::CpuIdle
+            | Key::CpuRtRuntime
+            | Key::CpuRtPeriod
+            | Key::BlkioWeight
+            | Key::BlkioLeafWeight
+            | Key::NetClassid => {
+                let r = &mut self.c.resources;
+                let (min, max, field) = match key {
+                    Key::MemorySwappiness => (0, 100, &mut r.memory_swappiness),
+                    Key::CpuShares => (2, 262_144, &mut r.cpu_shares),
+                    Key::CpuBurst => (0, u64::MAX - 1, &mut r.cpu_burst),
+                    Key::CpuIdle => (0, 1, &mut r.cpu_idle),
+                    Key::CpuRtRuntime => (0, i64::MAX as u64, &mut r.cpu_rt_runtime),
+                    Key::CpuRtPeriod => (1, u64::MAX - 1, &mut r.cpu_rt_period),
+                    Key::BlkioWeight => (10, 1000, &mut r.blkio_weight),
+                    Key::BlkioLeafWeight => (10, 1000, &mut r.blkio_leaf_weight),
+                    _ => (0, u32::MAX as u64, &mut r.net_class_id),
+                };
+                *field = Some(number(w, min, max, error)?);
+            }
+            #[cfg(feature = "cgroups")]
+            Key::CpuMax => {
+                self.c.resources.cpu_max = Some(parse_cpu_max(b).ok_or(Bad)?);
                 self.c.resources.cpus = None;
             }
             #[cfg(feature = "cgroups")]
-            ("cpus", [cpus]) => {
-                let quota = parse_cpus(cpus.bytes()).ok_or_else(|| {
-                    error().push(b"expected a number of CPUs such as 0.5 or 2; got '").push(cpus.bytes()).push(b"'")
-                })?;
+            Key::Cpus => {
+                let quota = parse_cpus(b).ok_or(Bad)?;
                 self.c.resources.cpu_max = Some((quota, CPU_PERIOD_US));
-                self.c.resources.cpus = Some(*cpus);
+                self.c.resources.cpus = Some(w);
             }
             #[cfg(feature = "cgroups")]
-            ("cpu-weight", [n]) => {
-                let w = parse_radix(n.bytes(), 10).filter(|w| (1..=10_000).contains(w)).ok_or_else(|| {
-                    error().push(b"expected a weight from 1 to 10000; got '").push(n.bytes()).push(b"'")
-                })?;
-                self.c.resources.cpu_weight = Some(w);
-            }
+            Key::CpuWeight => self.c.resources.cpu_weight = Some(parse_radix(b, 10).filter(|w| (1..=10_000).contains(w)).ok_or(Bad)?),
             #[cfg(feature = "cgroups")]
-            ("cpuset", [cpus]) => {
-                if !list_ok(cpus.bytes()) {
-                    return Err(error().push(b"expected CPUs such as 0-1,3; got '").push(cpus.bytes()).push(b"'"));
+            Key::Cpuset | Key::CpusetMems => {
+                if !list_ok(b) {
+                    return Err(Bad);
                 }
-                self.c.resources.cpuset = Some(*cpus);
+                *if key == Key::Cpuset { &mut self.c.resources.cpuset } else { &mut self.c.resources.cpuset_mems } = Some(w);
             }
             #[cfg(feature = "cgroups")]
-            ("cpuset-mems", [nodes]) => {
-                if !list_ok(nodes.bytes()) {
-                    return Err(error().push(b"expected memory nodes such as 0-1,3; got '").push(nodes.bytes()).push(b"'"));
-                }
-                self.c.resources.cpuset_mems = Some(*nodes);
-            }
+            Key::OomKillDisable => self.c.resources.oom_kill_disable = true,
             #[cfg(feature = "cgroups")]
-            ("memory-swap" | "memory-reservation", [bytes]) => {
-                // docker's -1 for "no limit".
-                let v = if bytes.bytes() == b"-1" { Some(u64::MAX) } else { limit(bytes.bytes(), parse_size) };
-                let v = v.ok_or_else(|| {
-                    error().push(b"expected bytes with an optional K, M or G suffix, or 'max'; got '").push(bytes.bytes()).push(b"'")
-                })?;
-                let r = &mut self.c.resources;
-                if name == "memory-swap" {
-                    r.memory_swap = Some(v);
-                    r.memory_swap_max = None;
-                } else {
-                    r.memory_reservation = Some(v);
-                }
-            }
-            #[cfg(feature = "cgroups")]
-            ("oom-kill-disable", []) => self.c.resources.oom_kill_disable = true,
-            #[cfg(feature = "cgroups")]
-            ("cpu-period" | "cpu-quota", [n]) => {
+            Key::CpuPeriod | Key::CpuQuota => {
                 let r = &mut self.c.resources;
                 let (quota, period) = r.cpu_max.unwrap_or((u64::MAX, CPU_PERIOD_US));
-                r.cpu_max = Some(if name == "cpu-period" {
-                    (quota, number(*n, 1000, 1_000_000, error)?)
+                r.cpu_max = Some(if key == Key::CpuPeriod {
+                    (quota, number(w, 1000, 1_000_000, error)?)
                 } else {
                     // docker's -1 for "no limit".
-                    (if n.bytes() == b"-1" { u64::MAX } else { number(*n, 1000, u64::MAX - 1, error)? }, period)
+                    (if b == b"-1" { u64::MAX } else { number(w, 1000, u64::MAX - 1, error)? }, period)
                 });
                 r.cpus = None;
             }
             #[cfg(feature = "cgroups")]
-            (
-                "blkio-weight-device" | "device-read-bps" | "device-write-bps" | "device-read-iops" | "device-write-iops",
-                [spec],
-            ) => {
-                let limit = match name {
-                    "blkio-weight-device" => BlkioLimit::Weight,
-                    "device-read-bps" => BlkioLimit::ReadBps,
-                    "device-write-bps" => BlkioLimit::WriteBps,
-                    "device-read-iops" => BlkioLimit::ReadIops,
+            Key::BlkioWeightDevice | Key::DeviceReadBps | Key::DeviceWriteBps | Key::DeviceReadIops | Key::DeviceWriteIops => {
+                let limit = match key {
+                    Key::BlkioWeightDevice => BlkioLimit::Weight,
+                    Key::DeviceReadBps => BlkioLimit::ReadBps,
+                    Key::DeviceWriteBps => BlkioLimit::WriteBps,
+                    Key::DeviceReadIops => BlkioLimit::ReadIops,
                     _ => BlkioLimit::WriteIops,
                 };
-                let d = parse_blkio_device(spec.bytes(), limit).ok_or_else(|| {
-                    error().push(b"expected /dev/PATH:VALUE or MAJOR:MINOR:VALUE (a weight from 10 to 1000, a rate with an optional K, M or G); got '")
-                        .push(spec.bytes())
-                        .push(b"'")
-                })?;
-                self.c.resources.blkio_devices.push(d).map_err(|_| error().push(b"too many block device limits (at most 16)"))?;
+                let d = parse_blkio_device(b, limit).ok_or(Bad)?;
+                self.c.resources.blkio_devices.push(d).map_err(|_| said(at, opt, b"too many block device limits (at most 16)"))?;
             }
             #[cfg(feature = "cgroups")]
-            ("hugepage-limit", [spec]) => {
-                let (size, bytes) = split_at(spec.bytes(), b'=');
-                let l = limit(bytes, parse_size).filter(|_| hugepage_size_ok(size)).ok_or_else(|| {
-                    error().push(b"expected SIZE=BYTES, SIZE a huge page size such as 2MB or 1GB; got '").push(spec.bytes()).push(b"'")
-                })?;
+            Key::HugepageLimit => {
+                let (size, bytes) = split_at(b, b'=');
+                let l = limit(bytes, parse_size).filter(|_| hugepage_size_ok(size)).ok_or(Bad)?;
                 self.c.resources.hugepage_limits.push(HugepageLimit { page_size: size, limit: l })
-                    .map_err(|_| error().push(b"too many hugepage limits (at most 8)"))?;
+                    .map_err(|_| said(at, opt, b"too many hugepage limits (at most 8)"))?;
             }
             #[cfg(feature = "cgroups")]
-            ("net-prio", [spec]) => {
-                let (interface, prio) = split_at(spec.bytes(), b'=');
+            Key::NetPrio => {
+                let (interface, prio) = split_at(b, b'=');
                 let priority = parse_radix(prio, 10).filter(|p| *p <= u64::from(u32::MAX) && cgroup_word_ok(interface));
-                let priority = priority.ok_or_else(|| {
-                    error().push(b"expected INTERFACE=PRIORITY; got '").push(spec.bytes()).push(b"'")
-                })? as u32;
+                let priority = priority.ok_or(Bad)? as u32;
                 self.c.resources.net_priorities.push(NetPriority { interface, priority })
-                    .map_err(|_| error().push(b"too many network priorities (at most 16)"))?;
+                    .map_err(|_| said(at, opt, b"too many network priorities (at most 16)"))?;
             }
             #[cfg(feature = "cgroups")]
-            ("rdma-limit", [spec]) => {
-                let rdma = parse_rdma(spec.bytes()).ok_or_else(|| {
-                    error().push(b"expected DEVICE[:hca_handle=N][:hca_object=N]; got '").push(spec.bytes()).push(b"'")
-                })?;
-                self.c.resources.rdma.push(rdma).map_err(|_| error().push(b"too many rdma limits (at most 8)"))?;
+            Key::RdmaLimit => {
+                let rdma = parse_rdma(b).ok_or(Bad)?;
+                self.c.resources.rdma.push(rdma).map_err(|_| said(at, opt, b"too many rdma limits (at most 8)"))?;
             }
             #[cfg(feature = "cgroups")]
-            ("cgroup-set", [spec]) => {
-                let (key, value) = split_at(spec.bytes(), b'=');
-                if !cgroup_word_ok(key) || !key.contains(&b'.') || key.len() == spec.bytes().len() {
-                    return Err(error().push(b"expected KEY=VALUE, KEY a cgroup v2 file name such as memory.high; got '").push(spec.bytes()).push(b"'"));
+            Key::CgroupSet => {
+                let (key, value) = split_at(b, b'=');
+                if !cgroup_word_ok(key) || !key.contains(&b'.') || key.len() == b.len() {
+                    return Err(Bad);
                 }
-                self.c.resources.unified.push((key, value)).map_err(|_| error().push(b"too many --cgroup-set keys (at most 32)"))?;
+                self.c.resources.unified.push((key, value)).map_err(|_| said(at, opt, b"too many --cgroup-set keys (at most 32)"))?;
             }
             #[cfg(feature = "cgroups")]
-            ("device-cgroup-rule", [rule]) => {
-                let rule = parse_device_rule(rule.bytes()).ok_or_else(|| {
-                    error().push(b"expected TYPE MAJOR:MINOR ACCESS, such as 'c 1:3 rwm' (TYPE a, b or c; MAJOR, MINOR numbers or *; ACCESS of r, w, m); got '")
-                        .push(rule.bytes())
-                        .push(b"'")
-                })?;
-                self.c.resources.devices.push(rule).map_err(|_| error().push(b"too many device rules (at most 64)"))?;
+            Key::DeviceCgroupRule => {
+                let rule = parse_device_rule(b).ok_or(Bad)?;
+                self.c.resources.devices.push(rule).map_err(|_| said(at, opt, b"too many device rules (at most 64)"))?;
             }
-            ("rlimit", [spec]) => {
-                let r = parse_rlimit(spec.bytes()).ok_or_else(|| {
+            Key::Rlimit => {
+                let r = parse_rlimit(b).ok_or_else(|| {
                     error()
                         .push(b"expected NAME=SOFT[:HARD], NAME one of ")
                         .push(RLIMIT_NAMES_HELP)
                         .push(b", values numbers or 'unlimited'; got '")
-                        .push(spec.bytes())
+                        .push(b)
                         .push(b"'")
                 })?;
                 self.c.rlimits.retain(|old| old.resource != r.resource);
-                self.c.rlimits.push(r).map_err(|_| error().push(b"too many rlimits (at most 16)"))?;
+                self.c.rlimits.push(r).map_err(|_| said(at, opt, b"too many rlimits (at most 16)"))?;
             }
-            ("oom-score-adj", [n]) => {
-                let (negative, digits) = match n.bytes().strip_prefix(b"-") {
+            Key::OomScoreAdj => {
+                let (negative, digits) = match b.strip_prefix(b"-") {
                     Some(rest) => (true, rest),
-                    None => (false, n.bytes()),
+                    None => (false, b),
                 };
-                let v = parse_radix(digits, 10).filter(|v| *v <= 1000).ok_or_else(|| {
-                    error().push(b"expected a number from -1000 to 1000; got '").push(n.bytes()).push(b"'")
-                })? as i32;
+                let v = parse_radix(digits, 10).filter(|v| *v <= 1000).ok_or(Bad)? as i32;
                 self.c.oom_score_adj = Some(if negative { -v } else { v });
             }
             #[cfg(feature = "security")]
-            ("cap-add" | "cap-drop", [name]) => {
-                let caps = capability(name.bytes()).ok_or_else(|| {
-                    error().push(b"expected a capability as capabilities(7) names it, such as NET_ADMIN or CAP_NET_ADMIN, or ALL; got '")
-                        .push(name.bytes())
-                        .push(b"'")
-                })?;
-                let (more, less) = if opt.name() == "cap-add" { (&mut self.cap_add, &mut self.cap_drop) } else { (&mut self.cap_drop, &mut self.cap_add) };
+            Key::CapAdd | Key::CapDrop => {
+                let caps = capability(b).ok_or(Bad)?;
+                let (more, less) = if key == Key::CapAdd { (&mut self.cap_add, &mut self.cap_drop) } else { (&mut self.cap_drop, &mut self.cap_add) };
                 *more |= caps;
                 *less &= !caps;
             }
             #[cfg(feature = "security")]
-            ("allow-new-privs", []) => self.new_privs_allowed = true,
+            Key::AllowNewPrivs => self.new_privs_allowed = true,
             #[cfg(feature = "security")]
-            ("seccomp", [file]) => {
-                self.seccomp = Some(match file.bytes() {
-                    b"off" => Seccomp::Off,
-                    b"default" => Seccomp::Default,
-                    _ => Seccomp::Profile(self.path(*file, at, Paths::Host)?),
+            Key::Seccomp => {
+                self.seccomp = Some(match which(b, "off default") {
+                    Some(0) => Seccomp::Off,
+                    Some(_) => Seccomp::Default,
+                    None => Seccomp::Profile(self.path(w, at, Paths::Host)?),
                 });
             }
             #[cfg(feature = "security")]
-            ("mask" | "ro-path", [path]) => {
-                absolute_path(path.bytes()).map_err(|what| error().push(what).push(path.bytes()).push(b"'"))?;
-                let path = self.path(*path, at, Paths::Container)?;
-                let paths = if name == "mask" { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
+            Key::Mask | Key::RoPath => {
+                absolute_path(b).map_err(|what| error().push(what).push(b).push(b"'"))?;
+                let path = self.path(w, at, Paths::Container)?;
+                let paths = if key == Key::Mask { &mut self.c.masked_paths } else { &mut self.c.readonly_paths };
                 paths.push(path).map_err(|_| too_many_paths(error()))?;
             }
             #[cfg(feature = "tty")]
-            ("tty", []) => self.c.process.terminal = true,
-            ("pass-fd", [n]) => {
-                let fd = parse_radix(n.bytes(), 10).filter(|fd| *fd <= i32::MAX as u64).ok_or_else(|| {
-                    error().push(b"expected a descriptor number; got '").push(n.bytes()).push(b"'")
-                })?;
-                self.c.process.pass_fds.push(fd as u32).map_err(|_| error().push(b"too many descriptors (at most 16)"))?;
+            Key::Tty => self.c.process.terminal = true,
+            Key::PassFd => {
+                let fd = parse_radix(b, 10).filter(|fd| *fd <= i32::MAX as u64).ok_or(Bad)?;
+                self.c.process.pass_fds.push(fd as u32).map_err(|_| said(at, opt, b"too many descriptors (at most 16)"))?;
             }
             #[cfg(feature = "process")]
-            (
-                "join" | "sysctl" | "umask" | "device" | "personality" | "scheduler" | "nice" | "io-priority" | "cpu-affinity"
-                | "time-offset" | "apparmor" | "selinux-label",
-                [word],
-            ) => self.kernel(opt, *word, at)?,
+            Key::Join
+            | Key::Sysctl
+            | Key::Umask
+            | Key::Device
+            | Key::Personality
+            | Key::Scheduler
+            | Key::Nice
+            | Key::IoPriority
+            | Key::CpuAffinity
+            | Key::TimeOffset
+            | Key::Apparmor
+            | Key::SelinuxLabel => self.kernel(opt, w, at)?.ok_or(Bad)?,
             #[cfg(feature = "init")]
-            ("on-exit", [action]) => {
-                self.c.on_exit = match action.bytes() {
-                    b"poweroff" => OnExit::PowerOff,
-                    b"reboot" => OnExit::Reboot,
-                    b"halt" => OnExit::Halt,
-                    other => return Err(error().push(b"expected poweroff, reboot or halt; got '").push(other).push(b"'")),
+            Key::OnExit => {
+                self.c.on_exit = match which(b, "poweroff reboot halt") {
+                    Some(0) => OnExit::PowerOff,
+                    Some(1) => OnExit::Reboot,
+                    Some(_) => OnExit::Halt,
+                    None => return Err(Bad),
                 };
             }
-            _ => return Err(at.wrong_arity(opt)),
+            _ => return Err(at.wrong_arity(opt).into()),
         }
         Ok(())
     }
 
     /// The words of `config::kernel`: what the container asks of the
-    /// kernel beyond new namespaces and mounts. A word that does not parse
-    /// gets one error: `expected` the option's usage words.
+    /// kernel beyond new namespaces and mounts. `None`: the word does not
+    /// parse (`expected` the option's usage words).
     #[cfg(feature = "process")]
     #[inline(never)]
-    fn kernel(&mut self, opt: &Opt, word: ZStr<'a>, at: At<'a>) -> Result<(), Error> {
-        match self.kernel_word(opt, word, at)? {
-            Some(()) => Ok(()),
-            None => Err(expected(at, opt, word.bytes())),
-        }
-    }
-
-    /// `None`: the word does not parse.
-    #[cfg(feature = "process")]
-    fn kernel_word(&mut self, opt: &Opt, word: ZStr<'a>, at: At<'a>) -> Result<Option<()>, Error> {
+    fn kernel(&mut self, opt: &Opt, word: ZStr<'a>, at: At<'a>) -> Result<Option<()>, Error> {
         use super::kernel::*;
         let error = || at.error(opt.name().as_bytes());
         let w = word.bytes();
         let c = &mut *self.c;
         let p = &mut c.process;
-        let which = KERNEL_WORDS.iter().position(|n| *n == opt.name());
-        let set = match which {
-            Some(0) => {
+        let set = match opt.key {
+            Key::Join => {
                 let Some(join) = parse_join(word) else { return Ok(None) };
                 if c.joins.iter().any(|j| j.namespace == join.namespace) {
                     return Err(error().push(b"the ").push(namespace_name(join.namespace)).push(b" namespace is joined twice"));
                 }
                 let path = self.path(join.path, at, Paths::Host)?;
-                self.c.joins.push(Join { path, ..join }).map_err(|_| error().push(b"too many"))?;
+                self.c.joins.push(Join { path, ..join }).map_err(|_| said(at, opt, b"too many"))?;
                 true
             }
-            Some(1) => {
+            Key::Sysctl => {
                 let Some(eq) = w.iter().position(|&b| b == b'=').filter(|&i| i > 0) else { return Ok(None) };
                 let key = self.room.copy(&w[..eq]).map_err(|_| room_full(at))?;
                 let c = &mut *self.c;
                 c.sysctls.retain(|s| s.key != key);
-                c.sysctls.push(Sysctl { key, value: word.skip(eq + 1) }).map_err(|_| error().push(b"too many"))?;
+                c.sysctls.push(Sysctl { key, value: word.skip(eq + 1) }).map_err(|_| said(at, opt, b"too many"))?;
                 true
             }
-            Some(2) => {
+            Key::Umask => {
                 p.umask = parse_octal(w).filter(|m| *m <= 0o777);
                 p.umask.is_some()
             }
-            Some(3) => {
+            Key::Device => {
                 let Some((host, container, access)) = parse_device(w) else { return Ok(None) };
                 let inside = container.unwrap_or(host);
                 absolute_path(inside).map_err(|what| error().push(b"the device path ").push(what).push(inside).push(b"'"))?;
@@ -872,19 +939,19 @@ impl<'c, 'a> Builder<'c, 'a> {
                     source: Some(self.path(host, at, Paths::Host)?),
                     access,
                 };
-                self.c.devices.push(device).map_err(|_| error().push(b"too many"))?;
+                self.c.devices.push(device).map_err(|_| said(at, opt, b"too many"))?;
                 true
             }
-            Some(4) => {
+            Key::Personality => {
                 c.personality = parse_personality(w);
                 c.personality.is_some()
             }
-            Some(5) => {
+            Key::Scheduler => {
                 let nice = p.scheduler.map_or(0, |s| s.nice);
                 p.scheduler = parse_scheduler(w).map(|s| Scheduler { nice, ..s });
                 p.scheduler.is_some()
             }
-            Some(6) => {
+            Key::Nice => {
                 let (negative, digits) = match w.strip_prefix(b"-") {
                     Some(rest) => (true, rest),
                     None => (false, w),
@@ -895,22 +962,22 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 n.is_some()
             }
-            Some(7) => {
+            Key::IoPriority => {
                 p.io_priority = parse_io_priority(w);
                 p.io_priority.is_some()
             }
-            Some(8) => {
+            Key::CpuAffinity => {
                 p.cpu_affinity.at_exec = parse_cpu_list(w);
                 p.cpu_affinity.at_exec.is_some()
             }
-            Some(9) => {
+            Key::TimeOffset => {
                 let Some((monotonic, offset)) = parse_time_offset(w) else { return Ok(None) };
                 let offsets = c.time_offsets.get_or_insert_with(TimeOffsets::default);
                 *if monotonic { &mut offsets.monotonic } else { &mut offsets.boottime } = offset;
                 true
             }
             _ if w.is_empty() => false,
-            Some(10) => {
+            Key::Apparmor => {
                 p.apparmor_profile = Some(word);
                 true
             }
@@ -945,13 +1012,12 @@ impl<'c, 'a> Builder<'c, 'a> {
         let full = |_| room_full(at);
         // The words that name the mount, `KEY=VALUE`: its type, its source
         // (two spellings), its destination (three).
-        const KEYS: [&[u8]; 6] = [b"type", b"source", b"src", b"destination", b"dst", b"target"];
         let mut m = Mount::new(MountKind::Other, ZStr::new(c""));
         let (mut source, mut dst, mut recursion_given) = (None, None, false);
         let mut options = super::MountOptions::new();
         for word in spec.bytes().split(|&c| c == b',') {
             let eq = word.iter().position(|&c| c == b'=').unwrap_or(word.len());
-            match KEYS.iter().position(|key| *key == &word[..eq]) {
+            match which(&word[..eq], "type source src destination dst target") {
                 Some(key) => {
                     let value = word.get(eq + 1..).filter(|v| !v.is_empty()).ok_or_else(|| bad(b"an empty value"))?;
                     let value = Some(self.room.join(&[value]).map_err(full)?);
@@ -963,8 +1029,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 }
                 None if word.is_empty() => return Err(bad(b"an empty option")),
                 None => {
-                    let word = if word == b"readonly" { b"ro" } else { word };
-                    recursion_given |= word == b"bind" || word == b"rbind";
+                    let word = if is(word, "readonly") { b"ro" } else { word };
+                    recursion_given |= which(word, "bind rbind").is_some();
                     options.word(&mut m, word).map_err(|what| error().push(what.as_bytes()))?;
                 }
             }
@@ -1136,19 +1202,38 @@ fn joined_namespaces(c: &mut Container<'_>, ns_off: u32) -> Result<(), Error> {
     Ok(())
 }
 
-/// The options `Builder::kernel` takes, in the order it looks them up.
-#[cfg(feature = "process")]
-const KERNEL_WORDS: [&str; 12] = [
-    "join", "sysctl", "umask", "device", "personality", "scheduler", "nice", "io-priority", "cpu-affinity", "time-offset", "apparmor",
-    "selinux-label",
-];
+/// How applying an option failed: its first word does not parse, or
+/// something else, already said.
+enum Fail {
+    Bad,
+    Error(Error),
+}
+use Fail::Bad;
 
-/// `nsinit: --NAME: expected ARGS; got 'WORD'`, ARGS the option's usage words.
-#[cfg(feature = "process")]
+impl From<Error> for Fail {
+    fn from(e: Error) -> Fail {
+        Fail::Error(e)
+    }
+}
+
+/// `nsinit: --NAME: WHAT` (in a file, `nsinit: FILE:LINE: NAME: WHAT`).
 #[cold]
 #[inline(never)]
-fn expected(at: At<'_>, opt: &Opt, word: &[u8]) -> Error {
-    at.error(opt.name().as_bytes()).push(b"expected ").push(opt.args().as_bytes()).push(b"; got '").push(word).push(b"'")
+fn said(at: At<'_>, opt: &Opt, what: &[u8]) -> Error {
+    at.error(opt.name().as_bytes()).push(what)
+}
+
+/// `nsinit: --NAME: MESSAGE; got 'WORD'`, MESSAGE the option's table line's,
+/// or `expected ARGS`, ARGS its usage words.
+#[cold]
+#[inline(never)]
+fn bad_word(at: At<'_>, opt: &Opt, word: &[u8]) -> Error {
+    let e = at.error(opt.name().as_bytes());
+    let e = match opt.message() {
+        "" => e.push(b"expected ").push(opt.args().as_bytes()),
+        message => e.push(message.as_bytes()),
+    };
+    e.push(b"; got '").push(word).push(b"'")
 }
 
 /// The payload's sets from the container's set `set` (the bounding set)
@@ -1188,11 +1273,11 @@ pub fn capability(name: &[u8]) -> Option<u64> {
         l.make_ascii_lowercase();
         &*l
     })?;
-    let name = name.strip_prefix(b"cap_").unwrap_or(name);
-    if name == b"all" {
+    let name = name.strip_prefix(&b"cap_"[..]).unwrap_or(name);
+    if is(name, "all") {
         return Some(ALL_CAPABILITIES);
     }
-    CAPABILITY_NAMES.split(' ').position(|n| n.as_bytes() == name).map(|bit| 1 << bit)
+    which(name, CAPABILITY_NAMES).map(|bit| 1 << bit)
 }
 
 fn too_many_paths(e: Error) -> Error {
@@ -1205,10 +1290,6 @@ fn room_full(at: At<'_>) -> Error {
 
 fn too_many_mounts(at: At<'_>) -> Error {
     at.plain().push(b"too many mounts (at most 64, defaults included)")
-}
-
-fn bad_namespace(e: Error, list: ZStr<'_>) -> Error {
-    e.push(b"expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all; got '").push(list.bytes()).push(b"'")
 }
 
 /// A numeric uid or gid: 4294967295 is the kernel's "no id" (`-1`), which
@@ -1261,22 +1342,6 @@ fn namespace_word(word: &[u8]) -> Option<u32> {
     }
 }
 
-fn uts_name<'a>(name: ZStr<'a>, error: impl Fn() -> Error) -> Result<ZStr<'a>, Error> {
-    let len = name.bytes().len();
-    if len == 0 || len > UTS_NAME_MAX {
-        return Err(error().push(b"expected a name of 1 to 64 bytes; got '").push(name.bytes()).push(b"'"));
-    }
-    Ok(name)
-}
-
-fn env_name(var: ZStr<'_>, error: impl Fn() -> Error) -> Result<(), Error> {
-    let name = var.bytes();
-    if name.is_empty() || name.contains(&b'=') {
-        return Err(error().push(b"expected a variable name without '='; got '").push(name).push(b"'"));
-    }
-    Ok(())
-}
-
 /// Most layers of `--overlay`.
 pub const MAX_LOWERS: usize = 8;
 
@@ -1285,7 +1350,7 @@ pub const CPU_PERIOD_US: u64 = 100_000;
 
 /// `max` as `u64::MAX`, or a value `parse` reads.
 fn limit(s: &[u8], parse: impl Fn(&[u8]) -> Option<u64>) -> Option<u64> {
-    if s == b"max" { Some(u64::MAX) } else { parse(s) }
+    if is(s, "max") { Some(u64::MAX) } else { parse(s) }
 }
 
 /// `QUOTA[/PERIOD]` in microseconds; QUOTA may be `max`; PERIOD defaults
@@ -1342,9 +1407,9 @@ fn rlimit_names() -> impl Iterator<Item = &'static [u8]> {
 /// `NAME=SOFT[:HARD]`, a value a number or `unlimited`; HARD defaults to SOFT.
 pub fn parse_rlimit(s: &[u8]) -> Option<Rlimit> {
     let eq = s.iter().position(|&c| c == b'=')?;
-    let name = s[..eq].strip_prefix(b"RLIMIT_").unwrap_or(&s[..eq]);
+    let name = s[..eq].strip_prefix(&b"RLIMIT_"[..]).unwrap_or(&s[..eq]);
     let resource = rlimit_resource(name)?;
-    let value = |v: &[u8]| if v == b"unlimited" { Some(u64::MAX) } else { parse_radix(v, 10) };
+    let value = |v: &[u8]| if is(v, "unlimited") { Some(u64::MAX) } else { parse_radix(v, 10) };
     let values = &s[eq + 1..];
     let (soft, hard) = match values.iter().position(|&c| c == b':') {
         Some(i) => (value(&values[..i])?, value(&values[i + 1..])?),
@@ -1379,23 +1444,6 @@ pub fn parse_radix(s: &[u8], radix: u64) -> Option<u64> {
         n.checked_mul(radix)?.checked_add(u64::from(d))
     })
 }
-
-/// The cgroup limits the command line takes as one number: the option,
-/// its range, its field.
-#[cfg(feature = "cgroups")]
-type Field = for<'r, 'a> fn(&'r mut super::Resources<'a>) -> &'r mut Option<u64>;
-#[cfg(feature = "cgroups")]
-const CGROUP_NUMBERS: [(&str, u64, u64, Field); 9] = [
-    ("memory-swappiness", 0, 100, |r| &mut r.memory_swappiness),
-    ("cpu-shares", 2, 262_144, |r| &mut r.cpu_shares),
-    ("cpu-burst", 0, u64::MAX - 1, |r| &mut r.cpu_burst),
-    ("cpu-idle", 0, 1, |r| &mut r.cpu_idle),
-    ("cpu-rt-runtime", 0, i64::MAX as u64, |r| &mut r.cpu_rt_runtime),
-    ("cpu-rt-period", 1, u64::MAX - 1, |r| &mut r.cpu_rt_period),
-    ("blkio-weight", 10, 1000, |r| &mut r.blkio_weight),
-    ("blkio-leaf-weight", 10, 1000, |r| &mut r.blkio_leaf_weight),
-    ("net-classid", 0, u32::MAX as u64, |r| &mut r.net_class_id),
-];
 
 /// A decimal number from `min` to `max`.
 #[cfg(feature = "cgroups")]
@@ -1528,10 +1576,9 @@ fn parse_rdma(s: &[u8]) -> Option<Rdma<'_>> {
     for part in parts {
         let (key, value) = split_at(part, b'=');
         let n = Some(u32::try_from(parse_radix(value, 10)?).ok()?);
-        match key {
-            b"hca_handle" => r.hca_handles = n,
-            b"hca_object" => r.hca_objects = n,
-            _ => return None,
+        match which(key, "hca_handle hca_object")? {
+            0 => r.hca_handles = n,
+            _ => r.hca_objects = n,
         }
     }
     Some(r)
@@ -1697,6 +1744,25 @@ mod tests {
         assert_eq!(namespace_list(ZStr::new(c"uts,usr")), None);
         assert_eq!(namespace_list(ZStr::new(c"")), None);
         assert_eq!(namespace_list(ZStr::new(c"uts,")), None);
+    }
+
+    #[test]
+    fn word_lists_match_whole_words() {
+        use super::super::which;
+        assert_eq!(which(b"b", "a b c"), Some(1));
+        assert_eq!(which(b"c", "a b c"), Some(2));
+        for no in [&b""[..], b"a b", b"ab", b"B", b" "] {
+            assert_eq!(which(no, "a b c"), None, "{no:?}");
+        }
+    }
+
+    #[test]
+    fn a_message_shared_by_options_is_kept_once() {
+        let (share, unshare) = (find(b"share").unwrap(), find(b"unshare").unwrap());
+        assert_eq!(share.message(), "expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all");
+        assert_eq!(share.message_at, unshare.message_at);
+        assert_eq!(find(b"rootfs").map(Opt::message), Some(""));
+        assert_eq!(find(b"bind").map(|o| (o.name(), o.args())), Some(("bind", "SRC DST")));
     }
 
     #[test]
