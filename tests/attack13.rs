@@ -110,7 +110,8 @@ fn pid_1s_namespace_is_the_hosts_too() {
 #[test]
 fn a_joined_namespace_of_another_process_is_still_changed() {
     let r = Rootfs::new("join-other");
-    let other = Command::new("unshare").args(["-u", "sleep", "30"]).spawn().expect("unshare");
+    // Killed below; long enough to outlast a wait for the test lock.
+    let other = Command::new("unshare").args(["-u", "sleep", "600"]).spawn().expect("unshare");
     std::thread::sleep(std::time::Duration::from_millis(200));
     let path = format!("uts:/proc/{}/ns/uts", other.id());
     let out = r.nsinit(&["--rootfs", r.root_str(), "--join", &path, "--hostname", "joined", "/bin/probe", "hostname"]);
