@@ -383,7 +383,7 @@ fn warn(e: Error) {
 /// runc CVE-2019-5736 class); a sealed memfd cannot be written.
 pub fn own_image() -> Result<Fd, Error> {
     let exe = ZStr::new(c"/proc/self/exe");
-    let from = sys::open(exe, O_RDONLY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", exe.bytes(), e))?;
+    let from = sys::open(exe, O_RDONLY | O_CLOEXEC, 0).map_err(|e| Error::sys_z("open", exe, e))?;
     let copy = copy_sealed(from);
     let _ = sys::close(from);
     copy

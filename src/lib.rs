@@ -222,7 +222,7 @@ pub(crate) fn read_file<'b>(path: ZStr<'_>, buf: &'b mut [u8], what: &[u8]) -> R
     if sys::stat_mode(path).is_ok_and(|mode| mode & S_IFMT != S_IFREG) {
         return Err(not_regular(path.bytes(), what));
     }
-    let fd = sys::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
+    let fd = sys::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0).map_err(|e| Error::sys_z("open", path, e))?;
     let read = read_open_file(fd, path.bytes(), buf, what);
     let _ = sys::close(fd);
     read

@@ -85,7 +85,7 @@ fn mount_system() {
         let (path, fstype) = (ZStr::new(path), ZStr::new(fstype));
         match sys::mkdirat(sys::CWD, path, 0o755) {
             Ok(()) | Err(Errno::EEXIST) => {}
-            Err(e) => Error::sys("mkdir", path.bytes(), e).print(2),
+            Err(e) => Error::sys_z("mkdir", path, e).print(2),
         }
         // A mount point has a device other than its parent's.
         let parent = path.bytes().iter().rposition(|&c| c == b'/').map_or(&b"/"[..], |i| &path.bytes()[..i.max(1)]);
@@ -94,7 +94,7 @@ fn mount_system() {
             continue;
         }
         if let Err(e) = sys::mount(Some(fstype), path, Some(fstype), flags, None) {
-            Error::sys("mount", fstype.bytes(), e).push(b" on ").push(path.bytes()).print(2);
+            Error::sys_z("mount", fstype, e).on(path).print(2);
         }
     }
 }
@@ -106,7 +106,7 @@ fn use_console() {
     let console = ZStr::new(c"/dev/console");
     let fd = match sys::open(console, O_RDWR | O_CLOEXEC, 0) {
         Ok(fd) => fd,
-        Err(e) => return Error::sys("open", console.bytes(), e).print(2),
+        Err(e) => return Error::sys_z("open", console, e).print(2),
     };
     let _ = sys::setsid();
     let _ = sys::ioctl_int(fd, TIOCSCTTY, 1);

@@ -106,10 +106,10 @@ fn make(d: &Device<'_>, root: &Root<'_>, userns: bool) -> Result<(), Error> {
     // What the node is: as given, or as the host's `--device` node is.
     let (kind, rdev, mode, uid, gid, host) = match d.source {
         Some(host) => {
-            let st = sys::stat(host).map_err(|e| Error::sys("stat", host.bytes(), e).push(b" (device)"))?;
+            let st = sys::stat(host).map_err(|e| Error::sys_z("stat", host, e).push(b" (device)"))?;
             let kind = st.st_mode & S_IFMT;
             if kind != S_IFCHR && kind != S_IFBLK && kind != S_IFIFO {
-                return Err(Error::new(b"device ").push(host.bytes()).push(b": not a device node on the host"));
+                return Err(Error::new(b"device ").push_z(host).push(b": not a device node on the host"));
             }
             (kind, st.st_rdev, st.st_mode & 0o7777, st.st_uid, st.st_gid, host)
         }
@@ -144,7 +144,7 @@ fn bind(host: ZStr<'_>, dir: &OwnedFd, name: ZStr<'_>, path: &[u8]) -> Result<()
         .map(OwnedFd)
         .map_err(|e| Error::sys("open", path, e).push(b" (device)"))?;
     sys::mount(Some(host), fd_path(node.0, None).zstr(), None, MS_BIND, None)
-        .map_err(|e| Error::sys("bind", host.bytes(), e).push(b" on ").push(path))
+        .map_err(|e| Error::sys_z("bind", host, e).push(b" on ").push(path))
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub struct Joined {
 
 /// `join TYPE namespace PATH`, the object of every error here.
 fn what(namespace: u32, path: ZStr<'_>) -> Error {
-    Error::new(b"join ").push(namespace_name(namespace)).push(b" namespace ").push(path.bytes())
+    Error::new(b"join ").push(namespace_name(namespace)).push(b" namespace ").push_z(path)
 }
 
 /// `join TYPE namespace PATH: it is the host's (...)`.
@@ -86,7 +86,7 @@ impl Joined {
         for j in &c.joins {
             let slot = JOIN_ORDER.iter().position(|&t| t == j.namespace).unwrap_or_default();
             let fd = sys::open(j.path, O_RDONLY | O_CLOEXEC, 0).map_err(|e| {
-                Error::sys("open", j.path.bytes(), e).push(b" (to join its ").push(namespace_name(j.namespace)).push(b" namespace)")
+                Error::sys_z("open", j.path, e).push(b" (to join its ").push(namespace_name(j.namespace)).push(b" namespace)")
             })?;
             self.files[slot] = fd;
             match sys::ns_get_nstype(fd) {
@@ -230,5 +230,5 @@ fn write_offsets(offsets: crate::config::TimeOffsets) -> Result<(), Error> {
     }
     let path = ZStr::new(c"/proc/self/timens_offsets");
     // One write a line: the kernel takes the whole write or none of it.
-    sys::write_file(path, text.bytes()).map_err(|e| Error::sys("write", path.bytes(), e).push(b" (time offsets)"))
+    sys::write_file(path, text.bytes()).map_err(|e| Error::sys_z("write", path, e).push(b" (time offsets)"))
 }

@@ -689,11 +689,11 @@ fn setup(
         rootfs::propagate_root(c.rootfs_propagation)?;
     }
     if let Some(name) = c.hostname {
-        sys::sethostname(name.bytes()).map_err(|e| Error::sys("sethostname", name.bytes(), e))?;
+        sys::sethostname(name.bytes()).map_err(|e| Error::sys_z("sethostname", name, e))?;
         t.step("sethostname", name.bytes());
     }
     if let Some(name) = c.domainname {
-        sys::setdomainname(name.bytes()).map_err(|e| Error::sys("setdomainname", name.bytes(), e))?;
+        sys::setdomainname(name.bytes()).map_err(|e| Error::sys_z("setdomainname", name, e))?;
         t.step("setdomainname", name.bytes());
     }
     if c.has(CLONE_NEWNET) && net.is_none() {
@@ -798,7 +798,7 @@ fn enter_workdir(c: &Container<'_>, root: Option<&mounts::Root<'_>>, may_wait: b
     };
     match sys::chdir(dir) {
         Err(Errno::EACCES) if may_wait => Ok(false),
-        entered => entered.map(|()| true).map_err(|e| Error::sys("chdir", dir.bytes(), e)),
+        entered => entered.map(|()| true).map_err(|e| Error::sys_z("chdir", dir, e)),
     }
 }
 

@@ -77,10 +77,10 @@ fn from_namespace_root() -> Result<(), Error> {
 pub fn bind_root(path: ZStr<'_>) -> Result<Root<'_>, Error> {
     let tree = sys::open_tree(sys::CWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
         .map(OwnedFd)
-        .map_err(|e| Error::sys("bind", path.bytes(), e))?;
-    mounts::set_attributes(&tree, MOUNT_ATTR_NODEV).map_err(|e| Error::sys("mount_setattr", path.bytes(), e).push(b" (nodev)"))?;
-    let place = sys::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::sys("open", path.bytes(), e))?;
-    sys::move_mount(tree.0, place.0).map_err(|e| Error::sys("bind", path.bytes(), e))?;
+        .map_err(|e| Error::sys_z("bind", path, e))?;
+    mounts::set_attributes(&tree, MOUNT_ATTR_NODEV).map_err(|e| Error::sys_z("mount_setattr", path, e).push(b" (nodev)"))?;
+    let place = sys::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::sys_z("open", path, e))?;
+    sys::move_mount(tree.0, place.0).map_err(|e| Error::sys_z("bind", path, e))?;
     Ok(Root { path, fd: tree })
 }
 
@@ -95,12 +95,12 @@ pub fn pivot_into(root: &Root<'_>, in_chroot: bool) -> Result<(), Error> {
     if in_chroot {
         from_namespace_root()?;
     }
-    sys::fchdir(root.fd.0).map_err(|e| Error::sys("chdir", root.path.bytes(), e))?;
+    sys::fchdir(root.fd.0).map_err(|e| Error::sys_z("chdir", root.path, e))?;
     match sys::pivot_root(dot, dot) {
         // The initramfs cannot be pivoted away from; there, do what
         // switch_root does.
         Err(Errno::EINVAL) if !in_chroot => return switch_root(root),
-        r => r.map_err(|e| Error::sys("pivot_root", root.path.bytes(), e))?,
+        r => r.map_err(|e| Error::sys_z("pivot_root", root.path, e))?,
     }
     sys::umount2(dot, MNT_DETACH).map_err(|e| Error::sys("umount", b"old root", e))
 }
@@ -110,8 +110,8 @@ pub fn pivot_into(root: &Root<'_>, in_chroot: bool) -> Result<(), Error> {
 fn switch_root(root: &Root<'_>) -> Result<(), Error> {
     let dot = ZStr::new(c".");
     sys::mount(Some(dot), ZStr::new(c"/"), None, MS_MOVE, None)
-        .map_err(|e| Error::sys("mount", root.path.bytes(), e).push(b" (MS_MOVE onto /, as pivot_root failed)"))?;
-    sys::chroot(dot).map_err(|e| Error::sys("chroot", root.path.bytes(), e))
+        .map_err(|e| Error::sys_z("mount", root.path, e).push(b" (MS_MOVE onto /, as pivot_root failed)"))?;
+    sys::chroot(dot).map_err(|e| Error::sys_z("chroot", root.path, e))
 }
 
 /// The directories of an `--overlay` root as nsinit found them before the
@@ -357,7 +357,7 @@ fn too_long(_: crate::text::TooLong) -> Error {
 pub fn make_read_only(root: &Root<'_>) -> Result<(), Error> {
     let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
     sys::mount_setattr(root.fd.0, ZStr::new(c""), AT_EMPTY_PATH, &attr)
-        .map_err(|e| Error::sys("mount_setattr", root.path.bytes(), e).push(b" (--read-only)"))
+        .map_err(|e| Error::sys_z("mount_setattr", root.path, e).push(b" (--read-only)"))
 }
 
 /// Enters the working directory `dir` (`--chdir`) once in the root: looked
@@ -376,12 +376,12 @@ pub fn enter_workdir(dir: ZStr<'_>, root: &Root<'_>, may_wait: bool) -> Result<b
     let path = if path.bytes().is_empty() { ZStr::new(c".") } else { path };
     match mounts::open_in_root(root.fd.0, path, O_PATH | O_DIRECTORY).and_then(|fd| sys::fchdir(fd.0)) {
         Err(Errno::EACCES) if may_wait => return Ok(false),
-        entered => entered.map_err(|e| Error::sys("chdir", dir.bytes(), e))?,
+        entered => entered.map_err(|e| Error::sys_z("chdir", dir, e))?,
     }
     let mut cwd = [0u8; PATH_MAX];
-    let n = sys::getcwd(&mut cwd).map_err(|e| Error::sys("chdir", dir.bytes(), e))?;
+    let n = sys::getcwd(&mut cwd).map_err(|e| Error::sys_z("chdir", dir, e))?;
     if cwd.first() != Some(&b'/') || n == 0 {
-        return Err(Error::new(b"chdir ").push(dir.bytes()).push(b": outside the container's root"));
+        return Err(Error::new(b"chdir ").push_z(dir).push(b": outside the container's root"));
     }
     Ok(true)
 }

@@ -35,7 +35,7 @@ pub fn console_socket() -> Result<[Fd; 2], Error> {
 pub fn open_in_container(socket: Fd, owner: Option<(u32, u32)>) -> Result<(), Error> {
     let ptmx = ZStr::new(c"/dev/pts/ptmx");
     let master = sys::open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC, 0)
-        .map_err(|e| Error::sys("open", ptmx.bytes(), e).push(b" (--tty needs the container's devpts on /dev/pts)"))?;
+        .map_err(|e| Error::sys_z("open", ptmx, e).push(b" (--tty needs the container's devpts on /dev/pts)"))?;
     let pty = sys::unlock_pty(master)
         .and_then(|()| sys::open_pty_peer(master, O_RDWR | O_NOCTTY))
         .map_err(|e| Error::sys("ioctl", b"TIOCGPTPEER", e))?;
