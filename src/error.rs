@@ -43,6 +43,14 @@ impl Error {
         e
     }
 
+    /// `nsinit: <what>: <ERRNO> (<text>)`: `sys` for a step whose object is
+    /// a constant, written with it (`"prctl PR_SET_KEEPCAPS"`): one string
+    /// to pass rather than two.
+    #[inline(never)]
+    pub fn of(what: &str, errno: Errno) -> Error {
+        Error::sys(what, b"", errno)
+    }
+
     /// `sys` with a NUL-terminated object, mostly a path. Apart, with
     /// `on` and `push_z`, so that each of the many failures of the setup
     /// costs a call rather than a walk of the string and a call.
@@ -285,6 +293,7 @@ mod tests {
         let (src, dst) = (ZStr::new(c"/src\n"), ZStr::new(c"/dst"));
         let long = Error::sys("bind", src.bytes(), Errno::ENOENT).push(b" on ").push(dst.bytes()).push(dst.bytes()).text();
         assert_eq!(Error::sys_z("bind", src, Errno::ENOENT).on(dst).push_z(dst).text(), long);
+        assert_eq!(Error::of("prctl PR_SET_KEEPCAPS", Errno::EPERM).text(), Error::sys("prctl", b"PR_SET_KEEPCAPS", Errno::EPERM).text());
         assert_eq!(long, "nsinit: bind /src\\n: ENOENT (No such file or directory) on /dst/dst");
     }
 

@@ -62,7 +62,7 @@ pub fn run(args: rt::Args) -> ! {
         OnExit::Halt => LINUX_REBOOT_CMD_HALT,
     };
     if let Err(e) = sys::reboot(cmd) {
-        Error::sys("reboot", b"", e).push(b"; nsinit stays, as PID 1 must not exit").print(2);
+        Error::of("reboot", e).push(b"; nsinit stays, as PID 1 must not exit").print(2);
     }
     loop {
         let _ = sys::nanosleep(3600);

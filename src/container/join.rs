@@ -162,9 +162,9 @@ impl Joined {
     /// undoes it.
     pub fn before_tasks(&self, c: &Container<'_>) -> Result<(), Error> {
         let time = match (self.file(CLONE_NEWTIME), c.time_offsets) {
-            (Some(fd), _) => sys::setns(fd, CLONE_NEWTIME).map_err(|e| Error::sys("setns", b"time", e).push(b" (joining the time namespace)")),
+            (Some(fd), _) => sys::setns(fd, CLONE_NEWTIME).map_err(|e| Error::of("setns time", e).push(b" (joining the time namespace)")),
             (None, Some(offsets)) => sys::unshare(CLONE_NEWTIME)
-                .map_err(|e| Error::sys("unshare", b"time", e))
+                .map_err(|e| Error::of("unshare time", e))
                 .and_then(|()| write_offsets(offsets)),
             (None, None) => Ok(()),
         };
@@ -177,7 +177,7 @@ impl Joined {
     pub fn before_clone(&self) -> Result<(), Error> {
         match self.file(CLONE_NEWPID) {
             Some(fd) => sys::setns(fd, CLONE_NEWPID)
-                .map_err(|e| Error::sys("setns", b"pid", e).push(b" (joining the pid namespace)"))
+                .map_err(|e| Error::of("setns pid", e).push(b" (joining the pid namespace)"))
                 .inspect_err(|_| self.back()),
             None => Ok(()),
         }
@@ -208,7 +208,7 @@ impl Joined {
             if *namespace == CLONE_NEWUSER {
                 sys::setresgid(0)
                     .and_then(|()| sys::setresuid(0))
-                    .map_err(|e| Error::sys("setuid", b"0", e).push(b" in the joined user namespace (is 0 mapped?)"))?;
+                    .map_err(|e| Error::of("setuid 0", e).push(b" in the joined user namespace (is 0 mapped?)"))?;
             }
         }
         Ok(())

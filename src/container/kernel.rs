@@ -93,11 +93,11 @@ pub fn set_exec_labels(c: &Container<'_>) -> Result<(), Error> {
             Err(Errno::ENOENT) => sys::write_file(ZStr::new(c"/proc/self/attr/exec"), text.bytes()),
             r => r,
         };
-        written.map_err(|e| Error::sys("write", b"/proc/self/attr/apparmor/exec", e).push(b" (AppArmor profile ").push_z(profile).push(b")"))?;
+        written.map_err(|e| Error::of("write /proc/self/attr/apparmor/exec", e).push(b" (AppArmor profile ").push_z(profile).push(b")"))?;
     }
     if let Some(label) = c.process.selinux_label.filter(|_| lsm_enabled(false)) {
         sys::write_file(ZStr::new(c"/proc/self/attr/exec"), label.bytes())
-            .map_err(|e| Error::sys("write", b"/proc/self/attr/exec", e).push(b" (SELinux label ").push_z(label).push(b")"))?;
+            .map_err(|e| Error::of("write /proc/self/attr/exec", e).push(b" (SELinux label ").push_z(label).push(b")"))?;
     }
     Ok(())
 }
@@ -122,7 +122,7 @@ fn pin(set: &CpuSet, which: &[u8]) -> Result<(), Error> {
 pub fn set_process_attributes(c: &Container<'_>) -> Result<(), Error> {
     let p = &c.process;
     if let Some(persona) = c.personality {
-        sys::personality(persona).map_err(|e| Error::sys("personality", b"", e))?;
+        sys::personality(persona).map_err(|e| Error::of("personality", e))?;
     }
     if let Some(s) = p.scheduler {
         let attr = sys::SchedAttr {
@@ -135,10 +135,10 @@ pub fn set_process_attributes(c: &Container<'_>) -> Result<(), Error> {
             deadline: s.deadline,
             period: s.period,
         };
-        sys::sched_setattr(0, &attr).map_err(|e| Error::sys("sched_setattr", b"", e).push(b" (scheduler)"))?;
+        sys::sched_setattr(0, &attr).map_err(|e| Error::of("sched_setattr", e).push(b" (scheduler)"))?;
     }
     if let Some(io) = p.io_priority {
-        sys::ioprio_set(0, io.class << 13 | io.priority).map_err(|e| Error::sys("ioprio_set", b"", e).push(b" (I/O priority)"))?;
+        sys::ioprio_set(0, io.class << 13 | io.priority).map_err(|e| Error::of("ioprio_set", e).push(b" (I/O priority)"))?;
     }
     if let Some(set) = p.cpu_affinity.at_exec {
         pin(&set, b"final")?;

@@ -148,7 +148,7 @@ fn forward_until_exit(
         if let (true, Some(relay)) = (cfg!(feature = "tty"), relay.as_mut())
             && let Err(e) = relay.pump(signals, stop.as_ref().and_then(|s| s.deadline()))
         {
-            Error::sys("poll", b"the pty", e).push(b" (relaying no more)").print(2);
+            Error::of("poll the pty", e).push(b" (relaying no more)").print(2);
             break wait_for(pid);
         }
         let next = match stop.as_mut() {
@@ -166,7 +166,7 @@ fn forward_until_exit(
             Err(Errno::EINTR) => continue,
             Err(e) => {
                 // Without the signalfd, at least wait.
-                Error::sys("read", b"signalfd", e).push(b" (waiting without forwarding signals)").print(2);
+                Error::of("read signalfd", e).push(b" (waiting without forwarding signals)").print(2);
                 break wait_for(pid);
             }
         };
@@ -279,7 +279,7 @@ impl ParentLink {
 }
 
 fn pipe() -> Result<[sys::Fd; 2], Error> {
-    sys::pipe2(O_CLOEXEC).map_err(|e| Error::sys("pipe2", b"", e))
+    sys::pipe2(O_CLOEXEC).map_err(|e| Error::of("pipe2", e))
 }
 
 /// The memory the container's process works in until it execs the
@@ -370,7 +370,7 @@ pub fn spawn(
         })
     } else {
         sys::clone3_vfork(flags, cgroup_fd, stack, &mut || container_process(c, env, link, launch, net_ref, timings, path, user, None))
-            .map_err(|e| Error::sys("clone3", b"", e))
+            .map_err(|e| Error::of("clone3", e))
     };
     // The container's process has exec'd or ended.
     if let Some(net) = net {
@@ -441,7 +441,7 @@ fn container_process(
         // own ids, the process is nobody until it does.
         if in_user_namespace(c) {
             if let Err(e) = sys::setresgid(0).and_then(|()| sys::setresuid(0)) {
-                fail(Error::sys("setuid", b"0", e).push(b" in the user namespace (is 0 mapped?)"));
+                fail(Error::of("setuid 0", e).push(b" in the user namespace (is 0 mapped?)"));
             }
             timings.step("user namespace maps", b"");
         }
@@ -513,7 +513,7 @@ fn spawn_attended(
         // exec_w stays open, close-on-exec: its end of file is the exec.
         child((go_r, exec_w))
     };
-    let started = sys::clone3_vm(flags, cgroup_fd, stack, &mut run).map_err(|e| Error::sys("clone3", b"", e));
+    let started = sys::clone3_vm(flags, cgroup_fd, stack, &mut run).map_err(|e| Error::of("clone3", e));
     let _ = (sys::close(go_r), sys::close(exec_w));
     // The child's limits too: from inside its user namespace it could not raise them.
     let written = started.as_ref().ok().map(|&pid| match maps {
@@ -599,7 +599,7 @@ fn setup(
             cg.join(0)?;
         }
         if c.has(CLONE_NEWCGROUP) && !c.joins(CLONE_NEWUSER) {
-            sys::unshare(CLONE_NEWCGROUP).map_err(|e| Error::sys("unshare", b"cgroup", e))?;
+            sys::unshare(CLONE_NEWCGROUP).map_err(|e| Error::of("unshare cgroup", e))?;
         }
         t.step("cgroup", b"");
     }
@@ -614,7 +614,7 @@ fn setup(
     if let (true, Some(joined)) = (cfg!(feature = "process"), &launch.joined) {
         joined.enter()?;
         if c.joins(CLONE_NEWUSER) && c.namespaces != 0 {
-            sys::unshare(c.namespaces).map_err(|e| Error::sys("unshare", b"", e).push(b" (in the joined user namespace)"))?;
+            sys::unshare(c.namespaces).map_err(|e| Error::of("unshare", e).push(b" (in the joined user namespace)"))?;
         }
         t.step("join namespaces", b"");
     }
@@ -808,7 +808,7 @@ fn enter_workdir(c: &Container<'_>, root: Option<&mounts::Root<'_>>, may_wait: b
 /// stops here.
 pub fn die_with_caller() -> Result<(), Error> {
     let caller = sys::getppid();
-    sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).map_err(|e| Error::sys("prctl", b"PR_SET_PDEATHSIG", e))?;
+    sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).map_err(|e| Error::of("prctl PR_SET_PDEATHSIG", e))?;
     if sys::getppid() != caller {
         return Err(Error::new(b"--die-with-parent: nsinit's parent is gone"));
     }
@@ -817,11 +817,11 @@ pub fn die_with_caller() -> Result<(), Error> {
 
 /// Asks for SIGKILL when nsinit dies, then checks nsinit did not die before.
 fn die_with_parent(parent_alive: sys::Fd) -> Result<(), Error> {
-    sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).map_err(|e| Error::sys("prctl", b"PR_SET_PDEATHSIG", e))?;
+    sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).map_err(|e| Error::of("prctl PR_SET_PDEATHSIG", e))?;
     match sys::poll_one(parent_alive, 0, 0) {
         Ok(revents) if revents & POLLHUP as i16 != 0 => sys::exit_group(EXIT_FAILED),
         Ok(_) => Ok(()),
-        Err(e) => Err(Error::sys("poll", b"parent", e)),
+        Err(e) => Err(Error::of("poll parent", e)),
     }
 }
 
@@ -831,7 +831,7 @@ fn wait_for(pid: i32) -> Result<i32, Error> {
             Ok((got, status)) if got == pid => return Ok(exit_code(status)),
             Ok(_) => {}
             Err(e) if e == Errno::EINTR => {}
-            Err(e) => return Err(Error::sys("wait4", b"", e)),
+            Err(e) => return Err(Error::of("wait4", e)),
         }
     }
 }

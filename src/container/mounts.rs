@@ -91,8 +91,8 @@ fn after_mount<'a>(dst: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Err
         None if is_root(dst.bytes()) => {
             let host = sys::open(ZStr::new(c"/"), O_PATH | O_DIRECTORY | O_CLOEXEC, 0)
                 .map(OwnedFd)
-                .map_err(|e| Error::sys("open", b"/", e))?;
-            let top = top_of(host.0).map_err(|e| Error::sys("open", b"/", e).push(b" (the mount on it)"))?;
+                .map_err(|e| Error::of("open /", e))?;
+            let top = top_of(host.0).map_err(|e| Error::of("open /", e).push(b" (the mount on it)"))?;
             *root = Some(Root { path: ZStr::new(c"/"), fd: top });
             Ok(())
         }
@@ -221,7 +221,7 @@ fn sysfs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_net: bool) -> R
     match sys::mount(Some(fs), fd_path(target.0, None).zstr(), Some(fs), flags, None) {
         Err(Errno::EPERM) if !own_net => bind_host(ZStr::new(c"/sys"), &target, dst, flags & MS_RDONLY != 0),
         r => r.map_err(|e| {
-            let err = mount_error(Error::sys("mount", b"sysfs", e).on(dst), e);
+            let err = mount_error(Error::of("mount sysfs", e).on(dst), e);
             match e {
                 Errno::EPERM => err.push(b" (a mount hides part of /sys; the host's would show the host's network)"),
                 _ => err,
@@ -260,7 +260,7 @@ pub fn mask<'a>(path: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Error
             sys::mount(Some(null), target.zstr(), None, MS_BIND, None)
                 .map_err(|e| Error::sys_z("bind", null, e).on(path).push(b" (--mask)"))
         }
-        r => r.map_err(|e| Error::sys("mount", b"tmpfs", e).on(path).push(b" (--mask)")),
+        r => r.map_err(|e| Error::of("mount tmpfs", e).on(path).push(b" (--mask)")),
     }?;
     after_mount(path, root)
 }
@@ -401,7 +401,7 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     // strictatime, as runc spec's /dev. nodev: the host's devices are bound in as mounts of their own; a node
     // made in the tmpfs itself cannot be opened.
     let dev = new_tmpfs(ZStr::new(c"755"), ZStr::new(c"65536k"), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME)
-        .map_err(|e| Error::sys("mount", b"tmpfs", e).on(dst))?;
+        .map_err(|e| Error::of("mount tmpfs", e).on(dst))?;
     let at = |name: &CStr| fd_path(dev.0, Some(name));
     for (name, ..) in DEFAULT_DEVICES {
         sys::mknodat(dev.0, ZStr::new(name), S_IFREG | 0o666, 0)
@@ -415,7 +415,7 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
         sys::mkdirat(dev.0, ZStr::new(dir), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), dir.to_bytes(), e))?;
     }
     sys::mkdirat(dev.0, ZStr::new(c"shm"), 0o1777).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"shm", e))?;
-    sys::move_mount(dev.0, point.0).map_err(|e| Error::sys("mount", b"tmpfs", e).on(dst))?;
+    sys::move_mount(dev.0, point.0).map_err(|e| Error::of("mount tmpfs", e).on(dst))?;
     for (name, host, ..) in DEFAULT_DEVICES {
         sys::mount(Some(ZStr::new(host)), at(name).zstr(), None, MS_BIND, None)
             .map_err(|e| mount_error(Error::sys("bind", host.to_bytes(), e).on(dst), e))?;
@@ -425,12 +425,12 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     // gid 5 (tty) may not be mapped in a user namespace; then without it.
     devpts(c"newinstance,ptmxmode=0666,mode=0620,gid=5")
         .or_else(|e| if e == Errno::EINVAL { devpts(c"newinstance,ptmxmode=0666,mode=0620") } else { Err(e) })
-        .map_err(|e| Error::sys("mount", b"devpts", e).on(dst).push(b"/pts"))?;
+        .map_err(|e| Error::of("mount devpts", e).on(dst).push(b"/pts"))?;
     // `mqueue` is where the default container's (and Docker's) message
     // queues go: made above, rather than found missing and created later.
     let tmpfs = ZStr::new(c"tmpfs");
     sys::mount(Some(tmpfs), at(c"shm").zstr(), Some(tmpfs), MS_NOSUID | MS_NODEV | MS_NOEXEC, Some(ZStr::new(c"mode=1777,size=65536k")))
-        .map_err(|e| Error::sys("mount", b"tmpfs", e).on(dst).push(b"/shm"))
+        .map_err(|e| Error::of("mount tmpfs", e).on(dst).push(b"/shm"))
 }
 
 /// A detached tmpfs (`fsopen`, `fsmount`) with `mode` and `size`: the
@@ -465,7 +465,7 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), E
         let fs = ZStr::new(c"cgroup2");
         match sys::mount(Some(fs), fd_path(point.0, None).zstr(), Some(fs), flags, None) {
             Err(Errno::EPERM) => bind_host(host, &point, dst, readonly),
-            r => r.map_err(|e| mount_error(Error::sys("mount", b"cgroup2", e).on(dst), e)),
+            r => r.map_err(|e| mount_error(Error::of("mount cgroup2", e).on(dst), e)),
         }
     } else if at_cgroup_roots() {
         if cgroup_v1_fs(dst, root, flags)? {
@@ -505,14 +505,14 @@ fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<bo
     let dir = open_point(dst, root, None)?;
     let host = sys::open(ZStr::new(c"/sys/fs/cgroup"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
         .map(OwnedFd)
-        .map_err(|e| Error::sys("open", b"/sys/fs/cgroup", e))?;
+        .map_err(|e| Error::of("open /sys/fs/cgroup", e))?;
     let (mut failed, mut refused) = (None, false);
     let listed = sys::each_dir_entry(host.0, |name| {
         if failed.is_none() && !refused {
             failed = cgroup_v1_hierarchy(dir.0, dst, name, flags, &mut refused).err();
         }
     });
-    listed.map_err(|e| Error::sys("getdents", b"/sys/fs/cgroup", e))?;
+    listed.map_err(|e| Error::of("getdents /sys/fs/cgroup", e))?;
     if let Some(e) = failed {
         return Err(e);
     }

@@ -26,7 +26,7 @@ pub fn stop_propagation() -> Result<bool, Error> {
     match slave() {
         Ok(()) => Ok(false),
         Err(Errno::EINVAL) if cfg!(feature = "chroot") => in_chroot_from_namespace_root(slave).map(|()| true),
-        Err(e) => Err(Error::sys("mount", b"/ (MS_SLAVE)", e)),
+        Err(e) => Err(Error::of("mount / (MS_SLAVE)", e)),
     }
 }
 
@@ -37,7 +37,7 @@ pub fn stop_propagation() -> Result<bool, Error> {
 /// another and still only receive from the host, never send to it.
 #[cold]
 pub fn propagate_root(flags: u32) -> Result<(), Error> {
-    sys::mount(None, ZStr::new(c"/"), None, flags, None).map_err(|e| Error::sys("mount", b"/", e).push(b" (--rootfs-propagation)"))
+    sys::mount(None, ZStr::new(c"/"), None, flags, None).map_err(|e| Error::of("mount /", e).push(b" (--rootfs-propagation)"))
 }
 
 /// Runs `step` at the root of the mount namespace, then enters the chroot
@@ -49,10 +49,10 @@ fn in_chroot_from_namespace_root(step: impl FnOnce() -> Result<(), Errno>) -> Re
     };
     let (chroot, cwd) = (open(c"/")?, open(c".")?);
     from_namespace_root()?;
-    step().map_err(|e| Error::sys("mount", b"/ (MS_SLAVE, from the mount namespace's root: / is not a mount point)", e))?;
+    step().map_err(|e| Error::of("mount / (MS_SLAVE, from the mount namespace's root: / is not a mount point)", e))?;
     let dot = ZStr::new(c".");
     sys::fchdir(chroot.0).and_then(|()| sys::chroot(dot)).and_then(|()| sys::fchdir(cwd.0))
-        .map_err(|e| Error::sys("chroot", b"/", e).push(b" (back into the chroot nsinit runs in)"))
+        .map_err(|e| Error::of("chroot /", e).push(b" (back into the chroot nsinit runs in)"))
 }
 
 /// Moves this process's root and working directory to the root of its
@@ -62,8 +62,8 @@ fn in_chroot_from_namespace_root(step: impl FnOnce() -> Result<(), Errno>) -> Re
 /// mount namespace that is its own, and what runs there looks up no path.
 #[cold]
 fn from_namespace_root() -> Result<(), Error> {
-    let me = sys::pidfd_open(sys::getpid()).map(OwnedFd).map_err(|e| Error::sys("pidfd_open", b"self", e))?;
-    sys::setns(me.0, CLONE_NEWNS).map_err(|e| Error::sys("setns", b"own mount namespace", e).push(b" (to leave the chroot nsinit runs in)"))
+    let me = sys::pidfd_open(sys::getpid()).map(OwnedFd).map_err(|e| Error::of("pidfd_open self", e))?;
+    sys::setns(me.0, CLONE_NEWNS).map_err(|e| Error::of("setns own mount namespace", e).push(b" (to leave the chroot nsinit runs in)"))
 }
 
 /// `pivot_root` needs the new root to be a mount point: a copy of the
@@ -102,7 +102,7 @@ pub fn pivot_into(root: &Root<'_>, in_chroot: bool) -> Result<(), Error> {
         Err(Errno::EINVAL) if !in_chroot => return switch_root(root),
         r => r.map_err(|e| Error::sys_z("pivot_root", root.path, e))?,
     }
-    sys::umount2(dot, MNT_DETACH).map_err(|e| Error::sys("umount", b"old root", e))
+    sys::umount2(dot, MNT_DETACH).map_err(|e| Error::of("umount old root", e))
 }
 
 /// Moves the new root onto `/` and chroots into it: for an initramfs,
@@ -266,7 +266,7 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>, dirs: &Overla
     let throwaway = b" (the overlay's throwaway upper layer)";
     let staging = mounts::new_tmpfs(ZStr::new(c"755"), ZStr::new(c""), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
         .and_then(|t| sys::move_mount(t.0, first.0).map(|()| t))
-        .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(lower_path(0)).push(throwaway))?;
+        .map_err(|e| Error::of("mount tmpfs", e).push(b" on ").push(lower_path(0)).push(throwaway))?;
     let make = |name: &CStr| {
         sys::mkdirat(staging.0, ZStr::new(name), 0o755).map_err(|e| Error::sys("mkdir", name.to_bytes(), e).push(throwaway))
     };
@@ -299,7 +299,7 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>, dirs: &Overla
         mounted = sys::mount(Some(overlay), target.zstr(), Some(overlay), MS_NODEV, Some(data.zstr()));
     }
     mounted.map_err(|e| {
-        let err = Error::sys("mount", b"overlay", e).push(b" on ").push(lower_path(0));
+        let err = Error::of("mount overlay", e).push(b" on ").push(lower_path(0));
         match (upper, e) {
             // overlayfs's own check, for an upper or work directory that a
             // mount nsinit did not make holds (with index=on).
@@ -311,7 +311,7 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>, dirs: &Overla
     // Looked up from the staging tmpfs, `root` crosses onto the overlay.
     let fd = sys::openat2(staging.0, ZStr::new(c"root"), O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_MAGICLINKS)
         .map(OwnedFd)
-        .map_err(|e| Error::sys("open", b"overlay", e).push(b" on ").push(lower_path(0)))?;
+        .map_err(|e| Error::of("open overlay", e).push(b" on ").push(lower_path(0)))?;
     Ok(Root { path: lowers, fd })
 }
 
