@@ -43,7 +43,6 @@ use config::{Action, Container, Mode};
 use error::Error;
 use linux_raw_sys::general::{O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDONLY, S_IFMT, S_IFREG};
 use sys::ZStr;
-use timings::Timings;
 
 /// `nsinit --help`: src/help.txt. The same file is the source of the man page, nsinit(1)
 /// (`tools/mkman.py`, `make install`), so the two never drift apart.
@@ -114,7 +113,7 @@ pub fn run(args: rt::Args) -> ! {
 fn start(args: rt::Args) -> Result<i32, Error> {
     // The clock is read before parsing only when --timings may be asked for;
     // the parser has the last word on whether it was.
-    let mut timings = if asks_for_timings(args.argv) { Timings::started() } else { Timings::off() };
+    let started = if asks_for_timings(args.argv) { Some(timings::now_ns()) } else { None };
     static CONTAINER: rt::StaticCell<Container<'static>> = rt::StaticCell::new(Container::new());
     let container = CONTAINER.take().ok_or_else(|| Error::new(b"container description taken"))?;
     let action = match config::parse(args.argv, &mut load_config, path_room()?, container)? {
@@ -145,15 +144,18 @@ fn start(args: rt::Args) -> Result<i32, Error> {
             Ok(0)
         }
         Action::Run(Mode::Once { timings: true }) => {
-            timings.step("parse", b"");
-            container::run(container, args.envp, &mut timings)
+            if let Some(now) = started {
+                timings::start(now);
+            }
+            timings::step("parse");
+            container::run(container, args.envp)
         }
         // Nothing to set up: this process is the init, as tini would be.
         Action::Run(Mode::Once { timings: false }) if cfg!(feature = "init") && container.init.enabled && container.is_trivial() => {
             let env = container::environment(args.envp, &container.process.env, container::EnvStorage::take_static()?)?;
             Ok(init::run(container.process.args.argv(), env, container.init, container.stop_timeout, container::ChildMemory::take()?))
         }
-        Action::Run(Mode::Once { timings: false }) => container::run(container, args.envp, &mut Timings::off()),
+        Action::Run(Mode::Once { timings: false }) => container::run(container, args.envp),
         Action::Run(Mode::Bench { .. }) if container.process.terminal => Err(Error::new(b"bench: --tty does not go with bench")),
         Action::Run(Mode::Bench { runs, jobs }) if cfg!(feature = "bench") => bench::run(container, args.envp, runs, jobs),
         Action::Run(Mode::Bench { .. }) => Err(Error::new(b"bench: not in this build (cargo feature bench)")),

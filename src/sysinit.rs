@@ -11,7 +11,6 @@ use crate::error::{EXIT_FAILED, Error};
 use crate::rt::{self, StaticCell};
 use crate::sys::{self, Errno, ZStr};
 use crate::text::Line;
-use crate::timings::Timings;
 use linux_raw_sys::general::{
     LINUX_REBOOT_CMD_CAD_ON, LINUX_REBOOT_CMD_HALT, LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, MS_NODEV, MS_NOEXEC, MS_NOSUID,
     O_CLOEXEC, O_RDONLY, O_RDWR,
@@ -139,7 +138,7 @@ fn start_container(args: rt::Args) -> (Result<i32, i32>, OnExit) {
         }
     };
     let started = match config::parse(argv, &mut crate::load_config, room, c) {
-        Ok(Action::Run(_)) => container::run(c, args.envp, &mut Timings::off()),
+        Ok(Action::Run(_)) => container::run(c, args.envp),
         Ok(_) => Err(Error::new(b"the config file asks for no container")),
         Err(e) => Err(e),
     };
