@@ -55,7 +55,10 @@ const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help.len"));
 /// Writes the `--help` text: src/help.txt, unpacked from build.rs's
 /// packing (a byte below 0x80 is itself; a pair with the top bit set copies
 /// `3 + bits 12..15` bytes from `1 + bits 0..12` bytes back).
+// Apart: its text's room would sit in the frame of every start.
 #[cfg(feature = "help")]
+#[cold]
+#[inline(never)]
 fn help() {
     let mut text = [0u8; HELP_LEN];
     let mut n: usize = 0;
@@ -123,7 +126,7 @@ fn start(args: rt::Args) -> Result<i32, Error> {
             Action::Run(mode)
         }
         #[cfg(feature = "oci")]
-        Action::Spec { bundle, rootless } => return oci::write_spec(bundle, rootless),
+        Action::Spec { bundle, rootless } => return spec(bundle, rootless),
         action => action,
     };
     // Without root, namespaces need a user namespace to own them: made for
@@ -186,6 +189,14 @@ fn bundle(
     Ok(())
 }
 
+
+/// `nsinit spec`, apart: its buffers would sit in the frame of every start.
+#[cfg(feature = "oci")]
+#[cold]
+#[inline(never)]
+fn spec(bundle: Option<ZStr<'static>>, rootless: bool) -> Result<i32, Error> {
+    oci::write_spec(bundle, rootless)
+}
 
 /// Whether `--timings` is among nsinit's own options (before any `--`).
 fn asks_for_timings(argv: &[Option<ZStr<'_>>]) -> bool {
