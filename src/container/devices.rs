@@ -100,8 +100,9 @@ fn make(d: &Device<'_>, root: &Root<'_>, userns: bool) -> Result<(), Error> {
     if matches!(name.bytes(), b"" | b"." | b"..") {
         return Err(Error::new(b"device path names no file: ").push(path));
     }
-    let mut parent = ZBuf::<PATH_MAX>::from_parts(&[if slash == 0 { b"/" } else { &path[..slash] }])
-        .map_err(|_| Error::new(b"device path too long: ").push(path))?;
+    // Built in place: a returned buffer would be copied, 4 KiB each time.
+    let mut parent = ZBuf::<PATH_MAX>::new();
+    parent.push(if slash == 0 { b"/" } else { &path[..slash] }).map_err(|_| Error::new(b"device path too long: ").push(path))?;
     let dir = open_point(parent.zstr(), Some(root), Some(Point::Dir))?;
     // What the node is: as given, or as the host's `--device` node is.
     let (kind, rdev, mode, uid, gid, host) = match d.source {

@@ -135,7 +135,9 @@ fn each_lower(lowers: ZStr<'_>) -> impl Iterator<Item = &[u8]> {
 
 /// Opens the directory `path`; the outer error is a path too long.
 fn try_open_dir(path: &[u8], flags: u32) -> Result<Result<OwnedFd, Errno>, Error> {
-    let mut z = Path::from_parts(&[path]).map_err(too_long)?;
+    // Built in place: a returned buffer would be copied, 4 KiB each time.
+    let mut z = Path::new();
+    z.push(path).map_err(too_long)?;
     Ok(sys::open(z.zstr(), flags | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd))
 }
 
@@ -182,7 +184,8 @@ impl OverlayDirs {
             return Err(Error::new(b"--overlay-upper ").push(up).push(b": inside the lower layer ")
                 .push(lower_path(i)).push(b"; the container would write into it"));
         }
-        let mut work = Path::from_parts(&[up, b".work"]).map_err(too_long)?;
+        let mut work = Path::new();
+        work.push(up).and_then(|w| w.push(b".work")).map_err(too_long)?;
         // Those already there must not hold a lower layer, checked before
         // anything is made; one made now holds nothing.
         for path in [up, work.bytes()] {
@@ -199,7 +202,8 @@ impl OverlayDirs {
                 }
             }
         }
-        let mut upper = Path::from_parts(&[up]).map_err(too_long)?;
+        let mut upper = Path::new();
+        upper.push(up).map_err(too_long)?;
         for (path, what) in [(&mut upper, &b"upper layer"[..]), (&mut work, b"work directory")] {
             match sys::mkdirat(sys::CWD, path.zstr(), 0o755) {
                 Ok(()) | Err(Errno::EEXIST) => {}
@@ -244,7 +248,8 @@ fn open_again(path: &[u8], expected: &OwnedFd, what: &[u8]) -> Result<OwnedFd, E
 #[inline(never)]
 #[cold]
 pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>, dirs: &OverlayDirs) -> Result<Root<'a>, Error> {
-    let mut data = ZBuf::<1024>::from_parts(&[b"lowerdir="]).map_err(too_long)?;
+    let mut data = ZBuf::<1024>::new();
+    data.push(b"lowerdir=").map_err(too_long)?;
     let mut layers: heapless::Vec<OwnedFd, MAX_LOWERS> = heapless::Vec::new();
     for (i, (lower, before)) in each_lower(lowers).zip(&dirs.layers).enumerate() {
         let fd = open_again(lower, before, b"overlay layer")?;
@@ -257,7 +262,8 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>, dirs: &Overla
     let lower_path = |i: usize| each_lower(lowers).nth(i).unwrap_or_default();
     let upper_dirs = match (upper, &dirs.upper) {
         (Some(dir), Some([up, work])) => {
-            let mut work_path = Path::from_parts(&[dir.bytes(), b".work"]).map_err(too_long)?;
+            let mut work_path = Path::new();
+            work_path.push(dir.bytes()).and_then(|w| w.push(b".work")).map_err(too_long)?;
             Some([open_again(dir.bytes(), up, b"the overlay's upper layer")?, open_again(work_path.zstr().bytes(), work, b"the overlay's work directory")?])
         }
         _ => None,
