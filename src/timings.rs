@@ -8,11 +8,13 @@ use crate::sys::ZStr;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use heapless::Vec;
 
-/// Whether `--timings` was asked for, and the clock's readings (ns): at
-/// the start and at the end of the last step. Global rather than passed
-/// along: the container's process shares nsinit's memory until its exec,
-/// and each step is then one call with one string.
-static ON: AtomicBool = AtomicBool::new(false);
+/// Whether `--timings` is off, and the clock's readings (ns): at the start
+/// and at the end of the last step. Global rather than passed along: the
+/// container's process shares nsinit's memory until its exec, and each
+/// step is then one call with one string. `OFF` starts true so that it is
+/// in `.data`, whose page exec has already written (it zeroes the rest of
+/// it for `.bss`): read on every start, in `.bss` it could be one more page.
+static OFF: AtomicBool = AtomicBool::new(true);
 static START_NS: AtomicU64 = AtomicU64::new(0);
 static LAST_NS: AtomicU64 = AtomicU64::new(0);
 
@@ -28,13 +30,13 @@ pub fn now_ns() -> u64 {
 pub fn start(now: u64) {
     START_NS.store(now, Ordering::Relaxed);
     LAST_NS.store(now, Ordering::Relaxed);
-    ON.store(true, Ordering::Relaxed);
+    OFF.store(false, Ordering::Relaxed);
 }
 
 /// Ends a step: records the time since the previous one.
 #[inline(never)]
 pub fn step(what: &str) {
-    if ON.load(Ordering::Relaxed) {
+    if !OFF.load(Ordering::Relaxed) {
         record_step(what, b"");
     }
 }
@@ -42,7 +44,7 @@ pub fn step(what: &str) {
 /// Ends a step on `object` (a mount's destination, the hostname).
 #[inline(never)]
 pub fn step_on(what: &str, object: ZStr<'_>) {
-    if ON.load(Ordering::Relaxed) {
+    if !OFF.load(Ordering::Relaxed) {
         record_step(what, object.bytes());
     }
 }
@@ -73,7 +75,7 @@ fn record(what: &str, object: &[u8], ns: u64) {
 
 /// Writes the lines recorded so far.
 pub fn flush() {
-    if ON.load(Ordering::Relaxed) {
+    if !OFF.load(Ordering::Relaxed) {
         OUT.with(|out| {
             sys::write_all(2, out);
             out.clear();
@@ -83,7 +85,7 @@ pub fn flush() {
 
 /// Records the time since the clock started, and writes every line.
 pub fn total() {
-    if ON.load(Ordering::Relaxed) {
+    if !OFF.load(Ordering::Relaxed) {
         record("total", b"", now_ns() - START_NS.load(Ordering::Relaxed));
         flush();
     }
