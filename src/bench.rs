@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::rt;
 use crate::sys::{self, ZStr};
 use crate::text::Line;
-use crate::timings::{Timings, now_ns};
+use crate::timings::now_ns;
 use heapless::Vec;
 use linux_raw_sys::general::SIGKILL;
 
@@ -67,7 +67,7 @@ fn measure(
     while done < n {
         while started < n && running.len() < jobs as usize {
             let t = now_ns();
-            let pid = match spawn(c, env, link, memory, launch, &mut Timings::off()) {
+            let pid = match spawn(c, env, link, memory, launch) {
                 Ok(pid) => pid,
                 Err(e) => {
                     stop_all(&running);

@@ -1,6 +1,6 @@
 //! Errors: what failed, on what, why; and the exit codes they map to.
 
-use crate::sys::{Errno, Fd};
+use crate::sys::{Errno, Fd, ZStr};
 use crate::text::Line;
 
 /// nsinit itself failed: bad input or a failed setup step.
@@ -43,6 +43,22 @@ impl Error {
         e
     }
 
+    /// `nsinit: <what>: <ERRNO> (<text>)`: `sys` for a step whose object is
+    /// a constant, written with it (`"prctl PR_SET_KEEPCAPS"`): one string
+    /// to pass rather than two.
+    #[inline(never)]
+    pub fn of(what: &str, errno: Errno) -> Error {
+        Error::sys(what, b"", errno)
+    }
+
+    /// `sys` with a NUL-terminated object, mostly a path. Apart, with
+    /// `on` and `push_z`, so that each of the many failures of the setup
+    /// costs a call rather than a walk of the string and a call.
+    #[inline(never)]
+    pub fn sys_z(step: &str, object: ZStr<'_>, errno: Errno) -> Error {
+        Error::sys(step, object.bytes(), errno)
+    }
+
     /// The same, with `name` in directory `dir` as the object: `dir/name`.
     pub fn sys_in(step: &str, dir: &[u8], name: &[u8], errno: Errno) -> Error {
         let e = Error::new(step.as_bytes());
@@ -66,6 +82,18 @@ impl Error {
             line.push_escaped(bytes);
         });
         self
+    }
+
+    /// `push` of a NUL-terminated string.
+    #[inline(never)]
+    pub fn push_z(self, z: ZStr<'_>) -> Error {
+        self.push(z.bytes())
+    }
+
+    /// Adds ` on TARGET`: where a mount or a bind was to go.
+    #[inline(never)]
+    pub fn on(self, target: ZStr<'_>) -> Error {
+        self.push(b" on ").push(target.bytes())
     }
 
     pub fn push_u64(self, n: u64) -> Error {
@@ -258,6 +286,15 @@ mod tests {
         for bad in ["", "EFOO", "eperm", "EPERM ", "Operation", "75"] {
             assert_eq!(errno_number(bad.as_bytes()), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn short_forms_write_what_the_long_ones_do() {
+        let (src, dst) = (ZStr::new(c"/src\n"), ZStr::new(c"/dst"));
+        let long = Error::sys("bind", src.bytes(), Errno::ENOENT).push(b" on ").push(dst.bytes()).push(dst.bytes()).text();
+        assert_eq!(Error::sys_z("bind", src, Errno::ENOENT).on(dst).push_z(dst).text(), long);
+        assert_eq!(Error::of("prctl PR_SET_KEEPCAPS", Errno::EPERM).text(), Error::sys("prctl", b"PR_SET_KEEPCAPS", Errno::EPERM).text());
+        assert_eq!(long, "nsinit: bind /src\\n: ENOENT (No such file or directory) on /dst/dst");
     }
 
     #[test]

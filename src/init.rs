@@ -35,8 +35,8 @@ pub const CAUGHT: SigSet = !FAULTS & !bit(SIGKILL) & !bit(SIGSTOP);
 /// Blocks the caught signals and returns a signalfd for them, and the mask
 /// to restore in a child before it execs.
 pub fn catch_signals() -> Result<(Fd, SigSet), Error> {
-    let old = sys::sigprocmask(SIG_SETMASK, CAUGHT).map_err(|e| Error::sys("sigprocmask", b"", e))?;
-    let fd = sys::signalfd(CAUGHT).map_err(|e| Error::sys("signalfd", b"", e))?;
+    let old = sys::sigprocmask(SIG_SETMASK, CAUGHT).map_err(|e| Error::of("sigprocmask", e))?;
+    let fd = sys::signalfd(CAUGHT).map_err(|e| Error::of("signalfd", e))?;
     Ok((fd, old))
 }
 
@@ -131,12 +131,12 @@ pub fn run(
     // which runs as the same user: a payload that stopped us would hang
     // the container. (Its exec makes the payload dumpable again.)
     if let Err(e) = sys::prctl(PR_SET_DUMPABLE, 0) {
-        warn(Error::sys("prctl", b"PR_SET_DUMPABLE", e));
+        warn(Error::of("prctl PR_SET_DUMPABLE", e));
     }
     // Not the PID 1 of a namespace: orphans would go past us, so ask for them.
     let pid1 = sys::getpid() == 1;
     if !pid1 && let Err(e) = sys::prctl(PR_SET_CHILD_SUBREAPER, 1) {
-        warn(Error::sys("prctl", b"PR_SET_CHILD_SUBREAPER", e));
+        warn(Error::of("prctl PR_SET_CHILD_SUBREAPER", e));
     }
     let jobs = cfg!(feature = "tty");
     // The payload's group gets the terminal when ours has it. In a pid
@@ -167,7 +167,7 @@ pub fn run(
             Err(Errno::EINTR) => continue,
             Err(e) => {
                 // Without the signalfd, still wait and reap.
-                warn(Error::sys("read", b"signalfd", e));
+                warn(Error::of("read signalfd", e));
                 match wait_end(-1, 0) {
                     Ok((pid, st)) if pid == payload => status = Some(st),
                     Ok(_) | Err(Errno::EINTR) => {}
@@ -220,7 +220,7 @@ fn pass_on(target: i32, sig: u32) {
     if let Err(e) = sys::kill(target, sig)
         && e != Errno::ESRCH
     {
-        warn(Error::sys("kill", b"payload", e));
+        warn(Error::of("kill payload", e));
     }
 }
 
@@ -285,7 +285,7 @@ fn start_payload(
         err.print(2);
         sys::exit_group(err.code)
     })
-    .map_err(|e| Error::sys("clone3", b"payload", e))
+    .map_err(|e| Error::of("clone3 payload", e))
 }
 
 /// Reaps every child that has exited; notes the payload's status.
@@ -296,7 +296,7 @@ pub fn reap(payload: i32, status: &mut Option<i32>) {
             Ok((pid, st)) if pid == payload => *status = Some(st),
             Ok(_) | Err(Errno::EINTR) => {}
             Err(e) => {
-                warn(Error::sys("wait4", b"", e));
+                warn(Error::of("wait4", e));
                 return;
             }
         }
@@ -383,7 +383,7 @@ fn warn(e: Error) {
 /// runc CVE-2019-5736 class); a sealed memfd cannot be written.
 pub fn own_image() -> Result<Fd, Error> {
     let exe = ZStr::new(c"/proc/self/exe");
-    let from = sys::open(exe, O_RDONLY | O_CLOEXEC, 0).map_err(|e| Error::sys("open", exe.bytes(), e))?;
+    let from = sys::open(exe, O_RDONLY | O_CLOEXEC, 0).map_err(|e| Error::sys_z("open", exe, e))?;
     let copy = copy_sealed(from);
     let _ = sys::close(from);
     copy
@@ -391,16 +391,16 @@ pub fn own_image() -> Result<Fd, Error> {
 
 fn copy_sealed(from: Fd) -> Result<Fd, Error> {
     let memfd = sys::memfd_create(ZStr::new(c"nsinit"), MFD_CLOEXEC | MFD_ALLOW_SEALING)
-        .map_err(|e| Error::sys("memfd_create", b"", e))?;
+        .map_err(|e| Error::of("memfd_create", e))?;
     loop {
         match sys::sendfile(memfd, from, 1 << 20) {
             Ok(0) => break,
             Ok(_) | Err(Errno::EINTR) => {}
-            Err(e) => return Err(Error::sys("sendfile", b"/proc/self/exe", e)),
+            Err(e) => return Err(Error::of("sendfile /proc/self/exe", e)),
         }
     }
     let seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
-    sys::fcntl(memfd, F_ADD_SEALS, seals as usize).map_err(|e| Error::sys("fcntl", b"F_ADD_SEALS", e))?;
+    sys::fcntl(memfd, F_ADD_SEALS, seals as usize).map_err(|e| Error::of("fcntl F_ADD_SEALS", e))?;
     Ok(memfd)
 }
 

@@ -43,7 +43,6 @@ use config::{Action, Container, Mode};
 use error::Error;
 use linux_raw_sys::general::{O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_RDONLY, S_IFMT, S_IFREG};
 use sys::ZStr;
-use timings::Timings;
 
 /// `nsinit --help`: src/help.txt. The same file is the source of the man page, nsinit(1)
 /// (`tools/mkman.py`, `make install`), so the two never drift apart.
@@ -54,7 +53,9 @@ const HELP_PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/help.lz"));
 const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help.len"));
 
 /// Writes the `--help` text: src/help.txt, unpacked (`text::unpack`).
+// Apart: its text's room would sit in the frame of every start.
 #[cfg(feature = "help")]
+#[cold]
 #[inline(never)]
 fn help() {
     let mut text = [0u8; HELP_LEN];
@@ -97,7 +98,7 @@ pub fn run(args: rt::Args) -> ! {
 fn start(args: rt::Args) -> Result<i32, Error> {
     // The clock is read before parsing only when --timings may be asked for;
     // the parser has the last word on whether it was.
-    let mut timings = if asks_for_timings(args.argv) { Timings::started() } else { Timings::off() };
+    let started = if asks_for_timings(args.argv) { Some(timings::now_ns()) } else { None };
     static CONTAINER: rt::StaticCell<Container<'static>> = rt::StaticCell::new(Container::new());
     let container = CONTAINER.take().ok_or_else(|| Error::new(b"container description taken"))?;
     let action = match config::parse(args.argv, &mut load_config, path_room()?, container)? {
@@ -107,7 +108,7 @@ fn start(args: rt::Args) -> Result<i32, Error> {
             Action::Run(mode)
         }
         #[cfg(feature = "oci")]
-        Action::Spec { bundle, rootless } => return oci::write_spec(bundle, rootless),
+        Action::Spec { bundle, rootless } => return spec(bundle, rootless),
         action => action,
     };
     // Without root, namespaces need a user namespace to own them: made for
@@ -128,15 +129,18 @@ fn start(args: rt::Args) -> Result<i32, Error> {
             Ok(0)
         }
         Action::Run(Mode::Once { timings: true }) => {
-            timings.step("parse", b"");
-            container::run(container, args.envp, &mut timings)
+            if let Some(now) = started {
+                timings::start(now);
+            }
+            timings::step("parse");
+            container::run(container, args.envp)
         }
         // Nothing to set up: this process is the init, as tini would be.
         Action::Run(Mode::Once { timings: false }) if cfg!(feature = "init") && container.init.enabled && container.is_trivial() => {
             let env = container::environment(args.envp, &container.process.env, container::EnvStorage::take_static()?)?;
             Ok(init::run(container.process.args.argv(), env, container.init, container.stop_timeout, container::ChildMemory::take()?))
         }
-        Action::Run(Mode::Once { timings: false }) => container::run(container, args.envp, &mut Timings::off()),
+        Action::Run(Mode::Once { timings: false }) => container::run(container, args.envp),
         Action::Run(Mode::Bench { .. }) if container.process.terminal => Err(Error::new(b"bench: --tty does not go with bench")),
         Action::Run(Mode::Bench { runs, jobs }) if cfg!(feature = "bench") => bench::run(container, args.envp, runs, jobs),
         Action::Run(Mode::Bench { .. }) => Err(Error::new(b"bench: not in this build (cargo feature bench)")),
@@ -168,6 +172,14 @@ fn bundle(
     Ok(())
 }
 
+
+/// `nsinit spec`, apart: its buffers would sit in the frame of every start.
+#[cfg(feature = "oci")]
+#[cold]
+#[inline(never)]
+fn spec(bundle: Option<ZStr<'static>>, rootless: bool) -> Result<i32, Error> {
+    oci::write_spec(bundle, rootless)
+}
 
 /// Whether `--timings` is among nsinit's own options (before any `--`).
 fn asks_for_timings(argv: &[Option<ZStr<'_>>]) -> bool {
@@ -206,7 +218,7 @@ pub(crate) fn read_file<'b>(path: ZStr<'_>, buf: &'b mut [u8], what: &[u8]) -> R
     if sys::stat_mode(path).is_ok_and(|mode| mode & S_IFMT != S_IFREG) {
         return Err(not_regular(path.bytes(), what));
     }
-    let fd = sys::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0).map_err(|e| Error::sys("open", path.bytes(), e))?;
+    let fd = sys::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0).map_err(|e| Error::sys_z("open", path, e))?;
     let read = read_open_file(fd, path.bytes(), buf, what);
     let _ = sys::close(fd);
     read

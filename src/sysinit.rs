@@ -11,7 +11,6 @@ use crate::error::{EXIT_FAILED, Error};
 use crate::rt::{self, StaticCell};
 use crate::sys::{self, Errno, ZStr};
 use crate::text::Line;
-use crate::timings::Timings;
 use linux_raw_sys::general::{
     LINUX_REBOOT_CMD_CAD_ON, LINUX_REBOOT_CMD_HALT, LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, MS_NODEV, MS_NOEXEC, MS_NOSUID,
     O_CLOEXEC, O_RDONLY, O_RDWR,
@@ -62,7 +61,7 @@ pub fn run(args: rt::Args) -> ! {
         OnExit::Halt => LINUX_REBOOT_CMD_HALT,
     };
     if let Err(e) = sys::reboot(cmd) {
-        Error::sys("reboot", b"", e).push(b"; nsinit stays, as PID 1 must not exit").print(2);
+        Error::of("reboot", e).push(b"; nsinit stays, as PID 1 must not exit").print(2);
     }
     loop {
         let _ = sys::nanosleep(3600);
@@ -85,7 +84,7 @@ fn mount_system() {
         let (path, fstype) = (ZStr::new(path), ZStr::new(fstype));
         match sys::mkdirat(sys::CWD, path, 0o755) {
             Ok(()) | Err(Errno::EEXIST) => {}
-            Err(e) => Error::sys("mkdir", path.bytes(), e).print(2),
+            Err(e) => Error::sys_z("mkdir", path, e).print(2),
         }
         // A mount point has a device other than its parent's.
         let parent = path.bytes().iter().rposition(|&c| c == b'/').map_or(&b"/"[..], |i| &path.bytes()[..i.max(1)]);
@@ -94,7 +93,7 @@ fn mount_system() {
             continue;
         }
         if let Err(e) = sys::mount(Some(fstype), path, Some(fstype), flags, None) {
-            Error::sys("mount", fstype.bytes(), e).push(b" on ").push(path.bytes()).print(2);
+            Error::sys_z("mount", fstype, e).on(path).print(2);
         }
     }
 }
@@ -106,7 +105,7 @@ fn use_console() {
     let console = ZStr::new(c"/dev/console");
     let fd = match sys::open(console, O_RDWR | O_CLOEXEC, 0) {
         Ok(fd) => fd,
-        Err(e) => return Error::sys("open", console.bytes(), e).print(2),
+        Err(e) => return Error::sys_z("open", console, e).print(2),
     };
     let _ = sys::setsid();
     let _ = sys::ioctl_int(fd, TIOCSCTTY, 1);
@@ -139,7 +138,7 @@ fn start_container(args: rt::Args) -> (Result<i32, i32>, OnExit) {
         }
     };
     let started = match config::parse(argv, &mut crate::load_config, room, c) {
-        Ok(Action::Run(_)) => container::run(c, args.envp, &mut Timings::off()),
+        Ok(Action::Run(_)) => container::run(c, args.envp),
         Ok(_) => Err(Error::new(b"the config file asks for no container")),
         Err(e) => Err(e),
     };

@@ -100,16 +100,17 @@ fn make(d: &Device<'_>, root: &Root<'_>, userns: bool) -> Result<(), Error> {
     if matches!(name.bytes(), b"" | b"." | b"..") {
         return Err(Error::new(b"device path names no file: ").push(path));
     }
-    let mut parent = ZBuf::<PATH_MAX>::from_parts(&[if slash == 0 { b"/" } else { &path[..slash] }])
-        .map_err(|_| Error::new(b"device path too long: ").push(path))?;
+    // Built in place: a returned buffer would be copied, 4 KiB each time.
+    let mut parent = ZBuf::<PATH_MAX>::new();
+    parent.push(if slash == 0 { b"/" } else { &path[..slash] }).map_err(|_| Error::new(b"device path too long: ").push(path))?;
     let dir = open_point(parent.zstr(), Some(root), Some(Point::Dir))?;
     // What the node is: as given, or as the host's `--device` node is.
     let (kind, rdev, mode, uid, gid, host) = match d.source {
         Some(host) => {
-            let st = sys::stat(host).map_err(|e| Error::sys("stat", host.bytes(), e).push(b" (device)"))?;
+            let st = sys::stat(host).map_err(|e| Error::sys_z("stat", host, e).push(b" (device)"))?;
             let kind = st.st_mode & S_IFMT;
             if kind != S_IFCHR && kind != S_IFBLK && kind != S_IFIFO {
-                return Err(Error::new(b"device ").push(host.bytes()).push(b": not a device node on the host"));
+                return Err(Error::new(b"device ").push_z(host).push(b": not a device node on the host"));
             }
             (kind, st.st_rdev, st.st_mode & 0o7777, st.st_uid, st.st_gid, host)
         }
@@ -144,7 +145,7 @@ fn bind(host: ZStr<'_>, dir: &OwnedFd, name: ZStr<'_>, path: &[u8]) -> Result<()
         .map(OwnedFd)
         .map_err(|e| Error::sys("open", path, e).push(b" (device)"))?;
     sys::mount(Some(host), fd_path(node.0, None).zstr(), None, MS_BIND, None)
-        .map_err(|e| Error::sys("bind", host.bytes(), e).push(b" on ").push(path))
+        .map_err(|e| Error::sys_z("bind", host, e).push(b" on ").push(path))
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ pub fn any_while_creating(c: &Container<'_>) -> bool {
 
 /// `createRuntime hook PATH`, the start of each message.
 fn named(hook: &Hook<'_>) -> Error {
-    Error::new(hook.point.name().as_bytes()).push(b" hook ").push(hook.path.bytes())
+    Error::new(hook.point.name().as_bytes()).push(b" hook ").push_z(hook.path)
 }
 
 /// Runs one hook and waits for it; its errors are `named`.

@@ -36,7 +36,7 @@ pub struct Joined {
 
 /// `join TYPE namespace PATH`, the object of every error here.
 fn what(namespace: u32, path: ZStr<'_>) -> Error {
-    Error::new(b"join ").push(namespace_name(namespace)).push(b" namespace ").push(path.bytes())
+    Error::new(b"join ").push(namespace_name(namespace)).push(b" namespace ").push_z(path)
 }
 
 /// `join TYPE namespace PATH: it is the host's (...)`.
@@ -87,7 +87,7 @@ impl Joined {
         for j in &c.joins {
             let slot = JOIN_ORDER.iter().position(|&t| t == j.namespace).unwrap_or_default();
             let fd = sys::open(j.path, O_RDONLY | O_CLOEXEC, 0).map_err(|e| {
-                Error::sys("open", j.path.bytes(), e).push(b" (to join its ").push(namespace_name(j.namespace)).push(b" namespace)")
+                Error::sys_z("open", j.path, e).push(b" (to join its ").push(namespace_name(j.namespace)).push(b" namespace)")
             })?;
             self.files[slot] = fd;
             match sys::ns_get_nstype(fd) {
@@ -163,9 +163,9 @@ impl Joined {
     /// undoes it.
     pub fn before_tasks(&self, c: &Container<'_>) -> Result<(), Error> {
         let time = match (self.file(CLONE_NEWTIME), c.time_offsets) {
-            (Some(fd), _) => sys::setns(fd, CLONE_NEWTIME).map_err(|e| Error::sys("setns", b"time", e).push(b" (joining the time namespace)")),
+            (Some(fd), _) => sys::setns(fd, CLONE_NEWTIME).map_err(|e| Error::of("setns time", e).push(b" (joining the time namespace)")),
             (None, Some(offsets)) => sys::unshare(CLONE_NEWTIME)
-                .map_err(|e| Error::sys("unshare", b"time", e))
+                .map_err(|e| Error::of("unshare time", e))
                 .and_then(|()| write_offsets(offsets)),
             (None, None) => Ok(()),
         };
@@ -178,7 +178,7 @@ impl Joined {
     pub fn before_clone(&self) -> Result<(), Error> {
         match self.file(CLONE_NEWPID) {
             Some(fd) => sys::setns(fd, CLONE_NEWPID)
-                .map_err(|e| Error::sys("setns", b"pid", e).push(b" (joining the pid namespace)"))
+                .map_err(|e| Error::of("setns pid", e).push(b" (joining the pid namespace)"))
                 .inspect_err(|_| self.back()),
             None => Ok(()),
         }
@@ -209,7 +209,7 @@ impl Joined {
             if *namespace == CLONE_NEWUSER {
                 sys::setresgid(0)
                     .and_then(|()| sys::setresuid(0))
-                    .map_err(|e| Error::sys("setuid", b"0", e).push(b" in the joined user namespace (is 0 mapped?)"))?;
+                    .map_err(|e| Error::of("setuid 0", e).push(b" in the joined user namespace (is 0 mapped?)"))?;
             }
         }
         Ok(())
@@ -231,5 +231,5 @@ fn write_offsets(offsets: crate::config::TimeOffsets) -> Result<(), Error> {
     }
     let path = ZStr::new(c"/proc/self/timens_offsets");
     // One write a line: the kernel takes the whole write or none of it.
-    sys::write_file(path, text.bytes()).map_err(|e| Error::sys("write", path.bytes(), e).push(b" (time offsets)"))
+    sys::write_file(path, text.bytes()).map_err(|e| Error::sys_z("write", path, e).push(b" (time offsets)"))
 }

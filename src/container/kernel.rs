@@ -43,7 +43,7 @@ pub fn check_sysctls(c: &Container<'_>, joined: Option<&super::join::Joined>) ->
 /// network namespace, as runc writes them after its own.
 pub fn write_sysctls(c: &Container<'_>) -> Result<(), Error> {
     let dir = ZStr::new(c"/proc/sys");
-    let sysctl = sys::open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::sys("open", dir.bytes(), e))?;
+    let sysctl = sys::open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::sys_z("open", dir, e))?;
     if sys::fstatfs(sysctl.0).map(|(t, _)| t) != Ok(u64::from(PROC_SUPER_MAGIC)) {
         return Err(Error::new(b"/proc/sys is not a procfs (sysctls are written through it)"));
     }
@@ -60,7 +60,7 @@ pub fn write_sysctls(c: &Container<'_>) -> Result<(), Error> {
             _ => Err(("open", Errno::ENAMETOOLONG)),
         };
         fd.and_then(|fd| sys::write(fd.0, s.value.bytes()).map_err(|e| ("write", e)))
-            .map_err(|(step, e)| Error::sys(step, full.bytes(), e).push(b" (sysctl ").push(s.key.bytes()).push(b")"))?;
+            .map_err(|(step, e)| Error::sys(step, full.bytes(), e).push(b" (sysctl ").push_z(s.key).push(b")"))?;
     }
     Ok(())
 }
@@ -87,18 +87,18 @@ fn lsm_enabled(apparmor: bool) -> bool {
 pub fn set_exec_labels(c: &Container<'_>) -> Result<(), Error> {
     if let Some(profile) = c.process.apparmor_profile.filter(|_| lsm_enabled(true)) {
         let text = ZBuf::<512>::from_parts(&[b"exec ", profile.bytes()])
-            .map_err(|_| Error::new(b"AppArmor profile name too long: ").push(profile.bytes()))?;
+            .map_err(|_| Error::new(b"AppArmor profile name too long: ").push_z(profile))?;
         let new = ZStr::new(c"/proc/self/attr/apparmor/exec");
         let written = match sys::write_file(new, text.bytes()) {
             // Kernels before 5.8 have the one attr/exec.
             Err(Errno::ENOENT) => sys::write_file(ZStr::new(c"/proc/self/attr/exec"), text.bytes()),
             r => r,
         };
-        written.map_err(|e| Error::sys("write", b"/proc/self/attr/apparmor/exec", e).push(b" (AppArmor profile ").push(profile.bytes()).push(b")"))?;
+        written.map_err(|e| Error::of("write /proc/self/attr/apparmor/exec", e).push(b" (AppArmor profile ").push_z(profile).push(b")"))?;
     }
     if let Some(label) = c.process.selinux_label.filter(|_| lsm_enabled(false)) {
         sys::write_file(ZStr::new(c"/proc/self/attr/exec"), label.bytes())
-            .map_err(|e| Error::sys("write", b"/proc/self/attr/exec", e).push(b" (SELinux label ").push(label.bytes()).push(b")"))?;
+            .map_err(|e| Error::of("write /proc/self/attr/exec", e).push(b" (SELinux label ").push_z(label).push(b")"))?;
     }
     Ok(())
 }
@@ -123,7 +123,7 @@ fn pin(set: &CpuSet, which: &[u8]) -> Result<(), Error> {
 pub fn set_process_attributes(c: &Container<'_>) -> Result<(), Error> {
     let p = &c.process;
     if let Some(persona) = c.personality {
-        sys::personality(persona).map_err(|e| Error::sys("personality", b"", e))?;
+        sys::personality(persona).map_err(|e| Error::of("personality", e))?;
     }
     if let Some(s) = p.scheduler {
         let attr = sys::SchedAttr {
@@ -136,10 +136,10 @@ pub fn set_process_attributes(c: &Container<'_>) -> Result<(), Error> {
             deadline: s.deadline,
             period: s.period,
         };
-        sys::sched_setattr(0, &attr).map_err(|e| Error::sys("sched_setattr", b"", e).push(b" (scheduler)"))?;
+        sys::sched_setattr(0, &attr).map_err(|e| Error::of("sched_setattr", e).push(b" (scheduler)"))?;
     }
     if let Some(io) = p.io_priority {
-        sys::ioprio_set(0, io.class << 13 | io.priority).map_err(|e| Error::sys("ioprio_set", b"", e).push(b" (I/O priority)"))?;
+        sys::ioprio_set(0, io.class << 13 | io.priority).map_err(|e| Error::of("ioprio_set", e).push(b" (I/O priority)"))?;
     }
     if let Some(set) = p.cpu_affinity.at_exec {
         pin(&set, b"final")?;

@@ -30,7 +30,7 @@ use crate::rt;
 use core::sync::atomic::{AtomicI32, Ordering};
 use crate::sys::{self, Errno, ZStr};
 use crate::text::ZBuf;
-use crate::timings::Timings;
+use crate::timings;
 use cgroup::Cgroup;
 use user::UserMemory;
 use linux_raw_sys::general::{
@@ -41,7 +41,7 @@ use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 /// Starts the container and waits for it, forwarding every signal nsinit
 /// gets to the container's PID 1, as `runc run` does; returns the code
 /// nsinit exits with.
-pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], timings: &mut Timings) -> Result<i32, Error> {
+pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>]) -> Result<i32, Error> {
     security::check_passed_fds(&c.process.pass_fds)?;
     let env = environment(host_env, &c.process.env, EnvStorage::take_static()?)?;
     let link = ParentLink::new()?;
@@ -50,7 +50,7 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], t
     // Before the container starts: a shell in it takes the terminal at once.
     let foreground = cfg!(feature = "tty") && crate::jobs::in_foreground();
     let launch = Launch::new(c, Some(mask), image, foreground)?;
-    let started = ChildMemory::take().and_then(|memory| spawn(c, env, &link, memory, &launch, timings));
+    let started = ChildMemory::take().and_then(|memory| spawn(c, env, &link, memory, &launch));
     link.close_read_end();
     #[cfg(feature = "oci")]
     if let Ok(pid) = started {
@@ -148,7 +148,7 @@ fn forward_until_exit(
         if let (true, Some(relay)) = (cfg!(feature = "tty"), relay.as_mut())
             && let Err(e) = relay.pump(signals, stop.as_ref().and_then(|s| s.deadline()))
         {
-            Error::sys("poll", b"the pty", e).push(b" (relaying no more)").print(2);
+            Error::of("poll the pty", e).push(b" (relaying no more)").print(2);
             break wait_for(pid);
         }
         let next = match stop.as_mut() {
@@ -166,7 +166,7 @@ fn forward_until_exit(
             Err(Errno::EINTR) => continue,
             Err(e) => {
                 // Without the signalfd, at least wait.
-                Error::sys("read", b"signalfd", e).push(b" (waiting without forwarding signals)").print(2);
+                Error::of("read signalfd", e).push(b" (waiting without forwarding signals)").print(2);
                 break wait_for(pid);
             }
         };
@@ -279,7 +279,7 @@ impl ParentLink {
 }
 
 fn pipe() -> Result<[sys::Fd; 2], Error> {
-    sys::pipe2(O_CLOEXEC).map_err(|e| Error::sys("pipe2", b"", e))
+    sys::pipe2(O_CLOEXEC).map_err(|e| Error::of("pipe2", e))
 }
 
 /// The memory the container's process works in until it execs the
@@ -326,10 +326,9 @@ pub fn spawn(
     link: &ParentLink,
     memory: &mut ChildMemory,
     launch: &Launch,
-    timings: &mut Timings,
 ) -> Result<i32, Error> {
-    timings.step("prepare", b"");
-    timings.flush();
+    timings::step("prepare");
+    timings::flush();
     // A joined pid or time namespace, or a new time namespace with
     // offsets, is nsinit's for its children until the container's process
     // is started in it (see join.rs).
@@ -366,11 +365,11 @@ pub fn spawn(
     let maps = launch.maps.filter(|_| cfg!(feature = "userns"));
     let pid = if maps.is_some() || hooks_in_setup(c) {
         spawn_attended(c, maps, launch.cgroup, launch.mask, flags, cgroup_fd, stack, &mut |go| {
-            container_process(c, env, link, launch, net_ref, timings, path, user, Some(go))
+            container_process(c, env, link, launch, net_ref, path, user, Some(go))
         })
     } else {
-        sys::clone3_vfork(flags, cgroup_fd, stack, &mut || container_process(c, env, link, launch, net_ref, timings, path, user, None))
-            .map_err(|e| Error::sys("clone3", b"", e))
+        sys::clone3_vfork(flags, cgroup_fd, stack, &mut || container_process(c, env, link, launch, net_ref, path, user, None))
+            .map_err(|e| Error::of("clone3", e))
     };
     // The container's process has exec'd or ended.
     if let Some(net) = net {
@@ -388,8 +387,8 @@ pub fn spawn(
         return Err(Error::written(failed));
     }
     // The child stamped the time just before its execve.
-    timings.step("execve", b"");
-    timings.total();
+    timings::step("execve");
+    timings::total();
     Ok(pid)
 }
 
@@ -424,12 +423,11 @@ fn container_process(
     link: &ParentLink,
     launch: &Launch,
     net: Option<&net::NetTask>,
-    timings: &mut Timings,
     path: &mut ZBuf<PATH_MAX>,
     user: &mut UserMemory,
     go: Option<(sys::Fd, sys::Fd)>,
 ) -> ! {
-    timings.step("clone3", b"");
+    timings::step("clone3");
     let _ = sys::close(link.write);
     if let Some((go, _)) = go {
         let mut byte = [0u8; 1];
@@ -441,14 +439,14 @@ fn container_process(
         // own ids, the process is nobody until it does.
         if in_user_namespace(c) {
             if let Err(e) = sys::setresgid(0).and_then(|()| sys::setresuid(0)) {
-                fail(Error::sys("setuid", b"0", e).push(b" in the user namespace (is 0 mapped?)"));
+                fail(Error::of("setuid 0", e).push(b" in the user namespace (is 0 mapped?)"));
             }
-            timings.step("user namespace maps", b"");
+            timings::step("user namespace maps");
         }
     }
-    let err = match setup(c, link.read, launch, net, go, timings, user) {
+    let err = match setup(c, link.read, launch, net, go, user) {
         Ok(switched) => {
-            timings.flush();
+            timings::flush();
             #[cfg(feature = "oci")]
             if let Err(e) = hooks::run(c, HookPoint::StartContainer, Status::Created, container_pid(), launch.mask) {
                 fail(e);
@@ -464,7 +462,7 @@ fn container_process(
         }
         Err(e) => e,
     };
-    timings.flush();
+    timings::flush();
     fail(err)
 }
 
@@ -513,7 +511,7 @@ fn spawn_attended(
         // exec_w stays open, close-on-exec: its end of file is the exec.
         child((go_r, exec_w))
     };
-    let started = sys::clone3_vm(flags, cgroup_fd, stack, &mut run).map_err(|e| Error::sys("clone3", b"", e));
+    let started = sys::clone3_vm(flags, cgroup_fd, stack, &mut run).map_err(|e| Error::of("clone3", e));
     let _ = (sys::close(go_r), sys::close(exec_w));
     // The child's limits too: from inside its user namespace it could not raise them.
     let written = started.as_ref().ok().map(|&pid| match maps {
@@ -588,20 +586,19 @@ fn setup(
     launch: &Launch,
     net: Option<&net::NetTask>,
     attended: Option<(sys::Fd, sys::Fd)>,
-    t: &mut Timings,
     user: &mut UserMemory,
 ) -> Result<bool, Error> {
     die_with_parent(parent_alive)?;
-    t.step("parent-death signal", b"");
+    timings::step("parent-death signal");
     if let (true, Some(cg)) = (cfg!(feature = "cgroups"), launch.cgroup) {
         // In a new user namespace, nsinit has put it there (`spawn_attended`).
         if launch.maps.filter(|_| cfg!(feature = "userns")).is_none() {
             cg.join(0)?;
         }
         if c.has(CLONE_NEWCGROUP) && !c.joins(CLONE_NEWUSER) {
-            sys::unshare(CLONE_NEWCGROUP).map_err(|e| Error::sys("unshare", b"cgroup", e))?;
+            sys::unshare(CLONE_NEWCGROUP).map_err(|e| Error::of("unshare cgroup", e))?;
         }
-        t.step("cgroup", b"");
+        timings::step("cgroup");
     }
     if !in_user_namespace(c) {
         process::limit(0, c)?;
@@ -614,13 +611,13 @@ fn setup(
     if let (true, Some(joined)) = (cfg!(feature = "process"), &launch.joined) {
         joined.enter()?;
         if c.joins(CLONE_NEWUSER) && c.namespaces != 0 {
-            sys::unshare(c.namespaces).map_err(|e| Error::sys("unshare", b"", e).push(b" (in the joined user namespace)"))?;
+            sys::unshare(c.namespaces).map_err(|e| Error::of("unshare", e).push(b" (in the joined user namespace)"))?;
         }
-        t.step("join namespaces", b"");
+        timings::step("join namespaces");
     }
     let in_chroot = if c.has(CLONE_NEWNS) {
         let in_chroot = rootfs::stop_propagation()?;
-        t.step("mount propagation", b"");
+        timings::step("mount propagation");
         in_chroot
     } else {
         false
@@ -630,15 +627,15 @@ fn setup(
         (_, Some(path), _) => Some(rootfs::bind_root(path)?),
         _ => None,
     };
-    t.step("bind rootfs", b"");
+    timings::step("bind rootfs");
     for m in &c.mounts {
         // sysfs shows the network of whoever mounts it.
         if let (Some(net), MountKind::Sysfs) = (net, m.kind) {
             net.join()?;
-            t.step("join net namespace", b"");
+            timings::step("join net namespace");
         }
         mounts::mount(m, &mut root, c.has(CLONE_NEWNET) || c.joins(CLONE_NEWNET))?;
-        t.step("mount", m.destination.bytes());
+        timings::step_on("mount", m.destination);
     }
     if let Some(net) = net {
         net.join()?;
@@ -649,12 +646,12 @@ fn setup(
     if cfg!(feature = "process") {
         if c.default_devices || !c.devices.is_empty() {
             devices::make_all(c, root.as_ref(), in_user_namespace(c) || c.joins(CLONE_NEWUSER))?;
-            t.step("devices", b"");
+            timings::step("devices");
         }
         kernel::set_exec_labels(c)?;
         if !c.sysctls.is_empty() {
             kernel::write_sysctls(c)?;
-            t.step("sysctls", b"");
+            timings::step("sysctls");
         }
     }
     if cfg!(feature = "security") {
@@ -664,7 +661,7 @@ fn setup(
         for path in &c.readonly_paths {
             mounts::make_path_read_only(*path, &mut root)?;
         }
-        t.step("masked and read-only paths", b"");
+        timings::step("masked and read-only paths");
     }
     if let (true, Some(root)) = (c.read_only, &root) {
         rootfs::make_read_only(root)?;
@@ -679,26 +676,26 @@ fn setup(
             }
         }
         hooks::run(c, HookPoint::CreateContainer, Status::Creating, container_pid(), launch.mask)?;
-        t.step("hooks", b"");
+        timings::step("hooks");
     }
     if let Some(root) = &root {
         rootfs::pivot_into(root, in_chroot)?;
-        t.step("pivot_root", root.path.bytes());
+        timings::step_on("pivot_root", root.path);
     }
     if cfg!(feature = "mounts") && c.rootfs_propagation != 0 {
         rootfs::propagate_root(c.rootfs_propagation)?;
     }
     if let Some(name) = c.hostname {
-        sys::sethostname(name.bytes()).map_err(|e| Error::sys("sethostname", name.bytes(), e))?;
-        t.step("sethostname", name.bytes());
+        sys::sethostname(name.bytes()).map_err(|e| Error::sys_z("sethostname", name, e))?;
+        timings::step_on("sethostname", name);
     }
     if let Some(name) = c.domainname {
-        sys::setdomainname(name.bytes()).map_err(|e| Error::sys("setdomainname", name.bytes(), e))?;
-        t.step("setdomainname", name.bytes());
+        sys::setdomainname(name.bytes()).map_err(|e| Error::sys_z("setdomainname", name, e))?;
+        timings::step_on("setdomainname", name);
     }
     if c.has(CLONE_NEWNET) && net.is_none() {
         net::loopback_up()?;
-        t.step("loopback up", b"");
+        timings::step("loopback up");
     }
     // The container's own /etc/passwd and /etc/group, once every mount is
     // made, and closed again before nsinit's descriptors are.
@@ -710,7 +707,7 @@ fn setup(
     // last credential change reads it.
     if let (true, Some([_, console])) = (cfg!(feature = "tty"), launch.console) {
         terminal::open_in_container(console, who)?;
-        t.step("pty", b"");
+        timings::step("pty");
     }
     let image = launch.init_image.filter(|_| c.init.enabled);
     let keep = [image, attended.map(|(_, exec)| exec), root.as_ref().map(|r| r.fd.0), Some(parent_alive)];
@@ -725,7 +722,7 @@ fn setup(
     } else {
         root
     };
-    t.step("chdir", b"");
+    timings::step("chdir");
     // Personality, scheduling, I/O priority, CPU affinity and umask while
     // the privileges some of them need are there, as runc sets them before
     // its finalizeNamespace.
@@ -767,7 +764,7 @@ fn setup(
             caps = Capabilities { effective: caps.bounding, permitted: caps.bounding, inheritable: 0, ambient: 0, ..caps };
         }
         security::set_capabilities(&caps)?;
-        t.step("capabilities", b"");
+        timings::step("capabilities");
     }
     if cfg!(feature = "security") || (cfg!(feature = "compat") && c.process.new_session) {
         security::leave_terminal_session(c.process.new_session)?;
@@ -781,7 +778,7 @@ fn setup(
     }
     if let (true, Some(filter)) = (nnp, launch.filter) {
         security::install_filter(filter)?;
-        t.step("seccomp", b"");
+        timings::step("seccomp");
     }
     Ok(who.is_some())
 }
@@ -798,7 +795,7 @@ fn enter_workdir(c: &Container<'_>, root: Option<&mounts::Root<'_>>, may_wait: b
     };
     match sys::chdir(dir) {
         Err(Errno::EACCES) if may_wait => Ok(false),
-        entered => entered.map(|()| true).map_err(|e| Error::sys("chdir", dir.bytes(), e)),
+        entered => entered.map(|()| true).map_err(|e| Error::sys_z("chdir", dir, e)),
     }
 }
 
@@ -809,7 +806,7 @@ fn enter_workdir(c: &Container<'_>, root: Option<&mounts::Root<'_>>, may_wait: b
 #[inline(never)]
 pub fn die_with_caller() -> Result<(), Error> {
     let caller = sys::getppid();
-    sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).map_err(|e| Error::sys("prctl", b"PR_SET_PDEATHSIG", e))?;
+    sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).map_err(|e| Error::of("prctl PR_SET_PDEATHSIG", e))?;
     if sys::getppid() != caller {
         return Err(Error::new(b"--die-with-parent: nsinit's parent is gone"));
     }
@@ -818,11 +815,11 @@ pub fn die_with_caller() -> Result<(), Error> {
 
 /// Asks for SIGKILL when nsinit dies, then checks nsinit did not die before.
 fn die_with_parent(parent_alive: sys::Fd) -> Result<(), Error> {
-    sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).map_err(|e| Error::sys("prctl", b"PR_SET_PDEATHSIG", e))?;
+    sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize).map_err(|e| Error::of("prctl PR_SET_PDEATHSIG", e))?;
     match sys::poll_one(parent_alive, 0, 0) {
         Ok(revents) if revents & POLLHUP as i16 != 0 => sys::exit_group(EXIT_FAILED),
         Ok(_) => Ok(()),
-        Err(e) => Err(Error::sys("poll", b"parent", e)),
+        Err(e) => Err(Error::of("poll parent", e)),
     }
 }
 
@@ -832,7 +829,7 @@ fn wait_for(pid: i32) -> Result<i32, Error> {
             Ok((got, status)) if got == pid => return Ok(exit_code(status)),
             Ok(_) => {}
             Err(e) if e == Errno::EINTR => {}
-            Err(e) => return Err(Error::sys("wait4", b"", e)),
+            Err(e) => return Err(Error::of("wait4", e)),
         }
     }
 }

@@ -53,7 +53,7 @@ impl Root<'_> {
     /// (`RESOLVE_IN_ROOT`) and then, as every step of a lookup does, crosses
     /// onto whatever is mounted there: the kernel's `follow_dotdot`.
     pub fn follow_mounts(&mut self) -> Result<(), Error> {
-        let top = top_of(self.fd.0).map_err(|e| Error::sys("open", self.path.bytes(), e).push(b" (the root, after a mount on it)"))?;
+        let top = top_of(self.fd.0).map_err(|e| Error::sys_z("open", self.path, e).push(b" (the root, after a mount on it)"))?;
         self.fd = top;
         Ok(())
     }
@@ -91,8 +91,8 @@ fn after_mount<'a>(dst: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Err
         None if is_root(dst.bytes()) => {
             let host = sys::open(ZStr::new(c"/"), O_PATH | O_DIRECTORY | O_CLOEXEC, 0)
                 .map(OwnedFd)
-                .map_err(|e| Error::sys("open", b"/", e))?;
-            let top = top_of(host.0).map_err(|e| Error::sys("open", b"/", e).push(b" (the mount on it)"))?;
+                .map_err(|e| Error::of("open /", e))?;
+            let top = top_of(host.0).map_err(|e| Error::of("open /", e).push(b" (the mount on it)"))?;
             *root = Some(Root { path: ZStr::new(c"/"), fd: top });
             Ok(())
         }
@@ -139,7 +139,7 @@ pub fn check_remounts(mounts: &[Mount<'_>]) -> Result<(), Error> {
                     || (e.kind == MountKind::Other && e.flags & (MS_BIND | MS_REMOUNT) == 0 && e.fstype.is_some_and(|t| t.bytes() == b"tmpfs")))
         });
         if !own_tmpfs {
-            return Err(Error::new(b"mount ").push(m.destination.bytes()).push(
+            return Err(Error::new(b"mount ").push_z(m.destination).push(
                 b": remount without bind changes the filesystem, not a tmpfs this container made before: add bind to change the mount point alone",
             ));
         }
@@ -181,10 +181,10 @@ fn filesystem(
 ) -> Result<(), Error> {
     let target = open_point(dst, root, Some(Point::Dir))?;
     sys::mount(Some(source.unwrap_or(fstype)), fd_path(target.0, None).zstr(), Some(fstype), flags, data).map_err(|e| {
-        let err = mount_error(Error::sys("mount", fstype.bytes(), e).push(b" on ").push(dst.bytes()), e);
+        let err = mount_error(Error::sys_z("mount", fstype, e).on(dst), e);
         // The kernel's word for an option the filesystem does not take.
         match data {
-            Some(data) if cfg!(feature = "mounts") && e == Errno::EINVAL => err.push(b" (data '").push(data.bytes()).push(b"')"),
+            Some(data) if cfg!(feature = "mounts") && e == Errno::EINVAL => err.push(b" (data '").push_z(data).push(b"')"),
             _ => err,
         }
     })
@@ -198,11 +198,11 @@ fn finish_mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let made = open_point(dst, root, None)?;
     if !is_bind(m) && m.attr_set | m.attr_clr != 0 {
         change_attributes(&made, AT_RECURSIVE, m.attr_set, m.attr_clr)
-            .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (recursive options)"))?;
+            .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (recursive options)"))?;
     }
     if m.propagation != 0 {
         sys::mount(None, fd_path(made.0, None).zstr(), None, m.propagation, None)
-            .map_err(|e| Error::sys("mount", dst.bytes(), e).push(b" (propagation)"))?;
+            .map_err(|e| Error::sys_z("mount", dst, e).push(b" (propagation)"))?;
     }
     Ok(())
 }
@@ -221,7 +221,7 @@ fn sysfs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_net: bool) -> R
     match sys::mount(Some(fs), fd_path(target.0, None).zstr(), Some(fs), flags, None) {
         Err(Errno::EPERM) if !own_net => bind_host(ZStr::new(c"/sys"), &target, dst, flags & MS_RDONLY != 0),
         r => r.map_err(|e| {
-            let err = mount_error(Error::sys("mount", b"sysfs", e).push(b" on ").push(dst.bytes()), e);
+            let err = mount_error(Error::of("mount sysfs", e).on(dst), e);
             match e {
                 Errno::EPERM => err.push(b" (a mount hides part of /sys; the host's would show the host's network)"),
                 _ => err,
@@ -258,9 +258,9 @@ pub fn mask<'a>(path: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Error
         Err(Errno::ENOTDIR) => {
             let null = ZStr::new(c"/dev/null");
             sys::mount(Some(null), target.zstr(), None, MS_BIND, None)
-                .map_err(|e| Error::sys("bind", null.bytes(), e).push(b" on ").push(path.bytes()).push(b" (--mask)"))
+                .map_err(|e| Error::sys_z("bind", null, e).on(path).push(b" (--mask)"))
         }
-        r => r.map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(path.bytes()).push(b" (--mask)")),
+        r => r.map_err(|e| Error::of("mount tmpfs", e).on(path).push(b" (--mask)")),
     }?;
     after_mount(path, root)
 }
@@ -271,7 +271,7 @@ pub fn make_path_read_only<'a>(path: ZStr<'_>, root: &mut Option<Root<'a>>) -> R
     let Some(point) = existing(path, root.as_ref())? else { return Ok(()) };
     let tree = sys::open_tree(point.0, ZStr::new(c""), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH)
         .map(OwnedFd)
-        .map_err(|e| Error::sys("bind", path.bytes(), e).push(b" (read-only path)"))?;
+        .map_err(|e| Error::sys_z("bind", path, e).push(b" (read-only path)"))?;
     bind_onto(tree, &point, path.bytes(), path, true)?;
     after_mount(path, root)
 }
@@ -285,7 +285,7 @@ fn existing(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<Option<OwnedFd>, 
     match found {
         Ok(fd) => Ok(Some(fd)),
         Err(Errno::ENOENT) => Ok(None),
-        Err(e) => Err(Error::sys("open", path.bytes(), e)),
+        Err(e) => Err(Error::sys_z("open", path, e)),
     }
 }
 
@@ -295,12 +295,12 @@ fn existing(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<Option<OwnedFd>, 
 #[inline(never)]
 fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let dst = m.destination;
-    let Some(source) = m.source else { return Err(Error::new(b"bind without a source: ").push(dst.bytes())) };
+    let Some(source) = m.source else { return Err(Error::new(b"bind without a source: ").push_z(dst)) };
     let point = match open_point(dst, root, None) {
         Ok(fd) => fd,
         Err(missing) => {
             // Only now is the source's type needed, for what to create.
-            let mode = sys::stat_mode(source).map_err(|e| Error::sys("bind", source.bytes(), e))?;
+            let mode = sys::stat_mode(source).map_err(|e| Error::sys_z("bind", source, e))?;
             let point = if mode & S_IFMT == S_IFDIR { Point::Dir } else { Point::File };
             if root.is_none() {
                 return Err(missing);
@@ -311,22 +311,22 @@ fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let recursive = if m.flags & MS_REC != 0 { AT_RECURSIVE } else { 0 };
     let tree = sys::open_tree(sys::CWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | recursive)
         .map(OwnedFd)
-        .map_err(|e| Error::sys("bind", source.bytes(), e).push(b" on ").push(dst.bytes()))?;
+        .map_err(|e| Error::sys_z("bind", source, e).on(dst))?;
     // nodev, as bubblewrap's --bind: a device node made in a bound directory
     // cannot be opened. A device bound on its own is what was asked for.
     if m.kind == MountKind::Bind && sys::fstat(tree.0).is_ok_and(|st| st.st_mode & S_IFMT == S_IFDIR) {
         set_attributes(&tree, MOUNT_ATTR_NODEV)
-            .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (nodev)"))?;
+            .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (nodev)"))?;
     }
     let (set, clear) = if cfg!(feature = "mounts") { bind_attributes(m.flags, m.cleared) } else { (0, 0) };
     if set | clear != 0 {
-        change_attributes(&tree, 0, set, clear).map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (options)"))?;
+        change_attributes(&tree, 0, set, clear).map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (options)"))?;
     }
     if m.attr_set | m.attr_clr != 0 {
         change_attributes(&tree, AT_RECURSIVE, m.attr_set, m.attr_clr)
-            .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (recursive options)"))?;
+            .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (recursive options)"))?;
     }
-    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys("bind", source.bytes(), e).push(b" on ").push(dst.bytes()))
+    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys_z("bind", source, e).on(dst))
 }
 
 /// A bound mount's own `MS_*` flags (`flags` set, `cleared` taken off) as
@@ -386,9 +386,9 @@ fn bind_onto(tree: OwnedFd, point: &OwnedFd, source: &[u8], dst: ZStr<'_>, reado
     if readonly {
         let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
         sys::mount_setattr(tree.0, ZStr::new(c""), AT_EMPTY_PATH | AT_RECURSIVE, &attr)
-            .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (read-only)"))?;
+            .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (read-only)"))?;
     }
-    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys("bind", source, e).push(b" on ").push(dst.bytes()))
+    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys("bind", source, e).on(dst))
 }
 
 /// A minimal `/dev`: a tmpfs with the host's harmless devices bound in, the
@@ -401,7 +401,7 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     // strictatime, as runc spec's /dev. nodev: the host's devices are bound in as mounts of their own; a node
     // made in the tmpfs itself cannot be opened.
     let dev = new_tmpfs(ZStr::new(c"755"), ZStr::new(c"65536k"), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME)
-        .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()))?;
+        .map_err(|e| Error::of("mount tmpfs", e).on(dst))?;
     let at = |name: &CStr| fd_path(dev.0, Some(name));
     for (name, ..) in DEFAULT_DEVICES {
         sys::mknodat(dev.0, ZStr::new(name), S_IFREG | 0o666, 0)
@@ -415,22 +415,22 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
         sys::mkdirat(dev.0, ZStr::new(dir), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), dir.to_bytes(), e))?;
     }
     sys::mkdirat(dev.0, ZStr::new(c"shm"), 0o1777).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"shm", e))?;
-    sys::move_mount(dev.0, point.0).map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()))?;
+    sys::move_mount(dev.0, point.0).map_err(|e| Error::of("mount tmpfs", e).on(dst))?;
     for (name, host, ..) in DEFAULT_DEVICES {
         sys::mount(Some(ZStr::new(host)), at(name).zstr(), None, MS_BIND, None)
-            .map_err(|e| mount_error(Error::sys("bind", host.to_bytes(), e).push(b" on ").push(dst.bytes()), e))?;
+            .map_err(|e| mount_error(Error::sys("bind", host.to_bytes(), e).on(dst), e))?;
     }
     let pts = ZStr::new(c"devpts");
     let devpts = |data: &'static CStr| sys::mount(Some(pts), at(c"pts").zstr(), Some(pts), MS_NOSUID | MS_NOEXEC, Some(ZStr::new(data)));
     // gid 5 (tty) may not be mapped in a user namespace; then without it.
     devpts(c"newinstance,ptmxmode=0666,mode=0620,gid=5")
         .or_else(|e| if e == Errno::EINVAL { devpts(c"newinstance,ptmxmode=0666,mode=0620") } else { Err(e) })
-        .map_err(|e| Error::sys("mount", b"devpts", e).push(b" on ").push(dst.bytes()).push(b"/pts"))?;
+        .map_err(|e| Error::of("mount devpts", e).on(dst).push(b"/pts"))?;
     // `mqueue` is where the default container's (and Docker's) message
     // queues go: made above, rather than found missing and created later.
     let tmpfs = ZStr::new(c"tmpfs");
     sys::mount(Some(tmpfs), at(c"shm").zstr(), Some(tmpfs), MS_NOSUID | MS_NODEV | MS_NOEXEC, Some(ZStr::new(c"mode=1777,size=65536k")))
-        .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(dst.bytes()).push(b"/shm"))
+        .map_err(|e| Error::of("mount tmpfs", e).on(dst).push(b"/shm"))
 }
 
 /// A detached tmpfs (`fsopen`, `fsmount`) with `mode` and `size`: the
@@ -465,7 +465,7 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), E
         let fs = ZStr::new(c"cgroup2");
         match sys::mount(Some(fs), fd_path(point.0, None).zstr(), Some(fs), flags, None) {
             Err(Errno::EPERM) => bind_host(host, &point, dst, readonly),
-            r => r.map_err(|e| mount_error(Error::sys("mount", b"cgroup2", e).push(b" on ").push(dst.bytes()), e)),
+            r => r.map_err(|e| mount_error(Error::of("mount cgroup2", e).on(dst), e)),
         }
     } else if at_cgroup_roots() {
         if cgroup_v1_fs(dst, root, flags)? {
@@ -506,14 +506,14 @@ fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<bo
     let dir = open_point(dst, root, None)?;
     let host = sys::open(ZStr::new(c"/sys/fs/cgroup"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
         .map(OwnedFd)
-        .map_err(|e| Error::sys("open", b"/sys/fs/cgroup", e))?;
+        .map_err(|e| Error::of("open /sys/fs/cgroup", e))?;
     let (mut failed, mut refused) = (None, false);
     let listed = sys::each_dir_entry(host.0, |name| {
         if failed.is_none() && !refused {
             failed = cgroup_v1_hierarchy(dir.0, dst, name, flags, &mut refused).err();
         }
     });
-    listed.map_err(|e| Error::sys("getdents", b"/sys/fs/cgroup", e))?;
+    listed.map_err(|e| Error::of("getdents /sys/fs/cgroup", e))?;
     if let Some(e) = failed {
         return Err(e);
     }
@@ -523,7 +523,7 @@ fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<bo
     if flags & MS_RDONLY != 0 {
         let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
         sys::mount_setattr(dir.0, ZStr::new(c""), AT_EMPTY_PATH, &attr)
-            .map_err(|e| Error::sys("mount_setattr", dst.bytes(), e).push(b" (read-only)"))?;
+            .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (read-only)"))?;
     }
     Ok(true)
 }
@@ -564,7 +564,7 @@ fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], flags: u32, refused:
             *refused = true;
             Ok(())
         }
-        r => r.map_err(|e| Error::sys("mount", fstype.to_bytes(), e).push(b" on ").push(dst.bytes()).push(b"/").push(name)),
+        r => r.map_err(|e| Error::sys("mount", fstype.to_bytes(), e).on(dst).push(b"/").push(name)),
     }
 }
 
@@ -575,10 +575,10 @@ fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], flags: u32, refused:
 fn bind_host(host: ZStr<'_>, point: &OwnedFd, dst: ZStr<'_>, readonly: bool) -> Result<(), Error> {
     let tree = sys::open_tree(sys::CWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
         .map(OwnedFd)
-        .map_err(|e| Error::sys("bind", host.bytes(), e).push(b" on ").push(dst.bytes()))?;
+        .map_err(|e| Error::sys_z("bind", host, e).on(dst))?;
     let attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | if readonly { MOUNT_ATTR_RDONLY } else { 0 };
-    set_attributes(&tree, attrs).map_err(|e| Error::sys("mount_setattr", dst.bytes(), e))?;
-    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys("bind", host.bytes(), e).push(b" on ").push(dst.bytes()))
+    set_attributes(&tree, attrs).map_err(|e| Error::sys_z("mount_setattr", dst, e))?;
+    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys_z("bind", host, e).on(dst))
 }
 
 /// `/proc/self/fd/N`, or `/proc/self/fd/N/name`: a path for mount(2) that
@@ -600,7 +600,7 @@ pub fn fd_path(fd: Fd, name: Option<&CStr>) -> ZBuf<64> {
 pub fn open_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>) -> Result<OwnedFd, Error> {
     let Some(root) = root else {
         return sys::open(dst, O_PATH | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| {
-            let e = Error::sys("open", dst.bytes(), e);
+            let e = Error::sys_z("open", dst, e);
             if create.is_some() { e.push(b" (mount points are created only inside --rootfs)") } else { e }
         });
     };
@@ -612,7 +612,7 @@ pub fn open_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>)
 
 /// `open DST: ERRNO in ROOT`, saying what an ELOOP means here.
 fn lookup_error(dst: ZStr<'_>, root: &Root<'_>, e: Errno) -> Error {
-    let err = Error::sys("open", dst.bytes(), e).push(b" in ").push(root.path.bytes());
+    let err = Error::sys_z("open", dst, e).push(b" in ").push_z(root.path);
     if e == Errno::ELOOP { err.push(b" (a symlink loop, or a link into /proc, in the image)") } else { err }
 }
 
@@ -767,7 +767,7 @@ fn make(parent: Fd, name: ZStr<'_>, path: &[u8], point: Point, dst: ZStr<'_>) ->
         Err(e) => {
             let e2 = Error::sys_in(if point == Point::Dir { "mkdir" } else { "mknod" }, b"", path, e)
                 .push(b" (for ")
-                .push(dst.bytes())
+                .push_z(dst)
                 .push(b")");
             Err(if e == Errno::EACCES || e == Errno::EPERM {
                 e2.push(b"; the container may not write the image: make the mount point there beforehand")

@@ -97,13 +97,13 @@ impl NetTask {
             state = STATE.load(Ordering::Acquire);
         }
         let entered = match state {
-            READY => sys::setns(self.pidfd.0, CLONE_NEWNET).map_err(|e| Error::sys("setns", b"net", e)),
+            READY => sys::setns(self.pidfd.0, CLONE_NEWNET).map_err(|e| Error::of("setns net", e)),
             GONE => Err(Error::new(b"network namespace task ended")),
             _ => {
                 let e = Errno::new(ERRNO.load(Ordering::Relaxed));
                 Err(match FAILED_AT.load(Ordering::Relaxed) {
-                    0 => Error::sys("unshare", b"net", e),
-                    1 => Error::sys("socket", b"AF_INET", e),
+                    0 => Error::of("unshare net", e),
+                    1 => Error::of("socket AF_INET", e),
                     _ => Error::sys("SIOCSIFFLAGS", b"lo", e),
                 })
             }

@@ -113,7 +113,7 @@ pub fn exec(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>], candidate: &mut
     };
     let failed = |e: Errno| {
         let code = if e == Errno::ENOENT || e == Errno::ENOTDIR { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
-        Error::sys("execve", command.bytes(), e).with_code(code)
+        Error::sys_z("execve", command, e).with_code(code)
     };
     if command.bytes().contains(&b'/') {
         return failed(sys::execve(command, argv, env));

@@ -26,7 +26,7 @@ pub fn stop_propagation() -> Result<bool, Error> {
     match slave() {
         Ok(()) => Ok(false),
         Err(Errno::EINVAL) if cfg!(feature = "chroot") => in_chroot_from_namespace_root(slave).map(|()| true),
-        Err(e) => Err(Error::sys("mount", b"/ (MS_SLAVE)", e)),
+        Err(e) => Err(Error::of("mount / (MS_SLAVE)", e)),
     }
 }
 
@@ -37,7 +37,7 @@ pub fn stop_propagation() -> Result<bool, Error> {
 /// another and still only receive from the host, never send to it.
 #[cold]
 pub fn propagate_root(flags: u32) -> Result<(), Error> {
-    sys::mount(None, ZStr::new(c"/"), None, flags, None).map_err(|e| Error::sys("mount", b"/", e).push(b" (--rootfs-propagation)"))
+    sys::mount(None, ZStr::new(c"/"), None, flags, None).map_err(|e| Error::of("mount /", e).push(b" (--rootfs-propagation)"))
 }
 
 /// Runs `step` at the root of the mount namespace, then enters the chroot
@@ -49,10 +49,10 @@ fn in_chroot_from_namespace_root(step: impl FnOnce() -> Result<(), Errno>) -> Re
     };
     let (chroot, cwd) = (open(c"/")?, open(c".")?);
     from_namespace_root()?;
-    step().map_err(|e| Error::sys("mount", b"/ (MS_SLAVE, from the mount namespace's root: / is not a mount point)", e))?;
+    step().map_err(|e| Error::of("mount / (MS_SLAVE, from the mount namespace's root: / is not a mount point)", e))?;
     let dot = ZStr::new(c".");
     sys::fchdir(chroot.0).and_then(|()| sys::chroot(dot)).and_then(|()| sys::fchdir(cwd.0))
-        .map_err(|e| Error::sys("chroot", b"/", e).push(b" (back into the chroot nsinit runs in)"))
+        .map_err(|e| Error::of("chroot /", e).push(b" (back into the chroot nsinit runs in)"))
 }
 
 /// Moves this process's root and working directory to the root of its
@@ -62,8 +62,8 @@ fn in_chroot_from_namespace_root(step: impl FnOnce() -> Result<(), Errno>) -> Re
 /// mount namespace that is its own, and what runs there looks up no path.
 #[cold]
 fn from_namespace_root() -> Result<(), Error> {
-    let me = sys::pidfd_open(sys::getpid()).map(OwnedFd).map_err(|e| Error::sys("pidfd_open", b"self", e))?;
-    sys::setns(me.0, CLONE_NEWNS).map_err(|e| Error::sys("setns", b"own mount namespace", e).push(b" (to leave the chroot nsinit runs in)"))
+    let me = sys::pidfd_open(sys::getpid()).map(OwnedFd).map_err(|e| Error::of("pidfd_open self", e))?;
+    sys::setns(me.0, CLONE_NEWNS).map_err(|e| Error::of("setns own mount namespace", e).push(b" (to leave the chroot nsinit runs in)"))
 }
 
 /// `pivot_root` needs the new root to be a mount point: a copy of the
@@ -77,10 +77,10 @@ fn from_namespace_root() -> Result<(), Error> {
 pub fn bind_root(path: ZStr<'_>) -> Result<Root<'_>, Error> {
     let tree = sys::open_tree(sys::CWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
         .map(OwnedFd)
-        .map_err(|e| Error::sys("bind", path.bytes(), e))?;
-    mounts::set_attributes(&tree, MOUNT_ATTR_NODEV).map_err(|e| Error::sys("mount_setattr", path.bytes(), e).push(b" (nodev)"))?;
-    let place = sys::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::sys("open", path.bytes(), e))?;
-    sys::move_mount(tree.0, place.0).map_err(|e| Error::sys("bind", path.bytes(), e))?;
+        .map_err(|e| Error::sys_z("bind", path, e))?;
+    mounts::set_attributes(&tree, MOUNT_ATTR_NODEV).map_err(|e| Error::sys_z("mount_setattr", path, e).push(b" (nodev)"))?;
+    let place = sys::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::sys_z("open", path, e))?;
+    sys::move_mount(tree.0, place.0).map_err(|e| Error::sys_z("bind", path, e))?;
     Ok(Root { path, fd: tree })
 }
 
@@ -95,14 +95,14 @@ pub fn pivot_into(root: &Root<'_>, in_chroot: bool) -> Result<(), Error> {
     if in_chroot {
         from_namespace_root()?;
     }
-    sys::fchdir(root.fd.0).map_err(|e| Error::sys("chdir", root.path.bytes(), e))?;
+    sys::fchdir(root.fd.0).map_err(|e| Error::sys_z("chdir", root.path, e))?;
     match sys::pivot_root(dot, dot) {
         // The initramfs cannot be pivoted away from; there, do what
         // switch_root does.
         Err(Errno::EINVAL) if !in_chroot => return switch_root(root),
-        r => r.map_err(|e| Error::sys("pivot_root", root.path.bytes(), e))?,
+        r => r.map_err(|e| Error::sys_z("pivot_root", root.path, e))?,
     }
-    sys::umount2(dot, MNT_DETACH).map_err(|e| Error::sys("umount", b"old root", e))
+    sys::umount2(dot, MNT_DETACH).map_err(|e| Error::of("umount old root", e))
 }
 
 /// Moves the new root onto `/` and chroots into it: for an initramfs,
@@ -110,8 +110,8 @@ pub fn pivot_into(root: &Root<'_>, in_chroot: bool) -> Result<(), Error> {
 fn switch_root(root: &Root<'_>) -> Result<(), Error> {
     let dot = ZStr::new(c".");
     sys::mount(Some(dot), ZStr::new(c"/"), None, MS_MOVE, None)
-        .map_err(|e| Error::sys("mount", root.path.bytes(), e).push(b" (MS_MOVE onto /, as pivot_root failed)"))?;
-    sys::chroot(dot).map_err(|e| Error::sys("chroot", root.path.bytes(), e))
+        .map_err(|e| Error::sys_z("mount", root.path, e).push(b" (MS_MOVE onto /, as pivot_root failed)"))?;
+    sys::chroot(dot).map_err(|e| Error::sys_z("chroot", root.path, e))
 }
 
 /// The directories of an `--overlay` root as nsinit found them before the
@@ -135,7 +135,9 @@ fn each_lower(lowers: ZStr<'_>) -> impl Iterator<Item = &[u8]> {
 
 /// Opens the directory `path`; the outer error is a path too long.
 fn try_open_dir(path: &[u8], flags: u32) -> Result<Result<OwnedFd, Errno>, Error> {
-    let mut z = Path::from_parts(&[path]).map_err(too_long)?;
+    // Built in place: a returned buffer would be copied, 4 KiB each time.
+    let mut z = Path::new();
+    z.push(path).map_err(too_long)?;
     Ok(sys::open(z.zstr(), flags | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd))
 }
 
@@ -182,7 +184,8 @@ impl OverlayDirs {
             return Err(Error::new(b"--overlay-upper ").push(up).push(b": inside the lower layer ")
                 .push(lower_path(i)).push(b"; the container would write into it"));
         }
-        let mut work = Path::from_parts(&[up, b".work"]).map_err(too_long)?;
+        let mut work = Path::new();
+        work.push(up).and_then(|w| w.push(b".work")).map_err(too_long)?;
         // Those already there must not hold a lower layer, checked before
         // anything is made; one made now holds nothing.
         for path in [up, work.bytes()] {
@@ -199,7 +202,8 @@ impl OverlayDirs {
                 }
             }
         }
-        let mut upper = Path::from_parts(&[up]).map_err(too_long)?;
+        let mut upper = Path::new();
+        upper.push(up).map_err(too_long)?;
         for (path, what) in [(&mut upper, &b"upper layer"[..]), (&mut work, b"work directory")] {
             match sys::mkdirat(sys::CWD, path.zstr(), 0o755) {
                 Ok(()) | Err(Errno::EEXIST) => {}
@@ -244,7 +248,8 @@ fn open_again(path: &[u8], expected: &OwnedFd, what: &[u8]) -> Result<OwnedFd, E
 #[inline(never)]
 #[cold]
 pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>, dirs: &OverlayDirs) -> Result<Root<'a>, Error> {
-    let mut data = ZBuf::<1024>::from_parts(&[b"lowerdir="]).map_err(too_long)?;
+    let mut data = ZBuf::<1024>::new();
+    data.push(b"lowerdir=").map_err(too_long)?;
     let mut layers: heapless::Vec<OwnedFd, MAX_LOWERS> = heapless::Vec::new();
     for (i, (lower, before)) in each_lower(lowers).zip(&dirs.layers).enumerate() {
         let fd = open_again(lower, before, b"overlay layer")?;
@@ -257,7 +262,8 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>, dirs: &Overla
     let lower_path = |i: usize| each_lower(lowers).nth(i).unwrap_or_default();
     let upper_dirs = match (upper, &dirs.upper) {
         (Some(dir), Some([up, work])) => {
-            let mut work_path = Path::from_parts(&[dir.bytes(), b".work"]).map_err(too_long)?;
+            let mut work_path = Path::new();
+            work_path.push(dir.bytes()).and_then(|w| w.push(b".work")).map_err(too_long)?;
             Some([open_again(dir.bytes(), up, b"the overlay's upper layer")?, open_again(work_path.zstr().bytes(), work, b"the overlay's work directory")?])
         }
         _ => None,
@@ -266,7 +272,7 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>, dirs: &Overla
     let throwaway = b" (the overlay's throwaway upper layer)";
     let staging = mounts::new_tmpfs(ZStr::new(c"755"), ZStr::new(c""), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
         .and_then(|t| sys::move_mount(t.0, first.0).map(|()| t))
-        .map_err(|e| Error::sys("mount", b"tmpfs", e).push(b" on ").push(lower_path(0)).push(throwaway))?;
+        .map_err(|e| Error::of("mount tmpfs", e).push(b" on ").push(lower_path(0)).push(throwaway))?;
     let make = |name: &CStr| {
         sys::mkdirat(staging.0, ZStr::new(name), 0o755).map_err(|e| Error::sys("mkdir", name.to_bytes(), e).push(throwaway))
     };
@@ -299,7 +305,7 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>, dirs: &Overla
         mounted = sys::mount(Some(overlay), target.zstr(), Some(overlay), MS_NODEV, Some(data.zstr()));
     }
     mounted.map_err(|e| {
-        let err = Error::sys("mount", b"overlay", e).push(b" on ").push(lower_path(0));
+        let err = Error::of("mount overlay", e).push(b" on ").push(lower_path(0));
         match (upper, e) {
             // overlayfs's own check, for an upper or work directory that a
             // mount nsinit did not make holds (with index=on).
@@ -311,7 +317,7 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>, dirs: &Overla
     // Looked up from the staging tmpfs, `root` crosses onto the overlay.
     let fd = sys::openat2(staging.0, ZStr::new(c"root"), O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_MAGICLINKS)
         .map(OwnedFd)
-        .map_err(|e| Error::sys("open", b"overlay", e).push(b" on ").push(lower_path(0)))?;
+        .map_err(|e| Error::of("open overlay", e).push(b" on ").push(lower_path(0)))?;
     Ok(Root { path: lowers, fd })
 }
 
@@ -357,7 +363,7 @@ fn too_long(_: crate::text::TooLong) -> Error {
 pub fn make_read_only(root: &Root<'_>) -> Result<(), Error> {
     let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
     sys::mount_setattr(root.fd.0, ZStr::new(c""), AT_EMPTY_PATH, &attr)
-        .map_err(|e| Error::sys("mount_setattr", root.path.bytes(), e).push(b" (--read-only)"))
+        .map_err(|e| Error::sys_z("mount_setattr", root.path, e).push(b" (--read-only)"))
 }
 
 /// Enters the working directory `dir` (`--chdir`) once in the root: looked
@@ -376,12 +382,12 @@ pub fn enter_workdir(dir: ZStr<'_>, root: &Root<'_>, may_wait: bool) -> Result<b
     let path = if path.bytes().is_empty() { ZStr::new(c".") } else { path };
     match mounts::open_in_root(root.fd.0, path, O_PATH | O_DIRECTORY).and_then(|fd| sys::fchdir(fd.0)) {
         Err(Errno::EACCES) if may_wait => return Ok(false),
-        entered => entered.map_err(|e| Error::sys("chdir", dir.bytes(), e))?,
+        entered => entered.map_err(|e| Error::sys_z("chdir", dir, e))?,
     }
     let mut cwd = [0u8; PATH_MAX];
-    let n = sys::getcwd(&mut cwd).map_err(|e| Error::sys("chdir", dir.bytes(), e))?;
+    let n = sys::getcwd(&mut cwd).map_err(|e| Error::sys_z("chdir", dir, e))?;
     if cwd.first() != Some(&b'/') || n == 0 {
-        return Err(Error::new(b"chdir ").push(dir.bytes()).push(b": outside the container's root"));
+        return Err(Error::new(b"chdir ").push_z(dir).push(b": outside the container's root"));
     }
     Ok(true)
 }

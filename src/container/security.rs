@@ -139,7 +139,7 @@ pub fn limit_bounding_set(keep: u64) -> Result<(), Error> {
             Ok(_) => {}
             // Past the running kernel's last capability.
             Err(Errno::EINVAL) => break,
-            Err(e) => return Err(Error::sys("prctl", b"PR_CAPBSET_DROP", e)),
+            Err(e) => return Err(Error::of("prctl PR_CAPBSET_DROP", e)),
         }
     }
     Ok(())
@@ -148,19 +148,19 @@ pub fn limit_bounding_set(keep: u64) -> Result<(), Error> {
 /// Keeps the permitted capabilities through the switch to a non-root
 /// `--user`, which would otherwise clear them.
 pub fn keep_capabilities_across_setuid() -> Result<(), Error> {
-    sys::prctl(PR_SET_KEEPCAPS, 1).map(drop).map_err(|e| Error::sys("prctl", b"PR_SET_KEEPCAPS", e))
+    sys::prctl(PR_SET_KEEPCAPS, 1).map(drop).map_err(|e| Error::of("prctl PR_SET_KEEPCAPS", e))
 }
 
 /// Sets the effective, permitted, inheritable and ambient sets. A
 /// capability nsinit does not have itself cannot be given: the sets are
 /// cut down to nsinit's permitted set.
 pub fn set_capabilities(caps: &Capabilities) -> Result<(), Error> {
-    let [_, have, _] = sys::capget().map_err(|e| Error::sys("capget", b"", e))?;
+    let [_, have, _] = sys::capget().map_err(|e| Error::of("capget", e))?;
     sys::capset([caps.effective & have, caps.permitted & have, caps.inheritable & have])
-        .map_err(|e| Error::sys("capset", b"", e))?;
+        .map_err(|e| Error::of("capset", e))?;
     for cap in (0..64).filter(|cap| caps.ambient & have & 1 << cap != 0) {
         sys::prctl3(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE as usize, cap)
-            .map_err(|e| Error::sys("prctl", b"PR_CAP_AMBIENT_RAISE", e))?;
+            .map_err(|e| Error::of("prctl PR_CAP_AMBIENT_RAISE", e))?;
     }
     Ok(())
 }
@@ -168,7 +168,7 @@ pub fn set_capabilities(caps: &Capabilities) -> Result<(), Error> {
 /// `no_new_privs`: no setuid bit or file capability raises what the
 /// payload may do; it also lets an unprivileged process install a filter.
 pub fn forbid_new_privileges() -> Result<(), Error> {
-    sys::prctl(PR_SET_NO_NEW_PRIVS, 1).map(drop).map_err(|e| Error::sys("prctl", b"PR_SET_NO_NEW_PRIVS", e))
+    sys::prctl(PR_SET_NO_NEW_PRIVS, 1).map(drop).map_err(|e| Error::of("prctl PR_SET_NO_NEW_PRIVS", e))
 }
 
 /// Loads `program` with its flags; where the kernel knows some flag not
@@ -180,7 +180,7 @@ pub fn install_filter(filter: seccomp::Filter) -> Result<(), Error> {
         done => done,
     };
     loaded.map(drop).map_err(|e| {
-        let e2 = Error::sys("seccomp", b"", e);
+        let e2 = Error::of("seccomp", e);
         if e == Errno::EACCES { e2.push(b" (with --allow-new-privs the filter needs CAP_SYS_ADMIN)") } else { e2 }
     })
 }
@@ -195,7 +195,7 @@ pub fn leave_terminal_session(forced: bool) -> Result<(), Error> {
     if !forced && sys::isatty(0) {
         return Ok(());
     }
-    sys::setsid().map(drop).map_err(|e| Error::sys("setsid", b"", e))
+    sys::setsid().map(drop).map_err(|e| Error::of("setsid", e))
 }
 
 /// Most descriptors nsinit keeps open in the container's process until
@@ -223,7 +223,7 @@ fn close_all_but(pass: &[u32]) -> Result<(), Error> {
         let next = pass.iter().copied().filter(|&fd| fd >= first).min();
         let last = next.map_or(u32::MAX, |fd| fd.wrapping_sub(1));
         if next != Some(first) {
-            sys::close_range(first, last, 0).map_err(|e| Error::sys("close_range", b"", e))?;
+            sys::close_range(first, last, 0).map_err(|e| Error::of("close_range", e))?;
         }
         match next {
             Some(fd) if fd < u32::MAX => first = fd + 1,

@@ -25,7 +25,7 @@ use linux_raw_sys::general::{
 /// The socket pair the master goes over: `[nsinit's end, the container's]`.
 #[inline(never)]
 pub fn console_socket() -> Result<[Fd; 2], Error> {
-    sys::socketpair().map_err(|e| Error::sys("socketpair", b"--tty", e))
+    sys::socketpair().map_err(|e| Error::of("socketpair --tty", e))
 }
 
 /// In the container's process, after the root is in place: makes a pty in
@@ -36,22 +36,22 @@ pub fn console_socket() -> Result<[Fd; 2], Error> {
 pub fn open_in_container(socket: Fd, owner: Option<(u32, u32)>) -> Result<(), Error> {
     let ptmx = ZStr::new(c"/dev/pts/ptmx");
     let master = sys::open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC, 0)
-        .map_err(|e| Error::sys("open", ptmx.bytes(), e).push(b" (--tty needs the container's devpts on /dev/pts)"))?;
+        .map_err(|e| Error::sys_z("open", ptmx, e).push(b" (--tty needs the container's devpts on /dev/pts)"))?;
     let pty = sys::unlock_pty(master)
         .and_then(|()| sys::open_pty_peer(master, O_RDWR | O_NOCTTY))
-        .map_err(|e| Error::sys("ioctl", b"TIOCGPTPEER", e))?;
+        .map_err(|e| Error::of("ioctl TIOCGPTPEER", e))?;
     if let Ok(size) = sys::get_window_size(0) {
         let _ = sys::set_window_size(pty, &size);
     }
     if let Some((uid, gid)) = owner {
-        sys::fchown(pty, uid, gid).map_err(|e| Error::sys("fchown", b"the pty", e))?;
+        sys::fchown(pty, uid, gid).map_err(|e| Error::of("fchown the pty", e))?;
     }
-    sys::send_fd(socket, master).map_err(|e| Error::sys("sendmsg", b"the pty's master", e))?;
+    sys::send_fd(socket, master).map_err(|e| Error::of("sendmsg the pty's master", e))?;
     let _ = (sys::close(master), sys::close(socket));
-    sys::setsid().map_err(|e| Error::sys("setsid", b"", e))?;
-    sys::ioctl_int(pty, linux_raw_sys::ioctl::TIOCSCTTY, 0).map_err(|e| Error::sys("ioctl", b"TIOCSCTTY", e))?;
+    sys::setsid().map_err(|e| Error::of("setsid", e))?;
+    sys::ioctl_int(pty, linux_raw_sys::ioctl::TIOCSCTTY, 0).map_err(|e| Error::of("ioctl TIOCSCTTY", e))?;
     for fd in 0..3 {
-        sys::dup3(pty, fd).map_err(|e| Error::sys("dup3", b"the pty", e))?;
+        sys::dup3(pty, fd).map_err(|e| Error::of("dup3 the pty", e))?;
     }
     let _ = sys::close(pty);
     Ok(())
@@ -72,7 +72,7 @@ impl Relay {
     /// Takes the master from `socket` (nsinit's end of `console_socket`),
     /// once the container's process has sent it, and starts relaying.
     pub fn receive(socket: Fd) -> Result<Relay, Error> {
-        let master = sys::recv_fd(socket).map_err(|e| Error::sys("recvmsg", b"the pty's master", e));
+        let master = sys::recv_fd(socket).map_err(|e| Error::of("recvmsg the pty's master", e));
         let _ = sys::close(socket);
         let mut relay = Relay { master: master?, saved: None, input: true, output: true };
         relay.take_terminal();

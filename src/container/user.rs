@@ -339,10 +339,10 @@ fn run_helper(path: &'static CStr, side: &Side, pid: i32, map: &[IdMap], mask: O
         rest = rest.get(word.bytes().len() + 1..).unwrap_or_default();
     }
     let null = sys::open(ZStr::new(c"/dev/null"), O_RDWR | O_CLOEXEC, 0).map(OwnedFd).and_then(above_stdio);
-    let null = null.map_err(|e| Error::sys("open", b"/dev/null", e))?;
-    let [err_r, err_w] = sys::pipe2(O_CLOEXEC).map_err(|e| Error::sys("pipe2", b"", e))?;
+    let null = null.map_err(|e| Error::of("open /dev/null", e))?;
+    let [err_r, err_w] = sys::pipe2(O_CLOEXEC).map_err(|e| Error::of("pipe2", e))?;
     let err_r = OwnedFd(err_r);
-    let err_w = above_stdio(OwnedFd(err_w)).map_err(|e| Error::sys("fcntl", b"F_DUPFD_CLOEXEC", e))?;
+    let err_w = above_stdio(OwnedFd(err_w)).map_err(|e| Error::of("fcntl F_DUPFD_CLOEXEC", e))?;
     let started = spawn_program(program, &argv, &[None], [null.0, null.0, err_w.0], mask);
     drop((null, err_w));
     let helper_pid = started.map_err(|(step, e)| Error::sys(step, path, e))?;
@@ -430,13 +430,13 @@ pub fn switch(c: &Container<'_>, who: Option<(u32, u32)>, memory: &UserMemory) -
         let denied = c.has(CLONE_NEWUSER) && SETGROUPS_DENIED.load(Ordering::Acquire);
         match sys::setgroups(groups) {
             Err(Errno::EPERM) if denied && c.process.groups.is_none() => {}
-            Err(e) if denied => return Err(Error::sys("setgroups", b"", e).push(b" (a user namespace made without root denies setgroups)")),
-            r => r.map_err(|e| Error::sys("setgroups", b"", e))?,
+            Err(e) if denied => return Err(Error::of("setgroups", e).push(b" (a user namespace made without root denies setgroups)")),
+            r => r.map_err(|e| Error::of("setgroups", e))?,
         }
     }
     let Some((uid, gid)) = who else { return Ok(()) };
-    sys::setresgid(gid).map_err(|e| Error::sys("setgid", b"", e).push(b" (is the gid mapped in the user namespace?)"))?;
-    sys::setresuid(uid).map_err(|e| Error::sys("setuid", b"", e).push(b" (is the uid mapped in the user namespace?)"))
+    sys::setresgid(gid).map_err(|e| Error::of("setgid", e).push(b" (is the gid mapped in the user namespace?)"))?;
+    sys::setresuid(uid).map_err(|e| Error::of("setuid", e).push(b" (is the uid mapped in the user namespace?)"))
 }
 
 
