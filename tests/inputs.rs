@@ -177,11 +177,14 @@ fn a_tiny_memory_limit_still_gives_one_line_on_a_pipe() {
             assert!(line.len() > "nsinit: ".len() + 10, "{limit}: {line:?}");
         }
     }
+    // Where the kernel runs out under 4K depends on what it allocates
+    // first: the procfs mount itself (ENOMEM), or the /proc/self/fd lookup
+    // that names the mount point (ENOENT). Either way, the cause is said.
     let line = fails(r.run(&["--memory-max", "4K", IN_PROBE, "exit", "0"]), 125);
-    assert_eq!(
-        line,
-        "nsinit: mount proc: ENOENT (No such file or directory) on /proc \
-         (out of memory: the cgroup's memory limit is too small for the setup)"
+    let said = |errno: &str| format!("nsinit: mount proc: {errno} on /proc (out of memory: the cgroup's memory limit is too small for the setup)");
+    assert!(
+        line == said("ENOMEM (Out of memory)") || line == said("ENOENT (No such file or directory)"),
+        "{line:?}"
     );
 }
 

@@ -232,14 +232,19 @@ fn sysfs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_net: bool) -> R
 
 /// Adds the likely cause to a mount that failed with ENOENT on an opened
 /// mount point: /proc/self/fd cannot name it without the host's /proc, nor
-/// when the container's memory limit leaves procfs no room.
+/// when the container's memory limit leaves procfs no room; or with ENOMEM,
+/// the mount itself finding no room under that limit.
 #[cold]
 fn mount_error(e: Error, errno: Errno) -> Error {
+    const NO_ROOM: &[u8] = b" (out of memory: the cgroup's memory limit is too small for the setup)";
+    if errno == Errno::ENOMEM {
+        return e.push(NO_ROOM);
+    }
     if errno != Errno::ENOENT {
         return e;
     }
     match sys::stat_mode(ZStr::new(c"/proc/self/fd")) {
-        Err(Errno::ENOMEM) => e.push(b" (out of memory: the cgroup's memory limit is too small for the setup)"),
+        Err(Errno::ENOMEM) => e.push(NO_ROOM),
         Err(_) => e.push(b" (nsinit needs /proc mounted where it runs: mount -t proc proc /proc)"),
         Ok(_) => e,
     }
