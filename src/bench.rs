@@ -67,7 +67,7 @@ fn measure(
     while done < n {
         while started < n && running.len() < jobs as usize {
             let t = now_ns();
-            let pid = match spawn(c, env, link, memory, launch) {
+            let pid = match spawn(c, env, link, memory, launch, None) {
                 Ok(pid) => pid,
                 Err(e) => {
                     stop_all(&running);

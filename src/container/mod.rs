@@ -47,10 +47,26 @@ pub fn run(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>]) -
     let link = ParentLink::new()?;
     let image = if cfg!(feature = "init") && c.init.enabled { Some(init::own_image()?) } else { None };
     let (signals, mask) = init::catch_signals()?;
+    let memory = ChildMemory::take()?;
+    // The network namespace takes longest to make (see net.rs): its task
+    // starts before the rest is prepared. Not before the signals are
+    // caught: the task has nsinit's mask, so that a Ctrl-C does not end it.
+    let net = match makes_net_beside(c) && c.joins.is_empty() {
+        true => net::NetTask::start(&mut memory.net_stack, link.write),
+        false => None,
+    };
     // Before the container starts: a shell in it takes the terminal at once.
     let foreground = cfg!(feature = "tty") && crate::jobs::in_foreground();
-    let launch = Launch::new(c, Some(mask), image, foreground)?;
-    let started = ChildMemory::take().and_then(|memory| spawn(c, env, &link, memory, &launch));
+    let launch = match Launch::new(c, Some(mask), image, foreground) {
+        Ok(launch) => launch,
+        Err(e) => {
+            if let Some(net) = net {
+                net.finish();
+            }
+            return Err(e);
+        }
+    };
+    let started = spawn(c, env, &link, memory, &launch, net);
     link.close_read_end();
     #[cfg(feature = "oci")]
     if let Ok(pid) = started {
@@ -258,6 +274,13 @@ impl Launch {
     }
 }
 
+/// Whether a task makes the container's network namespace beside its setup
+/// (see net.rs): without a user namespace only; with one, the network
+/// namespace must be the user namespace's, made by the container's process.
+fn makes_net_beside(c: &Container<'_>) -> bool {
+    c.has(CLONE_NEWNET) && !c.has(CLONE_NEWUSER) && !c.joins(CLONE_NEWUSER)
+}
+
 /// The link that tells a container nsinit died before the container could
 /// ask for the parent-death signal: each container holds the read end, nsinit
 /// the write end, and the read end sees a hang-up once nsinit is gone.
@@ -326,6 +349,7 @@ pub fn spawn(
     link: &ParentLink,
     memory: &mut ChildMemory,
     launch: &Launch,
+    net: Option<net::NetTask>,
 ) -> Result<i32, Error> {
     timings::step("prepare");
     timings::flush();
@@ -337,11 +361,11 @@ pub fn spawn(
         joined.before_tasks(c)?;
     }
     let user_joined = c.joins(CLONE_NEWUSER);
-    // Without a user namespace, the network namespace is made beside the
-    // setup (see net.rs); with one, it must be the user namespace's.
-    let net = match c.has(CLONE_NEWNET) && !c.has(CLONE_NEWUSER) && !user_joined {
-        true => net::NetTask::start(&mut memory.net_stack, link.write),
-        false => None,
+    // Unless `run` started it already, with no namespace to join first.
+    let net = match (net, makes_net_beside(c)) {
+        (Some(net), _) => Some(net),
+        (None, true) => net::NetTask::start(&mut memory.net_stack, link.write),
+        (None, false) => None,
     };
     let (stack, path, user) = memory.parts();
     // A cgroup namespace is made once the process is in its cgroup, so that
