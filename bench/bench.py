@@ -23,6 +23,7 @@ import os
 import platform
 import re
 import resource
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -456,7 +457,7 @@ def hyperfine(ctx, label, cmds, runs=None):
             "--export-json", out]
     order = [(name, 1) for name in cmds] + [(name, 2) for name in reversed(cmds)]
     for name, npass in order:
-        argv += ["-n", f"{name} #{npass}", " ".join(cmds[name])]
+        argv += ["-n", f"{name} #{npass}", shlex.join(cmds[name])]
     log(f"hyperfine {label}: {', '.join(f'{n} #{k}' for n, k in order)}")
     p = run(argv, check=False, stdout=None)
     if p.returncode != 0:
