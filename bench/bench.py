@@ -20,6 +20,7 @@ import ctypes
 import datetime
 import json
 import os
+import pickle
 import platform
 import re
 import resource
@@ -613,6 +614,7 @@ def measure_resources(ctx, ok):
     res = {"size": {}, "rss": {}, "syscalls": {}, "rows": {}, "faults": {}}
     for name, argv in commands(ctx, "a").items():
         res["size"][name] = stripped_size(argv[0], ctx.work)
+    res["size"]["nsinit-same"] = res["size"]["nsinit"]  # the same binary; only cases b and c
     if ctx.core:
         res["size"]["nsinit core"] = stripped_size(ctx.core, ctx.work)
     for case in CASES:
@@ -1355,6 +1357,10 @@ def main():
                 os.rmdir(d)
     r["left"] = diff_state(before, host_state())
     r["elapsed"] = time.monotonic() - started
+    # Kept, so that a report that fails to write can be written again
+    # (bench.py --report) without measuring again.
+    with open(os.path.join(results, "measured.pickle"), "wb") as f:
+        pickle.dump((r, ctx), f)
     write_results(ctx, r)
     print_summary(r["timing"], r["verdicts"])
     log(f"wrote {os.path.join(ctx.out, 'RESULTS.md')} in {r['elapsed'] / 60:.1f} min")
