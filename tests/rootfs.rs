@@ -194,15 +194,25 @@ fn a_mount_on_the_rootfs_root_is_what_later_steps_see() {
         // The defaults (/proc, /dev, /sys) came before it: it covers them.
         assert_eq!(sorted_lines(ok(out)), ["bin"], "--tmpfs {slash}");
     }
-    // A symlink in the image that leads to the root is the root too.
+    // A symlink in the image that leads to the root is the root too: at the
+    // end of the path or on the way, through a chain of links, or made of
+    // a missing directory and `..` (nsinit makes `gone`, then `gone/..`).
     symlink("/", r.host("/up")).unwrap();
     symlink("..", r.host("/etc/up")).unwrap();
-    for link in ["/up", "/etc/up"] {
+    symlink("/up", r.host("/chain")).unwrap();
+    symlink("gone/..", r.host("/back")).unwrap();
+    for link in ["/up", "/etc/up", "/chain", "/up/etc/up/.", "/back"] {
         let out = r.run(&["--bare", "--tmpfs", link, "--ro-bind", bin, "/bin", IN_PROBE, "ls", "/"]);
         assert_eq!(sorted_lines(ok(out)), ["bin"], "--tmpfs {link}");
+        // After a mount that did not land on the root, and before one that
+        // comes after it: each later step sees the mount on the root.
+        let out = r.run(&["--bare", "--tmpfs", "/tmp", "--tmpfs", link, "--ro-bind", bin, "/bin", "--tmpfs", "/made", IN_PROBE, "ls", "/"]);
+        assert_eq!(sorted_lines(ok(out)), ["bin", "made"], "--tmpfs /tmp --tmpfs {link}");
     }
-    fs::remove_file(r.host("/up")).unwrap();
-    fs::remove_file(r.host("/etc/up")).unwrap();
+    for link in ["/up", "/etc/up", "/chain", "/back", "/gone"] {
+        let _ = fs::remove_file(r.host(link));
+        let _ = fs::remove_dir(r.host(link));
+    }
     assert_eq!(tree(&r.root), before, "the image changed");
     // --read-only makes the mount on top read-only.
     let out = r.run(&["--tmpfs", "/", "--ro-bind", bin, "/bin", "--read-only", IN_PROBE, "write", "/f", "x"]);

@@ -29,11 +29,12 @@ use linux_raw_sys::general::{
     MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NOSYMFOLLOW,
     MOUNT_ATTR_RDONLY, MOUNT_ATTR_RELATIME, MOUNT_ATTR_STRICTATIME, MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC,
     MS_NOSUID, MS_NOSYMFOLLOW, MS_RDONLY, MS_REC, MS_RELATIME, MS_REMOUNT, MS_STRICTATIME, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
-    RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, S_IFDIR, S_IFMT, S_IFREG, mount_attr,
+    RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, S_IFDIR, S_IFMT, S_IFREG, mount_attr,
 };
 use crate::error::Error;
 use crate::sys::{self, Errno, Fd, OwnedFd, ZStr};
 use crate::text::ZBuf;
+use core::cell::Cell;
 use core::ffi::CStr;
 
 /// The container's root before `pivot_root`: the mount on top at the
@@ -41,13 +42,22 @@ use core::ffi::CStr;
 pub struct Root<'a> {
     pub path: ZStr<'a>,
     pub fd: OwnedFd,
+    /// Whether a lookup from `fd` may have ended on the root itself through
+    /// a symlink or `..` since the root was last found again: then the
+    /// next mount may have been stacked on the root (see `after_mount`).
+    pub maybe_root: Cell<bool>,
 }
 
 /// How often a lookup of `..` is retried when the kernel cannot tell it
 /// stayed in the root because a mount or rename ran at the same time.
 const DOTDOT_RETRIES: usize = 16;
 
-impl Root<'_> {
+impl<'a> Root<'a> {
+    /// The root at `fd`, named `path` in errors.
+    pub fn new(path: ZStr<'a>, fd: OwnedFd) -> Root<'a> {
+        Root { path, fd, maybe_root: Cell::new(false) }
+    }
+
     /// Finds the root again from the top of its place, so that a mount just
     /// made on it is seen. `..` from the root stays at the root
     /// (`RESOLVE_IN_ROOT`) and then, as every step of a lookup does, crosses
@@ -55,6 +65,7 @@ impl Root<'_> {
     pub fn follow_mounts(&mut self) -> Result<(), Error> {
         let top = top_of(self.fd.0).map_err(|e| Error::sys_z("open", self.path, e).push(b" (the root, after a mount on it)"))?;
         self.fd = top;
+        self.maybe_root.set(false);
         Ok(())
     }
 }
@@ -83,17 +94,22 @@ pub fn is_root(path: &[u8]) -> bool {
     path.split(|&c| c == b'/').all(|part| part.is_empty() || part == b".")
 }
 
-/// After a mount on `dst`: inside a root, find the root again from the top;
-/// without one, a mount on `/` becomes the container's root.
+/// After a mount on `dst`: inside a root, find the root again from the top
+/// when the mount may have landed on it (`dst` is `/`, or a lookup since
+/// followed a symlink or `..`: `in_root`); without one, a mount on `/`
+/// becomes the container's root. A lookup that followed neither from the
+/// root, through at least one name, ends below it: a mount there is seen by
+/// every later lookup from the root, which crosses onto it on the way.
 fn after_mount<'a>(dst: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Error> {
     match root {
-        Some(root) => root.follow_mounts(),
+        Some(root) if is_root(dst.bytes()) || root.maybe_root.get() => root.follow_mounts(),
+        Some(_) => Ok(()),
         None if is_root(dst.bytes()) => {
             let host = sys::open(ZStr::new(c"/"), O_PATH | O_DIRECTORY | O_CLOEXEC, 0)
                 .map(OwnedFd)
                 .map_err(|e| Error::of("open /", e))?;
             let top = top_of(host.0).map_err(|e| Error::of("open /", e).push(b" (the mount on it)"))?;
-            *root = Some(Root { path: ZStr::new(c"/"), fd: top });
+            *root = Some(Root::new(ZStr::new(c"/"), top));
             Ok(())
         }
         None => Ok(()),
@@ -753,9 +769,22 @@ fn relative(path: ZStr<'_>) -> ZStr<'_> {
     path.skip(path.bytes().iter().take_while(|&&c| c == b'/').count())
 }
 
+/// Opens `relative` from the root (`open_in_root`), first following no
+/// symlink at all (`RESOLVE_NO_SYMLINKS`): only a lookup that needs one, or
+/// that holds `..`, can end on the root itself through a name, and then the
+/// root says so (`maybe_root`) for `after_mount`.
 fn in_root(root: &Root<'_>, relative: ZStr<'_>) -> Result<OwnedFd, Errno> {
     let path = if relative.bytes().is_empty() { ZStr::new(c".") } else { relative };
-    open_in_root(root.fd.0, path, O_PATH)
+    if path.bytes().split(|&c| c == b'/').any(|part| part == b"..") {
+        root.maybe_root.set(true);
+    }
+    match sys::openat2(root.fd.0, path, O_CLOEXEC | O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS) {
+        Err(Errno::ELOOP | Errno::EAGAIN) => {
+            root.maybe_root.set(true);
+            open_in_root(root.fd.0, path, O_PATH)
+        }
+        r => r.map(OwnedFd),
+    }
 }
 
 /// Creates `name` in the directory `parent`: a directory or an empty

@@ -81,7 +81,7 @@ pub fn bind_root(path: ZStr<'_>) -> Result<Root<'_>, Error> {
     mounts::set_attributes(&tree, MOUNT_ATTR_NODEV).map_err(|e| Error::sys_z("mount_setattr", path, e).push(b" (nodev)"))?;
     let place = sys::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::sys_z("open", path, e))?;
     sys::move_mount(tree.0, place.0).map_err(|e| Error::sys_z("bind", path, e))?;
-    Ok(Root { path, fd: tree })
+    Ok(Root::new(path, tree))
 }
 
 /// Pivots with the new and the old root on the same directory, then detaches
@@ -318,7 +318,7 @@ pub fn overlay_root<'a>(lowers: ZStr<'a>, upper: Option<ZStr<'_>>, dirs: &Overla
     let fd = sys::openat2(staging.0, ZStr::new(c"root"), O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_MAGICLINKS)
         .map(OwnedFd)
         .map_err(|e| Error::of("open overlay", e).push(b" on ").push(lower_path(0)))?;
-    Ok(Root { path: lowers, fd })
+    Ok(Root::new(lowers, fd))
 }
 
 /// `/proc/self/fd/N/name`.
