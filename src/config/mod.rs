@@ -340,25 +340,18 @@ pub const MAX_PATH_RULES: usize = 32;
 /// Most `--pass-fd` options.
 pub const MAX_PASS_FDS: usize = 16;
 
+/// What runs in the container, and how (OCI `process`).
+///
+/// `repr(C)`, small words first and the payload's words before the
+/// large tables, as `Container`: a start writes few of its pages.
 #[derive(Debug)]
+#[repr(C)]
 pub struct Process<'a> {
-    pub args: Payload<'a>,
-    /// Changes to the environment nsinit was started with, in order.
-    pub env: Vec<EnvOp<'a>, MAX_ENV_OPS>,
-    pub cwd: Option<ZStr<'a>>,
-    /// `--user USER[:GROUP]`, as given (checked): who the payload runs as,
-    /// inside. (Kept as text, read with `parse_user` where needed, so that
-    /// `None` is all zero bytes: see `Payload`.)
-    pub user: Option<ZStr<'a>>,
-    /// `--groups`: its supplementary groups.
-    pub groups: Option<Vec<u32, MAX_GROUPS>>,
     /// `None` leaves the capabilities as nsinit has them.
     pub capabilities: Option<Capabilities>,
     /// `PR_SET_NO_NEW_PRIVS`: no setuid bit or file capability can raise
     /// the payload's privileges.
     pub no_new_privileges: bool,
-    /// Descriptors beyond 0, 1 and 2 that the payload inherits (`--pass-fd`).
-    pub pass_fds: Vec<u32, MAX_PASS_FDS>,
     /// `--new-session`: `setsid` whether or not standard input is a
     /// terminal (bubblewrap's word; otherwise only when it is not one).
     pub new_session: bool,
@@ -368,19 +361,31 @@ pub struct Process<'a> {
     /// `--umask` (OCI `process.user.umask`): set just before the exec;
     /// `None` keeps nsinit's own.
     pub umask: Option<u32>,
-    /// `--scheduler`, `--nice` (OCI `process.scheduler`).
-    pub scheduler: Option<Scheduler>,
+    pub cwd: Option<ZStr<'a>>,
+    /// `--user USER[:GROUP]`, as given (checked): who the payload runs as,
+    /// inside. (Kept as text, read with `parse_user` where needed, so that
+    /// `None` is all zero bytes: see `Payload`.)
+    pub user: Option<ZStr<'a>>,
     /// `--io-priority` (OCI `process.ioPriority`).
     pub io_priority: Option<IoPriority>,
-    /// `--cpu-affinity` (OCI `process.execCPUAffinity`). (Not an
-    /// `Option`: its `None` would not be zero bytes.)
-    pub cpu_affinity: CpuAffinity,
     /// `--apparmor` (OCI `process.apparmorProfile`): the AppArmor profile
     /// the payload is confined to from its exec.
     pub apparmor_profile: Option<ZStr<'a>>,
     /// `--selinux-label` (OCI `process.selinuxLabel`): the SELinux label
     /// the payload runs with from its exec.
     pub selinux_label: Option<ZStr<'a>>,
+    /// `--scheduler`, `--nice` (OCI `process.scheduler`).
+    pub scheduler: Option<Scheduler>,
+    pub args: Payload<'a>,
+    /// Changes to the environment nsinit was started with, in order.
+    pub env: Vec<EnvOp<'a>, MAX_ENV_OPS>,
+    /// `--groups`: its supplementary groups.
+    pub groups: Option<Vec<u32, MAX_GROUPS>>,
+    /// Descriptors beyond 0, 1 and 2 that the payload inherits (`--pass-fd`).
+    pub pass_fds: Vec<u32, MAX_PASS_FDS>,
+    /// `--cpu-affinity` (OCI `process.execCPUAffinity`). (Not an
+    /// `Option`: its `None` would not be zero bytes.)
+    pub cpu_affinity: CpuAffinity,
 }
 
 /// `--init`: nsinit stays the container's PID 1 and runs the payload as its
@@ -724,8 +729,8 @@ pub struct Identity<'a> {
 ///
 /// `repr(C)`, in this order: it lives in one static (28 KiB), and a start
 /// touches only the pages it writes. The words every start sets come first,
-/// then the process, the mounts and the path lists a default container
-/// fills; the rarely used tables (resources, hooks, identity, joins,
+/// then the path lists and the mounts a default container fills (their
+/// first entries), then the process (its small words and arguments first); the rarely used tables (resources, hooks, identity, joins,
 /// sysctls, devices) last, where `clear` leaves them unwritten while empty.
 #[derive(Debug)]
 #[repr(C)]
@@ -790,12 +795,12 @@ pub struct Container<'a> {
     pub personality: Option<u32>,
     /// `--time-offset` (OCI `linux.timeOffsets`): needs a new time namespace.
     pub time_offsets: Option<TimeOffsets>,
-    pub process: Process<'a>,
-    pub mounts: Vec<Mount<'a>, MAX_MOUNTS>,
     /// Covered with an empty read-only file or directory, where they exist.
     pub masked_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
     /// Bound read-only onto themselves, where they exist.
     pub readonly_paths: Vec<ZStr<'a>, MAX_PATH_RULES>,
+    pub mounts: Vec<Mount<'a>, MAX_MOUNTS>,
+    pub process: Process<'a>,
     pub rlimits: Vec<Rlimit, MAX_RLIMITS>,
     /// The user namespace's maps; empty, the caller is mapped to 0.
     pub uid_maps: Vec<IdMap, MAX_ID_MAPS>,
@@ -924,7 +929,7 @@ impl<'a> Container<'a> {
             Payload::Words(words) => words.clear(),
             args => *args = Payload::Words(Vec::new()),
         }
-        self.process.env.clear();
+        empty(&mut self.process.env);
         self.process.cwd = None;
         self.init = Init::default();
         self.stop_timeout = None;
@@ -934,12 +939,14 @@ impl<'a> Container<'a> {
         if cfg!(feature = "cgroups") && self.resources.any() {
             self.resources = Resources::default();
         }
-        self.rlimits.clear();
+        empty(&mut self.rlimits);
         self.oom_score_adj = None;
         self.process.user = None;
-        self.process.groups = None;
-        self.uid_maps.clear();
-        self.gid_maps.clear();
+        if self.process.groups.is_some() {
+            self.process.groups = None;
+        }
+        empty(&mut self.uid_maps);
+        empty(&mut self.gid_maps);
         self.userns_auto = false;
         self.user_ns_refused = false;
         self.overlay = None;
@@ -948,7 +955,7 @@ impl<'a> Container<'a> {
         self.rootfs_propagation = 0;
         self.process.capabilities = None;
         self.process.no_new_privileges = false;
-        self.process.pass_fds.clear();
+        empty(&mut self.process.pass_fds);
         self.process.new_session = false;
         self.die_with_parent = false;
         self.process.terminal = false;
