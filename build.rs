@@ -15,12 +15,19 @@ fn main() {
     println!("cargo::rerun-if-changed=linker/nsinit.ld");
     println!("cargo::rerun-if-changed=linker/hot.ld");
     println!("cargo::rerun-if-changed=linker/warm.ld");
-    // Where the script's INCLUDEs (hot.ld, warm.ld) are found.
+    println!("cargo::rerun-if-changed=linker/hot-rodata.ld");
+    println!("cargo::rerun-if-changed=linker/warm-rodata.ld");
+    // Where the script's INCLUDEs (hot.ld, warm.ld, their -rodata.ld) are found.
     println!("cargo::rustc-link-arg-bins=-Wl,-L,{}", concat!(env!("CARGO_MANIFEST_DIR"), "/linker"));
     for arg in ["-nostartfiles", "-nostdlib", "-static", "-no-pie", "-Wl,--gc-sections", "-Wl,--build-id=none"] {
         println!("cargo::rustc-link-arg-bins={arg}");
     }
     println!("cargo::rustc-link-arg-bins=-Wl,-T,{script}");
+    // linker/order.py reads which input section went where.
+    println!("cargo::rerun-if-env-changed=NSINIT_LINK_MAP");
+    if let Some(map) = std::env::var("NSINIT_LINK_MAP").ok().filter(|m| !m.is_empty()) {
+        println!("cargo::rustc-link-arg-bins=-Wl,-Map={map}");
+    }
 }
 
 /// Writes src/help.txt as `OUT_DIR/help.lz`, packed (4.3 of its 8.5 KB;

@@ -1,24 +1,33 @@
 #!/usr/bin/env python3
 """Writes linker/hot.ld and linker/warm.ld: the functions a container start
-runs, in the order it first runs them, for linker/nsinit.ld to place
-together (see there why).
+runs, in the order it first runs them, and linker/hot-rodata.ld and
+linker/warm-rodata.ld, the constants it reads, for linker/nsinit.ld to
+place together (see there why).
 
     linker/order.py            (as root, after `make build`)
 
-Builds nsinit with its symbols into target/sym, a rootfs holding the
-bench's static /noop payload, then runs, under ptrace, the bench's
+Builds nsinit (the release build, with the linker's map), a rootfs
+holding the bench's static /noop payload, then runs, under ptrace, the bench's
 command-line cases (a) `--bare --unshare uts,pid,ipc,mnt --proc /proc`,
 (b) `--share net` and (c) the plain default, and `nsinit run` on
 `nsinit spec`'s bundle of the same rootfs. Every function gets an int3 on
-its first byte, removed on its first hit, in every process nsinit makes.
-hot.ld lists the command-line cases' functions, warm.ld those only the
-bundle runs. Symbols are written as patterns without their hashes (rustc
-changes them with the compiler and the build's features), `$` as `?`.
+its first byte, removed on its first hit, in every process nsinit makes,
+and so does every instruction that names a constant's address (objdump's
+reading of the code): the constants of the instructions that ran, and
+those that tables among them point to, are the ones a start reads. The
+linker's map (NSINIT_LINK_MAP, see build.rs) says where each function
+is and which input section holds each constant. hot.ld and hot-rodata.ld list the command-line cases', warm.ld
+and warm-rodata.ld what only the bundle adds. Symbols are written as
+patterns without their hashes (rustc changes them with the compiler and
+the build's features), `$` as `?`; rustc's unnamed constants
+(`.rodata..Lanon.HASH.N`) by their number N, which changes with the code:
+rerun this after changing what a start runs.
 """
-import ctypes, json, os, re, shutil, signal, subprocess, sys, tempfile
+import bisect, ctypes, json, os, re, shutil, signal, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SYM = os.path.join(ROOT, "target/sym/release/nsinit")
+SYM = os.path.join(ROOT, "target/release/nsinit")
+MAP = os.path.join(ROOT, "target/release/nsinit.map")
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.ptrace.restype = ctypes.c_long
@@ -35,14 +44,16 @@ class Regs(ctypes.Structure):
         "fs_base gs_base ds es fs gs").split()]
 
 
-def functions(binary):
-    """Address -> symbol of every function in `binary`."""
-    out = subprocess.run(["nm", "--defined-only", binary], check=True, capture_output=True, text=True).stdout
+def functions(map_path):
+    """Address -> symbol of every function, from the linker's map: the
+    release build itself is traced, stripped, so that the constants'
+    numbers (which change with the build's symbol names) are its own."""
     funcs = {}
-    for line in out.splitlines():
-        addr, kind, name = line.split(None, 2)
-        if kind in "tT":
-            funcs.setdefault(int(addr, 16), name)
+    with open(map_path) as f:
+        for line in f:
+            m = re.match(r"\s*([0-9a-f]+)\s+[0-9a-f]+\s+[0-9a-f]+\s+\d+\s+\S*:\(\.text\.([^)]*)\)", line)
+            if m:
+                funcs.setdefault(int(m.group(1), 16), m.group(2))
     return funcs
 
 
@@ -58,9 +69,55 @@ def set_byte(pid, addr, byte):
     return word & 0xFF
 
 
-def trace(argv, cwd):
-    """The functions of nsinit that `argv` runs, in the order first run."""
-    funcs = functions(SYM)
+def rodata_sections(map_path):
+    """[(address, size, input section name)] of every constant, from the
+    linker's map (lld's: VMA LMA size align, then `file:(section)`)."""
+    out = []
+    with open(map_path) as f:
+        for line in f:
+            m = re.match(r"\s*([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+\s+\S*:\((\.rodata[^)]*)\)", line)
+            if m and int(m.group(2), 16):
+                out.append((int(m.group(1), 16), int(m.group(2), 16), m.group(3)))
+    return sorted(out)
+
+
+def code_ranges(map_path):
+    """[(start, end)] of every function's code, from the linker's map: the
+    constants placed among code (warm-rodata.ld) are not read as code."""
+    out = []
+    with open(map_path) as f:
+        for line in f:
+            m = re.match(r"\s*([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+\s+\S*:\(\.text[^)]*\)", line)
+            if m:
+                out.append((int(m.group(1), 16), int(m.group(1), 16) + int(m.group(2), 16)))
+    return sorted(out)
+
+
+def constant_refs(binary, lo, hi, code):
+    """Instruction address (in `code`'s ranges) -> the addresses in
+    [lo, hi) it names: an immediate or absolute operand, or objdump's
+    `# address` of a rip-relative one."""
+    starts = [a for a, _ in code]
+    out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", binary], check=True, capture_output=True, text=True).stdout
+    refs = {}
+    for line in out.splitlines():
+        m = re.match(r"\s+([0-9a-f]+):\t(.*)$", line)
+        if not m:
+            continue
+        operands, _, note = m.group(2).partition("#")
+        named = [int(x, 16) for x in re.findall(r"0x([0-9a-f]+)", operands)] + [int(x, 16) for x in re.findall(r"^\s*([0-9a-f]+)", note)]
+        named = [a for a in named if lo <= a < hi]
+        addr = int(m.group(1), 16)
+        i = bisect.bisect_right(starts, addr) - 1
+        if named and i >= 0 and addr < code[i][1]:
+            refs[addr] = named
+    return refs
+
+
+def trace(argv, cwd, refs):
+    """The functions of nsinit that `argv` runs, in the order first run,
+    and the constants' addresses its instructions named (`refs`)."""
+    funcs = functions(MAP)
     pid = os.fork()
     if pid == 0:
         os.chdir(cwd)
@@ -68,8 +125,8 @@ def trace(argv, cwd):
         os.execv(argv[0], argv)
     os.waitpid(pid, 0)
     libc.ptrace(SETOPTIONS, pid, None, ctypes.c_void_p(OPTIONS))
-    original = {addr: set_byte(pid, addr, 0xCC) for addr in funcs}
-    order, seen, live, execed = [], set(), {pid}, set()
+    original = {addr: set_byte(pid, addr, 0xCC) for addr in set(funcs) | set(refs)}
+    order, seen, live, execed, read = [], set(), {pid}, set(), []
     libc.ptrace(CONT, pid, None, None)
     while live:
         p, status = os.waitpid(-1, 0x4000_0000)  # __WALL
@@ -92,21 +149,77 @@ def trace(argv, cwd):
             set_byte(p, addr, original[addr])
             regs.rip = addr
             libc.ptrace(SETREGS, p, None, ctypes.byref(regs))
-            if funcs[addr] not in seen:
+            if addr in funcs and funcs[addr] not in seen:
                 seen.add(funcs[addr])
                 order.append(funcs[addr])
+            read += refs.get(addr, [])
         elif event == 0 and sig != signal.SIGSTOP:
             deliver = sig
         libc.ptrace(CONT, p, None, ctypes.c_void_p(deliver))
+    return order, read
+
+
+def constants_read(addresses, sections, image):
+    """The input sections holding `addresses`, in the order first named,
+    and those that the 8-byte words of any of them point into (tables of
+    strings), until no more come."""
+    starts = [a for a, _, _ in sections]
+
+    def holder(addr):
+        i = bisect.bisect_right(starts, addr) - 1
+        return i if i >= 0 and addr < sections[i][0] + sections[i][1] else None
+
+    order, seen = [], set()
+    todo = list(addresses)
+    while todo:
+        i = holder(todo.pop(0))
+        if i is None or i in seen:
+            continue
+        seen.add(i)
+        order.append(sections[i][2])
+        addr, size, _ = sections[i]
+        data = image(addr, size)
+        for k in range(-addr % 8, size - 7, 8):
+            todo.append(int.from_bytes(data[k:k + 8], "little"))
     return order
 
 
-def pattern(symbol):
+def elf_reader(binary):
+    """Reads `size` bytes at virtual address `addr` of `binary`'s loaded
+    segments."""
+    out = subprocess.run(["readelf", "-lW", binary], check=True, capture_output=True, text=True).stdout
+    loads = [(int(m[1], 16), int(m[0], 16), int(m[2], 16)) for m in
+             re.findall(r"LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)", out)]
+    with open(binary, "rb") as f:
+        raw = f.read()
+
+    def image(addr, size):
+        for vaddr, offset, filesz in loads:
+            if vaddr <= addr and addr + size <= vaddr + filesz:
+                return raw[offset + addr - vaddr:offset + addr - vaddr + size]
+        return b""
+    return image
+
+
+def pattern(symbol, kind=".text."):
     """A linker-script pattern for `symbol`'s section, without the hashes
     that change with the compiler and the features."""
     s = re.sub(r"17h[0-9a-f]{16}E$", "17h*", symbol)
     s = re.sub(r"Cs[0-9A-Za-z]+_", "Cs*_", s)
-    return ".text." + s.replace("$", "?")
+    return kind + s.replace("$", "?")
+
+
+def constant_pattern(section):
+    """A linker-script pattern for the constants' input section `section`:
+    an unnamed one by its number, a named one (a static, a function's jump
+    table) as `pattern` writes names; None for the merged ones (strings,
+    vector constants), which nsinit.ld places itself."""
+    m = re.match(r"\.rodata\.\.Lanon\.[0-9a-f]+\.(\d+)$", section)
+    if m:
+        return f".rodata..Lanon.*.{m.group(1)}"
+    if section.startswith(".rodata._ZN"):
+        return pattern(section[len(".rodata."):], ".rodata.")
+    return None
 
 
 def write(path, what, symbols):
@@ -114,8 +227,8 @@ def write(path, what, symbols):
         f.write(f"/* {what}\n * Written by linker/order.py; rewrite it when the start path changes. */\n")
         seen = set()
         for s in symbols:
-            p = pattern(s)
-            if p not in seen:
+            p = pattern(s) if not s.startswith(".rodata") else constant_pattern(s)
+            if p and p not in seen:
                 seen.add(p)
                 f.write(f"*({p})\n")
 
@@ -123,9 +236,8 @@ def write(path, what, symbols):
 def main():
     if os.geteuid() != 0:
         raise SystemExit("order.py: run as root (it starts containers)")
-    env = dict(os.environ, CARGO_PROFILE_RELEASE_STRIP="false")
-    subprocess.run(["cargo", "build", "--release", "--bin", "nsinit", "--target-dir", "target/sym"],
-                   cwd=ROOT, env=env, check=True)
+    env = dict(os.environ, NSINIT_LINK_MAP=MAP)
+    subprocess.run(["cargo", "build", "--release", "--bin", "nsinit"], cwd=ROOT, env=env, check=True)
     work = tempfile.mkdtemp(prefix="nsinit-order.")
     try:
         rootfs = os.path.join(work, "rootfs")
@@ -138,9 +250,15 @@ def main():
             ["--rootfs", rootfs, "--share", "net", "/noop"],
             ["--rootfs", rootfs, "/noop"],
         ]
-        hot = []
+        sections = rodata_sections(MAP)
+        lo, hi = min(a for a, _, _ in sections), max(a + n for a, n, _ in sections)
+        refs = constant_refs(SYM, lo, hi, code_ranges(MAP))
+        image = elf_reader(SYM)
+        hot, hot_read = [], []
         for case in cases:
-            hot += [f for f in trace([SYM] + case, work) if f not in hot]
+            funcs, read = trace([SYM] + case, work, refs)
+            hot += [f for f in funcs if f not in hot]
+            hot_read += read
         subprocess.run([SYM, "spec"], cwd=work, check=True)
         spec = os.path.join(work, "config.json")
         with open(spec) as f:
@@ -150,12 +268,21 @@ def main():
         config["linux"]["cgroupsPath"] = "/nsinit-order"
         with open(spec, "w") as f:
             json.dump(config, f)
-        warm = [f for f in trace([SYM, "run", "nsinit-order"], work) if f not in hot]
+        funcs, read = trace([SYM, "run", "nsinit-order"], work, refs)
+        warm = [f for f in funcs if f not in hot]
+        hot_constants = constants_read(hot_read, sections, image)
+        warm_constants = [c for c in constants_read(read, sections, image) if c not in hot_constants]
     finally:
         shutil.rmtree(work)
     write(os.path.join(ROOT, "linker/hot.ld"), "What nsinit's command-line starts run, in the order they first run it.", hot)
     write(os.path.join(ROOT, "linker/warm.ld"), "What `nsinit run` on `nsinit spec`'s bundle runs beyond hot.ld.", warm)
-    print(f"order.py: {len(hot)} functions in linker/hot.ld, {len(warm)} in linker/warm.ld")
+    write(os.path.join(ROOT, "linker/hot-rodata.ld"), "The constants nsinit's command-line starts read, in the order first named.", hot_constants)
+    write(os.path.join(ROOT, "linker/warm-rodata.ld"), "The constants `nsinit run` on `nsinit spec`'s bundle reads beyond hot-rodata.ld.", warm_constants)
+    size = {name: n for _, n, name in sections}
+    print(f"order.py: {len(hot)} functions in linker/hot.ld, {len(warm)} in linker/warm.ld; "
+          f"{len(hot_constants)} constants ({sum(size[c] for c in hot_constants)} bytes) in linker/hot-rodata.ld, "
+          f"{len(warm_constants)} ({sum(size[c] for c in warm_constants)} bytes) in linker/warm-rodata.ld, "
+          f"of {len(sections)} ({sum(size.values())} bytes)")
 
 
 main()
