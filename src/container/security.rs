@@ -90,7 +90,7 @@ const AFTER_EARLY_FILTER: [&[u8]; 15] = [
 /// Refuses a profile that would stop the container before its payload
 /// runs, rather than let it fail later with less to say: the payload's
 /// `execve` (and with `init`, nsinit's own `execveat` as PID 1) must be
-/// allowed, exit 126; with `init`, what the PID 1 needs (`INIT_NEEDS`, and
+/// allowed (or notified: the seccomp agent may let it run), exit 126; with `init`, what the PID 1 needs (`INIT_NEEDS`, and
 /// `clone3` allowed or failing with ENOSYS, for the fall-back to clone);
 /// without `nnp`, no call of `AFTER_EARLY_FILTER` may kill; exit 125.
 pub fn check_profile(path: &[u8], profile: &Profile, init: bool, nnp: bool) -> Result<(), Error> {
@@ -100,8 +100,8 @@ pub fn check_profile(path: &[u8], profile: &Profile, init: bool, nnp: bool) -> R
         Err(e.push(why).with_code(code))
     };
     let execs: &[&[u8]] = if init { &[b"execveat", b"execve"] } else { &[b"execve"] };
-    // A call logged runs.
-    let allowed = |name| matches!(action(name), Some(Action::Allow | Action::Log));
+    // A call logged runs; one notified, the agent may let run.
+    let allowed = |name| matches!(action(name), Some(Action::Allow | Action::Log | Action::Notify));
     for &name in execs {
         if !allowed(name) {
             return refused(name, b", so the payload can never start", EXIT_CANNOT_EXEC);
