@@ -825,6 +825,16 @@ fn a_seccomp_listener_that_cannot_be_connected_stops_the_start() {
         fails(nsinit_run(&r, "a"), 125),
         format!("nsinit: seccomp listener {sock}: connect: ECONNREFUSED (Connection refused)")
     );
+    // An agent gone once connected (a prestart hook gives it the time):
+    // the container is killed before its payload runs.
+    fs::remove_file(&socket).unwrap();
+    let listener = UnixListener::bind(&socket).unwrap();
+    let agent = std::thread::spawn(move || drop(listener.accept().expect("accept nsinit's connection")));
+    let hook = "; d['hooks'] = {'prestart': [{'path': '/bin/sleep', 'args': ['sleep', '1']}]}";
+    let r = spec_bundle("agent-gone", false, &(notify_calls(sock, "['getppid']", "['/bin/probe', 'ppid']") + hook));
+    let out = nsinit_run(&r, "a");
+    agent.join().unwrap();
+    assert_eq!(fails(out, 125), format!("nsinit: seccomp listener {sock}: sendmsg: EPIPE (Broken pipe)"));
     let _ = fs::remove_dir_all(&dir);
 }
 
