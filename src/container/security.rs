@@ -90,8 +90,9 @@ const AFTER_EARLY_FILTER: [&[u8]; 15] = [
 /// Refuses a profile that would stop the container before its payload
 /// runs, rather than let it fail later with less to say: the payload's
 /// `execve` (and with `init`, nsinit's own `execveat` as PID 1) must be
-/// allowed (or notified: the seccomp agent may let it run), exit 126; with `init`, what the PID 1 needs (`INIT_NEEDS`, and
-/// `clone3` allowed or failing with ENOSYS, for the fall-back to clone);
+/// allowed (or notified: the seccomp agent may let it run), exit 126;
+/// with `init`, what the PID 1 needs (`INIT_NEEDS`, and `clone3` allowed
+/// or failing with ENOSYS, for the fall-back to clone);
 /// without `nnp`, no call of `AFTER_EARLY_FILTER` may kill; exit 125.
 pub fn check_profile(path: &[u8], profile: &Profile, init: bool, nnp: bool) -> Result<(), Error> {
     let action = |name: &[u8]| seccomp::syscall_number(name).map(|nr| profile.action_for(nr));
