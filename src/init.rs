@@ -284,7 +284,7 @@ fn start_payload(
         let err = exec(argv, env, path);
         err.print(2);
         sys::exit_group(err.code)
-    })
+    }, None)
     .map_err(|e| Error::of("clone3 payload", e))
 }
 

@@ -14,8 +14,11 @@ use harness::*;
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::os::unix::io::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::process::Command;
+use syscalls::{Sysno, syscall};
 
 /// A tool the differential tests need, or a failure saying what to install.
 fn require(tool: &str, package: &str) {
@@ -321,7 +324,15 @@ fn bad_configs_name_the_file_the_field_and_what_is_wrong() {
         ("d['linux']['memoryPolicy'] = {'mode': 'MPOL_BIND'}", "linux.memoryPolicy: not supported"),
         ("d['linux']['netDevices'] = {'eth0': {}}", "linux.netDevices: not supported"),
         ("d['linux']['sysctl'] = {'kernel.core_pattern': '1'}", "linux.sysctl.kernel.core_pattern: not a namespaced sysctl (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*, kernel.hostname, kernel.domainname) 'kernel.core_pattern'"),
-        ("d['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '/run/x'}", "linux.seccomp.listenerPath: not supported"),
+        (
+            "d['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['mkdir'], 'action': 'SCMP_ACT_NOTIFY'}]}",
+            "linux.seccomp: not supported (it needs listenerPath) 'SCMP_ACT_NOTIFY'",
+        ),
+        ("d['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_NOTIFY'}", "linux.seccomp: not supported (it needs listenerPath) 'SCMP_ACT_NOTIFY'"),
+        (
+            "d['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_NOTIFY', 'listenerPath': '/run/x'}",
+            "linux.seccomp: SCMP_ACT_NOTIFY cannot be the default action (nsinit hands the listener on with sendmsg)",
+        ),
         ("d['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_DENY'}", "linux.seccomp: unknown seccomp action 'SCMP_ACT_DENY'"),
         ("d['linux']['namespaces'][1]['path'] = 'run/netns/x'", "linux.namespaces[1].path: expected an absolute path 'run/netns/x'"),
         ("d['linux']['resources'] = {'devices': [{'allow': False, 'access': 'rwx'}]}", "linux.resources.devices[0].access: expected r, w and m, each at most once 'rwx'"),
@@ -332,7 +343,6 @@ fn bad_configs_name_the_file_the_field_and_what_is_wrong() {
         ("d['process']['scheduler'] = {'policy': 'SCHED_NOPE'}", "process.scheduler.policy: unknown scheduling policy 'SCHED_NOPE'"),
         ("d['process']['ioPriority'] = {'class': 'IOPRIO_CLASS_BE', 'priority': 9}", "process.ioPriority.priority: expected 0 to 7"),
         ("d['process']['execCPUAffinity'] = {'final': 'x'}", "process.execCPUAffinity.final: expected CPUs below 1024 such as 0-3,7 'x'"),
-        ("d['linux']['mountLabel'] = 'system_u:object_r:container_file_t:s0'", "linux.mountLabel: not supported"),
         // A bind with nosuid is honoured since the general mount; idmap is not.
         (
             "d['mounts'].append({'destination': '/sys2', 'type': 'none', 'source': '/sys', 'options': ['rbind', 'idmap']})",
@@ -680,4 +690,162 @@ fn podmans_default_profile_decides_every_call_as_crun() {
         ("x", "?"),
     ];
     calls_decided_as_crun("podman-seccomp", &engine_profile("podman-seccomp-default.json", PODMAN), calls, &want);
+}
+
+/// `SECCOMP_IOCTL_NOTIF_RECV` and `_SEND` (`_IOWR('!', 0 and 1, ...)`).
+const SECCOMP_IOCTL_NOTIF_RECV: usize = 0xc050_2100;
+const SECCOMP_IOCTL_NOTIF_SEND: usize = 0xc018_2101;
+
+/// A seccomp agent, as runtime-spec's `listenerPath` describes one: binds
+/// `path`, takes the container process state and the listener from one
+/// message of the one connection, then answers a notified call for each of
+/// `answers` (`(value, errno)`, in turn). Returns the state and each
+/// notified call as `(number, PID)`.
+fn seccomp_agent(path: &Path, answers: Vec<(i64, i32)>) -> std::thread::JoinHandle<(serde_json::Value, Vec<(i32, u32)>)> {
+    let listener = UnixListener::bind(path).expect("bind the agent's socket");
+    std::thread::spawn(move || {
+        let (conn, _) = listener.accept().expect("accept nsinit's connection");
+        let (state, fd) = receive_state(&conn);
+        let calls = answers.iter().map(|&(value, errno)| answer(fd, value, errno)).collect();
+        // SAFETY: no memory is passed.
+        let _ = unsafe { syscall!(Sysno::close, fd) };
+        (state, calls)
+    })
+}
+
+/// One `recvmsg`: the state as JSON, and the descriptor that came with it.
+fn receive_state(conn: &UnixStream) -> (serde_json::Value, i32) {
+    #[repr(C, align(8))]
+    struct Control([u8; 64]);
+    let mut data = vec![0u8; 1 << 16];
+    let mut control = Control([0; 64]);
+    let mut iov = linux_raw_sys::general::iovec { iov_base: data.as_mut_ptr().cast(), iov_len: data.len() as _ };
+    let mut msg = linux_raw_sys::net::msghdr {
+        msg_name: std::ptr::null_mut(),
+        msg_namelen: 0,
+        msg_iov: (&mut iov as *mut linux_raw_sys::general::iovec).cast(),
+        msg_iovlen: 1,
+        msg_control: control.0.as_mut_ptr().cast(),
+        msg_controllen: control.0.len() as _,
+        msg_flags: 0,
+    };
+    // SAFETY: `msg` points at `iov`, `data` and `control`, which outlive the call.
+    let n = unsafe { syscall!(Sysno::recvmsg, conn.as_raw_fd(), &mut msg as *mut linux_raw_sys::net::msghdr, 0) }.expect("recvmsg the state");
+    let int = |at: usize| i32::from_ne_bytes(control.0[at..at + 4].try_into().unwrap());
+    // struct cmsghdr: len (8 bytes), level, type, then the descriptor; SOL_SOCKET and SCM_RIGHTS are 1.
+    assert!(msg.msg_controllen >= 20 && int(8) == 1 && int(12) == 1, "no descriptor came with the state");
+    let text = String::from_utf8(data[..n].to_vec()).expect("UTF-8");
+    (serde_json::from_str(&text).unwrap_or_else(|e| panic!("the state is one JSON document: {e}: {text}")), int(16))
+}
+
+/// Waits (20 s at most) for a notified call on the listener `fd` and
+/// answers it: `errno` 0 returns `value`, a negative one lets the call run
+/// (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`), another fails it with `errno`.
+fn answer(fd: i32, value: i64, errno: i32) -> (i32, u32) {
+    let mut p = linux_raw_sys::general::pollfd { fd, events: 1, revents: 0 };
+    // SAFETY: one pollfd, ours.
+    let ready = unsafe { syscall!(Sysno::poll, &mut p as *mut linux_raw_sys::general::pollfd, 1, 20_000) }.expect("poll the listener");
+    assert!(ready == 1 && p.revents & 1 != 0, "no notified call in 20 s (revents {:#x})", p.revents);
+    // SAFETY: all zeros is a valid seccomp_notif (plain integers).
+    let mut call: linux_raw_sys::ptrace::seccomp_notif = unsafe { std::mem::zeroed() };
+    // SAFETY: the kernel fills `call`, of the size the request names.
+    unsafe { syscall!(Sysno::ioctl, fd, SECCOMP_IOCTL_NOTIF_RECV, &mut call as *mut linux_raw_sys::ptrace::seccomp_notif) }.expect("SECCOMP_IOCTL_NOTIF_RECV");
+    let reply = match errno {
+        ..0 => linux_raw_sys::ptrace::seccomp_notif_resp { id: call.id, val: 0, error: 0, flags: 1 },
+        _ => linux_raw_sys::ptrace::seccomp_notif_resp { id: call.id, val: value, error: -errno, flags: 0 },
+    };
+    // SAFETY: the kernel reads `reply`, of the size the request names.
+    unsafe { syscall!(Sysno::ioctl, fd, SECCOMP_IOCTL_NOTIF_SEND, &reply as *const linux_raw_sys::ptrace::seccomp_notif_resp) }.expect("SECCOMP_IOCTL_NOTIF_SEND");
+    (call.data.nr, call.pid)
+}
+
+/// runc spec's bundle with the calls `names` notified to the agent at `socket`.
+fn notify_calls(socket: &str, names: &str, args: &str) -> String {
+    format!(
+        "d['linux']['seccomp'] = {{'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '{socket}', 'listenerMetadata': 'agent-meta', \
+         'syscalls': [{{'names': {names}, 'action': 'SCMP_ACT_NOTIFY'}}]}}; d['process']['args'] = {args}"
+    )
+}
+
+/// getppid, execve.
+const GETPPID: i32 = 110;
+const EXECVE: i32 = 59;
+
+#[test]
+fn a_seccomp_listener_gets_the_state_and_answers_the_notified_calls() {
+    let dir = tempdir("agent");
+    let socket = dir.join("agent.sock");
+    let sock = socket.to_str().unwrap();
+    // getppid answered with a value, then with an errno; the probe says
+    // what it got. Then execve notified too, let run by the agent: the
+    // listener reached it before the exec, which nsinit waits for. With
+    // noNewPrivileges false the filter goes in before the user and
+    // capabilities are set; in a user namespace nsinit attends the setup.
+    let cases = [
+        ("", "['getppid']", "['/bin/probe', 'ppid']", vec![(4242, 0)], "4242\n", vec![GETPPID]),
+        ("", "['getppid']", "['/bin/probe', 'call', 'getppid']", vec![(0, 30)], "getppid EROFS\n", vec![GETPPID]),
+        ("d['process']['noNewPrivileges'] = False", "['execve', 'getppid']", "['/bin/probe', 'ppid']", vec![(0, -1), (7, 0)], "7\n", vec![EXECVE, GETPPID]),
+        ("rootless", "['execve', 'getppid']", "['/bin/probe', 'ppid']", vec![(0, -1), (8, 0)], "8\n", vec![EXECVE, GETPPID]),
+    ];
+    for (i, (change, names, args, answers, want, numbers)) in cases.into_iter().enumerate() {
+        let rootless = change == "rootless";
+        let change = format!("{}{}", if rootless { "" } else { change }, if rootless || change.is_empty() { "" } else { "; " });
+        let r = spec_bundle(&format!("notify{i}"), rootless, &format!("{change}{}", notify_calls(sock, names, args)));
+        let agent = seccomp_agent(&socket, answers);
+        let out = nsinit_run(&r, "agent-1");
+        let (state, calls) = agent.join().expect("the agent");
+        assert_eq!(ok(out), want, "{names} {args}");
+        let pid = state["pid"].as_u64().expect("a pid") as u32;
+        let want_calls: Vec<(i32, u32)> = numbers.iter().map(|&nr| (nr, pid)).collect();
+        assert_eq!(calls, want_calls, "the notified calls, made by the container's process: {state}");
+        assert_eq!(state["ociVersion"], "1.2.1");
+        assert_eq!(state["fds"], serde_json::json!(["seccompFd"]));
+        assert_eq!(state["metadata"], "agent-meta");
+        let s = &state["state"];
+        assert_eq!((&s["id"], &s["status"], s["pid"].as_u64()), (&serde_json::json!("agent-1"), &serde_json::json!("creating"), Some(u64::from(pid))));
+        assert_eq!(s["bundle"], base(&r));
+        fs::remove_file(&socket).unwrap();
+    }
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_seccomp_listener_that_cannot_be_connected_stops_the_start() {
+    let dir = tempdir("no-agent");
+    let socket = dir.join("agent.sock");
+    let sock = socket.to_str().unwrap();
+    let r = spec_bundle("no-agent", false, &notify_calls(sock, "['getppid']", "['/bin/probe', 'ppid']"));
+    assert_eq!(
+        fails(nsinit_run(&r, "a"), 125),
+        format!("nsinit: seccomp listener {sock}: connect: ENOENT (No such file or directory)")
+    );
+    // A socket file nobody listens on any more.
+    drop(UnixListener::bind(&socket).unwrap());
+    assert_eq!(
+        fails(nsinit_run(&r, "a"), 125),
+        format!("nsinit: seccomp listener {sock}: connect: ECONNREFUSED (Connection refused)")
+    );
+    // An agent gone once connected (a prestart hook gives it the time):
+    // the container is killed before its payload runs.
+    fs::remove_file(&socket).unwrap();
+    let listener = UnixListener::bind(&socket).unwrap();
+    let agent = std::thread::spawn(move || drop(listener.accept().expect("accept nsinit's connection")));
+    let hook = "; d['hooks'] = {'prestart': [{'path': '/bin/sleep', 'args': ['sleep', '1']}]}";
+    let r = spec_bundle("agent-gone", false, &(notify_calls(sock, "['getppid']", "['/bin/probe', 'ppid']") + hook));
+    let out = nsinit_run(&r, "a");
+    agent.join().unwrap();
+    assert_eq!(fails(out, 125), format!("nsinit: seccomp listener {sock}: sendmsg: EPIPE (Broken pipe)"));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn mount_label_is_accepted_and_changes_nothing_without_selinux() {
+    let selinux = fs::read_to_string("/proc/self/mountinfo").unwrap().lines().any(|l| l.contains(" - selinuxfs "));
+    assert!(!selinux, "this test checks the label is ignored on a host without SELinux; this host has it");
+    let tmp = "d['mounts'].append({'destination': '/tmp', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['size=1m']})";
+    let label = "d['linux']['mountLabel'] = 'system_u:object_r:container_file_t:s0:c1,c2'";
+    let with = report(&ok(nsinit_run(&spec_bundle("label", false, &format!("{tmp}; {label}")), "l")));
+    let without = report(&ok(nsinit_run(&spec_bundle("nolabel", false, tmp), "l")));
+    assert!(with["mountinfo"].iter().any(|l| l.starts_with("/tmp tmpfs")), "{:?}", with["mountinfo"]);
+    assert_eq!(with["mountinfo"], without["mountinfo"]);
 }

@@ -318,6 +318,16 @@ impl PartialEq for Seccomp<'_> {
 
 impl Eq for Seccomp<'_> {}
 
+/// The UNIX socket the seccomp filter's listener is sent to, with the
+/// container process state (runtime-spec config-linux.md, "Seccomp").
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SeccompListener<'a> {
+    /// `listenerPath`: a socket file on the host, as nsinit resolves it.
+    pub path: ZStr<'a>,
+    /// `listenerMetadata`: passed on as the state's `metadata`.
+    pub metadata: Option<ZStr<'a>>,
+}
+
 /// The paths the default container hides (OCI `linux.maskedPaths`, as in
 /// `runc spec`): kernel state a container has no business reading.
 pub const DEFAULT_MASKED_PATHS: [&core::ffi::CStr; 10] = [
@@ -779,6 +789,13 @@ pub struct Container<'a> {
     /// propagates to the host: its mounts start as slaves of the host's.
     pub rootfs_propagation: u32,
     pub seccomp: Seccomp<'a>,
+    /// OCI `linux.seccomp.listenerPath` and `listenerMetadata`, for a
+    /// profile with `Action::Notify`: where the filter's listener goes.
+    pub seccomp_listener: Option<SeccompListener<'a>>,
+    /// OCI `linux.mountLabel`: the SELinux context of the filesystems the
+    /// container mounts (their data gets `context="LABEL"` when SELinux is
+    /// enabled on the host: see `oci::label_mounts`).
+    pub mount_label: Option<ZStr<'a>>,
     /// `--die-with-parent`: nsinit gets SIGKILL when the process that
     /// started it dies (and the container with nsinit, as always).
     pub die_with_parent: bool,
@@ -898,6 +915,8 @@ impl<'a> Container<'a> {
             read_only: false,
             rootfs_propagation: 0,
             seccomp: Seccomp::Off,
+            seccomp_listener: None,
+            mount_label: None,
             masked_paths: Vec::new(),
             readonly_paths: Vec::new(),
             die_with_parent: false,
@@ -960,6 +979,7 @@ impl<'a> Container<'a> {
         self.die_with_parent = false;
         self.process.terminal = false;
         self.seccomp = Seccomp::Off;
+        (self.seccomp_listener, self.mount_label) = (None, None);
         self.masked_paths.clear();
         self.readonly_paths.clear();
         self.pid_file = None;

@@ -79,6 +79,11 @@ fn lsm_enabled(apparmor: bool) -> bool {
     }
 }
 
+/// Whether SELinux is enabled on the host (see `lsm_enabled`).
+pub fn selinux_enabled() -> bool {
+    lsm_enabled(false)
+}
+
 /// The AppArmor profile and the SELinux label the payload gets at its
 /// exec, written to `/proc/self/attr/.../exec` as runc writes them
 /// (`exec PROFILE` for AppArmor). Through nsinit's own `/proc`, before

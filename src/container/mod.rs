@@ -10,6 +10,8 @@ mod join;
 mod kernel;
 mod mounts;
 mod net;
+#[cfg(feature = "oci")]
+mod notify;
 pub mod passwd;
 pub mod process;
 mod rootfs;
@@ -20,6 +22,8 @@ pub mod terminal;
 mod user;
 
 pub use process::{EnvStorage, environment, exec, exit_code, wait_end};
+#[cfg(feature = "oci")]
+pub use kernel::selinux_enabled;
 
 use crate::config::{Capabilities, Container, HookPoint, MountKind, PATH_MAX};
 #[cfg(feature = "oci")]
@@ -317,6 +321,9 @@ pub struct ChildMemory {
     net_stack: [u8; net::NET_TASK_STACK],
     /// Where `--user` is looked up.
     user: UserMemory,
+    /// The task passing a seccomp listener on.
+    #[cfg(feature = "oci")]
+    notify: notify::Memory,
 }
 
 /// The child's stack; its deepest path (creating a mount point) uses a
@@ -335,6 +342,8 @@ impl ChildMemory {
                 path: ZBuf::new(),
                 net_stack: [0; net::NET_TASK_STACK],
                 user: UserMemory::new(),
+                #[cfg(feature = "oci")]
+                notify: notify::Memory::new(),
             });
         MEMORY.take().ok_or_else(|| Error::new(b"child memory taken"))
     }
@@ -367,7 +376,25 @@ pub fn spawn(
         (None, true) => net::NetTask::start(&mut memory.net_stack, link.write),
         (None, false) => None,
     };
-    let (stack, path, user) = memory.parts();
+    // The seccomp listener's task, before the container's process, with
+    // which nsinit waits (see notify.rs).
+    #[cfg(feature = "oci")]
+    let metadata = c.seccomp_listener.and_then(|l| l.metadata);
+    #[cfg(feature = "oci")]
+    let state = &mut memory.notify.state;
+    #[cfg(feature = "oci")]
+    let mut forward = || notify::forward(&c.identity, metadata, state, &CONTAINER_PID);
+    #[cfg(feature = "oci")]
+    let listener = match notify::Listener::start(c, &mut memory.notify.stack, link.write, &mut forward) {
+        Ok(listener) => listener,
+        Err(e) => {
+            if let Some(net) = net {
+                net.finish();
+            }
+            return Err(e);
+        }
+    };
+    let (stack, path, user) = (&mut memory.stack[..], &mut memory.path, &mut memory.user);
     // A cgroup namespace is made once the process is in its cgroup, so that
     // it is the namespace's root.
     let later = if launch.cgroup.is_some() { CLONE_NEWCGROUP } else { 0 };
@@ -381,6 +408,10 @@ pub fn spawn(
         if let Some(net) = net {
             net.finish();
         }
+        #[cfg(feature = "oci")]
+        if let Some(listener) = listener {
+            let _ = listener.finish(None);
+        }
         return Err(e);
     }
     SETUP_FAILED.store(0, Ordering::Relaxed);
@@ -392,9 +423,16 @@ pub fn spawn(
             container_process(c, env, link, launch, net_ref, path, user, Some(go))
         })
     } else {
-        sys::clone3_vfork(flags, cgroup_fd, stack, &mut || container_process(c, env, link, launch, net_ref, path, user, None))
+        sys::clone3_vfork(flags, cgroup_fd, stack, &mut || container_process(c, env, link, launch, net_ref, path, user, None), Some(&CONTAINER_PID))
             .map_err(|e| Error::of("clone3", e))
     };
+    #[cfg(feature = "oci")]
+    let pid = match listener {
+        Some(listener) => listener.finish(pid.as_ref().ok().copied()).and(pid),
+        None => pid,
+    };
+    #[cfg(feature = "oci")]
+    core::hint::black_box(&mut forward);
     // The container's process has exec'd or ended.
     if let Some(net) = net {
         net.finish();
@@ -535,7 +573,7 @@ fn spawn_attended(
         // exec_w stays open, close-on-exec: its end of file is the exec.
         child((go_r, exec_w))
     };
-    let started = sys::clone3_vm(flags, cgroup_fd, stack, &mut run).map_err(|e| Error::of("clone3", e));
+    let started = sys::clone3_vm(flags, cgroup_fd, stack, &mut run, Some(&CONTAINER_PID)).map_err(|e| Error::of("clone3", e));
     let _ = (sys::close(go_r), sys::close(exec_w));
     // The child's limits too: from inside its user namespace it could not raise them.
     let written = started.as_ref().ok().map(|&pid| match maps {
@@ -734,7 +772,7 @@ fn setup(
         timings::step("pty");
     }
     let image = launch.init_image.filter(|_| c.init.enabled);
-    let keep = [image, attended.map(|(_, exec)| exec), root.as_ref().map(|r| r.fd.0), Some(parent_alive)];
+    let keep = [image, attended.map(|(_, exec)| exec), root.as_ref().map(|r| r.fd.0), Some(parent_alive), listener_end()];
     security::close_own_fds(&c.process.pass_fds, &keep)?;
     // A directory that only the --user may enter (in a user namespace, its
     // root is refused where the owner is not mapped) is entered once nsinit
@@ -767,7 +805,7 @@ fn setup(
     if let (false, Some(filter)) = (nnp, launch.filter) {
         // Without no_new_privs the filter needs CAP_SYS_ADMIN, which the
         // capabilities set below may not keep.
-        security::install_filter(filter)?;
+        security::install_filter(filter, listener_end())?;
     }
     let root_user = who.map(|(uid, _)| uid == 0);
     if caps.is_some() && root_user == Some(false) {
@@ -801,10 +839,19 @@ fn setup(
         security::forbid_new_privileges()?;
     }
     if let (true, Some(filter)) = (nnp, launch.filter) {
-        security::install_filter(filter)?;
+        security::install_filter(filter, listener_end())?;
         timings::step("seccomp");
     }
     Ok(who.is_some())
+}
+
+/// The socket the container's process sends its seccomp listener to
+/// nsinit on (`notify`), when it has one.
+fn listener_end() -> Option<sys::Fd> {
+    #[cfg(feature = "oci")]
+    return notify::container_end();
+    #[cfg(not(feature = "oci"))]
+    None
 }
 
 /// Enters the payload's working directory: `--chdir`, else the root's

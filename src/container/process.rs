@@ -356,7 +356,7 @@ pub fn spawn_program(
         };
         PROGRAM_EXEC_FAILED.store(errno.into_raw(), Ordering::Release);
         sys::exit_group(EXIT_NOT_FOUND)
-    })
+    }, None)
     .map_err(|e| ("clone3", e))?;
     match PROGRAM_EXEC_FAILED.swap(0, Ordering::Acquire) {
         0 => Ok(pid),

@@ -58,10 +58,6 @@ pub fn filter(c: &Container<'_>) -> Result<Option<seccomp::Filter>, Error> {
             profile
         }
     };
-    if profile.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
-        // The listener's descriptor would have to go to `listenerPath`.
-        return Err(Error::new(b"seccomp: listenerPath is not supported"));
-    }
     seccomp::assemble(profile, program)?;
     Ok(Some(program.filter()))
 }
@@ -94,8 +90,9 @@ const AFTER_EARLY_FILTER: [&[u8]; 15] = [
 /// Refuses a profile that would stop the container before its payload
 /// runs, rather than let it fail later with less to say: the payload's
 /// `execve` (and with `init`, nsinit's own `execveat` as PID 1) must be
-/// allowed, exit 126; with `init`, what the PID 1 needs (`INIT_NEEDS`, and
-/// `clone3` allowed or failing with ENOSYS, for the fall-back to clone);
+/// allowed (or notified: the seccomp agent may let it run), exit 126;
+/// with `init`, what the PID 1 needs (`INIT_NEEDS`, and `clone3` allowed
+/// or failing with ENOSYS, for the fall-back to clone);
 /// without `nnp`, no call of `AFTER_EARLY_FILTER` may kill; exit 125.
 pub fn check_profile(path: &[u8], profile: &Profile, init: bool, nnp: bool) -> Result<(), Error> {
     let action = |name: &[u8]| seccomp::syscall_number(name).map(|nr| profile.action_for(nr));
@@ -104,8 +101,8 @@ pub fn check_profile(path: &[u8], profile: &Profile, init: bool, nnp: bool) -> R
         Err(e.push(why).with_code(code))
     };
     let execs: &[&[u8]] = if init { &[b"execveat", b"execve"] } else { &[b"execve"] };
-    // A call logged runs.
-    let allowed = |name| matches!(action(name), Some(Action::Allow | Action::Log));
+    // A call logged runs; one notified, the agent may let run.
+    let allowed = |name| matches!(action(name), Some(Action::Allow | Action::Log | Action::Notify));
     for &name in execs {
         if !allowed(name) {
             return refused(name, b", so the payload can never start", EXIT_CANNOT_EXEC);
@@ -172,13 +169,19 @@ pub fn forbid_new_privileges() -> Result<(), Error> {
 }
 
 /// Loads `program` with its flags; where the kernel knows some flag not
-/// (EINVAL), without them, as crun does.
-pub fn install_filter(filter: seccomp::Filter) -> Result<(), Error> {
+/// (EINVAL), without them, as crun does, unless one is
+/// `SECCOMP_FILTER_FLAG_NEW_LISTENER`: then the listener's descriptor is
+/// sent on `listener` at once (`container::notify`), the one call made
+/// before anyone can answer a notified call.
+pub fn install_filter(filter: seccomp::Filter, listener: Option<sys::Fd>) -> Result<(), Error> {
     let (insns, flags) = (filter.insns, filter.flags);
     let loaded = match sys::seccomp_set_filter(insns, flags) {
-        Err(Errno::EINVAL) if flags != 0 => sys::seccomp_set_filter(insns, 0),
+        Err(Errno::EINVAL) if flags != 0 && flags & SECCOMP_FILTER_FLAG_NEW_LISTENER == 0 => sys::seccomp_set_filter(insns, 0),
         done => done,
     };
+    if let (Ok(fd), Some(socket), true) = (loaded, listener, flags & SECCOMP_FILTER_FLAG_NEW_LISTENER != 0) {
+        return sys::send_fd(socket, fd as sys::Fd, b"L").map_err(|e| Error::of("sendmsg the seccomp listener", e));
+    }
     loaded.map(drop).map_err(|e| {
         let e2 = Error::of("seccomp", e);
         if e == Errno::EACCES { e2.push(b" (with --allow-new-privs the filter needs CAP_SYS_ADMIN)") } else { e2 }
@@ -200,7 +203,7 @@ pub fn leave_terminal_session(forced: bool) -> Result<(), Error> {
 
 /// Most descriptors nsinit keeps open in the container's process until
 /// the exec besides the passed ones.
-const MAX_OWN_FDS: usize = 4;
+const MAX_OWN_FDS: usize = 5;
 
 /// Closes every descriptor but 0, 1, 2, `pass` and the `keep` ones that
 /// nsinit still needs before the exec, each close-on-exec: the cgroup's,

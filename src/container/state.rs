@@ -33,7 +33,35 @@ impl Status {
 /// `pid`: the container's process as nsinit sees it, left out when there
 /// is none (`stopped`). An ID or bundle nsinit was not given is `""`.
 pub fn write(fd: Fd, who: &Identity<'_>, status: Status, pid: Option<i32>) -> Result<(), Errno> {
-    let mut out = Out { fd, buf: [0; OUT_BUF], len: 0 };
+    let mut buf = [0; OUT_BUF];
+    let mut out = Out { fd: Some(fd), buf: &mut buf, len: 0 };
+    state(&mut out, who, status, pid)?;
+    out.flush()
+}
+
+/// The container process state a seccomp listener gets (runtime-spec
+/// config-linux.md, "The Container Process State"), as runc sends it:
+/// `{"ociVersion":V,"fds":["seccompFd"],"pid":N,"metadata":M,"state":{...}}`,
+/// the state `creating`, `metadata` left out when there is none. Into
+/// `buf`, for one `sendmsg`; returns its length, `ENOBUFS` when it does
+/// not fit.
+pub fn process_state(buf: &mut [u8], who: &Identity<'_>, pid: i32, metadata: Option<&[u8]>) -> Result<usize, Errno> {
+    let mut out = Out { fd: None, buf, len: 0 };
+    out.raw(b"{\"ociVersion\":\"")?;
+    out.raw(OCI_VERSION)?;
+    out.raw(b"\",\"fds\":[\"seccompFd\"],\"pid\":")?;
+    out.number(pid)?;
+    if let Some(metadata) = metadata {
+        out.raw(b",\"metadata\":")?;
+        out.string(metadata)?;
+    }
+    out.raw(b",\"state\":")?;
+    state(&mut out, who, Status::Creating, Some(pid))?;
+    out.raw(b"}")?;
+    Ok(out.len)
+}
+
+fn state(out: &mut Out<'_>, who: &Identity<'_>, status: Status, pid: Option<i32>) -> Result<(), Errno> {
     out.raw(b"{\"ociVersion\":\"")?;
     out.raw(OCI_VERSION)?;
     out.raw(b"\",\"id\":")?;
@@ -43,8 +71,7 @@ pub fn write(fd: Fd, who: &Identity<'_>, status: Status, pid: Option<i32>) -> Re
     out.raw(b"\"")?;
     if let Some(pid) = pid {
         out.raw(b",\"pid\":")?;
-        let mut digits = [0u8; 64];
-        out.raw(crate::text::digits(pid as u64, 10, &mut digits))?;
+        out.number(pid)?;
     }
     out.raw(b",\"bundle\":")?;
     out.string(who.bundle.map_or(&b""[..], |s| s.bytes()))?;
@@ -57,24 +84,29 @@ pub fn write(fd: Fd, who: &Identity<'_>, status: Status, pid: Option<i32>) -> Re
         out.raw(b":")?;
         out.string(value.bytes())?;
     }
-    out.raw(b"}}")?;
-    out.flush()
+    out.raw(b"}}")
 }
 
 /// Bytes gathered before a `write`: a state without annotations fits.
 const OUT_BUF: usize = 512;
 
-/// A buffered writer to a descriptor: the state has no size limit.
-struct Out {
-    fd: Fd,
-    buf: [u8; OUT_BUF],
+/// A buffered writer to a descriptor (the state has no size limit), or
+/// into a buffer alone (`fd` `None`: full is `ENOBUFS`).
+struct Out<'b> {
+    fd: Option<Fd>,
+    buf: &'b mut [u8],
     len: usize,
 }
 
-impl Out {
+impl Out<'_> {
+    fn number(&mut self, n: i32) -> Result<(), Errno> {
+        let mut digits = [0u8; 64];
+        self.raw(crate::text::digits(n as u64, 10, &mut digits))
+    }
+
     fn raw(&mut self, bytes: &[u8]) -> Result<(), Errno> {
         for &b in bytes {
-            if self.len == OUT_BUF {
+            if self.len == self.buf.len() {
                 self.flush()?;
             }
             self.buf[self.len] = b;
@@ -99,9 +131,10 @@ impl Out {
     }
 
     fn flush(&mut self) -> Result<(), Errno> {
+        let fd = self.fd.ok_or(Errno::ENOBUFS)?;
         let mut done = 0;
         while done < self.len {
-            match sys::write(self.fd, &self.buf[done..self.len]) {
+            match sys::write(fd, &self.buf[done..self.len]) {
                 Ok(n) => done += n,
                 Err(Errno::EINTR) => {}
                 Err(e) => return Err(e),
@@ -149,6 +182,21 @@ mod tests {
             written(&who, Status::Creating, Some(42)),
             r#"{"ociVersion":"1.2.1","id":"web-1","status":"creating","pid":42,"bundle":"/srv/b\"x\\y","annotations":{"a":"line\u000anext\u0009\u0001","é":""}}"#
         );
+    }
+
+    #[test]
+    fn a_seccomp_listener_gets_the_container_process_state_in_one_buffer() {
+        let mut who = Identity { id: Some(z("n1")), bundle: Some(z("/b")), ..Identity::default() };
+        who.annotations.push((z("k"), z("v"))).unwrap();
+        let mut buf = [0u8; 512];
+        let n = process_state(&mut buf, &who, 42, Some(b"m\"x")).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&buf[..n]).unwrap(),
+            r#"{"ociVersion":"1.2.1","fds":["seccompFd"],"pid":42,"metadata":"m\"x","state":{"ociVersion":"1.2.1","id":"n1","status":"creating","pid":42,"bundle":"/b","annotations":{"k":"v"}}}"#
+        );
+        let n = process_state(&mut buf, &Identity::default(), 7, None).unwrap();
+        assert!(std::str::from_utf8(&buf[..n]).unwrap().starts_with(r#"{"ociVersion":"1.2.1","fds":["seccompFd"],"pid":7,"state":{"#));
+        assert_eq!(process_state(&mut buf[..100], &who, 42, None), Err(Errno::ENOBUFS));
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub fn open_in_container(socket: Fd, owner: Option<(u32, u32)>) -> Result<(), Er
     if let Some((uid, gid)) = owner {
         sys::fchown(pty, uid, gid).map_err(|e| Error::of("fchown the pty", e))?;
     }
-    sys::send_fd(socket, master).map_err(|e| Error::of("sendmsg the pty's master", e))?;
+    sys::send_fd(socket, master, b"F").map_err(|e| Error::of("sendmsg the pty's master", e))?;
     let _ = (sys::close(master), sys::close(socket));
     sys::setsid().map_err(|e| Error::of("setsid", e))?;
     sys::ioctl_int(pty, linux_raw_sys::ioctl::TIOCSCTTY, 0).map_err(|e| Error::of("ioctl TIOCSCTTY", e))?;

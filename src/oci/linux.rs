@@ -99,9 +99,14 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 paths.push(path).map_err(|_| Fail::new("too many paths (at most 32)"))
             })
         },
+        // Used once the whole file is read (`mounts::label_mounts`).
+        "mountLabel" => {
+            m.c.mount_label = Some(j.string()?).filter(|l| !l.bytes().is_empty());
+            Ok(())
+        },
         // Not in the description yet: an error when given, so that none is
         // ever dropped.
-        "mountLabel" | "intelRdt" | "memoryPolicy" | "netDevices" => unsupported(j),
+        "intelRdt" | "memoryPolicy" | "netDevices" => unsupported(j),
         _ => j.skip(),
     ))
 }

@@ -91,7 +91,8 @@ pub fn load(req: &BundleRequest<'static>, c: &mut Container<'static>) -> Result<
 
 /// Fills `c` from the JSON `text` of a bundle at `dir`; `run`: the file
 /// must describe a process to start (`process` is optional otherwise).
-/// Pure: no system calls.
+/// Pure but for `linux.mountLabel`, which asks whether SELinux is enabled
+/// on the host.
 pub fn fill(
     text: &'static mut [u8],
     dir: &'static [u8],
@@ -117,7 +118,10 @@ pub fn fill(
         )
     })?;
     json.end()?;
-    m.finish(run)
+    m.finish(run)?;
+    // The one look at the host a mapping makes, and only for this field.
+    let selinux = m.c.mount_label.is_some() && crate::container::selinux_enabled();
+    mounts::label_mounts(&mut m, selinux)
 }
 
 /// The mapping's state: the description being filled, and what the

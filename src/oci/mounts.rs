@@ -12,6 +12,7 @@ use super::{Fail, Map, absolute, unsupported};
 use crate::config::{Mount, MountKind, MountOptions, mount_option};
 use crate::sys::ZStr;
 use crate::text::listed;
+use linux_raw_sys::general::{MS_BIND, MS_REMOUNT};
 
 /// Option words that are no `mount_option` but a filesystem's own flag,
 /// passed as data. Any other word without `=` is taken for a typo.
@@ -101,4 +102,29 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         return Err(Fail::new("type: missing (required unless the options bind)"));
     }
     m.c.mounts.push(mount).map_err(|_| Fail::new("too many mounts (at most 64)"))
+}
+
+/// `linux.mountLabel`, when SELinux is `enabled` on the host: the data of
+/// each filesystem the container mounts gets `context="LABEL"` (after a
+/// comma when it has some), as runc's `label.FormatMountLabel` and crun
+/// write it; not the filesystems whose files the kernel labels itself or
+/// runc labels otherwise (proc, sysfs, mqueue, cgroup), nor binds (the
+/// kernel ignores a bind's data), nor nsinit's own `/dev`. Without
+/// SELinux the label changes nothing, as in runc and crun.
+pub fn label_mounts(m: &mut Map<'_>, enabled: bool) -> Result<(), Fail> {
+    let Some(label) = m.c.mount_label.filter(|_| enabled) else { return Ok(()) };
+    let own_labels = |t: &[u8]| matches!(t, b"proc" | b"sysfs" | b"mqueue" | b"cgroup" | b"cgroup2");
+    for mount in m.c.mounts.iter_mut() {
+        let labelled = match mount.kind {
+            MountKind::Tmpfs => true,
+            MountKind::Other => mount.flags & (MS_BIND | MS_REMOUNT) == 0 && !mount.fstype.is_some_and(|t| own_labels(t.bytes())),
+            _ => false,
+        };
+        if labelled {
+            let comma: &[u8] = if mount.data.is_some() { b"," } else { b"" };
+            let data = mount.data.map_or(&b""[..], |d| d.bytes());
+            mount.data = Some(m.arena.put(&[data, comma, b"context=\"", label.bytes(), b"\""])?);
+        }
+    }
+    Ok(())
 }

@@ -7,8 +7,9 @@
 
 use super::json::Json;
 use super::{Fail, Map, unsupported};
-use crate::config::Seccomp;
+use crate::config::{Seccomp, SeccompListener};
 use crate::seccomp::{Abi, Action, ArgCmp, Condition, Rule, MAX_CONDITIONS, Profile, action_by_name, arg_cmp, i386_only_number, syscall_number};
+use linux_raw_sys::ptrace::SECCOMP_FILTER_FLAG_NEW_LISTENER;
 
 /// The profile filled, and the rules as read.
 #[cfg(not(test))]
@@ -22,13 +23,20 @@ fn profiles() -> Result<&'static mut [Profile; 2], Fail> {
 }
 
 /// `seccomp`: `defaultAction`, `defaultErrnoRet`, `architectures`,
-/// `flags`, `syscalls`; `listenerPath` is not supported.
+/// `flags`, `syscalls`, `listenerPath`, `listenerMetadata`.
+///
+/// `SCMP_ACT_NOTIFY` needs `listenerPath`, and may be neither the default
+/// action nor `sendmsg`'s: the container's process sends the listener to
+/// nsinit with `sendmsg` once the filter is in (see
+/// `container::notify`), and a call nobody can answer yet would wait for
+/// ever (runc refuses `write` and the default for its own hand-over).
 pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     if !cfg!(feature = "security") {
         return unsupported(j);
     }
     let [p, read] = profiles()?;
     let (mut default, mut errno_ret) = (None, None);
+    let (mut path, mut metadata) = (None, None);
     j.object(|j, key| crate::by_key!(key,
         "defaultAction" => {
             default = Some(j.string()?);
@@ -41,11 +49,15 @@ pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         "architectures" => j.array(|j, _| p.add_architecture(j.string()?.bytes()).map_err(Fail::new)),
         "flags" => j.array(|j, _| p.add_flag(j.string()?.bytes()).map_err(Fail::new)),
         "syscalls" => j.array(|j, _| rule(j, read)),
-        "listenerPath" | "listenerMetadata" => unsupported(j),
+        "listenerPath" | "listenerMetadata" => {
+            let value = Some(j.string()?).filter(|s| !s.bytes().is_empty());
+            *if key == b"listenerPath" { &mut path } else { &mut metadata } = value;
+            Ok(())
+        },
         _ => j.skip(),
     ))?;
     let default = default.ok_or_else(|| Fail::new("defaultAction: missing (required)"))?;
-    p.default = action(default.bytes(), errno_ret).map_err(|e| Fail::new(e).with_detail(default.bytes()))?;
+    p.default = action_by_name(default.bytes(), errno_ret).map_err(|e| Fail::new(e).with_detail(default.bytes()))?;
     p.foreign_kills_thread = true;
     for r in &read.rules {
         let mut conds: heapless::Vec<ArgCmp, MAX_CONDITIONS> = heapless::Vec::new();
@@ -54,17 +66,23 @@ pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         }
         p.add(r.nr, r.abi, r.action, &conds).map_err(|_| full())?;
     }
+    let notify = p.default == Action::Notify || p.rules.iter().any(|r| r.action == Action::Notify);
+    if notify {
+        let Some(path) = path else {
+            return Err(Fail::new("not supported (it needs listenerPath)").with_detail(b"SCMP_ACT_NOTIFY"));
+        };
+        if p.default == Action::Notify {
+            return Err(Fail::new("SCMP_ACT_NOTIFY cannot be the default action (nsinit hands the listener on with sendmsg)"));
+        }
+        let sendmsg = syscall_number(b"sendmsg");
+        if p.rules.iter().any(|r| r.action == Action::Notify && Some(r.nr) == sendmsg && r.abi == Abi::X86_64) {
+            return Err(Fail::new("SCMP_ACT_NOTIFY cannot be used for sendmsg (nsinit hands the listener on with it)"));
+        }
+        p.flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        m.c.seccomp_listener = Some(SeccompListener { path, metadata });
+    }
     m.c.seccomp = Seccomp::Rules(p);
     Ok(())
-}
-
-/// An action by name; `SCMP_ACT_NOTIFY` needs a listener, which nsinit
-/// cannot hand on (`listenerPath`).
-fn action(name: &[u8], errno_ret: Option<u32>) -> Result<Action, &'static str> {
-    match action_by_name(name, errno_ret)? {
-        Action::Notify => Err("not supported (it needs listenerPath)"),
-        a => Ok(a),
-    }
 }
 
 /// One of `syscalls`: `names`, `action`, `errnoRet`, `args`. A name
@@ -113,7 +131,7 @@ fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
         _ => j.skip(),
     ))?;
     let name = act.ok_or_else(|| Fail::new("action: missing (required)"))?;
-    let action = action(name.bytes(), errno_ret).map_err(|e| Fail::new(e).with_detail(name.bytes()))?;
+    let action = action_by_name(name.bytes(), errno_ret).map_err(|e| Fail::new(e).with_detail(name.bytes()))?;
     if read.rules.len() == start {
         return Ok(());
     }

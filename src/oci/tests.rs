@@ -331,6 +331,27 @@ fn seccomp_maps_as_crun_adds_it() {
 }
 
 #[test]
+fn a_notify_rule_hands_its_listener_to_listener_path() {
+    use crate::config::Seccomp;
+    use crate::seccomp::{Action, syscall_number};
+    use linux_raw_sys::ptrace::SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    let c = mapped(&linux(
+        r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}],
+        "listenerPath": "/run/agent.sock", "listenerMetadata": "m=1"}"#,
+    ))
+    .unwrap();
+    let Seccomp::Rules(p) = c.seccomp else { panic!("no profile: {:?}", c.seccomp) };
+    assert_eq!(p.action_for(syscall_number(b"mkdir").unwrap()), Action::Notify);
+    assert_eq!(p.flags, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+    let l = c.seccomp_listener.expect("a listener");
+    assert_eq!((l.path.bytes(), l.metadata.map(|m| m.bytes())), (&b"/run/agent.sock"[..], Some(&b"m=1"[..])));
+    // A listener and no call notified: no listener is made, as runc.
+    let c = mapped(&linux(r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/s", "listenerMetadata": ""}"#)).unwrap();
+    let Seccomp::Rules(p) = c.seccomp else { panic!("no profile") };
+    assert_eq!((p.flags, c.seccomp_listener), (0, None));
+}
+
+#[test]
 fn bad_values_of_the_newly_mapped_sections() {
     let cases: &[(&str, &str)] = &[
         (r#", "sysctl": {"kernel.core_pattern": "x"}"#, "linux.sysctl.kernel.core_pattern: not a namespaced sysctl (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*, kernel.hostname, kernel.domainname) 'kernel.core_pattern'"),
@@ -346,7 +367,9 @@ fn bad_values_of_the_newly_mapped_sections() {
         (r#", "seccomp": {"syscalls": []}"#, "linux.seccomp: defaultAction: missing (required)"),
         (r#", "seccomp": {"defaultAction": "SCMP_ACT_DENY"}"#, "linux.seccomp: unknown seccomp action 'SCMP_ACT_DENY'"),
         (r#", "seccomp": {"defaultAction": "SCMP_ACT_NOTIFY"}"#, "linux.seccomp: not supported (it needs listenerPath) 'SCMP_ACT_NOTIFY'"),
-        (r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/s"}"#, "linux.seccomp.listenerPath: not supported"),
+        (r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}"#, "linux.seccomp: not supported (it needs listenerPath) 'SCMP_ACT_NOTIFY'"),
+        (r#", "seccomp": {"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/run/s"}"#, "linux.seccomp: SCMP_ACT_NOTIFY cannot be the default action (nsinit hands the listener on with sendmsg)"),
+        (r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/s", "syscalls": [{"names": ["sendmsg"], "action": "SCMP_ACT_NOTIFY", "args": [{"index": 0, "value": 3, "op": "SCMP_CMP_GT"}]}]}"#, "linux.seccomp: SCMP_ACT_NOTIFY cannot be used for sendmsg (nsinit hands the listener on with it)"),
         (r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_VAX"]}"#, "linux.seccomp.architectures[0]: unknown seccomp architecture"),
         (r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_X"]}"#, "linux.seccomp.flags[0]: unknown seccomp flag"),
         (r#", "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_KILL", "args": [{"index": 6, "op": "SCMP_CMP_EQ"}]}]}"#, "linux.seccomp.syscalls[0].args[0]: index is more than 5 'SCMP_CMP_EQ'"),
@@ -388,5 +411,37 @@ fn bad_values_of_the_newly_mapped_sections() {
     assert_eq!(
         fails(&config(r#", "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}, {"type": "pid", "path": "/p"}]}"#)),
         "nsinit: config.json: linux.namespaces[2].type: namespace given twice 'pid'"
+    );
+}
+
+#[test]
+fn mount_label_goes_into_the_data_as_runc_formats_it_with_selinux() {
+    const LABEL: &str = "system_u:object_r:container_file_t:s0:c1,c2";
+    let text = format!(
+        r#"{{"ociVersion": "1.2.0", "root": {{"path": "rootfs"}},
+        "process": {{"args": ["x"], "cwd": "/"}},
+        "mounts": [{{"destination": "/t", "type": "tmpfs", "options": ["nosuid", "size=1m", "mode=755"]}},
+            {{"destination": "/u", "type": "tmpfs"}}, {{"destination": "/p", "type": "proc"}},
+            {{"destination": "/q", "type": "mqueue"}}, {{"destination": "/s", "type": "sysfs"}},
+            {{"destination": "/b", "type": "none", "source": "/x", "options": ["rbind"]}},
+            {{"destination": "/r", "type": "ramfs", "options": ["mode=700"]}}],
+        "linux": {{"namespaces": [{{"type": "mount"}}], "mountLabel": "{LABEL}"}}}}"#
+    );
+    let data = |c: &Container<'_>| c.mounts.iter().map(|m| m.data.map(|d| String::from_utf8_lossy(d.bytes()).into_owned())).collect::<Vec<_>>();
+    let mut c = mapped(&text).unwrap();
+    assert_eq!(c.mount_label.map(|l| l.bytes()), Some(LABEL.as_bytes()));
+    // Without SELinux (this host's case), the label changes nothing; the
+    // mapping with it enabled is then made here.
+    if !crate::container::selinux_enabled() {
+        let plain = mapped(&text.replace(LABEL, "")).unwrap();
+        assert_eq!((data(&c), plain.mount_label), (data(&plain), None));
+        let mut arena = Arena::new(Box::leak(vec![0u8; ARENA].into_boxed_slice()));
+        let mut m = Map { c: &mut c, arena: &mut arena, dir: b"/b", seen: 0, dev: false };
+        mounts::label_mounts(&mut m, true).unwrap();
+    }
+    let quoted = format!("context=\"{LABEL}\"");
+    assert_eq!(
+        data(&c),
+        [Some(format!("size=1m,mode=755,{quoted}")), Some(quoted.clone()), None, None, None, None, Some(format!("mode=700,{quoted}"))]
     );
 }

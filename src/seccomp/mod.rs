@@ -167,8 +167,8 @@ pub struct Profile {
     pub foreign_kills_thread: bool,
     /// The `SECCOMP_FILTER_FLAG_*` to load the filter with: `LOG`,
     /// `SPEC_ALLOW`, `WAIT_KILLABLE_RECV`, and `NEW_LISTENER` for a
-    /// supervisor of `Action::Notify` (which the loader does not support
-    /// yet: it refuses the profile).
+    /// supervisor of `Action::Notify` (set by the OCI front end with
+    /// `listenerPath`: see `container::notify`).
     pub flags: u32,
 }
 

@@ -8,9 +8,9 @@ pub use syscalls::Errno;
 pub use zstr::ZStr;
 
 use core::mem::MaybeUninit;
-use core::sync::atomic::AtomicU32;
+use core::sync::atomic::{AtomicI32, AtomicU32};
 use linux_raw_sys::general::{
-    AT_FDCWD, CLONE_INTO_CGROUP, CLONE_VFORK, CLONE_VM, SIGCHLD, clone_args, mount_attr, open_how, pollfd, rlimit64,
+    AT_FDCWD, CLONE_INTO_CGROUP, CLONE_PARENT_SETTID, CLONE_VFORK, CLONE_VM, SIGCHLD, clone_args, mount_attr, open_how, pollfd, rlimit64,
     stat, timespec,
 };
 use linux_raw_sys::general::{_LINUX_CAPABILITY_VERSION_3, __user_cap_data_struct, __user_cap_header_struct};
@@ -365,8 +365,11 @@ pub fn poll_one(fd: Fd, events: i16, timeout_ms: i32) -> Result<i16, Errno> {
 /// copied on write, which a fork-style clone pays for in every start.
 /// Returns the child's PID.
 /// With `cgroup`, the child starts in that cgroup (v2, `CLONE_INTO_CGROUP`).
-pub fn clone3_vfork(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut dyn FnMut()) -> Result<i32, Errno> {
-    clone3_vm(flags | u64::from(CLONE_VFORK), cgroup, stack, child)
+/// With `pid`, the kernel stores the child's PID there before the child
+/// runs (`CLONE_PARENT_SETTID`), for a task that works beside it; not
+/// when a filter on nsinit refuses clone3 (see `clone3_onto`).
+pub fn clone3_vfork(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut dyn FnMut(), pid: Option<&'static AtomicI32>) -> Result<i32, Errno> {
+    clone3_vm(flags | u64::from(CLONE_VFORK), cgroup, stack, child, pid)
 }
 
 /// The same without `CLONE_VFORK`, for a parent that has work to do for
@@ -374,8 +377,8 @@ pub fn clone3_vfork(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mu
 /// must then keep `child` and all it borrows alive, and leave them alone,
 /// until the child has exec'd or exited (`core::hint::black_box` on them
 /// after that wait keeps the compiler from reusing their memory before).
-pub fn clone3_vm(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut dyn FnMut()) -> Result<i32, Errno> {
-    clone3_onto(flags, cgroup, stack, child, None)
+pub fn clone3_vm(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut dyn FnMut(), pid: Option<&'static AtomicI32>) -> Result<i32, Errno> {
+    clone3_onto(flags, cgroup, stack, child, None, pid)
 }
 
 /// A task that shares this process's memory (`CLONE_VM`) but nothing else
@@ -391,7 +394,7 @@ pub fn clone3_vm(flags: u64, cgroup: Option<Fd>, stack: &mut [u8], child: &mut d
 pub fn clone3_task(stack: &mut [u8], cleared: &'static AtomicU32, child: &mut dyn FnMut()) -> Result<(i32, OwnedFd), Errno> {
     let mut pidfd: i32 = -1;
     let flags = linux_raw_sys::general::CLONE_PIDFD | linux_raw_sys::general::CLONE_CHILD_CLEARTID;
-    let pid = clone3_onto(u64::from(flags), None, stack, child, Some((&mut pidfd, cleared)))?;
+    let pid = clone3_onto(u64::from(flags), None, stack, child, Some((&mut pidfd, cleared)), None)?;
     Ok((pid, OwnedFd(pidfd)))
 }
 
@@ -404,6 +407,7 @@ fn clone3_onto(
     stack: &mut [u8],
     child: &mut dyn FnMut(),
     task: Option<(&mut i32, &'static AtomicU32)>,
+    pid: Option<&'static AtomicI32>,
 ) -> Result<i32, Errno> {
     // The stack grows down from its 16-byte aligned top, under a slot that
     // holds the (fat) pointer to `child`: in the child's own memory, so that
@@ -415,10 +419,10 @@ fn clone3_onto(
     // ours for the call; nothing else refers to that memory.
     unsafe { slot.write(child) };
     let args = clone_args {
-        flags: flags | u64::from(CLONE_VM) | cgroup.map_or(0, |_| CLONE_INTO_CGROUP),
+        flags: flags | u64::from(CLONE_VM) | cgroup.map_or(0, |_| CLONE_INTO_CGROUP) | pid.map_or(0, |_| u64::from(CLONE_PARENT_SETTID)),
         pidfd: task.as_ref().map_or(0, |(fd, _)| &**fd as *const i32 as u64),
         child_tid: task.as_ref().map_or(0, |(_, word)| word.as_ptr() as u64),
-        parent_tid: 0,
+        parent_tid: pid.map_or(0, |p| p.as_ptr() as u64),
         exit_signal: if task.is_some() { 0 } else { u64::from(SIGCHLD) },
         stack: base,
         stack_size: top - base,
@@ -434,7 +438,7 @@ fn clone3_onto(
     if ret as isize == -(Errno::ENOSYS.into_raw() as isize) && cgroup.is_none() && task.is_none() {
         // A seccomp filter may refuse clone3, whose flags it cannot read
         // (Docker's profile and nsinit's own do), so that clone(2) is used.
-        let flags = args.flags | u64::from(SIGCHLD);
+        let flags = (args.flags & !u64::from(CLONE_PARENT_SETTID)) | u64::from(SIGCHLD);
         // SAFETY: as above; clone(2) starts the child with its stack pointer
         // at `top`, as clone3 does.
         ret = unsafe { clone_onto(Sysno::clone, flags as usize, top as usize, slot) };
@@ -1019,12 +1023,12 @@ pub fn socketpair() -> Result<[Fd; 2], Errno> {
 #[repr(C, align(8))]
 struct FdMessage([u8; 24]);
 
-/// Sends the descriptor `fd` over the Unix socket `socket` (`SCM_RIGHTS`,
-/// with one data byte, as a stream socket needs one).
-pub fn send_fd(socket: Fd, fd: Fd) -> Result<(), Errno> {
+/// Sends the descriptor `fd` over the Unix socket `socket` (`SCM_RIGHTS`)
+/// with `data` (at least a byte: a stream socket needs one), in one
+/// `sendmsg`; `data` sent in part is `EMSGSIZE`.
+pub fn send_fd(socket: Fd, fd: Fd, data: &[u8]) -> Result<(), Errno> {
     use linux_raw_sys::net::{SCM_RIGHTS, SOL_SOCKET, msghdr};
-    let mut byte = [b'F'];
-    let mut iov = linux_raw_sys::general::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
+    let mut iov = linux_raw_sys::general::iovec { iov_base: data.as_ptr() as *mut _, iov_len: data.len() as _ };
     let mut control = FdMessage([0; 24]);
     // struct cmsghdr: cmsg_len (usize, CMSG_LEN(4) = 20), cmsg_level, cmsg_type (ints), then the int.
     control.0[..8].copy_from_slice(&20usize.to_ne_bytes());
@@ -1032,8 +1036,25 @@ pub fn send_fd(socket: Fd, fd: Fd) -> Result<(), Errno> {
     control.0[12..16].copy_from_slice(&(SCM_RIGHTS as i32).to_ne_bytes());
     control.0[16..20].copy_from_slice(&fd.to_ne_bytes());
     let msg = fd_message(&mut iov, &mut control);
-    // SAFETY: `msg` points at `iov`, `byte` and `control`, which live for the call.
-    unsafe { syscall!(Sysno::sendmsg, socket, &msg as *const msghdr, 0) }.map(drop)
+    // SAFETY: `msg` points at `iov`, `data` and `control`, which live for
+    // the call; the kernel only reads `data`.
+    let sent = unsafe { syscall!(Sysno::sendmsg, socket, &msg as *const msghdr, linux_raw_sys::net::MSG_NOSIGNAL) }?;
+    if sent == data.len() { Ok(()) } else { Err(Errno::EMSGSIZE) }
+}
+
+/// `connect` of the Unix socket `fd` to the socket file at `path`
+/// (`ENAMETOOLONG` past the 107 bytes `sockaddr_un` holds).
+pub fn connect_unix(fd: Fd, path: &[u8]) -> Result<(), Errno> {
+    use linux_raw_sys::net::{AF_UNIX, sockaddr_un};
+    let mut addr = sockaddr_un { sun_family: AF_UNIX as _, sun_path: [0; 108] };
+    if path.len() >= addr.sun_path.len() || path.contains(&0) {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    for (to, &from) in addr.sun_path.iter_mut().zip(path) {
+        *to = from as _;
+    }
+    // SAFETY: `addr` is a whole `sockaddr_un`, read by the kernel for the call.
+    unsafe { syscall!(Sysno::connect, fd, &addr as *const sockaddr_un, size_of::<sockaddr_un>()) }.map(drop)
 }
 
 /// A one-byte message with room for one descriptor: `iov` and `control`
