@@ -1796,6 +1796,34 @@ fn masked_paths_read_as_empty_and_read_only_paths_refuse_writes() {
 }
 
 #[test]
+fn masked_and_read_only_paths_in_proc_go_on_top_of_the_mounts_after_them() {
+    // While the network namespace is made, nsinit applies the /proc rules
+    // before the sysfs mount, unless a mount still to come is on, above or
+    // below the path: then, as always, the rule goes on top of that mount.
+    let r = Rootfs::new("masked-later");
+    let dir = MASKED_PATHS.iter().find(|p| Path::new(p).is_dir()).expect("no masked directory of /proc on this host");
+    let file = MASKED_PATHS.iter().find(|p| Path::new(p).is_file() && fs::read(p).is_ok_and(|t| !t.is_empty())).expect("no readable masked file in /proc");
+    // A tmpfs on a masked directory is covered by the mask.
+    let out = r.run(&["--tmpfs", dir, IN_PROBE, "write", &format!("{dir}/x"), "y"]);
+    assert_eq!((out.code(), out.stdout), (1, format!("probe: {dir}/x: EROFS (Read-only file system)\n")), "--tmpfs {dir}");
+    // A bind on a read-only path is made read-only; the host's directory keeps nothing.
+    let host = r.outside("bus");
+    fs::create_dir_all(&host).unwrap();
+    let out = r.run(&["--bind", host.to_str().unwrap(), "/proc/bus", IN_PROBE, "write", "/proc/bus/x", "y"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /proc/bus/x: EROFS (Read-only file system)\n"));
+    assert!(!host.join("x").exists());
+    // A second procfs on /proc: every rule is applied to it.
+    assert_eq!(ok(r.run(&["--proc", "/proc", IN_PROBE, "cat", file])), "", "{file} under a second /proc");
+    let out = r.run(&["--proc", "/proc", IN_PROBE, "write", "/proc/sys/kernel/hostname", "x"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /proc/sys/kernel/hostname: EROFS (Read-only file system)\n"));
+    // The same without a network namespace, where nothing is applied early.
+    let out = r.run(&["--share", "net", "--tmpfs", dir, IN_PROBE, "write", &format!("{dir}/x"), "y"]);
+    assert_eq!((out.code(), out.stdout), (1, format!("probe: {dir}/x: EROFS (Read-only file system)\n")), "--share net --tmpfs {dir}");
+    // And the defaults still hold with the early rules.
+    assert_eq!(ok(r.run(&[IN_PROBE, "cat", file])), "", "{file}");
+}
+
+#[test]
 fn hostile_rootfs_symlinks_keep_every_mount_inside_it() {
     // The runc CVE-2019-16884 and CVE-2021-30465 classes: a rootfs whose
     // mount points are symlinks to host paths. Each run below checks that

@@ -528,6 +528,46 @@ fn container_process(
     fail(err)
 }
 
+/// While the network namespace is still being made (see net.rs), before
+/// the sysfs mount `mounts[next]` that must wait for it: applies the
+/// hidden and read-only paths that lie in a proc filesystem mounted
+/// already and that no mount still to come touches (its destination is not
+/// the path, above it or below it, by name), and returns which (bits as
+/// `setup`'s `early`). They end as they would after every mount: procfs's
+/// content is the kernel's, so nothing in the image leads such a path
+/// elsewhere, and a later mount that an image's symlink leads onto /proc
+/// covers the kernel's files either way. A path with `..` waits.
+#[inline(never)]
+fn early_path_rules<'a>(c: &Container<'_>, next: usize, root: &mut Option<mounts::Root<'a>>) -> Result<(u64, u64), Error> {
+    let (made, later) = c.mounts.split_at(next);
+    let ready = |path: ZStr<'_>| {
+        let path = path.bytes();
+        !path.split(|&b| b == b'/').any(|part| part == b"..")
+            && made.iter().any(|m| m.kind == MountKind::Proc && below(path, m.destination.bytes()))
+            && !later.iter().any(|m| below(path, m.destination.bytes()) || below(m.destination.bytes(), path))
+    };
+    let mut early = (0u64, 0u64);
+    for (i, path) in c.masked_paths.iter().enumerate().filter(|(_, p)| ready(**p)) {
+        mounts::mask(*path, root)?;
+        early.0 |= 1 << i;
+    }
+    for (i, path) in c.readonly_paths.iter().enumerate().filter(|(_, p)| ready(**p)) {
+        mounts::make_path_read_only(*path, root)?;
+        early.1 |= 1 << i;
+    }
+    Ok(early)
+}
+
+/// Whether the path `inner` is `outer` or lies below it, name by name
+/// (empty names and `.` skipped).
+fn below(inner: &[u8], outer: &[u8]) -> bool {
+    fn names(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+        path.split(|&b| b == b'/').filter(|n| !n.is_empty() && *n != b".")
+    }
+    let mut inner = names(inner);
+    names(outer).all(|name| inner.next() == Some(name))
+}
+
 /// The container's process as nsinit sees it, for the state hooks read in
 /// the container (where its own PID is another); stored before it goes on.
 static CONTAINER_PID: AtomicI32 = AtomicI32::new(0);
@@ -690,9 +730,15 @@ fn setup(
         _ => None,
     };
     timings::step("bind rootfs");
-    for m in &c.mounts {
+    // Hidden and read-only paths already applied (`early_path_rules`): bit i
+    // of the first for masked_paths[i], of the second for readonly_paths[i].
+    let mut early = (0u64, 0u64);
+    for (i, m) in c.mounts.iter().enumerate() {
         // sysfs shows the network of whoever mounts it.
         if let (Some(net), MountKind::Sysfs) = (net, m.kind) {
+            if cfg!(feature = "security") {
+                early = early_path_rules(c, i, &mut root)?;
+            }
             net.join()?;
             timings::step("join net namespace");
         }
@@ -717,10 +763,10 @@ fn setup(
         }
     }
     if cfg!(feature = "security") {
-        for path in &c.masked_paths {
+        for (_, path) in c.masked_paths.iter().enumerate().filter(|(i, _)| early.0 >> i & 1 == 0) {
             mounts::mask(*path, &mut root)?;
         }
-        for path in &c.readonly_paths {
+        for (_, path) in c.readonly_paths.iter().enumerate().filter(|(i, _)| early.1 >> i & 1 == 0) {
             mounts::make_path_read_only(*path, &mut root)?;
         }
         timings::step("masked and read-only paths");
@@ -901,6 +947,21 @@ fn wait_for(pid: i32) -> Result<i32, Error> {
             Ok(_) => {}
             Err(e) if e == Errno::EINTR => {}
             Err(e) => return Err(Error::of("wait4", e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::below;
+
+    #[test]
+    fn below_compares_names_not_bytes() {
+        for (inner, outer) in [("/proc/acpi", "/proc"), ("/proc", "/proc"), ("//proc/./acpi/", "/proc/"), ("/proc", "/"), ("/", "/.")] {
+            assert!(below(inner.as_bytes(), outer.as_bytes()), "{inner} below {outer}");
+        }
+        for (inner, outer) in [("/procx", "/proc"), ("/", "/proc"), ("/proc", "/proc/acpi"), ("/sys/proc", "/proc")] {
+            assert!(!below(inner.as_bytes(), outer.as_bytes()), "{inner} not below {outer}");
         }
     }
 }
