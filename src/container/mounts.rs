@@ -15,8 +15,10 @@
 //!
 //! A mount on the root (`/`, `//`, `/.`, or a symlink in the image that
 //! leads there) is stacked on top of it, where no lookup that starts at the
-//! root would see it: after every mount the root is found again from the
-//! top, so each later step sees the mounts made before it. Without a rootfs,
+//! root would see it: after a mount that may have landed there (its
+//! destination is the root by name, or a lookup since followed a symlink or
+//! `..`) the root is found again from the top, so each later step sees the
+//! mounts made before it. Without a rootfs,
 //! a mount on `/` makes the container's root, as bubblewrap's do: later
 //! mounts go on top of it, mount points are created in it, and nsinit pivots
 //! into it (`--bind SRC /` is `--rootfs SRC --bare`, `--ro-bind SRC /` also
