@@ -213,6 +213,20 @@ fn a_mount_on_the_rootfs_root_is_what_later_steps_see() {
         let _ = fs::remove_file(r.host(link));
         let _ = fs::remove_dir(r.host(link));
     }
+    // Through propagation: with the root shared, a bind of the rootfs is its
+    // peer, and the kernel copies a mount on it onto the root itself (the
+    // slave step lets pivot_root take the root); with or without a
+    // network namespace (where /proc's rules may go early).
+    let root = r.root_str().to_owned();
+    let shared = ["--mount", "type=none,dst=/,remount,bind,shared", "--bind", &root, "/sub", "--mount", "type=none,dst=/,remount,bind,slave"];
+    for first in ["--bare", "--share=net"] {
+        let mut args = vec![first];
+        args.extend(shared);
+        args.extend(["--tmpfs", "/sub", "--ro-bind", bin, "/bin", "--tmpfs", "/made", IN_PROBE, "ls", "/"]);
+        assert_eq!(sorted_lines(ok(r.run(&args))), ["bin", "made"], "shared root, then --tmpfs /sub ({first})");
+        fs::remove_dir(r.host("/sub")).unwrap();
+        assert!(!r.host("/made").exists(), "a mount point made in the covered root ({first})");
+    }
     assert_eq!(tree(&r.root), before, "the image changed");
     // --read-only makes the mount on top read-only.
     let out = r.run(&["--tmpfs", "/", "--ro-bind", bin, "/bin", "--read-only", IN_PROBE, "write", "/f", "x"]);

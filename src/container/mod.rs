@@ -536,9 +536,15 @@ fn container_process(
 /// `setup`'s `early`). They end as they would after every mount: procfs's
 /// content is the kernel's, so nothing in the image leads such a path
 /// elsewhere, and a later mount that an image's symlink leads onto /proc
-/// covers the kernel's files either way. A path with `..` waits.
+/// covers the kernel's files either way. A path with `..` waits, and
+/// every path when a mount sets a propagation.
 #[inline(never)]
 fn early_path_rules<'a>(c: &Container<'_>, next: usize, root: &mut Option<mounts::Root<'a>>) -> Result<(u64, u64), Error> {
+    // With a propagation set anywhere, a mount may be copied elsewhere by
+    // the kernel: every rule waits for every mount.
+    if c.mounts.iter().any(|m| m.propagation != 0) {
+        return Ok((0, 0));
+    }
     let (made, later) = c.mounts.split_at(next);
     let ready = |path: ZStr<'_>| {
         let path = path.bytes();
@@ -733,11 +739,19 @@ fn setup(
     // Hidden and read-only paths already applied (`early_path_rules`): bit i
     // of the first for masked_paths[i], of the second for readonly_paths[i].
     let mut early = (0u64, 0u64);
+    // The bounding set, cut while the network namespace is made (it takes
+    // no privilege the setup uses: those are in the effective set).
+    let caps = c.process.capabilities.filter(|_| cfg!(feature = "security"));
+    let mut bounded = false;
     for (i, m) in c.mounts.iter().enumerate() {
         // sysfs shows the network of whoever mounts it.
         if let (Some(net), MountKind::Sysfs) = (net, m.kind) {
             if cfg!(feature = "security") {
                 early = early_path_rules(c, i, &mut root)?;
+                if let (Some(caps), false) = (caps, bounded) {
+                    security::limit_bounding_set(caps.bounding)?;
+                    bounded = true;
+                }
             }
             net.join()?;
             timings::step("join net namespace");
@@ -838,8 +852,7 @@ fn setup(
         kernel::set_process_attributes(c)?;
     }
     // Privileges last, in an order that keeps what each step needs.
-    let caps = c.process.capabilities.filter(|_| cfg!(feature = "security"));
-    if let Some(caps) = caps {
+    if let (Some(caps), false) = (caps, bounded) {
         security::limit_bounding_set(caps.bounding)?;
     }
     // The signal mask nsinit started with, before any filter: a profile

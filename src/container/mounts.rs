@@ -16,9 +16,10 @@
 //! A mount on the root (`/`, `//`, `/.`, or a symlink in the image that
 //! leads there) is stacked on top of it, where no lookup that starts at the
 //! root would see it: after a mount that may have landed there (its
-//! destination is the root by name, or a lookup since followed a symlink or
-//! `..`) the root is found again from the top, so each later step sees the
-//! mounts made before it. Without a rootfs,
+//! destination is the root by name, a lookup since followed a symlink or
+//! `..`, or a propagation was set, which lets the kernel copy a mount onto
+//! the root) the root is found again from the top, so each later step sees
+//! the mounts made before it. Without a rootfs,
 //! a mount on `/` makes the container's root, as bubblewrap's do: later
 //! mounts go on top of it, mount points are created in it, and nsinit pivots
 //! into it (`--bind SRC /` is `--rootfs SRC --bare`, `--ro-bind SRC /` also
@@ -48,6 +49,11 @@ pub struct Root<'a> {
     /// a symlink or `..` since the root was last found again: then the
     /// next mount may have been stacked on the root (see `after_mount`).
     pub maybe_root: Cell<bool>,
+    /// Whether a mount was given a propagation (`shared`, `slave`, ...):
+    /// from then on a mount anywhere may be copied onto the root by the
+    /// kernel (a bind of the root, shared with it, is its peer), so the root
+    /// is found again after every mount.
+    pub propagating: Cell<bool>,
 }
 
 /// How often a lookup of `..` is retried when the kernel cannot tell it
@@ -57,7 +63,7 @@ const DOTDOT_RETRIES: usize = 16;
 impl<'a> Root<'a> {
     /// The root at `fd`, named `path` in errors.
     pub fn new(path: ZStr<'a>, fd: OwnedFd) -> Root<'a> {
-        Root { path, fd, maybe_root: Cell::new(false) }
+        Root { path, fd, maybe_root: Cell::new(false), propagating: Cell::new(false) }
     }
 
     /// Finds the root again from the top of its place, so that a mount just
@@ -97,14 +103,15 @@ pub fn is_root(path: &[u8]) -> bool {
 }
 
 /// After a mount on `dst`: inside a root, find the root again from the top
-/// when the mount may have landed on it (`dst` is `/`, or a lookup since
-/// followed a symlink or `..`: `in_root`); without one, a mount on `/`
+/// when the mount may have landed on it (`dst` is `/`, a lookup since
+/// followed a symlink or `..`: `in_root`, or a propagation was set, which
+/// may copy any mount onto the root: `Root::propagating`); without one, a mount on `/`
 /// becomes the container's root. A lookup that followed neither from the
 /// root, through at least one name, ends below it: a mount there is seen by
 /// every later lookup from the root, which crosses onto it on the way.
 fn after_mount<'a>(dst: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Error> {
     match root {
-        Some(root) if is_root(dst.bytes()) || root.maybe_root.get() => root.follow_mounts(),
+        Some(root) if is_root(dst.bytes()) || root.maybe_root.get() || root.propagating.get() => root.follow_mounts(),
         Some(_) => Ok(()),
         None if is_root(dst.bytes()) => {
             let host = sys::open(ZStr::new(c"/"), O_PATH | O_DIRECTORY | O_CLOEXEC, 0)
@@ -135,6 +142,9 @@ pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>, own_net: bool) -> R
     after_mount(m.destination, root)?;
     if cfg!(feature = "mounts") && (m.propagation != 0 || (m.attr_set | m.attr_clr != 0 && !is_bind(m))) {
         finish_mount(m, root.as_ref())?;
+    }
+    if let (Some(root), true) = (root.as_ref(), m.propagation != 0) {
+        root.propagating.set(true);
     }
     Ok(())
 }
