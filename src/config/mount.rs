@@ -2,9 +2,7 @@
 //! takes them, in one table that every front end (the command line's
 //! `--mount`, the config file, `config.json`) applies the same way.
 
-use super::Mount;
-use super::MountKind;
-use super::PathRoom;
+use super::{IdMap, Idmap, Mount, MountKind, MountMaps, PathRoom};
 use crate::sys::ZStr;
 use linux_raw_sys::general::{
     MOUNT_ATTR__ATIME, MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID,
@@ -226,6 +224,46 @@ impl<'a> Mount<'a> {
     }
 }
 
+impl Mount<'_> {
+    /// Refuses `idmap` or `ridmap` on anything but a bind, as runc does:
+    /// only an existing tree can be seen through other maps.
+    pub fn check_idmap(&self) -> Result<(), &'static str> {
+        match self.idmap {
+            Some(_) if self.flags & (MS_BIND | MS_REMOUNT) != MS_BIND => Err("idmap and ridmap are for a bind mount (bind or rbind)"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `uids=IN-OUT-COUNT[#IN-OUT-COUNT...];gids=...`, the maps of an idmapped
+/// mount as podman's and crun's `--mount ...,idmap=` spell them: each
+/// line as a user namespace's map (and OCI's `containerID`, `hostID`,
+/// `size`), both maps given.
+pub fn parse_mount_maps(value: &[u8]) -> Result<MountMaps, &'static str> {
+    let mut maps = MountMaps { uid: heapless::Vec::new(), gid: heapless::Vec::new() };
+    for part in value.split(|&c| c == b';') {
+        let (map, lines) = match part.split_at_checked(5) {
+            Some((b"uids=", lines)) => (&mut maps.uid, lines),
+            Some((b"gids=", lines)) => (&mut maps.gid, lines),
+            _ => return Err("expected idmap=uids=IN-OUT-COUNT[#...];gids=IN-OUT-COUNT[#...]"),
+        };
+        for line in lines.split(|&c| c == b'#') {
+            let mut n = line.split(|&c| c == b'-').map(|n| super::parse_number(n).and_then(|n| u32::try_from(n).ok()));
+            let (Some(Some(inside)), Some(Some(outside)), Some(Some(count)), None) = (n.next(), n.next(), n.next(), n.next()) else {
+                return Err("expected IN-OUT-COUNT in idmap's maps");
+            };
+            if count == 0 {
+                return Err("a map line of no ids in idmap's maps");
+            }
+            map.push(IdMap { inside, outside, count }).map_err(|_| "too many map lines (at most 8)")?;
+        }
+    }
+    if maps.uid.is_empty() || maps.gid.is_empty() {
+        return Err("idmap's maps need both uids= and gids=");
+    }
+    Ok(maps)
+}
+
 /// A mount's option words as a front end reads them, one at a time: each
 /// is applied to the mount (`mount_option`, `Mount::apply`), or added to
 /// its filesystem data, which `finish` copies into the parser's room.
@@ -250,6 +288,10 @@ impl MountOptions {
     pub fn word(&mut self, m: &mut Mount<'_>, word: &[u8]) -> Result<(), &'static str> {
         if let Some(option) = mount_option(word) {
             m.apply(option);
+            return Ok(());
+        }
+        if let Some(r) = super::which(word, "idmap ridmap") {
+            m.idmap = Some(Idmap { recursive: r == 1, maps: m.idmap.and_then(|i| i.maps) });
             return Ok(());
         }
         let comma: &[u8] = if self.data.is_empty() { b"" } else { b"," };

@@ -1017,8 +1017,15 @@ impl<'c, 'a> Builder<'c, 'a> {
         let mut options = super::MountOptions::new();
         for word in spec.bytes().split(|&c| c == b',') {
             let eq = word.iter().position(|&c| c == b'=').unwrap_or(word.len());
-            match which(&word[..eq], "type source src destination dst target") {
-                Some(key) => {
+            match which(&word[..eq], "type source src destination dst target idmap ridmap") {
+                // `idmap=uids=...;gids=...`: the mount's own maps.
+                Some(key @ 6..) if eq < word.len() => {
+                    let maps = super::parse_mount_maps(&word[eq + 1..]).map_err(|what| bad(what.as_bytes()))?;
+                    let index = self.c.mount_maps.len() as u8;
+                    self.c.mount_maps.push(maps).map_err(|_| bad(b"too many mounts with maps of their own (at most 16)"))?;
+                    m.idmap = Some(super::Idmap { recursive: key == 7, maps: Some(index) });
+                }
+                Some(key @ ..6) => {
                     let value = word.get(eq + 1..).filter(|v| !v.is_empty()).ok_or_else(|| bad(b"an empty value"))?;
                     let value = Some(self.room.join(&[value]).map_err(full)?);
                     match key {
@@ -1028,7 +1035,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                     }
                 }
                 None if word.is_empty() => return Err(bad(b"an empty option")),
-                None => {
+                // Any other word, `idmap` and `ridmap` without maps too.
+                _ => {
                     let word = if is(word, "readonly") { b"ro" } else { word };
                     recursion_given |= which(word, "bind rbind").is_some();
                     options.word(&mut m, word).map_err(|what| error().push(what.as_bytes()))?;
@@ -1041,6 +1049,7 @@ impl<'c, 'a> Builder<'c, 'a> {
         m.set_type(fstype);
         m.destination = dst;
         options.finish(&mut m, &mut self.room).map_err(|what| error().push(what.as_bytes()))?;
+        m.check_idmap().map_err(|what| bad(what.as_bytes()))?;
         m.source = source;
         if m.flags & (MS_BIND | MS_REMOUNT) == MS_BIND {
             if !recursion_given {

@@ -353,6 +353,11 @@ pub fn spawn(
 ) -> Result<i32, Error> {
     timings::step("prepare");
     timings::flush();
+    // Closed once the container's process has attached them, or failed.
+    let _idmapped = match cfg!(feature = "mounts") && c.mounts.iter().any(|m| m.idmap.is_some()) {
+        true => Some(mounts::Idmapped::prepare(c, launch.maps.filter(|_| cfg!(feature = "userns")).map(|m| m.lines()))?),
+        false => None,
+    };
     // A joined pid or time namespace, or a new time namespace with
     // offsets, is nsinit's for its children until the container's process
     // is started in it (see join.rs).
@@ -652,13 +657,13 @@ fn setup(
         _ => None,
     };
     timings::step("bind rootfs");
-    for m in &c.mounts {
+    for (i, m) in c.mounts.iter().enumerate() {
         // sysfs shows the network of whoever mounts it.
         if let (Some(net), MountKind::Sysfs) = (net, m.kind) {
             net.join()?;
             timings::step("join net namespace");
         }
-        mounts::mount(m, &mut root, c.has(CLONE_NEWNET) || c.joins(CLONE_NEWNET))?;
+        mounts::mount(m, i, &mut root, c.has(CLONE_NEWNET) || c.joins(CLONE_NEWNET))?;
         timings::step_on("mount", m.destination);
     }
     if let Some(net) = net {

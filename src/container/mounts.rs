@@ -23,9 +23,10 @@
 //! `--read-only`).
 
 use super::devices::{DEFAULT_DEVICES, DEV_LINKS};
-use crate::config::{Mount, MountKind, PATH_MAX};
+use crate::config::{Container, IdMap, MAX_MOUNTS, Mount, MountKind, PATH_MAX};
+use core::sync::atomic::{AtomicI32, Ordering};
 use linux_raw_sys::general::{
-    AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR__ATIME,
+    AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR__ATIME, MOUNT_ATTR_IDMAP,
     MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NOSYMFOLLOW,
     MOUNT_ATTR_RDONLY, MOUNT_ATTR_RELATIME, MOUNT_ATTR_STRICTATIME, MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC,
     MS_NOSUID, MS_NOSYMFOLLOW, MS_RDONLY, MS_REC, MS_RELATIME, MS_REMOUNT, MS_STRICTATIME, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
@@ -112,8 +113,8 @@ pub enum Point {
 /// the recursive attributes of any but a bind (whose are set before it is
 /// attached), are set once it is made, on the mount found again at `dst`.
 #[inline(never)]
-pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>, own_net: bool) -> Result<(), Error> {
-    make_mount(m, root.as_ref(), own_net)?;
+pub fn mount<'a>(m: &Mount<'_>, index: usize, root: &mut Option<Root<'a>>, own_net: bool) -> Result<(), Error> {
+    make_mount(m, index, root.as_ref(), own_net)?;
     after_mount(m.destination, root)?;
     if cfg!(feature = "mounts") && (m.propagation != 0 || (m.attr_set | m.attr_clr != 0 && !is_bind(m))) {
         finish_mount(m, root.as_ref())?;
@@ -154,13 +155,13 @@ fn is_bind(m: &Mount<'_>) -> bool {
 }
 
 #[inline(never)]
-fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own_net: bool) -> Result<(), Error> {
+fn make_mount(m: &Mount<'_>, index: usize, root: Option<&Root<'_>>, own_net: bool) -> Result<(), Error> {
     let dst = m.destination;
     let fstype = match m.kind {
         MountKind::Sysfs => return sysfs(dst, root, m.flags, own_net),
         MountKind::Dev => return dev(dst, root),
         MountKind::Cgroup => return cgroup_fs(dst, root, m.flags),
-        _ if is_bind(m) => return bind(m, root),
+        _ if is_bind(m) => return bind(m, index, root),
         MountKind::Proc => ZStr::new(c"proc"),
         MountKind::Mqueue => ZStr::new(c"mqueue"),
         MountKind::Tmpfs => ZStr::new(c"tmpfs"),
@@ -296,9 +297,10 @@ fn existing(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<Option<OwnedFd>, 
 
 /// Binds the host's `m.source` on `m.destination`: the whole tree with
 /// `MS_REC` (`rbind`), else the one mount. The copy gets its flags, and its
-/// recursive attributes, while detached, before the container can see it.
+/// recursive attributes, while detached, before the container can see it;
+/// an idmapped one (mount `index`) is nsinit's (`Idmapped`).
 #[inline(never)]
-fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
+fn bind(m: &Mount<'_>, index: usize, root: Option<&Root<'_>>) -> Result<(), Error> {
     let dst = m.destination;
     let Some(source) = m.source else { return Err(Error::new(b"bind without a source: ").push_z(dst)) };
     let point = match open_point(dst, root, None) {
@@ -313,6 +315,18 @@ fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
             open_point(dst, root, Some(point))?
         }
     };
+    let tree = match idmapped(index) {
+        Some(tree) => tree,
+        None => bound_copy(m, source)?,
+    };
+    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys_z("bind", source, e).on(dst))
+}
+
+/// A detached copy of `m`'s `source` (the whole tree with `MS_REC`), with
+/// `m`'s flags and recursive attributes set, for `bind` to attach.
+#[inline(never)]
+fn bound_copy(m: &Mount<'_>, source: ZStr<'_>) -> Result<OwnedFd, Error> {
+    let dst = m.destination;
     let recursive = if m.flags & MS_REC != 0 { AT_RECURSIVE } else { 0 };
     let tree = sys::open_tree(sys::CWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | recursive)
         .map(OwnedFd)
@@ -331,7 +345,71 @@ fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
         change_attributes(&tree, AT_RECURSIVE, m.attr_set, m.attr_clr)
             .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (recursive options)"))?;
     }
-    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys_z("bind", source, e).on(dst))
+    Ok(tree)
+}
+
+/// The idmapped mounts' detached trees, by the mount's index, each as its
+/// descriptor plus one (0: none): made by nsinit before the container's
+/// process starts (`Idmapped::prepare`), attached by that process, which
+/// shares this memory and has its own copy of the descriptors.
+static IDMAPPED: [AtomicI32; MAX_MOUNTS] = [const { AtomicI32::new(0) }; MAX_MOUNTS];
+
+/// In the container's process: the tree nsinit made for mount `index`.
+fn idmapped(index: usize) -> Option<OwnedFd> {
+    let fd = IDMAPPED.get(index)?.load(Ordering::Acquire);
+    (cfg!(feature = "mounts") && fd != 0).then(|| OwnedFd(fd - 1))
+}
+
+/// nsinit's copies of the idmapped trees of one container, closed when
+/// dropped: once its process has attached them, or failed.
+pub struct Idmapped;
+
+impl Idmapped {
+    /// Makes each idmapped mount's tree, by nsinit before the container's
+    /// process starts: in a user namespace of the container's the kernel
+    /// lets nobody but the host's root idmap the host's filesystems. The
+    /// source is copied as `bind` copies it, then seen through a user
+    /// namespace holding the mount's own maps, or `container`'s (the
+    /// container's user namespace's), on its top mount or, for `ridmap`,
+    /// on all (runc's and crun's way). Errors: no maps to use, the kernel's
+    /// (EINVAL: a filesystem that cannot be idmapped).
+    #[cold]
+    #[inline(never)]
+    pub fn prepare(c: &Container<'_>, container: Option<(&[IdMap], &[IdMap])>) -> Result<Idmapped, Error> {
+        let made = Idmapped;
+        for (m, slot) in c.mounts.iter().zip(&IDMAPPED) {
+            let (Some(idmap), Some(source)) = (m.idmap, m.source) else { continue };
+            let dst = m.destination;
+            let (uid, gid) = match idmap.maps.and_then(|i| c.mount_maps.get(usize::from(i))) {
+                Some(own) => (&own.uid[..], &own.gid[..]),
+                None => container.ok_or_else(|| {
+                    Error::new(b"mount ").push_z(dst).push(b": idmap without maps of its own needs the container's user namespace")
+                })?,
+            };
+            let tree = bound_copy(m, source)?;
+            let userns = super::user::namespace_with(uid, gid)?;
+            let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_IDMAP), attr_clr: 0, propagation: 0, userns_fd: userns.0 as u64 };
+            let recursive = if idmap.recursive { AT_RECURSIVE } else { 0 };
+            sys::mount_setattr(tree.0, ZStr::new(c""), AT_EMPTY_PATH | recursive, &attr).map_err(|e| {
+                let err = Error::sys_z("mount_setattr", dst, e);
+                err.push(if e == Errno::EINVAL { b" (idmap: a filesystem of the tree cannot be idmapped)" } else { b" (idmap)" })
+            })?;
+            slot.store(tree.0 + 1, Ordering::Release);
+            core::mem::forget(tree);
+        }
+        Ok(made)
+    }
+}
+
+impl Drop for Idmapped {
+    fn drop(&mut self) {
+        for slot in &IDMAPPED {
+            match slot.swap(0, Ordering::AcqRel) {
+                0 => {}
+                fd => drop(OwnedFd(fd - 1)),
+            }
+        }
+    }
 }
 
 /// A bound mount's own `MS_*` flags (`flags` set, `cleared` taken off) as
