@@ -409,4 +409,35 @@ mod tests {
         o.word(&mut n, b"size=123456789").unwrap();
         assert!(o.finish(&mut n, &mut small).is_err());
     }
+
+    #[test]
+    fn idmap_words_and_podmans_maps() {
+        let line = |inside, outside, count| IdMap { inside, outside, count };
+        let maps = parse_mount_maps(b"uids=0-1000-10#100-5000-2;gids=0-2000-1").unwrap();
+        assert_eq!(&maps.uid[..], &[line(0, 1000, 10), line(100, 5000, 2)]);
+        assert_eq!(&maps.gid[..], &[line(0, 2000, 1)]);
+        for (bad, why) in [
+            (&b"uids=0-1000-1"[..], "idmap's maps need both uids= and gids="),
+            (b"gids=0-1-1", "idmap's maps need both uids= and gids="),
+            (b"uids=0-1000;gids=0-1-1", "expected IN-OUT-COUNT in idmap's maps"),
+            (b"uids=0-1000-1-2;gids=0-1-1", "expected IN-OUT-COUNT in idmap's maps"),
+            (b"uids=0-x-1;gids=0-1-1", "expected IN-OUT-COUNT in idmap's maps"),
+            (b"uids=0-4294967296-1;gids=0-1-1", "expected IN-OUT-COUNT in idmap's maps"),
+            (b"uids=0-1-0;gids=0-1-1", "a map line of no ids in idmap's maps"),
+            (b"users=0-1-1", "expected idmap=uids=IN-OUT-COUNT[#...];gids=IN-OUT-COUNT[#...]"),
+            (b"uids=0-1-1#1-2-1#2-3-1#3-4-1#4-5-1#5-6-1#6-7-1#7-8-1#8-9-1;gids=0-1-1", "too many map lines (at most 8)"),
+        ] {
+            assert_eq!(parse_mount_maps(bad).err(), Some(why), "{}", String::from_utf8_lossy(bad));
+        }
+        let mut m = Mount::of_type(ZStr::new(c"bind"), ZStr::new(c"/x"));
+        let mut o = MountOptions::new();
+        o.word(&mut m, b"ridmap").unwrap();
+        assert_eq!((m.idmap, o.data()), (Some(Idmap { recursive: true, maps: None }), &b""[..]));
+        o.word(&mut m, b"idmap").unwrap();
+        assert_eq!(m.idmap, Some(Idmap { recursive: false, maps: None }), "the last word wins");
+        assert_eq!(m.check_idmap(), Ok(()));
+        let mut t = Mount::of_type(ZStr::new(c"tmpfs"), ZStr::new(c"/x"));
+        o.word(&mut t, b"idmap").unwrap();
+        assert_eq!(t.check_idmap(), Err("idmap and ridmap are for a bind mount (bind or rbind)"));
+    }
 }
