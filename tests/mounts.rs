@@ -368,7 +368,7 @@ fn idmap_and_ridmap_show_the_bound_files_through_maps() {
         ("type=tmpfs,dst=/x,ridmap".to_string(), "nsinit: --mount: idmap and ridmap are for a bind mount (bind or rbind); got 'type=tmpfs,dst=/x,ridmap'".to_string()),
         (
             format!("type=bind,src={s},dst=/x,idmap=uids=0-1-1"),
-            format!("nsinit: --mount: idmap's maps need both uids= and gids=; got 'type=bind,src={s},dst=/x,idmap=uids=0-1-1'"),
+            format!("nsinit: --mount: expected idmap=uids=IN-OUT-COUNT[#...];gids=IN-OUT-COUNT[#...]; got 'type=bind,src={s},dst=/x,idmap=uids=0-1-1'"),
         ),
         (
             format!("type=bind,src=/proc,dst=/x,idmap={maps}"),

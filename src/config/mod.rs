@@ -24,7 +24,7 @@ pub use kernel::{
 };
 pub use paths::{PATH_ROOM, PathRoom};
 #[cfg(feature = "mounts")]
-pub use mount::{MOUNT_DATA_MAX, MountOption, MountOptions, mount_option, parse_mount_maps};
+pub use mount::{MOUNT_DATA_MAX, MountOption, MountOptions, mount_option};
 
 /// A decimal number, digits only (for the probe and later numeric options).
 pub fn parse_number(s: &[u8]) -> Option<u64> {

@@ -2,7 +2,7 @@
 //! takes them, in one table that every front end (the command line's
 //! `--mount`, the config file, `config.json`) applies the same way.
 
-use super::{IdMap, Idmap, Mount, MountKind, MountMaps, PathRoom};
+use super::{Idmap, Mount, MountKind, MountMaps, PathRoom};
 use crate::sys::ZStr;
 use linux_raw_sys::general::{
     MOUNT_ATTR__ATIME, MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID,
@@ -235,33 +235,35 @@ impl Mount<'_> {
     }
 }
 
-/// `uids=IN-OUT-COUNT[#IN-OUT-COUNT...];gids=...`, the maps of an idmapped
-/// mount as podman's and crun's `--mount ...,idmap=` spell them: each
-/// line as a user namespace's map (and OCI's `containerID`, `hostID`,
-/// `size`), both maps given.
-pub fn parse_mount_maps(value: &[u8]) -> Result<MountMaps, &'static str> {
-    let mut maps = MountMaps { uid: heapless::Vec::new(), gid: heapless::Vec::new() };
-    for part in value.split(|&c| c == b';') {
-        let (map, lines) = match part.split_at_checked(5) {
-            Some((b"uids=", lines)) => (&mut maps.uid, lines),
-            Some((b"gids=", lines)) => (&mut maps.gid, lines),
-            _ => return Err("expected idmap=uids=IN-OUT-COUNT[#...];gids=IN-OUT-COUNT[#...]"),
-        };
-        for line in lines.split(|&c| c == b'#') {
-            let mut n = line.split(|&c| c == b'-').map(|n| super::parse_number(n).and_then(|n| u32::try_from(n).ok()));
-            let (Some(Some(inside)), Some(Some(outside)), Some(Some(count)), None) = (n.next(), n.next(), n.next(), n.next()) else {
-                return Err("expected IN-OUT-COUNT in idmap's maps");
+impl super::Container<'_> {
+    /// Adds an idmapped mount's own maps, given as podman's and crun's
+    /// `--mount ...,idmap=` spell them, `uids=IN-OUT-COUNT[#IN-OUT-COUNT...];gids=...`:
+    /// each line as a user namespace's map (and OCI's `containerID`,
+    /// `hostID`, `size`), both maps given. Returns their index in
+    /// `mount_maps`.
+    #[cold]
+    #[inline(never)]
+    pub fn push_mount_maps(&mut self, value: &[u8]) -> Result<u8, &'static str> {
+        const USAGE: &str = "expected idmap=uids=IN-OUT-COUNT[#...];gids=IN-OUT-COUNT[#...]";
+        let index = self.mount_maps.len() as u8;
+        self.mount_maps.push(MountMaps { uid: heapless::Vec::new(), gid: heapless::Vec::new() })
+            .map_err(|_| "too many mounts with maps of their own (at most 16)")?;
+        let maps = self.mount_maps.last_mut().ok_or(USAGE)?;
+        for part in value.split(|&c| c == b';') {
+            let (map, lines) = match part.split_at_checked(5) {
+                Some((b"uids=", lines)) => (&mut maps.uid, lines),
+                Some((b"gids=", lines)) => (&mut maps.gid, lines),
+                _ => return Err(USAGE),
             };
-            if count == 0 {
-                return Err("a map line of no ids in idmap's maps");
+            for line in lines.split(|&c| c == b'#') {
+                map.push(super::options::parse_id_line(line, b'-').ok_or(USAGE)?).map_err(|_| "too many map lines (at most 8)")?;
             }
-            map.push(IdMap { inside, outside, count }).map_err(|_| "too many map lines (at most 8)")?;
         }
+        if maps.uid.is_empty() || maps.gid.is_empty() {
+            return Err(USAGE);
+        }
+        Ok(index)
     }
-    if maps.uid.is_empty() || maps.gid.is_empty() {
-        return Err("idmap's maps need both uids= and gids=");
-    }
-    Ok(maps)
 }
 
 /// A mount's option words as a front end reads them, one at a time: each
@@ -412,22 +414,25 @@ mod tests {
 
     #[test]
     fn idmap_words_and_podmans_maps() {
+        use crate::config::IdMap;
         let line = |inside, outside, count| IdMap { inside, outside, count };
-        let maps = parse_mount_maps(b"uids=0-1000-10#100-5000-2;gids=0-2000-1").unwrap();
-        assert_eq!(&maps.uid[..], &[line(0, 1000, 10), line(100, 5000, 2)]);
-        assert_eq!(&maps.gid[..], &[line(0, 2000, 1)]);
+        let mut c = crate::config::Container::new();
+        assert_eq!(c.push_mount_maps(b"uids=0-1000-10#100-5000-2;gids=0-2000-1"), Ok(0));
+        assert_eq!(&c.mount_maps[0].uid[..], &[line(0, 1000, 10), line(100, 5000, 2)]);
+        assert_eq!(&c.mount_maps[0].gid[..], &[line(0, 2000, 1)]);
+        let usage = "expected idmap=uids=IN-OUT-COUNT[#...];gids=IN-OUT-COUNT[#...]";
         for (bad, why) in [
-            (&b"uids=0-1000-1"[..], "idmap's maps need both uids= and gids="),
-            (b"gids=0-1-1", "idmap's maps need both uids= and gids="),
-            (b"uids=0-1000;gids=0-1-1", "expected IN-OUT-COUNT in idmap's maps"),
-            (b"uids=0-1000-1-2;gids=0-1-1", "expected IN-OUT-COUNT in idmap's maps"),
-            (b"uids=0-x-1;gids=0-1-1", "expected IN-OUT-COUNT in idmap's maps"),
-            (b"uids=0-4294967296-1;gids=0-1-1", "expected IN-OUT-COUNT in idmap's maps"),
-            (b"uids=0-1-0;gids=0-1-1", "a map line of no ids in idmap's maps"),
-            (b"users=0-1-1", "expected idmap=uids=IN-OUT-COUNT[#...];gids=IN-OUT-COUNT[#...]"),
+            (&b"uids=0-1000-1"[..], usage),
+            (b"gids=0-1-1", usage),
+            (b"uids=0-1000;gids=0-1-1", usage),
+            (b"uids=0-1000-1-2;gids=0-1-1", usage),
+            (b"uids=0-x-1;gids=0-1-1", usage),
+            (b"uids=0-4294967296-1;gids=0-1-1", usage),
+            (b"uids=0-1-0;gids=0-1-1", usage),
+            (b"users=0-1-1", usage),
             (b"uids=0-1-1#1-2-1#2-3-1#3-4-1#4-5-1#5-6-1#6-7-1#7-8-1#8-9-1;gids=0-1-1", "too many map lines (at most 8)"),
         ] {
-            assert_eq!(parse_mount_maps(bad).err(), Some(why), "{}", String::from_utf8_lossy(bad));
+            assert_eq!(crate::config::Container::new().push_mount_maps(bad).err(), Some(why), "{}", String::from_utf8_lossy(bad));
         }
         let mut m = Mount::of_type(ZStr::new(c"bind"), ZStr::new(c"/x"));
         let mut o = MountOptions::new();

@@ -1020,9 +1020,7 @@ impl<'c, 'a> Builder<'c, 'a> {
             match which(&word[..eq], "type source src destination dst target idmap ridmap") {
                 // `idmap=uids=...;gids=...`: the mount's own maps.
                 Some(key @ 6..) if eq < word.len() => {
-                    let maps = super::parse_mount_maps(&word[eq + 1..]).map_err(|what| bad(what.as_bytes()))?;
-                    let index = self.c.mount_maps.len() as u8;
-                    self.c.mount_maps.push(maps).map_err(|_| bad(b"too many mounts with maps of their own (at most 16)"))?;
+                    let index = self.c.push_mount_maps(&word[eq + 1..]).map_err(|what| bad(what.as_bytes()))?;
                     m.idmap = Some(super::Idmap { recursive: key == 7, maps: Some(index) });
                 }
                 Some(key @ ..6) => {
@@ -1328,7 +1326,13 @@ pub fn parse_user(spec: &[u8]) -> Option<User<'_>> {
 
 /// `INSIDE:OUTSIDE:COUNT`.
 pub fn parse_id_map(s: &[u8]) -> Option<IdMap> {
-    let mut parts = s.split(|&c| c == b':');
+    parse_id_line(s, b':')
+}
+
+/// `INSIDE{sep}OUTSIDE{sep}COUNT`, a map line of at least one id.
+#[inline(never)]
+pub fn parse_id_line(s: &[u8], sep: u8) -> Option<IdMap> {
+    let mut parts = s.split(|&c| c == sep);
     let (inside, outside, count) = (id(parts.next()?)?, id(parts.next()?)?, id(parts.next()?)?);
     (parts.next().is_none() && count > 0).then_some(IdMap { inside, outside, count })
 }

@@ -356,8 +356,11 @@ static IDMAPPED: [AtomicI32; MAX_MOUNTS] = [const { AtomicI32::new(0) }; MAX_MOU
 
 /// In the container's process: the tree nsinit made for mount `index`.
 fn idmapped(index: usize) -> Option<OwnedFd> {
+    if !cfg!(feature = "mounts") {
+        return None;
+    }
     let fd = IDMAPPED.get(index)?.load(Ordering::Acquire);
-    (cfg!(feature = "mounts") && fd != 0).then(|| OwnedFd(fd - 1))
+    (fd != 0).then(|| OwnedFd(fd - 1))
 }
 
 /// nsinit's copies of the idmapped trees of one container, closed when
