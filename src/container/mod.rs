@@ -657,13 +657,13 @@ fn setup(
         _ => None,
     };
     timings::step("bind rootfs");
-    for (i, m) in c.mounts.iter().enumerate() {
+    for m in &c.mounts {
         // sysfs shows the network of whoever mounts it.
         if let (Some(net), MountKind::Sysfs) = (net, m.kind) {
             net.join()?;
             timings::step("join net namespace");
         }
-        mounts::mount(m, i, &mut root, c.has(CLONE_NEWNET) || c.joins(CLONE_NEWNET))?;
+        mounts::mount(m, &mut root, c.has(CLONE_NEWNET) || c.joins(CLONE_NEWNET))?;
         timings::step_on("mount", m.destination);
     }
     if let Some(net) = net {

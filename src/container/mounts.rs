@@ -24,7 +24,7 @@
 
 use super::devices::{DEFAULT_DEVICES, DEV_LINKS};
 use crate::config::{Container, IdMap, MAX_MOUNTS, Mount, MountKind, PATH_MAX};
-use core::sync::atomic::{AtomicI32, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use linux_raw_sys::general::{
     AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR__ATIME, MOUNT_ATTR_IDMAP,
     MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NOSYMFOLLOW,
@@ -113,8 +113,8 @@ pub enum Point {
 /// the recursive attributes of any but a bind (whose are set before it is
 /// attached), are set once it is made, on the mount found again at `dst`.
 #[inline(never)]
-pub fn mount<'a>(m: &Mount<'_>, index: usize, root: &mut Option<Root<'a>>, own_net: bool) -> Result<(), Error> {
-    make_mount(m, index, root.as_ref(), own_net)?;
+pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>, own_net: bool) -> Result<(), Error> {
+    make_mount(m, root.as_ref(), own_net)?;
     after_mount(m.destination, root)?;
     if cfg!(feature = "mounts") && (m.propagation != 0 || (m.attr_set | m.attr_clr != 0 && !is_bind(m))) {
         finish_mount(m, root.as_ref())?;
@@ -155,13 +155,13 @@ fn is_bind(m: &Mount<'_>) -> bool {
 }
 
 #[inline(never)]
-fn make_mount(m: &Mount<'_>, index: usize, root: Option<&Root<'_>>, own_net: bool) -> Result<(), Error> {
+fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own_net: bool) -> Result<(), Error> {
     let dst = m.destination;
     let fstype = match m.kind {
         MountKind::Sysfs => return sysfs(dst, root, m.flags, own_net),
         MountKind::Dev => return dev(dst, root),
         MountKind::Cgroup => return cgroup_fs(dst, root, m.flags),
-        _ if is_bind(m) => return bind(m, index, root),
+        _ if is_bind(m) => return bind(m, root),
         MountKind::Proc => ZStr::new(c"proc"),
         MountKind::Mqueue => ZStr::new(c"mqueue"),
         MountKind::Tmpfs => ZStr::new(c"tmpfs"),
@@ -298,9 +298,9 @@ fn existing(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<Option<OwnedFd>, 
 /// Binds the host's `m.source` on `m.destination`: the whole tree with
 /// `MS_REC` (`rbind`), else the one mount. The copy gets its flags, and its
 /// recursive attributes, while detached, before the container can see it;
-/// an idmapped one (mount `index`) is nsinit's (`Idmapped`).
+/// an idmapped one is nsinit's (`Idmapped`).
 #[inline(never)]
-fn bind(m: &Mount<'_>, index: usize, root: Option<&Root<'_>>) -> Result<(), Error> {
+fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let dst = m.destination;
     let Some(source) = m.source else { return Err(Error::new(b"bind without a source: ").push_z(dst)) };
     let point = match open_point(dst, root, None) {
@@ -315,16 +315,15 @@ fn bind(m: &Mount<'_>, index: usize, root: Option<&Root<'_>>) -> Result<(), Erro
             open_point(dst, root, Some(point))?
         }
     };
-    let tree = match idmapped(index) {
-        Some(tree) => tree,
-        None => bound_copy(m, source)?,
+    let tree = match m.idmap {
+        Some(_) if cfg!(feature = "mounts") => next_idmapped(),
+        _ => bound_copy(m, source)?,
     };
     sys::move_mount(tree.0, point.0).map_err(|e| Error::sys_z("bind", source, e).on(dst))
 }
 
 /// A detached copy of `m`'s `source` (the whole tree with `MS_REC`), with
 /// `m`'s flags and recursive attributes set, for `bind` to attach.
-#[inline(never)]
 fn bound_copy(m: &Mount<'_>, source: ZStr<'_>) -> Result<OwnedFd, Error> {
     let dst = m.destination;
     let recursive = if m.flags & MS_REC != 0 { AT_RECURSIVE } else { 0 };
@@ -348,19 +347,19 @@ fn bound_copy(m: &Mount<'_>, source: ZStr<'_>) -> Result<OwnedFd, Error> {
     Ok(tree)
 }
 
-/// The idmapped mounts' detached trees, by the mount's index, each as its
+/// The idmapped mounts' detached trees, in the mounts' order, each as its
 /// descriptor plus one (0: none): made by nsinit before the container's
 /// process starts (`Idmapped::prepare`), attached by that process, which
 /// shares this memory and has its own copy of the descriptors.
 static IDMAPPED: [AtomicI32; MAX_MOUNTS] = [const { AtomicI32::new(0) }; MAX_MOUNTS];
+/// How many of them the container's process has taken.
+static TAKEN: AtomicUsize = AtomicUsize::new(0);
 
-/// In the container's process: the tree nsinit made for mount `index`.
-fn idmapped(index: usize) -> Option<OwnedFd> {
-    if !cfg!(feature = "mounts") {
-        return None;
-    }
-    let fd = IDMAPPED.get(index)?.load(Ordering::Acquire);
-    (fd != 0).then(|| OwnedFd(fd - 1))
+/// In the container's process: the tree nsinit made for the next
+/// idmapped mount (-1, whose attaching fails with EBADF, if none).
+fn next_idmapped() -> OwnedFd {
+    let slot = IDMAPPED.get(TAKEN.fetch_add(1, Ordering::AcqRel));
+    OwnedFd(slot.map_or(0, |s| s.load(Ordering::Acquire)) - 1)
 }
 
 /// nsinit's copies of the idmapped trees of one container, closed when
@@ -380,7 +379,8 @@ impl Idmapped {
     #[inline(never)]
     pub fn prepare(c: &Container<'_>, container: Option<(&[IdMap], &[IdMap])>) -> Result<Idmapped, Error> {
         let made = Idmapped;
-        for (m, slot) in c.mounts.iter().zip(&IDMAPPED) {
+        TAKEN.store(0, Ordering::Release);
+        for (m, slot) in c.mounts.iter().filter(|m| m.idmap.is_some()).zip(&IDMAPPED) {
             let (Some(idmap), Some(source)) = (m.idmap, m.source) else { continue };
             let dst = m.destination;
             let (uid, gid) = match idmap.maps.and_then(|i| c.mount_maps.get(usize::from(i))) {
