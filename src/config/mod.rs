@@ -196,6 +196,7 @@ pub struct Mount<'a> {
     /// The options that go to the filesystem, comma-joined (`size=1M,mode=755`).
     pub data: Option<ZStr<'a>>,
     /// `idmap` or `ridmap`: a bind seen through a user namespace's maps.
+    #[cfg(feature = "mounts")]
     pub idmap: Option<Idmap>,
 }
 
@@ -236,7 +237,28 @@ impl<'a> Mount<'a> {
             MountKind::Bind => MS_BIND | MS_REC,
             MountKind::Dev | MountKind::Other => 0,
         };
-        Mount { kind, fstype: None, destination, source: None, flags, cleared: 0, propagation: 0, attr_set: 0, attr_clr: 0, data: None, idmap: None }
+        Mount {
+            kind,
+            fstype: None,
+            destination,
+            source: None,
+            flags,
+            cleared: 0,
+            propagation: 0,
+            attr_set: 0,
+            attr_clr: 0,
+            data: None,
+            #[cfg(feature = "mounts")]
+            idmap: None,
+        }
+    }
+
+    /// Whether it is an idmapped bind (never without the `mounts` feature).
+    pub fn idmapped(&self) -> bool {
+        #[cfg(feature = "mounts")]
+        return self.idmap.is_some();
+        #[cfg(not(feature = "mounts"))]
+        false
     }
 
     /// Whether the bound mount, or the whole tree, is read-only.
@@ -840,6 +862,7 @@ pub struct Container<'a> {
     /// `--device` (OCI `linux.devices`), made in order after the mounts.
     pub devices: Vec<Device<'a>, MAX_DEVICES>,
     /// The maps of idmapped mounts that give their own (`Idmap::maps`).
+    #[cfg(feature = "mounts")]
     pub mount_maps: Vec<MountMaps, MAX_MOUNT_MAPS>,
 }
 
@@ -930,6 +953,7 @@ impl<'a> Container<'a> {
             joins: Vec::new(),
             sysctls: Vec::new(),
             devices: Vec::new(),
+            #[cfg(feature = "mounts")]
             mount_maps: Vec::new(),
             default_devices: false,
             personality: None,
@@ -991,9 +1015,8 @@ impl<'a> Container<'a> {
         if identity.id.is_some() || identity.bundle.is_some() || !identity.annotations.is_empty() {
             self.identity = Identity::default();
         }
-        if cfg!(feature = "mounts") {
-            empty(&mut self.mount_maps);
-        }
+        #[cfg(feature = "mounts")]
+        empty(&mut self.mount_maps);
         // Only the `process` feature's words fill these.
         if cfg!(feature = "process") && !self.asks_nothing_of_kernel() {
             self.clear_kernel();

@@ -354,7 +354,8 @@ pub fn spawn(
     timings::step("prepare");
     timings::flush();
     // Closed once the container's process has attached them, or failed.
-    let _idmapped = match cfg!(feature = "mounts") && c.mounts.iter().any(|m| m.idmap.is_some()) {
+    #[cfg(feature = "mounts")]
+    let _idmapped = match c.mounts.iter().any(|m| m.idmapped()) {
         true => Some(mounts::Idmapped::prepare(c, launch.maps.filter(|_| cfg!(feature = "userns")).map(|m| m.lines()))?),
         false => None,
     };

@@ -315,10 +315,7 @@ fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
             open_point(dst, root, Some(point))?
         }
     };
-    let tree = match m.idmap {
-        Some(_) if cfg!(feature = "mounts") => next_idmapped(),
-        _ => bound_copy(m, source)?,
-    };
+    let tree = if m.idmapped() { next_idmapped() } else { bound_copy(m, source)? };
     sys::move_mount(tree.0, point.0).map_err(|e| Error::sys_z("bind", source, e).on(dst))
 }
 
@@ -366,6 +363,7 @@ fn next_idmapped() -> OwnedFd {
 /// dropped: once its process has attached them, or failed.
 pub struct Idmapped;
 
+#[cfg(feature = "mounts")]
 impl Idmapped {
     /// Makes each idmapped mount's tree, by nsinit before the container's
     /// process starts: in a user namespace of the container's the kernel
@@ -380,7 +378,7 @@ impl Idmapped {
     pub fn prepare(c: &Container<'_>, container: Option<(&[IdMap], &[IdMap])>) -> Result<Idmapped, Error> {
         let made = Idmapped;
         TAKEN.store(0, Ordering::Release);
-        for (m, slot) in c.mounts.iter().filter(|m| m.idmap.is_some()).zip(&IDMAPPED) {
+        for (m, slot) in c.mounts.iter().filter(|m| m.idmapped()).zip(&IDMAPPED) {
             let (Some(idmap), Some(source)) = (m.idmap, m.source) else { continue };
             let dst = m.destination;
             let (uid, gid) = match idmap.maps.and_then(|i| c.mount_maps.get(usize::from(i))) {
