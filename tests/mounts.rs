@@ -321,6 +321,65 @@ fn ro_makes_the_bound_mount_read_only_and_rro_its_submounts_too() {
 }
 
 #[test]
+fn idmap_and_ridmap_show_the_bound_files_through_maps() {
+    use std::os::unix::fs::MetadataExt;
+    let r = Rootfs::new("mount-idmap");
+    let (src, _sub) = source_tree(&r, "size=1M");
+    fs::write(src.join("sub/h"), "h").unwrap();
+    let s = src.to_str().unwrap();
+    // podman's and crun's spelling of the mount's own maps: the host's 0
+    // is seen as 1000 (gid 2000); with idmap on the top mount alone,
+    // with ridmap on the submount too.
+    let maps = "uids=0-1000-1;gids=0-2000-1";
+    let stat = |mount: String, path: &str| ok(r.run(&["--mount", &mount, IN_PROBE, "stat", path]));
+    assert_eq!(stat(format!("type=bind,src={s},dst=/i,idmap={maps}"), "/i/file"), "uid=1000 gid=2000\n");
+    assert_eq!(stat(format!("type=bind,src={s},dst=/i,idmap={maps}"), "/i/sub/h"), "uid=0 gid=0\n");
+    assert_eq!(stat(format!("type=bind,src={s},dst=/i,ridmap={maps}"), "/i/sub/h"), "uid=1000 gid=2000\n");
+    let ms = mounts(&r, &["--mount", &format!("type=bind,src={s},dst=/i,ridmap={maps}"), "--mount", &format!("type=bind,src={s},dst=/t,idmap={maps}")]);
+    assert!(at(&ms, "/i").has("idmapped") && at(&ms, "/i/sub").has("idmapped"), "{ms:#?}");
+    assert!(at(&ms, "/t").has("idmapped") && !at(&ms, "/t/sub").has("idmapped"), "{ms:#?}");
+    // The words alone: the container's user namespace's maps. Its root
+    // (the host's 1000) sees the host's root-owned files as its own, and
+    // what it makes is stored as the host's 0. On the image's /tmp: that
+    // root may not make a mount point in the image.
+    let userns = ["--unshare", "user", "--uid-map", "0:1000:1", "--gid-map", "0:1000:1"];
+    let in_userns = |mount: &str, args: &[&str]| {
+        let mut all = userns.to_vec();
+        all.extend(["--mount", mount, IN_PROBE]);
+        all.extend(args);
+        ok(r.run(&all))
+    };
+    let idmap = format!("type=bind,src={s},dst=/tmp,idmap");
+    assert_eq!(in_userns(&idmap, &["stat", "/tmp/file"]), "uid=0 gid=0\n");
+    in_userns(&idmap, &["write", "/tmp/made", "x"]);
+    let made = fs::metadata(src.join("made")).unwrap();
+    assert_eq!((made.uid(), made.gid()), (0, 0), "made by the container's root, stored as the host's 0");
+    // Without idmap, the host's root's directory is nobody's there, and
+    // closed to that root.
+    let plain = format!("type=bind,src={s},dst=/tmp");
+    assert_eq!(in_userns(&plain, &["stat", "/tmp/file"]), "uid=65534 gid=65534\n");
+    let mut args = userns.to_vec();
+    args.extend(["--mount", &plain, IN_PROBE, "write", "/tmp/plain", "x"]);
+    let out = r.run(&args);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /tmp/plain: EACCES (Permission denied)\n"));
+    // Bad input: one line, 125.
+    for (mount, want) in [
+        (format!("type=bind,src={s},dst=/x,idmap"), "nsinit: mount /x: idmap without maps of its own needs the container's user namespace".to_string()),
+        ("type=tmpfs,dst=/x,ridmap".to_string(), "nsinit: --mount: idmap and ridmap are for a bind mount (bind or rbind); got 'type=tmpfs,dst=/x,ridmap'".to_string()),
+        (
+            format!("type=bind,src={s},dst=/x,idmap=uids=0-1-1"),
+            format!("nsinit: --mount: expected idmap=uids=IN-OUT-COUNT[#...];gids=IN-OUT-COUNT[#...]; got 'type=bind,src={s},dst=/x,idmap=uids=0-1-1'"),
+        ),
+        (
+            format!("type=bind,src=/proc,dst=/x,idmap={maps}"),
+            "nsinit: mount_setattr /x: EINVAL (Invalid argument) (idmap: a filesystem of the tree cannot be idmapped)".to_string(),
+        ),
+    ] {
+        assert_eq!(fails(r.run(&["--mount", &mount, IN_PROBE, "pid"]), 125), want, "{mount}");
+    }
+}
+
+#[test]
 fn a_bind_keeps_the_flags_its_source_has_locked() {
     // In a user namespace the kernel locks the host mount's nosuid, nodev
     // and noexec: `ro` alone must keep them (as runc does), clearing one

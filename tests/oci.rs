@@ -343,10 +343,29 @@ fn bad_configs_name_the_file_the_field_and_what_is_wrong() {
         ("d['process']['scheduler'] = {'policy': 'SCHED_NOPE'}", "process.scheduler.policy: unknown scheduling policy 'SCHED_NOPE'"),
         ("d['process']['ioPriority'] = {'class': 'IOPRIO_CLASS_BE', 'priority': 9}", "process.ioPriority.priority: expected 0 to 7"),
         ("d['process']['execCPUAffinity'] = {'final': 'x'}", "process.execCPUAffinity.final: expected CPUs below 1024 such as 0-3,7 'x'"),
-        // A bind with nosuid is honoured since the general mount; idmap is not.
+        // A bind with nosuid is honoured since the general mount, and
+        // idmap since the idmapped mount; tmpcopyup is not.
+        (
+            "d['mounts'].append({'destination': '/sys2', 'type': 'none', 'source': '/sys', 'options': ['rbind', 'tmpcopyup']})",
+            "mounts[7].options[1]: mount option not supported 'tmpcopyup'",
+        ),
+        // idmap: the mount's maps or the container's user namespace's,
+        // both maps, a bind only.
         (
             "d['mounts'].append({'destination': '/sys2', 'type': 'none', 'source': '/sys', 'options': ['rbind', 'idmap']})",
-            "mounts[7].options[1]: mount option not supported 'idmap'",
+            "mounts: idmap without the mount's uidMappings and gidMappings needs the container's (linux.uidMappings)",
+        ),
+        (
+            "d['mounts'].append({'destination': '/d', 'type': 'bind', 'source': '/tmp', 'options': ['rbind'], 'gidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}]})",
+            "mounts[7]: uidMappings and gidMappings: expected both, or neither",
+        ),
+        (
+            "d['mounts'].append({'destination': '/d', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['ridmap'], 'uidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}], 'gidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}]})",
+            "mounts[7]: idmap and ridmap are for a bind mount (bind or rbind)",
+        ),
+        (
+            "d['mounts'].append({'destination': '/d', 'type': 'bind', 'source': '/tmp', 'options': ['rbind', 'idmap'], 'uidMappings': [{'containerID': i, 'hostID': 1000 + i, 'size': 1} for i in range(9)], 'gidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}]})",
+            "mounts[7].uidMappings[8]: too many map lines (at most 8)",
         ),
     ];
     for (i, (change, want)) in cases.iter().enumerate() {
@@ -848,4 +867,105 @@ fn mount_label_is_accepted_and_changes_nothing_without_selinux() {
     let without = report(&ok(nsinit_run(&spec_bundle("nolabel", false, tmp), "l")));
     assert!(with["mountinfo"].iter().any(|l| l.starts_with("/tmp tmpfs")), "{:?}", with["mountinfo"]);
     assert_eq!(with["mountinfo"], without["mountinfo"]);
+}
+
+/// A host directory for idmapped binds, on the scratch directory's
+/// filesystem (ext4 here; any that takes idmapped mounts): `f` owned by
+/// 0:0, `g` by 1000:1000, and an empty directory `sub`.
+fn idmap_source() -> std::path::PathBuf {
+    use std::os::unix::fs::chown;
+    let dir = tempdir("idmap-src");
+    fs::create_dir(dir.join("sub")).unwrap();
+    fs::write(dir.join("f"), "f").unwrap();
+    fs::write(dir.join("g"), "g").unwrap();
+    chown(dir.join("g"), Some(1000), Some(1000)).unwrap();
+    dir
+}
+
+/// A bind of `src` on `/data` with `options` and `extra` (JSON members),
+/// as a Python statement for `edit`.
+fn idmapped(src: &Path, options: &str, extra: &str) -> String {
+    format!("d['mounts'].append({{'destination': '/data', 'type': 'bind', 'source': '{}', 'options': [{options}] {extra}}})", src.display())
+}
+
+const OWN_MAPS: &str = ", 'uidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}], 'gidMappings': [{'containerID': 0, 'hostID': 2000, 'size': 1}]";
+
+#[test]
+fn idmapped_binds_as_crun_makes_them() {
+    let src = idmap_source();
+    // The mount's own maps, its ids as a user namespace's: a file stored
+    // as containerID is seen as hostID; one stored as an id the maps lack
+    // is the overflow id. With the options idmap, or none (the maps alone
+    // make it idmap, as crun and runc read them).
+    for (tag, options) in [("idmap-own", "'rbind', 'idmap'"), ("idmap-maps-alone", "'rbind'")] {
+        let change = idmapped(&src, options, OWN_MAPS);
+        assert_eq!(same_output(tag, &change, &["stat", "/data/f"]), "uid=1000 gid=2000\n", "{change}");
+        assert_eq!(same_output(&format!("{tag}-g"), &change, &["stat", "/data/g"]), "uid=65534 gid=65534\n", "{change}");
+    }
+    // Without maps of its own, the container's user namespace's: its root
+    // (the host's 1000) sees the image's root-owned files as its own, and
+    // what it makes there is stored as root's, mapped back.
+    let userns = "d['linux']['namespaces'].append({'type': 'user'}); \
+                  d['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 1000, 'size': 1}]; \
+                  d['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 1000, 'size': 1}]; \
+                  d['mounts'] = [m for m in d['mounts'] if m['destination'] not in ('/dev/pts', '/sys', '/sys/fs/cgroup')]";
+    // On the image's /tmp: the container's root may not make /data there.
+    let on_tmp = |options: &str| format!("{userns}; {}", idmapped(&src, options, "").replace("'/data'", "'/tmp'"));
+    let change = on_tmp("'rbind', 'idmap'");
+    assert_eq!(same_output("idmap-userns", &change, &["stat", "/tmp/f"]), "uid=0 gid=0\n");
+    use std::os::unix::fs::MetadataExt;
+    for who in ["crun", "nsinit"] {
+        let tag = format!("idmap-write-{who}");
+        let r = spec_bundle(&tag, false, &format!("{change}; d['process']['args'] = ['/bin/probe', 'write', '/tmp/{who}', 'x']"));
+        let out = if who == "crun" { crun_run(&r, &format!("oci-{tag}")) } else { nsinit_run(&r, &format!("oci-{tag}")) };
+        assert_eq!(out.code(), 0, "{who}: {out:?}");
+        let m = fs::metadata(src.join(who)).unwrap();
+        assert_eq!((m.uid(), m.gid()), (0, 0), "{who}: made by the container's root, stored as the host's 0");
+    }
+    // The bind without idmap: the host's 1000, the container's root.
+    assert_eq!(same_output("idmap-none", &on_tmp("'rbind'"), &["stat", "/tmp/g"]), "uid=0 gid=0\n");
+    let _ = fs::remove_dir_all(&src);
+}
+
+/// `nsinit run` on a bundle whose idmapped source holds a submount: a
+/// tmpfs with `h` on `sub`, mounted in a mount namespace of its own.
+fn with_submount(r: &Rootfs, src: &Path, id: &str) -> Out {
+    let script = format!(
+        "mount -t tmpfs -o mode=755 tmpfs '{0}/sub' && echo h > '{0}/sub/h' && exec '{1}' run --bundle '{2}' '{id}'",
+        src.display(),
+        harness::NSINIT,
+        base(r)
+    );
+    let mut cmd = Command::new("unshare");
+    cmd.args(["-m", "--propagation", "private", "sh", "-c", &script]);
+    run(cmd, Some(r))
+}
+
+#[test]
+fn ridmap_maps_the_submounts_idmap_only_the_top() {
+    // Debian's crun (1.8.1) copies an idmapped rbind without its
+    // submounts (/data/sub/h is ENOENT under it), and has no ridmap: the
+    // spec's behaviour, nsinit alone. A file of the host's root in the
+    // submount is seen through the maps with ridmap, as it is without
+    // them with idmap; the top mount is mapped either way.
+    let src = idmap_source();
+    for (option, sub, mapped) in [("idmap", "uid=0 gid=0", &["/data"][..]), ("ridmap", "uid=1000 gid=2000", &["/data", "/data/sub"][..])] {
+        let probe = |tag: &str, args: &str| {
+            let tag = format!("{option}-{tag}");
+            let change = format!("{}; d['process']['args'] = ['/bin/probe', {args}]", idmapped(&src, &format!("'rbind', '{option}'"), OWN_MAPS));
+            ok(with_submount(&spec_bundle(&tag, false, &change), &src, &format!("oci-{tag}")))
+        };
+        let mounts = probe("mounts", "'mountinfo'");
+        let idmapped: Vec<&str> = mounts.lines().filter(|l| l.contains(",idmapped")).filter_map(|l| l.split(' ').nth(4)).collect();
+        assert_eq!(idmapped, mapped, "{option}: {mounts}");
+        assert_eq!(probe("top", "'stat', '/data/f'"), "uid=1000 gid=2000\n", "{option}: the top mount");
+        assert_eq!(probe("sub", "'stat', '/data/sub/h'"), format!("{sub}\n"), "{option}: the submount");
+    }
+    // A filesystem the kernel cannot idmap (procfs): its EINVAL, named
+    // with the mount, before the container starts.
+    let change = format!("d['mounts'].append({{'destination': '/data', 'type': 'bind', 'source': '/proc', 'options': ['rbind', 'idmap'] {OWN_MAPS}}})");
+    let r = spec_bundle("idmap-proc", false, &change);
+    let line = fails(nsinit_run(&r, "oci-idmap-proc"), 125);
+    assert_eq!(line, "nsinit: mount_setattr /data: EINVAL (Invalid argument) (idmap: a filesystem of the tree cannot be idmapped)");
+    let _ = fs::remove_dir_all(&src);
 }

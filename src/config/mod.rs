@@ -195,7 +195,34 @@ pub struct Mount<'a> {
     pub attr_clr: u32,
     /// The options that go to the filesystem, comma-joined (`size=1M,mode=755`).
     pub data: Option<ZStr<'a>>,
+    /// `idmap` or `ridmap`: a bind seen through a user namespace's maps.
+    #[cfg(feature = "mounts")]
+    pub idmap: Option<Idmap>,
 }
+
+/// An idmapped bind (runtime-spec 1.2's `idmap` and `ridmap` options, the
+/// kernel's `MOUNT_ATTR_IDMAP`): the bound files' owners are seen through a
+/// user namespace's maps, a file of the host's `hostID` owned by
+/// `containerID`, and one made through it stored as the host's id.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Idmap {
+    /// `ridmap`: every mount of the bound tree, not only its top one.
+    pub recursive: bool,
+    /// Which of `Container::mount_maps` holds the mount's own maps; `None`:
+    /// those of the container's user namespace.
+    pub maps: Option<u8>,
+}
+
+/// A mount's own uid and gid maps (OCI's `mounts[].uidMappings` and
+/// `gidMappings`), as a user namespace's.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct MountMaps {
+    pub uid: Vec<IdMap, MAX_ID_MAPS>,
+    pub gid: Vec<IdMap, MAX_ID_MAPS>,
+}
+
+/// Most mounts with maps of their own.
+pub const MAX_MOUNT_MAPS: usize = 16;
 
 impl<'a> Mount<'a> {
     /// A preset with its usual flags: `nosuid,nodev,noexec` for the kernel's
@@ -210,7 +237,28 @@ impl<'a> Mount<'a> {
             MountKind::Bind => MS_BIND | MS_REC,
             MountKind::Dev | MountKind::Other => 0,
         };
-        Mount { kind, fstype: None, destination, source: None, flags, cleared: 0, propagation: 0, attr_set: 0, attr_clr: 0, data: None }
+        Mount {
+            kind,
+            fstype: None,
+            destination,
+            source: None,
+            flags,
+            cleared: 0,
+            propagation: 0,
+            attr_set: 0,
+            attr_clr: 0,
+            data: None,
+            #[cfg(feature = "mounts")]
+            idmap: None,
+        }
+    }
+
+    /// Whether it is an idmapped bind (never without the `mounts` feature).
+    pub fn idmapped(&self) -> bool {
+        #[cfg(feature = "mounts")]
+        return self.idmap.is_some();
+        #[cfg(not(feature = "mounts"))]
+        false
     }
 
     /// Whether the bound mount, or the whole tree, is read-only.
@@ -835,6 +883,9 @@ pub struct Container<'a> {
     pub sysctls: Vec<Sysctl<'a>, MAX_SYSCTLS>,
     /// `--device` (OCI `linux.devices`), made in order after the mounts.
     pub devices: Vec<Device<'a>, MAX_DEVICES>,
+    /// The maps of idmapped mounts that give their own (`Idmap::maps`).
+    #[cfg(feature = "mounts")]
+    pub mount_maps: Vec<MountMaps, MAX_MOUNT_MAPS>,
 }
 
 /// Empties `v`, without writing to it when it is empty already: the
@@ -926,6 +977,8 @@ impl<'a> Container<'a> {
             joins: Vec::new(),
             sysctls: Vec::new(),
             devices: Vec::new(),
+            #[cfg(feature = "mounts")]
+            mount_maps: Vec::new(),
             default_devices: false,
             personality: None,
             time_offsets: None,
@@ -989,6 +1042,8 @@ impl<'a> Container<'a> {
         if identity.id.is_some() || identity.bundle.is_some() || !identity.annotations.is_empty() {
             self.identity = Identity::default();
         }
+        #[cfg(feature = "mounts")]
+        empty(&mut self.mount_maps);
         // Only the `process` feature's words fill these.
         if cfg!(feature = "process") && !self.asks_nothing_of_kernel() {
             self.clear_kernel();

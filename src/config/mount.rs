@@ -2,9 +2,7 @@
 //! takes them, in one table that every front end (the command line's
 //! `--mount`, the config file, `config.json`) applies the same way.
 
-use super::Mount;
-use super::MountKind;
-use super::PathRoom;
+use super::{Idmap, Mount, MountKind, MountMaps, PathRoom};
 use crate::sys::ZStr;
 use linux_raw_sys::general::{
     MOUNT_ATTR__ATIME, MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID,
@@ -226,6 +224,48 @@ impl<'a> Mount<'a> {
     }
 }
 
+impl Mount<'_> {
+    /// Refuses `idmap` or `ridmap` on anything but a bind, as runc does:
+    /// only an existing tree can be seen through other maps.
+    pub fn check_idmap(&self) -> Result<(), &'static str> {
+        match self.idmap {
+            Some(_) if self.flags & (MS_BIND | MS_REMOUNT) != MS_BIND => Err("idmap and ridmap are for a bind mount (bind or rbind)"),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl super::Container<'_> {
+    /// Adds an idmapped mount's own maps, given as podman's and crun's
+    /// `--mount ...,idmap=` spell them, `uids=IN-OUT-COUNT[#IN-OUT-COUNT...];gids=...`:
+    /// each line as a user namespace's map (and OCI's `containerID`,
+    /// `hostID`, `size`), both maps given. Returns their index in
+    /// `mount_maps`.
+    #[cold]
+    #[inline(never)]
+    pub fn push_mount_maps(&mut self, value: &[u8]) -> Result<u8, &'static str> {
+        const USAGE: &str = "expected idmap=uids=IN-OUT-COUNT[#...];gids=IN-OUT-COUNT[#...]";
+        let index = self.mount_maps.len() as u8;
+        self.mount_maps.push(MountMaps { uid: heapless::Vec::new(), gid: heapless::Vec::new() })
+            .map_err(|_| "too many mounts with maps of their own (at most 16)")?;
+        let maps = self.mount_maps.last_mut().ok_or(USAGE)?;
+        for part in value.split(|&c| c == b';') {
+            let (map, lines) = match part.split_at_checked(5) {
+                Some((b"uids=", lines)) => (&mut maps.uid, lines),
+                Some((b"gids=", lines)) => (&mut maps.gid, lines),
+                _ => return Err(USAGE),
+            };
+            for line in lines.split(|&c| c == b'#') {
+                map.push(super::options::parse_id_line(line, b'-').ok_or(USAGE)?).map_err(|_| "too many map lines (at most 8)")?;
+            }
+        }
+        if maps.uid.is_empty() || maps.gid.is_empty() {
+            return Err(USAGE);
+        }
+        Ok(index)
+    }
+}
+
 /// A mount's option words as a front end reads them, one at a time: each
 /// is applied to the mount (`mount_option`, `Mount::apply`), or added to
 /// its filesystem data, which `finish` copies into the parser's room.
@@ -250,6 +290,10 @@ impl MountOptions {
     pub fn word(&mut self, m: &mut Mount<'_>, word: &[u8]) -> Result<(), &'static str> {
         if let Some(option) = mount_option(word) {
             m.apply(option);
+            return Ok(());
+        }
+        if let Some(r) = super::which(word, "idmap ridmap") {
+            m.idmap = Some(Idmap { recursive: r == 1, maps: m.idmap.and_then(|i| i.maps) });
             return Ok(());
         }
         let comma: &[u8] = if self.data.is_empty() { b"" } else { b"," };
@@ -366,5 +410,39 @@ mod tests {
         let mut o = MountOptions::new();
         o.word(&mut n, b"size=123456789").unwrap();
         assert!(o.finish(&mut n, &mut small).is_err());
+    }
+
+    #[test]
+    fn idmap_words_and_podmans_maps() {
+        use crate::config::IdMap;
+        let line = |inside, outside, count| IdMap { inside, outside, count };
+        let mut c = crate::config::Container::new();
+        assert_eq!(c.push_mount_maps(b"uids=0-1000-10#100-5000-2;gids=0-2000-1"), Ok(0));
+        assert_eq!(&c.mount_maps[0].uid[..], &[line(0, 1000, 10), line(100, 5000, 2)]);
+        assert_eq!(&c.mount_maps[0].gid[..], &[line(0, 2000, 1)]);
+        let usage = "expected idmap=uids=IN-OUT-COUNT[#...];gids=IN-OUT-COUNT[#...]";
+        for (bad, why) in [
+            (&b"uids=0-1000-1"[..], usage),
+            (b"gids=0-1-1", usage),
+            (b"uids=0-1000;gids=0-1-1", usage),
+            (b"uids=0-1000-1-2;gids=0-1-1", usage),
+            (b"uids=0-x-1;gids=0-1-1", usage),
+            (b"uids=0-4294967296-1;gids=0-1-1", usage),
+            (b"uids=0-1-0;gids=0-1-1", usage),
+            (b"users=0-1-1", usage),
+            (b"uids=0-1-1#1-2-1#2-3-1#3-4-1#4-5-1#5-6-1#6-7-1#7-8-1#8-9-1;gids=0-1-1", "too many map lines (at most 8)"),
+        ] {
+            assert_eq!(crate::config::Container::new().push_mount_maps(bad).err(), Some(why), "{}", String::from_utf8_lossy(bad));
+        }
+        let mut m = Mount::of_type(ZStr::new(c"bind"), ZStr::new(c"/x"));
+        let mut o = MountOptions::new();
+        o.word(&mut m, b"ridmap").unwrap();
+        assert_eq!((m.idmap, o.data()), (Some(Idmap { recursive: true, maps: None }), &b""[..]));
+        o.word(&mut m, b"idmap").unwrap();
+        assert_eq!(m.idmap, Some(Idmap { recursive: false, maps: None }), "the last word wins");
+        assert_eq!(m.check_idmap(), Ok(()));
+        let mut t = Mount::of_type(ZStr::new(c"tmpfs"), ZStr::new(c"/x"));
+        o.word(&mut t, b"idmap").unwrap();
+        assert_eq!(t.check_idmap(), Err("idmap and ridmap are for a bind mount (bind or rbind)"));
     }
 }

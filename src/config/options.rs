@@ -1017,8 +1017,13 @@ impl<'c, 'a> Builder<'c, 'a> {
         let mut options = super::MountOptions::new();
         for word in spec.bytes().split(|&c| c == b',') {
             let eq = word.iter().position(|&c| c == b'=').unwrap_or(word.len());
-            match which(&word[..eq], "type source src destination dst target") {
-                Some(key) => {
+            match which(&word[..eq], "type source src destination dst target idmap ridmap") {
+                // `idmap=uids=...;gids=...`: the mount's own maps.
+                Some(key @ 6..) if eq < word.len() => {
+                    let index = self.c.push_mount_maps(&word[eq + 1..]).map_err(|what| bad(what.as_bytes()))?;
+                    m.idmap = Some(super::Idmap { recursive: key == 7, maps: Some(index) });
+                }
+                Some(key @ ..6) => {
                     let value = word.get(eq + 1..).filter(|v| !v.is_empty()).ok_or_else(|| bad(b"an empty value"))?;
                     let value = Some(self.room.join(&[value]).map_err(full)?);
                     match key {
@@ -1028,7 +1033,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                     }
                 }
                 None if word.is_empty() => return Err(bad(b"an empty option")),
-                None => {
+                // Any other word, `idmap` and `ridmap` without maps too.
+                _ => {
                     let word = if is(word, "readonly") { b"ro" } else { word };
                     recursion_given |= which(word, "bind rbind").is_some();
                     options.word(&mut m, word).map_err(|what| error().push(what.as_bytes()))?;
@@ -1041,6 +1047,7 @@ impl<'c, 'a> Builder<'c, 'a> {
         m.set_type(fstype);
         m.destination = dst;
         options.finish(&mut m, &mut self.room).map_err(|what| error().push(what.as_bytes()))?;
+        m.check_idmap().map_err(|what| bad(what.as_bytes()))?;
         m.source = source;
         if m.flags & (MS_BIND | MS_REMOUNT) == MS_BIND {
             if !recursion_given {
@@ -1319,7 +1326,13 @@ pub fn parse_user(spec: &[u8]) -> Option<User<'_>> {
 
 /// `INSIDE:OUTSIDE:COUNT`.
 pub fn parse_id_map(s: &[u8]) -> Option<IdMap> {
-    let mut parts = s.split(|&c| c == b':');
+    parse_id_line(s, b':')
+}
+
+/// `INSIDE{sep}OUTSIDE{sep}COUNT`, a map line of at least one id.
+#[inline(never)]
+pub fn parse_id_line(s: &[u8], sep: u8) -> Option<IdMap> {
+    let mut parts = s.split(|&c| c == sep);
     let (inside, outside, count) = (id(parts.next()?)?, id(parts.next()?)?, id(parts.next()?)?);
     (parts.next().is_none() && count > 0).then_some(IdMap { inside, outside, count })
 }

@@ -362,6 +362,12 @@ pub fn spawn(
 ) -> Result<i32, Error> {
     timings::step("prepare");
     timings::flush();
+    // Closed once the container's process has attached them, or failed.
+    #[cfg(feature = "mounts")]
+    let _idmapped = match c.mounts.iter().any(|m| m.idmapped()) {
+        true => Some(mounts::Idmapped::prepare(c, launch.maps.filter(|_| cfg!(feature = "userns")).map(|m| m.lines()))?),
+        false => None,
+    };
     // A joined pid or time namespace, or a new time namespace with
     // offsets, is nsinit's for its children until the container's process
     // is started in it (see join.rs).

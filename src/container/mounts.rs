@@ -26,9 +26,10 @@
 //! `--read-only`).
 
 use super::devices::{DEFAULT_DEVICES, DEV_LINKS};
-use crate::config::{Mount, MountKind, PATH_MAX};
+use crate::config::{Container, IdMap, MAX_MOUNTS, Mount, MountKind, PATH_MAX};
+use core::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use linux_raw_sys::general::{
-    AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR__ATIME,
+    AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR__ATIME, MOUNT_ATTR_IDMAP,
     MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NOSYMFOLLOW,
     MOUNT_ATTR_RDONLY, MOUNT_ATTR_RELATIME, MOUNT_ATTR_STRICTATIME, MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC,
     MS_NOSUID, MS_NOSYMFOLLOW, MS_RDONLY, MS_REC, MS_RELATIME, MS_REMOUNT, MS_STRICTATIME, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
@@ -324,7 +325,8 @@ fn existing(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<Option<OwnedFd>, 
 
 /// Binds the host's `m.source` on `m.destination`: the whole tree with
 /// `MS_REC` (`rbind`), else the one mount. The copy gets its flags, and its
-/// recursive attributes, while detached, before the container can see it.
+/// recursive attributes, while detached, before the container can see it;
+/// an idmapped one is nsinit's (`Idmapped`).
 #[inline(never)]
 fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let dst = m.destination;
@@ -341,6 +343,14 @@ fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
             open_point(dst, root, Some(point))?
         }
     };
+    let tree = if m.idmapped() { next_idmapped() } else { bound_copy(m, source)? };
+    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys_z("bind", source, e).on(dst))
+}
+
+/// A detached copy of `m`'s `source` (the whole tree with `MS_REC`), with
+/// `m`'s flags and recursive attributes set, for `bind` to attach.
+fn bound_copy(m: &Mount<'_>, source: ZStr<'_>) -> Result<OwnedFd, Error> {
+    let dst = m.destination;
     let recursive = if m.flags & MS_REC != 0 { AT_RECURSIVE } else { 0 };
     let tree = sys::open_tree(sys::CWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | recursive)
         .map(OwnedFd)
@@ -359,7 +369,76 @@ fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
         change_attributes(&tree, AT_RECURSIVE, m.attr_set, m.attr_clr)
             .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (recursive options)"))?;
     }
-    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys_z("bind", source, e).on(dst))
+    Ok(tree)
+}
+
+/// The idmapped mounts' detached trees, in the mounts' order, each as its
+/// descriptor plus one (0: none): made by nsinit before the container's
+/// process starts (`Idmapped::prepare`), attached by that process, which
+/// shares this memory and has its own copy of the descriptors.
+static IDMAPPED: [AtomicI32; MAX_MOUNTS] = [const { AtomicI32::new(0) }; MAX_MOUNTS];
+/// How many of them the container's process has taken.
+static TAKEN: AtomicUsize = AtomicUsize::new(0);
+
+/// In the container's process: the tree nsinit made for the next
+/// idmapped mount (-1, whose attaching fails with EBADF, if none).
+fn next_idmapped() -> OwnedFd {
+    let slot = IDMAPPED.get(TAKEN.fetch_add(1, Ordering::AcqRel));
+    OwnedFd(slot.map_or(0, |s| s.load(Ordering::Acquire)) - 1)
+}
+
+/// nsinit's copies of the idmapped trees of one container, closed when
+/// dropped: once its process has attached them, or failed.
+pub struct Idmapped;
+
+#[cfg(feature = "mounts")]
+impl Idmapped {
+    /// Makes each idmapped mount's tree, by nsinit before the container's
+    /// process starts: in a user namespace of the container's the kernel
+    /// lets nobody but the host's root idmap the host's filesystems. The
+    /// source is copied as `bind` copies it, then seen through a user
+    /// namespace holding the mount's own maps, or `container`'s (the
+    /// container's user namespace's), on its top mount or, for `ridmap`,
+    /// on all (runc's and crun's way). Errors: no maps to use, the kernel's
+    /// (EINVAL: a filesystem that cannot be idmapped).
+    #[cold]
+    #[inline(never)]
+    pub fn prepare(c: &Container<'_>, container: Option<(&[IdMap], &[IdMap])>) -> Result<Idmapped, Error> {
+        let made = Idmapped;
+        TAKEN.store(0, Ordering::Release);
+        for (m, slot) in c.mounts.iter().filter(|m| m.idmapped()).zip(&IDMAPPED) {
+            let (Some(idmap), Some(source)) = (m.idmap, m.source) else { continue };
+            let dst = m.destination;
+            let (uid, gid) = match idmap.maps.and_then(|i| c.mount_maps.get(usize::from(i))) {
+                Some(own) => (&own.uid[..], &own.gid[..]),
+                None => container.ok_or_else(|| {
+                    Error::new(b"mount ").push_z(dst).push(b": idmap without maps of its own needs the container's user namespace")
+                })?,
+            };
+            let tree = bound_copy(m, source)?;
+            let userns = super::user::namespace_with(uid, gid)?;
+            let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_IDMAP), attr_clr: 0, propagation: 0, userns_fd: userns.0 as u64 };
+            let recursive = if idmap.recursive { AT_RECURSIVE } else { 0 };
+            sys::mount_setattr(tree.0, ZStr::new(c""), AT_EMPTY_PATH | recursive, &attr).map_err(|e| {
+                let err = Error::sys_z("mount_setattr", dst, e);
+                err.push(if e == Errno::EINVAL { b" (idmap: a filesystem of the tree cannot be idmapped)" } else { b" (idmap)" })
+            })?;
+            slot.store(tree.0 + 1, Ordering::Release);
+            core::mem::forget(tree);
+        }
+        Ok(made)
+    }
+}
+
+impl Drop for Idmapped {
+    fn drop(&mut self) {
+        for slot in &IDMAPPED {
+            match slot.swap(0, Ordering::AcqRel) {
+                0 => {}
+                fd => drop(OwnedFd(fd - 1)),
+            }
+        }
+    }
 }
 
 /// A bound mount's own `MS_*` flags (`flags` set, `cleared` taken off) as

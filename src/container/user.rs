@@ -297,6 +297,41 @@ pub fn write_maps(pid: i32, maps: &Maps, mask: Option<SigSet>) -> Result<(), Err
     Ok(())
 }
 
+impl Maps {
+    /// The uid and the gid map.
+    pub fn lines(&self) -> (&[IdMap], &[IdMap]) {
+        (&self.uid, &self.gid)
+    }
+}
+
+/// A user namespace whose maps are `uid` and `gid`, for an idmapped mount,
+/// made as crun makes one: a task started in a new user namespace waits
+/// while nsinit writes its maps and opens it (`/proc/PID/ns/user`), and
+/// is then killed and reaped. Errors: the kernel's, naming the step.
+#[cold]
+#[inline(never)]
+pub fn namespace_with(uid: &[IdMap], gid: &[IdMap]) -> Result<OwnedFd, Error> {
+    static NEVER: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+    let mut stack = [0u8; 1024];
+    let mut wait = || {
+        let _ = sys::prctl(linux_raw_sys::prctl::PR_SET_PDEATHSIG, linux_raw_sys::general::SIGKILL as usize);
+        loop {
+            let _ = sys::futex_wait(&NEVER, 0);
+        }
+    };
+    let pid = sys::clone3_vm(u64::from(CLONE_NEWUSER), None, &mut stack, &mut wait, None)
+        .map_err(|e| Error::of("clone3", e).push(b" (a user namespace for idmap)"))?;
+    let mut path = ZBuf::<64>::new();
+    let _ = path.push(b"/proc/").and_then(|p| p.push_num(pid as u64, 10)).and_then(|p| p.push(b"/ns/user"));
+    let made = write_map(pid, b"uid_map", uid)
+        .and_then(|()| write_map(pid, b"gid_map", gid))
+        .and_then(|()| sys::open(path.zstr(), O_RDONLY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::sys("open", path.bytes(), e)));
+    let _ = sys::kill(pid, linux_raw_sys::general::SIGKILL);
+    while let Err(Errno::EINTR) = sys::wait4(pid, 0) {}
+    core::hint::black_box(&mut stack);
+    made
+}
+
 fn write_map(pid: i32, file: &[u8], maps: &[IdMap]) -> Result<(), Error> {
     let mut text = Line::new();
     for m in maps {

@@ -157,7 +157,7 @@ fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 }
 
 /// One of `uidMappings` or `gidMappings`: `containerID`, `hostID`, `size`.
-fn id_map(j: &mut Json<'static>, maps: &mut heapless::Vec<IdMap, MAX_ID_MAPS>) -> Result<(), Fail> {
+pub fn id_map(j: &mut Json<'static>, maps: &mut heapless::Vec<IdMap, MAX_ID_MAPS>) -> Result<(), Fail> {
     let (mut inside, mut outside, mut count) = (None, None, None);
     j.object(|j, key| {
         let field = crate::by_key!(key,

@@ -188,6 +188,9 @@ impl Map<'_> {
         if (!c.uid_maps.is_empty() || !c.gid_maps.is_empty()) && !c.has(CLONE_NEWUSER) {
             return missing("linux.uidMappings: needs a user namespace (linux.namespaces)");
         }
+        if c.uid_maps.is_empty() && c.mounts.iter().any(|m| m.idmap.is_some_and(|i| i.maps.is_none())) {
+            return missing("mounts: idmap without the mount's uidMappings and gidMappings needs the container's (linux.uidMappings)");
+        }
         if c.time_offsets.is_some() && !c.has(CLONE_NEWTIME) {
             return missing("linux.timeOffsets: needs a new time namespace (linux.namespaces)");
         }

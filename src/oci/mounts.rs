@@ -6,10 +6,13 @@
 //! its options, and `/dev/pts` and `/dev/shm` as it writes them) is
 //! nsinit's `/dev` preset, which makes the three and the default devices;
 //! any other `/dev`, or none, gets the spec's default devices made in it.
+//! `idmap` and `ridmap` make an idmapped bind, with the mount's own
+//! `uidMappings` and `gidMappings` (both, which alone make it `idmap`, as
+//! runc and crun read them) or else the container's.
 
 use super::json::Json;
-use super::{Fail, Map, absolute, unsupported};
-use crate::config::{Mount, MountKind, MountOptions, mount_option};
+use super::{Fail, Map, absolute};
+use crate::config::{Idmap, Mount, MountKind, MountMaps, MountOptions, mount_option};
 use crate::sys::ZStr;
 use crate::text::listed;
 use linux_raw_sys::general::{MS_BIND, MS_REMOUNT};
@@ -19,7 +22,7 @@ use linux_raw_sys::general::{MS_BIND, MS_REMOUNT};
 const FS_FLAGS: &str = "newinstance nsdelegate memory_recursiveprot userxattr noswap favordynmods";
 
 /// Words of the spec's list that nsinit does not do: an error naming them.
-const NOT_DONE: &str = "idmap ridmap tmpcopyup";
+const NOT_DONE: &str = "tmpcopyup";
 
 /// runc spec's `/dev`, `/dev/pts` and `/dev/shm`, as options: what nsinit's
 /// `/dev` preset makes exactly.
@@ -40,6 +43,7 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut destination, mut fstype, mut source): (Option<ZStr<'static>>, Option<ZStr<'static>>, Option<ZStr<'static>>) =
         (None, None, None);
     let mut words: heapless::Vec<ZStr<'static>, 32> = heapless::Vec::new();
+    let mut maps = MountMaps { uid: heapless::Vec::new(), gid: heapless::Vec::new() };
     j.object(|j, key| crate::by_key!(key,
         "destination" => {
             destination = Some(absolute(j)?);
@@ -59,12 +63,13 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             if listed(w, NOT_DONE) {
                 return Err(Fail::new("mount option not supported").with_detail(w));
             }
-            if mount_option(w).is_none() && !w.contains(&b'=') && !listed(w, FS_FLAGS) {
+            if mount_option(w).is_none() && !w.contains(&b'=') && !listed(w, FS_FLAGS) && !listed(w, "idmap ridmap") {
                 return Err(Fail::new("unknown mount option").with_detail(w));
             }
             words.push(word).map_err(|_| Fail::new("too many options (at most 32)"))
         }),
-        "uidMappings" | "gidMappings" => unsupported(j),
+        "uidMappings" => j.array(|j, _| super::linux::id_map(j, &mut maps.uid)),
+        "gidMappings" => j.array(|j, _| super::linux::id_map(j, &mut maps.gid)),
         _ => j.skip(),
     ))?;
     let destination = destination.ok_or_else(|| Fail::new("destination: missing (required)"))?;
@@ -92,6 +97,15 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     if !options.data().is_empty() {
         mount.data = Some(m.arena.put(&[options.data()])?);
     }
+    if !maps.uid.is_empty() || !maps.gid.is_empty() {
+        if maps.uid.is_empty() || maps.gid.is_empty() {
+            return Err(Fail::new("uidMappings and gidMappings: expected both, or neither"));
+        }
+        let recursive = mount.idmap.is_some_and(|i| i.recursive);
+        mount.idmap = Some(Idmap { recursive, maps: Some(m.c.mount_maps.len() as u8) });
+        m.c.mount_maps.push(maps).map_err(|_| Fail::new("too many mounts with maps of their own (at most 16)"))?;
+    }
+    mount.check_idmap().map_err(Fail::new)?;
     if mount.flags & linux_raw_sys::general::MS_BIND != 0 {
         let src = mount.source.ok_or_else(|| Fail::new("source: missing (required for a bind mount)"))?;
         // Relative to the bundle, as runc takes it.

@@ -445,3 +445,69 @@ fn mount_label_goes_into_the_data_as_runc_formats_it_with_selinux() {
         [Some(format!("size=1m,mode=755,{quoted}")), Some(quoted.clone()), None, None, None, None, Some(format!("mode=700,{quoted}"))]
     );
 }
+
+#[test]
+fn idmapped_mounts_map_as_runc_and_crun_read_them() {
+    use crate::config::{IdMap, Idmap};
+    let bind = |options: &str, maps: &str| {
+        config(&format!(r#", "mounts": [{{"destination": "/d", "type": "bind", "source": "/s", "options": [{options}] {maps}}}]"#))
+    };
+    let own = r#", "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 10}], "gidMappings": [{"containerID": 0, "hostID": 2000, "size": 1}, {"containerID": 5, "hostID": 3000, "size": 2}]"#;
+    // The mount's own maps, in the user namespace's terms.
+    let c = mapped(&bind(r#""rbind", "idmap""#, own)).unwrap();
+    assert_eq!(c.mounts[0].idmap, Some(Idmap { recursive: false, maps: Some(0) }));
+    assert_eq!(&c.mount_maps[0].uid[..], &[IdMap { inside: 0, outside: 1000, count: 10 }]);
+    assert_eq!(&c.mount_maps[0].gid[..], &[IdMap { inside: 0, outside: 2000, count: 1 }, IdMap { inside: 5, outside: 3000, count: 2 }]);
+    let c = mapped(&bind(r#""rbind", "ridmap""#, own)).unwrap();
+    assert_eq!(c.mounts[0].idmap, Some(Idmap { recursive: true, maps: Some(0) }));
+    // Maps alone make it `idmap`, as runc and crun take them.
+    let c = mapped(&bind(r#""bind""#, own)).unwrap();
+    assert_eq!(c.mounts[0].idmap, Some(Idmap { recursive: false, maps: Some(0) }));
+    // Without maps of its own: the container's user namespace's.
+    let userns = r#", "linux": {"namespaces": [{"type": "mount"}, {"type": "user"}], "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}], "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}"#;
+    let text = config(&format!(r#", "mounts": [{{"destination": "/d", "type": "bind", "source": "/s", "options": ["ridmap"]}}] {userns}"#));
+    let c = mapped(&text).unwrap();
+    assert_eq!((c.mounts[0].idmap, c.mount_maps.len()), (Some(Idmap { recursive: true, maps: None }), 0));
+    // No word, no maps: a plain bind.
+    assert_eq!(mapped(&bind(r#""rbind""#, "")).unwrap().mounts[0].idmap, None);
+}
+
+#[test]
+fn bad_idmapped_mounts_name_the_mount() {
+    let mount = |json: &str| fails(&config(&format!(r#", "mounts": [{{"destination": "/z", "type": "bind", "source": "/s", "options": ["rbind"]}}, {json}]"#)));
+    let uid = r#""uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]"#;
+    let gid = r#""gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]"#;
+    let nine = (0..9).map(|i| format!(r#"{{"containerID": {i}, "hostID": {}, "size": 1}}"#, 1000 + i)).collect::<Vec<_>>().join(",");
+    for (json, want) in [
+        (
+            format!(r#"{{"destination": "/d", "type": "tmpfs", "options": ["idmap"], {uid}, {gid}}}"#),
+            "mounts[1]: idmap and ridmap are for a bind mount (bind or rbind)".to_string(),
+        ),
+        (
+            r#"{"destination": "/d", "type": "bind", "source": "/s", "options": ["rbind", "remount", "ridmap"]}"#.to_string(),
+            "mounts[1]: idmap and ridmap are for a bind mount (bind or rbind)".to_string(),
+        ),
+        (
+            format!(r#"{{"destination": "/d", "type": "bind", "source": "/s", "options": ["idmap"], {uid}}}"#),
+            "mounts[1]: uidMappings and gidMappings: expected both, or neither".to_string(),
+        ),
+        (
+            format!(r#"{{"destination": "/d", "type": "bind", "source": "/s", "options": ["idmap"], "uidMappings": [{nine}], {gid}}}"#),
+            "mounts[1].uidMappings[8]: too many map lines (at most 8)".to_string(),
+        ),
+        (
+            format!(r#"{{"destination": "/d", "type": "bind", "source": "/s", "options": ["idmap"], "uidMappings": [{{"containerID": 0, "hostID": 1}}], {gid}}}"#),
+            "mounts[1].uidMappings[0]: expected containerID, hostID and size".to_string(),
+        ),
+        (
+            r#"{"destination": "/d", "type": "bind", "source": "/s", "options": ["rbind", "idmap"]}"#.to_string(),
+            "mounts: idmap without the mount's uidMappings and gidMappings needs the container's (linux.uidMappings)".to_string(),
+        ),
+        (
+            r#"{"destination": "/d", "type": "bind", "source": "/s", "options": ["rbind", "tmpcopyup"]}"#.to_string(),
+            "mounts[1].options[1]: mount option not supported 'tmpcopyup'".to_string(),
+        ),
+    ] {
+        assert_eq!(mount(&json), format!("nsinit: config.json: {want}"), "{json}");
+    }
+}
