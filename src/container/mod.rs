@@ -749,8 +749,6 @@ fn setup(
     // no privilege the setup uses: those are in the effective set).
     let caps = c.process.capabilities.filter(|_| cfg!(feature = "security"));
     let mut bounded = false;
-    // The cgroup mount's copy of the host's tree, made while waiting too.
-    let mut view: Option<(usize, sys::OwnedFd)> = None;
     for (i, m) in c.mounts.iter().enumerate() {
         // sysfs shows the network of whoever mounts it.
         if let (Some(net), MountKind::Sysfs) = (net, m.kind) {
@@ -761,15 +759,10 @@ fn setup(
                     bounded = true;
                 }
             }
-            // The copy of the host's cgroup tree the cgroup mount will bind.
-            if let Some(j) = c.mounts.iter().skip(i + 1).position(|m| m.kind == MountKind::Cgroup) {
-                view = mounts::cgroup_view_ahead(&c.mounts[i + 1 + j]).map(|tree| (i + 1 + j, tree));
-            }
             net.join()?;
             timings::step("join net namespace");
         }
-        let ahead = view.take_if(|(j, _)| *j == i).map(|(_, tree)| tree);
-        mounts::mount(m, &mut root, c.has(CLONE_NEWNET) || c.joins(CLONE_NEWNET), ahead)?;
+        mounts::mount(m, &mut root, c.has(CLONE_NEWNET) || c.joins(CLONE_NEWNET))?;
         timings::step_on("mount", m.destination);
     }
     if let Some(net) = net {

@@ -137,10 +137,9 @@ pub enum Point {
 /// the container has a network namespace of its own. Its propagation, and
 /// the recursive attributes of any but a bind (whose are set before it is
 /// attached), are set once it is made, on the mount found again at `dst`.
-/// `ahead`: for a `cgroup` mount, the copy `cgroup_view_ahead` made.
 #[inline(never)]
-pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>, own_net: bool, ahead: Option<OwnedFd>) -> Result<(), Error> {
-    make_mount(m, root.as_ref(), own_net, ahead)?;
+pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>, own_net: bool) -> Result<(), Error> {
+    make_mount(m, root.as_ref(), own_net)?;
     after_mount(m.destination, root)?;
     if cfg!(feature = "mounts") && (m.propagation != 0 || (m.attr_set | m.attr_clr != 0 && !is_bind(m))) {
         finish_mount(m, root.as_ref())?;
@@ -184,12 +183,12 @@ fn is_bind(m: &Mount<'_>) -> bool {
 }
 
 #[inline(never)]
-fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own_net: bool, ahead: Option<OwnedFd>) -> Result<(), Error> {
+fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own_net: bool) -> Result<(), Error> {
     let dst = m.destination;
     let fstype = match m.kind {
         MountKind::Sysfs => return sysfs(dst, root, m.flags, own_net),
         MountKind::Dev => return dev(dst, root),
-        MountKind::Cgroup => return cgroup_fs(dst, root, m.flags, ahead),
+        MountKind::Cgroup => return cgroup_fs(dst, root, m.flags),
         _ if is_bind(m) => return bind(m, root),
         MountKind::Proc => ZStr::new(c"proc"),
         MountKind::Mqueue => ZStr::new(c"mqueue"),
@@ -570,13 +569,9 @@ pub fn new_tmpfs(mode: ZStr<'_>, size: ZStr<'_>, attrs: u32) -> Result<OwnedFd, 
 /// `/sys/fs/cgroup` is that same view: it is bound, one call for a dozen;
 /// so it is where the kernel refuses a new mount (a user namespace without
 /// a cgroup namespace of its own).
-fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, ahead: Option<OwnedFd>) -> Result<(), Error> {
+fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), Error> {
     let host = ZStr::new(c"/sys/fs/cgroup");
     let readonly = flags & MS_RDONLY != 0;
-    if let Some(tree) = ahead {
-        let point = open_point(dst, root, Some(Point::Dir))?;
-        return sys::move_mount(tree.0, point.0).map_err(|e| Error::sys_z("bind", host, e).on(dst));
-    }
     if sys::statfs_type(host) == Ok(u64::from(CGROUP2_SUPER_MAGIC)) {
         let point = open_point(dst, root, Some(Point::Dir))?;
         let fs = ZStr::new(c"cgroup2");
@@ -596,20 +591,6 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, ahead: Option<O
         let point = open_point(dst, root, Some(Point::Dir))?;
         bind_host(host, &point, dst, readonly)
     }
-}
-
-/// In the container's process, while it waits for its network namespace:
-/// makes, for the `cgroup` mount `m` still to come, the read-only copy of
-/// the host's tree that `cgroup_fs` binds where it binds one (cgroup v1,
-/// not at the roots of a cgroup namespace), so that only attaching it is
-/// left for later (`mount` with it). `None` otherwise, and on a failure:
-/// the mount then makes it, and names what failed.
-pub fn cgroup_view_ahead(m: &Mount<'_>) -> Option<OwnedFd> {
-    let host = ZStr::new(c"/sys/fs/cgroup");
-    if m.kind != MountKind::Cgroup || sys::statfs_type(host) == Ok(u64::from(CGROUP2_SUPER_MAGIC)) || at_cgroup_roots() {
-        return None;
-    }
-    host_tree(host, m.flags & MS_RDONLY != 0).ok()
 }
 
 /// Whether every line of `/proc/self/cgroup` is at its root (`ID:...:/`).
@@ -704,23 +685,12 @@ fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], flags: u32, refused:
 /// (`dst`): nosuid, nodev and noexec as a new one would be, and read-only
 /// when `readonly`, all set on the detached copy, before it is attached.
 fn bind_host(host: ZStr<'_>, point: &OwnedFd, dst: ZStr<'_>, readonly: bool) -> Result<(), Error> {
-    let tree = host_tree(host, readonly).map_err(|(step, e)| match step {
-        "bind" => Error::sys_z(step, host, e).on(dst),
-        _ => Error::sys_z(step, dst, e),
-    })?;
-    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys_z("bind", host, e).on(dst))
-}
-
-/// The detached copy of the host's tree at `host` that `bind_host`
-/// attaches, its attributes set; the failed step (`bind`, `mount_setattr`)
-/// and why.
-fn host_tree(host: ZStr<'_>, readonly: bool) -> Result<OwnedFd, (&'static str, Errno)> {
     let tree = sys::open_tree(sys::CWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
         .map(OwnedFd)
-        .map_err(|e| ("bind", e))?;
+        .map_err(|e| Error::sys_z("bind", host, e).on(dst))?;
     let attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | if readonly { MOUNT_ATTR_RDONLY } else { 0 };
-    set_attributes(&tree, attrs).map_err(|e| ("mount_setattr", e))?;
-    Ok(tree)
+    set_attributes(&tree, attrs).map_err(|e| Error::sys_z("mount_setattr", dst, e))?;
+    sys::move_mount(tree.0, point.0).map_err(|e| Error::sys_z("bind", host, e).on(dst))
 }
 
 /// `/proc/self/fd/N`, or `/proc/self/fd/N/name`: a path for mount(2) that
