@@ -785,11 +785,12 @@ pub struct Identity<'a> {
 
 /// Everything nsinit needs to start one container.
 ///
-/// `repr(C)`, in this order: it lives in one static (28 KiB), and a start
+/// `repr(C)`, in this order: it lives in one static (31 KiB), and a start
 /// touches only the pages it writes. The words every start sets come first,
 /// then the path lists and the mounts a default container fills (their
-/// first entries), then the process (its small words and arguments first); the rarely used tables (resources, hooks, identity, joins,
-/// sysctls, devices) last, where `clear` leaves them unwritten while empty.
+/// first entries), then the process (its small words and arguments first);
+/// the rarely used tables (resources, hooks, identity, joins, sysctls,
+/// devices) last, where `clear` leaves them unwritten while empty.
 #[derive(Debug)]
 #[repr(C)]
 pub struct Container<'a> {

@@ -106,8 +106,8 @@ pub fn is_root(path: &[u8]) -> bool {
 /// After a mount on `dst`: inside a root, find the root again from the top
 /// when the mount may have landed on it (`dst` is `/`, a lookup since
 /// followed a symlink or `..`: `in_root`, or a propagation was set, which
-/// may copy any mount onto the root: `Root::propagating`); without one, a mount on `/`
-/// becomes the container's root. A lookup that followed neither from the
+/// may copy any mount onto the root: `Root::propagating`); without one, a
+/// mount on `/` becomes the container's root. A lookup that followed neither from the
 /// root, through at least one name, ends below it: a mount there is seen by
 /// every later lookup from the root, which crosses onto it on the way.
 fn after_mount<'a>(dst: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Error> {
