@@ -212,9 +212,10 @@ static void mount_cgroup(unsigned long r)
 }
 
 /* runc's masked paths: an empty read-only tmpfs on a directory, /dev/null
- * on a file (the tmpfs mount fails with ENOTDIR on one), nothing where the
- * kernel has no such path; then its read-only paths, bound onto
- * themselves and made read-only. */
+ * on a file, as stat says (a tmpfs mount on a file fails with ENOTDIR, but
+ * only after the kernel made the tmpfs), nothing where the kernel has no
+ * such path; then its read-only paths, bound onto themselves and made
+ * read-only. */
 static void hide_paths(unsigned long r)
 {
     static const char *const masked[] = {
@@ -223,11 +224,17 @@ static void hide_paths(unsigned long r)
     };
     static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
     for (unsigned i = 0; i < sizeof masked / sizeof *masked; i++) {
-        long err = SYS(__NR_mount, "tmpfs", under(r, masked[i]), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
-        if (err == -ENOTDIR)
+        /* struct stat on x86_64: st_mode is the u32 at byte 24 of 144. */
+        unsigned long st[18];
+        long err = SYS(__NR_newfstatat, AT_FDCWD, under(r, masked[i]), st, 0, 0);
+        if (err == -ENOENT)
+            continue;
+        check(err, "stat", path);
+        if ((((unsigned *)st)[6] & 0170000) == 0040000)
+            err = SYS(__NR_mount, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
+        else
             err = SYS(__NR_mount, "/dev/null", path, 0, MS_BIND, 0);
-        if (err != -ENOENT)
-            check(err, "mask", path);
+        check(err, "mask", path);
     }
     for (unsigned i = 0; i < sizeof readonly / sizeof *readonly; i++) {
         long err = SYS(__NR_mount, under(r, readonly[i]), path, 0, MS_BIND | MS_REC, 0);

@@ -1824,6 +1824,37 @@ fn masked_and_read_only_paths_in_proc_go_on_top_of_the_mounts_after_them() {
 }
 
 #[test]
+fn masked_and_read_only_paths_below_proc_and_sys_land_where_the_container_looks() {
+    // Below a procfs or sysfs of its own, nsinit reaches a masked or
+    // read-only path from that filesystem's root by name; wherever the
+    // image or a later mount could have a say it looks the path up from the
+    // root as before. Either way the rule lands on what the payload sees.
+    let r = Rootfs::new("masked-below");
+    // A procfs link (mounts -> self/mounts): the payload's own table is hidden.
+    assert_eq!(ok(r.run(&["--mask", "/proc/mounts", IN_PROBE, "cat", "/proc/mounts"])), "");
+    assert!(!ok(r.run(&["--mask", "/proc/mounts", IN_PROBE, "mountinfo"])).is_empty(), "mountinfo is not masked");
+    // A PID's directory (looked up from the root): the payload is PID 1.
+    assert_eq!(ok(r.run(&["--mask", "/proc/1/environ", IN_PROBE, "cat", "/proc/1/environ"])), "");
+    // A later mount below the masked sysfs directory: the mask covers it.
+    assert_eq!(ok(r.run(&["--mask", "/sys/kernel", "--tmpfs", "/sys/kernel/mm", IN_PROBE, "ls", "/sys/kernel"])), "");
+    let out = r.run(&["--ro-path", "/sys/kernel/mm", "--tmpfs", "/sys/kernel/mm", IN_PROBE, "write", "/sys/kernel/mm/x", "y"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /sys/kernel/mm/x: EROFS (Read-only file system)\n"));
+    // A deeper read-only path, and one that is not there.
+    let out = r.run(&["--ro-path", "/proc/sys/kernel", "--ro-path", "/proc/nothing/here", IN_PROBE, "write", "/proc/sys/kernel/hostname", "x"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /proc/sys/kernel/hostname: EROFS (Read-only file system)\n"));
+
+    // An image whose /proc is a link to another of its directories: procfs
+    // is mounted there, and the rules follow it.
+    let linked = Rootfs::with_dirs("masked-linked", &["bin", "tmp", "etc", "sys", "dev", "kernel"]);
+    fs::remove_dir(linked.host("/proc")).ok();
+    symlink("/kernel", linked.host("/proc")).unwrap();
+    let file = MASKED_PATHS.iter().find(|p| Path::new(p).is_file() && fs::read(p).is_ok_and(|t| !t.is_empty())).expect("no readable masked file in /proc");
+    assert_eq!(ok(linked.run(&[IN_PROBE, "cat", file])), "", "{file} through /proc -> /kernel");
+    let out = linked.run(&[IN_PROBE, "write", "/kernel/sys/kernel/hostname", "x"]);
+    assert_eq!((out.code(), out.stdout.as_str()), (1, "probe: /kernel/sys/kernel/hostname: EROFS (Read-only file system)\n"));
+}
+
+#[test]
 fn hostile_rootfs_symlinks_keep_every_mount_inside_it() {
     // The runc CVE-2019-16884 and CVE-2021-30465 classes: a rootfs whose
     // mount points are symlinks to host paths. Each run below checks that

@@ -7,7 +7,7 @@ use super::Container;
 use super::file;
 use super::options::{At, Builder, HELP, Key, Opt, VERSION, find, lookup};
 use super::paths::PathRoom;
-use super::{Payload, is, which};
+use super::{Payload, which};
 use crate::error::Error;
 use crate::sys::ZStr;
 use heapless::Vec;
@@ -147,7 +147,7 @@ pub fn parse<'a>(
 /// `nsinit bench [-n N] [-j J] ...`: `None` when the first word is not
 /// `bench`; else the runs, the jobs, and where the options start.
 fn bench_flags(argv: &[Option<ZStr<'_>>]) -> Result<Option<(u32, u32, usize)>, Error> {
-    if !argv.get(1).copied().flatten().is_some_and(|w| is(w.bytes(), "bench")) {
+    if argv.get(1).copied().flatten().is_none_or(|w| w.bytes() != b"bench") {
         return Ok(None);
     }
     let (mut runs, mut jobs, mut i) = (200, 1, 2);

@@ -798,6 +798,8 @@ pub struct Container<'a> {
     pub root: Option<ZStr<'a>>,
     /// `CLONE_NEW*` bits.
     pub namespaces: u32,
+    /// A front end has filled it since `new` (see `clear`).
+    filled: bool,
     pub hostname: Option<ZStr<'a>>,
     pub domainname: Option<ZStr<'a>>,
     pub init: Init,
@@ -903,6 +905,7 @@ impl<'a> Container<'a> {
         Container {
             root: None,
             namespaces: 0,
+            filled: false,
             hostname: None,
             domainname: None,
             mounts: Vec::new(),
@@ -991,7 +994,14 @@ impl<'a> Container<'a> {
         self.cgroup.is_some() || self.resources.any()
     }
 
+    /// Back to `new`'s description, for a front end to fill. The first time
+    /// it is that already, and is left unread: the tables a start never
+    /// fills are then pages it never touches.
     pub fn clear(&mut self) {
+        if !self.filled {
+            self.filled = true;
+            return;
+        }
         self.root = None;
         self.namespaces = 0;
         self.hostname = None;

@@ -545,7 +545,12 @@ fn container_process(
 /// covers the kernel's files either way. A path with `..` waits, and
 /// every path when a mount sets a propagation.
 #[inline(never)]
-fn early_path_rules<'a>(c: &Container<'_>, next: usize, root: &mut Option<mounts::Root<'a>>) -> Result<(u64, u64), Error> {
+fn early_path_rules<'a>(
+    c: &Container<'_>,
+    next: usize,
+    root: &mut Option<mounts::Root<'a>>,
+    kernel: &mut mounts::KernelMounts<'_>,
+) -> Result<(u64, u64), Error> {
     // With a propagation set anywhere, a mount may be copied elsewhere by
     // the kernel: every rule waits for every mount.
     if c.mounts.iter().any(|m| m.propagation != 0) {
@@ -555,29 +560,19 @@ fn early_path_rules<'a>(c: &Container<'_>, next: usize, root: &mut Option<mounts
     let ready = |path: ZStr<'_>| {
         let path = path.bytes();
         !path.split(|&b| b == b'/').any(|part| part == b"..")
-            && made.iter().any(|m| m.kind == MountKind::Proc && below(path, m.destination.bytes()))
-            && !later.iter().any(|m| below(path, m.destination.bytes()) || below(m.destination.bytes(), path))
+            && made.iter().any(|m| m.kind == MountKind::Proc && mounts::below(path, m.destination.bytes()))
+            && !later.iter().any(|m| mounts::below(path, m.destination.bytes()) || mounts::below(m.destination.bytes(), path))
     };
     let mut early = (0u64, 0u64);
     for (i, path) in c.masked_paths.iter().enumerate().filter(|(_, p)| ready(**p)) {
-        mounts::mask(*path, root)?;
+        mounts::mask(*path, root, kernel)?;
         early.0 |= 1 << i;
     }
     for (i, path) in c.readonly_paths.iter().enumerate().filter(|(_, p)| ready(**p)) {
-        mounts::make_path_read_only(*path, root)?;
+        mounts::make_path_read_only(*path, root, kernel)?;
         early.1 |= 1 << i;
     }
     Ok(early)
-}
-
-/// Whether the path `inner` is `outer` or lies below it, name by name
-/// (empty names and `.` skipped).
-fn below(inner: &[u8], outer: &[u8]) -> bool {
-    fn names(path: &[u8]) -> impl Iterator<Item = &[u8]> {
-        path.split(|&b| b == b'/').filter(|n| !n.is_empty() && *n != b".")
-    }
-    let mut inner = names(inner);
-    names(outer).all(|name| inner.next() == Some(name))
 }
 
 /// The container's process as nsinit sees it, for the state hooks read in
@@ -749,11 +744,15 @@ fn setup(
     // no privilege the setup uses: those are in the effective set).
     let caps = c.process.capabilities.filter(|_| cfg!(feature = "security"));
     let mut bounded = false;
+    let own = |ns| c.has(ns) || c.joins(ns);
+    let own = mounts::Own { net: own(CLONE_NEWNET), cgroup: own(CLONE_NEWCGROUP) };
+    // The procfs and sysfs mounts the masked and read-only paths are reached from.
+    let mut kernel = mounts::KernelMounts::new(&c.mounts);
     for (i, m) in c.mounts.iter().enumerate() {
         // sysfs shows the network of whoever mounts it.
         if let (Some(net), MountKind::Sysfs) = (net, m.kind) {
             if cfg!(feature = "security") {
-                early = early_path_rules(c, i, &mut root)?;
+                early = early_path_rules(c, i, &mut root, &mut kernel)?;
                 if let (Some(caps), false) = (caps, bounded) {
                     security::limit_bounding_set(caps.bounding)?;
                     bounded = true;
@@ -762,7 +761,7 @@ fn setup(
             net.join()?;
             timings::step("join net namespace");
         }
-        mounts::mount(m, &mut root, c.has(CLONE_NEWNET) || c.joins(CLONE_NEWNET))?;
+        mounts::mount(m, &mut root, own)?;
         timings::step_on("mount", m.destination);
     }
     if let Some(net) = net {
@@ -784,13 +783,16 @@ fn setup(
     }
     if cfg!(feature = "security") {
         for (_, path) in c.masked_paths.iter().enumerate().filter(|(i, _)| early.0 >> i & 1 == 0) {
-            mounts::mask(*path, &mut root)?;
+            mounts::mask(*path, &mut root, &mut kernel)?;
         }
         for (_, path) in c.readonly_paths.iter().enumerate().filter(|(i, _)| early.1 >> i & 1 == 0) {
-            mounts::make_path_read_only(*path, &mut root)?;
+            mounts::make_path_read_only(*path, &mut root, &mut kernel)?;
         }
         timings::step("masked and read-only paths");
     }
+    // Closed now: nsinit's descriptors are all closed at once later, and
+    // one closed twice could be another's by then.
+    drop(kernel);
     if let (true, Some(root)) = (c.read_only, &root) {
         rootfs::make_read_only(root)?;
     }
@@ -972,7 +974,7 @@ fn wait_for(pid: i32) -> Result<i32, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::below;
+    use super::mounts::below;
 
     #[test]
     fn below_compares_names_not_bytes() {

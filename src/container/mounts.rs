@@ -33,11 +33,12 @@ use linux_raw_sys::general::{
     MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NOSYMFOLLOW,
     MOUNT_ATTR_RDONLY, MOUNT_ATTR_RELATIME, MOUNT_ATTR_STRICTATIME, MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC,
     MS_NOSUID, MS_NOSYMFOLLOW, MS_RDONLY, MS_REC, MS_RELATIME, MS_REMOUNT, MS_STRICTATIME, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
-    RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, S_IFDIR, S_IFMT, S_IFREG, mount_attr,
+    PROC_SUPER_MAGIC, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, S_IFDIR, S_IFMT, S_IFREG, SYSFS_MAGIC, mount_attr,
 };
 use crate::error::Error;
 use crate::sys::{self, Errno, Fd, OwnedFd, ZStr};
 use crate::text::ZBuf;
+use heapless::Vec;
 use core::cell::Cell;
 use core::ffi::CStr;
 
@@ -126,6 +127,15 @@ fn after_mount<'a>(dst: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Err
     }
 }
 
+/// The namespaces of the container's own that change what a mount shows,
+/// new or joined: the network namespace (sysfs) and the cgroup namespace
+/// (the cgroup view: outside one, the host's tree is the container's view).
+#[derive(Clone, Copy)]
+pub struct Own {
+    pub net: bool,
+    pub cgroup: bool,
+}
+
 /// What to create for a missing mount point.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Point {
@@ -133,13 +143,13 @@ pub enum Point {
     File,
 }
 
-/// Makes the mount `m`; see the module's text for the root. `own_net`:
-/// the container has a network namespace of its own. Its propagation, and
+/// Makes the mount `m`; see the module's text for the root. `own`: the
+/// container's own namespaces that change what a mount shows. Its propagation, and
 /// the recursive attributes of any but a bind (whose are set before it is
 /// attached), are set once it is made, on the mount found again at `dst`.
 #[inline(never)]
-pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>, own_net: bool) -> Result<(), Error> {
-    make_mount(m, root.as_ref(), own_net)?;
+pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>, own: Own) -> Result<(), Error> {
+    make_mount(m, root.as_ref(), own)?;
     after_mount(m.destination, root)?;
     if cfg!(feature = "mounts") && (m.propagation != 0 || (m.attr_set | m.attr_clr != 0 && !is_bind(m))) {
         finish_mount(m, root.as_ref())?;
@@ -183,12 +193,12 @@ fn is_bind(m: &Mount<'_>) -> bool {
 }
 
 #[inline(never)]
-fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own_net: bool) -> Result<(), Error> {
+fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own: Own) -> Result<(), Error> {
     let dst = m.destination;
     let fstype = match m.kind {
-        MountKind::Sysfs => return sysfs(dst, root, m.flags, own_net),
+        MountKind::Sysfs => return sysfs(dst, root, m.flags, own.net),
         MountKind::Dev => return dev(dst, root),
-        MountKind::Cgroup => return cgroup_fs(dst, root, m.flags),
+        MountKind::Cgroup => return cgroup_fs(dst, root, m.flags, own.cgroup),
         _ if is_bind(m) => return bind(m, root),
         MountKind::Proc => ZStr::new(c"proc"),
         MountKind::Mqueue => ZStr::new(c"mqueue"),
@@ -279,33 +289,143 @@ fn mount_error(e: Error, errno: Errno) -> Error {
     }
 }
 
+/// Whether the path `inner` is `outer` or lies below it, name by name
+/// (empty names and `.` skipped).
+pub fn below(inner: &[u8], outer: &[u8]) -> bool {
+    fn names(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+        path.split(|&b| b == b'/').filter(|n| !n.is_empty() && *n != b".")
+    }
+    let mut inner = names(inner);
+    names(outer).all(|name| inner.next() == Some(name))
+}
+
+/// The procfs and sysfs mounts of this setup, opened at their roots when a
+/// masked or read-only path below one is first applied: such a path is
+/// then reached from there by name (`/proc/self/fd/N/acpi`), a lookup in
+/// the kernel's own files, rather than looked up from the container's root
+/// again with `openat2` into a descriptor of its own (two system calls a
+/// path, of the start's most). Only where the image has no say: the mount
+/// is a procfs or sysfs by `fstatfs`, the path is plain names below its
+/// destination, and no mount after it lies on or below the path. A path
+/// naming `self`, `thread-self` or a PID, whose procfs links lead out of
+/// the kernel's files, and every path when a mount sets a propagation
+/// (which may copy mounts elsewhere), are looked up from the root as any
+/// other path.
+pub struct KernelMounts<'m> {
+    mounts: &'m [Mount<'m>],
+    /// The mounts opened so far: their index in `mounts`, and their root,
+    /// `None` when it turned out not to be a procfs or sysfs.
+    open: Vec<(usize, Option<OwnedFd>), 4>,
+}
+
+impl<'m> KernelMounts<'m> {
+    pub fn new(mounts: &'m [Mount<'m>]) -> Self {
+        KernelMounts { mounts, open: Vec::new() }
+    }
+
+    /// The root of the procfs or sysfs that `path` lies in, and the rest of
+    /// the path below it; `None`: look `path` up from the root.
+    fn below<'p>(&mut self, path: ZStr<'p>, root: Option<&Root<'_>>) -> Result<Option<(Fd, ZStr<'p>)>, Error> {
+        let Some(root) = root else { return Ok(None) };
+        if self.mounts.iter().any(|m| m.propagation != 0) {
+            return Ok(None);
+        }
+        // The last mount on the path or above it: the one it is seen in.
+        let Some(i) = self.mounts.iter().rposition(|m| below(path.bytes(), m.destination.bytes())) else {
+            return Ok(None);
+        };
+        let m = &self.mounts[i];
+        let plain = |name: &[u8]| {
+            !name.is_empty()
+                && name != b"."
+                && name != b".."
+                && name != b"self"
+                && name != b"thread-self"
+                && !name.iter().all(u8::is_ascii_digit)
+        };
+        // `/` and plain names: the rest starts after as many names as the
+        // destination has.
+        let Some(names) = path.bytes().strip_prefix(b"/").filter(|p| p.split(|&c| c == b'/').all(plain)) else {
+            return Ok(None);
+        };
+        let depth = m.destination.bytes().split(|&c| c == b'/').filter(|n| !n.is_empty() && *n != b".").count();
+        let skipped: usize = names.split(|&c| c == b'/').take(depth).map(|n| n.len() + 1).sum();
+        if skipped >= names.len() {
+            return Ok(None);
+        }
+        let rest = path.skip(1 + skipped);
+        let kernel_fs = matches!(m.kind, MountKind::Proc | MountKind::Sysfs)
+            || m.fstype.is_some_and(|t| matches!(t.bytes(), b"proc" | b"sysfs"));
+        if !kernel_fs || self.mounts[i + 1..].iter().any(|later| below(later.destination.bytes(), path.bytes())) {
+            return Ok(None);
+        }
+        if let Some((_, fd)) = self.open.iter().find(|(at, _)| *at == i) {
+            return Ok(fd.as_ref().map(|fd| (fd.0, rest)));
+        }
+        let fd = in_root(root, relative(m.destination)).map_err(|e| Error::sys_z("open", m.destination, e))?;
+        let magic = sys::fstatfs(fd.0).map(|(magic, _)| magic).unwrap_or(0);
+        let fd = (magic == u64::from(PROC_SUPER_MAGIC) || magic == u64::from(SYSFS_MAGIC)).then_some(fd);
+        let found = fd.as_ref().map(|fd| (fd.0, rest));
+        if self.open.push((i, fd)).is_err() {
+            // More than the kernel filesystems of a container: from the root.
+            return Ok(None);
+        }
+        Ok(found)
+    }
+}
+
 /// Hides `path` (a masked path): covers a directory with an empty
 /// read-only tmpfs and a file with `/dev/null`, as runc does. A path that
 /// does not exist is left alone: there is nothing to hide.
-pub fn mask<'a>(path: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Error> {
-    let Some(point) = existing(path, root.as_ref())? else { return Ok(()) };
-    let mut target = fd_path(point.0, None);
-    let tmpfs = ZStr::new(c"tmpfs");
-    let flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    // A filesystem cannot be mounted on a file: ENOTDIR says it is one.
-    match sys::mount(Some(tmpfs), target.zstr(), Some(tmpfs), flags, Some(ZStr::new(c"size=0"))) {
-        Err(Errno::ENOTDIR) => {
-            let null = ZStr::new(c"/dev/null");
-            sys::mount(Some(null), target.zstr(), None, MS_BIND, None)
-                .map_err(|e| Error::sys_z("bind", null, e).on(path).push(b" (--mask)"))
+pub fn mask<'a>(path: ZStr<'_>, root: &mut Option<Root<'a>>, kernel: &mut KernelMounts<'_>) -> Result<(), Error> {
+    let (point, mut target, mode) = match kernel.below(path, root.as_ref())? {
+        Some((fs, rest)) => {
+            let mode = match sys::fstatat_mode(fs, rest) {
+                Err(Errno::ENOENT) => return Ok(()),
+                found => found.map_err(|e| Error::sys_z("open", path, e))?,
+            };
+            let mut target = fd_path(fs, None);
+            let _ = target.push(b"/").and_then(|t| t.push(rest.bytes()));
+            (None, target, mode)
         }
-        r => r.map_err(|e| Error::of("mount tmpfs", e).on(path).push(b" (--mask)")),
-    }?;
+        None => {
+            let Some(point) = existing(path, root.as_ref())? else { return Ok(()) };
+            let mode = sys::fstat(point.0).map_err(|e| Error::sys_z("stat", path, e))?.st_mode;
+            let target = fd_path(point.0, None);
+            (Some(point), target, mode)
+        }
+    };
+    // A filesystem cannot be mounted on a file (ENOTDIR, after the kernel
+    // made it): a file gets /dev/null.
+    if mode & S_IFMT == S_IFDIR {
+        let tmpfs = ZStr::new(c"tmpfs");
+        let flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        sys::mount(Some(tmpfs), target.zstr(), Some(tmpfs), flags, Some(ZStr::new(c"size=0")))
+            .map_err(|e| Error::of("mount tmpfs", e).on(path).push(b" (--mask)"))?;
+    } else {
+        let null = ZStr::new(c"/dev/null");
+        sys::mount(Some(null), target.zstr(), None, MS_BIND, None).map_err(|e| Error::sys_z("bind", null, e).on(path).push(b" (--mask)"))?;
+    }
+    drop(point);
     after_mount(path, root)
 }
 
 /// Makes `path` read-only (a read-only path) by binding it onto itself
 /// read-only; one that does not exist is left alone.
-pub fn make_path_read_only<'a>(path: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Error> {
+pub fn make_path_read_only<'a>(path: ZStr<'_>, root: &mut Option<Root<'a>>, kernel: &mut KernelMounts<'_>) -> Result<(), Error> {
+    let flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE;
+    let bind_error = |e| Error::sys_z("bind", path, e).push(b" (read-only path)");
+    if let Some((fs, rest)) = kernel.below(path, root.as_ref())? {
+        let tree = match sys::open_tree(fs, rest, flags) {
+            Err(Errno::ENOENT) => return Ok(()),
+            tree => tree.map(OwnedFd).map_err(bind_error)?,
+        };
+        set_read_only(&tree, path)?;
+        sys::move_mount_at(tree.0, fs, rest).map_err(|e| Error::sys("bind", path.bytes(), e).on(path))?;
+        return after_mount(path, root);
+    }
     let Some(point) = existing(path, root.as_ref())? else { return Ok(()) };
-    let tree = sys::open_tree(point.0, ZStr::new(c""), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH)
-        .map(OwnedFd)
-        .map_err(|e| Error::sys_z("bind", path, e).push(b" (read-only path)"))?;
+    let tree = sys::open_tree(point.0, ZStr::new(c""), flags | AT_EMPTY_PATH).map(OwnedFd).map_err(bind_error)?;
     bind_onto(tree, &point, path.bytes(), path, true)?;
     after_mount(path, root)
 }
@@ -496,11 +616,16 @@ pub fn set_attributes(tree: &OwnedFd, attrs: u32) -> Result<(), Errno> {
 /// read-only first, so it is never writable where the container can see it.
 fn bind_onto(tree: OwnedFd, point: &OwnedFd, source: &[u8], dst: ZStr<'_>, readonly: bool) -> Result<(), Error> {
     if readonly {
-        let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
-        sys::mount_setattr(tree.0, ZStr::new(c""), AT_EMPTY_PATH | AT_RECURSIVE, &attr)
-            .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (read-only)"))?;
+        set_read_only(&tree, dst)?;
     }
     sys::move_mount(tree.0, point.0).map_err(|e| Error::sys("bind", source, e).on(dst))
+}
+
+/// Makes the detached copy `tree`, to go on `dst`, read-only, recursively.
+fn set_read_only(tree: &OwnedFd, dst: ZStr<'_>) -> Result<(), Error> {
+    let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
+    sys::mount_setattr(tree.0, ZStr::new(c""), AT_EMPTY_PATH | AT_RECURSIVE, &attr)
+        .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (read-only)"))
 }
 
 /// A minimal `/dev`: a tmpfs with the host's harmless devices bound in, the
@@ -569,7 +694,7 @@ pub fn new_tmpfs(mode: ZStr<'_>, size: ZStr<'_>, attrs: u32) -> Result<OwnedFd, 
 /// `/sys/fs/cgroup` is that same view: it is bound, one call for a dozen;
 /// so it is where the kernel refuses a new mount (a user namespace without
 /// a cgroup namespace of its own).
-fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), Error> {
+fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_cgroup: bool) -> Result<(), Error> {
     let host = ZStr::new(c"/sys/fs/cgroup");
     let readonly = flags & MS_RDONLY != 0;
     if sys::statfs_type(host) == Ok(u64::from(CGROUP2_SUPER_MAGIC)) {
@@ -579,7 +704,7 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), E
             Err(Errno::EPERM) => bind_host(host, &point, dst, readonly),
             r => r.map_err(|e| mount_error(Error::of("mount cgroup2", e).on(dst), e)),
         }
-    } else if at_cgroup_roots() {
+    } else if (own_cgroup || !in_initial_cgroup_namespace()) && at_cgroup_roots() {
         if cgroup_v1_fs(dst, root, flags)? {
             return Ok(());
         }
@@ -591,6 +716,17 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), E
         let point = open_point(dst, root, Some(Point::Dir))?;
         bind_host(host, &point, dst, readonly)
     }
+}
+
+/// Whether this process is in the kernel's first cgroup namespace, whose
+/// inode number is fixed (`PROC_CGROUP_INIT_INO`, include/linux/proc_ns.h):
+/// there, with no namespace of the container's own, `/proc/self/cgroup`
+/// and the host's tree name the same cgroups, whatever they are, and the
+/// host's tree is the view without a look at the former (a read that
+/// costs the kernel a walk of every hierarchy).
+fn in_initial_cgroup_namespace() -> bool {
+    const PROC_CGROUP_INIT_INO: u64 = 0xEFFF_FFFB;
+    sys::stat(ZStr::new(c"/proc/self/ns/cgroup")).is_ok_and(|st| st.st_ino == PROC_CGROUP_INIT_INO)
 }
 
 /// Whether every line of `/proc/self/cgroup` is at its root (`ID:...:/`).

@@ -111,6 +111,15 @@ pub fn move_mount(from: Fd, to: Fd) -> Result<(), Errno> {
     unsafe { syscall!(Sysno::move_mount, from, empty.as_ptr(), to, empty.as_ptr(), flags) }.map(drop)
 }
 
+/// `move_mount` of the mount `from` (detached, by descriptor) onto `path`,
+/// looked up from the directory `dir`.
+pub fn move_mount_at(from: Fd, dir: Fd, path: ZStr<'_>) -> Result<(), Errno> {
+    let flags = linux_raw_sys::general::MOVE_MOUNT_F_EMPTY_PATH;
+    let empty = c"";
+    // SAFETY: both paths are NUL-terminated.
+    unsafe { syscall!(Sysno::move_mount, from, empty.as_ptr(), dir, path.as_ptr(), flags) }.map(drop)
+}
+
 /// `fsopen`: a filesystem context for `fstype`, configured with `fsconfig_*`.
 pub fn fsopen(fstype: ZStr<'_>, flags: u32) -> Result<Fd, Errno> {
     // SAFETY: `fstype` is NUL-terminated.
@@ -200,6 +209,16 @@ pub fn fstat(fd: Fd) -> Result<stat, Errno> {
     unsafe { syscall!(Sysno::newfstatat, fd, empty.as_ptr(), st.as_mut_ptr(), flags) }?;
     // SAFETY: the kernel filled `st` on success.
     Ok(unsafe { st.assume_init() })
+}
+
+/// The file type and permission bits of `path`, looked up from the
+/// directory `dir`, following symlinks.
+pub fn fstatat_mode(dir: Fd, path: ZStr<'_>) -> Result<u32, Errno> {
+    let mut st = MaybeUninit::<stat>::uninit();
+    // SAFETY: `path` is NUL-terminated and `st` has room for a struct stat.
+    unsafe { syscall!(Sysno::newfstatat, dir, path.as_ptr(), st.as_mut_ptr(), 0) }?;
+    // SAFETY: the kernel filled `st` on success.
+    Ok(unsafe { st.assume_init() }.st_mode)
 }
 
 /// The file type and permission bits of `path`, following symlinks.
