@@ -1157,6 +1157,18 @@ mod resources_tests {
     use super::*;
 
     #[test]
+    fn clear_empties_what_a_front_end_filled() {
+        // Every front end clears before it fills (Builder::new, oci::load).
+        let mut c = Container::new();
+        c.clear();
+        c.hostname = Some(ZStr::new(c"h"));
+        c.resources.pids_max = Some(3);
+        c.masked_paths.push(ZStr::new(c"/proc/keys")).unwrap();
+        c.clear();
+        assert!(c.hostname.is_none() && !c.resources.any() && c.masked_paths.is_empty());
+    }
+
+    #[test]
     fn any_limit_set_is_seen() {
         assert!(!Resources::default().any());
         let sets: [fn(&mut Resources<'static>); 12] = [
