@@ -17,7 +17,7 @@
  * The mounts and their flags mirror `strace -f nsinit --rootfs R /noop`; what
  * nsinit does on top is left out on purpose: a pipe and PR_SET_PDEATHSIG so
  * the container dies with it, looking each mount point up with
- * openat2(RESOLVE_IN_ROOT) and mounting on /proc/self/fd/N, retrying after
+ * openat2(RESOLVE_IN_ROOT) and mounting on the descriptor, retrying after
  * creating a missing mount point. Mount points here are plain paths under
  * ROOTFS. No libc: raw system calls from a naked _start, so that process
  * start-up costs no more than nsinit's own.

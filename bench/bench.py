@@ -1025,9 +1025,10 @@ def report_cases(ctx, r):
            "seccomp filter: nsinit's default one itself, read back from a default container "
            f"({getattr(ctx, 'filter_insns', '?')} instructions, with PTRACE_SECCOMP_GET_FILTER), so the same "
            "decisions for every ABI at the same cost. Mount points are plain paths under the rootfs"
-           + (", whereas nsinit looks each one up with `openat2(RESOLVE_IN_ROOT)` and mounts on "
-              "`/proc/self/fd/N` so that a symlink in the rootfs cannot lead a mount onto the host: that "
-              "hardening counts as nsinit's overhead" if "openat2" in r["res"]["rows"].get(("b", "nsinit"), {}) else "")
+           + (", whereas nsinit looks each one up with `openat2(RESOLVE_IN_ROOT)` and mounts on the "
+              "descriptor (from it as the working directory) so that a symlink in the rootfs cannot lead a "
+              "mount onto the host: that hardening counts as nsinit's overhead"
+              if "openat2" in r["res"]["rows"].get(("b", "nsinit"), {}) else "")
            + ". Nor does the baseline set up nsinit's safety net (a pipe and PR_SET_PDEATHSIG so that "
            "the container dies with it).", "",
            "What the others do beyond that, to read the ratios fairly:", "",

@@ -737,6 +737,9 @@ fn setup(
         _ => None,
     };
     timings::step("bind rootfs");
+    // Mounts are made from their places as the working directory (see
+    // mounts::mount_at), until the last path rule.
+    mounts::remember_working_directory();
     // Hidden and read-only paths already applied (`early_path_rules`): bit i
     // of the first for masked_paths[i], of the second for readonly_paths[i].
     let mut early = (0u64, 0u64);
@@ -793,6 +796,7 @@ fn setup(
     // Closed now: nsinit's descriptors are all closed at once later, and
     // one closed twice could be another's by then.
     drop(kernel);
+    mounts::forget_working_directory();
     if let (true, Some(root)) = (c.read_only, &root) {
         rootfs::make_read_only(root)?;
     }

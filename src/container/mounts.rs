@@ -6,10 +6,11 @@
 //! namespace, the host's is bound read-only instead, as runc does.
 //!
 //! Inside a rootfs, every mount point is looked up from the rootfs with
-//! `openat2(RESOLVE_IN_ROOT)` and the mount is made on the descriptor, through
-//! `/proc/self/fd`: a symlink in the rootfs resolves as it would inside the
-//! container, and can never lead a mount, or a created mount point, onto the
-//! host (the runc CVE-2019-16884 and CVE-2021-30465 classes). A missing mount
+//! `openat2(RESOLVE_IN_ROOT)` and the mount is made on the descriptor (from
+//! it as the working directory, or through `/proc/self/fd` for a file): a
+//! symlink in the rootfs resolves as it would inside the container, and can
+//! never lead a mount, or a created mount point, onto the host (the runc
+//! CVE-2019-16884 and CVE-2021-30465 classes). A missing mount
 //! point is created only inside a rootfs: without one it would be created on
 //! the host and outlive the container.
 //!
@@ -219,7 +220,7 @@ fn filesystem(
     data: Option<ZStr<'_>>,
 ) -> Result<(), Error> {
     let target = open_point(dst, root, Some(Point::Dir))?;
-    sys::mount(Some(source.unwrap_or(fstype)), fd_path(target.0, None).zstr(), Some(fstype), flags, data).map_err(|e| {
+    mount_at(Some(source.unwrap_or(fstype)), target.0, None, Some(fstype), flags, data).map_err(|e| {
         let err = mount_error(Error::sys_z("mount", fstype, e).on(dst), e);
         // The kernel's word for an option the filesystem does not take.
         match data {
@@ -240,7 +241,7 @@ fn finish_mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
             .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (recursive options)"))?;
     }
     if m.propagation != 0 {
-        sys::mount(None, fd_path(made.0, None).zstr(), None, m.propagation, None)
+        mount_at(None, made.0, None, None, m.propagation, None)
             .map_err(|e| Error::sys_z("mount", dst, e).push(b" (propagation)"))?;
     }
     Ok(())
@@ -257,7 +258,7 @@ fn finish_mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
 fn sysfs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_net: bool) -> Result<(), Error> {
     let target = open_point(dst, root, Some(Point::Dir))?;
     let fs = ZStr::new(c"sysfs");
-    match sys::mount(Some(fs), fd_path(target.0, None).zstr(), Some(fs), flags, None) {
+    match mount_at(Some(fs), target.0, None, Some(fs), flags, None) {
         Err(Errno::EPERM) if !own_net => bind_host(ZStr::new(c"/sys"), &target, dst, flags & MS_RDONLY != 0),
         r => r.map_err(|e| {
             let err = mount_error(Error::of("mount sysfs", e).on(dst), e);
@@ -292,11 +293,42 @@ fn mount_error(e: Error, errno: Errno) -> Error {
 /// Whether the path `inner` is `outer` or lies below it, name by name
 /// (empty names and `.` skipped).
 pub fn below(inner: &[u8], outer: &[u8]) -> bool {
-    fn names(path: &[u8]) -> impl Iterator<Item = &[u8]> {
-        path.split(|&b| b == b'/').filter(|n| !n.is_empty() && *n != b".")
+    nesting(inner, outer).0
+}
+
+/// How the paths `a` and `b` lie, name by name (empty names and `.`
+/// skipped): whether `a` is `b` or below it, and whether `b` is `a` or
+/// below it. One pass by hand: it runs for every masked and read-only path
+/// against every mount.
+fn nesting(a: &[u8], b: &[u8]) -> (bool, bool) {
+    // The next name from byte `i`: its start and end.
+    fn next_name(path: &[u8], mut i: usize) -> Option<(usize, usize)> {
+        loop {
+            while i < path.len() && path[i] == b'/' {
+                i += 1;
+            }
+            if i == path.len() {
+                return None;
+            }
+            let start = i;
+            while i < path.len() && path[i] != b'/' {
+                i += 1;
+            }
+            if i - start != 1 || path[start] != b'.' {
+                return Some((start, i));
+            }
+        }
     }
-    let mut inner = names(inner);
-    names(outer).all(|name| inner.next() == Some(name))
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (next_name(a, i), next_name(b, j)) {
+            (None, None) => return (true, true),
+            (Some(_), None) => return (true, false),
+            (None, Some(_)) => return (false, true),
+            (Some((s, e)), Some((t, f))) if a[s..e] == b[t..f] => (i, j) = (e, f),
+            _ => return (false, false),
+        }
+    }
 }
 
 /// The procfs and sysfs mounts of this setup, opened at their roots when a
@@ -327,14 +359,6 @@ impl<'m> KernelMounts<'m> {
     /// the path below it; `None`: look `path` up from the root.
     fn below<'p>(&mut self, path: ZStr<'p>, root: Option<&Root<'_>>) -> Result<Option<(Fd, ZStr<'p>)>, Error> {
         let Some(root) = root else { return Ok(None) };
-        if self.mounts.iter().any(|m| m.propagation != 0) {
-            return Ok(None);
-        }
-        // The last mount on the path or above it: the one it is seen in.
-        let Some(i) = self.mounts.iter().rposition(|m| below(path.bytes(), m.destination.bytes())) else {
-            return Ok(None);
-        };
-        let m = &self.mounts[i];
         let plain = |name: &[u8]| {
             !name.is_empty()
                 && name != b"."
@@ -343,12 +367,33 @@ impl<'m> KernelMounts<'m> {
                 && name != b"thread-self"
                 && !name.iter().all(u8::is_ascii_digit)
         };
-        // `/` and plain names: the rest starts after as many names as the
-        // destination has.
-        let Some(names) = path.bytes().strip_prefix(b"/").filter(|p| p.split(|&c| c == b'/').all(plain)) else {
+        // `/` and plain names, each string measured once (a `ZStr` is
+        // measured at each `bytes`).
+        let bytes = path.bytes();
+        let Some(names) = bytes.strip_prefix(b"/").filter(|p| p.split(|&c| c == b'/').all(plain)) else {
             return Ok(None);
         };
-        let depth = m.destination.bytes().split(|&c| c == b'/').filter(|n| !n.is_empty() && *n != b".").count();
+        if self.mounts.iter().any(|m| m.propagation != 0) {
+            return Ok(None);
+        }
+        // The last mount on the path or above it: the one it is seen in;
+        // none after it may lie on or below the path.
+        let mut seen_in = None;
+        for (i, m) in self.mounts.iter().enumerate().rev() {
+            let dst = m.destination.bytes();
+            match nesting(bytes, dst) {
+                (true, _) => {
+                    seen_in = Some((i, dst));
+                    break;
+                }
+                (false, true) => return Ok(None),
+                _ => {}
+            }
+        }
+        let Some((i, dst)) = seen_in else { return Ok(None) };
+        let m = &self.mounts[i];
+        // The rest starts after as many names as the destination has.
+        let depth = dst.split(|&c| c == b'/').filter(|n| !n.is_empty() && *n != b".").count();
         let skipped: usize = names.split(|&c| c == b'/').take(depth).map(|n| n.len() + 1).sum();
         if skipped >= names.len() {
             return Ok(None);
@@ -356,7 +401,7 @@ impl<'m> KernelMounts<'m> {
         let rest = path.skip(1 + skipped);
         let kernel_fs = matches!(m.kind, MountKind::Proc | MountKind::Sysfs)
             || m.fstype.is_some_and(|t| matches!(t.bytes(), b"proc" | b"sysfs"));
-        if !kernel_fs || self.mounts[i + 1..].iter().any(|later| below(later.destination.bytes(), path.bytes())) {
+        if !kernel_fs {
             return Ok(None);
         }
         if let Some((_, fd)) = self.open.iter().find(|(at, _)| *at == i) {
@@ -378,35 +423,32 @@ impl<'m> KernelMounts<'m> {
 /// read-only tmpfs and a file with `/dev/null`, as runc does. A path that
 /// does not exist is left alone: there is nothing to hide.
 pub fn mask<'a>(path: ZStr<'_>, root: &mut Option<Root<'a>>, kernel: &mut KernelMounts<'_>) -> Result<(), Error> {
-    let (point, mut target, mode) = match kernel.below(path, root.as_ref())? {
-        Some((fs, rest)) => {
-            let mode = match sys::fstatat_mode(fs, rest) {
-                Err(Errno::ENOENT) => return Ok(()),
-                found => found.map_err(|e| Error::sys_z("open", path, e))?,
-            };
-            let mut target = fd_path(fs, None);
-            let _ = target.push(b"/").and_then(|t| t.push(rest.bytes()));
-            (None, target, mode)
-        }
+    // Looked up from the root: the place, open until the mount is made.
+    let point;
+    let (at, name, mode) = match kernel.below(path, root.as_ref())? {
+        Some((fs, rest)) => match sys::fstatat_mode(fs, rest) {
+            Err(Errno::ENOENT) => return Ok(()),
+            found => (fs, Some(rest), found.map_err(|e| Error::sys_z("open", path, e))?),
+        },
         None => {
-            let Some(point) = existing(path, root.as_ref())? else { return Ok(()) };
-            let mode = sys::fstat(point.0).map_err(|e| Error::sys_z("stat", path, e))?.st_mode;
-            let target = fd_path(point.0, None);
-            (Some(point), target, mode)
+            let Some(found) = existing(path, root.as_ref())? else { return Ok(()) };
+            let mode = sys::fstat(found.0).map_err(|e| Error::sys_z("stat", path, e))?.st_mode;
+            point = found;
+            (point.0, None, mode)
         }
     };
     // A filesystem cannot be mounted on a file (ENOTDIR, after the kernel
     // made it): a file gets /dev/null.
-    if mode & S_IFMT == S_IFDIR {
+    let masked = if mode & S_IFMT == S_IFDIR {
         let tmpfs = ZStr::new(c"tmpfs");
         let flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        sys::mount(Some(tmpfs), target.zstr(), Some(tmpfs), flags, Some(ZStr::new(c"size=0")))
-            .map_err(|e| Error::of("mount tmpfs", e).on(path).push(b" (--mask)"))?;
+        mount_at(Some(tmpfs), at, name, Some(tmpfs), flags, Some(ZStr::new(c"size=0")))
+            .map_err(|e| Error::of("mount tmpfs", e).on(path).push(b" (--mask)"))
     } else {
         let null = ZStr::new(c"/dev/null");
-        sys::mount(Some(null), target.zstr(), None, MS_BIND, None).map_err(|e| Error::sys_z("bind", null, e).on(path).push(b" (--mask)"))?;
-    }
-    drop(point);
+        mount_at(Some(null), at, name, None, MS_BIND, None).map_err(|e| Error::sys_z("bind", null, e).on(path).push(b" (--mask)"))
+    };
+    masked?;
     after_mount(path, root)
 }
 
@@ -639,7 +681,6 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     // made in the tmpfs itself cannot be opened.
     let dev = new_tmpfs(ZStr::new(c"755"), ZStr::new(c"65536k"), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME)
         .map_err(|e| Error::of("mount tmpfs", e).on(dst))?;
-    let at = |name: &CStr| fd_path(dev.0, Some(name));
     for (name, ..) in DEFAULT_DEVICES {
         sys::mknodat(dev.0, ZStr::new(name), S_IFREG | 0o666, 0)
             .map_err(|e| Error::sys_in("mknod", dst.bytes(), name.to_bytes(), e))?;
@@ -653,21 +694,32 @@ fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     }
     sys::mkdirat(dev.0, ZStr::new(c"shm"), 0o1777).map_err(|e| Error::sys_in("mkdir", dst.bytes(), b"shm", e))?;
     sys::move_mount(dev.0, point.0).map_err(|e| Error::of("mount tmpfs", e).on(dst))?;
-    for (name, host, ..) in DEFAULT_DEVICES {
-        sys::mount(Some(ZStr::new(host)), at(name).zstr(), None, MS_BIND, None)
-            .map_err(|e| mount_error(Error::sys("bind", host.to_bytes(), e).on(dst), e))?;
-    }
-    let pts = ZStr::new(c"devpts");
-    let devpts = |data: &'static CStr| sys::mount(Some(pts), at(c"pts").zstr(), Some(pts), MS_NOSUID | MS_NOEXEC, Some(ZStr::new(data)));
-    // gid 5 (tty) may not be mapped in a user namespace; then without it.
-    devpts(c"newinstance,ptmxmode=0666,mode=0620,gid=5")
-        .or_else(|e| if e == Errno::EINVAL { devpts(c"newinstance,ptmxmode=0666,mode=0620") } else { Err(e) })
-        .map_err(|e| Error::of("mount devpts", e).on(dst).push(b"/pts"))?;
-    // `mqueue` is where the default container's (and Docker's) message
-    // queues go: made above, rather than found missing and created later.
-    let tmpfs = ZStr::new(c"tmpfs");
-    sys::mount(Some(tmpfs), at(c"shm").zstr(), Some(tmpfs), MS_NOSUID | MS_NODEV | MS_NOEXEC, Some(ZStr::new(c"mode=1777,size=65536k")))
-        .map_err(|e| Error::of("mount tmpfs", e).on(dst).push(b"/shm"))
+    // The host's devices, devpts and shm, by name from the new /dev as the
+    // working directory (`enter`), or by its /proc/self/fd path.
+    let entered = enter(dev.0);
+    let at = |name: &CStr| match entered {
+        true => ZBuf::<64>::from_parts(&[name.to_bytes()]).unwrap_or_default(),
+        false => fd_path(dev.0, Some(name)),
+    };
+    let made = (|| {
+        for (name, host, ..) in DEFAULT_DEVICES {
+            sys::mount(Some(ZStr::new(host)), at(name).zstr(), None, MS_BIND, None)
+                .map_err(|e| mount_error(Error::sys("bind", host.to_bytes(), e).on(dst), e))?;
+        }
+        let pts = ZStr::new(c"devpts");
+        let devpts = |data: &'static CStr| sys::mount(Some(pts), at(c"pts").zstr(), Some(pts), MS_NOSUID | MS_NOEXEC, Some(ZStr::new(data)));
+        // gid 5 (tty) may not be mapped in a user namespace; then without it.
+        devpts(c"newinstance,ptmxmode=0666,mode=0620,gid=5")
+            .or_else(|e| if e == Errno::EINVAL { devpts(c"newinstance,ptmxmode=0666,mode=0620") } else { Err(e) })
+            .map_err(|e| Error::of("mount devpts", e).on(dst).push(b"/pts"))?;
+        // `mqueue` is where the default container's (and Docker's) message
+        // queues go: made above, rather than found missing and created later.
+        let tmpfs = ZStr::new(c"tmpfs");
+        sys::mount(Some(tmpfs), at(c"shm").zstr(), Some(tmpfs), MS_NOSUID | MS_NODEV | MS_NOEXEC, Some(ZStr::new(c"mode=1777,size=65536k")))
+            .map_err(|e| Error::of("mount tmpfs", e).on(dst).push(b"/shm"))
+    })();
+    leave(entered).map_err(|e| Error::of("fchdir", e).push(b" (back to the working directory)"))?;
+    made
 }
 
 /// A detached tmpfs (`fsopen`, `fsmount`) with `mode` and `size`: the
@@ -690,21 +742,23 @@ pub fn new_tmpfs(mode: ZStr<'_>, size: ZStr<'_>, attrs: u32) -> Result<OwnedFd, 
 /// namespace of its own or not: on cgroup v2 alone, one new cgroup2 mount;
 /// on v1 (hybrid or legacy), with a cgroup namespace, a tmpfs holding each
 /// of the host's hierarchies mounted anew and its links (`cpu` to
-/// `cpu,cpuacct`), as runc does. Without one, the host's own
-/// `/sys/fs/cgroup` is that same view: it is bound, one call for a dozen;
-/// so it is where the kernel refuses a new mount (a user namespace without
-/// a cgroup namespace of its own).
+/// `cpu,cpuacct`), as runc does. Without one (`own_cgroup`, new or
+/// joined), the host's own `/sys/fs/cgroup` is that same view, whatever
+/// cgroups nsinit is in: it is bound, one call for a dozen, and
+/// `/proc/self/cgroup` is not read (a walk of every hierarchy); so it is
+/// where the kernel refuses a new mount (a user namespace without a cgroup
+/// namespace of its own).
 fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_cgroup: bool) -> Result<(), Error> {
     let host = ZStr::new(c"/sys/fs/cgroup");
     let readonly = flags & MS_RDONLY != 0;
     if sys::statfs_type(host) == Ok(u64::from(CGROUP2_SUPER_MAGIC)) {
         let point = open_point(dst, root, Some(Point::Dir))?;
         let fs = ZStr::new(c"cgroup2");
-        match sys::mount(Some(fs), fd_path(point.0, None).zstr(), Some(fs), flags, None) {
+        match mount_at(Some(fs), point.0, None, Some(fs), flags, None) {
             Err(Errno::EPERM) => bind_host(host, &point, dst, readonly),
             r => r.map_err(|e| mount_error(Error::of("mount cgroup2", e).on(dst), e)),
         }
-    } else if (own_cgroup || !in_initial_cgroup_namespace()) && at_cgroup_roots() {
+    } else if own_cgroup && at_cgroup_roots() {
         if cgroup_v1_fs(dst, root, flags)? {
             return Ok(());
         }
@@ -716,17 +770,6 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_cgroup: boo
         let point = open_point(dst, root, Some(Point::Dir))?;
         bind_host(host, &point, dst, readonly)
     }
-}
-
-/// Whether this process is in the kernel's first cgroup namespace, whose
-/// inode number is fixed (`PROC_CGROUP_INIT_INO`, include/linux/proc_ns.h):
-/// there, with no namespace of the container's own, `/proc/self/cgroup`
-/// and the host's tree name the same cgroups, whatever they are, and the
-/// host's tree is the view without a look at the former (a read that
-/// costs the kernel a walk of every hierarchy).
-fn in_initial_cgroup_namespace() -> bool {
-    const PROC_CGROUP_INIT_INO: u64 = 0xEFFF_FFFB;
-    sys::stat(ZStr::new(c"/proc/self/ns/cgroup")).is_ok_and(|st| st.st_ino == PROC_CGROUP_INIT_INO)
 }
 
 /// Whether every line of `/proc/self/cgroup` is at its root (`ID:...:/`).
@@ -827,6 +870,70 @@ fn bind_host(host: ZStr<'_>, point: &OwnedFd, dst: ZStr<'_>, readonly: bool) -> 
     let attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | if readonly { MOUNT_ATTR_RDONLY } else { 0 };
     set_attributes(&tree, attrs).map_err(|e| Error::sys_z("mount_setattr", dst, e))?;
     sys::move_mount(tree.0, point.0).map_err(|e| Error::sys_z("bind", host, e).on(dst))
+}
+
+/// The working directory the container's process started in, open
+/// (`O_PATH`) while it mounts, for `mount_at` to come back to; -1 when none.
+static BACK: AtomicI32 = AtomicI32::new(-1);
+
+/// Before the container's mounts: opens the working directory for
+/// `mount_at` to come back to (relative host paths, such as a bind's
+/// source, are looked up from it). Without it (a directory gone or closed
+/// to us), mounts go by `/proc/self/fd` paths.
+pub fn remember_working_directory() {
+    let back = sys::open(ZStr::new(c"."), O_PATH | O_DIRECTORY | O_CLOEXEC, 0).unwrap_or(-1);
+    BACK.store(back, Ordering::Relaxed);
+}
+
+/// After the container's mounts: closes what `remember_working_directory`
+/// opened.
+pub fn forget_working_directory() {
+    let back = BACK.swap(-1, Ordering::Relaxed);
+    if back >= 0 {
+        let _ = sys::close(back);
+    }
+}
+
+/// mount(2) on `name` in the directory `at`, or on `at` itself: from `at`
+/// as the working directory (`fchdir`, and back), where a
+/// `/proc/self/fd/N` path (`fd_path`) costs a walk of procfs at every
+/// mount, the first in a process its PID's directory and all (20 us
+/// here, then 2 to 3 us each against 1 for two `fchdir`). The place is
+/// the same: neither way follows a mount already on `at` itself, and
+/// `name` is looked up as any name is. Where `at` is no directory (a file
+/// as a mount point) or cannot be entered, the `/proc/self/fd` path.
+fn mount_at(source: Option<ZStr<'_>>, at: Fd, name: Option<ZStr<'_>>, fstype: Option<ZStr<'_>>, flags: u32, data: Option<ZStr<'_>>) -> Result<(), Errno> {
+    let entered = enter(at);
+    let mounted = match entered {
+        true => sys::mount(source, name.unwrap_or(ZStr::new(c".")), fstype, flags, data),
+        false => mount_by_fd_path(source, at, name, fstype, flags, data),
+    };
+    leave(entered)?;
+    mounted
+}
+
+/// `mount_at` where `at` cannot be entered: by its `/proc/self/fd` path.
+/// Apart, so that its path buffer is no part of `mount_at`'s frame.
+#[cold]
+#[inline(never)]
+fn mount_by_fd_path(source: Option<ZStr<'_>>, at: Fd, name: Option<ZStr<'_>>, fstype: Option<ZStr<'_>>, flags: u32, data: Option<ZStr<'_>>) -> Result<(), Errno> {
+    let mut path = ZBuf::<{ PATH_MAX + 32 }>::from_parts(&[fd_path(at, None).bytes()]).map_err(|_| Errno::ENAMETOOLONG)?;
+    if let Some(name) = name {
+        path.push(b"/").and_then(|p| p.push(name.bytes())).map_err(|_| Errno::ENAMETOOLONG)?;
+    }
+    sys::mount(source, path.zstr(), fstype, flags, data)
+}
+
+/// Makes the directory `at` the working directory (`mount_at`), when
+/// `remember_working_directory` kept the way back and `at` can be entered.
+fn enter(at: Fd) -> bool {
+    BACK.load(Ordering::Relaxed) >= 0 && sys::fchdir(at).is_ok()
+}
+
+/// Back to the working directory after `enter`, where relative host paths
+/// are looked up from.
+fn leave(entered: bool) -> Result<(), Errno> {
+    if entered { sys::fchdir(BACK.load(Ordering::Relaxed)) } else { Ok(()) }
 }
 
 /// `/proc/self/fd/N`, or `/proc/self/fd/N/name`: a path for mount(2) that
@@ -1041,7 +1148,25 @@ fn make(parent: Fd, name: ZStr<'_>, path: &[u8], point: Point, dst: ZStr<'_>) ->
 
 #[cfg(test)]
 mod tests {
-    use super::is_root;
+    use super::{is_root, nesting};
+
+    #[test]
+    fn nesting_goes_name_by_name_both_ways() {
+        let cases = [
+            ("/proc/acpi", "/proc", (true, false)),
+            ("/proc", "/proc/acpi", (false, true)),
+            ("//proc/./acpi/", "/proc/acpi", (true, true)),
+            ("/", "/.", (true, true)),
+            ("/procx", "/proc", (false, false)),
+            ("/sys/proc", "/proc", (false, false)),
+            ("/proc/a", "/proc/b", (false, false)),
+            ("/", "/sys", (false, true)),
+            ("/.a", "/", (true, false)),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(nesting(a.as_bytes(), b.as_bytes()), want, "{a} and {b}");
+        }
+    }
 
     #[test]
     fn only_slashes_and_dots_name_the_root() {
