@@ -458,13 +458,34 @@ pub fn make_path_read_only<'a>(path: ZStr<'_>, root: &mut Option<Root<'a>>, kern
     let flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE;
     let bind_error = |e| Error::sys_z("bind", path, e).push(b" (read-only path)");
     if let Some((fs, rest)) = kernel.below(path, root.as_ref())? {
-        let tree = match sys::open_tree(fs, rest, flags) {
-            Err(Errno::ENOENT) => return Ok(()),
-            tree => tree.map(OwnedFd).map_err(bind_error)?,
+        // By name from the filesystem's root: bound onto itself, then made
+        // read-only (the bind is writable a moment, where only this
+        // process can see it); a clone (`open_tree`) would cost an
+        // anonymous mount namespace.
+        let entered = enter(fs);
+        let made = match entered {
+            true => match sys::mount(Some(rest), rest, None, MS_BIND | MS_REC, None) {
+                Err(Errno::ENOENT) => Ok(false),
+                bound => bound.map_err(bind_error).and_then(|()| {
+                    let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
+                    sys::mount_setattr(fs, rest, AT_RECURSIVE, &attr)
+                        .map_err(|e| Error::sys_z("mount_setattr", path, e).push(b" (read-only)"))
+                        .map(|()| true)
+                }),
+            },
+            false => match sys::open_tree(fs, rest, flags) {
+                Err(Errno::ENOENT) => Ok(false),
+                tree => tree.map(OwnedFd).map_err(bind_error).and_then(|tree| {
+                    set_read_only(&tree, path)?;
+                    sys::move_mount_at(tree.0, fs, rest).map_err(|e| Error::sys("bind", path.bytes(), e).on(path)).map(|()| true)
+                }),
+            },
         };
-        set_read_only(&tree, path)?;
-        sys::move_mount_at(tree.0, fs, rest).map_err(|e| Error::sys("bind", path.bytes(), e).on(path))?;
-        return after_mount(path, root);
+        leave(entered).map_err(|e| Error::of("fchdir", e).push(b" (back to the working directory)"))?;
+        return match made? {
+            true => after_mount(path, root),
+            false => Ok(()),
+        };
     }
     let Some(point) = existing(path, root.as_ref())? else { return Ok(()) };
     let tree = sys::open_tree(point.0, ZStr::new(c""), flags | AT_EMPTY_PATH).map(OwnedFd).map_err(bind_error)?;
