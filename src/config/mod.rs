@@ -43,7 +43,7 @@ pub fn parse_hex(s: &[u8]) -> Option<u64> {
 /// a `strip_prefix` of its own for each length.
 #[inline(never)]
 pub fn which(word: &[u8], words: &str) -> Option<usize> {
-    words.split(' ').position(|w| w.as_bytes() == word)
+    crate::text::lookup(word, words.as_bytes(), b' ').ok()
 }
 
 /// Whether `word` is `literal` (no space in it), as `which` compares.
