@@ -126,7 +126,9 @@ impl Line {
 #[macro_export]
 macro_rules! by_key {
     ($key:expr, $($first:literal $(| $more:literal)* => $arm:expr,)* _ => $other:expr $(,)?) => {{
-        let arm = $crate::text::pick($key, concat!($($first, $("|", $more,)* " ",)*));
+        const NAMES: &str = concat!($($first, $("|", $more,)* " ",)*);
+        const PACKED: [u8; $crate::text::packed_len(NAMES)] = $crate::text::pack(NAMES);
+        let arm = $crate::text::pick($key, &PACKED);
         #[allow(unused_assignments)]
         let mut n = 0usize;
         // An arm may `return`.
@@ -144,12 +146,12 @@ macro_rules! by_key {
     }};
 }
 
-/// Which arm of `names` names `key`: `names` is the arms' names, each
-/// arm's alternatives joined by `|`, each arm ended by a space (as
-/// `by_key!` writes it); one past the last arm when none does.
+/// Which arm of `packed` (`pack`ed from the arms' names, each arm's
+/// alternatives joined by `|`, each arm ended by a space, as `by_key!`
+/// writes them) names `key`; one past the last arm when none does.
 #[inline(never)]
-pub fn pick(key: &[u8], names: &str) -> usize {
-    lookup(key, names.as_bytes(), b'|').unwrap_or_else(|words| words)
+pub fn pick(key: &[u8], packed: &[u8]) -> usize {
+    find(key, packed).unwrap_or_else(|words| words)
 }
 
 /// Whether `word` is one of the space-separated `names`: a list of words
@@ -164,10 +166,8 @@ pub fn listed(word: &[u8], names: &str) -> bool {
 /// empty word); `alternative` (or a space, for none) also ends a name,
 /// without ending the word. `Err`: how many words there are.
 ///
-/// A byte at a time, comparing names only where the lengths agree:
-/// `str::split` costs a call to `memchr` and a char search a word at
-/// opt-level "z", and the lookups were a third of the time a
-/// `config.json` took to map (every member, mount option, capability).
+/// A byte at a time, comparing names only where the lengths agree; for a
+/// long list looked up often, `pack` it and `find` is a step a name.
 pub fn lookup(key: &[u8], names: &[u8], alternative: u8) -> Result<usize, usize> {
     // A `while` on indices: a range's iterator is a call a byte at opt-level "z".
     let (mut word, mut start, mut end) = (0, 0, 0);
@@ -186,6 +186,69 @@ pub fn lookup(key: &[u8], names: &[u8], alternative: u8) -> Result<usize, usize>
         }
         end += 1;
     }
+}
+
+/// In a `pack`ed list, the bit of a name's length byte that says the next
+/// name is another for the same word (`|` in the list as written).
+pub const ALTERNATIVE: u8 = 0x80;
+
+/// The bytes `pack` makes of `names`.
+pub const fn packed_len(names: &str) -> usize {
+    let n = names.len();
+    match names.as_bytes().last() {
+        Some(b' ' | b'|') | None => n,
+        Some(_) => n + 1,
+    }
+}
+
+/// `names` (words ended by a space or by the end, a word's alternative
+/// names joined by `|`) as `find` reads them, at compile time: each name
+/// after a byte with its length, and `ALTERNATIVE` in that byte when the
+/// next name is of the same word. A name is at most 127 bytes.
+pub const fn pack<const N: usize>(names: &str) -> [u8; N] {
+    assert!(N == packed_len(names), "pack: N must be packed_len(names)");
+    let names = names.as_bytes();
+    let mut packed = [0u8; N];
+    let (mut start, mut at, mut i) = (0, 0, 0);
+    while i <= names.len() {
+        let end = i == names.len();
+        if end || names[i] == b' ' || names[i] == b'|' {
+            let len = i - start;
+            if end && len == 0 {
+                break;
+            }
+            assert!(len < ALTERNATIVE as usize, "pack: a name of 128 bytes or more");
+            packed[at] = len as u8 | if !end && names[i] == b'|' { ALTERNATIVE } else { 0 };
+            let mut j = 0;
+            while j < len {
+                packed[at + 1 + j] = names[start + j];
+                j += 1;
+            }
+            at += 1 + len;
+            start = i + 1;
+        }
+        i += 1;
+    }
+    packed
+}
+
+/// Which word of `packed` (see `pack`) `key` is, counting from 0. `Err`:
+/// how many words there are. A step a name, comparing bytes only where
+/// the lengths agree: `config.json`'s every member, mount option and
+/// capability is looked up, and scanning their lists a byte at a time
+/// (`lookup`) took a sixth of its parse.
+pub fn find(key: &[u8], packed: &[u8]) -> Result<usize, usize> {
+    let (mut word, mut at) = (0, 0);
+    while let Some(&head) = packed.get(at) {
+        let len = usize::from(head & !ALTERNATIVE);
+        at += 1;
+        if len == key.len() && packed.get(at..at + len) == Some(key) {
+            return Ok(word);
+        }
+        word += usize::from(head & ALTERNATIVE == 0);
+        at += len;
+    }
+    Err(word)
 }
 
 /// Unpacks `packed`, as build.rs's `pack` made it, into `out`; returns the
@@ -222,10 +285,11 @@ mod tests {
     fn by_key_picks_the_arm_of_a_name() {
         let arm = |key: &[u8]| crate::by_key!(key, "a" => 1, "bc" | "d" => 2, "" => 3, _ => 0);
         assert_eq!([arm(b"a"), arm(b"bc"), arm(b"d"), arm(b""), arm(b"b"), arm(b"bcd"), arm(b"a|")], [1, 2, 2, 3, 0, 0, 0]);
-        assert_eq!(pick(b"x", "a b|c "), 2);
-        assert_eq!(pick(b"c", "a b|c "), 1);
-        assert_eq!(pick(b"", "a b|c "), 2);
-        assert_eq!(lookup(b"", b"a b ", b' '), Ok(2), "split's empty last word");
+        const PACKED: [u8; packed_len("a b|c ")] = pack("a b|c ");
+        assert_eq!(PACKED, *b"\x01a\x81b\x01c");
+        assert_eq!(pick(b"x", &PACKED), 2);
+        assert_eq!(pick(b"c", &PACKED), 1);
+        assert_eq!(pick(b"", &PACKED), 2);
         assert!(listed(b"b", "a b c") && !listed(b"", "a b c") && !listed(b"a b", "a b c"));
     }
 
