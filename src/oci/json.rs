@@ -136,13 +136,16 @@ impl<'a> Json<'a> {
         if self.peek()? != Kind::String {
             return Err(Error::new("expected a string"));
         }
+        let nul = || Error::new("a NUL character (U+0000) in a string");
         let (room, len) = self.scan_string()?;
-        if room[..len].contains(&0) {
-            return Err(Error::new("a NUL character (U+0000) in a string"));
+        // Only an escape (`\u0000`) makes a NUL, as `unescape` lets no
+        // control byte through; without one the text kept its length.
+        if len + 2 != room.len() && room[..len].contains(&0) {
+            return Err(nul());
         }
         room[len] = 0;
         let room: &'a [u8] = room;
-        ZStr::from_bytes_until_nul(room).ok_or_else(|| Error::new("a NUL character (U+0000) in a string"))
+        ZStr::from_bytes_ending_nul(room.get(..=len).unwrap_or_default()).ok_or_else(nul)
     }
 
     /// Reads an integer from 0 to 2^64-1. A number with a fraction or an
