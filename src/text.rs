@@ -126,7 +126,9 @@ impl Line {
 #[macro_export]
 macro_rules! by_key {
     ($key:expr, $($first:literal $(| $more:literal)* => $arm:expr,)* _ => $other:expr $(,)?) => {{
-        let arm = $crate::text::pick($key, concat!($($first, $("|", $more,)* " ",)*));
+        const NAMES: &str = concat!($($first, $("|", $more,)* " ",)*);
+        const PACKED: [u8; $crate::text::packed_len(NAMES)] = $crate::text::pack(NAMES);
+        let arm = $crate::text::pick($key, &PACKED);
         #[allow(unused_assignments)]
         let mut n = 0usize;
         // An arm may `return`.
@@ -144,30 +146,111 @@ macro_rules! by_key {
     }};
 }
 
-/// Which arm of `names` names `key`: `names` is the arms' names, each
-/// arm's alternatives joined by `|`, each arm ended by a space (as
-/// `by_key!` writes it); one past the last arm when none does.
+/// Which arm of `packed` (`pack`ed from the arms' names, each arm's
+/// alternatives joined by `|`, each arm ended by a space, as `by_key!`
+/// writes them) names `key`; one past the last arm when none does.
 #[inline(never)]
-pub fn pick(key: &[u8], names: &str) -> usize {
-    let (mut arm, mut start) = (0, 0);
-    for (i, &c) in names.as_bytes().iter().enumerate() {
-        if c == b' ' || c == b'|' {
-            if &names.as_bytes()[start..i] == key {
-                return arm;
-            }
-            start = i + 1;
-            arm += usize::from(c == b' ');
-        }
-    }
-    arm
+pub fn pick(key: &[u8], packed: &[u8]) -> usize {
+    find(key, packed).unwrap_or_else(|words| words)
 }
-
 
 /// Whether `word` is one of the space-separated `names`: a list of words
 /// as one string, a byte a word where a table of slices takes sixteen.
 #[inline(never)]
 pub fn listed(word: &[u8], names: &str) -> bool {
-    names.split(' ').any(|name| name.as_bytes() == word)
+    lookup(word, names.as_bytes(), b' ').is_ok()
+}
+
+/// Which of the space-separated words of `names` `key` is, counting from
+/// 0, as `names.split(' ').position(..)` says it (so `"a b "` ends with an
+/// empty word); `alternative` (or a space, for none) also ends a name,
+/// without ending the word. `Err`: how many words there are.
+///
+/// A byte at a time, comparing names only where the lengths agree; for a
+/// long list looked up often, `pack` it and `find` is a step a name.
+pub fn lookup(key: &[u8], names: &[u8], alternative: u8) -> Result<usize, usize> {
+    // A `while` on indices: a range's iterator is a call a byte at opt-level "z".
+    let (mut word, mut start, mut end) = (0, 0, 0);
+    loop {
+        let c = names.get(end).copied();
+        if c.is_none_or(|c| c == b' ' || c == alternative) {
+            if end - start == key.len() && names.get(start..end) == Some(key) {
+                return Ok(word);
+            }
+            match c {
+                None => return Err(word),
+                Some(b' ') => word += 1,
+                Some(_) => {}
+            }
+            start = end + 1;
+        }
+        end += 1;
+    }
+}
+
+/// In a `pack`ed list, the bit of a name's length byte that says the next
+/// name is another for the same word (`|` in the list as written).
+pub const ALTERNATIVE: u8 = 0x80;
+
+/// The bytes `pack` makes of `names`.
+pub const fn packed_len(names: &str) -> usize {
+    let n = names.len();
+    match names.as_bytes().last() {
+        Some(b' ' | b'|') | None => n,
+        Some(_) => n + 1,
+    }
+}
+
+/// `names` (words ended by a space or by the end, a word's alternative
+/// names joined by `|`) as `find` reads them, at compile time: each name
+/// after a byte with its length, and `ALTERNATIVE` in that byte when the
+/// next name is of the same word. A name is at most 127 bytes.
+pub const fn pack<const N: usize>(names: &str) -> [u8; N] {
+    assert!(N == packed_len(names), "pack: N must be packed_len(names)");
+    let names = names.as_bytes();
+    let mut packed = [0u8; N];
+    let (mut start, mut at, mut i) = (0, 0, 0);
+    while i <= names.len() {
+        let end = i == names.len();
+        if end || names[i] == b' ' || names[i] == b'|' {
+            let len = i - start;
+            if end && len == 0 {
+                break;
+            }
+            assert!(len < ALTERNATIVE as usize, "pack: a name of 128 bytes or more");
+            packed[at] = len as u8 | if !end && names[i] == b'|' { ALTERNATIVE } else { 0 };
+            let mut j = 0;
+            while j < len {
+                packed[at + 1 + j] = names[start + j];
+                j += 1;
+            }
+            at += 1 + len;
+            start = i + 1;
+        }
+        i += 1;
+    }
+    packed
+}
+
+/// Which word of `packed` (see `pack`) `key` is, counting from 0. `Err`:
+/// how many words there are. A step a name, comparing bytes only where
+/// the lengths agree: `config.json`'s every member, mount option and
+/// capability is looked up, and scanning their lists a byte at a time
+/// (`lookup`) took a sixth of its parse.
+pub fn find(key: &[u8], packed: &[u8]) -> Result<usize, usize> {
+    let (mut word, mut at) = (0, 0);
+    while let Some(&head) = packed.get(at) {
+        let len = usize::from(head & !ALTERNATIVE);
+        at += 1;
+        // The first byte before the rest: a call to compare slices costs
+        // more than the step.
+        if len == key.len() && key.first().is_none_or(|k| packed.get(at) == Some(k)) && packed.get(at..at + len) == Some(key) {
+            return Ok(word);
+        }
+        word += usize::from(head & ALTERNATIVE == 0);
+        at += len;
+    }
+    Err(word)
 }
 
 /// Unpacks `packed`, as build.rs's `pack` made it, into `out`; returns the
@@ -204,8 +287,11 @@ mod tests {
     fn by_key_picks_the_arm_of_a_name() {
         let arm = |key: &[u8]| crate::by_key!(key, "a" => 1, "bc" | "d" => 2, "" => 3, _ => 0);
         assert_eq!([arm(b"a"), arm(b"bc"), arm(b"d"), arm(b""), arm(b"b"), arm(b"bcd"), arm(b"a|")], [1, 2, 2, 3, 0, 0, 0]);
-        assert_eq!(pick(b"x", "a b|c "), 2);
-        assert_eq!(pick(b"c", "a b|c "), 1);
+        const PACKED: [u8; packed_len("a b|c ")] = pack("a b|c ");
+        assert_eq!(PACKED, *b"\x01a\x81b\x01c");
+        assert_eq!(pick(b"x", &PACKED), 2);
+        assert_eq!(pick(b"c", &PACKED), 1);
+        assert_eq!(pick(b"", &PACKED), 2);
         assert!(listed(b"b", "a b c") && !listed(b"", "a b c") && !listed(b"a b", "a b c"));
     }
 

@@ -43,7 +43,7 @@ pub fn parse_hex(s: &[u8]) -> Option<u64> {
 /// a `strip_prefix` of its own for each length.
 #[inline(never)]
 pub fn which(word: &[u8], words: &str) -> Option<usize> {
-    words.split(' ').position(|w| w.as_bytes() == word)
+    crate::text::lookup(word, words.as_bytes(), b' ').ok()
 }
 
 /// Whether `word` is `literal` (no space in it), as `which` compares.
@@ -789,7 +789,7 @@ pub struct Identity<'a> {
 /// touches only the pages it writes. The words every start sets come first,
 /// then the path lists and the mounts a default container fills (their
 /// first entries), then the process (its small words and arguments first);
-/// the rarely used tables (resources, hooks, identity, joins, sysctls,
+/// the rarely used tables (resources, identity, hooks, joins, sysctls,
 /// devices) last, where `clear` leaves them unwritten while empty.
 #[derive(Debug)]
 #[repr(C)]
@@ -874,10 +874,12 @@ pub struct Container<'a> {
     pub uid_maps: Vec<IdMap, MAX_ID_MAPS>,
     pub gid_maps: Vec<IdMap, MAX_ID_MAPS>,
     pub resources: Resources<'a>,
+    /// Its ID, bundle and annotations, for the state hooks read. Next to
+    /// `resources.devices`, whose page `nsinit run` writes anyway (its
+    /// default device rule): apart, it was a page more for every run.
+    pub identity: Identity<'a>,
     /// Programs run at points of the container's life (OCI `hooks`).
     pub hooks: Hooks<'a>,
-    /// Its ID, bundle and annotations, for the state hooks read.
-    pub identity: Identity<'a>,
     /// `--join TYPE:PATH` (OCI `linux.namespaces[]` with a `path`): the
     /// namespaces entered rather than created, one of each type at most;
     /// a type here is not in `namespaces`.

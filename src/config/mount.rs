@@ -101,11 +101,7 @@ const MOUNT_OPTIONS: [(&str, MountOption); 55] = [
 /// A front end applies a word with `Mount::apply` when this knows it, and
 /// adds it to the mount's data otherwise (`MountOptions` does both).
 pub fn mount_option(word: &[u8]) -> Option<MountOption> {
-    const WORDS: &str = match core::str::from_utf8(&NAMES) {
-        Ok(words) => words,
-        Err(_) => panic!("mount option names are UTF-8"),
-    };
-    let code = *EFFECTS.get(super::which(word, WORDS)?)?;
+    let code = *EFFECTS.get(crate::text::find(word, &NAMES).ok()?)?;
     let value = code & VALUE;
     Some(match code >> 29 {
         0 => Set(value),
@@ -120,20 +116,22 @@ pub fn mount_option(word: &[u8]) -> Option<MountOption> {
 /// flags (all below bit 29) in the rest.
 const VALUE: u32 = (1 << 29) - 1;
 
-/// `MOUNT_OPTIONS`' names, each followed by a space.
+/// `MOUNT_OPTIONS`' names, packed for `text::find`: each after a byte
+/// with its length.
 const NAMES: [u8; names_len()] = {
     let mut names = [0u8; names_len()];
     let (mut i, mut at) = (0, 0);
     while i < MOUNT_OPTIONS.len() {
         let name = MOUNT_OPTIONS[i].0.as_bytes();
+        assert!(name.len() < crate::text::ALTERNATIVE as usize);
+        names[at] = name.len() as u8;
+        at += 1;
         let mut j = 0;
         while j < name.len() {
             names[at] = name[j];
             at += 1;
             j += 1;
         }
-        names[at] = b' ';
-        at += 1;
         i += 1;
     }
     names

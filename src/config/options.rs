@@ -1284,7 +1284,9 @@ pub fn capability(name: &[u8]) -> Option<u64> {
     if is(name, "all") {
         return Some(ALL_CAPABILITIES);
     }
-    which(name, CAPABILITY_NAMES).map(|bit| 1 << bit)
+    // Packed at compile time for `find`: a step a name rather than a byte.
+    const PACKED: [u8; crate::text::packed_len(CAPABILITY_NAMES)] = crate::text::pack(CAPABILITY_NAMES);
+    crate::text::find(name, &PACKED).ok().map(|bit| 1 << bit)
 }
 
 fn too_many_paths(e: Error) -> Error {

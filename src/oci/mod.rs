@@ -56,18 +56,28 @@ pub fn check_id(id: &[u8]) -> Result<(), Error> {
 /// bundle's `config.json` and fills `c` from it. Only the file is read;
 /// nothing is made on the host.
 pub fn load(req: &BundleRequest<'static>, c: &mut Container<'static>) -> Result<(), Error> {
-    static BUFFER: rt::StaticCell<[u8; CONFIG_MAX + 1]> = rt::StaticCell::new([0; CONFIG_MAX + 1]);
-    static ARENA_ROOM: rt::StaticCell<[u8; ARENA]> = rt::StaticCell::new([0; ARENA]);
-    let taken = || Error::new(b"config.json: read twice");
-    let (buf, room) = (BUFFER.take().ok_or_else(taken)?, ARENA_ROOM.take().ok_or_else(taken)?);
+    // The arena's room and the file's in one: the file's path first, the
+    // text right after it, the arena's other strings right after the text,
+    // so that a small file and what is made of it share a page (the first
+    // write to a page of .bss is a fault: two rooms made it two).
+    const ROOM_LEN: usize = ARENA + CONFIG_MAX + 1;
+    static ROOM: rt::StaticCell<[u8; ROOM_LEN]> = rt::StaticCell::new([0; ROOM_LEN]);
+    let room = ROOM.take().ok_or_else(|| Error::new(b"config.json: read twice"))?;
     let mut arena = Arena { free: room };
+    let too_long = || Error::new(b"--bundle: path too long");
     // `config.json` in errors when the bundle is the working directory, as
     // runc names it; `DIR/config.json` otherwise.
     let file = match req.bundle.bytes() {
         b"." => ZStr::new(c"config.json"),
-        dir => arena.join(dir, b"config.json").map_err(|_| Error::new(b"--bundle: path too long"))?,
+        dir => arena.join(dir, b"config.json").map_err(|_| too_long())?,
     };
-    let text = crate::read_file(file, buf, b"config.json")?;
+    // What is left of the arena's own ARENA bytes, once the text is read
+    // into the CONFIG_MAX + 1 after the path.
+    let free = core::mem::take(&mut arena.free);
+    let left = ARENA.checked_sub(ROOM_LEN - free.len()).ok_or_else(too_long)?;
+    let len = crate::read_file(file, free.get_mut(..CONFIG_MAX + 1).unwrap_or_default(), b"config.json")?.len();
+    let (text, rest) = free.split_at_mut(len);
+    arena.free = rest.get_mut(..left).unwrap_or_default();
     fill(text, req.bundle.bytes(), &mut arena, c, true).map_err(|e| e.into_error(file.bytes()))?;
     // Without device rules, root's container may use only the default
     // devices, as runc makes it; without root, no device cgroup is made.

@@ -54,6 +54,19 @@ impl<'a> ZStr<'a> {
         self.ptr.as_ptr()
     }
 
+    /// `bytes` up to its first NUL, found without a walk when `bytes` ends
+    /// with one (its first NUL is then within it): `None` otherwise. For a
+    /// caller that knows where the NUL is (`from_bytes_until_nul` walks).
+    pub fn from_bytes_ending_nul(bytes: &'a [u8]) -> Option<ZStr<'a>> {
+        match bytes.last() {
+            // SAFETY: the last byte is a NUL, so the string starting at the
+            // first byte ends within `bytes`, which is borrowed, unchanged,
+            // for 'a.
+            Some(0) => Some(unsafe { ZStr::from_ptr(NonNull::from(bytes).cast()) }),
+            _ => None,
+        }
+    }
+
     /// Splits `bytes` at its first NUL; the first part becomes a `ZStr`.
     /// `None` when there is no NUL.
     pub fn from_bytes_until_nul(bytes: &'a [u8]) -> Option<ZStr<'a>> {
