@@ -88,6 +88,31 @@ fn rootfs_may_be_given_as_a_relative_path() {
 }
 
 #[test]
+fn relative_host_paths_are_looked_up_from_the_working_directory_whatever_the_mounts() {
+    // nsinit makes each mount from its place as the working directory and
+    // comes back: a bind's source given after other mounts is still found
+    // from where nsinit was started.
+    let r = Rootfs::new("relative-binds");
+    fs::create_dir_all(r.base.join("data/sub")).unwrap();
+    write_file(&r.base.join("data/sub/file"), "from the host\n");
+    fs::create_dir_all(r.host("/mnt")).unwrap();
+    let args = ["--rootfs", "rootfs", "--tmpfs", "/tmp", "--ro-bind", "data/sub", "/mnt", "--mask", "/proc/keys", IN_PROBE, "cat", "/mnt/file"];
+    let mut cmd = command(&args);
+    cmd.current_dir(&r.base);
+    assert_eq!(ok(run(cmd, Some(&r))), "from the host\n");
+    // In a user namespace whose root may not search the working directory
+    // (mode 0700, owned by the host's root), the mounts are made all the same.
+    let closed = r.outside("closed-cwd");
+    fs::create_dir_all(&closed).unwrap();
+    fs::set_permissions(&closed, fs::Permissions::from_mode(0o700)).unwrap();
+    let root = r.root_str().to_string();
+    let args = ["--unshare", "user", "--uid-map", "0:100000:65536", "--gid-map", "0:100000:65536", "--rootfs", &root, IN_PROBE, "cat", "/proc/keys"];
+    let mut cmd = command(&args);
+    cmd.current_dir(&closed);
+    assert_eq!(ok(run(cmd, Some(&r))), "", "/proc/keys is masked");
+}
+
+#[test]
 fn default_container_has_the_runc_spec_namespaces() {
     let r = Rootfs::new("default-ns");
     assert_eq!(namespaces_of(&r, &["--rootfs", r.root_str()], IN_PROBE), set(&DEFAULT_NAMESPACES));

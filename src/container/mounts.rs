@@ -902,6 +902,9 @@ static BACK: AtomicI32 = AtomicI32::new(-1);
 /// source, are looked up from it). Without it (a directory gone or closed
 /// to us), mounts go by `/proc/self/fd` paths.
 pub fn remember_working_directory() {
+    // Looking "." up needs the search permission `leave`'s fchdir needs:
+    // a directory this process could not come back to (in a user
+    // namespace) is refused here, and mounts go by /proc/self/fd paths.
     let back = sys::open(ZStr::new(c"."), O_PATH | O_DIRECTORY | O_CLOEXEC, 0).unwrap_or(-1);
     BACK.store(back, Ordering::Relaxed);
 }
