@@ -220,7 +220,18 @@ fn filesystem(
     data: Option<ZStr<'_>>,
 ) -> Result<(), Error> {
     let target = open_point(dst, root, Some(Point::Dir))?;
-    mount_at(Some(source.unwrap_or(fstype)), target.0, None, Some(fstype), flags, data).map_err(|e| {
+    let source = Some(source.unwrap_or(fstype));
+    // Others may name host paths, relative to nsinit's working directory
+    // (a device or image as the source, overlay's layers in the data): not
+    // made from the mount point as the working directory, where those would
+    // be looked up.
+    let mounted = match fstype.bytes() {
+        b"proc" | b"tmpfs" | b"mqueue" | b"devpts" | b"sysfs" | b"cgroup" | b"cgroup2" | b"ramfs" => {
+            mount_at(source, target.0, None, Some(fstype), flags, data)
+        }
+        _ => mount_by_fd_path(source, target.0, None, Some(fstype), flags, data),
+    };
+    mounted.map_err(|e| {
         let err = mount_error(Error::sys_z("mount", fstype, e).on(dst), e);
         // The kernel's word for an option the filesystem does not take.
         match data {
