@@ -7,7 +7,8 @@
 //!
 //! Inside a rootfs, every mount point is looked up from the rootfs with
 //! `openat2(RESOLVE_IN_ROOT)` and the mount is made on the descriptor (from
-//! it as the working directory, or through `/proc/self/fd` for a file): a
+//! it as the working directory, or through `/proc/self/fd` for a file and
+//! for a filesystem whose source or data may name relative host paths): a
 //! symlink in the rootfs resolves as it would inside the container, and can
 //! never lead a mount, or a created mount point, onto the host (the runc
 //! CVE-2019-16884 and CVE-2021-30465 classes). A missing mount
