@@ -1941,3 +1941,15 @@ fn rootless_default_container_is_locked_down_too() {
     let (_, nnp, seccomp) = privileges(as_nobody(&r, &[&root[..], &["--allow-new-privs"], &STATUS[..]].concat()));
     assert_eq!((nnp.as_str(), seccomp.as_str()), ("0", "2"));
 }
+
+#[test]
+fn masked_paths_below_proc_spelled_any_way_are_hidden() {
+    // The by-name way below a procfs takes the path as written (`//`, a
+    // trailing `/`), and `.` sends it the way from the root: both land on
+    // the file the payload reads.
+    let r = Rootfs::new("masked-spelled");
+    assert!(!ok(r.run(&[IN_PROBE, "cat", "/proc/uptime"])).is_empty(), "/proc/uptime unmasked has a line");
+    for mask in ["//proc//uptime/", "/proc/./uptime", "/./proc/uptime//"] {
+        assert_eq!(ok(r.run(&["--mask", mask, IN_PROBE, "cat", "/proc/uptime"])), "", "--mask {mask}");
+    }
+}

@@ -543,3 +543,17 @@ fn relative_paths_in_a_config_file_are_relative_to_the_file() {
     write_file(&conf4, &format!("rootfs {}\nchdir tmp\n--\n/bin/probe cwd\n", r.root_str()));
     assert_eq!(ok(r.nsinit(&["--config", conf4.to_str().unwrap()])), "/tmp\n");
 }
+
+/// A filesystem's source and data name host paths relative to nsinit's
+/// working directory, as mount(8) would: overlay's `lowerdir`. The mount is
+/// made from its place as the working directory (`mounts::mount_at`), so
+/// those must not be looked up from there.
+#[test]
+fn relative_host_paths_in_a_mounts_data_are_from_the_working_directory() {
+    let r = Rootfs::new("mount-data-relative");
+    write_file(&r.outside("l1/f"), "from the lower layer\n");
+    fs::create_dir_all(r.outside("l2")).unwrap();
+    let mut cmd = command(&["--rootfs", "rootfs", "--mount", "type=overlay,dst=/o,src=overlay,lowerdir=l1:./l2", IN_PROBE, "cat", "/o/f"]);
+    cmd.current_dir(&r.base);
+    assert_eq!(ok(run(cmd, Some(&r))), "from the lower layer\n");
+}

@@ -524,3 +524,43 @@ fn every_mount_option_stays_inside_a_hostile_rootfs() {
         fs::create_dir(r.host(point)).unwrap();
     }
 }
+
+/// A rootfs path whose last name is a symlink (to `/`, to `.`, a magic link
+/// of `/proc/self`), or that ends in `/` after one: its lookup stops on the
+/// link's target without crossing a mount on top, so a rootfs bound onto
+/// itself there could not be found again by the path. Each starts the
+/// container in that directory, as `/` and `.` do, with one mount on `/`.
+#[test]
+fn a_rootfs_path_ending_in_a_link_starts_the_container_there() {
+    let r = Rootfs::new("rootfs-link");
+    let base = r.base.to_str().unwrap();
+    let probe = r.probe_host_path();
+    let links: Vec<String> = ["/", "/.", "//"]
+        .iter()
+        .enumerate()
+        .map(|(i, target)| {
+            let link = r.outside(&format!("root-link-{i}"));
+            symlink(target, &link).unwrap();
+            link.to_str().unwrap().to_string()
+        })
+        .collect();
+    // The host's root seen from inside: the scratch directory as on the host.
+    let listing = |out: Out| sorted(ok(out).lines().map(str::to_string));
+    let want = sorted(["root-link-0", "root-link-1", "root-link-2", "rootfs"]);
+    for link in &links {
+        for path in [link.clone(), format!("{link}/")] {
+            assert_eq!(listing(r.nsinit(&["--rootfs", &path, &probe, "ls", base])), want, "--rootfs {path}");
+        }
+    }
+    assert_eq!(listing(r.nsinit(&["--rootfs", "/proc/self/root", &probe, "ls", base])), want, "--rootfs /proc/self/root");
+    // Links to `.` and the working directory's own magic link, from the
+    // rootfs as the working directory.
+    symlink(".", r.host("/cur")).unwrap();
+    for path in ["cur", "cur/", "/proc/self/cwd", "/proc/self/cwd/"] {
+        let mut cmd = command(&["--rootfs", path, IN_PROBE, "mountinfo"]);
+        cmd.current_dir(&r.root);
+        let seen = parse_mountinfo(&ok(run(cmd, Some(&r))));
+        assert_eq!(seen.iter().filter(|m| m.point == "/").count(), 1, "--rootfs {path}: one mount on /: {seen:?}");
+        assert!(seen.iter().any(|m| m.point == "/proc" && m.fstype == "proc"), "--rootfs {path}: {seen:?}");
+    }
+}

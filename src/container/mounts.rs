@@ -7,7 +7,8 @@
 //!
 //! Inside a rootfs, every mount point is looked up from the rootfs with
 //! `openat2(RESOLVE_IN_ROOT)` and the mount is made on the descriptor (from
-//! it as the working directory, or through `/proc/self/fd` for a file): a
+//! it as the working directory, or through `/proc/self/fd` for a file and
+//! for a filesystem whose source or data may name relative host paths): a
 //! symlink in the rootfs resolves as it would inside the container, and can
 //! never lead a mount, or a created mount point, onto the host (the runc
 //! CVE-2019-16884 and CVE-2021-30465 classes). A missing mount
@@ -206,13 +207,15 @@ fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own: Own) -> Result<(), Er
         MountKind::Tmpfs => ZStr::new(c"tmpfs"),
         _ => m.fstype.unwrap_or(ZStr::new(c"none")),
     };
-    filesystem(fstype, m.source, dst, root, m.flags, m.data)
+    filesystem(fstype, m.kind != MountKind::Other, m.source, dst, root, m.flags, m.data)
 }
 
 /// Mounts a filesystem of `fstype` (from `source`, by default the type's
-/// name) on `dst`, with `flags` and the filesystem's `data`.
+/// name) on `dst`, with `flags` and the filesystem's `data`; `own_kind`:
+/// one of nsinit's own kinds, which reads no host path.
 fn filesystem(
     fstype: ZStr<'_>,
+    own_kind: bool,
     source: Option<ZStr<'_>>,
     dst: ZStr<'_>,
     root: Option<&Root<'_>>,
@@ -220,7 +223,17 @@ fn filesystem(
     data: Option<ZStr<'_>>,
 ) -> Result<(), Error> {
     let target = open_point(dst, root, Some(Point::Dir))?;
-    mount_at(Some(source.unwrap_or(fstype)), target.0, None, Some(fstype), flags, data).map_err(|e| {
+    let source = Some(source.unwrap_or(fstype));
+    // A type given as a word (`--mount`, config.json) may name host paths,
+    // relative to nsinit's working directory (a device or image as the
+    // source, overlay's layers in the data): not made from the mount point
+    // as the working directory, where those would be looked up. procfs,
+    // mqueue and tmpfs (`own_kind`) take none.
+    let mounted = match own_kind {
+        true => mount_at(source, target.0, None, Some(fstype), flags, data),
+        false => mount_by_fd_path(source, target.0, None, Some(fstype), flags, data),
+    };
+    mounted.map_err(|e| {
         let err = mount_error(Error::sys_z("mount", fstype, e).on(dst), e);
         // The kernel's word for an option the filesystem does not take.
         match data {
@@ -814,7 +827,7 @@ fn at_cgroup_roots() -> bool {
 /// `false` when the kernel refused a new mount (EPERM), with only the tmpfs made.
 #[cold]
 fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<bool, Error> {
-    filesystem(ZStr::new(c"tmpfs"), None, dst, root, flags & !MS_RDONLY, Some(ZStr::new(c"mode=755")))?;
+    filesystem(ZStr::new(c"tmpfs"), true, None, dst, root, flags & !MS_RDONLY, Some(ZStr::new(c"mode=755")))?;
     let dir = open_point(dst, root, None)?;
     let host = sys::open(ZStr::new(c"/sys/fs/cgroup"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
         .map(OwnedFd)

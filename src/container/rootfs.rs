@@ -11,7 +11,7 @@ use crate::text::ZBuf;
 use linux_raw_sys::general::{
     AT_EMPTY_PATH, AT_RECURSIVE, MNT_DETACH, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND, MS_MOVE, MS_NODEV, MS_REC,
     MS_SLAVE, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, CLONE_NEWNS, LOCK_EX, LOCK_NB, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE, RESOLVE_NO_MAGICLINKS,
-    mount_attr,
+    S_IFLNK, S_IFMT, mount_attr,
 };
 
 /// Makes every mount a slave of the host's, as runc's default `rslave`:
@@ -75,15 +75,20 @@ fn from_namespace_root() -> Result<(), Error> {
 /// (root in the container keeps `CAP_MKNOD`, as in Docker) cannot be
 /// opened, so the host's disks stay out of reach without a device cgroup.
 ///
-/// Where the path ends in a name (not `/`, `.` or `..`), its lookup does
-/// cross onto a mount on top: there the rootfs is bound onto itself and
-/// opened again, which costs less than a copy (`open_tree` makes an
-/// anonymous mount namespace for it); the bind is without `nodev` a moment,
-/// where only this process can see it.
+/// Where the path ends in a name (not `/`, `.` or `..`) that is no symlink,
+/// its lookup does cross onto a mount on top: there the rootfs is bound
+/// onto itself and opened again, which costs less than a copy (`open_tree`
+/// makes an anonymous mount namespace for it); the bind is without `nodev`
+/// a moment, where only this process can see it. A symlink's lookup ends
+/// as its target's does: one to `/`, to `.` or into `/proc/self` stops on
+/// the directory itself, under the bind; so does a trailing `/` after one.
 pub fn bind_root(path: ZStr<'_>) -> Result<Root<'_>, Error> {
     let bytes = path.bytes();
     let last = bytes.rsplit(|&c| c == b'/').find(|name| !name.is_empty());
-    if last.is_some_and(|name| name != b"." && name != b"..") {
+    if bytes.last() != Some(&b'/')
+        && last.is_some_and(|name| name != b"." && name != b"..")
+        && sys::lstat_mode(path).is_ok_and(|mode| mode & S_IFMT != S_IFLNK)
+    {
         sys::mount(Some(path), path, None, MS_BIND | MS_REC, None).map_err(|e| Error::sys_z("bind", path, e))?;
         let top = sys::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::sys_z("open", path, e))?;
         mounts::set_attributes(&top, MOUNT_ATTR_NODEV).map_err(|e| Error::sys_z("mount_setattr", path, e).push(b" (nodev)"))?;

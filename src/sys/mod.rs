@@ -221,6 +221,17 @@ pub fn fstatat_mode(dir: Fd, path: ZStr<'_>) -> Result<u32, Errno> {
     Ok(unsafe { st.assume_init() }.st_mode)
 }
 
+/// The file type and permission bits of `path` itself, a symlink's own
+/// where it is one (`lstat`).
+pub fn lstat_mode(path: ZStr<'_>) -> Result<u32, Errno> {
+    let mut st = MaybeUninit::<stat>::uninit();
+    let flags = linux_raw_sys::general::AT_SYMLINK_NOFOLLOW;
+    // SAFETY: `path` is NUL-terminated and `st` has room for a struct stat.
+    unsafe { syscall!(Sysno::newfstatat, AT_FDCWD, path.as_ptr(), st.as_mut_ptr(), flags) }?;
+    // SAFETY: the kernel filled `st` on success.
+    Ok(unsafe { st.assume_init() }.st_mode)
+}
+
 /// The file type and permission bits of `path`, following symlinks.
 pub fn stat_mode(path: ZStr<'_>) -> Result<u32, Errno> {
     stat(path).map(|st| st.st_mode)
