@@ -207,15 +207,17 @@ fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own: Own) -> Result<(), Er
         MountKind::Tmpfs => ZStr::new(c"tmpfs"),
         _ => m.fstype.unwrap_or(ZStr::new(c"none")),
     };
-    filesystem(fstype, m.kind != MountKind::Other, m.source, dst, root, m.flags, m.data)
+    // Filesystems whose source is a label and whose data names no path.
+    let pathless = m.kind != MountKind::Other || crate::config::which(fstype.bytes(), "proc tmpfs devpts mqueue sysfs cgroup cgroup2").is_some();
+    filesystem(fstype, pathless, m.source, dst, root, m.flags, m.data)
 }
 
 /// Mounts a filesystem of `fstype` (from `source`, by default the type's
-/// name) on `dst`, with `flags` and the filesystem's `data`; `own_kind`:
-/// one of nsinit's own kinds, which reads no host path.
+/// name) on `dst`, with `flags` and the filesystem's `data`; `pathless`:
+/// a filesystem that reads no host path (proc, tmpfs, devpts, mqueue, ...).
 fn filesystem(
     fstype: ZStr<'_>,
-    own_kind: bool,
+    pathless: bool,
     source: Option<ZStr<'_>>,
     dst: ZStr<'_>,
     root: Option<&Root<'_>>,
@@ -228,8 +230,8 @@ fn filesystem(
     // relative to nsinit's working directory (a device or image as the
     // source, overlay's layers in the data): not made from the mount point
     // as the working directory, where those would be looked up. procfs,
-    // mqueue and tmpfs (`own_kind`) take none.
-    let mounted = match own_kind {
+    // tmpfs, devpts and the like (`pathless`) take none.
+    let mounted = match pathless {
         true => mount_at(source, target.0, None, Some(fstype), flags, data),
         false => mount_by_fd_path(source, target.0, None, Some(fstype), flags, data),
     };
