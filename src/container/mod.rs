@@ -561,7 +561,7 @@ fn early_path_rules<'a>(
         let path = path.bytes();
         !path.split(|&b| b == b'/').any(|part| part == b"..")
             && made.iter().any(|m| m.kind == MountKind::Proc && mounts::below(path, m.destination.bytes()))
-            && !later.iter().any(|m| mounts::below(path, m.destination.bytes()) || mounts::below(m.destination.bytes(), path))
+            && !later.iter().any(|m| mounts::nesting(path, m.destination.bytes()) != (false, false))
     };
     let mut early = (0u64, 0u64);
     for (i, path) in c.masked_paths.iter().enumerate().filter(|(_, p)| ready(**p)) {

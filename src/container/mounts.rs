@@ -315,7 +315,7 @@ pub fn below(inner: &[u8], outer: &[u8]) -> bool {
 /// skipped): whether `a` is `b` or below it, and whether `b` is `a` or
 /// below it. One pass by hand: it runs for every masked and read-only path
 /// against every mount.
-fn nesting(a: &[u8], b: &[u8]) -> (bool, bool) {
+pub fn nesting(a: &[u8], b: &[u8]) -> (bool, bool) {
     // The next name from byte `i`: its start and end.
     fn next_name(path: &[u8], mut i: usize) -> Option<(usize, usize)> {
         loop {
@@ -348,8 +348,8 @@ fn nesting(a: &[u8], b: &[u8]) -> (bool, bool) {
 
 /// The procfs and sysfs mounts of this setup, opened at their roots when a
 /// masked or read-only path below one is first applied: such a path is
-/// then reached from there by name (`/proc/self/fd/N/acpi`), a lookup in
-/// the kernel's own files, rather than looked up from the container's root
+/// then reached from there by name (`mount_at`), a lookup in the kernel's
+/// own files, rather than looked up from the container's root
 /// again with `openat2` into a descriptor of its own (two system calls a
 /// path, of the start's most). Only where the image has no say: the mount
 /// is a procfs or sysfs by `fstatfs`, the path is plain names below its
