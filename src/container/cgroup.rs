@@ -579,8 +579,10 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
             };
             // cgroup.kill (v2, 5.14+) kills everything at once.
             let killed = self.layout == Layout::Unified && write_in(&mut dir, b"cgroup.kill", b"1").is_ok();
+            let mut removed = false;
             for _ in 0..2000 {
-                if sys::rmdir(dir.zstr()).is_ok() {
+                removed = sys::rmdir(dir.zstr()).is_ok();
+                if removed {
                     break;
                 }
                 if !killed {
@@ -588,10 +590,15 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                 }
                 let _ = sys::nanosleep_ms(1);
             }
+            if !removed {
+                // Another container's cgroup is below it: that one's
+                // nsinit removes it once empty.
+                leave_for_the_last_one_out(&mut dir);
+            }
             // Then its parents, deepest first, while they are empty: those
             // this nsinit made, and those it found that another nsinit made
-            // (marked, see `make_dir`), which that nsinit could not remove
-            // while this container was in them. A parent in use stays:
+            // and could not remove while this container was in them (marked,
+            // see `leave_for_the_last_one_out`). A parent in use stays:
             // rmdir fails on a cgroup with children or processes.
             while let Some(slash) = dir.bytes().iter().rposition(|&c| c == b'/') {
                 if slash <= d.base {
@@ -602,6 +609,9 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                     break;
                 }
                 if sys::rmdir(dir.zstr()).is_err() {
+                    if slash > d.existed {
+                        leave_for_the_last_one_out(&mut dir);
+                    }
                     break;
                 }
             }
@@ -983,23 +993,33 @@ fn too_long(_: crate::text::TooLong) -> Error {
     Error::new(b"cgroup path too long")
 }
 
-/// The extended attribute nsinit marks the cgroups it makes with, so that
-/// any nsinit can tell them from those an administrator made (`trusted.`:
-/// only root can set it, so no user can mark a cgroup for removal).
+/// The extended attribute nsinit marks a cgroup it made with when it
+/// cannot remove it, as another container's cgroup is below it, so that the
+/// nsinit of that container removes it once it is empty, while one an
+/// administrator made stays (`trusted.`: only root can set it, so no user
+/// can mark a cgroup for removal).
 const MADE_BY_NSINIT: &core::ffi::CStr = c"trusted.nsinit";
 
-/// mkdir, and the mark; whether it was made now. The mark is left out
-/// where it cannot be set (without root, or on a kernel whose cgroup
-/// filesystem has no extended attributes): the cgroup is then removed only
-/// by the nsinit that made it, as before.
+/// mkdir; whether it was made now.
 fn make_dir(dir: &mut Path) -> Result<bool, Errno> {
     match sys::mkdirat(sys::CWD, dir.zstr(), 0o755) {
-        Ok(()) => {
-            let _ = sys::setxattr(dir.zstr(), ZStr::new(MADE_BY_NSINIT), b"1");
-            Ok(true)
-        }
+        Ok(()) => Ok(true),
         Err(Errno::EEXIST) => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// Marks a cgroup this nsinit made and could not remove (`MADE_BY_NSINIT`),
+/// then tries once more: the nsinit below may have removed its own cgroup
+/// and looked for the mark in between, before it was set. Marked only then,
+/// not when made: a mark on every level cost a setxattr each, five a
+/// start on v1. The mark is left out where it cannot be set (without root,
+/// or on a kernel whose cgroup filesystem has no extended attributes): the
+/// cgroup then stays.
+#[cold]
+fn leave_for_the_last_one_out(dir: &mut Path) {
+    if sys::setxattr(dir.zstr(), ZStr::new(MADE_BY_NSINIT), b"1").is_ok() {
+        let _ = sys::rmdir(dir.zstr());
     }
 }
 
