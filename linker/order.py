@@ -268,7 +268,10 @@ def main():
         config["linux"]["cgroupsPath"] = "/nsinit-order"
         with open(spec, "w") as f:
             json.dump(config, f)
-        funcs, read = trace([SYM, "run", "nsinit-order"], work, refs)
+        # As the bench starts it: the bundle named by an absolute path, which
+        # takes code of its own (a path relative to the working directory
+        # does not).
+        funcs, read = trace([SYM, "run", "--bundle", work, "nsinit-order"], work, refs)
         warm = [f for f in funcs if f not in hot]
         hot_constants = constants_read(hot_read, sections, image)
         warm_constants = [c for c in constants_read(read, sections, image) if c not in hot_constants]
