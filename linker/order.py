@@ -9,8 +9,8 @@ place together (see there why).
 Builds nsinit (the release build, with the linker's map), a rootfs
 holding the bench's static /noop payload, then runs, under ptrace, the bench's
 command-line cases (a) `--bare --unshare uts,pid,ipc,mnt --proc /proc`,
-(b) `--share net` and (c) the plain default, and `nsinit run` on
-`nsinit spec`'s bundle of the same rootfs. Every function gets an int3 on
+(b) `--share net` and (c) the plain default, and `nsinit run --bundle DIR` (an absolute path, as
+the bench names it) on `nsinit spec`'s bundle of the same rootfs. Every function gets an int3 on
 its first byte, removed on its first hit, in every process nsinit makes,
 and so does every instruction that names a constant's address (objdump's
 reading of the code): the constants of the instructions that ran, and
