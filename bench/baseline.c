@@ -14,6 +14,17 @@
  *                default seccomp filter (case b)
  *   default-net  the same in a new net namespace with lo brought up (case c)
  *
+ * With --cgroup /PATH before MODE, the container is also placed in a cgroup
+ * of that name, as `runc spec`'s bundle with that cgroupsPath asks nsinit,
+ * crun and runc to: on cgroup v1 one directory in each of the pids, memory,
+ * cpu, cpuset (its CPUs and memory nodes copied from the parent, without
+ * which no task may join) and devices hierarchies, the last denying every
+ * device but runc's default list; on cgroup v2 the one directory. The
+ * parent makes them and opens each `tasks` (v2: `cgroup.procs`), the child
+ * joins by writing to them before it execs, and the parent removes them
+ * once the payload ended: the kernel's part of an OCI runtime's cgroup
+ * work, for bench.py's baseline-oci runner.
+ *
  * The mounts and their flags mirror `strace -f nsinit --rootfs R /noop`; what
  * nsinit does on top is left out on purpose: a pipe and PR_SET_PDEATHSIG so
  * the container dies with it, looking each mount point up with
@@ -295,8 +306,124 @@ static void loopback_up(void)
     SYS(__NR_close, fd, 0, 0, 0, 0);
 }
 
+/* ---- the cgroup (--cgroup) ----------------------------------------------- */
+
+/* v1 hierarchies nsinit, crun and runc place a container in when its
+ * resources name none (a hierarchy not mounted is skipped). */
+static const char *const controllers[] = {"pids", "memory", "cpu", "cpuset", "devices"};
+#define CONTROLLERS (sizeof controllers / sizeof *controllers)
+/* runc's default device list, after denying all ("a"), as written to
+ * devices.allow for runc spec's container. */
+static const char *const allowed[] = {
+    "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:8 rwm", "c 1:7 rwm", "c 5:0 rwm",
+    "c 1:5 rwm", "c 1:9 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm",
+};
+
+static char cgroup_dirs[CONTROLLERS][PATH_LEN];
+static long cgroup_procs[CONTROLLERS];
+static unsigned cgroups;
+
+/* dst = a + b + c, or fail. */
+static void join3(char *dst, const char *a, const char *b, const char *c)
+{
+    unsigned long n = 0;
+    for (const char *part[] = {a, b, c}, **p = part; p < part + 3; p++) {
+        unsigned long k = strlen(*p);
+        if (n + k + 1 > PATH_LEN)
+            fail("path", *p, -36);
+        memcpy(dst + n, *p, k + 1);
+        n += k;
+    }
+}
+
+static long open_write(const char *dir, const char *name)
+{
+    char file[PATH_LEN];
+    join3(file, dir, "/", name);
+    long fd = SYS(__NR_openat, AT_FDCWD, file, 01 | 02000000 /* O_WRONLY | O_CLOEXEC */, 0, 0);
+    check(fd, "open", file);
+    return fd;
+}
+
+static void write_str(long fd, const char *value, const char *what)
+{
+    check(SYS(__NR_write, fd, value, strlen(value), 0, 0), "write", what);
+}
+
+/* cpuset.cpus and cpuset.mems of the new cgroup `dir`, from its parent. */
+static void inherit_cpuset(const char *dir)
+{
+    char parent[PATH_LEN], file[PATH_LEN], value[256];
+    join3(parent, dir, "", "");
+    for (unsigned long n = strlen(parent); n && parent[n] != '/'; n--)
+        parent[n] = 0;
+    for (const char *const *name = (const char *const[]){"cpuset.cpus", "cpuset.mems", 0}; *name; name++) {
+        join3(file, parent, "", *name);
+        long fd = SYS(__NR_openat, AT_FDCWD, file, 02000000, 0, 0);
+        check(fd, "open", file);
+        long n = SYS(__NR_read, fd, value, sizeof value - 1, 0, 0);
+        check(n, "read", file);
+        SYS(__NR_close, fd, 0, 0, 0, 0);
+        while (n > 0 && value[n - 1] == '\n')
+            n--;
+        value[n] = 0;
+        long out = open_write(dir, *name);
+        write_str(out, value, *name);
+        SYS(__NR_close, out, 0, 0, 0, 0);
+    }
+}
+
+static void make_cgroups(const char *name)
+{
+    unsigned long long st[15];
+    check(SYS(__NR_statfs, "/sys/fs/cgroup", st, 0, 0, 0), "statfs", "/sys/fs/cgroup");
+    if (st[0] == CGROUP2_SUPER_MAGIC) {
+        join3(cgroup_dirs[0], "/sys/fs/cgroup", name, "");
+        check(SYS(__NR_mkdirat, AT_FDCWD, cgroup_dirs[0], 0755, 0, 0), "mkdir", cgroup_dirs[0]);
+        cgroup_procs[0] = open_write(cgroup_dirs[0], "cgroup.procs");
+        cgroups = 1;
+        return;
+    }
+    for (unsigned i = 0; i < CONTROLLERS; i++) {
+        char *dir = cgroup_dirs[cgroups];
+        join3(dir, "/sys/fs/cgroup/", controllers[i], name);
+        long err = SYS(__NR_mkdirat, AT_FDCWD, dir, 0755, 0, 0);
+        if (err == -ENOENT)
+            continue; /* the hierarchy is not mounted */
+        check(err, "mkdir", dir);
+        cgroup_procs[cgroups++] = -1;
+        if (same(controllers[i], "cpuset"))
+            inherit_cpuset(dir);
+        if (same(controllers[i], "devices")) {
+            long deny = open_write(dir, "devices.deny");
+            write_str(deny, "a", "devices.deny");
+            SYS(__NR_close, deny, 0, 0, 0, 0);
+            long allow = open_write(dir, "devices.allow");
+            for (unsigned k = 0; k < sizeof allowed / sizeof *allowed; k++)
+                write_str(allow, allowed[k], "devices.allow");
+            SYS(__NR_close, allow, 0, 0, 0, 0);
+        }
+        cgroup_procs[cgroups - 1] = open_write(dir, "tasks");
+    }
+}
+
+static void join_cgroups(void)
+{
+    for (unsigned i = 0; i < cgroups; i++)
+        write_str(cgroup_procs[i], "0", cgroup_dirs[i]);
+}
+
+static void remove_cgroups(void)
+{
+    for (unsigned i = cgroups; i-- > 0;)
+        check(SYS(__NR_unlinkat, AT_FDCWD, cgroup_dirs[i], 0x200 /* AT_REMOVEDIR */, 0, 0), "rmdir", cgroup_dirs[i]);
+}
+
+/* ---- the container ------------------------------------------------------ */
+
 static __attribute__((noreturn)) void container(int full, int net, const char *root, char **argv, char **envp)
 {
+    join_cgroups();
     unsigned long r = strlen(root);
     if (r + 1 > PATH_LEN)
         fail("path", root, -36);
@@ -335,8 +462,14 @@ __attribute__((used)) static void start_c(long *sp)
     int argc = (int)sp[0];
     char **argv = (char **)(sp + 1);
     char **envp = argv + argc + 1;
-    if (argc < 4) {
-        static const char usage[] = "usage: baseline min|default|default-net ROOTFS PAYLOAD [ARG]...\n";
+    const char *cgroup = 0;
+    if (argc >= 3 && same(argv[1], "--cgroup")) {
+        cgroup = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
+    if (argc < 4 || (cgroup && cgroup[0] != '/')) {
+        static const char usage[] = "usage: baseline [--cgroup /PATH] min|default|default-net ROOTFS PAYLOAD [ARG]...\n";
         SYS(__NR_write, 2, usage, sizeof usage - 1, 0, 0);
         exit_group(125);
     }
@@ -346,6 +479,8 @@ __attribute__((used)) static void start_c(long *sp)
     if (full && !net && !same(mode, "default"))
         fail("mode", mode, -22 /* EINVAL */);
 
+    if (cgroup)
+        make_cgroups(cgroup);
     struct clone_args args = {0};
     args.flags = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | (net ? CLONE_NEWNET : 0);
     args.exit_signal = SIGCHLD;
@@ -361,6 +496,7 @@ __attribute__((used)) static void start_c(long *sp)
         got = SYS(__NR_wait4, pid, &status, 0, 0, 0);
     while (got == -4 /* EINTR */);
     check(got, "wait4", "payload");
+    remove_cgroups();
     exit_group((status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff);
 }
 

@@ -10,7 +10,8 @@ Builds nsinit (the release build, with the linker's map), a rootfs
 holding the bench's static /noop payload, then runs, under ptrace, the bench's
 command-line cases (a) `--bare --unshare uts,pid,ipc,mnt --proc /proc`,
 (b) `--share net` and (c) the plain default, and `nsinit run --bundle DIR` (an absolute path, as
-the bench names it) on `nsinit spec`'s bundle of the same rootfs. Every function gets an int3 on
+the bench names it) on `nsinit spec`'s bundle of the same rootfs and on the
+bench's minimal bundle of case (a). Every function gets an int3 on
 its first byte, removed on its first hit, in every process nsinit makes,
 and so does every instruction that names a constant's address (objdump's
 reading of the code): the constants of the instructions that ran, and
@@ -213,12 +214,18 @@ def constant_pattern(section):
     """A linker-script pattern for the constants' input section `section`:
     an unnamed one by its number, a named one (a static, a function's jump
     table) as `pattern` writes names; None for the merged ones (strings,
-    vector constants), which nsinit.ld places itself."""
+    vector constants), which nsinit.ld places itself. The jump tables of
+    a `match` (`.Lswitch.table.FUNCTION`) go by their function's name."""
     m = re.match(r"\.rodata\.\.Lanon\.[0-9a-f]+\.(\d+)$", section)
     if m:
         return f".rodata..Lanon.*.{m.group(1)}"
     if section.startswith(".rodata._ZN"):
         return pattern(section[len(".rodata."):], ".rodata.")
+    # A function's lookup table made from a `match` (its symbol, then
+    # `.N` when the function has several): by the function's name.
+    m = re.match(r"(\.rodata\.\.Lswitch\.table\.)(_ZN.*17h)[0-9a-f]{16}E(\.\d+)?$", section)
+    if m:
+        return pattern(m.group(2) + "0" * 16 + "E", m.group(1)) + (m.group(3) or "")
     return None
 
 
@@ -260,19 +267,35 @@ def main():
             hot += [f for f in funcs if f not in hot]
             hot_read += read
         subprocess.run([SYM, "spec"], cwd=work, check=True)
-        spec = os.path.join(work, "config.json")
-        with open(spec) as f:
+        with open(os.path.join(work, "config.json")) as f:
             config = json.load(f)
+        # The bundles as the bench makes them (bench/bench.py, `bundle`):
+        # the root named by an absolute path, a cgroupsPath; runc spec's
+        # container for cases (b) and (c), and for (a) four namespaces and
+        # /proc alone, no masked or read-only paths, a writable root.
         config["process"]["terminal"] = False
         config["process"]["args"] = ["/noop"]
+        config["root"]["path"] = rootfs
         config["linux"]["cgroupsPath"] = "/nsinit-order"
-        with open(spec, "w") as f:
-            json.dump(config, f)
-        # As the bench starts it: the bundle named by an absolute path, which
-        # takes code of its own (a path relative to the working directory
-        # does not).
-        funcs, read = trace([SYM, "run", "--bundle", work, "nsinit-order"], work, refs)
-        warm = [f for f in funcs if f not in hot]
+        minimal = json.loads(json.dumps(config))
+        minimal["linux"]["namespaces"] = [{"type": t} for t in ("pid", "ipc", "uts", "mount")]
+        minimal["mounts"] = [m for m in minimal["mounts"] if m["destination"] == "/proc"]
+        for key in ("maskedPaths", "readonlyPaths"):
+            minimal["linux"].pop(key, None)
+        minimal["root"]["readonly"] = False
+        minimal.pop("hostname", None)
+        warm, read = [], []
+        for name, bundle in (("spec", config), ("minimal", minimal)):
+            path = os.path.join(work, name)
+            os.makedirs(path)
+            with open(os.path.join(path, "config.json"), "w") as f:
+                json.dump(bundle, f)
+            # Named by an absolute path, as the bench names it: that takes
+            # code of its own (a path relative to the working directory
+            # does not).
+            funcs, bundle_read = trace([SYM, "run", "--bundle", path, "nsinit-order"], work, refs)
+            warm += [f for f in funcs if f not in hot and f not in warm]
+            read += bundle_read
         hot_constants = constants_read(hot_read, sections, image)
         warm_constants = [c for c in constants_read(read, sections, image) if c not in hot_constants]
     finally:
