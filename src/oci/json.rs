@@ -64,25 +64,24 @@ pub struct Json<'a> {
     values: usize,
 }
 
-/// What `object` calls for each member (with its key) and `array` for
-/// each element (with its index): the caller's closure, behind a trait of
-/// one method. As a `dyn FnMut` each closure would also bring a
-/// `call_once` and a longer table into the binary, for nothing.
-trait Each<'a, K> {
-    fn each(&mut self, json: &mut Json<'a>, at: K) -> Result<(), Error<'a>>;
-}
+/// Where the caller is in an object or array being read (`next_member`,
+/// `next_element`): how many values were read when the current member's
+/// value started, or one of the states below.
+type Cursor = usize;
 
-impl<'a, K, F: FnMut(&mut Json<'a>, K) -> Result<(), Error<'a>>> Each<'a, K> for F {
-    fn each(&mut self, json: &mut Json<'a>, at: K) -> Result<(), Error<'a>> {
-        self(json, at)
-    }
-}
+/// Not opened yet.
+const START: Cursor = usize::MAX;
+/// Opened, before its first member or element.
+const OPENED: Cursor = usize::MAX - 1;
+/// Refused: the error is made.
+const FAILED: Cursor = usize::MAX - 2;
 
 /// Error texts used in more than one place.
 const END: &str = "unexpected end of the text";
 const VALUE: &str = "expected a value";
 const INTEGER: &str = "expected an integer";
 const RANGE: &str = "integer out of range";
+const NUL: &str = "a NUL character (U+0000) in a string";
 
 impl<'a> Json<'a> {
     /// A parser at the start of `text`.
@@ -110,18 +109,37 @@ impl<'a> Json<'a> {
     /// `member` reads the value with `json`; if it reads nothing, the value
     /// is skipped (how unknown members are ignored). An error from `member`
     /// gets `key` prepended to its path. Not an object: `expected an object`.
+    ///
+    /// Inlined, with `member` called directly: the walk is in the
+    /// functions it calls (`begin`, `next_member`), so that each caller's
+    /// closure costs neither a copy of the loop nor a table of its own.
+    #[inline(always)]
     pub fn object(
         &mut self,
         mut member: impl FnMut(&mut Json<'a>, &'a [u8]) -> Result<(), Error<'a>>,
     ) -> Result<(), Error<'a>> {
-        self.object_dyn(&mut member)
+        let mut at = START;
+        while let Some(key) = self.next_member(&mut at) {
+            if member(self, key).is_err() {
+                return Err(Error::inside_key(key));
+            }
+        }
+        if at == FAILED { Err(Error::made()) } else { Ok(()) }
     }
 
     /// Reads an array, calling `element(json, index)` for each element;
     /// as `object` otherwise, an error getting `[index]` prepended.
     /// Not an array: `expected an array`.
+    #[inline(always)]
     pub fn array(&mut self, mut element: impl FnMut(&mut Json<'a>, usize) -> Result<(), Error<'a>>) -> Result<(), Error<'a>> {
-        self.array_dyn(&mut element)
+        let (mut at, mut index) = (START, 0);
+        while self.next_element(&mut at) {
+            if element(self, index).is_err() {
+                return Err(Error::inside_index(index));
+            }
+            index += 1;
+        }
+        if at == FAILED { Err(Error::made()) } else { Ok(()) }
     }
 
     /// Reads an array of strings, calling `each` with each one (`string`).
@@ -133,19 +151,32 @@ impl<'a> Json<'a> {
     /// result is a C string, a string holding `\u0000` is refused.
     /// Not a string: `expected a string`.
     pub fn string(&mut self) -> Result<ZStr<'a>, Error<'a>> {
+        let text = self.text_nul()?;
+        ZStr::from_bytes_ending_nul(text).ok_or_else(|| Error::new(NUL))
+    }
+
+    /// Reads a string as `string` does, as its bytes (the NUL that ends
+    /// them in place not included): for a word looked up or checked.
+    pub fn text(&mut self) -> Result<&'a [u8], Error<'a>> {
+        let text = self.text_nul()?;
+        Ok(text.split_last().map_or(text, |(_, text)| text))
+    }
+
+    /// The string at the cursor as `string` reads it, its NUL included.
+    #[inline(never)]
+    fn text_nul(&mut self) -> Result<&'a [u8], Error<'a>> {
         if self.peek()? != Kind::String {
             return Err(Error::new("expected a string"));
         }
-        let nul = || Error::new("a NUL character (U+0000) in a string");
         let (room, len) = self.scan_string()?;
         // Only an escape (`\u0000`) makes a NUL, as `unescape` lets no
         // control byte through; without one the text kept its length.
         if len + 2 != room.len() && room[..len].contains(&0) {
-            return Err(nul());
+            return Err(Error::new(NUL));
         }
         room[len] = 0;
         let room: &'a [u8] = room;
-        ZStr::from_bytes_ending_nul(room.get(..=len).unwrap_or_default()).ok_or_else(nul)
+        Ok(room.get(..=len).unwrap_or_default())
     }
 
     /// Reads an integer from 0 to 2^64-1. A number with a fraction or an
@@ -210,63 +241,88 @@ impl<'a> Json<'a> {
         }
     }
 
-    // Not generic, so that each caller's closure costs a call, not a copy
-    // of the loop.
-    fn object_dyn(&mut self, member: &mut dyn Each<'a, &'a [u8]>) -> Result<(), Error<'a>> {
-        if self.peek()? != Kind::Object {
-            return Err(Error::new("expected an object"));
-        }
-        self.open()?;
-        if self.skip_whitespace() != Some(b'}') {
-            loop {
-                if self.skip_whitespace() != Some(b'"') {
-                    return Err(self.unexpected("expected a member name"));
-                }
-                let (room, len) = self.scan_string()?;
-                let key: &'a [u8] = &room[..len];
-                if self.skip_whitespace() != Some(b':') {
-                    return Err(self.unexpected("expected ':'"));
-                }
-                self.at += 1;
-                let values = self.values;
-                member.each(self, key).map_err(|e| e.inside(Step::Key(key)))?;
-                if self.values == values {
-                    self.skip()?;
-                }
-                match self.skip_whitespace() {
-                    Some(b',') => self.at += 1,
-                    Some(b'}') => break,
-                    _ => return Err(self.unexpected("expected ',' or '}'")),
-                };
+    /// Steps to the next member or element of what `at` walks, whose
+    /// closing byte is `close` (opening it first): whether there is one
+    /// (at its end, it is closed). A value the caller left unread is
+    /// skipped first.
+    fn more(&mut self, at: &mut Cursor, close: u8) -> Result<bool, Error<'a>> {
+        if *at == START {
+            let object = close == b'}';
+            if self.peek()? != if object { Kind::Object } else { Kind::Array } {
+                return Err(Error::new(if object { "expected an object" } else { "expected an array" }));
             }
+            self.open()?;
+            *at = OPENED;
         }
-        self.close();
-        Ok(())
+        if *at == OPENED {
+            if self.skip_whitespace() == Some(close) {
+                self.close();
+                return Ok(false);
+            }
+            return Ok(true);
+        }
+        if self.values == *at {
+            self.skip()?;
+        }
+        match self.skip_whitespace() {
+            Some(b',') => {
+                self.at += 1;
+                Ok(true)
+            }
+            Some(c) if c == close => {
+                self.close();
+                Ok(false)
+            }
+            _ => Err(self.unexpected(if close == b'}' { "expected ',' or '}'" } else { "expected ',' or ']'" })),
+        }
     }
 
-    fn array_dyn(&mut self, element: &mut dyn Each<'a, usize>) -> Result<(), Error<'a>> {
-        if self.peek()? != Kind::Array {
-            return Err(Error::new("expected an array"));
-        }
-        self.open()?;
-        if self.skip_whitespace() != Some(b']') {
-            let mut index = 0;
-            loop {
-                let values = self.values;
-                element.each(self, index).map_err(|e| e.inside(Step::Index(index)))?;
-                if self.values == values {
-                    self.skip()?;
-                }
-                match self.skip_whitespace() {
-                    Some(b',') => self.at += 1,
-                    Some(b']') => break,
-                    _ => return Err(self.unexpected("expected ',' or ']'")),
-                };
-                index += 1;
+    /// The key of the next member of the object `at` walks, its value
+    /// next at the cursor; `None` at the object's end, or with `at`
+    /// `FAILED` when the text is refused.
+    #[inline(never)]
+    fn next_member(&mut self, at: &mut Cursor) -> Option<&'a [u8]> {
+        match self.member_key(at) {
+            Ok(key) => key,
+            Err(_) => {
+                *at = FAILED;
+                None
             }
         }
-        self.close();
-        Ok(())
+    }
+
+    fn member_key(&mut self, at: &mut Cursor) -> Result<Option<&'a [u8]>, Error<'a>> {
+        if !self.more(at, b'}')? {
+            return Ok(None);
+        }
+        if self.skip_whitespace() != Some(b'"') {
+            return Err(self.unexpected("expected a member name"));
+        }
+        let (room, len) = self.scan_string()?;
+        let key: &'a [u8] = &room[..len];
+        if self.skip_whitespace() != Some(b':') {
+            return Err(self.unexpected("expected ':'"));
+        }
+        self.at += 1;
+        *at = self.values;
+        Ok(Some(key))
+    }
+
+    /// Whether the array `at` walks has a next element, next at the
+    /// cursor; at its end not, nor with `at` `FAILED` when the text is
+    /// refused.
+    #[inline(never)]
+    fn next_element(&mut self, at: &mut Cursor) -> bool {
+        match self.more(at, b']') {
+            Ok(more) => {
+                *at = self.values;
+                more
+            }
+            Err(_) => {
+                *at = FAILED;
+                false
+            }
+        }
     }
 
     /// Consumes the `{` or `[` at the cursor, one level deeper.
@@ -596,21 +652,47 @@ impl<'a> Error<'a> {
         self
     }
 
+    /// `new(what)` about `word`, as `with_detail` shows it: one call where
+    /// the mapping makes many.
+    #[cold]
+    #[inline(never)]
+    pub fn about(what: &'static str, word: &'a [u8]) -> Self {
+        Error::new(what).with_detail(word)
+    }
+
     /// What is wrong, without where.
     pub fn what(&self) -> &'static str {
         with_record(|r| r.what).flatten().unwrap_or("")
     }
 
-    /// The error as it happened inside `step`.
+    /// The error already made (its record), again.
+    fn made() -> Self {
+        Error { _text: PhantomData }
+    }
+
+    /// The error being made, as it happened inside the member `key`.
     #[cold]
-    fn inside(self, step: Step<'_>) -> Self {
+    #[inline(never)]
+    fn inside_key(key: &[u8]) -> Self {
+        Error::inside(Step::Key(key))
+    }
+
+    /// The same, inside the element `index`.
+    #[cold]
+    #[inline(never)]
+    fn inside_index(index: usize) -> Self {
+        Error::inside(Step::Index(index))
+    }
+
+    /// The error being made, as it happened inside `step`.
+    fn inside(step: Step<'_>) -> Self {
         let mut digits = [0; 64];
         with_record(|r| match step {
             _ if r.line != 0 => {}
             Step::Key(key) => r.path.prepend(&[b".", key]),
             Step::Index(index) => r.path.prepend(&[b"[", crate::text::digits(index as u64, 10, &mut digits), b"]"]),
         });
-        self
+        Error { _text: PhantomData }
     }
 
     /// nsinit's error, exit code 125, for the text read from `file`:

@@ -11,6 +11,7 @@ use linux_raw_sys::general::{
 };
 
 /// `linux`.
+#[inline(never)]
 pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.object(|j, key| crate::by_key!(key,
         "namespaces" => {
@@ -29,8 +30,7 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 return Ok(());
             }
             if !cgroup_path_ok(path.bytes()) || path.bytes().len() > CGROUP_NAME_MAX {
-                return Err(Fail::new("expected a cgroup path of at most 255 bytes whose components are not empty, '.' or '..'")
-                    .with_detail(path.bytes()));
+                return Err(Fail::about("expected a cgroup path of at most 255 bytes whose components are not empty, '.' or '..'", path.bytes()));
             }
             if !cfg!(feature = "cgroups") {
                 return Err(Fail::new("not in this build (cargo feature cgroups)"));
@@ -44,7 +44,7 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             // Checked as runc does: only what the container's own
             // namespaces hold (which it has is checked at the start).
             if sysctl_namespace(key).is_none() {
-                return Err(Fail::new("not a namespaced sysctl (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*, kernel.hostname, kernel.domainname)").with_detail(key));
+                return Err(Fail::about("not a namespaced sysctl (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*, kernel.hostname, kernel.domainname)", key));
             }
             let key = m.arena.put(&[key])?;
             let value = j.string()?;
@@ -53,8 +53,8 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         "devices" => j.array(|j, _| device(j, m)),
         "personality" => j.object(|j, key| crate::by_key!(key,
             "domain" => {
-                let d = j.string()?;
-                m.c.personality = Some(parse_personality(d.bytes()).ok_or_else(|| Fail::new("expected LINUX or LINUX32").with_detail(d.bytes()))?);
+                let d = j.text()?;
+                m.c.personality = Some(parse_personality(d).ok_or_else(|| Fail::about("expected LINUX or LINUX32", d))?);
                 Ok(())
             },
             "flags" => unsupported(j),
@@ -65,7 +65,7 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             let clock = crate::by_key!(key,
                 "monotonic" => &mut offsets.monotonic,
                 "boottime" => &mut offsets.boottime,
-                _ => return Err(Fail::new("expected monotonic or boottime").with_detail(key)),
+                _ => return Err(Fail::about("expected monotonic or boottime", key)),
             );
             j.object(|j, key| crate::by_key!(key,
                 "secs" => {
@@ -80,11 +80,11 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             ))
         }),
         "rootfsPropagation" => {
-            let w = j.string()?;
-            m.c.rootfs_propagation = match mount_option(w.bytes()) {
+            let w = j.text()?;
+            m.c.rootfs_propagation = match mount_option(w) {
                 Some(MountOption::Propagation(flags)) => flags,
-                _ if w.bytes().is_empty() => 0,
-                _ => return Err(Fail::new("expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable").with_detail(w.bytes())),
+                _ if w.is_empty() => 0,
+                _ => return Err(Fail::about("expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable", w)),
             };
             Ok(())
         },
@@ -113,13 +113,14 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 
 /// One of `namespaces`: `type`, and `path`, a namespace to join rather
 /// than make.
+#[inline(never)]
 fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut bit, mut path) = (None, None);
     j.object(|j, key| crate::by_key!(key,
         "type" => {
-            let name = j.string()?;
+            let name = j.text()?;
             // The spec's namespace types.
-            let b = crate::by_key!(name.bytes(),
+            let b = crate::by_key!(name,
                 "pid" => CLONE_NEWPID,
                 "network" => CLONE_NEWNET,
                 "mount" => CLONE_NEWNS,
@@ -128,10 +129,10 @@ fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 "user" => CLONE_NEWUSER,
                 "cgroup" => CLONE_NEWCGROUP,
                 "time" => CLONE_NEWTIME,
-                _ => return Err(Fail::new("unknown namespace type").with_detail(name.bytes())),
+                _ => return Err(Fail::about("unknown namespace type", name)),
             );
             if m.c.namespaces & b != 0 || m.c.joins(b) {
-                return Err(Fail::new("namespace given twice").with_detail(name.bytes()));
+                return Err(Fail::about("namespace given twice", name));
             }
             if b == CLONE_NEWUSER && !cfg!(feature = "userns") {
                 return Err(Fail::new("user namespaces are not in this build (cargo feature userns)"));
@@ -157,6 +158,7 @@ fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 }
 
 /// One of `uidMappings` or `gidMappings`: `containerID`, `hostID`, `size`.
+#[inline(never)]
 pub fn id_map(j: &mut Json<'static>, maps: &mut heapless::Vec<IdMap, MAX_ID_MAPS>) -> Result<(), Fail> {
     let (mut inside, mut outside, mut count) = (None, None, None);
     j.object(|j, key| {
@@ -180,6 +182,7 @@ pub fn id_map(j: &mut Json<'static>, maps: &mut heapless::Vec<IdMap, MAX_ID_MAPS
 
 /// One of `devices`: `path`, `type` (`c`, `b`, `u`, `p`), `major` and
 /// `minor` (not for `p`), `fileMode`, `uid`, `gid`.
+#[inline(never)]
 fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut path, mut kind, mut major, mut minor) = (None, None, None, None);
     let (mut file_mode, mut uid, mut gid) = (None, None, None);
@@ -187,8 +190,8 @@ fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         crate::by_key!(key,
             "path" => path = Some(absolute(j)?),
             "type" => {
-                let t = j.string()?;
-                kind = Some(DeviceKind::from_letter(t.bytes()).ok_or_else(|| Fail::new("expected c, b, u or p").with_detail(t.bytes()))?);
+                let t = j.text()?;
+                kind = Some(DeviceKind::from_letter(t).ok_or_else(|| Fail::about("expected c, b, u or p", t))?);
             },
             "major" => major = Some(j.u32()?).filter(|&n| n <= MAX_MAJOR).ok_or_else(|| Fail::new("expected at most 4095"))?.into(),
             "minor" => minor = Some(j.u32()?).filter(|&n| n <= MAX_MINOR).ok_or_else(|| Fail::new("expected at most 1048575"))?.into(),

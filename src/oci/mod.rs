@@ -158,10 +158,11 @@ impl Map<'_> {
     /// `hostname` (`host`) or `domainname`: 1 to 64 bytes; empty is unset.
     fn uts(&mut self, j: &mut Json<'static>, host: bool) -> Result<(), Fail> {
         let name = j.string()?;
-        match name.bytes().len() {
+        let bytes = name.bytes();
+        match bytes.len() {
             0 => return Ok(()),
             1..=crate::config::UTS_NAME_MAX => {}
-            _ => return Err(Fail::new("expected a name of at most 64 bytes").with_detail(name.bytes())),
+            _ => return Err(Fail::about("expected a name of at most 64 bytes", bytes)),
         }
         if host { self.c.hostname = Some(name) } else { self.c.domainname = Some(name) }
         Ok(())
@@ -212,18 +213,20 @@ impl Map<'_> {
 }
 
 /// `ociVersion`: 1.0.0 to 1.2.x, with any suffix (`1.0.2-dev`).
+#[inline(never)]
 fn oci_version(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
-    let v = j.string()?;
-    let mut parts = v.bytes().splitn(3, |&c| c == b'.');
+    let v = j.text()?;
+    let mut parts = v.splitn(3, |&c| c == b'.');
     let ok = parts.next() == Some(b"1") && matches!(parts.next(), Some(b"0" | b"1" | b"2")) && parts.next().is_some_and(|p| p.first().is_some_and(u8::is_ascii_digit));
     if !ok {
-        return Err(Fail::new("unsupported version (nsinit reads 1.0.0 to 1.2.x)").with_detail(v.bytes()));
+        return Err(Fail::about("unsupported version (nsinit reads 1.0.0 to 1.2.x)", v));
     }
     m.seen |= SEEN_VERSION;
     Ok(())
 }
 
 /// `root`: `path` (relative to the bundle) and `readonly`.
+#[inline(never)]
 fn root(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.object(|j, key| crate::by_key!(key,
         "path" => {
@@ -247,6 +250,7 @@ fn root(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 }
 
 /// `annotations`: string to string, kept for the state.
+#[inline(never)]
 fn annotations(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.object(|j, key| {
         let value = j.string()?;
@@ -261,7 +265,7 @@ pub fn unsupported(j: &mut Json<'static>) -> Result<(), Fail> {
     let empty = match j.peek()? {
         Kind::Null => j.null()?,
         Kind::Bool => !j.bool()?,
-        Kind::String => j.string()?.bytes().is_empty(),
+        Kind::String => j.text()?.is_empty(),
         Kind::Array => {
             let mut n = 0;
             j.array(|j, _| {
@@ -287,8 +291,9 @@ pub fn unsupported(j: &mut Json<'static>) -> Result<(), Fail> {
 /// destinations, masked and read-only paths.
 pub fn absolute(j: &mut Json<'static>) -> Result<ZStr<'static>, Fail> {
     let path = j.string()?;
-    if path.bytes().first() != Some(&b'/') {
-        return Err(Fail::new("expected an absolute path").with_detail(path.bytes()));
+    let bytes = path.bytes();
+    if bytes.first() != Some(&b'/') {
+        return Err(Fail::about("expected an absolute path", bytes));
     }
     Ok(path)
 }

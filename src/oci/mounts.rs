@@ -31,6 +31,7 @@ const DEV_PTS: &str = "nosuid noexec newinstance ptmxmode=0666 mode=0620 gid=5";
 const DEV_SHM: &str = "nosuid noexec nodev mode=1777 size=65536k";
 
 /// `mounts`, in order.
+#[inline(never)]
 pub fn mounts(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.array(|j, _| mount(j, m))?;
     // Without nsinit's /dev, the spec's default devices are made in
@@ -39,6 +40,7 @@ pub fn mounts(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     Ok(())
 }
 
+#[inline(never)]
 fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut destination, mut fstype, mut source): (Option<ZStr<'static>>, Option<ZStr<'static>>, Option<ZStr<'static>>) =
         (None, None, None);
@@ -61,10 +63,10 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             let word = j.string()?;
             let w = word.bytes();
             if listed(w, NOT_DONE) {
-                return Err(Fail::new("mount option not supported").with_detail(w));
+                return Err(Fail::about("mount option not supported", w));
             }
             if mount_option(w).is_none() && !w.contains(&b'=') && !listed(w, FS_FLAGS) && !listed(w, "idmap ridmap") {
-                return Err(Fail::new("unknown mount option").with_detail(w));
+                return Err(Fail::about("unknown mount option", w));
             }
             words.push(word).map_err(|_| Fail::new("too many options (at most 32)"))
         }),
@@ -92,7 +94,7 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     mount.source = source.filter(|s| !s.bytes().is_empty());
     let mut options = MountOptions::new();
     for word in &words {
-        options.word(&mut mount, word.bytes()).map_err(|what| Fail::new(what).with_detail(word.bytes()))?;
+        options.word(&mut mount, word.bytes()).map_err(|what| Fail::about(what, word.bytes()))?;
     }
     if !options.data().is_empty() {
         mount.data = Some(m.arena.put(&[options.data()])?);

@@ -7,6 +7,7 @@ use crate::config::{Capabilities, EnvOp, Hook, HookPoint, MAX_FILE_ARGS, Payload
 
 /// `process`: `args`, `env`, `cwd`, `user`, `capabilities`, `rlimits`,
 /// `noNewPrivileges`, `oomScoreAdj`, `terminal`, `consoleSize`.
+#[inline(never)]
 pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     m.seen |= SEEN_PROCESS;
     // No `capabilities`: none at all, as runc and crun read it.
@@ -78,8 +79,8 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             j.object(|j, key| {
                 crate::by_key!(key,
                     "class" => {
-                        let c = j.string()?;
-                        class = Some(io_class(c.bytes()).ok_or_else(|| Fail::new("expected IOPRIO_CLASS_RT, _BE or _IDLE").with_detail(c.bytes()))?);
+                        let c = j.text()?;
+                        class = Some(io_class(c).ok_or_else(|| Fail::about("expected IOPRIO_CLASS_RT, _BE or _IDLE", c))?);
                     },
                     "priority" => priority = Some(j.u32()?).filter(|&p| p <= 7).ok_or_else(|| Fail::new("expected 0 to 7"))?,
                     _ => j.skip()?,
@@ -96,8 +97,8 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 "final" => &mut m.c.process.cpu_affinity.at_exec,
                 _ => return j.skip(),
             );
-            let list = j.string()?;
-            *set = Some(parse_cpu_list(list.bytes()).ok_or_else(|| Fail::new("expected CPUs below 1024 such as 0-3,7").with_detail(list.bytes()))?);
+            let list = j.text()?;
+            *set = Some(parse_cpu_list(list).ok_or_else(|| Fail::about("expected CPUs below 1024 such as 0-3,7", list))?);
             Ok(())
         }),
         _ => j.skip(),
@@ -106,20 +107,21 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 
 /// `scheduler`: `policy` (required), `nice`, `priority`, `flags`,
 /// `runtime`, `deadline`, `period`, as sched_setattr(2) takes them.
+#[inline(never)]
 fn scheduler(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let mut s = Scheduler::default();
     let mut policy = None;
     j.object(|j, key| {
         crate::by_key!(key,
             "policy" => {
-                let p = j.string()?;
-                policy = Some(sched_policy(p.bytes()).ok_or_else(|| Fail::new("unknown scheduling policy").with_detail(p.bytes()))?);
+                let p = j.text()?;
+                policy = Some(sched_policy(p).ok_or_else(|| Fail::about("unknown scheduling policy", p))?);
             },
             "nice" => s.nice = Some(j.i32()?).filter(|n| (-20..=19).contains(n)).ok_or_else(|| Fail::new("expected -20 to 19"))?,
             "priority" => s.priority = Some(j.u32()?).filter(|&p| p <= 99).ok_or_else(|| Fail::new("expected 0 to 99"))?,
             "flags" => j.array(|j, _| {
-                let f = j.string()?;
-                s.flags |= sched_flag(f.bytes()).ok_or_else(|| Fail::new("unknown scheduling flag").with_detail(f.bytes()))?;
+                let f = j.text()?;
+                s.flags |= sched_flag(f).ok_or_else(|| Fail::about("unknown scheduling flag", f))?;
                 Ok(())
             })?,
             "runtime" => s.runtime = j.u64()?,
@@ -136,16 +138,19 @@ fn scheduler(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 
 /// One `NAME=VALUE` of `process.env`; the name is copied out, the value
 /// used in place.
+#[inline(never)]
 fn env(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let var = j.string()?;
-    let eq = var.bytes().iter().position(|&c| c == b'=').filter(|&at| at > 0);
-    let Some(eq) = eq else { return Err(Fail::new("expected NAME=VALUE").with_detail(var.bytes())) };
-    let name = m.arena.put(&[&var.bytes()[..eq]])?;
+    let bytes = var.bytes();
+    let eq = bytes.iter().position(|&c| c == b'=').filter(|&at| at > 0);
+    let Some(eq) = eq else { return Err(Fail::about("expected NAME=VALUE", bytes)) };
+    let name = m.arena.put(&[&bytes[..eq]])?;
     m.c.process.env.push(EnvOp::Set(name, var.skip(eq + 1))).map_err(|_| Fail::new("too many variables (at most 127)"))
 }
 
 /// `user`: `uid`, `gid`, `additionalGids`; as `UID:GID`, numbers, with
 /// exactly the groups given (none when there are none), as runc sets them.
+#[inline(never)]
 fn user(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut uid, mut gid) = (0, 0);
     let mut groups = heapless::Vec::new();
@@ -185,6 +190,7 @@ fn id(j: &mut Json<'static>) -> Result<u32, Fail> {
 
 /// `capabilities`: the five sets, each a list of `CAP_*` names; a set not
 /// given is empty.
+#[inline(never)]
 fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let mut caps = Capabilities::default();
     if j.null()? {
@@ -200,10 +206,10 @@ fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             _ => return j.skip(),
         );
         j.array(|j, _| {
-            let name = j.string()?;
+            let name = j.text()?;
             // The spec's names are `CAP_` and capabilities(7)'s word.
-            let bit = name.bytes().strip_prefix(b"CAP_").and_then(capability).filter(|b| b.count_ones() == 1);
-            *set |= bit.ok_or_else(|| Fail::new("unknown capability").with_detail(name.bytes()))?;
+            let bit = name.strip_prefix(b"CAP_").and_then(capability).filter(|b| b.count_ones() == 1);
+            *set |= bit.ok_or_else(|| Fail::about("unknown capability", name))?;
             Ok(())
         })
     })?;
@@ -217,15 +223,16 @@ fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 }
 
 /// One of `rlimits`: `type` (`RLIMIT_*`), `soft`, `hard`.
+#[inline(never)]
 fn rlimit(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut resource, mut soft, mut hard) = (None, None, None);
     j.object(|j, key| crate::by_key!(key,
         "type" => {
-            let name = j.string()?;
-            let r = name.bytes().strip_prefix(b"RLIMIT_").and_then(rlimit_resource);
-            let r = r.ok_or_else(|| Fail::new("unknown rlimit").with_detail(name.bytes()))?;
+            let name = j.text()?;
+            let r = name.strip_prefix(b"RLIMIT_").and_then(rlimit_resource);
+            let r = r.ok_or_else(|| Fail::about("unknown rlimit", name))?;
             if m.c.rlimits.iter().any(|old| old.resource == r) {
-                return Err(Fail::new("given twice").with_detail(name.bytes()));
+                return Err(Fail::about("given twice", name));
             }
             resource = Some(r);
             Ok(())
@@ -251,6 +258,7 @@ fn rlimit(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 }
 
 /// `hooks`: for each point, its list of `{path, args, env, timeout}`.
+#[inline(never)]
 pub fn hooks(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     const POINTS: [HookPoint; 6] = [
         HookPoint::Prestart,
@@ -266,6 +274,7 @@ pub fn hooks(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     })
 }
 
+#[inline(never)]
 fn hook(j: &mut Json<'static>, m: &mut Map<'_>, point: HookPoint) -> Result<(), Fail> {
     let hooks = &mut m.c.hooks;
     let (mut path, mut args, mut env, mut timeout) = (None, None, None, None);

@@ -19,6 +19,7 @@ const CPU_PERIOD_US: u64 = 100_000;
 pub const DENY_ALL: DeviceRule = DeviceRule { allow: false, kind: b'a', major: None, minor: None, access: DEVICE_READ | DEVICE_WRITE | DEVICE_MKNOD };
 
 /// `resources`.
+#[inline(never)]
 pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     if !cfg!(feature = "cgroups") {
         return unsupported(j);
@@ -102,7 +103,7 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         }),
         "rdma" => j.object(|j, device| {
             if !cgroup_word_ok(device) {
-                return Err(Fail::new("expected an rdma device name").with_detail(device));
+                return Err(Fail::about("expected an rdma device name", device));
             }
             let mut rdma = Rdma { device, hca_handles: None, hca_objects: None };
             j.object(|j, key| crate::by_key!(key,
@@ -114,9 +115,9 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         }),
         "unified" => j.object(|j, key| {
             if !cgroup_word_ok(key) || !key.contains(&b'.') {
-                return Err(Fail::new("expected a cgroup v2 file name such as memory.high").with_detail(key));
+                return Err(Fail::about("expected a cgroup v2 file name such as memory.high", key));
             }
-            let value = j.string()?.bytes();
+            let value = j.text()?;
             r.unified.push((key, value)).map_err(|_| Fail::new("too many keys (at most 32)"))
         }),
         "devices" => j.array(|j, _| device_rule(j, r)),
@@ -125,6 +126,7 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 }
 
 /// One of `network.priorities`: `name` and `priority`.
+#[inline(never)]
 fn net_priority(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), Fail> {
     let (mut interface, mut priority) = (None, None);
     j.object(|j, key| crate::by_key!(key,
@@ -142,6 +144,7 @@ fn net_priority(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(),
 /// One of `blockIO`'s device lists: `major`, `minor`, and `rate`, or for
 /// `weightDevice` (`limit` `None`) `weight` and `leafWeight`, each a limit
 /// of its own.
+#[inline(never)]
 fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option<BlkioLimit>) -> Result<(), Fail> {
     let (mut major, mut minor) = (None, None);
     let mut values: [Option<u64>; 2] = [None, None];
@@ -174,26 +177,27 @@ fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option
 
 /// One of `devices`: `allow` (required), `type` (`a` by default), `major`
 /// and `minor` (any when absent or -1), `access` (`rwm` by default).
+#[inline(never)]
 fn device_rule(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), Fail> {
     let mut rule = DeviceRule { allow: false, kind: b'a', major: None, minor: None, access: DENY_ALL.access };
     let mut allow = None;
     j.object(|j, key| crate::by_key!(key,
         "allow" => set(&mut allow, Some(j.bool()?)),
         "type" => {
-            let t = j.string()?;
-            rule.kind = match t.bytes() {
+            let t = j.text()?;
+            rule.kind = match t {
                 b"" => b'a',
                 [k @ (b'a' | b'b' | b'c')] => *k,
-                _ => return Err(Fail::new("expected a, b or c").with_detail(t.bytes())),
+                _ => return Err(Fail::about("expected a, b or c", t)),
             };
             Ok(())
         },
         "major" => set(&mut rule.major, any_or(j, MAX_MAJOR)?),
         "minor" => set(&mut rule.minor, any_or(j, MAX_MINOR)?),
         "access" => {
-            let a = j.string()?;
-            if !a.bytes().is_empty() {
-                rule.access = device_access(a.bytes()).ok_or_else(|| Fail::new("expected r, w and m, each at most once").with_detail(a.bytes()))?;
+            let a = j.text()?;
+            if !a.is_empty() {
+                rule.access = device_access(a).ok_or_else(|| Fail::about("expected r, w and m, each at most once", a))?;
             }
             Ok(())
         },
@@ -277,8 +281,8 @@ fn any_or(j: &mut Json<'static>, max: u32) -> Result<Option<u32>, Fail> {
 
 /// A word `ok` accepts, else `what`.
 fn word(j: &mut Json<'static>, ok: fn(&[u8]) -> bool, what: &'static str) -> Result<&'static [u8], Fail> {
-    let w = j.string()?.bytes();
-    if ok(w) { Ok(w) } else { Err(Fail::new(what).with_detail(w)) }
+    let w = j.text()?;
+    if ok(w) { Ok(w) } else { Err(Fail::about(what, w)) }
 }
 
 /// A CPU or memory node list (`0-1,3`); empty is unset.
@@ -289,7 +293,7 @@ fn list(j: &mut Json<'static>) -> Result<Option<ZStr<'static>>, Fail> {
         return Ok(None);
     }
     if !b.iter().all(|c| c.is_ascii_digit() || b",-".contains(c)) {
-        return Err(Fail::new("expected a list such as 0-1,3").with_detail(b));
+        return Err(Fail::about("expected a list such as 0-1,3", b));
     }
     Ok(Some(l))
 }
