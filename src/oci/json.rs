@@ -77,11 +77,11 @@ const OPENED: Cursor = usize::MAX - 1;
 const FAILED: Cursor = usize::MAX - 2;
 
 /// Error texts used in more than one place.
-const END: &str = "unexpected end of the text";
-const VALUE: &str = "expected a value";
-const INTEGER: &str = "expected an integer";
-const RANGE: &str = "integer out of range";
-const NUL: &str = "a NUL character (U+0000) in a string";
+const END: Message = message!("unexpected end of the text");
+const VALUE: Message = message!("expected a value");
+const INTEGER: Message = message!("expected an integer");
+const RANGE: Message = message!("integer out of range");
+const NUL: Message = message!("a NUL character (U+0000) in a string");
 
 impl<'a> Json<'a> {
     /// A parser at the start of `text`.
@@ -152,7 +152,7 @@ impl<'a> Json<'a> {
     /// Not a string: `expected a string`.
     pub fn string(&mut self) -> Result<ZStr<'a>, Error<'a>> {
         let text = self.text_nul()?;
-        ZStr::from_bytes_ending_nul(text).ok_or_else(|| Error::new(NUL))
+        ZStr::from_bytes_ending_nul(text).ok_or_else(|| Error::code(NUL))
     }
 
     /// Reads a string as `string` does, as its bytes (the NUL that ends
@@ -166,13 +166,13 @@ impl<'a> Json<'a> {
     #[inline(never)]
     fn text_nul(&mut self) -> Result<&'a [u8], Error<'a>> {
         if self.peek()? != Kind::String {
-            return Err(Error::new("expected a string"));
+            return Err(fail!("expected a string"));
         }
         let (room, len) = self.scan_string()?;
         // Only an escape (`\u0000`) makes a NUL, as `unescape` lets no
         // control byte through; without one the text kept its length.
         if len + 2 != room.len() && room[..len].contains(&0) {
-            return Err(Error::new(NUL));
+            return Err(Error::code(NUL));
         }
         room[len] = 0;
         let room: &'a [u8] = room;
@@ -204,7 +204,7 @@ impl<'a> Json<'a> {
     /// Reads `true` or `false`; another value is `expected true or false`.
     pub fn bool(&mut self) -> Result<bool, Error<'a>> {
         if self.peek()? != Kind::Bool {
-            return Err(Error::new("expected true or false"));
+            return Err(fail!("expected true or false"));
         }
         let value = self.rest.get(self.at) == Some(&b't');
         self.literal(if value { b"true" } else { b"false" })?;
@@ -237,7 +237,7 @@ impl<'a> Json<'a> {
     pub fn end(&mut self) -> Result<(), Error<'a>> {
         match self.skip_whitespace() {
             None => Ok(()),
-            Some(_) => Err(self.syntax(0, "unexpected text after the value")),
+            Some(_) => Err(self.syntax(0, message!("unexpected text after the value"))),
         }
     }
 
@@ -249,7 +249,7 @@ impl<'a> Json<'a> {
         if *at == START {
             let object = close == b'}';
             if self.peek()? != if object { Kind::Object } else { Kind::Array } {
-                return Err(Error::new(if object { "expected an object" } else { "expected an array" }));
+                return Err(if object { fail!("expected an object") } else { fail!("expected an array") });
             }
             self.open()?;
             *at = OPENED;
@@ -273,7 +273,7 @@ impl<'a> Json<'a> {
                 self.close();
                 Ok(false)
             }
-            _ => Err(self.unexpected(if close == b'}' { "expected ',' or '}'" } else { "expected ',' or ']'" })),
+            _ => Err(self.unexpected(if close == b'}' { message!("expected ',' or '}'") } else { message!("expected ',' or ']'") })),
         }
     }
 
@@ -296,12 +296,12 @@ impl<'a> Json<'a> {
             return Ok(None);
         }
         if self.skip_whitespace() != Some(b'"') {
-            return Err(self.unexpected("expected a member name"));
+            return Err(self.unexpected(message!("expected a member name")));
         }
         let (room, len) = self.scan_string()?;
         let key: &'a [u8] = &room[..len];
         if self.skip_whitespace() != Some(b':') {
-            return Err(self.unexpected("expected ':'"));
+            return Err(self.unexpected(message!("expected ':'")));
         }
         self.at += 1;
         *at = self.values;
@@ -328,7 +328,7 @@ impl<'a> Json<'a> {
     /// Consumes the `{` or `[` at the cursor, one level deeper.
     fn open(&mut self) -> Result<(), Error<'a>> {
         if self.depth == MAX_DEPTH {
-            return Err(self.syntax(0, "nested too deeply (at most 64 levels)"));
+            return Err(self.syntax(0, message!("nested too deeply (at most 64 levels)")));
         }
         self.depth += 1;
         self.at += 1;
@@ -345,7 +345,7 @@ impl<'a> Json<'a> {
     /// Consumes `word` (`true`, `false`, `null`) at the cursor.
     fn literal(&mut self, word: &[u8]) -> Result<(), Error<'a>> {
         if !self.ahead().starts_with(word) {
-            return Err(self.syntax(0, "expected true, false or null"));
+            return Err(self.syntax(0, message!("expected true, false or null")));
         }
         self.at += word.len();
         self.values += 1;
@@ -374,7 +374,7 @@ impl<'a> Json<'a> {
                 Ok((self.take(len), integer))
             }
             Err(at) if at == self.ahead().len() => Err(self.syntax(at, END)),
-            Err(at) => Err(self.syntax(at, "invalid number")),
+            Err(at) => Err(self.syntax(at, message!("invalid number"))),
         }
     }
 
@@ -382,11 +382,11 @@ impl<'a> Json<'a> {
     /// and its text.
     fn integer(&mut self) -> Result<(bool, u64, &'a [u8]), Error<'a>> {
         if self.peek()? != Kind::Number {
-            return Err(Error::new(INTEGER));
+            return Err(Error::code(INTEGER));
         }
         let (text, integer) = self.number()?;
         if !integer {
-            return Err(Error::new(INTEGER).with_detail(text));
+            return Err(Error::code_about(INTEGER, text));
         }
         let (negative, digits) = match text {
             [b'-', digits @ ..] => (true, digits),
@@ -394,7 +394,7 @@ impl<'a> Json<'a> {
         };
         let mut n: u64 = 0;
         for &d in digits {
-            n = n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))).ok_or_else(|| Error::new(RANGE).with_detail(text))?;
+            n = n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))).ok_or_else(|| Error::code_about(RANGE, text))?;
         }
         Ok((negative, n, text))
     }
@@ -403,7 +403,7 @@ impl<'a> Json<'a> {
     fn unsigned(&mut self, max: u64) -> Result<u64, Error<'a>> {
         match self.integer()? {
             (false, n, _) | (true, n @ 0, _) if n <= max => Ok(n),
-            (_, _, text) => Err(Error::new(RANGE).with_detail(text)),
+            (_, _, text) => Err(Error::code_about(RANGE, text)),
         }
     }
 
@@ -411,7 +411,7 @@ impl<'a> Json<'a> {
     fn signed(&mut self, min: i64, max: i64) -> Result<i64, Error<'a>> {
         let (negative, n, text) = self.integer()?;
         let value = if negative { 0i64.checked_sub_unsigned(n) } else { i64::try_from(n).ok() };
-        value.filter(|v| (min..=max).contains(v)).ok_or_else(|| Error::new(RANGE).with_detail(text))
+        value.filter(|v| (min..=max).contains(v)).ok_or_else(|| Error::code_about(RANGE, text))
     }
 
     /// The text after the cursor.
@@ -450,8 +450,8 @@ impl<'a> Json<'a> {
     /// break, so the line is the cursor's. Columns count bytes, from 1.
     #[cold]
     #[inline(never)]
-    fn syntax(&self, at: usize, what: &'static str) -> Error<'a> {
-        let e = Error::new(what);
+    fn syntax(&self, at: usize, what: Message) -> Error<'a> {
+        let e = Error::code(what);
         with_record(|r| {
             r.line = u32::try_from(self.line).unwrap_or(u32::MAX);
             r.column = u32::try_from(self.offset + self.at + at - self.line_start + 1).unwrap_or(u32::MAX);
@@ -460,7 +460,7 @@ impl<'a> Json<'a> {
     }
 
     /// `what` at the cursor, or the end of the text when it is there.
-    fn unexpected(&self, what: &'static str) -> Error<'a> {
+    fn unexpected(&self, what: Message) -> Error<'a> {
         self.syntax(0, if self.ahead().is_empty() { END } else { what })
     }
 }
@@ -470,7 +470,7 @@ impl<'a> Json<'a> {
 /// included, and the length of its unescaped text. An error is where in
 /// `text` it is and what it is. Escapes always shrink (`\uXXXX` is six
 /// bytes for at most three), so the text is written behind the reading.
-fn unescape(text: &mut [u8]) -> Result<(usize, usize), (usize, &'static str)> {
+fn unescape(text: &mut [u8]) -> Result<(usize, usize), (usize, Message)> {
     let mut read = 1;
     let mut write = 0;
     loop {
@@ -489,7 +489,7 @@ fn unescape(text: &mut [u8]) -> Result<(usize, usize), (usize, &'static str)> {
                     Some(b'r') => b'\r',
                     Some(b't') => b'\t',
                     Some(b'u') => 0,
-                    Some(_) => return Err((read, "invalid escape in a string")),
+                    Some(_) => return Err((read, message!("invalid escape in a string"))),
                 };
                 if plain != 0 {
                     text[write] = plain;
@@ -504,9 +504,9 @@ fn unescape(text: &mut [u8]) -> Result<(usize, usize), (usize, &'static str)> {
                 write += utf8.len();
                 read += len;
             }
-            0..=0x1f => return Err((read, "a control character in a string (write it escaped)")),
+            0..=0x1f => return Err((read, message!("a control character in a string (write it escaped)"))),
             0x80.. => {
-                let len = utf8_len(&text[read..]).ok_or((read, "invalid UTF-8 in a string"))?;
+                let len = utf8_len(&text[read..]).ok_or((read, message!("invalid UTF-8 in a string")))?;
                 text.copy_within(read..read + len, write);
                 write += len;
                 read += len;
@@ -520,12 +520,12 @@ fn unescape(text: &mut [u8]) -> Result<(usize, usize), (usize, &'static str)> {
     }
 }
 
-const SURROGATE: &str = "an unpaired surrogate in a string";
+const SURROGATE: Message = message!("an unpaired surrogate in a string");
 
 /// The code point of the `\uXXXX` escape at `text[at..]`, or of the pair of
 /// them that stands for one past U+FFFF (UTF-16 surrogates), and how many
 /// bytes that took.
-fn code_point(text: &[u8], at: usize) -> Result<(u32, usize), (usize, &'static str)> {
+fn code_point(text: &[u8], at: usize) -> Result<(u32, usize), (usize, Message)> {
     let high = hex4(text, at)?;
     if !(0xd800..0xdc00).contains(&high) {
         // A low surrogate alone is refused by the caller (char::from_u32).
@@ -542,10 +542,10 @@ fn code_point(text: &[u8], at: usize) -> Result<(u32, usize), (usize, &'static s
 }
 
 /// The four hex digits of the `\u` escape at `text[at..]`.
-fn hex4(text: &[u8], at: usize) -> Result<u32, (usize, &'static str)> {
+fn hex4(text: &[u8], at: usize) -> Result<u32, (usize, Message)> {
     (at + 2..at + 6).try_fold(0, |n, i| match text.get(i).map(|&d| char::from(d).to_digit(16)) {
         Some(Some(d)) => Ok(n << 4 | d),
-        Some(None) => Err((at, "invalid escape in a string")),
+        Some(None) => Err((at, message!("invalid escape in a string"))),
         None => Err((i, END)),
     })
 }
@@ -604,6 +604,45 @@ fn number_len(text: &[u8]) -> Result<(usize, bool), usize> {
     Ok((n, integer))
 }
 
+/// One of the parser's and the mapping's error texts, by its number
+/// from 1 in the packed list (build.rs, `pack_messages`): each call
+/// site names a number, not a text, and the texts take half the room.
+/// Written `message!("TEXT")`, checked and numbered at compile time.
+#[derive(Clone, Copy)]
+pub struct Message(pub u16);
+
+/// The texts, one a line, as build.rs packs them.
+const MESSAGES_PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/messages.lz"));
+const MESSAGES_LEN: usize = include!(concat!(env!("OUT_DIR"), "/messages.len"));
+/// The same, for `message_id` alone (compile time).
+const MESSAGES: &[&str] = &include!(concat!(env!("OUT_DIR"), "/messages.rs"));
+
+/// The number of `text` among the packed texts; a text build.rs did not
+/// find (not written in a `fail!` or `message!`) does not compile.
+pub const fn message_id(text: &str) -> u16 {
+    let mut i = 0;
+    while i < MESSAGES.len() {
+        let (a, b) = (MESSAGES[i].as_bytes(), text.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return (i + 1) as u16;
+            }
+        }
+        i += 1;
+    }
+    panic!("an error text build.rs did not pack: write it in a fail! or message! in src/oci")
+}
+
+/// Text number `code`, unpacked into `room`.
+fn message(code: u16, room: &mut [u8; MESSAGES_LEN]) -> &[u8] {
+    let len = crate::text::unpack(MESSAGES_PACKED, room);
+    room[..len].split(|&c| c == b'\n').nth(usize::from(code) - 1).unwrap_or_default()
+}
+
 /// One step of a JSON path: a member's key or an element's index.
 #[derive(Clone, Copy)]
 enum Step<'a> {
@@ -634,7 +673,7 @@ impl<'a> Error<'a> {
     pub fn new(what: &'static str) -> Self {
         with_record(|r| {
             r.path.clear();
-            (r.what, r.detail, r.line, r.column) = (Some(what), None, 0, 0);
+            (r.what, r.code, r.detail, r.line, r.column) = (Some(what), 0, None, 0, 0);
         });
         Error { _text: PhantomData }
     }
@@ -660,9 +699,25 @@ impl<'a> Error<'a> {
         Error::new(what).with_detail(word)
     }
 
-    /// What is wrong, without where.
-    pub fn what(&self) -> &'static str {
-        with_record(|r| r.what).flatten().unwrap_or("")
+
+    /// An error about the value being read, by the number of its text
+    /// (`message!`; `fail!` makes one).
+    #[cold]
+    #[inline(never)]
+    pub fn code(what: Message) -> Self {
+        with_record(|r| {
+            r.path.clear();
+            (r.what, r.code, r.detail, r.line, r.column) = (None, what.0, None, 0, 0);
+        });
+        Error { _text: PhantomData }
+    }
+
+    /// `code(what)` about `word`, as `with_detail` shows it: one call where
+    /// the mapping makes many.
+    #[cold]
+    #[inline(never)]
+    pub fn code_about(what: Message, word: &'a [u8]) -> Self {
+        Error::code(what).with_detail(word)
     }
 
     /// The error already made (its record), again.
@@ -709,7 +764,12 @@ impl<'a> Error<'a> {
                     e = e.push(b": ").push(dots).push(path);
                 }
             }
-            e = e.push(b": ").push(r.what.unwrap_or("").as_bytes());
+            let mut text = [0; MESSAGES_LEN];
+            let what = match r.code {
+                0 => r.what.unwrap_or("").as_bytes(),
+                code => message(code, &mut text),
+            };
+            e = e.push(b": ").push(what);
             if let Some(len) = r.detail {
                 e = e.push(b" '").push(&r.word[..len]).push(b"'");
             }
@@ -723,6 +783,9 @@ impl<'a> Error<'a> {
 /// when none is, so that it takes no room in the binary (.bss).
 struct Record {
     what: Option<&'static str>,
+    /// The number of the text (`Message`) when it is one of the packed
+    /// ones, else 0.
+    code: u16,
     /// The word's length in `word`, when there is one.
     detail: Option<usize>,
     word: [u8; LINE_MAX],
@@ -734,7 +797,7 @@ struct Record {
 
 impl Record {
     const fn new() -> Record {
-        Record { what: None, detail: None, word: [0; LINE_MAX], line: 0, column: 0, path: Path::new() }
+        Record { what: None, code: 0, detail: None, word: [0; LINE_MAX], line: 0, column: 0, path: Path::new() }
     }
 }
 
@@ -801,7 +864,7 @@ fn with_record<R>(f: impl FnOnce(&mut Record) -> R) -> Option<R> {
 
 impl core::fmt::Debug for Error<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        with_record(|r| write!(f, "json::Error({:?} at {}:{})", r.what.unwrap_or(""), r.line, r.column)).unwrap_or(Ok(()))
+        with_record(|r| write!(f, "json::Error({:?} #{} at {}:{})", r.what.unwrap_or(""), r.code, r.line, r.column)).unwrap_or(Ok(()))
     }
 }
 

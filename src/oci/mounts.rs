@@ -63,25 +63,25 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             let word = j.string()?;
             let w = word.bytes();
             if listed(w, NOT_DONE) {
-                return Err(Fail::about("mount option not supported", w));
+                return Err(fail!("mount option not supported", w));
             }
             if mount_option(w).is_none() && !w.contains(&b'=') && !listed(w, FS_FLAGS) && !listed(w, "idmap ridmap") {
-                return Err(Fail::about("unknown mount option", w));
+                return Err(fail!("unknown mount option", w));
             }
-            words.push(word).map_err(|_| Fail::new("too many options (at most 32)"))
+            words.push(word).map_err(|_| fail!("too many options (at most 32)"))
         }),
         "uidMappings" => j.array(|j, _| super::linux::id_map(j, &mut maps.uid)),
         "gidMappings" => j.array(|j, _| super::linux::id_map(j, &mut maps.gid)),
         _ => j.skip(),
     ))?;
-    let destination = destination.ok_or_else(|| Fail::new("destination: missing (required)"))?;
+    let destination = destination.ok_or_else(|| fail!("destination: missing (required)"))?;
     let kind = fstype.map_or(&b""[..], |t| t.bytes());
     let dst = destination.bytes();
     // runc's mount of type `t` on `d` with options from `set` only.
     let runcs = |t: &[u8], d: &[u8], set: &str| kind == t && dst == d && words.iter().all(|w| listed(w.bytes(), set));
     if runcs(b"tmpfs", b"/dev", DEV) {
         m.dev = true;
-        return m.c.mounts.push(Mount::new(MountKind::Dev, destination)).map_err(|_| Fail::new("too many mounts (at most 64)"));
+        return m.c.mounts.push(Mount::new(MountKind::Dev, destination)).map_err(|_| fail!("too many mounts (at most 64)"));
     }
     // Made with the /dev above.
     if m.dev && (runcs(b"devpts", b"/dev/pts", DEV_PTS) || runcs(b"tmpfs", b"/dev/shm", DEV_SHM)) {
@@ -101,23 +101,23 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     }
     if !maps.uid.is_empty() || !maps.gid.is_empty() {
         if maps.uid.is_empty() || maps.gid.is_empty() {
-            return Err(Fail::new("uidMappings and gidMappings: expected both, or neither"));
+            return Err(fail!("uidMappings and gidMappings: expected both, or neither"));
         }
         let recursive = mount.idmap.is_some_and(|i| i.recursive);
         mount.idmap = Some(Idmap { recursive, maps: Some(m.c.mount_maps.len() as u8) });
-        m.c.mount_maps.push(maps).map_err(|_| Fail::new("too many mounts with maps of their own (at most 16)"))?;
+        m.c.mount_maps.push(maps).map_err(|_| fail!("too many mounts with maps of their own (at most 16)"))?;
     }
     mount.check_idmap().map_err(Fail::new)?;
     if mount.flags & linux_raw_sys::general::MS_BIND != 0 {
-        let src = mount.source.ok_or_else(|| Fail::new("source: missing (required for a bind mount)"))?;
+        let src = mount.source.ok_or_else(|| fail!("source: missing (required for a bind mount)"))?;
         // Relative to the bundle, as runc takes it.
         if src.bytes().first() != Some(&b'/') {
             mount.source = Some(m.arena.join(m.dir, src.bytes())?);
         }
     } else if mount.fstype.is_none() {
-        return Err(Fail::new("type: missing (required unless the options bind)"));
+        return Err(fail!("type: missing (required unless the options bind)"));
     }
-    m.c.mounts.push(mount).map_err(|_| Fail::new("too many mounts (at most 64)"))
+    m.c.mounts.push(mount).map_err(|_| fail!("too many mounts (at most 64)"))
 }
 
 /// `linux.mountLabel`, when SELinux is `enabled` on the host: the data of

@@ -3,7 +3,7 @@
 //! v2 as runc and crun do. The numbers are read as runc's Go types: a
 //! negative `int64` limit is "max", a zero one unset.
 
-use super::json::Json;
+use super::json::{Json, Message};
 use super::{Fail, Map, unsupported};
 use crate::config::{
     BlkioDevice, BlkioLimit, DEVICE_MKNOD, DEVICE_READ, DEVICE_WRITE, DeviceRule, HugepageLimit, MAX_MAJOR, MAX_MINOR, NetPriority, Rdma,
@@ -82,7 +82,7 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             if quota.is_some() || period.is_some() {
                 let (quota, period) = (quota.unwrap_or(u64::MAX), period.unwrap_or(CPU_PERIOD_US));
                 if !(1000..=1_000_000).contains(&period) || quota < 1000 {
-                    return Err(Fail::new("expected a quota of at least 1000 and a period from 1000 to 1000000 (microseconds)"));
+                    return Err(fail!("expected a quota of at least 1000 and a period from 1000 to 1000000 (microseconds)"));
                 }
                 r.cpu_max = Some((quota, period));
             }
@@ -92,18 +92,18 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             let (mut page_size, mut bytes) = (None, None);
             j.object(|j, key| crate::by_key!(key,
                 "pageSize" => {
-                    page_size = Some(word(j, hugepage_size_ok, "expected a huge page size such as 2MB or 1GB")?);
+                    page_size = Some(word(j, hugepage_size_ok, message!("expected a huge page size such as 2MB or 1GB"))?);
                     Ok(())
                 },
                 "limit" => set(&mut bytes, Some(j.u64()?)),
                 _ => j.skip(),
             ))?;
-            let (Some(page_size), Some(limit)) = (page_size, bytes) else { return Err(Fail::new("expected pageSize and limit")) };
-            r.hugepage_limits.push(HugepageLimit { page_size, limit }).map_err(|_| Fail::new("too many hugepage limits (at most 8)"))
+            let (Some(page_size), Some(limit)) = (page_size, bytes) else { return Err(fail!("expected pageSize and limit")) };
+            r.hugepage_limits.push(HugepageLimit { page_size, limit }).map_err(|_| fail!("too many hugepage limits (at most 8)"))
         }),
         "rdma" => j.object(|j, device| {
             if !cgroup_word_ok(device) {
-                return Err(Fail::about("expected an rdma device name", device));
+                return Err(fail!("expected an rdma device name", device));
             }
             let mut rdma = Rdma { device, hca_handles: None, hca_objects: None };
             j.object(|j, key| crate::by_key!(key,
@@ -111,14 +111,14 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 "hcaObjects" => set(&mut rdma.hca_objects, Some(j.u32()?)),
                 _ => j.skip(),
             ))?;
-            r.rdma.push(rdma).map_err(|_| Fail::new("too many rdma devices (at most 8)"))
+            r.rdma.push(rdma).map_err(|_| fail!("too many rdma devices (at most 8)"))
         }),
         "unified" => j.object(|j, key| {
             if !cgroup_word_ok(key) || !key.contains(&b'.') {
-                return Err(Fail::about("expected a cgroup v2 file name such as memory.high", key));
+                return Err(fail!("expected a cgroup v2 file name such as memory.high", key));
             }
             let value = j.text()?;
-            r.unified.push((key, value)).map_err(|_| Fail::new("too many keys (at most 32)"))
+            r.unified.push((key, value)).map_err(|_| fail!("too many keys (at most 32)"))
         }),
         "devices" => j.array(|j, _| device_rule(j, r)),
         _ => j.skip(),
@@ -131,14 +131,14 @@ fn net_priority(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(),
     let (mut interface, mut priority) = (None, None);
     j.object(|j, key| crate::by_key!(key,
         "name" => {
-            interface = Some(word(j, cgroup_word_ok, "expected an interface name")?);
+            interface = Some(word(j, cgroup_word_ok, message!("expected an interface name"))?);
             Ok(())
         },
         "priority" => set(&mut priority, Some(j.u32()?)),
         _ => j.skip(),
     ))?;
-    let (Some(interface), Some(priority)) = (interface, priority) else { return Err(Fail::new("expected name and priority")) };
-    r.net_priorities.push(NetPriority { interface, priority }).map_err(|_| Fail::new("too many network priorities (at most 16)"))
+    let (Some(interface), Some(priority)) = (interface, priority) else { return Err(fail!("expected name and priority")) };
+    r.net_priorities.push(NetPriority { interface, priority }).map_err(|_| fail!("too many network priorities (at most 16)"))
 }
 
 /// One of `blockIO`'s device lists: `major`, `minor`, and `rate`, or for
@@ -161,7 +161,7 @@ fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option
         },
         _ => j.skip(),
     ))?;
-    let (Some(major), Some(minor)) = (major, minor) else { return Err(Fail::new("expected major and minor")) };
+    let (Some(major), Some(minor)) = (major, minor) else { return Err(fail!("expected major and minor")) };
     let kinds = match limit {
         Some(l) => [Some(l), None],
         None => [Some(BlkioLimit::Weight), Some(BlkioLimit::LeafWeight)],
@@ -169,7 +169,7 @@ fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option
     for (kind, value) in kinds.into_iter().zip(values) {
         if let (Some(limit), Some(value)) = (kind, value) {
             let d = BlkioDevice { limit, major, minor, path: None, value };
-            r.blkio_devices.push(d).map_err(|_| Fail::new("too many block device limits (at most 16)"))?;
+            r.blkio_devices.push(d).map_err(|_| fail!("too many block device limits (at most 16)"))?;
         }
     }
     Ok(())
@@ -188,7 +188,7 @@ fn device_rule(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), 
             rule.kind = match t {
                 b"" => b'a',
                 [k @ (b'a' | b'b' | b'c')] => *k,
-                _ => return Err(Fail::about("expected a, b or c", t)),
+                _ => return Err(fail!("expected a, b or c", t)),
             };
             Ok(())
         },
@@ -197,14 +197,14 @@ fn device_rule(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), 
         "access" => {
             let a = j.text()?;
             if !a.is_empty() {
-                rule.access = device_access(a).ok_or_else(|| Fail::about("expected r, w and m, each at most once", a))?;
+                rule.access = device_access(a).ok_or_else(|| fail!("expected r, w and m, each at most once", a))?;
             }
             Ok(())
         },
         _ => j.skip(),
     ))?;
-    rule.allow = allow.ok_or_else(|| Fail::new("allow: missing (required)"))?;
-    r.devices.push(rule).map_err(|_| Fail::new("too many device rules (at most 64)"))
+    rule.allow = allow.ok_or_else(|| fail!("allow: missing (required)"))?;
+    r.devices.push(rule).map_err(|_| fail!("too many device rules (at most 64)"))
 }
 
 fn set<T>(field: &mut Option<T>, value: Option<T>) -> Result<(), Fail> {
@@ -240,11 +240,11 @@ enum Num {
 #[inline(never)]
 fn number(j: &mut Json<'static>, how: Num) -> Result<Option<u64>, Fail> {
     let (lo, hi, what) = match how {
-        Num::Percent => (0, 100, "expected an integer from 0 to 100"),
-        Num::Bit => (0, 1, "expected 0 or 1"),
-        Num::Weight => (0, 1000, "expected a weight from 10 to 1000"),
-        Num::U32 => (0, u32::MAX.into(), "expected an integer from 0 to 4294967295"),
-        Num::Plain | Num::NonZero => (0, u64::MAX, ""),
+        Num::Percent => (0, 100, message!("expected an integer from 0 to 100")),
+        Num::Bit => (0, 1, message!("expected 0 or 1")),
+        Num::Weight => (0, 1000, message!("expected a weight from 10 to 1000")),
+        Num::U32 => (0, u32::MAX.into(), message!("expected an integer from 0 to 4294967295")),
+        Num::Plain | Num::NonZero => (0, u64::MAX, Message(0)),
         Num::Limit | Num::Max | Num::Runtime => {
             return Ok(match (j.i64()?, how) {
                 (0, Num::Limit) => None,
@@ -256,15 +256,15 @@ fn number(j: &mut Json<'static>, how: Num) -> Result<Option<u64>, Fail> {
     };
     match j.u64()? {
         0 if matches!(how, Num::NonZero | Num::Weight) => Ok(None),
-        1..10 if matches!(how, Num::Weight) => Err(Fail::new(what)),
+        1..10 if matches!(how, Num::Weight) => Err(Fail::code(what)),
         n if (lo..=hi).contains(&n) => Ok(Some(n)),
-        _ => Err(Fail::new(what)),
+        _ => Err(Fail::code(what)),
     }
 }
 
 /// A device number up to `max`.
 fn device_number(j: &mut Json<'static>, max: u32) -> Result<u32, Fail> {
-    Some(j.u32()?).filter(|&n| n <= max).ok_or_else(|| Fail::new("expected a device number (major at most 4095, minor at most 1048575)"))
+    Some(j.u32()?).filter(|&n| n <= max).ok_or_else(|| fail!("expected a device number (major at most 4095, minor at most 1048575)"))
 }
 
 /// A device number, or -1 (or `null`) for any.
@@ -275,14 +275,14 @@ fn any_or(j: &mut Json<'static>, max: u32) -> Result<Option<u32>, Fail> {
     match j.i64()? {
         -1 => Ok(None),
         n if (0..=i64::from(max)).contains(&n) => Ok(Some(n as u32)),
-        _ => Err(Fail::new("expected a device number (major at most 4095, minor at most 1048575), or -1 for any")),
+        _ => Err(fail!("expected a device number (major at most 4095, minor at most 1048575), or -1 for any")),
     }
 }
 
 /// A word `ok` accepts, else `what`.
-fn word(j: &mut Json<'static>, ok: fn(&[u8]) -> bool, what: &'static str) -> Result<&'static [u8], Fail> {
+fn word(j: &mut Json<'static>, ok: fn(&[u8]) -> bool, what: Message) -> Result<&'static [u8], Fail> {
     let w = j.text()?;
-    if ok(w) { Ok(w) } else { Err(Fail::about(what, w)) }
+    if ok(w) { Ok(w) } else { Err(Fail::code_about(what, w)) }
 }
 
 /// A CPU or memory node list (`0-1,3`); empty is unset.
@@ -293,7 +293,7 @@ fn list(j: &mut Json<'static>) -> Result<Option<ZStr<'static>>, Fail> {
         return Ok(None);
     }
     if !b.iter().all(|c| c.is_ascii_digit() || b",-".contains(c)) {
-        return Err(Fail::about("expected a list such as 0-1,3", b));
+        return Err(fail!("expected a list such as 0-1,3", b));
     }
     Ok(Some(l))
 }

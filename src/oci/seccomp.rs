@@ -19,7 +19,7 @@ fn profiles() -> Result<&'static mut [Profile; 2], Fail> {
     #[cfg(test)]
     return Ok(Box::leak(Box::new([Profile::new(), Profile::new()])));
     #[cfg(not(test))]
-    PROFILES.take().ok_or_else(|| Fail::new("given twice"))
+    PROFILES.take().ok_or_else(|| fail!("given twice"))
 }
 
 /// `seccomp`: `defaultAction`, `defaultErrnoRet`, `architectures`,
@@ -57,7 +57,7 @@ pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         },
         _ => j.skip(),
     ))?;
-    let default = default.ok_or_else(|| Fail::new("defaultAction: missing (required)"))?;
+    let default = default.ok_or_else(|| fail!("defaultAction: missing (required)"))?;
     p.default = action_by_name(default.bytes(), errno_ret).map_err(|e| Fail::about(e, default.bytes()))?;
     p.foreign_kills_thread = true;
     for r in &read.rules {
@@ -70,14 +70,14 @@ pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let notify = p.default == Action::Notify || p.rules.iter().any(|r| r.action == Action::Notify);
     if notify {
         let Some(path) = path else {
-            return Err(Fail::about("not supported (it needs listenerPath)", b"SCMP_ACT_NOTIFY"));
+            return Err(fail!("not supported (it needs listenerPath)", b"SCMP_ACT_NOTIFY"));
         };
         if p.default == Action::Notify {
-            return Err(Fail::new("SCMP_ACT_NOTIFY cannot be the default action (nsinit hands the listener on with sendmsg)"));
+            return Err(fail!("SCMP_ACT_NOTIFY cannot be the default action (nsinit hands the listener on with sendmsg)"));
         }
         let sendmsg = syscall_number(b"sendmsg");
         if p.rules.iter().any(|r| r.action == Action::Notify && Some(r.nr) == sendmsg && r.abi == Abi::X86_64) {
-            return Err(Fail::new("SCMP_ACT_NOTIFY cannot be used for sendmsg (nsinit hands the listener on with it)"));
+            return Err(fail!("SCMP_ACT_NOTIFY cannot be used for sendmsg (nsinit hands the listener on with it)"));
         }
         p.flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
         m.c.seccomp_listener = Some(SeccompListener { path, metadata });
@@ -126,13 +126,13 @@ fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
                 );
                 Ok(())
             })?;
-            let (Some(index), Some(op)) = (index, op) else { return Err(Fail::new("expected index and op")) };
+            let (Some(index), Some(op)) = (index, op) else { return Err(fail!("expected index and op")) };
             let c = arg_cmp(index, op.bytes(), value, value_two).map_err(|e| Fail::about(e, op.bytes()))?;
-            conds.push(c).map_err(|_| Fail::new("too many conditions (at most 6)"))
+            conds.push(c).map_err(|_| fail!("too many conditions (at most 6)"))
         }),
         _ => j.skip(),
     ))?;
-    let name = act.ok_or_else(|| Fail::new("action: missing (required)"))?;
+    let name = act.ok_or_else(|| fail!("action: missing (required)"))?;
     let action = action_by_name(name.bytes(), errno_ret).map_err(|e| Fail::about(e, name.bytes()))?;
     if read.rules.len() == start {
         return Ok(());
@@ -152,5 +152,5 @@ fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
 }
 
 fn full() -> Fail {
-    Fail::new("too many rules or conditions (at most 512 rules, 256 conditions)")
+    fail!("too many rules or conditions (at most 512 rules, 256 conditions)")
 }
