@@ -27,7 +27,8 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let r = &mut m.c.resources;
     j.object(|j, section| crate::by_key!(section,
         "memory" | "pids" | "cpu" | "blockIO" | "network" => {
-            let (mut quota, mut period) = (None, None);
+            // `cpu.quota` and `cpu.period`, which make one limit.
+            let mut cpu = [None, None];
             j.object(|j, key| {
                 // `section.key`, for one lookup; a key too long for the
                 // room is none of the names.
@@ -38,25 +39,37 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                     name[section.len() + 1..].copy_from_slice(key);
                     name
                 });
-                crate::by_key!(name,
-                    "memory.limit" => r.memory_max = number(j, Num::Limit)?,
-                    "memory.swap" => r.memory_swap = number(j, Num::Limit)?,
-                    "memory.reservation" => r.memory_reservation = number(j, Num::Limit)?,
-                    "memory.swappiness" => r.memory_swappiness = number(j, Num::Percent)?,
-                    "memory.disableOOMKiller" => r.oom_kill_disable = j.bool()?,
-                    "memory.useHierarchy" | "memory.checkBeforeUpdate" => unsupported(j)?,
-                    "pids.limit" => r.pids_max = number(j, Num::Max)?,
-                    "cpu.shares" => r.cpu_shares = number(j, Num::NonZero)?,
-                    "cpu.burst" => r.cpu_burst = number(j, Num::Plain)?,
-                    "cpu.idle" => r.cpu_idle = number(j, Num::Bit)?,
-                    "cpu.realtimeRuntime" => r.cpu_rt_runtime = number(j, Num::Runtime)?,
-                    "cpu.realtimePeriod" => r.cpu_rt_period = number(j, Num::NonZero)?,
-                    "cpu.quota" => quota = number(j, Num::Max)?,
-                    "cpu.period" => period = number(j, Num::NonZero)?,
-                    "cpu.cpus" => r.cpuset = list(j)?,
-                    "cpu.mems" => r.cpuset_mems = list(j)?,
-                    "blockIO.weight" => r.blkio_weight = number(j, Num::Weight)?,
-                    "blockIO.leafWeight" => r.blkio_leaf_weight = number(j, Num::Weight)?,
+                let number = crate::by_key!(name,
+                    "memory.limit" => Some(Number::MemoryLimit),
+                    "memory.swap" => Some(Number::MemorySwap),
+                    "memory.reservation" => Some(Number::MemoryReservation),
+                    "memory.swappiness" => Some(Number::MemorySwappiness),
+                    "memory.disableOOMKiller" => {
+                        r.oom_kill_disable = j.bool()?;
+                        None
+                    },
+                    "memory.useHierarchy" | "memory.checkBeforeUpdate" => {
+                        unsupported(j)?;
+                        None
+                    },
+                    "pids.limit" => Some(Number::PidsLimit),
+                    "cpu.shares" => Some(Number::CpuShares),
+                    "cpu.burst" => Some(Number::CpuBurst),
+                    "cpu.idle" => Some(Number::CpuIdle),
+                    "cpu.realtimeRuntime" => Some(Number::CpuRealtimeRuntime),
+                    "cpu.realtimePeriod" => Some(Number::CpuRealtimePeriod),
+                    "cpu.quota" => Some(Number::CpuQuota),
+                    "cpu.period" => Some(Number::CpuPeriod),
+                    "cpu.cpus" => {
+                        r.cpuset = list(j)?;
+                        None
+                    },
+                    "cpu.mems" => {
+                        r.cpuset_mems = list(j)?;
+                        None
+                    },
+                    "blockIO.weight" => Some(Number::BlockIoWeight),
+                    "blockIO.leafWeight" => Some(Number::BlockIoLeafWeight),
                     "blockIO.weightDevice"
                     | "blockIO.throttleReadBpsDevice"
                     | "blockIO.throttleWriteBpsDevice"
@@ -69,16 +82,28 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                             "throttleWriteIOPSDevice" => Some(BlkioLimit::WriteIops),
                             _ => None,
                         );
-                        j.array(|j, _| block_device(j, r, limit))?
+                        j.array(|j, _| block_device(j, r, limit))?;
+                        None
                     },
-                    "network.classID" => r.net_class_id = number(j, Num::U32)?,
-                    "network.priorities" => j.array(|j, _| net_priority(j, r))?,
+                    "network.classID" => Some(Number::NetworkClassId),
+                    "network.priorities" => {
+                        j.array(|j, _| net_priority(j, r))?;
+                        None
+                    },
                     // memory's `kernel` and `kernelTCP` are gone from the
                     // kernel; runc ignores them too.
-                    _ => j.skip()?,
+                    _ => {
+                        j.skip()?;
+                        None
+                    },
                 );
+                if let Some(number) = number {
+                    let (field, how) = number.field(r, &mut cpu);
+                    *field = self::number(j, how)?;
+                }
                 Ok(())
             })?;
+            let [quota, period] = cpu;
             if quota.is_some() || period.is_some() {
                 let (quota, period) = (quota.unwrap_or(u64::MAX), period.unwrap_or(CPU_PERIOD_US));
                 if !(1000..=1_000_000).contains(&period) || quota < 1000 {
@@ -205,6 +230,51 @@ fn device_rule(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), 
     ))?;
     rule.allow = allow.ok_or_else(|| fail!("allow: missing (required)"))?;
     r.devices.push(rule).map_err(|_| fail!("too many device rules (at most 64)"))
+}
+
+/// The numbers of `memory`, `pids`, `cpu`, `blockIO` and `network`, each
+/// read `number(how)` into its field (`field`): one call for them all.
+#[derive(Clone, Copy)]
+enum Number {
+    MemoryLimit,
+    MemorySwap,
+    MemoryReservation,
+    MemorySwappiness,
+    PidsLimit,
+    CpuShares,
+    CpuBurst,
+    CpuIdle,
+    CpuRealtimeRuntime,
+    CpuRealtimePeriod,
+    CpuQuota,
+    CpuPeriod,
+    BlockIoWeight,
+    BlockIoLeafWeight,
+    NetworkClassId,
+}
+
+impl Number {
+    /// Where the number goes (`cpu`: the quota and the period, made one
+    /// limit at the end), and how it is read.
+    fn field<'f>(self, r: &'f mut Resources<'static>, cpu: &'f mut [Option<u64>; 2]) -> (&'f mut Option<u64>, Num) {
+        match self {
+            Number::MemoryLimit => (&mut r.memory_max, Num::Limit),
+            Number::MemorySwap => (&mut r.memory_swap, Num::Limit),
+            Number::MemoryReservation => (&mut r.memory_reservation, Num::Limit),
+            Number::MemorySwappiness => (&mut r.memory_swappiness, Num::Percent),
+            Number::PidsLimit => (&mut r.pids_max, Num::Max),
+            Number::CpuShares => (&mut r.cpu_shares, Num::NonZero),
+            Number::CpuBurst => (&mut r.cpu_burst, Num::Plain),
+            Number::CpuIdle => (&mut r.cpu_idle, Num::Bit),
+            Number::CpuRealtimeRuntime => (&mut r.cpu_rt_runtime, Num::Runtime),
+            Number::CpuRealtimePeriod => (&mut r.cpu_rt_period, Num::NonZero),
+            Number::CpuQuota => (&mut cpu[0], Num::Max),
+            Number::CpuPeriod => (&mut cpu[1], Num::NonZero),
+            Number::BlockIoWeight => (&mut r.blkio_weight, Num::Weight),
+            Number::BlockIoLeafWeight => (&mut r.blkio_leaf_weight, Num::Weight),
+            Number::NetworkClassId => (&mut r.net_class_id, Num::U32),
+        }
+    }
 }
 
 fn set<T>(field: &mut Option<T>, value: Option<T>) -> Result<(), Fail> {
