@@ -65,16 +65,20 @@ pub struct Json<'a> {
 }
 
 /// Where the caller is in an object or array being read (`next_member`,
-/// `next_element`): how many values were read when the current member's
-/// value started, or one of the states below.
-type Cursor = usize;
+/// `next_element`): `values` is how many values were read when the
+/// current member's value started, or one of the states below; `step`
+/// is that member's key or element's index, for an error's path.
+struct Cursor<'a> {
+    values: usize,
+    step: Step<'a>,
+}
 
 /// Not opened yet.
-const START: Cursor = usize::MAX;
+const START: usize = usize::MAX;
 /// Opened, before its first member or element.
-const OPENED: Cursor = usize::MAX - 1;
+const OPENED: usize = usize::MAX - 1;
 /// Refused: the error is made.
-const FAILED: Cursor = usize::MAX - 2;
+const FAILED: usize = usize::MAX - 2;
 
 /// Error texts used in more than one place.
 const END: Message = message!("unexpected end of the text");
@@ -118,13 +122,13 @@ impl<'a> Json<'a> {
         &mut self,
         mut member: impl FnMut(&mut Json<'a>, &'a [u8]) -> Result<(), Error<'a>>,
     ) -> Result<(), Error<'a>> {
-        let mut at = START;
+        let mut at = Cursor { values: START, step: Step::Index(0) };
         while let Some(key) = self.next_member(&mut at) {
             if member(self, key).is_err() {
-                return Err(Error::inside_key(key));
+                return Err(Error::inside(&at));
             }
         }
-        if at == FAILED { Err(Error::made()) } else { Ok(()) }
+        if at.values == FAILED { Err(Error::made()) } else { Ok(()) }
     }
 
     /// Reads an array, calling `element(json, index)` for each element;
@@ -132,14 +136,13 @@ impl<'a> Json<'a> {
     /// Not an array: `expected an array`.
     #[inline(always)]
     pub fn array(&mut self, mut element: impl FnMut(&mut Json<'a>, usize) -> Result<(), Error<'a>>) -> Result<(), Error<'a>> {
-        let (mut at, mut index) = (START, 0);
-        while self.next_element(&mut at) {
+        let mut at = Cursor { values: START, step: Step::Index(0) };
+        while let Some(index) = self.next_element(&mut at) {
             if element(self, index).is_err() {
-                return Err(Error::inside_index(index));
+                return Err(Error::inside(&at));
             }
-            index += 1;
         }
-        if at == FAILED { Err(Error::made()) } else { Ok(()) }
+        if at.values == FAILED { Err(Error::made()) } else { Ok(()) }
     }
 
     /// Reads an array of strings, calling `each` with each one (`string`).
@@ -245,28 +248,31 @@ impl<'a> Json<'a> {
     /// closing byte is `close` (opening it first): whether there is one
     /// (at its end, it is closed). A value the caller left unread is
     /// skipped first.
-    fn more(&mut self, at: &mut Cursor, close: u8) -> Result<bool, Error<'a>> {
-        if *at == START {
+    fn more(&mut self, at: &mut Cursor<'a>, close: u8) -> Result<bool, Error<'a>> {
+        if at.values == START {
             let object = close == b'}';
             if self.peek()? != if object { Kind::Object } else { Kind::Array } {
                 return Err(if object { fail!("expected an object") } else { fail!("expected an array") });
             }
             self.open()?;
-            *at = OPENED;
+            at.values = OPENED;
         }
-        if *at == OPENED {
+        if at.values == OPENED {
             if self.skip_whitespace() == Some(close) {
                 self.close();
                 return Ok(false);
             }
             return Ok(true);
         }
-        if self.values == *at {
+        if self.values == at.values {
             self.skip()?;
         }
         match self.skip_whitespace() {
             Some(b',') => {
                 self.at += 1;
+                if let Step::Index(i) = &mut at.step {
+                    *i += 1;
+                }
                 Ok(true)
             }
             Some(c) if c == close => {
@@ -281,17 +287,17 @@ impl<'a> Json<'a> {
     /// next at the cursor; `None` at the object's end, or with `at`
     /// `FAILED` when the text is refused.
     #[inline(never)]
-    fn next_member(&mut self, at: &mut Cursor) -> Option<&'a [u8]> {
+    fn next_member(&mut self, at: &mut Cursor<'a>) -> Option<&'a [u8]> {
         match self.member_key(at) {
             Ok(key) => key,
             Err(_) => {
-                *at = FAILED;
+                at.values = FAILED;
                 None
             }
         }
     }
 
-    fn member_key(&mut self, at: &mut Cursor) -> Result<Option<&'a [u8]>, Error<'a>> {
+    fn member_key(&mut self, at: &mut Cursor<'a>) -> Result<Option<&'a [u8]>, Error<'a>> {
         if !self.more(at, b'}')? {
             return Ok(None);
         }
@@ -304,23 +310,26 @@ impl<'a> Json<'a> {
             return Err(self.unexpected(message!("expected ':'")));
         }
         self.at += 1;
-        *at = self.values;
+        *at = Cursor { values: self.values, step: Step::Key(key) };
         Ok(Some(key))
     }
 
-    /// Whether the array `at` walks has a next element, next at the
-    /// cursor; at its end not, nor with `at` `FAILED` when the text is
-    /// refused.
+    /// The index of the next element of the array `at` walks, next at
+    /// the cursor; `None` at its end, or with `at` `FAILED` when the text
+    /// is refused.
     #[inline(never)]
-    fn next_element(&mut self, at: &mut Cursor) -> bool {
+    fn next_element(&mut self, at: &mut Cursor<'a>) -> Option<usize> {
         match self.more(at, b']') {
             Ok(more) => {
-                *at = self.values;
-                more
+                at.values = self.values;
+                match at.step {
+                    Step::Index(i) if more => Some(i),
+                    _ => None,
+                }
             }
             Err(_) => {
-                *at = FAILED;
-                false
+                at.values = FAILED;
+                None
             }
         }
     }
@@ -725,24 +734,13 @@ impl<'a> Error<'a> {
         Error { _text: PhantomData }
     }
 
-    /// The error being made, as it happened inside the member `key`.
+    /// The error being made, as it happened inside the member or element
+    /// `at` is on.
     #[cold]
     #[inline(never)]
-    fn inside_key(key: &[u8]) -> Self {
-        Error::inside(Step::Key(key))
-    }
-
-    /// The same, inside the element `index`.
-    #[cold]
-    #[inline(never)]
-    fn inside_index(index: usize) -> Self {
-        Error::inside(Step::Index(index))
-    }
-
-    /// The error being made, as it happened inside `step`.
-    fn inside(step: Step<'_>) -> Self {
+    fn inside(at: &Cursor<'_>) -> Self {
         let mut digits = [0; 64];
-        with_record(|r| match step {
+        with_record(|r| match at.step {
             _ if r.line != 0 => {}
             Step::Key(key) => r.path.prepend(&[b".", key]),
             Step::Index(index) => r.path.prepend(&[b"[", crate::text::digits(index as u64, 10, &mut digits), b"]"]),
