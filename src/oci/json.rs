@@ -236,6 +236,14 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// Skips one value as `skip` does, and says how many values it was
+    /// made of: 1 for a scalar, an empty array or an empty object.
+    pub fn skip_counted(&mut self) -> Result<usize, Error<'a>> {
+        let before = self.values;
+        self.skip()?;
+        Ok(self.values - before)
+    }
+
     /// Checks that nothing but whitespace follows the value read.
     pub fn end(&mut self) -> Result<(), Error<'a>> {
         match self.skip_whitespace() {

@@ -1,7 +1,7 @@
 //! `linux`: namespaces, id maps, the cgroup and its limits, hidden paths.
 
 use super::json::Json;
-use super::{Fail, Map, SEEN_NAMESPACES, absolute, unsupported};
+use super::{Fail, Map, SEEN_NAMESPACES, absolute, at_most, optional, unsupported};
 use crate::config::{
     CGROUP_NAME_MAX, Device, DeviceKind, IdMap, Join, MAX_ID_MAPS, MAX_MAJOR, MAX_MINOR, MountOption, Sysctl, TimeOffsets, cgroup_path_ok,
     mount_option, parse_personality, sysctl_namespace,
@@ -73,7 +73,7 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                     Ok(())
                 },
                 "nanosecs" => {
-                    clock.1 = Some(j.u32()?).filter(|&n| n < 1_000_000_000).ok_or_else(|| fail!("expected nanoseconds below 1000000000"))?;
+                    clock.1 = at_most(j, 999_999_999, message!("expected nanoseconds below 1000000000"))?;
                     Ok(())
                 },
                 _ => j.skip(),
@@ -101,7 +101,7 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         },
         // Used once the whole file is read (`mounts::label_mounts`).
         "mountLabel" => {
-            m.c.mount_label = Some(j.string()?).filter(|l| !l.bytes().is_empty());
+            m.c.mount_label = optional(j)?;
             Ok(())
         },
         // Not in the description yet: an error when given, so that none is
@@ -193,9 +193,9 @@ fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 let t = j.text()?;
                 kind = Some(DeviceKind::from_letter(t).ok_or_else(|| fail!("expected c, b, u or p", t))?);
             },
-            "major" => major = Some(j.u32()?).filter(|&n| n <= MAX_MAJOR).ok_or_else(|| fail!("expected at most 4095"))?.into(),
-            "minor" => minor = Some(j.u32()?).filter(|&n| n <= MAX_MINOR).ok_or_else(|| fail!("expected at most 1048575"))?.into(),
-            "fileMode" => file_mode = Some(j.u32()?).filter(|&n| n <= 0o7777).ok_or_else(|| fail!("expected permission bits, at most 07777"))?.into(),
+            "major" => major = Some(at_most(j, MAX_MAJOR, message!("expected at most 4095"))?),
+            "minor" => minor = Some(at_most(j, MAX_MINOR, message!("expected at most 1048575"))?),
+            "fileMode" => file_mode = Some(at_most(j, 0o7777, message!("expected permission bits, at most 07777"))?),
             "uid" => uid = Some(j.u32()?),
             "gid" => gid = Some(j.u32()?),
             _ => j.skip()?,

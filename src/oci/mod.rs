@@ -285,22 +285,8 @@ pub fn unsupported(j: &mut Json<'static>) -> Result<(), Fail> {
         Kind::Null => j.null()?,
         Kind::Bool => !j.bool()?,
         Kind::String => j.text()?.is_empty(),
-        Kind::Array => {
-            let mut n = 0;
-            j.array(|j, _| {
-                n += 1;
-                j.skip()
-            })?;
-            n == 0
-        }
-        Kind::Object => {
-            let mut n = 0;
-            j.object(|j, _| {
-                n += 1;
-                j.skip()
-            })?;
-            n == 0
-        }
+        // An array or object alone, with nothing in it.
+        Kind::Array | Kind::Object => j.skip_counted()? == 1,
         Kind::Number => false,
     };
     if empty { Ok(()) } else { Err(fail!("not supported")) }
@@ -315,6 +301,23 @@ pub fn absolute(j: &mut Json<'static>) -> Result<ZStr<'static>, Fail> {
         return Err(fail!("expected an absolute path", bytes));
     }
     Ok(path)
+}
+
+/// A string, `None` when empty (an empty label, type or path is unset).
+#[inline(never)]
+pub fn optional(j: &mut Json<'static>) -> Result<Option<ZStr<'static>>, Fail> {
+    let s = j.string()?;
+    Ok(Some(s).filter(|s| !s.bytes().is_empty()))
+}
+
+/// An integer from 0 to `max`, else `what` (an integer out of `u32` is the
+/// parser's error).
+#[inline(never)]
+pub fn at_most(j: &mut Json<'static>, max: u32, what: json::Message) -> Result<u32, Fail> {
+    match j.u32()? {
+        n if n <= max => Ok(n),
+        _ => Err(Fail::code(what)),
+    }
 }
 
 /// Fixed room for the strings the mapping makes.

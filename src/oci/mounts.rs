@@ -11,7 +11,7 @@
 //! runc and crun read them) or else the container's.
 
 use super::json::Json;
-use super::{Fail, Map, absolute};
+use super::{Fail, Map, absolute, optional};
 use crate::config::{Idmap, Mount, MountKind, MountMaps, MountOptions, mount_option};
 use crate::sys::ZStr;
 use crate::text::listed;
@@ -52,7 +52,7 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             Ok(())
         },
         "type" => {
-            fstype = Some(j.string()?).filter(|t| !t.bytes().is_empty());
+            fstype = optional(j)?;
             Ok(())
         },
         "source" => {

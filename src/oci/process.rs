@@ -1,6 +1,6 @@
 //! `process`: what runs, as whom, with what.
 
-use super::{Fail, Map, SEEN_CWD, SEEN_PROCESS, absolute};
+use super::{Fail, Map, SEEN_CWD, SEEN_PROCESS, absolute, at_most, optional};
 use super::json::Json;
 use crate::config::{IoPriority, Scheduler, io_class, parse_cpu_list, sched_flag, sched_policy};
 use crate::config::{Capabilities, EnvOp, Hook, HookPoint, MAX_FILE_ARGS, Payload, MAX_RLIMITS, Rlimit, capability, rlimit_resource};
@@ -69,7 +69,7 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             Ok(())
         },
         "apparmorProfile" | "selinuxLabel" => {
-            let label = Some(j.string()?).filter(|l| !l.bytes().is_empty());
+            let label = optional(j)?;
             *if key == b"selinuxLabel" { &mut m.c.process.selinux_label } else { &mut m.c.process.apparmor_profile } = label;
             Ok(())
         },
@@ -82,7 +82,7 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                         let c = j.text()?;
                         class = Some(io_class(c).ok_or_else(|| fail!("expected IOPRIO_CLASS_RT, _BE or _IDLE", c))?);
                     },
-                    "priority" => priority = Some(j.u32()?).filter(|&p| p <= 7).ok_or_else(|| fail!("expected 0 to 7"))?,
+                    "priority" => priority = at_most(j, 7, message!("expected 0 to 7"))?,
                     _ => j.skip()?,
                 );
                 Ok(())
@@ -118,7 +118,7 @@ fn scheduler(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 policy = Some(sched_policy(p).ok_or_else(|| fail!("unknown scheduling policy", p))?);
             },
             "nice" => s.nice = Some(j.i32()?).filter(|n| (-20..=19).contains(n)).ok_or_else(|| fail!("expected -20 to 19"))?,
-            "priority" => s.priority = Some(j.u32()?).filter(|&p| p <= 99).ok_or_else(|| fail!("expected 0 to 99"))?,
+            "priority" => s.priority = at_most(j, 99, message!("expected 0 to 99"))?,
             "flags" => j.array(|j, _| {
                 let f = j.text()?;
                 s.flags |= sched_flag(f).ok_or_else(|| fail!("unknown scheduling flag", f))?;
@@ -168,7 +168,7 @@ fn user(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             groups.push(g).map_err(|_| fail!("too many groups (at most 64)"))
         }),
         "umask" => {
-            m.c.process.umask = Some(Some(j.u32()?).filter(|&u| u <= 0o777).ok_or_else(|| fail!("expected permission bits, at most 0777 (511)"))?);
+            m.c.process.umask = Some(at_most(j, 0o777, message!("expected permission bits, at most 0777 (511)"))?);
             Ok(())
         },
         _ => j.skip(),

@@ -334,7 +334,7 @@ fn number(j: &mut Json<'static>, how: Num) -> Result<Option<u64>, Fail> {
 
 /// A device number up to `max`.
 fn device_number(j: &mut Json<'static>, max: u32) -> Result<u32, Fail> {
-    Some(j.u32()?).filter(|&n| n <= max).ok_or_else(|| fail!("expected a device number (major at most 4095, minor at most 1048575)"))
+    super::at_most(j, max, message!("expected a device number (major at most 4095, minor at most 1048575)"))
 }
 
 /// A device number, or -1 (or `null`) for any.

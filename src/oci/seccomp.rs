@@ -51,7 +51,7 @@ pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         "flags" => j.array(|j, _| p.add_flag(j.text()?).map_err(Fail::new)),
         "syscalls" => j.array(|j, _| rule(j, read)),
         "listenerPath" | "listenerMetadata" => {
-            let value = Some(j.string()?).filter(|s| !s.bytes().is_empty());
+            let value = super::optional(j)?;
             *if key == b"listenerPath" { &mut path } else { &mut metadata } = value;
             Ok(())
         },
