@@ -657,7 +657,12 @@ pub const fn message_id(text: &str) -> u16 {
 /// Text number `code`, unpacked into `room`.
 fn message(code: u16, room: &mut [u8; MESSAGES_LEN]) -> &[u8] {
     let len = crate::text::unpack(MESSAGES_PACKED, room);
-    room[..len].split(|&c| c == b'\n').nth(usize::from(code) - 1).unwrap_or_default()
+    let mut text: &[u8] = room.get(..len).unwrap_or_default();
+    for _ in 1..code {
+        text = text.iter().position(|&c| c == b'\n').and_then(|at| text.get(at + 1..)).unwrap_or_default();
+    }
+    let end = text.iter().position(|&c| c == b'\n').unwrap_or(text.len());
+    text.get(..end).unwrap_or_default()
 }
 
 /// One step of a JSON path: a member's key or an element's index.
