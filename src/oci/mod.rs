@@ -232,7 +232,6 @@ impl Map<'_> {
 }
 
 /// `ociVersion`: 1.0.0 to 1.2.x, with any suffix (`1.0.2-dev`).
-#[inline(never)]
 fn oci_version(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let v = j.text()?;
     let mut parts = v.splitn(3, |&c| c == b'.');
@@ -245,7 +244,6 @@ fn oci_version(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 }
 
 /// `root`: `path` (relative to the bundle) and `readonly`.
-#[inline(never)]
 fn root(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.object(|j, key| crate::by_key!(key,
         "path" => {
@@ -269,7 +267,6 @@ fn root(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 }
 
 /// `annotations`: string to string, kept for the state.
-#[inline(never)]
 fn annotations(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.object(|j, key| {
         let value = j.string()?;

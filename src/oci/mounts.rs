@@ -31,7 +31,6 @@ const DEV_PTS: &str = "nosuid noexec newinstance ptmxmode=0666 mode=0620 gid=5";
 const DEV_SHM: &str = "nosuid noexec nodev mode=1777 size=65536k";
 
 /// `mounts`, in order.
-#[inline(never)]
 pub fn mounts(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.array(|j, _| mount(j, m))?;
     // Without nsinit's /dev, the spec's default devices are made in

@@ -138,7 +138,6 @@ fn scheduler(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 
 /// One `NAME=VALUE` of `process.env`; the name is copied out, the value
 /// used in place.
-#[inline(never)]
 fn env(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let var = j.string()?;
     let bytes = var.bytes();
@@ -258,7 +257,6 @@ fn rlimit(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 }
 
 /// `hooks`: for each point, its list of `{path, args, env, timeout}`.
-#[inline(never)]
 pub fn hooks(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     const POINTS: [HookPoint; 6] = [
         HookPoint::Prestart,
