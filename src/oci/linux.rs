@@ -113,7 +113,6 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 
 /// One of `namespaces`: `type`, and `path`, a namespace to join rather
 /// than make.
-#[inline(never)]
 fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut bit, mut path) = (None, None);
     j.object(|j, key| crate::by_key!(key,
@@ -182,7 +181,6 @@ pub fn id_map(j: &mut Json<'static>, maps: &mut heapless::Vec<IdMap, MAX_ID_MAPS
 
 /// One of `devices`: `path`, `type` (`c`, `b`, `u`, `p`), `major` and
 /// `minor` (not for `p`), `fileMode`, `uid`, `gid`.
-#[inline(never)]
 fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut path, mut kind, mut major, mut minor) = (None, None, None, None);
     let (mut file_mode, mut uid, mut gid) = (None, None, None);

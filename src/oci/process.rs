@@ -107,7 +107,6 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 
 /// `scheduler`: `policy` (required), `nice`, `priority`, `flags`,
 /// `runtime`, `deadline`, `period`, as sched_setattr(2) takes them.
-#[inline(never)]
 fn scheduler(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let mut s = Scheduler::default();
     let mut policy = None;
@@ -149,7 +148,6 @@ fn env(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 
 /// `user`: `uid`, `gid`, `additionalGids`; as `UID:GID`, numbers, with
 /// exactly the groups given (none when there are none), as runc sets them.
-#[inline(never)]
 fn user(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut uid, mut gid) = (0, 0);
     let mut groups = heapless::Vec::new();
@@ -189,7 +187,6 @@ fn id(j: &mut Json<'static>) -> Result<u32, Fail> {
 
 /// `capabilities`: the five sets, each a list of `CAP_*` names; a set not
 /// given is empty.
-#[inline(never)]
 fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let mut caps = Capabilities::default();
     if j.null()? {
@@ -222,7 +219,6 @@ fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 }
 
 /// One of `rlimits`: `type` (`RLIMIT_*`), `soft`, `hard`.
-#[inline(never)]
 fn rlimit(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut resource, mut soft, mut hard) = (None, None, None);
     j.object(|j, key| crate::by_key!(key,
