@@ -151,7 +151,6 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 }
 
 /// One of `network.priorities`: `name` and `priority`.
-#[inline(never)]
 fn net_priority(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), Fail> {
     let (mut interface, mut priority) = (None, None);
     j.object(|j, key| crate::by_key!(key,
@@ -202,7 +201,6 @@ fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option
 
 /// One of `devices`: `allow` (required), `type` (`a` by default), `major`
 /// and `minor` (any when absent or -1), `access` (`rwm` by default).
-#[inline(never)]
 fn device_rule(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), Fail> {
     let mut rule = DeviceRule { allow: false, kind: b'a', major: None, minor: None, access: DENY_ALL.access };
     let mut allow = None;
