@@ -115,8 +115,9 @@ impl<'a> Json<'a> {
     /// gets `key` prepended to its path. Not an object: `expected an object`.
     ///
     /// Inlined, with `member` called directly: the walk is in the
-    /// functions it calls (`begin`, `next_member`), so that each caller's
-    /// closure costs neither a copy of the loop nor a table of its own.
+    /// functions it calls (`next_member`, `Error::inside`), so that each
+    /// caller's closure costs neither a copy of the loop nor a table of
+    /// its own (a trait object's, as it took before: 2 KB in all).
     #[inline(always)]
     pub fn object(
         &mut self,

@@ -9,6 +9,11 @@
 //! a field nsinit does not know is ignored, as the spec asks. Strings made
 //! from the file's (the root joined to the bundle, variable names, the
 //! user) go in a fixed arena.
+//!
+//! The bigger mappings (`mount`, `process`, `linux`, `resources`,
+//! `seccomp`, and those called from several places) are
+//! `#[inline(never)]`: inlined into one another, their locals share one
+//! large frame and the code grows (`make size`, measured).
 
 /// `message!("TEXT")`: the `json::Message` of an error text, packed with
 /// the others by build.rs.
