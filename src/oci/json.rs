@@ -1177,6 +1177,22 @@ mod tests {
         assert_eq!(refused("{\"a\": 1}", |j| j.object(|j, _| j.string().map(drop))), "nsinit: config.json: a: expected a string");
     }
 
+    /// Every packed text comes back whole by its number, and the macros
+    /// number a text as the list does.
+    #[test]
+    fn messages_unpack_by_number() {
+        assert!(MESSAGES.len() > 100, "{}", MESSAGES.len());
+        assert!(MESSAGES_PACKED.len() < MESSAGES_LEN * 6 / 10, "{} of {MESSAGES_LEN}", MESSAGES_PACKED.len());
+        let mut room = [0; MESSAGES_LEN];
+        for (i, text) in MESSAGES.iter().enumerate() {
+            assert_eq!(message(i as u16 + 1, &mut room), text.as_bytes(), "message {}", i + 1);
+        }
+        assert_eq!(message(MESSAGES.len() as u16 + 1, &mut room), b"");
+        let Message(n) = message!("expected an integer");
+        assert_eq!(MESSAGES[usize::from(n) - 1], "expected an integer");
+        assert_eq!(shown(fail!("unknown mount option", b"x\ny")), "nsinit: config.json: unknown mount option 'x\\ny'");
+    }
+
     #[test]
     fn errors_stay_on_one_line() {
         let text = "{\"a\\nb\\u001b[31m\": \"x\\ty\"}";
