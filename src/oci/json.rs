@@ -64,25 +64,28 @@ pub struct Json<'a> {
     values: usize,
 }
 
-/// What `object` calls for each member (with its key) and `array` for
-/// each element (with its index): the caller's closure, behind a trait of
-/// one method. As a `dyn FnMut` each closure would also bring a
-/// `call_once` and a longer table into the binary, for nothing.
-trait Each<'a, K> {
-    fn each(&mut self, json: &mut Json<'a>, at: K) -> Result<(), Error<'a>>;
+/// Where the caller is in an object or array being read (`next_member`,
+/// `next_element`): `values` is how many values were read when the
+/// current member's value started, or one of the states below; `step`
+/// is that member's key or element's index, for an error's path.
+struct Cursor<'a> {
+    values: usize,
+    step: Step<'a>,
 }
 
-impl<'a, K, F: FnMut(&mut Json<'a>, K) -> Result<(), Error<'a>>> Each<'a, K> for F {
-    fn each(&mut self, json: &mut Json<'a>, at: K) -> Result<(), Error<'a>> {
-        self(json, at)
-    }
-}
+/// Not opened yet.
+const START: usize = usize::MAX;
+/// Opened, before its first member or element.
+const OPENED: usize = usize::MAX - 1;
+/// Refused: the error is made.
+const FAILED: usize = usize::MAX - 2;
 
 /// Error texts used in more than one place.
-const END: &str = "unexpected end of the text";
-const VALUE: &str = "expected a value";
-const INTEGER: &str = "expected an integer";
-const RANGE: &str = "integer out of range";
+const END: Message = message!("unexpected end of the text");
+const VALUE: Message = message!("expected a value");
+const INTEGER: Message = message!("expected an integer");
+const RANGE: Message = message!("integer out of range");
+const NUL: Message = message!("a NUL character (U+0000) in a string");
 
 impl<'a> Json<'a> {
     /// A parser at the start of `text`.
@@ -110,18 +113,37 @@ impl<'a> Json<'a> {
     /// `member` reads the value with `json`; if it reads nothing, the value
     /// is skipped (how unknown members are ignored). An error from `member`
     /// gets `key` prepended to its path. Not an object: `expected an object`.
+    ///
+    /// Inlined, with `member` called directly: the walk is in the
+    /// functions it calls (`next_member`, `Error::inside`), so that each
+    /// caller's closure costs neither a copy of the loop nor a table of
+    /// its own (a trait object's, as it took before: 2 KB in all).
+    #[inline(always)]
     pub fn object(
         &mut self,
         mut member: impl FnMut(&mut Json<'a>, &'a [u8]) -> Result<(), Error<'a>>,
     ) -> Result<(), Error<'a>> {
-        self.object_dyn(&mut member)
+        let mut at = Cursor { values: START, step: Step::Index(0) };
+        while let Some(key) = self.next_member(&mut at) {
+            if member(self, key).is_err() {
+                return Err(Error::inside(&at));
+            }
+        }
+        if at.values == FAILED { Err(Error::made()) } else { Ok(()) }
     }
 
     /// Reads an array, calling `element(json, index)` for each element;
     /// as `object` otherwise, an error getting `[index]` prepended.
     /// Not an array: `expected an array`.
+    #[inline(always)]
     pub fn array(&mut self, mut element: impl FnMut(&mut Json<'a>, usize) -> Result<(), Error<'a>>) -> Result<(), Error<'a>> {
-        self.array_dyn(&mut element)
+        let mut at = Cursor { values: START, step: Step::Index(0) };
+        while let Some(index) = self.next_element(&mut at) {
+            if element(self, index).is_err() {
+                return Err(Error::inside(&at));
+            }
+        }
+        if at.values == FAILED { Err(Error::made()) } else { Ok(()) }
     }
 
     /// Reads an array of strings, calling `each` with each one (`string`).
@@ -133,19 +155,32 @@ impl<'a> Json<'a> {
     /// result is a C string, a string holding `\u0000` is refused.
     /// Not a string: `expected a string`.
     pub fn string(&mut self) -> Result<ZStr<'a>, Error<'a>> {
+        let text = self.text_nul()?;
+        ZStr::from_bytes_ending_nul(text).ok_or_else(|| Error::code(NUL))
+    }
+
+    /// Reads a string as `string` does, as its bytes (the NUL that ends
+    /// them in place not included): for a word looked up or checked.
+    pub fn text(&mut self) -> Result<&'a [u8], Error<'a>> {
+        let text = self.text_nul()?;
+        Ok(text.split_last().map_or(text, |(_, text)| text))
+    }
+
+    /// The string at the cursor as `string` reads it, its NUL included.
+    #[inline(never)]
+    fn text_nul(&mut self) -> Result<&'a [u8], Error<'a>> {
         if self.peek()? != Kind::String {
-            return Err(Error::new("expected a string"));
+            return Err(fail!("expected a string"));
         }
-        let nul = || Error::new("a NUL character (U+0000) in a string");
         let (room, len) = self.scan_string()?;
         // Only an escape (`\u0000`) makes a NUL, as `unescape` lets no
         // control byte through; without one the text kept its length.
         if len + 2 != room.len() && room[..len].contains(&0) {
-            return Err(nul());
+            return Err(Error::code(NUL));
         }
         room[len] = 0;
         let room: &'a [u8] = room;
-        ZStr::from_bytes_ending_nul(room.get(..=len).unwrap_or_default()).ok_or_else(nul)
+        Ok(room.get(..=len).unwrap_or_default())
     }
 
     /// Reads an integer from 0 to 2^64-1. A number with a fraction or an
@@ -173,7 +208,7 @@ impl<'a> Json<'a> {
     /// Reads `true` or `false`; another value is `expected true or false`.
     pub fn bool(&mut self) -> Result<bool, Error<'a>> {
         if self.peek()? != Kind::Bool {
-            return Err(Error::new("expected true or false"));
+            return Err(fail!("expected true or false"));
         }
         let value = self.rest.get(self.at) == Some(&b't');
         self.literal(if value { b"true" } else { b"false" })?;
@@ -202,77 +237,116 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// Skips one value as `skip` does, and says how many values it was
+    /// made of: 1 for a scalar, an empty array or an empty object.
+    pub fn skip_counted(&mut self) -> Result<usize, Error<'a>> {
+        let before = self.values;
+        self.skip()?;
+        Ok(self.values - before)
+    }
+
     /// Checks that nothing but whitespace follows the value read.
     pub fn end(&mut self) -> Result<(), Error<'a>> {
         match self.skip_whitespace() {
             None => Ok(()),
-            Some(_) => Err(self.syntax(0, "unexpected text after the value")),
+            Some(_) => Err(self.syntax(0, message!("unexpected text after the value"))),
         }
     }
 
-    // Not generic, so that each caller's closure costs a call, not a copy
-    // of the loop.
-    fn object_dyn(&mut self, member: &mut dyn Each<'a, &'a [u8]>) -> Result<(), Error<'a>> {
-        if self.peek()? != Kind::Object {
-            return Err(Error::new("expected an object"));
+    /// Steps to the next member or element of what `at` walks, whose
+    /// closing byte is `close` (opening it first): whether there is one
+    /// (at its end, it is closed). A value the caller left unread is
+    /// skipped first.
+    fn more(&mut self, at: &mut Cursor<'a>, close: u8) -> Result<bool, Error<'a>> {
+        if at.values == START {
+            let object = close == b'}';
+            if self.peek()? != if object { Kind::Object } else { Kind::Array } {
+                return Err(if object { fail!("expected an object") } else { fail!("expected an array") });
+            }
+            self.open()?;
+            at.values = OPENED;
         }
-        self.open()?;
-        if self.skip_whitespace() != Some(b'}') {
-            loop {
-                if self.skip_whitespace() != Some(b'"') {
-                    return Err(self.unexpected("expected a member name"));
-                }
-                let (room, len) = self.scan_string()?;
-                let key: &'a [u8] = &room[..len];
-                if self.skip_whitespace() != Some(b':') {
-                    return Err(self.unexpected("expected ':'"));
-                }
+        if at.values == OPENED {
+            if self.skip_whitespace() == Some(close) {
+                self.close();
+                return Ok(false);
+            }
+            return Ok(true);
+        }
+        if self.values == at.values {
+            self.skip()?;
+        }
+        match self.skip_whitespace() {
+            Some(b',') => {
                 self.at += 1;
-                let values = self.values;
-                member.each(self, key).map_err(|e| e.inside(Step::Key(key)))?;
-                if self.values == values {
-                    self.skip()?;
+                if let Step::Index(i) = &mut at.step {
+                    *i += 1;
                 }
-                match self.skip_whitespace() {
-                    Some(b',') => self.at += 1,
-                    Some(b'}') => break,
-                    _ => return Err(self.unexpected("expected ',' or '}'")),
-                };
+                Ok(true)
             }
+            Some(c) if c == close => {
+                self.close();
+                Ok(false)
+            }
+            _ => Err(self.unexpected(if close == b'}' { message!("expected ',' or '}'") } else { message!("expected ',' or ']'") })),
         }
-        self.close();
-        Ok(())
     }
 
-    fn array_dyn(&mut self, element: &mut dyn Each<'a, usize>) -> Result<(), Error<'a>> {
-        if self.peek()? != Kind::Array {
-            return Err(Error::new("expected an array"));
-        }
-        self.open()?;
-        if self.skip_whitespace() != Some(b']') {
-            let mut index = 0;
-            loop {
-                let values = self.values;
-                element.each(self, index).map_err(|e| e.inside(Step::Index(index)))?;
-                if self.values == values {
-                    self.skip()?;
-                }
-                match self.skip_whitespace() {
-                    Some(b',') => self.at += 1,
-                    Some(b']') => break,
-                    _ => return Err(self.unexpected("expected ',' or ']'")),
-                };
-                index += 1;
+    /// The key of the next member of the object `at` walks, its value
+    /// next at the cursor; `None` at the object's end, or with `at`
+    /// `FAILED` when the text is refused.
+    #[inline(never)]
+    fn next_member(&mut self, at: &mut Cursor<'a>) -> Option<&'a [u8]> {
+        match self.member_key(at) {
+            Ok(key) => key,
+            Err(_) => {
+                at.values = FAILED;
+                None
             }
         }
-        self.close();
-        Ok(())
+    }
+
+    fn member_key(&mut self, at: &mut Cursor<'a>) -> Result<Option<&'a [u8]>, Error<'a>> {
+        if !self.more(at, b'}')? {
+            return Ok(None);
+        }
+        if self.skip_whitespace() != Some(b'"') {
+            return Err(self.unexpected(message!("expected a member name")));
+        }
+        let (room, len) = self.scan_string()?;
+        let key: &'a [u8] = &room[..len];
+        if self.skip_whitespace() != Some(b':') {
+            return Err(self.unexpected(message!("expected ':'")));
+        }
+        self.at += 1;
+        *at = Cursor { values: self.values, step: Step::Key(key) };
+        Ok(Some(key))
+    }
+
+    /// The index of the next element of the array `at` walks, next at
+    /// the cursor; `None` at its end, or with `at` `FAILED` when the text
+    /// is refused.
+    #[inline(never)]
+    fn next_element(&mut self, at: &mut Cursor<'a>) -> Option<usize> {
+        match self.more(at, b']') {
+            Ok(more) => {
+                at.values = self.values;
+                match at.step {
+                    Step::Index(i) if more => Some(i),
+                    _ => None,
+                }
+            }
+            Err(_) => {
+                at.values = FAILED;
+                None
+            }
+        }
     }
 
     /// Consumes the `{` or `[` at the cursor, one level deeper.
     fn open(&mut self) -> Result<(), Error<'a>> {
         if self.depth == MAX_DEPTH {
-            return Err(self.syntax(0, "nested too deeply (at most 64 levels)"));
+            return Err(self.syntax(0, message!("nested too deeply (at most 64 levels)")));
         }
         self.depth += 1;
         self.at += 1;
@@ -289,7 +363,7 @@ impl<'a> Json<'a> {
     /// Consumes `word` (`true`, `false`, `null`) at the cursor.
     fn literal(&mut self, word: &[u8]) -> Result<(), Error<'a>> {
         if !self.ahead().starts_with(word) {
-            return Err(self.syntax(0, "expected true, false or null"));
+            return Err(self.syntax(0, message!("expected true, false or null")));
         }
         self.at += word.len();
         self.values += 1;
@@ -318,7 +392,7 @@ impl<'a> Json<'a> {
                 Ok((self.take(len), integer))
             }
             Err(at) if at == self.ahead().len() => Err(self.syntax(at, END)),
-            Err(at) => Err(self.syntax(at, "invalid number")),
+            Err(at) => Err(self.syntax(at, message!("invalid number"))),
         }
     }
 
@@ -326,11 +400,11 @@ impl<'a> Json<'a> {
     /// and its text.
     fn integer(&mut self) -> Result<(bool, u64, &'a [u8]), Error<'a>> {
         if self.peek()? != Kind::Number {
-            return Err(Error::new(INTEGER));
+            return Err(Error::code(INTEGER));
         }
         let (text, integer) = self.number()?;
         if !integer {
-            return Err(Error::new(INTEGER).with_detail(text));
+            return Err(Error::code_about(INTEGER, text));
         }
         let (negative, digits) = match text {
             [b'-', digits @ ..] => (true, digits),
@@ -338,7 +412,7 @@ impl<'a> Json<'a> {
         };
         let mut n: u64 = 0;
         for &d in digits {
-            n = n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))).ok_or_else(|| Error::new(RANGE).with_detail(text))?;
+            n = n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))).ok_or_else(|| Error::code_about(RANGE, text))?;
         }
         Ok((negative, n, text))
     }
@@ -347,7 +421,7 @@ impl<'a> Json<'a> {
     fn unsigned(&mut self, max: u64) -> Result<u64, Error<'a>> {
         match self.integer()? {
             (false, n, _) | (true, n @ 0, _) if n <= max => Ok(n),
-            (_, _, text) => Err(Error::new(RANGE).with_detail(text)),
+            (_, _, text) => Err(Error::code_about(RANGE, text)),
         }
     }
 
@@ -355,7 +429,7 @@ impl<'a> Json<'a> {
     fn signed(&mut self, min: i64, max: i64) -> Result<i64, Error<'a>> {
         let (negative, n, text) = self.integer()?;
         let value = if negative { 0i64.checked_sub_unsigned(n) } else { i64::try_from(n).ok() };
-        value.filter(|v| (min..=max).contains(v)).ok_or_else(|| Error::new(RANGE).with_detail(text))
+        value.filter(|v| (min..=max).contains(v)).ok_or_else(|| Error::code_about(RANGE, text))
     }
 
     /// The text after the cursor.
@@ -394,8 +468,8 @@ impl<'a> Json<'a> {
     /// break, so the line is the cursor's. Columns count bytes, from 1.
     #[cold]
     #[inline(never)]
-    fn syntax(&self, at: usize, what: &'static str) -> Error<'a> {
-        let e = Error::new(what);
+    fn syntax(&self, at: usize, what: Message) -> Error<'a> {
+        let e = Error::code(what);
         with_record(|r| {
             r.line = u32::try_from(self.line).unwrap_or(u32::MAX);
             r.column = u32::try_from(self.offset + self.at + at - self.line_start + 1).unwrap_or(u32::MAX);
@@ -404,7 +478,7 @@ impl<'a> Json<'a> {
     }
 
     /// `what` at the cursor, or the end of the text when it is there.
-    fn unexpected(&self, what: &'static str) -> Error<'a> {
+    fn unexpected(&self, what: Message) -> Error<'a> {
         self.syntax(0, if self.ahead().is_empty() { END } else { what })
     }
 }
@@ -414,7 +488,7 @@ impl<'a> Json<'a> {
 /// included, and the length of its unescaped text. An error is where in
 /// `text` it is and what it is. Escapes always shrink (`\uXXXX` is six
 /// bytes for at most three), so the text is written behind the reading.
-fn unescape(text: &mut [u8]) -> Result<(usize, usize), (usize, &'static str)> {
+fn unescape(text: &mut [u8]) -> Result<(usize, usize), (usize, Message)> {
     let mut read = 1;
     let mut write = 0;
     loop {
@@ -433,7 +507,7 @@ fn unescape(text: &mut [u8]) -> Result<(usize, usize), (usize, &'static str)> {
                     Some(b'r') => b'\r',
                     Some(b't') => b'\t',
                     Some(b'u') => 0,
-                    Some(_) => return Err((read, "invalid escape in a string")),
+                    Some(_) => return Err((read, message!("invalid escape in a string"))),
                 };
                 if plain != 0 {
                     text[write] = plain;
@@ -448,9 +522,9 @@ fn unescape(text: &mut [u8]) -> Result<(usize, usize), (usize, &'static str)> {
                 write += utf8.len();
                 read += len;
             }
-            0..=0x1f => return Err((read, "a control character in a string (write it escaped)")),
+            0..=0x1f => return Err((read, message!("a control character in a string (write it escaped)"))),
             0x80.. => {
-                let len = utf8_len(&text[read..]).ok_or((read, "invalid UTF-8 in a string"))?;
+                let len = utf8_len(&text[read..]).ok_or((read, message!("invalid UTF-8 in a string")))?;
                 text.copy_within(read..read + len, write);
                 write += len;
                 read += len;
@@ -464,12 +538,12 @@ fn unescape(text: &mut [u8]) -> Result<(usize, usize), (usize, &'static str)> {
     }
 }
 
-const SURROGATE: &str = "an unpaired surrogate in a string";
+const SURROGATE: Message = message!("an unpaired surrogate in a string");
 
 /// The code point of the `\uXXXX` escape at `text[at..]`, or of the pair of
 /// them that stands for one past U+FFFF (UTF-16 surrogates), and how many
 /// bytes that took.
-fn code_point(text: &[u8], at: usize) -> Result<(u32, usize), (usize, &'static str)> {
+fn code_point(text: &[u8], at: usize) -> Result<(u32, usize), (usize, Message)> {
     let high = hex4(text, at)?;
     if !(0xd800..0xdc00).contains(&high) {
         // A low surrogate alone is refused by the caller (char::from_u32).
@@ -486,10 +560,10 @@ fn code_point(text: &[u8], at: usize) -> Result<(u32, usize), (usize, &'static s
 }
 
 /// The four hex digits of the `\u` escape at `text[at..]`.
-fn hex4(text: &[u8], at: usize) -> Result<u32, (usize, &'static str)> {
+fn hex4(text: &[u8], at: usize) -> Result<u32, (usize, Message)> {
     (at + 2..at + 6).try_fold(0, |n, i| match text.get(i).map(|&d| char::from(d).to_digit(16)) {
         Some(Some(d)) => Ok(n << 4 | d),
-        Some(None) => Err((at, "invalid escape in a string")),
+        Some(None) => Err((at, message!("invalid escape in a string"))),
         None => Err((i, END)),
     })
 }
@@ -548,6 +622,50 @@ fn number_len(text: &[u8]) -> Result<(usize, bool), usize> {
     Ok((n, integer))
 }
 
+/// One of the parser's and the mapping's error texts, by its number
+/// from 1 in the packed list (build.rs, `pack_messages`): each call
+/// site names a number, not a text, and the texts take half the room.
+/// Written `message!("TEXT")`, checked and numbered at compile time.
+#[derive(Clone, Copy)]
+pub struct Message(pub u16);
+
+/// The texts, one a line, as build.rs packs them.
+const MESSAGES_PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/messages.lz"));
+const MESSAGES_LEN: usize = include!(concat!(env!("OUT_DIR"), "/messages.len"));
+/// The same, for `message_id` alone (compile time).
+const MESSAGES: &[&str] = &include!(concat!(env!("OUT_DIR"), "/messages.rs"));
+
+/// The number of `text` among the packed texts; a text build.rs did not
+/// find (not written in a `fail!` or `message!`) does not compile.
+pub const fn message_id(text: &str) -> u16 {
+    let mut i = 0;
+    while i < MESSAGES.len() {
+        let (a, b) = (MESSAGES[i].as_bytes(), text.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return (i + 1) as u16;
+            }
+        }
+        i += 1;
+    }
+    panic!("an error text build.rs did not pack: write it in a fail! or message! in src/oci")
+}
+
+/// Text number `code`, unpacked into `room`.
+fn message(code: u16, room: &mut [u8; MESSAGES_LEN]) -> &[u8] {
+    let len = crate::text::unpack(MESSAGES_PACKED, room);
+    let mut text: &[u8] = room.get(..len).unwrap_or_default();
+    for _ in 1..code {
+        text = text.iter().position(|&c| c == b'\n').and_then(|at| text.get(at + 1..)).unwrap_or_default();
+    }
+    let end = text.iter().position(|&c| c == b'\n').unwrap_or(text.len());
+    text.get(..end).unwrap_or_default()
+}
+
 /// One step of a JSON path: a member's key or an element's index.
 #[derive(Clone, Copy)]
 enum Step<'a> {
@@ -578,7 +696,7 @@ impl<'a> Error<'a> {
     pub fn new(what: &'static str) -> Self {
         with_record(|r| {
             r.path.clear();
-            (r.what, r.detail, r.line, r.column) = (Some(what), None, 0, 0);
+            (r.what, r.code, r.detail, r.line, r.column) = (Some(what), 0, None, 0, 0);
         });
         Error { _text: PhantomData }
     }
@@ -596,21 +714,52 @@ impl<'a> Error<'a> {
         self
     }
 
-    /// What is wrong, without where.
-    pub fn what(&self) -> &'static str {
-        with_record(|r| r.what).flatten().unwrap_or("")
+    /// `new(what)` about `word`, as `with_detail` shows it: one call where
+    /// the mapping makes many.
+    #[cold]
+    #[inline(never)]
+    pub fn about(what: &'static str, word: &'a [u8]) -> Self {
+        Error::new(what).with_detail(word)
     }
 
-    /// The error as it happened inside `step`.
+
+    /// An error about the value being read, by the number of its text
+    /// (`message!`; `fail!` makes one).
     #[cold]
-    fn inside(self, step: Step<'_>) -> Self {
+    #[inline(never)]
+    pub fn code(what: Message) -> Self {
+        with_record(|r| {
+            r.path.clear();
+            (r.what, r.code, r.detail, r.line, r.column) = (None, what.0, None, 0, 0);
+        });
+        Error { _text: PhantomData }
+    }
+
+    /// `code(what)` about `word`, as `with_detail` shows it: one call where
+    /// the mapping makes many.
+    #[cold]
+    #[inline(never)]
+    pub fn code_about(what: Message, word: &'a [u8]) -> Self {
+        Error::code(what).with_detail(word)
+    }
+
+    /// The error already made (its record), again.
+    fn made() -> Self {
+        Error { _text: PhantomData }
+    }
+
+    /// The error being made, as it happened inside the member or element
+    /// `at` is on.
+    #[cold]
+    #[inline(never)]
+    fn inside(at: &Cursor<'_>) -> Self {
         let mut digits = [0; 64];
-        with_record(|r| match step {
+        with_record(|r| match at.step {
             _ if r.line != 0 => {}
             Step::Key(key) => r.path.prepend(&[b".", key]),
             Step::Index(index) => r.path.prepend(&[b"[", crate::text::digits(index as u64, 10, &mut digits), b"]"]),
         });
-        self
+        Error { _text: PhantomData }
     }
 
     /// nsinit's error, exit code 125, for the text read from `file`:
@@ -627,7 +776,12 @@ impl<'a> Error<'a> {
                     e = e.push(b": ").push(dots).push(path);
                 }
             }
-            e = e.push(b": ").push(r.what.unwrap_or("").as_bytes());
+            let mut text = [0; MESSAGES_LEN];
+            let what = match r.code {
+                0 => r.what.unwrap_or("").as_bytes(),
+                code => message(code, &mut text),
+            };
+            e = e.push(b": ").push(what);
             if let Some(len) = r.detail {
                 e = e.push(b" '").push(&r.word[..len]).push(b"'");
             }
@@ -641,6 +795,9 @@ impl<'a> Error<'a> {
 /// when none is, so that it takes no room in the binary (.bss).
 struct Record {
     what: Option<&'static str>,
+    /// The number of the text (`Message`) when it is one of the packed
+    /// ones, else 0.
+    code: u16,
     /// The word's length in `word`, when there is one.
     detail: Option<usize>,
     word: [u8; LINE_MAX],
@@ -652,7 +809,7 @@ struct Record {
 
 impl Record {
     const fn new() -> Record {
-        Record { what: None, detail: None, word: [0; LINE_MAX], line: 0, column: 0, path: Path::new() }
+        Record { what: None, code: 0, detail: None, word: [0; LINE_MAX], line: 0, column: 0, path: Path::new() }
     }
 }
 
@@ -719,7 +876,7 @@ fn with_record<R>(f: impl FnOnce(&mut Record) -> R) -> Option<R> {
 
 impl core::fmt::Debug for Error<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        with_record(|r| write!(f, "json::Error({:?} at {}:{})", r.what.unwrap_or(""), r.line, r.column)).unwrap_or(Ok(()))
+        with_record(|r| write!(f, "json::Error({:?} #{} at {}:{})", r.what.unwrap_or(""), r.code, r.line, r.column)).unwrap_or(Ok(()))
     }
 }
 
@@ -1018,6 +1175,22 @@ mod tests {
         assert_eq!(refused("[]", |j| j.object(|_, _| Ok(()))), "nsinit: config.json: expected an object");
         assert_eq!(refused("{}", |j| j.array(|_, _| Ok(()))), "nsinit: config.json: expected an array");
         assert_eq!(refused("{\"a\": 1}", |j| j.object(|j, _| j.string().map(drop))), "nsinit: config.json: a: expected a string");
+    }
+
+    /// Every packed text comes back whole by its number, and the macros
+    /// number a text as the list does.
+    #[test]
+    fn messages_unpack_by_number() {
+        assert!(MESSAGES.len() > 100, "{}", MESSAGES.len());
+        assert!(MESSAGES_PACKED.len() < MESSAGES_LEN * 6 / 10, "{} of {MESSAGES_LEN}", MESSAGES_PACKED.len());
+        let mut room = [0; MESSAGES_LEN];
+        for (i, text) in MESSAGES.iter().enumerate() {
+            assert_eq!(message(i as u16 + 1, &mut room), text.as_bytes(), "message {}", i + 1);
+        }
+        assert_eq!(message(MESSAGES.len() as u16 + 1, &mut room), b"");
+        let Message(n) = message!("expected an integer");
+        assert_eq!(MESSAGES[usize::from(n) - 1], "expected an integer");
+        assert_eq!(shown(fail!("unknown mount option", b"x\ny")), "nsinit: config.json: unknown mount option 'x\\ny'");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `linux`: namespaces, id maps, the cgroup and its limits, hidden paths.
 
 use super::json::Json;
-use super::{Fail, Map, SEEN_NAMESPACES, absolute, unsupported};
+use super::{Fail, Map, SEEN_NAMESPACES, absolute, at_most, optional, unsupported};
 use crate::config::{
     CGROUP_NAME_MAX, Device, DeviceKind, IdMap, Join, MAX_ID_MAPS, MAX_MAJOR, MAX_MINOR, MountOption, Sysctl, TimeOffsets, cgroup_path_ok,
     mount_option, parse_personality, sysctl_namespace,
@@ -11,6 +11,7 @@ use linux_raw_sys::general::{
 };
 
 /// `linux`.
+#[inline(never)]
 pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.object(|j, key| crate::by_key!(key,
         "namespaces" => {
@@ -29,11 +30,10 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 return Ok(());
             }
             if !cgroup_path_ok(path.bytes()) || path.bytes().len() > CGROUP_NAME_MAX {
-                return Err(Fail::new("expected a cgroup path of at most 255 bytes whose components are not empty, '.' or '..'")
-                    .with_detail(path.bytes()));
+                return Err(fail!("expected a cgroup path of at most 255 bytes whose components are not empty, '.' or '..'", path.bytes()));
             }
             if !cfg!(feature = "cgroups") {
-                return Err(Fail::new("not in this build (cargo feature cgroups)"));
+                return Err(fail!("not in this build (cargo feature cgroups)"));
             }
             m.c.cgroup = Some(path);
             Ok(())
@@ -44,17 +44,17 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             // Checked as runc does: only what the container's own
             // namespaces hold (which it has is checked at the start).
             if sysctl_namespace(key).is_none() {
-                return Err(Fail::new("not a namespaced sysctl (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*, kernel.hostname, kernel.domainname)").with_detail(key));
+                return Err(fail!("not a namespaced sysctl (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*, kernel.hostname, kernel.domainname)", key));
             }
             let key = m.arena.put(&[key])?;
             let value = j.string()?;
-            m.c.sysctls.push(Sysctl { key, value }).map_err(|_| Fail::new("too many sysctls (at most 32)"))
+            m.c.sysctls.push(Sysctl { key, value }).map_err(|_| fail!("too many sysctls (at most 32)"))
         }),
         "devices" => j.array(|j, _| device(j, m)),
         "personality" => j.object(|j, key| crate::by_key!(key,
             "domain" => {
-                let d = j.string()?;
-                m.c.personality = Some(parse_personality(d.bytes()).ok_or_else(|| Fail::new("expected LINUX or LINUX32").with_detail(d.bytes()))?);
+                let d = j.text()?;
+                m.c.personality = Some(parse_personality(d).ok_or_else(|| fail!("expected LINUX or LINUX32", d))?);
                 Ok(())
             },
             "flags" => unsupported(j),
@@ -65,7 +65,7 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             let clock = crate::by_key!(key,
                 "monotonic" => &mut offsets.monotonic,
                 "boottime" => &mut offsets.boottime,
-                _ => return Err(Fail::new("expected monotonic or boottime").with_detail(key)),
+                _ => return Err(fail!("expected monotonic or boottime", key)),
             );
             j.object(|j, key| crate::by_key!(key,
                 "secs" => {
@@ -73,18 +73,18 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                     Ok(())
                 },
                 "nanosecs" => {
-                    clock.1 = Some(j.u32()?).filter(|&n| n < 1_000_000_000).ok_or_else(|| Fail::new("expected nanoseconds below 1000000000"))?;
+                    clock.1 = at_most(j, 999_999_999, message!("expected nanoseconds below 1000000000"))?;
                     Ok(())
                 },
                 _ => j.skip(),
             ))
         }),
         "rootfsPropagation" => {
-            let w = j.string()?;
-            m.c.rootfs_propagation = match mount_option(w.bytes()) {
+            let w = j.text()?;
+            m.c.rootfs_propagation = match mount_option(w) {
                 Some(MountOption::Propagation(flags)) => flags,
-                _ if w.bytes().is_empty() => 0,
-                _ => return Err(Fail::new("expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable").with_detail(w.bytes())),
+                _ if w.is_empty() => 0,
+                _ => return Err(fail!("expected private, rprivate, shared, rshared, slave, rslave, unbindable or runbindable", w)),
             };
             Ok(())
         },
@@ -96,12 +96,12 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             j.array(|j, _| {
                 let path = absolute(j)?;
                 let paths = if masked { &mut m.c.masked_paths } else { &mut m.c.readonly_paths };
-                paths.push(path).map_err(|_| Fail::new("too many paths (at most 32)"))
+                paths.push(path).map_err(|_| fail!("too many paths (at most 32)"))
             })
         },
         // Used once the whole file is read (`mounts::label_mounts`).
         "mountLabel" => {
-            m.c.mount_label = Some(j.string()?).filter(|l| !l.bytes().is_empty());
+            m.c.mount_label = optional(j)?;
             Ok(())
         },
         // Not in the description yet: an error when given, so that none is
@@ -117,9 +117,9 @@ fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut bit, mut path) = (None, None);
     j.object(|j, key| crate::by_key!(key,
         "type" => {
-            let name = j.string()?;
+            let name = j.text()?;
             // The spec's namespace types.
-            let b = crate::by_key!(name.bytes(),
+            let b = crate::by_key!(name,
                 "pid" => CLONE_NEWPID,
                 "network" => CLONE_NEWNET,
                 "mount" => CLONE_NEWNS,
@@ -128,13 +128,13 @@ fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 "user" => CLONE_NEWUSER,
                 "cgroup" => CLONE_NEWCGROUP,
                 "time" => CLONE_NEWTIME,
-                _ => return Err(Fail::new("unknown namespace type").with_detail(name.bytes())),
+                _ => return Err(fail!("unknown namespace type", name)),
             );
             if m.c.namespaces & b != 0 || m.c.joins(b) {
-                return Err(Fail::new("namespace given twice").with_detail(name.bytes()));
+                return Err(fail!("namespace given twice", name));
             }
             if b == CLONE_NEWUSER && !cfg!(feature = "userns") {
-                return Err(Fail::new("user namespaces are not in this build (cargo feature userns)"));
+                return Err(fail!("user namespaces are not in this build (cargo feature userns)"));
             }
             bit = Some(b);
             Ok(())
@@ -145,10 +145,10 @@ fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         },
         _ => j.skip(),
     ))?;
-    let namespace = bit.ok_or_else(|| Fail::new("type: missing (required)"))?;
+    let namespace = bit.ok_or_else(|| fail!("type: missing (required)"))?;
     match path {
-        Some(path) if cfg!(feature = "process") => m.c.joins.push(Join { namespace, path }).map_err(|_| Fail::new("too many")),
-        Some(_) => Err(Fail::new("path: not in this build (cargo feature process)")),
+        Some(path) if cfg!(feature = "process") => m.c.joins.push(Join { namespace, path }).map_err(|_| fail!("too many")),
+        Some(_) => Err(fail!("path: not in this build (cargo feature process)")),
         None => {
             m.c.namespaces |= namespace;
             Ok(())
@@ -157,6 +157,7 @@ fn namespace(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 }
 
 /// One of `uidMappings` or `gidMappings`: `containerID`, `hostID`, `size`.
+#[inline(never)]
 pub fn id_map(j: &mut Json<'static>, maps: &mut heapless::Vec<IdMap, MAX_ID_MAPS>) -> Result<(), Fail> {
     let (mut inside, mut outside, mut count) = (None, None, None);
     j.object(|j, key| {
@@ -170,12 +171,12 @@ pub fn id_map(j: &mut Json<'static>, maps: &mut heapless::Vec<IdMap, MAX_ID_MAPS
         Ok(())
     })?;
     let (Some(inside), Some(outside), Some(count)) = (inside, outside, count) else {
-        return Err(Fail::new("expected containerID, hostID and size"));
+        return Err(fail!("expected containerID, hostID and size"));
     };
     if count == 0 {
-        return Err(Fail::new("size: expected at least 1"));
+        return Err(fail!("size: expected at least 1"));
     }
-    maps.push(IdMap { inside, outside, count }).map_err(|_| Fail::new("too many map lines (at most 8)"))
+    maps.push(IdMap { inside, outside, count }).map_err(|_| fail!("too many map lines (at most 8)"))
 }
 
 /// One of `devices`: `path`, `type` (`c`, `b`, `u`, `p`), `major` and
@@ -187,25 +188,25 @@ fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         crate::by_key!(key,
             "path" => path = Some(absolute(j)?),
             "type" => {
-                let t = j.string()?;
-                kind = Some(DeviceKind::from_letter(t.bytes()).ok_or_else(|| Fail::new("expected c, b, u or p").with_detail(t.bytes()))?);
+                let t = j.text()?;
+                kind = Some(DeviceKind::from_letter(t).ok_or_else(|| fail!("expected c, b, u or p", t))?);
             },
-            "major" => major = Some(j.u32()?).filter(|&n| n <= MAX_MAJOR).ok_or_else(|| Fail::new("expected at most 4095"))?.into(),
-            "minor" => minor = Some(j.u32()?).filter(|&n| n <= MAX_MINOR).ok_or_else(|| Fail::new("expected at most 1048575"))?.into(),
-            "fileMode" => file_mode = Some(j.u32()?).filter(|&n| n <= 0o7777).ok_or_else(|| Fail::new("expected permission bits, at most 07777"))?.into(),
+            "major" => major = Some(at_most(j, MAX_MAJOR, message!("expected at most 4095"))?),
+            "minor" => minor = Some(at_most(j, MAX_MINOR, message!("expected at most 1048575"))?),
+            "fileMode" => file_mode = Some(at_most(j, 0o7777, message!("expected permission bits, at most 07777"))?),
             "uid" => uid = Some(j.u32()?),
             "gid" => gid = Some(j.u32()?),
             _ => j.skip()?,
         );
         Ok(())
     })?;
-    let path = path.ok_or_else(|| Fail::new("path: missing (required)"))?;
-    let kind = kind.ok_or_else(|| Fail::new("type: missing (required)"))?;
+    let path = path.ok_or_else(|| fail!("path: missing (required)"))?;
+    let kind = kind.ok_or_else(|| fail!("type: missing (required)"))?;
     let (major, minor) = match (kind, major, minor) {
         (DeviceKind::Fifo, _, _) => (0, 0),
         (_, Some(major), Some(minor)) => (major, minor),
-        _ => return Err(Fail::new("major and minor: missing (required but for p)")),
+        _ => return Err(fail!("major and minor: missing (required but for p)")),
     };
     let d = Device { path, kind, major, minor, file_mode, uid, gid, source: None, access: 0 };
-    m.c.devices.push(d).map_err(|_| Fail::new("too many devices (at most 32)"))
+    m.c.devices.push(d).map_err(|_| fail!("too many devices (at most 32)"))
 }

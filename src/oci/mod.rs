@@ -9,6 +9,30 @@
 //! a field nsinit does not know is ignored, as the spec asks. Strings made
 //! from the file's (the root joined to the bundle, variable names, the
 //! user) go in a fixed arena.
+//!
+//! The bigger mappings (`mount`, `process`, `linux`, `resources`,
+//! `seccomp`, and those called from several places) are
+//! `#[inline(never)]`: inlined into one another, their locals share one
+//! large frame and the code grows (`make size`, measured).
+
+/// `message!("TEXT")`: the `json::Message` of an error text, packed with
+/// the others by build.rs.
+macro_rules! message {
+    ($text:literal) => {
+        $crate::oci::json::Message(const { $crate::oci::json::message_id($text) })
+    };
+}
+
+/// `fail!("TEXT")`: the error `TEXT` about the value being read;
+/// `fail!("TEXT", WORD)`: about `WORD`, shown quoted after it.
+macro_rules! fail {
+    ($text:literal) => {
+        $crate::oci::json::Error::code(message!($text))
+    };
+    ($text:literal, $word:expr) => {
+        $crate::oci::json::Error::code_about(message!($text), $word)
+    };
+}
 
 pub mod json;
 mod linux;
@@ -158,10 +182,11 @@ impl Map<'_> {
     /// `hostname` (`host`) or `domainname`: 1 to 64 bytes; empty is unset.
     fn uts(&mut self, j: &mut Json<'static>, host: bool) -> Result<(), Fail> {
         let name = j.string()?;
-        match name.bytes().len() {
+        let bytes = name.bytes();
+        match bytes.len() {
             0 => return Ok(()),
             1..=crate::config::UTS_NAME_MAX => {}
-            _ => return Err(Fail::new("expected a name of at most 64 bytes").with_detail(name.bytes())),
+            _ => return Err(fail!("expected a name of at most 64 bytes", bytes)),
         }
         if host { self.c.hostname = Some(name) } else { self.c.domainname = Some(name) }
         Ok(())
@@ -169,40 +194,40 @@ impl Map<'_> {
 
     /// What only the whole file can tell.
     fn finish(&mut self, run: bool) -> Result<(), Fail> {
-        let missing = |what| Err(Fail::new(what));
+        let missing = |what| Err(Fail::code(what));
         if self.seen & SEEN_VERSION == 0 {
-            return missing("ociVersion: missing (required)");
+            return missing(message!("ociVersion: missing (required)"));
         }
         if self.seen & SEEN_ROOT == 0 {
-            return missing("root.path: missing (required)");
+            return missing(message!("root.path: missing (required)"));
         }
         if run && self.seen & SEEN_PROCESS == 0 {
-            return missing("process: missing (required to run the container)");
+            return missing(message!("process: missing (required to run the container)"));
         }
         if self.seen & SEEN_PROCESS != 0 {
             if self.c.process.args.command().is_none() {
-                return missing("process.args: missing or empty (required)");
+                return missing(message!("process.args: missing or empty (required)"));
             }
             if self.seen & SEEN_CWD == 0 {
-                return missing("process.cwd: missing (required)");
+                return missing(message!("process.cwd: missing (required)"));
             }
         }
         let c = &mut *self.c;
         let has = |bit| c.has(bit) || c.joins(bit);
         if (c.hostname.is_some() || c.domainname.is_some()) && !has(CLONE_NEWUTS) {
-            return missing("hostname: needs a uts namespace (linux.namespaces)");
+            return missing(message!("hostname: needs a uts namespace (linux.namespaces)"));
         }
         if !has(CLONE_NEWNS) {
-            return missing("linux.namespaces: a mount namespace is needed for root.path and mounts");
+            return missing(message!("linux.namespaces: a mount namespace is needed for root.path and mounts"));
         }
         if (!c.uid_maps.is_empty() || !c.gid_maps.is_empty()) && !c.has(CLONE_NEWUSER) {
-            return missing("linux.uidMappings: needs a user namespace (linux.namespaces)");
+            return missing(message!("linux.uidMappings: needs a user namespace (linux.namespaces)"));
         }
         if c.uid_maps.is_empty() && c.mounts.iter().any(|m| m.idmap.is_some_and(|i| i.maps.is_none())) {
-            return missing("mounts: idmap without the mount's uidMappings and gidMappings needs the container's (linux.uidMappings)");
+            return missing(message!("mounts: idmap without the mount's uidMappings and gidMappings needs the container's (linux.uidMappings)"));
         }
         if c.time_offsets.is_some() && !c.has(CLONE_NEWTIME) {
-            return missing("linux.timeOffsets: needs a new time namespace (linux.namespaces)");
+            return missing(message!("linux.timeOffsets: needs a new time namespace (linux.namespaces)"));
         }
         // The description is the file's, exactly: no user namespace of
         // nsinit's accord for a caller without root.
@@ -213,11 +238,11 @@ impl Map<'_> {
 
 /// `ociVersion`: 1.0.0 to 1.2.x, with any suffix (`1.0.2-dev`).
 fn oci_version(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
-    let v = j.string()?;
-    let mut parts = v.bytes().splitn(3, |&c| c == b'.');
+    let v = j.text()?;
+    let mut parts = v.splitn(3, |&c| c == b'.');
     let ok = parts.next() == Some(b"1") && matches!(parts.next(), Some(b"0" | b"1" | b"2")) && parts.next().is_some_and(|p| p.first().is_some_and(u8::is_ascii_digit));
     if !ok {
-        return Err(Fail::new("unsupported version (nsinit reads 1.0.0 to 1.2.x)").with_detail(v.bytes()));
+        return Err(fail!("unsupported version (nsinit reads 1.0.0 to 1.2.x)", v));
     }
     m.seen |= SEEN_VERSION;
     Ok(())
@@ -229,7 +254,7 @@ fn root(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         "path" => {
             let path = j.string()?;
             if path.bytes().is_empty() {
-                return Err(Fail::new("expected a path"));
+                return Err(fail!("expected a path"));
             }
             m.c.root = Some(match path.bytes().first() {
                 Some(b'/') => path,
@@ -251,7 +276,7 @@ fn annotations(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.object(|j, key| {
         let value = j.string()?;
         let key = m.arena.put(&[key])?;
-        m.c.identity.annotations.push((key, value)).map_err(|_| Fail::new("too many annotations (at most 128)"))
+        m.c.identity.annotations.push((key, value)).map_err(|_| fail!("too many annotations (at most 128)"))
     })
 }
 
@@ -261,36 +286,40 @@ pub fn unsupported(j: &mut Json<'static>) -> Result<(), Fail> {
     let empty = match j.peek()? {
         Kind::Null => j.null()?,
         Kind::Bool => !j.bool()?,
-        Kind::String => j.string()?.bytes().is_empty(),
-        Kind::Array => {
-            let mut n = 0;
-            j.array(|j, _| {
-                n += 1;
-                j.skip()
-            })?;
-            n == 0
-        }
-        Kind::Object => {
-            let mut n = 0;
-            j.object(|j, _| {
-                n += 1;
-                j.skip()
-            })?;
-            n == 0
-        }
+        Kind::String => j.text()?.is_empty(),
+        // An array or object alone, with nothing in it.
+        Kind::Array | Kind::Object => j.skip_counted()? == 1,
         Kind::Number => false,
     };
-    if empty { Ok(()) } else { Err(Fail::new("not supported")) }
+    if empty { Ok(()) } else { Err(fail!("not supported")) }
 }
 
 /// An absolute path in the container, as the spec wants for `cwd`, mount
 /// destinations, masked and read-only paths.
 pub fn absolute(j: &mut Json<'static>) -> Result<ZStr<'static>, Fail> {
     let path = j.string()?;
-    if path.bytes().first() != Some(&b'/') {
-        return Err(Fail::new("expected an absolute path").with_detail(path.bytes()));
+    let bytes = path.bytes();
+    if bytes.first() != Some(&b'/') {
+        return Err(fail!("expected an absolute path", bytes));
     }
     Ok(path)
+}
+
+/// A string, `None` when empty (an empty label, type or path is unset).
+#[inline(never)]
+pub fn optional(j: &mut Json<'static>) -> Result<Option<ZStr<'static>>, Fail> {
+    let s = j.string()?;
+    Ok(Some(s).filter(|s| !s.bytes().is_empty()))
+}
+
+/// An integer from 0 to `max`, else `what` (an integer out of `u32` is the
+/// parser's error).
+#[inline(never)]
+pub fn at_most(j: &mut Json<'static>, max: u32, what: json::Message) -> Result<u32, Fail> {
+    match j.u32()? {
+        n if n <= max => Ok(n),
+        _ => Err(Fail::code(what)),
+    }
 }
 
 /// Fixed room for the strings the mapping makes.
@@ -307,7 +336,7 @@ impl Arena {
     pub fn put(&mut self, parts: &[&[u8]]) -> Result<ZStr<'static>, Fail> {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         if len >= self.free.len() {
-            return Err(Fail::new("strings made from the file too long in all (at most 32 KiB)"));
+            return Err(fail!("strings made from the file too long in all (at most 32 KiB)"));
         }
         let free = core::mem::take(&mut self.free);
         let (made, rest) = free.split_at_mut(len + 1);
@@ -319,7 +348,7 @@ impl Arena {
         made[len] = 0;
         self.free = rest;
         let made: &'static [u8] = made;
-        ZStr::from_bytes_until_nul(made).ok_or_else(|| Fail::new("a NUL byte in a string"))
+        ZStr::from_bytes_until_nul(made).ok_or_else(|| fail!("a NUL byte in a string"))
     }
 
     /// `dir/name`, or `name` when `dir` is empty or `.`.

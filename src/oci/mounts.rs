@@ -11,7 +11,7 @@
 //! runc and crun read them) or else the container's.
 
 use super::json::Json;
-use super::{Fail, Map, absolute};
+use super::{Fail, Map, absolute, optional};
 use crate::config::{Idmap, Mount, MountKind, MountMaps, MountOptions, mount_option};
 use crate::sys::ZStr;
 use crate::text::listed;
@@ -39,6 +39,7 @@ pub fn mounts(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     Ok(())
 }
 
+#[inline(never)]
 fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut destination, mut fstype, mut source): (Option<ZStr<'static>>, Option<ZStr<'static>>, Option<ZStr<'static>>) =
         (None, None, None);
@@ -50,7 +51,7 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             Ok(())
         },
         "type" => {
-            fstype = Some(j.string()?).filter(|t| !t.bytes().is_empty());
+            fstype = optional(j)?;
             Ok(())
         },
         "source" => {
@@ -61,25 +62,25 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             let word = j.string()?;
             let w = word.bytes();
             if listed(w, NOT_DONE) {
-                return Err(Fail::new("mount option not supported").with_detail(w));
+                return Err(fail!("mount option not supported", w));
             }
             if mount_option(w).is_none() && !w.contains(&b'=') && !listed(w, FS_FLAGS) && !listed(w, "idmap ridmap") {
-                return Err(Fail::new("unknown mount option").with_detail(w));
+                return Err(fail!("unknown mount option", w));
             }
-            words.push(word).map_err(|_| Fail::new("too many options (at most 32)"))
+            words.push(word).map_err(|_| fail!("too many options (at most 32)"))
         }),
         "uidMappings" => j.array(|j, _| super::linux::id_map(j, &mut maps.uid)),
         "gidMappings" => j.array(|j, _| super::linux::id_map(j, &mut maps.gid)),
         _ => j.skip(),
     ))?;
-    let destination = destination.ok_or_else(|| Fail::new("destination: missing (required)"))?;
+    let destination = destination.ok_or_else(|| fail!("destination: missing (required)"))?;
     let kind = fstype.map_or(&b""[..], |t| t.bytes());
     let dst = destination.bytes();
     // runc's mount of type `t` on `d` with options from `set` only.
     let runcs = |t: &[u8], d: &[u8], set: &str| kind == t && dst == d && words.iter().all(|w| listed(w.bytes(), set));
     if runcs(b"tmpfs", b"/dev", DEV) {
         m.dev = true;
-        return m.c.mounts.push(Mount::new(MountKind::Dev, destination)).map_err(|_| Fail::new("too many mounts (at most 64)"));
+        return m.c.mounts.push(Mount::new(MountKind::Dev, destination)).map_err(|_| fail!("too many mounts (at most 64)"));
     }
     // Made with the /dev above.
     if m.dev && (runcs(b"devpts", b"/dev/pts", DEV_PTS) || runcs(b"tmpfs", b"/dev/shm", DEV_SHM)) {
@@ -92,30 +93,30 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     mount.source = source.filter(|s| !s.bytes().is_empty());
     let mut options = MountOptions::new();
     for word in &words {
-        options.word(&mut mount, word.bytes()).map_err(|what| Fail::new(what).with_detail(word.bytes()))?;
+        options.word(&mut mount, word.bytes()).map_err(|what| Fail::about(what, word.bytes()))?;
     }
     if !options.data().is_empty() {
         mount.data = Some(m.arena.put(&[options.data()])?);
     }
     if !maps.uid.is_empty() || !maps.gid.is_empty() {
         if maps.uid.is_empty() || maps.gid.is_empty() {
-            return Err(Fail::new("uidMappings and gidMappings: expected both, or neither"));
+            return Err(fail!("uidMappings and gidMappings: expected both, or neither"));
         }
         let recursive = mount.idmap.is_some_and(|i| i.recursive);
         mount.idmap = Some(Idmap { recursive, maps: Some(m.c.mount_maps.len() as u8) });
-        m.c.mount_maps.push(maps).map_err(|_| Fail::new("too many mounts with maps of their own (at most 16)"))?;
+        m.c.mount_maps.push(maps).map_err(|_| fail!("too many mounts with maps of their own (at most 16)"))?;
     }
     mount.check_idmap().map_err(Fail::new)?;
     if mount.flags & linux_raw_sys::general::MS_BIND != 0 {
-        let src = mount.source.ok_or_else(|| Fail::new("source: missing (required for a bind mount)"))?;
+        let src = mount.source.ok_or_else(|| fail!("source: missing (required for a bind mount)"))?;
         // Relative to the bundle, as runc takes it.
         if src.bytes().first() != Some(&b'/') {
             mount.source = Some(m.arena.join(m.dir, src.bytes())?);
         }
     } else if mount.fstype.is_none() {
-        return Err(Fail::new("type: missing (required unless the options bind)"));
+        return Err(fail!("type: missing (required unless the options bind)"));
     }
-    m.c.mounts.push(mount).map_err(|_| Fail::new("too many mounts (at most 64)"))
+    m.c.mounts.push(mount).map_err(|_| fail!("too many mounts (at most 64)"))
 }
 
 /// `linux.mountLabel`, when SELinux is `enabled` on the host: the data of

@@ -1,12 +1,13 @@
 //! `process`: what runs, as whom, with what.
 
-use super::{Fail, Map, SEEN_CWD, SEEN_PROCESS, absolute};
+use super::{Fail, Map, SEEN_CWD, SEEN_PROCESS, absolute, at_most, optional};
 use super::json::Json;
 use crate::config::{IoPriority, Scheduler, io_class, parse_cpu_list, sched_flag, sched_policy};
 use crate::config::{Capabilities, EnvOp, Hook, HookPoint, MAX_FILE_ARGS, Payload, MAX_RLIMITS, Rlimit, capability, rlimit_resource};
 
 /// `process`: `args`, `env`, `cwd`, `user`, `capabilities`, `rlimits`,
 /// `noNewPrivileges`, `oomScoreAdj`, `terminal`, `consoleSize`.
+#[inline(never)]
 pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     m.seen |= SEEN_PROCESS;
     // No `capabilities`: none at all, as runc and crun read it.
@@ -19,7 +20,7 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             j.array(|j, _| {
                 let word = j.string()?;
                 if words.len() == MAX_FILE_ARGS {
-                    return Err(Fail::new("too many words (at most 256)"));
+                    return Err(fail!("too many words (at most 256)"));
                 }
                 let _ = words.push(Some(word));
                 Ok(())
@@ -44,7 +45,7 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         "terminal" => {
             let on = j.bool()?;
             if on && !cfg!(feature = "tty") {
-                return Err(Fail::new("not in this build (cargo feature tty)"));
+                return Err(fail!("not in this build (cargo feature tty)"));
             }
             m.c.process.terminal = on;
             Ok(())
@@ -62,13 +63,13 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         "oomScoreAdj" => {
             let n = j.i32()?;
             if !(-1000..=1000).contains(&n) {
-                return Err(Fail::new("expected an integer from -1000 to 1000"));
+                return Err(fail!("expected an integer from -1000 to 1000"));
             }
             m.c.oom_score_adj = Some(n);
             Ok(())
         },
         "apparmorProfile" | "selinuxLabel" => {
-            let label = Some(j.string()?).filter(|l| !l.bytes().is_empty());
+            let label = optional(j)?;
             *if key == b"selinuxLabel" { &mut m.c.process.selinux_label } else { &mut m.c.process.apparmor_profile } = label;
             Ok(())
         },
@@ -78,15 +79,15 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             j.object(|j, key| {
                 crate::by_key!(key,
                     "class" => {
-                        let c = j.string()?;
-                        class = Some(io_class(c.bytes()).ok_or_else(|| Fail::new("expected IOPRIO_CLASS_RT, _BE or _IDLE").with_detail(c.bytes()))?);
+                        let c = j.text()?;
+                        class = Some(io_class(c).ok_or_else(|| fail!("expected IOPRIO_CLASS_RT, _BE or _IDLE", c))?);
                     },
-                    "priority" => priority = Some(j.u32()?).filter(|&p| p <= 7).ok_or_else(|| Fail::new("expected 0 to 7"))?,
+                    "priority" => priority = at_most(j, 7, message!("expected 0 to 7"))?,
                     _ => j.skip()?,
                 );
                 Ok(())
             })?;
-            let class = class.ok_or_else(|| Fail::new("class: missing (required)"))?;
+            let class = class.ok_or_else(|| fail!("class: missing (required)"))?;
             m.c.process.io_priority = Some(IoPriority { class, priority });
             Ok(())
         },
@@ -96,8 +97,8 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 "final" => &mut m.c.process.cpu_affinity.at_exec,
                 _ => return j.skip(),
             );
-            let list = j.string()?;
-            *set = Some(parse_cpu_list(list.bytes()).ok_or_else(|| Fail::new("expected CPUs below 1024 such as 0-3,7").with_detail(list.bytes()))?);
+            let list = j.text()?;
+            *set = Some(parse_cpu_list(list).ok_or_else(|| fail!("expected CPUs below 1024 such as 0-3,7", list))?);
             Ok(())
         }),
         _ => j.skip(),
@@ -112,14 +113,14 @@ fn scheduler(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     j.object(|j, key| {
         crate::by_key!(key,
             "policy" => {
-                let p = j.string()?;
-                policy = Some(sched_policy(p.bytes()).ok_or_else(|| Fail::new("unknown scheduling policy").with_detail(p.bytes()))?);
+                let p = j.text()?;
+                policy = Some(sched_policy(p).ok_or_else(|| fail!("unknown scheduling policy", p))?);
             },
-            "nice" => s.nice = Some(j.i32()?).filter(|n| (-20..=19).contains(n)).ok_or_else(|| Fail::new("expected -20 to 19"))?,
-            "priority" => s.priority = Some(j.u32()?).filter(|&p| p <= 99).ok_or_else(|| Fail::new("expected 0 to 99"))?,
+            "nice" => s.nice = Some(j.i32()?).filter(|n| (-20..=19).contains(n)).ok_or_else(|| fail!("expected -20 to 19"))?,
+            "priority" => s.priority = at_most(j, 99, message!("expected 0 to 99"))?,
             "flags" => j.array(|j, _| {
-                let f = j.string()?;
-                s.flags |= sched_flag(f.bytes()).ok_or_else(|| Fail::new("unknown scheduling flag").with_detail(f.bytes()))?;
+                let f = j.text()?;
+                s.flags |= sched_flag(f).ok_or_else(|| fail!("unknown scheduling flag", f))?;
                 Ok(())
             })?,
             "runtime" => s.runtime = j.u64()?,
@@ -129,7 +130,7 @@ fn scheduler(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         );
         Ok(())
     })?;
-    s.policy = policy.ok_or_else(|| Fail::new("policy: missing (required)"))?;
+    s.policy = policy.ok_or_else(|| fail!("policy: missing (required)"))?;
     m.c.process.scheduler = Some(s);
     Ok(())
 }
@@ -138,10 +139,11 @@ fn scheduler(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 /// used in place.
 fn env(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let var = j.string()?;
-    let eq = var.bytes().iter().position(|&c| c == b'=').filter(|&at| at > 0);
-    let Some(eq) = eq else { return Err(Fail::new("expected NAME=VALUE").with_detail(var.bytes())) };
-    let name = m.arena.put(&[&var.bytes()[..eq]])?;
-    m.c.process.env.push(EnvOp::Set(name, var.skip(eq + 1))).map_err(|_| Fail::new("too many variables (at most 127)"))
+    let bytes = var.bytes();
+    let eq = bytes.iter().position(|&c| c == b'=').filter(|&at| at > 0);
+    let Some(eq) = eq else { return Err(fail!("expected NAME=VALUE", bytes)) };
+    let name = m.arena.put(&[&bytes[..eq]])?;
+    m.c.process.env.push(EnvOp::Set(name, var.skip(eq + 1))).map_err(|_| fail!("too many variables (at most 127)"))
 }
 
 /// `user`: `uid`, `gid`, `additionalGids`; as `UID:GID`, numbers, with
@@ -160,10 +162,10 @@ fn user(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         },
         "additionalGids" => j.array(|j, _| {
             let g = id(j)?;
-            groups.push(g).map_err(|_| Fail::new("too many groups (at most 64)"))
+            groups.push(g).map_err(|_| fail!("too many groups (at most 64)"))
         }),
         "umask" => {
-            m.c.process.umask = Some(Some(j.u32()?).filter(|&u| u <= 0o777).ok_or_else(|| Fail::new("expected permission bits, at most 0777 (511)"))?);
+            m.c.process.umask = Some(at_most(j, 0o777, message!("expected permission bits, at most 0777 (511)"))?);
             Ok(())
         },
         _ => j.skip(),
@@ -178,7 +180,7 @@ fn user(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 /// A uid or gid: below 4294967295, the kernel's "no id".
 fn id(j: &mut Json<'static>) -> Result<u32, Fail> {
     match j.u32()? {
-        u32::MAX => Err(Fail::new("expected an id below 4294967295")),
+        u32::MAX => Err(fail!("expected an id below 4294967295")),
         n => Ok(n),
     }
 }
@@ -200,10 +202,10 @@ fn capabilities(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             _ => return j.skip(),
         );
         j.array(|j, _| {
-            let name = j.string()?;
+            let name = j.text()?;
             // The spec's names are `CAP_` and capabilities(7)'s word.
-            let bit = name.bytes().strip_prefix(b"CAP_").and_then(capability).filter(|b| b.count_ones() == 1);
-            *set |= bit.ok_or_else(|| Fail::new("unknown capability").with_detail(name.bytes()))?;
+            let bit = name.strip_prefix(b"CAP_").and_then(capability).filter(|b| b.count_ones() == 1);
+            *set |= bit.ok_or_else(|| fail!("unknown capability", name))?;
             Ok(())
         })
     })?;
@@ -221,11 +223,11 @@ fn rlimit(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut resource, mut soft, mut hard) = (None, None, None);
     j.object(|j, key| crate::by_key!(key,
         "type" => {
-            let name = j.string()?;
-            let r = name.bytes().strip_prefix(b"RLIMIT_").and_then(rlimit_resource);
-            let r = r.ok_or_else(|| Fail::new("unknown rlimit").with_detail(name.bytes()))?;
+            let name = j.text()?;
+            let r = name.strip_prefix(b"RLIMIT_").and_then(rlimit_resource);
+            let r = r.ok_or_else(|| fail!("unknown rlimit", name))?;
             if m.c.rlimits.iter().any(|old| old.resource == r) {
-                return Err(Fail::new("given twice").with_detail(name.bytes()));
+                return Err(fail!("given twice", name));
             }
             resource = Some(r);
             Ok(())
@@ -241,13 +243,13 @@ fn rlimit(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         _ => j.skip(),
     ))?;
     let (Some(resource), Some(soft), Some(hard)) = (resource, soft, hard) else {
-        return Err(Fail::new("expected type, soft and hard"));
+        return Err(fail!("expected type, soft and hard"));
     };
     if soft > hard {
-        return Err(Fail::new("soft limit above the hard one"));
+        return Err(fail!("soft limit above the hard one"));
     }
     const _: () = assert!(MAX_RLIMITS == 16);
-    m.c.rlimits.push(Rlimit { resource, soft, hard }).map_err(|_| Fail::new("too many rlimits (at most 16)"))
+    m.c.rlimits.push(Rlimit { resource, soft, hard }).map_err(|_| fail!("too many rlimits (at most 16)"))
 }
 
 /// `hooks`: for each point, its list of `{path, args, env, timeout}`.
@@ -266,6 +268,7 @@ pub fn hooks(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     })
 }
 
+#[inline(never)]
 fn hook(j: &mut Json<'static>, m: &mut Map<'_>, point: HookPoint) -> Result<(), Fail> {
     let hooks = &mut m.c.hooks;
     let (mut path, mut args, mut env, mut timeout) = (None, None, None, None);
@@ -287,14 +290,14 @@ fn hook(j: &mut Json<'static>, m: &mut Map<'_>, point: HookPoint) -> Result<(), 
         "timeout" => {
             let seconds = j.u32()?;
             if seconds == 0 {
-                return Err(Fail::new("expected seconds, at least 1"));
+                return Err(fail!("expected seconds, at least 1"));
             }
             timeout = Some(seconds);
             Ok(())
         },
         _ => j.skip(),
     ))?;
-    let path = path.ok_or_else(|| Fail::new("path: missing (required)"))?;
+    let path = path.ok_or_else(|| fail!("path: missing (required)"))?;
     // Without `args`, argv is the path alone; without `env`, empty.
     let args = match args {
         Some(start) => start,
@@ -304,9 +307,9 @@ fn hook(j: &mut Json<'static>, m: &mut Map<'_>, point: HookPoint) -> Result<(), 
         Some(start) => start,
         None => hooks.push_words([]).ok_or_else(too_many_words)?,
     };
-    hooks.list.push(Hook { point, path, args, env, timeout }).map_err(|_| Fail::new("too many hooks (at most 32)"))
+    hooks.list.push(Hook { point, path, args, env, timeout }).map_err(|_| fail!("too many hooks (at most 32)"))
 }
 
 fn too_many_words() -> Fail {
-    Fail::new("too many hook arguments and variables in all (at most 1024)")
+    fail!("too many hook arguments and variables in all (at most 1024)")
 }

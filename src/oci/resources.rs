@@ -3,7 +3,7 @@
 //! v2 as runc and crun do. The numbers are read as runc's Go types: a
 //! negative `int64` limit is "max", a zero one unset.
 
-use super::json::Json;
+use super::json::{Json, Message};
 use super::{Fail, Map, unsupported};
 use crate::config::{
     BlkioDevice, BlkioLimit, DEVICE_MKNOD, DEVICE_READ, DEVICE_WRITE, DeviceRule, HugepageLimit, MAX_MAJOR, MAX_MINOR, NetPriority, Rdma,
@@ -19,6 +19,7 @@ const CPU_PERIOD_US: u64 = 100_000;
 pub const DENY_ALL: DeviceRule = DeviceRule { allow: false, kind: b'a', major: None, minor: None, access: DEVICE_READ | DEVICE_WRITE | DEVICE_MKNOD };
 
 /// `resources`.
+#[inline(never)]
 pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     if !cfg!(feature = "cgroups") {
         return unsupported(j);
@@ -26,7 +27,8 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let r = &mut m.c.resources;
     j.object(|j, section| crate::by_key!(section,
         "memory" | "pids" | "cpu" | "blockIO" | "network" => {
-            let (mut quota, mut period) = (None, None);
+            // `cpu.quota` and `cpu.period`, which make one limit.
+            let mut cpu = [None, None];
             j.object(|j, key| {
                 // `section.key`, for one lookup; a key too long for the
                 // room is none of the names.
@@ -37,25 +39,37 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                     name[section.len() + 1..].copy_from_slice(key);
                     name
                 });
-                crate::by_key!(name,
-                    "memory.limit" => r.memory_max = number(j, Num::Limit)?,
-                    "memory.swap" => r.memory_swap = number(j, Num::Limit)?,
-                    "memory.reservation" => r.memory_reservation = number(j, Num::Limit)?,
-                    "memory.swappiness" => r.memory_swappiness = number(j, Num::Percent)?,
-                    "memory.disableOOMKiller" => r.oom_kill_disable = j.bool()?,
-                    "memory.useHierarchy" | "memory.checkBeforeUpdate" => unsupported(j)?,
-                    "pids.limit" => r.pids_max = number(j, Num::Max)?,
-                    "cpu.shares" => r.cpu_shares = number(j, Num::NonZero)?,
-                    "cpu.burst" => r.cpu_burst = number(j, Num::Plain)?,
-                    "cpu.idle" => r.cpu_idle = number(j, Num::Bit)?,
-                    "cpu.realtimeRuntime" => r.cpu_rt_runtime = number(j, Num::Runtime)?,
-                    "cpu.realtimePeriod" => r.cpu_rt_period = number(j, Num::NonZero)?,
-                    "cpu.quota" => quota = number(j, Num::Max)?,
-                    "cpu.period" => period = number(j, Num::NonZero)?,
-                    "cpu.cpus" => r.cpuset = list(j)?,
-                    "cpu.mems" => r.cpuset_mems = list(j)?,
-                    "blockIO.weight" => r.blkio_weight = number(j, Num::Weight)?,
-                    "blockIO.leafWeight" => r.blkio_leaf_weight = number(j, Num::Weight)?,
+                let number = crate::by_key!(name,
+                    "memory.limit" => Some(Number::MemoryLimit),
+                    "memory.swap" => Some(Number::MemorySwap),
+                    "memory.reservation" => Some(Number::MemoryReservation),
+                    "memory.swappiness" => Some(Number::MemorySwappiness),
+                    "memory.disableOOMKiller" => {
+                        r.oom_kill_disable = j.bool()?;
+                        None
+                    },
+                    "memory.useHierarchy" | "memory.checkBeforeUpdate" => {
+                        unsupported(j)?;
+                        None
+                    },
+                    "pids.limit" => Some(Number::PidsLimit),
+                    "cpu.shares" => Some(Number::CpuShares),
+                    "cpu.burst" => Some(Number::CpuBurst),
+                    "cpu.idle" => Some(Number::CpuIdle),
+                    "cpu.realtimeRuntime" => Some(Number::CpuRealtimeRuntime),
+                    "cpu.realtimePeriod" => Some(Number::CpuRealtimePeriod),
+                    "cpu.quota" => Some(Number::CpuQuota),
+                    "cpu.period" => Some(Number::CpuPeriod),
+                    "cpu.cpus" => {
+                        r.cpuset = list(j)?;
+                        None
+                    },
+                    "cpu.mems" => {
+                        r.cpuset_mems = list(j)?;
+                        None
+                    },
+                    "blockIO.weight" => Some(Number::BlockIoWeight),
+                    "blockIO.leafWeight" => Some(Number::BlockIoLeafWeight),
                     "blockIO.weightDevice"
                     | "blockIO.throttleReadBpsDevice"
                     | "blockIO.throttleWriteBpsDevice"
@@ -68,20 +82,32 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                             "throttleWriteIOPSDevice" => Some(BlkioLimit::WriteIops),
                             _ => None,
                         );
-                        j.array(|j, _| block_device(j, r, limit))?
+                        j.array(|j, _| block_device(j, r, limit))?;
+                        None
                     },
-                    "network.classID" => r.net_class_id = number(j, Num::U32)?,
-                    "network.priorities" => j.array(|j, _| net_priority(j, r))?,
+                    "network.classID" => Some(Number::NetworkClassId),
+                    "network.priorities" => {
+                        j.array(|j, _| net_priority(j, r))?;
+                        None
+                    },
                     // memory's `kernel` and `kernelTCP` are gone from the
                     // kernel; runc ignores them too.
-                    _ => j.skip()?,
+                    _ => {
+                        j.skip()?;
+                        None
+                    },
                 );
+                if let Some(number) = number {
+                    let (field, how) = number.field(r, &mut cpu);
+                    *field = self::number(j, how)?;
+                }
                 Ok(())
             })?;
+            let [quota, period] = cpu;
             if quota.is_some() || period.is_some() {
                 let (quota, period) = (quota.unwrap_or(u64::MAX), period.unwrap_or(CPU_PERIOD_US));
                 if !(1000..=1_000_000).contains(&period) || quota < 1000 {
-                    return Err(Fail::new("expected a quota of at least 1000 and a period from 1000 to 1000000 (microseconds)"));
+                    return Err(fail!("expected a quota of at least 1000 and a period from 1000 to 1000000 (microseconds)"));
                 }
                 r.cpu_max = Some((quota, period));
             }
@@ -91,18 +117,18 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             let (mut page_size, mut bytes) = (None, None);
             j.object(|j, key| crate::by_key!(key,
                 "pageSize" => {
-                    page_size = Some(word(j, hugepage_size_ok, "expected a huge page size such as 2MB or 1GB")?);
+                    page_size = Some(word(j, hugepage_size_ok, message!("expected a huge page size such as 2MB or 1GB"))?);
                     Ok(())
                 },
                 "limit" => set(&mut bytes, Some(j.u64()?)),
                 _ => j.skip(),
             ))?;
-            let (Some(page_size), Some(limit)) = (page_size, bytes) else { return Err(Fail::new("expected pageSize and limit")) };
-            r.hugepage_limits.push(HugepageLimit { page_size, limit }).map_err(|_| Fail::new("too many hugepage limits (at most 8)"))
+            let (Some(page_size), Some(limit)) = (page_size, bytes) else { return Err(fail!("expected pageSize and limit")) };
+            r.hugepage_limits.push(HugepageLimit { page_size, limit }).map_err(|_| fail!("too many hugepage limits (at most 8)"))
         }),
         "rdma" => j.object(|j, device| {
             if !cgroup_word_ok(device) {
-                return Err(Fail::new("expected an rdma device name").with_detail(device));
+                return Err(fail!("expected an rdma device name", device));
             }
             let mut rdma = Rdma { device, hca_handles: None, hca_objects: None };
             j.object(|j, key| crate::by_key!(key,
@@ -110,14 +136,14 @@ pub fn resources(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
                 "hcaObjects" => set(&mut rdma.hca_objects, Some(j.u32()?)),
                 _ => j.skip(),
             ))?;
-            r.rdma.push(rdma).map_err(|_| Fail::new("too many rdma devices (at most 8)"))
+            r.rdma.push(rdma).map_err(|_| fail!("too many rdma devices (at most 8)"))
         }),
         "unified" => j.object(|j, key| {
             if !cgroup_word_ok(key) || !key.contains(&b'.') {
-                return Err(Fail::new("expected a cgroup v2 file name such as memory.high").with_detail(key));
+                return Err(fail!("expected a cgroup v2 file name such as memory.high", key));
             }
-            let value = j.string()?.bytes();
-            r.unified.push((key, value)).map_err(|_| Fail::new("too many keys (at most 32)"))
+            let value = j.text()?;
+            r.unified.push((key, value)).map_err(|_| fail!("too many keys (at most 32)"))
         }),
         "devices" => j.array(|j, _| device_rule(j, r)),
         _ => j.skip(),
@@ -129,19 +155,20 @@ fn net_priority(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(),
     let (mut interface, mut priority) = (None, None);
     j.object(|j, key| crate::by_key!(key,
         "name" => {
-            interface = Some(word(j, cgroup_word_ok, "expected an interface name")?);
+            interface = Some(word(j, cgroup_word_ok, message!("expected an interface name"))?);
             Ok(())
         },
         "priority" => set(&mut priority, Some(j.u32()?)),
         _ => j.skip(),
     ))?;
-    let (Some(interface), Some(priority)) = (interface, priority) else { return Err(Fail::new("expected name and priority")) };
-    r.net_priorities.push(NetPriority { interface, priority }).map_err(|_| Fail::new("too many network priorities (at most 16)"))
+    let (Some(interface), Some(priority)) = (interface, priority) else { return Err(fail!("expected name and priority")) };
+    r.net_priorities.push(NetPriority { interface, priority }).map_err(|_| fail!("too many network priorities (at most 16)"))
 }
 
 /// One of `blockIO`'s device lists: `major`, `minor`, and `rate`, or for
 /// `weightDevice` (`limit` `None`) `weight` and `leafWeight`, each a limit
 /// of its own.
+#[inline(never)]
 fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option<BlkioLimit>) -> Result<(), Fail> {
     let (mut major, mut minor) = (None, None);
     let mut values: [Option<u64>; 2] = [None, None];
@@ -158,7 +185,7 @@ fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option
         },
         _ => j.skip(),
     ))?;
-    let (Some(major), Some(minor)) = (major, minor) else { return Err(Fail::new("expected major and minor")) };
+    let (Some(major), Some(minor)) = (major, minor) else { return Err(fail!("expected major and minor")) };
     let kinds = match limit {
         Some(l) => [Some(l), None],
         None => [Some(BlkioLimit::Weight), Some(BlkioLimit::LeafWeight)],
@@ -166,7 +193,7 @@ fn block_device(j: &mut Json<'static>, r: &mut Resources<'static>, limit: Option
     for (kind, value) in kinds.into_iter().zip(values) {
         if let (Some(limit), Some(value)) = (kind, value) {
             let d = BlkioDevice { limit, major, minor, path: None, value };
-            r.blkio_devices.push(d).map_err(|_| Fail::new("too many block device limits (at most 16)"))?;
+            r.blkio_devices.push(d).map_err(|_| fail!("too many block device limits (at most 16)"))?;
         }
     }
     Ok(())
@@ -180,27 +207,72 @@ fn device_rule(j: &mut Json<'static>, r: &mut Resources<'static>) -> Result<(), 
     j.object(|j, key| crate::by_key!(key,
         "allow" => set(&mut allow, Some(j.bool()?)),
         "type" => {
-            let t = j.string()?;
-            rule.kind = match t.bytes() {
+            let t = j.text()?;
+            rule.kind = match t {
                 b"" => b'a',
                 [k @ (b'a' | b'b' | b'c')] => *k,
-                _ => return Err(Fail::new("expected a, b or c").with_detail(t.bytes())),
+                _ => return Err(fail!("expected a, b or c", t)),
             };
             Ok(())
         },
         "major" => set(&mut rule.major, any_or(j, MAX_MAJOR)?),
         "minor" => set(&mut rule.minor, any_or(j, MAX_MINOR)?),
         "access" => {
-            let a = j.string()?;
-            if !a.bytes().is_empty() {
-                rule.access = device_access(a.bytes()).ok_or_else(|| Fail::new("expected r, w and m, each at most once").with_detail(a.bytes()))?;
+            let a = j.text()?;
+            if !a.is_empty() {
+                rule.access = device_access(a).ok_or_else(|| fail!("expected r, w and m, each at most once", a))?;
             }
             Ok(())
         },
         _ => j.skip(),
     ))?;
-    rule.allow = allow.ok_or_else(|| Fail::new("allow: missing (required)"))?;
-    r.devices.push(rule).map_err(|_| Fail::new("too many device rules (at most 64)"))
+    rule.allow = allow.ok_or_else(|| fail!("allow: missing (required)"))?;
+    r.devices.push(rule).map_err(|_| fail!("too many device rules (at most 64)"))
+}
+
+/// The numbers of `memory`, `pids`, `cpu`, `blockIO` and `network`, each
+/// read `number(how)` into its field (`field`): one call for them all.
+#[derive(Clone, Copy)]
+enum Number {
+    MemoryLimit,
+    MemorySwap,
+    MemoryReservation,
+    MemorySwappiness,
+    PidsLimit,
+    CpuShares,
+    CpuBurst,
+    CpuIdle,
+    CpuRealtimeRuntime,
+    CpuRealtimePeriod,
+    CpuQuota,
+    CpuPeriod,
+    BlockIoWeight,
+    BlockIoLeafWeight,
+    NetworkClassId,
+}
+
+impl Number {
+    /// Where the number goes (`cpu`: the quota and the period, made one
+    /// limit at the end), and how it is read.
+    fn field<'f>(self, r: &'f mut Resources<'static>, cpu: &'f mut [Option<u64>; 2]) -> (&'f mut Option<u64>, Num) {
+        match self {
+            Number::MemoryLimit => (&mut r.memory_max, Num::Limit),
+            Number::MemorySwap => (&mut r.memory_swap, Num::Limit),
+            Number::MemoryReservation => (&mut r.memory_reservation, Num::Limit),
+            Number::MemorySwappiness => (&mut r.memory_swappiness, Num::Percent),
+            Number::PidsLimit => (&mut r.pids_max, Num::Max),
+            Number::CpuShares => (&mut r.cpu_shares, Num::NonZero),
+            Number::CpuBurst => (&mut r.cpu_burst, Num::Plain),
+            Number::CpuIdle => (&mut r.cpu_idle, Num::Bit),
+            Number::CpuRealtimeRuntime => (&mut r.cpu_rt_runtime, Num::Runtime),
+            Number::CpuRealtimePeriod => (&mut r.cpu_rt_period, Num::NonZero),
+            Number::CpuQuota => (&mut cpu[0], Num::Max),
+            Number::CpuPeriod => (&mut cpu[1], Num::NonZero),
+            Number::BlockIoWeight => (&mut r.blkio_weight, Num::Weight),
+            Number::BlockIoLeafWeight => (&mut r.blkio_leaf_weight, Num::Weight),
+            Number::NetworkClassId => (&mut r.net_class_id, Num::U32),
+        }
+    }
 }
 
 fn set<T>(field: &mut Option<T>, value: Option<T>) -> Result<(), Fail> {
@@ -236,11 +308,11 @@ enum Num {
 #[inline(never)]
 fn number(j: &mut Json<'static>, how: Num) -> Result<Option<u64>, Fail> {
     let (lo, hi, what) = match how {
-        Num::Percent => (0, 100, "expected an integer from 0 to 100"),
-        Num::Bit => (0, 1, "expected 0 or 1"),
-        Num::Weight => (0, 1000, "expected a weight from 10 to 1000"),
-        Num::U32 => (0, u32::MAX.into(), "expected an integer from 0 to 4294967295"),
-        Num::Plain | Num::NonZero => (0, u64::MAX, ""),
+        Num::Percent => (0, 100, message!("expected an integer from 0 to 100")),
+        Num::Bit => (0, 1, message!("expected 0 or 1")),
+        Num::Weight => (0, 1000, message!("expected a weight from 10 to 1000")),
+        Num::U32 => (0, u32::MAX.into(), message!("expected an integer from 0 to 4294967295")),
+        Num::Plain | Num::NonZero => (0, u64::MAX, Message(0)),
         Num::Limit | Num::Max | Num::Runtime => {
             return Ok(match (j.i64()?, how) {
                 (0, Num::Limit) => None,
@@ -252,15 +324,15 @@ fn number(j: &mut Json<'static>, how: Num) -> Result<Option<u64>, Fail> {
     };
     match j.u64()? {
         0 if matches!(how, Num::NonZero | Num::Weight) => Ok(None),
-        1..10 if matches!(how, Num::Weight) => Err(Fail::new(what)),
+        1..10 if matches!(how, Num::Weight) => Err(Fail::code(what)),
         n if (lo..=hi).contains(&n) => Ok(Some(n)),
-        _ => Err(Fail::new(what)),
+        _ => Err(Fail::code(what)),
     }
 }
 
 /// A device number up to `max`.
 fn device_number(j: &mut Json<'static>, max: u32) -> Result<u32, Fail> {
-    Some(j.u32()?).filter(|&n| n <= max).ok_or_else(|| Fail::new("expected a device number (major at most 4095, minor at most 1048575)"))
+    super::at_most(j, max, message!("expected a device number (major at most 4095, minor at most 1048575)"))
 }
 
 /// A device number, or -1 (or `null`) for any.
@@ -271,14 +343,14 @@ fn any_or(j: &mut Json<'static>, max: u32) -> Result<Option<u32>, Fail> {
     match j.i64()? {
         -1 => Ok(None),
         n if (0..=i64::from(max)).contains(&n) => Ok(Some(n as u32)),
-        _ => Err(Fail::new("expected a device number (major at most 4095, minor at most 1048575), or -1 for any")),
+        _ => Err(fail!("expected a device number (major at most 4095, minor at most 1048575), or -1 for any")),
     }
 }
 
 /// A word `ok` accepts, else `what`.
-fn word(j: &mut Json<'static>, ok: fn(&[u8]) -> bool, what: &'static str) -> Result<&'static [u8], Fail> {
-    let w = j.string()?.bytes();
-    if ok(w) { Ok(w) } else { Err(Fail::new(what).with_detail(w)) }
+fn word(j: &mut Json<'static>, ok: fn(&[u8]) -> bool, what: Message) -> Result<&'static [u8], Fail> {
+    let w = j.text()?;
+    if ok(w) { Ok(w) } else { Err(Fail::code_about(what, w)) }
 }
 
 /// A CPU or memory node list (`0-1,3`); empty is unset.
@@ -289,7 +361,7 @@ fn list(j: &mut Json<'static>) -> Result<Option<ZStr<'static>>, Fail> {
         return Ok(None);
     }
     if !b.iter().all(|c| c.is_ascii_digit() || b",-".contains(c)) {
-        return Err(Fail::new("expected a list such as 0-1,3").with_detail(b));
+        return Err(fail!("expected a list such as 0-1,3", b));
     }
     Ok(Some(l))
 }

@@ -19,7 +19,7 @@ fn profiles() -> Result<&'static mut [Profile; 2], Fail> {
     #[cfg(test)]
     return Ok(Box::leak(Box::new([Profile::new(), Profile::new()])));
     #[cfg(not(test))]
-    PROFILES.take().ok_or_else(|| Fail::new("given twice"))
+    PROFILES.take().ok_or_else(|| fail!("given twice"))
 }
 
 /// `seccomp`: `defaultAction`, `defaultErrnoRet`, `architectures`,
@@ -30,6 +30,7 @@ fn profiles() -> Result<&'static mut [Profile; 2], Fail> {
 /// nsinit with `sendmsg` once the filter is in (see
 /// `container::notify`), and a call nobody can answer yet would wait for
 /// ever (runc refuses `write` and the default for its own hand-over).
+#[inline(never)]
 pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     if !cfg!(feature = "security") {
         return unsupported(j);
@@ -46,18 +47,18 @@ pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             errno_ret = Some(j.u32()?);
             Ok(())
         },
-        "architectures" => j.array(|j, _| p.add_architecture(j.string()?.bytes()).map_err(Fail::new)),
-        "flags" => j.array(|j, _| p.add_flag(j.string()?.bytes()).map_err(Fail::new)),
+        "architectures" => j.array(|j, _| p.add_architecture(j.text()?).map_err(Fail::new)),
+        "flags" => j.array(|j, _| p.add_flag(j.text()?).map_err(Fail::new)),
         "syscalls" => j.array(|j, _| rule(j, read)),
         "listenerPath" | "listenerMetadata" => {
-            let value = Some(j.string()?).filter(|s| !s.bytes().is_empty());
+            let value = super::optional(j)?;
             *if key == b"listenerPath" { &mut path } else { &mut metadata } = value;
             Ok(())
         },
         _ => j.skip(),
     ))?;
-    let default = default.ok_or_else(|| Fail::new("defaultAction: missing (required)"))?;
-    p.default = action_by_name(default.bytes(), errno_ret).map_err(|e| Fail::new(e).with_detail(default.bytes()))?;
+    let default = default.ok_or_else(|| fail!("defaultAction: missing (required)"))?;
+    p.default = action_by_name(default.bytes(), errno_ret).map_err(|e| Fail::about(e, default.bytes()))?;
     p.foreign_kills_thread = true;
     for r in &read.rules {
         let mut conds: heapless::Vec<ArgCmp, MAX_CONDITIONS> = heapless::Vec::new();
@@ -69,14 +70,14 @@ pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let notify = p.default == Action::Notify || p.rules.iter().any(|r| r.action == Action::Notify);
     if notify {
         let Some(path) = path else {
-            return Err(Fail::new("not supported (it needs listenerPath)").with_detail(b"SCMP_ACT_NOTIFY"));
+            return Err(fail!("not supported (it needs listenerPath)", b"SCMP_ACT_NOTIFY"));
         };
         if p.default == Action::Notify {
-            return Err(Fail::new("SCMP_ACT_NOTIFY cannot be the default action (nsinit hands the listener on with sendmsg)"));
+            return Err(fail!("SCMP_ACT_NOTIFY cannot be the default action (nsinit hands the listener on with sendmsg)"));
         }
         let sendmsg = syscall_number(b"sendmsg");
         if p.rules.iter().any(|r| r.action == Action::Notify && Some(r.nr) == sendmsg && r.abi == Abi::X86_64) {
-            return Err(Fail::new("SCMP_ACT_NOTIFY cannot be used for sendmsg (nsinit hands the listener on with it)"));
+            return Err(fail!("SCMP_ACT_NOTIFY cannot be used for sendmsg (nsinit hands the listener on with it)"));
         }
         p.flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
         m.c.seccomp_listener = Some(SeccompListener { path, metadata });
@@ -88,6 +89,7 @@ pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
 /// One of `syscalls`: `names`, `action`, `errnoRet`, `args`. A name
 /// nsinit does not know is skipped, as libseccomp skips a call the kernel
 /// lacks.
+#[inline(never)]
 fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
     // The calls go in as they come; their action and conditions, which
     // may come after the names, are set at the end.
@@ -96,7 +98,7 @@ fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
     let (mut act, mut errno_ret) = (None, None);
     j.object(|j, key| crate::by_key!(key,
         "names" => j.array(|j, _| {
-            let name = j.string()?.bytes();
+            let name = j.text()?;
             let call = match (syscall_number(name), i386_only_number(name)) {
                 (Some(nr), _) => (nr, Abi::X86_64),
                 (None, Some(nr)) => (nr, Abi::I386),
@@ -124,14 +126,14 @@ fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
                 );
                 Ok(())
             })?;
-            let (Some(index), Some(op)) = (index, op) else { return Err(Fail::new("expected index and op")) };
-            let c = arg_cmp(index, op.bytes(), value, value_two).map_err(|e| Fail::new(e).with_detail(op.bytes()))?;
-            conds.push(c).map_err(|_| Fail::new("too many conditions (at most 6)"))
+            let (Some(index), Some(op)) = (index, op) else { return Err(fail!("expected index and op")) };
+            let c = arg_cmp(index, op.bytes(), value, value_two).map_err(|e| Fail::about(e, op.bytes()))?;
+            conds.push(c).map_err(|_| fail!("too many conditions (at most 6)"))
         }),
         _ => j.skip(),
     ))?;
-    let name = act.ok_or_else(|| Fail::new("action: missing (required)"))?;
-    let action = action_by_name(name.bytes(), errno_ret).map_err(|e| Fail::new(e).with_detail(name.bytes()))?;
+    let name = act.ok_or_else(|| fail!("action: missing (required)"))?;
+    let action = action_by_name(name.bytes(), errno_ret).map_err(|e| Fail::about(e, name.bytes()))?;
     if read.rules.len() == start {
         return Ok(());
     }
@@ -150,5 +152,5 @@ fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
 }
 
 fn full() -> Fail {
-    Fail::new("too many rules or conditions (at most 512 rules, 256 conditions)")
+    fail!("too many rules or conditions (at most 512 rules, 256 conditions)")
 }
