@@ -412,10 +412,9 @@ pub fn lookup(name: &[u8]) -> Option<(&'static Opt, Option<usize>)> {
         return None;
     }
     let dash = name.iter().position(|&c| c == b'-')?;
-    let key = if which(&name[..dash], "unshare share")? == 0 { Key::Unshare } else { Key::Share };
+    let opt = find(&name[..dash]).filter(|o| matches!(o.key, Key::Unshare | Key::Share))?;
     let word = &name[dash + 1..];
-    let known = !word.contains(&b',') && namespace_word(word).is_some();
-    known.then(|| OPTIONS.iter().find(|o| o.key == key).map(|opt| (opt, Some(dash + 1)))).flatten()
+    (!word.contains(&b',') && namespace_word(word).is_some()).then_some((opt, Some(dash + 1)))
 }
 
 /// What a path option names.
