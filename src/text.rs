@@ -253,6 +253,40 @@ pub fn find(key: &[u8], packed: &[u8]) -> Result<usize, usize> {
     Err(word)
 }
 
+/// `text` (ASCII) packed as build.rs's `pack` packs, at compile time, for
+/// texts that only the compiler puts together (the options' usage words
+/// and messages); and the packed length, never more than the text's.
+pub const fn pack_lz<const N: usize>(text: &[u8; N]) -> ([u8; N], usize) {
+    let (min, max, window) = (3, 3 + 7, 1 << 12);
+    let mut packed = [0; N];
+    let (mut i, mut n) = (0, 0);
+    while i < N {
+        assert!(text[i] < 0x80, "the packing takes bytes above 0x7f for copies");
+        let (mut best, mut back) = (0, 0);
+        let mut j = i.saturating_sub(window);
+        while j < i {
+            let mut k = 0;
+            while k < max && i + k < N && text[j + k] == text[i + k] {
+                k += 1;
+            }
+            if k > best {
+                (best, back) = (k, i - j);
+            }
+            j += 1;
+        }
+        if best >= min {
+            let pair = (0x8000 | ((best - min) << 12) | (back - 1)) as u16;
+            let pair = pair.to_be_bytes();
+            (packed[n], packed[n + 1]) = (pair[0], pair[1]);
+            (i, n) = (i + best, n + 2);
+        } else {
+            packed[n] = text[i];
+            (i, n) = (i + 1, n + 1);
+        }
+    }
+    (packed, n)
+}
+
 /// Unpacks `packed`, as build.rs's `pack` made it, into `out`; returns the
 /// length unpacked. A byte below 0x80 is itself; a pair of bytes
 /// (big-endian) with the top bit set copies `3 + bits 12..15` bytes from

@@ -92,7 +92,7 @@ pub fn parse<'a>(
             #[cfg(feature = "oci")]
             (Key::Bundle, _) => return Err(Error::new(b"--bundle: given twice")),
             #[cfg(feature = "oci")]
-            _ => other = other.or(Some(opt.name())),
+            _ => other = other.or(Some(opt)),
             #[cfg(not(feature = "oci"))]
             _ => {}
         }
@@ -106,7 +106,7 @@ pub fn parse<'a>(
     #[cfg(feature = "oci")]
     if let Some(dir) = bundle {
         // The bundle's config.json is the whole description.
-        if let Some(name) = config.map(|_| "config").or(other) {
+        if let Some(name) = config.map(|_| "config").or(other.map(Opt::name)) {
             return Err(Error::new(b"--bundle: the bundle's config.json describes the container; --").push(name.as_bytes()).push(b" does not go with it"));
         }
         let mode = match bench {
@@ -228,7 +228,7 @@ fn runc_spec<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Action<'a>, Error> {
 fn walk<'a>(
     argv: &'a [Option<ZStr<'a>>],
     first: usize,
-    f: &mut dyn FnMut(&Opt, &[ZStr<'a>]) -> Result<(), Error>,
+    f: &mut dyn FnMut(&'static Opt, &[ZStr<'a>]) -> Result<(), Error>,
 ) -> Result<usize, Error> {
     let mut i = first;
     while let Some(Some(whole)) = argv.get(i) {

@@ -227,7 +227,9 @@ pub const MAX_MOUNT_MAPS: usize = 16;
 impl<'a> Mount<'a> {
     /// A preset with its usual flags: `nosuid,nodev,noexec` for the kernel's
     /// filesystems (read-only for sysfs and cgroup), `nosuid,nodev` for a
-    /// tmpfs, the whole tree for a bind.
+    /// tmpfs, the whole tree for a bind. Not inlined: each option that
+    /// makes a mount would hold a copy of the whole struct's writes.
+    #[inline(never)]
     pub fn new(kind: MountKind, destination: ZStr<'a>) -> Mount<'a> {
         use linux_raw_sys::general::{MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC};
         let flags = match kind {

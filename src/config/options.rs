@@ -23,8 +23,9 @@ use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEW
 /// without it, `expected USAGE WORDS`), and `cli_only` for the words of the
 /// command line alone (not in a config file). It makes `Key`, which
 /// `Builder::apply` matches on, and `OPTIONS`, the packed table `find`
-/// looks names up in (issue 13's size budget: the names and messages in
-/// one string, each message once, 9 bytes an option beside them).
+/// looks names up in (issue 13's size budget: the names in one string,
+/// the usage words and messages in another, each message once and the
+/// whole packed, 5 bytes an option beside them).
 macro_rules! options {
     ($($(#[$cfg:meta])* $key:ident $name:literal $args:literal $($message:literal)? $($cli:ident)?,)*) => {
         /// Which option an `Opt` is.
@@ -60,34 +61,28 @@ struct Spec {
     cli_only: bool,
 }
 
-/// An option: where its name and usage words are in `TEXT`.
+/// An option: the lengths of its name and usage words, and which message
+/// is its own. Where they are follows from the options before it: the
+/// names are one after the other in `NAMES_BYTES`, the usage words so in
+/// the packed `USAGE`, the messages after them.
 pub struct Opt {
-    /// Little-endian `u16`s: the table then has no padding.
-    at: [u8; 2],
-    message_at: [u8; 2],
     name_len: u8,
     args_len: u8,
-    message_len: u8,
+    /// 1 + which of the messages in `USAGE` a bad first word gets; 0 for
+    /// `expected ARGS`.
+    message: u8,
     /// The number of words it takes; bit 7: only on the command line, not
     /// in a config file.
     arity_cli: u8,
+    /// Also its place in `OPTIONS`.
     pub key: Key,
 }
 
 impl Opt {
     /// The name, without `--`.
     pub fn name(&self) -> &'static str {
-        text(usize::from(u16::from_le_bytes(self.at)), usize::from(self.name_len))
-    }
-
-    /// The usage words, space-separated: `SRC DST`; empty for a flag.
-    pub fn args(&self) -> &'static str {
-        text(usize::from(u16::from_le_bytes(self.at)) + usize::from(self.name_len), usize::from(self.args_len))
-    }
-
-    /// What a bad first word gets (`bad_word`); "" for `expected ARGS`.
-    fn message(&self) -> &'static str {
-        text(usize::from(u16::from_le_bytes(self.message_at)), usize::from(self.message_len))
+        let at = OPTIONS[..self.key as usize].iter().map(|o| usize::from(o.name_len)).sum();
+        name_at(at, self)
     }
 
     /// How many words it takes: the usage words' count.
@@ -101,14 +96,43 @@ impl Opt {
     }
 }
 
-/// Every `SPECS` name and usage words, one after the other, then the
-/// messages, each once.
-const TEXT_BYTES: [u8; text_len()] = {
-    let mut text = [0; text_len()];
-    let mut at = 0;
-    let mut i = 0;
+/// The names of `SPECS`, one after the other: `find` reads them on every
+/// start, so they are kept as they are.
+const NAMES_BYTES: [u8; names_len()] = {
+    let mut text = [0; names_len()];
+    let (mut at, mut i) = (0, 0);
     while i < SPECS.len() {
         at = put(&mut text, at, SPECS[i].name.as_bytes());
+        i += 1;
+    }
+    text
+};
+
+const fn names_len() -> usize {
+    let (mut i, mut len) = (0, 0);
+    while i < SPECS.len() {
+        len += SPECS[i].name.len();
+        i += 1;
+    }
+    len
+}
+
+/// The name of `opt`, at `at` in `NAMES_BYTES`.
+fn name_at(at: usize, opt: &Opt) -> &'static str {
+    const NAMES: &str = match core::str::from_utf8(&NAMES_BYTES) {
+        Ok(text) => text,
+        Err(_) => panic!("option names are UTF-8"),
+    };
+    NAMES.get(at..at + usize::from(opt.name_len)).unwrap_or("")
+}
+
+/// Every `SPECS` usage words, one after the other, then the messages,
+/// each once: only an error reads them, so the binary keeps them packed
+/// (`USAGE`; issue 13's size budget).
+const USAGE_BYTES: [u8; usage_len()] = {
+    let mut text = [0; usage_len()];
+    let (mut at, mut i) = (0, 0);
+    while i < SPECS.len() {
         at = put(&mut text, at, SPECS[i].args.as_bytes());
         i += 1;
     }
@@ -152,10 +176,10 @@ const fn same(a: &[u8], b: &[u8]) -> bool {
     i == a.len()
 }
 
-const fn text_len() -> usize {
+const fn usage_len() -> usize {
     let (mut i, mut len) = (0, 0);
     while i < SPECS.len() {
-        len += SPECS[i].name.len() + SPECS[i].args.len();
+        len += SPECS[i].args.len();
         if first_with_message(i) == i {
             len += SPECS[i].message.len();
         }
@@ -163,6 +187,67 @@ const fn text_len() -> usize {
     }
     len
 }
+
+/// The messages, each once, in the order of their first option.
+const MESSAGES: usize = {
+    let (mut i, mut n) = (0, 0);
+    while i < SPECS.len() {
+        n += (first_with_message(i) == i && !SPECS[i].message.is_empty()) as usize;
+        i += 1;
+    }
+    n
+};
+
+/// Where each message starts in `USAGE_BYTES`, in order, and where the
+/// last ends.
+static MESSAGE_AT: [u16; MESSAGES + 1] = {
+    let mut at = [0; MESSAGES + 1];
+    let (mut i, mut n) = (0, 0);
+    at[0] = usage_len() as u16;
+    while i < SPECS.len() {
+        at[0] -= (first_with_message(i) == i) as u16 * SPECS[i].message.len() as u16;
+        i += 1;
+    }
+    i = 0;
+    while i < SPECS.len() {
+        if first_with_message(i) == i && !SPECS[i].message.is_empty() {
+            at[n + 1] = at[n] + SPECS[i].message.len() as u16;
+            n += 1;
+        }
+        i += 1;
+    }
+    at
+};
+
+/// 1 + which message `SPECS[i]` has, in `MESSAGE_AT`'s order; 0 for none.
+const fn message_number(i: usize) -> u8 {
+    if SPECS[i].message.is_empty() {
+        return 0;
+    }
+    let first = first_with_message(i);
+    let (mut j, mut n) = (0, 0);
+    while j <= first {
+        n += (first_with_message(j) == j && !SPECS[j].message.is_empty()) as usize;
+        j += 1;
+    }
+    n as u8
+}
+
+/// `USAGE_BYTES` packed as `text::unpack` reads them, and the packed
+/// length; as they are in a build without `--help`'s text, where the
+/// unpacking would be code of its own.
+const PACKING: ([u8; usage_len()], usize) =
+    if PACKED { crate::text::pack_lz(&USAGE_BYTES) } else { (USAGE_BYTES, USAGE_BYTES.len()) };
+const PACKED: bool = cfg!(feature = "help");
+static USAGE: [u8; PACKING.1] = {
+    let mut packed = [0; PACKING.1];
+    let mut i = 0;
+    while i < packed.len() {
+        packed[i] = PACKING.0[i];
+        i += 1;
+    }
+    packed
+};
 
 /// The words in `args`, space-separated.
 const fn word_count(args: &str) -> u8 {
@@ -176,43 +261,41 @@ const fn word_count(args: &str) -> u8 {
     n
 }
 
+/// Adds `expected ARGS` to `e`, ARGS the usage words of `opt`; with
+/// `message`, what a bad first word gets, its message where it has one.
+#[cold]
 #[inline(never)]
-fn text(at: usize, len: usize) -> &'static str {
-    const TEXT: &str = match core::str::from_utf8(&TEXT_BYTES) {
-        Ok(text) => text,
-        Err(_) => panic!("option names are UTF-8"),
+fn push_usage(e: Error, opt: &Opt, message: bool) -> Error {
+    let mut text = [0; usage_len()];
+    let text: &[u8] = if PACKED {
+        crate::text::unpack(&USAGE, &mut text);
+        &text
+    } else {
+        &USAGE
     };
-    TEXT.get(at..at + len).unwrap_or("")
+    let m = usize::from(opt.message);
+    let (e, range) = match m.checked_sub(1).and_then(|first| MESSAGE_AT.get(first..=m)) {
+        Some(&[at, end]) if message => (e, usize::from(at)..usize::from(end)),
+        _ => {
+            let at = OPTIONS[..opt.key as usize].iter().map(|o| usize::from(o.args_len)).sum();
+            (e.push(b"expected "), at..at + usize::from(opt.args_len))
+        }
+    };
+    e.push(text.get(range).unwrap_or_default())
 }
 
-/// The options, `SPECS` in the same order; `--help` and `--version` last,
-/// where `find` does not look (they are words of the command line alone).
+/// The options, `SPECS` in the same order (which `Key` follows too);
+/// `--help` and `--version` last, where `find` does not look (they are
+/// words of the command line alone).
 pub static OPTIONS: [Opt; SPECS.len()] = {
-    const NONE: Opt = Opt { at: [0; 2], message_at: [0; 2], name_len: 0, args_len: 0, message_len: 0, arity_cli: 0, key: Key::Rootfs };
+    const NONE: Opt = Opt { name_len: 0, args_len: 0, message: 0, arity_cli: 0, key: Key::Rootfs };
     let mut options = [NONE; SPECS.len()];
-    let mut at = 0;
     let mut i = 0;
     while i < SPECS.len() {
         let s = &SPECS[i];
-        assert!(at <= u16::MAX as usize);
-        assert!(s.name.len() <= u8::MAX as usize && s.args.len() <= u8::MAX as usize && s.message.len() <= u8::MAX as usize);
+        assert!(s.key as usize == i && s.name.len() <= u8::MAX as usize && s.args.len() <= u8::MAX as usize);
         let arity_cli = word_count(s.args) | if s.cli_only { 0x80 } else { 0 };
-        let (name_len, args_len, message_len) = (s.name.len() as u8, s.args.len() as u8, s.message.len() as u8);
-        options[i] = Opt { at: (at as u16).to_le_bytes(), message_at: [0; 2], name_len, args_len, message_len, arity_cli, key: s.key };
-        at += s.name.len() + s.args.len();
-        i += 1;
-    }
-    // The messages follow, each once: where its first user's is.
-    i = 0;
-    while i < SPECS.len() {
-        let first = first_with_message(i);
-        if first == i {
-            assert!(at <= u16::MAX as usize);
-            options[i].message_at = (at as u16).to_le_bytes();
-            at += SPECS[i].message.len();
-        } else {
-            options[i].message_at = options[first].message_at;
-        }
+        options[i] = Opt { name_len: s.name.len() as u8, args_len: s.args.len() as u8, message: message_number(i), arity_cli, key: s.key };
         i += 1;
     }
     options
@@ -396,7 +479,11 @@ options! {
 
 
 pub fn find(name: &[u8]) -> Option<&'static Opt> {
-    OPTIONS[..OPTIONS.len() - 2].iter().find(|o| o.name().as_bytes() == name)
+    let mut at = 0;
+    OPTIONS[..OPTIONS.len() - 2].iter().find(|o| {
+        at += usize::from(o.name_len);
+        name_at(at - usize::from(o.name_len), o).as_bytes() == name
+    })
 }
 
 /// An option by the name a command line (without `--`) or a file gives:
@@ -412,10 +499,9 @@ pub fn lookup(name: &[u8]) -> Option<(&'static Opt, Option<usize>)> {
         return None;
     }
     let dash = name.iter().position(|&c| c == b'-')?;
-    let key = if which(&name[..dash], "unshare share")? == 0 { Key::Unshare } else { Key::Share };
+    let opt = find(&name[..dash]).filter(|o| matches!(o.key, Key::Unshare | Key::Share))?;
     let word = &name[dash + 1..];
-    let known = !word.contains(&b',') && namespace_word(word).is_some();
-    known.then(|| OPTIONS.iter().find(|o| o.key == key).map(|opt| (opt, Some(dash + 1)))).flatten()
+    (!word.contains(&b',') && namespace_word(word).is_some()).then_some((opt, Some(dash + 1)))
 }
 
 /// What a path option names.
@@ -457,7 +543,7 @@ impl At<'_> {
 
     pub fn wrong_arity(&self, opt: &Opt) -> Error {
         let e = self.error(opt.name().as_bytes());
-        if opt.arity() == 0 { e.push(b"takes no argument") } else { e.push(b"expected ").push(opt.args().as_bytes()) }
+        if opt.arity() == 0 { e.push(b"takes no argument") } else { push_usage(e, opt, false) }
     }
 }
 
@@ -1235,12 +1321,7 @@ fn said(at: At<'_>, opt: &Opt, what: &[u8]) -> Error {
 #[cold]
 #[inline(never)]
 fn bad_word(at: At<'_>, opt: &Opt, word: &[u8]) -> Error {
-    let e = at.error(opt.name().as_bytes());
-    let e = match opt.message() {
-        "" => e.push(b"expected ").push(opt.args().as_bytes()),
-        message => e.push(message.as_bytes()),
-    };
-    e.push(b"; got '").push(word).push(b"'")
+    push_usage(at.error(opt.name().as_bytes()), opt, true).push(b"; got '").push(word).push(b"'")
 }
 
 /// The payload's sets from the container's set `set` (the bounding set)
@@ -1774,10 +1855,30 @@ mod tests {
     #[test]
     fn a_message_shared_by_options_is_kept_once() {
         let (share, unshare) = (find(b"share").unwrap(), find(b"unshare").unwrap());
-        assert_eq!(share.message(), "expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all");
-        assert_eq!(share.message_at, unshare.message_at);
-        assert_eq!(find(b"rootfs").map(Opt::message), Some(""));
-        assert_eq!(find(b"bind").map(|o| (o.name(), o.args())), Some(("bind", "SRC DST")));
+        let text = |e: Error| e.text();
+        assert_eq!(text(push_usage(Error::new(b""), share, true)), "nsinit: expected a comma list of uts,pid,mnt,ipc,net,cgroup,time,user or all");
+        assert_eq!(share.message, unshare.message);
+        let (rootfs, bind) = (find(b"rootfs").unwrap(), find(b"bind").unwrap());
+        assert_eq!(text(push_usage(Error::new(b""), rootfs, true)), "nsinit: expected DIR");
+        assert_eq!(bind.name(), "bind");
+        assert_eq!(text(push_usage(Error::new(b""), bind, false)), "nsinit: expected SRC DST");
+        let last = &OPTIONS[OPTIONS.len() - 1];
+        assert_eq!((last.name(), HELP.name()), ("version", "help"));
+    }
+
+    #[test]
+    fn the_usage_words_and_messages_unpack_whole() {
+        let mut text = [0; usage_len()];
+        let n = if PACKED { crate::text::unpack(&USAGE, &mut text) } else { USAGE.len() };
+        assert_eq!(n, USAGE_BYTES.len());
+        assert!(!PACKED || text == USAGE_BYTES);
+        assert_eq!(usize::from(MESSAGE_AT[MESSAGES]), USAGE_BYTES.len());
+        for (i, spec) in SPECS.iter().enumerate() {
+            let opt = &OPTIONS[i];
+            let want = if spec.message.is_empty() { format!("nsinit: expected {}", spec.args) } else { format!("nsinit: {}", spec.message) };
+            assert_eq!(push_usage(Error::new(b""), opt, true).text(), want, "{}", spec.name);
+            assert_eq!((opt.name(), opt.key as usize), (spec.name, i));
+        }
     }
 
     #[test]
