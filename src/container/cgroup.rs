@@ -34,11 +34,11 @@ const V1_ALWAYS: usize = 4;
 const V2_CONTROLLERS: [&[u8]; 7] = [b"+pids", b"+memory", b"+cpu", b"+cpuset", b"+io", b"+hugetlb", b"+rdma"];
 const V2_ALWAYS: usize = 4;
 
-/// A limit written as a number: its controller (v1's name), its file on
-/// v1 and on v2, and its value in `Resources` for the one or the other
-/// (`Cgroup::apply` writes u64::MAX as -1 on v1, max on v2).
+/// A limit written as a number: its file on v1 (whose controller is the
+/// name up to its first `.`) and on v2, and its value in `Resources` for
+/// the one or the other (`Cgroup::put_num` writes u64::MAX as -1 on v1,
+/// max on v2).
 struct Knob {
-    controller: &'static [u8],
     v1: &'static [u8],
     v2: &'static [u8],
     value: fn(&Resources<'_>, bool) -> Option<u64>,
@@ -47,18 +47,18 @@ struct Knob {
 /// The numeric limits, in the order runc writes them. Those of one
 /// version only are `None` on the other (`check_layout` refused them).
 static KNOBS: [Knob; 12] = [
-    Knob { controller: b"memory", v1: b"memory.limit_in_bytes", v2: b"memory.max", value: |r, _| r.memory_max },
-    Knob { controller: b"memory", v1: b"memory.memsw.limit_in_bytes", v2: b"memory.swap.max", value: swap },
-    Knob { controller: b"memory", v1: b"memory.soft_limit_in_bytes", v2: b"memory.low", value: |r, _| r.memory_reservation },
-    Knob { controller: b"memory", v1: b"memory.swappiness", v2: b"", value: |r, _| r.memory_swappiness },
-    Knob { controller: b"memory", v1: b"memory.oom_control", v2: b"", value: |r, _| r.oom_kill_disable.then_some(1) },
-    Knob { controller: b"cpu", v1: b"cpu.shares", v2: b"cpu.weight", value: cpu_weight },
-    Knob { controller: b"cpu", v1: b"cpu.cfs_period_us", v2: b"", value: |r, v2| r.cpu_max.filter(|_| !v2).map(|c| c.1) },
-    Knob { controller: b"cpu", v1: b"cpu.cfs_quota_us", v2: b"", value: |r, v2| r.cpu_max.filter(|_| !v2).map(|c| c.0) },
-    Knob { controller: b"cpu", v1: b"cpu.cfs_burst_us", v2: b"cpu.max.burst", value: |r, _| r.cpu_burst },
-    Knob { controller: b"cpu", v1: b"cpu.idle", v2: b"cpu.idle", value: |r, _| r.cpu_idle },
-    Knob { controller: b"cpu", v1: b"cpu.rt_period_us", v2: b"", value: |r, _| r.cpu_rt_period },
-    Knob { controller: b"cpu", v1: b"cpu.rt_runtime_us", v2: b"", value: |r, _| r.cpu_rt_runtime },
+    Knob { v1: b"memory.limit_in_bytes", v2: b"memory.max", value: |r, _| r.memory_max },
+    Knob { v1: b"memory.memsw.limit_in_bytes", v2: b"memory.swap.max", value: swap },
+    Knob { v1: b"memory.soft_limit_in_bytes", v2: b"memory.low", value: |r, _| r.memory_reservation },
+    Knob { v1: b"memory.swappiness", v2: b"", value: |r, _| r.memory_swappiness },
+    Knob { v1: b"memory.oom_control", v2: b"", value: |r, _| r.oom_kill_disable.then_some(1) },
+    Knob { v1: b"cpu.shares", v2: b"cpu.weight", value: cpu_weight },
+    Knob { v1: b"cpu.cfs_period_us", v2: b"", value: |r, v2| r.cpu_max.filter(|_| !v2).map(|c| c.1) },
+    Knob { v1: b"cpu.cfs_quota_us", v2: b"", value: |r, v2| r.cpu_max.filter(|_| !v2).map(|c| c.0) },
+    Knob { v1: b"cpu.cfs_burst_us", v2: b"cpu.max.burst", value: |r, _| r.cpu_burst },
+    Knob { v1: b"cpu.idle", v2: b"cpu.idle", value: |r, _| r.cpu_idle },
+    Knob { v1: b"cpu.rt_period_us", v2: b"", value: |r, _| r.cpu_rt_period },
+    Knob { v1: b"cpu.rt_runtime_us", v2: b"", value: |r, _| r.cpu_rt_runtime },
 ];
 
 /// Swap: v1 limits memory and swap together, v2 swap alone.
@@ -375,11 +375,13 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
     }
 
     /// Writes `value` to the first of `files` there is in the directory
-    /// of `controller` (v1; the one directory on v2): kernels name some
-    /// knobs in two ways. Whether one was there; when none is and
-    /// `required`, the error names the first.
-    fn put_first(&mut self, controller: &[u8], files: &[&[u8]], value: &[u8], required: bool) -> Result<bool, Error> {
+    /// of their controller (v1, the start of a v1 file's name up to its
+    /// first `.`; the one directory on v2): kernels name some knobs in two
+    /// ways. Whether one was there; when none is and `required`, the error
+    /// names the first.
+    fn put_first(&mut self, files: &[&[u8]], value: &[u8], required: bool) -> Result<bool, Error> {
         let v2 = self.layout == Layout::Unified;
+        let controller = files[0].split(|&c| c == b'.').next().unwrap_or_default();
         let Some(dir) = self.dirs.iter_mut().find(|d| v2 || d.controller == controller) else {
             return Err(Error::new(b"the cgroup v1 controller for ").push(files[0]).push(b" is not mounted"));
         };
@@ -399,49 +401,60 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
     }
 
     /// Writes `value` to `file`, which must be there.
-    fn put(&mut self, controller: &[u8], file: &[u8], value: &[u8]) -> Result<(), Error> {
-        self.put_first(controller, &[file], value, true).map(drop)
+    fn put(&mut self, file: &[u8], value: &[u8]) -> Result<(), Error> {
+        self.put_first(&[file], value, true).map(drop)
+    }
+
+    /// `put_first` of the number `n`: u64::MAX as `max` on v2 and in v1's
+    /// pids.max, `-1` in v1's other files.
+    #[inline(never)]
+    fn put_first_num(&mut self, files: &[&[u8]], n: u64, required: bool) -> Result<bool, Error> {
+        let unlimited: &[u8] = if self.layout == Layout::Unified || files[0] == b"pids.max" { b"max" } else { b"-1" };
+        self.put_first(files, limit(n, unlimited).bytes(), required)
+    }
+
+    /// Writes the number `n` to `file`, which must be there.
+    fn put_num(&mut self, file: &[u8], n: u64) -> Result<(), Error> {
+        self.put_first_num(&[file], n, true).map(drop)
     }
 
     /// Writes the limits of `r`, in v1's or v2's words: runc's and crun's
     /// files and conversions, and their order.
     fn apply(&mut self, r: &Resources<'_>) -> Result<(), Error> {
         let v2 = self.layout == Layout::Unified;
-        let unlimited: &[u8] = if v2 { b"max" } else { b"-1" };
-        let num = |n: u64| limit(n, unlimited);
         if let Some(n) = r.pids_max {
-            self.put(b"pids", b"pids.max", limit(n, b"max").bytes())?;
+            self.put_num(b"pids.max", n)?;
         }
         for knob in &KNOBS {
             if let Some(n) = (knob.value)(r, v2) {
                 let file = if v2 { knob.v2 } else { knob.v1 };
-                self.put(knob.controller, file, num(n).bytes())?;
+                self.put_num(file, n)?;
             }
             if let (true, true, Some((quota, period))) = (v2, knob.v2 == b"cpu.weight", r.cpu_max) {
                 // Before the burst, which the kernel checks against it.
                 let mut v = limit(quota, b"max");
                 let _ = v.push(b" ").and_then(|v| v.push_num(period, 10));
-                self.put(b"cpu", b"cpu.max", v.bytes())?;
+                self.put(b"cpu.max", v.bytes())?;
             }
         }
         for (file, value) in [(&b"cpuset.cpus"[..], r.cpuset), (b"cpuset.mems", r.cpuset_mems)] {
             if let Some(value) = value {
-                self.put(b"cpuset", file, value.bytes())?;
+                self.put(file, value.bytes())?;
             }
         }
         // Block I/O: v2 takes the weight in io.bfq.weight as v1 does, or
         // scaled to 1..10000 in io.weight without BFQ.
         if let Some(w) = r.blkio_weight {
             if v2 {
-                if !self.put_first(b"blkio", &[b"io.bfq.weight"], num(w).bytes(), false)? {
-                    self.put(b"blkio", b"io.weight", num(1 + (w - 10) * 9999 / 990).bytes())?;
+                if !self.put_first_num(&[b"io.bfq.weight"], w, false)? {
+                    self.put_num(b"io.weight", 1 + (w - 10) * 9999 / 990)?;
                 }
             } else {
-                self.put_first(b"blkio", &[b"blkio.weight", b"blkio.bfq.weight"], num(w).bytes(), true)?;
+                self.put_first_num(&[b"blkio.weight", b"blkio.bfq.weight"], w, true)?;
             }
         }
         if let Some(w) = r.blkio_leaf_weight {
-            self.put(b"blkio", b"blkio.leaf_weight", num(w).bytes())?;
+            self.put_num(b"blkio.leaf_weight", w)?;
         }
         for d in &r.blkio_devices {
             let (major, minor) = match d.path {
@@ -465,25 +478,25 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                 (true, BlkioLimit::Weight) => &[b"io.bfq.weight"],
                 (true, _) => &[b"io.max"],
             };
-            self.put_first(b"blkio", files, v.bytes(), true)?;
+            self.put_first(files, v.bytes(), true)?;
         }
         // Huge pages: v2 limits reservations too, where the kernel can (5.7).
         for h in &r.hugepage_limits {
             let name = |suffix: &[u8]| Value::from_parts(&[b"hugetlb.", h.page_size, suffix]);
             let file = name(if v2 { b".max" } else { b".limit_in_bytes" }).map_err(too_long)?;
-            self.put(b"hugetlb", file.bytes(), num(h.limit).bytes())?;
+            self.put_num(file.bytes(), h.limit)?;
             if v2 {
                 let rsvd = name(b".rsvd.max").map_err(too_long)?;
-                self.put_first(b"hugetlb", &[rsvd.bytes()], num(h.limit).bytes(), false)?;
+                self.put_first_num(&[rsvd.bytes()], h.limit, false)?;
             }
         }
         if let Some(id) = r.net_class_id {
-            self.put(b"net_cls", b"net_cls.classid", num(id).bytes())?;
+            self.put_num(b"net_cls.classid", id)?;
         }
         for p in &r.net_priorities {
             let mut v = Value::from_parts(&[p.interface, b" "]).map_err(too_long)?;
             let _ = v.push_num(u64::from(p.priority), 10);
-            self.put(b"net_prio", b"net_prio.ifpriomap", v.bytes())?;
+            self.put(b"net_prio.ifpriomap", v.bytes())?;
         }
         for d in &r.rdma {
             let mut v = Value::from_parts(&[d.device]).map_err(too_long)?;
@@ -492,10 +505,10 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                     let _ = v.push(word).and_then(|v| v.push_num(u64::from(n), 10));
                 }
             }
-            self.put(b"rdma", b"rdma.max", v.bytes())?;
+            self.put(b"rdma.max", v.bytes())?;
         }
         for (key, value) in &r.unified {
-            self.put(b"", key, value)?;
+            self.put(key, value)?;
         }
         // Devices on v1: the kernel's list, emptied, then the rules in order.
         if !v2 && !r.devices.is_empty() {
