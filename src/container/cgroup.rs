@@ -166,10 +166,9 @@ struct Moved {
     own: Path,
     leaf: Path,
     /// The controllers (bits, in `V2_CONTROLLERS` order) the own cgroup's
-    /// `cgroup.subtree_control` had before: the others nsinit turned on
-    /// (`wanted`) are turned off again.
+    /// `cgroup.subtree_control` had before: the others, which nsinit may
+    /// have turned on, are turned off again.
     had: u8,
-    wanted: u8,
 }
 
 pub struct Cgroup {
@@ -225,61 +224,76 @@ impl Cgroup {
                 read_own_cgroups(buf)?
             }
         };
-        let made = match cg.layout {
-            Layout::Unified => cg.create_v2(place, name, own, &c.resources),
-            Layout::V1 => cg.create_v1(place, name, own, &c.resources),
-        };
-        if let Err(e) = made {
+        if let Err(e) = cg.create_dirs(place, name, own, &c.resources) {
             cg.remove();
             return Err(e);
         }
         Ok(cg)
     }
 
-    fn create_v2(&mut self, place: Place, name: &[u8], own: &[u8], r: &Resources<'_>) -> Result<(), Error> {
-        let mut base = Path::from_parts(&[b"/sys/fs/cgroup"]).map_err(too_long)?;
-        if place != Place::Root {
-            let mine = own_cgroup(own, b"").ok_or_else(|| not_found(b"0::"))?;
-            let mine = if place == Place::Relative { parent_of(mine) } else { mine };
-            push_path(&mut base, mine)?;
+    /// Makes the container's directories (one on v2; on v1 one a mounted
+    /// controller it is placed in) and writes its limits.
+    fn create_dirs(&mut self, place: Place, name: &[u8], own: &[u8], r: &Resources<'_>) -> Result<(), Error> {
+        let v2 = self.layout == Layout::Unified;
+        let wanted = v2_wanted(r);
+        let controllers: &[&'static [u8]] = if v2 { &[b""] } else { &V1_CONTROLLERS };
+        for (i, &controller) in controllers.iter().enumerate() {
+            if i >= V1_ALWAYS && !optional(r)[i - V1_ALWAYS] {
+                continue;
+            }
+            // On v1, a controller that is not mounted is left out: its
+            // directory is looked at only once a mkdir in it failed
+            // (`Dir::hierarchy`).
+            let mut base = Path::from_parts(&[b"/sys/fs/cgroup", if v2 { b"" } else { b"/" }, controller]).map_err(too_long)?;
+            let hierarchy = if v2 { 0 } else { base.len() };
+            if place != Place::Root {
+                // On v1 each hierarchy has nsinit in a cgroup of its own.
+                match own_cgroup(own, controller) {
+                    Some(mine) => push_path(&mut base, if v2 && place == Place::Relative { parent_of(mine) } else { mine })?,
+                    None if !v2 && !is_dir(&mut base) => continue,
+                    None => return Err(not_found(if v2 { b"0::" } else { controller })),
+                }
+            }
             if place == Place::Own {
                 remove_stale(&mut base);
-                if !mine.is_empty() {
+                if v2 && base.len() > b"/sys/fs/cgroup".len() {
                     self.free_own_cgroup(&base)?;
                 }
             }
-        }
-        let dir = Dir { controller: b"", hierarchy: 0, base: base.len(), existed: base.len(), path: base, tasks: None };
-        self.dirs.push(dir).map_err(|_| Error::new(b"cgroup: too many directories"))?;
-        let Some(dir) = self.dirs.last_mut() else { return Err(Error::new(b"cgroup: no directory")) };
-        let wanted = v2_wanted(r);
-        if let Some(m) = &mut self.moved {
-            m.wanted = wanted;
-        }
-        // Each level enables the controllers for the one below it.
-        let enable = &mut |parent: &mut Path| {
-            for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
-                // Not every kernel has every controller: a limit on a
-                // missing one fails below, naming its file.
-                if wanted & (1 << i) != 0 {
-                    let _ = write_in(parent, b"cgroup.subtree_control", controller);
+            let dir = Dir { controller, hierarchy, base: base.len(), existed: base.len(), path: base, tasks: None };
+            self.dirs.push(dir).map_err(|_| Error::new(b"cgroup: too many directories"))?;
+            let Some(dir) = self.dirs.last_mut() else { continue };
+            // On v2 each level enables the controllers for the one below
+            // it; the base is nsinit's own cgroup or the root: always there.
+            let mounted = make_levels(dir, name, &mut |parent| if v2 { enable_controllers(parent, wanted, r) }, &mut |path, parent_len, made| {
+                if made && controller == b"cpuset" {
+                    // A new cpuset is empty: no task may join it until it
+                    // has CPUs and memory nodes, copied from its parent.
+                    inherit_cpuset(path, parent_len)?;
                 }
+                Ok(())
+            })?;
+            if !mounted {
+                self.dirs.pop();
+                continue;
             }
-            // The controller of each `unified` key.
-            for (key, _) in &r.unified {
-                let controller = key.split(|&c| c == b'.').next().unwrap_or(b"");
-                if let Ok(on) = ZBuf::<80>::from_parts(&[b"+", controller]) {
-                    let _ = write_in(parent, b"cgroup.subtree_control", on.bytes());
-                }
+            if v2 {
+                // Open, to create the container straight into it.
+                let fd = sys::open(dir.path.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
+                    .map_err(|e| Error::sys("open", dir.path.bytes(), e))?;
+                self.fd = Some(fd);
+            } else {
+                // Opened now, written by the container's process (`join`):
+                // its start does one write a hierarchy. Closed at nsinit's exit.
+                let tasks = open_in(&mut dir.path, b"tasks");
+                dir.tasks = Some(tasks.map_err(|e| Error::sys_in("open", dir.path.bytes(), b"tasks", e))?);
             }
-        };
-        // The base is nsinit's own cgroup or the root: always there.
-        make_levels(dir, name, enable, &mut |_, _, _| Ok(()))?;
-        let fd = sys::open(dir.path.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
-            .map_err(|e| Error::sys("open", dir.path.bytes(), e))?;
-        self.fd = Some(fd);
+        }
+        if self.dirs.is_empty() {
+            return Err(Error::new(b"no cgroup v1 controller is mounted under /sys/fs/cgroup"));
+        }
         self.apply(r)?;
-        if !r.devices.is_empty() {
+        if let (Some(fd), false) = (self.fd, r.devices.is_empty()) {
             let mut program = [0u64; device_filter::MAX_INSNS];
             let n = device_filter::assemble(&device_rules(r), &mut program)
                 .ok_or_else(|| Error::new(b"device rules: too many for the device program"))?;
@@ -311,7 +325,6 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         }
         let controls = read_in(own, b"cgroup.subtree_control", &mut buf)?;
         let mut had = 0;
-        let wanted = 0;
         for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
             if controls.split(|&c| c == b' ' || c == b'\n').any(|w| w == &controller[1..]) {
                 had |= 1 << i;
@@ -321,57 +334,11 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         leaf.push_num(me, 10).and_then(|l| l.push(b".self")).map_err(too_long)?;
         make_dir(&mut leaf).map_err(|e| mkdir_error(&leaf, e))?;
         let own = Path::from_parts(&[own.bytes()]).map_err(too_long)?;
-        self.moved = Some(Moved { own, leaf, had, wanted });
+        self.moved = Some(Moved { own, leaf, had });
         if let Some(m) = &mut self.moved {
             write_in(&mut m.leaf, b"cgroup.procs", b"0")?;
         }
         Ok(())
-    }
-
-    fn create_v1(&mut self, place: Place, name: &[u8], own: &[u8], r: &Resources<'_>) -> Result<(), Error> {
-        for (i, controller) in V1_CONTROLLERS.into_iter().enumerate() {
-            if i >= V1_ALWAYS && !optional(r)[i - V1_ALWAYS] {
-                continue;
-            }
-            // A controller that is not mounted is left out: its directory
-            // is looked at only once a mkdir in it failed (`Dir::hierarchy`).
-            let mut base = Path::from_parts(&[b"/sys/fs/cgroup/", controller]).map_err(too_long)?;
-            let hierarchy = base.len();
-            if place != Place::Root {
-                // Each hierarchy has nsinit in a cgroup of its own.
-                match own_cgroup(own, controller) {
-                    Some(mine) => push_path(&mut base, mine)?,
-                    None if !is_dir(&mut base) => continue,
-                    None => return Err(not_found(controller)),
-                }
-            }
-            if place == Place::Own {
-                remove_stale(&mut base);
-            }
-            let dir = Dir { controller, hierarchy, base: base.len(), existed: base.len(), path: base, tasks: None };
-            self.dirs.push(dir).map_err(|_| Error::new(b"cgroup: too many directories"))?;
-            let Some(dir) = self.dirs.last_mut() else { continue };
-            let mounted = make_levels(dir, name, &mut |_| {}, &mut |path, parent_len, made| {
-                if made && controller == b"cpuset" {
-                    // A new cpuset is empty: no task may join it until it
-                    // has CPUs and memory nodes, copied from its parent.
-                    inherit_cpuset(path, parent_len)?;
-                }
-                Ok(())
-            })?;
-            if !mounted {
-                self.dirs.pop();
-                continue;
-            }
-            // Opened now, written by the container's process (`join`): its
-            // start does one write a hierarchy. Closed at nsinit's exit.
-            let tasks = open_in(&mut dir.path, b"tasks");
-            dir.tasks = Some(tasks.map_err(|e| Error::sys_in("open", dir.path.bytes(), b"tasks", e))?);
-        }
-        if self.dirs.is_empty() {
-            return Err(Error::new(b"no cgroup v1 controller is mounted under /sys/fs/cgroup"));
-        }
-        self.apply(r)
     }
 
     /// Writes `value` to the first of `files` there is in the directory
@@ -660,6 +627,24 @@ impl Moved {
 
 /// A value written to a cgroup file.
 type Value = ZBuf<256>;
+
+/// Enables in the v2 cgroup `parent` the controllers `wanted` (bits, in
+/// `V2_CONTROLLERS` order) and those of the `unified` keys of `r`, for its
+/// children. Not every kernel has every controller: a limit on a missing
+/// one fails later, naming its file.
+fn enable_controllers(parent: &mut Path, wanted: u8, r: &Resources<'_>) {
+    for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
+        if wanted & (1 << i) != 0 {
+            let _ = write_in(parent, b"cgroup.subtree_control", controller);
+        }
+    }
+    for (key, _) in &r.unified {
+        let controller = key.split(|&c| c == b'.').next().unwrap_or(b"");
+        if let Ok(on) = ZBuf::<80>::from_parts(&[b"+", controller]) {
+            let _ = write_in(parent, b"cgroup.subtree_control", on.bytes());
+        }
+    }
+}
 
 /// The cgroup v2 controllers (bits, in `V2_CONTROLLERS` order) `r` needs:
 /// io (v1's blkio), hugetlb and rdma when it limits them.
