@@ -736,15 +736,23 @@ fn check_layout(r: &Resources<'_>, v2: bool) -> Result<(), Error> {
         }
         return Ok(());
     }
-    let v1_only: [(bool, &[u8]); 6] = [
-        (r.memory_swappiness.is_some(), b"memory swappiness"),
-        (r.oom_kill_disable, b"oom-kill-disable"),
-        (r.cpu_rt_runtime.is_some() || r.cpu_rt_period.is_some(), b"realtime runtime or period"),
-        (r.blkio_leaf_weight.is_some() || r.blkio_devices.iter().any(|d| d.limit == BlkioLimit::LeafWeight), b"blkio leaf weight"),
-        (r.net_class_id.is_some(), b"network classID"),
-        (!r.net_priorities.is_empty(), b"network priorities"),
+    const V1_ONLY: [&[u8]; 6] = [
+        b"memory swappiness",
+        b"oom-kill-disable",
+        b"realtime runtime or period",
+        b"blkio leaf weight",
+        b"network classID",
+        b"network priorities",
     ];
-    if let Some((_, what)) = v1_only.iter().find(|(set, _)| *set) {
+    let set = [
+        r.memory_swappiness.is_some(),
+        r.oom_kill_disable,
+        r.cpu_rt_runtime.is_some() || r.cpu_rt_period.is_some(),
+        r.blkio_leaf_weight.is_some() || r.blkio_devices.iter().any(|d| d.limit == BlkioLimit::LeafWeight),
+        r.net_class_id.is_some(),
+        !r.net_priorities.is_empty(),
+    ];
+    if let Some(what) = set.iter().position(|&s| s).and_then(|i| V1_ONLY.get(i)) {
         return Err(Error::new(b"cannot set ").push(what).push(b" with cgroup v2 (a cgroup v1 limit)"));
     }
     match (r.memory_swap, r.memory_max) {
