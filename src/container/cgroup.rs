@@ -285,7 +285,7 @@ impl Cgroup {
             } else {
                 // Opened now, written by the container's process (`join`):
                 // its start does one write a hierarchy. Closed at nsinit's exit.
-                let tasks = open_in(&mut dir.path, b"tasks");
+                let tasks = open_in(&dir.path, b"tasks");
                 dir.tasks = Some(tasks.map_err(|e| Error::sys_in("open", dir.path.bytes(), b"tasks", e))?);
             }
         }
@@ -336,7 +336,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         let own = Path::from_parts(&[own.bytes()]).map_err(too_long)?;
         self.moved = Some(Moved { own, leaf, had });
         if let Some(m) = &mut self.moved {
-            write_in(&mut m.leaf, b"cgroup.procs", b"0")?;
+            write_in(&m.leaf, b"cgroup.procs", b"0")?;
         }
         Ok(())
     }
@@ -349,12 +349,12 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
     fn put_first(&mut self, files: &[&[u8]], value: &[u8], required: bool) -> Result<bool, Error> {
         let v2 = self.layout == Layout::Unified;
         let controller = files[0].split(|&c| c == b'.').next().unwrap_or_default();
-        let Some(dir) = self.dirs.iter_mut().find(|d| v2 || d.controller == controller) else {
+        let Some(dir) = self.dirs.iter().find(|d| v2 || d.controller == controller) else {
             return Err(Error::new(b"the cgroup v1 controller for ").push(files[0]).push(b" is not mounted"));
         };
         let (mut errno, mut failed) = (Errno::ENOENT, files[0]);
         for file in files {
-            match write_in_raw(&mut dir.path, file, value) {
+            match write_in_raw(&dir.path, file, value) {
                 Ok(()) => return Ok(true),
                 Err(Errno::ENOENT) => continue,
                 Err(e) => (errno, failed) = (e, file),
@@ -479,12 +479,12 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         }
         // Devices on v1: the kernel's list, emptied, then the rules in order.
         if !v2 && !r.devices.is_empty() {
-            let Some(dir) = self.dirs.iter_mut().find(|d| d.controller == b"devices") else {
+            let Some(dir) = self.dirs.iter().find(|d| d.controller == b"devices") else {
                 return Err(Error::new(b"the cgroup v1 controller for devices.deny is not mounted"));
             };
             // devices.deny and devices.allow, each opened when first written.
             let mut files = [None, None];
-            let written = write_device_rules(&mut dir.path, &device_rules(r), &mut files);
+            let written = write_device_rules(&dir.path, &device_rules(r), &mut files);
             for fd in files.into_iter().flatten() {
                 let _ = sys::close(fd);
             }
@@ -558,7 +558,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                 Err(_) => continue,
             };
             // cgroup.kill (v2, 5.14+) kills everything at once.
-            let killed = self.layout == Layout::Unified && write_in(&mut dir, b"cgroup.kill", b"1").is_ok();
+            let killed = self.layout == Layout::Unified && write_in(&dir, b"cgroup.kill", b"1").is_ok();
             let mut removed = false;
             for _ in 0..2000 {
                 removed = sys::rmdir(dir.zstr()).is_ok();
@@ -607,21 +607,20 @@ impl Moved {
     /// back there and removes its leaf.
     #[cold]
     fn move_back(&self) {
-        let (Ok(mut own), Ok(mut leaf)) = (Path::from_parts(&[self.own.bytes()]), Path::from_parts(&[self.leaf.bytes()]))
-        else {
-            return;
-        };
+        let own = &self.own;
         for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
             if self.had & (1 << i) == 0 {
                 let mut off = [0u8; 16];
                 let name = &controller[1..];
                 off[0] = b'-';
                 off[1..=name.len()].copy_from_slice(name);
-                let _ = write_in(&mut own, b"cgroup.subtree_control", &off[..=name.len()]);
+                let _ = write_in(own, b"cgroup.subtree_control", &off[..=name.len()]);
             }
         }
-        let _ = write_in(&mut own, b"cgroup.procs", b"0");
-        let _ = sys::rmdir(leaf.zstr());
+        let _ = write_in(own, b"cgroup.procs", b"0");
+        if let Ok(mut leaf) = Path::from_parts(&[self.leaf.bytes()]) {
+            let _ = sys::rmdir(leaf.zstr());
+        }
     }
 }
 
@@ -632,7 +631,7 @@ type Value = ZBuf<256>;
 /// `V2_CONTROLLERS` order) and those of the `unified` keys of `r`, for its
 /// children. Not every kernel has every controller: a limit on a missing
 /// one fails later, naming its file.
-fn enable_controllers(parent: &mut Path, wanted: u8, r: &Resources<'_>) {
+fn enable_controllers(parent: &Path, wanted: u8, r: &Resources<'_>) {
     for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
         if wanted & (1 << i) != 0 {
             let _ = write_in(parent, b"cgroup.subtree_control", controller);
@@ -666,7 +665,7 @@ fn device_rules(r: &Resources<'_>) -> Vec<DeviceRule, { crate::config::MAX_DEVIC
 /// "Deny all" (the kernel's list emptied), then `rules` in order, each
 /// one `write` (the kernel takes one rule a write) on `files`, devices.deny
 /// and devices.allow in `dir`, opened when first written.
-fn write_device_rules(dir: &mut Path, rules: &[DeviceRule], files: &mut [Option<Fd>; 2]) -> Result<(), Error> {
+fn write_device_rules(dir: &Path, rules: &[DeviceRule], files: &mut [Option<Fd>; 2]) -> Result<(), Error> {
     // Whether the list is empty, everything denied: an `a` rule written
     // to devices.deny empties it whatever its numbers and access
     // (security/device_cgroup.c reads its first letter only), so that such
@@ -1057,12 +1056,12 @@ fn inherit_cpuset(dir: &mut Path, parent_len: usize) -> Result<(), Error> {
 }
 
 /// Writes `value` to the file `name` in `dir`.
-fn write_in(dir: &mut Path, name: &[u8], value: &[u8]) -> Result<(), Error> {
+fn write_in(dir: &Path, name: &[u8], value: &[u8]) -> Result<(), Error> {
     write_in_raw(dir, name, value).map_err(|e| Error::sys_in("write", dir.bytes(), name, e).push(b" (").push(value).push(b")"))
 }
 
 /// The same, failing with the bare errno (`ENAMETOOLONG` for a path too long).
-fn write_in_raw(dir: &mut Path, name: &[u8], value: &[u8]) -> Result<(), Errno> {
+fn write_in_raw(dir: &Path, name: &[u8], value: &[u8]) -> Result<(), Errno> {
     let fd = open_in(dir, name)?;
     let written = sys::write(fd, value);
     let _ = sys::close(fd);
@@ -1070,14 +1069,9 @@ fn write_in_raw(dir: &mut Path, name: &[u8], value: &[u8]) -> Result<(), Errno> 
 }
 
 /// Opens the file `name` in `dir` for writing.
-fn open_in(dir: &mut Path, name: &[u8]) -> Result<Fd, Errno> {
-    let len = dir.len();
-    let r = match dir.push(b"/").and_then(|d| d.push(name)) {
-        Ok(path) => sys::open(path.zstr(), O_WRONLY | O_CLOEXEC, 0),
-        Err(_) => Err(Errno::ENAMETOOLONG),
-    };
-    dir.truncate(len);
-    r
+fn open_in(dir: &Path, name: &[u8]) -> Result<Fd, Errno> {
+    let mut path = Path::from_parts(&[dir.bytes(), b"/", name]).map_err(|_| Errno::ENAMETOOLONG)?;
+    sys::open(path.zstr(), O_WRONLY | O_CLOEXEC, 0)
 }
 
 /// Reads the file `name` in `dir` into `buf`.
