@@ -364,7 +364,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         if errno == Errno::ENOENT && !required {
             return Ok(false);
         }
-        Err(Error::sys_in("write", dir.path.bytes(), failed, errno).push(b" (").push(value).push(b")"))
+        Err(write_error(dir.path.bytes(), failed, value, errno))
     }
 
     /// Writes `value` to `file`, which must be there.
@@ -518,7 +518,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                 Some(fd) => sys::write(fd, digits.bytes()).map(drop),
                 None => Err(Errno::EBADF),
             };
-            written.map_err(|e| Error::sys_in("write", dir.path.bytes(), b"tasks", e).push(b" (").push(digits.bytes()).push(b")"))?;
+            written.map_err(|e| write_error(dir.path.bytes(), b"tasks", digits.bytes(), e))?;
         }
         Ok(())
     }
@@ -705,7 +705,7 @@ fn write_device_rules(dir: &Path, rules: &[DeviceRule], files: &mut [Option<Fd>;
             None => open_in(dir, name).inspect(|fd| *slot = Some(*fd)),
         };
         fd.and_then(|fd| sys::write(fd, v.bytes()))
-            .map_err(|e| Error::sys_in("write", dir.bytes(), name, e).push(b" (").push(v.bytes()).push(b")"))?;
+            .map_err(|e| write_error(dir.bytes(), name, v.bytes(), e))?;
     }
     Ok(())
 }
@@ -1057,7 +1057,14 @@ fn inherit_cpuset(dir: &mut Path, parent_len: usize) -> Result<(), Error> {
 
 /// Writes `value` to the file `name` in `dir`.
 fn write_in(dir: &Path, name: &[u8], value: &[u8]) -> Result<(), Error> {
-    write_in_raw(dir, name, value).map_err(|e| Error::sys_in("write", dir.bytes(), name, e).push(b" (").push(value).push(b")"))
+    write_in_raw(dir, name, value).map_err(|e| write_error(dir.bytes(), name, value, e))
+}
+
+/// `write DIR/NAME: ERRNO (text) (VALUE)`.
+#[cold]
+#[inline(never)]
+fn write_error(dir: &[u8], name: &[u8], value: &[u8], e: Errno) -> Error {
+    Error::sys_in("write", dir, name, e).push(b" (").push(value).push(b")")
 }
 
 /// The same, failing with the bare errno (`ENAMETOOLONG` for a path too long).
