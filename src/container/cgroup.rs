@@ -61,6 +61,9 @@ static KNOBS: [Knob; 12] = [
     Knob { v1: b"cpu.rt_runtime_us", v2: b"", value: |r, _| r.cpu_rt_runtime },
 ];
 
+/// Where `KNOBS` has cpu.weight, after which v2's cpu.max is written.
+const CPU_WEIGHT: usize = 5;
+
 /// Swap: v1 limits memory and swap together, v2 swap alone.
 fn swap(r: &Resources<'_>, v2: bool) -> Option<u64> {
     match (r.memory_swap_max, r.memory_swap) {
@@ -392,22 +395,24 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         if let Some(n) = r.pids_max {
             self.put_num(b"pids.max", n)?;
         }
-        for knob in &KNOBS {
+        for (i, knob) in KNOBS.iter().enumerate() {
             if let Some(n) = (knob.value)(r, v2) {
                 let file = if v2 { knob.v2 } else { knob.v1 };
                 self.put_num(file, n)?;
             }
-            if let (true, true, Some((quota, period))) = (v2, knob.v2 == b"cpu.weight", r.cpu_max) {
-                // Before the burst, which the kernel checks against it.
+            if let (true, CPU_WEIGHT, Some((quota, period))) = (v2, i, r.cpu_max) {
+                // After the weight, before the burst, which the kernel
+                // checks against it.
                 let mut v = limit(quota, b"max");
                 let _ = v.push(b" ").and_then(|v| v.push_num(period, 10));
                 self.put(b"cpu.max", v.bytes())?;
             }
         }
-        for (file, value) in [(&b"cpuset.cpus"[..], r.cpuset), (b"cpuset.mems", r.cpuset_mems)] {
-            if let Some(value) = value {
-                self.put(file, value.bytes())?;
-            }
+        if let Some(cpus) = r.cpuset {
+            self.put(b"cpuset.cpus", cpus.bytes())?;
+        }
+        if let Some(mems) = r.cpuset_mems {
+            self.put(b"cpuset.mems", mems.bytes())?;
         }
         // Block I/O: v2 takes the weight in io.bfq.weight as v1 does, or
         // scaled to 1..10000 in io.weight without BFQ.
@@ -467,10 +472,11 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         }
         for d in &r.rdma {
             let mut v = Value::from_parts(&[d.device]).map_err(too_long)?;
-            for (word, n) in [(&b" hca_handle="[..], d.hca_handles), (b" hca_object=", d.hca_objects)] {
-                if let Some(n) = n {
-                    let _ = v.push(word).and_then(|v| v.push_num(u64::from(n), 10));
-                }
+            if let Some(n) = d.hca_handles {
+                let _ = v.push(b" hca_handle=").and_then(|v| v.push_num(u64::from(n), 10));
+            }
+            if let Some(n) = d.hca_objects {
+                let _ = v.push(b" hca_object=").and_then(|v| v.push_num(u64::from(n), 10));
             }
             self.put(b"rdma.max", v.bytes())?;
         }
@@ -1170,6 +1176,11 @@ mod tests {
         assert_eq!((cpu_weight(&r, false), cpu_weight(&r, true)), (Some(512), Some(59)));
         let r = Resources { cpu_weight: Some(100), ..Resources::default() };
         assert_eq!((cpu_weight(&r, false), cpu_weight(&r, true)), (Some(2597), Some(100)));
+    }
+
+    #[test]
+    fn cpu_weight_is_where_apply_looks_for_it() {
+        assert_eq!(KNOBS[CPU_WEIGHT].v2, b"cpu.weight");
     }
 
     #[test]
