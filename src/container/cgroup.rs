@@ -695,10 +695,14 @@ fn write_device_rules(dir: &Path, rules: &[DeviceRule], files: &mut [Option<Fd>;
                     }
                     .and_then(|v| v.push(&[after]));
                 }
-                for (bit, c) in [(crate::config::DEVICE_READ, b'r'), (crate::config::DEVICE_WRITE, b'w'), (crate::config::DEVICE_MKNOD, b'm')] {
-                    if r.access & bit != 0 {
-                        let _ = v.push(&[c]);
-                    }
+                if r.access & crate::config::DEVICE_READ != 0 {
+                    let _ = v.push(b"r");
+                }
+                if r.access & crate::config::DEVICE_WRITE != 0 {
+                    let _ = v.push(b"w");
+                }
+                if r.access & crate::config::DEVICE_MKNOD != 0 {
+                    let _ = v.push(b"m");
                 }
                 r.allow
             }
