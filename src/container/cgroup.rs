@@ -34,11 +34,11 @@ const V1_ALWAYS: usize = 4;
 const V2_CONTROLLERS: [&[u8]; 7] = [b"+pids", b"+memory", b"+cpu", b"+cpuset", b"+io", b"+hugetlb", b"+rdma"];
 const V2_ALWAYS: usize = 4;
 
-/// A limit written as a number: its controller (v1's name), its file on
-/// v1 and on v2, and its value in `Resources` for the one or the other
-/// (`Cgroup::apply` writes u64::MAX as -1 on v1, max on v2).
+/// A limit written as a number: its file on v1 (whose controller is the
+/// name up to its first `.`) and on v2, and its value in `Resources` for
+/// the one or the other (`Cgroup::put_num` writes u64::MAX as -1 on v1,
+/// max on v2).
 struct Knob {
-    controller: &'static [u8],
     v1: &'static [u8],
     v2: &'static [u8],
     value: fn(&Resources<'_>, bool) -> Option<u64>,
@@ -47,19 +47,22 @@ struct Knob {
 /// The numeric limits, in the order runc writes them. Those of one
 /// version only are `None` on the other (`check_layout` refused them).
 static KNOBS: [Knob; 12] = [
-    Knob { controller: b"memory", v1: b"memory.limit_in_bytes", v2: b"memory.max", value: |r, _| r.memory_max },
-    Knob { controller: b"memory", v1: b"memory.memsw.limit_in_bytes", v2: b"memory.swap.max", value: swap },
-    Knob { controller: b"memory", v1: b"memory.soft_limit_in_bytes", v2: b"memory.low", value: |r, _| r.memory_reservation },
-    Knob { controller: b"memory", v1: b"memory.swappiness", v2: b"", value: |r, _| r.memory_swappiness },
-    Knob { controller: b"memory", v1: b"memory.oom_control", v2: b"", value: |r, _| r.oom_kill_disable.then_some(1) },
-    Knob { controller: b"cpu", v1: b"cpu.shares", v2: b"cpu.weight", value: cpu_weight },
-    Knob { controller: b"cpu", v1: b"cpu.cfs_period_us", v2: b"", value: |r, v2| r.cpu_max.filter(|_| !v2).map(|c| c.1) },
-    Knob { controller: b"cpu", v1: b"cpu.cfs_quota_us", v2: b"", value: |r, v2| r.cpu_max.filter(|_| !v2).map(|c| c.0) },
-    Knob { controller: b"cpu", v1: b"cpu.cfs_burst_us", v2: b"cpu.max.burst", value: |r, _| r.cpu_burst },
-    Knob { controller: b"cpu", v1: b"cpu.idle", v2: b"cpu.idle", value: |r, _| r.cpu_idle },
-    Knob { controller: b"cpu", v1: b"cpu.rt_period_us", v2: b"", value: |r, _| r.cpu_rt_period },
-    Knob { controller: b"cpu", v1: b"cpu.rt_runtime_us", v2: b"", value: |r, _| r.cpu_rt_runtime },
+    Knob { v1: b"memory.limit_in_bytes", v2: b"memory.max", value: |r, _| r.memory_max },
+    Knob { v1: b"memory.memsw.limit_in_bytes", v2: b"memory.swap.max", value: swap },
+    Knob { v1: b"memory.soft_limit_in_bytes", v2: b"memory.low", value: |r, _| r.memory_reservation },
+    Knob { v1: b"memory.swappiness", v2: b"", value: |r, _| r.memory_swappiness },
+    Knob { v1: b"memory.oom_control", v2: b"", value: |r, _| r.oom_kill_disable.then_some(1) },
+    Knob { v1: b"cpu.shares", v2: b"cpu.weight", value: cpu_weight },
+    Knob { v1: b"cpu.cfs_period_us", v2: b"", value: |r, v2| r.cpu_max.filter(|_| !v2).map(|c| c.1) },
+    Knob { v1: b"cpu.cfs_quota_us", v2: b"", value: |r, v2| r.cpu_max.filter(|_| !v2).map(|c| c.0) },
+    Knob { v1: b"cpu.cfs_burst_us", v2: b"cpu.max.burst", value: |r, _| r.cpu_burst },
+    Knob { v1: b"cpu.idle", v2: b"cpu.idle", value: |r, _| r.cpu_idle },
+    Knob { v1: b"cpu.rt_period_us", v2: b"", value: |r, _| r.cpu_rt_period },
+    Knob { v1: b"cpu.rt_runtime_us", v2: b"", value: |r, _| r.cpu_rt_runtime },
 ];
+
+/// Where `KNOBS` has cpu.weight, after which v2's cpu.max is written.
+const CPU_WEIGHT: usize = 5;
 
 /// Swap: v1 limits memory and swap together, v2 swap alone.
 fn swap(r: &Resources<'_>, v2: bool) -> Option<u64> {
@@ -166,10 +169,9 @@ struct Moved {
     own: Path,
     leaf: Path,
     /// The controllers (bits, in `V2_CONTROLLERS` order) the own cgroup's
-    /// `cgroup.subtree_control` had before: the others nsinit turned on
-    /// (`wanted`) are turned off again.
+    /// `cgroup.subtree_control` had before: the others, which nsinit may
+    /// have turned on, are turned off again.
     had: u8,
-    wanted: u8,
 }
 
 pub struct Cgroup {
@@ -225,61 +227,76 @@ impl Cgroup {
                 read_own_cgroups(buf)?
             }
         };
-        let made = match cg.layout {
-            Layout::Unified => cg.create_v2(place, name, own, &c.resources),
-            Layout::V1 => cg.create_v1(place, name, own, &c.resources),
-        };
-        if let Err(e) = made {
+        if let Err(e) = cg.create_dirs(place, name, own, &c.resources) {
             cg.remove();
             return Err(e);
         }
         Ok(cg)
     }
 
-    fn create_v2(&mut self, place: Place, name: &[u8], own: &[u8], r: &Resources<'_>) -> Result<(), Error> {
-        let mut base = Path::from_parts(&[b"/sys/fs/cgroup"]).map_err(too_long)?;
-        if place != Place::Root {
-            let mine = own_cgroup(own, b"").ok_or_else(|| not_found(b"0::"))?;
-            let mine = if place == Place::Relative { parent_of(mine) } else { mine };
-            push_path(&mut base, mine)?;
+    /// Makes the container's directories (one on v2; on v1 one a mounted
+    /// controller it is placed in) and writes its limits.
+    fn create_dirs(&mut self, place: Place, name: &[u8], own: &[u8], r: &Resources<'_>) -> Result<(), Error> {
+        let v2 = self.layout == Layout::Unified;
+        let wanted = v2_wanted(r);
+        let controllers: &[&'static [u8]] = if v2 { &[b""] } else { &V1_CONTROLLERS };
+        for (i, &controller) in controllers.iter().enumerate() {
+            if i >= V1_ALWAYS && !optional(r)[i - V1_ALWAYS] {
+                continue;
+            }
+            // On v1, a controller that is not mounted is left out: its
+            // directory is looked at only once a mkdir in it failed
+            // (`Dir::hierarchy`).
+            let mut base = Path::from_parts(&[b"/sys/fs/cgroup", if v2 { b"" } else { b"/" }, controller]).map_err(too_long)?;
+            let hierarchy = if v2 { 0 } else { base.len() };
+            if place != Place::Root {
+                // On v1 each hierarchy has nsinit in a cgroup of its own.
+                match own_cgroup(own, controller) {
+                    Some(mine) => push_path(&mut base, if v2 && place == Place::Relative { parent_of(mine) } else { mine })?,
+                    None if !v2 && !is_dir(&mut base) => continue,
+                    None => return Err(not_found(if v2 { b"0::" } else { controller })),
+                }
+            }
             if place == Place::Own {
                 remove_stale(&mut base);
-                if !mine.is_empty() {
+                if v2 && base.len() > b"/sys/fs/cgroup".len() {
                     self.free_own_cgroup(&base)?;
                 }
             }
-        }
-        let dir = Dir { controller: b"", hierarchy: 0, base: base.len(), existed: base.len(), path: base, tasks: None };
-        self.dirs.push(dir).map_err(|_| Error::new(b"cgroup: too many directories"))?;
-        let Some(dir) = self.dirs.last_mut() else { return Err(Error::new(b"cgroup: no directory")) };
-        let wanted = v2_wanted(r);
-        if let Some(m) = &mut self.moved {
-            m.wanted = wanted;
-        }
-        // Each level enables the controllers for the one below it.
-        let enable = &mut |parent: &mut Path| {
-            for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
-                // Not every kernel has every controller: a limit on a
-                // missing one fails below, naming its file.
-                if wanted & (1 << i) != 0 {
-                    let _ = write_in(parent, b"cgroup.subtree_control", controller);
+            let dir = Dir { controller, hierarchy, base: base.len(), existed: base.len(), path: base, tasks: None };
+            self.dirs.push(dir).map_err(|_| Error::new(b"cgroup: too many directories"))?;
+            let Some(dir) = self.dirs.last_mut() else { continue };
+            // On v2 each level enables the controllers for the one below
+            // it; the base is nsinit's own cgroup or the root: always there.
+            let mounted = make_levels(dir, name, &mut |parent| if v2 { enable_controllers(parent, wanted, r) }, &mut |path, parent_len, made| {
+                if made && controller == b"cpuset" {
+                    // A new cpuset is empty: no task may join it until it
+                    // has CPUs and memory nodes, copied from its parent.
+                    inherit_cpuset(path, parent_len)?;
                 }
+                Ok(())
+            })?;
+            if !mounted {
+                self.dirs.pop();
+                continue;
             }
-            // The controller of each `unified` key.
-            for (key, _) in &r.unified {
-                let controller = key.split(|&c| c == b'.').next().unwrap_or(b"");
-                if let Ok(on) = ZBuf::<80>::from_parts(&[b"+", controller]) {
-                    let _ = write_in(parent, b"cgroup.subtree_control", on.bytes());
-                }
+            if v2 {
+                // Open, to create the container straight into it.
+                let fd = sys::open(dir.path.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
+                    .map_err(|e| Error::sys("open", dir.path.bytes(), e))?;
+                self.fd = Some(fd);
+            } else {
+                // Opened now, written by the container's process (`join`):
+                // its start does one write a hierarchy. Closed at nsinit's exit.
+                let tasks = open_in(&dir.path, b"tasks");
+                dir.tasks = Some(tasks.map_err(|e| Error::sys_in("open", dir.path.bytes(), b"tasks", e))?);
             }
-        };
-        // The base is nsinit's own cgroup or the root: always there.
-        make_levels(dir, name, enable, &mut |_, _, _| Ok(()))?;
-        let fd = sys::open(dir.path.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
-            .map_err(|e| Error::sys("open", dir.path.bytes(), e))?;
-        self.fd = Some(fd);
+        }
+        if self.dirs.is_empty() {
+            return Err(Error::new(b"no cgroup v1 controller is mounted under /sys/fs/cgroup"));
+        }
         self.apply(r)?;
-        if !r.devices.is_empty() {
+        if let (Some(fd), false) = (self.fd, r.devices.is_empty()) {
             let mut program = [0u64; device_filter::MAX_INSNS];
             let n = device_filter::assemble(&device_rules(r), &mut program)
                 .ok_or_else(|| Error::new(b"device rules: too many for the device program"))?;
@@ -311,7 +328,6 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         }
         let controls = read_in(own, b"cgroup.subtree_control", &mut buf)?;
         let mut had = 0;
-        let wanted = 0;
         for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
             if controls.split(|&c| c == b' ' || c == b'\n').any(|w| w == &controller[1..]) {
                 had |= 1 << i;
@@ -321,71 +337,27 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         leaf.push_num(me, 10).and_then(|l| l.push(b".self")).map_err(too_long)?;
         make_dir(&mut leaf).map_err(|e| mkdir_error(&leaf, e))?;
         let own = Path::from_parts(&[own.bytes()]).map_err(too_long)?;
-        self.moved = Some(Moved { own, leaf, had, wanted });
+        self.moved = Some(Moved { own, leaf, had });
         if let Some(m) = &mut self.moved {
-            write_in(&mut m.leaf, b"cgroup.procs", b"0")?;
+            write_in(&m.leaf, b"cgroup.procs", b"0")?;
         }
         Ok(())
     }
 
-    fn create_v1(&mut self, place: Place, name: &[u8], own: &[u8], r: &Resources<'_>) -> Result<(), Error> {
-        for (i, controller) in V1_CONTROLLERS.into_iter().enumerate() {
-            if i >= V1_ALWAYS && !optional(r)[i - V1_ALWAYS] {
-                continue;
-            }
-            // A controller that is not mounted is left out: its directory
-            // is looked at only once a mkdir in it failed (`Dir::hierarchy`).
-            let mut base = Path::from_parts(&[b"/sys/fs/cgroup/", controller]).map_err(too_long)?;
-            let hierarchy = base.len();
-            if place != Place::Root {
-                // Each hierarchy has nsinit in a cgroup of its own.
-                match own_cgroup(own, controller) {
-                    Some(mine) => push_path(&mut base, mine)?,
-                    None if !is_dir(&mut base) => continue,
-                    None => return Err(not_found(controller)),
-                }
-            }
-            if place == Place::Own {
-                remove_stale(&mut base);
-            }
-            let dir = Dir { controller, hierarchy, base: base.len(), existed: base.len(), path: base, tasks: None };
-            self.dirs.push(dir).map_err(|_| Error::new(b"cgroup: too many directories"))?;
-            let Some(dir) = self.dirs.last_mut() else { continue };
-            let mounted = make_levels(dir, name, &mut |_| {}, &mut |path, parent_len, made| {
-                if made && controller == b"cpuset" {
-                    // A new cpuset is empty: no task may join it until it
-                    // has CPUs and memory nodes, copied from its parent.
-                    inherit_cpuset(path, parent_len)?;
-                }
-                Ok(())
-            })?;
-            if !mounted {
-                self.dirs.pop();
-                continue;
-            }
-            // Opened now, written by the container's process (`join`): its
-            // start does one write a hierarchy. Closed at nsinit's exit.
-            let tasks = open_in(&mut dir.path, b"tasks");
-            dir.tasks = Some(tasks.map_err(|e| Error::sys_in("open", dir.path.bytes(), b"tasks", e))?);
-        }
-        if self.dirs.is_empty() {
-            return Err(Error::new(b"no cgroup v1 controller is mounted under /sys/fs/cgroup"));
-        }
-        self.apply(r)
-    }
-
     /// Writes `value` to the first of `files` there is in the directory
-    /// of `controller` (v1; the one directory on v2): kernels name some
-    /// knobs in two ways. Whether one was there; when none is and
-    /// `required`, the error names the first.
-    fn put_first(&mut self, controller: &[u8], files: &[&[u8]], value: &[u8], required: bool) -> Result<bool, Error> {
+    /// of their controller (v1, the start of a v1 file's name up to its
+    /// first `.`; the one directory on v2): kernels name some knobs in two
+    /// ways. Whether one was there; when none is and `required`, the error
+    /// names the first.
+    fn put_first(&mut self, files: &[&[u8]], value: &[u8], required: bool) -> Result<bool, Error> {
         let v2 = self.layout == Layout::Unified;
-        let Some(dir) = self.dirs.iter_mut().find(|d| v2 || d.controller == controller) else {
+        let controller = files[0].split(|&c| c == b'.').next().unwrap_or_default();
+        let Some(dir) = self.dirs.iter().find(|d| v2 || d.controller == controller) else {
             return Err(Error::new(b"the cgroup v1 controller for ").push(files[0]).push(b" is not mounted"));
         };
         let (mut errno, mut failed) = (Errno::ENOENT, files[0]);
         for file in files {
-            match write_in_raw(&mut dir.path, file, value) {
+            match write_in_raw(&dir.path, file, value) {
                 Ok(()) => return Ok(true),
                 Err(Errno::ENOENT) => continue,
                 Err(e) => (errno, failed) = (e, file),
@@ -395,53 +367,66 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         if errno == Errno::ENOENT && !required {
             return Ok(false);
         }
-        Err(Error::sys_in("write", dir.path.bytes(), failed, errno).push(b" (").push(value).push(b")"))
+        Err(write_error(dir.path.bytes(), failed, value, errno))
     }
 
     /// Writes `value` to `file`, which must be there.
-    fn put(&mut self, controller: &[u8], file: &[u8], value: &[u8]) -> Result<(), Error> {
-        self.put_first(controller, &[file], value, true).map(drop)
+    fn put(&mut self, file: &[u8], value: &[u8]) -> Result<(), Error> {
+        self.put_first(&[file], value, true).map(drop)
+    }
+
+    /// `put_first` of the number `n`: u64::MAX as `max` on v2 and in v1's
+    /// pids.max, `-1` in v1's other files.
+    #[inline(never)]
+    fn put_first_num(&mut self, files: &[&[u8]], n: u64, required: bool) -> Result<bool, Error> {
+        let unlimited: &[u8] = if self.layout == Layout::Unified || files[0] == b"pids.max" { b"max" } else { b"-1" };
+        self.put_first(files, limit(n, unlimited).bytes(), required)
+    }
+
+    /// Writes the number `n` to `file`, which must be there.
+    fn put_num(&mut self, file: &[u8], n: u64) -> Result<(), Error> {
+        self.put_first_num(&[file], n, true).map(drop)
     }
 
     /// Writes the limits of `r`, in v1's or v2's words: runc's and crun's
     /// files and conversions, and their order.
     fn apply(&mut self, r: &Resources<'_>) -> Result<(), Error> {
         let v2 = self.layout == Layout::Unified;
-        let unlimited: &[u8] = if v2 { b"max" } else { b"-1" };
-        let num = |n: u64| limit(n, unlimited);
         if let Some(n) = r.pids_max {
-            self.put(b"pids", b"pids.max", limit(n, b"max").bytes())?;
+            self.put_num(b"pids.max", n)?;
         }
-        for knob in &KNOBS {
+        for (i, knob) in KNOBS.iter().enumerate() {
             if let Some(n) = (knob.value)(r, v2) {
                 let file = if v2 { knob.v2 } else { knob.v1 };
-                self.put(knob.controller, file, num(n).bytes())?;
+                self.put_num(file, n)?;
             }
-            if let (true, true, Some((quota, period))) = (v2, knob.v2 == b"cpu.weight", r.cpu_max) {
-                // Before the burst, which the kernel checks against it.
+            if let (true, CPU_WEIGHT, Some((quota, period))) = (v2, i, r.cpu_max) {
+                // After the weight, before the burst, which the kernel
+                // checks against it.
                 let mut v = limit(quota, b"max");
                 let _ = v.push(b" ").and_then(|v| v.push_num(period, 10));
-                self.put(b"cpu", b"cpu.max", v.bytes())?;
+                self.put(b"cpu.max", v.bytes())?;
             }
         }
-        for (file, value) in [(&b"cpuset.cpus"[..], r.cpuset), (b"cpuset.mems", r.cpuset_mems)] {
-            if let Some(value) = value {
-                self.put(b"cpuset", file, value.bytes())?;
-            }
+        if let Some(cpus) = r.cpuset {
+            self.put(b"cpuset.cpus", cpus.bytes())?;
+        }
+        if let Some(mems) = r.cpuset_mems {
+            self.put(b"cpuset.mems", mems.bytes())?;
         }
         // Block I/O: v2 takes the weight in io.bfq.weight as v1 does, or
         // scaled to 1..10000 in io.weight without BFQ.
         if let Some(w) = r.blkio_weight {
             if v2 {
-                if !self.put_first(b"blkio", &[b"io.bfq.weight"], num(w).bytes(), false)? {
-                    self.put(b"blkio", b"io.weight", num(1 + (w - 10) * 9999 / 990).bytes())?;
+                if !self.put_first_num(&[b"io.bfq.weight"], w, false)? {
+                    self.put_num(b"io.weight", 1 + (w - 10) * 9999 / 990)?;
                 }
             } else {
-                self.put_first(b"blkio", &[b"blkio.weight", b"blkio.bfq.weight"], num(w).bytes(), true)?;
+                self.put_first_num(&[b"blkio.weight", b"blkio.bfq.weight"], w, true)?;
             }
         }
         if let Some(w) = r.blkio_leaf_weight {
-            self.put(b"blkio", b"blkio.leaf_weight", num(w).bytes())?;
+            self.put_num(b"blkio.leaf_weight", w)?;
         }
         for d in &r.blkio_devices {
             let (major, minor) = match d.path {
@@ -465,46 +450,47 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                 (true, BlkioLimit::Weight) => &[b"io.bfq.weight"],
                 (true, _) => &[b"io.max"],
             };
-            self.put_first(b"blkio", files, v.bytes(), true)?;
+            self.put_first(files, v.bytes(), true)?;
         }
         // Huge pages: v2 limits reservations too, where the kernel can (5.7).
         for h in &r.hugepage_limits {
             let name = |suffix: &[u8]| Value::from_parts(&[b"hugetlb.", h.page_size, suffix]);
             let file = name(if v2 { b".max" } else { b".limit_in_bytes" }).map_err(too_long)?;
-            self.put(b"hugetlb", file.bytes(), num(h.limit).bytes())?;
+            self.put_num(file.bytes(), h.limit)?;
             if v2 {
                 let rsvd = name(b".rsvd.max").map_err(too_long)?;
-                self.put_first(b"hugetlb", &[rsvd.bytes()], num(h.limit).bytes(), false)?;
+                self.put_first_num(&[rsvd.bytes()], h.limit, false)?;
             }
         }
         if let Some(id) = r.net_class_id {
-            self.put(b"net_cls", b"net_cls.classid", num(id).bytes())?;
+            self.put_num(b"net_cls.classid", id)?;
         }
         for p in &r.net_priorities {
             let mut v = Value::from_parts(&[p.interface, b" "]).map_err(too_long)?;
             let _ = v.push_num(u64::from(p.priority), 10);
-            self.put(b"net_prio", b"net_prio.ifpriomap", v.bytes())?;
+            self.put(b"net_prio.ifpriomap", v.bytes())?;
         }
         for d in &r.rdma {
             let mut v = Value::from_parts(&[d.device]).map_err(too_long)?;
-            for (word, n) in [(&b" hca_handle="[..], d.hca_handles), (b" hca_object=", d.hca_objects)] {
-                if let Some(n) = n {
-                    let _ = v.push(word).and_then(|v| v.push_num(u64::from(n), 10));
-                }
+            if let Some(n) = d.hca_handles {
+                let _ = v.push(b" hca_handle=").and_then(|v| v.push_num(u64::from(n), 10));
             }
-            self.put(b"rdma", b"rdma.max", v.bytes())?;
+            if let Some(n) = d.hca_objects {
+                let _ = v.push(b" hca_object=").and_then(|v| v.push_num(u64::from(n), 10));
+            }
+            self.put(b"rdma.max", v.bytes())?;
         }
         for (key, value) in &r.unified {
-            self.put(b"", key, value)?;
+            self.put(key, value)?;
         }
         // Devices on v1: the kernel's list, emptied, then the rules in order.
         if !v2 && !r.devices.is_empty() {
-            let Some(dir) = self.dirs.iter_mut().find(|d| d.controller == b"devices") else {
+            let Some(dir) = self.dirs.iter().find(|d| d.controller == b"devices") else {
                 return Err(Error::new(b"the cgroup v1 controller for devices.deny is not mounted"));
             };
             // devices.deny and devices.allow, each opened when first written.
             let mut files = [None, None];
-            let written = write_device_rules(&mut dir.path, &device_rules(r), &mut files);
+            let written = write_device_rules(&dir.path, &device_rules(r), &mut files);
             for fd in files.into_iter().flatten() {
                 let _ = sys::close(fd);
             }
@@ -538,7 +524,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                 Some(fd) => sys::write(fd, digits.bytes()).map(drop),
                 None => Err(Errno::EBADF),
             };
-            written.map_err(|e| Error::sys_in("write", dir.path.bytes(), b"tasks", e).push(b" (").push(digits.bytes()).push(b")"))?;
+            written.map_err(|e| write_error(dir.path.bytes(), b"tasks", digits.bytes(), e))?;
         }
         Ok(())
     }
@@ -578,7 +564,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                 Err(_) => continue,
             };
             // cgroup.kill (v2, 5.14+) kills everything at once.
-            let killed = self.layout == Layout::Unified && write_in(&mut dir, b"cgroup.kill", b"1").is_ok();
+            let killed = self.layout == Layout::Unified && write_in(&dir, b"cgroup.kill", b"1").is_ok();
             let mut removed = false;
             for _ in 0..2000 {
                 removed = sys::rmdir(dir.zstr()).is_ok();
@@ -627,26 +613,43 @@ impl Moved {
     /// back there and removes its leaf.
     #[cold]
     fn move_back(&self) {
-        let (Ok(mut own), Ok(mut leaf)) = (Path::from_parts(&[self.own.bytes()]), Path::from_parts(&[self.leaf.bytes()]))
-        else {
-            return;
-        };
+        let own = &self.own;
         for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
             if self.had & (1 << i) == 0 {
                 let mut off = [0u8; 16];
                 let name = &controller[1..];
                 off[0] = b'-';
                 off[1..=name.len()].copy_from_slice(name);
-                let _ = write_in(&mut own, b"cgroup.subtree_control", &off[..=name.len()]);
+                let _ = write_in(own, b"cgroup.subtree_control", &off[..=name.len()]);
             }
         }
-        let _ = write_in(&mut own, b"cgroup.procs", b"0");
-        let _ = sys::rmdir(leaf.zstr());
+        let _ = write_in(own, b"cgroup.procs", b"0");
+        if let Ok(mut leaf) = Path::from_parts(&[self.leaf.bytes()]) {
+            let _ = sys::rmdir(leaf.zstr());
+        }
     }
 }
 
 /// A value written to a cgroup file.
 type Value = ZBuf<256>;
+
+/// Enables in the v2 cgroup `parent` the controllers `wanted` (bits, in
+/// `V2_CONTROLLERS` order) and those of the `unified` keys of `r`, for its
+/// children. Not every kernel has every controller: a limit on a missing
+/// one fails later, naming its file.
+fn enable_controllers(parent: &Path, wanted: u8, r: &Resources<'_>) {
+    for (i, controller) in V2_CONTROLLERS.iter().enumerate() {
+        if wanted & (1 << i) != 0 {
+            let _ = write_in(parent, b"cgroup.subtree_control", controller);
+        }
+    }
+    for (key, _) in &r.unified {
+        let controller = key.split(|&c| c == b'.').next().unwrap_or(b"");
+        if let Ok(on) = ZBuf::<80>::from_parts(&[b"+", controller]) {
+            let _ = write_in(parent, b"cgroup.subtree_control", on.bytes());
+        }
+    }
+}
 
 /// The cgroup v2 controllers (bits, in `V2_CONTROLLERS` order) `r` needs:
 /// io (v1's blkio), hugetlb and rdma when it limits them.
@@ -668,7 +671,7 @@ fn device_rules(r: &Resources<'_>) -> Vec<DeviceRule, { crate::config::MAX_DEVIC
 /// "Deny all" (the kernel's list emptied), then `rules` in order, each
 /// one `write` (the kernel takes one rule a write) on `files`, devices.deny
 /// and devices.allow in `dir`, opened when first written.
-fn write_device_rules(dir: &mut Path, rules: &[DeviceRule], files: &mut [Option<Fd>; 2]) -> Result<(), Error> {
+fn write_device_rules(dir: &Path, rules: &[DeviceRule], files: &mut [Option<Fd>; 2]) -> Result<(), Error> {
     // Whether the list is empty, everything denied: an `a` rule written
     // to devices.deny empties it whatever its numbers and access
     // (security/device_cgroup.c reads its first letter only), so that such
@@ -692,10 +695,14 @@ fn write_device_rules(dir: &mut Path, rules: &[DeviceRule], files: &mut [Option<
                     }
                     .and_then(|v| v.push(&[after]));
                 }
-                for (bit, c) in [(crate::config::DEVICE_READ, b'r'), (crate::config::DEVICE_WRITE, b'w'), (crate::config::DEVICE_MKNOD, b'm')] {
-                    if r.access & bit != 0 {
-                        let _ = v.push(&[c]);
-                    }
+                if r.access & crate::config::DEVICE_READ != 0 {
+                    let _ = v.push(b"r");
+                }
+                if r.access & crate::config::DEVICE_WRITE != 0 {
+                    let _ = v.push(b"w");
+                }
+                if r.access & crate::config::DEVICE_MKNOD != 0 {
+                    let _ = v.push(b"m");
                 }
                 r.allow
             }
@@ -708,7 +715,7 @@ fn write_device_rules(dir: &mut Path, rules: &[DeviceRule], files: &mut [Option<
             None => open_in(dir, name).inspect(|fd| *slot = Some(*fd)),
         };
         fd.and_then(|fd| sys::write(fd, v.bytes()))
-            .map_err(|e| Error::sys_in("write", dir.bytes(), name, e).push(b" (").push(v.bytes()).push(b")"))?;
+            .map_err(|e| write_error(dir.bytes(), name, v.bytes(), e))?;
     }
     Ok(())
 }
@@ -738,15 +745,23 @@ fn check_layout(r: &Resources<'_>, v2: bool) -> Result<(), Error> {
         }
         return Ok(());
     }
-    let v1_only: [(bool, &[u8]); 6] = [
-        (r.memory_swappiness.is_some(), b"memory swappiness"),
-        (r.oom_kill_disable, b"oom-kill-disable"),
-        (r.cpu_rt_runtime.is_some() || r.cpu_rt_period.is_some(), b"realtime runtime or period"),
-        (r.blkio_leaf_weight.is_some() || r.blkio_devices.iter().any(|d| d.limit == BlkioLimit::LeafWeight), b"blkio leaf weight"),
-        (r.net_class_id.is_some(), b"network classID"),
-        (!r.net_priorities.is_empty(), b"network priorities"),
+    const V1_ONLY: [&[u8]; 6] = [
+        b"memory swappiness",
+        b"oom-kill-disable",
+        b"realtime runtime or period",
+        b"blkio leaf weight",
+        b"network classID",
+        b"network priorities",
     ];
-    if let Some((_, what)) = v1_only.iter().find(|(set, _)| *set) {
+    let set = [
+        r.memory_swappiness.is_some(),
+        r.oom_kill_disable,
+        r.cpu_rt_runtime.is_some() || r.cpu_rt_period.is_some(),
+        r.blkio_leaf_weight.is_some() || r.blkio_devices.iter().any(|d| d.limit == BlkioLimit::LeafWeight),
+        r.net_class_id.is_some(),
+        !r.net_priorities.is_empty(),
+    ];
+    if let Some(what) = set.iter().position(|&s| s).and_then(|i| V1_ONLY.get(i)) {
         return Err(Error::new(b"cannot set ").push(what).push(b" with cgroup v2 (a cgroup v1 limit)"));
     }
     match (r.memory_swap, r.memory_max) {
@@ -1051,12 +1066,19 @@ fn inherit_cpuset(dir: &mut Path, parent_len: usize) -> Result<(), Error> {
 }
 
 /// Writes `value` to the file `name` in `dir`.
-fn write_in(dir: &mut Path, name: &[u8], value: &[u8]) -> Result<(), Error> {
-    write_in_raw(dir, name, value).map_err(|e| Error::sys_in("write", dir.bytes(), name, e).push(b" (").push(value).push(b")"))
+fn write_in(dir: &Path, name: &[u8], value: &[u8]) -> Result<(), Error> {
+    write_in_raw(dir, name, value).map_err(|e| write_error(dir.bytes(), name, value, e))
+}
+
+/// `write DIR/NAME: ERRNO (text) (VALUE)`.
+#[cold]
+#[inline(never)]
+fn write_error(dir: &[u8], name: &[u8], value: &[u8], e: Errno) -> Error {
+    Error::sys_in("write", dir, name, e).push(b" (").push(value).push(b")")
 }
 
 /// The same, failing with the bare errno (`ENAMETOOLONG` for a path too long).
-fn write_in_raw(dir: &mut Path, name: &[u8], value: &[u8]) -> Result<(), Errno> {
+fn write_in_raw(dir: &Path, name: &[u8], value: &[u8]) -> Result<(), Errno> {
     let fd = open_in(dir, name)?;
     let written = sys::write(fd, value);
     let _ = sys::close(fd);
@@ -1064,14 +1086,9 @@ fn write_in_raw(dir: &mut Path, name: &[u8], value: &[u8]) -> Result<(), Errno> 
 }
 
 /// Opens the file `name` in `dir` for writing.
-fn open_in(dir: &mut Path, name: &[u8]) -> Result<Fd, Errno> {
-    let len = dir.len();
-    let r = match dir.push(b"/").and_then(|d| d.push(name)) {
-        Ok(path) => sys::open(path.zstr(), O_WRONLY | O_CLOEXEC, 0),
-        Err(_) => Err(Errno::ENAMETOOLONG),
-    };
-    dir.truncate(len);
-    r
+fn open_in(dir: &Path, name: &[u8]) -> Result<Fd, Errno> {
+    let mut path = Path::from_parts(&[dir.bytes(), b"/", name]).map_err(|_| Errno::ENAMETOOLONG)?;
+    sys::open(path.zstr(), O_WRONLY | O_CLOEXEC, 0)
 }
 
 /// Reads the file `name` in `dir` into `buf`.
@@ -1163,6 +1180,11 @@ mod tests {
         assert_eq!((cpu_weight(&r, false), cpu_weight(&r, true)), (Some(512), Some(59)));
         let r = Resources { cpu_weight: Some(100), ..Resources::default() };
         assert_eq!((cpu_weight(&r, false), cpu_weight(&r, true)), (Some(2597), Some(100)));
+    }
+
+    #[test]
+    fn cpu_weight_is_where_apply_looks_for_it() {
+        assert_eq!(KNOBS[CPU_WEIGHT].v2, b"cpu.weight");
     }
 
     #[test]

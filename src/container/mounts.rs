@@ -875,11 +875,10 @@ fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], flags: u32, refused:
     let mut target = fd_path(dir, None);
     target.push(b"/").and_then(|t| t.push(name)).map_err(too_long)?;
     let fs = ZStr::new(fstype);
-    let mounted = |data: &[&[u8]]| -> Result<(), Errno> {
+    let mut mounted = |data: &[&[u8]]| -> Result<(), Errno> {
         let mut d = ZBuf::<128>::from_parts(data).map_err(|_| Errno::ENAMETOOLONG)?;
         let data = if data.is_empty() { None } else { Some(d.zstr()) };
-        let mut t = ZBuf::<128>::from_parts(&[target.bytes()]).map_err(|_| Errno::ENAMETOOLONG)?;
-        sys::mount(Some(fs), t.zstr(), Some(fs), flags, data)
+        sys::mount(Some(fs), target.zstr(), Some(fs), flags, data)
     };
     let result = match data {
         None => mounted(&[]),
