@@ -118,6 +118,11 @@ impl Error {
         with_message(|line| line.print(fd));
     }
 
+    /// Runs `f` on the message without its `nsinit: ` (for a JSON log).
+    pub fn message<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        with_message(|line| f(line.as_bytes().strip_prefix(b"nsinit: ").unwrap_or(line.as_bytes())))
+    }
+
     /// The message, for tests.
     #[cfg(test)]
     pub fn text(&self) -> String {

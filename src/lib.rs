@@ -109,6 +109,8 @@ fn start(args: rt::Args) -> Result<i32, Error> {
         }
         #[cfg(feature = "oci")]
         Action::Spec { bundle, rootless } => return spec(bundle, rootless),
+        #[cfg(feature = "oci")]
+        Action::Lifecycle { global, command } => return Ok(oci::lifecycle::run(global, command, container, args.envp)),
         action => action,
     };
     // Without root, namespaces need a user namespace to own them: made for
@@ -146,7 +148,7 @@ fn start(args: rt::Args) -> Result<i32, Error> {
         Action::Run(Mode::Bench { .. }) => Err(Error::new(b"bench: not in this build (cargo feature bench)")),
         // Handled above.
         #[cfg(feature = "oci")]
-        Action::Bundle { .. } | Action::Spec { .. } => Ok(0),
+        Action::Bundle { .. } | Action::Spec { .. } | Action::Lifecycle { .. } => Ok(0),
         #[cfg(not(feature = "oci"))]
         Action::Unused(_, never) => match never {},
     }

@@ -26,6 +26,10 @@ pub enum Action<'a> {
     /// `nsinit spec [--rootless] [--bundle DIR]`: write a `config.json`.
     #[cfg(feature = "oci")]
     Spec { bundle: Option<ZStr<'a>>, rootless: bool },
+    /// runc's lifecycle (`create`, `start`, `state`, `kill`, `delete`),
+    /// with runc's global options.
+    #[cfg(feature = "oci")]
+    Lifecycle { global: super::runc::Global<'a>, command: super::runc::Lifecycle<'a> },
     /// Without the feature `oci` nothing here borrows the argv; never made.
     #[cfg(not(feature = "oci"))]
     #[doc(hidden)]
@@ -68,10 +72,13 @@ pub fn parse<'a>(
     container: &mut Container<'a>,
 ) -> Result<Action<'a>, Error> {
     #[cfg(feature = "oci")]
-    match argv.get(1).copied().flatten().and_then(|w| which(w.bytes(), "run spec")) {
-        Some(0) => return runc_run(argv),
-        Some(_) => return runc_spec(argv),
-        None => {}
+    if let Some((global, at)) = super::runc::global(argv)? {
+        let verb = argv.get(at).copied().flatten().and_then(|w| which(w.bytes(), super::runc::COMMANDS));
+        return match verb {
+            Some(0) => runc_run(argv, at),
+            Some(1) => runc_spec(argv, at),
+            _ => Ok(Action::Lifecycle { global, command: super::runc::lifecycle(argv, at)? }),
+        };
     }
     let bench = bench_flags(argv)?;
     let first = bench.map_or(1, |(_, _, first)| first);
@@ -169,9 +176,9 @@ fn bench_flags(argv: &[Option<ZStr<'_>>]) -> Result<Option<(u32, u32, usize)>, E
 
 /// `nsinit run [--bundle DIR] [--pid-file FILE] ID`, as `runc run` takes it.
 #[cfg(feature = "oci")]
-fn runc_run<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Action<'a>, Error> {
+fn runc_run<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Action<'a>, Error> {
     let mut request = BundleRequest { bundle: ZStr::new(c"."), id: None, pid_file: None };
-    let mut i = 2;
+    let mut i = at + 1;
     while let Some(Some(word)) = argv.get(i) {
         let value = argv.get(i + 1).copied().flatten();
         let w = word.bytes();
@@ -198,9 +205,9 @@ fn runc_run<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Action<'a>, Error> {
 
 /// `nsinit spec [--rootless] [--bundle DIR]`.
 #[cfg(feature = "oci")]
-fn runc_spec<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Action<'a>, Error> {
+fn runc_spec<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Action<'a>, Error> {
     let (mut bundle, mut rootless) = (None, false);
-    let mut i = 2;
+    let mut i = at + 1;
     while let Some(Some(word)) = argv.get(i) {
         match which(word.bytes(), "--help -h --rootless --bundle -b") {
             Some(0 | 1) => return Ok(Action::Help),

@@ -12,6 +12,8 @@ mod kernel;
 mod mount;
 mod options;
 mod paths;
+#[cfg(feature = "oci")]
+pub mod runc;
 
 pub use cli::{Action, BENCH_MAX_JOBS, BundleRequest, Mode, BENCH_MAX_RUNS, parse};
 pub use options::{CGROUP_NAME_MAX, MAX_LOWERS, capability, cgroup_path_ok, parse_octal, parse_size, parse_user, rlimit_name, rlimit_resource};

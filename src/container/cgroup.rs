@@ -174,6 +174,16 @@ struct Moved {
     had: u8,
 }
 
+/// The one cgroup a run of nsinit has: made (`create`) or found again
+/// from a record (`recorded`).
+static CGROUP: StaticCell<Cgroup> = StaticCell::new(Cgroup {
+    layout: Layout::Unified,
+    dirs: Vec::new(),
+    fd: None,
+    memory_max: None,
+    moved: None,
+});
+
 pub struct Cgroup {
     pub layout: Layout,
     /// One directory on v2; one per controller on v1.
@@ -191,13 +201,6 @@ impl Cgroup {
     #[cold]
     #[inline(never)]
     pub fn create(c: &Container<'_>) -> Result<&'static Cgroup, Error> {
-        static CGROUP: StaticCell<Cgroup> = StaticCell::new(Cgroup {
-            layout: Layout::Unified,
-            dirs: Vec::new(),
-            fd: None,
-            memory_max: None,
-            moved: None,
-        });
         static PROC_CGROUP: StaticCell<[u8; PROC_CGROUP_MAX]> = StaticCell::new([0; PROC_CGROUP_MAX]);
         check_cpus(&c.resources)?;
         let cg = CGROUP.take().ok_or_else(|| Error::new(b"cgroup taken"))?;
@@ -527,6 +530,50 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
             written.map_err(|e| write_error(dir.path.bytes(), b"tasks", digits.bytes(), e))?;
         }
         Ok(())
+    }
+
+    /// The cgroup as `recorded` reads it back, for a later nsinit (the
+    /// lifecycle's `kill --all` and `delete`): per directory, `BASE\0EXISTED\0PATH\0`.
+    #[cfg(feature = "oci")]
+    pub fn record(&self, out: &mut dyn FnMut(&[u8])) {
+        for d in &self.dirs {
+            for n in [d.base, d.existed] {
+                let mut digits = ZBuf::<24>::new();
+                let _ = digits.push_num(n as u64, 10);
+                out(digits.bytes());
+                out(b"\0");
+            }
+            out(d.path.bytes());
+            out(b"\0");
+        }
+    }
+
+    /// The cgroup of a container another nsinit made, from its `record`;
+    /// `None` when the record is not one. Nothing is opened: `remove` and
+    /// `signal_all` work on the directories by path.
+    #[cfg(feature = "oci")]
+    pub fn recorded(text: &[u8]) -> Option<&'static Cgroup> {
+        let cg = CGROUP.take()?;
+        cg.layout = layout();
+        let mut fields = text.split(|&b| b == 0);
+        while let Some(base) = fields.next().filter(|f| !f.is_empty()) {
+            let base = crate::config::parse_number(base)? as usize;
+            let existed = crate::config::parse_number(fields.next()?)? as usize;
+            let path = Path::from_parts(&[fields.next()?]).ok()?;
+            if existed > path.len() || base > existed || !path.bytes().starts_with(b"/sys/fs/cgroup/") {
+                return None;
+            }
+            let dir = Dir { controller: b"", hierarchy: 0, path, base, existed, tasks: None };
+            cg.dirs.push(dir).ok()?;
+        }
+        Some(cg)
+    }
+
+    /// `sig` to every process in the container's cgroup (`kill --all`),
+    /// as its first directory lists them; how many were signalled.
+    #[cfg(feature = "oci")]
+    pub fn signal_all(&self, sig: u32) -> usize {
+        self.dirs.first().map_or(0, |d| signal_all_in(&d.path, sig))
     }
 
     /// How many times the OOM killer killed in the cgroup.
@@ -966,12 +1013,14 @@ fn is_dir(path: &mut Path) -> bool {
 
 /// SIGKILL to every process listed in the cgroup's `cgroup.procs`.
 fn kill_all_in(dir: &Path) {
+    signal_all_in(dir, SIGKILL);
+}
+
+/// `sig` to every process listed in the cgroup's `cgroup.procs`; how many.
+fn signal_all_in(dir: &Path, sig: u32) -> usize {
     let mut buf = [0u8; 4096];
-    if let Ok(procs) = read_in(dir, b"cgroup.procs", &mut buf) {
-        for pid in procs.split(|&c| c == b'\n').filter_map(crate::config::parse_number) {
-            let _ = sys::kill(pid as i32, SIGKILL);
-        }
-    }
+    let Ok(procs) = read_in(dir, b"cgroup.procs", &mut buf) else { return 0 };
+    procs.split(|&c| c == b'\n').filter_map(crate::config::parse_number).filter(|&pid| sys::kill(pid as i32, sig).is_ok()).count()
 }
 
 /// Removes the cgroups of nsinit runs that were killed before they could

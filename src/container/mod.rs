@@ -4,7 +4,7 @@
 
 pub mod cgroup;
 #[cfg(feature = "oci")]
-mod hooks;
+pub mod hooks;
 mod devices;
 mod join;
 mod kernel;
@@ -38,7 +38,7 @@ use crate::timings;
 use cgroup::Cgroup;
 use user::UserMemory;
 use linux_raw_sys::general::{
-    CLONE_NEWTIME, CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, SIG_SETMASK, SIGCHLD, SIGCONT, SIGKILL, SIGWINCH,
+    CLONE_NEWTIME, CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, POLLIN, SIG_SETMASK, SIGCHLD, SIGCONT, SIGKILL, SIGWINCH,
 };
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 
@@ -248,6 +248,72 @@ pub struct Launch {
     pub console: Option<[sys::Fd; 2]>,
     /// The namespaces joined by path, opened and checked.
     pub joined: Option<join::Joined>,
+    /// `create`: how the process waits for `start` once set up.
+    pub start: Option<StartLink>,
+}
+
+/// How a created container's process (`create`, runc's lifecycle) waits,
+/// set up, for `start` before it runs its payload: it says it is ready by
+/// closing its end of `spawn_attended`'s exec pipe, waits for `create`'s
+/// byte on `commit` (sent once the state is on disk; end of file: `create`
+/// failed or died, and the process ends), then waits on `fifo`, the
+/// state's `exec.fifo`, for the byte `start` writes.
+#[derive(Clone, Copy)]
+pub struct StartLink {
+    /// The exec FIFO, open for reading without blocking.
+    pub fifo: sys::Fd,
+    /// The read end of the commit pipe.
+    pub commit: sys::Fd,
+    /// `create`'s end of it, closed at once in the container's process.
+    pub commit_write: sys::Fd,
+}
+
+/// A container `create` made, waiting for `start`.
+pub struct Created {
+    /// Its process, as nsinit sees it.
+    pub pid: i32,
+    /// The commit pipe's write end: one byte lets the process go on to wait for `start`.
+    pub commit: sys::Fd,
+    pub cgroup: Option<&'static Cgroup>,
+}
+
+/// `create`: sets the container up to just before its payload's `execve`
+/// and returns with its process waiting (see `StartLink`) on `fifo`, as
+/// runc's `create` leaves its init on `exec.fifo`. The process is nsinit's
+/// child until nsinit exits; then its subreaper's (conmon, a shim). Unlike
+/// `run`, no signal is forwarded and nothing is removed on success: the
+/// lifecycle's `kill` and `delete` do that.
+#[cfg(feature = "oci")]
+pub fn create(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], fifo: sys::Fd) -> Result<Created, Error> {
+    security::check_passed_fds(&c.process.pass_fds)?;
+    if c.process.terminal {
+        return Err(Error::new(b"create: process.terminal needs --console-socket, which this nsinit does not take yet"));
+    }
+    let env = environment(host_env, &c.process.env, EnvStorage::take_static()?)?;
+    let link = ParentLink::new()?;
+    let memory = ChildMemory::take()?;
+    let [commit, commit_write] = pipe()?;
+    let mut launch = match Launch::new(c, None, None, false) {
+        Ok(launch) => launch,
+        Err(e) => {
+            let _ = (sys::close(commit), sys::close(commit_write));
+            return Err(e);
+        }
+    };
+    launch.start = Some(StartLink { fifo, commit, commit_write });
+    let started = spawn(c, env, &link, memory, &launch, None);
+    let _ = sys::close(commit);
+    link.close_read_end();
+    match started {
+        Ok(pid) => Ok(Created { pid, commit: commit_write, cgroup: launch.cgroup }),
+        Err(e) => {
+            let _ = sys::close(commit_write);
+            if let Some(cg) = launch.cgroup {
+                cg.remove();
+            }
+            Err(e)
+        }
+    }
 }
 
 impl Launch {
@@ -274,7 +340,7 @@ impl Launch {
         };
         let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
         let console = if cfg!(feature = "tty") && c.process.terminal { Some(terminal::console_socket()?) } else { None };
-        Ok(Launch { mask, init_image, cgroup, filter, maps, overlay, foreground, console, joined })
+        Ok(Launch { mask, init_image, cgroup, filter, maps, overlay, foreground, console, joined, start: None })
     }
 }
 
@@ -424,7 +490,7 @@ pub fn spawn(
     CONTAINER_PID.store(0, Ordering::Relaxed);
     let net_ref = net.as_ref();
     let maps = launch.maps.filter(|_| cfg!(feature = "userns"));
-    let pid = if maps.is_some() || hooks_in_setup(c) {
+    let pid = if maps.is_some() || hooks_in_setup(c) || launch.start.is_some() {
         spawn_attended(c, maps, launch.cgroup, launch.mask, flags, cgroup_fd, stack, &mut |go| {
             container_process(c, env, link, launch, net_ref, path, user, Some(go))
         })
@@ -497,6 +563,9 @@ fn container_process(
 ) -> ! {
     timings::step("clone3");
     let _ = sys::close(link.write);
+    if let Some(start) = launch.start {
+        let _ = sys::close(start.commit_write);
+    }
     if let Some((go, _)) = go {
         let mut byte = [0u8; 1];
         // Nothing comes when nsinit failed to write the maps, or died.
@@ -515,23 +584,80 @@ fn container_process(
     let err = match setup(c, link.read, launch, net, go, user) {
         Ok(switched) => {
             timings::flush();
+            // Copied: once a created container says it is ready, `create`
+            // goes on, and the frame that holds `launch` is reused.
+            let (mask, image, foreground, start) = (launch.mask, launch.init_image, launch.foreground, launch.start);
             #[cfg(feature = "oci")]
-            if let Err(e) = hooks::run(c, HookPoint::StartContainer, Status::Created, container_pid(), launch.mask) {
+            if let Some(Err(e)) = start.map(|start| wait_for_start(start, go)) {
+                created_fails(e);
+            }
+            #[cfg(feature = "oci")]
+            if let Err(e) = hooks::run(c, HookPoint::StartContainer, Status::Created, container_pid(), mask) {
+                if start.is_some() {
+                    created_fails(e);
+                }
                 fail(e);
             }
-            let mut exec = |env: &[Option<ZStr<'_>>]| match launch.init_image {
+            let mut exec = |env: &[Option<ZStr<'_>>]| match image {
                 Some(image) if c.init.enabled => {
-                    let init = crate::config::Init { foreground: launch.foreground, ..c.init };
+                    let init = crate::config::Init { foreground, ..c.init };
                     init::exec_as_init(image, init, c.stop_timeout, c.process.args.argv(), env)
                 }
                 _ => process::exec(c.process.args.argv(), env, path),
             };
-            if cfg!(feature = "users") && switched { process::with_home(env, user.home.zstr(), &mut exec) } else { exec(env) }
+            let err = if cfg!(feature = "users") && switched { process::with_home(env, user.home.zstr(), &mut exec) } else { exec(env) };
+            if start.is_some() {
+                created_fails(err);
+            }
+            err
         }
         Err(e) => e,
     };
     timings::flush();
     fail(err)
+}
+
+/// A created container's process, once `create` is gone: nobody reads
+/// `SETUP_FAILED`, so it says why itself, on the standard error it was
+/// given (the engine's log), and ends.
+#[cfg(feature = "oci")]
+#[cold]
+fn created_fails(err: Error) -> ! {
+    err.print(2);
+    sys::exit_group(err.code)
+}
+
+#[cfg(not(feature = "oci"))]
+fn created_fails(err: Error) -> ! {
+    fail(err)
+}
+
+/// A created container's process, set up: says it is ready, waits for
+/// `create`'s commit, then for `start` (see `StartLink`).
+#[cfg(feature = "oci")]
+fn wait_for_start(start: StartLink, attended: Option<(sys::Fd, sys::Fd)>) -> Result<(), Error> {
+    if let Some((go, exec)) = attended {
+        let _ = (sys::close(go), sys::close(exec));
+    }
+    let mut byte = [0u8; 1];
+    if sys::read(start.commit, &mut byte) != Ok(1) {
+        sys::exit_group(EXIT_FAILED);
+    }
+    let _ = sys::close(start.commit);
+    loop {
+        match sys::poll_one(start.fifo, POLLIN as i16, -1) {
+            Ok(_) => break,
+            Err(e) if e == Errno::EINTR => {}
+            Err(e) => return Err(Error::of("poll exec.fifo", e)),
+        }
+    }
+    // A `start` that opened the FIFO and closed it without a byte did not
+    // finish: the container does not run.
+    if sys::read(start.fifo, &mut byte) != Ok(1) {
+        sys::exit_group(EXIT_FAILED);
+    }
+    let _ = sys::close(start.fifo);
+    Ok(())
 }
 
 /// While the network namespace is still being made (see net.rs), before
@@ -844,7 +970,17 @@ fn setup(
         timings::step("pty");
     }
     let image = launch.init_image.filter(|_| c.init.enabled);
-    let keep = [image, attended.map(|(_, exec)| exec), root.as_ref().map(|r| r.fd.0), Some(parent_alive), listener_end()];
+    let start = launch.start.filter(|_| cfg!(feature = "oci"));
+    let keep = [
+        image,
+        attended.map(|(_, exec)| exec),
+        root.as_ref().map(|r| r.fd.0),
+        Some(parent_alive),
+        listener_end(),
+        start.map(|s| s.fifo),
+        start.map(|s| s.commit),
+        start.and(attended.map(|(go, _)| go)),
+    ];
     security::close_own_fds(&c.process.pass_fds, &keep)?;
     // A directory that only the --user may enter (in a user namespace, its
     // root is refused where the owner is not mapped) is entered once nsinit
@@ -904,8 +1040,13 @@ fn setup(
     }
     // The kernel forgets the parent-death signal at each change of
     // credentials (setuid, setgid, capset): ask again after the last, and
-    // before a filter that may deny prctl.
-    die_with_parent(parent_alive)?;
+    // before a filter that may deny prctl. A created container outlives
+    // `create`: it asks for none, and sees `create` die on its commit pipe.
+    if start.is_some() {
+        sys::prctl(PR_SET_PDEATHSIG, 0).map_err(|e| Error::of("prctl PR_SET_PDEATHSIG", e))?;
+    } else {
+        die_with_parent(parent_alive)?;
+    }
     if nnp {
         security::forbid_new_privileges()?;
     }

@@ -203,7 +203,7 @@ pub fn leave_terminal_session(forced: bool) -> Result<(), Error> {
 
 /// Most descriptors nsinit keeps open in the container's process until
 /// the exec besides the passed ones.
-const MAX_OWN_FDS: usize = 5;
+const MAX_OWN_FDS: usize = 8;
 
 /// Closes every descriptor but 0, 1, 2, `pass` and the `keep` ones that
 /// nsinit still needs before the exec, each close-on-exec: the cgroup's,

@@ -15,6 +15,8 @@ pub enum Status {
     Created,
     Running,
     Stopped,
+    /// Frozen in its cgroup (runc's `pause`).
+    Paused,
 }
 
 impl Status {
@@ -24,6 +26,7 @@ impl Status {
             Status::Created => b"created",
             Status::Running => b"running",
             Status::Stopped => b"stopped",
+            Status::Paused => b"paused",
         }
     }
 }
@@ -36,6 +39,30 @@ pub fn write(fd: Fd, who: &Identity<'_>, status: Status, pid: Option<i32>) -> Re
     let mut buf = [0; OUT_BUF];
     let mut out = Out { fd: Some(fd), buf: &mut buf, len: 0 };
     state(&mut out, who, status, pid)?;
+    out.flush()
+}
+
+/// What runc's `state` adds to the spec's state: the root filesystem's
+/// absolute path, when the container was created (RFC 3339, UTC, with
+/// nanoseconds) and the user that created it (its name on the host, or
+/// its number).
+pub struct RuncFields<'a> {
+    pub rootfs: &'a [u8],
+    pub created: &'a [u8],
+    pub owner: &'a [u8],
+}
+
+/// `nsinit state ID`: the state as `write` gives it with runc's fields
+/// after the spec's, pretty-printed on one line as runc's ends: a newline.
+pub fn write_runc(fd: Fd, who: &Identity<'_>, status: Status, pid: Option<i32>, runc: &RuncFields<'_>) -> Result<(), Errno> {
+    let mut buf = [0; OUT_BUF];
+    let mut out = Out { fd: Some(fd), buf: &mut buf, len: 0 };
+    state_fields(&mut out, who, status, pid)?;
+    for (name, value) in [(&b",\"rootfs\":"[..], runc.rootfs), (b",\"created\":", runc.created), (b",\"owner\":", runc.owner)] {
+        out.raw(name)?;
+        out.string(value)?;
+    }
+    out.raw(b"}\n")?;
     out.flush()
 }
 
@@ -62,6 +89,12 @@ pub fn process_state(buf: &mut [u8], who: &Identity<'_>, pid: i32, metadata: Opt
 }
 
 fn state(out: &mut Out<'_>, who: &Identity<'_>, status: Status, pid: Option<i32>) -> Result<(), Errno> {
+    state_fields(out, who, status, pid)?;
+    out.raw(b"}")
+}
+
+/// The state object without its closing brace.
+fn state_fields(out: &mut Out<'_>, who: &Identity<'_>, status: Status, pid: Option<i32>) -> Result<(), Errno> {
     out.raw(b"{\"ociVersion\":\"")?;
     out.raw(OCI_VERSION)?;
     out.raw(b"\",\"id\":")?;
@@ -84,7 +117,7 @@ fn state(out: &mut Out<'_>, who: &Identity<'_>, status: Status, pid: Option<i32>
         out.raw(b":")?;
         out.string(value.bytes())?;
     }
-    out.raw(b"}}")
+    out.raw(b"}")
 }
 
 /// Bytes gathered before a `write`: a state without annotations fits.

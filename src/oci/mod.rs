@@ -35,6 +35,7 @@ macro_rules! fail {
 }
 
 pub mod json;
+pub mod lifecycle;
 mod linux;
 mod mounts;
 mod process;
@@ -80,6 +81,13 @@ pub fn check_id(id: &[u8]) -> Result<(), Error> {
 /// bundle's `config.json` and fills `c` from it. Only the file is read;
 /// nothing is made on the host.
 pub fn load(req: &BundleRequest<'static>, c: &mut Container<'static>) -> Result<(), Error> {
+    load_from(req, None, c)
+}
+
+/// `load`, the text read from `copy` (the lifecycle's copy of the
+/// bundle's `config.json` in the container's state) when given; errors
+/// still name the bundle's file.
+pub fn load_from(req: &BundleRequest<'static>, copy: Option<ZStr<'_>>, c: &mut Container<'static>) -> Result<(), Error> {
     // The arena's room and the file's in one: the file's path first, the
     // text right after it, the arena's other strings right after the text,
     // so that a small file and what is made of it share a page (the first
@@ -99,7 +107,7 @@ pub fn load(req: &BundleRequest<'static>, c: &mut Container<'static>) -> Result<
     // into the CONFIG_MAX + 1 after the path.
     let free = core::mem::take(&mut arena.free);
     let left = ARENA.checked_sub(ROOM_LEN - free.len()).ok_or_else(too_long)?;
-    let len = crate::read_file(file, free.get_mut(..CONFIG_MAX + 1).unwrap_or_default(), b"config.json")?.len();
+    let len = crate::read_file(copy.unwrap_or(file), free.get_mut(..CONFIG_MAX + 1).unwrap_or_default(), b"config.json")?.len();
     let (text, rest) = free.split_at_mut(len);
     arena.free = rest.get_mut(..left).unwrap_or_default();
     fill(text, req.bundle.bytes(), &mut arena, c, true).map_err(|e| e.into_error(file.bytes()))?;

@@ -973,6 +973,38 @@ pub fn pidfd_open(pid: i32) -> Result<Fd, Errno> {
     unsafe { syscall!(Sysno::pidfd_open, pid, 0) }.map(|fd| fd as Fd)
 }
 
+/// `pidfd_send_signal(pidfd, sig, NULL, 0)`: `sig` to the process `pidfd`
+/// holds, which cannot be another that reused its PID.
+pub fn pidfd_send_signal(pidfd: Fd, sig: u32) -> Result<(), Errno> {
+    // SAFETY: no siginfo is passed.
+    unsafe { syscall!(Sysno::pidfd_send_signal, pidfd, sig, 0, 0) }.map(drop)
+}
+
+/// `unlinkat(AT_FDCWD, path, 0)`: removes a file (not a directory).
+pub fn unlink(path: ZStr<'_>) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { syscall!(Sysno::unlinkat, AT_FDCWD, path.as_ptr(), 0) }.map(drop)
+}
+
+/// `renameat(AT_FDCWD, from, AT_FDCWD, to)`: replaces `to` at once.
+pub fn rename(from: ZStr<'_>, to: ZStr<'_>) -> Result<(), Errno> {
+    // SAFETY: both paths are NUL-terminated.
+    unsafe { syscall!(Sysno::renameat, AT_FDCWD, from.as_ptr(), AT_FDCWD, to.as_ptr()) }.map(drop)
+}
+
+pub fn fsync(fd: Fd) -> Result<(), Errno> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall!(Sysno::fsync, fd) }.map(drop)
+}
+
+/// The wall clock (`CLOCK_REALTIME`): seconds and nanoseconds since 1970.
+pub fn clock_realtime() -> timespec {
+    let mut ts = timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid timespec; CLOCK_REALTIME cannot fail.
+    let _ = unsafe { syscall!(Sysno::clock_gettime, linux_raw_sys::general::CLOCK_REALTIME, &mut ts as *mut timespec) };
+    ts
+}
+
 pub fn rmdir(path: ZStr<'_>) -> Result<(), Errno> {
     // SAFETY: `path` is NUL-terminated.
     unsafe { syscall!(Sysno::unlinkat, AT_FDCWD, path.as_ptr(), linux_raw_sys::general::AT_REMOVEDIR) }.map(drop)

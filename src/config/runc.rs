@@ -1,0 +1,224 @@
+//! runc's command line for the lifecycle commands engines drive (issue
+//! 14): `nsinit [GLOBAL]... create|start|state|kill|delete [OPTION]... ID`,
+//! as podman's conmon and containerd's shim call runc. Pure: what the
+//! words ask for; `oci::lifecycle` does it.
+//!
+//! Options are read as runc's (urfave/cli) are: each before the ID, as
+//! `--name value` or `--name=value`, the one-letter forms runc has.
+
+use super::BundleRequest;
+use super::which;
+use crate::error::Error;
+use crate::sys::ZStr;
+
+/// runc's global options, before the command.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Global<'a> {
+    /// `--root DIR`: where the containers' states are (default
+    /// `/run/nsinit`, or `$XDG_RUNTIME_DIR/nsinit` without root).
+    pub root: Option<ZStr<'a>>,
+    /// `--log FILE`: errors are also appended there.
+    pub log: Option<ZStr<'a>>,
+    /// `--log-format json`: one JSON object a line (`level`, `msg`, `time`).
+    pub log_json: bool,
+}
+
+/// A lifecycle command and what it names.
+#[derive(Clone, Copy, Debug)]
+pub enum Lifecycle<'a> {
+    /// `create [--bundle DIR] [--pid-file FILE] ID`.
+    Create(BundleRequest<'a>),
+    /// `start ID`.
+    Start(ZStr<'a>),
+    /// `state ID`.
+    State(ZStr<'a>),
+    /// `kill [--all] ID [SIGNAL]`: the signal's number.
+    Kill { id: ZStr<'a>, signal: u32, all: bool },
+    /// `delete [--force] ID`.
+    Delete { id: ZStr<'a>, force: bool },
+}
+
+/// The commands of runc's line nsinit knows, in `which` order: `run` and
+/// `spec` first (`cli::runc_run`, `cli::runc_spec`), then the lifecycle.
+pub const COMMANDS: &str = "run spec create start state kill delete";
+
+/// Reads runc's global options from `argv[1]` on; returns them and where
+/// the command is, or `None` when `argv[1]` is neither a global option nor
+/// a command of runc's line (then it is nsinit's own line).
+pub fn global<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Option<(Global<'a>, usize)>, Error> {
+    let mut g = Global::default();
+    let mut i = 1;
+    while let Some(Some(word)) = argv.get(i) {
+        let w = word.bytes();
+        let (name, inline) = split_value(w);
+        let known = which(name, "--root --log --log-format --debug --systemd-cgroup --rootless --criu");
+        let Some(known) = known else { break };
+        let takes_value = !matches!(known, 3 | 4);
+        let value = match (takes_value, inline) {
+            (false, None) => None,
+            (false, Some(_)) => return Err(Error::new(b"unexpected value in '").push(w).push(b"'")),
+            (true, Some(v)) => Some(v),
+            (true, None) => {
+                i += 1;
+                Some(argv.get(i).copied().flatten().ok_or_else(|| Error::new(name).push(b": expected a value"))?.bytes())
+            }
+        };
+        match (known, value) {
+            (0, _) => g.root = Some(value_of(argv[i], w, inline)?),
+            (1, _) => g.log = Some(value_of(argv[i], w, inline)?),
+            (2, Some(b"json")) => g.log_json = true,
+            (2, Some(b"text")) => g.log_json = false,
+            (2, Some(v)) => return Err(Error::new(b"--log-format: expected text or json; got '").push(v).push(b"'")),
+            (4, _) => return Err(Error::new(b"--systemd-cgroup: not supported: nsinit manages cgroups through cgroupfs; leave the option out")),
+            (5, Some(b"auto" | b"true" | b"false")) => {}
+            (5, Some(v)) => return Err(Error::new(b"--rootless: expected auto, true or false; got '").push(v).push(b"'")),
+            // --debug, --criu PATH: nothing to do.
+            _ => {}
+        }
+        i += 1;
+    }
+    let command = argv.get(i).copied().flatten().and_then(|w| which(w.bytes(), COMMANDS));
+    match (command, i) {
+        (Some(_), _) => Ok(Some((g, i))),
+        (None, 1) => Ok(None),
+        (None, _) => match argv.get(i).copied().flatten() {
+            Some(w) => Err(Error::new(b"unknown command '").push(w.bytes()).push(b"' (commands: ").push(COMMANDS.as_bytes()).push(b")")),
+            None => Err(Error::new(b"no command given after the global options (commands: ").push(COMMANDS.as_bytes()).push(b")")),
+        },
+    }
+}
+
+/// `--name=value` as (`--name`, `value`); a word without `=` as itself.
+fn split_value(word: &[u8]) -> (&[u8], Option<&[u8]>) {
+    match word.iter().position(|&b| b == b'=') {
+        Some(at) if word.starts_with(b"--") => (&word[..at], Some(&word[at + 1..])),
+        _ => (word, None),
+    }
+}
+
+/// The value of an option as a C string: the next word, or the part of
+/// `--name=value` after `=`, which ends where the word ends.
+fn value_of<'a>(next: Option<ZStr<'a>>, word: &[u8], inline: Option<&[u8]>) -> Result<ZStr<'a>, Error> {
+    match (inline, next) {
+        (Some(v), Some(w)) => Ok(w.skip(w.bytes().len() - v.len())),
+        (None, Some(w)) => Ok(w),
+        _ => Err(Error::new(word).push(b": expected a value")),
+    }
+}
+
+/// Parses the lifecycle command at `argv[at]` (one of `COMMANDS` past
+/// `run` and `spec`).
+pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycle<'a>, Error> {
+    let command = argv[at].map(|w| w.bytes()).unwrap_or_default();
+    let verb = which(command, COMMANDS).unwrap_or(0);
+    let options: &str = match verb {
+        2 => "--bundle -b --pid-file --console-socket --no-pivot --no-new-keyring --preserve-fds",
+        5 => "--all -a",
+        6 => "--force -f",
+        _ => "",
+    };
+    let mut request = BundleRequest { bundle: ZStr::new(c"."), id: None, pid_file: None };
+    let (mut all, mut force) = (false, false);
+    let mut i = at + 1;
+    let mut words: heapless::Vec<ZStr<'a>, 2> = heapless::Vec::new();
+    while let Some(Some(word)) = argv.get(i) {
+        let w = word.bytes();
+        if !words.is_empty() || w.first() != Some(&b'-') || w == b"-" {
+            words.push(*word).map_err(|_| usage(command, b"too many words; got '", w))?;
+            i += 1;
+            continue;
+        }
+        let (name, inline) = split_value(w);
+        let found = which(name, options).ok_or_else(|| usage(command, b"unknown option '", w))?;
+        match (verb, found) {
+            (2, 0..=3) => {
+                let value = match inline {
+                    Some(_) => value_of(Some(*word), w, inline)?,
+                    None => {
+                        i += 1;
+                        argv.get(i).copied().flatten().ok_or_else(|| usage(command, b"expected a value after ", name))?
+                    }
+                };
+                match found {
+                    0 | 1 => request.bundle = value,
+                    2 => request.pid_file = Some(value),
+                    _ => return Err(Error::new(b"create: --console-socket: not supported yet: give process.terminal false")),
+                }
+            }
+            (2, 6) => return Err(Error::new(b"create: --preserve-fds: not supported yet")),
+            // --no-pivot, --no-new-keyring: nsinit always pivots and never
+            // makes a session keyring.
+            (2, _) => {}
+            (5, _) => all = true,
+            _ => force = true,
+        }
+        i += 1;
+    }
+    let id = *words.first().ok_or_else(|| usage(command, b"no container ID given", b""))?;
+    crate::oci::check_id(id.bytes())?;
+    if verb != 5 && words.len() > 1 {
+        return Err(usage(command, b"one ID only; got '", words[1].bytes()));
+    }
+    Ok(match verb {
+        2 => Lifecycle::Create(BundleRequest { id: Some(id), ..request }),
+        3 => Lifecycle::Start(id),
+        4 => Lifecycle::State(id),
+        5 => {
+            let signal = match words.get(1) {
+                Some(word) => signal(word.bytes()).ok_or_else(|| usage(command, b"unknown signal '", word.bytes()))?,
+                None => 15,
+            };
+            Lifecycle::Kill { id, signal, all }
+        }
+        _ => Lifecycle::Delete { id, force },
+    })
+}
+
+fn usage(command: &[u8], what: &[u8], word: &[u8]) -> Error {
+    let e = Error::new(command).push(b": ").push(what).push(word);
+    if what.ends_with(b"'") { e.push(b"'") } else { e }
+}
+
+/// The signal names of x86-64 Linux, from 1 on, as kill(1) lists them.
+const SIGNALS: &str = "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS";
+
+/// A signal as runc's `kill` takes it: a number from 1 to 64, or a name in
+/// any case with or without `SIG` (`KILL`, `SIGKILL`, `usr1`, `RTMIN+3`).
+pub fn signal(word: &[u8]) -> Option<u32> {
+    if let Some(n) = crate::config::parse_number(word) {
+        return (1..=64).contains(&n).then_some(n as u32);
+    }
+    let mut upper = [0u8; 16];
+    let word = upper.get_mut(..word.len()).map(|u| {
+        for (u, c) in u.iter_mut().zip(word) {
+            *u = c.to_ascii_uppercase();
+        }
+        &*u
+    })?;
+    let name = word.strip_prefix(b"SIG").unwrap_or(word);
+    if let Some(rt) = name.strip_prefix(b"RTMIN") {
+        let n = match rt { [] => 0, [b'+', n @ ..] => crate::config::parse_number(n)?, _ => return None };
+        return (n <= 30).then_some(34 + n as u32);
+    }
+    match name {
+        b"IOT" => Some(6),
+        b"CLD" => Some(17),
+        b"POLL" => Some(29),
+        _ => which(name, SIGNALS).map(|i| i as u32 + 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_by_number_and_name() {
+        for (word, n) in [("9", 9), ("KILL", 9), ("SIGKILL", 9), ("kill", 9), ("sigterm", 15), ("usr1", 10), ("USR2", 12), ("SIGRTMIN", 34), ("RTMIN+3", 37), ("64", 64), ("SYS", 31), ("HUP", 1)] {
+            assert_eq!(signal(word.as_bytes()), Some(n), "{word}");
+        }
+        for word in ["0", "65", "", "SIG", "KIL", "RTMIN+31", "SIGSIGKILL", "verylongsignalname"] {
+            assert_eq!(signal(word.as_bytes()), None, "{word}");
+        }
+    }
+}

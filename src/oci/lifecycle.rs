@@ -1,0 +1,647 @@
+//! runc's lifecycle (issue 14): `create`, `start`, `state`, `kill` and
+//! `delete`, as engines (podman's conmon, containerd's shim) drive a
+//! runtime. `create` sets the container up through the same
+//! `container::create` as `run`, and leaves its process waiting for
+//! `start`; the other commands find it again by its state.
+//!
+//! The state of a container is a directory `ROOT/ID` (runc's `--root`,
+//! default `/run/nsinit`), locked with `flock` by every command for the
+//! time it runs (exclusively but for `state`), holding:
+//! - `config.json`, the bundle's, copied at `create`: later commands read
+//!   their hooks and annotations there, whatever becomes of the bundle;
+//! - `exec.fifo` while the container is created and not started: its
+//!   process waits to read a byte from it (`container::StartLink`);
+//! - `state`, written whole and renamed into place once the process is
+//!   set up: its PID and start time (so that a reused PID is not taken for
+//!   it), when it was created, by whom, the bundle, the root and the
+//!   cgroup's directories (`Cgroup::record`), as NUL-ended fields.
+//!
+//! A directory without `state` is a `create` that failed or was killed
+//! before the end: `delete --force` removes it.
+
+use super::{BundleRequest, CONFIG_MAX};
+use crate::config::runc::{Global, Lifecycle};
+use crate::config::{Container, HookPoint, PATH_MAX};
+use crate::container::cgroup::Cgroup;
+use crate::container::state::{self, RuncFields, Status};
+use crate::container::{self, hooks};
+use crate::error::Error;
+use crate::sys::{self, Errno, Fd, ZStr};
+use crate::text::ZBuf;
+use linux_raw_sys::general::{
+    AT_FDCWD, LOCK_EX, LOCK_SH, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, POLLIN, S_IFIFO,
+    S_IFMT, S_IFREG, SIGKILL, timespec,
+};
+
+/// What every lifecycle command exits with when it fails, as runc's.
+pub const EXIT_LIFECYCLE: i32 = 1;
+
+type Path = ZBuf<PATH_MAX>;
+/// Bytes that may hold NULs (a `ZBuf` ends at its first).
+type Bytes<const N: usize> = heapless::Vec<u8, N>;
+
+/// The state file's first field: its format.
+const STATE_FORMAT: &[u8] = b"nsinit-state-1";
+/// Largest state file: the fields, two paths and the cgroup's directories.
+const STATE_MAX: usize = 4 * PATH_MAX + 12 * 1024;
+
+/// Runs a lifecycle command; returns nsinit's exit code. A failure is
+/// printed on the standard error and, with `--log`, appended to the log
+/// (`--log-format json`: `{"level":"error","msg":...,"time":...}`).
+pub fn run(global: Global<'static>, command: Lifecycle<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> i32 {
+    let done = match command {
+        Lifecycle::Create(request) => create(&global, request, c, envp),
+        Lifecycle::Start(id) => start(&global, id, c, envp),
+        Lifecycle::State(id) => show_state(&global, id, c, envp),
+        Lifecycle::Kill { id, signal, all } => kill(&global, id, signal, all, envp),
+        Lifecycle::Delete { id, force } => delete(&global, id, force, c, envp),
+    };
+    match done {
+        Ok(()) => 0,
+        Err(e) => {
+            e.print(2);
+            if let Some(log) = global.log {
+                log_error(log, global.log_json, &e);
+            }
+            EXIT_LIFECYCLE
+        }
+    }
+}
+
+/// Appends the error to the `--log` file: the printed line, or one JSON
+/// object as runc's logrus writes it.
+fn log_error(log: ZStr<'_>, json: bool, e: &Error) {
+    let Ok(fd) = sys::open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640) else { return };
+    if !json {
+        e.print(fd);
+    } else {
+        let mut line = [0u8; 2048];
+        let mut out = Out { buf: &mut line, len: 0 };
+        out.raw(b"{\"level\":\"error\",\"msg\":");
+        e.message(|m| out.string(m));
+        out.raw(b",\"time\":\"");
+        let mut time = [0u8; 40];
+        let n = rfc3339(sys::clock_realtime(), &mut time);
+        out.raw(&time[..n]);
+        out.raw(b"\"}\n");
+        let len = out.len;
+        sys::write_all(fd, &line[..len]);
+    }
+    let _ = sys::close(fd);
+}
+
+/// A line being put together; what does not fit is left out (a message
+/// is at most `text::LINE_MAX` bytes, escaped up to 6 times that).
+struct Out<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl Out<'_> {
+    fn raw(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if let Some(slot) = self.buf.get_mut(self.len) {
+                *slot = b;
+                self.len += 1;
+            }
+        }
+    }
+
+    /// `bytes` as a JSON string: quotes, backslashes and control bytes escaped.
+    fn string(&mut self, bytes: &[u8]) {
+        self.raw(b"\"");
+        for &b in bytes {
+            match b {
+                b'"' | b'\\' => self.raw(&[b'\\', b]),
+                0..0x20 => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    self.raw(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+                }
+                _ => self.raw(&[b]),
+            }
+        }
+        self.raw(b"\"");
+    }
+}
+
+/// `ts` as RFC 3339 in UTC with nanoseconds (`2026-12-01T03:04:05.123456789Z`,
+/// Go's `time.RFC3339Nano` without its trailing zeros cut); its length.
+pub fn rfc3339(ts: timespec, out: &mut [u8; 40]) -> usize {
+    let secs = ts.tv_sec.max(0) as u64;
+    let (days, day) = (secs / 86_400, secs % 86_400);
+    // Days since 1970-01-01 to a civil date, by 400-year eras that start
+    // on 0000-03-01 (the proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    let mut s = ZBuf::<40>::new();
+    let mut put = |n: u64, width: usize, after: &[u8]| {
+        let mut digits = [b'0'; 20];
+        let mut v = n;
+        for slot in digits[..width].iter_mut().rev() {
+            *slot = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        let _ = s.push(&digits[..width]).and_then(|s| s.push(after));
+    };
+    put(y, 4, b"-");
+    put(m, 2, b"-");
+    put(d, 2, b"T");
+    put(day / 3600, 2, b":");
+    put(day % 3600 / 60, 2, b":");
+    put(day % 60, 2, b".");
+    put(ts.tv_nsec.clamp(0, 999_999_999) as u64, 9, b"Z");
+    out[..s.len()].copy_from_slice(s.bytes());
+    s.len()
+}
+
+/// Where the states are: `--root`, else `/run/nsinit` for root, else
+/// `$XDG_RUNTIME_DIR/nsinit`, as runc's default is `/run/runc`.
+fn state_root(global: &Global<'_>, envp: &[Option<ZStr<'_>>]) -> Result<Path, Error> {
+    let too_long = |_| Error::new(b"--root: path too long");
+    if let Some(root) = global.root {
+        return Path::from_parts(&[root.bytes()]).map_err(too_long);
+    }
+    if sys::geteuid() == 0 {
+        return Path::from_parts(&[b"/run/nsinit"]).map_err(too_long);
+    }
+    let runtime = envp.iter().flatten().find_map(|v| v.bytes().strip_prefix(b"XDG_RUNTIME_DIR=")).filter(|d| !d.is_empty());
+    let dir = runtime.ok_or_else(|| Error::new(b"no --root given, and without root the default needs $XDG_RUNTIME_DIR"))?;
+    Path::from_parts(&[dir, b"/nsinit"]).map_err(too_long)
+}
+
+/// `ROOT/ID` and, in it, `name`.
+fn in_state(dir: &Path, name: &[u8]) -> Result<Path, Error> {
+    Path::from_parts(&[dir.bytes(), b"/", name]).map_err(|_| Error::new(b"--root: path too long"))
+}
+
+/// A container's state directory, open and locked while the command runs.
+struct StateDir {
+    path: Path,
+    fd: Fd,
+}
+
+impl StateDir {
+    /// Opens `ROOT/ID` and takes its lock (`LOCK_EX` or `LOCK_SH`).
+    fn open(global: &Global<'_>, id: ZStr<'_>, lock: u32, envp: &[Option<ZStr<'_>>]) -> Result<StateDir, Error> {
+        let mut path = Path::from_parts(&[state_root(global, envp)?.bytes(), b"/", id.bytes()]).map_err(|_| Error::new(b"--root: path too long"))?;
+        let fd = match sys::open(path.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW, 0) {
+            Ok(fd) => fd,
+            Err(e) if e == Errno::ENOENT => return Err(does_not_exist(id)),
+            Err(e) => return Err(Error::sys("open", path.bytes(), e)),
+        };
+        if let Err(e) = sys::flock(fd, lock) {
+            let _ = sys::close(fd);
+            return Err(Error::sys("flock", path.bytes(), e));
+        }
+        Ok(StateDir { path, fd })
+    }
+
+    fn file(&self, name: &[u8]) -> Result<Path, Error> {
+        in_state(&self.path, name)
+    }
+
+    /// Removes every file of the state and the directory.
+    fn remove(mut self) {
+        for name in [&b"state.new"[..], b"state", b"exec.fifo", b"config.json"] {
+            if let Ok(mut file) = self.file(name) {
+                let _ = sys::unlink(file.zstr());
+            }
+        }
+        let _ = sys::rmdir(self.path.zstr());
+        let _ = sys::close(self.fd);
+    }
+}
+
+/// `container ID does not exist`: the words podman looks for in runc's
+/// error to know a container is gone.
+fn does_not_exist(id: ZStr<'_>) -> Error {
+    Error::new(b"container ").push(id.bytes()).push(b" does not exist")
+}
+
+/// Makes `dir` and its missing parents, mode 0700 (the states hold the
+/// containers' configs).
+fn make_dirs(dir: &Path) -> Result<(), Error> {
+    let bytes = dir.bytes();
+    for end in (1..=bytes.len()).filter(|&i| i == bytes.len() || bytes[i] == b'/') {
+        let Ok(mut part) = Path::from_parts(&[&bytes[..end]]) else { continue };
+        match sys::mkdirat(AT_FDCWD, part.zstr(), 0o700) {
+            Ok(()) => {}
+            Err(e) if e == Errno::EEXIST => {}
+            Err(e) => return Err(Error::sys("mkdir", part.bytes(), e).push(b" (--root)")),
+        }
+    }
+    Ok(())
+}
+
+/// What `state` records of a created container.
+struct Record<'t> {
+    pid: i32,
+    /// Its start time, in clock ticks after boot (`/proc/PID/stat`'s 22nd field).
+    started: u64,
+    /// When it was created, in seconds and nanoseconds since 1970.
+    created: (u64, u64),
+    owner: u32,
+    bundle: &'t [u8],
+    rootfs: &'t [u8],
+    /// `Cgroup::record`'s text; empty without a cgroup.
+    cgroup: &'t [u8],
+}
+
+impl<'t> Record<'t> {
+    fn read(dir: &StateDir, buf: &'t mut [u8; STATE_MAX]) -> Result<Option<Record<'t>>, Error> {
+        let mut file = dir.file(b"state")?;
+        let text = match read_whole(file.zstr(), buf) {
+            Ok(text) => text,
+            // A create that did not finish.
+            Err(Errno::ENOENT) => return Ok(None),
+            Err(e) => return Err(Error::sys("read", file.bytes(), e)),
+        };
+        let bad = || Error::new(b"container state ").push(file.bytes()).push(b": not one this nsinit wrote; delete --force removes it");
+        let mut fields = text.splitn(9, |&b| b == 0);
+        let mut next = || fields.next().ok_or_else(bad);
+        if next()? != STATE_FORMAT {
+            return Err(bad());
+        }
+        let mut number = || next().and_then(|f| crate::config::parse_number(f).ok_or_else(bad));
+        let pid = number()? as i32;
+        let started = number()?;
+        let created = (number()?, number()?);
+        let owner = number()? as u32;
+        Ok(Some(Record { pid, started, created, owner, bundle: next()?, rootfs: next()?, cgroup: next().unwrap_or_default() }))
+    }
+
+    /// Writes it to `state.new`, syncs it, and renames it to `state`.
+    fn write(&self, dir: &Path) -> Result<(), Error> {
+        let mut text = Bytes::<STATE_MAX>::new();
+        let mut numbers = [ZBuf::<24>::new(), ZBuf::new(), ZBuf::new(), ZBuf::new(), ZBuf::new()];
+        for (digits, n) in numbers.iter_mut().zip([self.pid as u64, self.started, self.created.0, self.created.1, u64::from(self.owner)]) {
+            let _ = digits.push_num(n, 10);
+        }
+        let [a, b, c, d, e] = &numbers;
+        for field in [STATE_FORMAT, a.bytes(), b.bytes(), c.bytes(), d.bytes(), e.bytes(), self.bundle, self.rootfs] {
+            let fits = text.extend_from_slice(field).is_ok() && text.push(0).is_ok();
+            if !fits {
+                return Err(Error::new(b"container state: too large"));
+            }
+        }
+        text.extend_from_slice(self.cgroup).map_err(|_| Error::new(b"container state: too large"))?;
+        let mut new = in_state(dir, b"state.new")?;
+        let fd = sys::open(new.zstr(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600).map_err(|e| Error::sys("open", new.bytes(), e))?;
+        let written = sys::write(fd, &text);
+        let synced = sys::fsync(fd);
+        let _ = sys::close(fd);
+        match written {
+            Ok(n) if n == text.len() => {}
+            Ok(_) => return Err(Error::sys("write", new.bytes(), Errno::EIO)),
+            Err(e) => return Err(Error::sys("write", new.bytes(), e)),
+        }
+        synced.map_err(|e| Error::sys("fsync", new.bytes(), e))?;
+        let mut state = in_state(dir, b"state")?;
+        sys::rename(new.zstr(), state.zstr()).map_err(|e| Error::sys("rename", state.bytes(), e))
+    }
+
+    /// The container's process, when it is still the one recorded and has
+    /// not ended: a pidfd on it.
+    fn process(&self) -> Option<Fd> {
+        let pidfd = sys::pidfd_open(self.pid).ok()?;
+        // Looked at once the pidfd holds it: the PID cannot be reused now.
+        match process_start(self.pid) {
+            Some(started) if started == self.started => Some(pidfd),
+            _ => {
+                let _ = sys::close(pidfd);
+                None
+            }
+        }
+    }
+}
+
+/// The whole of a file nsinit wrote, NULs and all; `EFBIG` when it does
+/// not fit in `buf`.
+fn read_whole<'b>(path: ZStr<'_>, buf: &'b mut [u8]) -> Result<&'b [u8], Errno> {
+    let fd = sys::open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0)?;
+    let mut len = 0;
+    let read = loop {
+        match sys::read(fd, &mut buf[len..]) {
+            Ok(0) => break Ok(()),
+            Ok(n) => len += n,
+            Err(Errno::EINTR) => {}
+            Err(e) => break Err(e),
+        }
+        if len == buf.len() {
+            break Err(Errno::EFBIG);
+        }
+    };
+    let _ = sys::close(fd);
+    read.map(|()| &buf[..len])
+}
+
+/// The start time of the process `pid` (`/proc/PID/stat`, field 22, clock
+/// ticks after boot); `None` when there is none or it has ended (a zombie).
+fn process_start(pid: i32) -> Option<u64> {
+    let mut path = ZBuf::<32>::new();
+    path.push(b"/proc/").ok()?.push_num(pid as u64, 10).ok()?.push(b"/stat").ok()?;
+    let mut buf = [0u8; 1024];
+    let fd = sys::open(path.zstr(), O_RDONLY | O_CLOEXEC, 0).ok()?;
+    let n = sys::read(fd, &mut buf);
+    let _ = sys::close(fd);
+    let text = buf.get(..n.ok()?)?;
+    // The command name may hold spaces and parentheses: the fields start
+    // after the last `)`.
+    let after = &text[text.iter().rposition(|&b| b == b')')? + 2..];
+    let mut fields = after.split(|&b| b == b' ');
+    let state = fields.next()?;
+    if matches!(state, b"Z" | b"X" | b"x") {
+        return None;
+    }
+    fields.nth(18).and_then(crate::config::parse_number)
+}
+
+/// `create [--bundle DIR] [--pid-file FILE] ID`.
+fn create(global: &Global<'static>, request: BundleRequest<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+    let id = request.id.ok_or_else(|| Error::new(b"create: no container ID given"))?;
+    let root = state_root(global, envp)?;
+    make_dirs(&root)?;
+    let mut path = Path::from_parts(&[root.bytes(), b"/", id.bytes()]).map_err(|_| Error::new(b"--root: path too long"))?;
+    match sys::mkdirat(AT_FDCWD, path.zstr(), 0o700) {
+        Ok(()) => {}
+        Err(e) if e == Errno::EEXIST => return Err(Error::new(b"container ").push(id.bytes()).push(b" already exists")),
+        Err(e) => return Err(Error::sys("mkdir", path.bytes(), e)),
+    }
+    let dir = match StateDir::open(global, id, LOCK_EX, envp) {
+        Ok(dir) => dir,
+        Err(e) => {
+            let _ = sys::rmdir(path.zstr());
+            return Err(e);
+        }
+    };
+    match create_in(&dir, request, c, envp) {
+        Ok(commit) => {
+            // The state is on disk: the process may wait for `start`.
+            let _ = sys::write(commit, b"1");
+            let _ = sys::close(commit);
+            let _ = sys::close(dir.fd);
+            Ok(())
+        }
+        Err(e) => {
+            dir.remove();
+            Err(e)
+        }
+    }
+}
+
+/// `create` in its locked state directory; returns the commit pipe.
+fn create_in(dir: &StateDir, request: BundleRequest<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<Fd, Error> {
+    let mut copy = dir.file(b"config.json")?;
+    copy_config(request.bundle, &mut copy)?;
+    super::load_from(&request, Some(copy.zstr()), c)?;
+    // Without a cgroupsPath, the container's cgroup is named after it,
+    // beside nsinit's own (runc: `/ID`, below its own on v1): a name no
+    // later nsinit takes for a stale one of its own.
+    if c.cgroup.is_none() && c.wants_cgroup() {
+        c.cgroup = request.id;
+    }
+    let mut fifo = dir.file(b"exec.fifo")?;
+    sys::mknodat(AT_FDCWD, fifo.zstr(), S_IFIFO | 0o600, 0).map_err(|e| Error::sys("mknod", fifo.bytes(), e))?;
+    let reader = sys::open(fifo.zstr(), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0).map_err(|e| Error::sys("open", fifo.bytes(), e))?;
+    let created = container::create(c, envp, reader);
+    let _ = sys::close(reader);
+    let created = created?;
+    let undo = |e: Error| {
+        let _ = sys::close(created.commit);
+        let _ = sys::kill(created.pid, SIGKILL);
+        let _ = container::wait_end(created.pid, 0);
+        if let Some(cg) = created.cgroup {
+            cg.remove();
+        }
+        e
+    };
+    let started = process_start(created.pid).ok_or_else(|| Error::new(b"create: the container's process ended during its setup")).map_err(undo)?;
+    let mut cgroup = Bytes::<{ STATE_MAX / 2 }>::new();
+    let mut too_long = false;
+    if let Some(cg) = created.cgroup {
+        cg.record(&mut |part| too_long |= cgroup.extend_from_slice(part).is_err());
+    }
+    if too_long {
+        return Err(undo(Error::new(b"create: the cgroup's paths are too long to record")));
+    }
+    let now = sys::clock_realtime();
+    let record = Record {
+        pid: created.pid,
+        started,
+        created: (now.tv_sec as u64, now.tv_nsec as u64),
+        owner: sys::geteuid(),
+        bundle: c.identity.bundle.map_or(&b""[..], |b| b.bytes()),
+        rootfs: c.root.map_or(&b""[..], |r| r.bytes()),
+        cgroup: &cgroup,
+    };
+    record.write(&dir.path).map_err(undo)?;
+    if let Some(file) = request.pid_file {
+        super::write_pid_file(file, created.pid).map_err(undo)?;
+    }
+    Ok(created.commit)
+}
+
+/// Copies the bundle's `config.json` into the state (`copy`), a regular
+/// file of at most `CONFIG_MAX` bytes.
+fn copy_config(bundle: ZStr<'_>, copy: &mut Path) -> Result<(), Error> {
+    let mut from = Path::from_parts(&[bundle.bytes(), b"/config.json"]).map_err(|_| Error::new(b"--bundle: path too long"))?;
+    if sys::stat_mode(from.zstr()).is_ok_and(|mode| mode & S_IFMT != S_IFREG) {
+        return Err(crate::not_regular(from.bytes(), b"config.json"));
+    }
+    let src = sys::open(from.zstr(), O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0).map_err(|e| Error::sys("open", from.bytes(), e))?;
+    let dst = match sys::open(copy.zstr(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = sys::close(src);
+            return Err(Error::sys("open", copy.bytes(), e));
+        }
+    };
+    let mut total = 0;
+    let copied = loop {
+        match sys::sendfile(dst, src, CONFIG_MAX + 1 - total) {
+            Ok(0) => break Ok(()),
+            Ok(n) => total += n,
+            Err(e) if e == Errno::EINTR => {}
+            Err(e) => break Err(Error::sys("copy", from.bytes(), e)),
+        }
+        if total > CONFIG_MAX {
+            break Err(Error::new(from.bytes()).push(b": larger than 1 MiB"));
+        }
+    };
+    let _ = (sys::close(src), sys::close(dst));
+    copied
+}
+
+/// Reads the state's copy of `config.json` into `c`, for its hooks and
+/// annotations; the bundle is the recorded one.
+fn load_config(dir: &StateDir, id: ZStr<'static>, bundle: &[u8], c: &mut Container<'static>) -> Result<(), Error> {
+    static BUNDLE: crate::rt::StaticCell<Path> = crate::rt::StaticCell::new(Path::new());
+    let kept = BUNDLE.take().ok_or_else(|| Error::new(b"bundle taken"))?;
+    *kept = Path::from_parts(&[bundle]).map_err(|_| Error::new(b"bundle: path too long"))?;
+    let request = BundleRequest { bundle: kept.zstr(), id: Some(id), pid_file: None };
+    let mut copy = dir.file(b"config.json")?;
+    super::load_from(&request, Some(copy.zstr()), c)
+}
+
+/// The status of a recorded container, and a pidfd on its process while
+/// it has not ended.
+fn status(dir: &StateDir, record: &Record<'_>) -> (Status, Option<Fd>) {
+    let Some(pidfd) = record.process() else { return (Status::Stopped, None) };
+    let waiting = dir.file(b"exec.fifo").is_ok_and(|mut fifo| sys::stat_mode(fifo.zstr()).is_ok());
+    (if waiting { Status::Created } else { Status::Running }, Some(pidfd))
+}
+
+/// `start ID`: lets the created container's process run its payload, then
+/// runs the `poststart` hooks, and returns.
+fn start(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+    let dir = StateDir::open(global, id, LOCK_EX, envp)?;
+    let mut buf = [0u8; STATE_MAX];
+    let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
+    let (status, pidfd) = status(&dir, &record);
+    if let Some(fd) = pidfd {
+        let _ = sys::close(fd);
+    }
+    if status != Status::Created {
+        return Err(Error::new(b"cannot start a container that is ").push(status.name()).push(b": ").push(id.bytes()));
+    }
+    let mut fifo = dir.file(b"exec.fifo")?;
+    // Without blocking: ENXIO when no process waits at the other end.
+    let writer = sys::open(fifo.zstr(), O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0).map_err(|e| match e {
+        Errno::ENXIO => Error::new(b"cannot start ").push(id.bytes()).push(b": its process no longer waits for start"),
+        e => Error::sys("open", fifo.bytes(), e),
+    })?;
+    let sent = sys::write(writer, b"1");
+    let _ = sys::close(writer);
+    sent.map_err(|e| Error::sys("write", fifo.bytes(), e))?;
+    let _ = sys::unlink(fifo.zstr());
+    load_config(&dir, id, record.bundle, c)?;
+    hooks::run(c, HookPoint::Poststart, Status::Running, Some(record.pid), None)
+}
+
+/// `state ID`: the spec's state with runc's fields, on the standard output.
+fn show_state(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+    let dir = StateDir::open(global, id, LOCK_SH, envp)?;
+    let mut buf = [0u8; STATE_MAX];
+    let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
+    let (status, pidfd) = status(&dir, &record);
+    if let Some(fd) = pidfd {
+        let _ = sys::close(fd);
+    }
+    load_config(&dir, id, record.bundle, c)?;
+    let mut created = [0u8; 40];
+    let n = rfc3339(timespec { tv_sec: record.created.0 as i64, tv_nsec: record.created.1 as i64 }, &mut created);
+    let mut owner = ZBuf::<16>::new();
+    let _ = match record.owner {
+        0 => owner.push(b"root"),
+        uid => owner.push_num(u64::from(uid), 10),
+    };
+    let runc = RuncFields { rootfs: record.rootfs, created: &created[..n], owner: owner.bytes() };
+    let pid = (status != Status::Stopped).then_some(record.pid);
+    state::write_runc(1, &c.identity, status, pid, &runc).map_err(|e| Error::of("write state", e))
+}
+
+/// `kill [--all] ID SIGNAL`: the signal to the container's process, or
+/// with `--all` to every process in its cgroup.
+fn kill(global: &Global<'static>, id: ZStr<'static>, signal: u32, all: bool, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+    let dir = StateDir::open(global, id, LOCK_EX, envp)?;
+    let mut buf = [0u8; STATE_MAX];
+    let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
+    let (_, pidfd) = status(&dir, &record);
+    let Some(pidfd) = pidfd else {
+        return Err(Error::new(b"container ").push(id.bytes()).push(b" is not running (stopped)"));
+    };
+    let sent = sys::pidfd_send_signal(pidfd, signal);
+    let _ = sys::close(pidfd);
+    sent.map_err(|e| Error::sys("kill", id.bytes(), e))?;
+    if all {
+        match Cgroup::recorded(record.cgroup) {
+            Some(cg) => {
+                cg.signal_all(signal);
+            }
+            None => return Err(Error::new(b"kill --all: the container's cgroup is not recorded")),
+        }
+    }
+    Ok(())
+}
+
+/// Longest `delete` waits for a killed process to end, in milliseconds.
+const DELETE_WAIT_MS: i32 = 10_000;
+
+/// `delete [--force] ID`: a stopped or created container (with `--force`
+/// any) is killed if need be, its cgroup removed, its `poststop` hooks
+/// run, and its state removed.
+fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+    let dir = match StateDir::open(global, id, LOCK_EX, envp) {
+        Ok(dir) => dir,
+        // runc: nothing to delete is no failure with --force.
+        Err(_) if force && !state_root(global, envp).is_ok_and(|root| in_state(&root, id.bytes()).is_ok_and(|mut p| sys::stat_mode(p.zstr()).is_ok())) => {
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let mut buf = [0u8; STATE_MAX];
+    let record = match Record::read(&dir, &mut buf) {
+        Ok(Some(record)) => record,
+        // A create that did not finish: its process ended with it.
+        Ok(None) if force => {
+            dir.remove();
+            return Ok(());
+        }
+        Ok(None) => return Err(does_not_exist(id).push(b" (a create that did not finish: delete --force removes it)")),
+        Err(e) if force => {
+            dir.remove();
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    let (status, pidfd) = status(&dir, &record);
+    if let Some(pidfd) = pidfd {
+        if status != Status::Created && !force {
+            let _ = sys::close(pidfd);
+            return Err(Error::new(b"cannot delete container ").push(id.bytes()).push(b" that is not stopped: ").push(status.name()));
+        }
+        let _ = sys::pidfd_send_signal(pidfd, SIGKILL);
+        // A pidfd is readable once its process has ended.
+        let ended = sys::poll_one(pidfd, POLLIN as i16, DELETE_WAIT_MS);
+        let _ = sys::close(pidfd);
+        if !ended.is_ok_and(|r| r != 0) {
+            return Err(Error::new(b"delete: container ").push(id.bytes()).push(b"'s process did not end after SIGKILL"));
+        }
+    }
+    if let Some(cg) = Cgroup::recorded(record.cgroup) {
+        cg.remove();
+    }
+    let loaded = load_config(&dir, id, record.bundle, c);
+    if loaded.is_ok() {
+        hooks::run_warning(c, HookPoint::Poststop, Status::Stopped, None, None);
+    }
+    dir.remove();
+    loaded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+    use linux_raw_sys::general::timespec;
+
+    #[test]
+    fn rfc3339_in_utc_with_nanoseconds() {
+        for (secs, nanos, text) in [
+            (0, 0, "1970-01-01T00:00:00.000000000Z"),
+            (951_782_400, 5, "2000-02-29T00:00:00.000000005Z"),
+            (1_796_094_245, 123_456_789, "2026-12-01T03:04:05.123456789Z"),
+            (4_107_542_399, 999_999_999, "2100-02-28T23:59:59.999999999Z"),
+        ] {
+            let mut out = [0u8; 40];
+            let n = rfc3339(timespec { tv_sec: secs, tv_nsec: nanos }, &mut out);
+            assert_eq!(std::str::from_utf8(&out[..n]).unwrap(), text, "{secs}");
+        }
+    }
+}
