@@ -108,6 +108,8 @@ fn value_of<'a>(next: Option<ZStr<'a>>, word: &[u8], inline: Option<&[u8]>) -> R
 
 /// Parses the lifecycle command at `argv[at]` (one of `COMMANDS` past
 /// `run` and `spec`).
+#[cold]
+#[inline(never)]
 pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycle<'a>, Error> {
     let command = argv[at].map(|w| w.bytes()).unwrap_or_default();
     let verb = which(command, COMMANDS).unwrap_or(0);

@@ -48,6 +48,8 @@ const STATE_MAX: usize = 4 * PATH_MAX + 12 * 1024;
 /// Runs a lifecycle command; returns nsinit's exit code. A failure is
 /// printed on the standard error and, with `--log`, appended to the log
 /// (`--log-format json`: `{"level":"error","msg":...,"time":...}`).
+#[cold]
+#[inline(never)]
 pub fn run(global: Global<'static>, command: Lifecycle<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> i32 {
     let done = match command {
         Lifecycle::Create(request) => create(&global, request, c, envp),
