@@ -24,6 +24,7 @@ use harness::*;
 
 use serde_json::{Value, json};
 use std::fs;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -53,6 +54,14 @@ fn runtime_argv() -> Vec<String> {
     } else {
         vec![rt]
     }
+}
+
+/// The runtime's command line with `args`.
+fn runtime_command(args: &[&str]) -> Command {
+    let argv = runtime_argv();
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]).args(args);
+    cmd
 }
 
 /// runc spec's config.json, parsed once. runc makes the bundles whichever
@@ -149,9 +158,11 @@ impl Lifecycle {
     /// `output`, its stdout and stderr go to that file and the next, which
     /// a container it makes may keep (`create`); else to pipes.
     fn exec(&self, args: &[&str], output: Option<(&Path, &Path)>) -> Out {
-        let argv = runtime_argv();
-        let mut cmd = Command::new(&argv[0]);
-        cmd.args(&argv[1..]).args(args).stdin(Stdio::null());
+        self.exec_command(runtime_command(args), output)
+    }
+
+    fn exec_command(&self, mut cmd: Command, output: Option<(&Path, &Path)>) -> Out {
+        cmd.stdin(Stdio::null());
         let what = format!("{cmd:?}");
         let out = match output {
             Some((stdout, stderr)) => {
@@ -265,10 +276,7 @@ impl Drop for Lifecycle {
         if self.host.is_some() {
             let ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner).clone();
             for id in ids {
-                let argv = runtime_argv();
-                let _ = Command::new(&argv[0])
-                    .args(&argv[1..])
-                    .args(["--root", self.root(), "delete", "--force", &id])
+                let _ = runtime_command(&["--root", self.root(), "delete", "--force", &id])
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
@@ -413,6 +421,13 @@ fn create_start_kill_delete_each_step_in_the_state() {
     assert!(!ended(pid), "the created container's process {pid} does not run");
     assert_ne!(cmdline(pid), SLEEPER, "the payload runs before start");
     assert_eq!(payload_pids(&t.r), Vec::<u32>::new(), "the probe runs before start");
+    // Set up, not on its way: in the rootfs, in namespaces of its own.
+    let root = fs::metadata(format!("/proc/{pid}/root")).map(|m| (m.dev(), m.ino())).ok();
+    assert_eq!(root, Some(t.r.id), "the created process's root is not the bundle's rootfs");
+    for ns in ["mnt", "pid"] {
+        let mine = fs::read_link(format!("/proc/self/ns/{ns}")).unwrap();
+        assert_ne!(fs::read_link(format!("/proc/{pid}/ns/{ns}")).ok(), Some(mine), "the created process shares my {ns} namespace");
+    }
     let cgroup = t.cgroup(id);
     assert!(!cgroup_dirs(&cgroup).is_empty(), "create made no cgroup {cgroup}");
     let proc_cgroup = fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
@@ -465,16 +480,14 @@ fn a_payload_that_exits_leaves_its_container_stopped_until_deleted() {
 fn the_bundle_defaults_to_the_working_directory() {
     let t = Lifecycle::new("lc-cwd");
     let bundle = t.bundle("cwd", &SLEEPER, |_| {});
-    let argv = runtime_argv();
-    let out = t.output("cwd");
-    let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..]).args(["--root", t.root(), "create", "cwd"]).current_dir(&bundle).stdin(Stdio::null());
     t.ids.lock().unwrap().push("cwd".to_string());
-    let mut child = cmd.stdout(fs::File::create(&out).unwrap()).stderr(fs::File::create(out.with_extension("err")).unwrap()).spawn().unwrap();
-    let status = wait_with_timeout(&mut child, "create from the bundle");
-    assert!(status.success(), "create cwd from inside the bundle: {status}: {}", read(&out.with_extension("err")));
+    let mut cmd = runtime_command(&["--root", t.root(), "create", "cwd"]);
+    cmd.current_dir(&bundle);
+    let out = t.output("cwd");
+    ok(t.exec_command(cmd, Some((&out, &out.with_extension("err")))));
     let state = t.state("cwd");
     assert_eq!(state["bundle"], bundle.to_str().unwrap(), "{state}");
+    assert_eq!(state["status"], "created", "{state}");
     ok(t.rt(&["delete", "--force", "cwd"]));
     t.finish("create without --bundle");
 }
@@ -878,18 +891,12 @@ fn global_options_hold_for_a_whole_lifecycle() {
     let log = t.r.outside("debug.json");
     let log_str = log.to_str().unwrap();
     let global = ["--debug", "--log", log_str, "--log-format", "json", "--root", t.root()];
-    let with = |args: &[&str]| -> Vec<String> { global.iter().chain(args).map(|s| s.to_string()).collect() };
-    let run = |args: &[&str]| {
-        let all = with(args);
-        t.exec(&all.iter().map(String::as_str).collect::<Vec<_>>(), None)
-    };
+    let run = |args: &[&str]| t.exec(&[&global[..], args].concat(), None);
     let bundle = t.bundle("global", &["/bin/probe", "exit", "0"], |_| {});
     let out = t.output("global");
     t.ids.lock().unwrap().push("global".to_string());
-    let created = t.exec(
-        &with(&["create", "--bundle", bundle.to_str().unwrap(), "global"]).iter().map(String::as_str).collect::<Vec<_>>(),
-        Some((&out, &out.with_extension("err"))),
-    );
+    let create = [&global[..], &["create", "--bundle", bundle.to_str().unwrap(), "global"]].concat();
+    let created = t.exec(&create, Some((&out, &out.with_extension("err"))));
     assert_eq!(created.code(), 0, "create with --debug --log: {created:?}");
     let state = run(&["state", "global"]);
     assert_eq!(state.code(), 0, "{state:?}");
