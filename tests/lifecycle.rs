@@ -485,7 +485,7 @@ fn a_payload_that_exits_leaves_its_container_stopped_until_deleted() {
 }
 
 #[test]
-fn the_bundle_defaults_to_the_working_directory() {
+fn the_bundle_defaults_to_the_working_directory_and_is_named_absolute() {
     let t = Lifecycle::new("lc-cwd");
     let bundle = t.bundle("cwd", &SLEEPER, |_| {});
     t.ids.lock().unwrap().push("cwd".to_string());
@@ -497,7 +497,18 @@ fn the_bundle_defaults_to_the_working_directory() {
     assert_eq!(state["bundle"], bundle.to_str().unwrap(), "{state}");
     assert_eq!(state["status"], "created", "{state}");
     ok(t.rt(&["delete", "--force", "cwd"]));
-    t.finish("create without --bundle");
+    // A relative --bundle is taken from the working directory, and the
+    // state names it by its absolute path.
+    let bundle = t.bundle("relative", &SLEEPER, |_| {});
+    t.ids.lock().unwrap().push("relative".to_string());
+    let mut cmd = runtime_command(&["--root", t.root(), "create", "--bundle", "bundles/relative", "relative"]);
+    cmd.current_dir(&t.r.base);
+    let out = t.output("relative");
+    ok(t.exec_command(cmd, Some((&out, &out.with_extension("err")))));
+    let state = t.state("relative");
+    assert_eq!(state["bundle"], bundle.to_str().unwrap(), "{state}");
+    ok(t.rt(&["delete", "--force", "relative"]));
+    t.finish("create without --bundle, and with a relative one");
 }
 
 #[test]
