@@ -164,7 +164,7 @@ fn bundle(
     container: &mut Container<'static>,
 ) -> Result<(), Error> {
     if let Some(id) = request.id {
-        oci::check_id(id.bytes())?;
+        oci::check_id(b"run", id.bytes())?;
     }
     oci::load(&request, container)?;
     if let Some(words) = payload {

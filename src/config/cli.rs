@@ -72,12 +72,13 @@ pub fn parse<'a>(
     container: &mut Container<'a>,
 ) -> Result<Action<'a>, Error> {
     #[cfg(feature = "oci")]
-    if let Some((global, at)) = super::runc::global(argv)? {
+    // runc exits 1 on every failure of its line (`oci::lifecycle`).
+    if let Some((global, at)) = super::runc::global(argv).map_err(|e| e.with_code(1))? {
         let verb = argv.get(at).copied().flatten().and_then(|w| which(w.bytes(), super::runc::COMMANDS));
         return match verb {
             Some(0) => runc_run(argv, at),
             Some(1) => runc_spec(argv, at),
-            _ => Ok(Action::Lifecycle { global, command: super::runc::lifecycle(argv, at)? }),
+            _ => Ok(Action::Lifecycle { global, command: super::runc::lifecycle(argv, at).unwrap_or(super::runc::Lifecycle::Invalid) }),
         };
     }
     let bench = bench_flags(argv)?;

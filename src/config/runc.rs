@@ -21,6 +21,8 @@ pub struct Global<'a> {
     pub log: Option<ZStr<'a>>,
     /// `--log-format json`: one JSON object a line (`level`, `msg`, `time`).
     pub log_json: bool,
+    /// `--debug`: each command is logged as it starts, at level `debug`.
+    pub debug: bool,
 }
 
 /// A lifecycle command and what it names.
@@ -36,6 +38,9 @@ pub enum Lifecycle<'a> {
     Kill { id: ZStr<'a>, signal: u32, all: bool },
     /// `delete [--force] ID`.
     Delete { id: ZStr<'a>, force: bool },
+    /// A command line that did not parse: the error is the current one
+    /// (`error::Error` keeps it), reported as every lifecycle failure is.
+    Invalid,
 }
 
 /// The commands of runc's line nsinit knows, in `which` order: `run` and
@@ -72,7 +77,8 @@ pub fn global<'a>(argv: &'a [Option<ZStr<'a>>]) -> Result<Option<(Global<'a>, us
             (4, _) => return Err(Error::new(b"--systemd-cgroup: not supported: nsinit manages cgroups through cgroupfs; leave the option out")),
             (5, Some(b"auto" | b"true" | b"false")) => {}
             (5, Some(v)) => return Err(Error::new(b"--rootless: expected auto, true or false; got '").push(v).push(b"'")),
-            // --debug, --criu PATH: nothing to do.
+            (3, _) => g.debug = true,
+            // --criu PATH: nothing to do.
             _ => {}
         }
         i += 1;
@@ -157,7 +163,7 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
         i += 1;
     }
     let id = *words.first().ok_or_else(|| usage(command, b"no container ID given", b""))?;
-    crate::oci::check_id(id.bytes())?;
+    crate::oci::check_id(command, id.bytes())?;
     if verb != 5 && words.len() > 1 {
         return Err(usage(command, b"one ID only; got '", words[1].bytes()));
     }

@@ -38,7 +38,7 @@ use crate::timings;
 use cgroup::Cgroup;
 use user::UserMemory;
 use linux_raw_sys::general::{
-    CLONE_NEWTIME, CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, POLLIN, SIG_SETMASK, SIGCHLD, SIGCONT, SIGKILL, SIGWINCH,
+    CLONE_NEWTIME, CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, O_CLOEXEC, POLLHUP, POLLIN, SIG_BLOCK, SIG_SETMASK, SIGABRT, SIGALRM, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGPIPE, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
 };
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 
@@ -644,12 +644,37 @@ fn wait_for_start(start: StartLink, attended: Option<(sys::Fd, sys::Fd)>) -> Res
         sys::exit_group(EXIT_FAILED);
     }
     let _ = sys::close(start.commit);
+    // The process is most often its pid namespace's init, which the
+    // kernel shields from every signal it has no handler for: it takes
+    // the ending ones on a signalfd, so that `kill ID` (TERM) ends it
+    // before `start` as it ends runc's. Left out where the seccomp filter,
+    // installed already, denies the calls.
+    const fn bit(sig: u32) -> sys::SigSet {
+        1 << (sig - 1)
+    }
+    const ENDING: sys::SigSet = bit(SIGHUP) | bit(SIGINT) | bit(SIGQUIT) | bit(SIGABRT) | bit(SIGUSR1) | bit(SIGUSR2) | bit(SIGPIPE) | bit(SIGALRM) | bit(SIGTERM);
+    let old = sys::sigprocmask(SIG_BLOCK, ENDING).ok();
+    let signals = old.and_then(|_| sys::signalfd(ENDING).ok());
+    let mut fds = [
+        linux_raw_sys::general::pollfd { fd: start.fifo, events: POLLIN as i16, revents: 0 },
+        linux_raw_sys::general::pollfd { fd: signals.unwrap_or(-1), events: POLLIN as i16, revents: 0 },
+    ];
     loop {
-        match sys::poll_one(start.fifo, POLLIN as i16, -1) {
+        match sys::poll(&mut fds, -1) {
+            Ok(_) if fds[1].revents != 0 => {
+                let sig = signals.and_then(|fd| sys::read_signal(fd).ok()).unwrap_or(SIGTERM);
+                sys::exit_group(128 + sig as i32);
+            }
             Ok(_) => break,
             Err(e) if e == Errno::EINTR => {}
             Err(e) => return Err(Error::of("poll exec.fifo", e)),
         }
+    }
+    if let Some(fd) = signals {
+        let _ = sys::close(fd);
+    }
+    if let Some(old) = old {
+        let _ = sys::sigprocmask(SIG_SETMASK, old);
     }
     // A `start` that opened the FIFO and closed it without a byte did not
     // finish: the container does not run.

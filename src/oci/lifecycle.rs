@@ -51,7 +51,16 @@ const STATE_MAX: usize = 4 * PATH_MAX + 12 * 1024;
 #[cold]
 #[inline(never)]
 pub fn run(global: Global<'static>, command: Lifecycle<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> i32 {
+    // runc makes the log at once, whatever the command then does.
+    let log = global.log.and_then(|log| sys::open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640).ok());
+    if let (true, Some(fd)) = (global.debug, log) {
+        let mut line = [0u8; 512];
+        let words = command_words(&command);
+        let n = log_line(&mut line, global.log_json, b"debug", &words);
+        sys::write_all(fd, &line[..n]);
+    }
     let done = match command {
+        Lifecycle::Invalid => Err(Error { code: EXIT_LIFECYCLE }),
         Lifecycle::Create(request) => create(&global, request, c, envp),
         Lifecycle::Start(id) => start(&global, id, c, envp),
         Lifecycle::State(id) => show_state(&global, id, c, envp),
@@ -62,34 +71,54 @@ pub fn run(global: Global<'static>, command: Lifecycle<'static>, c: &mut Contain
         Ok(()) => 0,
         Err(e) => {
             e.print(2);
-            if let Some(log) = global.log {
-                log_error(log, global.log_json, &e);
+            if let Some(fd) = log {
+                let mut line = [0u8; 2048];
+                let n = e.message(|m| log_line(&mut line, global.log_json, b"error", &[m])).unwrap_or(0);
+                sys::write_all(fd, &line[..n]);
             }
             EXIT_LIFECYCLE
         }
     }
 }
 
-/// Appends the error to the `--log` file: the printed line, or one JSON
-/// object as runc's logrus writes it.
-fn log_error(log: ZStr<'_>, json: bool, e: &Error) {
-    let Ok(fd) = sys::open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640) else { return };
-    if !json {
-        e.print(fd);
-    } else {
-        let mut line = [0u8; 2048];
-        let mut out = Out { buf: &mut line, len: 0 };
-        out.raw(b"{\"level\":\"error\",\"msg\":");
-        e.message(|m| out.string(m));
-        out.raw(b",\"time\":\"");
+/// The command's name and its ID, for `--debug`'s line.
+fn command_words<'a>(command: &Lifecycle<'a>) -> [&'a [u8]; 2] {
+    match *command {
+        Lifecycle::Create(r) => [b"create ", r.id.map_or(&b""[..], |id| id.bytes())],
+        Lifecycle::Start(id) => [b"start ", id.bytes()],
+        Lifecycle::State(id) => [b"state ", id.bytes()],
+        Lifecycle::Kill { id, .. } => [b"kill ", id.bytes()],
+        Lifecycle::Delete { id, .. } => [b"delete ", id.bytes()],
+        Lifecycle::Invalid => [b"", b""],
+    }
+}
+
+/// One line of the `--log`: `nsinit: MESSAGE` (`text`), or a JSON object
+/// as runc's logrus writes it: `{"level":L,"msg":M,"time":RFC3339}`. Its length.
+fn log_line(line: &mut [u8], json: bool, level: &[u8], msg: &[&[u8]]) -> usize {
+    let mut out = Out { buf: line, len: 0 };
+    if json {
+        out.raw(b"{\"level\":\"");
+        out.raw(level);
+        out.raw(b"\",\"msg\":\"");
+        for part in msg {
+            out.escaped(part);
+        }
+        out.raw(b"\",\"time\":\"");
         let mut time = [0u8; 40];
         let n = rfc3339(sys::clock_realtime(), &mut time);
         out.raw(&time[..n]);
-        out.raw(b"\"}\n");
-        let len = out.len;
-        sys::write_all(fd, &line[..len]);
+        out.raw(b"\"}");
+    } else {
+        out.raw(b"nsinit: ");
+        for part in msg {
+            out.raw(part);
+        }
     }
-    let _ = sys::close(fd);
+    // The newline whatever was cut.
+    let end = out.len.min(out.buf.len() - 1);
+    out.buf[end] = b'\n';
+    end + 1
 }
 
 /// A line being put together; what does not fit is left out (a message
@@ -109,9 +138,8 @@ impl Out<'_> {
         }
     }
 
-    /// `bytes` as a JSON string: quotes, backslashes and control bytes escaped.
-    fn string(&mut self, bytes: &[u8]) {
-        self.raw(b"\"");
+    /// `bytes` in a JSON string: quotes, backslashes and control bytes escaped.
+    fn escaped(&mut self, bytes: &[u8]) {
         for &b in bytes {
             match b {
                 b'"' | b'\\' => self.raw(&[b'\\', b]),
@@ -122,7 +150,6 @@ impl Out<'_> {
                 _ => self.raw(&[b]),
             }
         }
-        self.raw(b"\"");
     }
 }
 

@@ -66,11 +66,11 @@ pub const ID_MAX: usize = 1024;
 type Fail = json::Error<'static>;
 
 /// Checks an ID as runc does: `[A-Za-z0-9][A-Za-z0-9_.+-]*`, 1 to 1024 bytes.
-pub fn check_id(id: &[u8]) -> Result<(), Error> {
+pub fn check_id(command: &[u8], id: &[u8]) -> Result<(), Error> {
     let first_ok = id.first().is_some_and(u8::is_ascii_alphanumeric);
     let rest_ok = id.iter().all(|&c| c.is_ascii_alphanumeric() || b"_.+-".contains(&c));
     if !first_ok || !rest_ok || id.len() > ID_MAX {
-        return Err(Error::new(b"run: expected an ID of 1 to 1024 bytes from [A-Za-z0-9_.+-], starting with a letter or digit; got '")
+        return Err(Error::new(command).push(b": expected an ID of 1 to 1024 bytes from [A-Za-z0-9_.+-], starting with a letter or digit; got '")
             .push(id)
             .push(b"'"));
     }

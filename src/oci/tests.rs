@@ -162,10 +162,10 @@ fn capacities_are_errors() {
 #[test]
 fn ids_as_runc_takes_them() {
     for ok in ["a", "A9", "0", "a_b.c+d-e", &"x".repeat(1024)] {
-        assert!(check_id(ok.as_bytes()).is_ok(), "{ok}");
+        assert!(check_id(b"run", ok.as_bytes()).is_ok(), "{ok}");
     }
     for bad in ["", "-a", ".a", "a/b", "a b", &"x".repeat(1025)] {
-        assert!(check_id(bad.as_bytes()).is_err(), "{bad}");
+        assert!(check_id(b"run", bad.as_bytes()).is_err(), "{bad}");
     }
 }
 
