@@ -586,6 +586,7 @@ fn container_process(
             timings::flush();
             // Copied: once a created container says it is ready, `create`
             // goes on, and the frame that holds `launch` is reused.
+            #[cfg_attr(not(feature = "oci"), allow(unused_variables))]
             let (mask, image, foreground, start) = (launch.mask, launch.init_image, launch.foreground, launch.start);
             #[cfg(feature = "oci")]
             if let Some(Err(e)) = start.map(|start| wait_for_start(start, go)) {
