@@ -27,6 +27,8 @@ pub use kernel::{
 pub use paths::{PATH_ROOM, PathRoom};
 #[cfg(feature = "mounts")]
 pub use mount::{MOUNT_DATA_MAX, MountOption, MountOptions, mount_option};
+#[cfg(feature = "oci")]
+pub use mount::each_mount_option;
 
 /// A decimal number, digits only (for the probe and later numeric options).
 pub fn parse_number(s: &[u8]) -> Option<u64> {
@@ -583,6 +585,10 @@ pub struct Resources<'a> {
     /// OCI `memory.disableOOMKiller` (v1 only). OCI's `kernel` and
     /// `kernelTCP` are ignored, as runc ignores them (the kernel dropped them).
     pub oom_kill_disable: bool,
+    /// On cgroup v1, the container is also placed in the freezer
+    /// hierarchy, for the lifecycle's `pause` (v2's cgroup.freeze needs
+    /// nothing more). Not a limit: `any` leaves it out.
+    pub freezer: bool,
     /// CPU time per period, in microseconds: (quota or max, period). OCI
     /// `cpu.quota` and `cpu.period` (a quota of 0 or less is max; a period
     /// of 0 is 100000).
@@ -945,6 +951,7 @@ impl<'a> Container<'a> {
                 memory_reservation: None,
                 memory_swappiness: None,
                 oom_kill_disable: false,
+                freezer: false,
                 cpu_max: None,
                 cpus: None,
                 cpu_weight: None,

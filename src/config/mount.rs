@@ -112,6 +112,19 @@ pub fn mount_option(word: &[u8]) -> Option<MountOption> {
     })
 }
 
+/// Calls `f` with each mount option word, in the table's order (the
+/// lifecycle's `features`).
+#[cfg(feature = "oci")]
+pub fn each_mount_option(mut f: impl FnMut(&'static [u8])) {
+    let names: &'static [u8] = &NAMES;
+    let mut at = 0;
+    while let Some(&len) = names.get(at) {
+        let len = usize::from(len);
+        f(names.get(at + 1..at + 1 + len).unwrap_or_default());
+        at += 1 + len;
+    }
+}
+
 /// An effect packed in `EFFECTS`: its kind in the top three bits, its
 /// flags (all below bit 29) in the rest.
 const VALUE: u32 = (1 << 29) - 1;

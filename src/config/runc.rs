@@ -38,6 +38,15 @@ pub enum Lifecycle<'a> {
     Kill { id: ZStr<'a>, signal: u32, all: bool },
     /// `delete [--force] ID`.
     Delete { id: ZStr<'a>, force: bool },
+    /// `list [-q] [--format table|json]`.
+    List { quiet: bool, json: bool },
+    /// `ps [--format table|json] ID`: the container's processes.
+    Ps { id: ZStr<'a>, json: bool },
+    /// `pause ID`, `resume ID`.
+    Pause(ZStr<'a>),
+    Resume(ZStr<'a>),
+    /// `features`: what this nsinit supports, as runtime-spec's features.md lists it.
+    Features,
     /// A command line that did not parse: the error is the current one
     /// (`error::Error` keeps it), reported as every lifecycle failure is.
     Invalid,
@@ -45,7 +54,7 @@ pub enum Lifecycle<'a> {
 
 /// The commands of runc's line nsinit knows, in `which` order: `run` and
 /// `spec` first (`cli::runc_run`, `cli::runc_spec`), then the lifecycle.
-pub const COMMANDS: &str = "run spec create start state kill delete";
+pub const COMMANDS: &str = "run spec create start state kill delete list ps pause resume features checkpoint restore exec update events";
 
 /// Reads runc's global options from `argv[1]` on; returns them and where
 /// the command is, or `None` when `argv[1]` is neither a global option nor
@@ -119,14 +128,17 @@ fn value_of<'a>(next: Option<ZStr<'a>>, word: &[u8], inline: Option<&[u8]>) -> R
 pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycle<'a>, Error> {
     let command = argv[at].map(|w| w.bytes()).unwrap_or_default();
     let verb = which(command, COMMANDS).unwrap_or(0);
+    // Each command's options; those that take a value end in `=`.
     let options: &str = match verb {
-        2 => "--bundle -b --pid-file --console-socket --no-pivot --no-new-keyring --preserve-fds",
+        2 => "--bundle= -b= --pid-file= --console-socket= --no-pivot --no-new-keyring --preserve-fds=",
         5 => "--all -a",
         6 => "--force -f",
+        7 => "--quiet -q --format= -f=",
+        8 => "--format= -f=",
         _ => "",
     };
     let mut request = BundleRequest { bundle: ZStr::new(c"."), id: None, pid_file: None };
-    let (mut all, mut force) = (false, false);
+    let (mut all, mut force, mut quiet, mut json) = (false, false, false, false);
     let mut i = at + 1;
     let mut words: heapless::Vec<ZStr<'a>, 2> = heapless::Vec::new();
     while let Some(Some(word)) = argv.get(i) {
@@ -137,30 +149,44 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
             continue;
         }
         let (name, inline) = split_value(w);
-        let found = which(name, options).ok_or_else(|| usage(command, b"unknown option '", w))?;
-        match (verb, found) {
-            (2, 0..=3) => {
-                let value = match inline {
-                    Some(_) => value_of(Some(*word), w, inline)?,
-                    None => {
-                        i += 1;
-                        argv.get(i).copied().flatten().ok_or_else(|| usage(command, b"expected a value after ", name))?
-                    }
-                };
-                match found {
-                    0 | 1 => request.bundle = value,
-                    2 => request.pid_file = Some(value),
-                    _ => return Err(Error::new(b"create: --console-socket: not supported yet: give process.terminal false")),
+        let option = options.split(' ').find(|o| o.trim_end_matches('=').as_bytes() == name);
+        let option = option.ok_or_else(|| usage(command, b"unknown option '", w))?;
+        let value = match (option.ends_with('='), inline) {
+            (false, None) => None,
+            (false, Some(_)) => return Err(usage(command, b"unexpected value in '", w)),
+            (true, Some(_)) => Some(value_of(Some(*word), w, inline)?),
+            (true, None) => {
+                i += 1;
+                Some(argv.get(i).copied().flatten().ok_or_else(|| usage(command, b"expected a value after ", name))?)
+            }
+        };
+        match (option.trim_start_matches('-').as_bytes(), value) {
+            (b"bundle=" | b"b=", Some(v)) => request.bundle = v,
+            (b"pid-file=", Some(v)) => request.pid_file = Some(v),
+            (b"console-socket=", _) => return Err(usage(command, b"--console-socket: not supported yet: give process.terminal false", b"")),
+            (b"preserve-fds=", _) => return Err(usage(command, b"--preserve-fds: not supported yet", b"")),
+            (b"all" | b"a", _) => all = true,
+            (b"force" | b"f", _) => force = true,
+            (b"quiet" | b"q", _) => quiet = true,
+            (b"format=" | b"f=", Some(v)) => {
+                json = match v.bytes() {
+                    b"json" => true,
+                    b"table" => false,
+                    other => return Err(usage(command, b"--format: expected table or json; got '", other)),
                 }
             }
-            (2, 6) => return Err(Error::new(b"create: --preserve-fds: not supported yet")),
             // --no-pivot, --no-new-keyring: nsinit always pivots and never
             // makes a session keyring.
-            (2, _) => {}
-            (5, _) => all = true,
-            _ => force = true,
+            _ => {}
         }
         i += 1;
+    }
+    // `list` and `features` name no container.
+    if matches!(verb, 7 | 11) {
+        if let Some(word) = words.first() {
+            return Err(usage(command, b"takes no ID; got '", word.bytes()));
+        }
+        return Ok(if verb == 7 { Lifecycle::List { quiet, json } } else { Lifecycle::Features });
     }
     let id = *words.first().ok_or_else(|| usage(command, b"no container ID given", b""))?;
     crate::oci::check_id(command, id.bytes())?;
@@ -178,7 +204,11 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
             };
             Lifecycle::Kill { id, signal, all }
         }
-        _ => Lifecycle::Delete { id, force },
+        6 => Lifecycle::Delete { id, force },
+        8 => Lifecycle::Ps { id, json },
+        9 => Lifecycle::Pause(id),
+        10 => Lifecycle::Resume(id),
+        _ => return Err(usage(command, b"not supported by nsinit", b"")),
     })
 }
 

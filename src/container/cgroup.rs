@@ -26,8 +26,8 @@ type Path = ZBuf<CGROUP_PATH_MAX>;
 
 /// The v1 controllers a container is placed in, those mounted at least;
 /// past `V1_ALWAYS`, only when one of its limits is given.
-const V1_CONTROLLERS: [&[u8]; 10] =
-    [b"pids", b"memory", b"cpu", b"cpuset", b"blkio", b"devices", b"hugetlb", b"net_cls", b"net_prio", b"rdma"];
+const V1_CONTROLLERS: [&[u8]; 11] =
+    [b"pids", b"memory", b"cpu", b"cpuset", b"blkio", b"devices", b"hugetlb", b"net_cls", b"net_prio", b"rdma", b"freezer"];
 const V1_ALWAYS: usize = 4;
 /// The v2 controllers enabled for it; past `V2_ALWAYS`, only when one of
 /// its limits is given.
@@ -61,6 +61,11 @@ static KNOBS: [Knob; 12] = [
     Knob { v1: b"cpu.rt_runtime_us", v2: b"", value: |r, _| r.cpu_rt_runtime },
 ];
 
+/// Longest `Cgroup::freeze` waits for the kernel, in milliseconds (runc
+/// retries for about as long).
+#[cfg(feature = "oci")]
+const FREEZE_WAIT_MS: u32 = 2000;
+
 /// Where `KNOBS` has cpu.weight, after which v2's cpu.max is written.
 const CPU_WEIGHT: usize = 5;
 
@@ -93,7 +98,7 @@ fn cpu_weight(r: &Resources<'_>, v2: bool) -> Option<u64> {
 
 /// Which of the controllers past `V1_ALWAYS` (blkio, devices, hugetlb,
 /// net_cls, net_prio, rdma) a limit in `r` is written to.
-fn optional(r: &Resources<'_>) -> [bool; 6] {
+fn optional(r: &Resources<'_>) -> [bool; 7] {
     [
         r.blkio_weight.is_some() || r.blkio_leaf_weight.is_some() || !r.blkio_devices.is_empty(),
         !r.devices.is_empty(),
@@ -101,6 +106,7 @@ fn optional(r: &Resources<'_>) -> [bool; 6] {
         r.net_class_id.is_some(),
         !r.net_priorities.is_empty(),
         !r.rdma.is_empty(),
+        r.freezer,
     ]
 }
 
@@ -549,12 +555,12 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
     }
 
     /// The cgroup of a container another nsinit made, from its `record`;
-    /// `None` when the record is not one. Nothing is opened: `remove` and
-    /// `signal_all` work on the directories by path.
+    /// `None` when the record is not one, or empty (no cgroup). Nothing is
+    /// opened: `remove`, `freeze` and `signal_all` work on the directories
+    /// by path.
     #[cfg(feature = "oci")]
-    pub fn recorded(text: &[u8]) -> Option<&'static Cgroup> {
-        let cg = CGROUP.take()?;
-        cg.layout = layout();
+    pub fn recorded(text: &[u8]) -> Option<Cgroup> {
+        let mut cg = Cgroup { layout: layout(), dirs: Vec::new(), fd: None, memory_max: None, moved: None };
         let mut fields = text.split(|&b| b == 0);
         while let Some(base) = fields.next().filter(|f| !f.is_empty()) {
             let base = crate::config::parse_number(base)? as usize;
@@ -566,7 +572,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
             let dir = Dir { controller: b"", hierarchy: 0, path, base, existed, tasks: None };
             cg.dirs.push(dir).ok()?;
         }
-        Some(cg)
+        Some(cg).filter(|cg| !cg.dirs.is_empty())
     }
 
     /// `sig` to every process in the container's cgroup (`kill --all`),
@@ -574,6 +580,53 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
     #[cfg(feature = "oci")]
     pub fn signal_all(&self, sig: u32) -> usize {
         self.dirs.first().map_or(0, |d| signal_all_in(&d.path, sig))
+    }
+
+    /// The processes in the container's cgroup: its first directory's
+    /// `cgroup.procs`, one PID a line (`ps`).
+    #[cfg(feature = "oci")]
+    pub fn procs<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
+        let dir = self.dirs.first().ok_or_else(|| Error::new(b"the container has no cgroup"))?;
+        read_in(&dir.path, b"cgroup.procs", buf)
+    }
+
+    /// Freezes or thaws every process of the container (`pause`,
+    /// `resume`): v2's `cgroup.freeze`, v1's `freezer.state`; waits (up to
+    /// `FREEZE_WAIT_MS`) until the kernel says it is done.
+    #[cfg(feature = "oci")]
+    pub fn freeze(&self, frozen: bool) -> Result<(), Error> {
+        let (dir, file, value): (_, &[u8], &[u8]) = match (self.layout, frozen) {
+            (Layout::Unified, _) => (self.dirs.first(), b"cgroup.freeze", if frozen { b"1" } else { b"0" }),
+            (Layout::V1, _) => (self.freezer_dir(), b"freezer.state", if frozen { b"FROZEN" } else { b"THAWED" }),
+        };
+        let dir = dir.ok_or_else(|| Error::new(b"the container is in no freezer cgroup (made by an nsinit before pause was supported?)"))?;
+        write_in(&dir.path, file, value)?;
+        for _ in 0..FREEZE_WAIT_MS {
+            if self.frozen() == Some(frozen) {
+                return Ok(());
+            }
+            let _ = sys::nanosleep_ms(1);
+        }
+        Err(Error::new(b"cgroup ").push(dir.path.bytes()).push(b": still not ").push(if frozen { b"frozen" } else { b"thawed" }))
+    }
+
+    /// Whether the container is frozen (`state`'s `paused`); `None` when
+    /// it has no freezer.
+    #[cfg(feature = "oci")]
+    pub fn frozen(&self) -> Option<bool> {
+        let mut buf = [0u8; 256];
+        match self.layout {
+            Layout::Unified => {
+                let events = read_in(&self.dirs.first()?.path, b"cgroup.events", &mut buf).ok()?;
+                Some(events.split(|&c| c == b'\n').any(|line| line == b"frozen 1"))
+            }
+            Layout::V1 => Some(read_in(&self.freezer_dir()?.path, b"freezer.state", &mut buf).ok()?.trim_ascii() == b"FROZEN"),
+        }
+    }
+
+    #[cfg(feature = "oci")]
+    fn freezer_dir(&self) -> Option<&Dir> {
+        self.dirs.iter().find(|d| d.path.bytes().starts_with(b"/sys/fs/cgroup/freezer/"))
     }
 
     /// How many times the OOM killer killed in the cgroup.
@@ -701,7 +754,7 @@ fn enable_controllers(parent: &Path, wanted: u8, r: &Resources<'_>) {
 /// The cgroup v2 controllers (bits, in `V2_CONTROLLERS` order) `r` needs:
 /// io (v1's blkio), hugetlb and rdma when it limits them.
 fn v2_wanted(r: &Resources<'_>) -> u8 {
-    let [io, _, hugetlb, _, _, rdma] = optional(r);
+    let [io, _, hugetlb, _, _, rdma, _] = optional(r);
     ((1 << V2_ALWAYS) - 1) | (u8::from(io) << 4) | (u8::from(hugetlb) << 5) | (u8::from(rdma) << 6)
 }
 

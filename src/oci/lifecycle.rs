@@ -66,6 +66,11 @@ pub fn run(global: Global<'static>, command: Lifecycle<'static>, c: &mut Contain
         Lifecycle::State(id) => show_state(&global, id, c, envp),
         Lifecycle::Kill { id, signal, all } => kill(&global, id, signal, all, envp),
         Lifecycle::Delete { id, force } => delete(&global, id, force, c, envp),
+        Lifecycle::List { quiet, json } => list(&global, quiet, json, envp),
+        Lifecycle::Ps { id, json } => ps(&global, id, json, envp),
+        Lifecycle::Pause(id) => pause(&global, id, true, envp),
+        Lifecycle::Resume(id) => pause(&global, id, false, envp),
+        Lifecycle::Features => super::features::write(1).map_err(|e| Error::of("write features", e)),
     };
     match done {
         Ok(()) => 0,
@@ -89,6 +94,11 @@ fn command_words<'a>(command: &Lifecycle<'a>) -> [&'a [u8]; 2] {
         Lifecycle::State(id) => [b"state ", id.bytes()],
         Lifecycle::Kill { id, .. } => [b"kill ", id.bytes()],
         Lifecycle::Delete { id, .. } => [b"delete ", id.bytes()],
+        Lifecycle::Ps { id, .. } => [b"ps ", id.bytes()],
+        Lifecycle::Pause(id) => [b"pause ", id.bytes()],
+        Lifecycle::Resume(id) => [b"resume ", id.bytes()],
+        Lifecycle::List { .. } => [b"list", b""],
+        Lifecycle::Features => [b"features", b""],
         Lifecycle::Invalid => [b"", b""],
     }
 }
@@ -436,6 +446,7 @@ fn create_in(dir: &StateDir, request: BundleRequest<'static>, c: &mut Container<
     if c.cgroup.is_none() && c.wants_cgroup() {
         c.cgroup = request.id;
     }
+    c.resources.freezer = true;
     let mut fifo = dir.file(b"exec.fifo")?;
     sys::mknodat(AT_FDCWD, fifo.zstr(), S_IFIFO | 0o600, 0).map_err(|e| Error::sys("mknod", fifo.bytes(), e))?;
     let reader = sys::open(fifo.zstr(), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0).map_err(|e| Error::sys("open", fifo.bytes(), e))?;
@@ -520,11 +531,16 @@ fn load_config(dir: &StateDir, id: ZStr<'static>, bundle: &[u8], c: &mut Contain
 }
 
 /// The status of a recorded container, and a pidfd on its process while
-/// it has not ended.
-fn status(dir: &StateDir, record: &Record<'_>) -> (Status, Option<Fd>) {
+/// it has not ended. `cg`: its cgroup, which says whether it is paused.
+fn status(dir: &StateDir, record: &Record<'_>, cg: Option<&Cgroup>) -> (Status, Option<Fd>) {
     let Some(pidfd) = record.process() else { return (Status::Stopped, None) };
     let waiting = dir.file(b"exec.fifo").is_ok_and(|mut fifo| sys::stat_mode(fifo.zstr()).is_ok());
-    (if waiting { Status::Created } else { Status::Running }, Some(pidfd))
+    let status = match (waiting, cg.and_then(Cgroup::frozen)) {
+        (true, _) => Status::Created,
+        (false, Some(true)) => Status::Paused,
+        (false, _) => Status::Running,
+    };
+    (status, Some(pidfd))
 }
 
 /// `start ID`: lets the created container's process run its payload, then
@@ -533,7 +549,7 @@ fn start(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'static>
     let dir = StateDir::open(global, id, LOCK_EX, envp)?;
     let mut buf = [0u8; STATE_MAX];
     let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
-    let (status, pidfd) = status(&dir, &record);
+    let (status, pidfd) = status(&dir, &record, None);
     if let Some(fd) = pidfd {
         let _ = sys::close(fd);
     }
@@ -559,7 +575,7 @@ fn show_state(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'st
     let dir = StateDir::open(global, id, LOCK_SH, envp)?;
     let mut buf = [0u8; STATE_MAX];
     let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
-    let (status, pidfd) = status(&dir, &record);
+    let (status, pidfd) = status(&dir, &record, Cgroup::recorded(record.cgroup).as_ref());
     if let Some(fd) = pidfd {
         let _ = sys::close(fd);
     }
@@ -582,7 +598,7 @@ fn kill(global: &Global<'static>, id: ZStr<'static>, signal: u32, all: bool, env
     let dir = StateDir::open(global, id, LOCK_EX, envp)?;
     let mut buf = [0u8; STATE_MAX];
     let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
-    let (_, pidfd) = status(&dir, &record);
+    let (_, pidfd) = status(&dir, &record, None);
     let Some(pidfd) = pidfd else {
         return Err(Error::new(b"container ").push(id.bytes()).push(b" is not running (stopped)"));
     };
@@ -598,6 +614,181 @@ fn kill(global: &Global<'static>, id: ZStr<'static>, signal: u32, all: bool, env
         }
     }
     Ok(())
+}
+
+/// `pause ID` (`frozen`) and `resume ID`: the container's cgroup frozen or
+/// thawed, as runc's; an error unless it is running (paused).
+fn pause(global: &Global<'static>, id: ZStr<'static>, frozen: bool, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+    let dir = StateDir::open(global, id, LOCK_EX, envp)?;
+    let mut buf = [0u8; STATE_MAX];
+    let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
+    let cg = Cgroup::recorded(record.cgroup);
+    let (status, pidfd) = status(&dir, &record, cg.as_ref());
+    if let Some(fd) = pidfd {
+        let _ = sys::close(fd);
+    }
+    let (from, verb): (_, &[u8]) = if frozen { (Status::Running, b"pause") } else { (Status::Paused, b"resume") };
+    if status != from {
+        return Err(Error::new(b"cannot ").push(verb).push(b" container ").push(id.bytes()).push(b": it is ").push(status.name()));
+    }
+    cg.ok_or_else(|| Error::new(verb).push(b": container ").push(id.bytes()).push(b" has no cgroup"))?.freeze(frozen)
+}
+
+/// `ps ID`: the PIDs in the container's cgroup, as runc's `--format
+/// json` gives them (`[1,2]`), or a `PID` column.
+fn ps(global: &Global<'static>, id: ZStr<'static>, json: bool, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+    let dir = StateDir::open(global, id, LOCK_SH, envp)?;
+    let mut buf = [0u8; STATE_MAX];
+    let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
+    let cg = Cgroup::recorded(record.cgroup);
+    let mut procs = [0u8; 64 * 1024];
+    let text = cg.ok_or_else(|| Error::new(b"ps: container ").push(id.bytes()).push(b" has no cgroup"))?.procs(&mut procs)?;
+    let mut out = Writer::new(1);
+    out.put(if json { b"[" } else { b"PID\n" });
+    for (i, pid) in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+        if json && i > 0 {
+            out.put(b",");
+        }
+        out.put(pid);
+        if !json {
+            out.put(b"\n");
+        }
+    }
+    out.put(if json { b"]\n" } else { b"" });
+    out.flush()
+}
+
+/// `list`: every container under the root, as runc's table (`ID PID
+/// STATUS BUNDLE CREATED OWNER`), its IDs alone (`-q`), or a JSON array of
+/// their states (`--format json`).
+fn list(global: &Global<'static>, quiet: bool, json: bool, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+    let mut root = state_root(global, envp)?;
+    let fd = match sys::open(root.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) {
+        Ok(fd) => Some(fd),
+        // No container was ever made there.
+        Err(Errno::ENOENT) => None,
+        Err(e) => return Err(Error::sys("open", root.bytes(), e)),
+    };
+    let mut out = Writer::new(1);
+    out.put(match (quiet, json) {
+        (true, _) => b"",
+        (false, true) => b"[",
+        (false, false) => b"ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n",
+    });
+    let mut first = true;
+    let listed = fd.map(|fd| {
+        let walked = sys::each_dir_entry(fd, |name| {
+            let Some(id) = ZBuf::<{ super::ID_MAX + 1 }>::from_parts(&[name]).ok().filter(|_| super::check_id(b"list", name).is_ok()) else { return };
+            let mut id = id;
+            let Ok(dir) = StateDir::open(global, id.zstr(), LOCK_SH, envp) else { return };
+            let mut buf = [0u8; STATE_MAX];
+            let Ok(Some(record)) = Record::read(&dir, &mut buf) else { return };
+            let cg = Cgroup::recorded(record.cgroup);
+            let (status, pidfd) = status(&dir, &record, cg.as_ref());
+            if let Some(fd) = pidfd {
+                let _ = sys::close(fd);
+            }
+            let _ = sys::close(dir.fd);
+            let mut created = [0u8; 40];
+            let n = rfc3339(timespec { tv_sec: record.created.0 as i64, tv_nsec: record.created.1 as i64 }, &mut created);
+            let mut pid = ZBuf::<16>::new();
+            let _ = pid.push_num(if status == Status::Stopped { 0 } else { record.pid as u64 }, 10);
+            let mut owner = ZBuf::<16>::new();
+            let _ = if record.owner == 0 { owner.push(b"root") } else { owner.push_num(u64::from(record.owner), 10) };
+            if quiet {
+                out.put(name);
+                out.put(b"\n");
+            } else if json {
+                out.put(if first { b"{\"ociVersion\":\"" } else { b",{\"ociVersion\":\"" });
+                out.put(state::OCI_VERSION);
+                for (key, value, quoted) in [
+                    (&b"\",\"id\":"[..], name, true),
+                    (b",\"pid\":", pid.bytes(), false),
+                    (b",\"status\":", status.name(), true),
+                    (b",\"bundle\":", record.bundle, true),
+                    (b",\"rootfs\":", record.rootfs, true),
+                    (b",\"created\":", &created[..n], true),
+                    (b",\"owner\":", owner.bytes(), true),
+                ] {
+                    out.put(key);
+                    if quoted { out.string(value) } else { out.put(value) }
+                }
+                out.put(b"}");
+            } else {
+                for (value, end) in [(name, b"\t"), (pid.bytes(), b"\t"), (status.name(), b"\t"), (record.bundle, b"\t"), (&created[..n], b"\t"), (owner.bytes(), b"\n")] {
+                    out.put(value);
+                    out.put(end);
+                }
+            }
+            first = false;
+        });
+        let _ = sys::close(fd);
+        walked
+    });
+    if let Some(Err(e)) = listed {
+        return Err(Error::sys("read", root.bytes(), e));
+    }
+    out.put(if json && !quiet { b"]\n" } else { b"" });
+    out.flush()
+}
+
+/// Output gathered a buffer at a time, for the commands that print lists.
+struct Writer {
+    fd: Fd,
+    buf: [u8; 4096],
+    len: usize,
+    failed: Option<Errno>,
+}
+
+impl Writer {
+    fn new(fd: Fd) -> Writer {
+        Writer { fd, buf: [0; 4096], len: 0, failed: None }
+    }
+
+    fn put(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if self.len == self.buf.len() {
+                self.drain();
+            }
+            let n = bytes.len().min(self.buf.len() - self.len);
+            self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+            self.len += n;
+            bytes = &bytes[n..];
+        }
+    }
+
+    /// `bytes` as a JSON string.
+    fn string(&mut self, bytes: &[u8]) {
+        let mut piece = [0u8; 64];
+        self.put(b"\"");
+        for chunk in bytes.chunks(8) {
+            let mut out = Out { buf: &mut piece, len: 0 };
+            out.escaped(chunk);
+            let n = out.len;
+            self.put(&piece[..n]);
+        }
+        self.put(b"\"");
+    }
+
+    fn drain(&mut self) {
+        let mut done = 0;
+        while done < self.len {
+            match sys::write(self.fd, &self.buf[done..self.len]) {
+                Ok(n) => done += n,
+                Err(Errno::EINTR) => {}
+                Err(e) => {
+                    self.failed = self.failed.or(Some(e));
+                    break;
+                }
+            }
+        }
+        self.len = 0;
+    }
+
+    fn flush(mut self) -> Result<(), Error> {
+        self.drain();
+        self.failed.map_or(Ok(()), |e| Err(Error::of("write", e)))
+    }
 }
 
 /// Longest `delete` waits for a killed process to end, in milliseconds.
@@ -630,13 +821,18 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, c: &mut Cont
         }
         Err(e) => return Err(e),
     };
-    let (status, pidfd) = status(&dir, &record);
+    let cg = Cgroup::recorded(record.cgroup);
+    let (status, pidfd) = status(&dir, &record, cg.as_ref());
     if let Some(pidfd) = pidfd {
         if status != Status::Created && !force {
             let _ = sys::close(pidfd);
             return Err(Error::new(b"cannot delete container ").push(id.bytes()).push(b" that is not stopped: ").push(status.name()));
         }
         let _ = sys::pidfd_send_signal(pidfd, SIGKILL);
+        // A frozen process dies once thawed, with SIGKILL pending.
+        if status == Status::Paused {
+            let _ = cg.as_ref().map(|cg| cg.freeze(false));
+        }
         // A pidfd is readable once its process has ended.
         let ended = sys::poll_one(pidfd, POLLIN as i16, DELETE_WAIT_MS);
         let _ = sys::close(pidfd);
@@ -644,7 +840,7 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, c: &mut Cont
             return Err(Error::new(b"delete: container ").push(id.bytes()).push(b"'s process did not end after SIGKILL"));
         }
     }
-    if let Some(cg) = Cgroup::recorded(record.cgroup) {
+    if let Some(cg) = &cg {
         cg.remove();
     }
     let loaded = load_config(&dir, id, record.bundle, c);

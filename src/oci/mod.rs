@@ -35,6 +35,7 @@ macro_rules! fail {
 }
 
 pub mod json;
+mod features;
 pub mod lifecycle;
 mod linux;
 mod mounts;
