@@ -986,3 +986,102 @@ fn sixteen_lifecycles_at_once_leave_nothing_behind() {
     });
     t.finish("64 lifecycles, 16 at once");
 }
+
+// ---------------------------------------------------------------------------
+// list, ps, pause, resume, features
+// ---------------------------------------------------------------------------
+
+#[test]
+fn list_shows_every_container_with_its_status() {
+    let t = Lifecycle::new("lc-list");
+    assert_eq!(ok(t.rt(&["list", "-q"])), "", "list -q with no container");
+    t.create("list-created", &t.bundle("list-created", &SLEEPER, |_| {}));
+    let pid = t.create_and_start("list-running", &SLEEPER);
+    assert_eq!(ok(t.rt(&["list", "-q"])).lines().collect::<std::collections::BTreeSet<_>>(), ["list-created", "list-running"].into());
+    let table = ok(t.rt(&["list"]));
+    let rows: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows[0][..3], ["ID", "PID", "STATUS"], "list's header: {table}");
+    assert!(rows.iter().any(|r| r[0] == "list-running" && r[1] == pid.to_string() && r[2] == "running"), "list: {table}");
+    assert!(rows.iter().any(|r| r[0] == "list-created" && r[2] == "created"), "list: {table}");
+    let json: Value = serde_json::from_str(&ok(t.rt(&["list", "--format", "json"]))).expect("list --format json is JSON");
+    let running = json.as_array().expect("an array").iter().find(|s| s["id"] == "list-running").expect("list-running listed");
+    assert_eq!((running["status"].as_str(), running["pid"].as_u64()), (Some("running"), Some(u64::from(pid))), "{json}");
+    for id in ["list-created", "list-running"] {
+        ok(t.rt(&["delete", "--force", id]));
+    }
+    assert_eq!(ok(t.rt(&["list", "-q"])), "", "list -q once all are deleted");
+    t.finish("list");
+}
+
+#[test]
+fn ps_lists_the_processes_of_the_container() {
+    let t = Lifecycle::on(Rootfs::with_busybox("lc-ps"));
+    let id = "ps-family";
+    t.create(id, &t.bundle(id, &FAMILY, |_| {}));
+    ok(t.rt(&["start", id]));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while processes_from(&t.r).len() < 4 {
+        assert!(Instant::now() < deadline, "the shell and its three sleeps never ran");
+        thread::sleep(Duration::from_millis(10));
+    }
+    let listed: Value = serde_json::from_str(&ok(t.rt(&["ps", "--format", "json", id]))).expect("ps --format json is JSON");
+    let mut listed: Vec<u64> = listed.as_array().expect("an array").iter().map(|p| p.as_u64().expect("a PID")).collect();
+    let mut running: Vec<u64> = processes_from(&t.r).iter().map(|p| p.split(' ').next().unwrap().parse().unwrap()).collect();
+    listed.sort();
+    running.sort();
+    assert_eq!(listed, running, "ps --format json against the processes from the rootfs");
+    ok(t.rt(&["delete", "--force", id]));
+    t.finish("ps");
+}
+
+/// The freezer's view of the container's cgroup: frozen or not.
+fn frozen(t: &Lifecycle, id: &str) -> bool {
+    let rel = t.cgroup(id);
+    let v1 = PathBuf::from("/sys/fs/cgroup/freezer").join(rel.trim_start_matches('/')).join("freezer.state");
+    match fs::read_to_string(&v1) {
+        Ok(state) => state.trim() == "FROZEN",
+        Err(_) => read(&PathBuf::from("/sys/fs/cgroup").join(rel.trim_start_matches('/')).join("cgroup.events")).lines().any(|l| l == "frozen 1"),
+    }
+}
+
+#[test]
+fn pause_freezes_the_container_and_resume_thaws_it() {
+    let t = Lifecycle::new("lc-pause");
+    let id = "paused";
+    t.create_and_start(id, &SLEEPER);
+    ok(t.rt(&["pause", id]));
+    assert_eq!(t.status(id), "paused");
+    assert!(frozen(&t, id), "pause: the cgroup is not frozen");
+    // Refused (runc: "container not running"; nsinit: "it is paused").
+    refused(t.rt(&["pause", id]));
+    ok(t.rt(&["resume", id]));
+    assert_eq!(t.status(id), "running");
+    assert!(!frozen(&t, id), "resume: the cgroup is still frozen");
+    refused(t.rt(&["resume", id]));
+    // A paused container is deleted whole by force: its process dies once thawed.
+    ok(t.rt(&["pause", id]));
+    ok(t.rt(&["delete", "--force", id]));
+    t.finish("pause and resume");
+}
+
+#[test]
+fn features_lists_what_nsinit_supports() {
+    if std::env::var_os("LIFECYCLE_RUNTIME").is_some() {
+        // Another runtime's features are its own.
+        return;
+    }
+    let out = ok(nsinit(&["features"]));
+    let f: Value = serde_json::from_str(&out).expect("features is JSON");
+    let words = |v: &Value| -> Vec<String> { v.as_array().expect("a list").iter().map(|w| w.as_str().expect("a string").to_string()).collect() };
+    assert!(f["ociVersionMax"].as_str().is_some_and(|v| v.starts_with("1.2.")), "{out}");
+    assert_eq!(words(&f["hooks"]), ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]);
+    for option in ["rbind", "ro", "nosymfollow", "rro", "rslave", "idmap", "ridmap"] {
+        assert!(words(&f["mountOptions"]).iter().any(|w| w == option), "mountOptions lacks {option}");
+    }
+    assert_eq!(words(&f["linux"]["namespaces"]).len(), 8, "{out}");
+    for cap in ["CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_CHECKPOINT_RESTORE"] {
+        assert!(words(&f["linux"]["capabilities"]).iter().any(|w| w == cap), "capabilities lack {cap}");
+    }
+    assert!(words(&f["linux"]["seccomp"]["actions"]).iter().any(|w| w == "SCMP_ACT_NOTIFY"), "{out}");
+    assert_eq!(f["linux"]["cgroup"]["systemd"], false, "{out}");
+}
