@@ -1085,3 +1085,96 @@ fn features_lists_what_nsinit_supports() {
     assert!(words(&f["linux"]["seccomp"]["actions"]).iter().any(|w| w == "SCMP_ACT_NOTIFY"), "{out}");
     assert_eq!(f["linux"]["cgroup"]["systemd"], false, "{out}");
 }
+
+// ---------------------------------------------------------------------------
+// exec
+// ---------------------------------------------------------------------------
+
+/// The namespaces of process `pid`, as `ns:[inode]` links by kind.
+fn namespaces_of_pid(pid: u32) -> Vec<String> {
+    ["mnt", "pid", "net", "ipc", "uts"].iter().map(|ns| fs::read_link(format!("/proc/{pid}/ns/{ns}")).map(|l| l.display().to_string()).unwrap_or_default()).collect()
+}
+
+#[test]
+fn exec_runs_a_process_in_the_container_and_passes_its_status() {
+    let t = Lifecycle::new("lc-exec");
+    let id = "exec-status";
+    let init = t.create_and_start(id, &SLEEPER);
+    let out = t.rt(&["exec", id, "/bin/probe", "exit", "7"]);
+    assert_eq!(out.code(), 7, "exec's status is the process's: {out:?}");
+    // In the container's pid namespace: not the host's PID.
+    let pid: u32 = ok(t.rt(&["exec", id, "/bin/probe", "pid"])).trim().parse().expect("a PID");
+    assert!(pid > 1 && pid < 100, "exec'd process's PID in the container: {pid}");
+    // Detached: the PID file names it, in the container's namespaces and cgroup.
+    let pid_file = t.r.outside("exec.pid");
+    // Its output to files: the detached process keeps them open.
+    let out = t.r.outside("exec-detached.out");
+    let detached = t.exec(
+        &["--root", t.root(), "exec", "--detach", "--pid-file", pid_file.to_str().unwrap(), id, "/bin/probe", "sleep", "100"],
+        Some((&out, &out.with_extension("err"))),
+    );
+    assert_eq!(detached.code(), 0, "exec --detach: {detached:?}");
+    let pid: u32 = fs::read_to_string(&pid_file).expect("exec --pid-file").trim().parse().expect("a PID");
+    assert_eq!(namespaces_of_pid(pid), namespaces_of_pid(init), "exec'd process's namespaces against the container's");
+    let cgroups = read(Path::new(&format!("/proc/{pid}/cgroup")));
+    assert!(cgroups.lines().any(|l| l.ends_with(&t.cgroup(id))), "exec'd process's cgroups: {cgroups}");
+    let status = read(Path::new(&format!("/proc/{pid}/status")));
+    let own = read(Path::new(&format!("/proc/{init}/status")));
+    let line = |s: &str, key: &str| s.lines().find(|l| l.starts_with(key)).unwrap_or_default().to_string();
+    for key in ["CapBnd", "CapEff", "NoNewPrivs", "Seccomp:"] {
+        assert_eq!(line(&status, key), line(&own, key), "exec'd process's {key} against the container's process");
+    }
+    // It goes with the container.
+    ok(t.rt(&["delete", "--force", id]));
+    wait_ended(pid, "exec'd process after delete --force");
+    t.finish("exec");
+}
+
+#[test]
+fn exec_options_change_the_process() {
+    let t = Lifecycle::new("lc-exec-options");
+    let id = "exec-options";
+    t.create_and_start(id, &SLEEPER);
+    let env = ok(t.rt(&["exec", "--env", "GREETING=hello world", "--env", "EMPTY=", id, "/bin/probe", "env"]));
+    assert!(env.lines().any(|l| l == "GREETING=hello world") && env.lines().any(|l| l == "EMPTY="), "exec --env: {env}");
+    assert!(env.lines().any(|l| l.starts_with("PATH=")), "exec keeps the container's environment: {env}");
+    assert_eq!(ok(t.rt(&["exec", "--cwd", "/tmp", id, "/bin/probe", "cwd"])).trim(), "/tmp");
+    let ids = ok(t.rt(&["exec", "--user", "1000:1001", id, "/bin/probe", "id"]));
+    assert!(ids.contains("1000") && ids.contains("1001"), "exec --user 1000:1001: {ids}");
+    let nnp = ok(t.rt(&["exec", id, "/bin/probe", "cat", "/proc/self/status"]));
+    assert!(nnp.lines().any(|l| l.starts_with("NoNewPrivs:") && l.ends_with('1')), "runc spec's noNewPrivileges holds for exec: {nnp}");
+    ok(t.rt(&["delete", "--force", id]));
+    t.finish("exec options");
+}
+
+#[test]
+fn exec_with_a_process_file_runs_that_process() {
+    let t = Lifecycle::new("lc-exec-process");
+    let id = "exec-process";
+    t.create_and_start(id, &SLEEPER);
+    let file = t.r.outside("process.json");
+    let process = json!({"terminal": false, "user": {"uid": 0, "gid": 0}, "args": ["/bin/probe", "env"], "env": ["ONLY=this"], "cwd": "/"});
+    fs::write(&file, process.to_string()).expect("write process.json");
+    let env = ok(t.rt(&["exec", "--process", file.to_str().unwrap(), id]));
+    // And HOME, which runc and nsinit add from the user's passwd entry when it is missing.
+    let env: Vec<&str> = env.lines().filter(|l| !l.starts_with("HOME=")).collect();
+    assert_eq!(env, ["ONLY=this"], "exec --process: the file's environment alone");
+    ok(t.rt(&["delete", "--force", id]));
+    t.finish("exec --process");
+}
+
+#[test]
+fn exec_refuses_a_stopped_and_a_missing_container() {
+    let t = Lifecycle::new("lc-exec-refused");
+    let id = "exec-stopped";
+    t.create_and_start(id, &["/bin/probe", "exit", "0"]);
+    t.wait_status(id, "stopped");
+    // 255, runc's exit code for its own failures in exec, whose process's
+    // status is passed on (1 would be a payload's).
+    for out in [t.rt(&["exec", id, "/bin/probe", "pid"]), t.rt(&["exec", "no-such-container", "/bin/probe", "pid"])] {
+        assert_eq!(out.code(), 255, "exec refused: {out:?}");
+        assert!(!out.stderr.is_empty(), "exec refused without a message: {out:?}");
+    }
+    ok(t.rt(&["delete", id]));
+    t.finish("exec refused");
+}

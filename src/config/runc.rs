@@ -45,11 +45,99 @@ pub enum Lifecycle<'a> {
     /// `pause ID`, `resume ID`.
     Pause(ZStr<'a>),
     Resume(ZStr<'a>),
+    /// `exec [OPTION]... ID [ARG]...`.
+    Exec(ExecRequest<'a>),
     /// `features`: what this nsinit supports, as runtime-spec's features.md lists it.
     Features,
     /// A command line that did not parse: the error is the current one
     /// (`error::Error` keeps it), reported as every lifecycle failure is.
     Invalid,
+}
+
+/// `exec`'s words: its options, walked again by `exec_options` once the
+/// container's process is loaded (they change it), the ID, and the
+/// command line after the ID (ending with `None`; empty: `--process`).
+#[derive(Clone, Copy, Debug)]
+pub struct ExecRequest<'a> {
+    pub id: ZStr<'a>,
+    pub options: &'a [Option<ZStr<'a>>],
+    pub args: &'a [Option<ZStr<'a>>],
+}
+
+/// `exec`'s options, as runc's; those that take a value end in `=`.
+const EXEC_OPTIONS: &str = "--process= -p= --detach -d --pid-file= --tty -t --cwd= --env= -e= --user= -u= --additional-gids= -g= \
+--cap= -c= --no-new-privs --console-socket= --preserve-fds= --apparmor= --process-label= --ignore-paused --cgroup=";
+
+/// What `exec_options` calls with each option: its long name and value.
+pub type ExecOption<'f, 'a> = dyn FnMut(&str, Option<ZStr<'a>>) -> Result<(), Error> + 'f;
+
+/// Calls `f` with each of `exec`'s options, by its long name without
+/// dashes (`env`, `cap`...), and its value.
+pub fn exec_options<'a>(options: &'a [Option<ZStr<'a>>], f: &mut ExecOption<'_, 'a>) -> Result<(), Error> {
+    let mut i = 0;
+    while let Some(Some(word)) = options.get(i) {
+        let w = word.bytes();
+        let (name, inline) = split_value(w);
+        let option = EXEC_OPTIONS.split(' ').find(|o| o.trim_end_matches('=').as_bytes() == name);
+        let option = option.ok_or_else(|| usage(b"exec", b"unknown option '", w))?;
+        let value = match (option.ends_with('='), inline) {
+            (false, None) => None,
+            (false, Some(_)) => return Err(usage(b"exec", b"unexpected value in '", w)),
+            (true, Some(_)) => Some(value_of(Some(*word), w, inline)?),
+            (true, None) => {
+                i += 1;
+                Some(options.get(i).copied().flatten().ok_or_else(|| usage(b"exec", b"expected a value after ", name))?)
+            }
+        };
+        let long = match option.trim_end_matches('=') {
+            "-p" => "process",
+            "-d" => "detach",
+            "-t" => "tty",
+            "-e" => "env",
+            "-u" => "user",
+            "-g" => "additional-gids",
+            "-c" => "cap",
+            long => long.trim_start_matches('-'),
+        };
+        f(long, value)?;
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Parses `exec [OPTION]... ID [ARG]...` at `argv[at]`.
+fn exec_request<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<ExecRequest<'a>, Error> {
+    // The options end at the first word that is not one or its value.
+    let mut i = at + 1;
+    while let Some(Some(word)) = argv.get(i) {
+        let w = word.bytes();
+        if w.first() != Some(&b'-') || w == b"-" {
+            break;
+        }
+        let (name, inline) = split_value(w);
+        let takes_value = EXEC_OPTIONS.split(' ').any(|o| o.ends_with('=') && o.trim_end_matches('=').as_bytes() == name);
+        i += if takes_value && inline.is_none() { 2 } else { 1 };
+    }
+    let options = argv.get(at + 1..i.min(argv.len())).unwrap_or_default();
+    let mut process_file = false;
+    exec_options(options, &mut |name, _| {
+        match name {
+            "console-socket" => return Err(usage(b"exec", b"--console-socket: not supported yet", b"")),
+            "preserve-fds" => return Err(usage(b"exec", b"--preserve-fds: not supported yet", b"")),
+            "cgroup" => return Err(usage(b"exec", b"--cgroup: not supported: the process joins the container's cgroup", b"")),
+            "process" => process_file = true,
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let id = argv.get(i).copied().flatten().ok_or_else(|| usage(b"exec", b"no container ID given", b""))?;
+    crate::oci::check_id(b"exec", id.bytes())?;
+    let args = argv.get(i + 1..).unwrap_or_default();
+    match (process_file, args.first().copied().flatten()) {
+        (false, None) => Err(usage(b"exec", b"no command given (a command after the ID, or --process FILE)", b"")),
+        (true, Some(word)) => Err(usage(b"exec", b"--process describes the command; unexpected '", word.bytes())),
+        _ => Ok(ExecRequest { id, options, args }),
+    }
 }
 
 /// The commands of runc's line nsinit knows, in `which` order: `run` and
@@ -128,6 +216,9 @@ fn value_of<'a>(next: Option<ZStr<'a>>, word: &[u8], inline: Option<&[u8]>) -> R
 pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycle<'a>, Error> {
     let command = argv[at].map(|w| w.bytes()).unwrap_or_default();
     let verb = which(command, COMMANDS).unwrap_or(0);
+    if verb == 14 {
+        return exec_request(argv, at).map(Lifecycle::Exec);
+    }
     // Each command's options; those that take a value end in `=`.
     let options: &str = match verb {
         2 => "--bundle= -b= --pid-file= --console-socket= --no-pivot --no-new-keyring --preserve-fds=",

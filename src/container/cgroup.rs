@@ -590,6 +590,20 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         read_in(&dir.path, b"cgroup.procs", buf)
     }
 
+    /// Opens, for each of the container's directories, the file a process
+    /// joins it by writing `0`: v1's `tasks` (a single-threaded process,
+    /// without the global lock `join` explains), v2's `cgroup.procs`. For
+    /// the lifecycle's `exec`, whose new process writes them once in the
+    /// container's namespaces, where these paths may not be seen.
+    #[cfg(feature = "oci")]
+    pub fn open_joins(&self, fds: &mut [Option<Fd>]) -> Result<(), Error> {
+        let name: &[u8] = if self.layout == Layout::Unified { b"cgroup.procs" } else { b"tasks" };
+        for (d, slot) in self.dirs.iter().zip(fds.iter_mut()) {
+            *slot = Some(open_in(&d.path, name).map_err(|e| Error::sys_in("open", d.path.bytes(), name, e))?);
+        }
+        Ok(())
+    }
+
     /// Freezes or thaws every process of the container (`pause`,
     /// `resume`): v2's `cgroup.freeze`, v1's `freezer.state`; waits (up to
     /// `FREEZE_WAIT_MS`) until the kernel says it is done.

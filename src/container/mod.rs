@@ -618,6 +618,169 @@ fn container_process(
     fail(err)
 }
 
+/// The namespaces of the process `pid` that are not this process's own,
+/// as `CLONE_NEW*` bits (`exec` joins those).
+#[cfg(feature = "oci")]
+fn other_namespaces(pid: i32) -> Result<u32, Error> {
+    const KINDS: [(&[u8], u32); 8] = [
+        (b"user", CLONE_NEWUSER),
+        (b"mnt", CLONE_NEWNS),
+        (b"pid", CLONE_NEWPID),
+        (b"net", CLONE_NEWNET),
+        (b"ipc", linux_raw_sys::general::CLONE_NEWIPC),
+        (b"uts", linux_raw_sys::general::CLONE_NEWUTS),
+        (b"cgroup", CLONE_NEWCGROUP),
+        (b"time", CLONE_NEWTIME),
+    ];
+    let mut flags = 0;
+    for (name, flag) in KINDS {
+        let mut theirs = ZBuf::<48>::new();
+        let _ = theirs.push(b"/proc/").and_then(|p| p.push_num(pid as u64, 10)).and_then(|p| p.push(b"/ns/")).and_then(|p| p.push(name));
+        let mut ours = ZBuf::<48>::new();
+        let _ = ours.push(b"/proc/self/ns/").and_then(|p| p.push(name));
+        let theirs = match sys::stat(theirs.zstr()) {
+            Ok(st) => (st.st_dev, st.st_ino),
+            // A kernel without this kind of namespace.
+            Err(Errno::ENOENT) => continue,
+            Err(e) => return Err(Error::sys("stat", theirs.bytes(), e)),
+        };
+        let ours = sys::stat(ours.zstr()).map(|st| (st.st_dev, st.st_ino)).map_err(|e| Error::sys("stat", ours.bytes(), e))?;
+        if theirs != ours {
+            flags |= flag;
+        }
+    }
+    Ok(flags)
+}
+
+/// The lifecycle's `exec`: starts `c.process` in the container whose
+/// process is `pid` (held by `pidfd`) and waits for it, passing on every
+/// signal, unless `detach`; returns the code to exit with (its status, or
+/// 0 once it runs, detached). As runc's: nsinit joins the container's
+/// namespaces (one `setns` on the pidfd, kernel 5.8), and its new process
+/// joins the container's cgroup (`cgroup`'s directories) and becomes the
+/// process as the container's own did at its end: limits, LSM labels,
+/// user, capabilities, no_new_privs, the seccomp filter. Its PID goes to
+/// `pid_file`, as the host sees it.
+#[cfg(feature = "oci")]
+pub fn exec_in(c: &Container<'static>, pid: i32, pidfd: sys::Fd, cgroup: Option<&Cgroup>, detach: bool, pid_file: Option<ZStr<'_>>) -> Result<i32, Error> {
+    security::check_passed_fds(&c.process.pass_fds)?;
+    if c.process.terminal {
+        return Err(Error::new(b"exec: a terminal (--tty, process.terminal) needs --console-socket, which this nsinit does not take yet"));
+    }
+    if c.seccomp_listener.is_some() {
+        return Err(Error::new(b"exec: a seccomp profile with a listener (SCMP_ACT_NOTIFY) is not supported for exec yet"));
+    }
+    let env = environment(&[], &c.process.env, EnvStorage::take_static()?)?;
+    let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
+    let flags = other_namespaces(pid)?;
+    let mut joins = [None; 12];
+    if let Some(cg) = cgroup {
+        cg.open_joins(&mut joins)?;
+    }
+    let pid_file = match pid_file {
+        Some(file) => Some(sys::open(file, linux_raw_sys::general::O_WRONLY | linux_raw_sys::general::O_CREAT | linux_raw_sys::general::O_TRUNC | O_CLOEXEC, 0o644)
+            .map_err(|e| Error::sys_z("open", file, e).push(b" (--pid-file)"))?),
+        None => None,
+    };
+    let caught = if detach { None } else { Some(init::catch_signals()?) };
+    let mask = caught.map(|(_, mask)| mask);
+    // This process's children are born in the container's pid and time
+    // namespaces; it is in its others already.
+    sys::setns(pidfd, flags).map_err(|e| Error::of("setns", e).push(b" (into the container's namespaces)"))?;
+    let memory = ChildMemory::take()?;
+    let (stack, path, user) = memory.parts();
+    SETUP_FAILED.store(0, Ordering::Relaxed);
+    let started = sys::clone3_vfork(0, None, stack, &mut || exec_process(c, env, &joins, mask, filter, path, user), None);
+    for fd in joins.iter().flatten() {
+        let _ = sys::close(*fd);
+    }
+    let child = started.map_err(|e| Error::of("clone3", e))?;
+    let failed = SETUP_FAILED.swap(0, Ordering::Acquire);
+    if failed != 0 {
+        let _ = wait_end(child, 0);
+        return Err(Error::written(failed));
+    }
+    if let Some(fd) = pid_file {
+        let mut digits = ZBuf::<16>::new();
+        let _ = digits.push_num(child as u64, 10);
+        let written = sys::write(fd, digits.bytes());
+        let _ = sys::close(fd);
+        if written != Ok(digits.len()) {
+            let _ = sys::kill(child, SIGKILL);
+            return Err(Error::new(b"exec: --pid-file: could not write it"));
+        }
+    }
+    match caught {
+        None => Ok(0),
+        Some((signals, _)) => forward_until_exit(signals, child, c, false, None),
+    }
+}
+
+/// `exec`'s new process, from clone3 to its execve: what the end of
+/// `setup` does for the container's own process, in the same order.
+#[cfg(feature = "oci")]
+fn exec_process(
+    c: &Container<'_>,
+    env: &[Option<ZStr<'_>>],
+    joins: &[Option<sys::Fd>],
+    mask: Option<sys::SigSet>,
+    filter: Option<crate::seccomp::Filter>,
+    path: &mut ZBuf<PATH_MAX>,
+    user: &mut UserMemory,
+) -> ! {
+    let mut become_it = || -> Result<bool, Error> {
+        for fd in joins.iter().flatten() {
+            sys::write(*fd, b"0").map_err(|e| Error::of("join the container's cgroup", e))?;
+        }
+        process::limit(0, c)?;
+        if cfg!(feature = "process") {
+            kernel::set_exec_labels(c)?;
+        }
+        let who = user::resolve(c, None, user)?;
+        security::close_own_fds(&c.process.pass_fds, &[])?;
+        let entered = enter_workdir(c, None, who.is_some())?;
+        if cfg!(feature = "process") {
+            kernel::set_process_attributes(c)?;
+        }
+        let caps = c.process.capabilities.filter(|_| cfg!(feature = "security"));
+        if let Some(caps) = caps {
+            security::limit_bounding_set(caps.bounding)?;
+        }
+        if let Some(mask) = mask {
+            let _ = sys::sigprocmask(SIG_SETMASK, mask);
+        }
+        let nnp = cfg!(feature = "security") && c.process.no_new_privileges;
+        if let (false, Some(filter)) = (nnp, filter) {
+            security::install_filter(filter, None)?;
+        }
+        if caps.is_some() && who.is_some_and(|(uid, _)| uid != 0) {
+            security::keep_capabilities_across_setuid()?;
+        }
+        user::switch(c, who, user)?;
+        if !entered {
+            enter_workdir(c, None, false)?;
+        }
+        if let Some(caps) = caps {
+            security::set_capabilities(&caps)?;
+        }
+        if nnp {
+            security::forbid_new_privileges()?;
+        }
+        if let (true, Some(filter)) = (nnp, filter) {
+            security::install_filter(filter, None)?;
+        }
+        Ok(who.is_some())
+    };
+    let err = match become_it() {
+        Ok(switched) => {
+            let mut exec = |env: &[Option<ZStr<'_>>]| process::exec(c.process.args.argv(), env, path);
+            if cfg!(feature = "users") && switched { process::with_home(env, user.home.zstr(), &mut exec) } else { exec(env) }
+        }
+        Err(e) => e,
+    };
+    fail(err)
+}
+
 /// A created container's process, once `create` is gone: nobody reads
 /// `SETUP_FAILED`, so it says why itself, on the standard error it was
 /// given (the engine's log), and ends.

@@ -20,8 +20,8 @@
 //! before the end: `delete --force` removes it.
 
 use super::{BundleRequest, CONFIG_MAX};
-use crate::config::runc::{Global, Lifecycle};
-use crate::config::{Container, HookPoint, PATH_MAX};
+use crate::config::runc::{ExecRequest, Global, Lifecycle, exec_options};
+use crate::config::{Container, EnvOp, HookPoint, PATH_MAX, Payload};
 use crate::container::cgroup::Cgroup;
 use crate::container::state::{self, RuncFields, Status};
 use crate::container::{self, hooks};
@@ -35,6 +35,9 @@ use linux_raw_sys::general::{
 
 /// What every lifecycle command exits with when it fails, as runc's.
 pub const EXIT_LIFECYCLE: i32 = 1;
+/// What `exec` exits with when it fails itself, as runc's: its process's
+/// status is passed on, and 1 could be one.
+pub const EXIT_EXEC: i32 = 255;
 
 type Path = ZBuf<PATH_MAX>;
 /// Bytes that may hold NULs (a `ZBuf` ends at its first).
@@ -60,7 +63,29 @@ pub fn run(global: Global<'static>, command: Lifecycle<'static>, c: &mut Contain
         sys::write_all(fd, &line[..n]);
     }
     let done = match command {
-        Lifecycle::Invalid => Err(Error { code: EXIT_LIFECYCLE }),
+        // Its own failures as runc's: 255, apart from the process's statuses.
+        Lifecycle::Exec(request) => exec(&global, request, c).map_err(|e| e.with_code(EXIT_EXEC)),
+        command => lifecycle(&global, command, c, envp).map(|()| 0).map_err(|e| e.with_code(EXIT_LIFECYCLE)),
+    };
+    match done {
+        Ok(code) => code,
+        Err(e) => {
+            e.print(2);
+            if let Some(fd) = log {
+                let mut line = [0u8; 2048];
+                let n = e.message(|m| log_line(&mut line, global.log_json, b"error", &[m])).unwrap_or(0);
+                sys::write_all(fd, &line[..n]);
+            }
+            e.code
+        }
+    }
+}
+
+/// The commands that print or change a state and exit 0 once done.
+fn lifecycle(global: &Global<'static>, command: Lifecycle<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+    let global = *global;
+    match command {
+        Lifecycle::Invalid | Lifecycle::Exec(_) => Err(Error { code: EXIT_LIFECYCLE }),
         Lifecycle::Create(request) => create(&global, request, c, envp),
         Lifecycle::Start(id) => start(&global, id, c, envp),
         Lifecycle::State(id) => show_state(&global, id, c, envp),
@@ -71,18 +96,6 @@ pub fn run(global: Global<'static>, command: Lifecycle<'static>, c: &mut Contain
         Lifecycle::Pause(id) => pause(&global, id, true, envp),
         Lifecycle::Resume(id) => pause(&global, id, false, envp),
         Lifecycle::Features => super::features::write(1).map_err(|e| Error::of("write features", e)),
-    };
-    match done {
-        Ok(()) => 0,
-        Err(e) => {
-            e.print(2);
-            if let Some(fd) = log {
-                let mut line = [0u8; 2048];
-                let n = e.message(|m| log_line(&mut line, global.log_json, b"error", &[m])).unwrap_or(0);
-                sys::write_all(fd, &line[..n]);
-            }
-            EXIT_LIFECYCLE
-        }
     }
 }
 
@@ -99,6 +112,7 @@ fn command_words<'a>(command: &Lifecycle<'a>) -> [&'a [u8]; 2] {
         Lifecycle::Resume(id) => [b"resume ", id.bytes()],
         Lifecycle::List { .. } => [b"list", b""],
         Lifecycle::Features => [b"features", b""],
+        Lifecycle::Exec(r) => [b"exec ", r.id.bytes()],
         Lifecycle::Invalid => [b"", b""],
     }
 }
@@ -789,6 +803,105 @@ impl Writer {
         self.drain();
         self.failed.map_or(Ok(()), |e| Err(Error::of("write", e)))
     }
+}
+
+/// `exec [OPTION]... ID [ARG]...`: a new process in the created or running
+/// container: the container's own process with the options' changes
+/// (`--cwd`, `--env`, `--user`, `--additional-gids`, `--cap`,
+/// `--no-new-privs`, `--apparmor`, `--process-label`, `--tty`), or the
+/// `--process` file's, as runc's. Returns the code to exit with: the
+/// process's status, or 0 once it runs with `--detach`.
+fn exec(global: &Global<'static>, r: ExecRequest<'static>, c: &mut Container<'static>) -> Result<i32, Error> {
+    let envp: &[Option<ZStr<'static>>] = &[];
+    let dir = StateDir::open(global, r.id, LOCK_SH, envp)?;
+    let mut buf = [0u8; STATE_MAX];
+    let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(r.id))?;
+    let cg = Cgroup::recorded(record.cgroup);
+    let pidfd = match status(&dir, &record, cg.as_ref()) {
+        (Status::Created | Status::Running, Some(fd)) => fd,
+        (status, fd) => {
+            if let Some(fd) = fd {
+                let _ = sys::close(fd);
+            }
+            return Err(Error::new(b"cannot exec in a ").push(status.name()).push(b" container: ").push(r.id.bytes()));
+        }
+    };
+    let ready = load_config(&dir, r.id, record.bundle, c).and_then(|()| exec_process(r, c));
+    // Not held while the process runs: `delete --force` may end it.
+    let _ = sys::close(dir.fd);
+    let (detach, pid_file) = match ready {
+        Ok(ready) => ready,
+        Err(e) => {
+            let _ = sys::close(pidfd);
+            return Err(e);
+        }
+    };
+    container::exec_in(c, record.pid, pidfd, cg.as_ref(), detach, pid_file)
+}
+
+/// Makes `c.process` the one `exec` starts (see `exec`); returns
+/// `--detach` and `--pid-file`.
+fn exec_process(r: ExecRequest<'static>, c: &mut Container<'static>) -> Result<(bool, Option<ZStr<'static>>), Error> {
+    static NAMES: crate::rt::StaticCell<[u8; 8192]> = crate::rt::StaticCell::new([0; 8192]);
+    let mut names = super::Arena::new(NAMES.take().ok_or_else(|| Error::new(b"exec: taken"))?);
+    let mut file = None;
+    exec_options(r.options, &mut |name, value| {
+        if name == "process" {
+            file = value;
+        }
+        Ok(())
+    })?;
+    match file {
+        Some(file) => super::load_process(file, c)?,
+        None => {
+            c.process.args = Payload::Argv(r.args);
+            c.process.terminal = false;
+        }
+    }
+    let (mut detach, mut pid_file) = (false, None);
+    exec_options(r.options, &mut |name, value| {
+        let Some(v) = value else {
+            match name {
+                "detach" => detach = true,
+                "tty" => c.process.terminal = true,
+                "no-new-privs" => c.process.no_new_privileges = true,
+                _ => {}
+            }
+            return Ok(());
+        };
+        let bytes = v.bytes();
+        match name {
+            "pid-file" => pid_file = Some(v),
+            "cwd" if bytes.first() == Some(&b'/') => c.process.cwd = Some(v),
+            "cwd" => return Err(Error::new(b"exec: --cwd: expected an absolute path; got '").push(bytes).push(b"'")),
+            "env" => {
+                let eq = bytes.iter().position(|&b| b == b'=').filter(|&at| at > 0);
+                let eq = eq.ok_or_else(|| Error::new(b"exec: --env: expected NAME=VALUE; got '").push(bytes).push(b"'"))?;
+                let name = names.put(&[&bytes[..eq]]).map_err(|_| Error::new(b"exec: --env: too many"))?;
+                c.process.env.push(EnvOp::Set(name, v.skip(eq + 1))).map_err(|_| Error::new(b"exec: --env: too many variables"))?;
+            }
+            "user" => c.process.user = Some(v),
+            "additional-gids" => {
+                let gid = crate::config::parse_id(bytes).ok_or_else(|| Error::new(b"exec: --additional-gids: expected a group number; got '").push(bytes).push(b"'"))?;
+                let groups = c.process.groups.get_or_insert_with(heapless::Vec::new);
+                groups.push(gid).map_err(|_| Error::new(b"exec: --additional-gids: too many groups"))?;
+            }
+            "cap" => {
+                let bit = crate::config::capability(bytes).ok_or_else(|| Error::new(b"exec: --cap: unknown capability '").push(bytes).push(b"'"))?;
+                // runc adds it to every set but the inheritable one.
+                let caps = c.process.capabilities.get_or_insert_with(Default::default);
+                caps.bounding |= bit;
+                caps.effective |= bit;
+                caps.permitted |= bit;
+                caps.ambient |= bit;
+            }
+            "apparmor" => c.process.apparmor_profile = Some(v),
+            "process-label" => c.process.selinux_label = Some(v),
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok((detach, pid_file))
 }
 
 /// Longest `delete` waits for a killed process to end, in milliseconds.

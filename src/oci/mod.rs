@@ -132,6 +132,36 @@ pub fn load_from(req: &BundleRequest<'static>, copy: Option<ZStr<'_>>, c: &mut C
     Ok(())
 }
 
+/// `exec --process FILE`: the file's `process` object (runtime-spec
+/// `config.md`, "Process", as runc's `exec` takes it) replaces the
+/// container's process in `c`; errors name the file and the JSON path.
+pub fn load_process(path: ZStr<'_>, c: &mut Container<'static>) -> Result<(), Error> {
+    const ROOM_LEN: usize = ARENA + CONFIG_MAX + 1;
+    static ROOM: rt::StaticCell<[u8; ROOM_LEN]> = rt::StaticCell::new([0; ROOM_LEN]);
+    let room = ROOM.take().ok_or_else(|| Error::new(b"process file: read twice"))?;
+    let (text, free) = room.split_at_mut(CONFIG_MAX + 1);
+    let len = crate::read_file(path, text, b"process")?.len();
+    let text = &mut text[..len];
+    let mut arena = Arena { free };
+    let p = &mut c.process;
+    p.args = crate::config::Payload::Words(heapless::Vec::new());
+    p.env.clear();
+    (p.cwd, p.user, p.groups, p.apparmor_profile, p.selinux_label, p.capabilities) = (None, None, None, None, None, None);
+    (p.no_new_privileges, p.terminal) = (false, false);
+    c.rlimits.clear();
+    let mut m = Map { c, arena: &mut arena, dir: b"", seen: 0, dev: false };
+    let mut json = Json::new(text);
+    let read = process::process(&mut json, &mut m).and_then(|()| json.end());
+    read.map_err(|e| e.into_error(path.bytes()))?;
+    if m.c.process.args.command().is_none() {
+        return Err(Error::new(path.bytes()).push(b": args: missing or empty (required)"));
+    }
+    if m.seen & SEEN_CWD == 0 {
+        return Err(Error::new(path.bytes()).push(b": cwd: missing (required)"));
+    }
+    Ok(())
+}
+
 /// Fills `c` from the JSON `text` of a bundle at `dir`; `run`: the file
 /// must describe a process to start (`process` is optional otherwise).
 /// Pure but for `linux.mountLabel`, which asks whether SELinux is enabled
