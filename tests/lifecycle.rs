@@ -1178,3 +1178,93 @@ fn exec_refuses_a_stopped_and_a_missing_container() {
     ok(t.rt(&["delete", id]));
     t.finish("exec refused");
 }
+
+// ---------------------------------------------------------------------------
+// Terminals: --console-socket
+// ---------------------------------------------------------------------------
+
+/// An engine's console socket, as conmon and containerd's shim hold one:
+/// listens on `SOCK`, runs the runtime command in `argv` (JSON), takes the
+/// pty's master sent over the socket, then runs `then` (JSON argv, may be
+/// empty) and prints what the master gives for 3 s, or until `until` shows.
+const CONSOLE: &str = r#"
+import array, json, os, select, socket, subprocess, sys, time
+sock_path, argv, then, until = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4]
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(sock_path)
+server.listen(1)
+p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+server.settimeout(20)
+conn, _ = server.accept()
+fds = array.array("i")
+msg, anc, _, _ = conn.recvmsg(4096, socket.CMSG_LEN(fds.itemsize))
+for level, kind, data in anc:
+    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+        fds.frombytes(data[:fds.itemsize])
+err = p.communicate(timeout=20)[1].decode()
+if p.returncode != 0 or not fds:
+    print(json.dumps({"code": p.returncode, "stderr": err, "fds": len(fds)})); sys.exit(0)
+master = fds[0]
+if then:
+    subprocess.run(then, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+got, deadline = b"", time.time() + 3
+while time.time() < deadline and until.encode() not in got:
+    if select.select([master], [], [], 0.1)[0]:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        got += chunk
+print(json.dumps({"code": 0, "stderr": err, "fds": len(fds), "output": got.decode(errors="replace")}))
+"#;
+
+fn console(t: &Lifecycle, sock: &Path, argv: &[&str], then: &[&str], until: &str) -> Value {
+    let mut full = runtime_argv();
+    full.extend(argv.iter().map(|s| s.to_string()));
+    let then: Vec<String> = if then.is_empty() { Vec::new() } else { runtime_argv().into_iter().chain(then.iter().map(|s| s.to_string())).collect() };
+    let mut child = Command::new("python3")
+        .args(["-c", CONSOLE, sock.to_str().unwrap(), &serde_json::to_string(&full).unwrap(), &serde_json::to_string(&then).unwrap(), until])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("python3 (apt-get install python3): {e}"));
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let status = wait_with_timeout(&mut child, "the console socket's engine");
+    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
+    assert!(status.success(), "the console engine: {status}: {stderr}");
+    let _ = fs::remove_file(sock);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("the console engine printed {stdout:?}: {e}; stderr {stderr}"))
+}
+
+#[test]
+fn a_console_socket_gets_a_working_pty_of_the_console_size() {
+    let t = Lifecycle::on(Rootfs::with_busybox("lc-console"));
+    let id = "console";
+    let script = ["/bin/sh", "-c", "stty size; tty; echo ready; sleep 100"];
+    let bundle = t.bundle(id, &script, |d| {
+        d["process"]["terminal"] = json!(true);
+        d["process"]["consoleSize"] = json!({"height": 33, "width": 101});
+    });
+    t.ids.lock().unwrap().push(id.to_string());
+    let sock = t.r.outside("console.sock");
+    let root = t.root().to_string();
+    let seen = console(&t, &sock, &["--root", &root, "create", "--bundle", bundle.to_str().unwrap(), "--console-socket", sock.to_str().unwrap(), id], &["--root", &root, "start", id], "ready");
+    assert_eq!((seen["code"].as_i64(), seen["fds"].as_i64()), (Some(0), Some(1)), "create --console-socket: {seen}");
+    let output = seen["output"].as_str().unwrap_or_default();
+    assert!(output.contains("33 101"), "the pty's size is consoleSize: {output:?}");
+    assert!(output.contains("/dev/pts/"), "the payload's stdio is a pty of the container's devpts: {output:?}");
+    // exec --tty --detach with its own socket.
+    let sock = t.r.outside("exec.sock");
+    let seen = console(&t, &sock, &["--root", &root, "exec", "--tty", "--detach", "--console-socket", sock.to_str().unwrap(), id, "/bin/sh", "-c", "tty; echo exec-ready; sleep 100"], &[], "exec-ready");
+    assert_eq!((seen["code"].as_i64(), seen["fds"].as_i64()), (Some(0), Some(1)), "exec --tty --console-socket: {seen}");
+    assert!(seen["output"].as_str().unwrap_or_default().contains("/dev/pts/"), "exec's pty: {seen}");
+    // A terminal needs the socket; the socket needs a terminal.
+    let plain = t.bundle("console-missing", &script, |d| d["process"]["terminal"] = json!(true));
+    refused(t.create_with("console-missing", &plain, &[]));
+    ok(t.rt(&["delete", "--force", id]));
+    t.finish("console socket");
+}

@@ -422,6 +422,9 @@ pub struct Process<'a> {
     /// `--tty` (OCI `process.terminal`): the payload's stdio and controlling
     /// terminal is a pty of the container's own, relayed by nsinit.
     pub terminal: bool,
+    /// OCI `process.consoleSize`: the pty's rows and columns; without it,
+    /// those of nsinit's own terminal.
+    pub console_size: Option<(u16, u16)>,
     /// `--umask` (OCI `process.user.umask`): set just before the exec;
     /// `None` keeps nsinit's own.
     pub umask: Option<u32>,
@@ -932,6 +935,7 @@ impl<'a> Container<'a> {
                 pass_fds: Vec::new(),
                 new_session: false,
                 terminal: false,
+                console_size: None,
                 umask: None,
                 scheduler: None,
                 io_priority: None,

@@ -28,8 +28,8 @@ pub struct Global<'a> {
 /// A lifecycle command and what it names.
 #[derive(Clone, Copy, Debug)]
 pub enum Lifecycle<'a> {
-    /// `create [--bundle DIR] [--pid-file FILE] ID`.
-    Create(BundleRequest<'a>),
+    /// `create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID`.
+    Create { request: BundleRequest<'a>, console_socket: Option<ZStr<'a>> },
     /// `start ID`.
     Start(ZStr<'a>),
     /// `state ID`.
@@ -122,7 +122,6 @@ fn exec_request<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<ExecReque
     let mut process_file = false;
     exec_options(options, &mut |name, _| {
         match name {
-            "console-socket" => return Err(usage(b"exec", b"--console-socket: not supported yet", b"")),
             "preserve-fds" => return Err(usage(b"exec", b"--preserve-fds: not supported yet", b"")),
             "cgroup" => return Err(usage(b"exec", b"--cgroup: not supported: the process joins the container's cgroup", b"")),
             "process" => process_file = true,
@@ -230,6 +229,7 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
     };
     let mut request = BundleRequest { bundle: ZStr::new(c"."), id: None, pid_file: None };
     let (mut all, mut force, mut quiet, mut json) = (false, false, false, false);
+    let mut console_socket = None;
     let mut i = at + 1;
     let mut words: heapless::Vec<ZStr<'a>, 2> = heapless::Vec::new();
     while let Some(Some(word)) = argv.get(i) {
@@ -254,7 +254,7 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
         match (option.trim_start_matches('-').as_bytes(), value) {
             (b"bundle=" | b"b=", Some(v)) => request.bundle = v,
             (b"pid-file=", Some(v)) => request.pid_file = Some(v),
-            (b"console-socket=", _) => return Err(usage(command, b"--console-socket: not supported yet: give process.terminal false", b"")),
+            (b"console-socket=", v) => console_socket = v,
             (b"preserve-fds=", _) => return Err(usage(command, b"--preserve-fds: not supported yet", b"")),
             (b"all" | b"a", _) => all = true,
             (b"force" | b"f", _) => force = true,
@@ -285,7 +285,7 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
         return Err(usage(command, b"one ID only; got '", words[1].bytes()));
     }
     Ok(match verb {
-        2 => Lifecycle::Create(BundleRequest { id: Some(id), ..request }),
+        2 => Lifecycle::Create { request: BundleRequest { id: Some(id), ..request }, console_socket },
         3 => Lifecycle::Start(id),
         4 => Lifecycle::State(id),
         5 => {

@@ -284,11 +284,8 @@ pub struct Created {
 /// `run`, no signal is forwarded and nothing is removed on success: the
 /// lifecycle's `kill` and `delete` do that.
 #[cfg(feature = "oci")]
-pub fn create(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], fifo: sys::Fd) -> Result<Created, Error> {
+pub fn create(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], fifo: sys::Fd, console: Option<sys::Fd>) -> Result<Created, Error> {
     security::check_passed_fds(&c.process.pass_fds)?;
-    if c.process.terminal {
-        return Err(Error::new(b"create: process.terminal needs --console-socket, which this nsinit does not take yet"));
-    }
     let env = environment(host_env, &c.process.env, EnvStorage::take_static()?)?;
     let link = ParentLink::new()?;
     let memory = ChildMemory::take()?;
@@ -301,6 +298,11 @@ pub fn create(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>]
         }
     };
     launch.start = Some(StartLink { fifo, commit, commit_write });
+    // `--console-socket`: the container's process sends its pty's master
+    // there (as to nsinit's end of the pair with `--tty`).
+    if let Some(fd) = console.filter(|_| cfg!(feature = "tty")) {
+        launch.console = Some([fd, fd]);
+    }
     let started = spawn(c, env, &link, memory, &launch, None);
     let _ = sys::close(commit);
     link.close_read_end();
@@ -662,11 +664,17 @@ fn other_namespaces(pid: i32) -> Result<u32, Error> {
 /// user, capabilities, no_new_privs, the seccomp filter. Its PID goes to
 /// `pid_file`, as the host sees it.
 #[cfg(feature = "oci")]
-pub fn exec_in(c: &Container<'static>, pid: i32, pidfd: sys::Fd, cgroup: Option<&Cgroup>, detach: bool, pid_file: Option<ZStr<'_>>) -> Result<i32, Error> {
+#[allow(clippy::too_many_arguments)]
+pub fn exec_in(
+    c: &Container<'static>,
+    pid: i32,
+    pidfd: sys::Fd,
+    cgroup: Option<&Cgroup>,
+    detach: bool,
+    pid_file: Option<ZStr<'_>>,
+    console: Option<sys::Fd>,
+) -> Result<i32, Error> {
     security::check_passed_fds(&c.process.pass_fds)?;
-    if c.process.terminal {
-        return Err(Error::new(b"exec: a terminal (--tty, process.terminal) needs --console-socket, which this nsinit does not take yet"));
-    }
     if c.seccomp_listener.is_some() {
         return Err(Error::new(b"exec: a seccomp profile with a listener (SCMP_ACT_NOTIFY) is not supported for exec yet"));
     }
@@ -690,7 +698,10 @@ pub fn exec_in(c: &Container<'static>, pid: i32, pidfd: sys::Fd, cgroup: Option<
     let memory = ChildMemory::take()?;
     let (stack, path, user) = memory.parts();
     SETUP_FAILED.store(0, Ordering::Relaxed);
-    let started = sys::clone3_vfork(0, None, stack, &mut || exec_process(c, env, &joins, mask, filter, path, user), None);
+    let started = sys::clone3_vfork(0, None, stack, &mut || exec_process(c, env, &joins, mask, filter, console, path, user), None);
+    if let Some(fd) = console {
+        let _ = sys::close(fd);
+    }
     for fd in joins.iter().flatten() {
         let _ = sys::close(*fd);
     }
@@ -719,12 +730,14 @@ pub fn exec_in(c: &Container<'static>, pid: i32, pidfd: sys::Fd, cgroup: Option<
 /// `exec`'s new process, from clone3 to its execve: what the end of
 /// `setup` does for the container's own process, in the same order.
 #[cfg(feature = "oci")]
+#[allow(clippy::too_many_arguments)]
 fn exec_process(
     c: &Container<'_>,
     env: &[Option<ZStr<'_>>],
     joins: &[Option<sys::Fd>],
     mask: Option<sys::SigSet>,
     filter: Option<crate::seccomp::Filter>,
+    console: Option<sys::Fd>,
     path: &mut ZBuf<PATH_MAX>,
     user: &mut UserMemory,
 ) -> ! {
@@ -737,6 +750,9 @@ fn exec_process(
             kernel::set_exec_labels(c)?;
         }
         let who = user::resolve(c, None, user)?;
+        if let (true, Some(fd)) = (cfg!(feature = "tty"), console) {
+            terminal::open_in_container(fd, who, c.process.console_size)?;
+        }
         security::close_own_fds(&c.process.pass_fds, &[])?;
         let entered = enter_workdir(c, None, who.is_some())?;
         if cfg!(feature = "process") {
@@ -1155,7 +1171,7 @@ fn setup(
     // link (a pipe, close-on-exec) stays: the parent-death check after the
     // last credential change reads it.
     if let (true, Some([_, console])) = (cfg!(feature = "tty"), launch.console) {
-        terminal::open_in_container(console, who)?;
+        terminal::open_in_container(console, who, c.process.console_size)?;
         timings::step("pty");
     }
     let image = launch.init_image.filter(|_| c.init.enabled);

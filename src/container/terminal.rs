@@ -33,14 +33,18 @@ pub fn console_socket() -> Result<[Fd; 2], Error> {
 /// pty this process's controlling terminal (in a session of its own) and
 /// its stdin, stdout and stderr. Its size is that of nsinit's terminal, if
 /// any; it belongs to `owner` (`--user`), as runc makes it.
-pub fn open_in_container(socket: Fd, owner: Option<(u32, u32)>) -> Result<(), Error> {
+pub fn open_in_container(socket: Fd, owner: Option<(u32, u32)>, size: Option<(u16, u16)>) -> Result<(), Error> {
     let ptmx = ZStr::new(c"/dev/pts/ptmx");
     let master = sys::open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC, 0)
         .map_err(|e| Error::sys_z("open", ptmx, e).push(b" (--tty needs the container's devpts on /dev/pts)"))?;
     let pty = sys::unlock_pty(master)
         .and_then(|()| sys::open_pty_peer(master, O_RDWR | O_NOCTTY))
         .map_err(|e| Error::of("ioctl TIOCGPTPEER", e))?;
-    if let Ok(size) = sys::get_window_size(0) {
+    let size = match size {
+        Some((rows, columns)) => Ok(sys::WinSize { ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0 }),
+        None => sys::get_window_size(0),
+    };
+    if let Ok(size) = size {
         let _ = sys::set_window_size(pty, &size);
     }
     if let Some((uid, gid)) = owner {

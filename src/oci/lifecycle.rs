@@ -86,7 +86,7 @@ fn lifecycle(global: &Global<'static>, command: Lifecycle<'static>, c: &mut Cont
     let global = *global;
     match command {
         Lifecycle::Invalid | Lifecycle::Exec(_) => Err(Error { code: EXIT_LIFECYCLE }),
-        Lifecycle::Create(request) => create(&global, request, c, envp),
+        Lifecycle::Create { request, console_socket } => create(&global, request, console_socket, c, envp),
         Lifecycle::Start(id) => start(&global, id, c, envp),
         Lifecycle::State(id) => show_state(&global, id, c, envp),
         Lifecycle::Kill { id, signal, all } => kill(&global, id, signal, all, envp),
@@ -102,7 +102,7 @@ fn lifecycle(global: &Global<'static>, command: Lifecycle<'static>, c: &mut Cont
 /// The command's name and its ID, for `--debug`'s line.
 fn command_words<'a>(command: &Lifecycle<'a>) -> [&'a [u8]; 2] {
     match *command {
-        Lifecycle::Create(r) => [b"create ", r.id.map_or(&b""[..], |id| id.bytes())],
+        Lifecycle::Create { request, .. } => [b"create ", request.id.map_or(&b""[..], |id| id.bytes())],
         Lifecycle::Start(id) => [b"start ", id.bytes()],
         Lifecycle::State(id) => [b"state ", id.bytes()],
         Lifecycle::Kill { id, .. } => [b"kill ", id.bytes()],
@@ -417,7 +417,13 @@ fn process_start(pid: i32) -> Option<u64> {
 }
 
 /// `create [--bundle DIR] [--pid-file FILE] ID`.
-fn create(global: &Global<'static>, request: BundleRequest<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+fn create(
+    global: &Global<'static>,
+    request: BundleRequest<'static>,
+    console_socket: Option<ZStr<'static>>,
+    c: &mut Container<'static>,
+    envp: &'static [Option<ZStr<'static>>],
+) -> Result<(), Error> {
     let id = request.id.ok_or_else(|| Error::new(b"create: no container ID given"))?;
     let root = state_root(global, envp)?;
     make_dirs(&root)?;
@@ -434,7 +440,7 @@ fn create(global: &Global<'static>, request: BundleRequest<'static>, c: &mut Con
             return Err(e);
         }
     };
-    match create_in(&dir, request, c, envp) {
+    match create_in(&dir, request, console_socket, c, envp) {
         Ok(commit) => {
             // The state is on disk: the process may wait for `start`.
             let _ = sys::write(commit, b"1");
@@ -450,7 +456,13 @@ fn create(global: &Global<'static>, request: BundleRequest<'static>, c: &mut Con
 }
 
 /// `create` in its locked state directory; returns the commit pipe.
-fn create_in(dir: &StateDir, request: BundleRequest<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<Fd, Error> {
+fn create_in(
+    dir: &StateDir,
+    request: BundleRequest<'static>,
+    console_socket: Option<ZStr<'static>>,
+    c: &mut Container<'static>,
+    envp: &'static [Option<ZStr<'static>>],
+) -> Result<Fd, Error> {
     let mut copy = dir.file(b"config.json")?;
     copy_config(request.bundle, &mut copy)?;
     super::load_from(&request, Some(copy.zstr()), c)?;
@@ -463,9 +475,16 @@ fn create_in(dir: &StateDir, request: BundleRequest<'static>, c: &mut Container<
     c.resources.freezer = true;
     let mut fifo = dir.file(b"exec.fifo")?;
     sys::mknodat(AT_FDCWD, fifo.zstr(), S_IFIFO | 0o600, 0).map_err(|e| Error::sys("mknod", fifo.bytes(), e))?;
-    let reader = sys::open(fifo.zstr(), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0).map_err(|e| Error::sys("open", fifo.bytes(), e))?;
-    let created = container::create(c, envp, reader);
-    let _ = sys::close(reader);
+    let console = console_for(b"create", c.process.terminal, true, console_socket)?;
+    let reader = sys::open(fifo.zstr(), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0).map_err(|e| Error::sys("open", fifo.bytes(), e));
+    let created = reader.and_then(|reader| {
+        let created = container::create(c, envp, reader, console);
+        let _ = sys::close(reader);
+        created
+    });
+    if let Some(fd) = console {
+        let _ = sys::close(fd);
+    }
     let created = created?;
     let undo = |e: Error| {
         let _ = sys::close(created.commit);
@@ -500,6 +519,29 @@ fn create_in(dir: &StateDir, request: BundleRequest<'static>, c: &mut Container<
         super::write_pid_file(file, created.pid).map_err(undo)?;
     }
     Ok(created.commit)
+}
+
+/// The console socket (`--console-socket`), connected, where the process
+/// sends its pty's master: needed with a terminal when nsinit does not
+/// stay to relay it (`detached`), and only with one, as runc's rules go.
+fn console_for(command: &[u8], terminal: bool, detached: bool, socket: Option<ZStr<'_>>) -> Result<Option<Fd>, Error> {
+    use linux_raw_sys::net::{AF_UNIX, SOCK_STREAM};
+    match (terminal, socket) {
+        (true, None) if detached => Err(Error::new(command).push(b": process.terminal (--tty) needs --console-socket, where the pty's master goes")),
+        (true, None) => Err(Error::new(command).push(b": --tty in the foreground, without --console-socket, is not supported yet")),
+        (false, Some(_)) => Err(Error::new(command).push(b": --console-socket without a terminal (process.terminal, --tty)")),
+        (false, None) => Ok(None),
+        (true, Some(path)) => {
+            let fd = sys::socket(AF_UNIX, SOCK_STREAM | O_CLOEXEC, 0).map_err(|e| Error::of("socket", e))?;
+            match sys::connect_unix(fd, path.bytes()) {
+                Ok(()) => Ok(Some(fd)),
+                Err(e) => {
+                    let _ = sys::close(fd);
+                    Err(Error::sys_z("connect", path, e).push(b" (--console-socket)"))
+                }
+            }
+        }
+    }
 }
 
 /// Copies the bundle's `config.json` into the state (`copy`), a regular
@@ -829,19 +871,24 @@ fn exec(global: &Global<'static>, r: ExecRequest<'static>, c: &mut Container<'st
     let ready = load_config(&dir, r.id, record.bundle, c).and_then(|()| exec_process(r, c));
     // Not held while the process runs: `delete --force` may end it.
     let _ = sys::close(dir.fd);
-    let (detach, pid_file) = match ready {
+    let (detach, pid_file, console_socket) = match ready {
         Ok(ready) => ready,
         Err(e) => {
             let _ = sys::close(pidfd);
             return Err(e);
         }
     };
-    container::exec_in(c, record.pid, pidfd, cg.as_ref(), detach, pid_file)
+    let console = console_for(b"exec", c.process.terminal, detach, console_socket).inspect_err(|_| {
+        let _ = sys::close(pidfd);
+    })?;
+    container::exec_in(c, record.pid, pidfd, cg.as_ref(), detach, pid_file, console)
 }
 
+type ExecChoices = (bool, Option<ZStr<'static>>, Option<ZStr<'static>>);
+
 /// Makes `c.process` the one `exec` starts (see `exec`); returns
-/// `--detach` and `--pid-file`.
-fn exec_process(r: ExecRequest<'static>, c: &mut Container<'static>) -> Result<(bool, Option<ZStr<'static>>), Error> {
+/// `--detach`, `--pid-file` and `--console-socket`.
+fn exec_process(r: ExecRequest<'static>, c: &mut Container<'static>) -> Result<ExecChoices, Error> {
     static NAMES: crate::rt::StaticCell<[u8; 8192]> = crate::rt::StaticCell::new([0; 8192]);
     let mut names = super::Arena::new(NAMES.take().ok_or_else(|| Error::new(b"exec: taken"))?);
     let mut file = None;
@@ -858,7 +905,7 @@ fn exec_process(r: ExecRequest<'static>, c: &mut Container<'static>) -> Result<(
             c.process.terminal = false;
         }
     }
-    let (mut detach, mut pid_file) = (false, None);
+    let (mut detach, mut pid_file, mut console_socket) = (false, None, None);
     exec_options(r.options, &mut |name, value| {
         let Some(v) = value else {
             match name {
@@ -872,6 +919,7 @@ fn exec_process(r: ExecRequest<'static>, c: &mut Container<'static>) -> Result<(
         let bytes = v.bytes();
         match name {
             "pid-file" => pid_file = Some(v),
+            "console-socket" => console_socket = Some(v),
             "cwd" if bytes.first() == Some(&b'/') => c.process.cwd = Some(v),
             "cwd" => return Err(Error::new(b"exec: --cwd: expected an absolute path; got '").push(bytes).push(b"'")),
             "env" => {
@@ -901,7 +949,7 @@ fn exec_process(r: ExecRequest<'static>, c: &mut Container<'static>) -> Result<(
         }
         Ok(())
     })?;
-    Ok((detach, pid_file))
+    Ok((detach, pid_file, console_socket))
 }
 
 /// Longest `delete` waits for a killed process to end, in milliseconds.

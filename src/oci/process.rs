@@ -52,7 +52,22 @@ pub fn process(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         },
         // The pty takes the caller's terminal's size and follows it, as
         // `runc run` in the foreground does.
-        "consoleSize" => j.skip(),
+        "consoleSize" => {
+            let (mut rows, mut columns) = (0, 0);
+            j.object(|j, key| crate::by_key!(key,
+                "height" => {
+                    rows = at_most(j, 65535, message!("expected at most 65535"))? as u16;
+                    Ok(())
+                },
+                "width" => {
+                    columns = at_most(j, 65535, message!("expected at most 65535"))? as u16;
+                    Ok(())
+                },
+                _ => j.skip(),
+            ))?;
+            m.c.process.console_size = Some((rows, columns));
+            Ok(())
+        },
         "user" => user(j, m),
         "capabilities" => capabilities(j, m),
         "rlimits" => j.array(|j, _| rlimit(j, m)),
