@@ -1268,3 +1268,43 @@ fn a_console_socket_gets_a_working_pty_of_the_console_size() {
     ok(t.rt(&["delete", "--force", id]));
     t.finish("console socket");
 }
+
+// ---------------------------------------------------------------------------
+// update
+// ---------------------------------------------------------------------------
+
+/// A limit of container `id`'s cgroup: the v1 file of its controller (the
+/// name before the first `.`), else the v2 one.
+fn cgroup_limit(t: &Lifecycle, id: &str, v1: &str, v2: &str) -> String {
+    let rel = t.cgroup(id);
+    let rel = rel.trim_start_matches('/');
+    let controller = v1.split('.').next().unwrap();
+    let v1_file = PathBuf::from("/sys/fs/cgroup").join(controller).join(rel).join(v1);
+    fs::read_to_string(&v1_file)
+        .or_else(|_| fs::read_to_string(PathBuf::from("/sys/fs/cgroup").join(rel).join(v2)))
+        .unwrap_or_else(|e| panic!("{id}: neither {} nor v2's {v2}: {e}", v1_file.display()))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn update_writes_new_limits_to_the_cgroup() {
+    let t = Lifecycle::new("lc-update");
+    let id = "updated";
+    t.create_and_start(id, &SLEEPER);
+    ok(t.rt(&["update", "--memory", "64M", "--pids-limit", "10", "--cpu-share", "512", id]));
+    assert_eq!(cgroup_limit(&t, id, "memory.limit_in_bytes", "memory.max"), "67108864");
+    assert_eq!(cgroup_limit(&t, id, "pids.max", "pids.max"), "10");
+    // From a file of runtime-spec's LinuxResources.
+    let file = t.r.outside("resources.json");
+    fs::write(&file, json!({"memory": {"limit": 33554432}, "pids": {"limit": 20}}).to_string()).expect("write resources.json");
+    ok(t.rt(&["update", "--resources", file.to_str().unwrap(), id]));
+    assert_eq!(cgroup_limit(&t, id, "memory.limit_in_bytes", "memory.max"), "33554432");
+    assert_eq!(cgroup_limit(&t, id, "pids.max", "pids.max"), "20");
+    // A bad value changes nothing.
+    refused(t.rt(&["update", "--pids-limit", "many", id]));
+    assert_eq!(cgroup_limit(&t, id, "pids.max", "pids.max"), "20");
+    refused(t.rt(&["update", "--pids-limit", "5", "no-such-container"]));
+    ok(t.rt(&["delete", "--force", id]));
+    t.finish("update");
+}

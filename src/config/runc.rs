@@ -29,7 +29,8 @@ pub struct Global<'a> {
 #[derive(Clone, Copy, Debug)]
 pub enum Lifecycle<'a> {
     /// `create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID`.
-    Create { request: BundleRequest<'a>, console_socket: Option<ZStr<'a>> },
+    /// `--preserve-fds N`: descriptors 3 to 2 + N are passed on.
+    Create { request: BundleRequest<'a>, console_socket: Option<ZStr<'a>>, preserve_fds: u32 },
     /// `start ID`.
     Start(ZStr<'a>),
     /// `state ID`.
@@ -47,6 +48,8 @@ pub enum Lifecycle<'a> {
     Resume(ZStr<'a>),
     /// `exec [OPTION]... ID [ARG]...`.
     Exec(ExecRequest<'a>),
+    /// `update [OPTION]... ID`: the options, walked by `update_options`.
+    Update { id: ZStr<'a>, options: &'a [Option<ZStr<'a>>] },
     /// `features`: what this nsinit supports, as runtime-spec's features.md lists it.
     Features,
     /// A command line that did not parse: the error is the current one
@@ -74,19 +77,37 @@ pub type ExecOption<'f, 'a> = dyn FnMut(&str, Option<ZStr<'a>>) -> Result<(), Er
 /// Calls `f` with each of `exec`'s options, by its long name without
 /// dashes (`env`, `cap`...), and its value.
 pub fn exec_options<'a>(options: &'a [Option<ZStr<'a>>], f: &mut ExecOption<'_, 'a>) -> Result<(), Error> {
+    walk_options(b"exec", EXEC_OPTIONS, options, f)
+}
+
+/// `update`'s options, as runc's (`--resources FILE`, or `-` for the
+/// standard input, or one option a limit); those that take a value end in `=`.
+const UPDATE_OPTIONS: &str = "--resources= -r= --memory= -m= --memory-swap= --memory-reservation= --kernel-memory= --kernel-memory-tcp= \
+--cpu-share= --cpu-shares= --cpu-quota= --cpu-period= --cpu-rt-period= --cpu-rt-runtime= --cpuset-cpus= --cpuset-mems= --pids-limit= --blkio-weight= \
+--l3-cache-schema= --mem-bw-schema=";
+
+/// Calls `f` with each of `update`'s options, by its long name without
+/// dashes, and its value.
+pub fn update_options<'a>(options: &'a [Option<ZStr<'a>>], f: &mut ExecOption<'_, 'a>) -> Result<(), Error> {
+    walk_options(b"update", UPDATE_OPTIONS, options, f)
+}
+
+/// Walks the options of `command` from its `table` (see `EXEC_OPTIONS`),
+/// calling `f` with each one's long name and value.
+fn walk_options<'a>(command: &[u8], table: &str, options: &'a [Option<ZStr<'a>>], f: &mut ExecOption<'_, 'a>) -> Result<(), Error> {
     let mut i = 0;
     while let Some(Some(word)) = options.get(i) {
         let w = word.bytes();
         let (name, inline) = split_value(w);
-        let option = EXEC_OPTIONS.split(' ').find(|o| o.trim_end_matches('=').as_bytes() == name);
-        let option = option.ok_or_else(|| usage(b"exec", b"unknown option '", w))?;
+        let option = table.split(' ').find(|o| o.trim_end_matches('=').as_bytes() == name);
+        let option = option.ok_or_else(|| usage(command, b"unknown option '", w))?;
         let value = match (option.ends_with('='), inline) {
             (false, None) => None,
-            (false, Some(_)) => return Err(usage(b"exec", b"unexpected value in '", w)),
+            (false, Some(_)) => return Err(usage(command, b"unexpected value in '", w)),
             (true, Some(_)) => Some(value_of(Some(*word), w, inline)?),
             (true, None) => {
                 i += 1;
-                Some(options.get(i).copied().flatten().ok_or_else(|| usage(b"exec", b"expected a value after ", name))?)
+                Some(options.get(i).copied().flatten().ok_or_else(|| usage(command, b"expected a value after ", name))?)
             }
         };
         let long = match option.trim_end_matches('=') {
@@ -97,12 +118,22 @@ pub fn exec_options<'a>(options: &'a [Option<ZStr<'a>>], f: &mut ExecOption<'_, 
             "-u" => "user",
             "-g" => "additional-gids",
             "-c" => "cap",
+            "-r" => "resources",
+            "-m" => "memory",
             long => long.trim_start_matches('-'),
         };
         f(long, value)?;
         i += 1;
     }
     Ok(())
+}
+
+/// `--preserve-fds N`: N descriptors after stdio, at most `MAX_PASS_FDS`.
+pub fn preserved_fds(word: &[u8]) -> Result<u32, Error> {
+    crate::config::parse_number(word)
+        .filter(|&n| n <= crate::config::MAX_PASS_FDS as u64)
+        .map(|n| n as u32)
+        .ok_or_else(|| Error::new(b"--preserve-fds: expected a number of descriptors from 0 to 16; got '").push(word).push(b"'"))
 }
 
 /// Parses `exec [OPTION]... ID [ARG]...` at `argv[at]`.
@@ -122,7 +153,6 @@ fn exec_request<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<ExecReque
     let mut process_file = false;
     exec_options(options, &mut |name, _| {
         match name {
-            "preserve-fds" => return Err(usage(b"exec", b"--preserve-fds: not supported yet", b"")),
             "cgroup" => return Err(usage(b"exec", b"--cgroup: not supported: the process joins the container's cgroup", b"")),
             "process" => process_file = true,
             _ => {}
@@ -218,6 +248,31 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
     if verb == 14 {
         return exec_request(argv, at).map(Lifecycle::Exec);
     }
+    if verb == 15 {
+        // The options up to the ID, the one word after them.
+        let mut i = at + 1;
+        while let Some(Some(word)) = argv.get(i) {
+            let (name, inline) = split_value(word.bytes());
+            if word.bytes().first() != Some(&b'-') {
+                break;
+            }
+            let takes_value = UPDATE_OPTIONS.split(' ').any(|o| o.ends_with('=') && o.trim_end_matches('=').as_bytes() == name);
+            i += if takes_value && inline.is_none() { 2 } else { 1 };
+        }
+        let options = argv.get(at + 1..i.min(argv.len())).unwrap_or_default();
+        update_options(options, &mut |name, _| match name {
+            "kernel-memory" | "kernel-memory-tcp" | "l3-cache-schema" | "mem-bw-schema" => {
+                Err(usage(b"update", b"--", name.as_bytes()).push(b": not supported by nsinit (the kernel dropped kernel memory limits; no Intel RDT)"))
+            }
+            _ => Ok(()),
+        })?;
+        let id = argv.get(i).copied().flatten().ok_or_else(|| usage(b"update", b"no container ID given", b""))?;
+        crate::oci::check_id(b"update", id.bytes())?;
+        if let Some(word) = argv.get(i + 1).copied().flatten() {
+            return Err(usage(b"update", b"one ID only; got '", word.bytes()));
+        }
+        return Ok(Lifecycle::Update { id, options });
+    }
     // Each command's options; those that take a value end in `=`.
     let options: &str = match verb {
         2 => "--bundle= -b= --pid-file= --console-socket= --no-pivot --no-new-keyring --preserve-fds=",
@@ -230,6 +285,7 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
     let mut request = BundleRequest { bundle: ZStr::new(c"."), id: None, pid_file: None };
     let (mut all, mut force, mut quiet, mut json) = (false, false, false, false);
     let mut console_socket = None;
+    let mut preserve_fds = 0;
     let mut i = at + 1;
     let mut words: heapless::Vec<ZStr<'a>, 2> = heapless::Vec::new();
     while let Some(Some(word)) = argv.get(i) {
@@ -255,7 +311,7 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
             (b"bundle=" | b"b=", Some(v)) => request.bundle = v,
             (b"pid-file=", Some(v)) => request.pid_file = Some(v),
             (b"console-socket=", v) => console_socket = v,
-            (b"preserve-fds=", _) => return Err(usage(command, b"--preserve-fds: not supported yet", b"")),
+            (b"preserve-fds=", Some(v)) => preserve_fds = preserved_fds(v.bytes())?,
             (b"all" | b"a", _) => all = true,
             (b"force" | b"f", _) => force = true,
             (b"quiet" | b"q", _) => quiet = true,
@@ -285,7 +341,7 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
         return Err(usage(command, b"one ID only; got '", words[1].bytes()));
     }
     Ok(match verb {
-        2 => Lifecycle::Create { request: BundleRequest { id: Some(id), ..request }, console_socket },
+        2 => Lifecycle::Create { request: BundleRequest { id: Some(id), ..request }, console_socket, preserve_fds },
         3 => Lifecycle::Start(id),
         4 => Lifecycle::State(id),
         5 => {

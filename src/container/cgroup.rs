@@ -569,7 +569,10 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
             if existed > path.len() || base > existed || !path.bytes().starts_with(b"/sys/fs/cgroup/") {
                 return None;
             }
-            let dir = Dir { controller: b"", hierarchy: 0, path, base, existed, tasks: None };
+            // On v1 the controller is the hierarchy's name: limits are written by it.
+            let name = path.bytes()[b"/sys/fs/cgroup/".len()..].split(|&b| b == b'/').next().unwrap_or_default();
+            let controller = V1_CONTROLLERS.iter().copied().find(|c| *c == name).unwrap_or(b"");
+            let dir = Dir { controller, hierarchy: 0, path, base, existed, tasks: None };
             cg.dirs.push(dir).ok()?;
         }
         Some(cg).filter(|cg| !cg.dirs.is_empty())
@@ -602,6 +605,15 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
             *slot = Some(open_in(&d.path, name).map_err(|e| Error::sys_in("open", d.path.bytes(), name, e))?);
         }
         Ok(())
+    }
+
+    /// The lifecycle's `update`: writes the limits of `r` (its devices
+    /// left out, as runc's `update` leaves them) to the container's cgroup.
+    #[cfg(feature = "oci")]
+    pub fn update(&mut self, r: &Resources<'_>) -> Result<(), Error> {
+        check_cpus(r)?;
+        check_layout(r, self.layout == Layout::Unified)?;
+        self.apply(r)
     }
 
     /// Freezes or thaws every process of the container (`pause`,

@@ -20,7 +20,7 @@
 //! before the end: `delete --force` removes it.
 
 use super::{BundleRequest, CONFIG_MAX};
-use crate::config::runc::{ExecRequest, Global, Lifecycle, exec_options};
+use crate::config::runc::{ExecRequest, Global, Lifecycle, exec_options, update_options};
 use crate::config::{Container, EnvOp, HookPoint, PATH_MAX, Payload};
 use crate::container::cgroup::Cgroup;
 use crate::container::state::{self, RuncFields, Status};
@@ -86,7 +86,7 @@ fn lifecycle(global: &Global<'static>, command: Lifecycle<'static>, c: &mut Cont
     let global = *global;
     match command {
         Lifecycle::Invalid | Lifecycle::Exec(_) => Err(Error { code: EXIT_LIFECYCLE }),
-        Lifecycle::Create { request, console_socket } => create(&global, request, console_socket, c, envp),
+        Lifecycle::Create { request, console_socket, preserve_fds } => create(&global, request, (console_socket, preserve_fds), c, envp),
         Lifecycle::Start(id) => start(&global, id, c, envp),
         Lifecycle::State(id) => show_state(&global, id, c, envp),
         Lifecycle::Kill { id, signal, all } => kill(&global, id, signal, all, envp),
@@ -96,6 +96,7 @@ fn lifecycle(global: &Global<'static>, command: Lifecycle<'static>, c: &mut Cont
         Lifecycle::Pause(id) => pause(&global, id, true, envp),
         Lifecycle::Resume(id) => pause(&global, id, false, envp),
         Lifecycle::Features => super::features::write(1).map_err(|e| Error::of("write features", e)),
+        Lifecycle::Update { id, options } => update(&global, id, options, c, envp),
     }
 }
 
@@ -113,6 +114,7 @@ fn command_words<'a>(command: &Lifecycle<'a>) -> [&'a [u8]; 2] {
         Lifecycle::List { .. } => [b"list", b""],
         Lifecycle::Features => [b"features", b""],
         Lifecycle::Exec(r) => [b"exec ", r.id.bytes()],
+        Lifecycle::Update { id, .. } => [b"update ", id.bytes()],
         Lifecycle::Invalid => [b"", b""],
     }
 }
@@ -420,7 +422,7 @@ fn process_start(pid: i32) -> Option<u64> {
 fn create(
     global: &Global<'static>,
     request: BundleRequest<'static>,
-    console_socket: Option<ZStr<'static>>,
+    console_socket: (Option<ZStr<'static>>, u32),
     c: &mut Container<'static>,
     envp: &'static [Option<ZStr<'static>>],
 ) -> Result<(), Error> {
@@ -459,7 +461,7 @@ fn create(
 fn create_in(
     dir: &StateDir,
     request: BundleRequest<'static>,
-    console_socket: Option<ZStr<'static>>,
+    (console_socket, preserve_fds): (Option<ZStr<'static>>, u32),
     c: &mut Container<'static>,
     envp: &'static [Option<ZStr<'static>>],
 ) -> Result<Fd, Error> {
@@ -473,6 +475,7 @@ fn create_in(
         c.cgroup = request.id;
     }
     c.resources.freezer = true;
+    pass_fds(c, preserve_fds, envp)?;
     let mut fifo = dir.file(b"exec.fifo")?;
     sys::mknodat(AT_FDCWD, fifo.zstr(), S_IFIFO | 0o600, 0).map_err(|e| Error::sys("mknod", fifo.bytes(), e))?;
     let console = console_for(b"create", c.process.terminal, true, console_socket)?;
@@ -519,6 +522,18 @@ fn create_in(
         super::write_pid_file(file, created.pid).map_err(undo)?;
     }
     Ok(created.commit)
+}
+
+/// `--preserve-fds N`, as runc's: the descriptors after stdio that
+/// `$LISTEN_FDS` counts (systemd's socket activation), then N more, stay
+/// open in the container's process.
+fn pass_fds(c: &mut Container<'_>, preserve: u32, envp: &[Option<ZStr<'_>>]) -> Result<(), Error> {
+    let listen = envp.iter().flatten().find_map(|v| v.bytes().strip_prefix(b"LISTEN_FDS=")).and_then(crate::config::parse_number).unwrap_or(0);
+    let count = listen.saturating_add(u64::from(preserve));
+    for fd in 3..3u64.saturating_add(count) {
+        c.process.pass_fds.push(fd as u32).map_err(|_| Error::new(b"--preserve-fds: more than 16 descriptors with $LISTEN_FDS's"))?;
+    }
+    Ok(())
 }
 
 /// The console socket (`--console-socket`), connected, where the process
@@ -920,6 +935,7 @@ fn exec_process(r: ExecRequest<'static>, c: &mut Container<'static>) -> Result<E
         match name {
             "pid-file" => pid_file = Some(v),
             "console-socket" => console_socket = Some(v),
+            "preserve-fds" => pass_fds(c, crate::config::runc::preserved_fds(bytes)?, &[])?,
             "cwd" if bytes.first() == Some(&b'/') => c.process.cwd = Some(v),
             "cwd" => return Err(Error::new(b"exec: --cwd: expected an absolute path; got '").push(bytes).push(b"'")),
             "env" => {
@@ -950,6 +966,71 @@ fn exec_process(r: ExecRequest<'static>, c: &mut Container<'static>) -> Result<E
         Ok(())
     })?;
     Ok((detach, pid_file, console_socket))
+}
+
+/// `update [OPTION]... ID`: new limits written to the container's cgroup,
+/// from `--resources FILE` (runtime-spec's `linux.resources`) or one
+/// option a limit, as runc's.
+fn update(
+    global: &Global<'static>,
+    id: ZStr<'static>,
+    options: &'static [Option<ZStr<'static>>],
+    c: &mut Container<'static>,
+    envp: &'static [Option<ZStr<'static>>],
+) -> Result<(), Error> {
+    let dir = StateDir::open(global, id, LOCK_EX, envp)?;
+    let mut buf = [0u8; STATE_MAX];
+    let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
+    let mut cg = Cgroup::recorded(record.cgroup).ok_or_else(|| Error::new(b"update: container ").push(id.bytes()).push(b" has no cgroup"))?;
+    if let (Status::Stopped, pidfd) = status(&dir, &record, Some(&cg)) {
+        if let Some(fd) = pidfd {
+            let _ = sys::close(fd);
+        }
+        return Err(Error::new(b"cannot update container ").push(id.bytes()).push(b": it is stopped"));
+    }
+    let mut file = None;
+    update_options(options, &mut |name, value| {
+        if name == "resources" {
+            file = value;
+        }
+        Ok(())
+    })?;
+    if let Some(file) = file {
+        super::load_resources(file, c)?;
+    }
+    let r = &mut c.resources;
+    update_options(options, &mut |name, value| {
+        let Some(v) = value else { return Ok(()) };
+        let bytes = v.bytes();
+        let bad = || Error::new(b"update: --").push(name.as_bytes()).push(b": unexpected '").push(bytes).push(b"'");
+        // -1: no limit, as runc takes it.
+        let number = |size: bool| match bytes {
+            b"-1" => Ok(u64::MAX),
+            _ if size => crate::config::parse_size(bytes).ok_or_else(bad),
+            _ => crate::config::parse_number(bytes).ok_or_else(bad),
+        };
+        match name {
+            "memory" => r.memory_max = Some(number(true)?),
+            "memory-swap" => r.memory_swap = Some(number(true)?),
+            "memory-reservation" => r.memory_reservation = Some(number(true)?),
+            // runc's word is `--cpu-share`.
+            "cpu-share" | "cpu-shares" => r.cpu_shares = Some(number(false)?),
+            "cpu-quota" | "cpu-period" => {
+                let (quota, period) = r.cpu_max.unwrap_or((u64::MAX, 100_000));
+                r.cpu_max = Some(if name == "cpu-quota" { (number(false)?, period) } else { (quota, number(false)?) });
+            }
+            "cpu-rt-period" => r.cpu_rt_period = Some(number(false)?),
+            "cpu-rt-runtime" => r.cpu_rt_runtime = Some(number(false)?),
+            "cpuset-cpus" => r.cpuset = Some(v),
+            "cpuset-mems" => r.cpuset_mems = Some(v),
+            "pids-limit" => r.pids_max = Some(number(false)?),
+            "blkio-weight" => r.blkio_weight = Some(number(false)?),
+            _ => {}
+        }
+        Ok(())
+    })?;
+    r.devices.clear();
+    cg.update(r)
 }
 
 /// Longest `delete` waits for a killed process to end, in milliseconds.

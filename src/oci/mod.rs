@@ -162,6 +162,43 @@ pub fn load_process(path: ZStr<'_>, c: &mut Container<'static>) -> Result<(), Er
     Ok(())
 }
 
+/// `update --resources FILE` (`-`: the standard input): the file's
+/// `LinuxResources` object (runtime-spec `config-linux.md`, "Control
+/// groups") into `c.resources`, as runc's `update` takes it.
+pub fn load_resources(path: ZStr<'_>, c: &mut Container<'static>) -> Result<(), Error> {
+    const ROOM_LEN: usize = ARENA + CONFIG_MAX + 1;
+    static ROOM: rt::StaticCell<[u8; ROOM_LEN]> = rt::StaticCell::new([0; ROOM_LEN]);
+    let room = ROOM.take().ok_or_else(|| Error::new(b"resources file: read twice"))?;
+    let (text, free) = room.split_at_mut(CONFIG_MAX + 1);
+    let len = match path.bytes() {
+        b"-" => read_stdin(text)?,
+        _ => crate::read_file(path, text, b"resources")?.len(),
+    };
+    let text = &mut text[..len];
+    let mut arena = Arena { free };
+    let mut m = Map { c, arena: &mut arena, dir: b"", seen: 0, dev: false };
+    let mut json = Json::new(text);
+    let read = resources::resources(&mut json, &mut m).and_then(|()| json.end());
+    read.map_err(|e| e.into_error(if path.bytes() == b"-" { b"standard input" } else { path.bytes() }))
+}
+
+/// The standard input to its end (a pipe, most often) into `buf`, which
+/// it must not fill; its length.
+fn read_stdin(buf: &mut [u8]) -> Result<usize, Error> {
+    let mut len = 0;
+    loop {
+        match sys::read(0, &mut buf[len..]) {
+            Ok(0) => return Ok(len),
+            Ok(n) => len += n,
+            Err(sys::Errno::EINTR) => continue,
+            Err(e) => return Err(Error::of("read the standard input", e)),
+        }
+        if len == buf.len() {
+            return Err(Error::new(b"standard input: larger than 1 MiB"));
+        }
+    }
+}
+
 /// Fills `c` from the JSON `text` of a bundle at `dir`; `run`: the file
 /// must describe a process to start (`process` is optional otherwise).
 /// Pure but for `linux.mountLabel`, which asks whether SELinux is enabled
