@@ -1308,3 +1308,19 @@ fn update_writes_new_limits_to_the_cgroup() {
     ok(t.rt(&["delete", "--force", id]));
     t.finish("update");
 }
+
+#[test]
+fn events_stats_gives_the_cgroup_statistics() {
+    let t = Lifecycle::new("lc-events");
+    let id = "events";
+    t.create_and_start(id, &SLEEPER);
+    let line = ok(t.rt(&["events", "--stats", id]));
+    let e: Value = serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("events --stats: not one JSON line: {e}: {line}"));
+    assert_eq!((e["type"].as_str(), e["id"].as_str()), (Some("stats"), Some(id)), "{line}");
+    assert!(e["data"]["memory"]["usage"]["usage"].as_u64().is_some_and(|n| n > 0), "memory in use: {line}");
+    assert!(e["data"]["cpu"]["usage"]["total"].as_u64().is_some(), "cpu time: {line}");
+    assert_eq!(e["data"]["pids"]["current"].as_u64(), Some(1), "one process: {line}");
+    assert_eq!(e["data"]["pids"]["limit"].as_u64(), Some(64), "the bundle's pids limit: {line}");
+    ok(t.rt(&["delete", "--force", id]));
+    t.finish("events");
+}

@@ -48,6 +48,8 @@ pub enum Lifecycle<'a> {
     Resume(ZStr<'a>),
     /// `exec [OPTION]... ID [ARG]...`.
     Exec(ExecRequest<'a>),
+    /// `events [--stats] [--interval D] ID`: the interval in milliseconds.
+    Events { id: ZStr<'a>, stats: bool, interval_ms: u32 },
     /// `update [OPTION]... ID`: the options, walked by `update_options`.
     Update { id: ZStr<'a>, options: &'a [Option<ZStr<'a>>] },
     /// `features`: what this nsinit supports, as runtime-spec's features.md lists it.
@@ -126,6 +128,27 @@ fn walk_options<'a>(command: &[u8], table: &str, options: &'a [Option<ZStr<'a>>]
         i += 1;
     }
     Ok(())
+}
+
+/// A duration as Go writes one (`500ms`, `5s`, `1m`, `1m30s`), from 1 ms
+/// to a day, in milliseconds (`events --interval`).
+fn duration_ms(word: &[u8]) -> Option<u32> {
+    let (mut total, mut rest) = (0u64, word);
+    while !rest.is_empty() {
+        let digits = rest.iter().position(|c| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let n = crate::config::parse_number(&rest[..digits])?;
+        let unit_end = rest[digits..].iter().position(u8::is_ascii_digit).map_or(rest.len(), |i| digits + i);
+        let scale = match &rest[digits..unit_end] {
+            b"ms" => 1,
+            b"s" => 1000,
+            b"m" => 60_000,
+            b"h" => 3_600_000,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(scale)?)?;
+        rest = &rest[unit_end..];
+    }
+    (1..=86_400_000).contains(&total).then_some(total as u32)
 }
 
 /// `--preserve-fds N`: N descriptors after stdio, at most `MAX_PASS_FDS`.
@@ -280,12 +303,14 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
         6 => "--force -f",
         7 => "--quiet -q --format= -f=",
         8 => "--format= -f=",
+        16 => "--stats --interval=",
         _ => "",
     };
     let mut request = BundleRequest { bundle: ZStr::new(c"."), id: None, pid_file: None };
     let (mut all, mut force, mut quiet, mut json) = (false, false, false, false);
     let mut console_socket = None;
     let mut preserve_fds = 0;
+    let (mut stats, mut interval_ms) = (false, 5000);
     let mut i = at + 1;
     let mut words: heapless::Vec<ZStr<'a>, 2> = heapless::Vec::new();
     while let Some(Some(word)) = argv.get(i) {
@@ -315,6 +340,8 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
             (b"all" | b"a", _) => all = true,
             (b"force" | b"f", _) => force = true,
             (b"quiet" | b"q", _) => quiet = true,
+            (b"stats", _) => stats = true,
+            (b"interval=", Some(v)) => interval_ms = duration_ms(v.bytes()).ok_or_else(|| usage(command, b"--interval: expected a duration (500ms, 5s, 1m); got '", v.bytes()))?,
             (b"format=" | b"f=", Some(v)) => {
                 json = match v.bytes() {
                     b"json" => true,
@@ -355,6 +382,7 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
         8 => Lifecycle::Ps { id, json },
         9 => Lifecycle::Pause(id),
         10 => Lifecycle::Resume(id),
+        16 => Lifecycle::Events { id, stats, interval_ms },
         _ => return Err(usage(command, b"not supported by nsinit", b"")),
     })
 }
@@ -396,6 +424,16 @@ pub fn signal(word: &[u8]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_as_go_writes_them() {
+        for (word, ms) in [("500ms", 500), ("5s", 5000), ("1m", 60_000), ("1m30s", 90_000), ("1h", 3_600_000), ("1ms", 1)] {
+            assert_eq!(duration_ms(word.as_bytes()), Some(ms), "{word}");
+        }
+        for word in ["", "5", "5x", "s", "0s", "25h", "1.5s", "-1s", "99999999999999999999s"] {
+            assert_eq!(duration_ms(word.as_bytes()), None, "{word}");
+        }
+    }
 
     #[test]
     fn signals_by_number_and_name() {

@@ -26,8 +26,8 @@ type Path = ZBuf<CGROUP_PATH_MAX>;
 
 /// The v1 controllers a container is placed in, those mounted at least;
 /// past `V1_ALWAYS`, only when one of its limits is given.
-const V1_CONTROLLERS: [&[u8]; 11] =
-    [b"pids", b"memory", b"cpu", b"cpuset", b"blkio", b"devices", b"hugetlb", b"net_cls", b"net_prio", b"rdma", b"freezer"];
+const V1_CONTROLLERS: [&[u8]; 12] =
+    [b"pids", b"memory", b"cpu", b"cpuset", b"blkio", b"devices", b"hugetlb", b"net_cls", b"net_prio", b"rdma", b"freezer", b"cpuacct"];
 const V1_ALWAYS: usize = 4;
 /// The v2 controllers enabled for it; past `V2_ALWAYS`, only when one of
 /// its limits is given.
@@ -98,7 +98,7 @@ fn cpu_weight(r: &Resources<'_>, v2: bool) -> Option<u64> {
 
 /// Which of the controllers past `V1_ALWAYS` (blkio, devices, hugetlb,
 /// net_cls, net_prio, rdma) a limit in `r` is written to.
-fn optional(r: &Resources<'_>) -> [bool; 7] {
+fn optional(r: &Resources<'_>) -> [bool; 8] {
     [
         r.blkio_weight.is_some() || r.blkio_leaf_weight.is_some() || !r.blkio_devices.is_empty(),
         !r.devices.is_empty(),
@@ -106,6 +106,7 @@ fn optional(r: &Resources<'_>) -> [bool; 7] {
         r.net_class_id.is_some(),
         !r.net_priorities.is_empty(),
         !r.rdma.is_empty(),
+        r.freezer,
         r.freezer,
     ]
 }
@@ -616,6 +617,26 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         self.apply(r)
     }
 
+    /// A number in one of the container's cgroup files, found as limits
+    /// are written (v1: in its controller's directory): the first line's,
+    /// or with `key`, the one after `key ` (`cpu.stat`'s `usage_usec N`);
+    /// `max` is u64::MAX. `None` when there is no such file or number.
+    #[cfg(feature = "oci")]
+    pub fn number(&self, file: &[u8], key: Option<&[u8]>) -> Option<u64> {
+        let controller = file.split(|&c| c == b'.').next().unwrap_or_default();
+        let dir = self.dirs.iter().find(|d| self.layout == Layout::Unified || d.controller == controller)?;
+        let mut buf = [0u8; 4096];
+        let text = read_in(&dir.path, file, &mut buf).ok()?;
+        let value = match key {
+            None => text.split(|&c| c == b'\n').next()?,
+            Some(key) => text.split(|&c| c == b'\n').find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(b" ")))?,
+        };
+        match value.trim_ascii() {
+            b"max" => Some(u64::MAX),
+            v => crate::config::parse_number(v),
+        }
+    }
+
     /// Freezes or thaws every process of the container (`pause`,
     /// `resume`): v2's `cgroup.freeze`, v1's `freezer.state`; waits (up to
     /// `FREEZE_WAIT_MS`) until the kernel says it is done.
@@ -780,7 +801,7 @@ fn enable_controllers(parent: &Path, wanted: u8, r: &Resources<'_>) {
 /// The cgroup v2 controllers (bits, in `V2_CONTROLLERS` order) `r` needs:
 /// io (v1's blkio), hugetlb and rdma when it limits them.
 fn v2_wanted(r: &Resources<'_>) -> u8 {
-    let [io, _, hugetlb, _, _, rdma, _] = optional(r);
+    let [io, _, hugetlb, _, _, rdma, _, _] = optional(r);
     ((1 << V2_ALWAYS) - 1) | (u8::from(io) << 4) | (u8::from(hugetlb) << 5) | (u8::from(rdma) << 6)
 }
 

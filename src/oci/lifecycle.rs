@@ -97,6 +97,7 @@ fn lifecycle(global: &Global<'static>, command: Lifecycle<'static>, c: &mut Cont
         Lifecycle::Resume(id) => pause(&global, id, false, envp),
         Lifecycle::Features => super::features::write(1).map_err(|e| Error::of("write features", e)),
         Lifecycle::Update { id, options } => update(&global, id, options, c, envp),
+        Lifecycle::Events { id, stats, interval_ms } => events(&global, id, stats, interval_ms, envp),
     }
 }
 
@@ -115,6 +116,7 @@ fn command_words<'a>(command: &Lifecycle<'a>) -> [&'a [u8]; 2] {
         Lifecycle::Features => [b"features", b""],
         Lifecycle::Exec(r) => [b"exec ", r.id.bytes()],
         Lifecycle::Update { id, .. } => [b"update ", id.bytes()],
+        Lifecycle::Events { id, .. } => [b"events ", id.bytes()],
         Lifecycle::Invalid => [b"", b""],
     }
 }
@@ -1031,6 +1033,71 @@ fn update(
     })?;
     r.devices.clear();
     cg.update(r)
+}
+
+/// `events [--stats] [--interval D] ID`: the container's cgroup statistics
+/// as runc's events give them, one `{"type":"stats","id":ID,"data":{...}}`
+/// line (`cpu.usage` in nanoseconds, `memory.usage` in bytes, `pids`),
+/// once with `--stats`, else every interval until the container stops.
+fn events(global: &Global<'static>, id: ZStr<'static>, once: bool, interval_ms: u32, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+    loop {
+        let dir = StateDir::open(global, id, LOCK_SH, envp)?;
+        let mut buf = [0u8; STATE_MAX];
+        let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
+        let cg = Cgroup::recorded(record.cgroup);
+        let (status, pidfd) = status(&dir, &record, cg.as_ref());
+        if let Some(fd) = pidfd {
+            let _ = sys::close(fd);
+        }
+        let _ = sys::close(dir.fd);
+        if status == Status::Stopped {
+            return match once {
+                true => Err(Error::new(b"container ").push(id.bytes()).push(b" is not running")),
+                false => Ok(()),
+            };
+        }
+        let cg = cg.ok_or_else(|| Error::new(b"events: container ").push(id.bytes()).push(b" has no cgroup"))?;
+        let n = |file: &[u8], key: Option<&[u8]>| cg.number(file, key).unwrap_or(0);
+        let v2 = cg.layout == crate::container::cgroup::Layout::Unified;
+        // v1's cpuacct.stat counts clock ticks (USER_HZ, 100 a second).
+        let (total, kernel, user) = match v2 {
+            true => (n(b"cpu.stat", Some(b"usage_usec")) * 1000, n(b"cpu.stat", Some(b"system_usec")) * 1000, n(b"cpu.stat", Some(b"user_usec")) * 1000),
+            false => (n(b"cpuacct.usage", None), n(b"cpuacct.stat", Some(b"system")) * 10_000_000, n(b"cpuacct.stat", Some(b"user")) * 10_000_000),
+        };
+        let memory = match v2 {
+            true => [n(b"memory.current", None), n(b"memory.peak", None), n(b"memory.max", None), n(b"memory.events", Some(b"max"))],
+            false => [n(b"memory.usage_in_bytes", None), n(b"memory.max_usage_in_bytes", None), n(b"memory.limit_in_bytes", None), n(b"memory.failcnt", None)],
+        };
+        // No limit is 0 in runc's pids statistics.
+        let pids_limit = n(b"pids.max", None);
+        let pids = [n(b"pids.current", None), if pids_limit == u64::MAX { 0 } else { pids_limit }];
+        let mut out = Writer::new(1);
+        out.put(b"{\"type\":\"stats\",\"id\":");
+        out.string(id.bytes());
+        let fields: [(&[u8], u64); 9] = [
+            (b",\"data\":{\"cpu\":{\"usage\":{\"total\":", total),
+            (b",\"kernel\":", kernel),
+            (b",\"user\":", user),
+            (b"}},\"memory\":{\"usage\":{\"usage\":", memory[0]),
+            (b",\"max\":", memory[1]),
+            (b",\"limit\":", memory[2]),
+            (b",\"failcnt\":", memory[3]),
+            (b"}},\"pids\":{\"current\":", pids[0]),
+            (b",\"limit\":", pids[1]),
+        ];
+        for (key, value) in fields {
+            out.put(key);
+            let mut digits = ZBuf::<24>::new();
+            let _ = digits.push_num(value, 10);
+            out.put(digits.bytes());
+        }
+        out.put(b"}}}\n");
+        out.flush()?;
+        if once {
+            return Ok(());
+        }
+        let _ = sys::nanosleep_ms(interval_ms.into());
+    }
 }
 
 /// Longest `delete` waits for a killed process to end, in milliseconds.
