@@ -687,6 +687,36 @@ fn state_and_the_json_log_stay_json_whatever_bytes_the_bundle_path_holds() {
 }
 
 // ---------------------------------------------------------------------------
+// A payload that is not there
+// ---------------------------------------------------------------------------
+
+/// BUG (runc compatibility). An image without the program config.json
+/// names: runc's `create` looks the program up (its path, or each of
+/// `PATH` in the container's environment) once the container is set up
+/// and fails ("exec: \"/bin/nonexistent\": stat /bin/nonexistent: no
+/// such file or directory", exit 1, nothing left), which engines turn
+/// into exit 127 ("executable file not found"). nsinit's `create` and
+/// `start` both succeed, and the container stops at once, its execve
+/// error only on the container's own stderr.
+#[test]
+fn create_fails_when_the_payload_is_not_in_the_image() {
+    let mut t = Lc::new(Rootfs::new("a14-no-payload"));
+    let mut bad = Vec::new();
+    for (id, program) in [("absolute", "/bin/nonexistent"), ("in-path", "nonexistent-program")] {
+        let bundle = t.bundle(id, &[program], |_| {});
+        let status = t.create_cmd(id, &bundle).status().expect("spawn create");
+        let said = read(&t.output(id));
+        if status.code() != Some(1) || !said.contains(program) {
+            let start = t.rt(&["start", id]);
+            bad.push(format!("create of {program:?}: {status}, said {said:?}; then start: {start:?}"));
+        }
+        let _ = t.rt(&["delete", "--force", id]);
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    t.finish("a payload not in the image");
+}
+
+// ---------------------------------------------------------------------------
 // Signals and descriptors
 // ---------------------------------------------------------------------------
 
