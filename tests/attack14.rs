@@ -600,8 +600,8 @@ fn kill_all_and_delete_reach_the_cgroups_a_payload_makes_below_its_own() {
 
 /// BUG. A failing `poststart` hook: `start` exits 1, the later poststart
 /// hooks are skipped, and the container is left running. An engine told
-/// that `start` failed takes the container for not started (podman marks
-/// it so and never stops it). Either way out is consistent: the spec's
+/// that `start` failed takes the container for not started, while its
+/// payload runs on. Either way out is consistent: the spec's
 /// (a warning, the other hooks run, `start` succeeds; nsinit's own `run`
 /// does this) or runc's (the hook's error fails `start` and runc
 /// terminates the container). Not both halves.
@@ -694,8 +694,8 @@ fn state_and_the_json_log_stay_json_whatever_bytes_the_bundle_path_holds() {
 /// names: runc's `create` looks the program up (its path, or each of
 /// `PATH` in the container's environment) once the container is set up
 /// and fails ("exec: \"/bin/nonexistent\": stat /bin/nonexistent: no
-/// such file or directory", exit 1, nothing left), which engines turn
-/// into exit 127 ("executable file not found"). nsinit's `create` and
+/// such file or directory", exit 1, nothing left), which podman turns
+/// into its exit 127. nsinit's `create` and
 /// `start` both succeed, and the container stops at once, its execve
 /// error only on the container's own stderr.
 #[test]
