@@ -373,6 +373,8 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
         4 => Lifecycle::State(id),
         5 => {
             let signal = match words.get(1) {
+                // 0: only whether the container runs, as kill(2) takes it.
+                Some(word) if word.bytes() == b"0" => 0,
                 Some(word) => signal(word.bytes()).ok_or_else(|| usage(command, b"unknown signal '", word.bytes()))?,
                 None => 15,
             };

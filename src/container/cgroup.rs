@@ -181,6 +181,27 @@ struct Moved {
     had: u8,
 }
 
+/// What `Cgroup::create` tells of each directory it makes: its path.
+pub type Journal<'j> = dyn FnMut(&[u8]) + 'j;
+
+/// Removes the cgroups at `paths` (a `Journal`'s lines, parents before
+/// children), deepest first: their processes killed, the cgroups below
+/// them too. For what a `create` killed half way made.
+#[cfg(feature = "oci")]
+pub fn remove_journaled(paths: &[u8]) {
+    for line in paths.split(|&b| b == b'\n').rev().filter(|l| l.starts_with(b"/sys/fs/cgroup/") && !l.split(|&b| b == b'/').any(|p| p == b"..")) {
+        let Ok(mut dir) = Path::from_parts(&[line]) else { continue };
+        remove_below(&mut dir, TREE_DEPTH);
+        for _ in 0..200 {
+            if sys::rmdir(dir.zstr()).is_ok() || !is_dir(&mut dir) {
+                break;
+            }
+            kill_all_in(&dir);
+            let _ = sys::nanosleep_ms(1);
+        }
+    }
+}
+
 /// The one cgroup a run of nsinit has: made (`create`) or found again
 /// from a record (`recorded`).
 static CGROUP: StaticCell<Cgroup> = StaticCell::new(Cgroup {
@@ -207,7 +228,11 @@ impl Cgroup {
     /// memory until it execs.
     #[cold]
     #[inline(never)]
-    pub fn create(c: &Container<'_>) -> Result<&'static Cgroup, Error> {
+    ///
+    /// `journal`, when given, is told the path of each directory the moment
+    /// it is made (the lifecycle's `create` keeps them, so that a `create`
+    /// killed half way leaves nothing `delete --force` cannot find).
+    pub fn create(c: &Container<'_>, journal: Option<&mut Journal<'_>>) -> Result<&'static Cgroup, Error> {
         static PROC_CGROUP: StaticCell<[u8; PROC_CGROUP_MAX]> = StaticCell::new([0; PROC_CGROUP_MAX]);
         check_cpus(&c.resources)?;
         let cg = CGROUP.take().ok_or_else(|| Error::new(b"cgroup taken"))?;
@@ -237,7 +262,7 @@ impl Cgroup {
                 read_own_cgroups(buf)?
             }
         };
-        if let Err(e) = cg.create_dirs(place, name, own, &c.resources) {
+        if let Err(e) = cg.create_dirs(place, name, own, &c.resources, journal) {
             cg.remove();
             return Err(e);
         }
@@ -246,7 +271,7 @@ impl Cgroup {
 
     /// Makes the container's directories (one on v2; on v1 one a mounted
     /// controller it is placed in) and writes its limits.
-    fn create_dirs(&mut self, place: Place, name: &[u8], own: &[u8], r: &Resources<'_>) -> Result<(), Error> {
+    fn create_dirs(&mut self, place: Place, name: &[u8], own: &[u8], r: &Resources<'_>, mut journal: Option<&mut Journal<'_>>) -> Result<(), Error> {
         let v2 = self.layout == Layout::Unified;
         let wanted = v2_wanted(r);
         let controllers: &[&'static [u8]] = if v2 { &[b""] } else { &V1_CONTROLLERS };
@@ -279,6 +304,9 @@ impl Cgroup {
             // On v2 each level enables the controllers for the one below
             // it; the base is nsinit's own cgroup or the root: always there.
             let mounted = make_levels(dir, name, &mut |parent| if v2 { enable_controllers(parent, wanted, r) }, &mut |path, parent_len, made| {
+                if let (true, Some(journal)) = (made, journal.as_mut()) {
+                    journal(path.bytes());
+                }
                 if made && controller == b"cpuset" {
                     // A new cpuset is empty: no task may join it until it
                     // has CPUs and memory nodes, copied from its parent.
@@ -289,6 +317,15 @@ impl Cgroup {
             if !mounted {
                 self.dirs.pop();
                 continue;
+            }
+            // A lifecycle container found its cgroup there already: with
+            // processes in it, `kill --all` and `delete` would reach them
+            // too. Refused, as runc 1.2 refuses it.
+            if r.freezer && !dir.made() {
+                let mut buf = [0u8; 64];
+                if read_in(&dir.path, b"cgroup.procs", &mut buf).is_ok_and(|procs| !procs.trim_ascii().is_empty()) {
+                    return Err(Error::new(b"cgroup ").push(dir.path.bytes()).push(b" is not empty (it holds processes): a container's cgroup must be its own"));
+                }
             }
             if v2 {
                 // Open, to create the container straight into it.
@@ -579,11 +616,13 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         Some(cg).filter(|cg| !cg.dirs.is_empty())
     }
 
-    /// `sig` to every process in the container's cgroup (`kill --all`),
-    /// as its first directory lists them; how many were signalled.
+    /// `sig` to every process in the container's cgroup and the cgroups
+    /// below it (`kill --all`), as its first directory's tree lists them;
+    /// how many were signalled.
     #[cfg(feature = "oci")]
     pub fn signal_all(&self, sig: u32) -> usize {
-        self.dirs.first().map_or(0, |d| signal_all_in(&d.path, sig))
+        let Some(mut dir) = self.dirs.first().and_then(|d| Path::from_parts(&[d.path.bytes()]).ok()) else { return 0 };
+        signal_tree(&mut dir, sig, TREE_DEPTH)
     }
 
     /// The processes in the container's cgroup: its first directory's
@@ -710,8 +749,11 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                 Ok(p) => p,
                 Err(_) => continue,
             };
-            // cgroup.kill (v2, 5.14+) kills everything at once.
+            // cgroup.kill (v2, 5.14+) kills everything at once, below too.
             let killed = self.layout == Layout::Unified && write_in(&dir, b"cgroup.kill", b"1").is_ok();
+            // The cgroups the payload made below its own (systemd does),
+            // deepest first: rmdir fails on a cgroup with children.
+            remove_below(&mut dir, TREE_DEPTH);
             let mut removed = false;
             for _ in 0..2000 {
                 removed = sys::rmdir(dir.zstr()).is_ok();
@@ -1109,6 +1151,50 @@ fn hierarchy_missing(dir: &Dir) -> bool {
 
 fn is_dir(path: &mut Path) -> bool {
     sys::stat_mode(path.zstr()).is_ok_and(|m| m & S_IFMT == S_IFDIR)
+}
+
+/// How deep below the container's cgroup its payload's cgroups are looked for.
+const TREE_DEPTH: u32 = 32;
+
+/// Calls `f` with each cgroup directly below `dir`, `dir` then being its path.
+fn each_child(dir: &mut Path, f: &mut dyn FnMut(&mut Path)) {
+    let Ok(fd) = sys::open(dir.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) else { return };
+    let _ = sys::each_dir_entry(fd, |name| {
+        let len = dir.len();
+        if dir.push(b"/").and_then(|d| d.push(name)).is_ok() && is_dir(dir) {
+            f(dir);
+        }
+        dir.truncate(len);
+    });
+    let _ = sys::close(fd);
+}
+
+/// Empties (SIGKILL) and removes every cgroup below `dir`, deepest first,
+/// `depth` levels at most.
+fn remove_below(dir: &mut Path, depth: u32) {
+    if depth == 0 {
+        return;
+    }
+    each_child(dir, &mut |child| {
+        remove_below(child, depth - 1);
+        for _ in 0..200 {
+            if sys::rmdir(child.zstr()).is_ok() {
+                break;
+            }
+            kill_all_in(child);
+            let _ = sys::nanosleep_ms(1);
+        }
+    });
+}
+
+/// `sig` to every process in `dir` and the cgroups below it; how many.
+#[cfg(feature = "oci")]
+fn signal_tree(dir: &mut Path, sig: u32, depth: u32) -> usize {
+    let mut n = signal_all_in(dir, sig);
+    if depth > 0 {
+        each_child(dir, &mut |child| n += signal_tree(child, sig, depth - 1));
+    }
+    n
 }
 
 /// SIGKILL to every process listed in the cgroup's `cgroup.procs`.

@@ -284,19 +284,36 @@ pub struct Created {
 /// `run`, no signal is forwarded and nothing is removed on success: the
 /// lifecycle's `kill` and `delete` do that.
 #[cfg(feature = "oci")]
-pub fn create(c: &Container<'static>, host_env: &'static [Option<ZStr<'static>>], fifo: sys::Fd, console: Option<sys::Fd>) -> Result<Created, Error> {
+/// `made` is told of the cgroup as soon as it is made, before the
+/// container's process starts: `create` records it, so that what a killed
+/// `create` leaves can be found.
+pub fn create(
+    c: &Container<'static>,
+    host_env: &'static [Option<ZStr<'static>>],
+    fifo: sys::Fd,
+    console: Option<sys::Fd>,
+    made: &mut dyn FnMut(Option<&Cgroup>) -> Result<(), Error>,
+    journal: &mut cgroup::Journal<'_>,
+) -> Result<Created, Error> {
     security::check_passed_fds(&c.process.pass_fds)?;
     let env = environment(host_env, &c.process.env, EnvStorage::take_static()?)?;
     let link = ParentLink::new()?;
     let memory = ChildMemory::take()?;
     let [commit, commit_write] = pipe()?;
-    let mut launch = match Launch::new(c, None, None, false) {
+    let mut launch = match Launch::new_journaled(c, None, None, false, Some(journal)) {
         Ok(launch) => launch,
         Err(e) => {
             let _ = (sys::close(commit), sys::close(commit_write));
             return Err(e);
         }
     };
+    if let Err(e) = made(launch.cgroup) {
+        let _ = (sys::close(commit), sys::close(commit_write));
+        if let Some(cg) = launch.cgroup {
+            cg.remove();
+        }
+        return Err(e);
+    }
     launch.start = Some(StartLink { fifo, commit, commit_write });
     // `--console-socket`: the container's process sends its pty's master
     // there (as to nsinit's end of the pair with `--tty`).
@@ -325,6 +342,17 @@ impl Launch {
     /// then the cgroup, last, since it is what is left on the host should
     /// a step after it fail.
     pub fn new(c: &Container<'_>, mask: Option<sys::SigSet>, init_image: Option<sys::Fd>, foreground: bool) -> Result<Launch, Error> {
+        Launch::new_journaled(c, mask, init_image, foreground, None)
+    }
+
+    /// `new`, telling `journal` of each cgroup directory made (see `Cgroup::create`).
+    pub fn new_journaled(
+        c: &Container<'_>,
+        mask: Option<sys::SigSet>,
+        init_image: Option<sys::Fd>,
+        foreground: bool,
+        journal: Option<&mut cgroup::Journal<'_>>,
+    ) -> Result<Launch, Error> {
         // Every namespace file opened and checked, and the sysctls, before
         // anything is made.
         let joined = if cfg!(feature = "process") { join::Joined::open(c)? } else { None };
@@ -340,7 +368,7 @@ impl Launch {
             Some(lowers) if cfg!(feature = "userns") => Some(rootfs::OverlayDirs::prepare(lowers, c.overlay_upper)?),
             _ => None,
         };
-        let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c)?) } else { None };
+        let cgroup = if cfg!(feature = "cgroups") && c.wants_cgroup() { Some(Cgroup::create(c, journal)?) } else { None };
         let console = if cfg!(feature = "tty") && c.process.terminal { Some(terminal::console_socket()?) } else { None };
         Ok(Launch { mask, init_image, cgroup, filter, maps, overlay, foreground, console, joined, start: None })
     }
@@ -590,6 +618,12 @@ fn container_process(
             // goes on, and the frame that holds `launch` is reused.
             #[cfg_attr(not(feature = "oci"), allow(unused_variables))]
             let (mask, image, foreground, start) = (launch.mask, launch.init_image, launch.foreground, launch.start);
+            #[cfg(feature = "oci")]
+            if start.is_some() {
+                if let Err(e) = process::check_found(c.process.args.argv(), env, path) {
+                    fail(e);
+                }
+            }
             #[cfg(feature = "oci")]
             if let Some(Err(e)) = start.map(|start| wait_for_start(start, go)) {
                 created_fails(e);

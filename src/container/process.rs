@@ -107,6 +107,30 @@ pub fn environment<'a>(
 /// Execs the payload, searching `PATH` in `env` for a command without a
 /// `/` (each candidate path built in `candidate`). Returns only on failure: 127 when nothing was found, 126 when
 /// something was found but could not be executed.
+/// Whether `exec` would find the program `argv[0]`: as a path, or in
+/// `PATH`, a file that is not a directory. For the lifecycle's `create`,
+/// which fails, as runc's, when the image lacks the payload, rather than
+/// leave a container that fails at `start`.
+#[cfg(feature = "oci")]
+pub fn check_found(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>], candidate: &mut ZBuf<PATH_MAX>) -> Result<(), Error> {
+    let command = argv.first().copied().flatten().ok_or_else(|| Error::new(b"no command given"))?;
+    let is_file = |path: ZStr<'_>| sys::stat_mode(path).is_ok_and(|m| m & linux_raw_sys::general::S_IFMT != linux_raw_sys::general::S_IFDIR);
+    let found = if command.bytes().contains(&b'/') {
+        is_file(command)
+    } else {
+        let path = env.iter().flatten().find_map(|s| s.bytes().strip_prefix(b"PATH=")).unwrap_or(DEFAULT_PATH);
+        path.split(|&c| c == b':').any(|dir| {
+            let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
+            candidate.truncate(0);
+            candidate.push(dir).and_then(|c| c.push(b"/")).and_then(|c| c.push(command.bytes())).is_ok() && is_file(candidate.zstr())
+        })
+    };
+    match found {
+        true => Ok(()),
+        false => Err(Error::sys_z("execve", command, Errno::ENOENT).with_code(EXIT_NOT_FOUND).push(b" (not in the container's root)")),
+    }
+}
+
 pub fn exec(argv: &[Option<ZStr<'_>>], env: &[Option<ZStr<'_>>], candidate: &mut ZBuf<PATH_MAX>) -> Error {
     let Some(command) = argv.first().copied().flatten() else {
         return Error::new(b"no command given");

@@ -120,6 +120,32 @@ fn state_fields(out: &mut Out<'_>, who: &Identity<'_>, status: Status, pid: Opti
     out.raw(b"}")
 }
 
+/// `s` as the inside of a JSON string, a piece at a time to `out`: quotes,
+/// backslashes and control bytes escaped, and what is not UTF-8 (a path
+/// may hold any byte) as U+FFFD, as Go's encoder writes it for runc.
+pub fn json_escape(s: &[u8], out: &mut dyn FnMut(&[u8])) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for chunk in s.utf8_chunks() {
+        let valid = chunk.valid().as_bytes();
+        let mut from = 0;
+        for (i, &b) in valid.iter().enumerate() {
+            let escaped: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                0..0x20 => &[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]],
+                _ => continue,
+            };
+            out(&valid[from..i]);
+            out(escaped);
+            from = i + 1;
+        }
+        out(&valid[from..]);
+        if !chunk.invalid().is_empty() {
+            out("\u{fffd}".as_bytes());
+        }
+    }
+}
+
 /// Bytes gathered before a `write`: a state without annotations fits.
 const OUT_BUF: usize = 512;
 
@@ -151,15 +177,10 @@ impl Out<'_> {
     /// A JSON string: `"` and `\` escaped, control characters as `\u00XX`;
     /// other bytes as they are (UTF-8 when config.json gave them).
     fn string(&mut self, s: &[u8]) -> Result<(), Errno> {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         self.raw(b"\"")?;
-        for &b in s {
-            match b {
-                b'"' | b'\\' => self.raw(&[b'\\', b])?,
-                0..0x20 => self.raw(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])?,
-                _ => self.raw(&[b])?,
-            }
-        }
+        let mut failed = Ok(());
+        json_escape(s, &mut |piece| failed = failed.and_then(|()| self.raw(piece)));
+        failed?;
         self.raw(b"\"")
     }
 
@@ -230,6 +251,13 @@ mod tests {
         let n = process_state(&mut buf, &Identity::default(), 7, None).unwrap();
         assert!(std::str::from_utf8(&buf[..n]).unwrap().starts_with(r#"{"ociVersion":"1.2.1","fds":["seccompFd"],"pid":7,"state":{"#));
         assert_eq!(process_state(&mut buf[..100], &who, 42, None), Err(Errno::ENOBUFS));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_become_the_replacement_character() {
+        let mut out = Vec::new();
+        super::json_escape(b"/b\xffx\"\\\n\xc3\xa9\xe2\x82", &mut |p| out.extend_from_slice(p));
+        assert_eq!(String::from_utf8(out).unwrap(), "/b\u{fffd}x\\\"\\\\\\u000a\u{e9}\u{fffd}");
     }
 
     #[test]

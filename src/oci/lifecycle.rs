@@ -166,18 +166,9 @@ impl Out<'_> {
         }
     }
 
-    /// `bytes` in a JSON string: quotes, backslashes and control bytes escaped.
+    /// `bytes` in a JSON string (`state::json_escape`).
     fn escaped(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            match b {
-                b'"' | b'\\' => self.raw(&[b'\\', b]),
-                0..0x20 => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    self.raw(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
-                }
-                _ => self.raw(&[b]),
-            }
-        }
+        state::json_escape(bytes, &mut |piece| self.raw(piece));
     }
 }
 
@@ -266,7 +257,7 @@ impl StateDir {
 
     /// Removes every file of the state and the directory.
     fn remove(mut self) {
-        for name in [&b"state.new"[..], b"state", b"exec.fifo", b"config.json"] {
+        for name in [&b"state.new"[..], b"state", b"exec.fifo", b"config.json", b"cgroups"] {
             if let Ok(mut file) = self.file(name) {
                 let _ = sys::unlink(file.zstr());
             }
@@ -321,6 +312,9 @@ impl<'t> Record<'t> {
             Err(e) => return Err(Error::sys("read", file.bytes(), e)),
         };
         let bad = || Error::new(b"container state ").push(file.bytes()).push(b": not one this nsinit wrote; delete --force removes it");
+        // Every field ends with a NUL, the last one too: a file cut short
+        // is not read as a shorter one.
+        let Some(text) = text.strip_suffix(b"\0") else { return Err(bad()) };
         let mut fields = text.splitn(9, |&b| b == 0);
         let mut next = || fields.next().ok_or_else(bad);
         if next()? != STATE_FORMAT {
@@ -480,16 +474,35 @@ fn create_in(
     pass_fds(c, preserve_fds, envp)?;
     let mut fifo = dir.file(b"exec.fifo")?;
     sys::mknodat(AT_FDCWD, fifo.zstr(), S_IFIFO | 0o600, 0).map_err(|e| Error::sys("mknod", fifo.bytes(), e))?;
-    let console = console_for(b"create", c.process.terminal, true, console_socket)?;
+    // Each cgroup directory is on record the moment it is made, one a
+    // line, and the whole cgroup once made: a `create` killed half way
+    // leaves what `delete --force` finds them by.
+    let mut journal_path = dir.file(b"cgroups")?;
+    let journal_fd = sys::open(journal_path.zstr(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        .map_err(|e| Error::sys("open", journal_path.bytes(), e))?;
+    let bundle = c.identity.bundle.map_or(&b""[..], |b| b.bytes());
+    let rootfs = c.root.map_or(&b""[..], |r| r.bytes());
+    let mut early = |cg: Option<&Cgroup>| record_state(&dir.path, (0, 0), bundle, rootfs, cg);
+    let console = console_for(b"create", c.process.terminal, true, console_socket).inspect_err(|_| {
+        let _ = sys::close(journal_fd);
+    })?;
     let reader = sys::open(fifo.zstr(), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0).map_err(|e| Error::sys("open", fifo.bytes(), e));
+    let mut journal = |path: &[u8]| {
+        let mut line = [0u8; crate::config::PATH_MAX + 1];
+        let n = path.len().min(crate::config::PATH_MAX);
+        line[..n].copy_from_slice(&path[..n]);
+        line[n] = b'\n';
+        let _ = sys::write(journal_fd, &line[..=n]);
+    };
     let created = reader.and_then(|reader| {
-        let created = container::create(c, envp, reader, console);
+        let created = container::create(c, envp, reader, console, &mut early, &mut journal);
         let _ = sys::close(reader);
         created
     });
     if let Some(fd) = console {
         let _ = sys::close(fd);
     }
+    let _ = sys::close(journal_fd);
     let created = created?;
     let undo = |e: Error| {
         let _ = sys::close(created.commit);
@@ -501,29 +514,29 @@ fn create_in(
         e
     };
     let started = process_start(created.pid).ok_or_else(|| Error::new(b"create: the container's process ended during its setup")).map_err(undo)?;
-    let mut cgroup = Bytes::<{ STATE_MAX / 2 }>::new();
-    let mut too_long = false;
-    if let Some(cg) = created.cgroup {
-        cg.record(&mut |part| too_long |= cgroup.extend_from_slice(part).is_err());
-    }
-    if too_long {
-        return Err(undo(Error::new(b"create: the cgroup's paths are too long to record")));
-    }
-    let now = sys::clock_realtime();
-    let record = Record {
-        pid: created.pid,
-        started,
-        created: (now.tv_sec as u64, now.tv_nsec as u64),
-        owner: sys::geteuid(),
-        bundle: c.identity.bundle.map_or(&b""[..], |b| b.bytes()),
-        rootfs: c.root.map_or(&b""[..], |r| r.bytes()),
-        cgroup: &cgroup,
-    };
-    record.write(&dir.path).map_err(undo)?;
+    let bundle = c.identity.bundle.map_or(&b""[..], |b| b.bytes());
+    let rootfs = c.root.map_or(&b""[..], |r| r.bytes());
+    record_state(&dir.path, (created.pid, started), bundle, rootfs, created.cgroup).map_err(undo)?;
     if let Some(file) = request.pid_file {
         super::write_pid_file(file, created.pid).map_err(undo)?;
     }
     Ok(created.commit)
+}
+
+/// Writes the state of a container made at `dir`: its process (PID and
+/// start time; 0 while it has none) and its cgroup.
+fn record_state(dir: &Path, (pid, started): (i32, u64), bundle: &[u8], rootfs: &[u8], cg: Option<&Cgroup>) -> Result<(), Error> {
+    let mut cgroup = Bytes::<{ STATE_MAX / 2 }>::new();
+    let mut too_long = false;
+    if let Some(cg) = cg {
+        cg.record(&mut |part| too_long |= cgroup.extend_from_slice(part).is_err());
+    }
+    if too_long {
+        return Err(Error::new(b"create: the cgroup's paths are too long to record"));
+    }
+    let now = sys::clock_realtime();
+    let created = (now.tv_sec as u64, now.tv_nsec as u64);
+    Record { pid, started, created, owner: sys::geteuid(), bundle, rootfs, cgroup: &cgroup }.write(dir)
 }
 
 /// `--preserve-fds N`, as runc's: the descriptors after stdio that
@@ -640,7 +653,10 @@ fn start(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'static>
     sent.map_err(|e| Error::sys("write", fifo.bytes(), e))?;
     let _ = sys::unlink(fifo.zstr());
     load_config(&dir, id, record.bundle, c)?;
-    hooks::run(c, HookPoint::Poststart, Status::Running, Some(record.pid), None)
+    // A failing poststart hook is a warning; the others still run (the
+    // spec's rule, and `run`'s).
+    hooks::run_warning(c, HookPoint::Poststart, Status::Running, Some(record.pid), None);
+    Ok(())
 }
 
 /// `state ID`: the spec's state with runc's fields, on the standard output.
@@ -687,6 +703,17 @@ fn kill(global: &Global<'static>, id: ZStr<'static>, signal: u32, all: bool, env
         }
     }
     Ok(())
+}
+
+/// Removes the cgroup directories `create` journaled in the state (see
+/// `create_in`), with the processes in them.
+fn remove_journaled(dir: &StateDir) {
+    let mut buf = [0u8; 16 * 1024];
+    if let Ok(mut file) = dir.file(b"cgroups") {
+        if let Ok(text) = read_whole(file.zstr(), &mut buf) {
+            crate::container::cgroup::remove_journaled(text);
+        }
+    }
 }
 
 /// `pause ID` (`frozen`) and `resume ID`: the container's cgroup frozen or
@@ -830,16 +857,10 @@ impl Writer {
         }
     }
 
-    /// `bytes` as a JSON string.
+    /// `bytes` as a JSON string (`state::json_escape`).
     fn string(&mut self, bytes: &[u8]) {
-        let mut piece = [0u8; 64];
         self.put(b"\"");
-        for chunk in bytes.chunks(8) {
-            let mut out = Out { buf: &mut piece, len: 0 };
-            out.escaped(chunk);
-            let n = out.len;
-            self.put(&piece[..n]);
-        }
+        state::json_escape(bytes, &mut |piece| self.put(piece));
         self.put(b"\"");
     }
 
@@ -1118,15 +1139,21 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, c: &mut Cont
     let mut buf = [0u8; STATE_MAX];
     let record = match Record::read(&dir, &mut buf) {
         Ok(Some(record)) => record,
-        // A create that did not finish: its process ended with it.
+        // A create that did not finish: its process ended with it, or ends
+        // as its cgroup is removed.
         Ok(None) if force => {
+            remove_journaled(&dir);
             dir.remove();
             return Ok(());
         }
         Ok(None) => return Err(does_not_exist(id).push(b" (a create that did not finish: delete --force removes it)")),
+        // A state nsinit cannot read: what its journal names goes, with
+        // every process in it.
         Err(e) if force => {
+            e.print(2);
+            remove_journaled(&dir);
             dir.remove();
-            return Err(e);
+            return Ok(());
         }
         Err(e) => return Err(e),
     };
@@ -1152,6 +1179,7 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, c: &mut Cont
     if let Some(cg) = &cg {
         cg.remove();
     }
+    remove_journaled(&dir);
     let loaded = load_config(&dir, id, record.bundle, c);
     if loaded.is_ok() {
         hooks::run_warning(c, HookPoint::Poststop, Status::Stopped, None, None);
