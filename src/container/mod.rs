@@ -619,10 +619,9 @@ fn container_process(
             #[cfg_attr(not(feature = "oci"), allow(unused_variables))]
             let (mask, image, foreground, start) = (launch.mask, launch.init_image, launch.foreground, launch.start);
             #[cfg(feature = "oci")]
-            if start.is_some() {
-                if let Err(e) = process::check_found(c.process.args.argv(), env, path) {
-                    fail(e);
-                }
+            // Only for `create`: a start's exec finds out for itself.
+            if let Some(Err(e)) = start.map(|_| process::check_found(c.process.args.argv(), env, path)) {
+                fail(e);
             }
             #[cfg(feature = "oci")]
             if let Some(Err(e)) = start.map(|start| wait_for_start(start, go)) {

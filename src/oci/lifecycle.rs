@@ -709,10 +709,8 @@ fn kill(global: &Global<'static>, id: ZStr<'static>, signal: u32, all: bool, env
 /// `create_in`), with the processes in them.
 fn remove_journaled(dir: &StateDir) {
     let mut buf = [0u8; 16 * 1024];
-    if let Ok(mut file) = dir.file(b"cgroups") {
-        if let Ok(text) = read_whole(file.zstr(), &mut buf) {
-            crate::container::cgroup::remove_journaled(text);
-        }
+    if let Some(text) = dir.file(b"cgroups").ok().and_then(|mut file| read_whole(file.zstr(), &mut buf).ok()) {
+        crate::container::cgroup::remove_journaled(text);
     }
 }
 
