@@ -147,6 +147,7 @@ def build_helpers(ctx):
     run(bare + ["-DEXIT_CODE=42", "-o", ctx.helper("exit42"), src("noop.c")])
     run(bare + ["-o", ctx.helper("sleep"), src("sleep.c")])
     run(["gcc", "-O2", "-Wall", "-o", ctx.helper("burst"), src("burst.c")])
+    run(["gcc", "-O2", "-Wall", "-o", ctx.helper("cycle"), src("cycle.c")])
 
 
 def build_baseline(ctx):
@@ -487,6 +488,53 @@ def hyperfine(ctx, label, cmds, runs=None):
 def time_cases(ctx, ok):
     return {case: hyperfine(ctx, f"case-{case}", {n: a for n, a in commands(ctx, case).items() if n in ok[case]})
             for case in CASES}
+
+
+# Runs of each lifecycle measurement a pass: runc's cycle takes 0.1 s.
+LIFECYCLE_RUNS = 200
+
+
+def lifecycle_runtime(ctx, name):
+    """The runtime `name` (nsinit, crun, runc) with its own state (--root)."""
+    prog = ctx.nsinit if name == "nsinit" else which(name)
+    return [prog, "--root", os.path.join(ctx.state, f"{name}-lifecycle")]
+
+
+def lifecycle_timing(ctx):
+    """Issue 14: as engines drive a runtime. `cycle`: create, start, wait for
+    the payload (a no-op) as its subreaper, delete (bench/cycle.c, one cycle
+    a run) on runc spec's container without a network namespace (case b);
+    `exec`: `exec ID /noop` into such a container running a sleep. nsinit,
+    crun and runc side by side; {kind: {runner: stats}}."""
+    runners = ["nsinit"] + [n for n in ("crun", "runc") if shutil.which(n)]
+    cycle = {}
+    for name in runners:
+        cid = f"{TAG}-cycle-{name}"
+        b = bundle(ctx, "b", "noop", cid)
+        cycle[name] = [ctx.helper("cycle"), os.path.join(ctx.work, f"{cid}.pid"), b, cid] + lifecycle_runtime(ctx, name)
+    out = {"cycle": hyperfine(ctx, "lifecycle-cycle", cycle, runs=LIFECYCLE_RUNS)}
+    execs, running = {}, []
+    try:
+        for name in runners:
+            cid = f"{TAG}-exec-{name}"
+            b = bundle(ctx, "b", "sleep", cid)
+            with open(os.path.join(b, "config.json")) as f:
+                config = json.load(f)
+            config["process"]["args"] = ["/sleep", "3600"]
+            with open(os.path.join(b, "config.json"), "w") as f:
+                json.dump(config, f, indent=2)
+            rt = lifecycle_runtime(ctx, name)
+            # The container keeps create's stdio: nothing to wait on there.
+            quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            run(rt + ["create", "--bundle", b, cid], **quiet)
+            running.append((rt, cid))
+            run(rt + ["start", cid])
+            execs[name] = rt + ["exec", cid, "/noop"]
+        out["exec"] = hyperfine(ctx, "lifecycle-exec", execs, runs=LIFECYCLE_RUNS)
+    finally:
+        for rt, cid in running:
+            run(rt + ["delete", "--force", cid], check=False)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -878,12 +926,23 @@ def ms(s):
     return f"{s * 1e3:.3f}"
 
 
-def targets(timing, res):
+def targets(timing, res, lifecycle=None):
     """[(target, PASS|MISS, numbers)]."""
     out = []
 
     def check(what, ok, detail):
         out.append((what, "PASS" if ok else "MISS", detail))
+
+    for kind, peers, title in (("cycle", ("crun", "runc"), "create + start + wait + delete cycle"),
+                               ("exec", ("crun",), "exec of a no-op into a running container")):
+        t = (lifecycle or {}).get(kind) or {}
+        for peer in peers:
+            what = f"lifecycle: {title} >= {TARGETS[peer]:g}x faster than {peer}'s"
+            if peer not in t or "nsinit" not in t:
+                check(what, False, f"{peer if peer not in t else 'nsinit'} did not run")
+                continue
+            r = t[peer]["median"] / t["nsinit"]["median"]
+            check(what, r >= TARGETS[peer], f"{r:.2f}x ({ms(t[peer]['median'])} vs {ms(t['nsinit']['median'])} ms)")
 
     limit = TARGETS["baseline_ratio"]
     for case in ("a", "b"):
@@ -1344,7 +1403,9 @@ def measure(ctx):
                        {n: [(c, mounts[c][n]["median"] * 1e3) for c in sorted(mounts)]
                         for n in RUNNERS if all(n in mounts[c] for c in mounts)}, xtics=sorted(mounts), logx=True),
     }
-    r["verdicts"] = targets(r["timing"], r["res"])
+    with cgroup2_emptied(ctx):
+        r["lifecycle"] = lifecycle_timing(ctx)
+    r["verdicts"] = targets(r["timing"], r["res"], r["lifecycle"])
     r["shown"] = shown_commands(ctx)
     return r
 

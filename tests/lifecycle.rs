@@ -962,9 +962,10 @@ fn state_while_the_container_is_deleted_is_whole_or_missing() {
 }
 
 #[test]
-fn sixteen_lifecycles_at_once_leave_nothing_behind() {
+fn a_thousand_lifecycles_sixteen_at_once_leave_nothing_behind() {
+    // The issue's count: 16 at a time, 1000 in all (1008: 63 each).
     const WORKERS: usize = 16;
-    const EACH: usize = 4;
+    const EACH: usize = 63;
     let t = Lifecycle::new("lc-many");
     let bundles: Vec<PathBuf> = (0..WORKERS * EACH).map(|i| t.bundle(&format!("many{i}"), &["/bin/probe", "pid"], |_| {})).collect();
     thread::scope(|s| {
@@ -984,7 +985,7 @@ fn sixteen_lifecycles_at_once_leave_nothing_behind() {
             });
         }
     });
-    t.finish("64 lifecycles, 16 at once");
+    t.finish("1008 lifecycles, 16 at once");
 }
 
 // ---------------------------------------------------------------------------
@@ -1220,7 +1221,7 @@ while time.time() < deadline and until.encode() not in got:
 print(json.dumps({"code": 0, "stderr": err, "fds": len(fds), "output": got.decode(errors="replace")}))
 "#;
 
-fn console(t: &Lifecycle, sock: &Path, argv: &[&str], then: &[&str], until: &str) -> Value {
+fn console(sock: &Path, argv: &[&str], then: &[&str], until: &str) -> Value {
     let mut full = runtime_argv();
     full.extend(argv.iter().map(|s| s.to_string()));
     let then: Vec<String> = if then.is_empty() { Vec::new() } else { runtime_argv().into_iter().chain(then.iter().map(|s| s.to_string())).collect() };
@@ -1252,14 +1253,14 @@ fn a_console_socket_gets_a_working_pty_of_the_console_size() {
     t.ids.lock().unwrap().push(id.to_string());
     let sock = t.r.outside("console.sock");
     let root = t.root().to_string();
-    let seen = console(&t, &sock, &["--root", &root, "create", "--bundle", bundle.to_str().unwrap(), "--console-socket", sock.to_str().unwrap(), id], &["--root", &root, "start", id], "ready");
+    let seen = console(&sock, &["--root", &root, "create", "--bundle", bundle.to_str().unwrap(), "--console-socket", sock.to_str().unwrap(), id], &["--root", &root, "start", id], "ready");
     assert_eq!((seen["code"].as_i64(), seen["fds"].as_i64()), (Some(0), Some(1)), "create --console-socket: {seen}");
     let output = seen["output"].as_str().unwrap_or_default();
     assert!(output.contains("33 101"), "the pty's size is consoleSize: {output:?}");
     assert!(output.contains("/dev/pts/"), "the payload's stdio is a pty of the container's devpts: {output:?}");
     // exec --tty --detach with its own socket.
     let sock = t.r.outside("exec.sock");
-    let seen = console(&t, &sock, &["--root", &root, "exec", "--tty", "--detach", "--console-socket", sock.to_str().unwrap(), id, "/bin/sh", "-c", "tty; echo exec-ready; sleep 100"], &[], "exec-ready");
+    let seen = console(&sock, &["--root", &root, "exec", "--tty", "--detach", "--console-socket", sock.to_str().unwrap(), id, "/bin/sh", "-c", "tty; echo exec-ready; sleep 100"], &[], "exec-ready");
     assert_eq!((seen["code"].as_i64(), seen["fds"].as_i64()), (Some(0), Some(1)), "exec --tty --console-socket: {seen}");
     assert!(seen["output"].as_str().unwrap_or_default().contains("/dev/pts/"), "exec's pty: {seen}");
     // A terminal needs the socket; the socket needs a terminal.
