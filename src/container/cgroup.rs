@@ -1159,7 +1159,7 @@ const TREE_DEPTH: u32 = 32;
 /// Calls `f` with each cgroup directly below `dir`, `dir` then being its path.
 fn each_child(dir: &mut Path, f: &mut dyn FnMut(&mut Path)) {
     let Ok(fd) = sys::open(dir.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) else { return };
-    let _ = sys::each_dir_entry(fd, |name| {
+    let _ = sys::each_subdir(fd, |name| {
         let len = dir.len();
         if dir.push(b"/").and_then(|d| d.push(name)).is_ok() && is_dir(dir) {
             f(dir);

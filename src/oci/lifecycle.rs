@@ -328,8 +328,9 @@ impl<'t> Record<'t> {
         Ok(Some(Record { pid, started, created, owner, bundle: next()?, rootfs: next()?, cgroup: next().unwrap_or_default() }))
     }
 
-    /// Writes it to `state.new`, syncs it, and renames it to `state`.
-    fn write(&self, dir: &Path) -> Result<(), Error> {
+    /// Writes it to `state.new`, syncs it (`durable`), and renames it to
+    /// `state`.
+    fn write(&self, dir: &Path, durable: bool) -> Result<(), Error> {
         let mut text = Bytes::<STATE_MAX>::new();
         let mut numbers = [ZBuf::<24>::new(), ZBuf::new(), ZBuf::new(), ZBuf::new(), ZBuf::new()];
         for (digits, n) in numbers.iter_mut().zip([self.pid as u64, self.started, self.created.0, self.created.1, u64::from(self.owner)]) {
@@ -346,7 +347,7 @@ impl<'t> Record<'t> {
         let mut new = in_state(dir, b"state.new")?;
         let fd = sys::open(new.zstr(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600).map_err(|e| Error::sys("open", new.bytes(), e))?;
         let written = sys::write(fd, &text);
-        let synced = sys::fsync(fd);
+        let synced = if durable { sys::fsync(fd) } else { Ok(()) };
         let _ = sys::close(fd);
         match written {
             Ok(n) if n == text.len() => {}
@@ -536,7 +537,10 @@ fn record_state(dir: &Path, (pid, started): (i32, u64), bundle: &[u8], rootfs: &
     }
     let now = sys::clock_realtime();
     let created = (now.tv_sec as u64, now.tv_nsec as u64);
-    Record { pid, started, created, owner: sys::geteuid(), bundle, rootfs, cgroup: &cgroup }.write(dir)
+    // The record made before the process exists is there for a `create`
+    // killed half way, whose processes a crash of the machine ends too:
+    // only the last is synced.
+    Record { pid, started, created, owner: sys::geteuid(), bundle, rootfs, cgroup: &cgroup }.write(dir, pid != 0)
 }
 
 /// `--preserve-fds N`, as runc's: the descriptors after stdio that

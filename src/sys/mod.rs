@@ -654,13 +654,25 @@ pub fn getdents64(fd: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
 /// but `.` and `..`.
 #[inline(always)]
 pub fn each_dir_entry(fd: Fd, mut f: impl FnMut(&[u8])) -> Result<(), Errno> {
-    each_entry(fd, &mut f)
+    each_entry(fd, &mut |name, _| f(name))
+}
+
+/// `each_dir_entry` for the entries that are directories (`DT_DIR`; one
+/// whose type the filesystem does not say, `DT_UNKNOWN`, too).
+pub fn each_subdir(fd: Fd, mut f: impl FnMut(&[u8])) -> Result<(), Errno> {
+    const DT_UNKNOWN: u8 = 0;
+    const DT_DIR: u8 = 4;
+    each_entry(fd, &mut |name, kind| {
+        if kind == DT_DIR || kind == DT_UNKNOWN {
+            f(name)
+        }
+    })
 }
 
 /// `each_dir_entry`'s work, once for every caller rather than once for
 /// each closure.
 #[inline(never)]
-fn each_entry(fd: Fd, f: &mut dyn FnMut(&[u8])) -> Result<(), Errno> {
+fn each_entry(fd: Fd, f: &mut dyn FnMut(&[u8], u8)) -> Result<(), Errno> {
     let mut buf = [0u8; 2048];
     loop {
         let n = getdents64(fd, &mut buf)?;
@@ -674,7 +686,7 @@ fn each_entry(fd: Fd, f: &mut dyn FnMut(&[u8])) -> Result<(), Errno> {
             let name = &buf[off + 19..(off + reclen).min(n)];
             let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
             if name != b"." && name != b".." {
-                f(name);
+                f(name, buf[off + 18]);
             }
             off += reclen.max(1);
         }
