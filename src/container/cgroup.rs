@@ -1204,9 +1204,24 @@ fn kill_all_in(dir: &Path) {
 
 /// `sig` to every process listed in the cgroup's `cgroup.procs`; how many.
 fn signal_all_in(dir: &Path, sig: u32) -> usize {
-    let mut buf = [0u8; 4096];
-    let Ok(procs) = read_in(dir, b"cgroup.procs", &mut buf) else { return 0 };
-    procs.split(|&c| c == b'\n').filter_map(crate::config::parse_number).filter(|&pid| sys::kill(pid as i32, sig).is_ok()).count()
+    let Ok(mut path) = Path::from_parts(&[dir.bytes(), b"/cgroup.procs"]) else { return 0 };
+    let Ok(fd) = sys::open(path.zstr(), O_RDONLY | O_CLOEXEC, 0) else { return 0 };
+    // Read a piece at a time, whatever the count: a line cut at a piece's
+    // end is carried to the next.
+    let (mut buf, mut kept, mut n) = ([0u8; 4096], 0, 0);
+    while let Ok(read @ 1..) = sys::read(fd, &mut buf[kept..]) {
+        let end = kept + read;
+        let whole = buf[..end].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1);
+        let lines = buf[..whole].split(|&c| c == b'\n').filter_map(crate::config::parse_number);
+        n += lines.filter(|&pid| sys::kill(pid as i32, sig).is_ok()).count();
+        buf.copy_within(whole..end, 0);
+        kept = end - whole;
+        if kept == buf.len() {
+            break;
+        }
+    }
+    let _ = sys::close(fd);
+    n
 }
 
 /// Removes the cgroups of nsinit runs that were killed before they could
