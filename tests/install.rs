@@ -103,7 +103,7 @@ fn the_man_page_is_the_help_text_and_groff_reads_it_without_a_warning() {
     assert!(lines[1].starts_with(".TH NSINIT 1 \""), "{}", lines[1]);
     assert!(lines[1].ends_with(&format!("\"nsinit {}\" \"User Commands\"", env!("CARGO_PKG_VERSION"))), "{}", lines[1]);
     let sections: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix(".SH ")).collect();
-    assert_eq!(sections, ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "NSINIT BENCH", "NSINIT RUN", "NSINIT SPEC", "NOTES", "EXIT STATUS", "SEE ALSO"]);
+    assert_eq!(sections, ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "NSINIT BENCH", "NSINIT RUN", "NSINIT SPEC", "NSINIT CREATE", "NOTES", "EXIT STATUS", "SEE ALSO"]);
     assert_eq!(lines[lines.iter().position(|l| *l == ".SH NAME").expect("NAME") + 1], "nsinit \\- start COMMAND in new Linux namespaces, in its own root filesystem");
     // Every option of --help is an entry, as roff spells it; no text line
     // starts with a control character by accident.
