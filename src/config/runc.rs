@@ -96,22 +96,10 @@ pub fn update_options<'a>(options: &'a [Option<ZStr<'a>>], f: &mut ExecOption<'_
 
 /// Walks the options of `command` from its `table` (see `EXEC_OPTIONS`),
 /// calling `f` with each one's long name and value.
-fn walk_options<'a>(command: &[u8], table: &str, options: &'a [Option<ZStr<'a>>], f: &mut ExecOption<'_, 'a>) -> Result<(), Error> {
+fn walk_options<'a>(command: &[u8], table: &'static str, options: &'a [Option<ZStr<'a>>], f: &mut ExecOption<'_, 'a>) -> Result<(), Error> {
     let mut i = 0;
-    while let Some(Some(word)) = options.get(i) {
-        let w = word.bytes();
-        let (name, inline) = split_value(w);
-        let option = table.split(' ').find(|o| o.trim_end_matches('=').as_bytes() == name);
-        let option = option.ok_or_else(|| usage(command, b"unknown option '", w))?;
-        let value = match (option.ends_with('='), inline) {
-            (false, None) => None,
-            (false, Some(_)) => return Err(usage(command, b"unexpected value in '", w)),
-            (true, Some(_)) => Some(value_of(Some(*word), w, inline)?),
-            (true, None) => {
-                i += 1;
-                Some(options.get(i).copied().flatten().ok_or_else(|| usage(command, b"expected a value after ", name))?)
-            }
-        };
+    while options.get(i).copied().flatten().is_some() {
+        let (option, value) = read_option(command, table, options, &mut i)?;
         let long = match option.trim_end_matches('=') {
             "-p" => "process",
             "-d" => "detach",
@@ -128,6 +116,43 @@ fn walk_options<'a>(command: &[u8], table: &str, options: &'a [Option<ZStr<'a>>]
         i += 1;
     }
     Ok(())
+}
+
+/// The option at `words[*i]`, found in `table` (see `EXEC_OPTIONS`), and
+/// its value: after `=` in the word, or the next word (`*i` then moves
+/// onto it).
+fn read_option<'a>(command: &[u8], table: &'static str, words: &'a [Option<ZStr<'a>>], i: &mut usize) -> Result<(&'static str, Option<ZStr<'a>>), Error> {
+    let word = words.get(*i).copied().flatten().ok_or_else(|| usage(command, b"expected an option", b""))?;
+    let w = word.bytes();
+    let (name, inline) = split_value(w);
+    let option = table.split(' ').find(|o| o.trim_end_matches('=').as_bytes() == name);
+    let option = option.ok_or_else(|| usage(command, b"unknown option '", w))?;
+    let value = match (option.ends_with('='), inline) {
+        (false, None) => None,
+        (false, Some(_)) => return Err(usage(command, b"unexpected value in '", w)),
+        (true, Some(_)) => Some(value_of(Some(word), w, inline)?),
+        (true, None) => {
+            *i += 1;
+            Some(words.get(*i).copied().flatten().ok_or_else(|| usage(command, b"expected a value after ", name))?)
+        }
+    };
+    Ok((option, value))
+}
+
+/// Where the options of `table` that start at `argv[from]` end: at the
+/// first word that is neither one of them nor an option's value.
+fn options_end(table: &str, argv: &[Option<ZStr<'_>>], from: usize) -> usize {
+    let mut i = from;
+    while let Some(Some(word)) = argv.get(i) {
+        let w = word.bytes();
+        if w.first() != Some(&b'-') || w == b"-" {
+            break;
+        }
+        let (name, inline) = split_value(w);
+        let takes_value = table.split(' ').any(|o| o.ends_with('=') && o.trim_end_matches('=').as_bytes() == name);
+        i += if takes_value && inline.is_none() { 2 } else { 1 };
+    }
+    i.min(argv.len())
 }
 
 /// A duration as Go writes one (`500ms`, `5s`, `1m`, `1m30s`), from 1 ms
@@ -161,18 +186,8 @@ pub fn preserved_fds(word: &[u8]) -> Result<u32, Error> {
 
 /// Parses `exec [OPTION]... ID [ARG]...` at `argv[at]`.
 fn exec_request<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<ExecRequest<'a>, Error> {
-    // The options end at the first word that is not one or its value.
-    let mut i = at + 1;
-    while let Some(Some(word)) = argv.get(i) {
-        let w = word.bytes();
-        if w.first() != Some(&b'-') || w == b"-" {
-            break;
-        }
-        let (name, inline) = split_value(w);
-        let takes_value = EXEC_OPTIONS.split(' ').any(|o| o.ends_with('=') && o.trim_end_matches('=').as_bytes() == name);
-        i += if takes_value && inline.is_none() { 2 } else { 1 };
-    }
-    let options = argv.get(at + 1..i.min(argv.len())).unwrap_or_default();
+    let i = options_end(EXEC_OPTIONS, argv, at + 1);
+    let options = argv.get(at + 1..i).unwrap_or_default();
     let mut process_file = false;
     exec_options(options, &mut |name, _| {
         match name {
@@ -273,16 +288,8 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
     }
     if verb == 15 {
         // The options up to the ID, the one word after them.
-        let mut i = at + 1;
-        while let Some(Some(word)) = argv.get(i) {
-            let (name, inline) = split_value(word.bytes());
-            if word.bytes().first() != Some(&b'-') {
-                break;
-            }
-            let takes_value = UPDATE_OPTIONS.split(' ').any(|o| o.ends_with('=') && o.trim_end_matches('=').as_bytes() == name);
-            i += if takes_value && inline.is_none() { 2 } else { 1 };
-        }
-        let options = argv.get(at + 1..i.min(argv.len())).unwrap_or_default();
+        let i = options_end(UPDATE_OPTIONS, argv, at + 1);
+        let options = argv.get(at + 1..i).unwrap_or_default();
         update_options(options, &mut |name, _| match name {
             "kernel-memory" | "kernel-memory-tcp" | "l3-cache-schema" | "mem-bw-schema" => {
                 Err(usage(b"update", b"--", name.as_bytes()).push(b": not supported by nsinit (the kernel dropped kernel memory limits; no Intel RDT)"))
@@ -320,18 +327,7 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
             i += 1;
             continue;
         }
-        let (name, inline) = split_value(w);
-        let option = options.split(' ').find(|o| o.trim_end_matches('=').as_bytes() == name);
-        let option = option.ok_or_else(|| usage(command, b"unknown option '", w))?;
-        let value = match (option.ends_with('='), inline) {
-            (false, None) => None,
-            (false, Some(_)) => return Err(usage(command, b"unexpected value in '", w)),
-            (true, Some(_)) => Some(value_of(Some(*word), w, inline)?),
-            (true, None) => {
-                i += 1;
-                Some(argv.get(i).copied().flatten().ok_or_else(|| usage(command, b"expected a value after ", name))?)
-            }
-        };
+        let (option, value) = read_option(command, options, argv, &mut i)?;
         match (option.trim_start_matches('-').as_bytes(), value) {
             (b"bundle=" | b"b=", Some(v)) => request.bundle = v,
             (b"pid-file=", Some(v)) => request.pid_file = Some(v),

@@ -633,16 +633,22 @@ fn status(dir: &StateDir, record: &Record<'_>, cg: Option<&Cgroup>) -> (Status, 
     (status, Some(pidfd))
 }
 
+/// `status` when the pidfd is not wanted.
+fn status_only(dir: &StateDir, record: &Record<'_>, cg: Option<&Cgroup>) -> Status {
+    let (status, pidfd) = status(dir, record, cg);
+    if let Some(fd) = pidfd {
+        let _ = sys::close(fd);
+    }
+    status
+}
+
 /// `start ID`: lets the created container's process run its payload, then
 /// runs the `poststart` hooks, and returns.
 fn start(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     let dir = StateDir::open(global, id, LOCK_EX, envp)?;
     let mut buf = [0u8; STATE_MAX];
     let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
-    let (status, pidfd) = status(&dir, &record, None);
-    if let Some(fd) = pidfd {
-        let _ = sys::close(fd);
-    }
+    let status = status_only(&dir, &record, None);
     if status != Status::Created {
         return Err(Error::new(b"cannot start a container that is ").push(status.name()).push(b": ").push(id.bytes()));
     }
@@ -668,10 +674,7 @@ fn show_state(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'st
     let dir = StateDir::open(global, id, LOCK_SH, envp)?;
     let mut buf = [0u8; STATE_MAX];
     let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
-    let (status, pidfd) = status(&dir, &record, Cgroup::recorded(record.cgroup).as_ref());
-    if let Some(fd) = pidfd {
-        let _ = sys::close(fd);
-    }
+    let status = status_only(&dir, &record, Cgroup::recorded(record.cgroup).as_ref());
     load_config(&dir, id, record.bundle, c)?;
     let mut created = [0u8; 40];
     let n = rfc3339(timespec { tv_sec: record.created.0 as i64, tv_nsec: record.created.1 as i64 }, &mut created);
@@ -725,10 +728,7 @@ fn pause(global: &Global<'static>, id: ZStr<'static>, frozen: bool, envp: &'stat
     let mut buf = [0u8; STATE_MAX];
     let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
     let cg = Cgroup::recorded(record.cgroup);
-    let (status, pidfd) = status(&dir, &record, cg.as_ref());
-    if let Some(fd) = pidfd {
-        let _ = sys::close(fd);
-    }
+    let status = status_only(&dir, &record, cg.as_ref());
     let (from, verb): (_, &[u8]) = if frozen { (Status::Running, b"pause") } else { (Status::Paused, b"resume") };
     if status != from {
         return Err(Error::new(b"cannot ").push(verb).push(b" container ").push(id.bytes()).push(b": it is ").push(status.name()));
@@ -786,10 +786,7 @@ fn list(global: &Global<'static>, quiet: bool, json: bool, envp: &'static [Optio
             let mut buf = [0u8; STATE_MAX];
             let Ok(Some(record)) = Record::read(&dir, &mut buf) else { return };
             let cg = Cgroup::recorded(record.cgroup);
-            let (status, pidfd) = status(&dir, &record, cg.as_ref());
-            if let Some(fd) = pidfd {
-                let _ = sys::close(fd);
-            }
+            let status = status_only(&dir, &record, cg.as_ref());
             let _ = sys::close(dir.fd);
             let mut created = [0u8; 40];
             let n = rfc3339(timespec { tv_sec: record.created.0 as i64, tv_nsec: record.created.1 as i64 }, &mut created);
@@ -1068,10 +1065,7 @@ fn events(global: &Global<'static>, id: ZStr<'static>, once: bool, interval_ms: 
         let mut buf = [0u8; STATE_MAX];
         let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
         let cg = Cgroup::recorded(record.cgroup);
-        let (status, pidfd) = status(&dir, &record, cg.as_ref());
-        if let Some(fd) = pidfd {
-            let _ = sys::close(fd);
-        }
+        let status = status_only(&dir, &record, cg.as_ref());
         let _ = sys::close(dir.fd);
         if status == Status::Stopped {
             return match once {
