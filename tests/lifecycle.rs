@@ -1325,3 +1325,62 @@ fn events_stats_gives_the_cgroup_statistics() {
     ok(t.rt(&["delete", "--force", id]));
     t.finish("events");
 }
+
+// ---------------------------------------------------------------------------
+// run --detach
+// ---------------------------------------------------------------------------
+
+#[test]
+fn run_detach_is_create_then_start_and_names_the_rootfs_absolute() {
+    let t = Lifecycle::new("lc-run-detach");
+    let id = "detached";
+    // The bundle is the rootfs's parent, the rootfs named relative to it
+    // as `runc spec` writes it: the state names it absolute, as runc's.
+    let bundle = t.r.outside("");
+    let bundle = bundle.to_str().expect("UTF-8").trim_end_matches('/').to_string();
+    let relative = Path::new(t.r.root_str()).file_name().and_then(|n| n.to_str()).expect("the rootfs's name").to_string();
+    t.bundle(id, &SLEEPER, |_| {});
+    let mut d: Value = serde_json::from_str(&read(&t.r.outside("bundles").join(id).join("config.json"))).expect("the bundle's config.json");
+    d["root"]["path"] = json!(relative);
+    fs::write(Path::new(&bundle).join("config.json"), d.to_string()).expect("write the bundle's config.json");
+    t.ids.lock().unwrap_or_else(PoisonError::into_inner).push(id.to_string());
+    let pid_file = t.r.outside("detached.pid");
+    let out = t.output(id);
+    let run = t.exec(
+        &["--root", t.root(), "run", "--detach", "--bundle", &bundle, "--pid-file", pid_file.to_str().unwrap(), id],
+        Some((&out, &out.with_extension("err"))),
+    );
+    assert_eq!((run.code(), run.stderr.as_str()), (0, ""), "run --detach: {run:?}");
+    let pid: u32 = read(&pid_file).trim().parse().unwrap_or_else(|_| panic!("run --detach: the pid file holds {:?}", read(&pid_file)));
+    // Running, not waited for: the payload is the process of the pid file.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cmdline(pid) != SLEEPER {
+        assert!(Instant::now() < deadline, "run --detach: the payload never ran as {pid}: {:?}", cmdline(pid));
+        thread::sleep(Duration::from_millis(10));
+    }
+    let state = t.state(id);
+    assert_eq!(state["status"], "running", "run --detach: {state}");
+    assert_eq!(state["pid"], pid, "run --detach: {state}");
+    assert_eq!(state["rootfs"], t.r.root_str(), "the rootfs, absolute: {state}");
+    // A second run of the same ID is refused and leaves the first alone.
+    let again = t.rt(&["run", "-d", "--bundle", &bundle, id]);
+    assert!(refused(again).contains("already exists"), "a second run --detach of {id}");
+    assert_eq!(t.status(id), "running");
+    ok(t.rt(&["kill", id, "KILL"]));
+    t.wait_status(id, "stopped");
+    ok(t.rt(&["delete", id]));
+    let _ = fs::remove_file(Path::new(&bundle).join("config.json"));
+    t.finish("run --detach");
+}
+
+#[test]
+fn run_detach_with_a_terminal_needs_a_console_socket_and_leaves_nothing() {
+    let t = Lifecycle::new("lc-run-detach-tty");
+    let bundle = t.bundle("tty", &SLEEPER, |d| d["process"]["terminal"] = json!(true));
+    t.ids.lock().unwrap_or_else(PoisonError::into_inner).push("tty".to_string());
+    let err = refused(t.rt(&["run", "--detach", "--bundle", bundle.to_str().unwrap(), "tty"]));
+    assert!(err.contains("console") && err.contains("socket"), "run --detach of a terminal without --console-socket: {err:?}");
+    let err = refused(t.rt(&["run", "--detach", "--bundle", bundle.to_str().unwrap()]));
+    assert!(err.contains("ID") || err.contains("requires exactly 1 argument"), "run --detach without an ID: {err:?}");
+    t.finish("run --detach with a terminal");
+}

@@ -76,7 +76,7 @@ pub fn parse<'a>(
     if let Some((global, at)) = super::runc::global(argv).map_err(|e| e.with_code(1))? {
         let verb = argv.get(at).copied().flatten().and_then(|w| which(w.bytes(), super::runc::COMMANDS));
         return match verb {
-            Some(0) => runc_run(argv, at),
+            Some(0) if !super::runc::detaches(argv, at + 1) => runc_run(argv, at),
             Some(1) => runc_spec(argv, at),
             _ => Ok(Action::Lifecycle { global, command: super::runc::lifecycle(argv, at).unwrap_or(super::runc::Lifecycle::Invalid) }),
         };

@@ -29,8 +29,9 @@ pub struct Global<'a> {
 #[derive(Clone, Copy, Debug)]
 pub enum Lifecycle<'a> {
     /// `create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID`.
-    /// `--preserve-fds N`: descriptors 3 to 2 + N are passed on.
-    Create { request: BundleRequest<'a>, console_socket: Option<ZStr<'a>>, preserve_fds: u32 },
+    /// `--preserve-fds N`: descriptors 3 to 2 + N are passed on. `start`:
+    /// `run --detach`, which is `create` then `start` (runc's).
+    Create { request: BundleRequest<'a>, console_socket: Option<ZStr<'a>>, preserve_fds: u32, start: bool },
     /// `start ID`.
     Start(ZStr<'a>),
     /// `state ID`.
@@ -276,8 +277,19 @@ fn value_of<'a>(next: Option<ZStr<'a>>, word: &[u8], inline: Option<&[u8]>) -> R
     }
 }
 
+/// `create`'s options; those that take a value end in `=`.
+const CREATE_OPTIONS: &str = "--bundle= -b= --pid-file= --console-socket= --no-pivot --no-new-keyring --preserve-fds=";
+
+/// Whether `run`'s options, from `argv[from]` on, hold `--detach`: such a
+/// run is `create` then `start` (`lifecycle`); a foreground run is nsinit's
+/// own start (`cli::runc_run`).
+pub fn detaches(argv: &[Option<ZStr<'_>>], from: usize) -> bool {
+    let end = options_end(CREATE_OPTIONS, argv, from);
+    argv.get(from..end).unwrap_or_default().iter().flatten().any(|w| matches!(w.bytes(), b"--detach" | b"-d"))
+}
+
 /// Parses the lifecycle command at `argv[at]` (one of `COMMANDS` past
-/// `run` and `spec`).
+/// `spec`; `run` only with `--detach`, see `detaches`).
 #[cold]
 #[inline(never)]
 pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycle<'a>, Error> {
@@ -305,7 +317,8 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
     }
     // Each command's options; those that take a value end in `=`.
     let options: &str = match verb {
-        2 => "--bundle= -b= --pid-file= --console-socket= --no-pivot --no-new-keyring --preserve-fds=",
+        2 => CREATE_OPTIONS,
+        0 => "--bundle= -b= --pid-file= --console-socket= --no-pivot --no-new-keyring --preserve-fds= --detach -d --keep --no-subreaper",
         5 => "--all -a",
         6 => "--force -f",
         7 => "--quiet -q --format= -f=",
@@ -346,7 +359,9 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
                 }
             }
             // --no-pivot, --no-new-keyring: nsinit always pivots and never
-            // makes a session keyring.
+            // makes a session keyring. --detach: `run`'s, known to be
+            // there (`detaches`). --keep, --no-subreaper: a detached run
+            // neither waits nor deletes.
             _ => {}
         }
         i += 1;
@@ -364,7 +379,7 @@ pub fn lifecycle<'a>(argv: &'a [Option<ZStr<'a>>], at: usize) -> Result<Lifecycl
         return Err(usage(command, b"one ID only; got '", words[1].bytes()));
     }
     Ok(match verb {
-        2 => Lifecycle::Create { request: BundleRequest { id: Some(id), ..request }, console_socket, preserve_fds },
+        0 | 2 => Lifecycle::Create { request: BundleRequest { id: Some(id), ..request }, console_socket, preserve_fds, start: verb == 0 },
         3 => Lifecycle::Start(id),
         4 => Lifecycle::State(id),
         5 => {

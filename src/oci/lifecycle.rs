@@ -86,11 +86,20 @@ fn lifecycle(global: &Global<'static>, command: Lifecycle<'static>, c: &mut Cont
     let global = *global;
     match command {
         Lifecycle::Invalid | Lifecycle::Exec(_) => Err(Error { code: EXIT_LIFECYCLE }),
-        Lifecycle::Create { request, console_socket, preserve_fds } => create(&global, request, (console_socket, preserve_fds), c, envp),
-        Lifecycle::Start(id) => start(&global, id, c, envp),
+        Lifecycle::Create { request, console_socket, preserve_fds, start: false } => create(&global, request, (console_socket, preserve_fds), c, envp),
+        // `run --detach`: once it is created, `start`, or nothing is left.
+        Lifecycle::Create { request, console_socket, preserve_fds, start: true } => {
+            create(&global, request, (console_socket, preserve_fds), c, envp)?;
+            let id = request.id.ok_or_else(|| Error::new(b"run: no container ID given"))?;
+            start(&global, id, (c, true), envp).map_err(|e| {
+                let _ = delete(&global, id, true, (c, true), envp);
+                e
+            })
+        }
+        Lifecycle::Start(id) => start(&global, id, (c, false), envp),
         Lifecycle::State(id) => show_state(&global, id, c, envp),
         Lifecycle::Kill { id, signal, all } => kill(&global, id, signal, all, envp),
-        Lifecycle::Delete { id, force } => delete(&global, id, force, c, envp),
+        Lifecycle::Delete { id, force } => delete(&global, id, force, (c, false), envp),
         Lifecycle::List { quiet, json } => list(&global, quiet, json, envp),
         Lifecycle::Ps { id, json } => ps(&global, id, json, envp),
         Lifecycle::Pause(id) => pause(&global, id, true, envp),
@@ -104,6 +113,7 @@ fn lifecycle(global: &Global<'static>, command: Lifecycle<'static>, c: &mut Cont
 /// The command's name and its ID, for `--debug`'s line.
 fn command_words<'a>(command: &Lifecycle<'a>) -> [&'a [u8]; 2] {
     match *command {
+        Lifecycle::Create { request, start: true, .. } => [b"run ", request.id.map_or(&b""[..], |id| id.bytes())],
         Lifecycle::Create { request, .. } => [b"create ", request.id.map_or(&b""[..], |id| id.bytes())],
         Lifecycle::Start(id) => [b"start ", id.bytes()],
         Lifecycle::State(id) => [b"state ", id.bytes()],
@@ -337,8 +347,11 @@ impl<'t> Record<'t> {
             let _ = digits.push_num(n, 10);
         }
         let [a, b, c, d, e] = &numbers;
-        for field in [STATE_FORMAT, a.bytes(), b.bytes(), c.bytes(), d.bytes(), e.bytes(), self.bundle, self.rootfs] {
-            let fits = text.extend_from_slice(field).is_ok() && text.push(0).is_ok();
+        // The rootfs as runc records it: absolute, a relative one in the bundle.
+        let (under, slash) = if self.rootfs.starts_with(b"/") { (&b""[..], &b""[..]) } else { (self.bundle, &b"/"[..]) };
+        let fields = [STATE_FORMAT, a.bytes(), b.bytes(), c.bytes(), d.bytes(), e.bytes(), self.bundle, under, slash, self.rootfs];
+        for (i, field) in fields.into_iter().enumerate() {
+            let fits = text.extend_from_slice(field).is_ok() && (matches!(i, 7 | 8) || text.push(0).is_ok());
             if !fits {
                 return Err(Error::new(b"container state: too large"));
             }
@@ -643,8 +656,9 @@ fn status_only(dir: &StateDir, record: &Record<'_>, cg: Option<&Cgroup>) -> Stat
 }
 
 /// `start ID`: lets the created container's process run its payload, then
-/// runs the `poststart` hooks, and returns.
-fn start(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+/// runs the `poststart` hooks, and returns. `loaded`: `c` already holds
+/// the container (`run --detach`, just after `create`).
+fn start(global: &Global<'static>, id: ZStr<'static>, (c, loaded): (&mut Container<'static>, bool), envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     let dir = StateDir::open(global, id, LOCK_EX, envp)?;
     let mut buf = [0u8; STATE_MAX];
     let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
@@ -662,7 +676,9 @@ fn start(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'static>
     let _ = sys::close(writer);
     sent.map_err(|e| Error::sys("write", fifo.bytes(), e))?;
     let _ = sys::unlink(fifo.zstr());
-    load_config(&dir, id, record.bundle, c)?;
+    if !loaded {
+        load_config(&dir, id, record.bundle, c)?;
+    }
     // A failing poststart hook is a warning; the others still run (the
     // spec's rule, and `run`'s).
     hooks::run_warning(c, HookPoint::Poststart, Status::Running, Some(record.pid), None);
@@ -1122,8 +1138,8 @@ const DELETE_WAIT_MS: i32 = 10_000;
 
 /// `delete [--force] ID`: a stopped or created container (with `--force`
 /// any) is killed if need be, its cgroup removed, its `poststop` hooks
-/// run, and its state removed.
-fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
+/// run, and its state removed. `loaded`: `c` already holds the container.
+fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, (c, loaded): (&mut Container<'static>, bool), envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     let dir = match StateDir::open(global, id, LOCK_EX, envp) {
         Ok(dir) => dir,
         // runc: nothing to delete is no failure with --force.
@@ -1176,12 +1192,12 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, c: &mut Cont
         cg.remove();
     }
     remove_journaled(&dir);
-    let loaded = load_config(&dir, id, record.bundle, c);
-    if loaded.is_ok() {
+    let config = if loaded { Ok(()) } else { load_config(&dir, id, record.bundle, c) };
+    if config.is_ok() {
         hooks::run_warning(c, HookPoint::Poststop, Status::Stopped, None, None);
     }
     dir.remove();
-    loaded
+    config
 }
 
 #[cfg(test)]
