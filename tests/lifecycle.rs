@@ -1384,3 +1384,42 @@ fn run_detach_with_a_terminal_needs_a_console_socket_and_leaves_nothing() {
     assert!(err.contains("ID") || err.contains("requires exactly 1 argument"), "run --detach without an ID: {err:?}");
     t.finish("run --detach with a terminal");
 }
+
+#[test]
+fn exec_tty_in_the_foreground_relays_a_pty_of_the_caller_s_size() {
+    let t = Lifecycle::on(Rootfs::with_busybox("lc-exec-tty"));
+    let id = "exec-tty";
+    t.create_and_start(id, &SLEEPER);
+    // script(1) gives the runtime a terminal of its own, 20 rows by 90
+    // columns; the process gets a pty of that size, in the container's
+    // devpts, and its status is exec's.
+    let argv = runtime_argv().join(" ");
+    let inner = format!("stty rows 20 cols 90; {argv} --root {} exec --tty {id} /bin/busybox sh -c 'tty; stty size; echo relayed; exit 5'", t.root());
+    let out = t.exec_command(
+        {
+            let mut cmd = Command::new("script");
+            cmd.args(["-qec", &inner, "/dev/null"]);
+            cmd
+        },
+        None,
+    );
+    assert_eq!(out.code(), 5, "exec --tty's status is the process's: {out:?}");
+    let lines: Vec<&str> = out.stdout.lines().map(|l| l.trim_end_matches('\r')).collect();
+    assert!(lines.iter().any(|l| l.contains("/dev/pts/")), "exec --tty: the process's stdin is no pty: {out:?}");
+    assert!(lines.contains(&"20 90"), "exec --tty: the pty is not the caller's size: {out:?}");
+    assert!(lines.contains(&"relayed"), "exec --tty: the output was not relayed: {out:?}");
+    // Input goes through the pty too.
+    let inner = format!("{argv} --root {} exec -t {id} /bin/busybox sh -c 'read line; echo got:$line'", t.root());
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &inner, "/dev/null"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run script(1): apt-get install bsdutils");
+    use std::io::Write;
+    child.stdin.take().expect("stdin").write_all(b"hello\n").expect("write to script");
+    let status = wait_with_timeout(&mut child, "exec -t with input");
+    let mut stdout = String::new();
+    use std::io::Read;
+    child.stdout.take().expect("stdout").read_to_string(&mut stdout).expect("read script's output");
+    assert!(status.success() && stdout.contains("got:hello"), "exec -t: the input was not relayed: {status:?} {stdout:?}");
+    ok(t.rt(&["delete", "--force", id]));
+    t.finish("exec --tty in the foreground");
+}

@@ -695,7 +695,9 @@ fn other_namespaces(pid: i32) -> Result<u32, Error> {
 /// joins the container's cgroup (`cgroup`'s directories) and becomes the
 /// process as the container's own did at its end: limits, LSM labels,
 /// user, capabilities, no_new_privs, the seccomp filter. Its PID goes to
-/// `pid_file`, as the host sees it.
+/// `pid_file`, as the host sees it. With a terminal, the pty's master goes
+/// to `console` (`--console-socket`), or, in the foreground without one,
+/// nsinit relays it to its own terminal as `run --tty` does.
 #[cfg(feature = "oci")]
 #[allow(clippy::too_many_arguments)]
 pub fn exec_in(
@@ -725,6 +727,14 @@ pub fn exec_in(
     };
     let caught = if detach { None } else { Some(init::catch_signals()?) };
     let mask = caught.map(|(_, mask)| mask);
+    // A terminal in the foreground without a console socket: nsinit relays
+    // the pty, as `run --tty` does (and runc's `exec -t`).
+    let pair = match (cfg!(feature = "tty") && c.process.terminal && !detach, console) {
+        (true, None) => Some(terminal::console_socket()?),
+        _ => None,
+    };
+    let console = console.or(pair.map(|[_, theirs]| theirs));
+    let foreground = pair.is_some() && crate::jobs::in_foreground();
     // This process's children are born in the container's pid and time
     // namespaces; it is in its others already.
     sys::setns(pidfd, flags).map_err(|e| Error::of("setns", e).push(b" (into the container's namespaces)"))?;
@@ -738,12 +748,24 @@ pub fn exec_in(
     for fd in joins.iter().flatten() {
         let _ = sys::close(*fd);
     }
-    let child = started.map_err(|e| Error::of("clone3", e))?;
+    let ours = pair.map(|[ours, _]| ours);
+    let child = started.map_err(|e| Error::of("clone3", e)).inspect_err(|_| {
+        ours.map(sys::close);
+    })?;
     let failed = SETUP_FAILED.swap(0, Ordering::Acquire);
     if failed != 0 {
+        ours.map(sys::close);
         let _ = wait_end(child, 0);
         return Err(Error::written(failed));
     }
+    let relay = match ours.map(terminal::Relay::receive) {
+        Some(Err(e)) => {
+            let _ = sys::kill(child, SIGKILL);
+            let _ = wait_end(child, 0);
+            return Err(e);
+        }
+        relay => relay.map(Result::ok).flatten(),
+    };
     if let Some(fd) = pid_file {
         let mut digits = ZBuf::<16>::new();
         let _ = digits.push_num(child as u64, 10);
@@ -756,7 +778,7 @@ pub fn exec_in(
     }
     match caught {
         None => Ok(0),
-        Some((signals, _)) => forward_until_exit(signals, child, c, false, None),
+        Some((signals, _)) => forward_until_exit(signals, child, c, foreground, relay),
     }
 }
 

@@ -575,7 +575,8 @@ fn console_for(command: &[u8], terminal: bool, detached: bool, socket: Option<ZS
     use linux_raw_sys::net::{AF_UNIX, SOCK_STREAM};
     match (terminal, socket) {
         (true, None) if detached => Err(Error::new(command).push(b": process.terminal (--tty) needs --console-socket, where the pty's master goes")),
-        (true, None) => Err(Error::new(command).push(b": --tty in the foreground, without --console-socket, is not supported yet")),
+        // `exec` in the foreground relays a pty of its own (`container::exec_in`).
+        (true, None) => Ok(None),
         (false, Some(_)) => Err(Error::new(command).push(b": --console-socket without a terminal (process.terminal, --tty)")),
         (false, None) => Ok(None),
         (true, Some(path)) => {
