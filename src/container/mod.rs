@@ -764,7 +764,7 @@ pub fn exec_in(
             let _ = wait_end(child, 0);
             return Err(e);
         }
-        relay => relay.map(Result::ok).flatten(),
+        relay => relay.and_then(Result::ok),
     };
     if let Some(fd) = pid_file {
         let mut digits = ZBuf::<16>::new();

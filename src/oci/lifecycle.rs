@@ -91,9 +91,8 @@ fn lifecycle(global: &Global<'static>, command: Lifecycle<'static>, c: &mut Cont
         Lifecycle::Create { request, console_socket, preserve_fds, start: true } => {
             create(&global, request, (console_socket, preserve_fds), c, envp)?;
             let id = request.id.ok_or_else(|| Error::new(b"run: no container ID given"))?;
-            start(&global, id, (c, true), envp).map_err(|e| {
+            start(&global, id, (c, true), envp).inspect_err(|_| {
                 let _ = delete(&global, id, true, (c, true), envp);
-                e
             })
         }
         Lifecycle::Start(id) => start(&global, id, (c, false), envp),
