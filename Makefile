@@ -16,14 +16,18 @@ BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
 MAN     ?= target/nsinit.1
+# The engine tests' Python (pytest, grpcio): a virtualenv of their own, from
+# tests/engines/requirements.txt, so the host's Python is left alone.
+VENV    := target/venv
 
-.PHONY: all build core test size run shell clean help initramfs boot man install uninstall
+.PHONY: all build core test test-engines size run shell clean help initramfs boot man install uninstall
 
 all: build
 
 help:
 	@echo "make build   build target/release/nsinit (static, no libc)"
 	@echo "make test    unit tests and integration tests that start real containers (root)"
+	@echo "make test-engines  podman, containerd, Docker and CRI running images on nsinit (root)"
 	@echo "make size    print the stripped size of the binary, and of the core alone"
 	@echo "make run     start the demo container: hostname, PID 1, its mounts"
 	@echo "make shell   an interactive busybox shell in a container (needs busybox-static)"
@@ -38,6 +42,17 @@ build:
 # The core build is checked too: a feature left out must not break it.
 test: core
 	$(CARGO) test --release
+	$(MAKE) test-engines
+
+# Engines drive the binary `make build` leaves; each scenario runs with runc
+# beside it. ENGINES_ARGS passes pytest options (-k podman, -x).
+test-engines: build $(VENV)/bin/pytest
+	$(VENV)/bin/pytest -v tests/engines $(ENGINES_ARGS)
+
+$(VENV)/bin/pytest: tests/engines/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r tests/engines/requirements.txt
+	touch $@
 
 core:
 	$(CARGO) build --release --no-default-features --target-dir target/core
