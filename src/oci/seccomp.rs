@@ -99,11 +99,9 @@ fn rule(j: &mut Json<'static>, read: &mut Profile) -> Result<(), Fail> {
     j.object(|j, key| crate::by_key!(key,
         "names" => j.array(|j, _| {
             let name = j.text()?;
-            let call = match (syscall_number(name), i386_only_number(name)) {
-                (Some(nr), _) => (nr, Abi::X86_64),
-                (None, Some(nr)) => (nr, Abi::I386),
-                (None, None) => return Ok(()),
-            };
+            // The i386 names are looked at only for a name x86_64 lacks.
+            let call = syscall_number(name).map(|nr| (nr, Abi::X86_64)).or_else(|| i386_only_number(name).map(|nr| (nr, Abi::I386)));
+            let Some(call) = call else { return Ok(()) };
             read.rules.push(Rule { nr: call.0, abi: call.1, action: Action::Allow, when: Condition::Always }).map_err(|_| full())
         }),
         "action" => {
