@@ -1,0 +1,438 @@
+"""podman 4.3 and conmon running the busybox image on nsinit (issue 15),
+each scenario side by side with runc (the `runtime` fixture).
+
+podman runs with state of its own under a temporary directory (--root,
+--runroot, --tmpdir, and a containers.conf named by CONTAINERS_CONF), the
+cgroupfs manager (no systemd here) and the file events backend. Each
+scenario names its runtime with `--runtime PATH`; one shows that nsinit
+also works as a runtime named in containers.conf's [engine.runtimes].
+The module's teardown removes the containers, the image store, the CNI
+bridge and the firewall chains podman made, and checks they are gone.
+"""
+
+import fcntl
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import struct
+import subprocess
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import NSINIT, host_ulimits, need, run
+
+# podman's own RLIMIT_NPROC when it starts a container: podman lowers
+# its soft and hard nproc limit to this (seen in /proc/PID/limits of the
+# runtime it runs), so a container may not ask for more.
+PODMAN_NPROC = 32768
+
+# The default network of this module's private CNI configuration: a
+# name, bridge and subnet of its own, so nothing of the host's is used.
+NETWORK = "nsinit-test"
+SUBNET = "10.89.77.0/24"
+BRIDGE = "cni-podman0"
+
+# How long a condition polled by wait_for may take before it is a failure.
+WAIT = 15
+
+
+def wait_for(what, condition, timeout=WAIT):
+    """Polls `condition` until it returns a true value (returned) or
+    `timeout` seconds have passed (a failure naming `what`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def firewall_chains():
+    """The CNI chains in the host's iptables rules (`iptables-save` lines
+    that name one), as a set of lines."""
+    save = shutil.which("iptables-save")
+    if save is None:
+        return set()
+    out = subprocess.run([save], capture_output=True, text=True).stdout
+    return {line for line in out.splitlines() if "CNI" in line}
+
+
+def links():
+    """The names of the host's network interfaces."""
+    return {line.split(":")[1].strip().split("@")[0] for line in run(["ip", "-o", "link"]).stdout.splitlines()}
+
+
+class Podman:
+    """podman with this module's private state and configuration."""
+
+    def __init__(self, base, env):
+        self.base = base
+        self.env = env
+        self.argv = [
+            need("podman", "podman"),
+            "--root", str(base / "root"),
+            "--runroot", str(base / "run"),
+            "--tmpdir", str(base / "tmp"),
+            "--storage-driver", "vfs",
+        ]
+
+    def __call__(self, runtime, *args, check=True, timeout=60, **kw):
+        """Runs `podman --runtime RUNTIME ARGS` to its end (output captured)."""
+        return run(self.argv + ["--runtime", runtime, *map(str, args)], check=check, timeout=timeout, env=self.env, **kw)
+
+    def inspect(self, runtime, name, fmt):
+        """`podman inspect --format FMT NAME`, stripped."""
+        return self(runtime, "inspect", "--format", fmt, name).stdout.strip()
+
+    def exists(self, runtime, name):
+        """Whether container `name` exists."""
+        return self(runtime, "container", "exists", name, check=False).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def podman(tmp_path_factory, rootfs_tar):
+    """podman with a private store and containers.conf, the busybox image
+    imported as `bb`; torn down (containers, bridge, firewall chains) at
+    the end of the module, which checks that nothing is left."""
+    need("conmon", "conmon")
+    need("ip", "iproute2")
+    catatonit = need("catatonit", "catatonit")
+    base = tmp_path_factory.mktemp("podman")
+    (base / "cni").mkdir()
+    nofile, nproc = host_ulimits()
+    nproc = min(nproc, PODMAN_NPROC)
+    conf = base / "containers.conf"
+    conf.write_text(f"""\
+[containers]
+# podman asks nofile=1048576 and nproc=1048576 by default; the tool harness
+# runs without CAP_SYS_RESOURCE, so no runtime may raise a hard limit above
+# the caller's: the host's own limits, which any runtime can give.
+default_ulimits = ["nofile={nofile}:{nofile}", "nproc={nproc}:{nproc}"]
+init_path = "{catatonit}"
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "{base}/events.log"
+
+[engine.runtimes]
+nsinit = ["{NSINIT}"]
+
+[network]
+network_backend = "cni"
+network_config_dir = "{base}/cni"
+cni_plugin_dirs = ["/usr/lib/cni"]
+default_network = "{NETWORK}"
+default_subnet = "{SUBNET}"
+""")
+    env = dict(os.environ, CONTAINERS_CONF=str(conf))
+    p = Podman(base, env)
+    links_before = links()
+    chains_before = firewall_chains()
+    cni_state = Path("/var/lib/cni")
+    cni_state_existed = cni_state.exists()
+    p("runc", "import", "--change", "ENV=PATH=/bin:/usr/bin", rootfs_tar, "bb")
+    yield p
+    p("runc", "rm", "--all", "--force", "--time", "0", check=False)
+    p("runc", "rmi", "--all", "--force", check=False)
+    # podman leaves the default network's bridge and the CNI firewall
+    # plugin's chains (CNI-FORWARD, CNI-ADMIN) behind: remove them.
+    if BRIDGE in links() and BRIDGE not in links_before:
+        run(["ip", "link", "delete", BRIDGE])
+    for line in sorted(firewall_chains() - chains_before, key=lambda line: not line.startswith("-A")):
+        if line.startswith("-A "):
+            run(["iptables", "-D", *line.split()[1:]], check=False)
+    for line in firewall_chains() - chains_before:
+        if line.startswith(":"):
+            chain = line[1:].split()[0]
+            for table in ["filter", "nat"]:
+                subprocess.run(["iptables", "-t", table, "-X", chain], capture_output=True)
+    if not cni_state_existed:
+        shutil.rmtree(cni_state, ignore_errors=True)
+    left = []
+    if links() - links_before:
+        left.append(f"interfaces {sorted(links() - links_before)}")
+    if firewall_chains() - chains_before:
+        left.append(f"iptables {sorted(firewall_chains() - chains_before)}")
+    mounts = [line for line in Path("/proc/self/mountinfo").read_text().splitlines() if str(base) in line]
+    if mounts:
+        left.append(f"mounts {mounts}")
+    if left:
+        pytest.fail("podman left on the host: " + "; ".join(left))
+
+
+def name_of(request, runtime):
+    """A container name unique to this test and runtime."""
+    return re.sub(r"[^a-zA-Z0-9_.-]", "-", f"{request.node.originalname}-{runtime[0]}")
+
+
+class Detached:
+    """A container started with `podman run -d`, removed (forced) at the end."""
+
+    def __init__(self, podman, runtime, name, *args):
+        self.podman, self.runtime, self.name = podman, runtime[1], name
+        podman(self.runtime, "rm", "--force", "--time", "0", name, check=False)
+        podman(self.runtime, "run", "-d", "--name", name, *args)
+
+    def __call__(self, *args, **kw):
+        return self.podman(self.runtime, *args, **kw)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.podman(self.runtime, "rm", "--force", "--time", "0", self.name, check=False)
+
+    def logs(self):
+        p = self("logs", self.name)
+        return p.stdout + p.stderr
+
+    def status(self):
+        return self.podman.inspect(self.runtime, self.name, "{{.State.Status}}")
+
+
+def on_terminal(argv, env, rows=31, cols=97, timeout=30):
+    """Runs `argv` with a new pty of `rows` x `cols` as its stdin, stdout
+    and stderr; returns (exit status, everything written to the pty)."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    p = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            elif p.poll() is not None:
+                break
+        status = p.wait(timeout=max(1, deadline - time.monotonic()))
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+    return status, out.decode(errors="replace")
+
+
+# 1. run --rm: exit statuses, missing and non-executable payloads, removal.
+
+
+@pytest.mark.parametrize(
+    "argv, status",
+    [
+        (["bb", "true"], 0),
+        (["bb", "sh", "-c", "exit 3"], 3),
+        # PID 1 of a PID namespace ignores signals it has no handler for:
+        # in the host's, the shell dies of SIGTERM and podman says 128+15.
+        (["--pid", "host", "bb", "sh", "-c", "kill -TERM $$"], 128 + 15),
+        (["bb", "/no/such/payload"], 127),
+        (["bb", "/etc/passwd"], 126),
+    ],
+    ids=["zero", "three", "sigterm", "not-found", "not-executable"],
+)
+def test_run_rm_exit_status(podman, runtime, request, argv, status):
+    name = name_of(request, runtime)
+    p = podman(runtime[1], "run", "--rm", "--network", "none", "--name", name, *argv, check=False)
+    assert p.returncode == status, f"{runtime[0]}: {argv}: exit {p.returncode}, want {status}\n{p.stderr}"
+    assert not podman.exists(runtime[1], name), f"{runtime[0]}: {name} still exists after run --rm"
+
+
+def test_named_runtime(podman):
+    """nsinit named in containers.conf's [engine.runtimes]: `--runtime nsinit`."""
+    p = podman("nsinit", "run", "--rm", "--network", "none", "bb", "sh", "-c", "echo named; exit 4", check=False)
+    assert (p.returncode, p.stdout) == (4, "named\n"), p.stderr
+    # The runtime podman used is the one named, at the path given there.
+    name = "named-runtime"
+    with Detached(podman, ("nsinit", "nsinit"), name, "--network", "none", "bb", "sleep", "1000") as c:
+        assert podman.inspect("nsinit", name, "{{.OCIRuntime}}") == "nsinit"
+        assert c("exec", name, "true").returncode == 0
+
+
+# 2. stdin, a terminal, logs.
+
+
+def test_stdin(podman, runtime):
+    p = podman(runtime[1], "run", "--rm", "-i", "--network", "none", "bb", "sh", "-c", "cat; echo end", input="data from stdin\n")
+    assert p.stdout == "data from stdin\nend\n"
+
+
+def test_terminal(podman, runtime):
+    status, out = on_terminal(
+        podman.argv + ["--runtime", runtime[1], "run", "--rm", "-it", "--network", "none", "bb", "sh", "-c", "tty; stty size; exit 5"],
+        podman.env,
+    )
+    assert status == 5, out
+    assert re.search(r"^/dev/pts/\d+\r?$", out, re.M), out
+    assert re.search(r"^31 97\r?$", out, re.M), out
+
+
+def test_logs(podman, runtime, request):
+    name = name_of(request, runtime)
+    with Detached(podman, runtime, name, "--network", "none", "bb", "sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 2") as c:
+        assert c("wait", name).stdout.strip() == "2"
+        p = c("logs", name)
+        assert p.stdout == "to-stdout\n" and p.stderr == "to-stderr\n", (p.stdout, p.stderr)
+
+
+# 3. exec into a running container.
+
+
+def test_exec(podman, runtime, request):
+    name = name_of(request, runtime)
+    with Detached(podman, runtime, name, "--network", "none", "bb", "sleep", "1000") as c:
+        p = c("exec", name, "sh", "-c", "echo in; cat /proc/1/cmdline; exit 6", check=False)
+        assert p.returncode == 6, p.stderr
+        assert p.stdout == "in\nsleep\x001000\x00"
+        p = c("exec", "-i", name, "cat", input="through exec\n")
+        assert p.stdout == "through exec\n"
+        p = c("exec", "--user", "65534", "--workdir", "/tmp", "--env", "E=v", name, "sh", "-c", "id -u; pwd; echo $E")
+        assert p.stdout == "65534\n/tmp\nv\n"
+
+
+def test_exec_terminal(podman, runtime, request):
+    name = name_of(request, runtime)
+    with Detached(podman, runtime, name, "--network", "none", "bb", "sleep", "1000"):
+        status, out = on_terminal(
+            podman.argv + ["--runtime", runtime[1], "exec", "-it", name, "sh", "-c", "tty; stty size; exit 7"],
+            podman.env, rows=24, cols=81,
+        )
+        assert status == 7, out
+        assert re.search(r"^/dev/pts/\d+\r?$", out, re.M), out
+        assert re.search(r"^24 81\r?$", out, re.M), out
+
+
+def test_exec_detached(podman, runtime, request):
+    name = name_of(request, runtime)
+    with Detached(podman, runtime, name, "--network", "none", "bb", "sleep", "1000") as c:
+        c("exec", "-d", name, "sh", "-c", "sleep 0.2; echo done > /tmp/mark")
+        wait_for("exec -d's mark", lambda: c("exec", name, "cat", "/tmp/mark", check=False).stdout == "done\n")
+
+
+# 4. stop, kill, restart.
+
+# A payload that says when it is ready and exits 0 on SIGTERM.
+TERM_EXITS = "trap 'echo got TERM; exit 0' TERM; echo ready; while :; do sleep 0.1; done"
+# A payload that ignores SIGTERM (and says so on SIGUSR1).
+TERM_IGNORED = "trap '' TERM; trap 'echo got USR1' USR1; echo ready; while :; do sleep 0.1; done"
+
+
+def test_stop(podman, runtime, request):
+    name = name_of(request, runtime)
+    with Detached(podman, runtime, name, "--network", "none", "bb", "sh", "-c", TERM_EXITS) as c:
+        wait_for("the payload's trap", lambda: "ready" in c.logs())
+        c("stop", "--time", "20", name)
+        assert podman.inspect(runtime[1], name, "{{.State.ExitCode}}") == "0"
+        assert "got TERM" in c.logs()
+
+
+def test_stop_term_ignored(podman, runtime, request):
+    name = name_of(request, runtime)
+    with Detached(podman, runtime, name, "--network", "none", "bb", "sh", "-c", TERM_IGNORED) as c:
+        wait_for("the payload's trap", lambda: "ready" in c.logs())
+        start = time.monotonic()
+        c("stop", "--time", "2", name)
+        took = time.monotonic() - start
+        assert 2 <= took < 15, f"stop took {took:.1f} s"
+        assert podman.inspect(runtime[1], name, "{{.State.ExitCode}}") == "137"
+
+
+def test_kill_signal(podman, runtime, request):
+    name = name_of(request, runtime)
+    with Detached(podman, runtime, name, "--network", "none", "bb", "sh", "-c", TERM_IGNORED) as c:
+        wait_for("the payload's trap", lambda: "ready" in c.logs())
+        c("kill", "--signal", "USR1", name)
+        wait_for("USR1 in the payload", lambda: "got USR1" in c.logs())
+        assert c.status() == "running"
+        c("kill", name)
+        assert c("wait", name).stdout.strip() == "137"
+
+
+def test_restart(podman, runtime, request):
+    name = name_of(request, runtime)
+    with Detached(podman, runtime, name, "--network", "none", "bb", "sh", "-c", "echo start >> /starts; sleep 1000") as c:
+        pid = podman.inspect(runtime[1], name, "{{.State.Pid}}")
+        c("restart", "--time", "0", name)
+        assert c.status() == "running"
+        assert podman.inspect(runtime[1], name, "{{.State.Pid}}") != pid
+        assert c("exec", name, "cat", "/starts").stdout == "start\nstart\n"
+
+
+# 5. pause and unpause, update.
+
+
+def test_pause(podman, runtime, request):
+    name = name_of(request, runtime)
+    counter = "i=0; while :; do i=$((i+1)); echo $i; sleep 0.02; done"
+    with Detached(podman, runtime, name, "--network", "none", "bb", "sh", "-c", counter) as c:
+        lines = lambda: len(c.logs().split())
+        wait_for("the counter", lambda: lines() > 3)
+        c("pause", name)
+        assert c.status() == "paused"
+        paused = lines()
+        time.sleep(0.5)  # the counter would have written ~25 lines meanwhile
+        assert lines() == paused, "the counter advanced while paused"
+        c("unpause", name)
+        assert c.status() == "running"
+        wait_for("the counter after unpause", lambda: lines() > paused + 3)
+
+
+def cgroup_file(pid, controller, file):
+    """The path of cgroup v1 `controller`'s `file` for process `pid`."""
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            return Path(f"/sys/fs/cgroup/{controllers}{path}") / file
+    pytest.fail(f"process {pid} is in no {controller} cgroup")
+
+
+def test_update(podman, runtime, request):
+    """podman 4.3 has `update` (cgroup resources of a running container)."""
+    assert "update" in podman(runtime[1], "--help").stdout
+    name = name_of(request, runtime)
+    with Detached(podman, runtime, name, "--network", "none", "--cpus", "0.5", "bb", "sleep", "1000") as c:
+        pid = podman.inspect(runtime[1], name, "{{.State.Pid}}")
+        quota = cgroup_file(pid, "cpu", "cpu.cfs_quota_us")
+        assert quota.read_text().strip() == "50000"
+        c("update", "--cpus", "0.25", name)
+        assert quota.read_text().strip() == "25000"
+
+
+# 6. limits.
+
+
+def test_memory_oom(podman, runtime, request):
+    name = name_of(request, runtime)
+    with Detached(podman, runtime, name, "--network", "none", "--memory", "32m", "--memory-swap", "32m",
+                  "bb", "dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1") as c:
+        assert c("wait", name).stdout.strip() == "137"
+        assert podman.inspect(runtime[1], name, "{{.State.OOMKilled}}") == "true"
+
+
+def test_pids_limit(podman, runtime):
+    p = podman(runtime[1], "run", "--rm", "--network", "none", "--pids-limit", "5", "bb",
+               "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo forked; kill $(jobs -p) 2>/dev/null; exit 0")
+    assert "can't fork" in p.stderr, p.stderr
+
+
+def test_cpus(podman, runtime, request):
+    name = name_of(request, runtime)
+    with Detached(podman, runtime, name, "--network", "none", "--cpus", "1.5", "bb", "sleep", "1000"):
+        pid = podman.inspect(runtime[1], name, "{{.State.Pid}}")
+        assert cgroup_file(pid, "cpu", "cpu.cfs_quota_us").read_text().strip() == "150000"
+        assert cgroup_file(pid, "cpu", "cpu.cfs_period_us").read_text().strip() == "100000"
