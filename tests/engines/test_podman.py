@@ -16,6 +16,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import shutil
 import struct
 import subprocess
@@ -56,13 +57,29 @@ def wait_for(what, condition, timeout=WAIT):
 
 
 def firewall_chains():
-    """The CNI chains in the host's iptables rules (`iptables-save` lines
-    that name one), as a set of lines."""
+    """The CNI chains and rules in the host's iptables (`iptables-save`
+    lines that name one), as a set of (table, line)."""
     save = shutil.which("iptables-save")
     if save is None:
         return set()
-    out = subprocess.run([save], capture_output=True, text=True).stdout
-    return {line for line in out.splitlines() if "CNI" in line}
+    found, table = set(), None
+    for line in subprocess.run([save], capture_output=True, text=True).stdout.splitlines():
+        if line.startswith("*"):
+            table = line[1:]
+        elif "CNI" in line:
+            found.add((table, line))
+    return found
+
+
+def remove_firewall_chains(made):
+    """Deletes the (table, line) pairs of `made` that podman left: the
+    rules (`-A CHAIN ...`) first, then their chains (`:CHAIN ...`)."""
+    for table, line in made:
+        if line.startswith("-A "):
+            run(["iptables", "-t", table, "-D", *shlex.split(line)[1:]], check=False)
+    for table, line in made:
+        if line.startswith(":"):
+            run(["iptables", "-t", table, "-X", line[1:].split()[0]], check=False)
 
 
 def links():
@@ -150,14 +167,7 @@ default_subnet = "{SUBNET}"
     # plugin's chains (CNI-FORWARD, CNI-ADMIN) behind: remove them.
     if BRIDGE in links() and BRIDGE not in links_before:
         run(["ip", "link", "delete", BRIDGE])
-    for line in sorted(firewall_chains() - chains_before, key=lambda line: not line.startswith("-A")):
-        if line.startswith("-A "):
-            run(["iptables", "-D", *line.split()[1:]], check=False)
-    for line in firewall_chains() - chains_before:
-        if line.startswith(":"):
-            chain = line[1:].split()[0]
-            for table in ["filter", "nat"]:
-                subprocess.run(["iptables", "-t", table, "-X", chain], capture_output=True)
+    remove_firewall_chains(firewall_chains() - chains_before)
     if not cni_state_existed:
         shutil.rmtree(cni_state, ignore_errors=True)
     left = []
@@ -454,3 +464,94 @@ def test_cpus(podman, runtime, request):
         pid = podman.inspect(runtime[1], name, "{{.State.Pid}}")
         assert cgroup_file(pid, "cpu", "cpu.cfs_quota_us").read_text().strip() == "150000"
         assert cgroup_file(pid, "cpu", "cpu.cfs_period_us").read_text().strip() == "100000"
+
+
+# 7. networks.
+
+
+def test_network_none(podman, runtime):
+    p = podman(runtime[1], "run", "--rm", "--network", "none", "bb", "sh", "-c", "ls /sys/class/net")
+    assert p.stdout.split() == ["lo"]
+
+
+def test_default_network(podman, runtime, request):
+    """A server in one container reached from another by its address on
+    podman's default network (CNI here: a bridge, host-local addresses,
+    the firewall plugin); the containers' veths go with them."""
+    need("iptables", "iptables")
+    before = links()
+    server = name_of(request, runtime) + "-server"
+    serve = "mkdir /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 8080 -h /www"
+    with Detached(podman, runtime, server, "--hostname", "srv", "bb", "sh", "-c", serve) as c:
+        ip = podman.inspect(runtime[1], server, "{{.NetworkSettings.IPAddress}}")
+        prefix = SUBNET.rsplit(".", 1)[0] + "."
+        assert ip.startswith(prefix), f"address {ip!r} not in {SUBNET}"
+        assert BRIDGE in links()
+        fetch = f"for i in $(seq 100); do wget -q -O- http://{ip}:8080/ && exit 0; sleep 0.1; done; exit 1"
+        p = c("run", "--rm", "bb", "sh", "-c", fetch)
+        assert p.stdout == "hello from srv\n"
+    veths = {name for name in links() - before if name != BRIDGE}
+    assert not veths, f"interfaces left after the containers: {veths}"
+
+
+# 8. security and process options.
+
+
+def test_read_only(podman, runtime):
+    p = podman(runtime[1], "run", "--rm", "--network", "none", "--read-only", "bb",
+               "sh", "-c", "touch /tmp/ok && echo tmp writable; touch /x || echo root read-only")
+    assert p.stdout == "tmp writable\nroot read-only\n", p.stderr
+    assert "Read-only file system" in p.stderr
+
+
+def test_user_workdir_env(podman, runtime):
+    p = podman(runtime[1], "run", "--rm", "--network", "none", "--user", "65534:65534", "--workdir", "/tmp",
+               "--env", "GREETING=hello world", "bb", "sh", "-c", 'id -u; id -g; pwd; echo "$GREETING"')
+    assert p.stdout == "65534\n65534\n/tmp\nhello world\n"
+
+
+def cap_eff(podman, runtime, *options):
+    """CapEff of the payload run with `options`, as an int."""
+    p = podman(runtime[1], "run", "--rm", "--network", "none", *options, "bb", "grep", "CapEff", "/proc/self/status")
+    return int(p.stdout.split()[1], 16)
+
+
+def test_capabilities(podman, runtime):
+    CHOWN, KILL, NET_RAW, SYS_ADMIN = 0, 5, 13, 21
+    assert cap_eff(podman, runtime, "--cap-drop", "ALL", "--cap-add", "NET_RAW") == 1 << NET_RAW
+    default = cap_eff(podman, runtime)
+    assert default & (1 << CHOWN) and default & (1 << KILL) and not default & (1 << SYS_ADMIN)
+    assert cap_eff(podman, runtime, "--cap-drop", "CHOWN") == default & ~(1 << CHOWN)
+    assert cap_eff(podman, runtime, "--cap-add", "SYS_ADMIN") == default | (1 << SYS_ADMIN)
+
+
+def test_seccomp_profile(podman, runtime, tmp_path):
+    profile = tmp_path / "no-mkdir.json"
+    profile.write_text(json.dumps({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}],
+    }))
+    p = podman(runtime[1], "run", "--rm", "--network", "none", "--security-opt", f"seccomp={profile}", "bb",
+               "sh", "-c", "touch /tmp/file && echo touched; mkdir /tmp/dir || echo refused", check=False)
+    assert p.stdout == "touched\nrefused\n", p.stderr
+    assert "Operation not permitted" in p.stderr
+
+
+def test_privileged(podman, runtime):
+    bounding = int(re.search(r"^CapBnd:\s*(\w+)$", Path("/proc/self/status").read_text(), re.M).group(1), 16)
+    assert cap_eff(podman, runtime, "--privileged") == bounding
+    devices = [d for d in ["/dev/loop-control", "/dev/kmsg", "/dev/fuse"] if Path(d).exists()]
+    assert devices, "the host has none of the devices this test looks for"
+    p = podman(runtime[1], "run", "--rm", "--network", "none", "--privileged", "bb",
+               "sh", "-c", "ls " + " ".join(devices) + "; grep -w sysfs /proc/mounts")
+    assert sorted(p.stdout.split()[:len(devices)]) == sorted(devices), p.stderr
+    assert " rw," in p.stdout.splitlines()[-1], "sysfs is read-only under --privileged"
+
+
+def test_init(podman, runtime):
+    p = podman(runtime[1], "run", "--rm", "--network", "none", "--init", "bb",
+               "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline; echo; echo $$; exit 9", check=False)
+    assert p.returncode == 9, p.stderr
+    init, pid = p.stdout.splitlines()
+    assert init.startswith("/run/podman-init -- sh"), init
+    assert pid != "1"
