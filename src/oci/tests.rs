@@ -419,6 +419,13 @@ fn bad_values_of_the_newly_mapped_sections() {
 }
 
 #[test]
+fn tmpcopyup_marks_the_tmpfs_and_is_no_filesystem_option() {
+    let c = mapped(&config(r#", "mounts": [{"destination": "/t", "type": "tmpfs", "options": ["nosuid", "tmpcopyup", "mode=755"]}, {"destination": "/u", "type": "tmpfs"}]"#)).unwrap();
+    let marks: Vec<_> = c.mounts.iter().map(|m| (m.copy_up, m.data.map(|d| d.bytes()))).collect();
+    assert_eq!(marks, [(true, Some(&b"mode=755"[..])), (false, None)]);
+}
+
+#[test]
 fn mount_label_goes_into_the_data_as_runc_formats_it_with_selinux() {
     const LABEL: &str = "system_u:object_r:container_file_t:s0:c1,c2";
     let text = format!(
@@ -509,7 +516,7 @@ fn bad_idmapped_mounts_name_the_mount() {
         ),
         (
             r#"{"destination": "/d", "type": "bind", "source": "/s", "options": ["rbind", "tmpcopyup"]}"#.to_string(),
-            "mounts[1].options[1]: mount option not supported 'tmpcopyup'".to_string(),
+            "mounts[1]: tmpcopyup: for a tmpfs only, not 'bind'".to_string(),
         ),
     ] {
         assert_eq!(mount(&json), format!("nsinit: config.json: {want}"), "{json}");
