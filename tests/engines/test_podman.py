@@ -498,9 +498,12 @@ def test_default_network(podman, runtime, request):
 
 
 def test_read_only(podman, runtime):
-    p = podman(runtime[1], "run", "--rm", "--network", "none", "--read-only", "bb",
-               "sh", "-c", "touch /tmp/ok && echo tmp writable; touch /x || echo root read-only")
-    assert p.stdout == "tmp writable\nroot read-only\n", p.stderr
+    """--read-only: the root read-only, /tmp a tmpfs (runc's tmpcopyup);
+    --tmpfs /etc: a tmpfs with the image's /etc copied up into it."""
+    p = podman(runtime[1], "run", "--rm", "--network", "none", "--read-only", "--tmpfs", "/etc", "bb",
+               "sh", "-c", "touch /tmp/ok && echo tmp writable; touch /x || echo root read-only; "
+               "head -1 /etc/passwd; touch /etc/new && echo etc writable; awk '$2 == \"/etc\" {print $3}' /proc/mounts")
+    assert p.stdout == "tmp writable\nroot read-only\nroot:x:0:0:root:/root:/bin/sh\netc writable\ntmpfs\n", p.stderr
     assert "Read-only file system" in p.stderr
 
 
