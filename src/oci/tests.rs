@@ -522,3 +522,11 @@ fn bad_idmapped_mounts_name_the_mount() {
         assert_eq!(mount(&json), format!("nsinit: config.json: {want}"), "{json}");
     }
 }
+
+#[test]
+fn only_the_whole_identity_map_is_the_initial_user_namespace() {
+    assert!(super::initial_uid_map(b"         0          0 4294967295\n"));
+    for map in [&b"         0     100000      65536\n"[..], b"0 0 1\n", b"0 0 4294967295\n1 1 1\n", b"0 0 4294967294\n"] {
+        assert!(!super::initial_uid_map(map), "{}", String::from_utf8_lossy(map));
+    }
+}
