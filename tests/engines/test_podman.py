@@ -558,3 +558,65 @@ def test_init(podman, runtime):
     init, pid = p.stdout.splitlines()
     assert init.startswith("/run/podman-init -- sh"), init
     assert pid != "1"
+
+
+# 9. user namespaces: --userns=auto, and podman without root.
+
+# The subordinate ids the tests give podman: /etc/subuid and /etc/subgid
+# are bound over by private copies in a mount namespace of the test's own
+# (unshare -m), so the host's files are never changed.
+SUBIDS = "containers:200000:100000\nnobody:300000:65536\n"
+
+
+def with_subids(podman, argv):
+    """`argv` in a new mount namespace where /etc/subuid and /etc/subgid
+    hold SUBIDS (the host's stay as they are)."""
+    need("unshare", "util-linux")
+    subids = podman.base / "subids"
+    subids.write_text(SUBIDS)
+    os.chmod(subids, 0o644)
+    script = f'mount --bind {subids} /etc/subuid && mount --bind {subids} /etc/subgid || exit 99; exec "$@"'
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *map(str, argv)]
+
+
+def test_userns_auto(podman, runtime):
+    """--userns=auto: podman picks ids from `containers`' subordinate ones."""
+    argv = podman.argv + ["--runtime", runtime[1], "run", "--rm", "--network", "none", "--userns=auto:size=65536", "bb",
+                          "sh", "-c", "cat /proc/self/uid_map; id -u; stat -c %u /etc/passwd"]
+    p = run(with_subids(podman, argv), env=podman.env, cwd=podman.base)
+    lines = p.stdout.split("\n")
+    assert lines[0].split() == ["0", "200000", "65536"], p.stdout
+    assert lines[1:3] == ["0", "0"], "root in the container, the image's files its own"
+
+
+def test_rootless(podman, runtime, rootfs_tar, tmp_path_factory):
+    """podman run by an unprivileged user (nobody, with subordinate ids):
+    podman makes the user namespace with newuidmap, the runtime runs as
+    its root without cgroups (v1: none delegated) or a /run of its own."""
+    need("newuidmap", "uidmap")
+    need("setpriv", "util-linux")
+    home = tmp_path_factory.mktemp("rootless")
+    os.chmod(home.parent, 0o755)
+    os.chmod(home, 0o755)
+    shutil.copy(rootfs_tar, home / "rootfs.tar")
+    (home / "xdg").mkdir(mode=0o700)
+    conf = (podman.base / "containers.conf").read_text().split("[network]")[0].replace(str(podman.base), str(home))
+    (home / "containers.conf").write_text(conf)
+    run(["chown", "-R", "65534:65534", str(home)])
+    as_nobody = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "env",
+                 f"HOME={home}", f"XDG_RUNTIME_DIR={home}/xdg", f"CONTAINERS_CONF={home}/containers.conf",
+                 need("podman", "podman"), "--root", f"{home}/root", "--runroot", f"{home}/run", "--tmpdir", f"{home}/tmp",
+                 "--storage-driver", "vfs", "--runtime", runtime[1]]
+    try:
+        run(with_subids(podman, as_nobody + ["import", "--change", "ENV=PATH=/bin:/usr/bin", f"{home}/rootfs.tar", "bb"]), cwd=home)
+        p = run(with_subids(podman, as_nobody + ["run", "--rm", "--network", "none", "bb",
+                                                  "sh", "-c", "cat /proc/self/uid_map; id -u; exit 3"]), check=False, cwd=home)
+        assert p.returncode == 3, p.stderr
+        maps = [line.split() for line in p.stdout.splitlines()[:2]]
+        assert maps == [["0", "65534", "1"], ["1", "300000", "65536"]], p.stdout
+        assert p.stdout.splitlines()[2] == "0"
+    finally:
+        # vfs layers hold files of the subordinate ids: removed as nobody,
+        # in its user namespace.
+        run(with_subids(podman, as_nobody + ["system", "reset", "--force"]), check=False, cwd=home)
+        shutil.rmtree(home, ignore_errors=True)
