@@ -13,7 +13,6 @@ bridge and the firewall chains podman made, and checks they are gone.
 import fcntl
 import json
 import os
-import pty
 import re
 import select
 import shlex
