@@ -70,9 +70,21 @@ def firewall_chains():
     return found
 
 
+# The rules the CNI firewall plugin makes once for every network on the
+# host, with its chains: shared with any other CNI user (containerd's CRI).
+FIREWALL_BASE = {
+    '-A FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD',
+    '-A CNI-FORWARD -m comment --comment "CNI firewall plugin admin overrides" -j CNI-ADMIN',
+}
+
+
 def remove_firewall_chains(made):
     """Deletes the (table, line) pairs of `made` that podman left: the
-    rules (`-A CHAIN ...`) first, then their chains (`:CHAIN ...`)."""
+    rules (`-A CHAIN ...`) first, then their chains (`:CHAIN ...`); only
+    when they are the firewall plugin's bare chains, which no other CNI
+    user (a container of another engine) is using at the moment."""
+    if any(line.startswith("-A CNI-") and line not in FIREWALL_BASE for _, line in firewall_chains()):
+        return
     for table, line in made:
         if line.startswith("-A "):
             run(["iptables", "-t", table, "-D", *shlex.split(line)[1:]], check=False)
@@ -81,9 +93,16 @@ def remove_firewall_chains(made):
             run(["iptables", "-t", table, "-X", line[1:].split()[0]], check=False)
 
 
-def links():
-    """The names of the host's network interfaces."""
-    return {line.split(":")[1].strip().split("@")[0] for line in run(["ip", "-o", "link"]).stdout.splitlines()}
+def links(*selector):
+    """The names of the host's network interfaces (`selector`: `ip link
+    show`'s, e.g. `master BRIDGE`)."""
+    out = run(["ip", "-o", "link", "show", *selector]).stdout
+    return {line.split(":")[1].strip().split("@")[0] for line in out.splitlines()}
+
+
+def ours(line):
+    """Whether an iptables line names this module's network or subnet."""
+    return NETWORK in line or SUBNET.rsplit(".", 1)[0] + "." in line
 
 
 class Podman:
@@ -154,7 +173,7 @@ default_subnet = "{SUBNET}"
 """)
     env = dict(os.environ, CONTAINERS_CONF=str(conf))
     p = Podman(base, env)
-    links_before = links()
+    bridge_before = BRIDGE in links()
     chains_before = firewall_chains()
     cni_state = Path("/var/lib/cni")
     cni_state_existed = cni_state.exists()
@@ -162,18 +181,31 @@ default_subnet = "{SUBNET}"
     yield p
     p("runc", "rm", "--all", "--force", "--time", "0", check=False)
     p("runc", "rmi", "--all", "--force", check=False)
-    # podman leaves the default network's bridge and the CNI firewall
-    # plugin's chains (CNI-FORWARD, CNI-ADMIN) behind: remove them.
-    if BRIDGE in links() and BRIDGE not in links_before:
+    # podman leaves the default network's bridge, the CNI firewall
+    # plugin's chains (CNI-FORWARD, CNI-ADMIN) and CNI's state of the
+    # network behind: remove them (not what another CNI user has there).
+    if BRIDGE in links() and not bridge_before:
         run(["ip", "link", "delete", BRIDGE])
     remove_firewall_chains(firewall_chains() - chains_before)
+    shutil.rmtree(cni_state / "networks" / NETWORK, ignore_errors=True)
+    for result in (cni_state / "results").glob(f"{NETWORK}-*"):
+        result.unlink()
     if not cni_state_existed:
-        shutil.rmtree(cni_state, ignore_errors=True)
+        for d in [cni_state / "networks", cni_state / "results", cni_state]:
+            try:
+                d.rmdir()
+            except OSError:
+                pass  # not empty: another CNI user's state
     left = []
-    if links() - links_before:
-        left.append(f"interfaces {sorted(links() - links_before)}")
-    if firewall_chains() - chains_before:
-        left.append(f"iptables {sorted(firewall_chains() - chains_before)}")
+    if BRIDGE in links() and not bridge_before:
+        left.append(f"the bridge {BRIDGE}")
+    made = firewall_chains() - chains_before
+    in_use = any(line.startswith("-A CNI-") and line not in FIREWALL_BASE for _, line in firewall_chains())
+    # The plugin's bare chains stay only while another CNI user has rules in them.
+    if any(ours(line) for _, line in made) or (made and not in_use):
+        left.append(f"iptables {sorted(made)}")
+    if (cni_state / "networks" / NETWORK).exists() or list((cni_state / "results").glob(f"{NETWORK}-*")):
+        left.append(f"CNI state of {NETWORK} in {cni_state}")
     mounts = [line for line in Path("/proc/self/mountinfo").read_text().splitlines() if str(base) in line]
     if mounts:
         left.append(f"mounts {mounts}")
@@ -478,7 +510,6 @@ def test_default_network(podman, runtime, request):
     podman's default network (CNI here: a bridge, host-local addresses,
     the firewall plugin); the containers' veths go with them."""
     need("iptables", "iptables")
-    before = links()
     server = name_of(request, runtime) + "-server"
     serve = "mkdir /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 8080 -h /www"
     with Detached(podman, runtime, server, "--hostname", "srv", "bb", "sh", "-c", serve) as c:
@@ -489,8 +520,10 @@ def test_default_network(podman, runtime, request):
         fetch = f"for i in $(seq 100); do wget -q -O- http://{ip}:8080/ && exit 0; sleep 0.1; done; exit 1"
         p = c("run", "--rm", "bb", "sh", "-c", fetch)
         assert p.stdout == "hello from srv\n"
-    veths = {name for name in links() - before if name != BRIDGE}
-    assert not veths, f"interfaces left after the containers: {veths}"
+    veths = links("master", BRIDGE)
+    assert not veths, f"interfaces left on {BRIDGE} after the containers: {veths}"
+    left = [line for _, line in firewall_chains() if ours(line)]
+    assert not left, f"iptables rules of the containers left: {left}"
 
 
 # 8. security and process options.
