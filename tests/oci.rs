@@ -344,10 +344,10 @@ fn bad_configs_name_the_file_the_field_and_what_is_wrong() {
         ("d['process']['ioPriority'] = {'class': 'IOPRIO_CLASS_BE', 'priority': 9}", "process.ioPriority.priority: expected 0 to 7"),
         ("d['process']['execCPUAffinity'] = {'final': 'x'}", "process.execCPUAffinity.final: expected CPUs below 1024 such as 0-3,7 'x'"),
         // A bind with nosuid is honoured since the general mount, and
-        // idmap since the idmapped mount; tmpcopyup is not.
+        // idmap since the idmapped mount; tmpcopyup is for a tmpfs.
         (
             "d['mounts'].append({'destination': '/sys2', 'type': 'none', 'source': '/sys', 'options': ['rbind', 'tmpcopyup']})",
-            "mounts[7].options[1]: mount option not supported 'tmpcopyup'",
+            "mounts[7]: tmpcopyup: for a tmpfs only, not 'none'",
         ),
         // idmap: the mount's maps or the container's user namespace's,
         // both maps, a bind only.
@@ -554,6 +554,16 @@ fn the_newly_wired_sections_as_crun_sets_them() {
         &["cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.soft_limit_in_bytes"],
     );
     assert_eq!(out, "67108864\n33554432\n");
+}
+
+/// runc's `tmpcopyup`, which podman asks for its `--tmpfs` and
+/// `--read-only` mounts: the image's `/bin` (the probe in it) copied into
+/// the tmpfs mounted over it, the probe run from the copy, as crun does.
+#[test]
+fn a_tmpfs_with_tmpcopyup_has_the_images_files_as_crun_copies_them() {
+    let change = "d['mounts'].append({'destination': '/bin', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid', 'tmpcopyup']})";
+    let out = same_output("tmpcopyup", change, &["ls", "/bin"]);
+    assert!(out.contains("probe"), "{out}");
 }
 
 #[test]

@@ -202,6 +202,10 @@ pub struct Mount<'a> {
     /// `idmap` or `ridmap`: a bind seen through a user namespace's maps.
     #[cfg(feature = "mounts")]
     pub idmap: Option<Idmap>,
+    /// runc's `tmpcopyup` (a tmpfs only): what the image has at the
+    /// destination is copied into the new tmpfs.
+    #[cfg(feature = "mounts")]
+    pub copy_up: bool,
 }
 
 /// An idmapped bind (runtime-spec 1.2's `idmap` and `ridmap` options, the
@@ -256,6 +260,8 @@ impl<'a> Mount<'a> {
             data: None,
             #[cfg(feature = "mounts")]
             idmap: None,
+            #[cfg(feature = "mounts")]
+            copy_up: false,
         }
     }
 

@@ -15,7 +15,8 @@ use crate::sys::ZStr;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Global<'a> {
     /// `--root DIR`: where the containers' states are (default
-    /// `/run/nsinit`, or `$XDG_RUNTIME_DIR/nsinit` without root).
+    /// `/run/nsinit`, or `$XDG_RUNTIME_DIR/nsinit` without root and, unless
+    /// `$USER` is root, as root of a user namespace: runc's rule).
     pub root: Option<ZStr<'a>>,
     /// `--log FILE`: errors are also appended there.
     pub log: Option<ZStr<'a>>,

@@ -207,6 +207,10 @@ fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own: Own) -> Result<(), Er
         MountKind::Tmpfs => ZStr::new(c"tmpfs"),
         _ => m.fstype.unwrap_or(ZStr::new(c"none")),
     };
+    #[cfg(feature = "mounts")]
+    if m.copy_up {
+        return tmpfs_copied_up(m, dst, root);
+    }
     // Filesystems whose source is a label and whose data names no path.
     let pathless = m.kind != MountKind::Other || crate::config::which(fstype.bytes(), "proc tmpfs devpts mqueue sysfs cgroup cgroup2").is_some();
     filesystem(fstype, pathless, m.source, dst, root, m.flags, m.data)
@@ -243,6 +247,85 @@ fn filesystem(
             _ => err,
         }
     })
+}
+
+/// Deepest directory `tmpcopyup` copies, counted from the destination.
+#[cfg(feature = "mounts")]
+const COPY_UP_DEPTH: usize = 16;
+
+/// The tmpfs `m` on `dst` with what the image had there copied into it
+/// (runc's `tmpcopyup`): the directory under the new mount, still open,
+/// is read after the mount hides it. Files, directories, symlinks and
+/// nodes keep their owners and modes, as runc's copy does.
+#[cfg(feature = "mounts")]
+#[cold]
+fn tmpfs_copied_up(m: &Mount<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
+    let point = open_point(dst, root, Some(Point::Dir))?;
+    let under = sys::openat(point.0, ZStr::new(c"."), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
+        .map(OwnedFd)
+        .map_err(|e| Error::sys_z("open", dst, e).push(b" (tmpcopyup)"))?;
+    filesystem(ZStr::new(c"tmpfs"), true, m.source, dst, root, m.flags, m.data)?;
+    let top = open_point(dst, root, None)?;
+    copy_tree(under.0, top.0, dst, 0)
+}
+
+/// Copies the entries of the directory open at `from` (read) into `to`
+/// (`dst` names it in errors), `depth` levels below the destination.
+#[cfg(feature = "mounts")]
+fn copy_tree(from: Fd, to: Fd, dst: ZStr<'_>, depth: usize) -> Result<(), Error> {
+    if depth == COPY_UP_DEPTH {
+        return Err(Error::new(b"tmpcopyup: ").push_z(dst).push(b": directories nested deeper than 16"));
+    }
+    let mut result = Ok(());
+    sys::each_dir_entry(from, |name| {
+        if result.is_ok() {
+            result = copy_entry(from, to, name, dst, depth);
+        }
+    })
+    .map_err(|e| Error::sys_z("getdents", dst, e).push(b" (tmpcopyup)"))?;
+    result
+}
+
+/// Copies the entry `name` of `from` into `to`, with its owner and mode.
+#[cfg(feature = "mounts")]
+#[inline(never)]
+fn copy_entry(from: Fd, to: Fd, name: &[u8], dst: ZStr<'_>, depth: usize) -> Result<(), Error> {
+    use linux_raw_sys::general::{AT_SYMLINK_NOFOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY, S_IFLNK};
+    let mut buf = ZBuf::<256>::new();
+    buf.push(name).map_err(|_| Error::new(b"tmpcopyup: a name too long in ").push_z(dst))?;
+    let name = buf.zstr();
+    let fail = |step: &str, e: Errno| Error::sys_in(step, dst.bytes(), name.bytes(), e).push(b" (tmpcopyup)");
+    let st = sys::fstatat(from, name, AT_SYMLINK_NOFOLLOW).map_err(|e| fail("stat", e))?;
+    let kind = st.st_mode & S_IFMT;
+    match kind {
+        S_IFDIR => {
+            sys::mkdirat(to, name, 0o700).map_err(|e| fail("mkdir", e))?;
+            let flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+            let inner_from = sys::openat(from, name, flags, 0).map(OwnedFd).map_err(|e| fail("open", e))?;
+            let inner_to = sys::openat(to, name, flags, 0).map(OwnedFd).map_err(|e| fail("open", e))?;
+            copy_tree(inner_from.0, inner_to.0, dst, depth + 1)?;
+        }
+        S_IFREG => {
+            let source = sys::openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| fail("open", e))?;
+            let copy = sys::openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                .map(OwnedFd)
+                .map_err(|e| fail("create", e))?;
+            while sys::sendfile(copy.0, source.0, 1 << 30).map_err(|e| fail("sendfile", e))? != 0 {}
+        }
+        S_IFLNK => {
+            let mut target = [0u8; PATH_MAX];
+            let n = sys::readlinkat(from, name, &mut target[..PATH_MAX - 1]).map_err(|e| fail("readlink", e))?;
+            let target = ZStr::from_bytes_until_nul(&target[..=n]).ok_or_else(|| fail("readlink", Errno::EINVAL))?;
+            sys::symlinkat(target, to, name).map_err(|e| fail("symlink", e))?;
+        }
+        _ => sys::mknodat(to, name, kind | 0o600, st.st_rdev).map_err(|e| fail("mknod", e))?,
+    }
+    sys::fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW).map_err(|e| fail("chown", e))?;
+    // After the chown, which clears set-user-ID and set-group-ID bits.
+    if kind != S_IFLNK {
+        sys::fchmodat(to, name, st.st_mode & 0o7777).map_err(|e| fail("chmod", e))?;
+    }
+    Ok(())
 }
 
 /// Sets `m`'s recursive attributes and propagation on the mount just made

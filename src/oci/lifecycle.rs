@@ -219,19 +219,24 @@ pub fn rfc3339(ts: timespec, out: &mut [u8; 40]) -> usize {
 }
 
 /// Where the states are: `--root`, else `/run/nsinit` for root, else
-/// `$XDG_RUNTIME_DIR/nsinit`, as runc's default is `/run/runc`.
+/// `$XDG_RUNTIME_DIR/nsinit`, as runc's default is `/run/runc`. Root of a
+/// user namespace other than the host's (rootless podman runs its runtime
+/// so) takes `$XDG_RUNTIME_DIR` too unless `$USER` is `root`, as runc's
+/// `shouldHonorXDGRuntimeDir`: it cannot write the host's /run.
 fn state_root(global: &Global<'_>, envp: &[Option<ZStr<'_>>]) -> Result<Path, Error> {
     let too_long = |_| Error::new(b"--root: path too long");
     if let Some(root) = global.root {
         return Path::from_parts(&[root.bytes()]).map_err(too_long);
     }
-    if sys::geteuid() == 0 {
+    let var = |name: &[u8]| envp.iter().flatten().find_map(|v| v.bytes().strip_prefix(name));
+    let runtime = var(b"XDG_RUNTIME_DIR=").filter(|d| !d.is_empty());
+    if sys::geteuid() == 0 && (runtime.is_none() || var(b"USER=") == Some(b"root") || !super::in_user_namespace()) {
         return Path::from_parts(&[b"/run/nsinit"]).map_err(too_long);
     }
-    let runtime = envp.iter().flatten().find_map(|v| v.bytes().strip_prefix(b"XDG_RUNTIME_DIR=")).filter(|d| !d.is_empty());
     let dir = runtime.ok_or_else(|| Error::new(b"no --root given, and without root the default needs $XDG_RUNTIME_DIR"))?;
     Path::from_parts(&[dir, b"/nsinit"]).map_err(too_long)
 }
+
 
 /// `ROOT/ID` and, in it, `name`.
 fn in_state(dir: &Path, name: &[u8]) -> Result<Path, Error> {

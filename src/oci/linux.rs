@@ -7,7 +7,7 @@ use crate::config::{
     mount_option, parse_personality, sysctl_namespace,
 };
 use linux_raw_sys::general::{
-    CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
+    CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS, S_IFMT,
 };
 
 /// `linux`.
@@ -180,7 +180,8 @@ pub fn id_map(j: &mut Json<'static>, maps: &mut heapless::Vec<IdMap, MAX_ID_MAPS
 }
 
 /// One of `devices`: `path`, `type` (`c`, `b`, `u`, `p`), `major` and
-/// `minor` (not for `p`), `fileMode`, `uid`, `gid`.
+/// `minor` (not for `p`), `fileMode` (permission bits, with the type's
+/// `S_IF*` bits or none), `uid`, `gid`.
 fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let (mut path, mut kind, mut major, mut minor) = (None, None, None, None);
     let (mut file_mode, mut uid, mut gid) = (None, None, None);
@@ -193,7 +194,10 @@ fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             },
             "major" => major = Some(at_most(j, MAX_MAJOR, message!("expected at most 4095"))?),
             "minor" => minor = Some(at_most(j, MAX_MINOR, message!("expected at most 1048575"))?),
-            "fileMode" => file_mode = Some(at_most(j, 0o7777, message!("expected permission bits, at most 07777"))?),
+            // podman writes the host node's whole st_mode (0o20666 for a
+            // character device): its type bits, when there, are checked
+            // against `type` below, as runc ORs the type's bits in.
+            "fileMode" => file_mode = Some(at_most(j, S_IFMT | 0o7777, message!("expected permission bits, at most 07777"))?),
             "uid" => uid = Some(j.u32()?),
             "gid" => gid = Some(j.u32()?),
             _ => j.skip()?,
@@ -207,6 +211,11 @@ fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         (_, Some(major), Some(minor)) => (major, minor),
         _ => return Err(fail!("major and minor: missing (required but for p)")),
     };
+    let file_type = file_mode.map_or(0, |mode| mode & S_IFMT);
+    if file_type != 0 && file_type != kind.mode() {
+        return Err(fail!("fileMode: file type bits (S_IFMT) of another type than `type`'s"));
+    }
+    let file_mode = file_mode.map(|mode| mode & 0o7777);
     let d = Device { path, kind, major, minor, file_mode, uid, gid, source: None, access: 0 };
-    m.c.devices.push(d).map_err(|_| fail!("too many devices (at most 32)"))
+    m.c.devices.push(d).map_err(|_| fail!("too many devices (at most 256)"))
 }

@@ -49,7 +49,7 @@ use crate::error::Error;
 use crate::rt;
 use crate::sys::{self, ZStr};
 use json::{Json, Kind};
-use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS, O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY};
+use linux_raw_sys::general::{CLONE_NEWNS, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS, O_CLOEXEC, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY};
 
 pub use template::write_spec;
 
@@ -113,8 +113,10 @@ pub fn load_from(req: &BundleRequest<'static>, copy: Option<ZStr<'_>>, c: &mut C
     arena.free = rest.get_mut(..left).unwrap_or_default();
     fill(text, req.bundle.bytes(), &mut arena, c, true).map_err(|e| e.into_error(file.bytes()))?;
     // Without device rules, root's container may use only the default
-    // devices, as runc makes it; without root, no device cgroup is made.
-    if cfg!(feature = "cgroups") && c.resources.devices.is_empty() && sys::geteuid() == 0 {
+    // devices, as runc makes it; without root, or as root of a user
+    // namespace (rootless podman's runtime), no device cgroup is made, as
+    // runc skips it in a user namespace.
+    if cfg!(feature = "cgroups") && c.resources.devices.is_empty() && sys::geteuid() == 0 && !in_user_namespace() {
         let _ = c.resources.devices.push(resources::DENY_ALL);
     }
     // For the state hooks read: the ID and the bundle's absolute path.
@@ -396,6 +398,24 @@ pub fn at_most(j: &mut Json<'static>, max: u32, what: json::Message) -> Result<u
         n if n <= max => Ok(n),
         _ => Err(Fail::code(what)),
     }
+}
+
+/// Whether this process is in a user namespace other than the host's: its
+/// uid_map is not the initial namespace's (`initial_uid_map`). An
+/// unreadable map counts as the host's.
+#[cold]
+pub fn in_user_namespace() -> bool {
+    let mut buf = [0u8; 128];
+    let Ok(fd) = sys::open(ZStr::new(c"/proc/self/uid_map"), O_RDONLY | O_CLOEXEC, 0).map(sys::OwnedFd) else { return false };
+    let n = sys::read(fd.0, &mut buf).unwrap_or(0);
+    n != 0 && !initial_uid_map(&buf[..n])
+}
+
+/// Whether `map` (a uid_map's text) is the initial user namespace's: the
+/// one line `0 0 4294967295`, as runc's `RunningInUserNS` reads it.
+pub fn initial_uid_map(map: &[u8]) -> bool {
+    let mut words = map.split(|c| c.is_ascii_whitespace()).filter(|w| !w.is_empty());
+    words.next() == Some(b"0") && words.next() == Some(b"0") && words.next() == Some(b"4294967295") && words.next().is_none()
 }
 
 /// Fixed room for the strings the mapping makes.

@@ -6,6 +6,8 @@
 //! its options, and `/dev/pts` and `/dev/shm` as it writes them) is
 //! nsinit's `/dev` preset, which makes the three and the default devices;
 //! any other `/dev`, or none, gets the spec's default devices made in it.
+//! `tmpcopyup` (runc's, which podman asks for its `--read-only` tmpfs
+//! mounts) copies the image's files at a tmpfs's destination into it.
 //! `idmap` and `ridmap` make an idmapped bind, with the mount's own
 //! `uidMappings` and `gidMappings` (both, which alone make it `idmap`, as
 //! runc and crun read them) or else the container's.
@@ -20,9 +22,6 @@ use linux_raw_sys::general::{MS_BIND, MS_REMOUNT};
 /// Option words that are no `mount_option` but a filesystem's own flag,
 /// passed as data. Any other word without `=` is taken for a typo.
 const FS_FLAGS: &str = "newinstance nsdelegate memory_recursiveprot userxattr noswap favordynmods";
-
-/// Words of the spec's list that nsinit does not do: an error naming them.
-const NOT_DONE: &str = "tmpcopyup";
 
 /// runc spec's `/dev`, `/dev/pts` and `/dev/shm`, as options: what nsinit's
 /// `/dev` preset makes exactly.
@@ -45,6 +44,7 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         (None, None, None);
     let mut words: heapless::Vec<ZStr<'static>, 32> = heapless::Vec::new();
     let mut maps = MountMaps { uid: heapless::Vec::new(), gid: heapless::Vec::new() };
+    let mut copy_up = false;
     j.object(|j, key| crate::by_key!(key,
         "destination" => {
             destination = Some(absolute(j)?);
@@ -61,8 +61,9 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         "options" => j.array(|j, _| {
             let word = j.string()?;
             let w = word.bytes();
-            if listed(w, NOT_DONE) {
-                return Err(fail!("mount option not supported", w));
+            if w == b"tmpcopyup" {
+                copy_up = true;
+                return Ok(());
             }
             if mount_option(w).is_none() && !w.contains(&b'=') && !listed(w, FS_FLAGS) && !listed(w, "idmap ridmap") {
                 return Err(fail!("unknown mount option", w));
@@ -91,6 +92,10 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         None => Mount::new(MountKind::Other, destination),
     };
     mount.source = source.filter(|s| !s.bytes().is_empty());
+    if copy_up && kind != b"tmpfs" {
+        return Err(fail!("tmpcopyup: for a tmpfs only, not", kind));
+    }
+    mount.copy_up = copy_up;
     let mut options = MountOptions::new();
     for word in &words {
         options.word(&mut mount, word.bytes()).map_err(|what| Fail::about(what, word.bytes()))?;

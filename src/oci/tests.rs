@@ -263,7 +263,7 @@ fn kernel_fields_map() {
         r#", "linux": {"namespaces": [{"type": "mount"}, {"type": "uts", "path": "/proc/1/ns/uts"}, {"type": "ipc"}, {"type": "time"}],
         "sysctl": {"kernel.shmmax": "1000", "fs.mqueue.msg_max": "20"},
         "devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 5},
-                    {"path": "/dev/fifo", "type": "p"}],
+                    {"path": "/dev/fifo", "type": "p"}, {"path": "/dev/null", "type": "c", "major": 1, "minor": 3, "fileMode": 8630}],
         "personality": {"domain": "LINUX32"},
         "timeOffsets": {"monotonic": {"secs": -5, "nanosecs": 10}, "boottime": {"secs": 7}},
         "rootfsPropagation": "rshared"},
@@ -282,6 +282,8 @@ fn kernel_fields_map() {
     assert_eq!((fuse.path.bytes(), fuse.kind, fuse.major, fuse.minor), (&b"/dev/fuse"[..], DeviceKind::Char, 10, 229));
     assert_eq!((fuse.file_mode, fuse.uid, fuse.gid, fuse.source), (Some(0o666), Some(0), Some(5), None));
     assert_eq!(c.devices[1].kind, DeviceKind::Fifo);
+    // podman's fileMode: the host node's st_mode, 0o20666, type bits and all.
+    assert_eq!(c.devices[2].file_mode, Some(0o666));
     assert_eq!(c.personality, Some(crate::config::PER_LINUX32));
     let t = c.time_offsets.unwrap();
     assert_eq!((t.monotonic, t.boottime), ((-5, 10), (7, 0)));
@@ -359,6 +361,8 @@ fn bad_values_of_the_newly_mapped_sections() {
         (r#", "devices": [{"path": "/dev/x", "type": "x"}]"#, "linux.devices[0].type: expected c, b, u or p 'x'"),
         (r#", "devices": [{"path": "/dev/x", "type": "c", "major": 1}]"#, "linux.devices[0]: major and minor: missing (required but for p)"),
         (r#", "devices": [{"path": "/dev/x", "type": "c", "major": 4096, "minor": 1}]"#, "linux.devices[0].major: expected at most 4095"),
+        (r#", "devices": [{"path": "/dev/x", "type": "c", "major": 1, "minor": 1, "fileMode": 25014}]"#, "linux.devices[0]: fileMode: file type bits (S_IFMT) of another type than `type`'s"),
+        (r#", "devices": [{"path": "/dev/x", "type": "c", "major": 1, "minor": 1, "fileMode": 65536}]"#, "linux.devices[0].fileMode: expected permission bits, at most 07777"),
         (r#", "personality": {"domain": "LINUX64"}"#, "linux.personality.domain: expected LINUX or LINUX32 'LINUX64'"),
         (r#", "personality": {"domain": "LINUX", "flags": ["x"]}"#, "linux.personality.flags: not supported"),
         (r#", "timeOffsets": {"realtime": {"secs": 1}}"#, "linux.timeOffsets.realtime: expected monotonic or boottime 'realtime'"),
@@ -412,6 +416,13 @@ fn bad_values_of_the_newly_mapped_sections() {
         fails(&config(r#", "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}, {"type": "pid", "path": "/p"}]}"#)),
         "nsinit: config.json: linux.namespaces[2].type: namespace given twice 'pid'"
     );
+}
+
+#[test]
+fn tmpcopyup_marks_the_tmpfs_and_is_no_filesystem_option() {
+    let c = mapped(&config(r#", "mounts": [{"destination": "/t", "type": "tmpfs", "options": ["nosuid", "tmpcopyup", "mode=755"]}, {"destination": "/u", "type": "tmpfs"}]"#)).unwrap();
+    let marks: Vec<_> = c.mounts.iter().map(|m| (m.copy_up, m.data.map(|d| d.bytes()))).collect();
+    assert_eq!(marks, [(true, Some(&b"mode=755"[..])), (false, None)]);
 }
 
 #[test]
@@ -505,9 +516,17 @@ fn bad_idmapped_mounts_name_the_mount() {
         ),
         (
             r#"{"destination": "/d", "type": "bind", "source": "/s", "options": ["rbind", "tmpcopyup"]}"#.to_string(),
-            "mounts[1].options[1]: mount option not supported 'tmpcopyup'".to_string(),
+            "mounts[1]: tmpcopyup: for a tmpfs only, not 'bind'".to_string(),
         ),
     ] {
         assert_eq!(mount(&json), format!("nsinit: config.json: {want}"), "{json}");
+    }
+}
+
+#[test]
+fn only_the_whole_identity_map_is_the_initial_user_namespace() {
+    assert!(super::initial_uid_map(b"         0          0 4294967295\n"));
+    for map in [&b"         0     100000      65536\n"[..], b"0 0 1\n", b"0 0 4294967295\n1 1 1\n", b"0 0 4294967294\n"] {
+        assert!(!super::initial_uid_map(map), "{}", String::from_utf8_lossy(map));
     }
 }

@@ -211,6 +211,30 @@ pub fn fstat(fd: Fd) -> Result<stat, Errno> {
     Ok(unsafe { st.assume_init() })
 }
 
+/// `openat`: `path` looked up from the directory `dir`, `mode` for a file
+/// `O_CREAT` makes.
+pub fn openat(dir: Fd, path: ZStr<'_>, flags: u32, mode: u32) -> Result<Fd, Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { syscall!(Sysno::openat, dir, path.as_ptr(), flags, mode) }.map(|fd| fd as Fd)
+}
+
+/// `fstatat` (`newfstatat`): `path` looked up from the directory `dir`,
+/// with `AT_*` `flags` (`AT_SYMLINK_NOFOLLOW` for a symlink's own).
+pub fn fstatat(dir: Fd, path: ZStr<'_>, flags: u32) -> Result<stat, Errno> {
+    let mut st = MaybeUninit::<stat>::uninit();
+    // SAFETY: `path` is NUL-terminated and `st` has room for a struct stat.
+    unsafe { syscall!(Sysno::newfstatat, dir, path.as_ptr(), st.as_mut_ptr(), flags) }?;
+    // SAFETY: the kernel filled `st` on success.
+    Ok(unsafe { st.assume_init() })
+}
+
+/// `fchmodat`: the permission bits of `path`, looked up from `dir`
+/// (following a symlink: the kernel changes no symlink's own).
+pub fn fchmodat(dir: Fd, path: ZStr<'_>, mode: u32) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { syscall!(Sysno::fchmodat, dir, path.as_ptr(), mode) }.map(drop)
+}
+
 /// The file type and permission bits of `path`, looked up from the
 /// directory `dir`, following symlinks.
 pub fn fstatat_mode(dir: Fd, path: ZStr<'_>) -> Result<u32, Errno> {
