@@ -126,7 +126,8 @@ class Daemon:
             f'  path = "{d}/containerd/opt"\n'
         )
         nofile, nproc = host_ulimits()
-        config = {}
+        # dockerd 20.10 makes /etc/docker/key.json otherwise.
+        config = {"deprecated-key-path": str(d / "key.json")}
         if runtimes_in_json:
             config["runtimes"] = {name: {"path": path} for name, path in runtimes_in_json.items()}
         (d / "daemon.json").write_text(json.dumps(config))
@@ -222,6 +223,8 @@ def dockerd(tmp_path_factory):
     need("ip", "iproute2")
     d = tmp_path_factory.mktemp("docker")
     chains_before = iptables_docker_chains()
+    etc_before = set(os.listdir("/etc/docker")) if os.path.isdir("/etc/docker") else None
+    run_containerd_before = os.path.exists("/run/containerd")
     docker_bridge(BRIDGE, SUBNET)
     daemon = Daemon(d, None, BRIDGE)
     try:
@@ -238,6 +241,17 @@ def dockerd(tmp_path_factory):
             remove_cgroup(top)
         left += [f"iptables chain made: {c}" for c in iptables_docker_chains() if c not in chains_before]
         left += [f"cgroup left: {c}" for c in cgroups_of(CGROUP_PARENT)]
+        if etc_before is not None:
+            left += [f"/etc/docker/{n} made" for n in set(os.listdir("/etc/docker")) - etc_before]
+        if not run_containerd_before:
+            # The shims' sockets and the clients' FIFOs are in /run/containerd
+            # whatever containerd's state is; empty once they are gone (a
+            # directory still in use by another containerd stays).
+            for sub in ["/run/containerd/s", "/run/containerd/fifo", "/run/containerd"]:
+                try:
+                    os.rmdir(sub)
+                except OSError:
+                    pass
         if left:
             pytest.fail("dockerd left on the host:\n" + "\n".join(left))
 
@@ -304,3 +318,143 @@ def test_run_payload_not_executable(dockerd, image, runtime):
     assert p.returncode == 126, p.stderr
     assert "permission denied" in p.stderr.lower(), p.stderr
     assert containers(dockerd) == []
+
+
+def pty_run(argv, env, rows=30, cols=100, timeout=30):
+    """Runs `argv` on a new terminal of `rows` x `cols`; its exit status and
+    all it wrote there (CRLF line ends, as a terminal has them)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execve(argv[0], argv, env)
+        finally:
+            os._exit(127)
+    import fcntl, struct, termios
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    out = b""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    else:
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+# 2. stdin, a terminal, docker logs.
+
+def test_run_stdin(dockerd, image, runtime):
+    p = docker_run(dockerd, runtime, "-i", image, "sh", "-c", "wc -c; read -r x || echo eof", input="four\nmore\n")
+    assert (p.returncode, p.stdout.split()) == (0, ["10", "eof"]), p.stderr
+
+
+def test_run_terminal(dockerd, image, runtime):
+    """-t: the payload's stdin is a terminal the size of the client's."""
+    # The pty is made before the docker client sizes it: stty size is read
+    # once the container's terminal has the client's size.
+    code, out = pty_run(dockerd.argv_of("run", "--runtime", runtime[0], "--rm", "-it", image, "sh", "-c", "sleep 0.5; tty; stty size; exit 4"), dockerd.env)
+    assert code == 4, out
+    lines = out.replace("\r", "").split("\n")
+    assert "/dev/pts/0" in lines and "30 100" in lines, out
+
+
+def test_logs(dockerd, image, runtime):
+    name = f"logs-{runtime[0]}"
+    dockerd.cli("run", "-d", "--runtime", runtime[0], "--name", name, image, "sh", "-c", "echo to out; echo to err >&2; exit 2")
+    try:
+        assert dockerd.cli("wait", name).stdout.strip() == "2"
+        p = dockerd.cli("logs", name)
+        assert (p.stdout, p.stderr) == ("to out\n", "to err\n")
+    finally:
+        dockerd.cli("rm", "-f", name)
+
+
+# 3. docker exec into a running container.
+
+@pytest.fixture
+def sleeper(dockerd, image, runtime):
+    """A container running `sleep`, removed at the end."""
+    name = f"sleeper-{runtime[0]}"
+    dockerd.cli("run", "-d", "--runtime", runtime[0], "--name", name, image, "sleep", "600")
+    wait_for(f"{name} running", lambda: running(dockerd, name))
+    yield name
+    dockerd.cli("rm", "-f", name)
+
+
+def test_exec_status(dockerd, sleeper):
+    p = dockerd.cli("exec", sleeper, "sh", "-c", "echo $$ $(cat /proc/1/comm); exit 7", check=False)
+    assert p.returncode == 7, p.stderr
+    pid, comm = p.stdout.split()
+    assert pid != "1" and comm == "sleep"
+    p = dockerd.cli("exec", sleeper, "/no/such/payload", check=False)
+    assert p.returncode in (126, 127), p
+
+
+def test_exec_terminal(dockerd, sleeper):
+    code, out = pty_run(dockerd.argv_of("exec", "-it", sleeper, "sh", "-c", "sleep 0.5; tty; stty size; exit 3"), dockerd.env, rows=20, cols=70)
+    assert code == 3, out
+    lines = out.replace("\r", "").split("\n")
+    assert any(re.fullmatch(r"/dev/pts/\d+", line) for line in lines) and "20 70" in lines, out
+
+
+def test_exec_detached(dockerd, sleeper):
+    dockerd.cli("exec", "-d", sleeper, "sh", "-c", "echo made > /tmp/mark")
+    wait_for("the detached exec's file", lambda: dockerd.cli("exec", sleeper, "cat", "/tmp/mark", check=False).stdout == "made\n")
+
+
+# 4. stop, kill with a signal, restart.
+
+def test_stop_term(dockerd, image, runtime):
+    """docker stop sends TERM; a payload that traps it exits at once."""
+    name = f"stop-{runtime[0]}"
+    dockerd.cli("run", "-d", "--runtime", runtime[0], "--name", name, image, "sh", "-c", "trap 'exit 0' TERM; echo up; while :; do sleep 0.1; done")
+    try:
+        wait_for("the trap set", lambda: dockerd.cli("logs", name).stdout == "up\n")
+        started = time.monotonic()
+        dockerd.cli("stop", "-t", "20", name)
+        assert time.monotonic() - started < 10
+        assert dockerd.cli("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", name).stdout.split() == ["exited", "0"]
+    finally:
+        dockerd.cli("rm", "-f", name)
+
+
+def test_stop_kills_after_timeout(dockerd, image, runtime):
+    """A payload that ignores TERM (PID 1 without a handler) is killed after -t."""
+    name = f"stopkill-{runtime[0]}"
+    dockerd.cli("run", "-d", "--runtime", runtime[0], "--name", name, image, "sleep", "600")
+    try:
+        wait_for(f"{name} running", lambda: running(dockerd, name))
+        started = time.monotonic()
+        dockerd.cli("stop", "-t", "1", name)
+        assert 1 <= time.monotonic() - started < 15
+        assert dockerd.cli("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", name).stdout.split() == ["exited", "137"]
+    finally:
+        dockerd.cli("rm", "-f", name)
+
+
+def test_kill_signal_and_restart(dockerd, image, runtime):
+    name = f"usr1-{runtime[0]}"
+    dockerd.cli("run", "-d", "--runtime", runtime[0], "--name", name, image, "sh", "-c", "trap 'echo got USR1' USR1; trap 'exit 0' TERM; echo up; while :; do sleep 0.1; done")
+    try:
+        wait_for("the traps set", lambda: dockerd.cli("logs", name).stdout == "up\n")
+        dockerd.cli("kill", "-s", "USR1", name)
+        wait_for("USR1 trapped", lambda: dockerd.cli("logs", name).stdout == "up\ngot USR1\n")
+        assert running(dockerd, name)
+        first = dockerd.cli("inspect", "-f", "{{.State.Pid}}", name).stdout.strip()
+        dockerd.cli("restart", "-t", "10", name)
+        assert running(dockerd, name)
+        assert dockerd.cli("inspect", "-f", "{{.State.Pid}}", name).stdout.strip() != first
+        wait_for("the second start", lambda: dockerd.cli("logs", name).stdout == "up\ngot USR1\nup\n")
+        dockerd.cli("kill", "-s", "USR1", name)
+        wait_for("USR1 trapped after the restart", lambda: dockerd.cli("logs", name).stdout.endswith("up\ngot USR1\n"))
+    finally:
+        dockerd.cli("rm", "-f", name)
