@@ -120,8 +120,10 @@ pub fn sysctl_path<'b>(key: &[u8], out: &'b mut [u8]) -> Option<&'b [u8]> {
     Some(out)
 }
 
-/// Most devices besides the defaults.
-pub const MAX_DEVICES: usize = 32;
+/// Most devices besides the defaults: Docker's and podman's `--privileged`
+/// list every device node of the host's /dev (over 100 on a small VM,
+/// hundreds with disks and terminals).
+pub const MAX_DEVICES: usize = 1024;
 
 /// What a device node is (OCI `linux.devices[].type`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

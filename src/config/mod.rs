@@ -202,6 +202,12 @@ pub struct Mount<'a> {
     /// `idmap` or `ridmap`: a bind seen through a user namespace's maps.
     #[cfg(feature = "mounts")]
     pub idmap: Option<Idmap>,
+    /// A cgroup mount of the OCI front end: on cgroup v1 without a cgroup
+    /// namespace of the container's own, each hierarchy shows the
+    /// container's own cgroup at its root, as runc binds it (Docker's and
+    /// podman's payloads read `/sys/fs/cgroup/memory/memory.limit_in_bytes`),
+    /// not the host's tree.
+    pub own_cgroups: bool,
 }
 
 /// An idmapped bind (runtime-spec 1.2's `idmap` and `ridmap` options, the
@@ -256,6 +262,7 @@ impl<'a> Mount<'a> {
             data: None,
             #[cfg(feature = "mounts")]
             idmap: None,
+            own_cgroups: false,
         }
     }
 

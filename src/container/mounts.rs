@@ -200,7 +200,7 @@ fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own: Own) -> Result<(), Er
     let fstype = match m.kind {
         MountKind::Sysfs => return sysfs(dst, root, m.flags, own.net),
         MountKind::Dev => return dev(dst, root),
-        MountKind::Cgroup => return cgroup_fs(dst, root, m.flags, own.cgroup),
+        MountKind::Cgroup => return cgroup_fs(dst, root, m.flags, own.cgroup, m.own_cgroups),
         _ if is_bind(m) => return bind(m, root),
         MountKind::Proc => ZStr::new(c"proc"),
         MountKind::Mqueue => ZStr::new(c"mqueue"),
@@ -783,8 +783,10 @@ pub fn new_tmpfs(mode: ZStr<'_>, size: ZStr<'_>, attrs: u32) -> Result<OwnedFd, 
 /// cgroups nsinit is in: it is bound, one call for a dozen, and
 /// `/proc/self/cgroup` is not read (a walk of every hierarchy); so it is
 /// where the kernel refuses a new mount (a user namespace without a cgroup
-/// namespace of its own).
-fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_cgroup: bool) -> Result<(), Error> {
+/// namespace of its own). The OCI front end's mount (`own_cgroups`) is
+/// runc's instead, outside a cgroup namespace on v1: the container's own
+/// cgroup at the root of each hierarchy (`cgroup_v1_binds`).
+fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_cgroup: bool, own_cgroups: bool) -> Result<(), Error> {
     let host = ZStr::new(c"/sys/fs/cgroup");
     let readonly = flags & MS_RDONLY != 0;
     if sys::statfs_type(host) == Ok(u64::from(CGROUP2_SUPER_MAGIC)) {
@@ -802,6 +804,8 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_cgroup: boo
         // own: the host's tree, over the tmpfs.
         let point = open_point(dst, root, None)?;
         bind_host(host, &point, dst, readonly)
+    } else if cfg!(feature = "oci") && own_cgroups && !own_cgroup {
+        cgroup_v1_binds(dst, root, flags)
     } else {
         let point = open_point(dst, root, Some(Point::Dir))?;
         bind_host(host, &point, dst, readonly)
@@ -853,6 +857,80 @@ fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<bo
             .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (read-only)"))?;
     }
     Ok(true)
+}
+
+/// cgroup v1 outside a cgroup namespace, as runc shows it: a tmpfs on
+/// `dst` with, for each of the host's hierarchies, the container's own
+/// cgroup in it (its `/proc/self/cgroup` path) bound at its name, and the
+/// host's links copied; read-only as `flags` say.
+#[cold]
+fn cgroup_v1_binds(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<(), Error> {
+    let mut own = [0u8; 4096];
+    let fd = sys::open(ZStr::new(c"/proc/self/cgroup"), O_RDONLY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::of("open /proc/self/cgroup", e))?;
+    let n = sys::read(fd.0, &mut own).map_err(|e| Error::of("read /proc/self/cgroup", e))?;
+    if n == own.len() {
+        return Err(Error::new(b"/proc/self/cgroup: longer than 4 KiB"));
+    }
+    filesystem(ZStr::new(c"tmpfs"), true, None, dst, root, flags & !MS_RDONLY, Some(ZStr::new(c"mode=755")))?;
+    let dir = open_point(dst, root, None)?;
+    let host = sys::open(ZStr::new(c"/sys/fs/cgroup"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
+        .map(OwnedFd)
+        .map_err(|e| Error::of("open /sys/fs/cgroup", e))?;
+    let mut failed = None;
+    let listed = sys::each_dir_entry(host.0, |name| {
+        if failed.is_none() {
+            failed = cgroup_v1_bind(dir.0, dst, name, &own[..n], flags).err();
+        }
+    });
+    listed.map_err(|e| Error::of("getdents /sys/fs/cgroup", e))?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if flags & MS_RDONLY != 0 {
+        let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
+        sys::mount_setattr(dir.0, ZStr::new(c""), AT_EMPTY_PATH, &attr)
+            .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (read-only)"))?;
+    }
+    Ok(())
+}
+
+/// The path of hierarchy `name` (`memory`, `cpu,cpuacct`, `systemd` for
+/// `name=systemd`; `""` for cgroup2) in `/proc/self/cgroup`'s text `own`.
+fn own_cgroup_path<'t>(own: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
+    own.split(|&c| c == b'\n').find_map(|line| {
+        let mut fields = line.splitn(3, |&c| c == b':');
+        let (_, controllers, path) = (fields.next()?, fields.next()?, fields.next()?);
+        let named = controllers.strip_prefix(b"name=").unwrap_or(controllers);
+        (named == name).then_some(path)
+    })
+}
+
+/// One entry of the host's `/sys/fs/cgroup` in the tmpfs `dir` (`dst`):
+/// a link copied, a hierarchy's cgroup of the container's bound.
+#[cold]
+fn cgroup_v1_bind(dir: Fd, dst: ZStr<'_>, name: &[u8], own: &[u8], flags: u32) -> Result<(), Error> {
+    let too_long = |_| Error::new(b"cgroup hierarchy name too long: ").push(name);
+    let mut zname = ZBuf::<96>::from_parts(&[name]).map_err(too_long)?;
+    let mut host = ZBuf::<128>::from_parts(&[b"/sys/fs/cgroup/", name]).map_err(too_long)?;
+    let mut link = [0u8; 96];
+    if let Ok(n) = sys::readlink(host.zstr(), &mut link) {
+        let mut target = ZBuf::<96>::from_parts(&[link.get(..n).unwrap_or_default()]).map_err(too_long)?;
+        return sys::symlinkat(target.zstr(), dir, zname.zstr()).map_err(|e| Error::sys_in("symlink", dst.bytes(), name, e));
+    }
+    let path = match sys::statfs_type(host.zstr()) {
+        Ok(t) if t == u64::from(CGROUP2_SUPER_MAGIC) => own_cgroup_path(own, b""),
+        Ok(t) if t == u64::from(CGROUP_SUPER_MAGIC) => own_cgroup_path(own, name),
+        _ => return Ok(()),
+    };
+    // A hierarchy the process is in no cgroup of (none listed): its root.
+    let mut source = ZBuf::<{ PATH_MAX }>::from_parts(&[b"/sys/fs/cgroup/", name, path.unwrap_or(b"/")]).map_err(|_| Error::new(b"cgroup path too long: ").push(name))?;
+    sys::mkdirat(dir, zname.zstr(), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), name, e))?;
+    let tree = sys::open_tree(sys::CWD, source.zstr(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)
+        .map(OwnedFd)
+        .map_err(|e| Error::sys_z("bind", source.zstr(), e).on(dst))?;
+    let attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | if flags & MS_RDONLY != 0 { MOUNT_ATTR_RDONLY } else { 0 };
+    set_attributes(&tree, attrs).map_err(|e| Error::sys_z("mount_setattr", source.zstr(), e))?;
+    sys::move_mount_at(tree.0, dir, zname.zstr()).map_err(|e| Error::sys_z("bind", source.zstr(), e).on(dst))
 }
 
 /// One entry of the host's `/sys/fs/cgroup` in the tmpfs `dir` (`dst`).
@@ -1186,7 +1264,17 @@ fn make(parent: Fd, name: ZStr<'_>, path: &[u8], point: Point, dst: ZStr<'_>) ->
 
 #[cfg(test)]
 mod tests {
-    use super::{is_root, nesting};
+    use super::{is_root, nesting, own_cgroup_path};
+
+    #[test]
+    fn own_cgroup_paths_by_hierarchy() {
+        let own = b"12:pids:/docker/c1\n3:cpu,cpuacct:/docker/c1\n1:name=systemd:/s\n0::/u\n";
+        assert_eq!(own_cgroup_path(own, b"pids"), Some(&b"/docker/c1"[..]));
+        assert_eq!(own_cgroup_path(own, b"cpu,cpuacct"), Some(&b"/docker/c1"[..]));
+        assert_eq!(own_cgroup_path(own, b"cpu"), None);
+        assert_eq!(own_cgroup_path(own, b"systemd"), Some(&b"/s"[..]));
+        assert_eq!(own_cgroup_path(own, b""), Some(&b"/u"[..]));
+    }
 
     #[test]
     fn nesting_goes_name_by_name_both_ways() {

@@ -91,6 +91,7 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         None => Mount::new(MountKind::Other, destination),
     };
     mount.source = source.filter(|s| !s.bytes().is_empty());
+    mount.own_cgroups = mount.kind == MountKind::Cgroup;
     let mut options = MountOptions::new();
     for word in &words {
         options.word(&mut mount, word.bytes()).map_err(|what| Fail::about(what, word.bytes()))?;
