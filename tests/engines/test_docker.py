@@ -395,8 +395,12 @@ def test_exec_status(dockerd, sleeper):
     assert p.returncode == 7, p.stderr
     pid, comm = p.stdout.split()
     assert pid != "1" and comm == "sleep"
+    # Docker 20.10's exec: 126 for any failure to start, the runtime's
+    # error on standard output.
     p = dockerd.cli("exec", sleeper, "/no/such/payload", check=False)
-    assert p.returncode in (126, 127), p
+    assert p.returncode == 126 and "no such file or directory" in p.stdout, p
+    p = dockerd.cli("exec", sleeper, "/etc/passwd", check=False)
+    assert p.returncode == 126 and "permission denied" in p.stdout, p
 
 
 def test_exec_terminal(dockerd, sleeper):
