@@ -7,12 +7,14 @@ so that a system containerd at /run/containerd is never used), cgroupfs
 under a cgroup parent of its own, and a bridge of its own made here
 (docker's iptables and ip_forward left off: containers on one bridge reach
 each other without them, and the host's firewall is not touched). nsinit is
-registered with `--add-runtime nsinit=PATH`; runc is dockerd's default
-runtime, `--runtime runc`. The teardown stops dockerd and containerd and
+registered with `--add-runtime nsinit=PATH`; runc is dockerd's built-in
+runtime `runc` (containerd's runc v2 shim with the runc in PATH), so
+`docker run --runtime NAME` names either. The teardown stops dockerd and containerd and
 checks that nothing of theirs is left: processes, mounts, the bridge,
 iptables chains DOCKER*, cgroups.
 """
 
+import fcntl
 import json
 import os
 import pty
@@ -20,7 +22,9 @@ import re
 import select
 import shutil
 import signal
+import struct
 import subprocess
+import termios
 import time
 from pathlib import Path
 
@@ -212,6 +216,9 @@ class Daemon:
 def docker_bridge(name, subnet):
     """Makes bridge `name` with address SUBNET.1/24 for dockerd's default
     network (dockerd takes the bridge's address as its subnet)."""
+    routed = subprocess.run(["ip", "-4", "route", "show", f"{subnet}.0/24"], capture_output=True, text=True).stdout
+    if routed.strip():
+        pytest.fail(f"{subnet}.0/24 is in use here ({routed.strip()}): the module's bridge needs a subnet of its own")
     subprocess.run(["ip", "link", "add", name, "type", "bridge"], check=True)
     subprocess.run(["ip", "addr", "add", f"{subnet}.1/24", "dev", name], check=True)
     subprocess.run(["ip", "link", "set", name, "up"], check=True)
@@ -225,16 +232,18 @@ def dockerd(tmp_path_factory):
     chains_before = iptables_docker_chains()
     etc_before = set(os.listdir("/etc/docker")) if os.path.isdir("/etc/docker") else None
     run_containerd_before = os.path.exists("/run/containerd")
-    docker_bridge(BRIDGE, SUBNET)
     daemon = Daemon(d, None, BRIDGE)
+    started = False
     try:
+        docker_bridge(BRIDGE, SUBNET)
         daemon.start()
+        started = True
         yield daemon
     finally:
         left = daemon.stop()
         if subprocess.run(["ip", "link", "show", BRIDGE], capture_output=True).returncode == 0:
             subprocess.run(["ip", "link", "del", BRIDGE])
-        else:
+        elif started:
             left.append(f"bridge {BRIDGE} gone before teardown")
         for top in cgroups_of(CGROUP_PARENT):
             left += [f"cgroup left: {sub}" for sub in top.rglob("*") if sub.is_dir()]
@@ -329,7 +338,6 @@ def pty_run(argv, env, rows=30, cols=100, timeout=30):
             os.execve(argv[0], argv, env)
         finally:
             os._exit(127)
-    import fcntl, struct, termios
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     out = b""
     end = time.monotonic() + timeout
