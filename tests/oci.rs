@@ -554,6 +554,14 @@ fn the_newly_wired_sections_as_crun_sets_them() {
         &["cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.soft_limit_in_bytes"],
     );
     assert_eq!(out, "67108864\n33554432\n");
+    // Without a cgroup namespace too (Docker's and podman's containers on
+    // cgroup v1): each hierarchy shows the container's own cgroup at its root.
+    let out = same_output("pids-host-ns", "d['linux']['resources']['pids'] = {'limit': 42}", &["cat", "/sys/fs/cgroup/pids/pids.max"]);
+    assert_eq!(out, "42\n");
+    // A listed device where the container's /dev has a link (Docker's
+    // --privileged lists the host's /dev/ptmx): the link stays.
+    let r = spec_bundle("ptmx", false, "d['linux']['devices'] = [{'path': '/dev/ptmx', 'type': 'c', 'major': 5, 'minor': 2}]; d['process']['args'] = ['/bin/probe', 'readlink', '/dev/ptmx']");
+    assert_eq!(ok(nsinit_run(&r, "oci-ptmx")), "pts/ptmx\n");
 }
 
 /// runc's `tmpcopyup`, which podman asks for its `--tmpfs` and

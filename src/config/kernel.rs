@@ -120,9 +120,10 @@ pub fn sysctl_path<'b>(key: &[u8], out: &'b mut [u8]) -> Option<&'b [u8]> {
     Some(out)
 }
 
-/// Most devices besides the defaults: podman's `--privileged` lists every
-/// node of the host's /dev (104 on a small VM, a few hundred on others).
-pub const MAX_DEVICES: usize = 256;
+/// Most devices besides the defaults: Docker's, podman's and containerd's
+/// `--privileged` list every device node of the host's /dev (over 100 on
+/// a small VM, hundreds with disks and terminals).
+pub const MAX_DEVICES: usize = 512;
 
 /// What a device node is (OCI `linux.devices[].type`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

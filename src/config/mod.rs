@@ -206,6 +206,12 @@ pub struct Mount<'a> {
     /// destination is copied into the new tmpfs.
     #[cfg(feature = "mounts")]
     pub copy_up: bool,
+    /// A cgroup mount of the OCI front end: on cgroup v1 without a cgroup
+    /// namespace of the container's own, each hierarchy shows the
+    /// container's own cgroup at its root, as runc binds it (Docker's and
+    /// podman's payloads read `/sys/fs/cgroup/memory/memory.limit_in_bytes`),
+    /// not the host's tree.
+    pub own_cgroups: bool,
 }
 
 /// An idmapped bind (runtime-spec 1.2's `idmap` and `ridmap` options, the
@@ -262,6 +268,7 @@ impl<'a> Mount<'a> {
             idmap: None,
             #[cfg(feature = "mounts")]
             copy_up: false,
+            own_cgroups: false,
         }
     }
 

@@ -141,9 +141,14 @@ fn bind(host: ZStr<'_>, dir: &OwnedFd, name: ZStr<'_>, path: &[u8]) -> Result<()
         Ok(()) | Err(Errno::EEXIST) => {}
         Err(e) => return Err(Error::sys("mknod", path, e).push(b" (for a device bound from the host)")),
     }
-    let node = sys::openat2(dir.0, name, O_PATH | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)
-        .map(OwnedFd)
-        .map_err(|e| Error::sys("open", path, e).push(b" (device)"))?;
+    let node = match sys::openat2(dir.0, name, O_PATH | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) {
+        Ok(fd) => OwnedFd(fd),
+        // A link there, nsinit's `/dev/ptmx` -> `pts/ptmx` (Docker's
+        // --privileged lists the host's /dev/ptmx): left as it is, as an
+        // existing node is; runc's ptmx link too ends up over it.
+        Err(Errno::ELOOP) => return Ok(()),
+        Err(e) => return Err(Error::sys("open", path, e).push(b" (device)")),
+    };
     sys::mount(Some(host), fd_path(node.0, None).zstr(), None, MS_BIND, None)
         .map_err(|e| Error::sys_z("bind", host, e).push(b" on ").push(path))
 }

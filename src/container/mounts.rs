@@ -200,7 +200,7 @@ fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own: Own) -> Result<(), Er
     let fstype = match m.kind {
         MountKind::Sysfs => return sysfs(dst, root, m.flags, own.net),
         MountKind::Dev => return dev(dst, root),
-        MountKind::Cgroup => return cgroup_fs(dst, root, m.flags, own.cgroup),
+        MountKind::Cgroup => return cgroup_fs(dst, root, m.flags, own.cgroup, m.own_cgroups),
         _ if is_bind(m) => return bind(m, root),
         MountKind::Proc => ZStr::new(c"proc"),
         MountKind::Mqueue => ZStr::new(c"mqueue"),
@@ -866,8 +866,10 @@ pub fn new_tmpfs(mode: ZStr<'_>, size: ZStr<'_>, attrs: u32) -> Result<OwnedFd, 
 /// cgroups nsinit is in: it is bound, one call for a dozen, and
 /// `/proc/self/cgroup` is not read (a walk of every hierarchy); so it is
 /// where the kernel refuses a new mount (a user namespace without a cgroup
-/// namespace of its own).
-fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_cgroup: bool) -> Result<(), Error> {
+/// namespace of its own). The OCI front end's mount (`own_cgroups`) is
+/// runc's instead, outside a cgroup namespace on v1: the container's own
+/// cgroup at the root of each hierarchy (`cgroup_v1_fs`).
+fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_cgroup: bool, own_cgroups: bool) -> Result<(), Error> {
     let host = ZStr::new(c"/sys/fs/cgroup");
     let readonly = flags & MS_RDONLY != 0;
     if sys::statfs_type(host) == Ok(u64::from(CGROUP2_SUPER_MAGIC)) {
@@ -878,13 +880,16 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_cgroup: boo
             r => r.map_err(|e| mount_error(Error::of("mount cgroup2", e).on(dst), e)),
         }
     } else if own_cgroup && at_cgroup_roots() {
-        if cgroup_v1_fs(dst, root, flags)? {
+        if cgroup_v1_fs(dst, root, flags, None)? {
             return Ok(());
         }
         // No new v1 mount outside a cgroup namespace of a user namespace's
         // own: the host's tree, over the tmpfs.
         let point = open_point(dst, root, None)?;
         bind_host(host, &point, dst, readonly)
+    } else if cfg!(feature = "oci") && own_cgroups && !own_cgroup {
+        let mut buf = [0u8; 4096];
+        cgroup_v1_fs(dst, root, flags, Some(read_own_cgroups(&mut buf)?)).map(drop)
     } else {
         let point = open_point(dst, root, Some(Point::Dir))?;
         bind_host(host, &point, dst, readonly)
@@ -906,12 +911,15 @@ fn at_cgroup_roots() -> bool {
     }
 }
 
-/// cgroup v1 in a cgroup namespace: a tmpfs on `dst` with each of the
-/// host's hierarchies (the mounts under its `/sys/fs/cgroup`, named after
-/// their controllers, or `name=`) mounted anew, and the host's links copied.
-/// `false` when the kernel refused a new mount (EPERM), with only the tmpfs made.
+/// cgroup v1: a tmpfs on `dst` with each of the host's hierarchies (the
+/// mounts under its `/sys/fs/cgroup`, named after their controllers, or
+/// `name=`) and the host's links copied. In a cgroup namespace (`own`
+/// `None`) each is mounted anew; outside one, as runc shows them, the
+/// container's own cgroup in each is bound there, its path read from
+/// `own`, the text of `/proc/self/cgroup`. `false` when the kernel refused
+/// a new mount (EPERM), with only the tmpfs made.
 #[cold]
-fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<bool, Error> {
+fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own: Option<&[u8]>) -> Result<bool, Error> {
     filesystem(ZStr::new(c"tmpfs"), true, None, dst, root, flags & !MS_RDONLY, Some(ZStr::new(c"mode=755")))?;
     let dir = open_point(dst, root, None)?;
     let host = sys::open(ZStr::new(c"/sys/fs/cgroup"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
@@ -920,7 +928,7 @@ fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<bo
     let (mut failed, mut refused) = (None, false);
     let listed = sys::each_dir_entry(host.0, |name| {
         if failed.is_none() && !refused {
-            failed = cgroup_v1_hierarchy(dir.0, dst, name, flags, &mut refused).err();
+            failed = cgroup_v1_hierarchy(dir.0, dst, name, (flags, own), &mut refused).err();
         }
     });
     listed.map_err(|e| Error::of("getdents /sys/fs/cgroup", e))?;
@@ -938,9 +946,33 @@ fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32) -> Result<bo
     Ok(true)
 }
 
-/// One entry of the host's `/sys/fs/cgroup` in the tmpfs `dir` (`dst`).
+/// The text of `/proc/self/cgroup`, in `buf`.
 #[cold]
-fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], flags: u32, refused: &mut bool) -> Result<(), Error> {
+fn read_own_cgroups(buf: &mut [u8; 4096]) -> Result<&[u8], Error> {
+    let fd = sys::open(ZStr::new(c"/proc/self/cgroup"), O_RDONLY | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| Error::of("open /proc/self/cgroup", e))?;
+    match sys::read(fd.0, buf) {
+        Ok(n) if n < buf.len() => Ok(&buf[..n]),
+        Ok(_) => Err(Error::new(b"/proc/self/cgroup: longer than 4 KiB")),
+        Err(e) => Err(Error::of("read /proc/self/cgroup", e)),
+    }
+}
+
+/// The path of hierarchy `name` (`memory`, `cpu,cpuacct`, `systemd` for
+/// `name=systemd`; `""` for cgroup2) in `/proc/self/cgroup`'s text `own`.
+fn own_cgroup_path<'t>(own: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
+    own.split(|&c| c == b'\n').find_map(|line| {
+        let mut fields = line.splitn(3, |&c| c == b':');
+        let (_, controllers, path) = (fields.next()?, fields.next()?, fields.next()?);
+        let named = controllers.strip_prefix(b"name=").unwrap_or(controllers);
+        (named == name).then_some(path)
+    })
+}
+
+/// One entry of the host's `/sys/fs/cgroup` in the tmpfs `dir` (`dst`):
+/// a link copied, a hierarchy mounted anew or (`own`) its cgroup of the
+/// container's bound.
+#[cold]
+fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], (flags, own): (u32, Option<&[u8]>), refused: &mut bool) -> Result<(), Error> {
     let too_long = |_| Error::new(b"cgroup hierarchy name too long: ").push(name);
     let mut host = ZBuf::<128>::from_parts(&[b"/sys/fs/cgroup/", name]).map_err(too_long)?;
     let mut zname = ZBuf::<96>::from_parts(&[name]).map_err(too_long)?;
@@ -955,6 +987,17 @@ fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], flags: u32, refused:
         _ => return Ok(()),
     };
     sys::mkdirat(dir, zname.zstr(), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), name, e))?;
+    if let (true, Some(own)) = (cfg!(feature = "oci"), own) {
+        // A hierarchy the process is in no cgroup of (none listed): its root.
+        let path = own_cgroup_path(own, data.unwrap_or_default()).unwrap_or(b"/");
+        let mut source = ZBuf::<{ PATH_MAX }>::from_parts(&[host.bytes(), path]).map_err(|_| Error::new(b"cgroup path too long: ").push(name))?;
+        let tree = sys::open_tree(sys::CWD, source.zstr(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)
+            .map(OwnedFd)
+            .map_err(|e| Error::sys_z("bind", source.zstr(), e).on(dst))?;
+        let attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | if flags & MS_RDONLY != 0 { MOUNT_ATTR_RDONLY } else { 0 };
+        set_attributes(&tree, attrs).map_err(|e| Error::sys_z("mount_setattr", source.zstr(), e))?;
+        return sys::move_mount_at(tree.0, dir, zname.zstr()).map_err(|e| Error::sys_z("bind", source.zstr(), e).on(dst));
+    }
     let mut target = fd_path(dir, None);
     target.push(b"/").and_then(|t| t.push(name)).map_err(too_long)?;
     let fs = ZStr::new(fstype);
@@ -1269,7 +1312,17 @@ fn make(parent: Fd, name: ZStr<'_>, path: &[u8], point: Point, dst: ZStr<'_>) ->
 
 #[cfg(test)]
 mod tests {
-    use super::{is_root, nesting};
+    use super::{is_root, nesting, own_cgroup_path};
+
+    #[test]
+    fn own_cgroup_paths_by_hierarchy() {
+        let own = b"12:pids:/docker/c1\n3:cpu,cpuacct:/docker/c1\n1:name=systemd:/s\n0::/u\n";
+        assert_eq!(own_cgroup_path(own, b"pids"), Some(&b"/docker/c1"[..]));
+        assert_eq!(own_cgroup_path(own, b"cpu,cpuacct"), Some(&b"/docker/c1"[..]));
+        assert_eq!(own_cgroup_path(own, b"cpu"), None);
+        assert_eq!(own_cgroup_path(own, b"systemd"), Some(&b"/s"[..]));
+        assert_eq!(own_cgroup_path(own, b""), Some(&b"/u"[..]));
+    }
 
     #[test]
     fn nesting_goes_name_by_name_both_ways() {

@@ -138,9 +138,12 @@ fn log_line(line: &mut [u8], json: bool, level: &[u8], msg: &[&[u8]]) -> usize {
         out.raw(b"{\"level\":\"");
         out.raw(level);
         out.raw(b"\",\"msg\":\"");
+        let start = out.len;
         for part in msg {
             out.escaped(part);
         }
+        let end = out.len.min(out.buf.len());
+        errno_text_as_go(&mut out.buf[start..end]);
         out.raw(b"\",\"time\":\"");
         let mut time = [0u8; 40];
         let n = rfc3339(sys::clock_realtime(), &mut time);
@@ -156,6 +159,32 @@ fn log_line(line: &mut [u8], json: bool, level: &[u8], msg: &[&[u8]]) -> usize {
     let end = out.len.min(out.buf.len() - 1);
     out.buf[end] = b'\n';
     end + 1
+}
+
+/// Lowercases the text of each errno in `msg` (`ENOENT (No such file or
+/// directory)` -> `ENOENT (no such file or directory)`): engines written in
+/// Go read the runtime's JSON log for its last error and match Go's errno
+/// texts, which are lowercase; Docker's client, for one, exits 127 for
+/// "no such file or directory" and 126 for "permission denied" only when
+/// spelt so, and 125 otherwise.
+fn errno_text_as_go(msg: &mut [u8]) {
+    let mut i = 0;
+    while i < msg.len() {
+        // An errno's name: `E`, then capitals and digits, after a space or at the start.
+        let named = msg[i] == b'E' && (i == 0 || msg[i - 1] == b' ');
+        let mut j = i + 1;
+        while named && j < msg.len() && (msg[j].is_ascii_uppercase() || msg[j].is_ascii_digit()) {
+            j += 1;
+        }
+        if named && j > i + 1 && msg[j..].starts_with(b" (") {
+            j += 2;
+            while j < msg.len() && msg[j] != b')' {
+                msg[j].make_ascii_lowercase();
+                j += 1;
+            }
+        }
+        i = j;
+    }
 }
 
 /// A line being put together; what does not fit is left out (a message
@@ -1207,8 +1236,21 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, (c, loaded):
 
 #[cfg(test)]
 mod tests {
-    use super::rfc3339;
+    use super::{errno_text_as_go, rfc3339};
     use linux_raw_sys::general::timespec;
+
+    #[test]
+    fn errno_texts_in_the_json_log_are_go_s() {
+        let mut msg = *b"execve /x: ENOENT (No such file or directory) (not in the container's root)";
+        errno_text_as_go(&mut msg);
+        assert_eq!(&msg[..], b"execve /x: ENOENT (no such file or directory) (not in the container's root)");
+        let mut msg = *b"open /Etc/A (X): EROFS (Read-only file system)";
+        errno_text_as_go(&mut msg);
+        assert_eq!(&msg[..], b"open /Etc/A (X): EROFS (read-only file system)");
+        let mut msg = *b"E (No) EACCES";
+        errno_text_as_go(&mut msg);
+        assert_eq!(&msg[..], b"E (No) EACCES");
+    }
 
     #[test]
     fn rfc3339_in_utc_with_nanoseconds() {

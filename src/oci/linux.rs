@@ -217,5 +217,5 @@ fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     }
     let file_mode = file_mode.map(|mode| mode & 0o7777);
     let d = Device { path, kind, major, minor, file_mode, uid, gid, source: None, access: 0 };
-    m.c.devices.push(d).map_err(|_| fail!("too many devices (at most 256)"))
+    m.c.devices.push(d).map_err(|_| fail!("too many devices (at most 512)"))
 }

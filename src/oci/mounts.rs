@@ -96,6 +96,7 @@ fn mount(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         return Err(fail!("tmpcopyup: for a tmpfs only, not", kind));
     }
     mount.copy_up = copy_up;
+    mount.own_cgroups = mount.kind == MountKind::Cgroup;
     let mut options = MountOptions::new();
     for word in &words {
         options.word(&mut mount, word.bytes()).map_err(|what| Fail::about(what, word.bytes()))?;
