@@ -208,5 +208,5 @@ fn device(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
         _ => return Err(fail!("major and minor: missing (required but for p)")),
     };
     let d = Device { path, kind, major, minor, file_mode, uid, gid, source: None, access: 0 };
-    m.c.devices.push(d).map_err(|_| fail!("too many devices (at most 32)"))
+    m.c.devices.push(d).map_err(|_| fail!("too many devices (at most 512)"))
 }
