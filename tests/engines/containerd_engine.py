@@ -236,37 +236,46 @@ class Containerd:
         """What the daemon and its shims left on the host, as lines."""
         left = [f"mount {m}" for m in mounts_under(self.d)]
         left += [f"shim pid {p}" for p in shims_of(self.sock)]
-        mine = {hashlib.sha256(f"{self.sock}/{ns}/{i}".encode()).hexdigest() for ns, i in self.ids}
-        if SHIM_SOCKETS.is_dir():
-            left += [f"shim socket {SHIM_SOCKETS / s}" for s in os.listdir(SHIM_SOCKETS) if s in mine]
+        left += [f"shim socket {s}" for s in self.my_shim_sockets()]
         for parent in self.cgroup_parents:
             for ctl in CGROUP_ROOT.iterdir():
                 if (ctl / parent.lstrip("/")).exists():
                     left.append(f"cgroup {ctl / parent.lstrip('/')}")
         return left
 
-    def remove_cgroup_parents(self):
+    def remove_cgroup_parents(self, kill=False):
         """Removes the (empty) parent cgroups the runtimes made for the
-        containers' cgroupsPath ("/NAMESPACE/ID": runc and nsinit leave
-        the parents, as they must, other containers may share them);
-        a parent that is not empty is left for `leftovers` to report."""
+        containers' cgroupsPath (runc and nsinit leave the parents, as they
+        must: other containers may share them); a cgroup that is not empty
+        is left for `leftovers` to report. With `kill`, what is in them is
+        killed first (the clean-up after a failure)."""
         for parent in self.cgroup_parents:
             for ctl in CGROUP_ROOT.iterdir():
                 path = ctl / parent.lstrip("/")
-                if path.is_dir():
-                    for sub in sorted(path.rglob("*"), key=lambda p: -len(p.parts)):
-                        if sub.is_dir():
+                if not path.is_dir():
+                    continue
+                dirs = sorted((p for p in path.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)) + [path]
+                if kill:
+                    for d in dirs:
+                        for pid in (d / "cgroup.procs").read_text().split() if (d / "cgroup.procs").exists() else []:
                             try:
-                                sub.rmdir()
-                            except OSError:
+                                os.kill(int(pid), signal.SIGKILL)
+                            except ProcessLookupError:
                                 pass
+                    time.sleep(0.2)
+                for d in dirs:
                     try:
-                        path.rmdir()
+                        d.rmdir()
                     except OSError:
                         pass
 
+    def my_shim_sockets(self):
+        mine = {hashlib.sha256(f"{self.sock}/{ns}/{i}".encode()).hexdigest() for ns, i in self.ids}
+        return [SHIM_SOCKETS / s for s in os.listdir(SHIM_SOCKETS) if s in mine] if SHIM_SOCKETS.is_dir() else []
+
     def stop(self):
-        """Ends containerd (SIGTERM) and fails if anything it made is left."""
+        """Ends containerd (SIGTERM): what it and its shims left on the host,
+        as lines (empty when nothing), all of it cleaned up nonetheless."""
         # Shims outlive containerd by design; the scenarios remove their
         # containers, so a shim still here is a leak. Give exiting ones time.
         end = time.monotonic() + 10
@@ -281,10 +290,14 @@ class Containerd:
         self.log.close()
         self.remove_cgroup_parents()
         left = self.leftovers()
+        # What a failure left is cleaned up all the same (and reported).
         for pid in shims_of(self.sock):
             os.kill(pid, signal.SIGKILL)
+        self.remove_cgroup_parents(kill=True)
         for m in sorted(mounts_under(self.d), key=len, reverse=True):
             subprocess.run(["umount", "-l", m], check=False)
+        for sock in self.my_shim_sockets():
+            sock.unlink()
         if not self.had_run_containerd:
             for d in [SHIM_SOCKETS, SHIM_SOCKETS.parent / "fifo", SHIM_SOCKETS.parent]:
                 try:

@@ -96,7 +96,10 @@ def engine(tmp_path_factory, rootfs_tar):
             left.append(f"pods not removed: {err.details()}")
         e.channel.close()
         left += e.stop()
-        left += [f"network namespace {NETNS_DIR / n}" for n in netns_names() - netns_before]
+        stale = netns_names() - netns_before
+        left += [f"network namespace {NETNS_DIR / n}" for n in stale]
+        for n in stale:
+            run(["ip", "netns", "del", n], check=False)
         # libcni's cache of each pod's result (named after the network and
         # the sandbox): CNI DEL removes it.
         mine = [f for f in os.listdir(CNI_CACHE) if any(i in f for _, i in e.ids)] if CNI_CACHE.is_dir() else []
