@@ -126,7 +126,7 @@ class Pod:
     """A pod sandbox on one runtime handler, and its containers; removed,
     with everything in it, at the end of the scenario."""
 
-    def __init__(self, e, handler, d, **sandbox):
+    def __init__(self, e, handler, d, privileged=False, **sandbox):
         self.e, self.rt, self.handler = e, e.rt, handler
         self.removed = False
         n = next(_serial)
@@ -134,7 +134,7 @@ class Pod:
         self.logs.mkdir()
         linux = cri.LinuxPodSandboxConfig(
             cgroup_parent=f"{CGROUP_PARENT}/pod-{handler}-{n}",
-            security_context=cri.LinuxSandboxSecurityContext(namespace_options=cri.NamespaceOption(**sandbox)),
+            security_context=cri.LinuxSandboxSecurityContext(namespace_options=cri.NamespaceOption(**sandbox), privileged=privileged),
         )
         self.config = cri.PodSandboxConfig(
             metadata=cri.PodSandboxMetadata(name=f"pod-{handler}-{n}", uid=f"uid-{handler}-{n}", namespace="default"),
@@ -189,8 +189,8 @@ def pod_of(engine, runtime, tmp_path):
     """Makes pods on the runtime's handler; removes them at the end."""
     made = []
 
-    def make(**sandbox):
-        p = Pod(engine, runtime[0], tmp_path, **sandbox)
+    def make(privileged=False, **sandbox):
+        p = Pod(engine, runtime[0], tmp_path, privileged, **sandbox)
         made.append(p)
         return p
     yield make
@@ -291,3 +291,17 @@ def test_stop_and_remove(engine, runtime, pod_of):
     assert pod.id not in [p.id for p in engine.rt.ListPodSandbox(cri.ListPodSandboxRequest()).items]
     root = engine.d / "runc-root" / runtime[0] / NAMESPACE
     assert not (root / pod.id).exists() and not (root / cid).exists(), list(root.iterdir()) if root.exists() else None
+
+
+def test_privileged(pod_of):
+    """A privileged container of a privileged pod: every capability the
+    host's bounding set has, the host's devices (CRI lists all of /dev;
+    /dev/ptmx stays the container's own), mounts allowed."""
+    pod = pod_of(privileged=True)
+    cid = pod.container("p", ["sleep", "1000"], privileged=True)
+    host = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("CapBnd")][0].split()[1]
+    assert pod.out(cid, "grep", "^CapEff", "/proc/self/status").split()[1] == host
+    assert pod.out(cid, "sh", "-c", "mount -t tmpfs t /tmp && echo mounted") == "mounted\n"
+    assert pod.out(cid, "readlink", "/dev/ptmx") == "pts/ptmx\n"
+    disks = [d for d in sorted(os.listdir("/sys/block")) if Path("/dev", d).exists()]
+    assert disks and disks[0] in pod.out(cid, "ls", "/dev").split(), disks
