@@ -472,7 +472,24 @@ fn a_payload_that_exits_leaves_its_container_stopped_until_deleted() {
     // Still there to read until deleted.
     assert_eq!(t.status("exits"), "stopped");
     assert!(!t.state_entries().is_empty(), "a stopped container's state is gone before delete");
+    // A kill now is refused in runc's words: containerd's shim reads
+    // "container not running" as done; other words failed CRI's
+    // StopContainer of a container that had exited on its own.
+    let err = refused(t.rt(&["kill", "exits", "KILL"]));
+    assert!(err.contains("container not running"), "kill of a stopped container: {err:?}");
+    // With --all it signals what is left in the cgroup (nothing here), as
+    // runc: containerd's shim asks it once a shared-PID-namespace
+    // container's process has exited, and logged the refusal as an error.
+    ok(t.rt(&["kill", "--all", "exits", "KILL"]));
+    // Its cgroups removed from outside (by whoever removes the pod's, or
+    // an earlier delete): delete does not wait for them (it took 2000
+    // rounds a controller, over 20 s on this host's cgroup v1).
+    for d in cgroup_dirs(&t.cgroup("exits")) {
+        fs::remove_dir(&d).unwrap_or_else(|e| panic!("rmdir {}: {e}", d.display()));
+    }
+    let started = std::time::Instant::now();
     ok(t.rt(&["delete", "exits"]));
+    assert!(started.elapsed().as_secs() < 2, "delete took {:?}", started.elapsed());
     // Killed from outside the runtime (the OOM killer, an admin): stopped
     // too; and delete --force of a stopped container is a delete.
     let pid = t.create_and_start("killed-outside", &SLEEPER);

@@ -575,6 +575,24 @@ fn a_tmpfs_with_tmpcopyup_has_the_images_files_as_crun_copies_them() {
 }
 
 #[test]
+fn a_privileged_device_list_leaves_ptmx_the_link_to_the_containers_devpts() {
+    // containerd's, CRI's and docker's --privileged list every device node
+    // of the host's /dev, /dev/ptmx (5:2) among them: it was bound over
+    // the link and failed (ELOOP). runc skips it; so does nsinit, and the
+    // container's ptys stay its own.
+    let r = spec_bundle(
+        "ptmx",
+        false,
+        "d['linux']['devices'] = [{'path': '/dev/ptmx', 'type': 'c', 'major': 5, 'minor': 2}, \
+                                  {'path': '/dev/null', 'type': 'c', 'major': 1, 'minor': 3}]; \
+         d['linux']['resources']['devices'] = [{'allow': True, 'access': 'rwm'}]; \
+         d['process']['args'] = ['/bin/probe', 'node', '/dev/ptmx']",
+    );
+    let out = ok(nsinit_run(&r, "oci-ptmx"));
+    assert!(out.contains("type=l"), "/dev/ptmx is still the link: {out}");
+}
+
+#[test]
 fn a_namespace_joined_by_path_as_crun_joins_it() {
     // The test's own uts namespace, the host's, by path: the host's name,
     // not runc spec's.

@@ -86,7 +86,11 @@ fn make_each(c: &Container<'_>, root: &Root<'_>, userns: bool) -> Result<(), Err
             }
         }
     }
-    for d in &c.devices {
+    // `/dev/ptmx` stays the link to the container's devpts (`DEV_LINKS`):
+    // the host's node there would open ptys on the host's devpts. A
+    // privileged container's list (containerd, CRI and docker give every
+    // node of the host's /dev) has it; runc skips it too.
+    for d in c.devices.iter().filter(|d| d.path.bytes() != b"/dev/ptmx") {
         make(d, root, userns)?;
     }
     Ok(())

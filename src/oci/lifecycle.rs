@@ -745,12 +745,21 @@ fn kill(global: &Global<'static>, id: ZStr<'static>, signal: u32, all: bool, env
     let mut buf = [0u8; STATE_MAX];
     let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
     let (_, pidfd) = status(&dir, &record, None);
-    let Some(pidfd) = pidfd else {
-        return Err(Error::new(b"container ").push(id.bytes()).push(b" is not running (stopped)"));
-    };
-    let sent = sys::pidfd_send_signal(pidfd, signal);
-    let _ = sys::close(pidfd);
-    sent.map_err(|e| Error::sys("kill", id.bytes(), e))?;
+    match pidfd {
+        Some(pidfd) => {
+            let sent = sys::pidfd_send_signal(pidfd, signal);
+            let _ = sys::close(pidfd);
+            sent.map_err(|e| Error::sys("kill", id.bytes(), e))?;
+        }
+        // With --all, what the stopped process left in its cgroup is still
+        // signalled, as runc does: containerd's shim asks that once the
+        // process of a container sharing a PID namespace has exited.
+        None if all => {}
+        // runc's words, "container not running": containerd's shim reads
+        // them as "already finished" (and CRI's StopContainer as done);
+        // other words fail the stop of a container that exited on its own.
+        None => return Err(Error::new(b"container not running: ").push(id.bytes()).push(b" (stopped)")),
+    }
     if all {
         match Cgroup::recorded(record.cgroup) {
             Some(cg) => {
