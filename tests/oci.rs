@@ -1005,3 +1005,29 @@ fn ridmap_maps_the_submounts_idmap_only_the_top() {
     assert_eq!(line, "nsinit: mount_setattr /data: EINVAL (Invalid argument) (idmap: a filesystem of the tree cannot be idmapped)");
     let _ = fs::remove_dir_all(&src);
 }
+
+#[test]
+fn tmpcopyup_copies_a_tree_as_deep_as_it_allows_with_its_links() {
+    // Fifteen levels below the destination, a link at each: the copy
+    // recurses once a level, on the container's small stack; the sixteenth
+    // level is refused, naming the limit, never cut silently.
+    let depth = |r: &Rootfs, levels: usize| {
+        let mut dir = r.host("/deep");
+        for level in 0..levels {
+            dir = dir.join(format!("d{level}"));
+            fs::create_dir_all(&dir).unwrap();
+            std::os::unix::fs::symlink(format!("/target/of/link{level}"), dir.join("link")).unwrap();
+        }
+        dir
+    };
+    let change = "d['mounts'].append({'destination': '/deep', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['tmpcopyup']}); \
+                  d['process']['args'] = ['/bin/probe', 'ls', '/deep/d0/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/d13/d14']";
+    let r = spec_bundle("copyup-deep", false, change);
+    depth(&r, 15);
+    let out = ok(nsinit_run(&r, "oci-copyup-deep"));
+    assert!(out.contains("link"), "the deepest level's link: {out}");
+    let r = spec_bundle("copyup-too-deep", false, change);
+    depth(&r, 16);
+    let err = fails(nsinit_run(&r, "oci-copyup-too-deep"), 125);
+    assert!(err.contains("deeper than 16"), "{err}");
+}

@@ -290,7 +290,7 @@ fn copy_tree(from: Fd, to: Fd, dst: ZStr<'_>, depth: usize) -> Result<(), Error>
 #[cfg(feature = "mounts")]
 #[inline(never)]
 fn copy_entry(from: Fd, to: Fd, name: &[u8], dst: ZStr<'_>, depth: usize) -> Result<(), Error> {
-    use linux_raw_sys::general::{AT_SYMLINK_NOFOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY, S_IFLNK};
+    use linux_raw_sys::general::{AT_SYMLINK_NOFOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_WRONLY, S_IFLNK};
     let mut buf = ZBuf::<256>::new();
     buf.push(name).map_err(|_| Error::new(b"tmpcopyup: a name too long in ").push_z(dst))?;
     let name = buf.zstr();
@@ -306,18 +306,14 @@ fn copy_entry(from: Fd, to: Fd, name: &[u8], dst: ZStr<'_>, depth: usize) -> Res
             copy_tree(inner_from.0, inner_to.0, dst, depth + 1)?;
         }
         S_IFREG => {
-            let source = sys::openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| fail("open", e))?;
+            // O_NONBLOCK: a FIFO swapped in since the stat fails, never waits.
+            let source = sys::openat(from, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| fail("open", e))?;
             let copy = sys::openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
                 .map(OwnedFd)
                 .map_err(|e| fail("create", e))?;
             while sys::sendfile(copy.0, source.0, 1 << 30).map_err(|e| fail("sendfile", e))? != 0 {}
         }
-        S_IFLNK => {
-            let mut target = [0u8; PATH_MAX];
-            let n = sys::readlinkat(from, name, &mut target[..PATH_MAX - 1]).map_err(|e| fail("readlink", e))?;
-            let target = ZStr::from_bytes_until_nul(&target[..=n]).ok_or_else(|| fail("readlink", Errno::EINVAL))?;
-            sys::symlinkat(target, to, name).map_err(|e| fail("symlink", e))?;
-        }
+        S_IFLNK => copy_link(from, to, name).map_err(|e| fail("symlink", e))?,
         _ => sys::mknodat(to, name, kind | 0o600, st.st_rdev).map_err(|e| fail("mknod", e))?,
     }
     sys::fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW).map_err(|e| fail("chown", e))?;
@@ -326,6 +322,22 @@ fn copy_entry(from: Fd, to: Fd, name: &[u8], dst: ZStr<'_>, depth: usize) -> Res
         sys::fchmodat(to, name, st.st_mode & 0o7777).map_err(|e| fail("chmod", e))?;
     }
     Ok(())
+}
+
+/// Copies the symlink `name` of `from` into `to`. Apart from `copy_entry`,
+/// so that its buffer is not in the frame of every directory level of the
+/// copy (16 of them would overflow the child's 64 KiB stack).
+#[cfg(feature = "mounts")]
+#[inline(never)]
+fn copy_link(from: Fd, to: Fd, name: ZStr<'_>) -> Result<(), Errno> {
+    let mut target = [0u8; PATH_MAX];
+    let n = sys::readlinkat(from, name, &mut target[..PATH_MAX - 1])?;
+    // A target that fills the buffer may have been cut.
+    if n >= PATH_MAX - 2 {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    let target = ZStr::from_bytes_until_nul(&target[..=n]).ok_or(Errno::EINVAL)?;
+    sys::symlinkat(target, to, name)
 }
 
 /// Sets `m`'s recursive attributes and propagation on the mount just made
