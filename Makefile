@@ -45,9 +45,11 @@ test: core
 	$(MAKE) test-engines
 
 # Engines drive the binary `make build` leaves; each scenario runs with runc
-# beside it. ENGINES_ARGS passes pytest options (-k podman, -x).
+# beside it. ENGINES_ARGS passes pytest options (-k podman, -x). A base
+# directory of their own: pytest's shared /tmp/pytest-of-USER keeps only its
+# last three runs, and renames a live one's away under another run.
 test-engines: build $(VENV)/bin/pytest
-	$(VENV)/bin/pytest -v tests/engines $(ENGINES_ARGS)
+	$(VENV)/bin/pytest -v --basetemp=$(CURDIR)/target/engines-tmp tests/engines $(ENGINES_ARGS)
 
 $(VENV)/bin/pytest: tests/engines/requirements.txt
 	python3 -m venv $(VENV)

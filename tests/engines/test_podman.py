@@ -316,9 +316,16 @@ def test_stdin(podman, runtime):
     assert p.stdout == "data from stdin\nend\n"
 
 
+# The payload's line that prints its tty and, once it has one, the pty's
+# size: podman 4.3 writes no consoleSize in config.json, and conmon sizes
+# the pty when podman has attached, which can be after the payload starts
+# (a runtime that starts it sooner sees 0 by 0 first, runc too at times).
+SIZED = 'tty; for i in $(seq 100); do s=$(stty size 2>/dev/null) && [ "$s" != "0 0" ] && break; sleep 0.05; done; echo "$s"; '
+
+
 def test_terminal(podman, runtime):
     status, out = on_terminal(
-        podman.argv + ["--runtime", runtime[1], "run", "--rm", "-it", "--network", "none", "bb", "sh", "-c", "tty; stty size; exit 5"],
+        podman.argv + ["--runtime", runtime[1], "run", "--rm", "-it", "--network", "none", "bb", "sh", "-c", SIZED + "exit 5"],
         podman.env, podman.base,
     )
     assert status == 5, out
@@ -353,7 +360,7 @@ def test_exec_terminal(podman, runtime, request):
     name = name_of(request, runtime)
     with Detached(podman, runtime, name, "--network", "none", "bb", "sleep", "1000"):
         status, out = on_terminal(
-            podman.argv + ["--runtime", runtime[1], "exec", "-it", name, "sh", "-c", "tty; stty size; exit 7"],
+            podman.argv + ["--runtime", runtime[1], "exec", "-it", name, "sh", "-c", SIZED + "exit 7"],
             podman.env, podman.base, rows=24, cols=81,
         )
         assert status == 7, out
