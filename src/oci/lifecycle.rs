@@ -266,7 +266,6 @@ fn state_root(global: &Global<'_>, envp: &[Option<ZStr<'_>>]) -> Result<Path, Er
     Path::from_parts(&[dir, b"/nsinit"]).map_err(too_long)
 }
 
-
 /// `ROOT/ID` and, in it, `name`.
 fn in_state(dir: &Path, name: &[u8]) -> Result<Path, Error> {
     Path::from_parts(&[dir.bytes(), b"/", name]).map_err(|_| Error::new(b"--root: path too long"))
