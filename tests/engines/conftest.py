@@ -8,11 +8,18 @@ changed for good. Each scenario runs with nsinit and, side by side, with
 runc, the reference: a failure that runc shares is the harness's.
 """
 
+import fcntl
 import os
+import pty
 import resource
+import select
 import shutil
+import signal
+import struct
 import subprocess
 import tarfile
+import termios
+import time
 from pathlib import Path
 
 import pytest
@@ -54,6 +61,54 @@ def run(argv, check=True, timeout=120, **kw):
     if check and p.returncode != 0:
         pytest.fail(f"{' '.join(map(str, argv))}: exit {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}")
     return p
+
+
+def wait_for(what, condition, timeout=30.0, interval=0.05):
+    """Polls `condition()` until it returns something true, which it returns;
+    a failure naming `what` after `timeout` seconds."""
+    end = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > end:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def on_terminal(argv, env=None, cwd=None, rows=30, cols=100, timeout=30):
+    """Runs `argv` (searched in PATH) in a session of its own whose
+    controlling terminal is a new pty of `rows` x `cols`, as a user at a
+    terminal runs it (`ctr -t` and `docker -t` want their stdin to be a
+    terminal). Its exit status and everything it wrote there, as text with
+    the terminal's CRLF line ends; killed, and whatever it wrote so far,
+    after `timeout` seconds."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            if cwd is not None:
+                os.chdir(cwd)
+            os.execvpe(argv[0], argv, os.environ if env is None else env)
+        finally:
+            os._exit(127)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    out = b""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the last holder of the pty has closed it
+                break
+            if not chunk:
+                break
+            out += chunk
+    else:
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
 
 def host_ulimits():

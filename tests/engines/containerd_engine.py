@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import need, run, runtime_path, RUNTIMES
+from conftest import need, run, runtime_path, wait_for, RUNTIMES
 
 # The image every scenario runs, and the one CRI's pod sandboxes run (its
 # `sandbox_image`: the pause container is `sleep`, which holds the pod's
@@ -35,19 +35,6 @@ PAUSE_IMAGE = "docker.io/library/nsinit-pause:latest"
 SHIM_SOCKETS = Path("/run/containerd/s")
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
-
-
-def wait_for(what, condition, timeout=20.0):
-    """Polls `condition` until it returns something true, which it
-    returns; a failure naming `what` after `timeout` seconds."""
-    end = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > end:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 def sha256(data):

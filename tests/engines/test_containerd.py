@@ -12,16 +12,13 @@ ctr 1.6's `run` has no --user: the user scenarios use `ctr tasks exec
 
 import itertools
 import os
-import pty
-import select
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import run
-from containerd_engine import IMAGE, CGROUP_ROOT, Containerd, image_layout, wait_for
+from conftest import on_terminal, run, wait_for
+from containerd_engine import IMAGE, CGROUP_ROOT, Containerd, image_layout
 
 NAMESPACE = f"nsinit-ctr-{os.getpid()}"
 _serial = itertools.count()
@@ -116,35 +113,6 @@ def ctr(engine, runtime):
     c.cleanup()
 
 
-def with_pty(argv, timeout=30):
-    """Runs `argv` with a new terminal as its stdin, stdout and stderr
-    (ctr -t wants its stdin to be a terminal): (exit code, output)."""
-    master, slave = pty.openpty()
-    p = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
-    os.close(slave)
-    out = b""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        r, _, _ = select.select([master], [], [], 0.2)
-        if r:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        elif p.poll() is not None:
-            break
-    os.close(master)
-    try:
-        code = p.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        pytest.fail(f"{argv}: still running after {timeout}s; output {out!r}")
-    return code, out.decode(errors="replace").replace("\r\n", "\n")
-
-
 def test_runs_on_the_runtime_asked(ctr):
     """The shim runs the runtime given: its root holds the task's state and
     the runtime's own `state` says running."""
@@ -194,7 +162,7 @@ def test_stdin(ctr):
 
 def test_terminal(ctr):
     cid = ctr.new_id()
-    code, out = with_pty(["ctr", "-a", ctr.e.sock, "-n", ctr.e.namespace, "run", "--rm", "-t", *map(str, ctr.runtime_flags()),
+    code, out = on_terminal(["ctr", "-a", ctr.e.sock, "-n", ctr.e.namespace, "run", "--rm", "-t", *map(str, ctr.runtime_flags()),
                           IMAGE, cid, "sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo both-tty; tty; exit 5"])
     assert code == 5, out
     assert "both-tty" in out and "/dev/pts/0" in out, out
@@ -213,7 +181,7 @@ def test_exec(ctr):
     assert (p.returncode, stdout) == (0, "piped\n"), stderr
     p = ctr.exec(cid, "pwd", opts=["--cwd", "/tmp"])
     assert p.stdout == "/tmp\n", p
-    code, out = with_pty(["ctr", "-a", ctr.e.sock, "-n", ctr.e.namespace, "tasks", "exec", "-t", "--fifo-dir", str(ctr.e.d / "fifo"), "--exec-id", "tty", cid, "sh", "-c", "tty; exit 4"])
+    code, out = on_terminal(["ctr", "-a", ctr.e.sock, "-n", ctr.e.namespace, "tasks", "exec", "-t", "--fifo-dir", str(ctr.e.d / "fifo"), "--exec-id", "tty", cid, "sh", "-c", "tty; exit 4"])
     assert code == 4 and "/dev/pts/" in out, out
     ctr.e.ctr("tasks", "exec", "-d", "--fifo-dir", ctr.e.d / "fifo", "--exec-id", "bg", cid, "sh", "-c", "echo there > /tmp/marker; sleep 1000")
     wait_for("the detached exec's file", lambda: ctr.exec(cid, "cat", "/tmp/marker").stdout == "there\n")

@@ -17,15 +17,14 @@ namespace or the bridge is left.
 import itertools
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import run
-from containerd_engine import IMAGE, Containerd, image_layout, wait_for
+from conftest import run, wait_for
+from containerd_engine import IMAGE, Containerd, image_layout
 
 sys.path.insert(0, str(Path(__file__).parent / "cri"))
 import grpc  # noqa: E402

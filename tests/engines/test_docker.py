@@ -14,23 +14,18 @@ checks that nothing of theirs is left: processes, mounts, the bridge,
 iptables chains DOCKER*, cgroups.
 """
 
-import fcntl
 import json
 import os
-import pty
 import re
-import select
 import shutil
 import signal
-import struct
 import subprocess
-import termios
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import host_ulimits, need, run, runtime_path
+from conftest import host_ulimits, need, on_terminal, run, runtime_path, wait_for
 
 # A bridge and subnet no one else here uses (interface names are at most
 # 15 bytes); the cgroup parent every container of this dockerd goes under.
@@ -48,19 +43,6 @@ def docker_client():
     if not path.is_file():
         pytest.fail("/usr/bin/docker not found: apt-get install docker.io")
     return str(path)
-
-
-def wait_for(what, condition, timeout=30.0, interval=0.05):
-    """Polls `condition()` until it returns something true, which it returns;
-    a failure naming `what` after `timeout` seconds."""
-    end = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > end:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 def mounts_under(d):
@@ -329,35 +311,6 @@ def test_run_payload_not_executable(dockerd, image, runtime):
     assert containers(dockerd) == []
 
 
-def pty_run(argv, env, rows=30, cols=100, timeout=30):
-    """Runs `argv` on a new terminal of `rows` x `cols`; its exit status and
-    all it wrote there (CRLF line ends, as a terminal has them)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    out = b""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-    else:
-        os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
-
-
 # 2. stdin, a terminal, docker logs.
 
 def test_run_stdin(dockerd, image, runtime):
@@ -369,7 +322,7 @@ def test_run_terminal(dockerd, image, runtime):
     """-t: the payload's stdin is a terminal the size of the client's."""
     # The pty is made before the docker client sizes it: stty size is read
     # once the container's terminal has the client's size.
-    code, out = pty_run(dockerd.argv_of("run", "--runtime", runtime[0], "--rm", "-it", image, "sh", "-c", "sleep 0.5; tty; stty size; exit 4"), dockerd.env)
+    code, out = on_terminal(dockerd.argv_of("run", "--runtime", runtime[0], "--rm", "-it", image, "sh", "-c", "sleep 0.5; tty; stty size; exit 4"), dockerd.env)
     assert code == 4, out
     lines = out.replace("\r", "").split("\n")
     assert "/dev/pts/0" in lines and "30 100" in lines, out
@@ -412,7 +365,7 @@ def test_exec_status(dockerd, sleeper):
 
 
 def test_exec_terminal(dockerd, sleeper):
-    code, out = pty_run(dockerd.argv_of("exec", "-it", sleeper, "sh", "-c", "sleep 0.5; tty; stty size; exit 3"), dockerd.env, rows=20, cols=70)
+    code, out = on_terminal(dockerd.argv_of("exec", "-it", sleeper, "sh", "-c", "sleep 0.5; tty; stty size; exit 3"), dockerd.env, rows=20, cols=70)
     assert code == 3, out
     lines = out.replace("\r", "").split("\n")
     assert any(re.fullmatch(r"/dev/pts/\d+", line) for line in lines) and "20 70" in lines, out

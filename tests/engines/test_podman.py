@@ -10,22 +10,18 @@ The module's teardown removes the containers, the image store, the CNI
 bridge and the firewall chains podman made, and checks they are gone.
 """
 
-import fcntl
 import json
 import os
 import re
-import select
 import shlex
 import shutil
-import struct
 import subprocess
-import termios
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import NSINIT, host_ulimits, need, run
+from conftest import NSINIT, host_ulimits, need, on_terminal, run, wait_for
 
 # podman's own RLIMIT_NPROC when it starts a container: podman lowers
 # its soft and hard nproc limit to this (seen in /proc/PID/limits of the
@@ -37,23 +33,6 @@ PODMAN_NPROC = 32768
 NETWORK = "nsinit-test"
 SUBNET = "10.89.77.0/24"
 BRIDGE = "cni-podman0"
-
-# How long a condition polled by wait_for may take before it is a failure.
-WAIT = 15
-
-
-def wait_for(what, condition, timeout=WAIT):
-    """Polls `condition` until it returns a true value (returned) or
-    `timeout` seconds have passed (a failure naming `what`)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
 
 def firewall_chains():
     """The CNI chains and rules in the host's iptables (`iptables-save`
@@ -243,37 +222,6 @@ class Detached:
         return self.podman.inspect(self.runtime, self.name, "{{.State.Status}}")
 
 
-def on_terminal(argv, env, cwd, rows=31, cols=97, timeout=30):
-    """Runs `argv` with a new pty of `rows` x `cols` as its stdin, stdout
-    and stderr; returns (exit status, everything written to the pty)."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    p = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True)
-    os.close(slave)
-    out = b""
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            elif p.poll() is not None:
-                break
-        status = p.wait(timeout=max(1, deadline - time.monotonic()))
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        os.close(master)
-    return status, out.decode(errors="replace")
-
-
 # 1. run --rm: exit statuses, missing and non-executable payloads, removal.
 
 
@@ -330,7 +278,7 @@ def test_terminal(podman, runtime):
     )
     assert status == 5, out
     assert re.search(r"^/dev/pts/\d+\r?$", out, re.M), out
-    assert re.search(r"^31 97\r?$", out, re.M), out
+    assert re.search(r"^30 100\r?$", out, re.M), out
 
 
 def test_logs(podman, runtime, request):
