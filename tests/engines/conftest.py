@@ -138,14 +138,19 @@ def make_rootfs(dest):
     return dest
 
 
-@pytest.fixture(scope="session")
-def rootfs_tar(tmp_path_factory):
-    """The busybox rootfs as a tarball, for `podman import`, `docker import`
-    and `ctr images import` (through an image layout the test makes)."""
-    base = tmp_path_factory.mktemp("image")
+def rootfs_tarball(base):
+    """The busybox rootfs (made in `base`/rootfs) as the tarball
+    `base`/rootfs.tar, for `podman import`, `docker import` and
+    `ctr images import` (through an image layout made from it)."""
     rootfs = make_rootfs(base / "rootfs")
     tar = base / "rootfs.tar"
     with tarfile.open(tar, "w") as t:
         for entry in sorted(rootfs.iterdir()):
             t.add(entry, arcname=entry.name)
     return tar
+
+
+@pytest.fixture(scope="session")
+def rootfs_tar(tmp_path_factory):
+    """The busybox rootfs as a tarball (rootfs_tarball), once a session."""
+    return rootfs_tarball(tmp_path_factory.mktemp("image"))

@@ -93,18 +93,18 @@ def image_layout(rootfs_tar, dest):
     return dest
 
 
-def config_toml(d, cri):
+def config_toml(d, cri, runtimes):
     """containerd's config.toml for the private daemon in `d`: a runtime
-    per name in RUNTIMES (runc v2 shim, BinaryName = its binary, a runc
-    root of its own) and, with `cri`, the CRI plugin with CNI from the
-    conf dir d/cni and Debian's plugins in /usr/lib/cni."""
-    runtimes = ""
-    for name in RUNTIMES:
-        runtimes += f"""
+    per name in `runtimes` ({name: binary}; runc v2 shim, BinaryName = the
+    binary, a runc root of its own) and, with `cri`, the CRI plugin with
+    CNI from the conf dir d/cni and Debian's plugins in /usr/lib/cni."""
+    handlers = ""
+    for name, binary in runtimes.items():
+        handlers += f"""
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.{name}]
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.{name}.options]
-        BinaryName = "{runtime_path(name)}"
+        BinaryName = "{binary}"
         Root = "{d}/runc-root/{name}"
 """
     # Nothing of the host's: /opt/containerd (the opt plugin) and the
@@ -147,7 +147,7 @@ disabled_plugins = {json.dumps(disabled)}
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
-{runtimes}"""
+{handlers}"""
 
 
 def mounts_under(d):
@@ -178,9 +178,10 @@ def shims_of(address):
 
 class Containerd:
     """A containerd of its own in directory `d`; `ctr(...)` talks to it
-    in namespace `namespace`. `cri` turns its CRI plugin on."""
+    in namespace `namespace`. `cri` turns its CRI plugin on; `runtimes`
+    ({name: binary}, default: each of RUNTIMES) are its runtime handlers."""
 
-    def __init__(self, d, namespace, cri=False):
+    def __init__(self, d, namespace, cri=False, runtimes=None):
         need("containerd", "containerd")
         need("ctr", "containerd")
         need("containerd-shim-runc-v2", "containerd")
@@ -194,7 +195,9 @@ class Containerd:
         (self.d / "cni").mkdir(parents=True, exist_ok=True)
         (self.d / "fifo").mkdir(exist_ok=True)
         self.conf = self.d / "config.toml"
-        self.conf.write_text(config_toml(self.d, cri))
+        if runtimes is None:
+            runtimes = {name: runtime_path(name) for name in RUNTIMES}
+        self.conf.write_text(config_toml(self.d, cri, runtimes))
         self.log_path = self.d / "containerd.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(["containerd", "--config", str(self.conf), "--address", self.sock],

@@ -10,6 +10,7 @@ ctr 1.6's `run` has no --user: the user scenarios use `ctr tasks exec
 --user` (and CRI's run_as_user in test_cri.py).
 """
 
+import contextlib
 import itertools
 import os
 import subprocess
@@ -24,16 +25,26 @@ NAMESPACE = f"nsinit-ctr-{os.getpid()}"
 _serial = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory, rootfs_tar):
-    d = tmp_path_factory.mktemp("containerd")
+@contextlib.contextmanager
+def ctr_engine(d, rootfs_tar):
+    """A containerd of its own in directory `d` for ctr (no CRI), the
+    busybox image imported as IMAGE in NAMESPACE; at the end it is
+    stopped, and what it left on the host makes a failure."""
     e = Containerd(d, NAMESPACE)
     # ctr gives each container the cgroupsPath /NAMESPACE/ID.
     e.cgroup_parents.add("/" + NAMESPACE)
-    e.import_image(image_layout(rootfs_tar, d / "image.tar"))
-    yield e
-    left = e.stop()
-    assert not left, "containerd left on the host:\n" + "\n".join(left)
+    try:
+        e.import_image(image_layout(rootfs_tar, d / "image.tar"))
+        yield e
+    finally:
+        left = e.stop()
+        assert not left, "containerd left on the host:\n" + "\n".join(left)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory, rootfs_tar):
+    with ctr_engine(tmp_path_factory.mktemp("containerd"), rootfs_tar) as e:
+        yield e
 
 
 class Ctr:

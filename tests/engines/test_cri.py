@@ -14,6 +14,7 @@ The teardown stops containerd and fails if a mount, shim, cgroup, network
 namespace or the bridge is left.
 """
 
+import contextlib
 import itertools
 import json
 import os
@@ -59,29 +60,33 @@ def cni_conf(d):
     }
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory, rootfs_tar):
+@contextlib.contextmanager
+def cri_engine(d, rootfs_tar, runtimes=None):
+    """containerd with its CRI plugin in directory `d`, a runtime handler
+    per runtime (`runtimes`: {name: binary}, default nsinit and runc), a
+    CNI bridge of its own, and the busybox image; `.rt` and `.images` are
+    CRI's runtime and image services. At the end every pod is removed and
+    containerd stopped; what is left on the host makes a failure."""
     for plugin in ["bridge", "host-local", "loopback"]:
         if not Path("/usr/lib/cni", plugin).is_file():
             pytest.fail(f"/usr/lib/cni/{plugin} not found: apt-get install containernetworking-plugins")
-    d = tmp_path_factory.mktemp("cri")
     netns_before = netns_names()
     netns_dir_before, cache_before = NETNS_DIR.exists(), CNI_CACHE.parent.exists()
     (d / "cni").mkdir()
     (d / "cni" / "10-nsinit-cri.conflist").write_text(json.dumps(cni_conf(d)))
-    e = Containerd(d, NAMESPACE, cri=True)
+    e = Containerd(d, NAMESPACE, cri=True, runtimes=runtimes)
     e.cgroup_parents.add(CGROUP_PARENT)
-    e.import_image(image_layout(rootfs_tar, d / "image.tar"))
     e.channel = grpc.insecure_channel(f"unix://{e.sock}")
     e.rt = cri_grpc.RuntimeServiceStub(e.channel)
     e.images = cri_grpc.ImageServiceStub(e.channel)
-
-    def ready():
-        conditions = {c.type: c.status for c in e.rt.Status(cri.StatusRequest()).status.conditions}
-        return conditions.get("RuntimeReady") and conditions.get("NetworkReady")
-    wait_for("CRI's runtime and network to be ready", ready)
-    wait_for("CRI to see the image", lambda: e.images.ImageStatus(cri.ImageStatusRequest(image=cri.ImageSpec(image=IMAGE))).image.id)
     try:
+        e.import_image(image_layout(rootfs_tar, d / "image.tar"))
+
+        def ready():
+            conditions = {c.type: c.status for c in e.rt.Status(cri.StatusRequest()).status.conditions}
+            return conditions.get("RuntimeReady") and conditions.get("NetworkReady")
+        wait_for("CRI's runtime and network to be ready", ready)
+        wait_for("CRI to see the image", lambda: e.images.ImageStatus(cri.ImageStatusRequest(image=cri.ImageSpec(image=IMAGE))).image.id)
         yield e
     finally:
         left = []
@@ -119,6 +124,12 @@ def engine(tmp_path_factory, rootfs_tar):
         if Path("/sys/class/net", BRIDGE).exists():
             left.append(f"bridge {BRIDGE}")
         assert not left, "containerd's CRI left on the host:\n" + "\n".join(left)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory, rootfs_tar):
+    with cri_engine(tmp_path_factory.mktemp("cri"), rootfs_tar) as e:
+        yield e
 
 
 class Pod:

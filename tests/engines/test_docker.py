@@ -14,6 +14,7 @@ checks that nothing of theirs is left: processes, mounts, the bridge,
 iptables chains DOCKER*, cgroups.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -206,27 +207,30 @@ def docker_bridge(name, subnet):
     subprocess.run(["ip", "link", "set", name, "up"], check=True)
 
 
-@pytest.fixture(scope="module")
-def dockerd(tmp_path_factory):
-    """The module's dockerd, with nsinit beside runc and the busybox image."""
+@contextlib.contextmanager
+def docker_engine(d, runtimes_in_json=None, bridge=BRIDGE):
+    """A private dockerd, started, in directory `d` (Daemon: nsinit beside
+    runc, or the runtimes of `runtimes_in_json`) with the bridge `bridge`
+    (None: no default network); at the end it is stopped, and what it left
+    on the host is removed and makes a failure."""
     need("ip", "iproute2")
-    d = tmp_path_factory.mktemp("docker")
     chains_before = iptables_docker_chains()
     etc_before = set(os.listdir("/etc/docker")) if os.path.isdir("/etc/docker") else None
     run_containerd_before = os.path.exists("/run/containerd")
-    daemon = Daemon(d, None, BRIDGE)
-    started = False
+    daemon = Daemon(d, runtimes_in_json, bridge)
+    made_bridge = False
     try:
-        docker_bridge(BRIDGE, SUBNET)
+        if bridge:
+            docker_bridge(bridge, SUBNET)
+            made_bridge = True
         daemon.start()
-        started = True
         yield daemon
     finally:
         left = daemon.stop()
-        if subprocess.run(["ip", "link", "show", BRIDGE], capture_output=True).returncode == 0:
-            subprocess.run(["ip", "link", "del", BRIDGE])
-        elif started:
-            left.append(f"bridge {BRIDGE} gone before teardown")
+        if bridge and subprocess.run(["ip", "link", "show", bridge], capture_output=True).returncode == 0:
+            subprocess.run(["ip", "link", "del", bridge])
+        elif made_bridge:
+            left.append(f"bridge {bridge} gone before teardown")
         for top in cgroups_of(CGROUP_PARENT):
             left += [f"cgroup left: {sub}" for sub in top.rglob("*") if sub.is_dir()]
             remove_cgroup(top)
@@ -245,6 +249,13 @@ def dockerd(tmp_path_factory):
                     pass
         if left:
             pytest.fail("dockerd left on the host:\n" + "\n".join(left))
+
+
+@pytest.fixture(scope="module")
+def dockerd(tmp_path_factory):
+    """The module's dockerd (docker_engine), with nsinit beside runc."""
+    with docker_engine(tmp_path_factory.mktemp("docker")) as daemon:
+        yield daemon
 
 
 @pytest.fixture(scope="module")
@@ -609,16 +620,9 @@ def test_daemon_json_runtimes(tmp_path, rootfs_tar, runtime):
     """`{"runtimes": {"nsinit": {"path": PATH}}}` in daemon.json, instead of
     --add-runtime (runc beside it as "runc-ref": "runc" is dockerd's own)."""
     names = {"nsinit": "nsinit", "runc": "runc-ref"}
-    daemon = Daemon(tmp_path / "d", {"nsinit": runtime_path("nsinit"), "runc-ref": runtime_path("runc")}, None)
-    try:
-        daemon.start()
+    with docker_engine(tmp_path / "d", {"nsinit": runtime_path("nsinit"), "runc-ref": runtime_path("runc")}, None) as daemon:
         runtimes = daemon.cli("info", "-f", "{{json .Runtimes}}").stdout
         assert runtime_path(runtime[0]) in runtimes, runtimes
         daemon.cli("import", "--change", "ENV PATH=/bin:/usr/bin", str(rootfs_tar), IMAGE)
         p = daemon.cli("run", "--rm", "--runtime", names[runtime[0]], "--network", "none", IMAGE, "sh", "-c", "echo ran; exit 3", check=False)
         assert (p.returncode, p.stdout) == (3, "ran\n"), p
-    finally:
-        left = daemon.stop()
-        for top in cgroups_of(CGROUP_PARENT):
-            left += [f"cgroup left: {sub}" for sub in top.rglob("*") if sub.is_dir()]
-        assert left == []

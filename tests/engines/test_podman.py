@@ -10,6 +10,7 @@ The module's teardown removes the containers, the image store, the CNI
 bridge and the firewall chains podman made, and checks they are gone.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -114,15 +115,14 @@ class Podman:
         return self(runtime, "container", "exists", name, check=False).returncode == 0
 
 
-@pytest.fixture(scope="module")
-def podman(tmp_path_factory, rootfs_tar):
-    """podman with a private store and containers.conf, the busybox image
-    imported as `bb`; torn down (containers, bridge, firewall chains) at
-    the end of the module, which checks that nothing is left."""
+@contextlib.contextmanager
+def podman_engine(base, rootfs_tar):
+    """podman with a private store and containers.conf in directory `base`,
+    the busybox image imported as `bb`; torn down (containers, bridge,
+    firewall chains) at the end, which fails if anything is left."""
     need("conmon", "conmon")
     need("ip", "iproute2")
     catatonit = need("catatonit", "catatonit")
-    base = tmp_path_factory.mktemp("podman")
     (base / "cni").mkdir()
     nofile, nproc = host_ulimits()
     nproc = min(nproc, PODMAN_NPROC)
@@ -156,40 +156,49 @@ default_subnet = "{SUBNET}"
     chains_before = firewall_chains()
     cni_state = Path("/var/lib/cni")
     cni_state_existed = cni_state.exists()
-    p("runc", "import", "--change", "ENV=PATH=/bin:/usr/bin", rootfs_tar, "bb")
-    yield p
-    p("runc", "rm", "--all", "--force", "--time", "0", check=False)
-    p("runc", "rmi", "--all", "--force", check=False)
-    # podman leaves the default network's bridge, the CNI firewall
-    # plugin's chains (CNI-FORWARD, CNI-ADMIN) and CNI's state of the
-    # network behind: remove them (not what another CNI user has there).
-    if BRIDGE in links() and not bridge_before:
-        run(["ip", "link", "delete", BRIDGE])
-    remove_firewall_chains(firewall_chains() - chains_before)
-    shutil.rmtree(cni_state / "networks" / NETWORK, ignore_errors=True)
-    for result in (cni_state / "results").glob(f"{NETWORK}-*"):
-        result.unlink()
-    if not cni_state_existed:
-        for d in [cni_state / "networks", cni_state / "results", cni_state]:
-            try:
-                d.rmdir()
-            except OSError:
-                pass  # not empty: another CNI user's state
-    left = []
-    if BRIDGE in links() and not bridge_before:
-        left.append(f"the bridge {BRIDGE}")
-    made = firewall_chains() - chains_before
-    in_use = any(line.startswith("-A CNI-") and line not in FIREWALL_BASE for _, line in firewall_chains())
-    # The plugin's bare chains stay only while another CNI user has rules in them.
-    if any(ours(line) for _, line in made) or (made and not in_use):
-        left.append(f"iptables {sorted(made)}")
-    if (cni_state / "networks" / NETWORK).exists() or list((cni_state / "results").glob(f"{NETWORK}-*")):
-        left.append(f"CNI state of {NETWORK} in {cni_state}")
-    mounts = [line for line in Path("/proc/self/mountinfo").read_text().splitlines() if str(base) in line]
-    if mounts:
-        left.append(f"mounts {mounts}")
-    if left:
-        pytest.fail("podman left on the host: " + "; ".join(left))
+    try:
+        p("runc", "import", "--change", "ENV=PATH=/bin:/usr/bin", rootfs_tar, "bb")
+        yield p
+    finally:
+        p("runc", "rm", "--all", "--force", "--time", "0", check=False)
+        p("runc", "rmi", "--all", "--force", check=False)
+        # podman leaves the default network's bridge, the CNI firewall
+        # plugin's chains (CNI-FORWARD, CNI-ADMIN) and CNI's state of the
+        # network behind: remove them (not what another CNI user has there).
+        if BRIDGE in links() and not bridge_before:
+            run(["ip", "link", "delete", BRIDGE])
+        remove_firewall_chains(firewall_chains() - chains_before)
+        shutil.rmtree(cni_state / "networks" / NETWORK, ignore_errors=True)
+        for result in (cni_state / "results").glob(f"{NETWORK}-*"):
+            result.unlink()
+        if not cni_state_existed:
+            for d in [cni_state / "networks", cni_state / "results", cni_state]:
+                try:
+                    d.rmdir()
+                except OSError:
+                    pass  # not empty: another CNI user's state
+        left = []
+        if BRIDGE in links() and not bridge_before:
+            left.append(f"the bridge {BRIDGE}")
+        made = firewall_chains() - chains_before
+        in_use = any(line.startswith("-A CNI-") and line not in FIREWALL_BASE for _, line in firewall_chains())
+        # The plugin's bare chains stay only while another CNI user has rules in them.
+        if any(ours(line) for _, line in made) or (made and not in_use):
+            left.append(f"iptables {sorted(made)}")
+        if (cni_state / "networks" / NETWORK).exists() or list((cni_state / "results").glob(f"{NETWORK}-*")):
+            left.append(f"CNI state of {NETWORK} in {cni_state}")
+        mounts = [line for line in Path("/proc/self/mountinfo").read_text().splitlines() if str(base) in line]
+        if mounts:
+            left.append(f"mounts {mounts}")
+        if left:
+            pytest.fail("podman left on the host: " + "; ".join(left))
+
+
+@pytest.fixture(scope="module")
+def podman(tmp_path_factory, rootfs_tar):
+    """The module's podman (podman_engine)."""
+    with podman_engine(tmp_path_factory.mktemp("podman"), rootfs_tar) as p:
+        yield p
 
 
 def name_of(request, runtime):
