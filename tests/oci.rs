@@ -1027,6 +1027,24 @@ fn ridmap_maps_the_submounts_idmap_only_the_top() {
 }
 
 #[test]
+fn a_read_only_tmpfs_with_tmpcopyup_is_filled_then_read_only() {
+    // The copy into a tmpfs mounted read-only failed with EROFS at its
+    // first entry; runc copies, then remounts it read-only.
+    let change = "d['mounts'].append({'destination': '/copied', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['tmpcopyup', 'ro']})";
+    let with = |tag: &str, args: &str| {
+        let r = spec_bundle(tag, false, &format!("{change}; d['process']['args'] = ['/bin/probe', {args}]"));
+        fs::create_dir_all(r.host("/copied/d")).unwrap();
+        fs::write(r.host("/copied/d/f"), "image\n").unwrap();
+        r
+    };
+    let r = with("copyup-ro", "'cat', '/copied/d/f'");
+    assert_eq!(ok(nsinit_run(&r, "oci-copyup-ro")), "image\n");
+    let r = with("copyup-ro-write", "'write', '/copied/new', 'x'");
+    let out = nsinit_run(&r, "oci-copyup-ro-write");
+    assert!(out.code() != 0 && format!("{}{}", out.stdout, out.stderr).contains("EROFS"), "written: {out:?}");
+}
+
+#[test]
 fn tmpcopyup_copies_a_tree_as_deep_as_it_allows_with_its_links() {
     // Fifteen levels below the destination, a link at each: the copy
     // recurses once a level, on the container's small stack; the sixteenth

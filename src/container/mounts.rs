@@ -268,9 +268,16 @@ fn tmpfs_copied_up(m: &Mount<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>) -> Res
     let under = sys::openat(point.0, ZStr::new(c"."), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
         .map(OwnedFd)
         .map_err(|e| Error::sys_z("open", dst, e).push(b" (tmpcopyup)"))?;
-    filesystem(ZStr::new(c"tmpfs"), true, m.source, dst, root, m.flags, m.data)?;
+    // Writable while it is filled: `ro` comes after the copy, as runc
+    // remounts it.
+    filesystem(ZStr::new(c"tmpfs"), true, m.source, dst, root, m.flags & !MS_RDONLY, m.data)?;
     let top = open_point(dst, root, None)?;
-    copy_tree(under.0, top.0, dst, 0)
+    copy_tree(under.0, top.0, dst, 0)?;
+    if m.flags & MS_RDONLY != 0 {
+        let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
+        sys::mount_setattr(top.0, ZStr::new(c""), AT_EMPTY_PATH, &attr).map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (read-only, tmpcopyup)"))?;
+    }
+    Ok(())
 }
 
 /// Copies the entries of the directory open at `from` (read) into `to`
