@@ -564,6 +564,26 @@ fn the_newly_wired_sections_as_crun_sets_them() {
     assert_eq!(ok(nsinit_run(&r, "oci-ptmx")), "pts/ptmx\n");
 }
 
+#[test]
+fn a_read_write_cgroup_mount_is_read_only_where_the_container_has_no_cgroup() {
+    // Without a cgroup namespace on v1, nsinit places the container in
+    // pids, memory, cpu and cpuset (and the controllers of its limits):
+    // its cgroup in freezer is nsinit's caller's, here the root. Bound
+    // there read-write, the container could freeze any host cgroup (or
+    // write cgroup.kill in the hybrid host's cgroup2 tree): it is
+    // read-only, whatever the mount's options.
+    let rw = "[m['options'].remove('ro') for m in d['mounts'] if m['type'] == 'cgroup']";
+    let change = format!("{rw}; d['process']['args'] = ['/bin/probe', 'write', '/sys/fs/cgroup/freezer/freezer.state', 'FROZEN']");
+    let r = spec_bundle("cgroup-rw-freezer", false, &change);
+    let out = nsinit_run(&r, "oci-cgroup-rw-freezer");
+    assert_ne!(out.code(), 0, "written: {out:?}");
+    assert!(out.stdout.contains("EROFS") || out.stderr.contains("EROFS"), "{out:?}");
+    // The container's own cgroups stay writable, as before.
+    let change = format!("{rw}; d['linux']['resources']['pids'] = {{'limit': 42}}; d['process']['args'] = ['/bin/probe', 'write', '/sys/fs/cgroup/pids/pids.max', '41']");
+    let r = spec_bundle("cgroup-rw-pids", false, &change);
+    ok(nsinit_run(&r, "oci-cgroup-rw-pids"));
+}
+
 /// runc's `tmpcopyup`, which podman asks for its `--tmpfs` and
 /// `--read-only` mounts: the image's `/bin` (the probe in it) copied into
 /// the tmpfs mounted over it, the probe run from the copy, as crun does.
@@ -1004,6 +1024,24 @@ fn ridmap_maps_the_submounts_idmap_only_the_top() {
     let line = fails(nsinit_run(&r, "oci-idmap-proc"), 125);
     assert_eq!(line, "nsinit: mount_setattr /data: EINVAL (Invalid argument) (idmap: a filesystem of the tree cannot be idmapped)");
     let _ = fs::remove_dir_all(&src);
+}
+
+#[test]
+fn a_read_only_tmpfs_with_tmpcopyup_is_filled_then_read_only() {
+    // The copy into a tmpfs mounted read-only failed with EROFS at its
+    // first entry; runc copies, then remounts it read-only.
+    let change = "d['mounts'].append({'destination': '/copied', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['tmpcopyup', 'ro']})";
+    let with = |tag: &str, args: &str| {
+        let r = spec_bundle(tag, false, &format!("{change}; d['process']['args'] = ['/bin/probe', {args}]"));
+        fs::create_dir_all(r.host("/copied/d")).unwrap();
+        fs::write(r.host("/copied/d/f"), "image\n").unwrap();
+        r
+    };
+    let r = with("copyup-ro", "'cat', '/copied/d/f'");
+    assert_eq!(ok(nsinit_run(&r, "oci-copyup-ro")), "image\n");
+    let r = with("copyup-ro-write", "'write', '/copied/new', 'x'");
+    let out = nsinit_run(&r, "oci-copyup-ro-write");
+    assert!(out.code() != 0 && format!("{}{}", out.stdout, out.stderr).contains("EROFS"), "written: {out:?}");
 }
 
 #[test]

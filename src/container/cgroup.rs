@@ -222,7 +222,22 @@ pub struct Cgroup {
     moved: Option<Moved>,
 }
 
+/// Whether the v1 hierarchy of `controllers` (`cpu,cpuacct`; `systemd`,
+/// of `name=systemd`, and the empty name of cgroup2 have none nsinit
+/// knows) holds one of those of `mask`, bit i for `V1_CONTROLLERS[i]`
+/// (`Cgroup::v1_controllers`).
+pub fn v1_hierarchy_in(controllers: &[u8], mask: u16) -> bool {
+    controllers.split(|&c| c == b',').filter_map(|c| V1_CONTROLLERS.iter().position(|&k| k == c)).any(|i| mask & 1 << i != 0)
+}
+
 impl Cgroup {
+    /// The v1 controllers the container has a directory of its own in, bit
+    /// i for `V1_CONTROLLERS[i]`; none on v2.
+    pub fn v1_controllers(&self) -> u16 {
+        let placed = self.dirs.iter().filter_map(|d| V1_CONTROLLERS.iter().position(|&k| k == d.controller));
+        placed.fold(0, |mask, i| mask | 1 << i)
+    }
+
     /// Creates the container's cgroup with its limits. Held in static
     /// memory: it is read by the container's process, which shares nsinit's
     /// memory until it execs.

@@ -1134,7 +1134,8 @@ fn setup(
     let caps = c.process.capabilities.filter(|_| cfg!(feature = "security"));
     let mut bounded = false;
     let own = |ns| c.has(ns) || c.joins(ns);
-    let own = mounts::Own { net: own(CLONE_NEWNET), cgroup: own(CLONE_NEWCGROUP) };
+    let cgroups = launch.cgroup.filter(|_| cfg!(feature = "cgroups")).map_or(0, |cg| cg.v1_controllers());
+    let own = mounts::Own { net: own(CLONE_NEWNET), cgroup: own(CLONE_NEWCGROUP), cgroups };
     // The procfs and sysfs mounts the masked and read-only paths are reached from.
     let mut kernel = mounts::KernelMounts::new(&c.mounts);
     for (i, m) in c.mounts.iter().enumerate() {

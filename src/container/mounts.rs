@@ -136,6 +136,10 @@ fn after_mount<'a>(dst: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Err
 pub struct Own {
     pub net: bool,
     pub cgroup: bool,
+    /// The v1 controllers the container has a cgroup of its own in
+    /// (`Cgroup::v1_controllers`): outside a cgroup namespace, the OCI
+    /// cgroup mount shows those hierarchies alone.
+    pub cgroups: u16,
 }
 
 /// What to create for a missing mount point.
@@ -200,7 +204,7 @@ fn make_mount(m: &Mount<'_>, root: Option<&Root<'_>>, own: Own) -> Result<(), Er
     let fstype = match m.kind {
         MountKind::Sysfs => return sysfs(dst, root, m.flags, own.net),
         MountKind::Dev => return dev(dst, root),
-        MountKind::Cgroup => return cgroup_fs(dst, root, m.flags, own.cgroup, m.own_cgroups),
+        MountKind::Cgroup => return cgroup_fs(dst, root, m.flags, own, m.own_cgroups),
         _ if is_bind(m) => return bind(m, root),
         MountKind::Proc => ZStr::new(c"proc"),
         MountKind::Mqueue => ZStr::new(c"mqueue"),
@@ -264,9 +268,16 @@ fn tmpfs_copied_up(m: &Mount<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>) -> Res
     let under = sys::openat(point.0, ZStr::new(c"."), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
         .map(OwnedFd)
         .map_err(|e| Error::sys_z("open", dst, e).push(b" (tmpcopyup)"))?;
-    filesystem(ZStr::new(c"tmpfs"), true, m.source, dst, root, m.flags, m.data)?;
+    // Writable while it is filled: `ro` comes after the copy, as runc
+    // remounts it.
+    filesystem(ZStr::new(c"tmpfs"), true, m.source, dst, root, m.flags & !MS_RDONLY, m.data)?;
     let top = open_point(dst, root, None)?;
-    copy_tree(under.0, top.0, dst, 0)
+    copy_tree(under.0, top.0, dst, 0)?;
+    if m.flags & MS_RDONLY != 0 {
+        let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
+        sys::mount_setattr(top.0, ZStr::new(c""), AT_EMPTY_PATH, &attr).map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (read-only, tmpcopyup)"))?;
+    }
+    Ok(())
 }
 
 /// Copies the entries of the directory open at `from` (read) into `to`
@@ -881,7 +892,8 @@ pub fn new_tmpfs(mode: ZStr<'_>, size: ZStr<'_>, attrs: u32) -> Result<OwnedFd, 
 /// namespace of its own). The OCI front end's mount (`own_cgroups`) is
 /// runc's instead, outside a cgroup namespace on v1: the container's own
 /// cgroup at the root of each hierarchy (`cgroup_v1_fs`).
-fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_cgroup: bool, own_cgroups: bool) -> Result<(), Error> {
+fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own: Own, own_cgroups: bool) -> Result<(), Error> {
+    let own_cgroup = own.cgroup;
     let host = ZStr::new(c"/sys/fs/cgroup");
     let readonly = flags & MS_RDONLY != 0;
     if sys::statfs_type(host) == Ok(u64::from(CGROUP2_SUPER_MAGIC)) {
@@ -901,7 +913,7 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_cgroup: boo
         bind_host(host, &point, dst, readonly)
     } else if cfg!(feature = "oci") && own_cgroups && !own_cgroup {
         let mut buf = [0u8; 4096];
-        cgroup_v1_fs(dst, root, flags, Some(read_own_cgroups(&mut buf)?)).map(drop)
+        cgroup_v1_fs(dst, root, flags, Some((read_own_cgroups(&mut buf)?, own.cgroups))).map(drop)
     } else {
         let point = open_point(dst, root, Some(Point::Dir))?;
         bind_host(host, &point, dst, readonly)
@@ -931,7 +943,7 @@ fn at_cgroup_roots() -> bool {
 /// `own`, the text of `/proc/self/cgroup`. `false` when the kernel refused
 /// a new mount (EPERM), with only the tmpfs made.
 #[cold]
-fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own: Option<&[u8]>) -> Result<bool, Error> {
+fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own: Option<(&[u8], u16)>) -> Result<bool, Error> {
     filesystem(ZStr::new(c"tmpfs"), true, None, dst, root, flags & !MS_RDONLY, Some(ZStr::new(c"mode=755")))?;
     let dir = open_point(dst, root, None)?;
     let host = sys::open(ZStr::new(c"/sys/fs/cgroup"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
@@ -984,7 +996,7 @@ fn own_cgroup_path<'t>(own: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
 /// a link copied, a hierarchy mounted anew or (`own`) its cgroup of the
 /// container's bound.
 #[cold]
-fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], (flags, own): (u32, Option<&[u8]>), refused: &mut bool) -> Result<(), Error> {
+fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], (flags, own): (u32, Option<(&[u8], u16)>), refused: &mut bool) -> Result<(), Error> {
     let too_long = |_| Error::new(b"cgroup hierarchy name too long: ").push(name);
     let mut host = ZBuf::<128>::from_parts(&[b"/sys/fs/cgroup/", name]).map_err(too_long)?;
     let mut zname = ZBuf::<96>::from_parts(&[name]).map_err(too_long)?;
@@ -999,14 +1011,22 @@ fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], (flags, own): (u32, 
         _ => return Ok(()),
     };
     sys::mkdirat(dir, zname.zstr(), 0o755).map_err(|e| Error::sys_in("mkdir", dst.bytes(), name, e))?;
-    if let (true, Some(own)) = (cfg!(feature = "oci"), own) {
+    if let (true, Some((own, placed))) = (cfg!(feature = "oci"), own) {
         // A hierarchy the process is in no cgroup of (none listed): its root.
         let path = own_cgroup_path(own, data.unwrap_or_default()).unwrap_or(b"/");
+        // A hierarchy nsinit did not place the container in (name=systemd,
+        // the hybrid host's cgroup2 tree, a controller without a limit):
+        // its cgroup there is nsinit's caller's, often the root, the host's
+        // whole tree, where a read-write mount would let the container
+        // freeze or kill (`cgroup.kill`) the host's processes. Read-only
+        // whatever the mount's options, as runc, which places the container
+        // in every hierarchy, never shows another's tree writable.
+        let foreign = !super::cgroup::v1_hierarchy_in(data.unwrap_or_default(), placed);
         let mut source = ZBuf::<{ PATH_MAX }>::from_parts(&[host.bytes(), path]).map_err(|_| Error::new(b"cgroup path too long: ").push(name))?;
         let tree = sys::open_tree(sys::CWD, source.zstr(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)
             .map(OwnedFd)
             .map_err(|e| Error::sys_z("bind", source.zstr(), e).on(dst))?;
-        let attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | if flags & MS_RDONLY != 0 { MOUNT_ATTR_RDONLY } else { 0 };
+        let attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | if flags & MS_RDONLY != 0 || foreign { MOUNT_ATTR_RDONLY } else { 0 };
         set_attributes(&tree, attrs).map_err(|e| Error::sys_z("mount_setattr", source.zstr(), e))?;
         return sys::move_mount_at(tree.0, dir, zname.zstr()).map_err(|e| Error::sys_z("bind", source.zstr(), e).on(dst));
     }
