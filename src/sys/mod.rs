@@ -1028,11 +1028,6 @@ pub fn rename(from: ZStr<'_>, to: ZStr<'_>) -> Result<(), Errno> {
     unsafe { syscall!(Sysno::renameat, AT_FDCWD, from.as_ptr(), AT_FDCWD, to.as_ptr()) }.map(drop)
 }
 
-pub fn fsync(fd: Fd) -> Result<(), Errno> {
-    // SAFETY: no memory is passed.
-    unsafe { syscall!(Sysno::fsync, fd) }.map(drop)
-}
-
 /// The wall clock (`CLOCK_REALTIME`): seconds and nanoseconds since 1970.
 pub fn clock_realtime() -> timespec {
     let mut ts = timespec { tv_sec: 0, tv_nsec: 0 };
