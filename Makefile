@@ -28,6 +28,8 @@ help:
 	@echo "make build   build target/release/nsinit (static, no libc)"
 	@echo "make test    unit tests and integration tests that start real containers (root)"
 	@echo "make test-engines  podman, containerd, Docker and CRI running images on nsinit (root)"
+	@echo "make bench   start latency side by side with crun, runc, bwrap and a raw-syscall baseline (root)"
+	@echo "make bench-engines  podman, Docker, ctr and CRI starts with nsinit, crun and runc (root)"
 	@echo "make size    print the stripped size of the binary, and of the core alone"
 	@echo "make run     start the demo container: hostname, PID 1, its mounts"
 	@echo "make shell   an interactive busybox shell in a container (needs busybox-static)"
@@ -122,3 +124,12 @@ clean:
 .PHONY: bench
 bench: build core
 	NSINIT=$(NSINIT) NSINIT_CORE=$(CORE) bench/run.sh
+
+# The start of a container under podman, Docker, ctr and a CRI pod with
+# nsinit, crun and runc side by side, and each runtime's own share of it;
+# writes its section of bench/RESULTS.md and bench/engines.png. Root, the
+# engines installed (as .ci/run does) and gnuplot; about 10 minutes.
+# BENCH_ENGINES_ARGS passes options (--rounds N, --engines podman,ctr).
+.PHONY: bench-engines
+bench-engines: build $(VENV)/bin/pytest
+	$(VENV)/bin/python bench/engines.py --nsinit $(NSINIT) $(BENCH_ENGINES_ARGS)

@@ -1031,8 +1031,22 @@ def write_results(ctx, r):
     lines = []
     for section in sections:
         lines += section(ctx, r) + [""]
-    with open(os.path.join(ctx.out, "RESULTS.md"), "w") as f:
-        f.write("\n".join(lines))
+    path = os.path.join(ctx.out, "RESULTS.md")
+    kept = kept_sections(path)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + kept)
+
+
+def kept_sections(path):
+    """The sections other benches wrote into RESULTS.md at `path` (make
+    bench-engines, between its `<!-- NAME: start -->` and `<!-- NAME: end
+    -->` markers), to be kept as they are: "" when there are none."""
+    try:
+        with open(path) as f:
+            old = f.read()
+    except FileNotFoundError:
+        return ""
+    return "".join("\n" + m.group(0) for m in re.finditer(r"<!-- (\S+): start -->.*?<!-- \1: end -->\n?", old, re.S))
 
 
 def report_head(ctx, r):

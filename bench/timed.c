@@ -5,10 +5,13 @@
  * runtime with the same arguments, standard streams and environment, waits
  * for it and exits as it did, and appends one line to LOG:
  *
- *     COMMAND NANOSECONDS
+ *     COMMAND START NANOSECONDS
  *
  * COMMAND is the runtime's command word (create, start, kill, delete,
- * exec, state...), NANOSECONDS the wall time from fork to the runtime's end.
+ * exec, state...), START the CLOCK_MONOTONIC time of the fork in
+ * nanoseconds (the clock Python's time.monotonic_ns reads, so the bench can
+ * tell which engine command each call belongs to), NANOSECONDS the wall
+ * time from fork to the runtime's end.
  * The runtime's own children (the container's process) are not waited
  * for: they go to the engine, its subreaper, once the runtime exits.
  *
@@ -90,7 +93,7 @@ int main(int argc, char **argv)
     long long took = now_ns() - start;
     int log = open(LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log >= 0) {
-        dprintf(log, "%s %lld\n", command(argv), took);
+        dprintf(log, "%s %lld %lld\n", command(argv), start, took);
         close(log);
     }
     if (WIFSIGNALED(status))
