@@ -275,20 +275,18 @@ def section(results, meta, picture):
            "`bench/results/engines.json`.", "",
            "What each engine start is:", ""]
     out += [f"- {engine}: {WHAT[engine]}" for engine in results]
-    out += ["", "### The engine's start: wall time, median ms (p25–p75)", "",
-            "| engine | " + " | ".join(RUNTIMES) + " | crun ÷ nsinit | runc ÷ nsinit |",
-            "|---|" + "---:|" * (len(RUNTIMES) + 2)]
-    for engine, s in results.items():
-        out.append(f"| {engine} | " + " | ".join(f"{ms(s[rt]['wall'])} ({ms(s[rt]['wall_q'][0])}–{ms(s[rt]['wall_q'][1])})"
-                                                 for rt in RUNTIMES)
-                   + f" | {s['crun']['wall'] / s['nsinit']['wall']:.2f}× | {s['runc']['wall'] / s['nsinit']['wall']:.2f}× |")
-    out += ["", "### The runtime's own time in that start: median ms, and its share of the wall time", "",
-            "| engine | " + " | ".join(RUNTIMES) + " | crun ÷ nsinit | runc ÷ nsinit |",
-            "|---|" + "---:|" * (len(RUNTIMES) + 2)]
-    for engine, s in results.items():
-        out.append(f"| {engine} | " + " | ".join(f"{ms(s[rt]['own'])} ({100 * s[rt]['own'] / s[rt]['wall']:.0f} %)"
-                                                 for rt in RUNTIMES)
-                   + f" | {s['crun']['own'] / s['nsinit']['own']:.1f}× | {s['runc']['own'] / s['nsinit']['own']:.1f}× |")
+    def table(title, key, cell, digits):
+        """A table of `key` per engine and runtime, with crun's and runc's ratios to nsinit."""
+        rows = ["", f"### {title}", "", "| engine | " + " | ".join(RUNTIMES) + " | crun ÷ nsinit | runc ÷ nsinit |",
+                "|---|" + "---:|" * (len(RUNTIMES) + 2)]
+        for engine, s in results.items():
+            ratios = " | ".join(f"{s[peer][key] / s['nsinit'][key]:.{digits}f}×" for peer in ("crun", "runc"))
+            rows.append(f"| {engine} | " + " | ".join(cell(s[rt]) for rt in RUNTIMES) + f" | {ratios} |")
+        return rows
+    out += table("The engine's start: wall time, median ms (p25–p75)", "wall",
+                 lambda r: f"{ms(r['wall'])} ({ms(r['wall_q'][0])}–{ms(r['wall_q'][1])})", 2)
+    out += table("The runtime's own time in that start: median ms, and its share of the wall time", "own",
+                 lambda r: f"{ms(r['own'])} ({100 * r['own'] / r['wall']:.0f} %)", 1)
     out += ["", "### Targets (issue 15)", ""]
     for engine, s in results.items():
         faster = s["nsinit"]["wall"] < s["crun"]["wall"]
@@ -305,8 +303,8 @@ def section(results, meta, picture):
     out += ["", f"![engine starts]({picture})", "",
             "Notes:", "",
             "- The engines are set up by tests/engines' own code, each with private state; podman and Docker "
-            "run with `--network none` (the network is the engine's work, the same for every runtime), the CRI "
-            "pods on a CNI bridge of their own.",
+            "start containers without a network of the engine's (`--network none`, or `host`: the network is "
+            "the engine's work, the same for every runtime), the CRI pods on a CNI bridge of their own.",
             "- The runtime's own time is the wall time of its calls that fall in the start's window, from "
             "bench/timed.c (a wrapper the engine runs in place of the runtime): the wrapper's fork and exec "
             "are in it, for every runtime alike. " + meta["crun_note"],
