@@ -76,13 +76,15 @@ def wait_for(what, condition, timeout=30.0, interval=0.05):
         time.sleep(interval)
 
 
-def on_terminal(argv, env=None, cwd=None, rows=30, cols=100, timeout=30):
+def on_terminal(argv, env=None, cwd=None, rows=30, cols=100, timeout=30, keys=()):
     """Runs `argv` (searched in PATH) in a session of its own whose
     controlling terminal is a new pty of `rows` x `cols`, as a user at a
     terminal runs it (`ctr -t` and `docker -t` want their stdin to be a
-    terminal). Its exit status and everything it wrote there, as text with
-    the terminal's CRLF line ends; killed, and whatever it wrote so far,
-    after `timeout` seconds."""
+    terminal). `keys`: (prompt, typed) pairs of bytes, in order: `typed` is
+    written to the terminal once `prompt` has appeared in the output since
+    the last keys (a user answering). Its exit status and everything it
+    wrote there, as text with the terminal's CRLF line ends; killed, and
+    whatever it wrote so far, after `timeout` seconds."""
     pid, fd = pty.fork()
     if pid == 0:
         try:
@@ -93,6 +95,7 @@ def on_terminal(argv, env=None, cwd=None, rows=30, cols=100, timeout=30):
             os._exit(127)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     out = b""
+    keys, seen = list(keys), 0
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         ready, _, _ = select.select([fd], [], [], 0.5)
@@ -104,11 +107,21 @@ def on_terminal(argv, env=None, cwd=None, rows=30, cols=100, timeout=30):
             if not chunk:
                 break
             out += chunk
+            if keys and keys[0][0] in out[seen:]:
+                seen = len(out)
+                os.write(fd, keys.pop(0)[1])
     else:
         os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     os.close(fd)
     return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+# A payload to press Ctrl-C at, on a terminal: it says "ready" (not in its
+# own text, which a terminal may echo), then reports SIGINT and exits 9.
+INTERRUPTIBLE = "trap 'echo got INT; exit 9' INT; echo re''ady; while :; do sleep 0.1; done"
+# Ctrl-C, once the payload is ready: what `keys` of on_terminal types.
+CTRL_C = [(b"ready", b"\x03")]
 
 
 def host_ulimits():

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import on_terminal, run, wait_for
+from conftest import CTRL_C, INTERRUPTIBLE, on_terminal, run, wait_for
 from containerd_engine import IMAGE, CGROUP_ROOT, Containerd, image_layout
 
 NAMESPACE = f"nsinit-ctr-{os.getpid()}"
@@ -177,6 +177,15 @@ def test_terminal(ctr):
                           IMAGE, cid, "sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo both-tty; tty; exit 5"])
     assert code == 5, out
     assert "both-tty" in out and "/dev/pts/0" in out, out
+
+
+def test_terminal_ctrl_c(ctr):
+    """Ctrl-C at ctr's terminal: the payload, in its terminal's foreground
+    process group, gets SIGINT."""
+    cid = ctr.new_id()
+    code, out = on_terminal(["ctr", "-a", ctr.e.sock, "-n", ctr.e.namespace, "run", "--rm", "-t", *map(str, ctr.runtime_flags()),
+                             IMAGE, cid, "sh", "-c", INTERRUPTIBLE], timeout=20, keys=CTRL_C)
+    assert code == 9 and "got INT" in out, out
 
 
 def test_exec(ctr):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import host_ulimits, need, on_terminal, run, runtime_path, wait_for
+from conftest import CTRL_C, INTERRUPTIBLE, host_ulimits, need, on_terminal, run, runtime_path, wait_for
 
 # A bridge and subnet no one else here uses (interface names are at most
 # 15 bytes); the cgroup parent every container of this dockerd goes under.
@@ -337,6 +337,14 @@ def test_run_terminal(dockerd, image, runtime):
     assert code == 4, out
     lines = out.replace("\r", "").split("\n")
     assert "/dev/pts/0" in lines and "30 100" in lines, out
+
+
+def test_run_terminal_ctrl_c(dockerd, image, runtime):
+    """Ctrl-C at docker's terminal: the payload, in its terminal's
+    foreground process group, gets SIGINT."""
+    code, out = on_terminal(dockerd.argv_of("run", "--runtime", runtime[0], "--rm", "-it", image, "sh", "-c", INTERRUPTIBLE),
+                            dockerd.env, timeout=20, keys=CTRL_C)
+    assert code == 9 and "got INT" in out, out
 
 
 def test_logs(dockerd, image, runtime):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NSINIT, host_ulimits, need, on_terminal, run, wait_for
+from conftest import CTRL_C, INTERRUPTIBLE, NSINIT, host_ulimits, need, on_terminal, run, wait_for
 
 # podman's own RLIMIT_NPROC when it starts a container: podman lowers
 # its soft and hard nproc limit to this (seen in /proc/PID/limits of the
@@ -288,6 +288,16 @@ def test_terminal(podman, runtime):
     assert status == 5, out
     assert re.search(r"^/dev/pts/\d+\r?$", out, re.M), out
     assert re.search(r"^30 100\r?$", out, re.M), out
+
+
+def test_terminal_ctrl_c(podman, runtime):
+    """Ctrl-C at podman's terminal: the payload, in its terminal's
+    foreground process group, gets SIGINT."""
+    status, out = on_terminal(
+        podman.argv + ["--runtime", runtime[1], "run", "--rm", "-it", "--network", "none", "bb", "sh", "-c", INTERRUPTIBLE],
+        podman.env, podman.base, timeout=20, keys=CTRL_C,
+    )
+    assert status == 9 and "got INT" in out, out
 
 
 def test_logs(podman, runtime, request):
