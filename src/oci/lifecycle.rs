@@ -511,7 +511,7 @@ fn create_in(
 ) -> Result<Fd, Error> {
     let mut copy = dir.file(b"config.json")?;
     copy_config(request.bundle, &mut copy)?;
-    super::load_from(&request, Some(copy.zstr()), c)?;
+    super::load_from(&request, Some(copy.zstr()), true, c)?;
     // Without a cgroupsPath, the container's cgroup is named after it,
     // beside nsinit's own (runc: `/ID`, below its own on v1): a name no
     // later nsinit takes for a stale one of its own.
@@ -655,14 +655,15 @@ fn copy_config(bundle: ZStr<'_>, copy: &mut Path) -> Result<(), Error> {
 }
 
 /// Reads the state's copy of `config.json` into `c`, for its hooks and
-/// annotations; the bundle is the recorded one.
-fn load_config(dir: &StateDir, id: ZStr<'static>, bundle: &[u8], c: &mut Container<'static>) -> Result<(), Error> {
+/// annotations (`seccomp` false: its profile is skipped) or, for `exec`,
+/// its process too (`seccomp` true); the bundle is the recorded one.
+fn load_config(dir: &StateDir, id: ZStr<'static>, bundle: &[u8], seccomp: bool, c: &mut Container<'static>) -> Result<(), Error> {
     static BUNDLE: crate::rt::StaticCell<Path> = crate::rt::StaticCell::new(Path::new());
     let kept = BUNDLE.take().ok_or_else(|| Error::new(b"bundle taken"))?;
     *kept = Path::from_parts(&[bundle]).map_err(|_| Error::new(b"bundle: path too long"))?;
     let request = BundleRequest { bundle: kept.zstr(), id: Some(id), pid_file: None };
     let mut copy = dir.file(b"config.json")?;
-    super::load_from(&request, Some(copy.zstr()), c)
+    super::load_from(&request, Some(copy.zstr()), seccomp, c)
 }
 
 /// The status of a recorded container, and a pidfd on its process while
@@ -709,7 +710,7 @@ fn start(global: &Global<'static>, id: ZStr<'static>, (c, loaded): (&mut Contain
     sent.map_err(|e| Error::sys("write", fifo.bytes(), e))?;
     let _ = sys::unlink(fifo.zstr());
     if !loaded {
-        load_config(&dir, id, record.bundle, c)?;
+        load_config(&dir, id, record.bundle, false, c)?;
     }
     // A failing poststart hook is a warning; the others still run (the
     // spec's rule, and `run`'s).
@@ -723,7 +724,7 @@ fn show_state(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'st
     let mut buf = [0u8; STATE_MAX];
     let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
     let status = status_only(&dir, &record, Cgroup::recorded(record.cgroup).as_ref());
-    load_config(&dir, id, record.bundle, c)?;
+    load_config(&dir, id, record.bundle, false, c)?;
     let mut created = [0u8; 40];
     let n = rfc3339(timespec { tv_sec: record.created.0 as i64, tv_nsec: record.created.1 as i64 }, &mut created);
     let mut owner = ZBuf::<16>::new();
@@ -962,7 +963,7 @@ fn exec(global: &Global<'static>, r: ExecRequest<'static>, c: &mut Container<'st
             return Err(Error::new(b"cannot exec in a ").push(status.name()).push(b" container: ").push(r.id.bytes()));
         }
     };
-    let ready = load_config(&dir, r.id, record.bundle, c).and_then(|()| exec_process(r, c));
+    let ready = load_config(&dir, r.id, record.bundle, true, c).and_then(|()| exec_process(r, c));
     // Not held while the process runs: `delete --force` may end it.
     let _ = sys::close(dir.fd);
     let (detach, pid_file, console_socket) = match ready {
@@ -1233,7 +1234,7 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, (c, loaded):
         cg.remove();
     }
     remove_journaled(&dir);
-    let config = if loaded { Ok(()) } else { load_config(&dir, id, record.bundle, c) };
+    let config = if loaded { Ok(()) } else { load_config(&dir, id, record.bundle, false, c) };
     if config.is_ok() {
         hooks::run_warning(c, HookPoint::Poststop, Status::Stopped, None, None);
     }

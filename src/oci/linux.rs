@@ -39,7 +39,7 @@ pub fn linux(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
             Ok(())
         },
         "resources" => super::resources::resources(j, m),
-        "seccomp" => super::seccomp::seccomp(j, m),
+        "seccomp" => if m.seccomp { super::seccomp::seccomp(j, m) } else { j.skip() },
         "sysctl" => j.object(|j, key| {
             // Checked as runc does: only what the container's own
             // namespaces hold (which it has is checked at the start).

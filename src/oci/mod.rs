@@ -82,13 +82,14 @@ pub fn check_id(command: &[u8], id: &[u8]) -> Result<(), Error> {
 /// bundle's `config.json` and fills `c` from it. Only the file is read;
 /// nothing is made on the host.
 pub fn load(req: &BundleRequest<'static>, c: &mut Container<'static>) -> Result<(), Error> {
-    load_from(req, None, c)
+    load_from(req, None, true, c)
 }
 
 /// `load`, the text read from `copy` (the lifecycle's copy of the
 /// bundle's `config.json` in the container's state) when given; errors
-/// still name the bundle's file.
-pub fn load_from(req: &BundleRequest<'static>, copy: Option<ZStr<'_>>, c: &mut Container<'static>) -> Result<(), Error> {
+/// still name the bundle's file. `seccomp`: whether `linux.seccomp` is
+/// read (`Map::seccomp`).
+pub fn load_from(req: &BundleRequest<'static>, copy: Option<ZStr<'_>>, seccomp: bool, c: &mut Container<'static>) -> Result<(), Error> {
     // The arena's room and the file's in one: the file's path first, the
     // text right after it, the arena's other strings right after the text,
     // so that a small file and what is made of it share a page (the first
@@ -111,7 +112,7 @@ pub fn load_from(req: &BundleRequest<'static>, copy: Option<ZStr<'_>>, c: &mut C
     let len = crate::read_file(copy.unwrap_or(file), free.get_mut(..CONFIG_MAX + 1).unwrap_or_default(), b"config.json")?.len();
     let (text, rest) = free.split_at_mut(len);
     arena.free = rest.get_mut(..left).unwrap_or_default();
-    fill(text, req.bundle.bytes(), &mut arena, c, true).map_err(|e| e.into_error(file.bytes()))?;
+    fill(text, req.bundle.bytes(), &mut arena, c, (true, seccomp)).map_err(|e| e.into_error(file.bytes()))?;
     // Without device rules, root's container may use only the default
     // devices, as runc makes it; without root, or as root of a user
     // namespace (rootless podman's runtime), no device cgroup is made, as
@@ -151,7 +152,7 @@ pub fn load_process(path: ZStr<'_>, c: &mut Container<'static>) -> Result<(), Er
     (p.cwd, p.user, p.groups, p.apparmor_profile, p.selinux_label, p.capabilities) = (None, None, None, None, None, None);
     (p.no_new_privileges, p.terminal) = (false, false);
     c.rlimits.clear();
-    let mut m = Map { c, arena: &mut arena, dir: b"", seen: 0, dev: false };
+    let mut m = Map { c, arena: &mut arena, dir: b"", seen: 0, dev: false, seccomp: true };
     let mut json = Json::new(text);
     let read = process::process(&mut json, &mut m).and_then(|()| json.end());
     read.map_err(|e| e.into_error(path.bytes()))?;
@@ -178,7 +179,7 @@ pub fn load_resources(path: ZStr<'_>, c: &mut Container<'static>) -> Result<(), 
     };
     let text = &mut text[..len];
     let mut arena = Arena { free };
-    let mut m = Map { c, arena: &mut arena, dir: b"", seen: 0, dev: false };
+    let mut m = Map { c, arena: &mut arena, dir: b"", seen: 0, dev: false, seccomp: true };
     let mut json = Json::new(text);
     let read = resources::resources(&mut json, &mut m).and_then(|()| json.end());
     read.map_err(|e| e.into_error(if path.bytes() == b"-" { b"standard input" } else { path.bytes() }))
@@ -202,18 +203,19 @@ fn read_stdin(buf: &mut [u8]) -> Result<usize, Error> {
 }
 
 /// Fills `c` from the JSON `text` of a bundle at `dir`; `run`: the file
-/// must describe a process to start (`process` is optional otherwise).
-/// Pure but for `linux.mountLabel`, which asks whether SELinux is enabled
-/// on the host.
+/// must describe a process to start (`process` is optional otherwise);
+/// `seccomp`: `linux.seccomp` is read (skipped otherwise, see
+/// `Map::seccomp`). Pure but for `linux.mountLabel`, which asks whether
+/// SELinux is enabled on the host.
 pub fn fill(
     text: &'static mut [u8],
     dir: &'static [u8],
     arena: &mut Arena,
     c: &mut Container<'static>,
-    run: bool,
+    (run, seccomp): (bool, bool),
 ) -> Result<(), Fail> {
     c.clear();
-    let mut m = Map { c, arena, dir, seen: 0, dev: false };
+    let mut m = Map { c, arena, dir, seen: 0, dev: false, seccomp };
     let mut json = Json::new(text);
     json.object(|j, key| {
         crate::by_key!(key,
@@ -248,6 +250,11 @@ pub struct Map<'m> {
     /// `mounts` has runc's `/dev` tmpfs, which nsinit's `/dev` preset
     /// makes whole (with `/dev/pts` and `/dev/shm`).
     pub dev: bool,
+    /// Whether `linux.seccomp` is read. `start`, `state` and `delete` read
+    /// the container's copy of config.json, which `create` read whole,
+    /// for its hooks and annotations alone, and a profile is most of a
+    /// parse's time (about 350 names in podman's and Docker's): they skip it.
+    pub seccomp: bool,
 }
 
 pub const SEEN_VERSION: u32 = 1;

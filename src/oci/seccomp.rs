@@ -8,7 +8,7 @@
 use super::json::Json;
 use super::{Fail, Map, unsupported};
 use crate::config::{Seccomp, SeccompListener};
-use crate::seccomp::{Abi, Action, ArgCmp, Condition, Rule, MAX_CONDITIONS, Profile, action_by_name, arg_cmp, i386_only_number, syscall_number};
+use crate::seccomp::{Abi, Action, Added, ArgCmp, Condition, Rule, MAX_CONDITIONS, Profile, action_by_name, arg_cmp, i386_only_number, syscall_number};
 use linux_raw_sys::ptrace::SECCOMP_FILTER_FLAG_NEW_LISTENER;
 
 /// The profile filled, and the rules as read.
@@ -60,12 +60,13 @@ pub fn seccomp(j: &mut Json<'static>, m: &mut Map<'_>) -> Result<(), Fail> {
     let default = default.ok_or_else(|| fail!("defaultAction: missing (required)"))?;
     p.default = action_by_name(default.bytes(), errno_ret).map_err(|e| Fail::about(e, default.bytes()))?;
     p.foreign_kills_thread = true;
+    let mut added = Added::default();
     for r in &read.rules {
         let mut conds: heapless::Vec<ArgCmp, MAX_CONDITIONS> = heapless::Vec::new();
         for i in 0..r.when.count() {
             conds.extend(r.when.test(&read.args, i));
         }
-        p.add(r.nr, r.abi, r.action, &conds).map_err(|_| full())?;
+        p.add(r.nr, r.abi, r.action, &conds, &mut added).map_err(|_| full())?;
     }
     let notify = p.default == Action::Notify || p.rules.iter().any(|r| r.action == Action::Notify);
     if notify {

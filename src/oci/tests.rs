@@ -17,7 +17,7 @@ fn mapped(text: &str) -> Result<Container<'static>, String> {
     let text: &'static mut [u8] = Box::leak(text.as_bytes().to_vec().into_boxed_slice());
     let mut arena = Arena::new(Box::leak(vec![0u8; ARENA].into_boxed_slice()));
     let mut c = Container::new();
-    match fill(text, b"/b", &mut arena, &mut c, true) {
+    match fill(text, b"/b", &mut arena, &mut c, (true, true)) {
         Ok(()) => Ok(c),
         Err(e) => Err(e.into_error(b"config.json").text()),
     }
@@ -467,7 +467,7 @@ fn mount_label_goes_into_the_data_as_runc_formats_it_with_selinux() {
         let plain = mapped(&text.replace(LABEL, "")).unwrap();
         assert_eq!((data(&c), plain.mount_label), (data(&plain), None));
         let mut arena = Arena::new(Box::leak(vec![0u8; ARENA].into_boxed_slice()));
-        let mut m = Map { c: &mut c, arena: &mut arena, dir: b"/b", seen: 0, dev: false };
+        let mut m = Map { c: &mut c, arena: &mut arena, dir: b"/b", seen: 0, dev: false, seccomp: true };
         mounts::label_mounts(&mut m, true).unwrap();
     }
     let quoted = format!("context=\"{LABEL}\"");

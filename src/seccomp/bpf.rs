@@ -545,7 +545,7 @@ fn leaves(c: ArgCmp, wide: bool) -> Option<u32> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::seccomp::Rule;
+    use crate::seccomp::{Added, Rule};
     use crate::seccomp::abi::x32_number;
     use linux_raw_sys::general::{CLONE_FS, CLONE_NEWNET, CLONE_NEWUSER, CLONE_SETTLS, CLONE_THREAD, CLONE_VM};
     use linux_raw_sys::ptrace::{AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, BPF_MAXINSNS};
@@ -1048,21 +1048,22 @@ pub(super) mod tests {
     fn add_follows_crun_and_libseccomp() {
         let eq = |arg, v| ArgCmp::new(arg, Op::Eq, v);
         let mut p = Profile::new();
+        let mut added = Added::default();
         p.default = Action::Errno(1);
         // The default action: left out.
-        p.add(1, Abi::X86_64, Action::Errno(1), &[eq(0, 1)]).unwrap();
+        p.add(1, Abi::X86_64, Action::Errno(1), &[eq(0, 1)], &mut added).unwrap();
         assert!(p.rules.is_empty());
         // Two conditions on one argument: either.
-        p.add(2, Abi::X86_64, Action::Allow, &[eq(0, 1), eq(1, 7), eq(0, 2)]).unwrap();
+        p.add(2, Abi::X86_64, Action::Allow, &[eq(0, 1), eq(1, 7), eq(0, 2)], &mut added).unwrap();
         assert_eq!(p.rules.len(), 3);
         // An unconditional rule outweighs the conditional ones before and
         // after it; the first unconditional one stays.
-        p.add(3, Abi::X86_64, Action::Errno(4), &[eq(0, 1)]).unwrap();
-        p.add(3, Abi::X86_64, Action::Allow, &[]).unwrap();
-        p.add(3, Abi::X86_64, Action::Errno(5), &[eq(0, 2)]).unwrap();
-        p.add(3, Abi::X86_64, Action::Errno(6), &[]).unwrap();
+        p.add(3, Abi::X86_64, Action::Errno(4), &[eq(0, 1)], &mut added).unwrap();
+        p.add(3, Abi::X86_64, Action::Allow, &[], &mut added).unwrap();
+        p.add(3, Abi::X86_64, Action::Errno(5), &[eq(0, 2)], &mut added).unwrap();
+        p.add(3, Abi::X86_64, Action::Errno(6), &[], &mut added).unwrap();
         // A mask of 0 always holds.
-        p.add(4, Abi::X86_64, Action::Log, &[ArgCmp::masked_eq(0, 0, 5)]).unwrap();
+        p.add(4, Abi::X86_64, Action::Log, &[ArgCmp::masked_eq(0, 0, 5)], &mut added).unwrap();
         let out = assemble_and_check(&p);
         let decide = |nr, a0, a1| run(&out, &call2(AUDIT_ARCH_X86_64, nr, a0, a1));
         assert_eq!(decide(1, 1, 0), SECCOMP_RET_ERRNO | 1);
@@ -1075,6 +1076,20 @@ pub(super) mod tests {
         }
         assert_eq!(decide(4, 9, 9), SECCOMP_RET_LOG);
         assert!(p.rules.iter().any(|r| r.nr == 4 && r.when == Condition::Always));
+        // The same rules for 3 under i386's numbers, and for a number past
+        // `Added`'s bits (looked for in the rules): kept apart, the same
+        // outcome.
+        let before = p.rules.len();
+        for (nr, abi) in [(3, Abi::I386), (600, Abi::X86_64), (600, Abi::I386)] {
+            p.add(nr, abi, Action::Errno(4), &[eq(0, 1)], &mut added).unwrap();
+            p.add(nr, abi, Action::Allow, &[], &mut added).unwrap();
+            p.add(nr, abi, Action::Errno(5), &[eq(0, 2)], &mut added).unwrap();
+            p.add(nr, abi, Action::Errno(6), &[], &mut added).unwrap();
+            let of = |r: &&Rule| r.nr == nr && r.abi == abi;
+            assert_eq!(p.rules.iter().filter(of).map(|r| (r.action, r.when)).collect::<std::vec::Vec<_>>(), [(Action::Allow, Condition::Always)]);
+        }
+        assert_eq!(p.rules.len(), before + 3);
+        assert_eq!(p.rules.iter().filter(|r| r.nr == 3 && r.abi == Abi::X86_64).count(), 1, "x86_64's 3 untouched");
     }
 
     /// A profile shaped like Docker's and podman's: an allow-list of every
@@ -1084,23 +1099,24 @@ pub(super) mod tests {
     fn a_docker_shaped_profile_fits() {
         use syscalls::Sysno;
         let mut p = Profile::new();
+        let mut added = Added::default();
         p.default = Action::Errno(1);
         p.set_abis(true, true);
         p.foreign_kills_thread = true;
         let denied = ["mount", "umount2", "unshare", "setns", "clone", "clone3", "socket", "personality", "keyctl", "bpf"];
         for s in Sysno::iter().filter(|s| !denied.contains(&s.name())) {
-            p.add(s.id() as u32, Abi::X86_64, Action::Allow, &[]).unwrap();
+            p.add(s.id() as u32, Abi::X86_64, Action::Allow, &[], &mut added).unwrap();
         }
         let nr = |name: &str| crate::seccomp::syscall_number(name.as_bytes()).unwrap();
         let eq = |v| ArgCmp::new(0, Op::Eq, v);
-        p.add(nr("socket"), Abi::X86_64, Action::Allow, &[ArgCmp::new(0, Op::Lt, 38)]).unwrap();
-        p.add(nr("socket"), Abi::X86_64, Action::Allow, &[eq(39)]).unwrap();
-        p.add(nr("socket"), Abi::X86_64, Action::Allow, &[ArgCmp::new(0, Op::Gt, 40)]).unwrap();
+        p.add(nr("socket"), Abi::X86_64, Action::Allow, &[ArgCmp::new(0, Op::Lt, 38)], &mut added).unwrap();
+        p.add(nr("socket"), Abi::X86_64, Action::Allow, &[eq(39)], &mut added).unwrap();
+        p.add(nr("socket"), Abi::X86_64, Action::Allow, &[ArgCmp::new(0, Op::Gt, 40)], &mut added).unwrap();
         for v in [0, 8, 0x20000, 0x20008, 0xffff_ffff] {
-            p.add(nr("personality"), Abi::X86_64, Action::Allow, &[eq(v)]).unwrap();
+            p.add(nr("personality"), Abi::X86_64, Action::Allow, &[eq(v)], &mut added).unwrap();
         }
-        p.add(nr("clone"), Abi::X86_64, Action::Allow, &[ArgCmp::masked_eq(0, 0x7e02_0000, 0)]).unwrap();
-        p.add(nr("clone3"), Abi::X86_64, Action::Errno(38), &[]).unwrap();
+        p.add(nr("clone"), Abi::X86_64, Action::Allow, &[ArgCmp::masked_eq(0, 0x7e02_0000, 0)], &mut added).unwrap();
+        p.add(nr("clone3"), Abi::X86_64, Action::Errno(38), &[], &mut added).unwrap();
         let out = assemble_and_check(&p);
         println!("a Docker-shaped profile: {} rules, {} instructions", p.rules.len(), out.len());
         assert!(out.len() <= MAX_INSNS / 2, "{}", out.len());
@@ -1123,14 +1139,15 @@ pub(super) mod tests {
     #[test]
     fn podmans_socket_rules() {
         let mut p = Profile::new();
+        let mut added = Added::default();
         p.default = Action::Errno(38);
         p.set_abis(true, true);
         let socket = crate::seccomp::syscall_number(b"socket").unwrap();
         let (af_netlink, netlink_audit) = (16, 9);
-        p.add(socket, Abi::X86_64, Action::Errno(22), &[ArgCmp::new(0, Op::Eq, af_netlink), ArgCmp::new(2, Op::Eq, netlink_audit)]).unwrap();
-        p.add(socket, Abi::X86_64, Action::Allow, &[ArgCmp::new(2, Op::Ne, netlink_audit)]).unwrap();
-        p.add(socket, Abi::X86_64, Action::Allow, &[ArgCmp::new(0, Op::Ne, af_netlink)]).unwrap();
-        p.add(socket, Abi::X86_64, Action::Allow, &[ArgCmp::new(2, Op::Ne, netlink_audit)]).unwrap();
+        p.add(socket, Abi::X86_64, Action::Errno(22), &[ArgCmp::new(0, Op::Eq, af_netlink), ArgCmp::new(2, Op::Eq, netlink_audit)], &mut added).unwrap();
+        p.add(socket, Abi::X86_64, Action::Allow, &[ArgCmp::new(2, Op::Ne, netlink_audit)], &mut added).unwrap();
+        p.add(socket, Abi::X86_64, Action::Allow, &[ArgCmp::new(0, Op::Ne, af_netlink)], &mut added).unwrap();
+        p.add(socket, Abi::X86_64, Action::Allow, &[ArgCmp::new(2, Op::Ne, netlink_audit)], &mut added).unwrap();
         let out = assemble_and_check(&p);
         let decide = |arch, nr, args: [u64; 3]| {
             run(&out, &seccomp_data { nr, arch, instruction_pointer: 0, args: [args[0], args[1], args[2], 0, 0, 0] })

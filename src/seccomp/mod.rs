@@ -267,15 +267,16 @@ impl Profile {
     /// the first rule without a condition for a call is the call's only
     /// rule (libseccomp drops the others, before and after it); a
     /// condition that always holds (`MASKED_EQ` with mask 0) is left out.
-    /// `Err` when the profile is full.
-    pub fn add(&mut self, nr: u32, abi: Abi, action: Action, conds: &[ArgCmp]) -> Result<(), Full> {
+    /// `added` has seen every rule of the profile: a new one for a new
+    /// profile. `Err` when the profile is full.
+    pub fn add(&mut self, nr: u32, abi: Abi, action: Action, conds: &[ArgCmp], added: &mut Added) -> Result<(), Full> {
         if action == self.default {
             return Ok(());
         }
         let repeated = conds.iter().enumerate().any(|(i, c)| conds[..i].iter().any(|d| d.arg == c.arg));
         if repeated {
             for c in conds {
-                self.add(nr, abi, action, core::slice::from_ref(c))?;
+                self.add(nr, abi, action, core::slice::from_ref(c), added)?;
             }
             return Ok(());
         }
@@ -284,14 +285,44 @@ impl Profile {
             kept.push(*c).map_err(|_| Full)?;
         }
         let this = |r: &Rule| r.nr == nr && r.abi == abi;
-        if self.rules.iter().any(|r| this(r) && r.when == Condition::Always) {
+        let bit = Added::bit(nr, abi);
+        let always = match bit {
+            Some((word, b)) => added.always[word] & b != 0,
+            None => self.rules.iter().any(|r| this(r) && r.when == Condition::Always),
+        };
+        if always {
             return Ok(());
         }
-        if kept.is_empty() {
+        if kept.is_empty() && bit.is_none_or(|(word, b)| added.conditional[word] & b != 0) {
             // Its conditions stay in `args`, unused.
             self.rules.retain(|r| !this(r));
         }
-        self.push_rule(nr, abi, action, &kept)
+        self.push_rule(nr, abi, action, &kept)?;
+        if let Some((word, b)) = bit {
+            let set = if kept.is_empty() { &mut added.always } else { &mut added.conditional };
+            set[word] |= b;
+        }
+        Ok(())
+    }
+}
+
+/// Which calls `Profile::add` has given a rule, a bit per call number
+/// below 512 in each `Abi`: one without a condition (`always`), one with
+/// (`conditional`). Without it each `add` scanned the rules, and a
+/// profile of podman's size (about 700 rules with i386's) took 0.3 ms of a
+/// 6 ms `create` to build (`perf record`). Numbers from 512 up are looked
+/// for in the rules.
+#[derive(Default)]
+pub struct Added {
+    always: [u64; 16],
+    conditional: [u64; 16],
+}
+
+impl Added {
+    /// The word and bit of call `nr` of `abi`, below 512.
+    fn bit(nr: u32, abi: Abi) -> Option<(usize, u64)> {
+        let i = usize::try_from(nr).ok().filter(|&n| n < 512)? + abi as usize * 512;
+        Some((i / 64, 1 << (i % 64)))
     }
 }
 
