@@ -305,7 +305,7 @@ fn copy_tree(from: Fd, to: Fd, dst: ZStr<'_>, depth: usize) -> Result<(), Error>
 #[cfg(feature = "mounts")]
 #[inline(never)]
 fn copy_entry(from: Fd, to: Fd, name: &[u8], dst: ZStr<'_>, depth: usize) -> Result<(), Error> {
-    use linux_raw_sys::general::{AT_SYMLINK_NOFOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_WRONLY, S_IFLNK};
+    use linux_raw_sys::general::{AT_SYMLINK_NOFOLLOW, O_CREAT, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_WRONLY, S_IFLNK};
     let mut buf = ZBuf::<256>::new();
     buf.push(name).map_err(|_| Error::new(b"tmpcopyup: a name too long in ").push_z(dst))?;
     let name = buf.zstr();
@@ -321,8 +321,21 @@ fn copy_entry(from: Fd, to: Fd, name: &[u8], dst: ZStr<'_>, depth: usize) -> Res
             copy_tree(inner_from.0, inner_to.0, dst, depth + 1)?;
         }
         S_IFREG => {
-            // O_NONBLOCK: a FIFO swapped in since the stat fails, never waits.
-            let source = sys::openat(from, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| fail("open", e))?;
+            // O_NONBLOCK: a FIFO swapped in since the stat never waits;
+            // O_NOCTTY: a terminal never becomes the setup's.
+            let flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+            let source = sys::openat(from, name, flags, 0).map(OwnedFd).map_err(|e| fail("open", e))?;
+            // What was opened must be the file whose type was read: a device
+            // node or FIFO the image swapped in since would be read into the
+            // copy (and nothing but the devices cgroup stops the open).
+            let opened = sys::fstat(source.0).map_err(|e| fail("stat", e))?;
+            if opened.st_mode & S_IFMT != S_IFREG || (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino) {
+                return Err(Error::new(b"tmpcopyup: ")
+                    .push(dst.bytes())
+                    .push(b"/")
+                    .push(name.bytes())
+                    .push(b": replaced while it was copied (no longer the regular file it was)"));
+            }
             let copy = sys::openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
                 .map(OwnedFd)
                 .map_err(|e| fail("create", e))?;
