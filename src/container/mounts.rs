@@ -1233,7 +1233,9 @@ fn check_not_in_proc(point: &OwnedFd, dst: ZStr<'_>, root: &Root<'_>, procfs: im
         b"/" => Some(at),
         _ => at.strip_prefix(top).filter(|rest| rest.first().is_none_or(|&c| c == b'/')),
     };
-    let Some(inner) = inner else { return Err(unknown(Errno::EXDEV)) };
+    let Some(inner) = inner else {
+        return Err(Error::new(b"mount on ").push_z(dst).push(b": resolves to ").push(at).push(b", not below the root ").push(top));
+    };
     // The filesystem too: a procfs the config mounts elsewhere is as much
     // the kernel's, and the descriptor's filesystem is no name to race.
     let magic = sys::fstatfs(point.0).map(|(magic, _)| magic).map_err(|e| Error::sys_z("statfs", dst, e))?;
