@@ -1069,3 +1069,120 @@ fn tmpcopyup_copies_a_tree_as_deep_as_it_allows_with_its_links() {
     let err = fails(nsinit_run(&r, "oci-copyup-too-deep"), 125);
     assert!(err.contains("deeper than 16"), "{err}");
 }
+
+/// A bundle of runc spec's config running the probe with `args` (Python
+/// list items), `mount` (a Python dict) added, in a cgroup of its own
+/// (`cgroupsPath`, returned), with `links` (path in the image, target)
+/// made in its image.
+fn proc_bundle(tag: &str, links: &[(&str, &str)], mount: &str, args: &str) -> (Rootfs, String) {
+    let cgroup = format!("/nsinit-oci-{}-{tag}", std::process::id());
+    let change = format!("d['mounts'].append({mount}); d['linux']['cgroupsPath'] = '{cgroup}'; d['process']['args'] = ['/bin/probe', {args}]");
+    let r = spec_bundle(tag, false, &change);
+    for (link, target) in links {
+        std::os::unix::fs::symlink(target, r.host(link)).expect("make the image's symlink");
+    }
+    (r, cgroup)
+}
+
+/// The directories of the cgroup `path` on any hierarchy.
+fn cgroup_dirs(path: &str) -> Vec<std::path::PathBuf> {
+    let rel = path.trim_start_matches('/');
+    let mut dirs = vec![Path::new("/sys/fs/cgroup").join(rel)];
+    for h in fs::read_dir("/sys/fs/cgroup").expect("read /sys/fs/cgroup").flatten() {
+        dirs.push(h.path().join(rel));
+    }
+    dirs.into_iter().filter(|d| d.is_dir()).collect()
+}
+
+/// `runc run` (Debian's runc, the reference for these rules) of `r`'s
+/// bundle, its state in a directory of the bundle's own, removed after.
+fn runc_run(r: &Rootfs, id: &str) -> Out {
+    require("runc", "runc");
+    let state = r.outside("runc-state");
+    let state = state.to_str().expect("UTF-8");
+    let mut cmd = Command::new("runc");
+    cmd.args(["--root", state, "run", "--bundle", base(r), id]);
+    let out = run(cmd, Some(r));
+    let _ = Command::new("runc").args(["--root", state, "delete", "--force", id]).output();
+    let _ = fs::remove_dir_all(state);
+    out
+}
+
+#[test]
+fn a_mount_an_images_symlink_leads_into_proc_is_refused() {
+    // runc's CVE-2019-19921 fix (checkProcMount): an image's symlink that
+    // leads a config's mount into the container's /proc would let it hide
+    // or spoof the kernel's files there (/proc/self/attr, where LSM labels
+    // are written; /proc/sys). nsinit refuses it before the payload runs,
+    // naming the destination and where it resolves, and leaves no state
+    // and no cgroup behind.
+    let tmpfs = |dst: &str| format!("{{'destination': '{dst}', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid']}}");
+    let bind = |dst: &str, src: &str| format!("{{'destination': '{dst}', 'type': 'bind', 'source': '{src}', 'options': ['rbind']}}");
+    let source = tempdir("proc-bind-source");
+    let src = source.to_str().unwrap();
+    let random: &[(&str, &str)] = &[("/x", "/proc/sys/kernel/random")];
+    let attr: &[(&str, &str)] = &[("/x", "../proc/self/attr")];
+    let chain: &[(&str, &str)] = &[("/d1", "/d2"), ("/d2", "proc/sys")];
+    let itself: &[(&str, &str)] = &[("/x", "/proc")];
+    // (tag, links, mount, destination, where it resolves, whether this
+    // runc refuses it too: Debian's runc 1.1 checks binds alone, runc 1.2
+    // and later every mount).
+    let cases = [
+        ("proc-tmpfs", random, tmpfs("/x"), "/x", "/proc/sys/kernel/random", false),
+        ("proc-bind", random, bind("/x", src), "/x", "/proc/sys/kernel/random", true),
+        ("proc-relative", attr, tmpfs("/x"), "/x", "/proc/1/attr", false),
+        ("proc-relative-bind", attr, bind("/x", src), "/x", "/proc/1/attr", true),
+        ("proc-chain", chain, tmpfs("/d1/kernel/random"), "/d1/kernel/random", "/proc/sys/kernel/random", false),
+        ("proc-chain-bind", chain, bind("/d1/kernel/random", src), "/d1/kernel/random", "/proc/sys/kernel/random", true),
+        ("proc-itself", itself, tmpfs("/x"), "/x", "/proc", false),
+    ];
+    for (tag, links, mount, dst, resolved, runc_refuses) in cases {
+        let (r, cgroup) = proc_bundle(tag, links, &mount, "'hostname'");
+        let state = r.outside("state");
+        let id = format!("oci-{tag}");
+        let out = run(command(&["--root", state.to_str().unwrap(), "run", "--bundle", base(&r), &id]), Some(&r));
+        let line = fails(out, 125);
+        let want = format!("nsinit: mount on {dst}: resolves inside /proc, to {resolved} (");
+        assert!(line.starts_with(&want), "{tag}: {line:?}, expected it to start with {want:?}");
+        let left: Vec<_> = fs::read_dir(&state).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+        assert!(left.is_empty(), "{tag}: left under --root: {left:?}");
+        assert_eq!(cgroup_dirs(&cgroup), Vec::<std::path::PathBuf>::new(), "{tag}: cgroups left behind");
+        if runc_refuses {
+            let theirs = runc_run(&r, &id);
+            assert!(theirs.code() != 0 && theirs.stderr.contains("inside /proc"), "{tag}: runc ran it: {theirs:?}");
+        }
+        assert!(fs::read_dir(&source).unwrap().next().is_none(), "{tag}: written through the bind");
+    }
+    // nsinit's own command line gets the same rule: the setup never knows
+    // which front end described the container.
+    let r = Rootfs::new("proc-cli");
+    std::os::unix::fs::symlink("/proc/sys/kernel/random", r.host("/x")).unwrap();
+    for args in [&["--tmpfs", "/x"][..], &["--bind", src, "/x"]] {
+        let line = fails(r.run(&[args, &[IN_PROBE, "hostname"]].concat()), 125);
+        assert!(line.starts_with("nsinit: mount on /x: resolves inside /proc, to /proc/sys/kernel/random ("), "{args:?}: {line:?}");
+    }
+    let _ = fs::remove_dir_all(&source);
+}
+
+#[test]
+fn a_bind_on_a_file_lxcfs_binds_below_proc_and_the_proc_mount_still_work() {
+    // What runc lets below /proc: a bind on one of the files lxcfs binds
+    // (/proc/uptime), by name or through the image's symlink; the proc
+    // mount itself and the masked paths as before.
+    let source = tempdir("uptime");
+    let file = source.join("uptime");
+    fs::write(&file, "1.00 2.00\n").unwrap();
+    let bind = |dst: &str| format!("{{'destination': '{dst}', 'type': 'bind', 'source': '{}', 'options': ['bind', 'ro']}}", file.display());
+    let (r, _) = proc_bundle("uptime", &[], &bind("/proc/uptime"), "'cat', '/proc/uptime'");
+    assert_eq!(ok(nsinit_run(&r, "oci-uptime")), "1.00 2.00\n");
+    assert_eq!(ok(runc_run(&r, "oci-uptime")), "1.00 2.00\n", "runc");
+    let (r, _) = proc_bundle("uptime-link", &[("/up", "/proc/uptime")], &bind("/up"), "'cat', '/proc/uptime'");
+    assert_eq!(ok(nsinit_run(&r, "oci-uptime-link")), "1.00 2.00\n");
+    assert_eq!(ok(runc_run(&r, "oci-uptime-link")), "1.00 2.00\n", "runc");
+    // runc spec's masked /proc/keys is still empty; its /proc a procfs.
+    let (r, _) = proc_bundle("uptime-masked", &[], &bind("/proc/uptime"), "'cat', '/proc/keys'");
+    assert_eq!(ok(nsinit_run(&r, "oci-uptime-masked")), "");
+    let (r, _) = proc_bundle("uptime-proc", &[], &bind("/proc/uptime"), "'cat', '/proc/self/comm'");
+    assert_eq!(ok(nsinit_run(&r, "oci-uptime-proc")), "probe\n");
+    let _ = fs::remove_dir_all(&source);
+}

@@ -927,9 +927,10 @@ fn wait_for_start(start: StartLink, attended: Option<(sys::Fd, sys::Fd)>) -> Res
 /// the path, above it or below it, by name), and returns which (bits as
 /// `setup`'s `early`). They end as they would after every mount: procfs's
 /// content is the kernel's, so nothing in the image leads such a path
-/// elsewhere, and a later mount that an image's symlink leads onto /proc
-/// covers the kernel's files either way. A path with `..` waits, and
-/// every path when a mount sets a propagation.
+/// elsewhere, and a later mount that an image's symlink leads into /proc
+/// is refused (`mounts::mount_point`) but for a procfs, or a bind on a
+/// file lxcfs binds, which covers the kernel's files either way. A path
+/// with `..` waits, and every path when a mount sets a propagation.
 #[inline(never)]
 fn early_path_rules<'a>(
     c: &Container<'_>,

@@ -58,6 +58,10 @@ pub struct Root<'a> {
     /// kernel (a bind of the root, shared with it, is its peer), so the root
     /// is found again after every mount.
     pub propagating: Cell<bool>,
+    /// Whether a lookup from `fd` followed a symlink or `..` since
+    /// `mount_point` last cleared it: then the mount point is not the
+    /// place named, and `mount_point` checks where it is.
+    pub linked: Cell<bool>,
 }
 
 /// How often a lookup of `..` is retried when the kernel cannot tell it
@@ -67,7 +71,7 @@ const DOTDOT_RETRIES: usize = 16;
 impl<'a> Root<'a> {
     /// The root at `fd`, named `path` in errors.
     pub fn new(path: ZStr<'a>, fd: OwnedFd) -> Root<'a> {
-        Root { path, fd, maybe_root: Cell::new(false), propagating: Cell::new(false) }
+        Root { path, fd, maybe_root: Cell::new(false), propagating: Cell::new(false), linked: Cell::new(false) }
     }
 
     /// Finds the root again from the top of its place, so that a mount just
@@ -232,7 +236,7 @@ fn filesystem(
     flags: u32,
     data: Option<ZStr<'_>>,
 ) -> Result<(), Error> {
-    let target = open_point(dst, root, Some(Point::Dir))?;
+    let target = mount_point(dst, root, Some(Point::Dir), || fstype.bytes() == b"proc")?;
     let source = Some(source.unwrap_or(fstype));
     // A type given as a word (`--mount`, config.json) may name host paths,
     // relative to nsinit's working directory (a device or image as the
@@ -264,14 +268,14 @@ const COPY_UP_DEPTH: usize = 16;
 #[cfg(feature = "mounts")]
 #[cold]
 fn tmpfs_copied_up(m: &Mount<'_>, dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
-    let point = open_point(dst, root, Some(Point::Dir))?;
+    let point = mount_point(dst, root, Some(Point::Dir), || false)?;
     let under = sys::openat(point.0, ZStr::new(c"."), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
         .map(OwnedFd)
         .map_err(|e| Error::sys_z("open", dst, e).push(b" (tmpcopyup)"))?;
     // Writable while it is filled: `ro` comes after the copy, as runc
     // remounts it.
     filesystem(ZStr::new(c"tmpfs"), true, m.source, dst, root, m.flags & !MS_RDONLY, m.data)?;
-    let top = open_point(dst, root, None)?;
+    let top = mount_point(dst, root, None, || false)?;
     copy_tree(under.0, top.0, dst, 0)?;
     if m.flags & MS_RDONLY != 0 {
         let attr = mount_attr { attr_set: u64::from(MOUNT_ATTR_RDONLY), attr_clr: 0, propagation: 0, userns_fd: 0 };
@@ -301,7 +305,7 @@ fn copy_tree(from: Fd, to: Fd, dst: ZStr<'_>, depth: usize) -> Result<(), Error>
 #[cfg(feature = "mounts")]
 #[inline(never)]
 fn copy_entry(from: Fd, to: Fd, name: &[u8], dst: ZStr<'_>, depth: usize) -> Result<(), Error> {
-    use linux_raw_sys::general::{AT_SYMLINK_NOFOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_WRONLY, S_IFLNK};
+    use linux_raw_sys::general::{AT_SYMLINK_NOFOLLOW, O_CREAT, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_WRONLY, S_IFLNK};
     let mut buf = ZBuf::<256>::new();
     buf.push(name).map_err(|_| Error::new(b"tmpcopyup: a name too long in ").push_z(dst))?;
     let name = buf.zstr();
@@ -317,8 +321,21 @@ fn copy_entry(from: Fd, to: Fd, name: &[u8], dst: ZStr<'_>, depth: usize) -> Res
             copy_tree(inner_from.0, inner_to.0, dst, depth + 1)?;
         }
         S_IFREG => {
-            // O_NONBLOCK: a FIFO swapped in since the stat fails, never waits.
-            let source = sys::openat(from, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0).map(OwnedFd).map_err(|e| fail("open", e))?;
+            // O_NONBLOCK: a FIFO swapped in since the stat never waits;
+            // O_NOCTTY: a terminal never becomes the setup's.
+            let flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+            let source = sys::openat(from, name, flags, 0).map(OwnedFd).map_err(|e| fail("open", e))?;
+            // What was opened must be the file whose type was read: a device
+            // node or FIFO the image swapped in since would be read into the
+            // copy (and nothing but the devices cgroup stops the open).
+            let opened = sys::fstat(source.0).map_err(|e| fail("stat", e))?;
+            if opened.st_mode & S_IFMT != S_IFREG || (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino) {
+                return Err(Error::new(b"tmpcopyup: ")
+                    .push(dst.bytes())
+                    .push(b"/")
+                    .push(name.bytes())
+                    .push(b": replaced while it was copied (no longer the regular file it was)"));
+            }
             let copy = sys::openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
                 .map(OwnedFd)
                 .map_err(|e| fail("create", e))?;
@@ -356,7 +373,7 @@ fn copy_link(from: Fd, to: Fd, name: ZStr<'_>) -> Result<(), Errno> {
 #[cold]
 fn finish_mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let dst = m.destination;
-    let made = open_point(dst, root, None)?;
+    let made = mount_point(dst, root, None, || makes_procfs(m))?;
     if !is_bind(m) && m.attr_set | m.attr_clr != 0 {
         change_attributes(&made, AT_RECURSIVE, m.attr_set, m.attr_clr)
             .map_err(|e| Error::sys_z("mount_setattr", dst, e).push(b" (recursive options)"))?;
@@ -377,7 +394,7 @@ fn finish_mount(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
 /// in a user namespace where a mount hides part of the `/sys` nsinit sees
 /// (the kernel's `mount_too_revealing`), and that is an error.
 fn sysfs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own_net: bool) -> Result<(), Error> {
-    let target = open_point(dst, root, Some(Point::Dir))?;
+    let target = mount_point(dst, root, Some(Point::Dir), || false)?;
     let fs = ZStr::new(c"sysfs");
     match mount_at(Some(fs), target.0, None, Some(fs), flags, None) {
         Err(Errno::EPERM) if !own_net => bind_host(ZStr::new(c"/sys"), &target, dst, flags & MS_RDONLY != 0),
@@ -635,7 +652,7 @@ fn existing(path: ZStr<'_>, root: Option<&Root<'_>>) -> Result<Option<OwnedFd>, 
 fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
     let dst = m.destination;
     let Some(source) = m.source else { return Err(Error::new(b"bind without a source: ").push_z(dst)) };
-    let point = match open_point(dst, root, None) {
+    let point = match mount_point(dst, root, None, || makes_procfs(m)) {
         Ok(fd) => fd,
         Err(missing) => {
             // Only now is the source's type needed, for what to create.
@@ -644,7 +661,7 @@ fn bind(m: &Mount<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
             if root.is_none() {
                 return Err(missing);
             }
-            open_point(dst, root, Some(point))?
+            mount_point(dst, root, Some(point), || makes_procfs(m))?
         }
     };
     let tree = if m.idmapped() { next_idmapped() } else { bound_copy(m, source)? };
@@ -816,7 +833,7 @@ fn set_read_only(tree: &OwnedFd, dst: ZStr<'_>) -> Result<(), Error> {
 /// usual symlinks, a private devpts, a tmpfs for shared memory and an empty
 /// `mqueue` directory.
 fn dev(dst: ZStr<'_>, root: Option<&Root<'_>>) -> Result<(), Error> {
-    let point = open_point(dst, root, Some(Point::Dir))?;
+    let point = mount_point(dst, root, Some(Point::Dir), || false)?;
     // The new tmpfs, by its own descriptor: filled while detached, where
     // nothing can see it, then attached.
     // strictatime, as runc spec's /dev. nodev: the host's devices are bound in as mounts of their own; a node
@@ -897,7 +914,7 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own: Own, own_c
     let host = ZStr::new(c"/sys/fs/cgroup");
     let readonly = flags & MS_RDONLY != 0;
     if sys::statfs_type(host) == Ok(u64::from(CGROUP2_SUPER_MAGIC)) {
-        let point = open_point(dst, root, Some(Point::Dir))?;
+        let point = mount_point(dst, root, Some(Point::Dir), || false)?;
         let fs = ZStr::new(c"cgroup2");
         match mount_at(Some(fs), point.0, None, Some(fs), flags, None) {
             Err(Errno::EPERM) => bind_host(host, &point, dst, readonly),
@@ -909,13 +926,13 @@ fn cgroup_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own: Own, own_c
         }
         // No new v1 mount outside a cgroup namespace of a user namespace's
         // own: the host's tree, over the tmpfs.
-        let point = open_point(dst, root, None)?;
+        let point = mount_point(dst, root, None, || false)?;
         bind_host(host, &point, dst, readonly)
     } else if cfg!(feature = "oci") && own_cgroups && !own_cgroup {
         let mut buf = [0u8; 4096];
         cgroup_v1_fs(dst, root, flags, Some((read_own_cgroups(&mut buf)?, own.cgroups))).map(drop)
     } else {
-        let point = open_point(dst, root, Some(Point::Dir))?;
+        let point = mount_point(dst, root, Some(Point::Dir), || false)?;
         bind_host(host, &point, dst, readonly)
     }
 }
@@ -945,7 +962,7 @@ fn at_cgroup_roots() -> bool {
 #[cold]
 fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own: Option<(&[u8], u16)>) -> Result<bool, Error> {
     filesystem(ZStr::new(c"tmpfs"), true, None, dst, root, flags & !MS_RDONLY, Some(ZStr::new(c"mode=755")))?;
-    let dir = open_point(dst, root, None)?;
+    let dir = mount_point(dst, root, None, || false)?;
     let host = sys::open(ZStr::new(c"/sys/fs/cgroup"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
         .map(OwnedFd)
         .map_err(|e| Error::of("open /sys/fs/cgroup", e))?;
@@ -1161,6 +1178,102 @@ pub fn open_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>)
     }
 }
 
+/// The files below the container's `/proc` that a mount an image's symlink
+/// leads there may still cover: those lxcfs binds, as runc's
+/// `checkProcMount` (libcontainer/rootfs_linux.go) lists them.
+const PROC_FILES: [&[u8]; 10] = [
+    b"/proc/cpuinfo",
+    b"/proc/diskstats",
+    b"/proc/meminfo",
+    b"/proc/stat",
+    b"/proc/swaps",
+    b"/proc/uptime",
+    b"/proc/loadavg",
+    b"/proc/slabinfo",
+    b"/proc/sys/kernel/ns_last_pid",
+    b"/proc/sys/crypto/fips_enabled",
+];
+
+/// Opens the mount point `dst` of a mount as `open_point` does; inside a
+/// root, refuses one that the image's symlinks or `..` lead into the
+/// container's `/proc`, or into any procfs, where a mount would hide or
+/// spoof the kernel's files (`/proc/self/attr`, where LSM labels are
+/// written; `/proc/sys`): runc's `checkProcMount`, its CVE-2019-19921 fix.
+/// Only a procfs (`procfs`: a `proc` mount or a bind of one) may go on
+/// `/proc` itself, and anything on one of `PROC_FILES`. A place named
+/// without a symlink or `..` is the config's own choice, as a mask or a
+/// read-only path is, and is not checked: no image has a say in it.
+/// The descriptor returned is the one checked, so nothing swapped in the
+/// image since leads the mount elsewhere.
+fn mount_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>, procfs: impl FnOnce() -> bool) -> Result<OwnedFd, Error> {
+    if let Some(root) = root {
+        root.linked.set(false);
+    }
+    let point = open_point(dst, root, create)?;
+    match root {
+        Some(root) if root.linked.get() => check_not_in_proc(&point, dst, root, procfs).map(|()| point),
+        _ => Ok(point),
+    }
+}
+
+/// `mount_point`'s check of `point`, found from `root` through a symlink or
+/// `..`: where it is in the container, from the `/proc/self/fd` paths of
+/// both (the kernel's own name for what each descriptor is, as nsinit
+/// sees it before `pivot_root`), and its filesystem (`fstatfs`).
+/// Apart and not inlined: rare, and its two path buffers are large.
+#[cold]
+#[inline(never)]
+fn check_not_in_proc(point: &OwnedFd, dst: ZStr<'_>, root: &Root<'_>, procfs: impl FnOnce() -> bool) -> Result<(), Error> {
+    let (mut at, mut top) = ([0u8; PATH_MAX], [0u8; PATH_MAX]);
+    let unknown = |e: Errno| Error::sys_z("readlink", dst, e).push(b" (where the mount point resolves in ").push_z(root.path).push(b")");
+    let at = fd_target(point.0, &mut at).map_err(unknown)?;
+    let top = fd_target(root.fd.0, &mut top).map_err(unknown)?;
+    // The place in the container: below the root's own path.
+    let inner = match top {
+        b"/" => Some(at),
+        _ => at.strip_prefix(top).filter(|rest| rest.first().is_none_or(|&c| c == b'/')),
+    };
+    let Some(inner) = inner else {
+        return Err(Error::new(b"mount on ").push_z(dst).push(b": resolves to ").push(at).push(b", not below the root ").push(top));
+    };
+    // The filesystem too: a procfs the config mounts elsewhere is as much
+    // the kernel's, and the descriptor's filesystem is no name to race.
+    let magic = sys::fstatfs(point.0).map(|(magic, _)| magic).map_err(|e| Error::sys_z("statfs", dst, e))?;
+    let in_proc = below(inner, b"/proc");
+    if !in_proc && magic != u64::from(PROC_SUPER_MAGIC) {
+        return Ok(());
+    }
+    let is = |path: &[u8]| nesting(inner, path) == (true, true);
+    if (is(b"/proc") && procfs()) || PROC_FILES.iter().any(|f| is(f)) {
+        return Ok(());
+    }
+    let inner = if inner.is_empty() { &b"/"[..] } else { inner };
+    Err(Error::new(b"mount on ")
+        .push_z(dst)
+        .push(if in_proc { b": resolves inside /proc, to " } else { b": resolves inside a procfs, to " })
+        .push(inner)
+        .push(b" (on /proc only proc may go, below it only a mount on a file lxcfs binds, as runc allows)"))
+}
+
+/// The `/proc/self/fd` link of `fd` read into `buf`: the path of what it
+/// is open at. ENAMETOOLONG where the path may have been cut.
+fn fd_target(fd: Fd, buf: &mut [u8; PATH_MAX]) -> Result<&[u8], Errno> {
+    let n = sys::readlink(fd_path(fd, None).zstr(), buf)?;
+    if n >= PATH_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    Ok(&buf[..n])
+}
+
+/// Whether the mount `m` makes a procfs, the only mount `mount_point`
+/// lets onto `/proc` itself: a `proc` mount, or a bind whose source is one.
+fn makes_procfs(m: &Mount<'_>) -> bool {
+    match m.source {
+        Some(source) if is_bind(m) => sys::statfs_type(source) == Ok(u64::from(PROC_SUPER_MAGIC)),
+        _ => m.kind == MountKind::Proc || m.fstype.is_some_and(|t| t.bytes() == b"proc"),
+    }
+}
+
 /// `open DST: ERRNO in ROOT`, saying what an ELOOP means here.
 fn lookup_error(dst: ZStr<'_>, root: &Root<'_>, e: Errno) -> Error {
     let err = Error::sys_z("open", dst, e).push(b" in ").push_z(root.path);
@@ -1264,6 +1377,7 @@ fn create_point(dst: ZStr<'_>, root: &Root<'_>, create: Point) -> Result<OwnedFd
                 Step::Link(_) if !cfg!(feature = "paths") => return Err(fail(Errno::ENOENT)),
                 Step::Link(n) => {
                     links += 1;
+                    root.linked.set(true);
                     let head = if next[start] == b'/' { 0 } else { start };
                     let total = head + n + (len - end);
                     if links > MAX_LINKS {
@@ -1301,16 +1415,19 @@ fn relative(path: ZStr<'_>) -> ZStr<'_> {
 
 /// Opens `relative` from the root (`open_in_root`), first following no
 /// symlink at all (`RESOLVE_NO_SYMLINKS`): only a lookup that needs one, or
-/// that holds `..`, can end on the root itself through a name, and then the
-/// root says so (`maybe_root`) for `after_mount`.
+/// that holds `..`, can end on the root itself through a name, or anywhere
+/// but the place named, and then the root says so: `maybe_root` for
+/// `after_mount`, `linked` for `mount_point`.
 fn in_root(root: &Root<'_>, relative: ZStr<'_>) -> Result<OwnedFd, Errno> {
     let path = if relative.bytes().is_empty() { ZStr::new(c".") } else { relative };
     if path.bytes().split(|&c| c == b'/').any(|part| part == b"..") {
         root.maybe_root.set(true);
+        root.linked.set(true);
     }
     match sys::openat2(root.fd.0, path, O_CLOEXEC | O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS) {
         Err(Errno::ELOOP | Errno::EAGAIN) => {
             root.maybe_root.set(true);
+            root.linked.set(true);
             open_in_root(root.fd.0, path, O_PATH)
         }
         r => r.map(OwnedFd),
