@@ -423,7 +423,7 @@ impl Cgroup {
         // Links (`cpu` to `cpu,cpuacct`) are not directories: left out.
         let listed = sys::each_subdir(fd, |hierarchy| {
             if placed.is_ok() && !v1_hierarchy_in(hierarchy, self.v1_hierarchies()) {
-                placed = self.place_in(hierarchy, place, name, own, journal.as_mut().map(|j| &mut **j));
+                placed = self.place_in(hierarchy, place, name, own, journal.as_deref_mut());
             }
         });
         let _ = sys::close(fd);
