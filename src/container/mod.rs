@@ -505,7 +505,7 @@ pub fn spawn(
     // namespace, every new one is made once inside it, so that it owns them.
     let later = later | if c.time_offsets.is_some() { CLONE_NEWTIME } else { 0 } | if user_joined { c.namespaces } else { 0 };
     let flags = u64::from(c.namespaces & !later);
-    let cgroup_fd = launch.cgroup.and_then(|cg| cg.fd);
+    let cgroup_fd = launch.cgroup.and_then(Cgroup::clone_into);
     if let Some(Err(e)) = joined.map(|j| j.before_clone()) {
         if let Some(net) = net {
             net.finish();
