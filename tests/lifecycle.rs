@@ -1441,3 +1441,91 @@ fn exec_tty_in_the_foreground_relays_a_pty_of_the_caller_s_size() {
     ok(t.rt(&["delete", "--force", id]));
     t.finish("exec --tty in the foreground");
 }
+
+/// What the probe of `every_hierarchy_*` prints: `/proc/self/cgroup`, then
+/// the PIDs of the container (its /proc), then each line of the
+/// `cgroup.procs` of the cgroup mount's name=systemd and cgroup2 trees,
+/// then every directory below them.
+const HIERARCHY_PROBE: &str = "cat /proc/self/cgroup; echo ---; cd /proc; echo [0-9]*; echo ---; \
+cat /sys/fs/cgroup/systemd/cgroup.procs /sys/fs/cgroup/unified/cgroup.procs; echo ---; \
+for d in /sys/fs/cgroup/systemd/* /sys/fs/cgroup/unified/*; do [ -d \"$d\" ] && echo \"$d\"; done; true";
+
+/// Checks what `HIERARCHY_PROBE` printed in a container of cgroup `path`
+/// (as `who` ran it): its cgroup in every hierarchy of the host's, and no
+/// host PID nor cgroup in its cgroup mount. Returns its `/proc/self/cgroup`, sorted.
+fn check_hierarchy_probe(who: &str, out: &str, path: &str) -> Vec<String> {
+    let parts: Vec<&str> = out.split("---\n").collect();
+    assert_eq!(parts.len(), 4, "{who}: the probe's output: {out:?}");
+    let own = sorted(parts[0].lines().map(str::to_string));
+    let host = fs::read_to_string("/proc/self/cgroup").expect("read /proc/self/cgroup");
+    // Every hierarchy the host has, name=systemd and the `0::` of a hybrid host's tree included.
+    let hierarchies = sorted(host.lines().map(|l| l.rsplit_once(':').expect("ID:NAME:PATH").0.to_string()));
+    let want = sorted(hierarchies.iter().map(|h| format!("{h}:{path}")));
+    assert_eq!(own, want, "{who}: /proc/self/cgroup in the container");
+    let pids: Vec<&str> = parts[1].split_whitespace().collect();
+    let listed: Vec<&str> = parts[2].lines().collect();
+    if Path::new("/sys/fs/cgroup/systemd").is_dir() && Path::new("/sys/fs/cgroup/unified").is_dir() {
+        assert!(!listed.is_empty(), "{who}: the cgroup mount's name=systemd and cgroup2 trees list no process");
+    }
+    // The shell and the `cat`s after it: the first PIDs of a new PID
+    // namespace; a host's process there would be one of the host's cgroup.
+    for pid in &listed {
+        let pid: u32 = pid.parse().unwrap_or_else(|_| panic!("{who}: cgroup.procs lists {pid:?}"));
+        assert!(pid < 16, "{who}: the cgroup mount's cgroup.procs lists {pid}, no process of the container's ({pids:?})");
+    }
+    assert_eq!(parts[3], "", "{who}: cgroups of the host's seen below the container's own");
+    own
+}
+
+#[test]
+fn every_hierarchy_holds_the_container_at_its_cgroups_path_as_runc_does() {
+    if !Path::new("/sys/fs/cgroup/unified").is_dir() && !Path::new("/sys/fs/cgroup/systemd").is_dir() {
+        eprintln!("skipped: not a v1 or hybrid host with name=systemd or a cgroup2 tree beside its v1 controllers");
+        return;
+    }
+    let t = Lifecycle::on(Rootfs::with_busybox("lc-every-hierarchy"));
+    let parent = format!("nsinit-lifecycle-{}-parent", std::process::id());
+    let path = format!("/{parent}/every");
+    // A parent that was there before, in every hierarchy: it stays.
+    let parents: Vec<PathBuf> = fs::read_dir("/sys/fs/cgroup").expect("read /sys/fs/cgroup").flatten()
+        .filter(|h| !h.file_type().expect("its type").is_symlink())
+        .map(|h| h.path().join(&parent)).collect();
+    for p in &parents {
+        fs::create_dir(p).unwrap_or_else(|e| panic!("mkdir {}: {e}", p.display()));
+        // A cpuset no task may join until it has CPUs and memory nodes.
+        for file in ["cpuset.cpus", "cpuset.mems"] {
+            if let Ok(value) = fs::read_to_string(p.parent().expect("its hierarchy").join(file)) {
+                fs::write(p.join(file), value.trim()).unwrap_or_else(|e| panic!("write {}/{file}: {e}", p.display()));
+            }
+        }
+    }
+    let bundle = t.bundle("every", &["sh", "-c", HIERARCHY_PROBE], |d| d["linux"]["cgroupsPath"] = json!(path));
+    t.cgroups.lock().unwrap_or_else(PoisonError::into_inner).push(path.clone());
+    let id = "every-hierarchy";
+    t.create(id, &bundle);
+    ok(t.rt(&["start", id]));
+    t.wait_status(id, "stopped");
+    let ours = check_hierarchy_probe("nsinit", &read(&t.output(id)), &path);
+    ok(t.rt(&["delete", id]));
+    assert_eq!(cgroup_dirs(&path), Vec::<PathBuf>::new(), "the container's cgroups after delete");
+    for p in &parents {
+        assert!(p.is_dir(), "{}: a parent that was there before the container was removed", p.display());
+    }
+    // runc, the reference, for the same bundle.
+    if let Some(runc) = ["/usr/sbin/runc", "/usr/bin/runc"].into_iter().find(|r| Path::new(r).exists()) {
+        let root = t.r.outside("runc-state");
+        let out = Command::new(runc)
+            .args(["--root", root.to_str().expect("UTF-8"), "run", "--bundle", bundle.to_str().expect("UTF-8"), "every-runc"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run runc");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "runc run: {out:?}");
+        assert_eq!(check_hierarchy_probe("runc", &stdout, &path), ours, "/proc/self/cgroup: runc's against nsinit's");
+        assert_eq!(cgroup_dirs(&path), Vec::<PathBuf>::new(), "runc's cgroups after its run");
+    }
+    for p in &parents {
+        fs::remove_dir(p).unwrap_or_else(|e| panic!("rmdir {}: {e}", p.display()));
+    }
+    t.finish("every hierarchy");
+}

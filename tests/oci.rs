@@ -565,19 +565,29 @@ fn the_newly_wired_sections_as_crun_sets_them() {
 }
 
 #[test]
-fn a_read_write_cgroup_mount_is_read_only_where_the_container_has_no_cgroup() {
-    // Without a cgroup namespace on v1, nsinit places the container in
-    // pids, memory, cpu and cpuset (and the controllers of its limits):
-    // its cgroup in freezer is nsinit's caller's, here the root. Bound
-    // there read-write, the container could freeze any host cgroup (or
-    // write cgroup.kill in the hybrid host's cgroup2 tree): it is
-    // read-only, whatever the mount's options.
+fn a_read_write_cgroup_mount_binds_the_containers_own_cgroup_in_every_hierarchy() {
+    // Without a cgroup namespace on v1, the cgroup mount binds the
+    // container's cgroup at each hierarchy's root. nsinit places it in
+    // every hierarchy (name=systemd, freezer, the hybrid host's cgroup2
+    // tree...), as runc does: none of them is its caller's cgroup, the
+    // host's root here, where a read-write bind would let the container
+    // freeze any host cgroup or write cgroup.kill. A hierarchy it could
+    // not be placed in (rootless) is bound read-only instead.
     let rw = "[m['options'].remove('ro') for m in d['mounts'] if m['type'] == 'cgroup']";
-    let change = format!("{rw}; d['process']['args'] = ['/bin/probe', 'write', '/sys/fs/cgroup/freezer/freezer.state', 'FROZEN']");
-    let r = spec_bundle("cgroup-rw-freezer", false, &change);
-    let out = nsinit_run(&r, "oci-cgroup-rw-freezer");
-    assert_ne!(out.code(), 0, "written: {out:?}");
-    assert!(out.stdout.contains("EROFS") || out.stderr.contains("EROFS"), "{out:?}");
+    let change = format!("{rw}; d['process']['args'] = ['/bin/probe', 'cat', '/proc/self/mountinfo']");
+    let r = spec_bundle("cgroup-rw-own", false, &change);
+    let out = ok(nsinit_run(&r, "oci-cgroup-rw-own"));
+    let binds: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split(' ').collect::<Vec<_>>())
+        .filter(|f| f.len() > 4 && f[4].starts_with("/sys/fs/cgroup/") && f.iter().skip_while(|&&x| x != "-").nth(1).is_some_and(|t| t.starts_with("cgroup")))
+        .collect();
+    let hierarchies = fs::read_dir("/sys/fs/cgroup").expect("read /sys/fs/cgroup").flatten().filter(|e| !e.file_type().expect("its type").is_symlink()).count();
+    assert_eq!(binds.len(), hierarchies, "a bind a hierarchy: {out}");
+    for f in &binds {
+        assert_ne!(f[3], "/", "{}: the host's root bound: {out}", f[4]);
+        assert!(f[5].split(',').any(|o| o == "rw"), "{}: not writable, yet the container's own: {out}", f[4]);
+    }
     // The container's own cgroups stay writable, as before.
     let change = format!("{rw}; d['linux']['resources']['pids'] = {{'limit': 42}}; d['process']['args'] = ['/bin/probe', 'write', '/sys/fs/cgroup/pids/pids.max', '41']");
     let r = spec_bundle("cgroup-rw-pids", false, &change);

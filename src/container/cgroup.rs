@@ -15,7 +15,7 @@ use crate::sys::{self, Errno, Fd, ZStr};
 use crate::text::ZBuf;
 use heapless::Vec;
 use linux_raw_sys::general::{
-    CGROUP2_SUPER_MAGIC, O_CLOEXEC, O_DIRECTORY, O_RDONLY, O_WRONLY, S_IFDIR, S_IFMT, SIGKILL,
+    CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, O_CLOEXEC, O_DIRECTORY, O_RDONLY, O_WRONLY, S_IFDIR, S_IFMT, SIGKILL, W_OK,
 };
 
 /// Longest cgroup directory path, `/sys/fs/cgroup/<controller>/<OWN>/<PATH>`.
@@ -29,6 +29,21 @@ type Path = ZBuf<CGROUP_PATH_MAX>;
 const V1_CONTROLLERS: [&[u8]; 12] =
     [b"pids", b"memory", b"cpu", b"cpuset", b"blkio", b"devices", b"hugetlb", b"net_cls", b"net_prio", b"rdma", b"freezer", b"cpuacct"];
 const V1_ALWAYS: usize = 4;
+/// The hierarchies under /sys/fs/cgroup that are no controller's but that
+/// the container is placed in all the same (`Cgroup::place_in_the_others`),
+/// named for `v1_hierarchy_in`: name=systemd's, and the hybrid host's
+/// cgroup2 tree. Another named hierarchy (`name=X`) is placed in too, but
+/// has no bit: its cgroup mount is read-only.
+const NAMED_HIERARCHIES: [&[u8]; 2] = [b"systemd", b"unified"];
+/// Most directories a container has on v1: one a controller, and one in
+/// each hierarchy of no controller (name=systemd, name=X, the cgroup2 tree).
+pub const MAX_DIRS: usize = V1_CONTROLLERS.len() + 4;
+/// Most bytes of `Cgroup::record`: per directory two numbers and a path,
+/// each ending with a NUL.
+#[cfg(feature = "oci")]
+pub const RECORD_MAX: usize = MAX_DIRS * (2 * 20 + CGROUP_PATH_MAX + 3);
+// `Cgroup::v1_hierarchies` is a u16 of them.
+const _: () = assert!(V1_CONTROLLERS.len() + NAMED_HIERARCHIES.len() <= 16);
 /// The v2 controllers enabled for it; past `V2_ALWAYS`, only when one of
 /// its limits is given.
 const V2_CONTROLLERS: [&[u8]; 7] = [b"+pids", b"+memory", b"+cpu", b"+cpuset", b"+io", b"+hugetlb", b"+rdma"];
@@ -208,34 +223,55 @@ static CGROUP: StaticCell<Cgroup> = StaticCell::new(Cgroup {
     layout: Layout::Unified,
     dirs: Vec::new(),
     fd: None,
+    tree: None,
     memory_max: None,
     moved: None,
 });
 
 pub struct Cgroup {
     pub layout: Layout,
-    /// One directory on v2; one per controller on v1.
-    dirs: Vec<Dir, { V1_CONTROLLERS.len() }>,
+    /// One directory on v2; on v1 one a hierarchy, those of its controllers first.
+    dirs: Vec<Dir, MAX_DIRS>,
     /// On v2, the directory open, to create the container straight into it.
     pub fd: Option<Fd>,
+    /// On a hybrid host, its directory in the cgroup2 tree, open, to create
+    /// the container straight into it too (`clone_into`).
+    tree: Option<Fd>,
     memory_max: Option<u64>,
     moved: Option<Moved>,
 }
 
-/// Whether the v1 hierarchy of `controllers` (`cpu,cpuacct`; `systemd`,
-/// of `name=systemd`, and the empty name of cgroup2 have none nsinit
-/// knows) holds one of those of `mask`, bit i for `V1_CONTROLLERS[i]`
-/// (`Cgroup::v1_controllers`).
-pub fn v1_hierarchy_in(controllers: &[u8], mask: u16) -> bool {
-    controllers.split(|&c| c == b',').filter_map(|c| V1_CONTROLLERS.iter().position(|&k| k == c)).any(|i| mask & 1 << i != 0)
+/// The bits of the v1 hierarchy `name`, its directory's name under
+/// /sys/fs/cgroup (`cpu,cpuacct`, `systemd` of `name=systemd`, `unified`
+/// of the hybrid host's cgroup2 tree): bit i for `V1_CONTROLLERS[i]`, then
+/// one for each of `NAMED_HIERARCHIES`; 0 for a name nsinit does not know.
+fn hierarchy_bits(name: &[u8]) -> u16 {
+    let known = |part: &[u8]| V1_CONTROLLERS.iter().chain(&NAMED_HIERARCHIES).position(|&k| k == part);
+    name.split(|&c| c == b',').filter_map(known).fold(0, |mask, i| mask | 1 << i)
+}
+
+/// Whether the v1 hierarchy `name` (its directory under /sys/fs/cgroup:
+/// `cpu,cpuacct`, `systemd`, `unified`) is one of `mask`
+/// (`Cgroup::v1_hierarchies`).
+pub fn v1_hierarchy_in(name: &[u8], mask: u16) -> bool {
+    hierarchy_bits(name) & mask != 0
+}
+
+/// The name of the v1 hierarchy `path` is in: its directory under
+/// /sys/fs/cgroup.
+fn hierarchy_of(path: &[u8]) -> &[u8] {
+    let below = path.strip_prefix(b"/sys/fs/cgroup/").unwrap_or_default();
+    below.split(|&c| c == b'/').next().unwrap_or_default()
 }
 
 impl Cgroup {
-    /// The v1 controllers the container has a directory of its own in, bit
-    /// i for `V1_CONTROLLERS[i]`; none on v2.
-    pub fn v1_controllers(&self) -> u16 {
-        let placed = self.dirs.iter().filter_map(|d| V1_CONTROLLERS.iter().position(|&k| k == d.controller));
-        placed.fold(0, |mask, i| mask | 1 << i)
+    /// The v1 hierarchies the container has a directory of its own in, as
+    /// `hierarchy_bits` numbers them; none on v2.
+    pub fn v1_hierarchies(&self) -> u16 {
+        if self.layout == Layout::Unified {
+            return 0;
+        }
+        self.dirs.iter().fold(0, |mask, d| mask | hierarchy_bits(hierarchy_of(d.path.bytes())))
     }
 
     /// Creates the container's cgroup with its limits. Held in static
@@ -357,6 +393,9 @@ impl Cgroup {
         if self.dirs.is_empty() {
             return Err(Error::new(b"no cgroup v1 controller is mounted under /sys/fs/cgroup"));
         }
+        if !v2 {
+            self.place_in_the_others(place, name, own, journal)?;
+        }
         self.apply(r)?;
         if let (Some(fd), false) = (self.fd, r.devices.is_empty()) {
             let mut program = [0u64; device_filter::MAX_INSNS];
@@ -367,6 +406,98 @@ impl Cgroup {
             let attached = sys::bpf_prog_attach_cgroup_device(fd, prog);
             let _ = sys::close(prog);
             attached.map_err(|e| Error::sys("bpf BPF_PROG_ATTACH", path.bytes(), e))?;
+        }
+        Ok(())
+    }
+
+    /// On v1, places the container in every other hierarchy mounted under
+    /// /sys/fs/cgroup too (name=systemd, the hybrid host's cgroup2 tree, a
+    /// controller it has no limit in), at the same path, as runc does
+    /// (libcontainer/cgroups/fs: every subsystem, `name=systemd` and the
+    /// hybrid cgroup2 tree included). Else it stays in its caller's cgroup
+    /// there, often the host's root, which its `/proc/self/cgroup` and its
+    /// cgroup mount would show. No limit is written there: a start costs a
+    /// mkdir a level and one write of its PID (`join`) a hierarchy. One the
+    /// kernel refuses nsinit (not writable: a user namespace's nsinit, not
+    /// delegated it) is left out, as runc leaves it out rootless; the
+    /// container's cgroup mount then shows it read-only.
+    fn place_in_the_others(&mut self, place: Place, name: &[u8], own: &[u8], mut journal: Option<&mut Journal<'_>>) -> Result<(), Error> {
+        let Ok(fd) = sys::open(ZStr::new(c"/sys/fs/cgroup"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) else { return Ok(()) };
+        let mut placed = Ok(());
+        // Links (`cpu` to `cpu,cpuacct`) are not directories: left out.
+        let listed = sys::each_subdir(fd, |hierarchy| {
+            if placed.is_ok() && !v1_hierarchy_in(hierarchy, self.v1_hierarchies()) {
+                placed = self.place_in(hierarchy, place, name, own, journal.as_deref_mut());
+            }
+        });
+        let _ = sys::close(fd);
+        placed?;
+        listed.map_err(|e| Error::of("getdents /sys/fs/cgroup", e))
+    }
+
+    /// `place_in_the_others`' work in the hierarchy at /sys/fs/cgroup/`hierarchy`.
+    #[cold]
+    fn place_in(&mut self, hierarchy: &[u8], place: Place, name: &[u8], own: &[u8], journal: Option<&mut Journal<'_>>) -> Result<(), Error> {
+        let mut base = Path::from_parts(&[b"/sys/fs/cgroup/", hierarchy]).map_err(too_long)?;
+        // Its line in /proc/self/cgroup: cgroup2's `0::`, a controller's,
+        // or a named one's `name=X`.
+        let mut key = ZBuf::<96>::new();
+        let cgroup2 = match sys::statfs_type(base.zstr()) {
+            Ok(t) if t == u64::from(CGROUP2_SUPER_MAGIC) => true,
+            Ok(t) if t == u64::from(CGROUP_SUPER_MAGIC) => false,
+            // Not a hierarchy: a directory of the tmpfs.
+            _ => return Ok(()),
+        };
+        let controller = hierarchy.split(|&c| c == b',').find_map(|c| V1_CONTROLLERS.iter().copied().find(|&k| k == c));
+        if !cgroup2 {
+            let _ = match controller {
+                Some(c) => key.push(c),
+                None => key.push(b"name=").and_then(|k| k.push(hierarchy)),
+            };
+        }
+        let hierarchy_len = base.len();
+        if place != Place::Root {
+            // nsinit is in no cgroup there that it can see: left out.
+            let Some(mine) = own_cgroup(own, key.bytes()) else { return Ok(()) };
+            push_path(&mut base, mine)?;
+        }
+        if place == Place::Own {
+            remove_stale(&mut base);
+        }
+        let dir = Dir { controller: controller.unwrap_or_default(), hierarchy: hierarchy_len, base: base.len(), existed: base.len(), path: base, tasks: None };
+        self.dirs.push(dir).map_err(|_| Error::new(b"cgroup: too many directories (hierarchies under /sys/fs/cgroup)"))?;
+        let Some(dir) = self.dirs.last_mut() else { return Ok(()) };
+        let mut journal = journal;
+        let made = make_levels(dir, name, &mut |_| {}, &mut |path, _, made| {
+            if let (true, Some(journal)) = (made, journal.as_mut()) {
+                journal(path.bytes());
+            }
+            Ok(())
+        });
+        let mounted = match made {
+            Ok(mounted) => mounted,
+            Err(_) if denied(dir) => false,
+            Err(e) => return Err(e),
+        };
+        // v1's `tasks`. The cgroup2 tree has none, and a write of its
+        // `cgroup.procs` takes the lock `join` explains (measured: 1.3 ms a
+        // start): the container is created straight into it (`clone_into`),
+        // the directory open for clone3's CLONE_INTO_CGROUP, which on a
+        // hybrid host takes the cgroup2 tree's cgroup alone.
+        let opened = match (mounted, cgroup2) {
+            (false, _) => Err(Errno::EACCES),
+            (true, false) => open_in(&dir.path, b"tasks"),
+            (true, true) => sys::open(dir.path.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0),
+        };
+        match opened {
+            Ok(fd) if cgroup2 => self.tree = Some(fd),
+            Ok(fd) => dir.tasks = Some(fd),
+            Err(Errno::EACCES | Errno::EPERM) => {
+                // Left out, with what was made of it.
+                unmake(dir);
+                self.dirs.pop();
+            }
+            Err(e) => return Err(Error::sys("open", dir.path.bytes(), e)),
         }
         Ok(())
     }
@@ -582,9 +713,12 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         let mut digits = ZBuf::<16>::new();
         let _ = digits.push_num(pid as u64, 10);
         for dir in &self.dirs {
-            let written = match dir.tasks {
-                Some(fd) => sys::write(fd, digits.bytes()).map(drop),
-                None => Err(Errno::EBADF),
+            let written = match (dir.tasks, self.tree) {
+                (Some(fd), _) => sys::write(fd, digits.bytes()).map(drop),
+                // The cgroup2 tree's, the one directory with no `tasks`:
+                // the container was created into it (`clone_into`).
+                (None, Some(_)) => Ok(()),
+                (None, _) => Err(Errno::EBADF),
             };
             written.map_err(|e| write_error(dir.path.bytes(), b"tasks", digits.bytes(), e))?;
         }
@@ -613,7 +747,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
     /// by path.
     #[cfg(feature = "oci")]
     pub fn recorded(text: &[u8]) -> Option<Cgroup> {
-        let mut cg = Cgroup { layout: layout(), dirs: Vec::new(), fd: None, memory_max: None, moved: None };
+        let mut cg = Cgroup { layout: layout(), dirs: Vec::new(), fd: None, tree: None, memory_max: None, moved: None };
         let mut fields = text.split(|&b| b == 0);
         while let Some(base) = fields.next().filter(|f| !f.is_empty()) {
             let base = crate::config::parse_number(base)? as usize;
@@ -655,9 +789,15 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
     /// container's namespaces, where these paths may not be seen.
     #[cfg(feature = "oci")]
     pub fn open_joins(&self, fds: &mut [Option<Fd>]) -> Result<(), Error> {
-        let name: &[u8] = if self.layout == Layout::Unified { b"cgroup.procs" } else { b"tasks" };
         for (d, slot) in self.dirs.iter().zip(fds.iter_mut()) {
-            *slot = Some(open_in(&d.path, name).map_err(|e| Error::sys_in("open", d.path.bytes(), name, e))?);
+            let mut name: &[u8] = if self.layout == Layout::Unified { b"cgroup.procs" } else { b"tasks" };
+            let mut fd = open_in(&d.path, name);
+            if fd == Err(Errno::ENOENT) && self.layout == Layout::V1 {
+                // The hybrid host's cgroup2 tree (`place_in_the_others`) has no `tasks`.
+                name = b"cgroup.procs";
+                fd = open_in(&d.path, name);
+            }
+            *slot = Some(fd.map_err(|e| Error::sys_in("open", d.path.bytes(), name, e))?);
         }
         Ok(())
     }
@@ -752,11 +892,18 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
         self.memory_max
     }
 
+    /// The directory clone3 creates the container's process in
+    /// (CLONE_INTO_CGROUP): its cgroup on v2, its cgroup in the cgroup2
+    /// tree of a hybrid host; `None` on legacy v1.
+    pub fn clone_into(&self) -> Option<Fd> {
+        self.fd.or(self.tree)
+    }
+
     /// Kills what is left in the cgroup and removes the directories nsinit
     /// made; a cgroup it joined keeps its processes and stays.
     #[cold]
     pub fn remove(&self) {
-        if let Some(fd) = self.fd {
+        for fd in [self.fd, self.tree].into_iter().flatten() {
             let _ = sys::close(fd);
         }
         for d in self.dirs.iter().rev().filter(|d| d.made()) {
@@ -1157,6 +1304,24 @@ fn make_child(dir: &mut Dir, part: &[u8]) -> Result<Option<bool>, Error> {
         dir.existed = if made { parent_len } else { dir.path.len() };
     }
     Ok(Some(made))
+}
+
+/// Whether nsinit may not make cgroups in `dir`'s base (a hierarchy not
+/// delegated to a user namespace's nsinit).
+#[cold]
+fn denied(dir: &Dir) -> bool {
+    let base = Path::from_parts(&[dir.path.bytes().get(..dir.base).unwrap_or_default()]);
+    base.is_ok_and(|mut b| sys::access(b.zstr(), W_OK).is_err())
+}
+
+/// Removes the levels of `dir` nsinit made, deepest first.
+#[cold]
+fn unmake(dir: &mut Dir) {
+    while dir.made() {
+        let _ = sys::rmdir(dir.path.zstr());
+        let slash = dir.path.bytes().iter().rposition(|&c| c == b'/').unwrap_or(0);
+        dir.path.truncate(slash.max(dir.existed));
+    }
 }
 
 /// Whether `dir` is in a v1 hierarchy that is not mounted: its directory

@@ -505,7 +505,7 @@ pub fn spawn(
     // namespace, every new one is made once inside it, so that it owns them.
     let later = later | if c.time_offsets.is_some() { CLONE_NEWTIME } else { 0 } | if user_joined { c.namespaces } else { 0 };
     let flags = u64::from(c.namespaces & !later);
-    let cgroup_fd = launch.cgroup.and_then(|cg| cg.fd);
+    let cgroup_fd = launch.cgroup.and_then(Cgroup::clone_into);
     if let Some(Err(e)) = joined.map(|j| j.before_clone()) {
         if let Some(net) = net {
             net.finish();
@@ -716,7 +716,7 @@ pub fn exec_in(
     let env = environment(&[], &c.process.env, EnvStorage::take_static()?)?;
     let filter = if cfg!(feature = "security") { security::filter(c)? } else { None };
     let flags = other_namespaces(pid)?;
-    let mut joins = [None; 12];
+    let mut joins = [None; cgroup::MAX_DIRS];
     if let Some(cg) = cgroup {
         cg.open_joins(&mut joins)?;
     }
@@ -1135,7 +1135,7 @@ fn setup(
     let caps = c.process.capabilities.filter(|_| cfg!(feature = "security"));
     let mut bounded = false;
     let own = |ns| c.has(ns) || c.joins(ns);
-    let cgroups = launch.cgroup.filter(|_| cfg!(feature = "cgroups")).map_or(0, |cg| cg.v1_controllers());
+    let cgroups = launch.cgroup.filter(|_| cfg!(feature = "cgroups")).map_or(0, |cg| cg.v1_hierarchies());
     let own = mounts::Own { net: own(CLONE_NEWNET), cgroup: own(CLONE_NEWCGROUP), cgroups };
     // The procfs and sysfs mounts the masked and read-only paths are reached from.
     let mut kernel = mounts::KernelMounts::new(&c.mounts);

@@ -140,9 +140,9 @@ fn after_mount<'a>(dst: ZStr<'_>, root: &mut Option<Root<'a>>) -> Result<(), Err
 pub struct Own {
     pub net: bool,
     pub cgroup: bool,
-    /// The v1 controllers the container has a cgroup of its own in
-    /// (`Cgroup::v1_controllers`): outside a cgroup namespace, the OCI
-    /// cgroup mount shows those hierarchies alone.
+    /// The v1 hierarchies the container has a cgroup of its own in
+    /// (`Cgroup::v1_hierarchies`): outside a cgroup namespace, the OCI
+    /// cgroup mount shows the others read-only.
     pub cgroups: u16,
 }
 
@@ -1031,14 +1031,14 @@ fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], (flags, own): (u32, 
     if let (true, Some((own, placed))) = (cfg!(feature = "oci"), own) {
         // A hierarchy the process is in no cgroup of (none listed): its root.
         let path = own_cgroup_path(own, data.unwrap_or_default()).unwrap_or(b"/");
-        // A hierarchy nsinit did not place the container in (name=systemd,
-        // the hybrid host's cgroup2 tree, a controller without a limit):
-        // its cgroup there is nsinit's caller's, often the root, the host's
-        // whole tree, where a read-write mount would let the container
-        // freeze or kill (`cgroup.kill`) the host's processes. Read-only
-        // whatever the mount's options, as runc, which places the container
-        // in every hierarchy, never shows another's tree writable.
-        let foreign = !super::cgroup::v1_hierarchy_in(data.unwrap_or_default(), placed);
+        // A hierarchy nsinit could not place the container in (one not
+        // delegated to a user namespace's nsinit; see
+        // `Cgroup::place_in_the_others`): its cgroup there is nsinit's
+        // caller's, often the root, the host's whole tree, where a
+        // read-write mount would let the container freeze or kill
+        // (`cgroup.kill`) the host's processes. Read-only whatever the
+        // mount's options, as runc never shows another's tree writable.
+        let foreign = !super::cgroup::v1_hierarchy_in(name, placed);
         let mut source = ZBuf::<{ PATH_MAX }>::from_parts(&[host.bytes(), path]).map_err(|_| Error::new(b"cgroup path too long: ").push(name))?;
         let tree = sys::open_tree(sys::CWD, source.zstr(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)
             .map(OwnedFd)

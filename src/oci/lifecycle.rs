@@ -45,8 +45,9 @@ type Bytes<const N: usize> = heapless::Vec<u8, N>;
 
 /// The state file's first field: its format.
 const STATE_FORMAT: &[u8] = b"nsinit-state-1";
-/// Largest state file: the fields, two paths and the cgroup's directories.
-const STATE_MAX: usize = 4 * PATH_MAX + 12 * 1024;
+/// Largest state file: the fields, two paths and the cgroup's directories
+/// (one a v1 hierarchy: `cgroup::RECORD_MAX`).
+const STATE_MAX: usize = 4 * PATH_MAX + crate::container::cgroup::RECORD_MAX;
 
 /// Runs a lifecycle command; returns nsinit's exit code. A failure is
 /// printed on the standard error and, with `--log`, appended to the log
@@ -574,7 +575,7 @@ fn create_in(
 /// Writes the state of a container made at `dir`: its process (PID and
 /// start time; 0 while it has none) and its cgroup.
 fn record_state(dir: &Path, (pid, started): (i32, u64), bundle: &[u8], rootfs: &[u8], cg: Option<&Cgroup>) -> Result<(), Error> {
-    let mut cgroup = Bytes::<{ STATE_MAX / 2 }>::new();
+    let mut cgroup = Bytes::<{ crate::container::cgroup::RECORD_MAX }>::new();
     let mut too_long = false;
     if let Some(cg) = cg {
         cg.record(&mut |part| too_long |= cgroup.extend_from_slice(part).is_err());

@@ -180,6 +180,13 @@ pub fn mkdirat(dir: Fd, path: ZStr<'_>, mode: u32) -> Result<(), Errno> {
     unsafe { syscall!(Sysno::mkdirat, dir, path.as_ptr(), mode) }.map(drop)
 }
 
+/// `faccessat(AT_FDCWD, path, mode, 0)`: whether the caller may, by its
+/// real IDs, `mode` (`W_OK`, ...) the file at `path`.
+pub fn access(path: ZStr<'_>, mode: u32) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { syscall!(Sysno::faccessat, AT_FDCWD, path.as_ptr(), mode) }.map(drop)
+}
+
 /// `mknodat`; with `S_IFREG` it creates an empty regular file without opening it.
 pub fn mknodat(dir: Fd, path: ZStr<'_>, mode: u32, dev: u64) -> Result<(), Errno> {
     // SAFETY: `path` is NUL-terminated.
