@@ -1529,3 +1529,49 @@ fn every_hierarchy_holds_the_container_at_its_cgroups_path_as_runc_does() {
     }
     t.finish("every hierarchy");
 }
+
+/// A payload with a writable cgroup mount and no PID namespace of its own
+/// (so its processes outlive its init) hides a process in a chain of 40
+/// cgroups below its own, and another below five names of 250 bytes, in
+/// every hierarchy: `kill --all` reaches both, and `delete --force`
+/// removes every cgroup. (A walk by path had stopped at 32 levels and at
+/// 1024 bytes, and left both processes running and their cgroups there.)
+#[test]
+fn kill_all_and_delete_reach_a_cgroup_tree_however_deep_and_long() {
+    let t = Lifecycle::on(Rootfs::with_busybox("lc-deep-tree"));
+    let long = "x".repeat(250);
+    let script = format!(
+        "sleep 1001 & deep=$!; sleep 1002 & long=$!; \
+         for h in /sys/fs/cgroup/*; do \
+           for pair in \"$deep d d d d d d d d d d d d d d d d d d d d d d d d d d d d d d d d d d d d d d d d\" \"$long {long} {long} {long} {long} {long}\"; do \
+             set -- $pair; pid=$1; shift; cd $h || exit 3; \
+             for name; do mkdir $name && cd $name || exit 4; \
+               if [ -f ../cpuset.cpus ]; then cat ../cpuset.cpus > cpuset.cpus; cat ../cpuset.mems > cpuset.mems; fi; done; \
+             echo $pid > cgroup.procs || exit 5; \
+           done; \
+         done; echo pids $deep $long; echo hidden; sleep 1000"
+    );
+    let bundle = t.bundle("deep", &["sh", "-c", &script], |d| {
+        let cgroup = d["mounts"].as_array_mut().expect("mounts").iter_mut().find(|m| m["type"] == "cgroup").expect("runc spec's cgroup mount");
+        cgroup["options"] = json!(["nosuid", "noexec", "nodev", "relatime"]);
+        d["linux"]["namespaces"].as_array_mut().expect("namespaces").retain(|n| n["type"] != "pid");
+    });
+    let id = "deep-tree";
+    t.create(id, &bundle);
+    ok(t.rt(&["start", id]));
+    t.wait_output(id, "hidden");
+    let out = read(&t.output(id));
+    let pids: Vec<u32> = out.lines().find_map(|l| l.strip_prefix("pids ")).expect("the payload's pids line").split(' ').map(|p| p.parse().expect("a pid")).collect();
+    let depth = |pid: u32| fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
+    assert!(depth(pids[0]).contains(&"/d".repeat(40)), "the process in the deep chain: {}", depth(pids[0]));
+    assert!(depth(pids[1]).contains(&format!("/{long}").repeat(5)), "the process below the long names");
+    ok(t.rt(&["kill", "--all", id, "KILL"]));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pids.iter().any(|p| Path::new(&format!("/proc/{p}")).exists() && !read(Path::new(&format!("/proc/{p}/stat"))).contains(") Z ")) {
+        assert!(Instant::now() < deadline, "kill --all left {pids:?} running: {:?}", pids.iter().map(|&p| depth(p)).collect::<Vec<_>>());
+        thread::sleep(Duration::from_millis(20));
+    }
+    ok(t.rt(&["delete", "--force", id]));
+    assert_eq!(cgroup_dirs(&t.cgroup("deep")), Vec::<PathBuf>::new(), "the container's cgroups after delete --force");
+    t.finish("a deep and long cgroup tree");
+}

@@ -15,7 +15,7 @@ use crate::sys::{self, Errno, Fd, ZStr};
 use crate::text::ZBuf;
 use heapless::Vec;
 use linux_raw_sys::general::{
-    CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, O_CLOEXEC, O_DIRECTORY, O_RDONLY, O_WRONLY, S_IFDIR, S_IFMT, SIGKILL, W_OK,
+    CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_RDONLY, O_WRONLY, S_IFDIR, S_IFMT, SIGKILL, W_OK,
 };
 
 /// Longest cgroup directory path, `/sys/fs/cgroup/<controller>/<OWN>/<PATH>`.
@@ -206,7 +206,7 @@ pub type Journal<'j> = dyn FnMut(&[u8]) + 'j;
 pub fn remove_journaled(paths: &[u8]) {
     for line in paths.split(|&b| b == b'\n').rev().filter(|l| l.starts_with(b"/sys/fs/cgroup/") && !l.split(|&b| b == b'/').any(|p| p == b"..")) {
         let Ok(mut dir) = Path::from_parts(&[line]) else { continue };
-        remove_below(&mut dir, TREE_DEPTH);
+        remove_below(&mut dir);
         for _ in 0..200 {
             if sys::rmdir(dir.zstr()).is_ok() || !is_dir(&mut dir) {
                 break;
@@ -771,7 +771,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
     #[cfg(feature = "oci")]
     pub fn signal_all(&self, sig: u32) -> usize {
         let Some(mut dir) = self.dirs.first().and_then(|d| Path::from_parts(&[d.path.bytes()]).ok()) else { return 0 };
-        signal_tree(&mut dir, sig, TREE_DEPTH)
+        signal_tree(&mut dir, sig)
     }
 
     /// The processes in the container's cgroup: its first directory's
@@ -915,7 +915,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
             let killed = self.layout == Layout::Unified && write_in(&dir, b"cgroup.kill", b"1").is_ok();
             // The cgroups the payload made below its own (systemd does),
             // deepest first: rmdir fails on a cgroup with children.
-            remove_below(&mut dir, TREE_DEPTH);
+            remove_below(&mut dir);
             let mut removed = false;
             for _ in 0..2000 {
                 // Gone already (a second `delete`, or the parent removed
@@ -1336,46 +1336,95 @@ fn is_dir(path: &mut Path) -> bool {
     sys::stat_mode(path.zstr()).is_ok_and(|m| m & S_IFMT == S_IFDIR)
 }
 
-/// How deep below the container's cgroup its payload's cgroups are looked for.
-const TREE_DEPTH: u32 = 32;
+/// Most cgroups `signal_tree` holds open, waiting to be visited.
+const PENDING: usize = 64;
 
-/// Calls `f` with each cgroup directly below `dir`, `dir` then being its path.
-fn each_child(dir: &mut Path, f: &mut dyn FnMut(&mut Path)) {
-    let Ok(fd) = sys::open(dir.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) else { return };
-    let _ = sys::each_subdir(fd, |name| {
-        let len = dir.len();
-        if dir.push(b"/").and_then(|d| d.push(name)).is_ok() && is_dir(dir) {
-            f(dir);
+/// Most rounds of `remove_below`, a cgroup removed each: past this a
+/// payload still alive is making them as fast as they go.
+const REMOVALS: u32 = 1 << 16;
+
+/// Opens the cgroup `name` below the one open at `dir`.
+fn open_child(dir: Fd, name: &[u8]) -> Option<Fd> {
+    let mut name = ZBuf::<256>::from_parts(&[name]).ok()?;
+    sys::openat(dir, name.zstr(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0).ok()
+}
+
+/// The name of a cgroup below the one open at `dir` (read from its start:
+/// `dir` is a descriptor not read before), if it has one.
+fn first_child(dir: Fd) -> Option<ZBuf<256>> {
+    let mut first = None;
+    let _ = sys::each_subdir(dir, |name| {
+        if first.is_none() {
+            first = ZBuf::<256>::from_parts(&[name]).ok();
         }
-        dir.truncate(len);
     });
-    let _ = sys::close(fd);
+    first
 }
 
 /// Empties (SIGKILL) and removes every cgroup below `dir`, deepest first,
-/// `depth` levels at most.
-fn remove_below(dir: &mut Path, depth: u32) {
-    if depth == 0 {
-        return;
-    }
-    each_child(dir, &mut |child| {
-        remove_below(child, depth - 1);
-        for _ in 0..200 {
-            if sys::rmdir(child.zstr()).is_ok() {
-                break;
+/// however deep the tree and long its paths (a payload with a writable
+/// cgroup mount makes them as it likes, and a walk by path stopped at
+/// some depth or length, leaving the rest and what ran there): each round
+/// goes down from `dir` by descriptor, two open at once, to a cgroup
+/// without children, kills what is in it and removes it. It ends when
+/// `dir` has no child left, or one cannot be removed (left for the
+/// caller's own rmdir of `dir` to fail on).
+fn remove_below(dir: &mut Path) {
+    let Ok(top) = sys::open(dir.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) else { return };
+    for _ in 0..REMOVALS {
+        // A descriptor of its own each round: a directory is read from
+        // where the last read of its descriptor ended.
+        let Some(mut parent) = open_child(top, b".") else { break };
+        let Some(mut name) = first_child(parent) else {
+            let _ = sys::close(parent);
+            break;
+        };
+        let removed = loop {
+            let Some(child) = open_child(parent, name.bytes()) else { break false };
+            if let Some(below) = first_child(child) {
+                let _ = sys::close(parent);
+                (parent, name) = (child, below);
+                continue;
             }
-            kill_all_in(child);
-            let _ = sys::nanosleep_ms(1);
+            let mut gone = false;
+            for _ in 0..200 {
+                gone = matches!(sys::rmdir_at(parent, name.zstr()), Ok(()) | Err(Errno::ENOENT));
+                if gone {
+                    break;
+                }
+                signal_procs_at(child, SIGKILL);
+                let _ = sys::nanosleep_ms(1);
+            }
+            let _ = sys::close(child);
+            break gone;
+        };
+        let _ = sys::close(parent);
+        if !removed {
+            break;
         }
-    });
+    }
+    let _ = sys::close(top);
 }
 
-/// `sig` to every process in `dir` and the cgroups below it; how many.
+/// `sig` to every process in `dir` and the cgroups below it, however deep
+/// (a walk by descriptor, not by path); how many. A cgroup whose children
+/// would hold more than `PENDING` open at once has those past it
+/// signalled without their own children.
 #[cfg(feature = "oci")]
-fn signal_tree(dir: &mut Path, sig: u32, depth: u32) -> usize {
-    let mut n = signal_all_in(dir, sig);
-    if depth > 0 {
-        each_child(dir, &mut |child| n += signal_tree(child, sig, depth - 1));
+fn signal_tree(dir: &mut Path, sig: u32) -> usize {
+    let Ok(top) = sys::open(dir.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) else { return 0 };
+    let mut pending: heapless::Vec<Fd, PENDING> = heapless::Vec::new();
+    let _ = pending.push(top);
+    let mut n = 0;
+    while let Some(fd) = pending.pop() {
+        n += signal_procs_at(fd, sig);
+        let _ = sys::each_subdir(fd, |name| {
+            if let Some(Err(child)) = open_child(fd, name).map(|child| pending.push(child)) {
+                n += signal_procs_at(child, sig);
+                let _ = sys::close(child);
+            }
+        });
+        let _ = sys::close(fd);
     }
     n
 }
@@ -1385,10 +1434,27 @@ fn kill_all_in(dir: &Path) {
     signal_all_in(dir, SIGKILL);
 }
 
+/// `sig` to every process listed in `cgroup.procs` of the cgroup open at
+/// `dir`; how many.
+fn signal_procs_at(dir: Fd, sig: u32) -> usize {
+    match sys::openat(dir, ZStr::new(c"cgroup.procs"), O_RDONLY | O_CLOEXEC, 0) {
+        Ok(fd) => signal_listed(fd, sig),
+        Err(_) => 0,
+    }
+}
+
 /// `sig` to every process listed in the cgroup's `cgroup.procs`; how many.
 fn signal_all_in(dir: &Path, sig: u32) -> usize {
     let Ok(mut path) = Path::from_parts(&[dir.bytes(), b"/cgroup.procs"]) else { return 0 };
-    let Ok(fd) = sys::open(path.zstr(), O_RDONLY | O_CLOEXEC, 0) else { return 0 };
+    match sys::open(path.zstr(), O_RDONLY | O_CLOEXEC, 0) {
+        Ok(fd) => signal_listed(fd, sig),
+        Err(_) => 0,
+    }
+}
+
+/// `sig` to every process the open `cgroup.procs` at `fd` lists, which it
+/// closes; how many.
+fn signal_listed(fd: Fd, sig: u32) -> usize {
     // Read a piece at a time, whatever the count: a line cut at a piece's
     // end is carried to the next.
     let (mut buf, mut kept, mut n) = ([0u8; 4096], 0, 0);

@@ -1043,6 +1043,13 @@ pub fn clock_realtime() -> timespec {
     ts
 }
 
+/// `unlinkat(dir, name, AT_REMOVEDIR)`: removes the empty directory (or
+/// cgroup) `name` of the directory open at `dir`.
+pub fn rmdir_at(dir: Fd, name: ZStr<'_>) -> Result<(), Errno> {
+    // SAFETY: `name` is NUL-terminated.
+    unsafe { syscall!(Sysno::unlinkat, dir, name.as_ptr(), linux_raw_sys::general::AT_REMOVEDIR) }.map(drop)
+}
+
 pub fn rmdir(path: ZStr<'_>) -> Result<(), Errno> {
     // SAFETY: `path` is NUL-terminated.
     unsafe { syscall!(Sysno::unlinkat, AT_FDCWD, path.as_ptr(), linux_raw_sys::general::AT_REMOVEDIR) }.map(drop)
