@@ -1575,3 +1575,32 @@ fn kill_all_and_delete_reach_a_cgroup_tree_however_deep_and_long() {
     assert_eq!(cgroup_dirs(&t.cgroup("deep")), Vec::<PathBuf>::new(), "the container's cgroups after delete --force");
     t.finish("a deep and long cgroup tree");
 }
+
+/// A level of `cgroupsPath` found in the cpuset hierarchy without CPUs or
+/// memory nodes (made by hand, or by another create that has not filled
+/// it yet) is filled from its parent, as runc fills it: no task could join
+/// a cpuset below it otherwise (ENOSPC). It stays, as a level nsinit did
+/// not make.
+#[test]
+fn an_empty_cpuset_level_found_on_the_way_is_filled_from_its_parent() {
+    let t = Lifecycle::on(Rootfs::with_busybox("lc-empty-cpuset"));
+    let parent = format!("nsinit-lifecycle-{}-emptyset", std::process::id());
+    let cpuset = Path::new("/sys/fs/cgroup/cpuset");
+    assert!(cpuset.is_dir(), "this test needs the cpuset v1 hierarchy at {}", cpuset.display());
+    let made = cpuset.join(&parent);
+    fs::create_dir(&made).expect("mkdir the empty cpuset");
+    assert_eq!(read(&made.join("cpuset.cpus")).trim(), "", "a new cpuset starts empty");
+    let path = format!("/{parent}/c");
+    let bundle = t.bundle("emptyset", &["sh", "-c", "grep cpuset /proc/self/cgroup"], |d| d["linux"]["cgroupsPath"] = json!(path));
+    t.cgroups.lock().unwrap_or_else(PoisonError::into_inner).push(path.clone());
+    let id = "empty-cpuset";
+    t.create(id, &bundle);
+    ok(t.rt(&["start", id]));
+    t.wait_status(id, "stopped");
+    assert!(read(&t.output(id)).contains(&format!(":cpuset:{path}")), "the payload's cpuset: {}", read(&t.output(id)));
+    assert_eq!(read(&made.join("cpuset.cpus")).trim(), read(&cpuset.join("cpuset.cpus")).trim(), "the level found empty, filled");
+    ok(t.rt(&["delete", id]));
+    assert!(made.is_dir(), "the level nsinit did not make stays");
+    fs::remove_dir(&made).expect("rmdir the cpuset made here");
+    t.finish("an empty cpuset level");
+}

@@ -358,9 +358,11 @@ impl Cgroup {
                 if let (true, Some(journal)) = (made, journal.as_mut()) {
                     journal(path.bytes());
                 }
-                if made && controller == b"cpuset" {
+                if controller == b"cpuset" && (made || cpuset_unset(path)) {
                     // A new cpuset is empty: no task may join it until it
-                    // has CPUs and memory nodes, copied from its parent.
+                    // has CPUs and memory nodes, copied from its parent. So
+                    // is a level found empty, as runc fills it: another
+                    // create's, made but not yet filled, or one made by hand.
                     inherit_cpuset(path, parent_len)?;
                 }
                 Ok(())
@@ -1552,6 +1554,15 @@ fn mkdir_error(dir: &Path, e: Errno) -> Error {
 
 /// Copies cpuset.cpus and cpuset.mems from the parent (the first
 /// `parent_len` bytes of `dir`).
+/// Whether the cpuset at `dir` has no CPUs or no memory nodes (one that
+/// cannot be read is left as it is).
+fn cpuset_unset(dir: &Path) -> bool {
+    [&b"cpuset.cpus"[..], b"cpuset.mems"].into_iter().any(|file| {
+        let mut buf = [0u8; 256];
+        read_in(dir, file, &mut buf).is_ok_and(|value| value.trim_ascii().is_empty())
+    })
+}
+
 fn inherit_cpuset(dir: &mut Path, parent_len: usize) -> Result<(), Error> {
     for file in [&b"cpuset.cpus"[..], b"cpuset.mems"] {
         let parent = Path::from_parts(&[&dir.bytes()[..parent_len]]).map_err(too_long)?;
