@@ -207,13 +207,7 @@ pub fn remove_journaled(paths: &[u8]) {
     for line in paths.split(|&b| b == b'\n').rev().filter(|l| l.starts_with(b"/sys/fs/cgroup/") && !l.split(|&b| b == b'/').any(|p| p == b"..")) {
         let Ok(mut dir) = Path::from_parts(&[line]) else { continue };
         remove_below(&mut dir);
-        for _ in 0..200 {
-            if sys::rmdir(dir.zstr()).is_ok() || !is_dir(&mut dir) {
-                break;
-            }
-            kill_all_in(&dir);
-            let _ = sys::nanosleep_ms(1);
-        }
+        remove_emptied(sys::CWD, dir.zstr(), 200, true);
     }
 }
 
@@ -918,21 +912,7 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
             // The cgroups the payload made below its own (systemd does),
             // deepest first: rmdir fails on a cgroup with children.
             remove_below(&mut dir);
-            let mut removed = false;
-            for _ in 0..2000 {
-                // Gone already (a second `delete`, or the parent removed
-                // it) is removed: waiting for it would take 2000 rounds a
-                // controller, 30 s a container on cgroup v1.
-                removed = matches!(sys::rmdir(dir.zstr()), Ok(()) | Err(Errno::ENOENT));
-                if removed {
-                    break;
-                }
-                if !killed {
-                    kill_all_in(&dir);
-                }
-                let _ = sys::nanosleep_ms(1);
-            }
-            if !removed {
+            if !remove_emptied(sys::CWD, dir.zstr(), 2000, !killed) {
                 // Another container's cgroup is below it: that one's
                 // nsinit removes it once empty.
                 leave_for_the_last_one_out(&mut dir);
@@ -1388,17 +1368,8 @@ fn remove_below(dir: &mut Path) {
                 (parent, name) = (child, below);
                 continue;
             }
-            let mut gone = false;
-            for _ in 0..200 {
-                gone = matches!(sys::rmdir_at(parent, name.zstr()), Ok(()) | Err(Errno::ENOENT));
-                if gone {
-                    break;
-                }
-                signal_procs_at(child, SIGKILL);
-                let _ = sys::nanosleep_ms(1);
-            }
             let _ = sys::close(child);
-            break gone;
+            break remove_emptied(parent, name.zstr(), 200, true);
         };
         let _ = sys::close(parent);
         if !removed {
@@ -1406,6 +1377,30 @@ fn remove_below(dir: &mut Path) {
         }
     }
     let _ = sys::close(top);
+}
+
+/// Removes the cgroup `name` of the directory open at `at` (`sys::CWD`
+/// with a path): `tries` times at most, a millisecond apart, SIGKILL to
+/// what is in it between (`kill`; else `cgroup.kill` did). Whether it is
+/// gone, as one gone already is (a second `delete`, or its parent removed
+/// it): waiting for that would take every try, 30 s a container on v1.
+fn remove_emptied(at: Fd, name: ZStr<'_>, tries: u32, kill: bool) -> bool {
+    let cgroup = sys::openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0).ok();
+    let mut gone = false;
+    for _ in 0..tries {
+        gone = matches!(sys::rmdir_at(at, name), Ok(()) | Err(Errno::ENOENT));
+        if gone {
+            break;
+        }
+        if let (true, Some(fd)) = (kill, cgroup) {
+            signal_procs_at(fd, SIGKILL);
+        }
+        let _ = sys::nanosleep_ms(1);
+    }
+    if let Some(fd) = cgroup {
+        let _ = sys::close(fd);
+    }
+    gone
 }
 
 /// `sig` to every process in `dir` and the cgroups below it, however deep
@@ -1431,24 +1426,10 @@ fn signal_tree(dir: &mut Path, sig: u32) -> usize {
     n
 }
 
-/// SIGKILL to every process listed in the cgroup's `cgroup.procs`.
-fn kill_all_in(dir: &Path) {
-    signal_all_in(dir, SIGKILL);
-}
-
 /// `sig` to every process listed in `cgroup.procs` of the cgroup open at
 /// `dir`; how many.
 fn signal_procs_at(dir: Fd, sig: u32) -> usize {
     match sys::openat(dir, ZStr::new(c"cgroup.procs"), O_RDONLY | O_CLOEXEC, 0) {
-        Ok(fd) => signal_listed(fd, sig),
-        Err(_) => 0,
-    }
-}
-
-/// `sig` to every process listed in the cgroup's `cgroup.procs`; how many.
-fn signal_all_in(dir: &Path, sig: u32) -> usize {
-    let Ok(mut path) = Path::from_parts(&[dir.bytes(), b"/cgroup.procs"]) else { return 0 };
-    match sys::open(path.zstr(), O_RDONLY | O_CLOEXEC, 0) {
         Ok(fd) => signal_listed(fd, sig),
         Err(_) => 0,
     }
