@@ -196,7 +196,8 @@ struct Moved {
     had: u8,
 }
 
-/// What `Cgroup::create` tells of each directory it makes: its path.
+/// What `Cgroup::create` tells of each directory it makes: its path, before
+/// the mkdir; `-PATH` takes one back that a concurrent create made first.
 pub type Journal<'j> = dyn FnMut(&[u8]) + 'j;
 
 /// Removes the cgroups at `paths` (a `Journal`'s lines, parents before
@@ -204,7 +205,17 @@ pub type Journal<'j> = dyn FnMut(&[u8]) + 'j;
 /// them too. For what a `create` killed half way made.
 #[cfg(feature = "oci")]
 pub fn remove_journaled(paths: &[u8]) {
-    for line in paths.split(|&b| b == b'\n').rev().filter(|l| l.starts_with(b"/sys/fs/cgroup/") && !l.split(|&b| b == b'/').any(|p| p == b"..")) {
+    // Lines taken back (`-PATH`: a concurrent create made it first), seen
+    // first going backwards.
+    let mut taken_back: Vec<&[u8], 64> = Vec::new();
+    for line in paths.split(|&b| b == b'\n').rev() {
+        if let Some(path) = line.strip_prefix(b"-") {
+            let _ = taken_back.push(path);
+            continue;
+        }
+        if !line.starts_with(b"/sys/fs/cgroup/") || line.split(|&b| b == b'/').any(|p| p == b"..") || taken_back.contains(&line) {
+            continue;
+        }
         let Ok(mut dir) = Path::from_parts(&[line]) else { continue };
         remove_below(&mut dir);
         remove_emptied(sys::CWD, dir.zstr(), 200, true);
@@ -348,10 +359,7 @@ impl Cgroup {
             let Some(dir) = self.dirs.last_mut() else { continue };
             // On v2 each level enables the controllers for the one below
             // it; the base is nsinit's own cgroup or the root: always there.
-            let mounted = make_levels(dir, name, &mut |parent| if v2 { enable_controllers(parent, wanted, r) }, &mut |path, parent_len, made| {
-                if let (true, Some(journal)) = (made, journal.as_mut()) {
-                    journal(path.bytes());
-                }
+            let mounted = make_levels(dir, name, journal.as_deref_mut(), &mut |parent| if v2 { enable_controllers(parent, wanted, r) }, &mut |path, parent_len, made| {
                 if controller == b"cpuset" && (made || cpuset_unset(path)) {
                     // A new cpuset is empty: no task may join it until it
                     // has CPUs and memory nodes, copied from its parent. So
@@ -463,13 +471,7 @@ impl Cgroup {
         let dir = Dir { controller: controller.unwrap_or_default(), hierarchy: hierarchy_len, base: base.len(), existed: base.len(), path: base, tasks: None };
         self.dirs.push(dir).map_err(|_| Error::new(b"cgroup: too many directories (hierarchies under /sys/fs/cgroup)"))?;
         let Some(dir) = self.dirs.last_mut() else { return Ok(()) };
-        let mut journal = journal;
-        let made = make_levels(dir, name, &mut |_| {}, &mut |path, _, made| {
-            if let (true, Some(journal)) = (made, journal.as_mut()) {
-                journal(path.bytes());
-            }
-            Ok(())
-        });
+        let made = make_levels(dir, name, journal, &mut |_| {}, &mut |_, _, _| Ok(()));
         let mounted = match made {
             Ok(mounted) => mounted,
             Err(_) if denied(dir) => false,
@@ -1250,6 +1252,7 @@ const MAKE_TRIES: usize = 8;
 fn make_levels(
     dir: &mut Dir,
     name: &[u8],
+    mut journal: Option<&mut Journal<'_>>,
     before: &mut dyn FnMut(&mut Path),
     after: &mut dyn FnMut(&mut Path, usize, bool) -> Result<(), Error>,
 ) -> Result<bool, Error> {
@@ -1259,7 +1262,7 @@ fn make_levels(
         for part in name.split(|&c| c == b'/') {
             before(&mut dir.path);
             let parent_len = dir.path.len();
-            match make_child(dir, part)? {
+            match make_child(dir, part, journal.as_deref_mut())? {
                 Some(made) => after(&mut dir.path, parent_len, made)?,
                 None if parent_len == dir.base && hierarchy_missing(dir) => return Ok(false),
                 None => continue 'again,
@@ -1271,16 +1274,30 @@ fn make_levels(
 }
 
 /// Makes the child `part` of `dir` and goes into it; whether it was made
-/// now, or `None` when `dir` is gone.
-fn make_child(dir: &mut Dir, part: &[u8]) -> Result<Option<bool>, Error> {
+/// now, or `None` when `dir` is gone. One not there yet is told to
+/// `journal` before its mkdir: a v1 mkdir takes long enough for a create
+/// to be killed in it, and the cgroup made then was in no journal, left
+/// behind by `delete --force`. One a concurrent create made first is
+/// taken back (the line again, after a `-`), not to be removed as ours.
+fn make_child(dir: &mut Dir, part: &[u8], journal: Option<&mut Journal<'_>>) -> Result<Option<bool>, Error> {
     let parent_len = dir.path.len();
     let below_made = dir.made();
     dir.path.push(b"/").and_then(|d| d.push(part)).map_err(too_long)?;
+    let mut journal = journal.filter(|_| sys::stat_mode(dir.path.zstr()) == Err(Errno::ENOENT));
+    if let Some(j) = journal.as_mut() {
+        j(dir.path.bytes());
+    }
     let made = match make_dir(&mut dir.path) {
         Err(Errno::ENOENT) => return Ok(None),
         Err(Errno::ENOTDIR) if parent_len == dir.base && hierarchy_missing(dir) => return Ok(None),
         made => made.map_err(|e| mkdir_error(&dir.path, e))?,
     };
+    if !made
+        && let Some(j) = journal
+        && let Ok(line) = ZBuf::<{ CGROUP_PATH_MAX + 1 }>::from_parts(&[b"-", dir.path.bytes()])
+    {
+        j(line.bytes());
+    }
     if !below_made {
         // Still in what was there: it ends here, or below this one.
         dir.existed = if made { parent_len } else { dir.path.len() };
