@@ -360,6 +360,7 @@ def main():
         return 2
     began = time.monotonic()
     out_dir = Path(args.out)
+    (out_dir / "results").mkdir(parents=True, exist_ok=True)  # gnuplot writes to stdout when it can't open its output
     mounts_before = mount_points()
     results, raw = {}, {}
     try:
@@ -396,7 +397,6 @@ def main():
                       "/sys/fs/cgroup/unified (crun 1.8 refuses this hybrid host otherwise), before its clock starts."
                       if os.path.ismount("/sys/fs/cgroup/unified") else ""),
     }
-    (out_dir / "results").mkdir(exist_ok=True)
     (out_dir / "results" / "engines.json").write_text(json.dumps({"meta": meta, "samples": raw}, indent=1))
     write_section(out_dir / "RESULTS.md", section(results, meta, picture))
     for engine, s in results.items():

@@ -217,8 +217,10 @@ pub fn remove_journaled(paths: &[u8]) {
             continue;
         }
         let Ok(mut dir) = Path::from_parts(&[line]) else { continue };
-        remove_below(&mut dir);
-        remove_emptied(sys::CWD, dir.zstr(), 200, true);
+        if !removed(sys::rmdir(dir.zstr())) {
+            remove_below(&mut dir);
+            remove_emptied(sys::CWD, dir.zstr(), 200, true);
+        }
     }
 }
 
@@ -909,12 +911,18 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                 Ok(p) => p,
                 Err(_) => continue,
             };
-            // cgroup.kill (v2, 5.14+) kills everything at once, below too.
-            let killed = self.layout == Layout::Unified && write_in(&dir, b"cgroup.kill", b"1").is_ok();
-            // The cgroups the payload made below its own (systemd does),
-            // deepest first: rmdir fails on a cgroup with children.
-            remove_below(&mut dir);
-            if !remove_emptied(sys::CWD, dir.zstr(), 2000, !killed) {
+            // Empty and without children as a rule (the container has
+            // ended): then one rmdir does, where the walk below took six
+            // calls more a hierarchy.
+            let gone = removed(sys::rmdir(dir.zstr())) || {
+                // cgroup.kill (v2, 5.14+) kills everything at once, below too.
+                let killed = self.layout == Layout::Unified && write_in(&dir, b"cgroup.kill", b"1").is_ok();
+                // The cgroups the payload made below its own (systemd does),
+                // deepest first: rmdir fails on a cgroup with children.
+                remove_below(&mut dir);
+                remove_emptied(sys::CWD, dir.zstr(), 2000, !killed)
+            };
+            if !gone {
                 // Another container's cgroup is below it: that one's
                 // nsinit removes it once empty.
                 leave_for_the_last_one_out(&mut dir);
@@ -1402,12 +1410,16 @@ fn remove_below(dir: &mut Path) {
 /// gone, as one gone already is (a second `delete`, or its parent removed
 /// it): waiting for that would take every try, 30 s a container on v1.
 fn remove_emptied(at: Fd, name: ZStr<'_>, tries: u32, kill: bool) -> bool {
-    let cgroup = sys::openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0).ok();
+    // Opened once an rmdir has failed: the first one does, as a rule.
+    let mut cgroup = None;
     let mut gone = false;
     for _ in 0..tries {
-        gone = matches!(sys::rmdir_at(at, name), Ok(()) | Err(Errno::ENOENT));
+        gone = removed(sys::rmdir_at(at, name));
         if gone {
             break;
+        }
+        if kill && cgroup.is_none() {
+            cgroup = sys::openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0).ok();
         }
         if let (true, Some(fd)) = (kill, cgroup) {
             signal_procs_at(fd, SIGKILL);
@@ -1418,6 +1430,12 @@ fn remove_emptied(at: Fd, name: ZStr<'_>, tries: u32, kill: bool) -> bool {
         let _ = sys::close(fd);
     }
     gone
+}
+
+/// Whether an rmdir leaves the cgroup gone: removed now, or gone already
+/// (a second `delete`, or its parent removed it).
+fn removed(rmdir: Result<(), Errno>) -> bool {
+    matches!(rmdir, Ok(()) | Err(Errno::ENOENT))
 }
 
 /// `sig` to every process in `dir` and the cgroups below it, however deep

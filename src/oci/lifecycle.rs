@@ -52,6 +52,10 @@ const STATE_MAX: usize = 4 * PATH_MAX + crate::container::cgroup::RECORD_MAX;
 /// Runs a lifecycle command; returns nsinit's exit code. A failure is
 /// printed on the standard error and, with `--log`, appended to the log
 /// (`--log-format json`: `{"level":"error","msg":...,"time":...}`).
+///
+/// Each command is a function of its own, never inlined: the stack probes
+/// touch every page of a frame on entry, and one frame holding every
+/// command's buffers cost each call some 35 page faults (about 0.15 ms).
 #[cold]
 #[inline(never)]
 pub fn run(global: Global<'static>, command: Lifecycle<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> i32 {
@@ -464,6 +468,7 @@ fn process_start(pid: i32) -> Option<u64> {
 }
 
 /// `create [--bundle DIR] [--pid-file FILE] ID`.
+#[inline(never)]
 fn create(
     global: &Global<'static>,
     request: BundleRequest<'static>,
@@ -692,6 +697,7 @@ fn status_only(dir: &StateDir, record: &Record<'_>, cg: Option<&Cgroup>) -> Stat
 /// `start ID`: lets the created container's process run its payload, then
 /// runs the `poststart` hooks, and returns. `loaded`: `c` already holds
 /// the container (`run --detach`, just after `create`).
+#[inline(never)]
 fn start(global: &Global<'static>, id: ZStr<'static>, (c, loaded): (&mut Container<'static>, bool), envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     let dir = StateDir::open(global, id, LOCK_EX, envp)?;
     let mut buf = [0u8; STATE_MAX];
@@ -720,6 +726,7 @@ fn start(global: &Global<'static>, id: ZStr<'static>, (c, loaded): (&mut Contain
 }
 
 /// `state ID`: the spec's state with runc's fields, on the standard output.
+#[inline(never)]
 fn show_state(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     let dir = StateDir::open(global, id, LOCK_SH, envp)?;
     let mut buf = [0u8; STATE_MAX];
@@ -740,6 +747,7 @@ fn show_state(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'st
 
 /// `kill [--all] ID SIGNAL`: the signal to the container's process, or
 /// with `--all` to every process in its cgroup.
+#[inline(never)]
 fn kill(global: &Global<'static>, id: ZStr<'static>, signal: u32, all: bool, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     let dir = StateDir::open(global, id, LOCK_EX, envp)?;
     let mut buf = [0u8; STATE_MAX];
@@ -782,6 +790,7 @@ fn remove_journaled(dir: &StateDir) {
 
 /// `pause ID` (`frozen`) and `resume ID`: the container's cgroup frozen or
 /// thawed, as runc's; an error unless it is running (paused).
+#[inline(never)]
 fn pause(global: &Global<'static>, id: ZStr<'static>, frozen: bool, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     let dir = StateDir::open(global, id, LOCK_EX, envp)?;
     let mut buf = [0u8; STATE_MAX];
@@ -797,6 +806,7 @@ fn pause(global: &Global<'static>, id: ZStr<'static>, frozen: bool, envp: &'stat
 
 /// `ps ID`: the PIDs in the container's cgroup, as runc's `--format
 /// json` gives them (`[1,2]`), or a `PID` column.
+#[inline(never)]
 fn ps(global: &Global<'static>, id: ZStr<'static>, json: bool, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     let dir = StateDir::open(global, id, LOCK_SH, envp)?;
     let mut buf = [0u8; STATE_MAX];
@@ -822,6 +832,7 @@ fn ps(global: &Global<'static>, id: ZStr<'static>, json: bool, envp: &'static [O
 /// `list`: every container under the root, as runc's table (`ID PID
 /// STATUS BUNDLE CREATED OWNER`), its IDs alone (`-q`), or a JSON array of
 /// their states (`--format json`).
+#[inline(never)]
 fn list(global: &Global<'static>, quiet: bool, json: bool, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     let mut root = state_root(global, envp)?;
     let fd = match sys::open(root.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) {
@@ -949,6 +960,7 @@ impl Writer {
 /// `--no-new-privs`, `--apparmor`, `--process-label`, `--tty`), or the
 /// `--process` file's, as runc's. Returns the code to exit with: the
 /// process's status, or 0 once it runs with `--detach`.
+#[inline(never)]
 fn exec(global: &Global<'static>, r: ExecRequest<'static>, c: &mut Container<'static>) -> Result<i32, Error> {
     let envp: &[Option<ZStr<'static>>] = &[];
     let dir = StateDir::open(global, r.id, LOCK_SH, envp)?;
@@ -1052,6 +1064,7 @@ fn exec_process(r: ExecRequest<'static>, c: &mut Container<'static>) -> Result<E
 /// `update [OPTION]... ID`: new limits written to the container's cgroup,
 /// from `--resources FILE` (runtime-spec's `linux.resources`) or one
 /// option a limit, as runc's.
+#[inline(never)]
 fn update(
     global: &Global<'static>,
     id: ZStr<'static>,
@@ -1118,6 +1131,7 @@ fn update(
 /// as runc's events give them, one `{"type":"stats","id":ID,"data":{...}}`
 /// line (`cpu.usage` in nanoseconds, `memory.usage` in bytes, `pids`),
 /// once with `--stats`, else every interval until the container stops.
+#[inline(never)]
 fn events(global: &Global<'static>, id: ZStr<'static>, once: bool, interval_ms: u32, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     loop {
         let dir = StateDir::open(global, id, LOCK_SH, envp)?;
@@ -1182,6 +1196,7 @@ const DELETE_WAIT_MS: i32 = 10_000;
 /// `delete [--force] ID`: a stopped or created container (with `--force`
 /// any) is killed if need be, its cgroup removed, its `poststop` hooks
 /// run, and its state removed. `loaded`: `c` already holds the container.
+#[inline(never)]
 fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, (c, loaded): (&mut Container<'static>, bool), envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     let dir = match StateDir::open(global, id, LOCK_EX, envp) {
         Ok(dir) => dir,
