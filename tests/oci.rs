@@ -1175,6 +1175,46 @@ fn a_mount_an_images_symlink_leads_into_proc_is_refused() {
 }
 
 #[test]
+fn devices_an_images_symlink_leads_into_proc_are_refused() {
+    // Without a /dev mount, the device nodes are made in the image's own
+    // /dev: one that is a symlink into /proc would have the host's
+    // /dev/kmsg bound on the container's /proc/kmsg (a privileged
+    // container's list holds it). Refused as a mount there is, with no
+    // state and no cgroup left; with a /dev of its own the same bundle runs.
+    let dev_bundle = |tag: &str| {
+        let cgroup = format!("/nsinit-oci-{}-{tag}", std::process::id());
+        let change = format!(
+            "d['mounts'] = [m for m in d['mounts'] if not m['destination'].startswith('/dev')]; \
+             d['linux']['devices'] = [{{'path': '/dev/kmsg', 'type': 'c', 'major': 1, 'minor': 11, 'fileMode': 0o600}}]; \
+             d['linux']['cgroupsPath'] = '{cgroup}'; d['process']['args'] = ['/bin/probe', 'hostname']"
+        );
+        let r = spec_bundle(tag, false, &change);
+        let _ = fs::remove_dir_all(r.host("/dev"));
+        let _ = fs::remove_file(r.host("/dev"));
+        (r, cgroup)
+    };
+    for (tag, target) in [("dev-proc", "proc"), ("dev-proc-sys", "/proc/sys/kernel")] {
+        let (r, cgroup) = dev_bundle(tag);
+        std::os::unix::fs::symlink(target, r.host("/dev")).expect("make the image's symlink");
+        let state = r.outside("state");
+        let id = format!("oci-{tag}");
+        let out = run(command(&["--root", state.to_str().unwrap(), "run", "--bundle", base(&r), &id]), Some(&r));
+        let line = fails(out, 125);
+        assert!(line.starts_with("nsinit: mount on /dev: resolves inside /proc, to /proc"), "{tag}: {line:?}");
+        let left: Vec<_> = fs::read_dir(&state).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+        assert!(left.is_empty(), "{tag}: left under --root: {left:?}");
+        assert_eq!(cgroup_dirs(&cgroup), Vec::<std::path::PathBuf>::new(), "{tag}: cgroups left behind");
+    }
+    let (r, _) = dev_bundle("dev-own");
+    fs::create_dir_all(r.host("/dev")).expect("the image's /dev");
+    assert_eq!(ok(nsinit_run(&r, "oci-dev-own")), "runc\n");
+    // A node, or on a nodev filesystem the empty file the host's was bound on.
+    let kmsg = fs::symlink_metadata(r.host("/dev/kmsg")).expect("/dev/kmsg made in the image's /dev");
+    assert!(kmsg.file_type().is_file() || std::os::unix::fs::FileTypeExt::is_char_device(&kmsg.file_type()), "{kmsg:?}");
+    let _ = fs::remove_file(r.host("/dev/kmsg"));
+}
+
+#[test]
 fn a_bind_on_a_file_lxcfs_binds_below_proc_and_the_proc_mount_still_work() {
     // What runc lets below /proc: a bind on one of the files lxcfs binds
     // (/proc/uptime), by name or through the image's symlink; the proc

@@ -5,10 +5,11 @@
 //! or on a filesystem mounted `nodev` (where a node made could not be
 //! opened, such as the `--dev` tmpfs), the host's node is bound on an
 //! empty file instead, as runc and crun do. Every path is looked up inside
-//! the root as the mount points are (`mounts::open_point`: `openat2` with
-//! `RESOLVE_IN_ROOT`), its missing directories made there.
+//! the root as the mount points are (`mounts::mount_point`: `openat2` with
+//! `RESOLVE_IN_ROOT`), its missing directories made there, and one the
+//! image's symlinks lead into /proc refused.
 
-use super::mounts::{Point, Root, fd_path, open_point};
+use super::mounts::{Point, Root, fd_path, mount_point};
 use crate::config::{Container, Device, PATH_MAX};
 use crate::error::Error;
 use crate::sys::{self, Errno, OwnedFd, ZStr};
@@ -78,7 +79,7 @@ fn make_each(c: &Container<'_>, root: &Root<'_>, userns: bool) -> Result<(), Err
             };
             make(&d, root, userns)?;
         }
-        let dev = open_point(ZStr::new(c"/dev"), Some(root), Some(Point::Dir))?;
+        let dev = mount_point(ZStr::new(c"/dev"), Some(root), Some(Point::Dir), || false)?;
         for (name, target) in DEV_LINKS {
             match sys::symlinkat(ZStr::new(target), dev.0, ZStr::new(name)) {
                 Ok(()) | Err(Errno::EEXIST) => {}
@@ -107,7 +108,11 @@ fn make(d: &Device<'_>, root: &Root<'_>, userns: bool) -> Result<(), Error> {
     // Built in place: a returned buffer would be copied, 4 KiB each time.
     let mut parent = ZBuf::<PATH_MAX>::new();
     parent.push(if slash == 0 { b"/" } else { &path[..slash] }).map_err(|_| Error::new(b"device path too long: ").push(path))?;
-    let dir = open_point(parent.zstr(), Some(root), Some(Point::Dir))?;
+    // An image's /dev (or /dev/net...) that is a symlink into /proc,
+    // without a /dev mount over it, would have a node bound on a file of
+    // the container's /proc (`/dev/kmsg` on /proc/kmsg): refused, as a
+    // mount there is.
+    let dir = mount_point(parent.zstr(), Some(root), Some(Point::Dir), || false)?;
     // What the node is: as given, or as the host's `--device` node is.
     let (kind, rdev, mode, uid, gid, host) = match d.source {
         Some(host) => {

@@ -1204,8 +1204,9 @@ const PROC_FILES: [&[u8]; 10] = [
 /// without a symlink or `..` is the config's own choice, as a mask or a
 /// read-only path is, and is not checked: no image has a say in it.
 /// The descriptor returned is the one checked, so nothing swapped in the
-/// image since leads the mount elsewhere.
-fn mount_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>, procfs: impl FnOnce() -> bool) -> Result<OwnedFd, Error> {
+/// image since leads the mount elsewhere. Device nodes are made and bound
+/// in a directory opened by it too (`devices::make_all`).
+pub fn mount_point(dst: ZStr<'_>, root: Option<&Root<'_>>, create: Option<Point>, procfs: impl FnOnce() -> bool) -> Result<OwnedFd, Error> {
     if let Some(root) = root {
         root.linked.set(false);
     }
