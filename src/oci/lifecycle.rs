@@ -381,8 +381,8 @@ impl<'t> Record<'t> {
     /// does nothing), and on a disk a sync cost 1 to 15 ms of every
     /// `create`. A record a crash cut short reads as "not one this nsinit
     /// wrote", which `delete --force` removes.
-    fn write(&self, dir: &Path) -> Result<(), Error> {
-        let mut text = Bytes::<STATE_MAX>::new();
+    fn write(&self, dir: &Path, text: &mut Bytes<STATE_MAX>) -> Result<(), Error> {
+        text.clear();
         let mut numbers = [ZBuf::<24>::new(), ZBuf::new(), ZBuf::new(), ZBuf::new(), ZBuf::new()];
         for (digits, n) in numbers.iter_mut().zip([self.pid as u64, self.started, self.created.0, self.created.1, u64::from(self.owner)]) {
             let _ = digits.push_num(n, 10);
@@ -400,7 +400,7 @@ impl<'t> Record<'t> {
         text.extend_from_slice(self.cgroup).map_err(|_| Error::new(b"container state: too large"))?;
         let mut new = in_state(dir, b"state.new")?;
         let fd = sys::open(new.zstr(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600).map_err(|e| Error::sys("open", new.bytes(), e))?;
-        let written = sys::write(fd, &text);
+        let written = sys::write(fd, text);
         let _ = sys::close(fd);
         match written {
             Ok(n) if n == text.len() => {}
@@ -424,6 +424,15 @@ impl<'t> Record<'t> {
             }
         }
     }
+}
+
+/// Runs `f` on the buffer a state record is read into: in .bss, as on the
+/// stack its 31 KiB cost each `start`, `state` and `delete` some 8 page
+/// faults (the stack probes touch every page of a frame). One command
+/// reads one record at a time; `f` inside another `f` is refused.
+fn with_state_text<R>(f: impl FnOnce(&mut [u8; STATE_MAX]) -> Result<R, Error>) -> Result<R, Error> {
+    static TEXT: crate::rt::Global<[u8; STATE_MAX]> = crate::rt::Global::new([0; STATE_MAX]);
+    TEXT.with(f).unwrap_or_else(|| Err(Error::new(b"container state: read twice at once")))
 }
 
 /// The whole of a file nsinit wrote, NULs and all; `EFBIG` when it does
@@ -579,18 +588,27 @@ fn create_in(
 
 /// Writes the state of a container made at `dir`: its process (PID and
 /// start time; 0 while it has none) and its cgroup.
+///
+/// Its texts are built in .bss: on the stack, their 46 KiB cost each
+/// `create` a dozen page faults (the stack probes touch every page).
 fn record_state(dir: &Path, (pid, started): (i32, u64), bundle: &[u8], rootfs: &[u8], cg: Option<&Cgroup>) -> Result<(), Error> {
-    let mut cgroup = Bytes::<{ crate::container::cgroup::RECORD_MAX }>::new();
-    let mut too_long = false;
-    if let Some(cg) = cg {
-        cg.record(&mut |part| too_long |= cgroup.extend_from_slice(part).is_err());
-    }
-    if too_long {
-        return Err(Error::new(b"create: the cgroup's paths are too long to record"));
-    }
-    let now = sys::clock_realtime();
-    let created = (now.tv_sec as u64, now.tv_nsec as u64);
-    Record { pid, started, created, owner: sys::geteuid(), bundle, rootfs, cgroup: &cgroup }.write(dir)
+    static TEXTS: crate::rt::Global<(Bytes<{ crate::container::cgroup::RECORD_MAX }>, Bytes<STATE_MAX>)> =
+        crate::rt::Global::new((Bytes::new(), Bytes::new()));
+    TEXTS
+        .with(|(cgroup, text)| {
+            cgroup.clear();
+            let mut too_long = false;
+            if let Some(cg) = cg {
+                cg.record(&mut |part| too_long |= cgroup.extend_from_slice(part).is_err());
+            }
+            if too_long {
+                return Err(Error::new(b"create: the cgroup's paths are too long to record"));
+            }
+            let now = sys::clock_realtime();
+            let created = (now.tv_sec as u64, now.tv_nsec as u64);
+            Record { pid, started, created, owner: sys::geteuid(), bundle, rootfs, cgroup }.write(dir, text)
+        })
+        .unwrap_or_else(|| Err(Error::new(b"container state: written twice at once")))
 }
 
 /// `--preserve-fds N`, as runc's: the descriptors after stdio that
@@ -700,49 +718,51 @@ fn status_only(dir: &StateDir, record: &Record<'_>, cg: Option<&Cgroup>) -> Stat
 #[inline(never)]
 fn start(global: &Global<'static>, id: ZStr<'static>, (c, loaded): (&mut Container<'static>, bool), envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     let dir = StateDir::open(global, id, LOCK_EX, envp)?;
-    let mut buf = [0u8; STATE_MAX];
-    let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
-    let status = status_only(&dir, &record, None);
-    if status != Status::Created {
-        return Err(Error::new(b"cannot start a container that is ").push(status.name()).push(b": ").push(id.bytes()));
-    }
-    let mut fifo = dir.file(b"exec.fifo")?;
-    // Without blocking: ENXIO when no process waits at the other end.
-    let writer = sys::open(fifo.zstr(), O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0).map_err(|e| match e {
-        Errno::ENXIO => Error::new(b"cannot start ").push(id.bytes()).push(b": its process no longer waits for start"),
-        e => Error::sys("open", fifo.bytes(), e),
-    })?;
-    let sent = sys::write(writer, b"1");
-    let _ = sys::close(writer);
-    sent.map_err(|e| Error::sys("write", fifo.bytes(), e))?;
-    let _ = sys::unlink(fifo.zstr());
-    if !loaded {
-        load_config(&dir, id, record.bundle, false, c)?;
-    }
-    // A failing poststart hook is a warning; the others still run (the
-    // spec's rule, and `run`'s).
-    hooks::run_warning(c, HookPoint::Poststart, Status::Running, Some(record.pid), None);
-    Ok(())
+    with_state_text(|buf| {
+        let record = Record::read(&dir, buf)?.ok_or_else(|| does_not_exist(id))?;
+        let status = status_only(&dir, &record, None);
+        if status != Status::Created {
+            return Err(Error::new(b"cannot start a container that is ").push(status.name()).push(b": ").push(id.bytes()));
+        }
+        let mut fifo = dir.file(b"exec.fifo")?;
+        // Without blocking: ENXIO when no process waits at the other end.
+        let writer = sys::open(fifo.zstr(), O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0).map_err(|e| match e {
+            Errno::ENXIO => Error::new(b"cannot start ").push(id.bytes()).push(b": its process no longer waits for start"),
+            e => Error::sys("open", fifo.bytes(), e),
+        })?;
+        let sent = sys::write(writer, b"1");
+        let _ = sys::close(writer);
+        sent.map_err(|e| Error::sys("write", fifo.bytes(), e))?;
+        let _ = sys::unlink(fifo.zstr());
+        if !loaded {
+            load_config(&dir, id, record.bundle, false, c)?;
+        }
+        // A failing poststart hook is a warning; the others still run (the
+        // spec's rule, and `run`'s).
+        hooks::run_warning(c, HookPoint::Poststart, Status::Running, Some(record.pid), None);
+        Ok(())
+    })
 }
 
 /// `state ID`: the spec's state with runc's fields, on the standard output.
 #[inline(never)]
 fn show_state(global: &Global<'static>, id: ZStr<'static>, c: &mut Container<'static>, envp: &'static [Option<ZStr<'static>>]) -> Result<(), Error> {
     let dir = StateDir::open(global, id, LOCK_SH, envp)?;
-    let mut buf = [0u8; STATE_MAX];
-    let record = Record::read(&dir, &mut buf)?.ok_or_else(|| does_not_exist(id))?;
-    let status = status_only(&dir, &record, Cgroup::recorded(record.cgroup).as_ref());
-    load_config(&dir, id, record.bundle, false, c)?;
-    let mut created = [0u8; 40];
-    let n = rfc3339(timespec { tv_sec: record.created.0 as i64, tv_nsec: record.created.1 as i64 }, &mut created);
-    let mut owner = ZBuf::<16>::new();
-    let _ = match record.owner {
-        0 => owner.push(b"root"),
-        uid => owner.push_num(u64::from(uid), 10),
-    };
-    let runc = RuncFields { rootfs: record.rootfs, created: &created[..n], owner: owner.bytes() };
-    let pid = (status != Status::Stopped).then_some(record.pid);
-    state::write_runc(1, &c.identity, status, pid, &runc).map_err(|e| Error::of("write state", e))
+    with_state_text(|buf| {
+        let record = Record::read(&dir, buf)?.ok_or_else(|| does_not_exist(id))?;
+        let status = status_only(&dir, &record, Cgroup::recorded(record.cgroup).as_ref());
+        load_config(&dir, id, record.bundle, false, c)?;
+        let mut created = [0u8; 40];
+        let n = rfc3339(timespec { tv_sec: record.created.0 as i64, tv_nsec: record.created.1 as i64 }, &mut created);
+        let mut owner = ZBuf::<16>::new();
+        let _ = match record.owner {
+            0 => owner.push(b"root"),
+            uid => owner.push_num(u64::from(uid), 10),
+        };
+        let runc = RuncFields { rootfs: record.rootfs, created: &created[..n], owner: owner.bytes() };
+        let pid = (status != Status::Stopped).then_some(record.pid);
+        state::write_runc(1, &c.identity, status, pid, &runc).map_err(|e| Error::of("write state", e))
+    })
 }
 
 /// `kill [--all] ID SIGNAL`: the signal to the container's process, or
@@ -1206,56 +1226,57 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, (c, loaded):
         }
         Err(e) => return Err(e),
     };
-    let mut buf = [0u8; STATE_MAX];
-    let record = match Record::read(&dir, &mut buf) {
-        Ok(Some(record)) => record,
-        // A create that did not finish: its process ended with it, or ends
-        // as its cgroup is removed.
-        Ok(None) if force => {
-            remove_journaled(&dir);
-            dir.remove();
-            return Ok(());
-        }
-        Ok(None) => return Err(does_not_exist(id).push(b" (a create that did not finish: delete --force removes it)")),
-        // A state nsinit cannot read: what its journal names goes, with
-        // every process in it.
-        Err(e) if force => {
-            e.print(2);
-            remove_journaled(&dir);
-            dir.remove();
-            return Ok(());
-        }
-        Err(e) => return Err(e),
-    };
-    let cg = Cgroup::recorded(record.cgroup);
-    let (status, pidfd) = status(&dir, &record, cg.as_ref());
-    if let Some(pidfd) = pidfd {
-        if status != Status::Created && !force {
+    with_state_text(|buf| {
+        let record = match Record::read(&dir, buf) {
+            Ok(Some(record)) => record,
+            // A create that did not finish: its process ended with it, or ends
+            // as its cgroup is removed.
+            Ok(None) if force => {
+                remove_journaled(&dir);
+                dir.remove();
+                return Ok(());
+            }
+            Ok(None) => return Err(does_not_exist(id).push(b" (a create that did not finish: delete --force removes it)")),
+            // A state nsinit cannot read: what its journal names goes, with
+            // every process in it.
+            Err(e) if force => {
+                e.print(2);
+                remove_journaled(&dir);
+                dir.remove();
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let cg = Cgroup::recorded(record.cgroup);
+        let (status, pidfd) = status(&dir, &record, cg.as_ref());
+        if let Some(pidfd) = pidfd {
+            if status != Status::Created && !force {
+                let _ = sys::close(pidfd);
+                return Err(Error::new(b"cannot delete container ").push(id.bytes()).push(b" that is not stopped: ").push(status.name()));
+            }
+            let _ = sys::pidfd_send_signal(pidfd, SIGKILL);
+            // A frozen process dies once thawed, with SIGKILL pending.
+            if status == Status::Paused {
+                let _ = cg.as_ref().map(|cg| cg.freeze(false));
+            }
+            // A pidfd is readable once its process has ended.
+            let ended = sys::poll_one(pidfd, POLLIN as i16, DELETE_WAIT_MS);
             let _ = sys::close(pidfd);
-            return Err(Error::new(b"cannot delete container ").push(id.bytes()).push(b" that is not stopped: ").push(status.name()));
+            if !ended.is_ok_and(|r| r != 0) {
+                return Err(Error::new(b"delete: container ").push(id.bytes()).push(b"'s process did not end after SIGKILL"));
+            }
         }
-        let _ = sys::pidfd_send_signal(pidfd, SIGKILL);
-        // A frozen process dies once thawed, with SIGKILL pending.
-        if status == Status::Paused {
-            let _ = cg.as_ref().map(|cg| cg.freeze(false));
+        if let Some(cg) = &cg {
+            cg.remove();
         }
-        // A pidfd is readable once its process has ended.
-        let ended = sys::poll_one(pidfd, POLLIN as i16, DELETE_WAIT_MS);
-        let _ = sys::close(pidfd);
-        if !ended.is_ok_and(|r| r != 0) {
-            return Err(Error::new(b"delete: container ").push(id.bytes()).push(b"'s process did not end after SIGKILL"));
+        remove_journaled(&dir);
+        let config = if loaded { Ok(()) } else { load_config(&dir, id, record.bundle, false, c) };
+        if config.is_ok() {
+            hooks::run_warning(c, HookPoint::Poststop, Status::Stopped, None, None);
         }
-    }
-    if let Some(cg) = &cg {
-        cg.remove();
-    }
-    remove_journaled(&dir);
-    let config = if loaded { Ok(()) } else { load_config(&dir, id, record.bundle, false, c) };
-    if config.is_ok() {
-        hooks::run_warning(c, HookPoint::Poststop, Status::Stopped, None, None);
-    }
-    dir.remove();
-    config
+        dir.remove();
+        config
+    })
 }
 
 #[cfg(test)]
