@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,9 +191,17 @@ static void time_hooks(const char *dir, const char *self)
             ok = 0; /* another shape: leave the file alone */
             break;
         }
+        /* Wrapped already (a second create on the bundle): as it is. */
+        if ((size_t)(end - name) == strlen(self) && strncmp(name, self, strlen(self)) == 0) {
+            ok = put(&out, &len, at, (size_t)(args + 9 - at)) == 0;
+            at = args + 9;
+            continue;
+        }
+        /* "args":[] runs PATH with argv [PATH], as Go's exec.Cmd does. */
+        int empty = args[9] == ']';
         char head[8192];
-        int n = snprintf(head, sizeof head, "{\"path\":\"%s\",\"args\":[\"%s\",\"--hook\",\"%.*s\",", self, self,
-                         (int)(end - name), name);
+        int n = snprintf(head, sizeof head, "{\"path\":\"%s\",\"args\":[\"%s\",\"--hook\",\"%.*s\"%s%.*s%s", self, self,
+                         (int)(end - name), name, empty ? ",\"" : ",", empty ? (int)(end - name) : 0, name, empty ? "\"" : "");
         if (n < 0 || (size_t)n >= sizeof head)
             ok = 0;
         else
@@ -203,6 +212,10 @@ static void time_hooks(const char *dir, const char *self)
     if (ok && changed && put(&out, &len, at, strlen(at)) == 0) {
         snprintf(tmp, sizeof tmp, "%s/.config.json.timed", dir);
         FILE *w = fopen(tmp, "w");
+        struct stat st;
+        /* The original's mode (0600 as the engines write it), not the umask's. */
+        if (w && stat(path, &st) == 0)
+            fchmod(fileno(w), st.st_mode & 07777);
         if (w && fwrite(out, 1, len, w) == len && fclose(w) == 0)
             rename(tmp, path);
         else {
