@@ -453,6 +453,11 @@ fn a_reused_pid_in_the_state_is_never_signalled() {
     let bundle = t.bundle("reuse", &SLEEPER, |_| {});
     let pid = t.create("reuse", &bundle);
     ok(t.rt(&["start", "reuse"]));
+    // Start times are in clock ticks (10 ms): a decoy started in the
+    // container's tick would have its start time, and be the container's
+    // process as far as anyone can tell (runc's check is the same). A PID
+    // reused for real comes only after the PIDs wrap around.
+    thread::sleep(Duration::from_millis(30));
     let mut decoy = Command::new("sleep").arg("100").spawn().expect("spawn sleep");
     let file = t.root.join("reuse").join("state");
     let text = fs::read(&file).unwrap();
