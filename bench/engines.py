@@ -355,7 +355,7 @@ def mount_points():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nsinit", default=str(conftest.NSINIT), help="the nsinit binary")
-    ap.add_argument("--rounds", type=int, default=15, help="starts counted per engine and runtime")
+    ap.add_argument("--rounds", type=int, default=30, help="starts counted per engine and runtime")
     ap.add_argument("--warmup", type=int, default=2, help="rounds first, not counted")
     ap.add_argument("--engines", default=",".join(ENGINES), help="which, comma-separated: " + ",".join(ENGINES))
     ap.add_argument("--out", default=str(BENCH), help="where RESULTS.md, engines.png and results/ are")
