@@ -1536,6 +1536,45 @@ fn every_hierarchy_holds_the_container_at_its_cgroups_path_as_runc_does() {
 /// every hierarchy: `kill --all` reaches both, and `delete --force`
 /// removes every cgroup. (A walk by path had stopped at 32 levels and at
 /// 1024 bytes, and left both processes running and their cgroups there.)
+/// A bundle whose payload, `sh -c script`, makes cgroups below its own and
+/// puts processes there: runc spec's cgroup mount made writable, no PID
+/// namespace (its processes are the host's to look at), 512 processes.
+fn cgroup_tree_bundle(t: &Lifecycle, name: &str, script: &str) -> PathBuf {
+    t.bundle(name, &["sh", "-c", script], |d| {
+        let cgroup = d["mounts"].as_array_mut().expect("mounts").iter_mut().find(|m| m["type"] == "cgroup").expect("runc spec's cgroup mount");
+        cgroup["options"] = json!(["nosuid", "noexec", "nodev", "relatime"]);
+        d["linux"]["namespaces"].as_array_mut().expect("namespaces").retain(|n| n["type"] != "pid");
+        // Room for a hundred processes and their shells.
+        d["linux"]["resources"]["pids"] = json!({"limit": 512});
+    })
+}
+
+/// Creates and starts `id` from a `cgroup_tree_bundle`, waits for its
+/// payload to print `hidden`, and returns the PIDs it printed on its
+/// `pids ` line.
+fn start_tree(t: &Lifecycle, id: &str, bundle: &Path) -> Vec<u32> {
+    t.create(id, bundle);
+    ok(t.rt(&["start", id]));
+    t.wait_output(id, "hidden");
+    let out = read(&t.output(id));
+    out.lines().find_map(|l| l.strip_prefix("pids ")).expect("the payload's pids line").split(' ').map(|p| p.parse().expect("a pid")).collect()
+}
+
+/// Waits until none of `pids` runs (a zombie has ended); after 10 s fails
+/// with `left`'s words on those still running.
+fn wait_all_ended(pids: &[u32], left: impl Fn(&[&u32]) -> String) {
+    let running = |p: &&u32| Path::new(&format!("/proc/{p}")).exists() && !read(Path::new(&format!("/proc/{p}/stat"))).contains(") Z ");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let still: Vec<&u32> = pids.iter().filter(running).collect();
+        if still.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{}", left(&still));
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn kill_all_and_delete_reach_a_cgroup_tree_however_deep_and_long() {
     let t = Lifecycle::on(Rootfs::with_busybox("lc-deep-tree"));
@@ -1551,29 +1590,40 @@ fn kill_all_and_delete_reach_a_cgroup_tree_however_deep_and_long() {
            done; \
          done; echo pids $deep $long; echo hidden; sleep 1000"
     );
-    let bundle = t.bundle("deep", &["sh", "-c", &script], |d| {
-        let cgroup = d["mounts"].as_array_mut().expect("mounts").iter_mut().find(|m| m["type"] == "cgroup").expect("runc spec's cgroup mount");
-        cgroup["options"] = json!(["nosuid", "noexec", "nodev", "relatime"]);
-        d["linux"]["namespaces"].as_array_mut().expect("namespaces").retain(|n| n["type"] != "pid");
-    });
     let id = "deep-tree";
-    t.create(id, &bundle);
-    ok(t.rt(&["start", id]));
-    t.wait_output(id, "hidden");
-    let out = read(&t.output(id));
-    let pids: Vec<u32> = out.lines().find_map(|l| l.strip_prefix("pids ")).expect("the payload's pids line").split(' ').map(|p| p.parse().expect("a pid")).collect();
+    let pids = start_tree(&t, id, &cgroup_tree_bundle(&t, "deep", &script));
     let depth = |pid: u32| fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
     assert!(depth(pids[0]).contains(&"/d".repeat(40)), "the process in the deep chain: {}", depth(pids[0]));
     assert!(depth(pids[1]).contains(&format!("/{long}").repeat(5)), "the process below the long names");
     ok(t.rt(&["kill", "--all", id, "KILL"]));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while pids.iter().any(|p| Path::new(&format!("/proc/{p}")).exists() && !read(Path::new(&format!("/proc/{p}/stat"))).contains(") Z ")) {
-        assert!(Instant::now() < deadline, "kill --all left {pids:?} running: {:?}", pids.iter().map(|&p| depth(p)).collect::<Vec<_>>());
-        thread::sleep(Duration::from_millis(20));
-    }
+    wait_all_ended(&pids, |left| format!("kill --all left {left:?} running: {:?}", left.iter().map(|&&p| depth(p)).collect::<Vec<_>>()));
     ok(t.rt(&["delete", "--force", id]));
     assert_eq!(cgroup_dirs(&t.cgroup("deep")), Vec::<PathBuf>::new(), "the container's cgroups after delete --force");
     t.finish("a deep and long cgroup tree");
+}
+
+/// `kill --all` goes down every child of a cgroup however many it has
+/// (systemd in a container makes one a service): the walk held the
+/// children of a cgroup open, 64 at most, and signalled those past it
+/// without going below them, so a process two levels down under the
+/// 65th sibling lived on.
+#[test]
+fn kill_all_reaches_below_every_child_of_a_wide_cgroup() {
+    let t = Lifecycle::on(Rootfs::with_busybox("lc-wide-tree"));
+    let script = "pids=''; for i in $(seq 100); do sleep 1000 & pids=\"$pids $!\"; done; \
+                  for h in /sys/fs/cgroup/*; do i=0; for pid in $pids; do i=$((i+1)); \
+                    mkdir $h/w$i $h/w$i/c || exit 4; \
+                    if [ -f $h/cpuset.cpus ]; then for d in w$i w$i/c; do cat $h/cpuset.cpus > $h/$d/cpuset.cpus; cat $h/cpuset.mems > $h/$d/cpuset.mems; done; fi; \
+                    echo $pid > $h/w$i/c/cgroup.procs || exit 5; \
+                  done; done; echo pids$pids; echo hidden; sleep 1000";
+    let id = "wide-tree";
+    let pids = start_tree(&t, id, &cgroup_tree_bundle(&t, "wide", script));
+    assert_eq!(pids.len(), 100, "{pids:?}");
+    ok(t.rt(&["kill", "--all", id, "KILL"]));
+    wait_all_ended(&pids, |left| format!("kill --all left {} of 100 running: {left:?}", left.len()));
+    ok(t.rt(&["delete", "--force", id]));
+    assert_eq!(cgroup_dirs(&t.cgroup("wide")), Vec::<PathBuf>::new(), "the container's cgroups after delete --force");
+    t.finish("a wide cgroup tree");
 }
 
 /// A level of `cgroupsPath` found in the cpuset hierarchy without CPUs or

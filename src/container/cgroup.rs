@@ -1343,8 +1343,9 @@ fn is_dir(path: &mut Path) -> bool {
     sys::stat_mode(path.zstr()).is_ok_and(|m| m & S_IFMT == S_IFDIR)
 }
 
-/// Most cgroups `signal_tree` holds open, waiting to be visited.
-const PENDING: usize = 64;
+/// Most levels `signal_tree` goes down, a descriptor open each.
+#[cfg(feature = "oci")]
+const DEPTH: usize = 512;
 
 /// Most rounds of `remove_below`, a cgroup removed each: past this a
 /// payload still alive is making them as fast as they go.
@@ -1438,25 +1439,35 @@ fn removed(rmdir: Result<(), Errno>) -> bool {
     matches!(rmdir, Ok(()) | Err(Errno::ENOENT))
 }
 
-/// `sig` to every process in `dir` and the cgroups below it, however deep
-/// (a walk by descriptor, not by path); how many. A cgroup whose children
-/// would hold more than `PENDING` open at once has those past it
-/// signalled without their own children.
+/// `sig` to every process in `dir` and the cgroups below it, each cgroup
+/// before those below it; how many. A walk by descriptor, not by path (a
+/// payload with a writable cgroup mount makes paths as long as it likes),
+/// depth first, one descriptor open a level, each directory read a child
+/// at a time (`sys::next_subdir`): however many children a cgroup has
+/// (systemd in a container makes one a service), each is gone down. A
+/// cgroup deeper than `DEPTH` levels is signalled without those below it:
+/// `delete` still empties and removes them.
 #[cfg(feature = "oci")]
 fn signal_tree(dir: &mut Path, sig: u32) -> usize {
     let Ok(top) = sys::open(dir.zstr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) else { return 0 };
-    let mut pending: heapless::Vec<Fd, PENDING> = heapless::Vec::new();
-    let _ = pending.push(top);
-    let mut n = 0;
-    while let Some(fd) = pending.pop() {
-        n += signal_procs_at(fd, sig);
-        let _ = sys::each_subdir(fd, |name| {
-            if let Some(Err(child)) = open_child(fd, name).map(|child| pending.push(child)) {
+    let mut n = signal_procs_at(top, sig);
+    let mut levels: heapless::Vec<Fd, DEPTH> = heapless::Vec::new();
+    let _ = levels.push(top);
+    let mut name = [0u8; 256];
+    while let Some(&fd) = levels.last() {
+        match sys::next_subdir(fd, &mut name) {
+            Ok(Some(len)) => {
+                let Some(child) = open_child(fd, &name[..len]) else { continue };
                 n += signal_procs_at(child, sig);
-                let _ = sys::close(child);
+                if let Err(child) = levels.push(child) {
+                    let _ = sys::close(child);
+                }
             }
-        });
-        let _ = sys::close(fd);
+            _ => {
+                let _ = sys::close(fd);
+                levels.pop();
+            }
+        }
     }
     n
 }

@@ -10,8 +10,8 @@ pub use zstr::ZStr;
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicI32, AtomicU32};
 use linux_raw_sys::general::{
-    AT_FDCWD, CLONE_INTO_CGROUP, CLONE_PARENT_SETTID, CLONE_VFORK, CLONE_VM, SIGCHLD, clone_args, mount_attr, open_how, pollfd, rlimit64,
-    stat, timespec,
+    AT_FDCWD, CLONE_INTO_CGROUP, CLONE_PARENT_SETTID, CLONE_VFORK, CLONE_VM, SEEK_SET, SIGCHLD, clone_args, mount_attr, open_how, pollfd,
+    rlimit64, stat, timespec,
 };
 use linux_raw_sys::general::{_LINUX_CAPABILITY_VERSION_3, __user_cap_data_struct, __user_cap_header_struct};
 use linux_raw_sys::ptrace::{SECCOMP_SET_MODE_FILTER, sock_filter, sock_fprog};
@@ -710,16 +710,57 @@ fn each_entry(fd: Fd, f: &mut dyn FnMut(&[u8], u8)) -> Result<(), Errno> {
         if n == 0 {
             return Ok(());
         }
-        let mut off = 0;
-        // struct linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name.
-        while off + 19 < n {
-            let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
-            let name = &buf[off + 19..(off + reclen).min(n)];
-            let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
-            if name != b"." && name != b".." {
-                f(name, buf[off + 18]);
+        each_in_batch(&buf[..n], &mut |name, kind, _| {
+            f(name, kind);
+            true
+        });
+    }
+}
+
+/// The entries of one `getdents64` batch but `.` and `..`: `f(name, type,
+/// offset of the next entry)`, until it returns false.
+fn each_in_batch(batch: &[u8], f: &mut dyn FnMut(&[u8], u8, i64) -> bool) {
+    let mut off = 0;
+    // struct linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name.
+    while off + 19 < batch.len() {
+        let reclen = u16::from_ne_bytes([batch[off + 16], batch[off + 17]]) as usize;
+        let mut next = [0u8; 8];
+        next.copy_from_slice(&batch[off + 8..off + 16]);
+        let name = &batch[off + 19..(off + reclen).min(batch.len())];
+        let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
+        if name != b"." && name != b".." && !f(name, batch[off + 18], i64::from_ne_bytes(next)) {
+            return;
+        }
+        off += reclen.max(1);
+    }
+}
+
+/// The next subdirectory (`each_subdir`'s kind) of the directory open at
+/// `fd`, read from where the last call left its offset, which is moved
+/// just past it: a walk can hold one descriptor a level and go down
+/// before the rest is read. Its name is put in `name`; its length, or
+/// `None` at the directory's end.
+pub fn next_subdir(fd: Fd, name: &mut [u8; 256]) -> Result<Option<usize>, Errno> {
+    const DT_UNKNOWN: u8 = 0;
+    const DT_DIR: u8 = 4;
+    let mut buf = [0u8; 2048];
+    loop {
+        let n = getdents64(fd, &mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let mut found = None;
+        each_in_batch(&buf[..n], &mut |entry, kind, next| {
+            if (kind != DT_DIR && kind != DT_UNKNOWN) || entry.len() > name.len() {
+                return true;
             }
-            off += reclen.max(1);
+            name[..entry.len()].copy_from_slice(entry);
+            found = Some((entry.len(), next));
+            false
+        });
+        if let Some((len, next)) = found {
+            lseek(fd, next, SEEK_SET)?;
+            return Ok(Some(len));
         }
     }
 }
