@@ -1560,6 +1560,17 @@ fn start_tree(t: &Lifecycle, id: &str, bundle: &Path) -> Vec<u32> {
     out.lines().find_map(|l| l.strip_prefix("pids ")).expect("the payload's pids line").split(' ').map(|p| p.parse().expect("a pid")).collect()
 }
 
+/// `kill --all ID KILL`, a wait until none of `pids` runs (failing with
+/// `left`'s words), then `delete --force ID`, which must leave none of
+/// the `name` bundle's cgroups; ends the test.
+fn kill_all_and_delete(t: Lifecycle, id: &str, name: &str, pids: &[u32], left: impl Fn(&[&u32]) -> String) {
+    ok(t.rt(&["kill", "--all", id, "KILL"]));
+    wait_all_ended(pids, left);
+    ok(t.rt(&["delete", "--force", id]));
+    assert_eq!(cgroup_dirs(&t.cgroup(name)), Vec::<PathBuf>::new(), "the container's cgroups after delete --force");
+    t.finish(&format!("a cgroup tree ({name})"));
+}
+
 /// Waits until none of `pids` runs (a zombie has ended); after 10 s fails
 /// with `left`'s words on those still running.
 fn wait_all_ended(pids: &[u32], left: impl Fn(&[&u32]) -> String) {
@@ -1595,11 +1606,7 @@ fn kill_all_and_delete_reach_a_cgroup_tree_however_deep_and_long() {
     let depth = |pid: u32| fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
     assert!(depth(pids[0]).contains(&"/d".repeat(40)), "the process in the deep chain: {}", depth(pids[0]));
     assert!(depth(pids[1]).contains(&format!("/{long}").repeat(5)), "the process below the long names");
-    ok(t.rt(&["kill", "--all", id, "KILL"]));
-    wait_all_ended(&pids, |left| format!("kill --all left {left:?} running: {:?}", left.iter().map(|&&p| depth(p)).collect::<Vec<_>>()));
-    ok(t.rt(&["delete", "--force", id]));
-    assert_eq!(cgroup_dirs(&t.cgroup("deep")), Vec::<PathBuf>::new(), "the container's cgroups after delete --force");
-    t.finish("a deep and long cgroup tree");
+    kill_all_and_delete(t, id, "deep", &pids, |left| format!("kill --all left {left:?} running: {:?}", left.iter().map(|&&p| depth(p)).collect::<Vec<_>>()));
 }
 
 /// `kill --all` goes down every child of a cgroup however many it has
@@ -1619,11 +1626,7 @@ fn kill_all_reaches_below_every_child_of_a_wide_cgroup() {
     let id = "wide-tree";
     let pids = start_tree(&t, id, &cgroup_tree_bundle(&t, "wide", script));
     assert_eq!(pids.len(), 100, "{pids:?}");
-    ok(t.rt(&["kill", "--all", id, "KILL"]));
-    wait_all_ended(&pids, |left| format!("kill --all left {} of 100 running: {left:?}", left.len()));
-    ok(t.rt(&["delete", "--force", id]));
-    assert_eq!(cgroup_dirs(&t.cgroup("wide")), Vec::<PathBuf>::new(), "the container's cgroups after delete --force");
-    t.finish("a wide cgroup tree");
+    kill_all_and_delete(t, id, "wide", &pids, |left| format!("kill --all left {} of 100 running: {left:?}", left.len()));
 }
 
 /// A level of `cgroupsPath` found in the cpuset hierarchy without CPUs or
