@@ -34,7 +34,7 @@ use linux_raw_sys::general::{
     AT_EMPTY_PATH, AT_RECURSIVE, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR__ATIME, MOUNT_ATTR_IDMAP,
     MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NOSYMFOLLOW,
     MOUNT_ATTR_RDONLY, MOUNT_ATTR_RELATIME, MOUNT_ATTR_STRICTATIME, MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC,
-    MS_NOSUID, MS_NOSYMFOLLOW, MS_RDONLY, MS_REC, MS_RELATIME, MS_REMOUNT, MS_STRICTATIME, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
+    MS_NOSUID, MS_NOSYMFOLLOW, MS_RDONLY, MS_REC, MS_RELATIME, MS_REMOUNT, MS_SHARED, MS_SLAVE, MS_STRICTATIME, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE,
     PROC_SUPER_MAGIC, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, S_IFDIR, S_IFMT, S_IFREG, SYSFS_MAGIC, mount_attr,
 };
 use crate::error::Error;
@@ -164,7 +164,11 @@ pub fn mount<'a>(m: &Mount<'_>, root: &mut Option<Root<'a>>, own: Own) -> Result
     if cfg!(feature = "mounts") && (m.propagation != 0 || (m.attr_set | m.attr_clr != 0 && !is_bind(m))) {
         finish_mount(m, root.as_ref())?;
     }
-    if let (Some(root), true) = (root.as_ref(), m.propagation != 0) {
+    // Only a shared or slave mount takes part in propagation: a private
+    // or unbindable one (runc's and podman's `rprivate` binds) copies
+    // nothing onto the root, and finding the root again after every later
+    // mount took two calls a mount, 40 of a create under podman.
+    if let (Some(root), true) = (root.as_ref(), m.propagation & (MS_SHARED | MS_SLAVE) != 0) {
         root.propagating.set(true);
     }
     Ok(())
