@@ -1269,7 +1269,12 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, (c, loaded):
         if let Some(cg) = &cg {
             cg.remove();
         }
-        remove_journaled(&dir);
+        // A record with a process is written once the cgroup is made: it
+        // names every directory the journal does. Without one (a create
+        // killed after its first record), the journal may name more.
+        if record.pid == 0 || cg.is_none() {
+            remove_journaled(&dir);
+        }
         let config = if loaded { Ok(()) } else { load_config(&dir, id, record.bundle, false, c) };
         if config.is_ok() {
             hooks::run_warning(c, HookPoint::Poststop, Status::Stopped, None, None);
