@@ -387,6 +387,55 @@ fn create_killed_at_any_moment_then_delete_force_leaves_nothing() {
     t.finish("create killed at random moments");
 }
 
+/// Guards a property. A cgroup that was there before `create` (a
+/// `cgroupsPath` made beforehand, as an admin or a pod's parent makes it)
+/// is joined, never removed: not by `delete --force` of a create killed
+/// before it recorded its process either, which removes what the create's
+/// journal names. The journal names the container's own cgroup before its
+/// mkdir without looking whether it is there (a stat each hierarchy less),
+/// and takes it back (`-PATH`) when the mkdir finds it there.
+#[test]
+fn a_cgroup_that_was_there_outlives_a_killed_create_and_delete_force() {
+    let mut t = Lc::new(Rootfs::new("a14-there"));
+    let held = t.r.outside("hook-pid");
+    let script = format!("echo $$ > {}; exec sleep 60", held.display());
+    let bundle = t.bundle("there", &SLEEPER, |d| d["hooks"] = json!({"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", script]}]}));
+    let cgroup = t.cgroup("there");
+    // Made in every hierarchy, as a cgroup the container is to join.
+    let mut there = Vec::new();
+    for h in fs::read_dir("/sys/fs/cgroup").expect("read /sys/fs/cgroup").flatten() {
+        let path = h.path();
+        if path.is_symlink() || !path.join("cgroup.procs").exists() {
+            continue;
+        }
+        let dir = path.join(cgroup.trim_start_matches('/'));
+        fs::create_dir(&dir).unwrap_or_else(|e| panic!("mkdir {}: {e}", dir.display()));
+        there.push(dir);
+    }
+    assert!(there.len() > 1, "no cgroup hierarchy under /sys/fs/cgroup to make the cgroup in");
+    let mut child = t.create_cmd("there", &bundle).spawn().expect("spawn create");
+    // Killed while in its createRuntime hook: its cgroup made, its process
+    // not yet recorded.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let hook = loop {
+        if let Some(pid) = fs::read_to_string(&held).ok().and_then(|t| t.trim().parse::<i32>().ok()) {
+            break pid;
+        }
+        assert!(child.try_wait().expect("wait create").is_none(), "create ended before its hook ran: {}", read(&t.output("there")));
+        assert!(Instant::now() < deadline, "the createRuntime hook did not start in 10 s");
+        thread::sleep(Duration::from_millis(5));
+    };
+    let _ = Command::new("kill").args(["-KILL", &child.id().to_string(), &hook.to_string()]).status();
+    let _ = child.wait();
+    ok(t.rt(&["delete", "--force", "there"]));
+    let gone: Vec<_> = there.iter().filter(|d| !d.is_dir()).collect();
+    assert!(gone.is_empty(), "delete --force removed cgroups that were there before create: {gone:?}");
+    for dir in &there {
+        fs::remove_dir(dir).unwrap_or_else(|e| panic!("rmdir {}: {e}", dir.display()));
+    }
+    t.finish("a cgroup that was there, a killed create");
+}
+
 // ---------------------------------------------------------------------------
 // A state file that is not what nsinit wrote
 // ---------------------------------------------------------------------------

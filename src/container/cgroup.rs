@@ -1267,10 +1267,11 @@ fn make_levels(
     'again: for _ in 0..MAKE_TRIES {
         dir.path.truncate(dir.base);
         dir.existed = dir.base;
-        for part in name.split(|&c| c == b'/') {
+        let mut parts = name.split(|&c| c == b'/').peekable();
+        while let Some(part) = parts.next() {
             before(&mut dir.path);
             let parent_len = dir.path.len();
-            match make_child(dir, part, journal.as_deref_mut())? {
+            match make_child(dir, part, parts.peek().is_none(), journal.as_deref_mut())? {
                 Some(made) => after(&mut dir.path, parent_len, made)?,
                 None if parent_len == dir.base && hierarchy_missing(dir) => return Ok(false),
                 None => continue 'again,
@@ -1285,13 +1286,16 @@ fn make_levels(
 /// now, or `None` when `dir` is gone. One not there yet is told to
 /// `journal` before its mkdir: a v1 mkdir takes long enough for a create
 /// to be killed in it, and the cgroup made then was in no journal, left
-/// behind by `delete --force`. One a concurrent create made first is
-/// taken back (the line again, after a `-`), not to be removed as ours.
-fn make_child(dir: &mut Dir, part: &[u8], journal: Option<&mut Journal<'_>>) -> Result<Option<bool>, Error> {
+/// behind by `delete --force`. One a concurrent create made first, or one
+/// that was there, is taken back (the line again, after a `-`), not to be
+/// removed as ours. Whether it is there is looked at first (a stat) only
+/// where it most likely is: not for the `last` level, the container's
+/// own, nor below a level made now.
+fn make_child(dir: &mut Dir, part: &[u8], last: bool, journal: Option<&mut Journal<'_>>) -> Result<Option<bool>, Error> {
     let parent_len = dir.path.len();
     let below_made = dir.made();
     dir.path.push(b"/").and_then(|d| d.push(part)).map_err(too_long)?;
-    let mut journal = journal.filter(|_| sys::stat_mode(dir.path.zstr()) == Err(Errno::ENOENT));
+    let mut journal = journal.filter(|_| last || below_made || sys::stat_mode(dir.path.zstr()) == Err(Errno::ENOENT));
     if let Some(j) = journal.as_mut() {
         j(dir.path.bytes());
     }
