@@ -685,6 +685,42 @@ fn a_failing_poststart_hook_never_leaves_a_running_container_behind_a_failed_sta
     t.finish("a failing poststart hook");
 }
 
+/// Guards a property. `start` runs the `poststart` hooks and `delete` the
+/// `poststop` ones, which only config.json names: a container without
+/// either has a `nohooks` file in its state and they do not read it; one
+/// with them has none; and a state without the file (an older nsinit's)
+/// has its config read, its hooks run, as before.
+#[test]
+fn start_and_delete_run_the_hooks_only_config_json_names() {
+    let mut t = Lc::new(Rootfs::new("a14-nohooks"));
+    let (started, stopped) = (t.r.outside("poststart-ran"), t.r.outside("poststop-ran"));
+    let touch = |f: &Path| json!([{"path": "/bin/sh", "args": ["sh", "-c", format!("echo >> {}", f.display())]}]);
+    let hooks = json!({"poststart": touch(&started), "poststop": touch(&stopped)});
+    let with = t.bundle("hooked", &SLEEPER, |d| d["hooks"] = hooks);
+    let without = t.bundle("plain", &SLEEPER, |_| {});
+    let root = t.root.clone();
+    let marker = |id: &str| root.join(id).join("nohooks").exists();
+    for (round, older) in [(0, false), (1, true)] {
+        let (hooked, plain) = (format!("hooked{round}"), format!("plain{round}"));
+        t.create(&hooked, &with);
+        t.create(&plain, &without);
+        assert_eq!((marker(&hooked), marker(&plain)), (false, true), "nohooks in the states of a container with hooks and one without");
+        if older {
+            // As an older nsinit left them: without the file.
+            fs::remove_file(root.join(&plain).join("nohooks")).expect("remove nohooks");
+        }
+        for id in [&hooked, &plain] {
+            ok(t.rt(&["start", id]));
+            ok(t.rt(&["kill", id, "KILL"]));
+            t.wait_status(id, "stopped");
+            ok(t.rt(&["delete", id]));
+        }
+        let count = |f: &Path| fs::read_to_string(f).map_or(0, |s| s.lines().count());
+        assert_eq!((count(&started), count(&stopped)), (round + 1, round + 1), "poststart and poststop runs after round {round}");
+    }
+    t.finish("hooks of start and delete");
+}
+
 // ---------------------------------------------------------------------------
 // Bytes
 // ---------------------------------------------------------------------------

@@ -46,6 +46,12 @@ pub fn any_while_creating(c: &Container<'_>) -> bool {
     c.hooks.list.iter().any(|h| matches!(h.point, HookPoint::Prestart | HookPoint::CreateRuntime))
 }
 
+/// Whether `c` has a hook `start` or `delete` runs: `poststart` or
+/// `poststop` (see `oci::lifecycle`'s `nohooks`).
+pub fn any_after_creating(c: &Container<'_>) -> bool {
+    c.hooks.list.iter().any(|h| matches!(h.point, HookPoint::Poststart | HookPoint::Poststop))
+}
+
 /// `createRuntime hook PATH`, the start of each message.
 fn named(hook: &Hook<'_>) -> Error {
     Error::new(hook.point.name().as_bytes()).push(b" hook ").push_z(hook.path)

@@ -9,6 +9,11 @@
 //! time it runs (exclusively but for `state`), holding:
 //! - `config.json`, the bundle's, copied at `create`: later commands read
 //!   their hooks and annotations there, whatever becomes of the bundle;
+//! - `nohooks`, empty, when the config has no `poststart` or `poststop`
+//!   hook: `start` and `delete` then do not read `config.json`;
+//! - `cgroups`, each cgroup directory as `create` makes it, a line each
+//!   (`-PATH` takes one back): what `delete --force` removes when `create`
+//!   was killed before `state` named them;
 //! - `exec.fifo` while the container is created and not started: its
 //!   process waits to read a byte from it (`container::StartLink`);
 //! - `state`, written whole and renamed into place once the process is
@@ -45,6 +50,13 @@ type Bytes<const N: usize> = heapless::Vec<u8, N>;
 
 /// The state file's first field: its format.
 const STATE_FORMAT: &[u8] = b"nsinit-state-1";
+/// The state's empty file that says the container has no `poststart` or
+/// `poststop` hook: then `start` and `delete` do not read its config.json
+/// (12 page faults and 0.06 to 0.1 ms of a `start`, measured with `perf
+/// stat`). Made by `create`; a state without it (an older nsinit's) has its
+/// config read as before.
+const NO_HOOKS: &[u8] = b"nohooks";
+
 /// Largest state file: the fields, two paths and the cgroup's directories
 /// (one a v1 hierarchy: `cgroup::RECORD_MAX`).
 const STATE_MAX: usize = 4 * PATH_MAX + crate::container::cgroup::RECORD_MAX;
@@ -302,9 +314,14 @@ impl StateDir {
         in_state(&self.path, name)
     }
 
+    /// Whether the file `name` is there.
+    fn has(&self, name: &[u8]) -> bool {
+        self.file(name).is_ok_and(|mut file| sys::stat_mode(file.zstr()).is_ok())
+    }
+
     /// Removes every file of the state and the directory.
     fn remove(mut self) {
-        for name in [&b"state.new"[..], b"state", b"exec.fifo", b"config.json", b"cgroups"] {
+        for name in [&b"state.new"[..], b"state", b"exec.fifo", b"config.json", b"cgroups", NO_HOOKS] {
             if let Ok(mut file) = self.file(name) {
                 let _ = sys::unlink(file.zstr());
             }
@@ -527,6 +544,11 @@ fn create_in(
     let mut copy = dir.file(b"config.json")?;
     copy_config(request.bundle, &mut copy)?;
     super::load_from(&request, Some(copy.zstr()), true, c)?;
+    if !hooks::any_after_creating(c) {
+        let mut marker = dir.file(NO_HOOKS)?;
+        let made = sys::open(marker.zstr(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600);
+        let _ = sys::close(made.map_err(|e| Error::sys("open", marker.bytes(), e))?);
+    }
     // Without a cgroupsPath, the container's cgroup is named after it,
     // beside nsinit's own (runc: `/ID`, below its own on v1): a name no
     // later nsinit takes for a stale one of its own.
@@ -734,7 +756,7 @@ fn start(global: &Global<'static>, id: ZStr<'static>, (c, loaded): (&mut Contain
         let _ = sys::close(writer);
         sent.map_err(|e| Error::sys("write", fifo.bytes(), e))?;
         let _ = sys::unlink(fifo.zstr());
-        if !loaded {
+        if !loaded && !dir.has(NO_HOOKS) {
             load_config(&dir, id, record.bundle, false, c)?;
         }
         // A failing poststart hook is a warning; the others still run (the
@@ -1275,7 +1297,7 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, (c, loaded):
         if record.pid == 0 || cg.is_none() {
             remove_journaled(&dir);
         }
-        let config = if loaded { Ok(()) } else { load_config(&dir, id, record.bundle, false, c) };
+        let config = if loaded || dir.has(NO_HOOKS) { Ok(()) } else { load_config(&dir, id, record.bundle, false, c) };
         if config.is_ok() {
             hooks::run_warning(c, HookPoint::Poststop, Status::Stopped, None, None);
         }
