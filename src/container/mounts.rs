@@ -971,9 +971,11 @@ fn cgroup_v1_fs(dst: ZStr<'_>, root: Option<&Root<'_>>, flags: u32, own: Option<
         .map(OwnedFd)
         .map_err(|e| Error::of("open /sys/fs/cgroup", e))?;
     let (mut failed, mut refused) = (None, false);
-    let listed = sys::each_dir_entry(host.0, |name| {
+    // A link (`cpu` to `cpu,cpuacct`) by its type: a readlink of each
+    // hierarchy was ten calls of a start.
+    let listed = sys::each_dir_entry_linked(host.0, |name, maybe_link| {
         if failed.is_none() && !refused {
-            failed = cgroup_v1_hierarchy(dir.0, dst, name, (flags, own), &mut refused).err();
+            failed = cgroup_v1_hierarchy(dir.0, dst, (name, maybe_link), (flags, own), &mut refused).err();
         }
     });
     listed.map_err(|e| Error::of("getdents /sys/fs/cgroup", e))?;
@@ -1017,12 +1019,18 @@ fn own_cgroup_path<'t>(own: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
 /// a link copied, a hierarchy mounted anew or (`own`) its cgroup of the
 /// container's bound.
 #[cold]
-fn cgroup_v1_hierarchy(dir: Fd, dst: ZStr<'_>, name: &[u8], (flags, own): (u32, Option<(&[u8], u16)>), refused: &mut bool) -> Result<(), Error> {
+fn cgroup_v1_hierarchy(
+    dir: Fd,
+    dst: ZStr<'_>,
+    (name, maybe_link): (&[u8], bool),
+    (flags, own): (u32, Option<(&[u8], u16)>),
+    refused: &mut bool,
+) -> Result<(), Error> {
     let too_long = |_| Error::new(b"cgroup hierarchy name too long: ").push(name);
     let mut host = ZBuf::<128>::from_parts(&[b"/sys/fs/cgroup/", name]).map_err(too_long)?;
     let mut zname = ZBuf::<96>::from_parts(&[name]).map_err(too_long)?;
     let mut link = [0u8; 96];
-    if let Ok(n) = sys::readlink(host.zstr(), &mut link) {
+    if maybe_link && let Ok(n) = sys::readlink(host.zstr(), &mut link) {
         let mut target = ZBuf::<96>::from_parts(&[link.get(..n).unwrap_or_default()]).map_err(too_long)?;
         return sys::symlinkat(target.zstr(), dir, zname.zstr()).map_err(|e| Error::sys_in("symlink", dst.bytes(), name, e));
     }

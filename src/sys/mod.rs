@@ -688,6 +688,14 @@ pub fn each_dir_entry(fd: Fd, mut f: impl FnMut(&[u8])) -> Result<(), Errno> {
     each_entry(fd, &mut |name, _| f(name))
 }
 
+/// `each_dir_entry`, with whether each entry may be a symlink: its type
+/// is `DT_LNK`, or the filesystem does not say (`DT_UNKNOWN`).
+pub fn each_dir_entry_linked(fd: Fd, mut f: impl FnMut(&[u8], bool)) -> Result<(), Errno> {
+    const DT_UNKNOWN: u8 = 0;
+    const DT_LNK: u8 = 10;
+    each_entry(fd, &mut |name, kind| f(name, kind == DT_LNK || kind == DT_UNKNOWN))
+}
+
 /// `each_dir_entry` for the entries that are directories (`DT_DIR`; one
 /// whose type the filesystem does not say, `DT_UNKNOWN`, too).
 pub fn each_subdir(fd: Fd, mut f: impl FnMut(&[u8])) -> Result<(), Errno> {
