@@ -391,9 +391,10 @@ fn create_killed_at_any_moment_then_delete_force_leaves_nothing() {
 /// `cgroupsPath` made beforehand, as an admin or a pod's parent makes it)
 /// is joined, never removed: not by `delete --force` of a create killed
 /// before it recorded its process either, which removes what the create's
-/// journal names. The journal names the container's own cgroup before its
-/// mkdir without looking whether it is there (a stat each hierarchy less),
-/// and takes it back (`-PATH`) when the mkdir finds it there.
+/// journal names: a level that was there is never in it. (A create that
+/// journaled the container's own cgroup without looking first, and took
+/// it back only after its mkdir, named it as its own when killed in that
+/// mkdir; an attack review showed it with a delayed mkdir.)
 #[test]
 fn a_cgroup_that_was_there_outlives_a_killed_create_and_delete_force() {
     let mut t = Lc::new(Rootfs::new("a14-there"));
@@ -434,6 +435,102 @@ fn a_cgroup_that_was_there_outlives_a_killed_create_and_delete_force() {
         fs::remove_dir(dir).unwrap_or_else(|e| panic!("rmdir {}: {e}", dir.display()));
     }
     t.finish("a cgroup that was there, a killed create");
+}
+
+/// Guards a property (found by an attack review). Two containers whose
+/// cgroupsPaths share parent levels the first one's create made
+/// (`TOP/p/c1`, `TOP/p/c2`): `delete --force` of either leaves the other
+/// running, and once both are deleted, in either order, no level is left:
+/// the first one out marks the levels it made and could not remove, down
+/// to `TOP`, for the last one out.
+#[test]
+fn parent_levels_two_containers_share_go_with_the_last_one_out() {
+    let mut t = Lc::new(Rootfs::new("a14-shared-parent"));
+    let top = t.cgroup("shared");
+    let b1 = t.bundle("c1", &SLEEPER, |d| d["linux"]["cgroupsPath"] = json!(format!("{top}/p/c1")));
+    let b2 = t.bundle("c2", &SLEEPER, |d| d["linux"]["cgroupsPath"] = json!(format!("{top}/p/c2")));
+    t.cgroups.push(top.clone());
+    for (round, first_out) in [(0, 0), (1, 1)] {
+        let ids = [format!("c1-{round}"), format!("c2-{round}")];
+        let pids = [t.create(&ids[0], &b1), t.create(&ids[1], &b2)];
+        for id in &ids {
+            ok(t.rt(&["start", id]));
+        }
+        let (gone, stays) = (first_out, 1 - first_out);
+        ok(t.rt(&["delete", "--force", &ids[gone]]));
+        assert!(alive(pids[stays]), "round {round}: delete --force {} killed {}", ids[gone], ids[stays]);
+        ok(t.rt(&["delete", "--force", &ids[stays]]));
+        assert_eq!(cgroup_tree(&top), Vec::<PathBuf>::new(), "round {round}: levels left once both containers are gone");
+    }
+    t.finish("parent levels two containers share");
+}
+
+/// Guards a property (found by an attack review; `delete --force` killed
+/// the neighbour before). A create killed in its createRuntime hook has
+/// made parent levels (`TOP/p`) that another container's cgroup is below
+/// by the time of `delete --force`: the journal's pass kills only in the
+/// killed create's own cgroup, removes the parent levels only if empty,
+/// and leaves them for the last one out.
+#[test]
+fn delete_force_of_a_killed_create_spares_a_container_below_its_parents() {
+    let mut t = Lc::new(Rootfs::new("a14-killed-parent"));
+    let top = t.cgroup("parents");
+    let held = t.r.outside("hook-pid");
+    let script = format!("echo $$ > {}; exec sleep 60", held.display());
+    let killed = t.bundle("killed", &SLEEPER, |d| {
+        d["linux"]["cgroupsPath"] = json!(format!("{top}/p/a"));
+        d["hooks"] = json!({"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", script]}]});
+    });
+    let other = t.bundle("other", &SLEEPER, |d| d["linux"]["cgroupsPath"] = json!(format!("{top}/p/b")));
+    t.cgroups.push(top.clone());
+    let mut child = t.create_cmd("killed", &killed).spawn().expect("spawn create");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let hook = loop {
+        if let Some(pid) = fs::read_to_string(&held).ok().and_then(|t| t.trim().parse::<i32>().ok()) {
+            break pid;
+        }
+        assert!(child.try_wait().expect("wait create").is_none(), "create ended before its hook ran: {}", read(&t.output("killed")));
+        assert!(Instant::now() < deadline, "the createRuntime hook did not start in 10 s");
+        thread::sleep(Duration::from_millis(5));
+    };
+    let pid = t.create("other", &other);
+    ok(t.rt(&["start", "other"]));
+    let _ = Command::new("kill").args(["-KILL", &child.id().to_string(), &hook.to_string()]).status();
+    let _ = child.wait();
+    ok(t.rt(&["delete", "--force", "killed"]));
+    assert!(alive(pid), "delete --force of the killed create killed the other container");
+    ok(t.rt(&["delete", "--force", "other"]));
+    assert_eq!(cgroup_tree(&top), Vec::<PathBuf>::new(), "levels left once both are gone");
+    t.finish("a killed create's parents, another container below them");
+}
+
+/// Guards a property (found by an attack review: the pass kept 64 of
+/// them). However many lines a journal takes back (`-PATH`: a concurrent
+/// create made it first), none of those cgroups is removed or emptied.
+#[test]
+fn a_journal_that_takes_back_many_lines_spares_every_one() {
+    let t = Lc::new(Rootfs::new("a14-taken-back"));
+    let victim = PathBuf::from("/sys/fs/cgroup/pids").join(format!("nsinit-attack14-{}-victim", std::process::id()));
+    fs::create_dir(&victim).expect("mkdir the victim cgroup");
+    let mut sleeper = Command::new("sleep").arg("60").spawn().expect("spawn sleep");
+    fs::write(victim.join("cgroup.procs"), sleeper.id().to_string()).expect("move sleep into the victim cgroup");
+    let v = victim.display();
+    let mut journal = format!("{v}\n-{v}\n");
+    // 100 lines taken back after the victim's, a journal of 12 KiB.
+    for i in 0..100 {
+        journal.push_str(&format!("{v}-{i}\n-{v}-{i}\n"));
+    }
+    // A create that did not finish: a state directory without `state`.
+    let state = t.root.join("taken-back");
+    fs::create_dir_all(&state).expect("make the state directory");
+    fs::write(state.join("cgroups"), journal).expect("write the journal");
+    ok(t.rt(&["delete", "--force", "taken-back"]));
+    let spared = (victim.is_dir(), alive(sleeper.id()));
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    let _ = fs::remove_dir(&victim);
+    assert_eq!(spared, (true, true), "the victim cgroup and its process after delete --force (cgroup there, process alive)");
+    t.finish("a journal with many lines taken back");
 }
 
 // ---------------------------------------------------------------------------

@@ -201,23 +201,37 @@ struct Moved {
 pub type Journal<'j> = dyn FnMut(&[u8]) + 'j;
 
 /// Removes the cgroups at `paths` (a `Journal`'s lines, parents before
-/// children), deepest first: their processes killed, the cgroups below
-/// them too. For what a `create` killed half way made.
+/// children), deepest first, but those taken back (`-PATH` after them).
+/// For what a `create` killed half way made. The container's own cgroups,
+/// the deepest lines, are emptied first: their processes killed, the
+/// cgroups below them too. A level above them is only removed, if empty:
+/// another container may have a cgroup below it by now (a pod's parent),
+/// whose processes are not this one's to kill; it is left marked for the
+/// last one out, as `Cgroup::remove` leaves one.
 #[cfg(feature = "oci")]
 pub fn remove_journaled(paths: &[u8]) {
-    // Lines taken back (`-PATH`: a concurrent create made it first), seen
-    // first going backwards.
-    let mut taken_back: Vec<&[u8], 64> = Vec::new();
-    for line in paths.split(|&b| b == b'\n').rev() {
-        if let Some(path) = line.strip_prefix(b"-") {
-            let _ = taken_back.push(path);
+    let lines = || paths.split(|&b| b == b'\n');
+    let mut end = paths.len();
+    for line in lines().rev() {
+        let start = end.saturating_sub(line.len());
+        // What comes after this line in the journal.
+        let later = paths.get(end..).unwrap_or_default();
+        end = start.saturating_sub(1);
+        if line.starts_with(b"-") || !line.starts_with(b"/sys/fs/cgroup/") || line.split(|&b| b == b'/').any(|p| p == b"..") {
             continue;
         }
-        if !line.starts_with(b"/sys/fs/cgroup/") || line.split(|&b| b == b'/').any(|p| p == b"..") || taken_back.contains(&line) {
+        let taken_back = later.split(|&b| b == b'\n').any(|l| l.strip_prefix(b"-") == Some(line));
+        if taken_back {
             continue;
         }
         let Ok(mut dir) = Path::from_parts(&[line]) else { continue };
-        if !removed(sys::rmdir(dir.zstr())) {
+        let parent = lines().any(|l| l.len() > line.len() + 1 && l.starts_with(line) && l[line.len()] == b'/');
+        if removed(sys::rmdir(dir.zstr())) {
+            continue;
+        }
+        if parent {
+            leave_for_the_last_one_out(&mut dir);
+        } else {
             remove_below(&mut dir);
             remove_emptied(sys::CWD, dir.zstr(), 200, true);
         }
@@ -941,8 +955,13 @@ start nsinit in a cgroup of its own (systemd-run --scope), or give --cgroup /PAT
                     break;
                 }
                 if sys::rmdir(dir.zstr()).is_err() {
-                    if slash > d.existed {
+                    // In use: it and the levels above it that this nsinit
+                    // made are the last one out's to remove (else a
+                    // parent level of two containers stays, made by the
+                    // one removed first).
+                    while let Some(up) = dir.bytes().iter().rposition(|&c| c == b'/').filter(|_| dir.len() > d.existed) {
                         leave_for_the_last_one_out(&mut dir);
+                        dir.truncate(up);
                     }
                     break;
                 }
@@ -1267,11 +1286,10 @@ fn make_levels(
     'again: for _ in 0..MAKE_TRIES {
         dir.path.truncate(dir.base);
         dir.existed = dir.base;
-        let mut parts = name.split(|&c| c == b'/').peekable();
-        while let Some(part) = parts.next() {
+        for part in name.split(|&c| c == b'/') {
             before(&mut dir.path);
             let parent_len = dir.path.len();
-            match make_child(dir, part, parts.peek().is_none(), journal.as_deref_mut())? {
+            match make_child(dir, part, journal.as_deref_mut())? {
                 Some(made) => after(&mut dir.path, parent_len, made)?,
                 None if parent_len == dir.base && hierarchy_missing(dir) => return Ok(false),
                 None => continue 'again,
@@ -1286,16 +1304,16 @@ fn make_levels(
 /// now, or `None` when `dir` is gone. One not there yet is told to
 /// `journal` before its mkdir: a v1 mkdir takes long enough for a create
 /// to be killed in it, and the cgroup made then was in no journal, left
-/// behind by `delete --force`. One a concurrent create made first, or one
-/// that was there, is taken back (the line again, after a `-`), not to be
-/// removed as ours. Whether it is there is looked at first (a stat) only
-/// where it most likely is: not for the `last` level, the container's
-/// own, nor below a level made now.
-fn make_child(dir: &mut Dir, part: &[u8], last: bool, journal: Option<&mut Journal<'_>>) -> Result<Option<bool>, Error> {
+/// behind by `delete --force`. One a concurrent create made first is taken
+/// back (the line again, after a `-`), not to be removed as ours. Whether it is there is looked at first (a stat),
+/// but below a level made now: a level that was there must never be in
+/// the journal without its `-` line, which a create killed in its mkdir
+/// would not write (then `delete --force` would empty someone's cgroup).
+fn make_child(dir: &mut Dir, part: &[u8], journal: Option<&mut Journal<'_>>) -> Result<Option<bool>, Error> {
     let parent_len = dir.path.len();
     let below_made = dir.made();
     dir.path.push(b"/").and_then(|d| d.push(part)).map_err(too_long)?;
-    let mut journal = journal.filter(|_| last || below_made || sys::stat_mode(dir.path.zstr()) == Err(Errno::ENOENT));
+    let mut journal = journal.filter(|_| below_made || sys::stat_mode(dir.path.zstr()) == Err(Errno::ENOENT));
     if let Some(j) = journal.as_mut() {
         j(dir.path.bytes());
     }
