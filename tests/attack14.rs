@@ -387,6 +387,33 @@ fn create_killed_at_any_moment_then_delete_force_leaves_nothing() {
     t.finish("create killed at random moments");
 }
 
+/// A createRuntime hook that writes its PID to `held` and sleeps: it holds
+/// `create` once the cgroup is made, before the state names its process.
+fn holding_hook(held: &Path) -> Value {
+    let script = format!("echo $$ > {}; exec sleep 60", held.display());
+    json!({"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", script]}]})
+}
+
+/// Starts `create ID` from a bundle with a `holding_hook` writing to
+/// `held` and waits until the hook runs; returns what SIGKILLs the
+/// create and its hook, and reaps the create.
+fn kill_held_create(t: &mut Lc, id: &str, bundle: &Path, held: &Path) -> impl FnOnce() + use<> {
+    let mut child = t.create_cmd(id, bundle).spawn().expect("spawn create");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let hook = loop {
+        if let Some(pid) = fs::read_to_string(held).ok().and_then(|t| t.trim().parse::<i32>().ok()) {
+            break pid;
+        }
+        assert!(child.try_wait().expect("wait create").is_none(), "create {id} ended before its hook ran: {}", read(&t.output(id)));
+        assert!(Instant::now() < deadline, "the createRuntime hook of {id} did not start in 10 s");
+        thread::sleep(Duration::from_millis(5));
+    };
+    move || {
+        let _ = Command::new("kill").args(["-KILL", &child.id().to_string(), &hook.to_string()]).status();
+        let _ = child.wait();
+    }
+}
+
 /// Guards a property. A cgroup that was there before `create` (a
 /// `cgroupsPath` made beforehand, as an admin or a pod's parent makes it)
 /// is joined, never removed: not by `delete --force` of a create killed
@@ -399,8 +426,7 @@ fn create_killed_at_any_moment_then_delete_force_leaves_nothing() {
 fn a_cgroup_that_was_there_outlives_a_killed_create_and_delete_force() {
     let mut t = Lc::new(Rootfs::new("a14-there"));
     let held = t.r.outside("hook-pid");
-    let script = format!("echo $$ > {}; exec sleep 60", held.display());
-    let bundle = t.bundle("there", &SLEEPER, |d| d["hooks"] = json!({"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", script]}]}));
+    let bundle = t.bundle("there", &SLEEPER, |d| d["hooks"] = holding_hook(&held));
     let cgroup = t.cgroup("there");
     // Made in every hierarchy, as a cgroup the container is to join.
     let mut there = Vec::new();
@@ -414,20 +440,9 @@ fn a_cgroup_that_was_there_outlives_a_killed_create_and_delete_force() {
         there.push(dir);
     }
     assert!(there.len() > 1, "no cgroup hierarchy under /sys/fs/cgroup to make the cgroup in");
-    let mut child = t.create_cmd("there", &bundle).spawn().expect("spawn create");
     // Killed while in its createRuntime hook: its cgroup made, its process
     // not yet recorded.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let hook = loop {
-        if let Some(pid) = fs::read_to_string(&held).ok().and_then(|t| t.trim().parse::<i32>().ok()) {
-            break pid;
-        }
-        assert!(child.try_wait().expect("wait create").is_none(), "create ended before its hook ran: {}", read(&t.output("there")));
-        assert!(Instant::now() < deadline, "the createRuntime hook did not start in 10 s");
-        thread::sleep(Duration::from_millis(5));
-    };
-    let _ = Command::new("kill").args(["-KILL", &child.id().to_string(), &hook.to_string()]).status();
-    let _ = child.wait();
+    kill_held_create(&mut t, "there", &bundle, &held)();
     ok(t.rt(&["delete", "--force", "there"]));
     let gone: Vec<_> = there.iter().filter(|d| !d.is_dir()).collect();
     assert!(gone.is_empty(), "delete --force removed cgroups that were there before create: {gone:?}");
@@ -476,27 +491,16 @@ fn delete_force_of_a_killed_create_spares_a_container_below_its_parents() {
     let mut t = Lc::new(Rootfs::new("a14-killed-parent"));
     let top = t.cgroup("parents");
     let held = t.r.outside("hook-pid");
-    let script = format!("echo $$ > {}; exec sleep 60", held.display());
     let killed = t.bundle("killed", &SLEEPER, |d| {
         d["linux"]["cgroupsPath"] = json!(format!("{top}/p/a"));
-        d["hooks"] = json!({"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", script]}]});
+        d["hooks"] = holding_hook(&held);
     });
     let other = t.bundle("other", &SLEEPER, |d| d["linux"]["cgroupsPath"] = json!(format!("{top}/p/b")));
     t.cgroups.push(top.clone());
-    let mut child = t.create_cmd("killed", &killed).spawn().expect("spawn create");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let hook = loop {
-        if let Some(pid) = fs::read_to_string(&held).ok().and_then(|t| t.trim().parse::<i32>().ok()) {
-            break pid;
-        }
-        assert!(child.try_wait().expect("wait create").is_none(), "create ended before its hook ran: {}", read(&t.output("killed")));
-        assert!(Instant::now() < deadline, "the createRuntime hook did not start in 10 s");
-        thread::sleep(Duration::from_millis(5));
-    };
+    let kill = kill_held_create(&mut t, "killed", &killed, &held);
     let pid = t.create("other", &other);
     ok(t.rt(&["start", "other"]));
-    let _ = Command::new("kill").args(["-KILL", &child.id().to_string(), &hook.to_string()]).status();
-    let _ = child.wait();
+    kill();
     ok(t.rt(&["delete", "--force", "killed"]));
     assert!(alive(pid), "delete --force of the killed create killed the other container");
     ok(t.rt(&["delete", "--force", "other"]));
