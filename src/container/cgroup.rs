@@ -1305,10 +1305,11 @@ fn make_levels(
 /// `journal` before its mkdir: a v1 mkdir takes long enough for a create
 /// to be killed in it, and the cgroup made then was in no journal, left
 /// behind by `delete --force`. One a concurrent create made first is taken
-/// back (the line again, after a `-`), not to be removed as ours. Whether it is there is looked at first (a stat),
-/// but below a level made now: a level that was there must never be in
-/// the journal without its `-` line, which a create killed in its mkdir
-/// would not write (then `delete --force` would empty someone's cgroup).
+/// back (the line again, after a `-`), not to be removed as ours. Whether
+/// it is there is looked at first (a stat), but below a level made now: a
+/// level that was there must never be in the journal without its `-`
+/// line, which a create killed in its mkdir would not write (then `delete
+/// --force` would empty someone's cgroup).
 fn make_child(dir: &mut Dir, part: &[u8], journal: Option<&mut Journal<'_>>) -> Result<Option<bool>, Error> {
     let parent_len = dir.path.len();
     let below_made = dir.made();
