@@ -508,6 +508,37 @@ fn delete_force_of_a_killed_create_spares_a_container_below_its_parents() {
     t.finish("a killed create's parents, another container below them");
 }
 
+/// Guards a property (found by an attack review). A create killed after
+/// it made a parent level in one hierarchy but before its own cgroup
+/// there leaves that parent as its journal's deepest line in it, and
+/// another container may be below it by `delete --force`: only the lines
+/// that end with the container's cgroupsPath are its own cgroups, whose
+/// processes are killed; the others are only removed if empty.
+#[test]
+fn delete_force_kills_only_in_the_cgroups_that_are_the_containers_own() {
+    let mut t = Lc::new(Rootfs::new("a14-deepest"));
+    let top = t.cgroup("deepest");
+    let killed = t.bundle("killed", &SLEEPER, |d| d["linux"]["cgroupsPath"] = json!(format!("{top}/p/a")));
+    let other = t.bundle("other", &SLEEPER, |d| d["linux"]["cgroupsPath"] = json!(format!("{top}/p/b")));
+    t.cgroups.push(top.clone());
+    let pid = t.create("other", &other);
+    ok(t.rt(&["start", "other"]));
+    // The state such a create leaves: its config copied, its own cgroup
+    // made in pids, only the level TOP/p in memory (made by `other`
+    // here), no `state`.
+    let state = t.root.join("killed");
+    fs::create_dir_all(&state).expect("make the state directory");
+    fs::copy(killed.join("config.json"), state.join("config.json")).expect("copy config.json");
+    let own = PathBuf::from(format!("/sys/fs/cgroup/pids{top}/p/a"));
+    fs::create_dir(&own).expect("mkdir its own pids cgroup");
+    fs::write(state.join("cgroups"), format!("{}\n/sys/fs/cgroup/memory{top}/p\n", own.display())).expect("write the journal");
+    ok(t.rt(&["delete", "--force", "killed"]));
+    assert!(alive(pid), "delete --force of the killed create killed the other container");
+    assert!(!own.exists(), "delete --force left the killed create's own cgroup");
+    ok(t.rt(&["delete", "--force", "other"]));
+    t.finish("a killed create whose deepest line is a parent");
+}
+
 /// Guards a property (found by an attack review: the pass kept 64 of
 /// them). However many lines a journal takes back (`-PATH`: a concurrent
 /// create made it first), none of those cgroups is removed or emptied.

@@ -1687,10 +1687,13 @@ pub const CGROUP_NAME_MAX: usize = 255;
 /// nsinit's own (`A/B`): one or more components, none of them empty, `.`
 /// or `..`. `/`, `.`, `//`, `a//b`, `a/` and `a/..` would name the root
 /// itself or a cgroup above the one meant: refused before anything is
-/// touched (a failed run kills what is in the cgroup it made).
+/// touched (a failed run kills what is in the cgroup it made). No control
+/// byte either: a newline would make two lines of the journal the
+/// lifecycle's `create` keeps of its cgroups.
 pub fn cgroup_path_ok(path: &[u8]) -> bool {
     let relative = path.strip_prefix(b"/").unwrap_or(path);
-    !relative.is_empty() && relative.split(|&c| c == b'/').all(|part| !part.is_empty() && part != b"." && part != b"..")
+    let plain = !relative.iter().any(|&c| c < b' ' || c == 0x7f);
+    plain && !relative.is_empty() && relative.split(|&c| c == b'/').all(|part| !part.is_empty() && part != b"." && part != b"..")
 }
 
 #[cfg(test)]
@@ -1702,7 +1705,7 @@ mod tests {
         for ok in ["a", "/a", "a/b", "/a/b/c", "nsinit-1", "/.a", "a..b", "..."] {
             assert!(cgroup_path_ok(ok.as_bytes()), "{ok}");
         }
-        for bad in ["", "/", "//", "///", ".", "/.", "..", "/..", "a/", "/a/", "a//b", "//a", "a/.", "./a", "a/../b", "/a/..", "a/./b"] {
+        for bad in ["", "/", "//", "///", ".", "/.", "..", "/..", "a/", "/a/", "a//b", "//a", "a/.", "./a", "a/../b", "/a/..", "a/./b", "a\nb", "/a/\n/sys/fs/cgroup/pids/x", "a\tb", "a\x7f"] {
             assert!(!cgroup_path_ok(bad.as_bytes()), "{bad}");
         }
     }

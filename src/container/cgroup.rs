@@ -203,21 +203,28 @@ pub type Journal<'j> = dyn FnMut(&[u8]) + 'j;
 /// Removes the cgroups at `paths` (a `Journal`'s lines, parents before
 /// children), deepest first, but those taken back (`-PATH` after them).
 /// For what a `create` killed half way made. The container's own cgroups,
-/// the deepest lines, are emptied first: their processes killed, the
-/// cgroups below them too. A level above them is only removed, if empty:
+/// the lines that end with its cgroup path `own` (as given: `/A/B` or
+/// `A/B`), are emptied: their processes killed, the cgroups below them
+/// too. Any other line, a level above them, is only removed if empty:
 /// another container may have a cgroup below it by now (a pod's parent),
-/// whose processes are not this one's to kill; it is left marked for the
-/// last one out, as `Cgroup::remove` leaves one.
+/// whose processes are not this one's to kill (nor when the create was
+/// killed before it made its own, and a parent is its journal's deepest
+/// line); it is left marked for the last one out, as `Cgroup::remove`
+/// leaves one. Without `own` (a config.json that cannot be read), no
+/// line is the container's own.
 #[cfg(feature = "oci")]
-pub fn remove_journaled(paths: &[u8]) {
-    let lines = || paths.split(|&b| b == b'\n');
+pub fn remove_journaled(paths: &[u8], own: Option<&[u8]>) {
+    let own = own.map(|path| path.strip_prefix(b"/").unwrap_or(path));
+    let is_own = |line: &[u8]| {
+        own.is_some_and(|name| !name.is_empty() && line.len() > name.len() && line.ends_with(name) && line[line.len() - name.len() - 1] == b'/')
+    };
     let mut end = paths.len();
-    for line in lines().rev() {
+    for line in paths.split(|&b| b == b'\n').rev() {
         let start = end.saturating_sub(line.len());
         // What comes after this line in the journal.
         let later = paths.get(end..).unwrap_or_default();
         end = start.saturating_sub(1);
-        if line.starts_with(b"-") || !line.starts_with(b"/sys/fs/cgroup/") || line.split(|&b| b == b'/').any(|p| p == b"..") {
+        if line.starts_with(b"-") || !line.starts_with(b"/sys/fs/cgroup/") || line.split(|&b| b == b'/').any(|p| p == b".." || p == b".") {
             continue;
         }
         let taken_back = later.split(|&b| b == b'\n').any(|l| l.strip_prefix(b"-") == Some(line));
@@ -225,15 +232,14 @@ pub fn remove_journaled(paths: &[u8]) {
             continue;
         }
         let Ok(mut dir) = Path::from_parts(&[line]) else { continue };
-        let parent = lines().any(|l| l.len() > line.len() + 1 && l.starts_with(line) && l[line.len()] == b'/');
         if removed(sys::rmdir(dir.zstr())) {
             continue;
         }
-        if parent {
-            leave_for_the_last_one_out(&mut dir);
-        } else {
+        if is_own(line) {
             remove_below(&mut dir);
             remove_emptied(sys::CWD, dir.zstr(), 200, true);
+        } else {
+            leave_for_the_last_one_out(&mut dir);
         }
     }
 }

@@ -823,10 +823,15 @@ fn kill(global: &Global<'static>, id: ZStr<'static>, signal: u32, all: bool, env
 
 /// Removes the cgroup directories `create` journaled in the state (see
 /// `create_in`), with the processes in them.
-fn remove_journaled(dir: &StateDir) {
+/// `c` holds the state's config.json when it could be read (`loaded`):
+/// its cgroupsPath (else the ID, as `create` names the cgroup) says which
+/// lines are the container's own cgroups, where processes are killed;
+/// without it, none is.
+fn remove_journaled(dir: &StateDir, id: ZStr<'_>, (c, loaded): (&Container<'_>, bool)) {
     let mut buf = [0u8; 16 * 1024];
     if let Some(text) = dir.file(b"cgroups").ok().and_then(|mut file| read_whole(file.zstr(), &mut buf).ok()) {
-        crate::container::cgroup::remove_journaled(text);
+        let own = loaded.then(|| c.cgroup.map_or(id.bytes(), |path| path.bytes()));
+        crate::container::cgroup::remove_journaled(text, own);
     }
 }
 
@@ -1254,7 +1259,8 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, (c, loaded):
             // A create that did not finish: its process ended with it, or ends
             // as its cgroup is removed.
             Ok(None) if force => {
-                remove_journaled(&dir);
+                let loaded = load_config(&dir, id, b"", false, c).is_ok();
+                remove_journaled(&dir, id, (c, loaded));
                 dir.remove();
                 return Ok(());
             }
@@ -1263,7 +1269,8 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, (c, loaded):
             // every process in it.
             Err(e) if force => {
                 e.print(2);
-                remove_journaled(&dir);
+                let loaded = load_config(&dir, id, b"", false, c).is_ok();
+                remove_journaled(&dir, id, (c, loaded));
                 dir.remove();
                 return Ok(());
             }
@@ -1294,10 +1301,11 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, (c, loaded):
         // A record with a process is written once the cgroup is made: it
         // names every directory the journal does. Without one (a create
         // killed after its first record), the journal may name more.
-        if record.pid == 0 || cg.is_none() {
-            remove_journaled(&dir);
+        let journal = record.pid == 0 || cg.is_none();
+        let config = if loaded || (dir.has(NO_HOOKS) && !journal) { Ok(()) } else { load_config(&dir, id, record.bundle, false, c) };
+        if journal {
+            remove_journaled(&dir, id, (c, loaded || config.is_ok()));
         }
-        let config = if loaded || dir.has(NO_HOOKS) { Ok(()) } else { load_config(&dir, id, record.bundle, false, c) };
         if config.is_ok() {
             hooks::run_warning(c, HookPoint::Poststop, Status::Stopped, None, None);
         }
