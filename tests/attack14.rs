@@ -452,6 +452,15 @@ fn a_cgroup_that_was_there_outlives_a_killed_create_and_delete_force() {
     t.finish("a cgroup that was there, a killed create");
 }
 
+/// Two bundles running SLEEPER, `names`, in cgroups `TOP/p/NAME` (TOP
+/// named after `tag`, watched for leftovers): TOP and the bundles.
+fn under_one_parent(t: &mut Lc, tag: &str, names: [&str; 2]) -> (String, [PathBuf; 2]) {
+    let top = t.cgroup(tag);
+    let bundles = names.map(|name| t.bundle(name, &SLEEPER, |d| d["linux"]["cgroupsPath"] = json!(format!("{top}/p/{name}"))));
+    t.cgroups.push(top.clone());
+    (top, bundles)
+}
+
 /// Guards a property (found by an attack review). Two containers whose
 /// cgroupsPaths share parent levels the first one's create made
 /// (`TOP/p/c1`, `TOP/p/c2`): `delete --force` of either leaves the other
@@ -461,10 +470,7 @@ fn a_cgroup_that_was_there_outlives_a_killed_create_and_delete_force() {
 #[test]
 fn parent_levels_two_containers_share_go_with_the_last_one_out() {
     let mut t = Lc::new(Rootfs::new("a14-shared-parent"));
-    let top = t.cgroup("shared");
-    let b1 = t.bundle("c1", &SLEEPER, |d| d["linux"]["cgroupsPath"] = json!(format!("{top}/p/c1")));
-    let b2 = t.bundle("c2", &SLEEPER, |d| d["linux"]["cgroupsPath"] = json!(format!("{top}/p/c2")));
-    t.cgroups.push(top.clone());
+    let (top, [b1, b2]) = under_one_parent(&mut t, "shared", ["c1", "c2"]);
     for (round, first_out) in [(0, 0), (1, 1)] {
         let ids = [format!("c1-{round}"), format!("c2-{round}")];
         let pids = [t.create(&ids[0], &b1), t.create(&ids[1], &b2)];
@@ -517,10 +523,7 @@ fn delete_force_of_a_killed_create_spares_a_container_below_its_parents() {
 #[test]
 fn delete_force_kills_only_in_the_cgroups_that_are_the_containers_own() {
     let mut t = Lc::new(Rootfs::new("a14-deepest"));
-    let top = t.cgroup("deepest");
-    let killed = t.bundle("killed", &SLEEPER, |d| d["linux"]["cgroupsPath"] = json!(format!("{top}/p/a")));
-    let other = t.bundle("other", &SLEEPER, |d| d["linux"]["cgroupsPath"] = json!(format!("{top}/p/b")));
-    t.cgroups.push(top.clone());
+    let (top, [killed, other]) = under_one_parent(&mut t, "deepest", ["killed", "other"]);
     let pid = t.create("other", &other);
     ok(t.rt(&["start", "other"]));
     // The state such a create leaves: its config copied, its own cgroup
@@ -529,7 +532,7 @@ fn delete_force_kills_only_in_the_cgroups_that_are_the_containers_own() {
     let state = t.root.join("killed");
     fs::create_dir_all(&state).expect("make the state directory");
     fs::copy(killed.join("config.json"), state.join("config.json")).expect("copy config.json");
-    let own = PathBuf::from(format!("/sys/fs/cgroup/pids{top}/p/a"));
+    let own = PathBuf::from(format!("/sys/fs/cgroup/pids{top}/p/killed"));
     fs::create_dir(&own).expect("mkdir its own pids cgroup");
     fs::write(state.join("cgroups"), format!("{}\n/sys/fs/cgroup/memory{top}/p\n", own.display())).expect("write the journal");
     ok(t.rt(&["delete", "--force", "killed"]));
