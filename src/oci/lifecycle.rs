@@ -822,8 +822,7 @@ fn kill(global: &Global<'static>, id: ZStr<'static>, signal: u32, all: bool, env
 }
 
 /// Removes the cgroup directories `create` journaled in the state (see
-/// `create_in`), with the processes in them.
-/// `c` holds the state's config.json when it could be read (`loaded`):
+/// `create_in`), with the processes in the container's own ones. `c` holds the state's config.json when it could be read (`loaded`):
 /// its cgroupsPath (else the ID, as `create` names the cgroup) says which
 /// lines are the container's own cgroups, where processes are killed;
 /// without it, none is.
@@ -833,6 +832,15 @@ fn remove_journaled(dir: &StateDir, id: ZStr<'_>, (c, loaded): (&Container<'_>, 
         let own = loaded.then(|| c.cgroup.map_or(id.bytes(), |path| path.bytes()));
         crate::container::cgroup::remove_journaled(text, own);
     }
+}
+
+/// `delete --force` of a state without a record nsinit can read: what its
+/// journal names goes (by the state's config.json, if it can be read),
+/// then the state.
+fn remove_unfinished(dir: StateDir, id: ZStr<'static>, c: &mut Container<'static>) {
+    let loaded = load_config(&dir, id, b"", false, c).is_ok();
+    remove_journaled(&dir, id, (c, loaded));
+    dir.remove();
 }
 
 /// `pause ID` (`frozen`) and `resume ID`: the container's cgroup frozen or
@@ -1259,9 +1267,7 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, (c, loaded):
             // A create that did not finish: its process ended with it, or ends
             // as its cgroup is removed.
             Ok(None) if force => {
-                let loaded = load_config(&dir, id, b"", false, c).is_ok();
-                remove_journaled(&dir, id, (c, loaded));
-                dir.remove();
+                remove_unfinished(dir, id, c);
                 return Ok(());
             }
             Ok(None) => return Err(does_not_exist(id).push(b" (a create that did not finish: delete --force removes it)")),
@@ -1269,9 +1275,7 @@ fn delete(global: &Global<'static>, id: ZStr<'static>, force: bool, (c, loaded):
             // every process in it.
             Err(e) if force => {
                 e.print(2);
-                let loaded = load_config(&dir, id, b"", false, c).is_ok();
-                remove_journaled(&dir, id, (c, loaded));
-                dir.remove();
+                remove_unfinished(dir, id, c);
                 return Ok(());
             }
             Err(e) => return Err(e),
